@@ -1,0 +1,146 @@
+package dev.mandate.caveat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A restriction a block adds to a capability. Every caveat of every block must hold for a request
+ * to be allowed; a verifier that meets a caveat kind it does not know denies.
+ */
+public sealed interface Caveat
+    permits Caveat.Expiry,
+        Caveat.NotBefore,
+        Caveat.Audience,
+        Caveat.Argument,
+        Caveat.Condition,
+        Caveat.MaxDepth,
+        Caveat.MaxUses {
+
+  /** A short name of the caveat kind, as used in decisions and the spec (e.g. {@code expiry}). */
+  String kind();
+
+  /** The capability is invalid after {@code notAfter} (whole seconds, UTC). */
+  record Expiry(Instant notAfter) implements Caveat {
+    /** Truncates to whole seconds, the token's resolution. */
+    public Expiry {
+      Objects.requireNonNull(notAfter, "notAfter");
+      notAfter = Instant.ofEpochSecond(notAfter.getEpochSecond());
+    }
+
+    @Override
+    public String kind() {
+      return "expiry";
+    }
+  }
+
+  /** The capability is invalid before {@code notBefore} (whole seconds, UTC). */
+  record NotBefore(Instant notBefore) implements Caveat {
+    /** Truncates to whole seconds, the token's resolution. */
+    public NotBefore {
+      Objects.requireNonNull(notBefore, "notBefore");
+      notBefore = Instant.ofEpochSecond(notBefore.getEpochSecond());
+    }
+
+    @Override
+    public String kind() {
+      return "not-before";
+    }
+  }
+
+  /** The request's audience (the gateway or service checking it) must be one of these. */
+  record Audience(List<String> audiences) implements Caveat {
+    /**
+     * @throws IllegalArgumentException if the list is empty or holds an empty name
+     */
+    public Audience {
+      audiences = List.copyOf(audiences);
+      if (audiences.isEmpty() || audiences.stream().anyMatch(String::isEmpty)) {
+        throw new IllegalArgumentException(
+            "an audience caveat names at least one non-empty audience");
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "audience";
+    }
+  }
+
+  /**
+   * The argument at {@code pointer} (an RFC 6901 JSON Pointer into the request's {@code args}, such
+   * as {@code /path}) must exist and satisfy {@code constraint}.
+   */
+  record Argument(String pointer, Constraint constraint) implements Caveat {
+    /**
+     * @throws IllegalArgumentException if the pointer is not a JSON Pointer
+     */
+    public Argument {
+      Objects.requireNonNull(constraint, "constraint");
+      if (pointer == null || !pointer.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "an argument is named by a JSON Pointer such as /path, got '" + pointer + "'");
+      }
+      com.fasterxml.jackson.core.JsonPointer.compile(pointer);
+    }
+
+    @Override
+    public String kind() {
+      return "argument";
+    }
+  }
+
+  /** A CEL expression over {@code args} and {@code context} that must evaluate to true. */
+  record Condition(String expression) implements Caveat {
+    /**
+     * @throws IllegalArgumentException if the expression is blank
+     */
+    public Condition {
+      if (expression == null || expression.isBlank()) {
+        throw new IllegalArgumentException("a condition needs a CEL expression");
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "condition";
+    }
+  }
+
+  /** At most {@code blocks} further blocks may follow the block that carries this caveat. */
+  record MaxDepth(int blocks) implements Caveat {
+    /**
+     * @throws IllegalArgumentException if blocks is negative or above 255
+     */
+    public MaxDepth {
+      if (blocks < 0 || blocks > 255) {
+        throw new IllegalArgumentException("max depth is 0 to 255 blocks, got " + blocks);
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "max-depth";
+    }
+  }
+
+  /**
+   * The block may authorize at most {@code uses} calls in all. The token records it; the gateway
+   * counts uses per block revocation id and enforces it.
+   */
+  record MaxUses(long uses) implements Caveat {
+    /**
+     * @throws IllegalArgumentException if uses is below 1 or above 2^32-1
+     */
+    public MaxUses {
+      if (uses < 1 || uses > 0xFFFF_FFFFL) {
+        throw new IllegalArgumentException("max uses is 1 to 4294967295, got " + uses);
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "max-uses";
+    }
+  }
+}

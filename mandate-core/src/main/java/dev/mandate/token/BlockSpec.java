@@ -1,0 +1,153 @@
+package dev.mandate.token;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.caveat.Caveat;
+import dev.mandate.caveat.Constraint;
+import dev.mandate.crypto.VerifyingKey;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The restrictions of one new block, shared by minting and attenuation. Each setter validates its
+ * argument and throws {@link IllegalArgumentException} with the reason.
+ *
+ * @param <B> the concrete builder, for chaining
+ */
+public abstract sealed class BlockSpec<B extends BlockSpec<B>>
+    permits Capability.Minter, Capability.Attenuator {
+  final List<Grant> grants = new ArrayList<>();
+  final List<Caveat> caveats = new ArrayList<>();
+  Clock clock = Clock.systemUTC();
+  SecureRandom random;
+  Duration ttl;
+  VerifyingKey holder;
+  boolean seal;
+
+  BlockSpec() {}
+
+  @SuppressWarnings("unchecked")
+  private B self() {
+    return (B) this;
+  }
+
+  /** Adds a grant, {@code service:action:resource-pattern}. */
+  public B allow(String grant) {
+    grants.add(Grant.parse(grant));
+    return self();
+  }
+
+  /** Adds a grant. */
+  public B allow(Grant grant) {
+    grants.add(Objects.requireNonNull(grant, "grant"));
+    return self();
+  }
+
+  /** Sets the expiry to an absolute instant (whole seconds). */
+  public B expiresAt(Instant notAfter) {
+    caveats.add(new Caveat.Expiry(notAfter));
+    return self();
+  }
+
+  /** Sets the expiry relative to the clock when the block is signed. */
+  public B ttl(Duration duration) {
+    if (duration == null || duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException("a lifetime must be positive, got " + duration);
+    }
+    this.ttl = duration;
+    return self();
+  }
+
+  /** Makes the capability invalid before this instant (whole seconds). */
+  public B notBefore(Instant notBefore) {
+    caveats.add(new Caveat.NotBefore(notBefore));
+    return self();
+  }
+
+  /** Restricts the audiences (gateways or services) that may accept the capability. */
+  public B audience(String... audiences) {
+    caveats.add(new Caveat.Audience(Arrays.asList(audiences)));
+    return self();
+  }
+
+  /** Requires the argument at a JSON Pointer (e.g. {@code /path}) to satisfy a constraint. */
+  public B constrain(String pointer, Constraint constraint) {
+    caveats.add(new Caveat.Argument(pointer, constraint));
+    return self();
+  }
+
+  /** Requires the string argument at {@code pointer} to equal {@code value}. */
+  public B constrainExact(String pointer, String value) {
+    return constrain(pointer, new Constraint.Exact(TextNode.valueOf(value)));
+  }
+
+  /** Adds a CEL condition over {@code args} and {@code context} that must be true. */
+  public B where(String celExpression) {
+    Caveat.Condition condition = new Caveat.Condition(celExpression);
+    Conditions.compileOrThrow(celExpression, Limits.DEFAULTS);
+    caveats.add(condition);
+    return self();
+  }
+
+  /** Allows at most {@code blocks} further blocks after this one. */
+  public B maxDepth(int blocks) {
+    caveats.add(new Caveat.MaxDepth(blocks));
+    return self();
+  }
+
+  /** Records that at most {@code uses} calls may be made (enforced by the gateway). */
+  public B maxUses(long uses) {
+    caveats.add(new Caveat.MaxUses(uses));
+    return self();
+  }
+
+  /** Adds any caveat. */
+  public B caveat(Caveat caveat) {
+    caveats.add(Objects.requireNonNull(caveat, "caveat"));
+    return self();
+  }
+
+  /**
+   * Binds the capability to a holder key: every call must then carry a proof signed by it, and any
+   * further block must be signed by it.
+   */
+  public B bindTo(VerifyingKey holderKey) {
+    this.holder = Objects.requireNonNull(holderKey, "holderKey");
+    return self();
+  }
+
+  /** Seals the capability: no block may follow this one. */
+  public B seal() {
+    this.seal = true;
+    return self();
+  }
+
+  /** Uses this clock for {@link #ttl(Duration)} and the issue time (default: system UTC). */
+  public B clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return self();
+  }
+
+  /** Uses this randomness for token ids and chain keys (default: a new SecureRandom). */
+  public B random(SecureRandom random) {
+    this.random = Objects.requireNonNull(random, "random");
+    return self();
+  }
+
+  SecureRandom randomOrDefault() {
+    return random != null ? random : new SecureRandom();
+  }
+
+  List<Caveat> finalCaveats() {
+    List<Caveat> all = new ArrayList<>(caveats);
+    if (ttl != null) {
+      all.add(new Caveat.Expiry(clock.instant().plus(ttl)));
+    }
+    return all;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.mandate.token;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the canonical binary primitives of the spec. Every read is bounds-checked; a violation
+ * throws {@link FormatException}, which the verifier turns into a deny.
+ */
+final class ByteReader {
+  private final byte[] data;
+  private int pos;
+  private final int end;
+
+  ByteReader(byte[] data, int offset, int length) {
+    this.data = data;
+    this.pos = offset;
+    this.end = offset + length;
+  }
+
+  int position() {
+    return pos;
+  }
+
+  int remaining() {
+    return end - pos;
+  }
+
+  private void need(int n, String what) {
+    if (n < 0 || end - pos < n) {
+      throw new FormatException("token is truncated: " + what + " runs past the end");
+    }
+  }
+
+  int u8(String what) {
+    need(1, what);
+    return data[pos++] & 0xFF;
+  }
+
+  int u16(String what) {
+    need(2, what);
+    int v = ((data[pos] & 0xFF) << 8) | (data[pos + 1] & 0xFF);
+    pos += 2;
+    return v;
+  }
+
+  long u32(String what) {
+    need(4, what);
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+      v = (v << 8) | (data[pos++] & 0xFF);
+    }
+    return v;
+  }
+
+  long i64(String what) {
+    need(8, what);
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (data[pos++] & 0xFF);
+    }
+    return v;
+  }
+
+  byte[] raw(int n, String what) {
+    need(n, what);
+    byte[] out = new byte[n];
+    System.arraycopy(data, pos, out, 0, n);
+    pos += n;
+    return out;
+  }
+
+  String str(String what) {
+    int n = u16(what + " length");
+    need(n, what);
+    try {
+      String s =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(data, pos, n))
+              .toString();
+      pos += n;
+      return s;
+    } catch (CharacterCodingException e) {
+      throw new FormatException(what + " is not valid UTF-8");
+    }
+  }
+
+  List<String> strings(String what, int max) {
+    int n = u16(what + " count");
+    if (n > max) {
+      throw new FormatException(what + ": " + n + " entries exceed the limit of " + max);
+    }
+    List<String> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(str(what));
+    }
+    return out;
+  }
+
+  /** Returns a reader over the next u16-length-prefixed region and skips past it. */
+  ByteReader region(String what) {
+    int n = u16(what + " length");
+    need(n, what);
+    ByteReader r = new ByteReader(data, pos, n);
+    pos += n;
+    return r;
+  }
+
+  void expectEnd(String what) {
+    if (pos != end) {
+      throw new FormatException(what + " has " + (end - pos) + " unexpected trailing bytes");
+    }
+  }
+}

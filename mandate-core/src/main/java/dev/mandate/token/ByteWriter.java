@@ -1,0 +1,75 @@
+package dev.mandate.token;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Writes the canonical binary primitives of the spec (big-endian, length-prefixed). */
+final class ByteWriter {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+
+  ByteWriter u8(int v) {
+    if (v < 0 || v > 0xFF) {
+      throw new IllegalArgumentException("value " + v + " does not fit in one byte");
+    }
+    out.write(v);
+    return this;
+  }
+
+  ByteWriter u16(int v) {
+    if (v < 0 || v > 0xFFFF) {
+      throw new IllegalArgumentException("value " + v + " does not fit in two bytes");
+    }
+    out.write(v >>> 8);
+    out.write(v);
+    return this;
+  }
+
+  ByteWriter u32(long v) {
+    if (v < 0 || v > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException("value " + v + " does not fit in four bytes");
+    }
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      out.write((int) (v >>> shift));
+    }
+    return this;
+  }
+
+  ByteWriter i64(long v) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.write((int) (v >>> shift));
+    }
+    return this;
+  }
+
+  ByteWriter raw(byte[] bytes) {
+    out.write(bytes, 0, bytes.length);
+    return this;
+  }
+
+  ByteWriter str(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    u16(b.length);
+    return raw(b);
+  }
+
+  ByteWriter strings(List<String> values) {
+    u16(values.size());
+    values.forEach(this::str);
+    return this;
+  }
+
+  /** Writes a u16 length followed by the bytes. */
+  ByteWriter lengthPrefixed(byte[] bytes) {
+    u16(bytes.length);
+    return raw(bytes);
+  }
+
+  int size() {
+    return out.size();
+  }
+
+  byte[] toByteArray() {
+    return out.toByteArray();
+  }
+}

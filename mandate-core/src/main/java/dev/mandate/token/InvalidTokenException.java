@@ -1,0 +1,28 @@
+package dev.mandate.token;
+
+/**
+ * Thrown by {@link Capability#decode(String)} for text that is not a well-formed Mandate token. The
+ * message says what is wrong; it never contains secrets. (The verifier never throws this: it
+ * returns a denying {@link Decision} instead.)
+ */
+public final class InvalidTokenException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  private final Decision.Code code;
+  private final int block;
+
+  InvalidTokenException(Decision.Code code, int block, String message) {
+    super(message, null, false, false);
+    this.code = code;
+    this.block = block;
+  }
+
+  /** Returns the decision code this problem maps to. */
+  public Decision.Code code() {
+    return code;
+  }
+
+  /** Returns the index of the block at fault, or -1 if not located in one block. */
+  public int block() {
+    return block;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.mandate.token;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.crypto.SigningKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Objects;
+import org.erdtman.jcs.JsonCanonicalizer;
+
+/**
+ * A per-call proof of possession of the holder key of a holder-bound capability. It signs the token
+ * digest, audience, service, action, resource, the canonical (RFC 8785) digest of the arguments,
+ * the time and a random nonce, so it is good for exactly one call.
+ *
+ * <p>Text form: {@code mndp1_} and the unpadded URL-safe base64 of: version (1 byte, 1), time (8
+ * bytes, Unix milliseconds), nonce (16 bytes), Ed25519 signature (64 bytes).
+ */
+public final class Proof {
+  /** Prefix of the text form of a proof. */
+  public static final String TEXT_PREFIX = "mndp1_";
+
+  static final int VERSION = 1;
+  static final int NONCE_BYTES = 16;
+  static final int BINARY_BYTES = 1 + 8 + NONCE_BYTES + 64;
+  private static final byte[] DOMAIN = "mandate/v1/proof\0".getBytes(StandardCharsets.US_ASCII);
+
+  record Parsed(long timeMillis, byte[] nonce, byte[] signature) {}
+
+  private Proof() {}
+
+  /**
+   * Creates a proof for one call.
+   *
+   * @param holder the holder key the capability is bound to
+   * @param token the capability's text form, exactly as it will be presented
+   * @param request the call, exactly as the gateway will build it
+   * @param time the current time
+   * @param random the source of the nonce
+   * @return the proof's text form
+   * @throws InvalidTokenException if the token is not well-formed
+   */
+  public static String create(
+      SigningKey holder, String token, Request request, Instant time, SecureRandom random) {
+    Objects.requireNonNull(holder, "holder");
+    Objects.requireNonNull(request, "request");
+    Chain chain = Capability.decode(token).chain();
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    long millis = time.toEpochMilli();
+    byte[] signature = holder.sign(message(chain.tokenDigest, request, millis, nonce));
+    ByteWriter out = new ByteWriter().u8(VERSION).i64(millis).raw(nonce).raw(signature);
+    return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+  }
+
+  static Parsed parse(String text) {
+    if (text == null || !text.startsWith(TEXT_PREFIX)) {
+      throw new FormatException(
+          Decision.Code.PROOF_INVALID, "a proof starts with '" + TEXT_PREFIX + "'");
+    }
+    if (text.length() > TEXT_PREFIX.length() + 128) {
+      throw new FormatException(Decision.Code.PROOF_INVALID, "the proof is too long");
+    }
+    String body = text.substring(TEXT_PREFIX.length());
+    byte[] bytes;
+    try {
+      bytes = Base64.getUrlDecoder().decode(body);
+    } catch (IllegalArgumentException e) {
+      throw new FormatException(Decision.Code.PROOF_INVALID, "the proof is not valid base64");
+    }
+    if (bytes.length != BINARY_BYTES
+        || !Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(body)) {
+      throw new FormatException(
+          Decision.Code.PROOF_INVALID, "the proof is not " + BINARY_BYTES + " canonical bytes");
+    }
+    ByteReader in = new ByteReader(bytes, 0, bytes.length);
+    int version = in.u8("proof version");
+    if (version != VERSION) {
+      throw new FormatException(
+          Decision.Code.PROOF_INVALID, "proof version " + version + " is not supported");
+    }
+    return new Parsed(
+        in.i64("proof time"), in.raw(NONCE_BYTES, "nonce"), in.raw(64, "proof signature"));
+  }
+
+  static byte[] message(byte[] tokenDigest, Request request, long timeMillis, byte[] nonce) {
+    return new ByteWriter()
+        .raw(DOMAIN)
+        .raw(tokenDigest)
+        .str(request.audience() == null ? "" : request.audience())
+        .str(request.service())
+        .str(request.action())
+        .str(request.resource())
+        .raw(argsDigest(request.args()))
+        .i64(timeMillis)
+        .raw(nonce)
+        .toByteArray();
+  }
+
+  /** SHA-256 of the RFC 8785 (JCS) canonical form of the arguments. */
+  static byte[] argsDigest(JsonNode args) {
+    try {
+      String json = CaveatCodec.JSON.writeValueAsString(args);
+      byte[] canonical = new JsonCanonicalizer(json).getEncodedUTF8();
+      return Chain.sha256(canonical);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("arguments always serialise", e);
+    } catch (IOException | RuntimeException e) {
+      throw new FormatException(
+          Decision.Code.INVALID_REQUEST, "the arguments cannot be put in canonical JSON form");
+    }
+  }
+}

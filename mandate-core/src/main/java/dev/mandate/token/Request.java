@@ -1,0 +1,53 @@
+package dev.mandate.token;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a call asks to do, as the gateway builds it from the wire. Immutable apart from {@code
+ * args}, which callers must not modify after construction.
+ *
+ * @param audience the gateway or service deciding (matched against audience caveats); may be null
+ * @param service the tool server or API, such as {@code fs}
+ * @param action the operation, such as an MCP tool name
+ * @param resource the object acted on (a path, an id, a URI); a resource starting with {@code /} is
+ *     normalised as a path before matching
+ * @param args the call's arguments (a JSON object; empty when null)
+ * @param context extra facts for conditions ({@code sourceIp}, ...); the verifier adds {@code time}
+ */
+public record Request(
+    String audience,
+    String service,
+    String action,
+    String resource,
+    ObjectNode args,
+    Map<String, Object> context) {
+
+  /**
+   * @throws NullPointerException if service, action or resource is null
+   */
+  public Request {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(resource, "resource");
+    args = args == null ? JsonNodeFactory.instance.objectNode() : args;
+    context = context == null ? Map.of() : Map.copyOf(context);
+  }
+
+  /** A request without audience, arguments or context. */
+  public static Request of(String service, String action, String resource) {
+    return new Request(null, service, action, resource, null, null);
+  }
+
+  /** Returns a copy with this audience. */
+  public Request withAudience(String newAudience) {
+    return new Request(newAudience, service, action, resource, args, context);
+  }
+
+  /** Returns a copy with these arguments. */
+  public Request withArgs(ObjectNode newArgs) {
+    return new Request(audience, service, action, resource, newArgs, context);
+  }
+}

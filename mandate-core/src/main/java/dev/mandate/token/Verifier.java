@@ -1,0 +1,607 @@
+package dev.mandate.token;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mandate.caveat.Caveat;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.internal.match.ResourcePaths;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * Decides whether a presented capability allows a request. Thread-safe. {@link #authorize} never
+ * throws on bad input: a malformed, forged, expired, revoked or out-of-scope token yields a denying
+ * {@link Decision} that names the block, the caveat and the reason.
+ *
+ * <p>A token whose signature chain was verified once is remembered (keyed by the SHA-256 of its
+ * text, bounded), so a second use costs only the caveat evaluation. Revocation, time, audience,
+ * grants, arguments, conditions and proofs are checked on every call.
+ */
+public final class Verifier {
+  private final TrustedKeys trustedKeys;
+  private final Clock clock;
+  private final Duration clockSkew;
+  private final Duration proofWindow;
+  private final Predicate<String> revoked;
+  private final Limits limits;
+  private final ReplayGuard replayGuard;
+  private final Cache<ByteBuffer, Verified> cache;
+
+  /** A chain whose signatures verified under {@code rootKey}. */
+  private record Verified(Chain chain, VerifyingKey rootKey) {}
+
+  private Verifier(Builder b) {
+    this.trustedKeys = b.trustedKeys;
+    this.clock = b.clock;
+    this.clockSkew = b.clockSkew;
+    this.proofWindow = b.proofWindow;
+    this.revoked = b.revoked;
+    this.limits = b.limits;
+    this.replayGuard =
+        b.replayGuard != null ? b.replayGuard : ReplayGuard.inMemory(1_000_000, b.clock);
+    this.cache = b.cacheSize > 0 ? Caffeine.newBuilder().maximumSize(b.cacheSize).build() : null;
+  }
+
+  /** Starts building a verifier. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** As {@link #authorize(String, Request, String)} without a proof. */
+  public Decision authorize(String token, Request request) {
+    return authorize(token, request, null);
+  }
+
+  /**
+   * Decides whether {@code token} allows {@code request}.
+   *
+   * @param token the capability's text form as presented (may be null or garbage)
+   * @param request the call
+   * @param proof the per-call proof's text form, required for holder-bound tokens; may be null
+   * @return the decision; never null
+   * @throws NullPointerException if request is null (a programmer error)
+   */
+  public Decision authorize(String token, Request request, String proof) {
+    Objects.requireNonNull(request, "request");
+    Verified verified;
+    try {
+      verified = verified(token);
+    } catch (Chain.BlockFormatException e) {
+      return Decision.deny(
+          e.cause.code(), e.block, "format", "block " + e.block + ": " + e.getMessage());
+    } catch (FormatException e) {
+      return Decision.deny(e.code(), -1, "format", e.getMessage());
+    } catch (Denial d) {
+      return d.decision;
+    } catch (RuntimeException e) {
+      return Decision.deny(
+          Decision.Code.MALFORMED, -1, "format", "the token could not be processed");
+    }
+    try {
+      return evaluate(verified.chain(), request, proof);
+    } catch (Denial d) {
+      return d.decision;
+    } catch (FormatException e) {
+      return Decision.deny(
+          e.code(),
+          -1,
+          "request",
+          e.getMessage(),
+          verified.chain().tokenId,
+          verified.chain().revocationIds);
+    } catch (RuntimeException e) {
+      return Decision.deny(
+          Decision.Code.INVALID_REQUEST,
+          -1,
+          "request",
+          "the request could not be evaluated",
+          verified.chain().tokenId,
+          verified.chain().revocationIds);
+    }
+  }
+
+  // ---- signature chain (cached) ----
+
+  private Verified verified(String token) {
+    if (token == null || token.isEmpty()) {
+      throw new FormatException("no token was presented");
+    }
+    if (token.length() > Chain.TEXT_PREFIX.length() + (limits.maxTokenBytes() * 4L + 2) / 3) {
+      throw new FormatException(
+          Decision.Code.LIMIT_EXCEEDED,
+          "token exceeds the size limit of " + limits.maxTokenBytes() + " bytes");
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        throw new FormatException("token contains a character that is not printable ASCII");
+      }
+    }
+    ByteBuffer key = null;
+    if (cache != null) {
+      // The token is printable ASCII here, so its bytes are exactly its chars.
+      key = ByteBuffer.wrap(Chain.sha256(token.getBytes(StandardCharsets.US_ASCII)));
+      Verified hit = cache.getIfPresent(key);
+      if (hit != null) {
+        VerifyingKey current = trustedKeys.find(hit.chain().rootKeyId);
+        if (hit.rootKey().equals(current)) {
+          return hit;
+        }
+        cache.invalidate(key);
+      }
+    }
+    Chain chain = Chain.decodeText(token, limits);
+    Verified verified = verifyChain(chain);
+    if (cache != null) {
+      cache.put(key, verified);
+    }
+    return verified;
+  }
+
+  private Verified verifyChain(Chain chain) {
+    VerifyingKey root = trustedKeys.find(chain.rootKeyId);
+    if (root == null) {
+      throw new Denial(
+          Decision.deny(
+              Decision.Code.UNKNOWN_KEY,
+              0,
+              "signature",
+              "the token is signed by root key '"
+                  + chain.rootKeyId
+                  + "', which this verifier does not trust (unknown or retired key)",
+              chain.tokenId,
+              chain.revocationIds));
+    }
+    List<Chain.Link> links = chain.links;
+    for (int i = 0; i < links.size(); i++) {
+      Chain.Link link = links.get(i);
+      boolean ok =
+          i == 0
+              ? root.verify(link.message(), link.signature())
+              : VerifyingKey.verifyRaw(
+                  links.get(i - 1).nextKey(),
+                  link.message(),
+                  0,
+                  link.message().length,
+                  link.signature());
+      if (!ok) {
+        throw deny(
+            chain,
+            Decision.Code.BAD_SIGNATURE,
+            i,
+            "signature",
+            i == 0
+                ? "the authority block's signature does not verify under root key "
+                    + chain.rootKeyId
+                : "block "
+                    + i
+                    + "'s signature does not verify under the key block "
+                    + (i - 1)
+                    + " names (edited, reordered, spliced, or signed by a non-holder)");
+      }
+    }
+    if (chain.trailerKind == Chain.TRAILER_SECRET) {
+      SigningKey secret =
+          SigningKey.fromSeed(chain.secret, dev.mandate.crypto.InsecureSecretKeyAccess.get());
+      if (!secret.matches(chain.last().nextKey())) {
+        throw deny(
+            chain,
+            Decision.Code.BAD_SIGNATURE,
+            links.size() - 1,
+            "signature",
+            "the token's final secret does not match its last block (a block was removed or the"
+                + " token edited)");
+      }
+    }
+    for (Chain.Link link : links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.MaxDepth d
+            && links.size() - 1 - link.block().index() > d.blocks()) {
+          throw deny(
+              chain,
+              Decision.Code.DEPTH,
+              link.block().index(),
+              c.kind(),
+              "block "
+                  + link.block().index()
+                  + " allows "
+                  + d.blocks()
+                  + " further blocks but "
+                  + (links.size() - 1 - link.block().index())
+                  + " follow");
+        }
+      }
+    }
+    return new Verified(chain, root);
+  }
+
+  // ---- per-call evaluation ----
+
+  private Decision evaluate(Chain chain, Request request, String proof) {
+    checkArgs(chain, request.args());
+    String resource = request.resource();
+    if (resource.startsWith("/")) {
+      ResourcePaths.NormalisedPath normalised = ResourcePaths.normalise(resource);
+      if (!normalised.ok()) {
+        throw deny(
+            chain,
+            Decision.Code.INVALID_REQUEST,
+            -1,
+            "resource",
+            "resource '" + printable(resource) + "' is refused: " + normalised.problem());
+      }
+      resource = normalised.value();
+    }
+    List<Chain.Link> links = chain.links;
+    for (Chain.Link link : links) {
+      if (revoked.test(link.block().revocationId())) {
+        throw deny(
+            chain,
+            Decision.Code.REVOKED,
+            link.block().index(),
+            "revocation",
+            "block " + link.block().index() + " is revoked (" + link.block().revocationId() + ")");
+      }
+    }
+    Instant now = clock.instant();
+    for (Chain.Link link : links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Expiry e && now.isAfter(e.notAfter().plus(clockSkew))) {
+          throw deny(
+              chain,
+              Decision.Code.EXPIRED,
+              link.block().index(),
+              c.kind(),
+              "the capability expired at "
+                  + e.notAfter()
+                  + " (block "
+                  + link.block().index()
+                  + ")");
+        }
+        if (c instanceof Caveat.NotBefore n && now.plus(clockSkew).isBefore(n.notBefore())) {
+          throw deny(
+              chain,
+              Decision.Code.NOT_YET_VALID,
+              link.block().index(),
+              c.kind(),
+              "the capability is not valid before " + n.notBefore());
+        }
+      }
+    }
+    for (Chain.Link link : links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Audience a
+            && (request.audience() == null || !a.audiences().contains(request.audience()))) {
+          throw deny(
+              chain,
+              Decision.Code.AUDIENCE,
+              link.block().index(),
+              c.kind(),
+              "audience '"
+                  + (request.audience() == null ? "(none)" : printable(request.audience()))
+                  + "' is not among "
+                  + a.audiences());
+        }
+      }
+    }
+    for (Chain.Link link : links) {
+      List<Grant> grants = link.block().grants();
+      if (grants.isEmpty()) {
+        continue;
+      }
+      boolean matched = false;
+      for (Grant g : grants) {
+        if (g.matches(request.service(), request.action(), resource)) {
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        throw deny(
+            chain,
+            Decision.Code.GRANT,
+            link.block().index(),
+            "grant",
+            printable(request.service() + ":" + request.action() + ":" + resource)
+                + " is not covered by block "
+                + link.block().index()
+                + "'s grants "
+                + grants);
+      }
+    }
+    Map<String, Object> context = null;
+    List<Decision.UseLimit> useLimits = new ArrayList<>(0);
+    for (Chain.Link link : links) {
+      int index = link.block().index();
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Argument a) {
+          JsonNode value = request.args().at(JsonPointer.compile(a.pointer()));
+          if (value.isMissingNode()) {
+            throw deny(
+                chain,
+                Decision.Code.ARGUMENT,
+                index,
+                c.kind(),
+                "argument " + a.pointer() + " is required by block " + index + " but missing");
+          }
+          String violation = a.constraint().violation(value);
+          if (violation != null) {
+            throw deny(
+                chain,
+                Decision.Code.ARGUMENT,
+                index,
+                c.kind(),
+                "argument " + a.pointer() + " " + violation);
+          }
+        } else if (c instanceof Caveat.Condition cond) {
+          if (context == null) {
+            context = new HashMap<>(request.context());
+            context.put("time", now);
+          }
+          String problem = Conditions.check(cond.expression(), request.args(), context, limits);
+          if (problem != null) {
+            throw deny(
+                chain,
+                Decision.Code.CONDITION,
+                index,
+                c.kind(),
+                "condition '" + cond.expression() + "' of block " + index + ": " + problem);
+          }
+        } else if (c instanceof Caveat.MaxUses u) {
+          useLimits.add(new Decision.UseLimit(link.block().revocationId(), u.uses()));
+        }
+      }
+    }
+    byte[] holder = chain.holderKey();
+    if (holder != null) {
+      checkProof(chain, holder, request, proof, now);
+    }
+    return Decision.allow(chain.tokenId, chain.revocationIds, useLimits);
+  }
+
+  private void checkProof(Chain chain, byte[] holder, Request request, String proof, Instant now) {
+    int last = chain.links.size() - 1;
+    if (proof == null || proof.isEmpty()) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_REQUIRED,
+          last,
+          "holder",
+          "the capability is bound to holder "
+              + chain.last().block().holderKeyId()
+              + "; the call needs a proof signed by that key");
+    }
+    Proof.Parsed parsed;
+    try {
+      parsed = Proof.parse(proof);
+    } catch (FormatException e) {
+      throw deny(chain, Decision.Code.PROOF_INVALID, last, "holder", e.getMessage());
+    }
+    long skewMillis = proofWindow.plus(clockSkew).toMillis();
+    long age = now.toEpochMilli() - parsed.timeMillis();
+    if (age > skewMillis || age < -clockSkew.toMillis()) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_STALE,
+          last,
+          "holder",
+          "the proof was made at "
+              + Instant.ofEpochMilli(parsed.timeMillis())
+              + ", outside the accepted window of "
+              + proofWindow.toSeconds()
+              + " s (plus "
+              + clockSkew.toSeconds()
+              + " s skew) around "
+              + now);
+    }
+    byte[] message = Proof.message(chain.tokenDigest, request, parsed.timeMillis(), parsed.nonce());
+    if (!VerifyingKey.verifyRaw(holder, message, 0, message.length, parsed.signature())) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_INVALID,
+          last,
+          "holder",
+          "the proof is not signed by holder "
+              + chain.last().block().holderKeyId()
+              + " for this token and exactly this request");
+    }
+    String proofId =
+        HexFormat.of().formatHex(chain.tokenDigest)
+            + ":"
+            + HexFormat.of().formatHex(parsed.nonce());
+    Instant expires = Instant.ofEpochMilli(parsed.timeMillis()).plus(proofWindow).plus(clockSkew);
+    if (!replayGuard.firstUse(proofId, expires)) {
+      throw deny(
+          chain, Decision.Code.PROOF_REPLAYED, last, "holder", "the proof was already used once");
+    }
+  }
+
+  private void checkArgs(Chain chain, JsonNode args) {
+    long[] budget = {limits.maxArgsBytes()};
+    if (!withinLimits(args, 1, budget)) {
+      throw deny(
+          chain,
+          Decision.Code.LIMIT_EXCEEDED,
+          -1,
+          "args",
+          "the arguments exceed the limits ("
+              + limits.maxArgsBytes()
+              + " bytes, nesting depth "
+              + limits.maxArgsDepth()
+              + ")");
+    }
+  }
+
+  private boolean withinLimits(JsonNode node, int depth, long[] budget) {
+    if (depth > limits.maxArgsDepth()) {
+      return false;
+    }
+    budget[0] -= 1;
+    if (node.isTextual()) {
+      budget[0] -= node.textValue().length();
+    }
+    if (budget[0] < 0) {
+      return false;
+    }
+    if (node.isContainerNode()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      if (node.isObject()) {
+        while (fields.hasNext()) {
+          Map.Entry<String, JsonNode> f = fields.next();
+          budget[0] -= f.getKey().length();
+          if (!withinLimits(f.getValue(), depth + 1, budget)) {
+            return false;
+          }
+        }
+      } else {
+        for (JsonNode element : node) {
+          if (!withinLimits(element, depth + 1, budget)) {
+            return false;
+          }
+        }
+      }
+    }
+    return budget[0] >= 0;
+  }
+
+  private static Denial deny(
+      Chain chain, Decision.Code code, int block, String caveat, String why) {
+    return new Denial(Decision.deny(code, block, caveat, why, chain.tokenId, chain.revocationIds));
+  }
+
+  /** Escapes control characters so a hostile request cannot forge log lines through a reason. */
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder(Math.min(s.length(), 256));
+    for (int i = 0; i < s.length() && out.length() < 256; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return s.length() > 256 ? out + "..." : out.toString();
+  }
+
+  /** Carries a denial out of the evaluation; cheap (no stack trace). */
+  private static final class Denial extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient Decision decision;
+
+    Denial(Decision decision) {
+      super(decision.reason(), null, false, false);
+      this.decision = decision;
+    }
+  }
+
+  /** Configures a {@link Verifier}. */
+  public static final class Builder {
+    private TrustedKeys trustedKeys;
+    private Clock clock = Clock.systemUTC();
+    private Duration clockSkew = Duration.ofSeconds(30);
+    private Duration proofWindow = Duration.ofSeconds(60);
+    private Predicate<String> revoked = id -> false;
+    private Limits limits = Limits.DEFAULTS;
+    private ReplayGuard replayGuard;
+    private long cacheSize = 10_000;
+
+    private Builder() {}
+
+    /** The root keys to trust (required). */
+    public Builder trustedKeys(TrustedKeys keys) {
+      this.trustedKeys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** The clock for expiry and proofs (default: system UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How far clocks may disagree (default 30 s, at most 10 min).
+     *
+     * @throws IllegalArgumentException if negative or above 10 minutes
+     */
+    public Builder clockSkew(Duration skew) {
+      if (skew == null || skew.isNegative() || skew.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("clock skew must be 0 to 10 minutes, got " + skew);
+      }
+      this.clockSkew = skew;
+      return this;
+    }
+
+    /**
+     * How old a proof may be (default 60 s, 1 s to 10 min).
+     *
+     * @throws IllegalArgumentException if outside 1 s to 10 minutes
+     */
+    public Builder proofWindow(Duration window) {
+      if (window == null
+          || window.compareTo(Duration.ofSeconds(1)) < 0
+          || window.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("proof window must be 1 s to 10 minutes, got " + window);
+      }
+      this.proofWindow = window;
+      return this;
+    }
+
+    /** Tells whether a revocation id is revoked (default: none is). Must be fast and not throw. */
+    public Builder revoked(Predicate<String> isRevoked) {
+      this.revoked = Objects.requireNonNull(isRevoked, "isRevoked");
+      return this;
+    }
+
+    /** The limits (default {@link Limits#DEFAULTS}). */
+    public Builder limits(Limits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Where used proofs are remembered (default: in memory, 1 000 000 entries). */
+    public Builder replayGuard(ReplayGuard guard) {
+      this.replayGuard = Objects.requireNonNull(guard, "guard");
+      return this;
+    }
+
+    /**
+     * How many verified signature chains to remember (default 10 000; 0 disables the cache).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder verificationCacheSize(long entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("cache size must not be negative, got " + entries);
+      }
+      this.cacheSize = entries;
+      return this;
+    }
+
+    /**
+     * Builds the verifier.
+     *
+     * @throws IllegalStateException if no trusted keys were given
+     */
+    public Verifier build() {
+      if (trustedKeys == null) {
+        throw new IllegalStateException("a verifier needs trusted root keys (trustedKeys(...))");
+      }
+      return new Verifier(this);
+    }
+  }
+}
