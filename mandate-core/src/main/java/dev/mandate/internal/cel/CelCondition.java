@@ -55,10 +55,9 @@ import java.util.regex.Pattern;
  *   <li><b>Statically</b>, at {@link #compile}: the expression's cost is estimated from its checked
  *       AST (cel-java 0.11.1 has no cost estimator, so this class implements one). Every node costs
  *       1; the loop condition and step of a comprehension (the body of {@code all}, {@code exists},
- *       {@code exists_one}, {@code map}, {@code filter}) are charged {@value #NOMINAL_ITERATIONS}
- *       times, multiplicatively for nested comprehensions, since input sizes are unknown at compile
- *       time. Expressions whose estimate exceeds the bound (for example four nested comprehensions)
- *       are rejected.
+ *       {@code exists_one}, {@code map}, {@code filter}) are charged 10 times, multiplicatively for
+ *       nested comprehensions, since input sizes are unknown at compile time. Expressions whose
+ *       estimate exceeds the bound (for example four nested comprehensions) are rejected.
  *   <li><b>At runtime</b>, exactly: a {@link CelEvaluationListener} (cel-java's trace hook, called
  *       once after every evaluated node) meters the cost and aborts evaluation as soon as it
  *       exceeds the bound; as a second line of defence the CEL interpreter's own comprehension

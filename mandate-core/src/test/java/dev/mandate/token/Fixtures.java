@@ -1,0 +1,45 @@
+package dev.mandate.token;
+
+import dev.mandate.crypto.InsecureSecretKeyAccess;
+import dev.mandate.crypto.SigningKey;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+
+/** Deterministic keys, clocks and randomness for tests. */
+final class Fixtures {
+  static final Instant NOW = Instant.parse("2026-01-15T10:00:00Z");
+
+  private Fixtures() {}
+
+  static SigningKey key(int n) {
+    byte[] seed = new byte[32];
+    Arrays.fill(seed, (byte) n);
+    return SigningKey.fromSeed(seed, InsecureSecretKeyAccess.get());
+  }
+
+  static SecureRandom random(long seed) {
+    try {
+      SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+      r.setSeed(seed);
+      return r;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Clock clockAt(Instant t) {
+    return Clock.fixed(t, ZoneOffset.UTC);
+  }
+
+  static Clock clock() {
+    return clockAt(NOW);
+  }
+
+  static Verifier.Builder verifier(SigningKey root) {
+    return Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock());
+  }
+}
