@@ -339,7 +339,7 @@ public sealed interface Constraint
       if (actual == null || actual.isMissingNode()) {
         return "must be present";
       }
-      return inner.violation(actual) == null ? "must not satisfy: " + inner : null;
+      return inner.violation(actual) == null ? "is a value this constraint excludes" : null;
     }
 
     @Override

@@ -125,6 +125,10 @@ public final class Verifier {
           Decision.Code.LIMIT_EXCEEDED,
           "token exceeds the size limit of " + limits.maxTokenBytes() + " bytes");
     }
+    if (!token.startsWith(Chain.TEXT_PREFIX)) {
+      throw new FormatException(
+          "not a Mandate token: the text form starts with '" + Chain.TEXT_PREFIX + "'");
+    }
     for (int i = 0; i < token.length(); i++) {
       char c = token.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {

@@ -1,0 +1,137 @@
+package dev.mandate.cli;
+
+import dev.mandate.caveat.Caveat;
+import dev.mandate.token.BlockSpec;
+import dev.mandate.token.Grant;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The restrictions a new block can carry; shared by {@code mint} and {@code attenuate}. */
+final class BlockOptions {
+  @Option(
+      names = "--allow",
+      paramLabel = "SERVICE:ACTION:RESOURCE",
+      converter = Converters.GrantConverter.class,
+      description =
+          "A grant, globs in each part, e.g. fs:read_text_file:/data/invoices/2024/** or"
+              + " 'fs:{read_text_file,list_directory}:/data/**'. Repeatable; a request must match"
+              + " one grant of every block that lists grants.")
+  List<Grant> grants = new ArrayList<>();
+
+  @Option(
+      names = "--ttl",
+      paramLabel = "DURATION",
+      converter = Converters.DurationConverter.class,
+      description = "Lifetime from now: 30s, 15m, 2h, 7d, 1h30m.")
+  Duration ttl;
+
+  @Option(
+      names = "--expires",
+      paramLabel = "INSTANT",
+      converter = Converters.InstantConverter.class,
+      description = "Absolute expiry (ISO-8601, e.g. 2030-01-01T00:00:00Z).")
+  Instant expires;
+
+  @Option(
+      names = "--not-before",
+      paramLabel = "INSTANT",
+      converter = Converters.InstantConverter.class,
+      description = "Not valid before this instant (ISO-8601).")
+  Instant notBefore;
+
+  @Option(
+      names = "--audience",
+      paramLabel = "ID",
+      description = "Only this gateway or service may accept it. Repeat to allow several.")
+  List<String> audiences = new ArrayList<>();
+
+  @Option(
+      names = "--where",
+      paramLabel = "CEL",
+      description = "A CEL condition over args and context that must be true. Repeatable.")
+  List<String> conditions = new ArrayList<>();
+
+  @Option(
+      names = "--arg",
+      paramLabel = "POINTER=KIND:VALUE",
+      converter = Converters.ArgumentConverter.class,
+      description = "An argument constraint, e.g. /path=within:/data (kinds below). Repeatable.")
+  List<Caveat.Argument> arguments = new ArrayList<>();
+
+  @Option(
+      names = "--max-uses",
+      paramLabel = "N",
+      description = "At most N calls in all (counted by the gateway).")
+  Long maxUses;
+
+  @Option(
+      names = "--max-depth",
+      paramLabel = "N",
+      description = "At most N further attenuation blocks.")
+  Integer maxDepth;
+
+  @Option(names = "--seal", description = "Forbid any further attenuation.")
+  boolean seal;
+
+  /** Returns true if no restriction was given. */
+  boolean isEmpty() {
+    return grants.isEmpty()
+        && ttl == null
+        && expires == null
+        && notBefore == null
+        && audiences.isEmpty()
+        && conditions.isEmpty()
+        && arguments.isEmpty()
+        && maxUses == null
+        && maxDepth == null
+        && !seal;
+  }
+
+  /** Returns true if an expiry was given. */
+  boolean hasExpiry() {
+    return ttl != null || expires != null;
+  }
+
+  /**
+   * Adds the restrictions to a block under construction.
+   *
+   * @throws BadInputException naming the option whose value the core library refused
+   */
+  <B extends BlockSpec<B>> B applyTo(B spec, Clock clock, SecureRandom random) {
+    spec.clock(clock).random(random);
+    grants.forEach(spec::allow);
+    apply("--ttl", () -> spec.ttl(ttl), ttl != null);
+    apply("--expires", () -> spec.expiresAt(expires), expires != null);
+    apply("--not-before", () -> spec.notBefore(notBefore), notBefore != null);
+    apply(
+        "--audience",
+        () -> spec.audience(audiences.toArray(String[]::new)),
+        !audiences.isEmpty());
+    for (String condition : conditions) {
+      apply("--where '" + condition + "'", () -> spec.where(condition), true);
+    }
+    arguments.forEach(spec::caveat);
+    apply("--max-uses", () -> spec.maxUses(maxUses), maxUses != null);
+    apply("--max-depth", () -> spec.maxDepth(maxDepth), maxDepth != null);
+    if (seal) {
+      spec.seal();
+    }
+    return spec;
+  }
+
+  private static void apply(String option, Runnable step, boolean given) {
+    if (!given) {
+      return;
+    }
+    try {
+      step.run();
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(option + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.mandate.cli;
+
+import dev.mandate.caveat.Caveat;
+import dev.mandate.token.Grant;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Option value converters. Each turns a validation failure into a {@link TypeConversionException}
+ * so picocli reports it as bad usage, naming the option.
+ */
+final class Converters {
+  private Converters() {}
+
+  /** {@code --allow service:action:resource-pattern}. */
+  static final class GrantConverter implements ITypeConverter<Grant> {
+    @Override
+    public Grant convert(String value) {
+      try {
+        return Grant.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(Printable.escape(e.getMessage()));
+      }
+    }
+  }
+
+  /** {@code --ttl 15m}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code --not-before 2030-01-01T00:00:00Z} (an offset such as +02:00 is also accepted). */
+  static final class InstantConverter implements ITypeConverter<Instant> {
+    @Override
+    public Instant convert(String value) {
+      try {
+        return Instant.parse(value);
+      } catch (DateTimeParseException e) {
+        try {
+          return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e2) {
+          throw new TypeConversionException(
+              "'"
+                  + Printable.escape(value)
+                  + "' is not an ISO-8601 instant; write e.g. 2030-01-01T00:00:00Z");
+        }
+      }
+    }
+  }
+
+  /** {@code --arg /path=within:/data}. */
+  static final class ArgumentConverter implements ITypeConverter<Caveat.Argument> {
+    @Override
+    public Caveat.Argument convert(String value) {
+      try {
+        return ArgumentSyntax.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(Printable.escape(e.getMessage()));
+      }
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package dev.mandate.cli;
+
+import dev.mandate.crypto.InsecureSecretKeyAccess;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * Reads and writes key files. A private key file holds the text form {@code mndsk1_...} and is
+ * created with mode 0600 from its first byte; a public key file holds {@code mndpk1_...}.
+ */
+final class KeyFiles {
+  /** Key files are one short line; anything larger is not a key file. */
+  static final int MAX_KEY_FILE_BYTES = 4096;
+
+  private static final Set<PosixFilePermission> GROUP_OR_OTHER =
+      Set.of(
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE);
+
+  private KeyFiles() {}
+
+  /**
+   * Reads a private key. Like ssh, refuses a file that group or others may read or write.
+   *
+   * @param option the option that named the file, for the error message
+   * @throws BadInputException if the file is missing, too open, or not a private key
+   */
+  static SigningKey readSigningKey(Path file, String option) {
+    requirePrivate(file, option);
+    String text = readSmallFile(file, option);
+    if (text.startsWith(VerifyingKey.TEXT_PREFIX)) {
+      throw new BadInputException(
+          option
+              + " "
+              + file
+              + " holds a public key; pass the private key file (.key) written by mandate keygen");
+    }
+    try {
+      return SigningKey.parse(text, InsecureSecretKeyAccess.get());
+    } catch (IllegalArgumentException e) {
+      // The core's messages never echo key material, so they are safe to show.
+      throw new BadInputException(
+          option + " " + file + " is not a Mandate private key: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads a public key.
+   *
+   * @throws BadInputException if the file is missing or not a public key
+   */
+  static VerifyingKey readVerifyingKey(Path file, String option) {
+    String text = readSmallFile(file, option);
+    if (text.startsWith(SigningKey.TEXT_PREFIX)) {
+      throw new BadInputException(
+          option
+              + " "
+              + file
+              + " holds a PRIVATE key; pass the public key file (.pub) instead, and keep the"
+              + " private key out of places where public keys are shared");
+    }
+    try {
+      return VerifyingKey.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(
+          option + " " + file + " is not a Mandate public key: " + e.getMessage());
+    }
+  }
+
+  private static void requirePrivate(Path file, String option) {
+    try {
+      PosixFileAttributeView view =
+          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      if (view == null) {
+        return; // Not a POSIX file system: nothing to check.
+      }
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
+        throw new BadInputException(
+            option
+                + " "
+                + file
+                + " is readable or writable by other users (mode "
+                + PosixFilePermissions.toString(perms)
+                + "); run 'chmod 600 "
+                + file
+                + "' and consider the key exposed");
+      }
+    } catch (NoSuchFileException e) {
+      throw missing(file, option);
+    } catch (IOException e) {
+      throw unreadable(file, option, e);
+    }
+  }
+
+  private static String readSmallFile(Path file, String option) {
+    if (Files.isDirectory(file)) {
+      throw new BadInputException(option + " " + file + " is a directory; name the key file");
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      throw missing(file, option);
+    } catch (IOException e) {
+      throw unreadable(file, option, e);
+    }
+    if (bytes.length > MAX_KEY_FILE_BYTES) {
+      throw new BadInputException(
+          option + " " + file + " is larger than a key file can be; name the key file");
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8).strip();
+    Arrays.fill(bytes, (byte) 0);
+    return text;
+  }
+
+  private static BadInputException missing(Path file, String option) {
+    return new BadInputException(
+        option + " " + file + " does not exist; create keys with 'mandate keygen --out DIR'");
+  }
+
+  private static BadInputException unreadable(Path file, String option, IOException e) {
+    String why = e instanceof AccessDeniedException ? "permission denied" : String.valueOf(e);
+    return new BadInputException(option + " " + file + " cannot be read: " + why);
+  }
+
+  /**
+   * Writes a key pair as {@code NAME.key} (0600) and {@code NAME.pub} in {@code dir}, each file
+   * atomically (written to a temporary file and then renamed or linked into place). Without {@code
+   * force}, refuses if either file exists; if the public key cannot be written, the new private key
+   * is removed again.
+   *
+   * @return the paths of the private and public key files
+   * @throws BadInputException if a file exists (without force) or the directory is unusable
+   */
+  static Path[] writeKeyPair(Path dir, String name, SigningKey key, boolean force) {
+    Path privateFile = dir.resolve(name + ".key");
+    Path publicFile = dir.resolve(name + ".pub");
+    try {
+      Files.createDirectories(dir);
+    } catch (FileAlreadyExistsException e) {
+      throw new BadInputException("--out " + dir + " exists and is not a directory");
+    } catch (IOException e) {
+      throw new BadInputException("--out " + dir + " cannot be created: " + e);
+    }
+    if (Files.getFileAttributeView(dir, PosixFileAttributeView.class) == null) {
+      throw new BadInputException(
+          "--out "
+              + dir
+              + " is on a file system without POSIX permissions, so the private key could not be"
+              + " protected; choose a directory on a POSIX file system");
+    }
+    if (!force) {
+      for (Path p : new Path[] {privateFile, publicFile}) {
+        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+          throw exists(p);
+        }
+      }
+    }
+    byte[] secret = key.toText(InsecureSecretKeyAccess.get()).concat("\n").getBytes(
+        StandardCharsets.US_ASCII);
+    try {
+      writeAtomically(privateFile, secret, "rw-------", force);
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+    }
+    try {
+      byte[] pub = (key.verifyingKey().toText() + "\n").getBytes(StandardCharsets.US_ASCII);
+      writeAtomically(publicFile, pub, "rw-r--r--", force);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(privateFile);
+      } catch (IOException ignored) {
+        // Best effort; the error below still tells the user what happened.
+      }
+      throw e;
+    }
+    return new Path[] {privateFile, publicFile};
+  }
+
+  private static void writeAtomically(Path target, byte[] content, String mode, boolean replace) {
+    Path dir = target.toAbsolutePath().getParent();
+    FileAttribute<Set<PosixFilePermission>> perms =
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode));
+    Path temp = null;
+    try {
+      // The mode is set when the file is created (the umask can only remove bits), so the key is
+      // never readable by others, not even for a moment.
+      temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", perms);
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(content);
+        while (buffer.hasRemaining()) {
+          ch.write(buffer);
+        }
+        ch.force(true);
+      }
+      if (replace) {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        publishWithoutReplacing(temp, target);
+      }
+      temp = null;
+    } catch (FileAlreadyExistsException e) {
+      throw exists(target);
+    } catch (IOException e) {
+      throw new BadInputException("cannot write " + target + ": " + e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // The temporary file has mode 0600 and a dot name; nothing secret is exposed by it.
+        }
+      }
+    }
+  }
+
+  /** A hard link fails if the target exists, with no window in which another writer could win. */
+  private static void publishWithoutReplacing(Path temp, Path target) throws IOException {
+    try {
+      Files.createLink(target, temp);
+      Files.delete(temp);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.move(temp, target); // Fails if the target exists.
+    }
+  }
+
+  private static BadInputException exists(Path p) {
+    return new BadInputException(
+        p
+            + " already exists; refusing to overwrite a key (use --force to replace it, or choose"
+            + " another --out or --name)");
+  }
+}

