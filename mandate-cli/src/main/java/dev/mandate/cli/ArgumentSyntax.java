@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The compact {@code --arg POINTER=KIND:VALUE} syntax for argument constraints, and its inverse
- * for display. The pointer is everything before the first {@code =}.
+ * The compact {@code --arg POINTER=KIND:VALUE} syntax for argument constraints, and its inverse for
+ * display. The pointer is everything before the first {@code =}.
  */
 final class ArgumentSyntax {
   /** The help text shown in the footer of mint and attenuate. */
@@ -153,8 +153,7 @@ final class ArgumentSyntax {
     if (dots < 0) {
       throw new IllegalArgumentException("write range:MIN..MAX, e.g. range:0..100 or range:10..");
     }
-    return new Constraint.Range(
-        bound(value.substring(0, dots)), bound(value.substring(dots + 2)));
+    return new Constraint.Range(bound(value.substring(0, dots)), bound(value.substring(dots + 2)));
   }
 
   private static BigDecimal bound(String text) {
@@ -196,7 +195,8 @@ final class ArgumentSyntax {
     } else if (c instanceof Constraint.Exact e) {
       return "exact:" + e.value();
     } else if (c instanceof Constraint.OneOf o) {
-      return "oneof:" + o.values().stream().map(JsonNode::toString).collect(Collectors.joining(",", "[", "]"));
+      return "oneof:"
+          + o.values().stream().map(JsonNode::toString).collect(Collectors.joining(",", "[", "]"));
     } else if (c instanceof Constraint.Range r) {
       return "range:"
           + (r.min() == null ? "" : r.min().toPlainString())
@@ -211,9 +211,13 @@ final class ArgumentSyntax {
     } else if (c instanceof Constraint.Not n) {
       return "not:" + format(n.inner());
     } else if (c instanceof Constraint.AllOf a) {
-      return a.all().stream().map(ArgumentSyntax::format).collect(Collectors.joining(" and ", "all(", ")"));
+      return a.all().stream()
+          .map(ArgumentSyntax::format)
+          .collect(Collectors.joining(" and ", "all(", ")"));
     } else if (c instanceof Constraint.AnyOf a) {
-      return a.any().stream().map(ArgumentSyntax::format).collect(Collectors.joining(" or ", "any(", ")"));
+      return a.any().stream()
+          .map(ArgumentSyntax::format)
+          .collect(Collectors.joining(" or ", "any(", ")"));
     }
     return c.toString();
   }

@@ -57,7 +57,8 @@ final class AttenuateCommand implements Callable<Integer> {
               + " --bind or --seal");
     }
     Terminal t = parent.terminal();
-    SigningKey signer = holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
+    SigningKey signer =
+        holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
     Capability parentToken = Capability.decode(Stdin.requireToken(t.stdin(), "attenuate"));
     if (parentToken.sealed()) {
       throw new BadInputException("the token is sealed; it cannot be attenuated further");

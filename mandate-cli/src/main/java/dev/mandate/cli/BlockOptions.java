@@ -109,9 +109,7 @@ final class BlockOptions {
     apply("--expires", () -> spec.expiresAt(expires), expires != null);
     apply("--not-before", () -> spec.notBefore(notBefore), notBefore != null);
     apply(
-        "--audience",
-        () -> spec.audience(audiences.toArray(String[]::new)),
-        !audiences.isEmpty());
+        "--audience", () -> spec.audience(audiences.toArray(String[]::new)), !audiences.isEmpty());
     for (String condition : conditions) {
       apply("--where '" + condition + "'", () -> spec.where(condition), true);
     }

@@ -29,8 +29,8 @@ import picocli.CommandLine.ParentCommand;
     })
 final class InspectCommand implements Callable<Integer> {
   static final String NOT_VERIFIED =
-      "decoded only, not verified: signatures, expiry and revocation are not checked (use"
-          + " mandate check)";
+      "not verified: decoded only; signatures, expiry and revocation are not checked, use"
+          + " mandate check for that";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

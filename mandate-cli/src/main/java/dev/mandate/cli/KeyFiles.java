@@ -178,8 +178,8 @@ final class KeyFiles {
         }
       }
     }
-    byte[] secret = key.toText(InsecureSecretKeyAccess.get()).concat("\n").getBytes(
-        StandardCharsets.US_ASCII);
+    byte[] secret =
+        key.toText(InsecureSecretKeyAccess.get()).concat("\n").getBytes(StandardCharsets.US_ASCII);
     try {
       writeAtomically(privateFile, secret, "rw-------", force);
     } finally {

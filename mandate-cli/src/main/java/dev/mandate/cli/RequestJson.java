@@ -1,6 +1,5 @@
 package dev.mandate.cli;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,8 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Parses the {@code --request} JSON strictly: one object with known fields only, no duplicate
- * keys, nothing after it, no coercion of numbers to strings, bounded size and nesting.
+ * Parses the {@code --request} JSON strictly: one object with known fields only, no duplicate keys,
+ * nothing after it, no coercion of numbers to strings, bounded size and nesting.
  */
 final class RequestJson {
   /** Larger requests are refused before parsing. */
@@ -51,31 +51,22 @@ final class RequestJson {
 
   /** The wire shape; {@code service}, {@code action} and {@code resource} are required. */
   record Body(
-      String audience,
-      String service,
-      String action,
-      String resource,
-      ObjectNode args,
-      ObjectNode context) {
-    @JsonCreator
-    Body(
-        @JsonProperty("audience") String audience,
-        @JsonProperty(value = "service", required = true) String service,
-        @JsonProperty(value = "action", required = true) String action,
-        @JsonProperty(value = "resource", required = true) String resource,
-        @JsonProperty("args") ObjectNode args,
-        @JsonProperty("context") ObjectNode context) {
-      for (var field : new String[][] {{"service", service}, {"action", action}, {"resource", resource}}) {
-        if (field[1] == null || field[1].isEmpty()) {
-          throw new IllegalArgumentException("\"" + field[0] + "\" must be a non-empty string");
-        }
+      @JsonProperty("audience") String audience,
+      @JsonProperty(value = "service", required = true) String service,
+      @JsonProperty(value = "action", required = true) String action,
+      @JsonProperty(value = "resource", required = true) String resource,
+      @JsonProperty("args") ObjectNode args,
+      @JsonProperty("context") ObjectNode context) {
+    Body {
+      requireText("service", service);
+      requireText("action", action);
+      requireText("resource", resource);
+    }
+
+    private static void requireText(String name, String value) {
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException("\"" + name + "\" must be a non-empty string");
       }
-      this.audience = audience;
-      this.service = service;
-      this.action = action;
-      this.resource = resource;
-      this.args = args;
-      this.context = context;
     }
   }
 
@@ -94,7 +85,12 @@ final class RequestJson {
       body = STRICT.readValue(json, Body.class);
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause();
-      throw bad(cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage());
+      throw bad(
+          cause != null && cause.getMessage() != null
+              ? cause.getMessage()
+              : e.getOriginalMessage());
+    } catch (UnrecognizedPropertyException e) {
+      throw bad("unknown field \"" + e.getPropertyName() + "\"");
     } catch (JsonProcessingException e) {
       throw bad(e.getOriginalMessage());
     }

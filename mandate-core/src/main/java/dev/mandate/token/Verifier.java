@@ -349,7 +349,7 @@ public final class Verifier {
                 Decision.Code.ARGUMENT,
                 index,
                 c.kind(),
-                "argument " + a.pointer() + " " + violation);
+                "argument " + a.pointer() + ": " + violation);
           }
         } else if (c instanceof Caveat.Condition cond) {
           if (context == null) {

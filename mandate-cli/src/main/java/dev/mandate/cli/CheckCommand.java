@@ -1,0 +1,253 @@
+package dev.mandate.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mandate check}: decides, as a gateway would, whether the token on stdin allows a request.
+ * Exit 0 allow, 1 deny (including a malformed or forged token), 2 bad usage.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Verify the token on stdin against trusted root keys and decide a request, as a gateway",
+      "would. Prints the decision and the reason. Exit 0 allow, 1 deny, 2 bad usage."
+    },
+    footer = {
+      "",
+      "Example:",
+      "  mandate check --pub keys/authority.pub --request \\",
+      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\","
+          + "\"args\":{\"path\":\"/data/a.txt\"}}' < token",
+      "",
+      "Max-uses caveats are reported but not counted: check keeps no state between runs."
+    })
+final class CheckCommand implements Callable<Integer> {
+  private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;
+  private static final Pattern REVOCATION_ID = Pattern.compile("[0-9a-f]{1,128}");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @ParentCommand Mandate parent;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--pub",
+      required = true,
+      paramLabel = "FILE",
+      description = "A trusted authority public key (e.g. keys/authority.pub). Repeatable.")
+  List<Path> publicKeys = new ArrayList<>();
+
+  @Option(
+      names = "--request",
+      required = true,
+      paramLabel = "JSON",
+      description =
+          "The call: {\"service\":..,\"action\":..,\"resource\":..,\"args\":{..}} with optional"
+              + " \"audience\" and \"context\". @FILE reads it from a file. At most 1 MiB.")
+  String request;
+
+  @Option(
+      names = "--audience",
+      paramLabel = "ID",
+      description = "Decide as this gateway or service (overrides the request's audience).")
+  String audience;
+
+  @Option(
+      names = "--revoked",
+      paramLabel = "FILE",
+      description = "Revoked revocation ids, one per line; # comments and blank lines ignored.")
+  Path revoked;
+
+  @Option(
+      names = "--holder-key",
+      paramLabel = "FILE",
+      description =
+          "Sign the per-call proof with this holder private key, as an agent runtime would.")
+  Path holderKey;
+
+  @Option(
+      names = "--proof",
+      paramLabel = "PROOF",
+      description = "A proof (mndp1_...) made by the holder for exactly this request.")
+  String proof;
+
+  @Option(names = "--json", description = "Print the decision as one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() throws JsonProcessingException {
+    if (holderKey != null && proof != null) {
+      throw new ParameterException(
+          spec.commandLine(), "give either --holder-key or --proof, not both");
+    }
+    Terminal t = parent.terminal();
+    List<VerifyingKey> keys = new ArrayList<>();
+    for (Path p : publicKeys) {
+      keys.add(KeyFiles.readVerifyingKey(p, "--pub"));
+    }
+    Request call = RequestJson.parse(requestText(), audience);
+    Set<String> revokedIds = revoked == null ? Set.of() : readRevoked(revoked);
+    SigningKey holder =
+        holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
+
+    String token = Stdin.readToken(t.stdin());
+    String presentedProof = proof;
+    if (holder != null && isWellFormed(token)) {
+      presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
+    }
+    Verifier verifier =
+        Verifier.builder()
+            .trustedKeys(TrustedKeys.of(keys.toArray(VerifyingKey[]::new)))
+            .clock(t.clock())
+            .revoked(revokedIds::contains)
+            .verificationCacheSize(0)
+            .build();
+    Decision decision = verifier.authorize(token, call, presentedProof);
+    t.out().println(json ? JSON.writeValueAsString(toJson(decision)) : describe(decision));
+    return decision.allowed() ? Mandate.OK : Mandate.DENY;
+  }
+
+  private String requestText() {
+    if (!request.startsWith("@")) {
+      return request;
+    }
+    Path file = Path.of(request.substring(1));
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(RequestJson.MAX_BYTES + 1);
+      if (bytes.length > RequestJson.MAX_BYTES) {
+        throw new BadInputException("--request " + request + " is larger than 1 MiB");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException("--request " + request + ": the file does not exist");
+    } catch (IOException e) {
+      throw new BadInputException("--request " + request + " cannot be read: " + e);
+    }
+  }
+
+  /** The verifier reports a malformed token itself; a proof can only be made for a valid one. */
+  private static boolean isWellFormed(String token) {
+    try {
+      Capability.decode(token);
+      return true;
+    } catch (InvalidTokenException e) {
+      return false;
+    }
+  }
+
+  static Set<String> readRevoked(Path file) {
+    List<String> lines;
+    try {
+      if (Files.size(file) > MAX_REVOKED_FILE_BYTES) {
+        throw new BadInputException("--revoked " + file + " is larger than 64 MiB");
+      }
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException("--revoked " + file + " does not exist");
+    } catch (IOException e) {
+      throw new BadInputException("--revoked " + file + " cannot be read: " + e);
+    }
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String id = line.toLowerCase(Locale.ROOT);
+      if (!REVOCATION_ID.matcher(id).matches()) {
+        throw new BadInputException(
+            "--revoked "
+                + file
+                + " line "
+                + (i + 1)
+                + " is not a revocation id (hex, as shown by mandate inspect)");
+      }
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  static String describe(Decision d) {
+    StringBuilder b = new StringBuilder(d.allowed() ? "allow" : "deny " + d.code());
+    if (!d.allowed() && d.block() >= 0) {
+      b.append(" (block ").append(d.block());
+      if (d.caveat() != null) {
+        b.append(", ").append(d.caveat());
+      }
+      b.append(')');
+    } else if (!d.allowed() && d.caveat() != null) {
+      b.append(" (").append(d.caveat()).append(')');
+    }
+    if (!d.allowed()) {
+      b.append(": ").append(d.reason());
+    }
+    if (d.tokenId() != null) {
+      b.append(d.allowed() ? ": token " : "; token ").append(d.tokenId());
+    }
+    for (Decision.UseLimit limit : d.useLimits()) {
+      b.append("; max ")
+          .append(limit.maxUses())
+          .append(" uses of block ")
+          .append(limit.revocationId())
+          .append(" (not counted by check)");
+    }
+    return Mandate.oneLine(b.toString());
+  }
+
+  static ObjectNode toJson(Decision d) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("decision", d.allowed() ? "allow" : "deny");
+    o.put("code", d.code().name());
+    if (d.block() >= 0) {
+      o.put("block", d.block());
+    } else {
+      o.putNull("block");
+    }
+    o.put("caveat", d.caveat());
+    o.put("reason", d.reason());
+    o.put("tokenId", d.tokenId());
+    d.revocationIds().forEach(o.putArray("revocationIds")::add);
+    if (!d.useLimits().isEmpty()) {
+      var limits = o.putArray("useLimits");
+      for (Decision.UseLimit limit : d.useLimits()) {
+        limits
+            .addObject()
+            .put("revocationId", limit.revocationId())
+            .put("maxUses", limit.maxUses());
+      }
+    }
+    return o;
+  }
+}
