@@ -61,6 +61,10 @@ public record Grant(String service, String action, String resource) {
         && glob(resource).matches(normalisedResource);
   }
 
+  boolean matchesAction(String requestService, String requestAction) {
+    return glob(service).matches(requestService) && glob(action).matches(requestAction);
+  }
+
   private static Glob glob(String pattern) {
     return CompiledPatterns.glob(pattern);
   }

@@ -114,6 +114,47 @@ public final class Verifier {
     }
   }
 
+  /**
+   * Tells whether {@code token} could allow some call of {@code action} on {@code service} for this
+   * audience: the chain verifies, nothing is revoked or expired, the audience is accepted, and
+   * every block has a grant whose service and action patterns match. Resources, arguments,
+   * conditions and proofs are not considered, so a true answer does not mean a particular call is
+   * allowed. Used to show an agent only the tools it may call (for example to filter an MCP
+   * tools/list). Never throws on bad input; returns false for it.
+   */
+  public boolean couldAllow(String token, String audience, String service, String action) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(action, "action");
+    try {
+      Chain chain = verified(token).chain();
+      Instant now = clock.instant();
+      for (Chain.Link link : chain.links) {
+        if (revoked.test(link.block().revocationId())) {
+          return false;
+        }
+        for (Caveat c : link.caveats()) {
+          if (c instanceof Caveat.Expiry e && now.isAfter(e.notAfter().plus(clockSkew))) {
+            return false;
+          }
+          if (c instanceof Caveat.NotBefore n && now.plus(clockSkew).isBefore(n.notBefore())) {
+            return false;
+          }
+          if (c instanceof Caveat.Audience a
+              && (audience == null || !a.audiences().contains(audience))) {
+            return false;
+          }
+        }
+        List<Grant> grants = link.block().grants();
+        if (!grants.isEmpty() && grants.stream().noneMatch(g -> g.matchesAction(service, action))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   // ---- signature chain (cached) ----
 
   private Verified verified(String token) {

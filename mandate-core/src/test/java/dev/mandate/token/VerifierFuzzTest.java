@@ -87,7 +87,7 @@ class VerifierFuzzTest {
           return bytes;
         }
         byte[] out = bytes.clone();
-        out[position % bytes.length] ^= (byte) (value == 0 ? 1 : value);
+        out[position % bytes.length] ^= value == 0 ? 1 : value;
         return out;
       }
       case 1 -> {

@@ -1,0 +1,29 @@
+package dev.mandate.gateway;
+
+import dev.mandate.token.Request;
+
+/**
+ * The gateway's enforcement point for one call: verifies the presented capability against the
+ * request, counts uses, checks proofs for replay, and reports the decision to the audit trail. The
+ * MCP and HTTP front ends both call it. Thread-safe; never throws on bad input.
+ */
+public interface CallGuard {
+  /**
+   * Decides one call. The guard sets the request's audience to this gateway's and adds {@code
+   * sourceIp} to its context, so front ends need not.
+   *
+   * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
+   * @param proof the proof from the {@code Mandate-Proof} header, or null
+   * @param request the call as built from the wire (service, action, resource, args)
+   * @param sourceIp the caller's address, for conditions and the audit trail; may be null
+   * @return the result, already audited and counted; act on it only if {@link
+   *     GuardResult#allowed()}, and answer a denial with {@link GuardResult#httpStatus()}
+   */
+  GuardResult check(String bearer, String proof, Request request, String sourceIp);
+
+  /**
+   * Tells whether the capability could allow some call of {@code action} on {@code service} (for
+   * filtering tool lists). False when the revocation view is stale. Not audited. Never throws.
+   */
+  boolean couldAllow(String bearer, String service, String action);
+}
