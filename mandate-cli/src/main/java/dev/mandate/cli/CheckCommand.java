@@ -42,8 +42,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Verify the token on stdin against trusted root keys and decide a request, as a gateway",
-      "would. Prints the decision and the reason. Exit 0 allow, 1 deny, 2 bad usage."
+      "Decide whether the token on stdin allows a request, as a gateway would.",
+      "Verifies the signatures against the trusted root keys, then every caveat; prints the",
+      "decision and the reason. Exit 0 allow, 1 deny, 2 bad usage."
     },
     footer = {
       "",
@@ -125,7 +126,11 @@ final class CheckCommand implements Callable<Integer> {
     String token = Stdin.readToken(t.stdin());
     String presentedProof = proof;
     if (holder != null && isWellFormed(token)) {
-      presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
+      try {
+        presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
+      } catch (RuntimeException e) {
+        throw new BadInputException("cannot sign a proof for this request: " + e.getMessage());
+      }
     }
     Verifier verifier =
         Verifier.builder()

@@ -47,7 +47,6 @@ final class KeyFiles {
    * @throws BadInputException if the file is missing, too open, or not a private key
    */
   static SigningKey readSigningKey(Path file, String option) {
-    requirePrivate(file, option);
     String text = readSmallFile(file, option);
     if (text.startsWith(VerifyingKey.TEXT_PREFIX)) {
       throw new BadInputException(
@@ -56,6 +55,7 @@ final class KeyFiles {
               + file
               + " holds a public key; pass the private key file (.key) written by mandate keygen");
     }
+    requirePrivate(file, option);
     try {
       return SigningKey.parse(text, InsecureSecretKeyAccess.get());
     } catch (IllegalArgumentException e) {

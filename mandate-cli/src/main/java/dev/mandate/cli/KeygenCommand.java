@@ -58,7 +58,7 @@ final class KeygenCommand implements Callable<Integer> {
     SigningKey key = SigningKey.generate(t.random());
     Path[] files = KeyFiles.writeKeyPair(out, name, key, force);
     t.out().println(key.verifyingKey().keyId());
-    t.err().println("mandate: wrote " + files[0] + " (private, mode 0600) and " + files[1]);
+    t.err().println("Wrote " + files[0] + " (private, mode 0600) and " + files[1]);
     return Mandate.OK;
   }
 }

@@ -79,7 +79,8 @@ public final class Mandate implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Mandate(terminal));
     cli.setOut(terminal.out());
     cli.setErr(terminal.err());
-    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // An argument such as --request @file is ours to interpret, not picocli's argument-file syntax.
+    cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(Mandate::onBadUsage);
     cli.setExecutionExceptionHandler(Mandate::onFailure);
     for (String name : new String[] {"mint", "attenuate"}) {
@@ -98,8 +99,7 @@ public final class Mandate implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "no command given; try 'mandate --help' to list the commands");
+    throw new ParameterException(spec.commandLine(), "no command given");
   }
 
   private static int onBadUsage(ParameterException e, String[] args) {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       "",
       "Example:",
       "  mandate mint --key keys/authority.key --ttl 15m \\",
-      "    --allow 'fs:read_text_file:/data/invoices/2024/**' --arg /path=within:/data/invoices",
+      "    --allow 'fs:read_text_file:/data/invoices/2024/**' \\",
+      "    --arg /path=within:/data/invoices/2024",
     })
 final class MintCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;

@@ -6,17 +6,25 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.mandate.token.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses the {@code --request} JSON strictly: one object with known fields only, no duplicate keys,
@@ -45,6 +53,12 @@ final class RequestJson {
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .withCoercionConfig(
+              LogicalType.Textual,
+              c ->
+                  c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
           .build();
 
   private RequestJson() {}
@@ -91,6 +105,8 @@ final class RequestJson {
               : e.getOriginalMessage());
     } catch (UnrecognizedPropertyException e) {
       throw bad("unknown field \"" + e.getPropertyName() + "\"");
+    } catch (MismatchedInputException e) {
+      throw bad(mismatch(e));
     } catch (JsonProcessingException e) {
       throw bad(e.getOriginalMessage());
     }
@@ -110,6 +126,27 @@ final class RequestJson {
         body.resource(),
         body.args(),
         context);
+  }
+
+  private static String mismatch(MismatchedInputException e) {
+    List<JsonMappingException.Reference> path = e.getPath();
+    String field = path.isEmpty() ? null : path.get(path.size() - 1).getFieldName();
+    String message = e.getOriginalMessage();
+    if (message != null && message.startsWith("Missing required creator property")) {
+      Matcher m = Pattern.compile("'([^']*)'").matcher(message);
+      return "missing field " + (m.find() ? "\"" + m.group(1) + "\"" : "");
+    }
+    if (field == null) {
+      return "expected a JSON object";
+    }
+    Class<?> type = e.getTargetType();
+    if (type != null && ObjectNode.class.isAssignableFrom(type)) {
+      return "\"" + field + "\" must be a JSON object";
+    }
+    if (type == String.class) {
+      return "\"" + field + "\" must be a string";
+    }
+    return "\"" + field + "\" has the wrong type";
   }
 
   private static BadInputException bad(String why) {

@@ -212,7 +212,8 @@ public final class Capability {
      *
      * @throws IllegalStateException if the capability is sealed or may not be attenuated further,
      *     or a holder-bound capability is signed without the holder's key
-     * @throws IllegalArgumentException if {@code holderKey} is not the current holder's key
+     * @throws IllegalArgumentException if {@code holderKey} is not the current holder's key, or is
+     *     given for a bearer capability
      */
     public Capability sign(SigningKey holderKey) {
       Chain chain = parent.chain;
@@ -256,6 +257,10 @@ public final class Capability {
         }
         signer = holderKey;
       } else {
+        if (holderKey != null) {
+          throw new IllegalArgumentException(
+              "this capability is not holder-bound; sign the new block without a holder key");
+        }
         signer = SigningKey.fromSeed(chain.secret, InsecureSecretKeyAccess.get());
       }
       SecureRandom rng = randomOrDefault();

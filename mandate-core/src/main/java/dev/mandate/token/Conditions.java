@@ -13,7 +13,12 @@ final class Conditions {
   }
 
   static void compileOrThrow(String expression, Limits limits) {
-    CelCondition.compile(expression, celLimits(limits));
+    try {
+      CelCondition.compile(expression, celLimits(limits));
+    } catch (IllegalArgumentException e) {
+      // CEL reports errors over several lines with a caret; keep messages to one line.
+      throw new IllegalArgumentException(e.getMessage().replaceAll("\\s*\\R\\s*", " | "));
+    }
   }
 
   /** Returns null when satisfied, else why not. Never throws. */

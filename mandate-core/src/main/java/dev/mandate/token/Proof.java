@@ -42,6 +42,7 @@ public final class Proof {
    * @param random the source of the nonce
    * @return the proof's text form
    * @throws InvalidTokenException if the token is not well-formed
+   * @throws IllegalArgumentException if the arguments cannot be put in canonical JSON form
    */
   public static String create(
       SigningKey holder, String token, Request request, Instant time, SecureRandom random) {
@@ -51,7 +52,13 @@ public final class Proof {
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     long millis = time.toEpochMilli();
-    byte[] signature = holder.sign(message(chain.tokenDigest, request, millis, nonce));
+    byte[] message;
+    try {
+      message = message(chain.tokenDigest, request, millis, nonce);
+    } catch (FormatException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    byte[] signature = holder.sign(message);
     ByteWriter out = new ByteWriter().u8(VERSION).i64(millis).raw(nonce).raw(signature);
     return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
   }

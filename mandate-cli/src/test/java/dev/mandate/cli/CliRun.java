@@ -1,0 +1,73 @@
+package dev.mandate.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+/** Runs {@code mandate} in-process with captured streams and a clock the test controls. */
+final class CliRun {
+  static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+
+  private Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+  /** What a run printed and returned. */
+  record Result(int exit, String out, String err) {
+    /** The single token (or other value) printed on stdout. */
+    String value() {
+      return out.strip();
+    }
+  }
+
+  /** Moves the clock of later runs. */
+  CliRun at(Instant instant) {
+    clock = Clock.fixed(instant, ZoneOffset.UTC);
+    return this;
+  }
+
+  CliRun after(Duration elapsed) {
+    return at(clock.instant().plus(elapsed));
+  }
+
+  Result pipe(String stdin, String... args) {
+    return pipe(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), args);
+  }
+
+  Result pipe(InputStream stdin, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Terminal terminal =
+        new Terminal(stdin, new PrintWriter(out), new PrintWriter(err), clock, new SecureRandom());
+    int exit = Mandate.run(terminal, args);
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  Result run(String... args) {
+    return pipe("", args);
+  }
+
+  /** Writes an authority key pair into {@code dir} and returns the directory. */
+  Path keygen(Path dir, String name) {
+    Result r = run("keygen", "--out", dir.toString(), "--name", name);
+    if (r.exit() != 0) {
+      throw new AssertionError("keygen failed: " + r.err());
+    }
+    return dir;
+  }
+
+  /** A request JSON for {@code fs:read_text_file} on {@code path}, with args.path = path. */
+  static String readFile(String path) {
+    return "{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\""
+        + path
+        + "\",\"args\":{\"path\":\""
+        + path
+        + "\"}}";
+  }
+}
