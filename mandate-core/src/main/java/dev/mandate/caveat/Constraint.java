@@ -2,10 +2,7 @@ package dev.mandate.caveat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.internal.CompiledPatterns;
-import dev.mandate.internal.match.Cidr;
 import dev.mandate.internal.match.ResourcePaths;
-import dev.mandate.internal.match.ShellCommand;
-import dev.mandate.internal.match.UrlRule;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;
@@ -179,7 +176,7 @@ public sealed interface Constraint
       if (blocks.isEmpty()) {
         throw new IllegalArgumentException("a CIDR constraint needs at least one block");
       }
-      blocks.forEach(Cidr::parse);
+      blocks.forEach(CompiledPatterns::cidr);
     }
 
     @Override
@@ -188,7 +185,7 @@ public sealed interface Constraint
         return "must be an IP address string";
       }
       for (String b : blocks) {
-        if (Cidr.parse(b).contains(actual.textValue())) {
+        if (CompiledPatterns.cidr(b).contains(actual.textValue())) {
           return null;
         }
       }
@@ -217,8 +214,16 @@ public sealed interface Constraint
       if (actual == null || !actual.isTextual()) {
         return "must be a path string";
       }
-      String problem = ResourcePaths.within(base, actual.textValue());
-      return problem == null ? null : problem;
+      // The base is normalised on construction, so only the value needs normalising here.
+      var path = ResourcePaths.normalise(actual.textValue());
+      if (!path.ok()) {
+        return path.problem();
+      }
+      String p = path.value();
+      if (base.equals("/") || p.equals(base) || p.startsWith(base + "/")) {
+        return null;
+      }
+      return "path " + p + " is not within " + base;
     }
   }
 
@@ -233,7 +238,7 @@ public sealed interface Constraint
     public Url {
       schemes = List.copyOf(schemes);
       hosts = List.copyOf(hosts);
-      UrlRule.compile(schemes, hosts);
+      CompiledPatterns.url(schemes, hosts);
     }
 
     @Override
@@ -241,7 +246,7 @@ public sealed interface Constraint
       if (actual == null || !actual.isTextual()) {
         return "must be a URL string";
       }
-      return UrlRule.compile(schemes, hosts).check(actual.textValue());
+      return CompiledPatterns.url(schemes, hosts).check(actual.textValue());
     }
   }
 
@@ -255,7 +260,7 @@ public sealed interface Constraint
      */
     public Shell {
       programs = List.copyOf(programs);
-      ShellCommand.compile(programs);
+      CompiledPatterns.shell(programs);
     }
 
     @Override
@@ -263,7 +268,7 @@ public sealed interface Constraint
       if (actual == null || !actual.isTextual()) {
         return "must be a command string";
       }
-      return ShellCommand.compile(programs).check(actual.textValue());
+      return CompiledPatterns.shell(programs).check(actual.textValue());
     }
   }
 

@@ -27,6 +27,12 @@ public final class VerifyingKey {
     this.keyId = deriveKeyId(bytes);
   }
 
+  /** A key derived from a private seed, valid by construction. */
+  static VerifyingKey derived(
+      byte[] bytes, org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint point) {
+    return new VerifyingKey(bytes, point);
+  }
+
   /**
    * Returns the key with these 32 bytes.
    *

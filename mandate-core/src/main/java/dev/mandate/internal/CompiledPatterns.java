@@ -3,7 +3,11 @@ package dev.mandate.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.re2j.Pattern;
+import dev.mandate.internal.match.Cidr;
 import dev.mandate.internal.match.Glob;
+import dev.mandate.internal.match.ShellCommand;
+import dev.mandate.internal.match.UrlRule;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -19,7 +23,40 @@ public final class CompiledPatterns {
   private static final Cache<String, Pattern> REGEXES =
       Caffeine.newBuilder().maximumSize(5_000).build();
 
+  private static final Cache<List<List<String>>, UrlRule> URLS =
+      Caffeine.newBuilder().maximumSize(2_000).build();
+  private static final Cache<List<String>, ShellCommand> SHELLS =
+      Caffeine.newBuilder().maximumSize(2_000).build();
+  private static final Cache<String, Cidr> CIDRS = Caffeine.newBuilder().maximumSize(5_000).build();
+
   private CompiledPatterns() {}
+
+  /**
+   * Returns the compiled URL rule.
+   *
+   * @throws IllegalArgumentException if a scheme or host pattern is invalid
+   */
+  public static UrlRule url(List<String> schemes, List<String> hosts) {
+    return URLS.get(List.of(schemes, hosts), k -> UrlRule.compile(k.get(0), k.get(1)));
+  }
+
+  /**
+   * Returns the compiled shell command rule.
+   *
+   * @throws IllegalArgumentException if a program name is invalid
+   */
+  public static ShellCommand shell(List<String> programs) {
+    return SHELLS.get(programs, ShellCommand::compile);
+  }
+
+  /**
+   * Returns the parsed CIDR block.
+   *
+   * @throws IllegalArgumentException if the block is not valid CIDR notation
+   */
+  public static Cidr cidr(String block) {
+    return CIDRS.get(block, Cidr::parse);
+  }
 
   /**
    * Returns the compiled glob.

@@ -322,16 +322,23 @@ final class Chain {
     return payload;
   }
 
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+            }
+          });
+
   static byte[] sha256(byte[]... parts) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (byte[] p : parts) {
-        sha.update(p);
-      }
-      return sha.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    MessageDigest sha = SHA256.get();
+    sha.reset();
+    for (byte[] p : parts) {
+      sha.update(p);
     }
+    return sha.digest();
   }
 
   /** A format problem located in one block. */

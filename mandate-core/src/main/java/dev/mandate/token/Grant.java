@@ -8,13 +8,20 @@ import dev.mandate.internal.match.Glob;
  * within a path segment, {@code **} across segments, {@code ?}, and {@code {a,b}} alternatives).
  * The resource pattern is everything after the second colon, so it may itself contain colons.
  *
- * @param service glob over service names, such as {@code fs}
- * @param action glob over action names, such as {@code read_text_file}
- * @param resource glob over resources, such as {@code /data/invoices/2024/**}
+ * <p>For example {@code fs:read_text_file:/data/invoices/2024/**}: service {@code fs}, action
+ * {@code read_text_file}, resources under {@code /data/invoices/2024/}. Immutable.
  */
-public record Grant(String service, String action, String resource) {
+public final class Grant {
   /** Longest accepted grant text, in chars. */
   public static final int MAX_LENGTH = 1024;
+
+  private final String service;
+  private final String action;
+  private final String resource;
+  // Compiled once per grant, so authorizing a cached token does no pattern lookups.
+  private final Glob serviceGlob;
+  private final Glob actionGlob;
+  private final Glob resourceGlob;
 
   /**
    * Validates each part.
@@ -22,15 +29,33 @@ public record Grant(String service, String action, String resource) {
    * @throws IllegalArgumentException if a part is empty, contains a forbidden character, or is not
    *     a valid glob
    */
-  public Grant {
-    requirePart("service", service, true);
-    requirePart("action", action, true);
-    requirePart("resource", resource, false);
+  public Grant(String service, String action, String resource) {
+    this.serviceGlob = requirePart("service", service, true);
+    this.actionGlob = requirePart("action", action, true);
+    this.resourceGlob = requirePart("resource", resource, false);
     int length = service.length() + action.length() + resource.length() + 2;
     if (length > MAX_LENGTH) {
       throw new IllegalArgumentException(
           "a grant is at most " + MAX_LENGTH + " chars, this one is " + length);
     }
+    this.service = service;
+    this.action = action;
+    this.resource = resource;
+  }
+
+  /** Returns the service pattern. */
+  public String service() {
+    return service;
+  }
+
+  /** Returns the action pattern. */
+  public String action() {
+    return action;
+  }
+
+  /** Returns the resource pattern. */
+  public String resource() {
+    return resource;
   }
 
   /**
@@ -56,32 +81,28 @@ public record Grant(String service, String action, String resource) {
   }
 
   boolean matches(String requestService, String requestAction, String normalisedResource) {
-    return glob(service).matches(requestService)
-        && glob(action).matches(requestAction)
-        && glob(resource).matches(normalisedResource);
+    return serviceGlob.matches(requestService)
+        && actionGlob.matches(requestAction)
+        && resourceGlob.matches(normalisedResource);
   }
 
   boolean matchesAction(String requestService, String requestAction) {
-    return glob(service).matches(requestService) && glob(action).matches(requestAction);
+    return serviceGlob.matches(requestService) && actionGlob.matches(requestAction);
   }
 
-  private static Glob glob(String pattern) {
-    return CompiledPatterns.glob(pattern);
-  }
-
-  private static void requirePart(String name, String value, boolean name_like) {
+  private static Glob requirePart(String name, String value, boolean nameLike) {
     if (value == null || value.isEmpty()) {
       throw new IllegalArgumentException("a grant's " + name + " must not be empty");
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c < 0x20 || c == 0x7f || (name_like && (c == ':' || c == '/' || c == ' '))) {
+      if (c < 0x20 || c == 0x7f || (nameLike && (c == ':' || c == '/' || c == ' '))) {
         throw new IllegalArgumentException(
             "a grant's " + name + " must not contain " + describe(c) + ": '" + value + "'");
       }
     }
     try {
-      CompiledPatterns.glob(value);
+      return CompiledPatterns.glob(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "a grant's " + name + " '" + value + "' is not a valid glob: " + e.getMessage());
@@ -98,5 +119,18 @@ public record Grant(String service, String action, String resource) {
   @Override
   public String toString() {
     return service + ":" + action + ":" + resource;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Grant g
+        && g.service.equals(service)
+        && g.action.equals(action)
+        && g.resource.equals(resource);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(service, action, resource);
   }
 }

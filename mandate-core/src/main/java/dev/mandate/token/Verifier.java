@@ -240,9 +240,8 @@ public final class Verifier {
       }
     }
     if (chain.trailerKind == Chain.TRAILER_SECRET) {
-      SigningKey secret =
-          SigningKey.fromSeed(chain.secret, dev.mandate.crypto.InsecureSecretKeyAccess.get());
-      if (!secret.matches(chain.last().nextKey())) {
+      if (!SigningKey.seedMatches(
+          chain.secret, chain.last().nextKey(), dev.mandate.crypto.InsecureSecretKeyAccess.get())) {
         throw deny(
             chain,
             Decision.Code.BAD_SIGNATURE,

@@ -18,9 +18,10 @@ import java.util.Random;
  * run it by hand after changing the token format or the sample tokens:
  *
  * <pre>
- * mvn -o test-compile -pl mandate-core
- * java -cp "mandate-core/target/test-classes:mandate-core/target/classes:$(cat cp.txt)" \
- *     dev.mandate.token.FuzzSeeds mandate-core/src/test/resources
+ * cd mandate-core
+ * mvn -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
+ *     dev.mandate.token.FuzzSeeds src/test/resources
  * </pre>
  *
  * <p>To fuzz one method (about five minutes each, the {@code maxDuration} of its
@@ -29,6 +30,10 @@ import java.util.Random;
  * <pre>
  * JAZZER_FUZZ=1 mvn -o test -pl mandate-core -Dtest='VerifierFuzzTest#authorize_arbitraryText_neverThrows'
  * </pre>
+ *
+ * <p>Jazzer writes each finding into the same directory as {@code crash-<sha1>}; keep those (and
+ * the hand-made {@code finding-*} inputs) committed, as they are the regression tests for fixed
+ * bugs.
  *
  * <p>Inputs are laid out for Jazzer's {@code FuzzedDataProvider}: strings are consumed from the
  * front, each ended by a backslash and one other character; numbers are consumed from the back, the

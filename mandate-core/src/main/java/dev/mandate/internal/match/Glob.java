@@ -3,6 +3,8 @@ package dev.mandate.internal.match;
 import com.google.re2j.Pattern;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A compiled glob pattern, matched against a whole string in linear time.
@@ -44,10 +46,59 @@ public final class Glob {
 
   private final String pattern;
   private final Pattern regex;
+  private final Predicate<String> shortcut;
 
   private Glob(String pattern, Pattern regex) {
     this.pattern = pattern;
     this.regex = regex;
+    this.shortcut = shortcut(pattern);
+  }
+
+  /**
+   * Returns an exact, cheaper matcher for the common shapes of grant patterns (a literal, a literal
+   * followed by {@code **}, a single brace set of literals, a lone {@code *}), or null when the
+   * pattern needs the automaton. Each shortcut matches exactly the same strings as the automaton.
+   */
+  private static Predicate<String> shortcut(String pattern) {
+    if (isLiteral(pattern)) {
+      return pattern::equals;
+    }
+    if (pattern.endsWith("**") && isLiteral(pattern.substring(0, pattern.length() - 2))) {
+      String prefix = pattern.substring(0, pattern.length() - 2);
+      return input -> input.startsWith(prefix);
+    }
+    if (pattern.equals("*")) {
+      return input -> input.indexOf('/') < 0;
+    }
+    if (pattern.length() > 2 && pattern.charAt(0) == '{' && pattern.endsWith("}")) {
+      String inner = pattern.substring(1, pattern.length() - 1);
+      if (inner.indexOf('{') < 0 && inner.indexOf('}') < 0) {
+        String[] options = inner.split(",", -1);
+        for (String option : options) {
+          if (option.isEmpty() || !isLiteral(option)) {
+            return null;
+          }
+        }
+        Set<String> set = Set.copyOf(java.util.Arrays.asList(options));
+        return set::contains;
+      }
+    }
+    return null;
+  }
+
+  private static boolean isLiteral(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      switch (text.charAt(i)) {
+        case '*', '?', '{', '}', ',', '\\' -> {
+          return false;
+        }
+        default -> {}
+      }
+      if (Character.isSurrogate(text.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -176,7 +227,7 @@ public final class Glob {
     if (input == null) {
       return false;
     }
-    return regex.matches(input);
+    return shortcut != null ? shortcut.test(input) : regex.matches(input);
   }
 
   /**
@@ -184,6 +235,16 @@ public final class Glob {
    *
    * @return the pattern exactly as given to {@link #compile(String)}
    */
+  /** Matches with the automaton only, bypassing shortcuts (for tests of their equivalence). */
+  boolean matchesByAutomaton(String input) {
+    return input != null && regex.matches(input);
+  }
+
+  /** Returns true if this pattern is matched by a shortcut rather than the automaton. */
+  boolean hasShortcut() {
+    return shortcut != null;
+  }
+
   public String pattern() {
     return pattern;
   }

@@ -87,6 +87,9 @@ public final class ResourcePaths {
     if (path.isEmpty() || path.charAt(0) != '/') {
       return NormalisedPath.rejected("path is not absolute (must start with '/')");
     }
+    if (isCleanAscii(path)) {
+      return NormalisedPath.of(path);
+    }
     String problem = characterProblem(path);
     if (problem == null) {
       problem = percentProblem(path);
@@ -153,6 +156,39 @@ public final class ResourcePaths {
    */
   public static boolean isPathPattern(String pattern) {
     return pattern != null && pattern.startsWith("/");
+  }
+
+  /**
+   * True for a path that normalisation would return unchanged and that needs no Unicode checks:
+   * printable ASCII without backslash or percent, no empty, "." or ".." segment, no trailing slash.
+   */
+  private static boolean isCleanAscii(String path) {
+    int n = path.length();
+    if (n > 1 && path.charAt(n - 1) == '/') {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = path.charAt(i);
+      if (c < 0x20 || c > 0x7E || c == '\\' || c == '%') {
+        return false;
+      }
+      if (c == '/' && i + 1 < n) {
+        char next = path.charAt(i + 1);
+        if (next == '/') {
+          return false;
+        }
+        if (next == '.') {
+          int end = i + 2;
+          if (end == n || path.charAt(end) == '/') {
+            return false;
+          }
+          if (path.charAt(end) == '.' && (end + 1 == n || path.charAt(end + 1) == '/')) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   private static String characterProblem(String path) {
