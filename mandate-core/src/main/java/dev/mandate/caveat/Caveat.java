@@ -22,10 +22,13 @@ public sealed interface Caveat
 
   /** The capability is invalid after {@code notAfter} (whole seconds, UTC). */
   record Expiry(Instant notAfter) implements Caveat {
-    /** Truncates to whole seconds, the token's resolution. */
+    /**
+     * Truncates to whole seconds, the token's resolution.
+     *
+     * @throws IllegalArgumentException if outside 1970-01-01 to 9999-12-31
+     */
     public Expiry {
-      Objects.requireNonNull(notAfter, "notAfter");
-      notAfter = Instant.ofEpochSecond(notAfter.getEpochSecond());
+      notAfter = inTokenRange(notAfter, "expiry");
     }
 
     @Override
@@ -36,10 +39,13 @@ public sealed interface Caveat
 
   /** The capability is invalid before {@code notBefore} (whole seconds, UTC). */
   record NotBefore(Instant notBefore) implements Caveat {
-    /** Truncates to whole seconds, the token's resolution. */
+    /**
+     * Truncates to whole seconds, the token's resolution.
+     *
+     * @throws IllegalArgumentException if outside 1970-01-01 to 9999-12-31
+     */
     public NotBefore {
-      Objects.requireNonNull(notBefore, "notBefore");
-      notBefore = Instant.ofEpochSecond(notBefore.getEpochSecond());
+      notBefore = inTokenRange(notBefore, "not-before");
     }
 
     @Override
@@ -142,5 +148,15 @@ public sealed interface Caveat
     public String kind() {
       return "max-uses";
     }
+  }
+
+  /** Truncates to seconds and checks the range a token can carry (Unix 0 to 253402300799). */
+  private static Instant inTokenRange(Instant t, String what) {
+    Objects.requireNonNull(t, what);
+    long seconds = t.getEpochSecond();
+    if (seconds < 0 || seconds > 253_402_300_799L) {
+      throw new IllegalArgumentException(what + " " + t + " is outside 1970-01-01 to 9999-12-31");
+    }
+    return Instant.ofEpochSecond(seconds);
   }
 }

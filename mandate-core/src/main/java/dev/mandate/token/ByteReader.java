@@ -66,6 +66,15 @@ final class ByteReader {
     return v;
   }
 
+  /** Reads an i64 of Unix seconds; the spec admits 0 to 253402300799 (year 9999). */
+  java.time.Instant epochSeconds(String what) {
+    long v = i64(what);
+    if (v < 0 || v > 253_402_300_799L) {
+      throw new FormatException(what + " is outside 1970-01-01 to 9999-12-31");
+    }
+    return java.time.Instant.ofEpochSecond(v);
+  }
+
   byte[] raw(int n, String what) {
     need(n, what);
     byte[] out = new byte[n];

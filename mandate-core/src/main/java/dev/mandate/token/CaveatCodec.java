@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -78,8 +77,8 @@ final class CaveatCodec {
     ByteReader body = in.region("caveat");
     Caveat caveat =
         switch (kind) {
-          case EXPIRY -> new Caveat.Expiry(Instant.ofEpochSecond(body.i64("expiry")));
-          case NOT_BEFORE -> new Caveat.NotBefore(Instant.ofEpochSecond(body.i64("not-before")));
+          case EXPIRY -> new Caveat.Expiry(body.epochSeconds("expiry"));
+          case NOT_BEFORE -> new Caveat.NotBefore(body.epochSeconds("not-before"));
           case AUDIENCE -> valid(() -> new Caveat.Audience(body.strings("audience", MAX_LIST)));
           case ARGUMENT -> {
             String pointer = body.str("argument pointer");

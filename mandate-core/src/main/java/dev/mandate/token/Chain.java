@@ -181,7 +181,7 @@ final class Chain {
       if (rootKeyId.isEmpty() || rootKeyId.length() > MAX_KEY_ID_BYTES) {
         throw new FormatException("root key id must be 1 to 64 chars");
       }
-      issuedAt = Instant.ofEpochSecond(in.i64("issued at"));
+      issuedAt = in.epochSeconds("issued at");
     } else if (kind != KIND_ATTENUATION) {
       throw new FormatException("only the first block may be an authority block");
     }
