@@ -1,0 +1,40 @@
+package dev.mandate.authority.store;
+
+import java.time.Instant;
+
+/**
+ * A filter over the audit trail. Every non-null filter must match; results are in sequence order.
+ *
+ * @param tokenId only records about this token, or {@code null}
+ * @param clientId only records about this client, or {@code null}
+ * @param from only records at or after this time, or {@code null}
+ * @param to only records before this time (exclusive), or {@code null}
+ * @param afterSequence only records with a larger sequence (0 = from the start); for paging
+ * @param limit at most this many records, 1..{@value #MAX_LIMIT}
+ */
+public record AuditQuery(
+    String tokenId, String clientId, Instant from, Instant to, long afterSequence, int limit) {
+
+  /** The largest page a query may ask for. */
+  public static final int MAX_LIMIT = 10_000;
+
+  /** Validates the filter; throws {@link IllegalArgumentException} on bad input. */
+  public AuditQuery {
+    Limits.requireOptionalText("tokenId", tokenId, Limits.ID_MAX);
+    Limits.requireOptionalText("clientId", clientId, Limits.ID_MAX);
+    if (afterSequence < 0) {
+      throw new IllegalArgumentException("afterSequence must be >= 0, got " + afterSequence);
+    }
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new IllegalArgumentException("limit must be 1.." + MAX_LIMIT + ", got " + limit);
+    }
+    if (from != null && to != null && to.isBefore(from)) {
+      throw new IllegalArgumentException("to " + to + " is before from " + from);
+    }
+  }
+
+  /** A query for every record after {@code afterSequence}, at most {@code limit} of them. */
+  public static AuditQuery all(long afterSequence, int limit) {
+    return new AuditQuery(null, null, null, null, afterSequence, limit);
+  }
+}

@@ -1,0 +1,177 @@
+package dev.mandate.authority.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The authority's durable state: root keys, clients, minted tokens, the revocation feed and the
+ * hash-chained audit trail. One implementation serves SQLite (the embedded default) and PostgreSQL
+ * (shared by several authority replicas); both use the same Flyway migrations.
+ *
+ * <p>Every write is one transaction and is durable (committed and, on SQLite, fsynced) when the
+ * method returns. Methods throw {@link IllegalArgumentException} for bad input, before touching the
+ * database, and {@link StoreException} when the database fails or a state rule is broken.
+ * Implementations are thread-safe.
+ */
+public interface AuthorityStore extends AutoCloseable {
+
+  /**
+   * Opens a store and brings its schema up to date with Flyway migrations.
+   *
+   * @param jdbcUrl {@code jdbc:sqlite:/path/file.db} or {@code jdbc:postgresql://host:port/db...}
+   * @return an open store; close it when done
+   * @throws IllegalArgumentException if the URL is null or names an unsupported database
+   * @throws StoreException if the database is unreachable or the migrations fail
+   */
+  static AuthorityStore open(String jdbcUrl) {
+    return JdbcAuthorityStore.open(jdbcUrl);
+  }
+
+  // ---- root keys ----
+
+  /**
+   * Stores a new root key. The sealed private key is kept as opaque bytes.
+   *
+   * @throws StoreException if a key with that id exists, or if the key is {@link KeyState#ACTIVE}
+   *     while another key is already active (use {@link #activateKey})
+   */
+  void insertKey(RootKeyRecord key);
+
+  /** Returns every root key, oldest first. */
+  List<RootKeyRecord> keys();
+
+  /**
+   * Makes {@code keyId} the single {@link KeyState#ACTIVE} signing key; the previously active key
+   * becomes {@link KeyState#VERIFY_ONLY}. Both changes happen in one transaction, serialised
+   * against rotations on other replicas. Activating the active key changes nothing; a VERIFY_ONLY
+   * key may be activated again (a rollback of a rotation).
+   *
+   * @param at when the rotation happened, kept as the key's activation time
+   * @throws StoreException if the key does not exist or is {@link KeyState#RETIRED}
+   */
+  void activateKey(String keyId, Instant at);
+
+  /**
+   * Retires {@code keyId}: capabilities it signed stop verifying. Retiring a retired key changes
+   * nothing (the first retirement time is kept).
+   *
+   * @param at the retirement time, stored as {@link RootKeyRecord#retiredAt()}
+   * @throws StoreException if the key does not exist or is the {@link KeyState#ACTIVE} key
+   */
+  void retireKey(String keyId, Instant at);
+
+  // ---- clients ----
+
+  /** Creates the client or replaces its secret hash and admin flag (its creation time is kept). */
+  void upsertClient(ClientRecord client);
+
+  /** Returns the client, if it exists. */
+  Optional<ClientRecord> client(String clientId);
+
+  // ---- minted tokens ----
+
+  /**
+   * Records a minted token's metadata.
+   *
+   * @throws StoreException if a token with that id was already recorded, or its client is unknown
+   */
+  void recordToken(TokenRecord token);
+
+  /**
+   * Records a minted token and appends its audit event in one transaction (one commit, one fsync),
+   * so a mint is never stored without its audit record or the other way round.
+   *
+   * @return the audit record written
+   * @throws StoreException as {@link #recordToken}
+   */
+  AuditRecord recordMint(TokenRecord token, AuditEvent mintEvent);
+
+  /** Returns the token's metadata, if it was recorded. */
+  Optional<TokenRecord> token(String tokenId);
+
+  /** Returns every token minted for the indirect capability {@code indirectId}, in issue order. */
+  List<TokenRecord> tokensForIndirect(String indirectId);
+
+  // ---- revocation feed ----
+
+  /**
+   * Appends an entry to the revocation feed. The entry is committed (and fsynced on SQLite) before
+   * this method returns, so a caller may acknowledge it. Publishing {@link FeedEntry.Kind#REVOKE}
+   * for an id that is already revoked writes nothing and returns the existing entry.
+   *
+   * @param kind what to do
+   * @param revocationId the revocation id (or, for SUSPEND/RESUME, the indirect id)
+   * @param tokenId the token named in the request, or {@code null}
+   * @param reason why, or {@code null}
+   * @param actor who asked (non-blank)
+   * @param at when
+   * @return the entry as stored, with its sequence number
+   */
+  FeedEntry publish(
+      FeedEntry.Kind kind,
+      String revocationId,
+      String tokenId,
+      String reason,
+      String actor,
+      Instant at);
+
+  /**
+   * Returns committed feed entries with a sequence greater than {@code afterSequence}, in sequence
+   * order, at most {@code limit} of them. Sequences are gap-free and assigned in commit order, so a
+   * follower that has seen up to N never misses an entry by asking for {@code since=N}.
+   *
+   * @param limit 1..10000
+   */
+  List<FeedEntry> feedSince(long afterSequence, int limit);
+
+  /** Returns the sequence of the last committed feed entry, or 0 when the feed is empty. */
+  long latestSequence();
+
+  /**
+   * Returns the revocation ids that are denied now: every revoked id, plus every suspended id whose
+   * latest SUSPEND/RESUME entry is a SUSPEND. Taken together with {@link #latestSequence()} in one
+   * read this is the snapshot a gateway starts from; see {@link #deniedSnapshot()}.
+   */
+  Set<String> currentlyDenied();
+
+  /**
+   * Returns {@link #currentlyDenied()} together with the feed sequence it reflects, read in one
+   * consistent transaction, so a follower can start the feed at {@code since=snapshot.sequence()}.
+   */
+  RevocationSnapshot deniedSnapshot();
+
+  // ---- audit trail ----
+
+  /**
+   * Appends one record to the hash chain.
+   *
+   * @return the stored record, with its sequence and hashes
+   */
+  AuditRecord append(AuditEvent event);
+
+  /**
+   * Appends {@code events} in order, all or nothing, and remembers {@code batchId} in the same
+   * transaction.
+   *
+   * @param batchId the sender's id for this batch (non-blank, at most 256 characters)
+   * @param events 1..10000 events
+   * @return {@code true} if appended; {@code false}, with nothing written, if the batch id was
+   *     already ingested
+   */
+  boolean appendBatch(String batchId, List<AuditEvent> events);
+
+  /** Returns the records matching {@code query}, in sequence order. */
+  List<AuditRecord> audit(AuditQuery query);
+
+  /**
+   * Walks the whole chain in sequence order, recomputing every hash and checking every link and the
+   * sequence continuity. Reports the first bad sequence and what is wrong with it.
+   */
+  AuditVerification verifyAudit();
+
+  /** Releases the database connections. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,707 @@
+package dev.mandate.authority.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mandate.authority.store.FeedEntry.Kind;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * The repository test suite, run against every database by a subclass per database. A subclass
+ * supplies a fresh, empty database for the test class and a raw connection to it (to tamper behind
+ * the store's back). The schema is migrated once per class and emptied before every test, which
+ * keeps the suite fast without sharing state between tests.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AuthorityStoreContract {
+  static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+  private static final String[] RESET = {
+    "DROP TABLE IF EXISTS audit_backup",
+    "DELETE FROM token_revocation_ids",
+    "DELETE FROM tokens",
+    "DELETE FROM clients",
+    "DELETE FROM root_keys",
+    "DELETE FROM feed",
+    "DELETE FROM audit_log",
+    "DELETE FROM audit_batches",
+    "UPDATE feed_head SET seq = 0",
+    "UPDATE audit_head SET seq = 0, hash = '" + "0".repeat(64) + "'",
+  };
+
+  private final List<AuthorityStore> replicas = new ArrayList<>();
+  private String url;
+  private TestAbortedException databaseUnavailable;
+  private AuthorityStore primary;
+  AuthorityStore store;
+
+  /** Returns the JDBC URL of a fresh, empty database for this test class. */
+  abstract String freshDatabaseUrl() throws Exception;
+
+  /** A raw JDBC connection to the database of {@link #freshDatabaseUrl()}. */
+  abstract Connection rawConnection() throws SQLException;
+
+  /** Releases the test database (called after every store is closed). */
+  abstract void dropDatabase() throws Exception;
+
+  @BeforeAll
+  void createDatabase() throws Exception {
+    try {
+      url = freshDatabaseUrl();
+    } catch (TestAbortedException e) {
+      // Re-raised per test so that every test is reported as skipped, not just the class.
+      databaseUnavailable = e;
+    }
+  }
+
+  @BeforeEach
+  void emptyDatabase() throws SQLException {
+    if (databaseUnavailable != null) {
+      throw databaseUnavailable;
+    }
+    if (primary == null) {
+      primary = AuthorityStore.open(url);
+    }
+    store = primary;
+    try (Connection c = rawConnection();
+        Statement s = c.createStatement()) {
+      for (String sql : RESET) {
+        s.executeUpdate(sql);
+      }
+    }
+  }
+
+  @AfterEach
+  void closeReplicas() {
+    replicas.forEach(AuthorityStore::close);
+    replicas.clear();
+  }
+
+  @AfterAll
+  void closeAndDrop() throws Exception {
+    if (primary != null) {
+      primary.close();
+    }
+    dropDatabase();
+  }
+
+  /** Opens another store on the same database: a second authority replica. */
+  AuthorityStore open() {
+    AuthorityStore s = AuthorityStore.open(url);
+    replicas.add(s);
+    return s;
+  }
+
+  /** Closes the primary store; the next test opens a new one. */
+  void closePrimary() {
+    primary.close();
+    primary = null;
+  }
+
+  static Instant at(long seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  static RootKeyRecord key(String id, KeyState state, long createdSeconds) {
+    return new RootKeyRecord(
+        id, "pub-" + id, new byte[] {1, 2, 3, (byte) id.length()}, state, at(createdSeconds), null);
+  }
+
+  static ClientRecord client(String id) {
+    return new ClientRecord(id, "pbkdf2$1000$salt$" + id, false, T0);
+  }
+
+  static TokenRecord token(String id, String clientId, String indirectId, long issuedSeconds) {
+    return new TokenRecord(
+        id,
+        clientId,
+        List.of("rev-" + id + "-0", "rev-" + id + "-1"),
+        at(issuedSeconds),
+        at(issuedSeconds + 3600),
+        indirectId);
+  }
+
+  static AuditEvent event(String type, String tokenId, String clientId, long seconds) {
+    return new AuditEvent(
+        type, "actor-" + clientId, tokenId, clientId, at(seconds), "{\"n\":" + seconds + "}");
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  @Test
+  void keys_activateMakesSingleActive_previousBecomesVerifyOnly() {
+    store.insertKey(key("k1", KeyState.ACTIVE, 0));
+    store.insertKey(key("k2", KeyState.VERIFY_ONLY, 10));
+
+    store.activateKey("k2", at(20));
+
+    assertThat(store.keys())
+        .extracting(RootKeyRecord::keyId, RootKeyRecord::state)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("k1", KeyState.VERIFY_ONLY),
+            org.assertj.core.groups.Tuple.tuple("k2", KeyState.ACTIVE));
+    RootKeyRecord k1 = store.keys().get(0);
+    assertThat(k1.sealedPrivateKey()).containsExactly(1, 2, 3, 2);
+    assertThat(k1.publicKey()).isEqualTo("pub-k1");
+    assertThat(k1.createdAt()).isEqualTo(T0);
+    assertThat(k1.toString()).doesNotContain("[1, 2, 3").contains("redacted");
+  }
+
+  @Test
+  void keys_secondActiveInsertIsRefused() {
+    store.insertKey(key("k1", KeyState.ACTIVE, 0));
+    assertThatThrownBy(() -> store.insertKey(key("k2", KeyState.ACTIVE, 1)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("another key is active");
+    assertThatThrownBy(() -> store.insertKey(key("k1", KeyState.VERIFY_ONLY, 1)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("already exists");
+    assertThat(store.keys()).hasSize(1);
+  }
+
+  @Test
+  void keys_retireRefusesActiveKey_andRetiredKeyCannotBeActivated() {
+    store.insertKey(key("k1", KeyState.ACTIVE, 0));
+    store.insertKey(key("k2", KeyState.VERIFY_ONLY, 10));
+
+    assertThatThrownBy(() -> store.retireKey("k1", at(30)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("active signing key");
+    assertThatThrownBy(() -> store.retireKey("nope", at(30)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("no root key with id nope");
+
+    store.retireKey("k2", at(30));
+    store.retireKey("k2", at(40)); // idempotent: keeps the first retirement time
+    RootKeyRecord k2 = store.keys().get(1);
+    assertThat(k2.state()).isEqualTo(KeyState.RETIRED);
+    assertThat(k2.retiredAt()).isEqualTo(at(30));
+
+    assertThatThrownBy(() -> store.activateKey("k2", at(50)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("retired");
+    assertThat(store.keys().get(0).state()).isEqualTo(KeyState.ACTIVE);
+  }
+
+  @Test
+  void keys_activatingTheActiveKeyChangesNothing() {
+    store.insertKey(key("k1", KeyState.ACTIVE, 0));
+    store.activateKey("k1", at(5));
+    assertThat(store.keys())
+        .singleElement()
+        .extracting(RootKeyRecord::state)
+        .isEqualTo(KeyState.ACTIVE);
+  }
+
+  @Test
+  void keys_concurrentRotationsOnTwoReplicas_leaveExactlyOneActiveKey() throws Exception {
+    store.insertKey(key("k0", KeyState.ACTIVE, 0));
+    for (int i = 1; i <= 4; i++) {
+      store.insertKey(key("k" + i, KeyState.VERIFY_ONLY, i));
+    }
+    AuthorityStore replica = open();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      AuthorityStore s = t % 2 == 0 ? store : replica;
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < 10; i++) {
+              s.activateKey("k" + ((thread + i) % 5), at(100 + i));
+            }
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    assertThat(replica.keys()).filteredOn(k -> k.state() == KeyState.ACTIVE).hasSize(1);
+    assertThat(replica.keys()).filteredOn(k -> k.state() == KeyState.VERIFY_ONLY).hasSize(4);
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  @Test
+  void clients_upsertReplacesHashAndAdminButKeepsCreationTime() {
+    assertThat(store.client("c1")).isEmpty();
+    store.upsertClient(client("c1"));
+    store.upsertClient(new ClientRecord("c1", "scrypt$new", true, at(99)));
+
+    ClientRecord c1 = store.client("c1").orElseThrow();
+    assertThat(c1.secretHash()).isEqualTo("scrypt$new");
+    assertThat(c1.admin()).isTrue();
+    assertThat(c1.createdAt()).isEqualTo(T0);
+    assertThat(c1.toString()).doesNotContain("scrypt$new");
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  @Test
+  void tokens_recordedWithRevocationIdsInOrder_andFoundByIndirectId() {
+    store.upsertClient(client("c1"));
+    store.recordToken(token("t2", "c1", "ind-1", 20));
+    store.recordToken(token("t1", "c1", "ind-1", 10));
+    store.recordToken(token("t3", "c1", null, 30));
+
+    TokenRecord t1 = store.token("t1").orElseThrow();
+    assertThat(t1).isEqualTo(token("t1", "c1", "ind-1", 10));
+    assertThat(store.token("t3").orElseThrow().indirectId()).isNull();
+    assertThat(store.token("missing")).isEmpty();
+    assertThat(store.tokensForIndirect("ind-1"))
+        .extracting(TokenRecord::tokenId)
+        .containsExactly("t1", "t2");
+    assertThat(store.tokensForIndirect("ind-2")).isEmpty();
+  }
+
+  @Test
+  void tokens_duplicateIdOrUnknownClientIsRefused() {
+    store.upsertClient(client("c1"));
+    store.recordToken(token("t1", "c1", null, 10));
+    assertThatThrownBy(() -> store.recordToken(token("t1", "c1", null, 11)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("already recorded");
+    assertThatThrownBy(() -> store.recordToken(token("t2", "ghost", null, 11)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("no client with id ghost");
+    assertThat(store.token("t2")).isEmpty();
+  }
+
+  @Test
+  void recordMint_writesTokenAndAuditTogether_orNeither() {
+    store.upsertClient(client("c1"));
+    AuditRecord r = store.recordMint(token("t1", "c1", null, 10), event("mint", "t1", "c1", 10));
+    assertThat(r.sequence()).isEqualTo(1);
+    assertThat(store.token("t1")).isPresent();
+
+    assertThatThrownBy(
+            () -> store.recordMint(token("t1", "c1", null, 11), event("mint", "t1", "c1", 11)))
+        .isInstanceOf(StoreException.class);
+    assertThat(store.audit(AuditQuery.all(0, 100))).hasSize(1);
+    assertThat(store.verifyAudit().ok()).isTrue();
+  }
+
+  // ------------------------------------------------------------------ revocation feed
+
+  @Test
+  void publish_revokeIsIdempotent_andReturnsTheFirstEntry() {
+    FeedEntry first = store.publish(Kind.REVOKE, "rev-a", "t1", "leaked", "admin", at(1));
+    FeedEntry again = store.publish(Kind.REVOKE, "rev-a", "t9", "again", "other", at(2));
+
+    assertThat(first.sequence()).isEqualTo(1);
+    assertThat(again).isEqualTo(first);
+    assertThat(store.latestSequence()).isEqualTo(1);
+    assertThat(store.feedSince(0, 100)).containsExactly(first);
+    assertThat(store.publish(Kind.REVOKE, "rev-b", null, null, "admin", at(3)).sequence())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void feed_isOrderedGapFreeAndPaged() {
+    for (int i = 1; i <= 10; i++) {
+      store.publish(Kind.REVOKE, "rev-" + i, null, "r" + i, "admin", at(i));
+    }
+    assertThat(store.latestSequence()).isEqualTo(10);
+    assertThat(store.feedSince(0, 4))
+        .extracting(FeedEntry::sequence)
+        .containsExactly(1L, 2L, 3L, 4L);
+    assertThat(store.feedSince(7, 100))
+        .extracting(FeedEntry::sequence)
+        .containsExactly(8L, 9L, 10L);
+    assertThat(store.feedSince(10, 100)).isEmpty();
+    FeedEntry e = store.feedSince(2, 1).get(0);
+    assertThat(e).isEqualTo(new FeedEntry(3, Kind.REVOKE, "rev-3", null, "r3", "admin", at(3)));
+  }
+
+  @Test
+  void feed_concurrentPublishersOnTwoReplicas_getSequencesOneToFourHundredExactly()
+      throws Exception {
+    AuthorityStore replica = open();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      AuthorityStore s = t % 2 == 0 ? store : replica;
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < 50; i++) {
+              s.publish(Kind.REVOKE, "rev-" + thread + "-" + i, null, null, "admin", at(i));
+            }
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    List<FeedEntry> feed = new ArrayList<>();
+    long after = 0;
+    List<FeedEntry> page;
+    while (!(page = store.feedSince(after, 64)).isEmpty()) {
+      feed.addAll(page);
+      after = page.get(page.size() - 1).sequence();
+    }
+    assertThat(feed)
+        .extracting(FeedEntry::sequence)
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 400).boxed().toList());
+    assertThat(feed).extracting(FeedEntry::revocationId).doesNotHaveDuplicates();
+    assertThat(replica.latestSequence()).isEqualTo(400);
+    assertThat(store.currentlyDenied()).hasSize(400);
+  }
+
+  @Test
+  void feed_followerPollingDuringConcurrentPublishes_neverSkipsAnEntry() throws Exception {
+    AuthorityStore replica = open();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      AuthorityStore s = t % 2 == 0 ? store : replica;
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < 25; i++) {
+              s.publish(Kind.REVOKE, "rev-" + thread + "-" + i, null, null, "admin", at(i));
+            }
+            return null;
+          });
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(jobs.size());
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (Callable<Void> job : jobs) {
+        futures.add(pool.submit(job));
+      }
+      // A follower that applies "since=N" exactly as a gateway does must see every sequence once.
+      List<Long> seen = new ArrayList<>();
+      long after = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (seen.size() < 100 && System.nanoTime() < deadline) {
+        for (FeedEntry e : replica.feedSince(after, 1000)) {
+          seen.add(e.sequence());
+          after = e.sequence();
+        }
+      }
+      for (Future<Void> f : futures) {
+        f.get(20, TimeUnit.SECONDS);
+      }
+      assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, 100).boxed().toList());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void currentlyDenied_isRevokedPlusSuspendedNotResumed() {
+    store.publish(Kind.REVOKE, "rev-1", null, null, "admin", at(1));
+    store.publish(Kind.SUSPEND, "ind-a", null, "incident", "admin", at(2));
+    store.publish(Kind.SUSPEND, "ind-b", null, "incident", "admin", at(3));
+    store.publish(Kind.RESUME, "ind-b", null, "resolved", "admin", at(4));
+    store.publish(Kind.RESUME, "ind-c", null, null, "admin", at(5));
+    store.publish(Kind.SUSPEND, "ind-c", null, null, "admin", at(6));
+    store.publish(Kind.SUSPEND, "ind-d", null, null, "admin", at(7));
+    store.publish(Kind.RESUME, "ind-d", null, null, "admin", at(8));
+    store.publish(Kind.SUSPEND, "ind-d", null, null, "admin", at(9));
+    store.publish(Kind.RESUME, "ind-d", null, null, "admin", at(10));
+
+    assertThat(store.currentlyDenied()).containsExactlyInAnyOrder("rev-1", "ind-a", "ind-c");
+    RevocationSnapshot snapshot = store.deniedSnapshot();
+    assertThat(snapshot.sequence()).isEqualTo(10);
+    assertThat(snapshot.denied()).containsExactlyInAnyOrder("rev-1", "ind-a", "ind-c");
+  }
+
+  @Test
+  void feed_survivesReopen() {
+    store.publish(Kind.REVOKE, "rev-1", null, null, "admin", at(1));
+    store.append(event("revoke", null, "admin", 1));
+    closePrimary();
+    AuthorityStore reopened = open();
+    assertThat(reopened.currentlyDenied()).containsExactly("rev-1");
+    assertThat(reopened.verifyAudit().recordsChecked()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------ audit
+
+  @Test
+  void audit_appendChainsRecords_andVerifies() {
+    AuditRecord r1 = store.append(event("mint", "t1", "c1", 1));
+    AuditRecord r2 = store.append(event("revoke", "t1", "admin", 2));
+
+    assertThat(r1.sequence()).isEqualTo(1);
+    assertThat(r1.previousHash()).isEqualTo("0".repeat(64));
+    assertThat(r2.previousHash()).isEqualTo(r1.hash());
+    assertThat(r2.hash()).hasSize(64).isNotEqualTo(r1.hash());
+    assertThat(store.audit(AuditQuery.all(0, 10))).containsExactly(r1, r2);
+    assertThat(store.verifyAudit()).isEqualTo(new AuditVerification(true, 2, null, null));
+  }
+
+  @Test
+  void audit_emptyTrailVerifies() {
+    assertThat(store.verifyAudit()).isEqualTo(new AuditVerification(true, 0, null, null));
+  }
+
+  @Test
+  void audit_queryFiltersByTokenClientTimeAndPages() {
+    store.append(event("mint", "t1", "c1", 10));
+    store.append(event("mint", "t2", "c2", 20));
+    store.append(event("decision", "t1", "c1", 30));
+    store.append(event("revoke", "t1", "admin", 40));
+
+    assertThat(store.audit(new AuditQuery("t1", null, null, null, 0, 100)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(1L, 3L, 4L);
+    assertThat(store.audit(new AuditQuery(null, "c1", null, null, 0, 100)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(1L, 3L);
+    assertThat(store.audit(new AuditQuery(null, null, at(20), at(40), 0, 100)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(2L, 3L);
+    assertThat(store.audit(new AuditQuery("t1", null, null, null, 1, 1)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(3L);
+    AuditRecord r = store.audit(AuditQuery.all(1, 1)).get(0);
+    assertThat(r.event()).isEqualTo(event("mint", "t2", "c2", 20));
+  }
+
+  @Test
+  void audit_editOfAnyColumnIsReportedAtThatRecord() throws SQLException {
+    for (int i = 1; i <= 5; i++) {
+      store.append(event("decision", "t" + i, "c" + i, i));
+    }
+    String[][] edits = {
+      {"type", "'mint'"},
+      {"actor", "'someone-else'"},
+      {"token_id", "NULL"},
+      {"client_id", "'c9'"},
+      {"occurred_at", "occurred_at + 1"},
+      {"detail", "'{\"n\":0}'"},
+      {"previous_hash", "'" + "1".repeat(64) + "'"},
+      {"hash", "'" + "2".repeat(64) + "'"},
+    };
+    for (String[] edit : edits) {
+      String column = edit[0];
+      try (Connection c = rawConnection();
+          Statement s = c.createStatement()) {
+        s.executeUpdate("CREATE TABLE audit_backup AS SELECT * FROM audit_log WHERE sequence = 3");
+        s.executeUpdate("UPDATE audit_log SET " + column + " = " + edit[1] + " WHERE sequence = 3");
+      }
+
+      AuditVerification v = store.verifyAudit();
+      assertThat(v.ok()).as(column).isFalse();
+      assertThat(v.firstBadSequence()).as(column).isEqualTo(3L);
+      assertThat(v.problem()).as(column).isEqualTo("record 3 was edited (hash mismatch)");
+
+      try (Connection c = rawConnection();
+          Statement s = c.createStatement()) {
+        s.executeUpdate("DELETE FROM audit_log WHERE sequence = 3");
+        s.executeUpdate("INSERT INTO audit_log SELECT * FROM audit_backup");
+        s.executeUpdate("DROP TABLE audit_backup");
+      }
+      assertThat(store.verifyAudit().ok()).as("restored after " + column).isTrue();
+    }
+  }
+
+  @Test
+  void audit_deletedRecordIsReportedMissing() throws SQLException {
+    for (int i = 1; i <= 5; i++) {
+      store.append(event("decision", "t" + i, "c1", i));
+    }
+    executeRaw("DELETE FROM audit_log WHERE sequence = 3");
+
+    AuditVerification v = store.verifyAudit();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.firstBadSequence()).isEqualTo(3L);
+    assertThat(v.problem()).isEqualTo("record 3 missing (sequence gap)");
+  }
+
+  @Test
+  void audit_deletedLastRecordIsReportedMissing() throws SQLException {
+    for (int i = 1; i <= 5; i++) {
+      store.append(event("decision", "t" + i, "c1", i));
+    }
+    executeRaw("DELETE FROM audit_log WHERE sequence = 5");
+
+    AuditVerification v = store.verifyAudit();
+    assertThat(v.firstBadSequence()).isEqualTo(5L);
+    assertThat(v.problem()).contains("record 5 missing");
+  }
+
+  @Test
+  void audit_deletedAndRenumberedRecordBreaksTheChain() throws SQLException {
+    for (int i = 1; i <= 5; i++) {
+      store.append(event("decision", "t" + i, "c1", i));
+    }
+    executeRaw("DELETE FROM audit_log WHERE sequence = 3");
+    executeRaw("UPDATE audit_log SET sequence = 3 WHERE sequence = 4");
+    executeRaw("UPDATE audit_log SET sequence = 4 WHERE sequence = 5");
+    executeRaw("UPDATE audit_head SET seq = 4");
+
+    AuditVerification v = store.verifyAudit();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.firstBadSequence()).isEqualTo(3L);
+    assertThat(v.problem()).contains("record at sequence 3 was written as sequence 4");
+  }
+
+  @Test
+  void audit_swappedRecordsAreReportedReordered() throws SQLException {
+    for (int i = 1; i <= 5; i++) {
+      store.append(event("decision", "t" + i, "c1", i));
+    }
+    executeRaw("UPDATE audit_log SET sequence = -1 WHERE sequence = 2");
+    executeRaw("UPDATE audit_log SET sequence = 2 WHERE sequence = 4");
+    executeRaw("UPDATE audit_log SET sequence = 4 WHERE sequence = -1");
+
+    AuditVerification v = store.verifyAudit();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.firstBadSequence()).isEqualTo(2L);
+    assertThat(v.problem())
+        .isEqualTo("records reordered: the record at sequence 2 was written as sequence 4");
+  }
+
+  @Test
+  void audit_rewrittenRecordWithRecomputedHashBreaksTheLinkOfTheNextOne() throws SQLException {
+    for (int i = 1; i <= 4; i++) {
+      store.append(event("decision", "t" + i, "c1", i));
+    }
+    // An attacker who knows the algorithm rewrites record 2 and recomputes its own hash.
+    AuditRecord r2 = store.audit(AuditQuery.all(1, 1)).get(0);
+    String forged =
+        AuditChain.hash(
+            2, r2.previousHash(), "decision", "forger", "t2", "c1", at(2).toEpochMilli(), "{}");
+    executeRaw(
+        "UPDATE audit_log SET actor = 'forger', detail = '{}', hash = '"
+            + forged
+            + "' WHERE sequence = 2");
+
+    AuditVerification v = store.verifyAudit();
+    assertThat(v.firstBadSequence()).isEqualTo(3L);
+    assertThat(v.problem()).startsWith("chain broken at 3");
+  }
+
+  @Test
+  void appendBatch_isIdempotentByBatchId() throws SQLException {
+    List<AuditEvent> events =
+        List.of(event("decision", "t1", "c1", 1), event("decision", "t2", "c1", 2));
+    assertThat(store.appendBatch("gw-1:batch-7", events)).isTrue();
+    assertThat(store.appendBatch("gw-1:batch-7", events)).isFalse();
+    AuthorityStore replica = open();
+    assertThat(replica.appendBatch("gw-1:batch-7", events)).isFalse();
+
+    assertThat(countRaw("audit_log")).isEqualTo(2);
+    assertThat(countRaw("audit_batches")).isEqualTo(1);
+    assertThat(store.appendBatch("gw-1:batch-8", events.subList(0, 1))).isTrue();
+    assertThat(store.verifyAudit()).isEqualTo(new AuditVerification(true, 3, null, null));
+  }
+
+  @Test
+  void audit_concurrentAppendsFromTwoReplicas_keepTheChainValid() throws Exception {
+    AuthorityStore replica = open();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < 6; t++) {
+      AuthorityStore s = t % 2 == 0 ? store : replica;
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < 30; i++) {
+              if (i % 10 == 0) {
+                s.appendBatch(
+                    "b-" + thread + "-" + i,
+                    List.of(
+                        event("decision", "t", "c" + thread, i),
+                        event("decision", "t", "c" + thread, i)));
+              } else {
+                s.append(event("decision", "t" + i, "c" + thread, i));
+              }
+            }
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    AuditVerification v = replica.verifyAudit();
+    assertThat(v).isEqualTo(new AuditVerification(true, 6 * 33, null, null));
+  }
+
+  // ------------------------------------------------------------------ bad input
+
+  @Test
+  void badInput_isRefusedBeforeTouchingTheDatabase() {
+    String huge = "x".repeat(100_000);
+    assertThatThrownBy(() -> store.publish(null, "r", null, null, "a", T0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("kind must not be null");
+    assertThatThrownBy(() -> store.publish(Kind.REVOKE, huge, null, null, "a", T0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("revocationId is 100000 characters; at most 256");
+    assertThatThrownBy(() -> store.publish(Kind.REVOKE, "r", null, null, " ", T0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("actor must not be blank");
+    assertThatThrownBy(() -> store.feedSince(-1, 10)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.feedSince(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.appendBatch("b", List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> store.appendBatch("b", java.util.Arrays.asList(event("x", null, null, 1), null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("events[1] must not be null");
+    assertThatThrownBy(() -> store.client(null)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new AuditEvent("t", "a", null, null, T0, huge + huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("detailJson");
+    assertThatThrownBy(() -> new ClientRecord("c", null, false, T0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("secretHash must not be null");
+    assertThatThrownBy(() -> new TokenRecord("t", "c", List.of(), T0, T0, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new AuditQuery(null, null, null, null, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.latestSequence()).isZero();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  void executeRaw(String sql) throws SQLException {
+    try (Connection c = rawConnection();
+        Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+  }
+
+  long countRaw(String table) throws SQLException {
+    try (Connection c = rawConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static void runAll(List<Callable<Void>> jobs) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(jobs.size());
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (Callable<Void> job : jobs) {
+        futures.add(pool.submit(job));
+      }
+      for (Future<Void> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.mandate.authority.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The repository suite on PostgreSQL, one fresh schema per test class. Skipped when PostgreSQL is
+ * unreachable, failed instead when {@code MANDATE_REQUIRE_POSTGRES=1} (see {@link
+ * PostgresTestDatabase}).
+ */
+class PostgresAuthorityStoreTest extends AuthorityStoreContract {
+  private PostgresTestDatabase database;
+
+  @Override
+  String freshDatabaseUrl() {
+    database = PostgresTestDatabase.create();
+    return database.jdbcUrl();
+  }
+
+  @Override
+  Connection rawConnection() throws SQLException {
+    return database.connect();
+  }
+
+  @Override
+  void dropDatabase() {
+    if (database != null) {
+      database.close();
+    }
+  }
+}
