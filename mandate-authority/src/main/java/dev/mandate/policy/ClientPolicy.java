@@ -1,0 +1,74 @@
+package dev.mandate.policy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One client's entry in a policy, as written in the file (see {@link Policy} for the meaning of
+ * each key and its default).
+ *
+ * @param id the client id
+ * @param description what the client is, for people; may be empty
+ * @param grants the grant templates, in file order
+ * @param parameters parameter name to the RE2 regex its values must fully match
+ * @param maxTtl the longest lifetime the client may ask for
+ * @param require the caveats every mint request must include
+ * @param audiences the audiences the client may name; empty means any (if any is required)
+ * @param maxDepth the largest attenuation depth a minted token may allow
+ * @param maxUses the cap on a minted token's uses, or null for no cap
+ * @param indirect whether the client may mint indirect (switchable) capabilities
+ * @param admin whether the client may use the authority's administrative endpoints
+ */
+public record ClientPolicy(
+    String id,
+    String description,
+    List<String> grants,
+    Map<String, String> parameters,
+    Duration maxTtl,
+    Set<Requirement> require,
+    List<String> audiences,
+    int maxDepth,
+    Integer maxUses,
+    boolean indirect,
+    boolean admin) {
+
+  /** Copies the collections. */
+  public ClientPolicy {
+    grants = List.copyOf(grants);
+    parameters = Map.copyOf(parameters);
+    require = Set.copyOf(require);
+    audiences = List.copyOf(audiences);
+  }
+
+  /** A caveat a mint request must include, named as in the policy file's {@code require} list. */
+  public enum Requirement {
+    /** The token must be bound to a holder key. */
+    HOLDER("holder"),
+    /** The token must carry an audience. */
+    AUDIENCE("audience"),
+    /** The token must carry a maximum number of uses. */
+    MAX_USES("maxUses");
+
+    private final String key;
+
+    Requirement(String key) {
+      this.key = key;
+    }
+
+    /** The name used in the policy file. */
+    public String key() {
+      return key;
+    }
+
+    static Requirement fromKey(String key) {
+      for (Requirement r : values()) {
+        if (r.key.equals(key)) {
+          return r;
+        }
+      }
+      return null;
+    }
+  }
+}

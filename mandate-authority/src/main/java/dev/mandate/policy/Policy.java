@@ -1,0 +1,491 @@
+package dev.mandate.policy;
+
+import dev.mandate.internal.match.ResourcePaths;
+import dev.mandate.policy.ClientPolicy.Requirement;
+import dev.mandate.policy.GrantTemplate.Coverage;
+import dev.mandate.policy.GrantTemplate.Parameter;
+import dev.mandate.token.Grant;
+import dev.mandate.token.Limits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Policy-as-code: which client may mint which grants, for how long and with which caveats. A policy
+ * is immutable and thread-safe; {@link PolicyHolder} swaps in a new one when the file changes.
+ *
+ * <h2>The file</h2>
+ *
+ * <pre>{@code
+ * version: 1                       # required; the only version there is
+ * clients:                         # required; client id -> rules
+ *   invoice-agent:                 # id: 1-128 of A-Z a-z 0-9 . _ @ -, starting alphanumeric
+ *     description: Summarises invoices              # optional, for people
+ *     grants:                      # templates; {name} is a parameter
+ *       - "fs:read_text_file:/data/invoices/{year}/**"
+ *       - "fs:list_directory:/data/invoices/{year}"
+ *     parameters:                  # name -> RE2 regex a value must fully match
+ *       year: "20[0-9]{2}"
+ *     maxTtl: 1h                   # required: 30s, 15m, 1h, 7d (at most 366d)
+ *     require: [holder, audience]  # caveats a mint request must include: holder, audience, maxUses
+ *     audiences: [gateway-1]       # optional; if present the request must name one of these
+ *     maxDepth: 2                  # optional, 0-31, default 2: further attenuation blocks allowed
+ *     maxUses: 1000                # optional cap on the token's uses
+ *     indirect: false              # optional, default false: may mint indirect capabilities
+ *     admin: false                 # optional, default false: may use administrative endpoints
+ * }</pre>
+ *
+ * <p>Parsing is strict, because a typo must never silently weaken a policy: unknown keys, wrong
+ * types, duplicate keys, unknown or unused parameters (a warning), invalid templates or regexes,
+ * several YAML documents, anchors, aliases and tags are all reported, every one with its location.
+ * Files over 1 MiB are refused.
+ *
+ * <p>A <b>template</b> is a grant, {@code service:action:resource}, with globs as in {@link Grant},
+ * in which {@code {name}} (an identifier alone in braces) refers to a declared parameter; braces
+ * with a comma, {@code {a,b}}, are glob alternatives, and a parameter may not appear inside them.
+ * Every parameter used must be declared and every declared parameter should be used.
+ *
+ * <h2>Deciding a mint request</h2>
+ *
+ * <p>{@link #evaluate(MintRequest)} never throws on bad input; it checks, in this order, and denies
+ * on the first failure: the client is in the policy; there are 1 to 64 grants; the ttl is positive
+ * and at most {@code maxTtl} (a ttl above it is refused, not capped; a missing ttl means {@code
+ * maxTtl}); {@code holder}, {@code audience} and {@code maxUses} are present when required; the
+ * audience is one of {@code audiences} when that list is present (then an audience is needed even
+ * if not in {@code require}); {@code maxUses} is at most the cap (a missing value gets the cap);
+ * the requested {@code maxDepth} is at most the policy's (a missing value gets the policy's);
+ * {@code indirect} is allowed; and every grant is covered by a template.
+ *
+ * <h2>Coverage: the rule that keeps minting sound</h2>
+ *
+ * <p>A requested grant may be minted only if it allows nothing beyond one instantiation of one of
+ * the client's templates. First the requested grant must be valid (see {@link Grant#parse}), at
+ * most 1024 chars, and its resource, if it starts with '/', must be a normalised path as {@link
+ * ResourcePaths#normalise} defines it (no {@code .} or {@code ..} segments, no {@code //}, no
+ * trailing '/', no encoded separators, no backslash); other resources may not contain {@code .} or
+ * {@code ..} segments either. Then it is covered by a template when there is one binding σ of the
+ * template's parameters such that, for each part (service, action, resource), the requested part P
+ * and the template part T satisfy one of:
+ *
+ * <ol>
+ *   <li><b>same text</b>: P equals T[σ], T with each {@code {name}} textually replaced by σ(name);
+ *   <li><b>literal</b>: P contains no glob syntax ({@code * ? { } \}) and the glob T[σ] matches P;
+ *   <li><b>narrowed subtree</b> (resource): P is {@code L/**} or {@code L/*} with L a non-empty
+ *       literal, T[σ] is {@code G/**}, and the glob G matches L or L cut before one of its '/'
+ *       (component-wise: {@code /data/inv} is not a prefix of {@code /data/invoices}); or P is
+ *       {@code L/*}, T[σ] is {@code G/*} and G matches L.
+ * </ol>
+ *
+ * <p>Every value in σ must be non-empty, at most 256 chars, fully match its parameter's regex, and
+ * contain no glob syntax or escape ({@code * ? { } [ ] \ ,}), no '/', no control character, and not
+ * be {@code .} or {@code ..}: a parameter stands for literal text within one path segment, so
+ * {@code {year}} can never become {@code *} or {@code 2024/../2023}. Each route gives matches(P) ⊆
+ * matches(T[σ]) as sets of strings (route 3 because every string {@code L/x} is {@code L'/y} for
+ * the prefix L' that G matches), hence the grant allows nothing beyond T[σ], which the policy
+ * allows. Everything else is refused, even when it happens to be narrower (e.g. {@code {a,b}}
+ * against a template action {@code *}: ask for the grants separately).
+ *
+ * <p>Parameter bindings are proposed by regex matching and then verified by instantiating the
+ * template and matching with {@link Grant}'s own glob engine, so the proposal step can only cause a
+ * refusal, never an allowance. When a split of the requested text into values is ambiguous (two
+ * adjacent parameters) the first found is used, which may refuse a grant another split would allow.
+ */
+public final class Policy {
+  /** Longest accepted policy file, in bytes. */
+  public static final int MAX_FILE_BYTES = YamlTree.MAX_BYTES;
+
+  /** Most grants one mint request may ask for (the token format's per-block limit). */
+  public static final int MAX_GRANTS_PER_REQUEST = Limits.DEFAULTS.maxGrantsPerBlock();
+
+  /** Default {@code maxDepth} when a client entry omits it. */
+  public static final int DEFAULT_MAX_DEPTH = PolicyParser.DEFAULT_MAX_DEPTH;
+
+  private static final String STARTER = "starter-policy.yaml";
+
+  /** A client's rules with its compiled templates. */
+  record ClientRules(
+      ClientPolicy policy, List<GrantTemplate> templates, Map<String, Parameter> parameters) {}
+
+  private final String source;
+  private final String digest;
+  private final Map<String, ClientRules> clients;
+  private final List<String> warnings;
+
+  Policy(String source, String digest, Map<String, ClientRules> clients, List<String> warnings) {
+    this.source = source;
+    this.digest = digest;
+    this.clients = Collections.unmodifiableMap(new LinkedHashMap<>(clients));
+    this.warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * Reads and parses a policy file.
+   *
+   * @param file the policy file (UTF-8, at most {@value #MAX_FILE_BYTES} bytes)
+   * @return the policy
+   * @throws PolicyException if the file cannot be read, is too large, or is not a valid policy; the
+   *     message lists every problem with its location
+   */
+  public static Policy load(Path file) {
+    Problems problems = new Problems(file.toString());
+    String text = PolicyParser.read(file, problems);
+    problems.throwIfErrors();
+    return parse(text, file.toString());
+  }
+
+  /**
+   * Parses policy text.
+   *
+   * @param yaml the policy, in the format documented on this class
+   * @param sourceName the name used in problem locations, such as the file name
+   * @return the policy
+   * @throws PolicyException if the text is not a valid policy; the message lists every problem
+   */
+  public static Policy parse(String yaml, String sourceName) {
+    PolicyParser.Parsed parsed = PolicyParser.parse(yaml, sourceName);
+    parsed.problems().throwIfErrors();
+    return parsed.policy();
+  }
+
+  /**
+   * Checks a policy file the way {@code mandate policy check FILE} reports it: every error that
+   * makes it invalid and every warning about legal but risky choices (a template that allows
+   * everything, maxTtl over 24h, bearer tokens without {@code require: holder}, no audience, a
+   * parameter declared but unused or with a regex that accepts '/'). Never throws for a bad file.
+   *
+   * @param file the policy file
+   * @return the findings; {@link LintReport#ok()} tells whether the policy is valid
+   */
+  public static LintReport lint(Path file) {
+    Problems problems = new Problems(file.toString());
+    String text = PolicyParser.read(file, problems);
+    if (text == null) {
+      return new LintReport(problems.errors(), problems.warnings());
+    }
+    Problems found = PolicyParser.parse(text, file.toString()).problems();
+    return new LintReport(found.errors(), found.warnings());
+  }
+
+  /**
+   * Returns the starter policy the authority writes on first start: one example client, with every
+   * key explained in comments.
+   *
+   * @return the YAML text
+   * @throws UncheckedIOException if the resource is missing from the jar (a packaging bug)
+   */
+  public static String starterPolicyText() {
+    try (InputStream in = Policy.class.getResourceAsStream(STARTER)) {
+      if (in == null) {
+        throw new UncheckedIOException(new IOException(STARTER + " is missing from the jar"));
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The name this policy was loaded from, as used in messages. */
+  public String sourceName() {
+    return source;
+  }
+
+  /** SHA-256 of the policy text, {@code sha256:<hex>}, for audit records of policy changes. */
+  public String digest() {
+    return digest;
+  }
+
+  /** Warnings found while parsing (the policy is valid regardless), each with its location. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** The client ids, in file order. */
+  public Set<String> clientIds() {
+    return clients.keySet();
+  }
+
+  /**
+   * Returns one client's rules.
+   *
+   * @param clientId the id; null gives empty
+   * @return the rules, or empty if the client is not in the policy
+   */
+  public Optional<ClientPolicy> client(String clientId) {
+    ClientRules rules = clientId == null ? null : clients.get(clientId);
+    return rules == null ? Optional.empty() : Optional.of(rules.policy());
+  }
+
+  /**
+   * Decides whether the request may be minted, following the rules documented on this class.
+   *
+   * @param request the mint request; null is denied
+   * @return the decision, with the exact values to mint with when allowed; never null, never throws
+   *     on bad input
+   */
+  public PolicyDecision evaluate(MintRequest request) {
+    if (request == null) {
+      return PolicyDecision.deny(null, "no mint request was given");
+    }
+    String clientId = request.clientId();
+    ClientRules rules = clientId == null ? null : clients.get(clientId);
+    if (rules == null) {
+      return PolicyDecision.deny(
+          clientId, "client " + quoted(clientId) + " is not in the policy (" + source + ")");
+    }
+    ClientPolicy c = rules.policy();
+    String who = "client '" + clientId + "'";
+
+    List<String> texts = request.grants();
+    if (texts.isEmpty()) {
+      return PolicyDecision.deny(clientId, who + " asked for no grants; ask for at least one");
+    }
+    if (texts.size() > MAX_GRANTS_PER_REQUEST) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " asked for "
+              + texts.size()
+              + " grants; at most "
+              + MAX_GRANTS_PER_REQUEST
+              + " fit in one capability");
+    }
+
+    Duration ttl = request.ttl() == null ? c.maxTtl() : request.ttl();
+    if (ttl.isZero() || ttl.isNegative()) {
+      return PolicyDecision.deny(
+          clientId,
+          who + " asked for a lifetime of " + DurationText.format(ttl) + "; it must be positive");
+    }
+    if (ttl.compareTo(c.maxTtl()) > 0) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " asked for a lifetime of "
+              + DurationText.format(ttl)
+              + ", but its policy allows at most "
+              + DurationText.format(c.maxTtl())
+              + " (maxTtl); ask for "
+              + DurationText.format(c.maxTtl())
+              + " or less");
+    }
+
+    if (c.require().contains(Requirement.HOLDER) && !request.holderBound()) {
+      return PolicyDecision.deny(
+          clientId,
+          who + " must mint holder-bound tokens (require: holder); bind the token to a holder key");
+    }
+
+    String audience = request.audience();
+    if (audience == null
+        && (c.require().contains(Requirement.AUDIENCE) || !c.audiences().isEmpty())) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " must name an audience"
+              + (c.audiences().isEmpty()
+                  ? " (require: audience)"
+                  : ", one of " + String.join(", ", c.audiences()) + " (audiences)"));
+    }
+    if (audience != null && !c.audiences().isEmpty() && !c.audiences().contains(audience)) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " may not use audience "
+              + quoted(audience)
+              + "; its policy allows only "
+              + String.join(", ", c.audiences())
+              + " (audiences)");
+    }
+
+    Integer maxUses = request.maxUses();
+    if (maxUses == null && c.require().contains(Requirement.MAX_USES)) {
+      return PolicyDecision.deny(clientId, who + " must set maxUses (require: maxUses)");
+    }
+    if (maxUses != null && maxUses < 1) {
+      return PolicyDecision.deny(
+          clientId, who + " asked for maxUses " + maxUses + "; it must be at least 1");
+    }
+    if (maxUses != null && c.maxUses() != null && maxUses > c.maxUses()) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " asked for maxUses "
+              + maxUses
+              + ", above its cap of "
+              + c.maxUses()
+              + " (maxUses); ask for "
+              + c.maxUses()
+              + " or fewer");
+    }
+    if (maxUses == null) {
+      maxUses = c.maxUses();
+    }
+
+    Integer maxDepth = request.maxDepth();
+    if (maxDepth != null && maxDepth < 0) {
+      return PolicyDecision.deny(
+          clientId, who + " asked for maxDepth " + maxDepth + "; it must be 0 or more");
+    }
+    if (maxDepth != null && maxDepth > c.maxDepth()) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + " asked for maxDepth "
+              + maxDepth
+              + ", above its policy's "
+              + c.maxDepth()
+              + " (maxDepth)");
+    }
+    if (maxDepth == null) {
+      maxDepth = c.maxDepth();
+    }
+
+    if (request.indirect() && !c.indirect()) {
+      return PolicyDecision.deny(
+          clientId, who + " may not mint indirect capabilities (indirect: false in its policy)");
+    }
+
+    List<Grant> grants = new ArrayList<>(texts.size());
+    List<String> explanations = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      String refusal = grantProblem(text);
+      Grant grant = null;
+      if (refusal == null) {
+        grant = Grant.parse(text);
+        refusal = resourceProblem(grant.resource());
+      }
+      if (refusal != null) {
+        return PolicyDecision.deny(
+            clientId, who + " may not mint " + quoted(text) + ": " + refusal);
+      }
+      Coverage best = null;
+      GrantTemplate bestTemplate = null;
+      for (GrantTemplate t : rules.templates()) {
+        Coverage cov = t.covers(grant);
+        if (cov.covered()) {
+          best = cov;
+          bestTemplate = t;
+          break;
+        }
+        if (best == null || cov.failedPart() > best.failedPart()) {
+          best = cov;
+          bestTemplate = t;
+        }
+      }
+      if (best == null) {
+        return PolicyDecision.deny(
+            clientId,
+            who + " may not mint " + quoted(text) + ": its policy has no grant templates");
+      }
+      if (!best.covered()) {
+        String closest =
+            rules.templates().size() == 1
+                ? "its only template is '" + bestTemplate.text() + "'"
+                : "no template covers it; the closest is '" + bestTemplate.text() + "'";
+        return PolicyDecision.deny(
+            clientId,
+            who + " may not mint " + quoted(text) + ": " + closest + ", and " + best.why());
+      }
+      grants.add(grant);
+      explanations.add(
+          text + " (template " + bestTemplate.text() + bindingText(best.binding()) + ")");
+    }
+    return new PolicyDecision(
+        true,
+        who + " may mint " + String.join(", ", explanations),
+        clientId,
+        grants,
+        ttl,
+        audience,
+        maxUses,
+        maxDepth,
+        request.holderBound(),
+        request.indirect());
+  }
+
+  /** Why the text is not a valid grant, or null. */
+  private static String grantProblem(String text) {
+    if (text == null) {
+      return "a grant is missing (null)";
+    }
+    try {
+      Grant.parse(text);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "it is not a valid grant: " + e.getMessage();
+    }
+  }
+
+  /** Why a requested resource is refused before any template is consulted, or null. */
+  static String resourceProblem(String resource) {
+    if (ResourcePaths.isPathPattern(resource)) {
+      ResourcePaths.NormalisedPath n = ResourcePaths.normalise(resource);
+      if (!n.ok()) {
+        return "its resource is refused: " + n.problem();
+      }
+      if (!n.value().equals(resource)) {
+        return "its resource '"
+            + resource
+            + "' is not normalised (it means '"
+            + n.value()
+            + "'); ask for the normalised form";
+      }
+      return null;
+    }
+    for (String segment : resource.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return "its resource '" + resource + "' contains a '.' or '..' segment";
+      }
+    }
+    return null;
+  }
+
+  private static String bindingText(Map<String, String> binding) {
+    if (binding.isEmpty()) {
+      return "";
+    }
+    StringBuilder s = new StringBuilder(" with ");
+    boolean first = true;
+    for (Map.Entry<String, String> e : new TreeMap<>(binding).entrySet()) {
+      s.append(first ? "" : ", ").append(e.getKey()).append('=').append(e.getValue());
+      first = false;
+    }
+    return s.toString();
+  }
+
+  private static String quoted(String s) {
+    if (s == null) {
+      return "(none)";
+    }
+    String shown = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    StringBuilder out = new StringBuilder("'");
+    shown
+        .codePoints()
+        .forEach(
+            cp -> {
+              if (cp < 0x20 || cp == 0x7f) {
+                out.append(String.format("\\u%04x", cp));
+              } else {
+                out.appendCodePoint(cp);
+              }
+            });
+    return out.append('\'').toString();
+  }
+
+  /** Returns the source name, digest and client count; never the rules' details. */
+  @Override
+  public String toString() {
+    return "Policy[" + source + ", " + digest + ", " + clients.size() + " clients]";
+  }
+}

@@ -1,0 +1,441 @@
+package dev.mandate.policy;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import dev.mandate.policy.ClientPolicy.Requirement;
+import dev.mandate.policy.GrantTemplate.Parameter;
+import dev.mandate.policy.YamlTree.Entry;
+import dev.mandate.policy.YamlTree.MapNode;
+import dev.mandate.policy.YamlTree.Node;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns policy text into a {@link Policy}, collecting every problem with its location. */
+final class PolicyParser {
+  static final int SUPPORTED_VERSION = 1;
+  static final int DEFAULT_MAX_DEPTH = 2;
+  static final int MAX_DEPTH_LIMIT = 31;
+  static final int MAX_CLIENTS = 10_000;
+  static final int MAX_TEMPLATES_PER_CLIENT = 256;
+  static final int MAX_PARAMETERS_PER_CLIENT = 64;
+  static final int MAX_AUDIENCES_PER_CLIENT = 256;
+  static final int MAX_TEXT = 256;
+  static final Duration LONG_TTL = Duration.ofHours(24);
+
+  private static final java.util.regex.Pattern CLIENT_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
+  private static final java.util.regex.Pattern PARAMETER_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  private static final Set<String> ROOT_KEYS = Set.of("version", "clients");
+  private static final Set<String> CLIENT_KEYS =
+      Set.of(
+          "description",
+          "grants",
+          "parameters",
+          "maxTtl",
+          "require",
+          "audiences",
+          "maxDepth",
+          "maxUses",
+          "indirect",
+          "admin");
+  private static final String[] SLASH_PROBES = {"/", "a/b", "2024/01"};
+
+  private PolicyParser() {}
+
+  /** The result of parsing: the policy (null if there were errors) and every finding. */
+  record Parsed(Policy policy, Problems problems) {}
+
+  /** Reads a file, refusing more than {@link YamlTree#MAX_BYTES} and invalid UTF-8. */
+  static String read(Path file, Problems problems) {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(YamlTree.MAX_BYTES + 1);
+    } catch (IOException e) {
+      problems.error(0, "", "cannot read the file: " + e);
+      return null;
+    }
+    if (bytes.length > YamlTree.MAX_BYTES) {
+      problems.error(
+          0, "", "the file is larger than " + YamlTree.MAX_BYTES + " bytes (1 MiB); refusing it");
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      problems.error(0, "", "the file is not valid UTF-8");
+      return null;
+    }
+  }
+
+  static String digest(String text) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return "sha256:"
+          + HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  static Parsed parse(String text, String source) {
+    Problems problems = new Problems(source);
+    if (text == null) {
+      problems.error(0, "", "no policy text");
+      return new Parsed(null, problems);
+    }
+    String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+    Node root = YamlTree.read(body, problems);
+    if (root == null) {
+      return new Parsed(null, problems);
+    }
+    NodeReader r = new NodeReader(problems);
+    MapNode top = r.map(root, "");
+    if (top == null) {
+      return new Parsed(null, problems);
+    }
+    r.allowKeys(top, "", ROOT_KEYS);
+    Node version = r.required(top, "version", "");
+    if (version != null) {
+      Integer v = r.integer(version, "version", 0, Integer.MAX_VALUE);
+      if (v != null && v != SUPPORTED_VERSION) {
+        problems.error(
+            version.line(),
+            "version",
+            "version "
+                + v
+                + " is not supported; this authority reads version "
+                + SUPPORTED_VERSION);
+      }
+    }
+    Map<String, Policy.ClientRules> clients = new LinkedHashMap<>();
+    Node clientsNode = r.required(top, "clients", "");
+    MapNode clientsMap = clientsNode == null ? null : r.map(clientsNode, "clients");
+    if (clientsMap != null) {
+      if (clientsMap.entries().size() > MAX_CLIENTS) {
+        problems.error(
+            clientsMap.line(), "clients", "more than " + MAX_CLIENTS + " clients; split the file");
+      } else {
+        if (clientsMap.entries().isEmpty()) {
+          problems.warning(clientsMap.line(), "clients", "no clients: nobody may mint anything");
+        }
+        for (Entry e : clientsMap.entries().values()) {
+          Policy.ClientRules c = client(r, e);
+          if (c != null) {
+            clients.put(e.key(), c);
+          }
+        }
+      }
+    }
+    if (problems.hasErrors()) {
+      return new Parsed(null, problems);
+    }
+    return new Parsed(new Policy(source, digest(text), clients, problems.warnings()), problems);
+  }
+
+  private static Policy.ClientRules client(NodeReader r, Entry entry) {
+    Problems problems = r.problems();
+    String id = entry.key();
+    String path = NodeReader.child("clients", id);
+    int errorsBefore = problems.errors().size();
+    if (!CLIENT_ID.matcher(id).matches()) {
+      problems.error(
+          entry.line(),
+          path,
+          "'"
+              + id
+              + "' is not a valid client id: use 1 to 128 letters, digits, '.', '_', '@' or '-',"
+              + " starting with a letter or digit");
+    }
+    MapNode m = r.map(entry.value(), path);
+    if (m == null) {
+      return null;
+    }
+    r.allowKeys(m, path, CLIENT_KEYS);
+
+    String description = "";
+    Node n = NodeReader.optional(m, "description");
+    if (n != null) {
+      String d = r.string(n, NodeReader.child(path, "description"));
+      description = d == null ? "" : d;
+    }
+
+    Map<String, Parameter> parameters = new LinkedHashMap<>();
+    Map<String, Integer> parameterLines = new LinkedHashMap<>();
+    Set<String> invalidParameters = new LinkedHashSet<>();
+    n = NodeReader.optional(m, "parameters");
+    if (n != null) {
+      String pPath = NodeReader.child(path, "parameters");
+      MapNode pm = r.map(n, pPath);
+      if (pm != null) {
+        if (pm.entries().size() > MAX_PARAMETERS_PER_CLIENT) {
+          problems.error(
+              pm.line(), pPath, "more than " + MAX_PARAMETERS_PER_CLIENT + " parameters");
+        }
+        for (Entry pe : pm.entries().values()) {
+          Parameter p = parameter(r, pe, NodeReader.child(pPath, pe.key()));
+          if (p != null) {
+            parameters.put(p.name(), p);
+            parameterLines.put(p.name(), pe.line());
+          } else {
+            invalidParameters.add(pe.key());
+          }
+        }
+      }
+    }
+
+    List<String> grantTexts = new ArrayList<>();
+    List<GrantTemplate> templates = new ArrayList<>();
+    Set<String> usedParameters = new LinkedHashSet<>();
+    n = NodeReader.optional(m, "grants");
+    String gPath = NodeReader.child(path, "grants");
+    if (n != null) {
+      YamlTree.ListNode list = r.list(n, gPath);
+      if (list != null) {
+        if (list.items().size() > MAX_TEMPLATES_PER_CLIENT) {
+          problems.error(
+              list.line(), gPath, "more than " + MAX_TEMPLATES_PER_CLIENT + " grant templates");
+        } else {
+          for (int i = 0; i < list.items().size(); i++) {
+            Node item = list.items().get(i);
+            String itemPath = NodeReader.index(gPath, i);
+            String text = r.string(item, itemPath);
+            if (text == null) {
+              continue;
+            }
+            try {
+              GrantTemplate t = GrantTemplate.parse(text, parameters);
+              templates.add(t);
+              grantTexts.add(text);
+              usedParameters.addAll(t.parameters());
+              if (t.allowsEverything()) {
+                problems.warning(
+                    item.line(),
+                    itemPath,
+                    "'" + text + "' lets client '" + id + "' mint access to everything");
+              }
+            } catch (GrantTemplate.UnknownParameter e) {
+              // A parameter whose declaration is invalid was reported there; say it once.
+              if (!invalidParameters.contains(e.parameter)) {
+                problems.error(
+                    item.line(),
+                    itemPath,
+                    "'" + text + "' is not a valid grant: " + e.getMessage());
+              }
+            } catch (IllegalArgumentException e) {
+              problems.error(
+                  item.line(), itemPath, "'" + text + "' is not a valid grant: " + e.getMessage());
+            }
+          }
+        }
+      }
+    }
+    for (Map.Entry<String, Integer> p : parameterLines.entrySet()) {
+      if (!usedParameters.contains(p.getKey())) {
+        problems.warning(
+            p.getValue(),
+            NodeReader.child(NodeReader.child(path, "parameters"), p.getKey()),
+            "parameter '" + p.getKey() + "' is declared but no grant template uses it");
+      }
+    }
+
+    Duration maxTtl = null;
+    n = r.required(m, "maxTtl", path);
+    if (n != null) {
+      maxTtl = r.duration(n, NodeReader.child(path, "maxTtl"));
+      if (maxTtl != null && maxTtl.compareTo(LONG_TTL) > 0) {
+        problems.warning(
+            n.line(),
+            NodeReader.child(path, "maxTtl"),
+            "maxTtl "
+                + DurationText.format(maxTtl)
+                + " is over 24h; long-lived capabilities are harder to contain if stolen");
+      }
+    }
+
+    Set<Requirement> require = EnumSet.noneOf(Requirement.class);
+    n = NodeReader.optional(m, "require");
+    if (n != null) {
+      String rPath = NodeReader.child(path, "require");
+      List<String> names = r.strings(n, rPath);
+      if (names != null) {
+        for (int i = 0; i < names.size(); i++) {
+          Requirement req = Requirement.fromKey(names.get(i));
+          if (req == null) {
+            problems.error(
+                n.line(),
+                NodeReader.index(rPath, i),
+                "unknown requirement '" + names.get(i) + "'; allowed: holder, audience, maxUses");
+          } else {
+            require.add(req);
+          }
+        }
+      }
+    }
+
+    List<String> audiences = new ArrayList<>();
+    n = NodeReader.optional(m, "audiences");
+    if (n != null) {
+      String aPath = NodeReader.child(path, "audiences");
+      List<String> list = r.strings(n, aPath);
+      if (list != null) {
+        if (list.size() > MAX_AUDIENCES_PER_CLIENT) {
+          problems.error(n.line(), aPath, "more than " + MAX_AUDIENCES_PER_CLIENT + " audiences");
+        }
+        for (int i = 0; i < list.size(); i++) {
+          String a = list.get(i);
+          if (a.isBlank() || a.length() > MAX_TEXT) {
+            problems.error(
+                n.line(), NodeReader.index(aPath, i), "an audience is 1 to " + MAX_TEXT + " chars");
+          } else if (!audiences.contains(a)) {
+            audiences.add(a);
+          }
+        }
+        if (((YamlTree.ListNode) n).items().isEmpty()) {
+          problems.error(
+              n.line(), aPath, "an empty audiences list allows nothing; remove the key instead");
+        }
+      }
+    }
+
+    int maxDepth = DEFAULT_MAX_DEPTH;
+    n = NodeReader.optional(m, "maxDepth");
+    if (n != null) {
+      Integer d = r.integer(n, NodeReader.child(path, "maxDepth"), 0, MAX_DEPTH_LIMIT);
+      maxDepth = d == null ? DEFAULT_MAX_DEPTH : d;
+    }
+    Integer maxUses = null;
+    n = NodeReader.optional(m, "maxUses");
+    if (n != null) {
+      maxUses = r.integer(n, NodeReader.child(path, "maxUses"), 1, Integer.MAX_VALUE);
+    }
+    boolean indirect = flag(r, m, "indirect", path);
+    boolean admin = flag(r, m, "admin", path);
+
+    if (templates.isEmpty() && !admin && problems.errors().size() == errorsBefore) {
+      problems.warning(m.line(), path, "client '" + id + "' has no grants and can mint nothing");
+    }
+    if (!templates.isEmpty() && !require.contains(Requirement.HOLDER)) {
+      problems.warning(
+          m.line(),
+          path,
+          "client '"
+              + id
+              + "' may mint bearer tokens (no 'holder' in require); a stolen bearer token works"
+              + " for anyone until it expires");
+    }
+    if (!templates.isEmpty() && audiences.isEmpty() && !require.contains(Requirement.AUDIENCE)) {
+      problems.warning(
+          m.line(),
+          path,
+          "client '"
+              + id
+              + "' may mint tokens without an audience, which every gateway accepts; add"
+              + " 'audience' to require or list audiences");
+    }
+    if (problems.errors().size() != errorsBefore || maxTtl == null) {
+      return null;
+    }
+    ClientPolicy policy =
+        new ClientPolicy(
+            id,
+            description,
+            grantTexts,
+            regexSources(parameters),
+            maxTtl,
+            require,
+            audiences,
+            maxDepth,
+            maxUses,
+            indirect,
+            admin);
+    return new Policy.ClientRules(policy, List.copyOf(templates), Map.copyOf(parameters));
+  }
+
+  private static Parameter parameter(NodeReader r, Entry pe, String path) {
+    Problems problems = r.problems();
+    String name = pe.key();
+    if (!PARAMETER_NAME.matcher(name).matches()) {
+      problems.error(
+          pe.line(),
+          path,
+          "'"
+              + name
+              + "' is not a valid parameter name: use letters, digits and '_', not starting"
+              + " with a digit");
+      return null;
+    }
+    String regex = r.string(pe.value(), path);
+    if (regex == null) {
+      return null;
+    }
+    Pattern pattern;
+    try {
+      if (regex.isEmpty() || regex.length() > 1024) {
+        throw new IllegalArgumentException("a parameter regex is 1 to 1024 chars");
+      }
+      pattern = Pattern.compile(regex);
+    } catch (PatternSyntaxException e) {
+      problems.error(
+          pe.value().line(),
+          path,
+          "'" + regex + "' is not a valid RE2 regular expression: " + e.getDescription());
+      return null;
+    } catch (IllegalArgumentException e) {
+      problems.error(pe.value().line(), path, e.getMessage());
+      return null;
+    }
+    for (String probe : SLASH_PROBES) {
+      if (pattern.matches(probe)) {
+        problems.warning(
+            pe.value().line(),
+            path,
+            "the regex '"
+                + regex
+                + "' accepts values with '/' (such as '"
+                + probe
+                + "'), which are always refused: a parameter value is one path segment;"
+                + " narrow it, e.g. [A-Za-z0-9_-]+");
+        break;
+      }
+    }
+    return new Parameter(name, regex, pattern);
+  }
+
+  private static boolean flag(NodeReader r, MapNode m, String key, String path) {
+    Node n = NodeReader.optional(m, key);
+    if (n == null) {
+      return false;
+    }
+    Boolean b = r.bool(n, NodeReader.child(path, key));
+    return b != null && b;
+  }
+
+  private static Map<String, String> regexSources(Map<String, Parameter> parameters) {
+    Map<String, String> out = new LinkedHashMap<>();
+    parameters.forEach((k, v) -> out.put(k, v.regex()));
+    return out;
+  }
+}

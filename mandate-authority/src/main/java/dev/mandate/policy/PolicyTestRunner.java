@@ -1,0 +1,203 @@
+package dev.mandate.policy;
+
+import dev.mandate.policy.YamlTree.ListNode;
+import dev.mandate.policy.YamlTree.MapNode;
+import dev.mandate.policy.YamlTree.Node;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs policy test cases, the way {@code opa test} runs Rego tests, for {@code mandate policy test
+ * POLICY TESTS}. The tests file is YAML:
+ *
+ * <pre>{@code
+ * tests:
+ *   - name: invoice agent may read 2024 invoices          # required, shown in the report
+ *     request:                                             # a MintRequest
+ *       client: invoice-agent                              # required
+ *       grants: ["fs:read_text_file:/data/invoices/2024/**"]  # required
+ *       ttl: 15m                                           # optional (default: the client's maxTtl)
+ *       holder: true                                       # optional, default false
+ *       audience: gateway-1                                # optional
+ *       maxUses: 10                                        # optional
+ *       maxDepth: 1                                        # optional
+ *       indirect: false                                    # optional, default false
+ *     expect: allow                                        # required: allow or deny
+ *     reason: "not normalised"   # optional: a substring the decision's reason must contain
+ * }</pre>
+ *
+ * <p>The file is read as strictly as a policy: unknown keys and wrong types are errors.
+ */
+public final class PolicyTestRunner {
+  /** Most test cases in one file. */
+  public static final int MAX_TESTS = 10_000;
+
+  private static final Set<String> ROOT_KEYS = Set.of("tests");
+  private static final Set<String> TEST_KEYS = Set.of("name", "request", "expect", "reason");
+  private static final Set<String> REQUEST_KEYS =
+      Set.of("client", "grants", "ttl", "holder", "audience", "maxUses", "maxDepth", "indirect");
+
+  private PolicyTestRunner() {}
+
+  /**
+   * Reads a tests file and runs every case against the policy.
+   *
+   * @param policy the policy under test
+   * @param testsFile the YAML tests file (at most 1 MiB)
+   * @return one result per case
+   * @throws PolicyException if the tests file cannot be read or is malformed; the message lists
+   *     every problem with its location
+   */
+  public static PolicyTestReport run(Policy policy, Path testsFile) {
+    Problems problems = new Problems(testsFile.toString());
+    String text = PolicyParser.read(testsFile, problems);
+    problems.throwIfErrors();
+    return run(policy, text, testsFile.toString());
+  }
+
+  /**
+   * Runs the cases in tests text against the policy.
+   *
+   * @param policy the policy under test
+   * @param yaml the tests, in the format documented on this class
+   * @param sourceName the name used in problem locations
+   * @return one result per case
+   * @throws PolicyException if the tests text is malformed
+   */
+  public static PolicyTestReport run(Policy policy, String yaml, String sourceName) {
+    Problems problems = new Problems(sourceName);
+    List<Case> cases = parse(yaml, problems);
+    problems.throwIfErrors();
+    List<PolicyTestReport.Result> results = new ArrayList<>(cases.size());
+    for (Case c : cases) {
+      PolicyDecision d = policy.evaluate(c.request());
+      String got = d.allowed() ? "allow" : "deny";
+      String message = "";
+      if (d.allowed() != c.allow()) {
+        message =
+            "expected " + (c.allow() ? "allow" : "deny") + ", got " + got + " (" + d.reason() + ")";
+      } else if (c.reason() != null && !d.reason().contains(c.reason())) {
+        message =
+            "expected "
+                + got
+                + " with a reason containing '"
+                + c.reason()
+                + "', got: "
+                + d.reason();
+      }
+      results.add(new PolicyTestReport.Result(c.name(), message.isEmpty(), message, d));
+    }
+    return new PolicyTestReport(results);
+  }
+
+  private record Case(String name, MintRequest request, boolean allow, String reason) {}
+
+  private static List<Case> parse(String yaml, Problems problems) {
+    List<Case> cases = new ArrayList<>();
+    Node root = YamlTree.read(yaml == null ? "" : yaml, problems);
+    if (root == null) {
+      return cases;
+    }
+    NodeReader r = new NodeReader(problems);
+    MapNode top = r.map(root, "");
+    if (top == null) {
+      return cases;
+    }
+    r.allowKeys(top, "", ROOT_KEYS);
+    Node testsNode = r.required(top, "tests", "");
+    ListNode tests = testsNode == null ? null : r.list(testsNode, "tests");
+    if (tests == null) {
+      return cases;
+    }
+    if (tests.items().isEmpty()) {
+      problems.error(tests.line(), "tests", "there are no tests");
+    }
+    if (tests.items().size() > MAX_TESTS) {
+      problems.error(tests.line(), "tests", "more than " + MAX_TESTS + " tests; split the file");
+      return cases;
+    }
+    for (int i = 0; i < tests.items().size(); i++) {
+      String path = NodeReader.index("tests", i);
+      MapNode t = r.map(tests.items().get(i), path);
+      if (t == null) {
+        continue;
+      }
+      r.allowKeys(t, path, TEST_KEYS);
+      Node n = r.required(t, "name", path);
+      String name = n == null ? null : r.string(n, NodeReader.child(path, "name"));
+      n = r.required(t, "expect", path);
+      String expect = n == null ? null : r.string(n, NodeReader.child(path, "expect"));
+      if (expect != null && !expect.equals("allow") && !expect.equals("deny")) {
+        problems.error(
+            n.line(),
+            NodeReader.child(path, "expect"),
+            "expected allow or deny, got '" + expect + "'");
+        expect = null;
+      }
+      String reason = null;
+      n = NodeReader.optional(t, "reason");
+      if (n != null) {
+        reason = r.string(n, NodeReader.child(path, "reason"));
+      }
+      n = r.required(t, "request", path);
+      MintRequest request = n == null ? null : request(r, n, NodeReader.child(path, "request"));
+      if (name != null && expect != null && request != null) {
+        cases.add(new Case(name, request, expect.equals("allow"), reason));
+      }
+    }
+    return cases;
+  }
+
+  private static MintRequest request(NodeReader r, Node node, String path) {
+    int errorsBefore = r.problems().errors().size();
+    MapNode m = r.map(node, path);
+    if (m == null) {
+      return null;
+    }
+    r.allowKeys(m, path, REQUEST_KEYS);
+    Node n = r.required(m, "client", path);
+    String client = n == null ? null : r.string(n, NodeReader.child(path, "client"));
+    n = r.required(m, "grants", path);
+    List<String> grants = n == null ? null : r.strings(n, NodeReader.child(path, "grants"));
+    Duration ttl = null;
+    n = NodeReader.optional(m, "ttl");
+    if (n != null) {
+      ttl = r.duration(n, NodeReader.child(path, "ttl"));
+    }
+    boolean holder = flag(r, m, "holder", path);
+    String audience = null;
+    n = NodeReader.optional(m, "audience");
+    if (n != null) {
+      audience = r.string(n, NodeReader.child(path, "audience"));
+    }
+    Integer maxUses = null;
+    n = NodeReader.optional(m, "maxUses");
+    if (n != null) {
+      maxUses =
+          r.integer(n, NodeReader.child(path, "maxUses"), Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+    Integer maxDepth = null;
+    n = NodeReader.optional(m, "maxDepth");
+    if (n != null) {
+      maxDepth =
+          r.integer(n, NodeReader.child(path, "maxDepth"), Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+    boolean indirect = flag(r, m, "indirect", path);
+    if (r.problems().errors().size() != errorsBefore) {
+      return null;
+    }
+    return new MintRequest(client, grants, ttl, holder, audience, maxUses, maxDepth, indirect);
+  }
+
+  private static boolean flag(NodeReader r, MapNode m, String key, String path) {
+    Node n = NodeReader.optional(m, key);
+    if (n == null) {
+      return false;
+    }
+    Boolean b = r.bool(n, NodeReader.child(path, key));
+    return b != null && b;
+  }
+}

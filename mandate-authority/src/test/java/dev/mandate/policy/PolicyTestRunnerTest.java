@@ -1,0 +1,93 @@
+package dev.mandate.policy;
+
+import static dev.mandate.policy.PolicyEvaluateTest.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class PolicyTestRunnerTest {
+
+  private static final Policy POLICY = Policy.load(resource("invoice-policy.yaml"));
+
+  @Test
+  void passingTests_renderOnePassLinePerTestAndASummary() {
+    PolicyTestReport report = PolicyTestRunner.run(POLICY, resource("invoice-tests.yaml"));
+
+    assertThat(report.allPassed()).as(report.render()).isTrue();
+    assertThat(report.render())
+        .isEqualTo(
+            """
+            PASS invoice agent may read 2024 invoices
+            PASS invoice agent may read one invoice file
+            PASS no 2023 path traversal
+            PASS no wildcard actions
+            PASS bearer tokens are refused
+            PASS strangers are refused
+            PASS: 6/6
+            """);
+  }
+
+  @Test
+  void failingTests_sayWhatWasExpectedAndWhatThePolicySaid() {
+    PolicyTestReport report = PolicyTestRunner.run(POLICY, resource("failing-tests.yaml"));
+
+    assertThat(report.allPassed()).isFalse();
+    assertThat(report.passed()).isEqualTo(1);
+    String[] lines = report.render().split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0]).isEqualTo("PASS invoice agent may read 2024 invoices");
+    assertThat(lines[1])
+        .startsWith("FAIL wrongly expects a two-day token: expected allow, got deny (")
+        .contains("at most 1h (maxTtl)");
+    assertThat(lines[2])
+        .startsWith(
+            "FAIL wrong reason: expected deny with a reason containing 'maxTtl', got: client"
+                + " 'invoice-agent' may not use audience 'gateway-2'");
+    assertThat(lines[3]).isEqualTo("PASS: 1/3");
+    assertThat(report.results().get(1).decision().allowed()).isFalse();
+  }
+
+  @Test
+  void malformedTestsFile_isAPolicyExceptionListingEveryProblem() {
+    String yaml =
+        """
+        tests:
+          - name: typo in request
+            request: {cleint: invoice-agent, grants: ["fs:read:/x/**"]}
+            expect: allow
+          - name: bad expectation
+            request: {client: invoice-agent, grants: ["fs:read:/x/**"], ttl: soon}
+            expect: maybe
+        """;
+
+    assertThatThrownBy(() -> PolicyTestRunner.run(POLICY, yaml, "tests.yaml"))
+        .isInstanceOf(PolicyException.class)
+        .satisfies(
+            e ->
+                assertThat(((PolicyException) e).problems())
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .startsWith(
+                                    "tests.yaml:3: tests[0].request.cleint: unknown key 'cleint' (did you mean 'client'?)"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains("tests[0].request: missing required key 'client'"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains("tests[1].request.ttl: 'soon' is not a duration"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains("tests[1].expect: expected allow or deny, got 'maybe'")));
+  }
+
+  @Test
+  void emptyTestsFile_isRefused() {
+    assertThatThrownBy(() -> PolicyTestRunner.run(POLICY, "tests: []\n", "tests.yaml"))
+        .hasMessageContaining("there are no tests");
+  }
+}
