@@ -1,0 +1,192 @@
+package dev.mandate.authority;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.authority.store.AuditEvent;
+import dev.mandate.authority.store.AuditQuery;
+import dev.mandate.authority.store.AuditRecord;
+import dev.mandate.authority.store.AuthorityStore;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+
+/**
+ * The audit trail over HTTP.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/audit/batches} (any client; gateways): appends a batch of decision events
+ *       all or nothing; a batch id already ingested from the same client is answered 200 {@code
+ *       {"duplicate":true}} and recorded nothing. Event types must start with {@code decision} or
+ *       {@code gateway}: the other types are the authority's own and cannot be forged.
+ *   <li>{@code GET /v1/audit} (admin): records filtered by {@code tokenId}, {@code client}, {@code
+ *       from}, {@code to} (ISO-8601), paged by {@code after} (a sequence) and {@code limit}.
+ *   <li>{@code GET /v1/audit/verify} (admin): walks the hash chain and says where it breaks.
+ * </ul>
+ */
+final class AuditEndpoints {
+  static final int MAX_EVENTS_PER_BATCH = 1000;
+  static final int MAX_PAGE = 1000;
+  private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+  private static final Pattern EVENT_TYPE =
+      Pattern.compile("(decision|gateway)(\\.[a-z0-9_\\-]{1,32}){0,4}");
+
+  private final AuthorityStore store;
+
+  record EventBody(
+      String type, String actor, String tokenId, String clientId, Instant at, JsonNode detail) {}
+
+  record BatchBody(String batchId, List<EventBody> events) {}
+
+  record RecordView(
+      long sequence,
+      String type,
+      String actor,
+      String tokenId,
+      String clientId,
+      Instant at,
+      JsonNode detail,
+      String previousHash,
+      String hash) {
+    static RecordView of(AuditRecord r) {
+      AuditEvent e = r.event();
+      return new RecordView(
+          r.sequence(),
+          e.type(),
+          e.actor(),
+          e.tokenId(),
+          e.clientId(),
+          e.at(),
+          Json.tree(e.detailJson()),
+          r.previousHash(),
+          r.hash());
+    }
+  }
+
+  record Page(List<RecordView> records, Long nextAfter) {}
+
+  AuditEndpoints(AuthorityStore store) {
+    this.store = store;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        new Route("POST", "/v1/audit/batches", Route.Access.CLIENT, this::ingest),
+        new Route("GET", "/v1/audit", Route.Access.ADMIN, this::query),
+        new Route(
+            "GET",
+            "/v1/audit/verify",
+            Route.Access.ADMIN,
+            call -> Reply.now(200, store.verifyAudit())));
+  }
+
+  private CompletionStage<Reply> ingest(Call call) {
+    BatchBody body = call.body(BatchBody.class);
+    String client = call.client().clientId();
+    if (body.batchId() == null || !BATCH_ID.matcher(body.batchId()).matches()) {
+      throw ApiException.badRequest(
+          "invalid_field", "batchId must be 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+    }
+    if (body.events() == null || body.events().isEmpty()) {
+      throw ApiException.badRequest("missing_field", "events must hold at least one event");
+    }
+    if (body.events().size() > MAX_EVENTS_PER_BATCH) {
+      throw ApiException.badRequest(
+          "batch_too_large",
+          "a batch holds at most "
+              + MAX_EVENTS_PER_BATCH
+              + " events, got "
+              + body.events().size()
+              + "; split it");
+    }
+    List<AuditEvent> events = new ArrayList<>(body.events().size());
+    for (int i = 0; i < body.events().size(); i++) {
+      events.add(toEvent(client, body.events().get(i), "events[" + i + "]"));
+    }
+    // Batch ids are per client, so two gateways cannot collide or suppress each other's batches.
+    boolean appended = store.appendBatch(client + "/" + body.batchId(), events);
+    if (!appended) {
+      return Reply.now(200, Map.of("duplicate", true));
+    }
+    return Reply.now(201, Map.of("duplicate", false, "recorded", events.size()));
+  }
+
+  private static AuditEvent toEvent(String client, EventBody e, String where) {
+    if (e == null) {
+      throw ApiException.badRequest("wrong_type", where + " must be an object");
+    }
+    if (e.type() == null || !EVENT_TYPE.matcher(e.type()).matches()) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          where
+              + ".type must be 'decision' or 'gateway', optionally followed by .words; the other"
+              + " types are recorded only by the authority itself");
+    }
+    if (e.at() == null) {
+      throw ApiException.badRequest("missing_field", where + ".at is required");
+    }
+    if (e.detail() != null && !e.detail().isObject()) {
+      throw ApiException.badRequest("wrong_type", where + ".detail must be an object");
+    }
+    // The authenticated client is always part of the actor, so one client cannot speak for another.
+    String actor =
+        e.actor() == null || e.actor().isBlank() || e.actor().equals(client)
+            ? client
+            : client + "/" + e.actor();
+    try {
+      return new AuditEvent(
+          e.type(),
+          actor,
+          e.tokenId(),
+          e.clientId(),
+          e.at(),
+          e.detail() == null ? null : Json.write(e.detail()));
+    } catch (IllegalArgumentException x) {
+      throw ApiException.badRequest("invalid_field", where + ": " + x.getMessage());
+    }
+  }
+
+  private CompletionStage<Reply> query(Call call) {
+    int limit = (int) RevocationEndpoints.longParam(call, "limit", 1, MAX_PAGE, 100);
+    long after = RevocationEndpoints.longParam(call, "after", 0, Long.MAX_VALUE, 0);
+    AuditQuery query;
+    try {
+      query =
+          new AuditQuery(
+              blankToNull(call.query("tokenId")),
+              blankToNull(call.query("client")),
+              instant(call, "from"),
+              instant(call, "to"),
+              after,
+              limit);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_parameter", e.getMessage());
+    }
+    List<RecordView> records = store.audit(query).stream().map(RecordView::of).toList();
+    Long next = records.size() == limit ? records.get(records.size() - 1).sequence() : null;
+    return Reply.now(200, new Page(records, next));
+  }
+
+  private static Instant instant(Call call, String name) {
+    String raw = blankToNull(call.query(name));
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(raw);
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          "invalid_parameter",
+          name
+              + " must be an ISO-8601 time such as 2025-01-31T12:00:00Z, got '"
+              + Router.printable(raw)
+              + "'");
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,0 +1,266 @@
+package dev.mandate.authority;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to run an authority: where its data lives, where it listens, and the clock and randomness it
+ * uses. Immutable; create one with {@link #builder(Path)}.
+ *
+ * <p>Defaults: listen on {@code 127.0.0.1:}{@value #DEFAULT_PORT}, SQLite database {@code
+ * <data>/mandate.db}, policy file {@code <data>/policy.yaml}, system UTC clock, a new {@link
+ * SecureRandom}, request bodies up to 64 KiB, policy file checked every second, 10 seconds to
+ * finish in-flight requests on shutdown.
+ */
+public final class AuthorityConfig {
+  /** The port used when none is given. */
+  public static final int DEFAULT_PORT = 7700;
+
+  /** The largest request body accepted when none is configured: 64 KiB. */
+  public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+  private final Path dataDir;
+  private final String host;
+  private final int port;
+  private final String jdbcUrl;
+  private final Path policyFile;
+  private final boolean policyFileGiven;
+  private final Clock clock;
+  private final SecureRandom random;
+  private final int maxBodyBytes;
+  private final Duration policyReloadInterval;
+  private final Duration shutdownTimeout;
+  private final Map<String, String> environment;
+
+  private AuthorityConfig(Builder b) {
+    this.dataDir = b.dataDir;
+    this.host = b.host;
+    this.port = b.port;
+    this.jdbcUrl = b.jdbcUrl != null ? b.jdbcUrl : "jdbc:sqlite:" + b.dataDir.resolve("mandate.db");
+    this.policyFileGiven = b.policyFile != null;
+    this.policyFile = b.policyFile != null ? b.policyFile : b.dataDir.resolve("policy.yaml");
+    this.clock = b.clock;
+    this.random = b.random != null ? b.random : new SecureRandom();
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.policyReloadInterval = b.policyReloadInterval;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.environment = Map.copyOf(b.environment);
+  }
+
+  /**
+   * Starts a configuration whose state lives in {@code dataDir} (created on first start).
+   *
+   * @throws NullPointerException if {@code dataDir} is null
+   */
+  public static Builder builder(Path dataDir) {
+    return new Builder(Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize());
+  }
+
+  /** The data directory: master key file, SQLite database and default policy file. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The interface to listen on. */
+  public String host() {
+    return host;
+  }
+
+  /** The port to listen on; 0 picks a free one (see {@link AuthorityServer#port()}). */
+  public int port() {
+    return port;
+  }
+
+  /** The database: {@code jdbc:sqlite:...} or {@code jdbc:postgresql://...}. */
+  public String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  /** The policy file. */
+  public Path policyFile() {
+    return policyFile;
+  }
+
+  /** Whether the policy file was given explicitly (a missing explicit file is an error). */
+  boolean policyFileGiven() {
+    return policyFileGiven;
+  }
+
+  /** The clock for issue times, expiries and audit records. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The randomness for keys, token ids and secrets. */
+  public SecureRandom random() {
+    return random;
+  }
+
+  /** The largest request body accepted, in bytes; larger bodies get 413. */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** How often the policy file is checked for changes; zero disables the periodic check. */
+  public Duration policyReloadInterval() {
+    return policyReloadInterval;
+  }
+
+  /** How long {@link AuthorityServer#close()} waits for in-flight requests. */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  /** Environment variables (only {@code MANDATE_MASTER_KEY} is read). */
+  Map<String, String> environment() {
+    return environment;
+  }
+
+  @Override
+  public String toString() {
+    return "AuthorityConfig[dataDir="
+        + dataDir
+        + ", listen="
+        + host
+        + ":"
+        + port
+        + ", db="
+        + JdbcUrls.redact(jdbcUrl)
+        + ", policy="
+        + policyFile
+        + "]";
+  }
+
+  /** Builds an {@link AuthorityConfig}; each setter validates its argument. */
+  public static final class Builder {
+    private final Path dataDir;
+    private String host = "127.0.0.1";
+    private int port = DEFAULT_PORT;
+    private String jdbcUrl;
+    private Path policyFile;
+    private Clock clock = Clock.systemUTC();
+    private SecureRandom random;
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private Duration policyReloadInterval = Duration.ofSeconds(1);
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+    private Map<String, String> environment = System.getenv();
+
+    private Builder(Path dataDir) {
+      this.dataDir = dataDir;
+    }
+
+    /** Sets the interface to listen on (default {@code 127.0.0.1}; {@code 0.0.0.0} for all). */
+    public Builder host(String host) {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("host must be an interface name or address, got none");
+      }
+      this.host = host;
+      return this;
+    }
+
+    /**
+     * Sets the port, 0..65535 (0 picks a free port).
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the database URL ({@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://...}).
+     *
+     * @throws IllegalArgumentException if it is neither
+     */
+    public Builder jdbcUrl(String jdbcUrl) {
+      if (jdbcUrl == null
+          || !(jdbcUrl.startsWith("jdbc:sqlite:") || jdbcUrl.startsWith("jdbc:postgresql:"))) {
+        throw new IllegalArgumentException(
+            "the database URL must start with jdbc:sqlite: or jdbc:postgresql:, got "
+                + (jdbcUrl == null ? "none" : JdbcUrls.redact(jdbcUrl)));
+      }
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /** Sets the policy file (default {@code <data>/policy.yaml}, created from the starter). */
+    public Builder policyFile(Path policyFile) {
+      this.policyFile =
+          Objects.requireNonNull(policyFile, "policyFile").toAbsolutePath().normalize();
+      return this;
+    }
+
+    /** Sets the clock (default: system UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Sets the randomness (default: a new {@link SecureRandom}). */
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Sets the largest accepted request body, 1 KiB..16 MiB.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxBodyBytes(int maxBodyBytes) {
+      if (maxBodyBytes < 1024 || maxBodyBytes > 16 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "maxBodyBytes must be 1024..16777216, got " + maxBodyBytes);
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /**
+     * Sets how often the policy file is checked; {@link Duration#ZERO} disables the periodic check.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder policyReloadInterval(Duration interval) {
+      if (interval == null || interval.isNegative()) {
+        throw new IllegalArgumentException("policyReloadInterval must be >= 0, got " + interval);
+      }
+      this.policyReloadInterval = interval;
+      return this;
+    }
+
+    /**
+     * Sets how long shutdown waits for in-flight requests, 0..10 minutes.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder shutdownTimeout(Duration timeout) {
+      if (timeout == null
+          || timeout.isNegative()
+          || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("shutdownTimeout must be 0..10 minutes, got " + timeout);
+      }
+      this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    /** Sets the environment to read {@code MANDATE_MASTER_KEY} from (default: the process's). */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /** Returns the configuration. */
+    public AuthorityConfig build() {
+      return new AuthorityConfig(this);
+    }
+  }
+}

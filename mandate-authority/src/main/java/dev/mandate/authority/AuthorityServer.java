@@ -1,0 +1,220 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.StoreException;
+import dev.mandate.policy.ClientPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running authority: the HTTP API of DESIGN.md §3 over one store. Start it with {@link
+ * #start(AuthorityConfig)}; stop it with {@link #close()}, which stops accepting connections,
+ * finishes the requests already being handled (up to {@link AuthorityConfig#shutdownTimeout()}) and
+ * then closes the database.
+ *
+ * <p>The request pipeline is a chain of small Jetty handlers: graceful shutdown tracking, then the
+ * request log and metrics, then the router, which checks credentials and calls the endpoint.
+ */
+public final class AuthorityServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthorityServer.class);
+  private static final Duration FEED_POLL = Duration.ofMillis(100);
+
+  private final AuthorityConfig config;
+  private final AuthorityStore store;
+  private final Server server;
+  private final ServerConnector connector;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final RevocationFeed feed;
+  private final Metrics metrics;
+  private final PolicyReloader policy;
+  private volatile BootstrapReport report;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private AuthorityServer(AuthorityConfig config, Bootstrap.Prepared prepared) {
+    this.config = config;
+    this.store = prepared.store();
+    this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("mandate-authority-tasks"));
+    this.scheduler.setRemoveOnCancelPolicy(true);
+    this.feed = new RevocationFeed(store, scheduler, FEED_POLL);
+    this.metrics = new Metrics(feed::latest);
+    AuditTrail audit = new AuditTrail(store, config.clock());
+    this.policy = new PolicyReloader(config.policyFile(), config.clock(), audit);
+
+    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    threads.setName("mandate-http");
+    this.server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    // Longer than the longest long-poll, so a waiting follower is not cut off.
+    connector.setIdleTimeout(Duration.ofSeconds(60).toMillis());
+    server.addConnector(connector);
+
+    ClientAuthenticator authenticator = new ClientAuthenticator(store, config.random());
+    List<Route> routes = new ArrayList<>();
+    routes.addAll(new HealthEndpoints(metrics).routes());
+    routes.addAll(new KeyEndpoints(prepared.keys(), audit).routes());
+    routes.addAll(
+        new CapabilityEndpoints(
+                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
+            .routes());
+    routes.addAll(
+        new RevocationEndpoints(store, feed, audit, metrics, config.clock(), threads).routes());
+    routes.addAll(new AuditEndpoints(store).routes());
+    routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
+    PolicyReloader policyInForce = policy;
+    Router router =
+        new Router(
+            routes,
+            authenticator,
+            client ->
+                client.admin()
+                    || policyInForce
+                        .current()
+                        .client(client.clientId())
+                        .map(ClientPolicy::admin)
+                        .orElse(false),
+            config.maxBodyBytes());
+    server.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
+    server.setErrorHandler(new JsonErrorHandler());
+    server.setStopTimeout(config.shutdownTimeout().toMillis());
+    this.report = prepared.report();
+  }
+
+  /**
+   * Prepares the data directory on first start (see {@link #bootstrapReport()}), opens the
+   * database, loads the policy and starts listening.
+   *
+   * @throws AuthorityStartupException if the data directory, master key, database or policy is
+   *     unusable, or the port cannot be bound; the message says what to do
+   */
+  public static AuthorityServer start(AuthorityConfig config) {
+    Bootstrap.Prepared prepared = Bootstrap.prepare(config);
+    AuthorityServer authority;
+    try {
+      authority = new AuthorityServer(config, prepared);
+    } catch (StoreException e) {
+      prepared.store().close();
+      throw new AuthorityStartupException(
+          "the database failed during startup: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      prepared.store().close();
+      throw e;
+    }
+    try {
+      authority.server.start();
+    } catch (Exception e) {
+      authority.close();
+      throw new AuthorityStartupException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    if (prepared.needsAdmin()) {
+      try {
+        authority.report = Bootstrap.createAdmin(config, prepared.store(), authority.report);
+      } catch (RuntimeException e) {
+        authority.close();
+        throw new AuthorityStartupException("cannot create the admin client: " + e.getMessage(), e);
+      }
+    }
+    if (!config.policyReloadInterval().isZero()) {
+      long ms = config.policyReloadInterval().toMillis();
+      authority.scheduler.scheduleWithFixedDelay(
+          authority.policy::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);
+    }
+    LOG.atInfo()
+        .addKeyValue("url", authority.url())
+        .addKeyValue("db", JdbcUrls.redact(config.jdbcUrl()))
+        .addKeyValue("policy", config.policyFile())
+        .log("authority listening");
+    return authority;
+  }
+
+  /** The port the authority listens on (the chosen one when configured with 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:7700}. */
+  public String url() {
+    String host = config.host();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /**
+   * What the first start created, including the one-time admin secret; empty when nothing was
+   * created (a later start).
+   */
+  public Optional<BootstrapReport> bootstrapReport() {
+    return Optional.ofNullable(report).map(r -> r.withUrl(url()));
+  }
+
+  /**
+   * Blocks until the server has stopped (after {@link #close()}, typically from a shutdown hook).
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  /** Checks the policy file now, as the periodic check does (for tests and operators). */
+  void reloadPolicyNow() {
+    policy.reloadIfChanged();
+  }
+
+  /**
+   * Stops gracefully: releases long-polling followers, stops accepting connections, waits for the
+   * requests in flight (at most the configured shutdown timeout), then closes the database.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    feed.close();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("the HTTP server did not stop cleanly: {}", e.toString());
+    }
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    metrics.close();
+    store.close();
+    LOG.info("authority stopped");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

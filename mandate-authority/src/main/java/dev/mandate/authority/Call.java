@@ -1,0 +1,129 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.ClientRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+
+/** One API request as an endpoint sees it: path parameters, the caller, the bounded body. */
+final class Call {
+  private final Request request;
+  private final Map<String, String> pathParams;
+  private final ClientRecord client;
+  private final boolean admin;
+  private final int maxBodyBytes;
+  private Fields query;
+
+  Call(
+      Request request,
+      Map<String, String> pathParams,
+      ClientRecord client,
+      boolean admin,
+      int maxBodyBytes) {
+    this.request = request;
+    this.pathParams = pathParams;
+    this.client = client;
+    this.admin = admin;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  Request request() {
+    return request;
+  }
+
+  String path(String name) {
+    return pathParams.get(name);
+  }
+
+  /** The authenticated client; null only on public routes. */
+  ClientRecord client() {
+    return client;
+  }
+
+  /** Whether the caller is an admin (by its credential or by the policy). */
+  boolean admin() {
+    return admin;
+  }
+
+  String header(HttpHeader header) {
+    return request.getHeaders().get(header);
+  }
+
+  String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  /** A query parameter; a repeated parameter is refused. */
+  String query(String name) {
+    if (query == null) {
+      query = Request.extractQueryParameters(request);
+    }
+    Fields.Field field = query.get(name);
+    if (field == null) {
+      return null;
+    }
+    if (field.getValues().size() > 1) {
+      throw ApiException.badRequest(
+          "invalid_parameter", "the query parameter '" + name + "' is given more than once");
+    }
+    return field.getValue();
+  }
+
+  /**
+   * Reads the JSON body as {@code type}, reading at most the configured limit plus one byte.
+   *
+   * @throws ApiException 413 if the body is larger than the limit, 415 if it is not JSON, 400 if it
+   *     is not a valid {@code type}
+   */
+  <T> T body(Class<T> type) {
+    String contentType = header(HttpHeader.CONTENT_TYPE);
+    if (contentType != null
+        && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(
+          415, "unsupported_media_type", "send the request body as application/json");
+    }
+    return Json.read(readBody(), type);
+  }
+
+  /** As {@link #body(Class)}, but an empty body gives null. */
+  <T> T optionalBody(Class<T> type) {
+    if (request.getLength() == 0) {
+      return null;
+    }
+    String contentType = header(HttpHeader.CONTENT_TYPE);
+    if (contentType != null
+        && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(
+          415, "unsupported_media_type", "send the request body as application/json");
+    }
+    byte[] bytes = readBody();
+    return bytes.length == 0 ? null : Json.read(bytes, type);
+  }
+
+  private byte[] readBody() {
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+      if (bytes.length > maxBodyBytes) {
+        throw tooLarge();
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw ApiException.badRequest("unreadable_body", "the request body could not be read");
+    }
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(
+        413,
+        "body_too_large",
+        "the request body is larger than the limit of " + maxBodyBytes + " bytes");
+  }
+}

@@ -1,0 +1,175 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.TokenRecord;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.policy.MintRequest;
+import dev.mandate.policy.Policy;
+import dev.mandate.policy.PolicyDecision;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Grant;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /v1/capabilities} (any client): mints a capability when the policy allows it, signed
+ * by the active root key, with exactly the caveats the policy decided. The token is recorded (its
+ * id, revocation ids and expiry, never its text) and the mint is audited before the token is
+ * returned. A policy refusal is a 403 with the policy's reason, and is audited too.
+ */
+final class CapabilityEndpoints {
+  private static final Pattern TTL = Pattern.compile("([1-9][0-9]{0,7})([smhd])");
+
+  private final AuthorityStore store;
+  private final RootKeys keys;
+  private final PolicyReloader policy;
+  private final AuditTrail audit;
+  private final Metrics metrics;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  record MintBody(
+      List<String> grants,
+      String ttl,
+      String audience,
+      String holderKey,
+      Integer maxUses,
+      Integer maxDepth,
+      Boolean indirect) {}
+
+  record Minted(String token, String tokenId, List<String> revocationIds, Instant expiresAt) {}
+
+  CapabilityEndpoints(
+      AuthorityStore store,
+      RootKeys keys,
+      PolicyReloader policy,
+      AuditTrail audit,
+      Metrics metrics,
+      Clock clock,
+      SecureRandom random) {
+    this.store = store;
+    this.keys = keys;
+    this.policy = policy;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  List<Route> routes() {
+    return List.of(new Route("POST", "/v1/capabilities", Route.Access.CLIENT, this::mint));
+  }
+
+  private CompletionStage<Reply> mint(Call call) {
+    MintBody body = call.body(MintBody.class);
+    String clientId = call.client().clientId();
+    if (body.grants() == null || body.grants().isEmpty()) {
+      throw ApiException.badRequest(
+          "missing_field", "grants must list at least one service:action:resource grant");
+    }
+    Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
+    VerifyingKey holder = null;
+    if (body.holderKey() != null) {
+      try {
+        holder = VerifyingKey.parse(body.holderKey());
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid_field", "holderKey: " + e.getMessage());
+      }
+    }
+    MintRequest request =
+        new MintRequest(
+            clientId,
+            body.grants(),
+            ttl,
+            holder != null,
+            body.audience(),
+            body.maxUses(),
+            body.maxDepth(),
+            Boolean.TRUE.equals(body.indirect()));
+    Policy inForce = policy.current();
+    PolicyDecision decision = inForce.evaluate(request);
+    if (!decision.allowed()) {
+      metrics.mint("denied");
+      Map<String, Object> detail = new LinkedHashMap<>();
+      detail.put("reason", decision.reason());
+      detail.put("grants", body.grants().stream().limit(64).toList());
+      detail.put("policy", inForce.digest());
+      audit.record("mint.denied", clientId, null, clientId, detail);
+      throw ApiException.forbidden("policy_denied", decision.reason());
+    }
+    SigningKey rootKey = keys.signing();
+    Capability.Minter minter = Capability.mint(rootKey).clock(clock).random(random);
+    for (Grant grant : decision.grants()) {
+      minter.allow(grant);
+    }
+    minter.ttl(decision.ttl());
+    if (decision.audience() != null) {
+      minter.audience(decision.audience());
+    }
+    if (decision.holderBound()) {
+      minter.bindTo(holder);
+    }
+    if (decision.maxUses() != null) {
+      minter.maxUses(decision.maxUses());
+    }
+    if (decision.maxDepth() != null) {
+      minter.maxDepth(decision.maxDepth());
+    }
+    Capability capability = minter.sign();
+    String tokenId = capability.tokenId();
+    Instant issuedAt = capability.blocks().get(0).issuedAt();
+    store.recordToken(
+        new TokenRecord(
+            tokenId,
+            clientId,
+            capability.revocationIds(),
+            issuedAt,
+            capability.expiresAt(),
+            decision.indirect() ? tokenId : null));
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("keyId", rootKey.verifyingKey().keyId());
+    detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
+    detail.put("expiresAt", capability.expiresAt().toString());
+    detail.put("audience", decision.audience());
+    detail.put("holderKeyId", holder == null ? null : holder.keyId());
+    detail.put("maxUses", decision.maxUses());
+    detail.put("maxDepth", decision.maxDepth());
+    detail.put("indirect", decision.indirect());
+    detail.put("revocationIds", capability.revocationIds());
+    detail.put("policy", inForce.digest());
+    audit.record("mint", clientId, tokenId, clientId, detail);
+    metrics.mint("issued");
+    return Reply.now(
+        201,
+        new Minted(
+            capability.toText(), tokenId, capability.revocationIds(), capability.expiresAt()));
+  }
+
+  /** Parses {@code 30s}, {@code 15m}, {@code 1h} or {@code 7d}, the policy file's format. */
+  static Duration ttl(String text) {
+    Matcher m = TTL.matcher(text);
+    if (!m.matches()) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "ttl must be a whole number and one unit, such as 30s, 15m, 1h or 7d; got '"
+              + Router.printable(text.length() > 40 ? text.substring(0, 40) : text)
+              + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+}

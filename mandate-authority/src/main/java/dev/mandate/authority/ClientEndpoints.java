@@ -1,0 +1,94 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.ClientRecord;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+
+/**
+ * Client credentials, for admins. The secret is returned once, in the answer, and stored only as a
+ * salted slow hash.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/clients} {@code {clientId, admin?}}: creates a client (409 if it exists).
+ *   <li>{@code POST /v1/clients/{clientId}/secret}: replaces a client's secret.
+ * </ul>
+ *
+ * What a client may mint is decided by the policy file, not here.
+ */
+final class ClientEndpoints {
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@\\-]{0,127}");
+
+  private final AuthorityStore store;
+  private final AuditTrail audit;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  record CreateBody(String clientId, Boolean admin) {}
+
+  record Credential(String clientId, boolean admin, String secret, Instant createdAt) {}
+
+  ClientEndpoints(AuthorityStore store, AuditTrail audit, Clock clock, SecureRandom random) {
+    this.store = store;
+    this.audit = audit;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        new Route("POST", "/v1/clients", Route.Access.ADMIN, this::create),
+        new Route("POST", "/v1/clients/{clientId}/secret", Route.Access.ADMIN, this::rotate));
+  }
+
+  private CompletionStage<Reply> create(Call call) {
+    CreateBody body = call.body(CreateBody.class);
+    String clientId = checkId(body.clientId());
+    boolean admin = Boolean.TRUE.equals(body.admin());
+    if (store.client(clientId).isPresent()) {
+      throw ApiException.conflict(
+          "client_exists",
+          "client '"
+              + clientId
+              + "' exists; to replace its secret POST /v1/clients/"
+              + clientId
+              + "/secret");
+    }
+    String secret = SecretHash.newSecret(random);
+    Instant now = clock.instant();
+    store.upsertClient(new ClientRecord(clientId, SecretHash.hash(secret, random), admin, now));
+    audit.record("client.create", call.client().clientId(), null, clientId, Map.of("admin", admin));
+    return Reply.now(201, new Credential(clientId, admin, secret, now));
+  }
+
+  private CompletionStage<Reply> rotate(Call call) {
+    String clientId = checkId(call.path("clientId"));
+    ClientRecord existing =
+        store
+            .client(clientId)
+            .orElseThrow(() -> ApiException.notFound("there is no client '" + clientId + "'"));
+    String secret = SecretHash.newSecret(random);
+    store.upsertClient(
+        new ClientRecord(
+            clientId, SecretHash.hash(secret, random), existing.admin(), existing.createdAt()));
+    audit.record("client.secret.rotate", call.client().clientId(), null, clientId, null);
+    return Reply.now(200, new Credential(clientId, existing.admin(), secret, existing.createdAt()));
+  }
+
+  private static String checkId(String clientId) {
+    if (clientId == null) {
+      throw ApiException.badRequest("missing_field", "the field 'clientId' is required");
+    }
+    if (!CLIENT_ID.matcher(clientId).matches()) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "clientId must be 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit");
+    }
+    return clientId;
+  }
+}

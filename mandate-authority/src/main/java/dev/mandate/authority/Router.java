@@ -1,0 +1,129 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.ClientRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Dispatches a request to the route whose method and path template match, after checking the
+ * caller's credentials for that route. An unknown path is a 404, a known path with another method a
+ * 405 with {@code Allow}, missing or wrong credentials a 401 with {@code WWW-Authenticate}, and a
+ * non-admin client on an admin route a 403.
+ */
+final class Router extends Handler.Abstract {
+  static final String ROUTE_ATTRIBUTE = "mandate.route";
+  static final String CLIENT_ATTRIBUTE = "mandate.client";
+
+  private final List<Route> routes;
+  private final ClientAuthenticator authenticator;
+  private final Predicate<ClientRecord> isAdmin;
+  private final int maxBodyBytes;
+
+  Router(
+      List<Route> routes,
+      ClientAuthenticator authenticator,
+      Predicate<ClientRecord> isAdmin,
+      int maxBodyBytes) {
+    this.routes = List.copyOf(routes);
+    this.authenticator = authenticator;
+    this.isAdmin = isAdmin;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    CompletionStage<Reply> stage;
+    try {
+      stage = dispatch(request);
+    } catch (Throwable t) {
+      stage = CompletableFuture.failedFuture(t);
+    }
+    stage.whenComplete(
+        (reply, error) -> {
+          Reply r = error != null ? Replies.fromException(error) : reply;
+          Replies.write(r, response, callback);
+        });
+    return true;
+  }
+
+  private CompletionStage<Reply> dispatch(Request request) throws Exception {
+    String path = Request.getPathInContext(request);
+    String method = request.getMethod();
+    List<Route> pathMatches = new ArrayList<>();
+    for (Route route : routes) {
+      Map<String, String> params = route.match(path);
+      if (params == null) {
+        continue;
+      }
+      pathMatches.add(route);
+      if (route.method().equals(method)) {
+        request.setAttribute(ROUTE_ATTRIBUTE, route.template());
+        ClientRecord client = authenticate(route, request);
+        boolean admin = client != null && isAdmin.test(client);
+        if (route.access() == Route.Access.ADMIN && !admin) {
+          throw ApiException.forbidden(
+              "admin_required",
+              "this endpoint needs an admin client; '" + client.clientId() + "' is not one");
+        }
+        return route.endpoint().handle(new Call(request, params, client, admin, maxBodyBytes));
+      }
+    }
+    if (pathMatches.isEmpty()) {
+      request.setAttribute(ROUTE_ATTRIBUTE, "unmatched");
+      throw ApiException.notFound("there is no endpoint at " + printable(path));
+    }
+    request.setAttribute(ROUTE_ATTRIBUTE, pathMatches.get(0).template());
+    TreeSet<String> allowed = new TreeSet<>();
+    pathMatches.forEach(r -> allowed.add(r.method()));
+    return CompletableFuture.completedFuture(
+        new Reply(
+            405,
+            Replies.error(
+                "method_not_allowed",
+                method + " is not allowed here; use " + String.join(" or ", allowed)),
+            Map.of("Allow", String.join(", ", allowed))));
+  }
+
+  private ClientRecord authenticate(Route route, Request request) {
+    if (route.access() == Route.Access.PUBLIC) {
+      return null;
+    }
+    Optional<ClientRecord> client =
+        authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    if (client.isEmpty()) {
+      throw new Unauthenticated();
+    }
+    request.setAttribute(CLIENT_ATTRIBUTE, client.get().clientId());
+    if (route.access() == Route.Access.ADMIN && !client.get().admin()) {
+      throw ApiException.forbidden(
+          "admin_required",
+          "this endpoint needs an admin client; '" + client.get().clientId() + "' is not one");
+    }
+    return client.get();
+  }
+
+  static String printable(String path) {
+    String p = path.length() > 200 ? path.substring(0, 200) + "..." : path;
+    return p.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  /** Missing, malformed or wrong credentials, or an unknown client: all answered the same way. */
+  static final class Unauthenticated extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unauthenticated() {
+      super("authentication required", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,639 @@
+package dev.mandate.authority;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.Request;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuthorityServerTest {
+  private static final String MINT_ADMIN =
+      "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"15m\"}";
+
+  @TempDir Path tmp;
+  private TestAuthority authority;
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = TestAuthority.start(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  // ---- health and metrics ----
+
+  @Test
+  void health_isOk() {
+    TestAuthority.Reply r = authority.get("/v1/health");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("status").asText()).isEqualTo("ok");
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+  }
+
+  @Test
+  void metrics_arePrometheusText_withMintCounterAndFeedGauge() {
+    assertThat(authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).status())
+        .isEqualTo(201);
+    TestAuthority.Reply r = authority.get("/metrics");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
+    assertThat(r.body())
+        .contains("mandate_mints_total{outcome=\"issued\"} 1.0")
+        .contains("mandate_feed_latest_sequence")
+        .contains("mandate_http_requests_seconds_count")
+        .contains("jvm_memory_used_bytes");
+  }
+
+  // ---- minting ----
+
+  @Test
+  void mint_returnsATokenThatVerifiesWithThePublishedKey() throws Exception {
+    TestAuthority.Reply r = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin());
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    JsonNode minted = r.json();
+    String token = minted.get("token").asText();
+    assertThat(minted.get("tokenId").asText()).isEqualTo(Capability.decode(token).tokenId());
+    assertThat(minted.get("revocationIds").get(0).asText())
+        .isEqualTo(Capability.decode(token).revocationIds().get(0));
+    assertThat(minted.get("expiresAt").asText())
+        .isEqualTo(TestAuthority.NOW.plus(Duration.ofMinutes(15)).toString());
+
+    Verifier verifier = verifierFromKeysEndpoint();
+    Decision allowed =
+        verifier.authorize(token, Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
+    assertThat(allowed.allowed()).as(allowed.reason()).isTrue();
+    assertThat(
+            verifier
+                .authorize(token, Request.of("fs", "read_text_file", "/data/secrets/a"))
+                .allowed())
+        .isFalse();
+
+    JsonNode audit =
+        authority
+            .get("/v1/audit?tokenId=" + minted.get("tokenId").asText(), authority.admin())
+            .json();
+    assertThat(audit.get("records")).hasSize(1);
+    assertThat(audit.get("records").get(0).get("type").asText()).isEqualTo("mint");
+    assertThat(audit.toString()).doesNotContain(token);
+    assertThat(authority.count("tokens")).isEqualTo(1);
+  }
+
+  @Test
+  void mint_withHolderKeyAndIndirect_bindsTheToken() {
+    VerifyingKey holder = SigningKey.generate(new SecureRandom()).verifyingKey();
+    String agent = authority.createClient("agent");
+    TestAuthority.Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"1h\","
+                + "\"holderKey\":\""
+                + holder.toText()
+                + "\",\"maxDepth\":1,\"indirect\":true}",
+            agent);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    Capability cap = Capability.decode(r.json().get("token").asText());
+    assertThat(cap.holderKeyId()).hasValue(holder.keyId());
+  }
+
+  @Test
+  void mint_deniedByPolicy_is403WithTheReason_andAudited() {
+    String agent = authority.createClient("agent");
+    TestAuthority.Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"grants\":[\"fs:read_text_file:/data/secrets/**\"],\"ttl\":\"15m\"}",
+            agent);
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.json().get("error").asText()).isEqualTo("policy_denied");
+    assertThat(r.json().get("message").asText()).contains("fs:read_text_file:/data/secrets/**");
+    assertThat(authority.count("tokens")).isZero();
+    JsonNode audit = authority.get("/v1/audit?client=agent", authority.admin()).json();
+    assertThat(audit.get("records").findValuesAsText("type")).contains("mint.denied");
+  }
+
+  @Test
+  void mint_withTtlAboveThePolicyMaximum_isDenied() {
+    TestAuthority.Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"2h\"}",
+            authority.admin());
+    assertThat(r.status()).isEqualTo(403);
+  }
+
+  // ---- credentials ----
+
+  @Test
+  void badCredentials_are401WithWwwAuthenticate_andTheSameAnswerForUnknownAndWrong() {
+    authority.createClient("agent");
+    List<TestAuthority.Reply> replies = new ArrayList<>();
+    replies.add(authority.post("/v1/capabilities", MINT_ADMIN, null));
+    replies.add(
+        authority.post("/v1/capabilities", MINT_ADMIN, TestAuthority.basic("agent", "wrong")));
+    replies.add(
+        authority.post("/v1/capabilities", MINT_ADMIN, TestAuthority.basic("nobody", "wrong")));
+    replies.add(authority.post("/v1/capabilities", MINT_ADMIN, "Bearer abc"));
+    replies.add(authority.post("/v1/capabilities", MINT_ADMIN, "Basic !!!notbase64"));
+    for (TestAuthority.Reply r : replies) {
+      assertThat(r.status()).isEqualTo(401);
+      assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Basic ");
+      assertThat(r.body()).isEqualTo(replies.get(0).body());
+    }
+    assertThat(authority.count("tokens")).isZero();
+  }
+
+  @Test
+  void adminEndpoints_refuseOtherClients() {
+    String agent = authority.createClient("agent");
+    TestAuthority.Reply r = authority.post("/v1/keys/rotate", "", agent);
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.json().get("error").asText()).isEqualTo("admin_required");
+    assertThat(authority.get("/v1/audit", agent).status()).isEqualTo(403);
+  }
+
+  // ---- bad input ----
+
+  @Test
+  void badInput_getsA4xxJsonError_withNoStackTrace_andNothingIsWritten() {
+    long audit = authority.count("audit_log");
+    String[][] cases = {
+      {"{\"grants\":[\"fs:read_text_file:/data/**\"],", "400", "malformed_json"},
+      {
+        "{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"15m\",\"extra\":1}",
+        "400",
+        "unknown_field"
+      },
+      {"{\"grants\":\"fs:read_text_file:/data/**\",\"ttl\":\"15m\"}", "400", "wrong_type"},
+      {"{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":15}", "400", "wrong_type"},
+      {
+        "{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"15m\",\"maxUses\":\"3\"}",
+        "400",
+        "wrong_type"
+      },
+      {
+        "{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"15 minutes\"}",
+        "400",
+        "invalid_field"
+      },
+      {"[1,2]", "400", "wrong_type"},
+      {"", "400", "malformed_json"},
+      {
+        "{\"grants\":[\"a:b:c\"],\"ttl\":\"15m\",\"holderKey\":\"mndpk1_xx\"}",
+        "400",
+        "invalid_field"
+      },
+    };
+    for (String[] c : cases) {
+      TestAuthority.Reply r = authority.post("/v1/capabilities", c[0], authority.admin());
+      assertThat(r.status()).as(c[0] + " -> " + r.body()).isEqualTo(Integer.parseInt(c[1]));
+      assertThat(r.json().get("error").asText()).as(c[0]).isEqualTo(c[2]);
+      assertThat(r.json().get("message").asText()).isNotBlank();
+      assertThat(r.body()).doesNotContain("at dev.", "at com.", "Exception");
+    }
+    byte[] big = new byte[AuthorityConfig.DEFAULT_MAX_BODY_BYTES + 10];
+    java.util.Arrays.fill(big, (byte) ' ');
+    big[0] = '{';
+    big[big.length - 1] = '}';
+    TestAuthority.Reply tooBig = authority.send("POST", "/v1/capabilities", big, authority.admin());
+    assertThat(tooBig.status()).isEqualTo(413);
+    assertThat(tooBig.json().get("error").asText()).isEqualTo("body_too_large");
+
+    assertThat(authority.count("tokens")).isZero();
+    assertThat(authority.count("audit_log")).isEqualTo(audit);
+  }
+
+  @Test
+  void oversizedChunkedBody_is413() throws Exception {
+    byte[] big = new byte[AuthorityConfig.DEFAULT_MAX_BODY_BYTES * 2];
+    java.util.Arrays.fill(big, (byte) ' ');
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(authority.server.url() + "/v1/capabilities"))
+            .header("Authorization", authority.admin())
+            .header("Content-Type", "application/json")
+            // An InputStream publisher has no known length, so the body is sent chunked.
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(big)))
+            .build();
+    TestAuthority.Reply r = authority.send(request);
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(authority.count("tokens")).isZero();
+  }
+
+  @Test
+  void unknownPath_is404_andWrongMethod_is405WithAllow() {
+    TestAuthority.Reply notFound = authority.get("/v1/nothing");
+    assertThat(notFound.status()).isEqualTo(404);
+    assertThat(notFound.json().get("error").asText()).isEqualTo("not_found");
+    TestAuthority.Reply wrongMethod = authority.send("DELETE", "/v1/keys", new byte[0], null);
+    assertThat(wrongMethod.status()).isEqualTo(405);
+    assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(wrongMethod.json().get("error").asText()).isEqualTo("method_not_allowed");
+  }
+
+  // ---- revocation and the feed ----
+
+  @Test
+  void revocationByTokenId_appearsInTheFeed() {
+    JsonNode minted = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
+    String tokenId = minted.get("tokenId").asText();
+    String authorityBlockId = minted.get("revocationIds").get(0).asText();
+
+    TestAuthority.Reply revoked =
+        authority.post(
+            "/v1/revocations",
+            "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"leaked in a log\"}",
+            authority.admin());
+    assertThat(revoked.status()).as(revoked.body()).isEqualTo(201);
+    assertThat(revoked.json().get("revocationId").asText()).isEqualTo(authorityBlockId);
+    long sequence = revoked.json().get("sequence").asLong();
+    assertThat(sequence).isEqualTo(1);
+
+    JsonNode snapshot = authority.get("/v1/revocations?since=0").json();
+    assertThat(snapshot.get("latestSequence").asLong()).isEqualTo(1);
+    assertThat(snapshot.get("snapshot").get(0).asText()).isEqualTo(authorityBlockId);
+
+    JsonNode increments = authority.get("/v1/revocations?since=0&wait=0").json();
+    assertThat(increments.get("snapshot")).isNotNull();
+    JsonNode none = authority.get("/v1/revocations?since=1").json();
+    assertThat(none.get("entries")).isEmpty();
+    assertThat(none.get("snapshot")).isNull();
+    assertThat(none.get("latestSequence").asLong()).isEqualTo(1);
+
+    // A second token, then follow from 1.
+    JsonNode second = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
+    authority.post(
+        "/v1/revocations",
+        "{\"revocationId\":\""
+            + second.get("revocationIds").get(0).asText()
+            + "\",\"reason\":\"x\"}",
+        authority.admin());
+    JsonNode after = authority.get("/v1/revocations?since=1").json();
+    assertThat(after.get("entries")).hasSize(1);
+    assertThat(after.get("entries").get(0).get("kind").asText()).isEqualTo("REVOKE");
+    assertThat(after.get("entries").get(0).get("sequence").asLong()).isEqualTo(2);
+    assertThat(after.get("latestSequence").asLong()).isEqualTo(2);
+
+    JsonNode audit = authority.get("/v1/audit?tokenId=" + tokenId, authority.admin()).json();
+    assertThat(audit.get("records").findValuesAsText("type")).containsExactly("mint", "revoke");
+  }
+
+  @Test
+  void revocation_byAnotherClient_isRefused_andByRevocationIdAlone_needsAdmin() {
+    String agent = authority.createClient("agent");
+    String other = authority.createClient("other");
+    JsonNode minted =
+        authority
+            .post(
+                "/v1/capabilities",
+                "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}",
+                agent)
+            .json();
+    String tokenId = minted.get("tokenId").asText();
+    TestAuthority.Reply byOther =
+        authority.post(
+            "/v1/revocations", "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"x\"}", other);
+    assertThat(byOther.status()).isEqualTo(404);
+    TestAuthority.Reply byIdAlone =
+        authority.post(
+            "/v1/revocations",
+            "{\"revocationId\":\""
+                + minted.get("revocationIds").get(0).asText()
+                + "\",\"reason\":\"x\"}",
+            agent);
+    assertThat(byIdAlone.status()).isEqualTo(403);
+    TestAuthority.Reply byOwner =
+        authority.post(
+            "/v1/revocations", "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"done\"}", agent);
+    assertThat(byOwner.status()).isEqualTo(201);
+    TestAuthority.Reply noReason =
+        authority.post("/v1/revocations", "{\"tokenId\":\"" + tokenId + "\"}", agent);
+    assertThat(noReason.status()).isEqualTo(400);
+  }
+
+  @Test
+  void longPoll_returnsSoonAfterARevocationIsPublishedDuringTheWait() throws Exception {
+    JsonNode minted = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
+    CompletableFuture<TestAuthority.Reply> poll =
+        CompletableFuture.supplyAsync(() -> authority.get("/v1/revocations?since=0&wait=20000"));
+    Thread.sleep(300);
+    assertThat(poll).isNotDone();
+    long start = System.nanoTime();
+    authority.post(
+        "/v1/revocations",
+        "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"x\"}",
+        authority.admin());
+    TestAuthority.Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(millis).isLessThan(1000);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("latestSequence").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void longPoll_expiresWithNoEntries() {
+    long start = System.nanoTime();
+    TestAuthority.Reply r = authority.get("/v1/revocations?since=0&wait=300");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(250);
+    assertThat(r.json().get("latestSequence").asLong()).isZero();
+    assertThat(authority.get("/v1/revocations?since=x").status()).isEqualTo(400);
+    assertThat(authority.get("/v1/revocations?since=0&wait=30001").status()).isEqualTo(400);
+  }
+
+  @Test
+  void serverSentEvents_sendTheSnapshotThenEachEntryWithItsSequenceAsId() throws Exception {
+    JsonNode minted = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
+    HttpRequest request =
+        authority
+            .request("/v1/revocations?since=0", null)
+            .header("Accept", "text/event-stream")
+            .GET()
+            .build();
+    java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    CompletableFuture<java.net.http.HttpResponse<java.util.stream.Stream<String>>> response =
+        authority.http.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+    java.net.http.HttpResponse<java.util.stream.Stream<String>> r =
+        response.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("text/event-stream");
+    Thread reader = new Thread(() -> r.body().forEach(lines::add));
+    reader.setDaemon(true);
+    reader.start();
+    assertThat(next(lines)).isEqualTo("id: 0");
+    assertThat(next(lines)).isEqualTo("event: snapshot");
+    assertThat(next(lines)).startsWith("data: {\"latestSequence\":0");
+    assertThat(next(lines)).isEmpty();
+
+    authority.post(
+        "/v1/revocations",
+        "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"x\"}",
+        authority.admin());
+    assertThat(next(lines)).isEqualTo("id: 1");
+    assertThat(next(lines)).isEqualTo("event: entry");
+    assertThat(next(lines))
+        .contains("\"kind\":\"REVOKE\"")
+        .contains(minted.get("revocationIds").get(0).asText());
+    r.body().close();
+  }
+
+  private static String next(java.util.concurrent.BlockingQueue<String> lines)
+      throws InterruptedException {
+    String line = lines.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(line).as("a line within 5 s").isNotNull();
+    return line;
+  }
+
+  @Test
+  void indirectCapability_canBeSuspendedAndResumed() {
+    JsonNode minted =
+        authority
+            .post(
+                "/v1/capabilities",
+                "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"15m\",\"indirect\":true}",
+                authority.admin())
+            .json();
+    String tokenId = minted.get("tokenId").asText();
+    String rid = minted.get("revocationIds").get(0).asText();
+    TestAuthority.Reply suspended =
+        authority.post(
+            "/v1/indirect/" + tokenId + "/suspend", "{\"reason\":\"incident\"}", authority.admin());
+    assertThat(suspended.status()).as(suspended.body()).isEqualTo(201);
+    assertThat(authority.get("/v1/revocations?since=0").json().get("snapshot").get(0).asText())
+        .isEqualTo(rid);
+    TestAuthority.Reply resumed =
+        authority.send(
+            "POST", "/v1/indirect/" + tokenId + "/resume", new byte[0], authority.admin());
+    assertThat(resumed.status()).as(resumed.body()).isEqualTo(201);
+    assertThat(authority.get("/v1/revocations?since=0").json().get("snapshot")).isEmpty();
+    JsonNode entries = authority.get("/v1/revocations?since=0&wait=0").json();
+    assertThat(entries.get("latestSequence").asLong()).isEqualTo(2);
+    JsonNode increments = authority.get("/v1/revocations?since=1").json().get("entries");
+    assertThat(increments.get(0).get("kind").asText()).isEqualTo("RESUME");
+
+    JsonNode direct = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
+    assertThat(
+            authority
+                .post(
+                    "/v1/indirect/" + direct.get("tokenId").asText() + "/suspend",
+                    "{}",
+                    authority.admin())
+                .status())
+        .isEqualTo(409);
+  }
+
+  // ---- audit ----
+
+  @Test
+  void auditBatch_isIdempotent() {
+    String gateway = authority.createClient("gateway-1");
+    String batch =
+        "{\"batchId\":\"b-1\",\"events\":["
+            + "{\"type\":\"decision\",\"actor\":\"gw-eu\",\"tokenId\":\"abc\",\"clientId\":\"agent\","
+            + "\"at\":\"2025-06-01T11:59:00Z\",\"detail\":{\"allowed\":false,\"reason\":\"revoked\"}},"
+            + "{\"type\":\"decision\",\"at\":\"2025-06-01T11:59:01Z\"}]}";
+    long before = authority.count("audit_log");
+    TestAuthority.Reply first = authority.post("/v1/audit/batches", batch, gateway);
+    assertThat(first.status()).as(first.body()).isEqualTo(201);
+    assertThat(first.json().get("duplicate").asBoolean()).isFalse();
+    TestAuthority.Reply again = authority.post("/v1/audit/batches", batch, gateway);
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().get("duplicate").asBoolean()).isTrue();
+    assertThat(authority.count("audit_log")).isEqualTo(before + 2);
+
+    JsonNode records =
+        authority.get("/v1/audit?tokenId=abc", authority.admin()).json().get("records");
+    assertThat(records).hasSize(1);
+    assertThat(records.get(0).get("actor").asText()).isEqualTo("gateway-1/gw-eu");
+    assertThat(records.get(0).get("detail").get("reason").asText()).isEqualTo("revoked");
+    assertThat(records.get(0).get("hash").asText()).hasSize(64);
+
+    TestAuthority.Reply forged =
+        authority.post(
+            "/v1/audit/batches",
+            "{\"batchId\":\"b-2\",\"events\":[{\"type\":\"mint\",\"at\":\"2025-06-01T11:59:00Z\"}]}",
+            gateway);
+    assertThat(forged.status()).isEqualTo(400);
+    assertThat(authority.count("audit_log")).isEqualTo(before + 2);
+  }
+
+  @Test
+  void auditVerify_isOk_andAuditQueryFiltersAndPages() {
+    for (int i = 0; i < 3; i++) {
+      authority.post("/v1/capabilities", MINT_ADMIN, authority.admin());
+    }
+    JsonNode verify = authority.get("/v1/audit/verify", authority.admin()).json();
+    assertThat(verify.get("ok").asBoolean()).isTrue();
+    assertThat(verify.get("recordsChecked").asLong()).isGreaterThanOrEqualTo(3);
+
+    JsonNode page = authority.get("/v1/audit?limit=2", authority.admin()).json();
+    assertThat(page.get("records")).hasSize(2);
+    long next = page.get("nextAfter").asLong();
+    JsonNode rest = authority.get("/v1/audit?limit=100&after=" + next, authority.admin()).json();
+    assertThat(rest.get("records").get(0).get("sequence").asLong()).isEqualTo(next + 1);
+    assertThat(rest.get("records").get(0).get("previousHash").asText())
+        .isEqualTo(page.get("records").get(1).get("hash").asText());
+    assertThat(authority.get("/v1/audit?from=yesterday", authority.admin()).status())
+        .isEqualTo(400);
+    assertThat(
+            authority
+                .get("/v1/audit?from=2025-06-01T13:00:00Z", authority.admin())
+                .json()
+                .get("records"))
+        .isEmpty();
+  }
+
+  // ---- keys ----
+
+  @Test
+  void rotate_listsBothKeys_andATokenMintedBeforeStillVerifies() throws Exception {
+    String before =
+        authority
+            .post("/v1/capabilities", MINT_ADMIN, authority.admin())
+            .json()
+            .get("token")
+            .asText();
+    String oldKeyId = Capability.decode(before).rootKeyId();
+
+    TestAuthority.Reply rotated = authority.post("/v1/keys/rotate", "", authority.admin());
+    assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
+    String newKeyId = rotated.json().get("keyId").asText();
+    assertThat(rotated.json().get("state").asText()).isEqualTo("ACTIVE");
+
+    JsonNode keys = authority.get("/v1/keys").json();
+    assertThat(keys.findValuesAsText("keyId")).containsExactlyInAnyOrder(oldKeyId, newKeyId);
+    assertThat(keys.findValuesAsText("state")).containsExactlyInAnyOrder("VERIFY_ONLY", "ACTIVE");
+
+    String after =
+        authority
+            .post("/v1/capabilities", MINT_ADMIN, authority.admin())
+            .json()
+            .get("token")
+            .asText();
+    assertThat(Capability.decode(after).rootKeyId()).isEqualTo(newKeyId);
+    Verifier verifier = verifierFromKeysEndpoint();
+    Request read = Request.of("fs", "read_text_file", "/data/reports/a");
+    assertThat(verifier.authorize(before, read).allowed()).isTrue();
+    assertThat(verifier.authorize(after, read).allowed()).isTrue();
+
+    assertThat(authority.post("/v1/keys/" + newKeyId + "/retire", "", authority.admin()).status())
+        .isEqualTo(409);
+    TestAuthority.Reply retired =
+        authority.post("/v1/keys/" + oldKeyId + "/retire", "", authority.admin());
+    assertThat(retired.status()).isEqualTo(200);
+    assertThat(retired.json().get("state").asText()).isEqualTo("RETIRED");
+    assertThat(authority.get("/v1/keys").json().findValuesAsText("keyId"))
+        .containsExactly(newKeyId);
+    assertThat(authority.get("/v1/keys?all=true").json()).hasSize(2);
+    assertThat(verifierFromKeysEndpoint().authorize(before, read).allowed()).isFalse();
+    assertThat(authority.post("/v1/keys/mk_nope/retire", "", authority.admin()).status())
+        .isEqualTo(404);
+
+    JsonNode audit = authority.get("/v1/audit", authority.admin()).json();
+    assertThat(audit.get("records").findValuesAsText("type")).contains("key.rotate", "key.retire");
+  }
+
+  // ---- policy reload ----
+
+  @Test
+  void policyReload_aValidChangeTakesEffect_aBrokenOneKeepsTheOldPolicyAndIsAudited()
+      throws Exception {
+    String widerGrant = "{\"grants\":[\"mail:send:*\"],\"ttl\":\"15m\"}";
+    assertThat(authority.post("/v1/capabilities", widerGrant, authority.admin()).status())
+        .isEqualTo(403);
+
+    Files.writeString(
+        authority.policyFile,
+        TestAuthority.POLICY.replace(
+            "- \"fs:read_text_file:/data/**\"",
+            "- \"fs:read_text_file:/data/**\"\n      - \"mail:send:*\""));
+    authority.server.reloadPolicyNow();
+    assertThat(authority.post("/v1/capabilities", widerGrant, authority.admin()).status())
+        .isEqualTo(201);
+
+    Files.writeString(authority.policyFile, "version: 1\nclients: [oops\n");
+    authority.server.reloadPolicyNow();
+    authority.server.reloadPolicyNow();
+    assertThat(authority.post("/v1/capabilities", widerGrant, authority.admin()).status())
+        .isEqualTo(201);
+
+    List<String> types =
+        authority
+            .get("/v1/audit?limit=1000", authority.admin())
+            .json()
+            .get("records")
+            .findValuesAsText("type");
+    assertThat(types).contains("policy.reload");
+    assertThat(types.stream().filter("policy.reload.failed"::equals)).hasSize(1);
+  }
+
+  // ---- clients ----
+
+  @Test
+  void clients_areCreatedOnce_andSecretsCanBeReplaced() {
+    String agent = authority.createClient("agent");
+    assertThat(
+            authority.post("/v1/clients", "{\"clientId\":\"agent\"}", authority.admin()).status())
+        .isEqualTo(409);
+    TestAuthority.Reply rotated = authority.post("/v1/clients/agent/secret", "", authority.admin());
+    assertThat(rotated.status()).isEqualTo(200);
+    String fresh = TestAuthority.basic("agent", rotated.json().get("secret").asText());
+    String mint = "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}";
+    assertThat(authority.post("/v1/capabilities", mint, agent).status()).isEqualTo(401);
+    assertThat(authority.post("/v1/capabilities", mint, fresh).status()).isEqualTo(201);
+    assertThat(authority.post("/v1/clients", "{\"clientId\":\"../x\"}", authority.admin()).status())
+        .isEqualTo(400);
+  }
+
+  // ---- shutdown ----
+
+  @Test
+  void close_answersAWaitingLongPoll_beforeStopping() throws Exception {
+    CompletableFuture<TestAuthority.Reply> poll =
+        CompletableFuture.supplyAsync(() -> authority.get("/v1/revocations?since=0&wait=30000"));
+    Thread.sleep(300);
+    long start = System.nanoTime();
+    authority.close();
+    TestAuthority.Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4000);
+  }
+
+  private Verifier verifierFromKeysEndpoint() {
+    JsonNode keys = authority.get("/v1/keys").json();
+    List<VerifyingKey> trusted = new ArrayList<>();
+    keys.forEach(k -> trusted.add(VerifyingKey.parse(k.get("publicKey").asText())));
+    return Verifier.builder()
+        .trustedKeys(TrustedKeys.of(trusted.toArray(VerifyingKey[]::new)))
+        .clock(TestAuthority.CLOCK)
+        .build();
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.mandate.authority;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.authority.store.PostgresTestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two authority replicas on one PostgreSQL schema. Skipped when PostgreSQL is unreachable, failed
+ * instead when {@code MANDATE_REQUIRE_POSTGRES=1}.
+ */
+class PostgresReplicasTest {
+  @TempDir Path tmp;
+
+  @Test
+  void aRevocationPostedToOneReplica_reachesTheOthersLongPollWithinASecond() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      String masterKey =
+          MasterKey.TEXT_PREFIX
+              + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+      Files.writeString(tmp.resolve("policy.yaml"), TestAuthority.POLICY);
+      try (TestAuthority a = TestAuthority.start(replica(db, "a", masterKey));
+          TestAuthority b = TestAuthority.start(replica(db, "b", masterKey))) {
+        assertThat(a.adminSecret).isNotNull();
+        assertThat(b.adminSecret).as("the second replica reuses the admin client").isNull();
+        String admin = a.admin();
+
+        assertThat(b.get("/v1/keys").json().findValuesAsText("keyId"))
+            .isEqualTo(a.get("/v1/keys").json().findValuesAsText("keyId"));
+
+        JsonNode minted =
+            a.post(
+                    "/v1/capabilities",
+                    "{\"grants\":[\"fs:read_text_file:/data/x/**\"],\"ttl\":\"15m\"}",
+                    admin)
+                .json();
+        CompletableFuture<TestAuthority.Reply> poll =
+            CompletableFuture.supplyAsync(() -> b.get("/v1/revocations?since=0&wait=20000"));
+        Thread.sleep(500);
+        assertThat(poll).isNotDone();
+
+        TestAuthority.Reply revoked =
+            a.post(
+                "/v1/revocations",
+                "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"test\"}",
+                admin);
+        long acknowledged = System.nanoTime();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(201);
+
+        TestAuthority.Reply seen = poll.get(5, TimeUnit.SECONDS);
+        long millis = (System.nanoTime() - acknowledged) / 1_000_000;
+        assertThat(seen.status()).isEqualTo(200);
+        assertThat(seen.json().get("snapshot").get(0).asText())
+            .isEqualTo(revoked.json().get("revocationId").asText());
+        assertThat(millis).isLessThan(1000);
+
+        // The replicas share clients and the audit chain.
+        assertThat(b.get("/v1/audit/verify", admin).json().get("ok").asBoolean()).isTrue();
+      }
+    }
+  }
+
+  private AuthorityConfig replica(PostgresTestDatabase db, String name, String masterKey)
+      throws Exception {
+    return TestAuthority.config(tmp, name)
+        .jdbcUrl(db.jdbcUrl())
+        .environment(Map.of(MasterKey.ENV, masterKey))
+        .shutdownTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+}
