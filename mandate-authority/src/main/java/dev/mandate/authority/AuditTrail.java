@@ -20,13 +20,18 @@ final class AuditTrail {
 
   AuditRecord record(
       String type, String actor, String tokenId, String clientId, Map<String, ?> detail) {
-    return store.append(
-        new AuditEvent(
-            type,
-            actor,
-            tokenId,
-            clientId,
-            clock.instant(),
-            detail == null ? null : Json.write(detail)));
+    return store.append(event(type, actor, tokenId, clientId, detail));
+  }
+
+  /** Builds an event stamped with the current time, for writes that audit in one transaction. */
+  AuditEvent event(
+      String type, String actor, String tokenId, String clientId, Map<String, ?> detail) {
+    return new AuditEvent(
+        type,
+        actor,
+        tokenId,
+        clientId,
+        clock.instant(),
+        detail == null ? null : Json.write(detail));
   }
 }

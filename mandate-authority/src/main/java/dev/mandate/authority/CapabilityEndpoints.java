@@ -127,14 +127,14 @@ final class CapabilityEndpoints {
     Capability capability = minter.sign();
     String tokenId = capability.tokenId();
     Instant issuedAt = capability.blocks().get(0).issuedAt();
-    store.recordToken(
+    TokenRecord record =
         new TokenRecord(
             tokenId,
             clientId,
             capability.revocationIds(),
             issuedAt,
             capability.expiresAt(),
-            decision.indirect() ? tokenId : null));
+            decision.indirect() ? tokenId : null);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("keyId", rootKey.verifyingKey().keyId());
     detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
@@ -146,7 +146,8 @@ final class CapabilityEndpoints {
     detail.put("indirect", decision.indirect());
     detail.put("revocationIds", capability.revocationIds());
     detail.put("policy", inForce.digest());
-    audit.record("mint", clientId, tokenId, clientId, detail);
+    // The token record and its audit event commit together: never one without the other.
+    store.recordMint(record, audit.event("mint", clientId, tokenId, clientId, detail));
     metrics.mint("issued");
     return Reply.now(
         201,
