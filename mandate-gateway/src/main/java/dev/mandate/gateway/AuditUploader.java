@@ -1,0 +1,217 @@
+package dev.mandate.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the spool's events to {@code POST /v1/audit/batches}, oldest first, and advances the spool
+ * only after a 2xx. While the authority is down it retries with exponential backoff (100 ms to 5
+ * s); after a restart it resumes where the spool's cursor says.
+ */
+final class AuditUploader implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditUploader.class);
+
+  /** The authority accepts at most 1000 events and 64 KiB by default per batch. */
+  static final int MAX_EVENTS = 500;
+
+  static final int MAX_BYTES = 56 * 1024;
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  private static final long IDLE_WAIT_MS = 100;
+
+  private final AuditSpool spool;
+  private final HttpClient http;
+  private final URI endpoint;
+  private final String authorization;
+  private final Counter uploaded;
+  private final Counter failures;
+  private final Thread thread;
+  private final Object wake = new Object();
+  private volatile boolean running = true;
+  private int maxEvents = MAX_EVENTS;
+
+  AuditUploader(
+      AuditSpool spool, HttpClient http, GatewayConfig.Authority authority, MeterRegistry metrics) {
+    this.spool = spool;
+    this.http = http;
+    this.endpoint = authority.url().resolve("/v1/audit/batches");
+    this.authorization =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString(
+                    (authority.clientId() + ":" + authority.clientSecret().revealForUse())
+                        .getBytes(StandardCharsets.UTF_8));
+    this.uploaded =
+        Counter.builder("mandate.gateway.audit.uploaded")
+            .description("Audit events the authority acknowledged")
+            .register(metrics);
+    this.failures =
+        Counter.builder("mandate.gateway.audit.upload.failures")
+            .description("Failed audit batch uploads (retried)")
+            .register(metrics);
+    metrics.gauge("mandate.gateway.audit.spool.pending.bytes", spool, s -> s.pendingBytes());
+    this.thread = new Thread(this::run, "mandate-audit-upload");
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Asks the uploader to look for new events now. */
+  void nudge() {
+    synchronized (wake) {
+      wake.notifyAll();
+    }
+  }
+
+  /**
+   * Uploads until the spool is drained or {@code timeout} passes, then stops the background thread.
+   *
+   * @return true if everything was acknowledged
+   */
+  boolean drainAndStop(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!spool.drained() && System.nanoTime() < deadline) {
+      nudge();
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    boolean drained = spool.drained();
+    close();
+    return drained;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(REQUEST_TIMEOUT.toMillis() + 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    long backoffMs = 100;
+    int failuresInARow = 0;
+    while (running) {
+      boolean progressed;
+      try {
+        progressed = uploadOne();
+        if (failuresInARow > 0) {
+          LOG.info("audit uploads to {} work again after {} failures", endpoint, failuresInARow);
+        }
+        failuresInARow = 0;
+        backoffMs = 100;
+      } catch (IOException | RuntimeException e) {
+        failures.increment();
+        failuresInARow++;
+        if (failuresInARow == 1 || failuresInARow % 20 == 0) {
+          LOG.warn(
+              "cannot upload audit events to {} ({} failures in a row; {} bytes waiting): {}",
+              endpoint,
+              failuresInARow,
+              spool.pendingBytes(),
+              e.toString());
+        }
+        sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+        continue;
+      } catch (InterruptedException e) {
+        if (!running) {
+          return;
+        }
+        continue;
+      }
+      if (!progressed) {
+        synchronized (wake) {
+          if (running) {
+            try {
+              wake.wait(IDLE_WAIT_MS);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Sends one batch; returns false when there was nothing to send. */
+  private boolean uploadOne() throws IOException, InterruptedException {
+    AuditSpool.Batch batch = spool.nextBatch(maxEvents, MAX_BYTES);
+    if (batch == null) {
+      return false;
+    }
+    spool.markPending(batch);
+    ByteArrayOutputStream body = new ByteArrayOutputStream(MAX_BYTES + 256);
+    body.write(
+        ("{\"batchId\":\"" + batch.batchId() + "\",\"events\":[")
+            .getBytes(StandardCharsets.US_ASCII));
+    for (int i = 0; i < batch.events().size(); i++) {
+      if (i > 0) {
+        body.write(',');
+      }
+      body.write(batch.events().get(i));
+    }
+    body.write("]}".getBytes(StandardCharsets.US_ASCII));
+    HttpRequest request =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(REQUEST_TIMEOUT)
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+            .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    int status = response.statusCode();
+    if (status == 200 || status == 201) {
+      spool.acknowledge(batch);
+      uploaded.increment(status == 201 ? batch.events().size() : 0);
+      maxEvents = MAX_EVENTS;
+      return true;
+    }
+    if (status == 400 || status == 413 || status == 422) {
+      // Refused as a whole and nothing recorded: find the offending event by halving the batch.
+      spool.clearPending();
+      if (batch.events().size() > 1) {
+        maxEvents = Math.max(1, batch.events().size() / 2);
+        LOG.warn("the authority refused an audit batch (HTTP {}); retrying smaller", status);
+        return true;
+      }
+      spool.reject(batch, "HTTP " + status + ": " + truncate(response.body()));
+      maxEvents = MAX_EVENTS;
+      return true;
+    }
+    throw new IOException(
+        "the authority answered HTTP " + status + ": " + truncate(response.body()));
+  }
+
+  private static String truncate(String s) {
+    return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
+  }
+
+  /** Backoff: not cut short by nudges, so an outage is not hammered at the call rate. */
+  private void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      // close() interrupts; the loop checks 'running'.
+    }
+  }
+}

@@ -1,0 +1,399 @@
+package dev.mandate.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.ReplayGuard;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the HTTP reverse proxy, any mounted front ends (the MCP endpoint), {@code GET
+ * /health} and {@code GET /metrics} (Prometheus), over one {@link Guard}. Start it with {@link
+ * #start(GatewayConfig)}; {@link #close()} stops taking calls, lets the calls in flight finish,
+ * uploads what the audit spool holds (within the shutdown timeout; the rest waits on disk for the
+ * next start) and fsyncs the spool.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Something served beside the HTTP proxy under a path prefix, such as the MCP endpoint. Found
+   * with {@link ServiceLoader} (register a {@link Factory} in {@code
+   * META-INF/services/dev.mandate.gateway.GatewayServer$FrontEnd$Factory}) or passed to {@link
+   * #start(GatewayConfig, Clock, List)}.
+   */
+  public interface FrontEnd extends AutoCloseable {
+    /** The path it serves, e.g. {@code /mcp}; requests to it and below go to {@link #handler()}. */
+    String pathPrefix();
+
+    /** The Jetty handler answering its requests. */
+    Handler handler();
+
+    /** Releases what it holds (child processes, connections). Must not throw. */
+    @Override
+    void close();
+
+    /** Creates a front end for a gateway. */
+    interface Factory {
+      /**
+       * Returns the front end, or null if the configuration does not ask for it.
+       *
+       * @throws GatewayConfigException if its section of the configuration is invalid
+       */
+      FrontEnd create(GatewayConfig config, CallGuard guard, MeterRegistry metrics);
+    }
+  }
+
+  private final GatewayConfig config;
+  private final PrometheusMeterRegistry metrics;
+  private final HttpClient authorityClient;
+  private final HttpClient upstreamClient;
+  private final AuthorityLink link;
+  private final AuditSpool spool;
+  private final AuditUploader uploader;
+  private final RedisState redis;
+  private final Guard guard;
+  private final List<FrontEnd> frontEnds;
+  private final Server server;
+  private final ServerConnector connector;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private GatewayServer(GatewayConfig config, Clock clock, List<FrontEnd.Factory> factories)
+      throws IOException {
+    this.config = config;
+    this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics.config().commonTags("audience", config.audience());
+    this.authorityClient =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    this.upstreamClient =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(config.limits().upstreamConnectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    this.link = new AuthorityLink(config.authority(), authorityClient, clock, metrics);
+    this.spool = AuditSpool.open(config.spool());
+    List<AutoCloseable> opened = new ArrayList<>();
+    opened.add(spool);
+    try {
+      this.uploader = new AuditUploader(spool, authorityClient, config.authority(), metrics);
+      ReplayGuard replay;
+      UsageCounter usage;
+      if (config.redis() != null) {
+        this.redis = new RedisState(config.redis(), clock);
+        opened.add(redis);
+        try {
+          redis.ping();
+        } catch (UsageCounter.UnavailableException e) {
+          LOG.warn(
+              "Redis is not reachable now; calls that need usage counts or proof replay checks"
+                  + " are refused until it is");
+        }
+        replay = redis;
+        usage = redis;
+      } else {
+        this.redis = null;
+        replay = ReplayGuard.inMemory(1_000_000, clock);
+        usage = new InMemoryUsageCounter(clock);
+      }
+      this.guard =
+          new Guard(
+              config.audience(), link, config.verification(), replay, usage, spool, clock, metrics);
+      this.frontEnds = new ArrayList<>();
+      for (FrontEnd.Factory f : factories) {
+        FrontEnd fe = f.create(config, guard, metrics);
+        if (fe != null) {
+          frontEnds.add(fe);
+          opened.add(fe);
+        }
+      }
+
+      QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+      threads.setName("mandate-gateway-http");
+      this.server = new Server(threads);
+      HttpConfiguration http = new HttpConfiguration();
+      http.setSendServerVersion(false);
+      http.setSendXPoweredBy(false);
+      http.setRequestHeaderSize(config.limits().maxRequestHeaderBytes());
+      http.setResponseHeaderSize(config.limits().maxResponseHeaderBytes());
+      this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+      connector.setHost(config.listen().host());
+      connector.setPort(config.listen().port());
+      connector.setIdleTimeout(config.limits().idleTimeout().toMillis());
+      server.addConnector(connector);
+      HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
+      server.setHandler(new GracefulHandler(new Dispatch(proxy)));
+      server.setErrorHandler(new GatewayReplies.JsonErrorHandler());
+      server.setStopTimeout(config.shutdownTimeout().toMillis());
+    } catch (RuntimeException e) {
+      for (AutoCloseable c : opened) {
+        closeQuietly(c);
+      }
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts a gateway with the system clock and the front ends found with {@link ServiceLoader}.
+   *
+   * @throws GatewayStartupException if the spool, the port or a front end is unusable
+   */
+  public static GatewayServer start(GatewayConfig config) {
+    List<FrontEnd.Factory> found = new ArrayList<>();
+    ServiceLoader.load(FrontEnd.Factory.class, GatewayServer.class.getClassLoader())
+        .forEach(found::add);
+    return start(config, Clock.systemUTC(), found);
+  }
+
+  /**
+   * Starts a gateway: follows the authority (waiting up to 5 s for its keys and revocations; until
+   * they arrive every call is denied), opens the spool, starts the uploader and listens.
+   *
+   * @throws GatewayStartupException if the spool, the port or a front end is unusable
+   */
+  public static GatewayServer start(
+      GatewayConfig config, Clock clock, List<FrontEnd.Factory> frontEnds) {
+    GatewayServer gateway;
+    try {
+      gateway = new GatewayServer(config, clock, frontEnds);
+    } catch (IOException e) {
+      throw new GatewayStartupException("cannot open the audit spool: " + e.getMessage(), e);
+    }
+    gateway.link.start();
+    gateway.uploader.start();
+    try {
+      gateway.server.start();
+    } catch (Exception e) {
+      gateway.close();
+      throw new GatewayStartupException(
+          "cannot listen on "
+              + config.listen().host()
+              + ":"
+              + config.listen().port()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    try {
+      if (!gateway.link.awaitFirstSync(Duration.ofSeconds(5))) {
+        LOG.warn(
+            "the authority at {} has not answered yet; every call is denied until it does",
+            config.authority().url());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info(
+        "gateway '{}' listening on {} ({} HTTP routes, {} front ends, spool {}, {})",
+        config.audience(),
+        gateway.url(),
+        config.routes().size(),
+        gateway.frontEnds.size(),
+        config.spool().dir(),
+        config.redis() != null ? "shared state in Redis" : "state in memory");
+    return gateway;
+  }
+
+  /** The port the gateway listens on (the chosen one when configured with 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:7800}. */
+  public String url() {
+    String host = config.listen().host();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /** The guard every front end uses. */
+  public CallGuard guard() {
+    return guard;
+  }
+
+  /** The metrics registry (Prometheus). */
+  public MeterRegistry metrics() {
+    return metrics;
+  }
+
+  /** Blocks until the gateway is closed. */
+  public void join() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops gracefully: stops accepting calls and waits for those in flight (shutdown timeout),
+   * closes the front ends, uploads the spool for at most the shutdown timeout, fsyncs it, and stops
+   * following the authority. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn(
+          "calls or connections were still open after the shutdown timeout and were cut: {}",
+          e.toString());
+    }
+    for (FrontEnd fe : frontEnds) {
+      closeQuietly(fe);
+    }
+    boolean drained = uploader.drainAndStop(config.shutdownTimeout());
+    if (!drained) {
+      LOG.warn(
+          "{} bytes of audit events stay in the spool {} and will be uploaded on the next start",
+          spool.pendingBytes(),
+          config.spool().dir());
+    }
+    spool.close();
+    link.close();
+    if (redis != null) {
+      redis.close();
+    }
+    metrics.close();
+    stopped.countDown();
+    LOG.info("gateway '{}' stopped", config.audience());
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  /**
+   * Runs a gateway until the process is stopped: {@code --config FILE}. Returns the exit status (0
+   * after a clean stop, 2 for a bad configuration or startup failure) having printed the reason to
+   * {@code err}. For {@code mandate gateway}.
+   */
+  public static int run(Path configFile, PrintStream err) {
+    GatewayServer gateway;
+    try {
+      gateway = start(GatewayConfig.load(configFile));
+    } catch (GatewayConfigException | GatewayStartupException e) {
+      err.println("mandate gateway: " + e.getMessage());
+      return 2;
+    }
+    Thread hook = new Thread(gateway::close, "mandate-gateway-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      gateway.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      gateway.close();
+    }
+    return 0;
+  }
+
+  /** {@code java dev.mandate.gateway.GatewayServer --config FILE}. */
+  public static void main(String[] args) {
+    if (args.length != 2 || !args[0].equals("--config")) {
+      System.err.println("usage: mandate gateway --config FILE");
+      System.exit(2);
+    }
+    int status = run(Path.of(args[1]), System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /** Routes {@code /health}, {@code /metrics}, the front ends' prefixes, and else the proxy. */
+  private final class Dispatch extends Handler.Abstract {
+    private final HttpProxy proxy;
+
+    Dispatch(HttpProxy proxy) {
+      this.proxy = proxy;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      String path = request.getHttpURI().getPath();
+      if (path == null) {
+        path = "/";
+      }
+      if (path.equals("/health") && request.getMethod().equals("GET")) {
+        health(response, callback);
+        return true;
+      }
+      if (path.equals("/metrics") && request.getMethod().equals("GET")) {
+        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        response
+            .getHeaders()
+            .put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
+      }
+      for (FrontEnd fe : frontEnds) {
+        String prefix = fe.pathPrefix();
+        if (path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/")) {
+          return fe.handler().handle(request, response, callback);
+        }
+      }
+      return proxy.handle(request, response, callback);
+    }
+
+    private void health(Response response, Callback callback) {
+      boolean fresh = link.isFresh();
+      ObjectNode n = JSON.createObjectNode();
+      n.put("status", fresh ? "ok" : "stale");
+      n.put("audience", config.audience());
+      long age = link.viewAge().toMillis();
+      if (age < AuthorityLink.ChronoDurations.FOREVER.toMillis()) {
+        n.put("revocationViewAgeMillis", age);
+      } else {
+        n.putNull("revocationViewAgeMillis");
+      }
+      n.put("maxStalenessMillis", link.maxStaleness().toMillis());
+      n.put("auditPendingBytes", spool.pendingBytes());
+      byte[] body = n.toString().getBytes(StandardCharsets.UTF_8);
+      // 503 while stale: every call is refused then, so a load balancer should go elsewhere.
+      response.setStatus(fresh ? 200 : 503);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, GatewayReplies.JSON_TYPE);
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.write(true, ByteBuffer.wrap(body), callback);
+    }
+  }
+}

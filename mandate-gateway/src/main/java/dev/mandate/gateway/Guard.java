@@ -1,0 +1,300 @@
+package dev.mandate.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.caveat.Caveat;
+import dev.mandate.token.Block;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.Limits;
+import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.Request;
+import dev.mandate.token.Verifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's {@link CallGuard}: for each call, in order,
+ *
+ * <ol>
+ *   <li>refuses everything while the revocation view is older than its bound (fail closed);
+ *   <li>asks the {@link Verifier} (signatures, revocation, expiry, audience, grants, arguments,
+ *       conditions, holder proof and its replay);
+ *   <li>counts a use against every max-uses caveat of an allowed call;
+ *   <li>appends the outcome to the durable audit spool (a call whose decision cannot be recorded is
+ *       refused);
+ *   <li>counts the outcome in metrics by code.
+ * </ol>
+ */
+public final class Guard implements CallGuard {
+  private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_FIELD_CHARS = 1024;
+
+  private final String audience;
+  private final AuthorityLink link;
+  private final Verifier verifier;
+  private final UsageCounter usage;
+  private final AuditSpool spool;
+  private final Clock clock;
+  private final Duration clockSkew;
+  private final MeterRegistry metrics;
+  private final ThreadLocal<RuntimeException> replayFailure = new ThreadLocal<>();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Timer timer;
+
+  Guard(
+      String audience,
+      AuthorityLink link,
+      GatewayConfig.Verification verification,
+      ReplayGuard replayGuard,
+      UsageCounter usage,
+      AuditSpool spool,
+      Clock clock,
+      MeterRegistry metrics) {
+    this.audience = Objects.requireNonNull(audience, "audience");
+    this.link = link;
+    this.usage = usage;
+    this.spool = spool;
+    this.clock = clock;
+    this.clockSkew = verification.clockSkew();
+    this.metrics = metrics;
+    ReplayGuard tracked =
+        (proofId, expiresAt) -> {
+          try {
+            return replayGuard.firstUse(proofId, expiresAt);
+          } catch (RuntimeException e) {
+            // The verifier turns any exception into a generic denial; remember the real cause.
+            replayFailure.set(e);
+            throw e;
+          }
+        };
+    this.verifier =
+        Verifier.builder()
+            .trustedKeys(link)
+            .clock(clock)
+            .clockSkew(verification.clockSkew())
+            .proofWindow(verification.proofWindow())
+            .revoked(link::isDenied)
+            .replayGuard(tracked)
+            .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
+            .verificationCacheSize(verification.cacheSize())
+            .build();
+    this.timer =
+        Timer.builder("mandate.gateway.check")
+            .description("Time to decide a call, including the audit spool")
+            .register(metrics);
+  }
+
+  @Override
+  public GuardResult check(String bearer, String proof, Request request, String sourceIp) {
+    Objects.requireNonNull(request, "request");
+    long start = System.nanoTime();
+    Map<String, Object> context = new HashMap<>(request.context());
+    if (sourceIp != null) {
+      context.put("sourceIp", sourceIp);
+    }
+    Request req =
+        new Request(
+            audience,
+            request.service(),
+            request.action(),
+            request.resource(),
+            request.args(),
+            context);
+    GuardResult result = decide(bearer, proof, req);
+    result = audit(result, req, sourceIp);
+    counter(result).increment();
+    timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    return result;
+  }
+
+  @Override
+  public boolean couldAllow(String bearer, String service, String action) {
+    try {
+      return link.isFresh() && verifier.couldAllow(bearer, audience, service, action);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private GuardResult decide(String bearer, String proof, Request req) {
+    if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
+      long age = link.viewAge().toSeconds();
+      return GuardResult.deny(
+          403,
+          Decision.Code.REVOKED.name(),
+          GuardResult.CAVEAT_REVOCATION_VIEW,
+          "the gateway's revocation view is "
+              + (age > 86_400 ? "not yet loaded" : age + " s old")
+              + ", older than the "
+              + link.maxStaleness().toSeconds()
+              + " s bound; denying until the authority is reachable",
+          claimedTokenId(bearer),
+          null);
+    }
+    replayFailure.remove();
+    Decision decision = verifier.authorize(bearer, req, proof);
+    RuntimeException failure = replayFailure.get();
+    replayFailure.remove();
+    if (failure != null) {
+      LOG.warn("proof replay guard unavailable: {}", failure.getMessage());
+      return GuardResult.deny(
+          503,
+          GuardResult.UNAVAILABLE,
+          "holder",
+          "the gateway cannot check this proof for replay right now (its shared store is"
+              + " unreachable); try again shortly",
+          decision.tokenId(),
+          null);
+    }
+    if (!decision.allowed() || decision.useLimits().isEmpty()) {
+      return GuardResult.of(decision);
+    }
+    return countUses(bearer, decision);
+  }
+
+  /** The token id a token claims (unverified, like the verifier's for forged tokens), or null. */
+  private static String claimedTokenId(String bearer) {
+    try {
+      return Capability.decode(bearer).tokenId();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private GuardResult countUses(String bearer, Decision decision) {
+    List<UsageCounter.Limit> limits = limits(bearer, decision);
+    int exhausted;
+    try {
+      exhausted = usage.tryUse(limits);
+    } catch (UsageCounter.UnavailableException e) {
+      LOG.warn("usage counters unavailable: {}", e.getMessage());
+      return GuardResult.deny(
+          503,
+          GuardResult.UNAVAILABLE,
+          GuardResult.CAVEAT_MAX_USES,
+          "the gateway cannot count uses of this capability right now (its shared counter store is"
+              + " unreachable); try again shortly",
+          decision.tokenId(),
+          decision);
+    }
+    if (exhausted < 0) {
+      return GuardResult.of(decision);
+    }
+    UsageCounter.Limit limit = limits.get(exhausted);
+    int block = decision.revocationIds().indexOf(limit.revocationId());
+    return GuardResult.deny(
+        403,
+        Decision.Code.LIMIT_EXCEEDED.name(),
+        GuardResult.CAVEAT_MAX_USES,
+        "block "
+            + block
+            + " allows at most "
+            + limit.maxUses()
+            + " use"
+            + (limit.maxUses() == 1 ? "" : "s")
+            + ", and all were used",
+        decision.tokenId(),
+        decision);
+  }
+
+  /**
+   * A counter for a block may be forgotten once no token containing that block can be valid: after
+   * the earliest expiry among the block and those before it (every such token carries them all).
+   */
+  private List<UsageCounter.Limit> limits(String bearer, Decision decision) {
+    List<Block> blocks = Capability.decode(bearer).blocks();
+    List<UsageCounter.Limit> limits = new ArrayList<>();
+    for (Decision.UseLimit u : decision.useLimits()) {
+      Instant expiry = null;
+      for (Block b : blocks) {
+        for (Caveat c : b.caveats()) {
+          if (c instanceof Caveat.Expiry e && (expiry == null || e.notAfter().isBefore(expiry))) {
+            expiry = e.notAfter();
+          }
+        }
+        if (b.revocationId().equals(u.revocationId())) {
+          break;
+        }
+      }
+      Instant forget = (expiry != null ? expiry : clock.instant().plus(Duration.ofDays(366)));
+      limits.add(new UsageCounter.Limit(u.revocationId(), u.maxUses(), forget.plus(clockSkew)));
+    }
+    return limits;
+  }
+
+  private GuardResult audit(GuardResult result, Request req, String sourceIp) {
+    ObjectNode event = JSON.createObjectNode();
+    event.put("type", "decision");
+    event.put("actor", audience);
+    if (result.tokenId() != null) {
+      event.put("tokenId", result.tokenId());
+    }
+    event.put("at", clock.instant().toString());
+    ObjectNode detail = event.putObject("detail");
+    detail.put("decision", result.allowed() ? "allow" : "deny");
+    detail.put("code", result.code());
+    if (result.caveat() != null) {
+      detail.put("caveat", result.caveat());
+    }
+    if (result.decision() != null && result.decision().block() >= 0) {
+      detail.put("block", result.decision().block());
+    }
+    detail.put("reason", truncate(result.reason()));
+    detail.put("service", truncate(req.service()));
+    detail.put("action", truncate(req.action()));
+    detail.put("resource", truncate(req.resource()));
+    detail.put("audience", audience);
+    if (sourceIp != null) {
+      detail.put("sourceIp", truncate(sourceIp));
+    }
+    detail.put("status", result.httpStatus());
+    try {
+      spool.append(JSON.writeValueAsBytes(event));
+      return result;
+    } catch (AuditSpool.SpoolException | JsonProcessingException e) {
+      LOG.error(
+          "cannot record a decision in the audit spool; refusing the call: {}", e.getMessage());
+      return GuardResult.deny(
+          503,
+          GuardResult.UNAVAILABLE,
+          "audit",
+          "the gateway cannot record this call in its audit trail right now; try again shortly",
+          result.tokenId(),
+          result.decision());
+    }
+  }
+
+  private Counter counter(GuardResult r) {
+    String key = (r.allowed() ? "allow:" : "deny:") + r.code();
+    return counters.computeIfAbsent(
+        key,
+        k ->
+            Counter.builder("mandate.gateway.decisions")
+                .description("Calls decided, by outcome and code")
+                .tag("decision", r.allowed() ? "allow" : "deny")
+                .tag("code", r.code())
+                .register(metrics));
+  }
+
+  private static String truncate(String s) {
+    if (s == null) {
+      return null;
+    }
+    return s.length() <= MAX_FIELD_CHARS ? s : s.substring(0, MAX_FIELD_CHARS) + "...";
+  }
+}

@@ -1,0 +1,606 @@
+package dev.mandate.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Request;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP reverse proxy: matches {@code METHOD /path/{param}} routes, asks the {@link CallGuard},
+ * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens from the
+ * answer.
+ *
+ * <p>The request the guard decides is built as: {@code service} and {@code action} from the route;
+ * {@code resource} from the route's resource template with path parameters substituted; {@code
+ * args} a JSON object of the path parameters, then the query parameters (one value: a string;
+ * repeated: an array of strings), then, for a JSON body, the body's fields (a non-object body goes
+ * under {@code body}). A name given twice is a 400, so a query parameter can never shadow a path
+ * parameter. Holder proofs sign exactly this request.
+ *
+ * <p>Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
+ * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
+ * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
+ * because its fields are arguments.
+ */
+final class HttpProxy extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpProxy.class);
+  static final String PROOF_HEADER = "Mandate-Proof";
+  private static final long DISCARD_LIMIT = 8L << 20;
+
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length",
+          "expect",
+          "http2-settings");
+
+  private static final Set<String> NOT_FORWARDED = Set.of("authorization", "accept-encoding");
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
+  static {
+    JSON.getFactory()
+        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+  }
+
+  private record CompiledRoute(GatewayConfig.HttpRoute route, PathTemplate template) {}
+
+  private final List<CompiledRoute> routes;
+  private final Map<String, GatewayConfig.Upstream> upstreams;
+  private final CallGuard guard;
+  private final HttpClient client;
+  private final long maxBody;
+  private final Duration upstreamTimeout;
+
+  HttpProxy(GatewayConfig config, CallGuard guard, HttpClient client) {
+    List<CompiledRoute> compiled = new ArrayList<>();
+    for (GatewayConfig.HttpRoute r : config.routes()) {
+      compiled.add(new CompiledRoute(r, PathTemplate.parse(r.pathTemplate())));
+    }
+    this.routes = List.copyOf(compiled);
+    this.upstreams = config.upstreams();
+    this.guard = guard;
+    this.client = client;
+    this.maxBody = config.limits().maxRequestBodyBytes();
+    this.upstreamTimeout = config.limits().upstreamTimeout();
+  }
+
+  /** Whether any route is configured (else the proxy answers only 404s). */
+  boolean hasRoutes() {
+    return !routes.isEmpty();
+  }
+
+  @Override
+  public boolean handle(
+      org.eclipse.jetty.server.Request request, Response response, Callback callback) {
+    try {
+      proxy(request, response, callback);
+    } catch (Throwable t) {
+      LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
+      if (!response.isCommitted()) {
+        GatewayReplies.send(
+            response,
+            callback,
+            500,
+            "internal_error",
+            null,
+            "the gateway failed to handle the request; the details are in its log");
+      } else {
+        callback.failed(t);
+      }
+    }
+    return true;
+  }
+
+  private void proxy(org.eclipse.jetty.server.Request request, Response response, Callback callback)
+      throws IOException {
+    String rawPath = request.getHttpURI().getPath();
+    List<String> segments = new ArrayList<>();
+    for (String raw : PathTemplate.split(rawPath == null ? "/" : rawPath)) {
+      String decoded = percentDecode(raw, false);
+      if (decoded == null || decoded.equals(".") || decoded.equals("..")) {
+        GatewayReplies.send(
+            response,
+            callback,
+            400,
+            "bad_request",
+            null,
+            "the path is not a plain, decodable path");
+        return;
+      }
+      segments.add(decoded);
+    }
+    String method = request.getMethod();
+    CompiledRoute matched = null;
+    Map<String, String> params = null;
+    for (CompiledRoute r : routes) {
+      if (!r.route().method().equals(method)) {
+        continue;
+      }
+      params = r.template().match(segments);
+      if (params != null) {
+        matched = r;
+        break;
+      }
+    }
+    if (matched == null) {
+      GatewayReplies.send(
+          response,
+          callback,
+          404,
+          "not_found",
+          null,
+          "no route of this gateway matches " + printable(method + " " + rawPath));
+      return;
+    }
+    long contentLength = request.getLength();
+    InputStream clientBody = Content.Source.asInputStream(request);
+    if (contentLength > maxBody) {
+      tooLarge(response, callback, clientBody);
+      return;
+    }
+
+    ObjectNode args = JSON.createObjectNode();
+    params.forEach(args::put);
+    String query = request.getHttpURI().getQuery();
+    String conflict = addQuery(args, query);
+    if (conflict != null) {
+      GatewayReplies.send(response, callback, 400, "bad_request", null, conflict);
+      return;
+    }
+    byte[] jsonBody = null;
+    if (isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE)) && contentLength != 0) {
+      jsonBody = readBounded(clientBody);
+      if (jsonBody == null) {
+        tooLarge(response, callback, clientBody);
+        return;
+      }
+      if (jsonBody.length > 0) {
+        String problem = addBody(args, jsonBody);
+        if (problem != null) {
+          GatewayReplies.send(response, callback, 400, "bad_request", null, problem);
+          return;
+        }
+      }
+    }
+
+    GatewayConfig.HttpRoute route = matched.route();
+    String resource = PathTemplate.expand(route.resourceTemplate(), params);
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    String bearer = bearer(authorization);
+    String proof = request.getHeaders().get(PROOF_HEADER);
+    Map<String, Object> context = new HashMap<>();
+    context.put("method", method);
+    context.put("path", rawPath);
+    GuardResult result =
+        guard.check(
+            bearer,
+            proof,
+            new Request(null, route.service(), route.action(), resource, args, context),
+            org.eclipse.jetty.server.Request.getRemoteAddr(request));
+    if (!result.allowed()) {
+      GatewayReplies.denied(response, callback, result, bearer != null);
+      return;
+    }
+    forward(
+        request,
+        response,
+        callback,
+        upstreams.get(route.upstream()),
+        rawPath,
+        query,
+        clientBody,
+        jsonBody,
+        contentLength);
+  }
+
+  private void forward(
+      org.eclipse.jetty.server.Request request,
+      Response response,
+      Callback callback,
+      GatewayConfig.Upstream upstream,
+      String rawPath,
+      String query,
+      InputStream clientBody,
+      byte[] jsonBody,
+      long contentLength)
+      throws IOException {
+    URI target = URI.create(upstream.url() + rawPath + (query != null ? "?" + query : ""));
+    HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(upstreamTimeout);
+    for (HttpField f : request.getHeaders()) {
+      String name = f.getName().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(name)
+          || NOT_FORWARDED.contains(name)
+          || name.startsWith("mandate-")
+          || upstreamSets(upstream, name)) {
+        continue;
+      }
+      try {
+        b.header(f.getName(), f.getValue());
+      } catch (IllegalArgumentException restricted) {
+        // A header the JDK client manages itself (Date, Via, ...): not forwarded.
+      }
+    }
+    upstream.headers().forEach((name, value) -> b.header(name, value.revealForUse()));
+
+    LimitedInputStream limited = null;
+    HttpRequest.BodyPublisher body;
+    if (jsonBody != null) {
+      body = HttpRequest.BodyPublishers.ofByteArray(jsonBody);
+    } else if (contentLength == 0 || (contentLength < 0 && !hasBody(request))) {
+      body = HttpRequest.BodyPublishers.noBody();
+    } else {
+      LimitedInputStream stream = new LimitedInputStream(clientBody, maxBody);
+      limited = stream;
+      HttpRequest.BodyPublisher streaming = HttpRequest.BodyPublishers.ofInputStream(() -> stream);
+      body =
+          contentLength > 0
+              ? HttpRequest.BodyPublishers.fromPublisher(streaming, contentLength)
+              : streaming;
+    }
+    b.method(request.getMethod(), body);
+
+    HttpResponse<InputStream> upstreamResponse;
+    try {
+      upstreamResponse = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpTimeoutException e) {
+      GatewayReplies.send(
+          response,
+          callback,
+          504,
+          "upstream_timeout",
+          null,
+          "the upstream '"
+              + upstream.name()
+              + "' did not answer within "
+              + upstreamTimeout.toMillis()
+              + " ms");
+      return;
+    } catch (IOException e) {
+      if (limited != null && limited.exceeded) {
+        tooLarge(response, callback, clientBody);
+        return;
+      }
+      LOG.warn("upstream {} failed: {}", upstream.name(), e.toString());
+      GatewayReplies.send(
+          response,
+          callback,
+          502,
+          "bad_gateway",
+          null,
+          e instanceof ConnectException
+              ? "the upstream '" + upstream.name() + "' is unreachable"
+              : "the upstream '" + upstream.name() + "' failed to answer");
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      GatewayReplies.send(response, callback, 503, "unavailable", null, "the gateway is stopping");
+      return;
+    }
+    relay(upstream, upstreamResponse, response, callback);
+  }
+
+  private void relay(
+      GatewayConfig.Upstream upstream,
+      HttpResponse<InputStream> upstreamResponse,
+      Response response,
+      Callback callback)
+      throws IOException {
+    InputStream in = upstreamResponse.body();
+    String encoding =
+        upstreamResponse
+            .headers()
+            .firstValue("content-encoding")
+            .orElse("identity")
+            .trim()
+            .toLowerCase(Locale.ROOT);
+    switch (encoding) {
+      case "identity", "" -> {}
+      case "gzip", "x-gzip" -> in = new GZIPInputStream(in);
+      case "deflate" -> in = new InflaterInputStream(in);
+      default -> {
+        in.close();
+        GatewayReplies.send(
+            response,
+            callback,
+            502,
+            "bad_gateway",
+            null,
+            "the upstream '"
+                + upstream.name()
+                + "' answered with content encoding '"
+                + printable(encoding)
+                + "', which the gateway cannot inspect for tokens");
+        return;
+      }
+    }
+    response.setStatus(upstreamResponse.statusCode());
+    for (Map.Entry<String, List<String>> h : upstreamResponse.headers().map().entrySet()) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(name) || name.equals("content-encoding") || name.startsWith(":")) {
+        continue;
+      }
+      for (String v : h.getValue()) {
+        response.getHeaders().add(h.getKey(), TokenRedaction.redact(v));
+      }
+    }
+    try (InputStream body = in;
+        OutputStream out = TokenRedaction.redacting(Content.Sink.asOutputStream(response))) {
+      body.transferTo(out);
+    } catch (IOException e) {
+      // The client or the upstream went away mid-answer: abort the exchange, nothing to report.
+      callback.failed(e);
+      return;
+    }
+    callback.succeeded();
+  }
+
+  private static boolean upstreamSets(GatewayConfig.Upstream upstream, String lowerName) {
+    for (String name : upstream.headers().keySet()) {
+      if (name.equalsIgnoreCase(lowerName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasBody(org.eclipse.jetty.server.Request request) {
+    return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+  }
+
+  private void tooLarge(Response response, Callback callback, InputStream unread) {
+    // Read (and drop) a bounded amount of what the client is still sending, so it sees the 413
+    // rather than a reset connection; past that bound the connection is closed.
+    boolean drained = false;
+    try {
+      drained = unread.skip(DISCARD_LIMIT) < DISCARD_LIMIT && unread.read() < 0;
+    } catch (IOException e) {
+      // The client went away; the answer below may not arrive either.
+    }
+    if (!drained) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    GatewayReplies.send(
+        response,
+        callback,
+        413,
+        "payload_too_large",
+        null,
+        "the request body is larger than the gateway's limit of " + maxBody + " bytes");
+  }
+
+  /** Reads the whole body, or returns null if it is larger than the limit. */
+  private byte[] readBounded(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
+    long total = 0;
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      total += n;
+      if (total > maxBody) {
+        return null;
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private static String addBody(ObjectNode args, byte[] body) {
+    JsonNode parsed;
+    try {
+      parsed = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      return "the JSON body is not valid JSON: " + e.getOriginalMessage();
+    } catch (IOException e) {
+      return "the JSON body could not be read";
+    }
+    if (parsed == null || parsed.isMissingNode()) {
+      return null;
+    }
+    if (!parsed.isObject()) {
+      return put(args, "body", parsed);
+    }
+    for (Map.Entry<String, JsonNode> f : parsed.properties()) {
+      String conflict = put(args, f.getKey(), f.getValue());
+      if (conflict != null) {
+        return conflict;
+      }
+    }
+    return null;
+  }
+
+  private static String addQuery(ObjectNode args, String query) {
+    if (query == null || query.isEmpty()) {
+      return null;
+    }
+    Map<String, List<String>> values = new LinkedHashMap<>();
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = percentDecode(eq < 0 ? pair : pair.substring(0, eq), true);
+      String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), true);
+      if (name == null || value == null) {
+        return "the query string is not validly percent-encoded";
+      }
+      values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    for (Map.Entry<String, List<String>> e : values.entrySet()) {
+      JsonNode node;
+      if (e.getValue().size() == 1) {
+        node = args.textNode(e.getValue().get(0));
+      } else {
+        ArrayNode array = args.arrayNode();
+        e.getValue().forEach(array::add);
+        node = array;
+      }
+      String conflict = put(args, e.getKey(), node);
+      if (conflict != null) {
+        return conflict;
+      }
+    }
+    return null;
+  }
+
+  private static String put(ObjectNode args, String name, JsonNode value) {
+    if (args.has(name)) {
+      return "the argument '"
+          + printable(name)
+          + "' is given twice (path, query or body); give it once";
+    }
+    args.set(name, value);
+    return null;
+  }
+
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return type.equals("application/json")
+        || (type.startsWith("application/") && type.endsWith("+json"));
+  }
+
+  static String bearer(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    String a = authorization.trim();
+    if (a.length() < 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = a.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  /** Decodes %XX (and '+' in queries) as UTF-8; null when malformed. */
+  static String percentDecode(String s, boolean plusIsSpace) {
+    if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
+      return s;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length()) {
+          return null;
+        }
+        int hi = Character.digit(s.charAt(i + 1), 16);
+        int lo = Character.digit(s.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        out.write(hi * 16 + lo);
+        i += 2;
+      } else if (c == '+' && plusIsSpace) {
+        out.write(' ');
+      } else {
+        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        out.write(bytes, 0, bytes.length);
+      }
+    }
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    try {
+      return decoder.decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private static String printable(String s) {
+    String p = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    return p.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  /** Passes at most {@code limit} bytes, then fails the upload and remembers why. */
+  private static final class LimitedInputStream extends FilterInputStream {
+    private final long limit;
+    private long count;
+    volatile boolean exceeded;
+
+    LimitedInputStream(InputStream in, long limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        check(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        check(n);
+      }
+      return n;
+    }
+
+    private void check(int n) throws IOException {
+      count += n;
+      if (count > limit) {
+        exceeded = true;
+        throw new IOException("request body exceeds " + limit + " bytes");
+      }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.mandate.gateway.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.mcp.McpConfig.Fixed;
+import dev.mandate.gateway.mcp.McpConfig.FromArgument;
+import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
+import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Request;
+import java.util.Locale;
+
+/**
+ * Builds the {@link Request} a guarded MCP message is checked as, from the upstream's
+ * configuration:
+ *
+ * <ul>
+ *   <li>{@code tools/call}: action = the tool's name, resource per the tool's rule, args = the
+ *       call's {@code arguments};
+ *   <li>{@code resources/read}: action {@value McpConfig#RESOURCES_READ_ACTION}, resource = the
+ *       URI, no args;
+ *   <li>{@code prompts/get}: action {@value McpConfig#PROMPTS_GET_ACTION}, resource = the prompt's
+ *       name, args = the prompt's {@code arguments}.
+ * </ul>
+ *
+ * A holder's proof must be made over exactly this request (with the gateway's audience).
+ */
+final class CallMapping {
+  /** What mapping a message gave: a request to check, or a refusal the guard never sees. */
+  sealed interface Outcome permits Mapped, Refused {}
+
+  record Mapped(Request request) implements Outcome {}
+
+  record Refused(String reason) implements Outcome {}
+
+  static final String TOOLS_CALL = "tools/call";
+  static final String RESOURCES_READ = "resources/read";
+  static final String PROMPTS_GET = "prompts/get";
+
+  private CallMapping() {}
+
+  /** Whether messages with this method are checked by the guard. */
+  static boolean guarded(String method) {
+    return TOOLS_CALL.equals(method) || RESOURCES_READ.equals(method) || PROMPTS_GET.equals(method);
+  }
+
+  /** Maps a guarded request's params (may be null or malformed) to a request or a refusal. */
+  static Outcome map(Upstream upstream, String method, JsonNode params) {
+    if (params == null || !params.isObject()) {
+      return new Refused(method + " needs params");
+    }
+    switch (method) {
+      case TOOLS_CALL:
+        return tool(upstream, params);
+      case RESOURCES_READ:
+        return resource(upstream, params);
+      case PROMPTS_GET:
+        return prompt(upstream, params);
+      default:
+        throw new IllegalArgumentException("not a guarded method: " + method);
+    }
+  }
+
+  private static Outcome tool(Upstream upstream, JsonNode params) {
+    JsonNode name = params.get("name");
+    if (name == null || !name.isTextual()) {
+      return new Refused("tools/call needs a tool name");
+    }
+    ResourceRule rule = upstream.tools().get(name.textValue());
+    if (rule == null) {
+      return new Refused(
+          "tool '" + printable(name.textValue()) + "' is not enabled on " + upstream.service());
+    }
+    JsonNode arguments = params.get("arguments");
+    if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
+      return new Refused("tools/call arguments must be an object");
+    }
+    ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
+    String resource;
+    if (rule instanceof Fixed fixed) {
+      resource = fixed.value();
+    } else {
+      FromArgument from = (FromArgument) rule;
+      JsonNode value = args == null ? null : args.get(from.argument());
+      if (value == null || !value.isTextual()) {
+        return new Refused("argument '" + from.argument() + "' is missing or not a string");
+      }
+      resource = underRoot(value.textValue(), from.root());
+      if (resource == null) {
+        return new Refused(
+            "argument '"
+                + from.argument()
+                + "' must be an absolute path under "
+                + (from.root().isEmpty() ? "/" : from.root()));
+      }
+    }
+    return new Mapped(
+        new Request(null, upstream.service(), name.textValue(), resource, args, null));
+  }
+
+  private static Outcome resource(Upstream upstream, JsonNode params) {
+    if (!upstream.resources()) {
+      return new Refused("resources/read is not enabled on " + upstream.service());
+    }
+    JsonNode uri = params.get("uri");
+    if (uri == null || !uri.isTextual() || uri.textValue().isEmpty()) {
+      return new Refused("resources/read needs a uri");
+    }
+    String problem = uriProblem(uri.textValue());
+    if (problem != null) {
+      return new Refused("resource uri " + problem);
+    }
+    return new Mapped(
+        new Request(
+            null,
+            upstream.service(),
+            McpConfig.RESOURCES_READ_ACTION,
+            uri.textValue(),
+            null,
+            null));
+  }
+
+  private static Outcome prompt(Upstream upstream, JsonNode params) {
+    if (!upstream.prompts()) {
+      return new Refused("prompts/get is not enabled on " + upstream.service());
+    }
+    JsonNode name = params.get("name");
+    if (name == null || !name.isTextual() || name.textValue().isEmpty()) {
+      return new Refused("prompts/get needs a prompt name");
+    }
+    JsonNode arguments = params.get("arguments");
+    if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
+      return new Refused("prompts/get arguments must be an object");
+    }
+    ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
+    return new Mapped(
+        new Request(
+            null, upstream.service(), McpConfig.PROMPTS_GET_ACTION, name.textValue(), args, null));
+  }
+
+  /**
+   * The resource for {@code path} under {@code root}, or null if it is not an absolute path equal
+   * to or below the root. No root means the argument is the resource as it is. Dot segments stay in
+   * the result: the verifier normalises it and refuses anything that climbs above {@code /}.
+   */
+  static String underRoot(String path, String root) {
+    if (root == null) {
+      return path;
+    }
+    if (!path.startsWith("/")) {
+      return null;
+    }
+    if (root.isEmpty()) {
+      return path;
+    }
+    if (path.equals(root) || path.equals(root + "/")) {
+      return "/";
+    }
+    return path.startsWith(root + "/") ? path.substring(root.length()) : null;
+  }
+
+  /**
+   * URIs are matched against grants as they are, without normalisation, so anything that could name
+   * another resource after decoding or dot-segment removal is refused.
+   */
+  private static String uriProblem(String uri) {
+    if (uri.length() > 2048) {
+      return "is longer than 2048 chars";
+    }
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '\\') {
+        return "contains a control character or a backslash";
+      }
+    }
+    String lower = uri.toLowerCase(Locale.ROOT);
+    for (String encoded : new String[] {"%2e", "%2f", "%5c", "%00", "%25"}) {
+      if (lower.contains(encoded)) {
+        return "contains an encoded separator, dot, NUL or percent sign (" + encoded + ")";
+      }
+    }
+    int q = indexOfAny(uri, '?', '#');
+    for (String segment : (q < 0 ? uri : uri.substring(0, q)).split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return "contains a '.' or '..' segment";
+      }
+    }
+    return null;
+  }
+
+  private static int indexOfAny(String s, char a, char b) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) == a || s.charAt(i) == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A name as it can be shown in a reason: at most 64 chars, control chars replaced. */
+  static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length() && out.length() < 64; i++) {
+      char c = s.charAt(i);
+      out.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return s.length() > 64 ? out + "..." : out.toString();
+  }
+}

@@ -1,0 +1,165 @@
+package dev.mandate.gateway.mcp;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.gateway.TokenRedaction;
+import java.util.Map;
+
+/**
+ * JSON-RPC 2.0 messages as MCP uses them: classification, the gateway's own error responses, and
+ * token redaction of upstream output.
+ *
+ * <p>The gateway's error codes are in JSON-RPC's range for implementation-defined server errors:
+ * {@link #UNAVAILABLE} (-32000, the upstream is down or restarting; the same code the MCP SDKs use
+ * for a closed connection), {@link #TIMEOUT} (-32001, the same code the SDKs use for a request
+ * timeout) and {@link #DENIED} (-32003, Mandate refused the call; think HTTP 403).
+ */
+final class JsonRpc {
+  static final int PARSE_ERROR = -32700;
+  static final int INVALID_REQUEST = -32600;
+  static final int UNAVAILABLE = -32000;
+  static final int TIMEOUT = -32001;
+  static final int DENIED = -32003;
+
+  /** Nesting deeper than this is refused while parsing (the verifier bounds args further). */
+  static final int MAX_NESTING = 64;
+
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  static {
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
+  }
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private JsonRpc() {}
+
+  /** Parses one message; throws JsonProcessingException on malformed or too deeply nested JSON. */
+  static JsonNode parse(byte[] bytes) throws java.io.IOException {
+    return MAPPER.readTree(bytes);
+  }
+
+  static JsonNode parse(String text) throws JsonProcessingException {
+    return MAPPER.readTree(text);
+  }
+
+  static String write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree could not be written", e);
+    }
+  }
+
+  /** A request has a method and an id. */
+  static boolean isRequest(JsonNode m) {
+    return m.isObject() && m.path("method").isTextual() && hasId(m);
+  }
+
+  /** A notification has a method and no id. */
+  static boolean isNotification(JsonNode m) {
+    return m.isObject() && m.path("method").isTextual() && !m.has("id");
+  }
+
+  /** A response has an id and a result or an error, and no method. */
+  static boolean isResponse(JsonNode m) {
+    return m.isObject() && !m.has("method") && hasId(m) && (m.has("result") || m.has("error"));
+  }
+
+  private static boolean hasId(JsonNode m) {
+    JsonNode id = m.get("id");
+    return id != null && (id.isTextual() || id.isIntegralNumber());
+  }
+
+  /** A key for a request id that tells the string "1" and the number 1 apart. */
+  static String idKey(JsonNode id) {
+    return id.isTextual() ? "s:" + id.textValue() : "n:" + id.asText();
+  }
+
+  static String method(JsonNode m) {
+    return m.path("method").asText();
+  }
+
+  static ObjectNode error(JsonNode id, int code, String message) {
+    ObjectNode e = NODES.objectNode();
+    e.put("code", code);
+    e.put("message", message);
+    ObjectNode r = NODES.objectNode();
+    r.put("jsonrpc", "2.0");
+    r.set("id", id == null ? NODES.nullNode() : id);
+    r.set("error", e);
+    return r;
+  }
+
+  static ObjectNode request(JsonNode id, String method, JsonNode params) {
+    ObjectNode r = NODES.objectNode();
+    r.put("jsonrpc", "2.0");
+    r.set("id", id);
+    r.put("method", method);
+    if (params != null) {
+      r.set("params", params);
+    }
+    return r;
+  }
+
+  static ObjectNode notification(String method, JsonNode params) {
+    ObjectNode r = NODES.objectNode();
+    r.put("jsonrpc", "2.0");
+    r.put("method", method);
+    if (params != null) {
+      r.set("params", params);
+    }
+    return r;
+  }
+
+  /**
+   * Returns {@code node} with every Mandate token in its strings (values and keys) replaced by
+   * {@link TokenRedaction#REPLACEMENT}. Walks the parsed tree, so JSON escapes cannot hide a token.
+   * Modifies containers in place and returns the (possibly new) node.
+   */
+  static JsonNode redact(JsonNode node) {
+    if (node.isTextual()) {
+      String text = node.textValue();
+      String redacted = TokenRedaction.redact(text);
+      return redacted.equals(text) ? node : TextNode.valueOf(redacted);
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        JsonNode child = node.get(i);
+        JsonNode r = redact(child);
+        if (r != child) {
+          ((com.fasterxml.jackson.databind.node.ArrayNode) node).set(i, r);
+        }
+      }
+      return node;
+    }
+    if (node.isObject()) {
+      ObjectNode object = (ObjectNode) node;
+      boolean keysNeedRedaction = false;
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
+        if (e.getKey().contains("mnd")) {
+          keysNeedRedaction = true;
+        }
+        JsonNode r = redact(e.getValue());
+        if (r != e.getValue()) {
+          e.setValue(r);
+        }
+      }
+      if (keysNeedRedaction) {
+        ObjectNode copy = NODES.objectNode();
+        object.properties().forEach(e -> copy.set(TokenRedaction.redact(e.getKey()), e.getValue()));
+        return copy;
+      }
+      return node;
+    }
+    return node;
+  }
+}

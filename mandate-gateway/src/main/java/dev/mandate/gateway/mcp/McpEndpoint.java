@@ -1,0 +1,714 @@
+package dev.mandate.gateway.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.CallGuard;
+import dev.mandate.gateway.GuardResult;
+import dev.mandate.gateway.mcp.CallMapping.Mapped;
+import dev.mandate.gateway.mcp.CallMapping.Outcome;
+import dev.mandate.gateway.mcp.CallMapping.Refused;
+import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.gateway.mcp.McpConfig.Stdio;
+import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Capability;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Streamable HTTP endpoint of one upstream: POST carries the agent's JSON-RPC messages, GET
+ * opens the stream of the server's own messages, DELETE ends the session. Handlers block on their
+ * thread while the upstream answers (bounded by the call timeout and by the session limit).
+ */
+final class McpEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
+  static final String SESSION_HEADER = "Mcp-Session-Id";
+  static final String VERSION_HEADER = "MCP-Protocol-Version";
+  static final String PROOF_HEADER = "Mandate-Proof";
+  static final Set<String> PROTOCOL_VERSIONS =
+      Set.of("2024-10-07", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+  private static final long KEEP_ALIVE_SECONDS = 15;
+
+  private final Upstream upstream;
+  private final McpConfig config;
+  private final CallGuard guard;
+  private final HttpClient httpClient;
+  private final ExecutorService executor;
+  private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+
+  McpEndpoint(
+      Upstream upstream,
+      McpConfig config,
+      CallGuard guard,
+      HttpClient httpClient,
+      ExecutorService executor) {
+    this.upstream = upstream;
+    this.config = config;
+    this.guard = guard;
+    this.httpClient = httpClient;
+    this.executor = executor;
+  }
+
+  String path() {
+    return upstream.path();
+  }
+
+  int sessionCount() {
+    return sessions.size();
+  }
+
+  /** Closes sessions idle for longer than the configured timeout. */
+  void closeIdleSessions() {
+    for (McpSession s : sessions.values()) {
+      if (s.idleFor(config.sessionIdleTimeout())) {
+        LOG.debug("closing idle session {} of {}", s.shortId(), upstream.service());
+        end(s);
+      }
+    }
+  }
+
+  void closeAll() {
+    sessions.values().forEach(this::end);
+  }
+
+  private void end(McpSession s) {
+    sessions.remove(s.id(), s);
+    s.close();
+  }
+
+  private UpstreamConnection connect(UpstreamConnection.Listener listener) {
+    if (upstream.transport() instanceof Stdio stdio) {
+      return StdioUpstream.start(
+          upstream.service(), stdio, listener, config.maxUpstreamMessageBytes());
+    }
+    return new HttpUpstream(
+        upstream.service(),
+        (Http) upstream.transport(),
+        httpClient,
+        executor,
+        listener,
+        config.maxUpstreamMessageBytes(),
+        config.callTimeout());
+  }
+
+  void handle(Request request, Response response, Callback callback) {
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    if (origin != null && !config.allowedOrigins().contains(origin)) {
+      plain(response, callback, 403, "origin not allowed");
+      return;
+    }
+    switch (request.getMethod()) {
+      case "POST" -> post(request, response, callback);
+      case "GET" -> get(request, response, callback);
+      case "DELETE" -> delete(request, response, callback);
+      default -> {
+        response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
+        plain(response, callback, 405, "use POST, GET or DELETE");
+      }
+    }
+  }
+
+  // ---- POST ----------------------------------------------------------------------------------
+
+  private void post(Request request, Response response, Callback callback) {
+    long length = request.getLength();
+    if (length > config.maxRequestBytes()) {
+      rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
+      return;
+    }
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (contentType == null
+        || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      rpcError(response, callback, 415, null, JsonRpc.INVALID_REQUEST, "send application/json");
+      return;
+    }
+    Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
+    if (!accepts.json && !accepts.sse) {
+      rpcError(
+          response,
+          callback,
+          406,
+          null,
+          JsonRpc.INVALID_REQUEST,
+          "accept application/json and text/event-stream");
+      return;
+    }
+    byte[] body;
+    try {
+      body = readBody(request);
+    } catch (IOException e) {
+      rpcError(response, callback, 400, null, JsonRpc.PARSE_ERROR, "could not read the body");
+      return;
+    }
+    if (body == null) {
+      rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
+      return;
+    }
+    JsonNode message;
+    try {
+      message = JsonRpc.parse(body);
+    } catch (IOException e) {
+      rpcError(response, callback, 400, null, JsonRpc.PARSE_ERROR, "the body is not valid JSON");
+      return;
+    }
+    if (message == null || message.isArray()) {
+      rpcError(
+          response,
+          callback,
+          400,
+          null,
+          JsonRpc.INVALID_REQUEST,
+          "send one JSON-RPC message per request (batches are not supported)");
+      return;
+    }
+    boolean isRequest = JsonRpc.isRequest(message);
+    if (!isRequest && !JsonRpc.isNotification(message) && !JsonRpc.isResponse(message)) {
+      rpcError(
+          response,
+          callback,
+          400,
+          message.get("id"),
+          JsonRpc.INVALID_REQUEST,
+          "not a JSON-RPC request, notification or response");
+      return;
+    }
+    JsonNode id = isRequest ? message.get("id") : null;
+    String bearer = bearer(request);
+    if (bearer == null) {
+      unauthorized(response, callback, id, null);
+      return;
+    }
+    String sessionId = request.getHeaders().get(SESSION_HEADER);
+    if (isRequest && "initialize".equals(JsonRpc.method(message))) {
+      initialize(request, response, callback, message, bearer, sessionId, accepts);
+      return;
+    }
+    String version = request.getHeaders().get(VERSION_HEADER);
+    if (version != null && !PROTOCOL_VERSIONS.contains(version)) {
+      rpcError(
+          response,
+          callback,
+          400,
+          id,
+          JsonRpc.INVALID_REQUEST,
+          "unsupported MCP-Protocol-Version; supported: " + String.join(", ", PROTOCOL_VERSIONS));
+      return;
+    }
+    if (sessionId == null) {
+      rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, "Mcp-Session-Id is required");
+      return;
+    }
+    McpSession session = sessions.get(sessionId);
+    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+      // A session bound to another token is reported as unknown, so ids cannot be probed.
+      rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
+      return;
+    }
+    session.touch();
+    if (!isRequest) {
+      if (!authorizedHere(bearer)) {
+        unauthorized(response, callback, null, "the token allows nothing on " + service());
+        return;
+      }
+      try {
+        session.send(message, null);
+      } catch (UpstreamUnavailableException e) {
+        LOG.debug("session {}: could not forward a message: {}", session.shortId(), e.getMessage());
+      }
+      response.setStatus(202);
+      callback.succeeded();
+      return;
+    }
+    String method = JsonRpc.method(message);
+    UnaryOperator<JsonNode> transform = UnaryOperator.identity();
+    if (CallMapping.guarded(method)) {
+      Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
+      if (outcome instanceof Refused refused) {
+        rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(refused.reason()));
+        return;
+      }
+      GuardResult result =
+          guard.check(
+              bearer,
+              request.getHeaders().get(PROOF_HEADER),
+              ((Mapped) outcome).request(),
+              Request.getRemoteAddr(request));
+      if (!result.allowed()) {
+        if (result.unauthenticated()) {
+          unauthorized(response, callback, id, result.reason());
+        } else {
+          rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(result.reason()));
+        }
+        return;
+      }
+    } else {
+      if (!authorizedHere(bearer)) {
+        unauthorized(response, callback, id, "the token allows nothing on " + service());
+        return;
+      }
+      if ("tools/list".equals(method)) {
+        transform = r -> filterTools(r, bearer);
+      }
+    }
+    forward(response, callback, session, message, accepts.sse, transform, null);
+  }
+
+  private void initialize(
+      Request request,
+      Response response,
+      Callback callback,
+      JsonNode message,
+      String bearer,
+      String sessionId,
+      Accepts accepts) {
+    JsonNode id = message.get("id");
+    if (sessionId != null) {
+      rpcError(
+          response,
+          callback,
+          400,
+          id,
+          JsonRpc.INVALID_REQUEST,
+          "initialize starts a new session; send it without Mcp-Session-Id");
+      return;
+    }
+    String tokenId = tokenId(bearer);
+    if (tokenId == null || !authorizedHere(bearer)) {
+      unauthorized(
+          response,
+          callback,
+          id,
+          "the token is invalid, expired or revoked, or allows nothing on " + service());
+      return;
+    }
+    if (sessions.size() >= upstream.maxSessions()) {
+      closeIdleSessions();
+      if (sessions.size() >= upstream.maxSessions()) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+        rpcError(
+            response,
+            callback,
+            503,
+            id,
+            JsonRpc.UNAVAILABLE,
+            "too many sessions on " + service() + "; try again later");
+        return;
+      }
+    }
+    McpSession session = new McpSession(service(), tokenId, this::connect, config.callTimeout());
+    sessions.put(session.id(), session);
+    // JSON when the client takes it, so the session id travels with the complete answer.
+    forward(response, callback, session, message, !accepts.json, r -> r, session);
+  }
+
+  /**
+   * Sends a request upstream and writes what comes back: as one JSON body, or as an SSE stream that
+   * carries related messages before the response.
+   *
+   * @param newSession the session being initialized (kept only if initialization succeeds), or null
+   */
+  private void forward(
+      Response response,
+      Callback callback,
+      McpSession session,
+      JsonNode message,
+      boolean sse,
+      UnaryOperator<JsonNode> transform,
+      McpSession newSession) {
+    JsonNode id = message.get("id");
+    McpSession.Pending pending = session.expect(id, sse, progressToken(message));
+    if (pending == null) {
+      rpcError(
+          response, callback, 200, id, JsonRpc.INVALID_REQUEST, "request id is already in use");
+      return;
+    }
+    try {
+      session.send(message, pending);
+    } catch (UpstreamUnavailableException e) {
+      session.forget(pending);
+      LOG.debug("session {}: {}", session.shortId(), e.getMessage());
+      if (newSession != null) {
+        end(newSession);
+      }
+      rpcError(response, callback, 200, id, JsonRpc.UNAVAILABLE, session.unavailableMessage());
+      return;
+    }
+    long deadline = System.nanoTime() + config.callTimeout().toNanos();
+    SseWriter stream = null;
+    long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
+    long lastWrite = System.nanoTime();
+    try {
+      while (true) {
+        // An SSE answer gets a comment now and then, so idle timeouts between the agent and the
+        // gateway do not cut off a long call.
+        long wait = sse ? Math.min(deadline, lastWrite + keepAlive) : deadline;
+        JsonNode next = session.next(pending, wait);
+        if (next == null && System.nanoTime() - deadline < 0) {
+          if (stream == null) {
+            stream = SseWriter.start(response, sessionHeader(newSession));
+          }
+          stream.comment("waiting for " + service());
+          lastWrite = System.nanoTime();
+          continue;
+        }
+        if (next == null) {
+          session.cancelUpstream(pending, "the gateway's call timeout passed");
+          if (newSession != null) {
+            end(newSession);
+          }
+          JsonNode error =
+              JsonRpc.error(
+                  id,
+                  JsonRpc.TIMEOUT,
+                  "upstream "
+                      + service()
+                      + " did not answer within "
+                      + config.callTimeout().toSeconds()
+                      + " s");
+          finish(response, callback, stream, sse, error, null);
+          return;
+        }
+        boolean isResponse =
+            JsonRpc.isResponse(next) && JsonRpc.idKey(next.get("id")).equals(pending.key);
+        if (!isResponse) {
+          if (stream == null) {
+            stream = SseWriter.start(response, sessionHeader(newSession));
+          }
+          stream.event(next);
+          lastWrite = System.nanoTime();
+          continue;
+        }
+        String headerSession = null;
+        if (newSession != null) {
+          if (next.has("result")) {
+            headerSession = newSession.id();
+          } else {
+            end(newSession);
+          }
+        }
+        finish(response, callback, stream, sse, transform.apply(next), headerSession);
+        return;
+      }
+    } catch (IOException e) {
+      // The agent went away mid-stream; its request stays with the upstream until answered.
+      session.forget(pending);
+      if (newSession != null) {
+        end(newSession);
+      }
+      callback.failed(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      session.forget(pending);
+      if (newSession != null) {
+        end(newSession);
+      }
+      callback.failed(e);
+    }
+  }
+
+  private static String sessionHeader(McpSession newSession) {
+    return newSession == null ? null : newSession.id();
+  }
+
+  private void finish(
+      Response response,
+      Callback callback,
+      SseWriter stream,
+      boolean sse,
+      JsonNode message,
+      String sessionHeader)
+      throws IOException {
+    if (stream != null || sse) {
+      (stream != null ? stream : SseWriter.start(response, sessionHeader)).last(message, callback);
+      return;
+    }
+    if (sessionHeader != null) {
+      response.getHeaders().put(SESSION_HEADER, sessionHeader);
+    }
+    json(response, callback, 200, message);
+  }
+
+  private static String progressToken(JsonNode message) {
+    JsonNode token = message.path("params").path("_meta").get("progressToken");
+    return token != null && (token.isTextual() || token.isIntegralNumber())
+        ? JsonRpc.idKey(token)
+        : null;
+  }
+
+  /** Keeps the tools that are configured and that the capability could call. */
+  private JsonNode filterTools(JsonNode response, String bearer) {
+    JsonNode tools = response.path("result").get("tools");
+    if (tools == null || !tools.isArray()) {
+      return response;
+    }
+    ArrayNode kept = JsonRpc.MAPPER.createArrayNode();
+    for (JsonNode tool : tools) {
+      String name = tool.path("name").asText(null);
+      if (name != null
+          && upstream.tools().containsKey(name)
+          && guard.couldAllow(bearer, service(), name)) {
+        kept.add(tool);
+      }
+    }
+    ((ObjectNode) response.get("result")).set("tools", kept);
+    return response;
+  }
+
+  // ---- GET -----------------------------------------------------------------------------------
+
+  private void get(Request request, Response response, Callback callback) {
+    Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
+    if (!accepts.sse) {
+      plain(response, callback, 406, "accept text/event-stream");
+      return;
+    }
+    McpSession session = authorizedSession(request, response, callback);
+    if (session == null) {
+      return;
+    }
+    if (!session.openGetStream()) {
+      plain(response, callback, 409, "this session already has a GET stream");
+      return;
+    }
+    String bearer = bearer(request);
+    Server server = request.getConnectionMetaData().getConnector().getServer();
+    try {
+      SseWriter stream = SseWriter.start(response, null);
+      long lastWrite = System.nanoTime();
+      while (true) {
+        JsonNode next = session.nextServerMessage(1, TimeUnit.SECONDS);
+        // Checked every second, so a gateway shutting down is not held up by open streams.
+        if (next == McpSession.END || server.isStopping() || !authorizedHere(bearer)) {
+          stream.close(callback);
+          return;
+        }
+        if (next != null) {
+          session.touch();
+          stream.event(next);
+          lastWrite = System.nanoTime();
+        } else if (System.nanoTime() - lastWrite > TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS)) {
+          // Writing is how a client that went away is noticed.
+          session.touch();
+          stream.comment("keep-alive");
+          lastWrite = System.nanoTime();
+        }
+      }
+    } catch (IOException e) {
+      callback.failed(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      callback.failed(e);
+    } finally {
+      session.closeGetStream();
+    }
+  }
+
+  // ---- DELETE --------------------------------------------------------------------------------
+
+  private void delete(Request request, Response response, Callback callback) {
+    McpSession session = authorizedSession(request, response, callback);
+    if (session == null) {
+      return;
+    }
+    end(session);
+    response.setStatus(204);
+    callback.succeeded();
+  }
+
+  /** The request's session if the token may use it; otherwise answers and returns null. */
+  private McpSession authorizedSession(Request request, Response response, Callback callback) {
+    String bearer = bearer(request);
+    if (bearer == null) {
+      unauthorized(response, callback, null, null);
+      return null;
+    }
+    String sessionId = request.getHeaders().get(SESSION_HEADER);
+    if (sessionId == null) {
+      plain(response, callback, 400, "Mcp-Session-Id is required");
+      return null;
+    }
+    McpSession session = sessions.get(sessionId);
+    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+      plain(response, callback, 404, "session not found");
+      return null;
+    }
+    if (!authorizedHere(bearer)) {
+      unauthorized(response, callback, null, "the token allows nothing on " + service());
+      return null;
+    }
+    session.touch();
+    return session;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  String service() {
+    return upstream.service();
+  }
+
+  /**
+   * Whether the capability could call anything on this upstream. Pass-through messages need this
+   * much, so a token that is invalid, expired, revoked or for other services is refused on every
+   * message, not only on guarded ones.
+   */
+  private boolean authorizedHere(String bearer) {
+    for (String tool : upstream.tools().keySet()) {
+      if (guard.couldAllow(bearer, service(), tool)) {
+        return true;
+      }
+    }
+    return upstream.resources()
+            && guard.couldAllow(bearer, service(), McpConfig.RESOURCES_READ_ACTION)
+        || upstream.prompts() && guard.couldAllow(bearer, service(), McpConfig.PROMPTS_GET_ACTION);
+  }
+
+  /** The token id a session is bound to, or null if the token cannot be decoded. */
+  private static String tokenId(String bearer) {
+    try {
+      return Capability.decode(bearer).tokenId();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String denied(String reason) {
+    return "denied by Mandate: " + reason;
+  }
+
+  private static String bearer(Request request) {
+    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = auth.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  /** Reads at most the configured bytes; null if the body is larger. */
+  private byte[] readBody(Request request) throws IOException {
+    long max = config.maxRequestBytes();
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+      return bytes.length > max ? null : bytes;
+    }
+  }
+
+  private void unauthorized(Response response, Callback callback, JsonNode id, String reason) {
+    StringBuilder challenge = new StringBuilder("Bearer realm=\"mandate\"");
+    if (reason != null) {
+      challenge
+          .append(", error=\"invalid_token\", error_description=\"")
+          .append(headerSafe(reason))
+          .append('"');
+    }
+    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, challenge.toString());
+    rpcError(
+        response,
+        callback,
+        401,
+        id,
+        JsonRpc.DENIED,
+        denied(reason == null ? "a capability is required (Authorization: Bearer)" : reason));
+  }
+
+  private static String headerSafe(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length() && out.length() < 200; i++) {
+      char c = s.charAt(i);
+      out.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '\'' : c);
+    }
+    return out.toString();
+  }
+
+  private static void rpcError(
+      Response response, Callback callback, int status, JsonNode id, int code, String message) {
+    json(response, callback, status, JsonRpc.error(id, code, message));
+  }
+
+  private static void json(Response response, Callback callback, int status, JsonNode body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    byte[] bytes = JsonRpc.write(body).getBytes(StandardCharsets.UTF_8);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+
+  private static void plain(Response response, Callback callback, int status, String text) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+    Content.Sink.write(response, true, text + "\n", callback);
+  }
+
+  /** What the client's Accept header allows. */
+  private record Accepts(boolean json, boolean sse) {
+    static Accepts of(String header) {
+      if (header == null || header.isBlank()) {
+        return new Accepts(true, false);
+      }
+      String h = header.toLowerCase(Locale.ROOT);
+      boolean any = h.contains("*/*");
+      return new Accepts(
+          any || h.contains("application/json"), any || h.contains("text/event-stream"));
+    }
+  }
+
+  /** Writes an SSE response, blocking per event. */
+  static final class SseWriter {
+    private final Response response;
+
+    private SseWriter(Response response) {
+      this.response = response;
+    }
+
+    static SseWriter start(Response response, String sessionId) {
+      response.setStatus(HttpStatus.OK_200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+      if (sessionId != null) {
+        response.getHeaders().put(SESSION_HEADER, sessionId);
+      }
+      return new SseWriter(response);
+    }
+
+    void event(JsonNode message) throws IOException {
+      Content.Sink.write(
+          response, false, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"));
+    }
+
+    void comment(String text) throws IOException {
+      Content.Sink.write(response, false, bytes(": " + text + "\n\n"));
+    }
+
+    void last(JsonNode message, Callback callback) {
+      response.write(
+          true, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"), callback);
+    }
+
+    void close(Callback callback) {
+      response.write(true, ByteBuffer.allocate(0), callback);
+    }
+
+    private static ByteBuffer bytes(String s) {
+      return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}

@@ -1,0 +1,422 @@
+package dev.mandate.gateway.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent session and the upstream session behind it (for a stdio upstream, its own child
+ * process). Request ids pass through unchanged: the agent's ids are unique within its session, and
+ * so are the upstream's, so both directions can be correlated without rewriting.
+ *
+ * <p>Routing of what the upstream sends: a response goes to the HTTP request waiting for it; a
+ * progress notification to the SSE stream of the request that asked for progress; anything else
+ * (server requests, logging, list changes) to the agent's GET stream if one is open, else to any
+ * request's SSE stream, else into a bounded buffer that the next GET stream drains.
+ *
+ * <p>If the upstream dies, every waiting request gets {@link JsonRpc#UNAVAILABLE}; the next message
+ * starts a new upstream session and replays the agent's {@code initialize} (and {@code
+ * notifications/initialized}) so the agent's session carries on. Restarts are rate-limited.
+ */
+final class McpSession {
+  private static final Logger LOG = LoggerFactory.getLogger(McpSession.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_BUFFERED = 1000;
+  private static final int MAX_RESTARTS_PER_MINUTE = 5;
+  private static final AtomicLong INTERNAL_IDS = new AtomicLong();
+
+  /** Marks the end of the GET stream. */
+  static final JsonNode END = TextNode.valueOf("end");
+
+  /** Opens an upstream session for a listener. */
+  interface Connector {
+    UpstreamConnection connect(UpstreamConnection.Listener listener);
+  }
+
+  /** A request the agent is waiting on. */
+  static final class Pending {
+    final JsonNode id;
+    final String key;
+    final boolean streaming;
+    final String progressToken;
+    final BlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>(MAX_BUFFERED);
+
+    /** The upstream connection it was sent on; 0 until sent. */
+    volatile int generation;
+
+    Pending(JsonNode id, boolean streaming, String progressToken) {
+      this.id = id;
+      this.key = JsonRpc.idKey(id);
+      this.streaming = streaming;
+      this.progressToken = progressToken;
+    }
+  }
+
+  private final String id = newId();
+  private final String service;
+  private final String tokenId;
+  private final Connector connector;
+  private final Duration callTimeout;
+  private final Object lock = new Object();
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final BlockingQueue<JsonNode> serverMessages = new LinkedBlockingQueue<>(MAX_BUFFERED);
+  private final AtomicBoolean getStreamOpen = new AtomicBoolean();
+  private final Deque<Long> restarts = new ArrayDeque<>();
+  private volatile long lastUsedNanos = System.nanoTime();
+  private volatile boolean closed;
+  private volatile int generation;
+  private volatile Pending replay;
+
+  // Guarded by lock.
+  private UpstreamConnection upstream;
+  private ObjectNode initialize;
+  private boolean clientInitialized;
+
+  McpSession(String service, String tokenId, Connector connector, Duration callTimeout) {
+    this.service = service;
+    this.tokenId = tokenId;
+    this.connector = connector;
+    this.callTimeout = callTimeout;
+  }
+
+  String id() {
+    return id;
+  }
+
+  String tokenId() {
+    return tokenId;
+  }
+
+  void touch() {
+    lastUsedNanos = System.nanoTime();
+  }
+
+  /** Whether nothing has happened for {@code idle} and nothing is waiting or streaming. */
+  boolean idleFor(Duration idle) {
+    return pending.isEmpty()
+        && !getStreamOpen.get()
+        && System.nanoTime() - lastUsedNanos > idle.toNanos();
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  /** The message for a request the upstream could not take. */
+  String unavailableMessage() {
+    return "upstream " + service + " is unavailable; restarting";
+  }
+
+  /**
+   * Registers a request the agent will wait for, or returns null if a request with this id is
+   * already waiting.
+   */
+  Pending expect(JsonNode requestId, boolean streaming, String progressToken) {
+    Pending p = new Pending(requestId, streaming, progressToken);
+    return pending.putIfAbsent(p.key, p) == null ? p : null;
+  }
+
+  void forget(Pending p) {
+    pending.remove(p.key, p);
+  }
+
+  /**
+   * Sends a message from the agent upstream, starting (or restarting) the upstream session first if
+   * needed. The agent's {@code initialize} is remembered for restarts.
+   *
+   * @param waiting the registered request this message is, or null
+   * @throws UpstreamUnavailableException if the upstream cannot take it
+   */
+  void send(JsonNode message, Pending waiting) {
+    if (JsonRpc.isRequest(message) && "initialize".equals(JsonRpc.method(message))) {
+      synchronized (lock) {
+        initialize = (ObjectNode) message.deepCopy();
+      }
+    } else if (JsonRpc.isNotification(message)) {
+      String method = JsonRpc.method(message);
+      if ("notifications/initialized".equals(method)) {
+        synchronized (lock) {
+          clientInitialized = true;
+        }
+      } else if ("notifications/cancelled".equals(method)) {
+        JsonNode requestId = message.path("params").get("requestId");
+        if (requestId != null && (requestId.isTextual() || requestId.isIntegralNumber())) {
+          Pending p = pending.remove(JsonRpc.idKey(requestId));
+          if (p != null) {
+            p.inbox.offer(
+                JsonRpc.error(
+                    p.id, JsonRpc.UNAVAILABLE, "the request was cancelled by the client"));
+          }
+        }
+      }
+    }
+    UpstreamConnection c;
+    synchronized (lock) {
+      c = connection();
+      if (waiting != null) {
+        waiting.generation = generation;
+      }
+    }
+    c.send(message);
+  }
+
+  /** The live upstream connection, started or restarted as needed. Call holding lock. */
+  private UpstreamConnection connection() {
+    if (closed) {
+      throw new UpstreamUnavailableException("the session has ended");
+    }
+    if (upstream != null && upstream.alive()) {
+      return upstream;
+    }
+    if (initialize == null) {
+      throw new UpstreamUnavailableException("the session was not initialized");
+    }
+    boolean restart = generation > 0;
+    if (restart) {
+      long now = System.nanoTime();
+      while (!restarts.isEmpty() && now - restarts.peekFirst() > TimeUnit.MINUTES.toNanos(1)) {
+        restarts.removeFirst();
+      }
+      if (restarts.size() >= MAX_RESTARTS_PER_MINUTE) {
+        throw new UpstreamUnavailableException(
+            "upstream " + service + " keeps failing; not restarting it for now");
+      }
+      restarts.addLast(now);
+    }
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    int gen = ++generation;
+    // Requests sent on the previous connection will never be answered.
+    failPending(gen, unavailableMessage());
+    UpstreamConnection c = connector.connect(new Link(gen));
+    if (restart) {
+      try {
+        replayInitialization(c);
+      } catch (RuntimeException e) {
+        c.close();
+        throw e;
+      }
+      LOG.info("restarted upstream {} for session {}", service, shortId());
+    }
+    upstream = c;
+    return c;
+  }
+
+  /** Runs the agent's initialization again on a fresh upstream session; the answer is dropped. */
+  private void replayInitialization(UpstreamConnection c) {
+    ObjectNode init = initialize.deepCopy();
+    JsonNode internalId = TextNode.valueOf("mandate-gateway-" + INTERNAL_IDS.incrementAndGet());
+    init.set("id", internalId);
+    Pending p = new Pending(internalId, false, null);
+    replay = p;
+    try {
+      c.send(init);
+      JsonNode answer = p.inbox.poll(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (answer == null || !answer.has("result")) {
+        throw new UpstreamUnavailableException(
+            "upstream " + service + " did not initialize after a restart");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UpstreamUnavailableException("interrupted while restarting " + service, e);
+    } finally {
+      replay = null;
+    }
+    if (clientInitialized) {
+      c.send(JsonRpc.notification("notifications/initialized", null));
+    }
+  }
+
+  /**
+   * Waits for the next message for a pending request: related notifications or requests (only for
+   * streaming requests) and finally its response. Returns null on timeout.
+   */
+  JsonNode next(Pending p, long deadlineNanos) throws InterruptedException {
+    long left = deadlineNanos - System.nanoTime();
+    return left <= 0 ? null : p.inbox.poll(left, TimeUnit.NANOSECONDS);
+  }
+
+  /** Tells the upstream the gateway gave up on a request (best effort). */
+  void cancelUpstream(Pending p, String reason) {
+    forget(p);
+    ObjectNode params = JsonRpc.MAPPER.createObjectNode();
+    params.set("requestId", p.id);
+    params.put("reason", reason);
+    try {
+      UpstreamConnection c;
+      synchronized (lock) {
+        c = upstream;
+      }
+      if (c != null && c.alive()) {
+        c.send(JsonRpc.notification("notifications/cancelled", params));
+      }
+    } catch (UpstreamUnavailableException ignored) {
+      // Nothing to cancel on a dead upstream.
+    }
+  }
+
+  /** Claims the session's GET stream; false if one is already open. */
+  boolean openGetStream() {
+    return getStreamOpen.compareAndSet(false, true);
+  }
+
+  void closeGetStream() {
+    getStreamOpen.set(false);
+  }
+
+  /** The next message for the GET stream, {@link #END} when the session ends, or null. */
+  JsonNode nextServerMessage(long timeout, TimeUnit unit) throws InterruptedException {
+    if (closed) {
+      return END;
+    }
+    return serverMessages.poll(timeout, unit);
+  }
+
+  /** Ends the session: stops the upstream and fails what is waiting. Idempotent. */
+  void close() {
+    UpstreamConnection c;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = upstream;
+      upstream = null;
+    }
+    if (c != null) {
+      c.close();
+    }
+    failPending(Integer.MAX_VALUE, "the session has ended");
+    serverMessages.clear();
+    serverMessages.offer(END);
+  }
+
+  /** Fails the waiting requests sent on a connection older than {@code generationBound}. */
+  private void failPending(int generationBound, String message) {
+    for (Pending p : pending.values()) {
+      int g = p.generation;
+      if (g > 0 && g < generationBound && pending.remove(p.key, p)) {
+        p.inbox.offer(JsonRpc.error(p.id, JsonRpc.UNAVAILABLE, message));
+      }
+    }
+  }
+
+  String shortId() {
+    return id.substring(0, 8);
+  }
+
+  private static String newId() {
+    byte[] bytes = new byte[24];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Receives one upstream connection's messages; ignores them once a newer one exists. */
+  private final class Link implements UpstreamConnection.Listener {
+    private final int gen;
+
+    Link(int gen) {
+      this.gen = gen;
+    }
+
+    @Override
+    public void onMessage(JsonNode message) {
+      if (gen != generation || closed) {
+        return;
+      }
+      route(message);
+    }
+
+    @Override
+    public void onClosed(String why) {
+      if (gen != generation) {
+        return;
+      }
+      Pending r = replay;
+      if (r != null) {
+        r.inbox.offer(JsonRpc.error(r.id, JsonRpc.UNAVAILABLE, why));
+      }
+      synchronized (lock) {
+        if (gen == generation) {
+          upstream = null;
+        }
+      }
+      failPending(gen + 1, unavailableMessage());
+    }
+  }
+
+  private void route(JsonNode message) {
+    if (JsonRpc.isResponse(message)) {
+      String key = JsonRpc.idKey(message.get("id"));
+      Pending r = replay;
+      if (r != null && r.key.equals(key)) {
+        r.inbox.offer(message);
+        return;
+      }
+      Pending p = pending.remove(key);
+      if (p != null) {
+        p.inbox.offer(redactKeepingId(message));
+      } else {
+        LOG.debug("upstream {} answered an unknown or abandoned request; dropped", service);
+      }
+      return;
+    }
+    JsonNode redacted = redactKeepingId(message);
+    if ("notifications/progress".equals(JsonRpc.method(message))) {
+      JsonNode token = message.path("params").get("progressToken");
+      if (token != null) {
+        String tokenKey = JsonRpc.idKey(token);
+        for (Pending p : pending.values()) {
+          if (p.streaming && tokenKey.equals(p.progressToken)) {
+            p.inbox.offer(redacted);
+            return;
+          }
+        }
+      }
+    }
+    if (!getStreamOpen.get()) {
+      for (Pending p : pending.values()) {
+        if (p.streaming && p.inbox.offer(redacted)) {
+          return;
+        }
+      }
+    }
+    if (!serverMessages.offer(redacted)) {
+      serverMessages.poll();
+      serverMessages.offer(redacted);
+      LOG.debug("session {}: server message buffer full; dropped the oldest", shortId());
+    }
+  }
+
+  /**
+   * Redacts Mandate tokens everywhere but the id, which must come back exactly as it was sent for
+   * the peer to match it.
+   */
+  private static JsonNode redactKeepingId(JsonNode message) {
+    if (!message.isObject()) {
+      return JsonRpc.redact(message);
+    }
+    JsonNode id = message.get("id");
+    JsonNode redacted = JsonRpc.redact(message);
+    if (id != null && redacted.isObject()) {
+      ((ObjectNode) redacted).set("id", id);
+    }
+    return redacted;
+  }
+}

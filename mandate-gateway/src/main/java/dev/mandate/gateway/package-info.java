@@ -1,0 +1,52 @@
+/**
+ * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs (DESIGN
+ * §4). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
+ * dev.mandate.gateway.GatewayConfig}; every front end decides each call through one {@link
+ * dev.mandate.gateway.CallGuard}.
+ *
+ * <h2>What the guard does for each call</h2>
+ *
+ * <ol>
+ *   <li><b>Revocation freshness.</b> The gateway follows the authority's revocation feed by
+ *       long-polling. If the last successful poll is older than {@code authority.maxStaleness}
+ *       (default 30 s), every call is denied (code {@code REVOKED}, caveat {@code revocation-view},
+ *       a reason giving the age and the bound), {@code /health} answers 503, and the gauge {@code
+ *       mandate_gateway_revocation_view_age_seconds} shows the age.
+ *   <li><b>Verification</b> by {@link dev.mandate.token.Verifier}: keys from the authority (cached,
+ *       re-fetched at most every {@code keyRefetchInterval} when a token names an unknown key),
+ *       revocation, expiry, audience (this gateway's {@code audience}), grants, arguments,
+ *       conditions, and the holder proof, whose replay is checked in memory or in Redis.
+ *   <li><b>Max uses</b>: an allowed call counts one use per max-uses caveat, atomically and only if
+ *       every limit has room (in memory, or one Lua script in Redis shared by all gateways). An
+ *       exhausted limit denies with code {@code LIMIT_EXCEEDED}, caveat {@code max-uses}.
+ *   <li><b>Audit</b>: the decision is appended to the local spool before the call proceeds; if it
+ *       cannot be, the call is refused (503).
+ * </ol>
+ *
+ * <h2>Audit spool guarantee</h2>
+ *
+ * With {@code spool.sync: always} (default) the event is fsynced (group commit: concurrent calls
+ * share one fsync) before the gateway answers or forwards, so no decision the gateway acted on is
+ * lost even if the machine crashes. With {@code batched} it is written to the OS before the answer
+ * and fsynced within 50 ms: a killed process loses nothing, a machine crash at most the last 50 ms.
+ * An uploader sends fsynced events in batches to {@code POST /v1/audit/batches}, with batch ids
+ * derived from the spool id, segment and offset, so a retried batch is recognised and recorded
+ * once; it advances only after a 2xx and resumes from its cursor after a restart. A full spool
+ * ({@code spool.maxBytes}) refuses calls rather than lose their record.
+ *
+ * <h2>HTTP routes</h2>
+ *
+ * A route {@code GET /repos/{owner}/{repo}/issues} with resource {@code /repos/{owner}/{repo}}
+ * builds the request {@code service} (the upstream's, or the route's), {@code action}, {@code
+ * resource} with path parameters substituted, and {@code args}: path parameters, then query
+ * parameters (repeated ones as arrays), then the fields of a JSON body (a non-object body as {@code
+ * body}); a name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code
+ * .} or {@code ..}. Forwarded calls lose {@code Authorization}, {@code Mandate-*}, hop-by-hop
+ * headers and {@code Accept-Encoding}, and gain the upstream's configured headers. Answers: 401
+ * with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable token, 403
+ * {@code {"error":"forbidden","code":...,"reason":...}} for a denial, 404 for no route, 413 over
+ * {@code limits.maxRequestBody}, 502/504 for a failing or slow upstream; never a stack trace.
+ * Mandate tokens, proofs and signing keys in upstream headers and bodies are replaced by {@code
+ * [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}).
+ */
+package dev.mandate.gateway;

@@ -1,0 +1,294 @@
+package dev.mandate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP reverse proxy in front of a real upstream, against a real authority. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpGatewayTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @TempDir static Path tmp;
+  private TestPeers.Authority authority;
+  private TestPeers.Upstream upstream;
+  private GatewayServer gateway;
+
+  @BeforeAll
+  void start() throws Exception {
+    authority = TestPeers.sharedAuthority();
+    upstream = TestPeers.sharedUpstream();
+    GatewayConfig config =
+        TestPeers.parse(
+            TestPeers.config(authority, upstream, tmp.resolve("spool"), null), authority);
+    gateway = GatewayServer.start(config, Clock.systemUTC(), List.of());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    gateway.close();
+  }
+
+  private TestPeers.Reply call(
+      String method, String path, String token, String proof, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gateway.url() + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (proof != null) {
+      b.header("Mandate-Proof", proof);
+    }
+    b.header("Mandate-Trace", "agent-side-header");
+    b.header("X-Agent", "yes");
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+      b.method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return TestPeers.send(b);
+  }
+
+  @Test
+  void allowedCall_isForwardedWithUpstreamCredential_andWithoutMandateHeaders() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues?state=open", token, null, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode echo = r.json();
+    assertThat(echo.get("path").asText()).isEqualTo("/repos/octo/hello/issues");
+    assertThat(echo.get("query").asText()).isEqualTo("state=open");
+    JsonNode headers = echo.get("headers");
+    assertThat(headers.get("authorization").asText())
+        .isEqualTo("Bearer " + TestPeers.UPSTREAM_SECRET);
+    assertThat(headers.get("x-agent").asText()).isEqualTo("yes");
+    headers.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
+    assertThat(r.body()).doesNotContain(token);
+  }
+
+  @Test
+  void jsonBody_becomesArguments_andIsForwardedUnchanged() {
+    String token = authority.mint("api:create_issue:/repos/octo/**", null);
+    String body = "{\"title\":\"hi\",\"labels\":[\"bug\"]}";
+    TestPeers.Reply r = call("POST", "/repos/octo/hello/issues", token, null, body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("body").asText()).isEqualTo(body);
+  }
+
+  @Test
+  void deniedCall_is403WithReason_andReachesTheAuthoritysAuditTrail() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    TestPeers.Reply r = call("GET", "/repos/other/hello/issues", token, null, null);
+    assertThat(r.status()).isEqualTo(403);
+    JsonNode json = r.json();
+    assertThat(json.get("error").asText()).isEqualTo("forbidden");
+    assertThat(json.get("code").asText()).isEqualTo("GRANT");
+    assertThat(json.get("reason").asText()).contains("/repos/other/hello");
+    String tokenId = Capability.decode(token).tokenId();
+    TestPeers.await(Duration.ofSeconds(5), () -> authority.decisions(tokenId).size() == 1);
+    JsonNode record = authority.decisions(tokenId).get(0);
+    assertThat(record.get("actor").asText()).isEqualTo("gateway/" + TestPeers.AUDIENCE);
+    assertThat(record.get("detail").get("decision").asText()).isEqualTo("deny");
+    assertThat(record.get("detail").get("code").asText()).isEqualTo("GRANT");
+    assertThat(record.get("detail").get("resource").asText()).isEqualTo("/repos/other/hello");
+    assertThat(record.get("detail").get("sourceIp").asText()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void missingToken_is401WithBearerChallenge() {
+    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", null, null, null);
+    assertThat(r.status()).isEqualTo(401);
+    assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"mandate\"");
+    assertThat(r.json().get("error").asText()).isEqualTo("unauthorized");
+  }
+
+  @Test
+  void forgedToken_is401WithInvalidTokenChallenge() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    // Flip one character in the signed part.
+    int i = token.length() / 2;
+    char c = token.charAt(i) == 'A' ? 'B' : 'A';
+    String forged = token.substring(0, i) + c + token.substring(i + 1);
+    for (String bad : List.of(forged, "mnd1_garbage", "not-a-token")) {
+      TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", bad, null, null);
+      assertThat(r.status()).as(bad).isEqualTo(401);
+      assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow())
+          .startsWith("Bearer realm=\"mandate\"")
+          .contains("invalid_token");
+    }
+  }
+
+  @Test
+  void holderBoundToken_needsAFreshProofForExactlyThisCall() {
+    SigningKey holder = SigningKey.generate(RANDOM);
+    String token =
+        authority.mint(
+            "api:list_issues:/repos/octo/**",
+            "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    String path = "/repos/octo/hello/issues";
+    ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
+    Request request =
+        new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
+
+    TestPeers.Reply none = call("GET", path, token, null, null);
+    assertThat(none.status()).isEqualTo(403);
+    assertThat(none.json().get("code").asText()).isEqualTo("PROOF_REQUIRED");
+
+    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    assertThat(call("GET", path, token, proof, null).status()).isEqualTo(200);
+    TestPeers.Reply replay = call("GET", path, token, proof, null);
+    assertThat(replay.status()).isEqualTo(403);
+    assertThat(replay.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
+
+    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
+    assertThat(wrong.status()).isEqualTo(403);
+    assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");
+  }
+
+  @Test
+  void expiredToken_isDenied() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String expired =
+        Capability.decode(token)
+            .attenuate()
+            .expiresAt(Instant.now().minus(Duration.ofMinutes(5)))
+            .sign()
+            .toText();
+    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", expired, null, null);
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.json().get("code").asText()).isEqualTo("EXPIRED");
+  }
+
+  @Test
+  void revocationAtTheAuthority_takesEffectAtTheGatewayWithinOneSecond() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String path = "/repos/octo/hello/issues";
+    assertThat(call("GET", path, token, null, null).status()).isEqualTo(200);
+    authority.revoke(Capability.decode(token).tokenId());
+    Duration took =
+        TestPeers.await(
+            Duration.ofSeconds(3), () -> call("GET", path, token, null, null).status() == 403);
+    assertThat(took).isLessThan(Duration.ofSeconds(1));
+    assertThat(call("GET", path, token, null, null).json().get("code").asText())
+        .isEqualTo("REVOKED");
+  }
+
+  @Test
+  void maxUses_countsOnlyAllowedCalls_thenDeniesWithTheCaveat() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":2");
+    assertThat(call("GET", "/repos/other/x/issues", token, null, null).status())
+        .as("a denied call uses nothing")
+        .isEqualTo(403);
+    assertThat(call("GET", "/repos/octo/a/issues", token, null, null).status()).isEqualTo(200);
+    assertThat(call("GET", "/repos/octo/b/issues", token, null, null).status()).isEqualTo(200);
+    TestPeers.Reply third = call("GET", "/repos/octo/c/issues", token, null, null);
+    assertThat(third.status()).isEqualTo(403);
+    assertThat(third.json().get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
+    assertThat(third.json().get("reason").asText()).contains("at most 2 uses");
+  }
+
+  @Test
+  void tokensInUpstreamAnswers_areRedacted_evenWhenSplitAcrossChunks() {
+    String token = authority.mint("api:leak:/leak", null);
+    TestPeers.Reply r = call("GET", "/leak", token, null, null);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body())
+        .isEqualTo(
+            "before [REDACTED:mandate-token] after; key [REDACTED:mandate-token] end; pk"
+                + " mndpk1_keep");
+    assertThat(r.headers().firstValue("X-Leak")).hasValue("token=[REDACTED:mandate-token]");
+  }
+
+  @Test
+  void oversizedBody_is413_streamedOrJson() {
+    String token = authority.mint("api:*:/**", null);
+    byte[] big = new byte[100 * 1024];
+    TestPeers.Reply streamed =
+        TestPeers.send(
+            HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big)));
+    assertThat(streamed.status()).isEqualTo(413);
+    assertThat(streamed.json().get("error").asText()).isEqualTo("payload_too_large");
+
+    // Chunked (no Content-Length): the limit is enforced while streaming.
+    TestPeers.Reply chunked =
+        TestPeers.send(
+            HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/octet-stream")
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big))));
+    assertThat(chunked.status()).isEqualTo(413);
+
+    TestPeers.Reply small =
+        TestPeers.send(
+            HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1000])));
+    assertThat(small.status()).isEqualTo(200);
+    assertThat(small.json().get("bodyLength").asInt()).isEqualTo(1000);
+  }
+
+  @Test
+  void slowUpstream_is504() {
+    String token = authority.mint("api:slow:/slow", null);
+    TestPeers.Reply r = call("GET", "/slow", token, null, null);
+    assertThat(r.status()).isEqualTo(504);
+    assertThat(r.json().get("error").asText()).isEqualTo("upstream_timeout");
+  }
+
+  @Test
+  void unknownRouteAndEncodedSeparators_areRefusedWithoutForwarding() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    TestPeers.Reply unknown = call("GET", "/nothing/here", token, null, null);
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.json().get("error").asText()).isEqualTo("not_found");
+    TestPeers.Reply encoded = call("GET", "/repos/octo%2F..%2Fother/x/issues", token, null, null);
+    assertThat(encoded.status()).isIn(400, 404);
+    assertThat(encoded.body()).doesNotContain("Exception");
+  }
+
+  @Test
+  void queryParameter_cannotShadowAPathParameter() {
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues?owner=other", token, null, null);
+    assertThat(r.status()).isEqualTo(400);
+  }
+
+  @Test
+  void healthAndMetrics() {
+    TestPeers.Reply health = TestPeers.get(gateway.url() + "/health", null);
+    assertThat(health.status()).isEqualTo(200);
+    assertThat(health.json().get("status").asText()).isEqualTo("ok");
+    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    call("GET", "/repos/octo/hello/issues", token, null, null);
+    TestPeers.Reply metrics = TestPeers.get(gateway.url() + "/metrics", null);
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("mandate_gateway_decisions_total")
+        .contains("code=\"ALLOW\"")
+        .contains("mandate_gateway_revocation_view_age_seconds");
+  }
+}

@@ -1,0 +1,137 @@
+package dev.mandate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two gateways sharing Redis count uses and used proofs exactly once between them. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisSharedStateTest {
+  private static final String REDIS = "redis: {url: \"redis://127.0.0.1:6379\"}";
+
+  @TempDir static Path tmp;
+  private TestPeers.Authority authority;
+  private TestPeers.Upstream upstream;
+  private GatewayServer one;
+  private GatewayServer two;
+
+  @BeforeAll
+  void start() throws Exception {
+    boolean reachable;
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
+      reachable = true;
+    } catch (java.io.IOException e) {
+      reachable = false;
+    }
+    if (!reachable && "1".equals(System.getenv("MANDATE_REQUIRE_REDIS"))) {
+      throw new AssertionError(
+          "Redis is required (MANDATE_REQUIRE_REDIS=1) but 127.0.0.1:6379 is unreachable");
+    }
+    Assumptions.assumeTrue(reachable, "Redis at 127.0.0.1:6379 is not reachable");
+    authority = TestPeers.sharedAuthority();
+    upstream = TestPeers.sharedUpstream();
+    one = start("spool1");
+    two = start("spool2");
+  }
+
+  private GatewayServer start(String spool) {
+    return GatewayServer.start(
+        TestPeers.parse(
+            TestPeers.config(authority, upstream, tmp.resolve(spool), REDIS), authority),
+        Clock.systemUTC(),
+        List.of());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {one, two}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void maxUses_isSharedExactlyAcrossTwoGateways_underConcurrency() throws Exception {
+    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":5");
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    List<Future<TestPeers.Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      GatewayServer gw = i % 2 == 0 ? one : two;
+      Callable<TestPeers.Reply> call =
+          () ->
+              TestPeers.send(
+                  HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
+                      .header("Authorization", "Bearer " + token));
+      replies.add(pool.submit(call));
+    }
+    int allowed = 0;
+    int limited = 0;
+    for (Future<TestPeers.Reply> f : replies) {
+      TestPeers.Reply r = f.get();
+      if (r.status() == 200) {
+        allowed++;
+      } else if (r.status() == 403 && r.json().get("code").asText().equals("LIMIT_EXCEEDED")) {
+        assertThat(r.json().get("reason").asText()).contains("at most 5 uses");
+        limited++;
+      }
+    }
+    pool.shutdown();
+    assertThat(allowed).isEqualTo(5);
+    assertThat(limited).isEqualTo(15);
+  }
+
+  @Test
+  void aProofUsedAtOneGateway_isAReplayAtTheOther() {
+    SecureRandom random = new SecureRandom();
+    SigningKey holder = SigningKey.generate(random);
+    String token =
+        authority.mint(
+            "api:list_issues:/repos/octo/**",
+            "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
+    String proof =
+        Proof.create(
+            holder,
+            token,
+            new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
+            Instant.now(),
+            random);
+    TestPeers.Reply first = send(one, token, proof);
+    TestPeers.Reply second = send(two, token, proof);
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(second.status()).isEqualTo(403);
+    assertThat(second.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
+  }
+
+  private static TestPeers.Reply send(GatewayServer gw, String token, String proof) {
+    return TestPeers.send(
+        HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
+            .header("Authorization", "Bearer " + token)
+            .header("Mandate-Proof", proof));
+  }
+}

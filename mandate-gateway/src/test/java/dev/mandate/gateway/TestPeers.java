@@ -1,0 +1,355 @@
+package dev.mandate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.authority.AuthorityConfig;
+import dev.mandate.authority.AuthorityServer;
+import dev.mandate.authority.BootstrapReport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The real peers a gateway test needs: an authority (SQLite in a temp dir, system clock) with a
+ * client for audit uploads, and an upstream HTTP API that echoes what it receives.
+ */
+final class TestPeers {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String AUDIENCE = "gw-test";
+  static final String UPSTREAM_SECRET = "upstream-secret-123";
+
+  static final String POLICY =
+      """
+      version: 1
+      clients:
+        admin:
+          grants:
+            - "api:*:/**"
+          maxTtl: 1h
+          require: [audience]
+          audiences: [gw-test]
+      """;
+
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  record Reply(int status, HttpHeaders headers, String body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + body, e);
+      }
+    }
+  }
+
+  private static Authority shared;
+  private static Upstream sharedUpstream;
+
+  /**
+   * One authority for every test class that does not stop it (starting one costs seconds), closed
+   * when the test JVM exits.
+   */
+  static synchronized Authority sharedAuthority() throws Exception {
+    if (shared == null) {
+      shared = new Authority(Files.createTempDirectory("mandate-gw-authority"));
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+    }
+    return shared;
+  }
+
+  /** One upstream for every test class, stopped when the test JVM exits. */
+  static synchronized Upstream sharedUpstream() throws Exception {
+    if (sharedUpstream == null) {
+      sharedUpstream = new Upstream();
+      Upstream u = sharedUpstream;
+      Runtime.getRuntime().addShutdownHook(new Thread(u::close));
+    }
+    return sharedUpstream;
+  }
+
+  /** A running authority; restartable on the same port and data. */
+  static final class Authority implements AutoCloseable {
+    final Path dir;
+    AuthorityServer server;
+    String adminAuth;
+    String gatewayClientSecret;
+    int port;
+
+    Authority(Path dir) throws IOException {
+      this.dir = dir;
+      Files.writeString(dir.resolve("policy.yaml"), POLICY);
+      start(0);
+      this.port = server.port();
+      this.adminAuth =
+          basic(
+              "admin",
+              server.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
+      Reply r = post("/v1/clients", "{\"clientId\":\"gateway\"}", adminAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      gatewayClientSecret = r.json().get("secret").asText();
+    }
+
+    private void start(int port) {
+      server =
+          AuthorityServer.start(
+              AuthorityConfig.builder(dir.resolve("data"))
+                  .port(port)
+                  .policyFile(dir.resolve("policy.yaml"))
+                  .policyReloadInterval(Duration.ZERO)
+                  .shutdownTimeout(Duration.ofSeconds(2))
+                  .environment(Map.of())
+                  .build());
+    }
+
+    void stop() {
+      server.close();
+    }
+
+    void restart() {
+      start(port);
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + port;
+    }
+
+    /** Mints with the admin client; {@code extra} is JSON fields such as {@code "maxUses":5}. */
+    String mint(String grant, String extra) {
+      String body =
+          "{\"grants\":[\""
+              + grant
+              + "\"],\"ttl\":\"10m\",\"audience\":\""
+              + AUDIENCE
+              + "\""
+              + (extra == null ? "" : "," + extra)
+              + "}";
+      Reply r = post("/v1/capabilities", body, adminAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      return r.json().get("token").asText();
+    }
+
+    void revoke(String tokenId) {
+      Reply r =
+          post(
+              "/v1/revocations",
+              "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"gateway test\"}",
+              adminAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+    }
+
+    /** The decision records the authority holds for a token. */
+    JsonNode decisions(String tokenId) {
+      Reply r = get(url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000", adminAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      ArrayNode out = JSON.createArrayNode();
+      for (JsonNode n : r.json().get("records")) {
+        if (n.get("type").asText().equals("decision")) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+
+    Reply post(String path, String json, String auth) {
+      return send(
+          HttpRequest.newBuilder(URI.create(url() + path))
+              .header("Authorization", auth)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  /** An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /leak} leaks. */
+  static final class Upstream implements AutoCloseable {
+    final Server server = new Server();
+    final ServerConnector connector = new ServerConnector(server);
+    static final String LEAKED = "mnd1_AAAAbbbbCCCCdddd-_0123456789";
+
+    Upstream() throws Exception {
+      connector.setHost("127.0.0.1");
+      server.addConnector(connector);
+      server.setHandler(
+          new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+                throws Exception {
+              String path = request.getHttpURI().getPath();
+              if (path.equals("/slow")) {
+                Thread.sleep(2000);
+              }
+              if (path.equals("/leak")) {
+                response.getHeaders().put("X-Leak", "token=" + LEAKED);
+                response.getHeaders().put("Content-Type", "text/plain");
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                  // Tokens split across chunks: "mn|d1_..." and "...mndsk1_|abc".
+                  for (String chunk :
+                      new String[] {
+                        "before mn",
+                        "d1_AAAA",
+                        "BBBB after; key mndsk",
+                        "1_",
+                        "xyz-_9 end; pk mndpk1_keep"
+                      }) {
+                    out.write(chunk.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                  }
+                }
+                callback.succeeded();
+                return true;
+              }
+              ObjectNode echo = JSON.createObjectNode();
+              echo.put("method", request.getMethod());
+              echo.put("path", path);
+              echo.put("query", request.getHttpURI().getQuery());
+              ObjectNode headers = echo.putObject("headers");
+              for (HttpField f : request.getHeaders()) {
+                headers.put(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue());
+              }
+              byte[] body = Content.Source.asInputStream(request).readAllBytes();
+              echo.put("bodyLength", body.length);
+              echo.put("body", new String(body, StandardCharsets.UTF_8));
+              byte[] out = JSON.writeValueAsBytes(echo);
+              response.getHeaders().put("Content-Type", "application/json");
+              response.write(true, java.nio.ByteBuffer.wrap(out), callback);
+              return true;
+            }
+          });
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + connector.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+      try {
+        server.stop();
+      } catch (Exception e) {
+        throw new IllegalStateException("the test upstream did not stop", e);
+      }
+    }
+  }
+
+  /** Gateway configuration YAML for these peers. */
+  static String config(Authority authority, Upstream upstream, Path spool, String extra) {
+    return """
+        listen: {host: 127.0.0.1, port: 0}
+        audience: %s
+        authority:
+          url: %s
+          clientId: gateway
+          clientSecretEnv: GW_SECRET
+          maxStaleness: %s
+          pollWait: 5s
+        spool: {dir: %s}
+        limits: {maxRequestBody: 64KiB, upstreamTimeout: 500ms}
+        shutdownTimeout: 1s
+        http:
+          upstreams:
+            api:
+              url: %s
+              headers:
+                Authorization: "Bearer ${UPSTREAM_TOKEN}"
+          routes:
+            - {match: "GET /repos/{owner}/{repo}/issues", upstream: api, action: list_issues, resource: "/repos/{owner}/{repo}"}
+            - {match: "POST /repos/{owner}/{repo}/issues", upstream: api, action: create_issue, resource: "/repos/{owner}/{repo}"}
+            - {match: "POST /upload", upstream: api, action: upload}
+            - {match: "GET /leak", upstream: api, action: leak}
+            - {match: "GET /slow", upstream: api, action: slow}
+        %s
+        """
+        .formatted(
+            AUDIENCE,
+            authority.url(),
+            extra != null && extra.contains("#stale2s") ? "2s" : "30s",
+            spool,
+            upstream.url(),
+            extra == null ? "" : extra.replace("#stale2s", ""));
+  }
+
+  static GatewayConfig parse(String yaml, Authority authority) {
+    return GatewayConfig.parse(
+        yaml,
+        Path.of("gateway-test.yaml").toAbsolutePath(),
+        Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
+  }
+
+  static String basic(String client, String secret) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static Reply get(String url, String authorization) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return send(b.GET());
+  }
+
+  static Reply send(HttpRequest.Builder b) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.headers(), r.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Polls {@code check} every 20 ms until true or {@code timeout}; returns the elapsed time. */
+  static Duration await(Duration timeout, java.util.function.BooleanSupplier check) {
+    long start = System.nanoTime();
+    while (!check.getAsBoolean()) {
+      if (System.nanoTime() - start > timeout.toNanos()) {
+        throw new AssertionError("condition not met within " + timeout);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private TestPeers() {}
+}

@@ -1,0 +1,133 @@
+package dev.mandate.gateway.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.gateway.TokenRedaction;
+import dev.mandate.gateway.mcp.CallMapping.Mapped;
+import dev.mandate.gateway.mcp.CallMapping.Outcome;
+import dev.mandate.gateway.mcp.CallMapping.Refused;
+import dev.mandate.gateway.mcp.McpConfig.Fixed;
+import dev.mandate.gateway.mcp.McpConfig.FromArgument;
+import dev.mandate.gateway.mcp.McpConfig.Stdio;
+import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Request;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CallMappingTest {
+  private static final Upstream FS =
+      new Upstream(
+          "fs",
+          "/mcp/fs",
+          new Stdio("node", List.of(), Map.of(), null),
+          Map.of(
+              "read_text_file", new FromArgument("path", "/srv"),
+              "echo", new Fixed(""),
+              "raw", new FromArgument("id", null)),
+          true,
+          false,
+          4);
+
+  private static Outcome map(String method, String params) throws Exception {
+    return CallMapping.map(FS, method, JsonRpc.parse(params));
+  }
+
+  @ParameterizedTest(name = "{0} under {1} -> {2}")
+  @CsvSource(
+      nullValues = "null",
+      value = {
+        "/srv/data/x.txt, /srv, /data/x.txt",
+        "/srv, /srv, /",
+        "/srv/, /srv, /",
+        "/srv/../etc/passwd, /srv, /../etc/passwd",
+        "/srvx/data, /srv, null",
+        "srv/data, /srv, null",
+        "data/x.txt, /srv, null",
+        "~/x, /srv, null",
+        "/etc/passwd, '', /etc/passwd",
+        "relative/ok, null, relative/ok",
+      })
+  void underRoot_keepsOnlyAbsolutePathsUnderTheRoot(String path, String root, String expected) {
+    assertThat(CallMapping.underRoot(path, root)).isEqualTo(expected);
+  }
+
+  @Test
+  void toolsCall_buildsServiceActionResourceAndArgs() throws Exception {
+    Outcome o =
+        map(
+            "tools/call",
+            "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/srv/a/b\",\"head\":2}}");
+
+    Request r = ((Mapped) o).request();
+    assertThat(r.service()).isEqualTo("fs");
+    assertThat(r.action()).isEqualTo("read_text_file");
+    assertThat(r.resource()).isEqualTo("/a/b");
+    assertThat(r.args().get("head").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void toolsCall_withoutMapping_hasAnEmptyResource() throws Exception {
+    Request r = ((Mapped) map("tools/call", "{\"name\":\"echo\"}")).request();
+    assertThat(r.resource()).isEmpty();
+    assertThat(r.args().isEmpty()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"name\":\"write_file\",\"arguments\":{\"path\":\"/srv/x\"}} | tool 'write_file' is not enabled on fs",
+        "{\"name\":\"read_text_file\",\"arguments\":{}} | argument 'path' is missing or not a string",
+        "{\"name\":\"read_text_file\",\"arguments\":{\"path\":[\"/srv/x\"]}} | argument 'path' is missing or not a string",
+        "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/etc/passwd\"}} | must be an absolute path under /srv",
+        "{\"name\":\"read_text_file\",\"arguments\":\"/srv/x\"} | arguments must be an object",
+        "{\"arguments\":{}} | needs a tool name",
+      })
+  void toolsCall_refusesWhatCannotBeMapped(String params, String reason) throws Exception {
+    assertThat(map("tools/call", params)).isInstanceOf(Refused.class);
+    assertThat(((Refused) map("tools/call", params)).reason()).contains(reason);
+  }
+
+  @Test
+  void resourcesRead_isCheckedAsResourcesReadOnTheUri() throws Exception {
+    Request r = ((Mapped) map("resources/read", "{\"uri\":\"file:///srv/a.txt\"}")).request();
+    assertThat(r.action()).isEqualTo(McpConfig.RESOURCES_READ_ACTION);
+    assertThat(r.resource()).isEqualTo("file:///srv/a.txt");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "file:///srv/../etc/passwd",
+    "file:///srv/%2e%2e/etc/passwd",
+    "file:///srv/a%2Fb",
+    "file:///srv/./a",
+    "file:///srv/a%252fb",
+  })
+  void resourcesRead_refusesUrisThatCouldNameAnotherResource(String uri) throws Exception {
+    assertThat(map("resources/read", "{\"uri\":\"" + uri + "\"}")).isInstanceOf(Refused.class);
+  }
+
+  @Test
+  void promptsGet_isRefusedWhenNotEnabled() throws Exception {
+    assertThat(map("prompts/get", "{\"name\":\"p\"}")).isInstanceOf(Refused.class);
+  }
+
+  @Test
+  void redact_replacesTokensInValuesAndKeys_evenBehindJsonEscapes() throws Exception {
+    JsonNode m =
+        JsonRpc.parse(
+            "{\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"use \\u006dnd1_AAAAbbbb-cc now\"}],"
+                + "\"mndp1_XYZ\":1}}");
+
+    String out = JsonRpc.write(JsonRpc.redact(m));
+
+    assertThat(out)
+        .doesNotContain("mnd1_")
+        .doesNotContain("mndp1_")
+        .contains("use " + TokenRedaction.REPLACEMENT + " now");
+  }
+}
