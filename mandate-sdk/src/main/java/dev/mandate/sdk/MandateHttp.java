@@ -1,0 +1,36 @@
+package dev.mandate.sdk;
+
+import java.net.http.HttpRequest;
+import java.util.Objects;
+
+/**
+ * Glue for {@code java.net.http}: puts a {@link Presentation} on a request to a Mandate gateway's
+ * HTTP proxy.
+ *
+ * <pre>{@code
+ * ToolCall call = new ToolCall("get_invoice", args);   // args as the gateway's route builds them
+ * HttpRequest request =
+ *     MandateHttp.attach(HttpRequest.newBuilder(uri).GET(), wallet.authorize(handle, call)).build();
+ * }</pre>
+ *
+ * A presentation is good for one call: make a new one (with {@link Wallet#authorize}) per request.
+ */
+public final class MandateHttp {
+  private MandateHttp() {}
+
+  /**
+   * Sets the {@code Authorization} header and, if the presentation has a proof, the {@code
+   * Mandate-Proof} header (replacing any values already set) and returns the same builder.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public static HttpRequest.Builder attach(HttpRequest.Builder builder, Presentation presentation) {
+    Objects.requireNonNull(builder, "builder");
+    Objects.requireNonNull(presentation, "presentation");
+    builder.setHeader(Presentation.AUTHORIZATION_HEADER, presentation.authorizationHeader());
+    if (presentation.proofHeader() != null) {
+      builder.setHeader(Presentation.PROOF_HEADER, presentation.proofHeader());
+    }
+    return builder;
+  }
+}

@@ -1,0 +1,165 @@
+package dev.mandate.sdk;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Request;
+import io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;
+import io.modelcontextprotocol.common.McpTransportContext;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.Objects;
+
+/**
+ * Glue for the MCP Java SDK's Streamable HTTP client transport: presents one held capability to a
+ * Mandate gateway on every HTTP request the transport makes. For a {@code tools/call} it signs a
+ * proof over the request the gateway builds (via the capability's {@link RequestShape}); {@code
+ * resources/read} and {@code prompts/get} get a proof too (action {@code resources.read} with the
+ * URI as resource, and {@code prompts.get} with the prompt name). Every other message (initialize,
+ * tools/list, notifications, the GET stream, session DELETE) carries only the bearer token.
+ *
+ * <pre>{@code
+ * McpSyncClient client =
+ *     McpClient.sync(
+ *             HttpClientStreamableHttpTransport.builder("https://gateway.internal")
+ *                 .endpoint("/mcp/fs")
+ *                 .httpRequestCustomizer(MandateMcpCustomizer.of(wallet, handle))
+ *                 .build())
+ *         .build();
+ * }</pre>
+ *
+ * A call the request shape cannot map (for example a missing {@code path} argument) is sent with
+ * the bearer token only, so the gateway refuses it with a reason the model can read. Needs {@code
+ * io.modelcontextprotocol.sdk:mcp} 1.1.x on the class path.
+ */
+public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCustomizer {
+  private static final System.Logger LOG = System.getLogger(MandateMcpCustomizer.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final String RESOURCES_READ_ACTION = "resources.read";
+  static final String PROMPTS_GET_ACTION = "prompts.get";
+
+  private final Wallet wallet;
+  private final CapabilityHandle handle;
+
+  private MandateMcpCustomizer(Wallet wallet, CapabilityHandle handle) {
+    this.wallet = wallet;
+    this.handle = handle;
+  }
+
+  /**
+   * Returns a customizer that presents {@code handle} from {@code wallet}.
+   *
+   * @throws IllegalArgumentException if the wallet does not hold the handle
+   */
+  public static MandateMcpCustomizer of(Wallet wallet, CapabilityHandle handle) {
+    Objects.requireNonNull(wallet, "wallet");
+    wallet.shape(handle);
+    return new MandateMcpCustomizer(wallet, handle);
+  }
+
+  /**
+   * Adds {@code Authorization} and, for a guarded JSON-RPC request, {@code Mandate-Proof}.
+   *
+   * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
+   * @throws IllegalArgumentException if the wallet no longer holds the handle
+   */
+  @Override
+  public void customize(
+      HttpRequest.Builder builder,
+      String method,
+      URI endpoint,
+      String body,
+      McpTransportContext context) {
+    Request request = body == null ? null : guardedRequest(body);
+    Presentation presentation =
+        request == null ? wallet.bearer(handle) : wallet.authorize(handle, request);
+    MandateHttp.attach(builder, presentation);
+  }
+
+  /** The request the gateway checks for this JSON-RPC message, or null if it checks none. */
+  private Request guardedRequest(String body) {
+    JsonNode message;
+    try {
+      message = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+    if (message == null || !message.isObject() || !message.hasNonNull("id")) {
+      return null;
+    }
+    String method = message.path("method").asText("");
+    JsonNode params = message.get("params");
+    if (params == null || !params.isObject()) {
+      return null;
+    }
+    RequestShape shape = wallet.shape(handle);
+    try {
+      switch (method) {
+        case "tools/call":
+          {
+            JsonNode name = params.get("name");
+            if (name == null || !name.isTextual()) {
+              return null;
+            }
+            return shape.requestFor(new ToolCall(name.textValue(), arguments(params)));
+          }
+        case "resources/read":
+          {
+            JsonNode uri = params.get("uri");
+            if (uri == null || !uri.isTextual()) {
+              return null;
+            }
+            return new Request(
+                shape.audience(),
+                shape.service(),
+                RESOURCES_READ_ACTION,
+                uri.textValue(),
+                null,
+                null);
+          }
+        case "prompts/get":
+          {
+            JsonNode name = params.get("name");
+            if (name == null || !name.isTextual()) {
+              return null;
+            }
+            return new Request(
+                shape.audience(),
+                shape.service(),
+                PROMPTS_GET_ACTION,
+                name.textValue(),
+                arguments(params),
+                null);
+          }
+        default:
+          return null;
+      }
+    } catch (IllegalArgumentException e) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "{0}: no proof for this {1}, the gateway will refuse it: {2}",
+          handle,
+          method,
+          e.getMessage());
+      return null;
+    }
+  }
+
+  private static ObjectNode arguments(JsonNode params) {
+    JsonNode arguments = params.get("arguments");
+    if (arguments == null || arguments.isNull()) {
+      return null;
+    }
+    if (!arguments.isObject()) {
+      throw new IllegalArgumentException("arguments must be a JSON object");
+    }
+    return (ObjectNode) arguments;
+  }
+
+  @Override
+  public String toString() {
+    return "MandateMcpCustomizer[" + handle + "]";
+  }
+}

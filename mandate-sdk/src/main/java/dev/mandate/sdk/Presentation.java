@@ -1,0 +1,40 @@
+package dev.mandate.sdk;
+
+/**
+ * What to send with one call to a Mandate gateway: the {@code Authorization} header value ({@code
+ * Bearer <token>}) and, for a holder-bound capability, the {@code Mandate-Proof} header value (a
+ * fresh proof good for exactly this call). Get one from {@link Wallet#authorize}; attach it with
+ * {@link MandateHttp#attach} or let {@link MandateMcpCustomizer} do it.
+ *
+ * <p>The header values are credentials: {@link #toString()} redacts them.
+ *
+ * @param authorizationHeader the value of {@value #AUTHORIZATION_HEADER}, {@code Bearer mnd1_...}
+ * @param proofHeader the value of {@value #PROOF_HEADER}, {@code mndp1_...}, or null for a bearer
+ *     capability or a message the gateway does not check per call
+ */
+public record Presentation(String authorizationHeader, String proofHeader) {
+  /** The header that carries the capability. */
+  public static final String AUTHORIZATION_HEADER = "Authorization";
+
+  /** The header that carries the per-call proof of the holder key. */
+  public static final String PROOF_HEADER = "Mandate-Proof";
+
+  /**
+   * @throws IllegalArgumentException if the authorization value is not {@code Bearer <token>}
+   */
+  public Presentation {
+    if (authorizationHeader == null || !authorizationHeader.startsWith("Bearer ")) {
+      throw new IllegalArgumentException("the Authorization value must be 'Bearer <token>'");
+    }
+  }
+
+  /** Returns the header names and redacted values. */
+  @Override
+  public String toString() {
+    return "Presentation["
+        + AUTHORIZATION_HEADER
+        + ": Bearer mnd1_…(redacted)"
+        + (proofHeader == null ? "" : ", " + PROOF_HEADER + ": mndp1_…(redacted)")
+        + "]";
+  }
+}

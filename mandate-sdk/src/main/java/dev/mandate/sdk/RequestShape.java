@@ -1,0 +1,173 @@
+package dev.mandate.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Request;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the gateway that accepts a capability turns a call into the {@link Request} it checks, so
+ * that the wallet signs proofs over exactly that request: the gateway's audience, the upstream's
+ * service id, and a rule that gives the resource for a tool call. It must mirror the gateway's
+ * configuration for the upstream (for the filesystem MCP server, typically {@code
+ * ResourceRule.argumentUnderRoot("path", "/srv")}); a proof over a different request is denied.
+ * Immutable.
+ */
+public final class RequestShape {
+  /** Gives the resource of a call from its tool name and arguments, as the gateway does. */
+  @FunctionalInterface
+  public interface ResourceRule {
+    /**
+     * Returns the resource for a call of {@code tool} with {@code args}.
+     *
+     * @throws IllegalArgumentException if the call has no resource under this rule (the gateway
+     *     refuses such a call)
+     */
+    String resourceFor(String tool, ObjectNode args);
+
+    /**
+     * The string argument {@code name} as it is (gateway: {@code resource: {fromArg: name}}).
+     *
+     * @throws IllegalArgumentException if the name is empty
+     */
+    static ResourceRule argument(String name) {
+      requireText(name, "argument name");
+      return (tool, args) -> stringArgument(args, name);
+    }
+
+    /**
+     * The string argument {@code name}, an absolute path equal to or under {@code root}, relative
+     * to the root with a leading {@code /} (gateway: {@code resource: {fromArg: name, root:
+     * root}}): {@code /srv/data/x} under root {@code /srv} is {@code /data/x}.
+     *
+     * @throws IllegalArgumentException if the name is empty or the root is not an absolute path
+     */
+    static ResourceRule argumentUnderRoot(String name, String root) {
+      requireText(name, "argument name");
+      if (root == null || !root.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "the root must be an absolute directory such as /srv, got " + root);
+      }
+      String base = root.replaceAll("/+$", "");
+      return (tool, args) -> {
+        String path = stringArgument(args, name);
+        if (path.startsWith("/")) {
+          if (base.isEmpty()) {
+            return path;
+          }
+          if (path.equals(base) || path.equals(base + "/")) {
+            return "/";
+          }
+          if (path.startsWith(base + "/")) {
+            return path.substring(base.length());
+          }
+        }
+        throw new IllegalArgumentException(
+            "argument '"
+                + name
+                + "' of "
+                + tool
+                + " must be an absolute path under "
+                + (base.isEmpty() ? "/" : base));
+      };
+    }
+
+    /**
+     * The same resource for every call (gateway: {@code resource: {value: resource}}; for a tool
+     * without a resource mapping, {@code fixed("")}).
+     *
+     * @throws NullPointerException if the resource is null
+     */
+    static ResourceRule fixed(String resource) {
+      Objects.requireNonNull(resource, "resource");
+      return (tool, args) -> resource;
+    }
+
+    /**
+     * A rule per tool name, as the gateway's {@code tools:} map.
+     *
+     * @throws IllegalArgumentException (from the returned rule) for a tool not in the map
+     */
+    static ResourceRule perTool(Map<String, ResourceRule> rules) {
+      Map<String, ResourceRule> copy = Map.copyOf(rules);
+      return (tool, args) -> {
+        ResourceRule rule = copy.get(tool);
+        if (rule == null) {
+          throw new IllegalArgumentException("no resource rule for tool " + tool);
+        }
+        return rule.resourceFor(tool, args);
+      };
+    }
+  }
+
+  private final String audience;
+  private final String service;
+  private final ResourceRule resourceRule;
+
+  private RequestShape(String audience, String service, ResourceRule resourceRule) {
+    this.audience = audience;
+    this.service = service;
+    this.resourceRule = resourceRule;
+  }
+
+  /**
+   * Returns a shape.
+   *
+   * @param audience the gateway's audience, as configured on the gateway
+   * @param service the upstream's service id, such as {@code fs}
+   * @param resourceRule how the gateway gives the resource of a call
+   * @throws IllegalArgumentException if the audience or service is empty
+   * @throws NullPointerException if the rule is null
+   */
+  public static RequestShape of(String audience, String service, ResourceRule resourceRule) {
+    requireText(audience, "audience");
+    requireText(service, "service");
+    return new RequestShape(
+        audience, service, Objects.requireNonNull(resourceRule, "resourceRule"));
+  }
+
+  /** Returns the gateway's audience. */
+  public String audience() {
+    return audience;
+  }
+
+  /** Returns the upstream's service id. */
+  public String service() {
+    return service;
+  }
+
+  /**
+   * Returns the request the gateway builds for this call: this audience and service, action = the
+   * tool name, the resource per the rule, args = the call's arguments.
+   *
+   * @throws IllegalArgumentException if the rule gives no resource for the call
+   */
+  public Request requestFor(ToolCall call) {
+    ObjectNode args = call.arguments();
+    String resource = resourceRule.resourceFor(call.name(), args);
+    if (resource == null) {
+      throw new IllegalArgumentException("the resource rule gave no resource for " + call.name());
+    }
+    return new Request(audience, service, call.name(), resource, args, null);
+  }
+
+  @Override
+  public String toString() {
+    return "RequestShape[audience=" + audience + ", service=" + service + "]";
+  }
+
+  private static String stringArgument(ObjectNode args, String name) {
+    JsonNode value = args == null ? null : args.get(name);
+    if (value == null || !value.isTextual()) {
+      throw new IllegalArgumentException("argument '" + name + "' is missing or not a string");
+    }
+    return value.textValue();
+  }
+
+  private static void requireText(String value, String what) {
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException("the " + what + " must not be empty");
+    }
+  }
+}

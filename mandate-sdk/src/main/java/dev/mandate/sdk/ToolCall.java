@@ -1,0 +1,32 @@
+package dev.mandate.sdk;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One call an agent wants to make: the tool (for MCP, the tool name; for an HTTP route, the route's
+ * action) and its arguments. The wallet turns it into the {@link dev.mandate.token.Request} the
+ * gateway will build, through the capability's {@link RequestShape}. Immutable: the arguments are
+ * copied in and out.
+ *
+ * @param name the tool name, such as {@code read_text_file}
+ * @param arguments the call's arguments, a JSON object (empty when null)
+ */
+public record ToolCall(String name, ObjectNode arguments) {
+
+  /**
+   * @throws IllegalArgumentException if the name is null or empty
+   */
+  public ToolCall {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("a tool call needs a tool name");
+    }
+    arguments = arguments == null ? JsonNodeFactory.instance.objectNode() : arguments.deepCopy();
+  }
+
+  /** Returns a copy of the arguments. */
+  @Override
+  public ObjectNode arguments() {
+    return arguments.deepCopy();
+  }
+}

@@ -1,0 +1,359 @@
+package dev.mandate.sdk;
+
+import dev.mandate.caveat.Caveat;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Block;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Grant;
+import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * An agent runtime's capabilities, held behind opaque {@link CapabilityHandle}s so that a model
+ * only ever sees handles and tool names, never token text. The wallet generates its holder key and
+ * keeps it: there is no way to get the private key out, only {@link #holderPublicKey()}, which the
+ * authority (or a parent agent) binds capabilities to. Every {@link #authorize} signs a fresh proof
+ * with it for exactly one call.
+ *
+ * <p>Thread-safe. Time comes from the injected clock (proof times, expiry checks, refreshes).
+ *
+ * <pre>{@code
+ * Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
+ * CapabilityHandle invoices = source.addTo(wallet, "invoices", shape);   // from the authority
+ * Presentation p = wallet.authorize(invoices, new ToolCall("read_text_file", args));
+ * }</pre>
+ */
+public final class Wallet {
+  private static final int HANDLE_ID_BYTES = 12;
+  private static final int MAX_LABEL_CHARS = 64;
+
+  private final SigningKey holderKey;
+  private final SecureRandom random;
+  private final Clock clock;
+  private final Map<String, Held> held = new LinkedHashMap<>(); // guarded by itself
+
+  private Wallet(SigningKey holderKey, SecureRandom random, Clock clock) {
+    this.holderKey = holderKey;
+    this.random = random;
+    this.clock = clock;
+  }
+
+  /**
+   * Creates an empty wallet with a new Ed25519 holder key.
+   *
+   * @param random the randomness for the key, handle ids, proof nonces and delegation blocks
+   * @param clock the time for proofs, expiry checks and refreshes
+   * @throws NullPointerException if an argument is null
+   */
+  public static Wallet create(SecureRandom random, Clock clock) {
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(clock, "clock");
+    return new Wallet(SigningKey.generate(random), random, clock);
+  }
+
+  /** Returns the public half of the holder key, to bind capabilities to this wallet. */
+  public VerifyingKey holderPublicKey() {
+    return holderKey.verifyingKey();
+  }
+
+  /**
+   * Adds a capability given as text (from a parent agent's {@link #delegate}, or minted elsewhere).
+   *
+   * @param label a short name shown with the handle, 1 to 64 printable chars
+   * @param tokenText the capability, {@code mnd1_...}
+   * @param shape how the gateway that accepts it builds requests
+   * @return the new handle
+   * @throws InvalidTokenException if the text is not a well-formed capability
+   * @throws IllegalArgumentException if the label is invalid, the capability has expired, or it is
+   *     bound to a holder key other than this wallet's
+   * @throws NullPointerException if the shape is null
+   */
+  public CapabilityHandle add(String label, String tokenText, RequestShape shape) {
+    checkLabel(label);
+    Objects.requireNonNull(shape, "shape");
+    if (tokenText == null) {
+      throw new IllegalArgumentException("no capability text was given");
+    }
+    Capability capability = checkedForThisWallet(Capability.decode(tokenText), label);
+    return put(label, shape, capability, null);
+  }
+
+  /** Adds a capability fetched by {@code source}, which keeps refreshing it. */
+  CapabilityHandle addRefreshable(
+      String label, RequestShape shape, AuthorityCapabilitySource source) {
+    checkLabel(label);
+    Objects.requireNonNull(shape, "shape");
+    Capability capability = checkedForThisWallet(source.fetch(this, shape), label);
+    return put(label, shape, capability, source);
+  }
+
+  private CapabilityHandle put(
+      String label, RequestShape shape, Capability capability, AuthorityCapabilitySource source) {
+    byte[] id = new byte[HANDLE_ID_BYTES];
+    random.nextBytes(id);
+    CapabilityHandle handle = new CapabilityHandle("cap_" + HexFormat.of().formatHex(id), label);
+    synchronized (held) {
+      held.put(handle.id(), new Held(handle, shape, capability, source));
+    }
+    return handle;
+  }
+
+  /**
+   * Checks that a capability can be used from this wallet: not expired and, if holder-bound, bound
+   * to this wallet's key.
+   */
+  Capability checkedForThisWallet(Capability capability, String label) {
+    Optional<String> holder = capability.holderKeyId();
+    String mine = holderKey.verifyingKey().keyId();
+    if (holder.isPresent() && !holder.get().equals(mine)) {
+      throw new IllegalArgumentException(
+          "capability '"
+              + label
+              + "' (token "
+              + capability.tokenId()
+              + ") is bound to holder key "
+              + holder.get()
+              + ", not to this wallet's key "
+              + mine
+              + "; only the holder of that key can use it. Ask for one bound to this wallet's"
+              + " holderPublicKey()");
+    }
+    if (clock.instant().isAfter(capability.expiresAt())) {
+      throw new IllegalArgumentException(
+          "capability '"
+              + label
+              + "' (token "
+              + capability.tokenId()
+              + ") expired at "
+              + capability.expiresAt());
+    }
+    return capability;
+  }
+
+  /** Returns the handles, in the order they were added. */
+  public List<CapabilityHandle> handles() {
+    synchronized (held) {
+      return held.values().stream().map(h -> h.handle).toList();
+    }
+  }
+
+  /**
+   * Returns the handle with this id (as a model might pass it back), if this wallet holds it.
+   *
+   * @throws NullPointerException if the id is null
+   */
+  public Optional<CapabilityHandle> handle(String id) {
+    Objects.requireNonNull(id, "id");
+    synchronized (held) {
+      return Optional.ofNullable(held.get(id)).map(h -> h.handle);
+    }
+  }
+
+  /**
+   * Describes a held capability in words safe for a model: label, grants, other restrictions,
+   * expiry, whether it is holder-bound. Never contains token text.
+   *
+   * @throws IllegalArgumentException if this wallet does not hold the handle
+   */
+  public CapabilityDescription describe(CapabilityHandle handle) {
+    Held h = held(handle);
+    Capability capability = h.current();
+    List<List<String>> grants = new ArrayList<>();
+    List<String> restrictions = new ArrayList<>();
+    for (Block block : capability.blocks()) {
+      if (!block.grants().isEmpty()) {
+        grants.add(block.grants().stream().map(Grant::toString).toList());
+      }
+      for (Caveat caveat : block.caveats()) {
+        String text = describe(caveat);
+        if (text != null && !restrictions.contains(text)) {
+          restrictions.add(text);
+        }
+      }
+    }
+    return new CapabilityDescription(
+        h.handle,
+        h.handle.label(),
+        grants,
+        restrictions,
+        capability.expiresAt(),
+        capability.holderKeyId().isPresent(),
+        h.source != null);
+  }
+
+  private static String describe(Caveat caveat) {
+    if (caveat instanceof Caveat.Expiry) {
+      return null;
+    } else if (caveat instanceof Caveat.NotBefore n) {
+      return "not before " + n.notBefore();
+    } else if (caveat instanceof Caveat.Audience a) {
+      return "only at " + String.join(", ", a.audiences());
+    } else if (caveat instanceof Caveat.Argument a) {
+      return "argument " + a.pointer() + " must satisfy " + a.constraint();
+    } else if (caveat instanceof Caveat.Condition c) {
+      return "condition " + c.expression();
+    } else if (caveat instanceof Caveat.MaxDepth d) {
+      return "at most " + d.blocks() + " further delegations";
+    } else if (caveat instanceof Caveat.MaxUses u) {
+      return "at most " + u.uses() + " uses";
+    }
+    return caveat.kind();
+  }
+
+  /**
+   * Returns the headers for one call: the bearer token and, for a holder-bound capability, a fresh
+   * proof over the request the gateway will build for {@code call} (see {@link RequestShape}). A
+   * capability from an {@link AuthorityCapabilitySource} is refreshed first if it is due.
+   *
+   * @throws IllegalArgumentException if this wallet does not hold the handle, or the request shape
+   *     gives no resource for the call
+   * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
+   */
+  public Presentation authorize(CapabilityHandle handle, ToolCall call) {
+    Objects.requireNonNull(call, "call");
+    Held h = held(handle);
+    Request request = h.shape.requestFor(call);
+    return present(h.usable(clock.instant(), this), request);
+  }
+
+  /** As {@link #authorize} for a request built by the caller (MCP resources and prompts). */
+  Presentation authorize(CapabilityHandle handle, Request request) {
+    return present(held(handle).usable(clock.instant(), this), request);
+  }
+
+  /** The bearer token alone, for messages the gateway does not check per call. */
+  Presentation bearer(CapabilityHandle handle) {
+    Capability capability = held(handle).usable(clock.instant(), this);
+    return new Presentation("Bearer " + capability.toText(), null);
+  }
+
+  /** The request shape of a held capability. */
+  RequestShape shape(CapabilityHandle handle) {
+    return held(handle).shape;
+  }
+
+  private Presentation present(Capability capability, Request request) {
+    String token = capability.toText();
+    String proof =
+        capability.holderKeyId().isPresent()
+            ? Proof.create(holderKey, token, request, clock.instant(), random)
+            : null;
+    return new Presentation("Bearer " + token, proof);
+  }
+
+  /**
+   * Delegates a narrower capability to a sub-agent in one step: appends a block with these
+   * restrictions that binds the capability to {@code subAgentKey}, signed by this wallet's holder
+   * key (or, for a bearer capability, by the chain secret it carries). The sub-agent adds the
+   * returned text to its own wallet; it cannot widen it, re-bind it without its own key, or use
+   * this wallet's capability. The delegated capability never outlives the one it was made from (for
+   * a refreshed capability: the one current at the time of delegation), and revoking that one
+   * revokes it too.
+   *
+   * @param handle the capability to delegate from
+   * @param subAgentKey the sub-agent wallet's {@link #holderPublicKey()}
+   * @param restrictions what the sub-agent may do, for how long, how often
+   * @return the delegated capability's text, {@code mnd1_...}; hand it only to the sub-agent
+   * @throws IllegalArgumentException if this wallet does not hold the handle, or a restriction is
+   *     invalid (such as a CEL condition that does not compile)
+   * @throws IllegalStateException if the capability is sealed or its max-depth forbids another
+   *     block
+   * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
+   */
+  public String delegate(
+      CapabilityHandle handle, VerifyingKey subAgentKey, Restrictions restrictions) {
+    Objects.requireNonNull(subAgentKey, "subAgentKey");
+    Objects.requireNonNull(restrictions, "restrictions");
+    Capability parent = held(handle).usable(clock.instant(), this);
+    Capability.Attenuator block = parent.attenuate().clock(clock).random(random);
+    restrictions.applyTo(block);
+    block.bindTo(subAgentKey);
+    Capability child = parent.holderKeyId().isPresent() ? block.sign(holderKey) : block.sign();
+    return child.toText();
+  }
+
+  /**
+   * Refreshes every capability from an {@link AuthorityCapabilitySource} whose refresh is due (for
+   * a scheduler; {@link #authorize} also refreshes on demand). A failure is logged and the current
+   * capability kept while it is valid.
+   *
+   * @return the handles whose capability was replaced
+   */
+  public List<CapabilityHandle> refreshDue() {
+    List<Held> all;
+    synchronized (held) {
+      all = List.copyOf(held.values());
+    }
+    List<CapabilityHandle> refreshed = new ArrayList<>();
+    Instant now = clock.instant();
+    for (Held h : all) {
+      try {
+        if (h.refreshIfDue(now, this)) {
+          refreshed.add(h.handle);
+        }
+      } catch (CapabilityUnavailableException e) {
+        System.getLogger(Wallet.class.getName()).log(System.Logger.Level.WARNING, e.getMessage());
+      }
+    }
+    return refreshed;
+  }
+
+  /**
+   * Forgets a capability; its handle stops working. Does nothing if the handle is not held.
+   *
+   * @return true if the wallet held it
+   */
+  public boolean remove(CapabilityHandle handle) {
+    Objects.requireNonNull(handle, "handle");
+    synchronized (held) {
+      return held.remove(handle.id()) != null;
+    }
+  }
+
+  private Held held(CapabilityHandle handle) {
+    Objects.requireNonNull(handle, "handle");
+    Held h;
+    synchronized (held) {
+      h = held.get(handle.id());
+    }
+    if (h == null) {
+      throw new IllegalArgumentException(
+          "this wallet holds no capability " + handle + " (removed, or from another wallet)");
+    }
+    return h;
+  }
+
+  private static void checkLabel(String label) {
+    if (label == null
+        || label.isBlank()
+        || label.length() > MAX_LABEL_CHARS
+        || label.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException(
+          "a label is 1 to " + MAX_LABEL_CHARS + " printable chars, such as 'invoices'");
+    }
+  }
+
+  /** Returns the holder key id and the handles; never token text or key material. */
+  @Override
+  public String toString() {
+    String handles;
+    synchronized (held) {
+      handles =
+          held.values().stream().map(h -> h.handle.toString()).collect(Collectors.joining(", "));
+    }
+    return "Wallet[holder " + holderKey.verifyingKey().keyId() + ", capabilities: " + handles + "]";
+  }
+}

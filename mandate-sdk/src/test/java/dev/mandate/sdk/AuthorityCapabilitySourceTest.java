@@ -1,0 +1,228 @@
+package dev.mandate.sdk;
+
+import static dev.mandate.sdk.AuthorityFixture.AUDIENCE;
+import static dev.mandate.sdk.AuthorityFixture.args;
+import static dev.mandate.sdk.AuthorityFixture.token;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.Verifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuthorityCapabilitySourceTest {
+  static final RequestShape FS =
+      RequestShape.of(AUDIENCE, "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  static final ToolCall READ_INVOICE =
+      new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
+
+  @TempDir Path tmp;
+  AuthorityFixture authority;
+  Wallet wallet;
+  Verifier verifier;
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = AuthorityFixture.start(tmp);
+    wallet = Wallet.create(authority.random, authority.clock);
+    verifier = authority.verifier();
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  @Test
+  void fetchedCapability_isBoundToTheWallet_andItsPresentationVerifies() {
+    CapabilityHandle handle =
+        authority
+            .source("fs:read_text_file:/data/invoices/**")
+            .ttl(Duration.ofMinutes(10))
+            .build()
+            .addTo(wallet, "invoices", FS);
+
+    Presentation p = wallet.authorize(handle, READ_INVOICE);
+
+    Capability capability = Capability.decode(token(p));
+    assertThat(capability.holderKeyId()).hasValue(wallet.holderPublicKey().keyId());
+    assertThat(capability.expiresAt()).isEqualTo(AuthorityFixture.START.plusSeconds(600));
+    Decision decision = verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader());
+    assertThat(decision.allowed()).as(decision.toString()).isTrue();
+  }
+
+  @Test
+  void presentation_isGoodForOneCallOnly() {
+    CapabilityHandle handle =
+        authority.source("fs:read_text_file:/data/**").build().addTo(wallet, "data", FS);
+    Presentation p = wallet.authorize(handle, READ_INVOICE);
+
+    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
+        .isTrue();
+    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).code())
+        .isEqualTo(Decision.Code.PROOF_REPLAYED);
+    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), null).code())
+        .isEqualTo(Decision.Code.PROOF_REQUIRED);
+    ToolCall other = new ToolCall("read_text_file", args("path", "/srv/data/invoices/b.txt"));
+    assertThat(verifier.authorize(token(p), FS.requestFor(other), p.proofHeader()).code())
+        .as("a proof covers exactly one request")
+        .isEqualTo(Decision.Code.PROOF_INVALID);
+    Presentation next = wallet.authorize(handle, other);
+    assertThat(next.proofHeader()).isNotEqualTo(p.proofHeader());
+    assertThat(verifier.authorize(token(next), FS.requestFor(other), next.proofHeader()).allowed())
+        .isTrue();
+  }
+
+  @Test
+  void refresh_whenLessThanAFifthOfTheLifetimeRemains_keepsTheHandle_andYieldsANewToken() {
+    CapabilityHandle handle =
+        authority
+            .source("fs:read_text_file:/data/invoices/**")
+            .ttl(Duration.ofMinutes(10))
+            .build()
+            .addTo(wallet, "invoices", FS);
+    String firstId = Capability.decode(token(wallet.authorize(handle, READ_INVOICE))).tokenId();
+
+    authority.clock.advance(Duration.ofMinutes(7)); // 30% left: not yet
+    String stillFirst = Capability.decode(token(wallet.authorize(handle, READ_INVOICE))).tokenId();
+    authority.clock.advance(Duration.ofSeconds(90)); // 15% left: refresh on this call
+    Presentation p = wallet.authorize(handle, READ_INVOICE);
+
+    assertThat(stillFirst).isEqualTo(firstId);
+    Capability refreshed = Capability.decode(token(p));
+    assertThat(refreshed.tokenId()).isNotEqualTo(firstId);
+    assertThat(refreshed.expiresAt())
+        .isEqualTo(AuthorityFixture.START.plus(Duration.ofMinutes(18).plusSeconds(30)));
+    assertThat(wallet.handles()).containsExactly(handle);
+    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
+        .isTrue();
+  }
+
+  @Test
+  void refreshDue_refreshesOnlyWhatIsDue_forAScheduler() {
+    CapabilityHandle due =
+        authority
+            .source("fs:read_text_file:/data/a/**")
+            .ttl(Duration.ofMinutes(10))
+            .build()
+            .addTo(wallet, "a", FS);
+    CapabilityHandle notDue =
+        authority
+            .source("fs:read_text_file:/data/b/**")
+            .ttl(Duration.ofMinutes(60))
+            .build()
+            .addTo(wallet, "b", FS);
+    String before = tokenId(due);
+
+    authority.clock.advance(Duration.ofMinutes(9));
+
+    assertThat(wallet.refreshDue()).containsExactly(due);
+    assertThat(tokenId(due)).isNotEqualTo(before);
+    assertThat(wallet.refreshDue()).isEmpty();
+    assertThat(wallet.describe(notDue).refreshable()).isTrue();
+  }
+
+  @Test
+  void refreshFailure_keepsTheCurrentCapabilityWhileValid_thenReportsItUnavailable() {
+    CapabilityHandle handle =
+        authority
+            .source("fs:read_text_file:/data/invoices/**")
+            .ttl(Duration.ofMinutes(10))
+            .build()
+            .addTo(wallet, "invoices", FS);
+    String first = tokenId(handle);
+    authority.close(); // the authority is unreachable from now on
+
+    authority.clock.advance(Duration.ofMinutes(9));
+    Presentation p = wallet.authorize(handle, READ_INVOICE);
+    assertThat(Capability.decode(token(p)).tokenId()).isEqualTo(first);
+    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
+        .isTrue();
+
+    authority.clock.advance(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> wallet.authorize(handle, READ_INVOICE))
+        .isInstanceOf(CapabilityUnavailableException.class)
+        .hasMessageContaining(handle.id())
+        .hasMessageContaining("expired")
+        .hasMessageContaining("could not be refreshed");
+  }
+
+  @Test
+  void secretFromAFile_isReadOnFetch() throws Exception {
+    Path secretFile = tmp.resolve("agent.secret");
+    Files.writeString(secretFile, authority.agentSecret + "\n");
+    AuthorityCapabilitySource source =
+        AuthorityCapabilitySource.builder(authority.url())
+            .clientId("agent")
+            .clientSecretFile(secretFile)
+            .grants("fs:list_directory:/data/**")
+            .build();
+
+    CapabilityHandle handle = source.addTo(wallet, "dirs", FS);
+
+    ToolCall list = new ToolCall("list_directory", args("path", "/srv/data/invoices"));
+    Presentation p = wallet.authorize(handle, list);
+    Decision decision = verifier.authorize(token(p), FS.requestFor(list), p.proofHeader());
+    assertThat(decision.allowed()).as(decision.toString()).isTrue();
+    assertThat(source.toString()).doesNotContain(authority.agentSecret).contains("redacted");
+  }
+
+  @Test
+  void wrongSecret_isRefusedWithTheStatus_andTheSecretIsNotInTheMessage() {
+    String wrong = "wrong-" + authority.agentSecret;
+    AuthorityCapabilitySource source =
+        AuthorityCapabilitySource.builder(authority.url())
+            .clientId("agent")
+            .clientSecret(wrong.toCharArray())
+            .grants("fs:read_text_file:/data/**")
+            .build();
+
+    assertThatThrownBy(() -> source.addTo(wallet, "data", FS))
+        .isInstanceOf(CapabilityUnavailableException.class)
+        .hasMessageContaining("HTTP 401")
+        .hasMessageNotContaining(wrong)
+        .hasMessageNotContaining(authority.agentSecret);
+    assertThat(wallet.handles()).isEmpty();
+  }
+
+  @Test
+  void policyDenial_carriesTheAuthoritysReason() {
+    AuthorityCapabilitySource source = authority.source("fs:read_text_file:/etc/**").build();
+
+    assertThatThrownBy(() -> source.addTo(wallet, "etc", FS))
+        .isInstanceOf(CapabilityUnavailableException.class)
+        .hasMessageContaining("HTTP 403")
+        .hasMessageContaining("policy_denied");
+  }
+
+  @Test
+  void builder_refusesIncompleteSources() {
+    assertThatThrownBy(() -> authority.source().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("grant");
+    assertThatThrownBy(
+            () ->
+                AuthorityCapabilitySource.builder(authority.url())
+                    .clientId("agent")
+                    .grants("fs:read_text_file:/data/**")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("secret");
+    assertThatThrownBy(() -> authority.source("fs:x:/y").ttl(Duration.ofMillis(1500)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> authority.source("fs:x:/y").refreshWhenRemaining(1.0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private String tokenId(CapabilityHandle handle) {
+    return Capability.decode(token(wallet.authorize(handle, READ_INVOICE))).tokenId();
+  }
+}

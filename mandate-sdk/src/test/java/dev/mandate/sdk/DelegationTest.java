@@ -1,0 +1,274 @@
+package dev.mandate.sdk;
+
+import static dev.mandate.sdk.AuthorityFixture.AUDIENCE;
+import static dev.mandate.sdk.AuthorityFixture.args;
+import static dev.mandate.sdk.AuthorityFixture.token;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mandate.caveat.Constraint;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Parent wallet → sub-agent wallet, against a real authority and the core verifier. */
+class DelegationTest {
+  static final RequestShape FS =
+      RequestShape.of(AUDIENCE, "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  static final Restrictions INVOICES_2024 =
+      Restrictions.builder()
+          .allow("fs:read_text_file:/data/invoices/2024/**")
+          .ttl(Duration.ofMinutes(5))
+          .maxUses(3)
+          .constrain("/path", new Constraint.Prefix("/srv/data/invoices/2024/"))
+          .build();
+
+  @TempDir Path tmp;
+  AuthorityFixture authority;
+  Verifier verifier;
+  Wallet parent;
+  Wallet sub;
+  CapabilityHandle parentHandle;
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = AuthorityFixture.start(tmp);
+    verifier = authority.verifier();
+    parent = Wallet.create(authority.random, authority.clock);
+    sub = Wallet.create(authority.random, authority.clock);
+    parentHandle =
+        authority
+            .source("fs:read_text_file:/data/**", "fs:list_directory:/data/**")
+            .ttl(Duration.ofMinutes(30))
+            .build()
+            .addTo(parent, "data", FS);
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  @Test
+  void delegate_narrowsGrantsLifetimeUsesAndArguments() {
+    String delegated = parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024);
+    CapabilityHandle h = sub.add("invoices 2024", delegated, FS);
+
+    assertThat(decide(sub, h, read("/srv/data/invoices/2024/jan.txt")).allowed()).isTrue();
+    assertThat(decide(sub, h, read("/srv/data/invoices/2023/jan.txt")).code())
+        .isEqualTo(Decision.Code.GRANT);
+    assertThat(decide(sub, h, new ToolCall("list_directory", args("path", "/srv/data"))).code())
+        .isEqualTo(Decision.Code.GRANT);
+    Decision allowed = decide(sub, h, read("/srv/data/invoices/2024/feb.txt"));
+    assertThat(allowed.useLimits()).extracting(Decision.UseLimit::maxUses).containsExactly(3L);
+
+    Capability capability = Capability.decode(delegated);
+    assertThat(capability.holderKeyId()).hasValue(sub.holderPublicKey().keyId());
+    assertThat(capability.expiresAt()).isEqualTo(authority.clock.instant().plusSeconds(300));
+    assertThat(capability.blocks()).hasSize(2);
+  }
+
+  @Test
+  void delegated_expiresWithItsOwnLifetime_beforeTheParent() {
+    String delegated = parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024);
+    CapabilityHandle h = sub.add("invoices 2024", delegated, FS);
+    Presentation p = sub.authorize(h, read("/srv/data/invoices/2024/jan.txt"));
+
+    authority.clock.advance(Duration.ofMinutes(6));
+
+    assertThat(
+            verifier
+                .authorize(token(p), FS.requestFor(read("/srv/data/invoices/2024/jan.txt")), null)
+                .code())
+        .isEqualTo(Decision.Code.EXPIRED);
+    assertThatThrownBy(() -> sub.authorize(h, read("/srv/data/invoices/2024/jan.txt")))
+        .isInstanceOf(CapabilityUnavailableException.class)
+        .hasMessageContaining("expired");
+    assertThat(decide(parent, parentHandle, read("/srv/data/invoices/2024/jan.txt")).allowed())
+        .isTrue();
+  }
+
+  @Test
+  void subAgent_cannotWiden_aGrantItAddsIsIntersectedAway() {
+    CapabilityHandle h =
+        sub.add(
+            "invoices 2024",
+            parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024),
+            FS);
+    // The sub-agent tries to give itself all of /data: it can sign a block (it is the holder) ...
+    String widened =
+        sub.delegate(
+            h,
+            sub.holderPublicKey(),
+            Restrictions.builder()
+                .allow("fs:read_text_file:/data/**")
+                .ttl(Duration.ofHours(1))
+                .build());
+    CapabilityHandle w = sub.add("widened", widened, FS);
+
+    // ... but the verifier still requires every earlier block's grants.
+    Decision wider = decide(sub, w, read("/srv/data/secrets/ssh_key"));
+    assertThat(wider.code()).isEqualTo(Decision.Code.GRANT);
+    assertThat(wider.allowed()).isFalse();
+    assertThat(Capability.decode(widened).expiresAt())
+        .as("a longer lifetime is intersected away too")
+        .isEqualTo(Capability.decode(delegatedToken(sub, h)).expiresAt());
+  }
+
+  @Test
+  void stolenDelegatedToken_cannotBeRebound_orUsed_byAThirdParty() {
+    String delegated = parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024);
+    SigningKey thief = SigningKey.generate(authority.random);
+    Capability stolen = Capability.decode(delegated);
+
+    // Re-binding needs a block signed by the current holder (the sub-agent), not the thief.
+    assertThatThrownBy(() -> stolen.attenuate().bindTo(thief.verifyingKey()).sign())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(sub.holderPublicKey().keyId());
+    assertThatThrownBy(() -> stolen.attenuate().bindTo(thief.verifyingKey()).sign(thief))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not the capability's holder");
+    // A thief's wallet refuses it ...
+    Wallet thiefWallet = Wallet.create(authority.random, authority.clock);
+    assertThatThrownBy(() -> thiefWallet.add("stolen", delegated, FS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bound to holder key " + sub.holderPublicKey().keyId());
+    // ... and proofs by the thief's key are denied.
+    Request request = FS.requestFor(read("/srv/data/invoices/2024/jan.txt"));
+    String forged =
+        Proof.create(thief, delegated, request, authority.clock.instant(), authority.random);
+    assertThat(verifier.authorize(delegated, request, forged).code())
+        .isEqualTo(Decision.Code.PROOF_INVALID);
+  }
+
+  @Test
+  void subAgent_canRebindOnward_onlyWithItsOwnKey() {
+    CapabilityHandle h =
+        sub.add(
+            "invoices 2024",
+            parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024),
+            FS);
+    Wallet grandchild = Wallet.create(authority.random, authority.clock);
+
+    String onward =
+        sub.delegate(
+            h,
+            grandchild.holderPublicKey(),
+            Restrictions.builder()
+                .allow("fs:read_text_file:/data/invoices/2024/jan.txt")
+                .ttl(Duration.ofMinutes(1))
+                .build());
+    CapabilityHandle g = grandchild.add("january", onward, FS);
+
+    assertThat(decide(grandchild, g, read("/srv/data/invoices/2024/jan.txt")).allowed()).isTrue();
+    assertThat(decide(grandchild, g, read("/srv/data/invoices/2024/feb.txt")).code())
+        .isEqualTo(Decision.Code.GRANT);
+  }
+
+  @Test
+  void subAgent_cannotUseItsParentsToken() {
+    SigningKey subKey = SigningKey.generate(authority.random);
+    parent.delegate(parentHandle, subKey.verifyingKey(), INVOICES_2024);
+    Presentation parents = parent.authorize(parentHandle, read("/srv/data/secrets/ssh_key"));
+    String parentToken = token(parents);
+    Request request = FS.requestFor(read("/srv/data/secrets/ssh_key"));
+
+    String subProof =
+        Proof.create(subKey, parentToken, request, authority.clock.instant(), authority.random);
+
+    assertThat(verifier.authorize(parentToken, request, subProof).code())
+        .isEqualTo(Decision.Code.PROOF_INVALID);
+    assertThat(verifier.authorize(parentToken, request, null).code())
+        .isEqualTo(Decision.Code.PROOF_REQUIRED);
+    assertThatThrownBy(() -> sub.add("parent's", parentToken, FS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not to this wallet's key");
+  }
+
+  @Test
+  void delegate_fromABearerCapability_bindsTheSubAgent() {
+    SigningKey root = SigningKey.generate(authority.random);
+    String bearer =
+        Capability.mint(root)
+            .clock(authority.clock)
+            .allow("fs:read_text_file:/data/**")
+            .ttl(Duration.ofHours(1))
+            .sign()
+            .toText();
+    CapabilityHandle b = parent.add("bearer", bearer, FS);
+    Verifier local =
+        Verifier.builder()
+            .trustedKeys(TrustedKeys.of(root.verifyingKey()))
+            .clock(authority.clock)
+            .build();
+    assertThat(parent.authorize(b, read("/srv/data/a.txt")).proofHeader()).isNull();
+
+    String delegated = parent.delegate(b, sub.holderPublicKey(), INVOICES_2024);
+    CapabilityHandle h = sub.add("invoices 2024", delegated, FS);
+
+    assertThat(Capability.decode(delegated).holderKeyId()).hasValue(sub.holderPublicKey().keyId());
+    ToolCall jan = read("/srv/data/invoices/2024/jan.txt");
+    Presentation p = sub.authorize(h, jan);
+    assertThat(local.authorize(token(p), FS.requestFor(jan), p.proofHeader()).allowed()).isTrue();
+    assertThat(local.authorize(token(p), FS.requestFor(jan), null).code())
+        .isEqualTo(Decision.Code.PROOF_REQUIRED);
+  }
+
+  @Test
+  void restrictions_mustNameGrantsAndALifetime() {
+    assertThatThrownBy(() -> Restrictions.builder().ttl(Duration.ofMinutes(1)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("grants");
+    assertThatThrownBy(() -> Restrictions.builder().allow("fs:read_text_file:/x/**").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("lifetime");
+    assertThatThrownBy(() -> Restrictions.builder().maxUses(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Restrictions.builder().allow("not a grant"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void delegate_withMaxDepthZero_forbidsFurtherDelegation() {
+    String delegated =
+        parent.delegate(
+            parentHandle,
+            sub.holderPublicKey(),
+            Restrictions.builder()
+                .allow("fs:read_text_file:/data/invoices/**")
+                .ttl(Duration.ofMinutes(5))
+                .maxDepth(0)
+                .build());
+    CapabilityHandle h = sub.add("leaf", delegated, FS);
+    VerifyingKey other = SigningKey.generate(authority.random).verifyingKey();
+
+    assertThatThrownBy(() -> sub.delegate(h, other, INVOICES_2024))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot be attenuated further");
+  }
+
+  private static ToolCall read(String path) {
+    return new ToolCall("read_text_file", args("path", path));
+  }
+
+  private Decision decide(Wallet wallet, CapabilityHandle handle, ToolCall call) {
+    Presentation p = wallet.authorize(handle, call);
+    return verifier.authorize(token(p), FS.requestFor(call), p.proofHeader());
+  }
+
+  private static String delegatedToken(Wallet wallet, CapabilityHandle handle) {
+    return token(wallet.authorize(handle, read("/srv/data/invoices/2024/jan.txt")));
+  }
+}

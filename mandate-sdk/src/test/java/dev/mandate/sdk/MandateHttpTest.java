@@ -1,0 +1,118 @@
+package dev.mandate.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class MandateHttpTest {
+  @Test
+  void aRequestSentWithAttach_verifiesAtTheReceivingEnd() throws Exception {
+    SecureRandom random = new SecureRandom();
+    MutableClock clock = new MutableClock(Instant.parse("2025-06-01T12:00:00Z"));
+    SigningKey root = SigningKey.generate(random);
+    Verifier verifier =
+        Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
+    Wallet wallet = Wallet.create(random, clock);
+    // An HTTP route GET /api/invoices/{id} -> service billing, action get_invoice,
+    // resource /invoices/{id}, args {id}.
+    RequestShape billing =
+        RequestShape.of(
+            "gw-test", "billing", (tool, args) -> "/invoices/" + args.path("id").asText());
+    CapabilityHandle h =
+        wallet.add(
+            "billing",
+            Capability.mint(root)
+                .clock(clock)
+                .allow("billing:get_invoice:/invoices/*")
+                .ttl(Duration.ofMinutes(5))
+                .bindTo(wallet.holderPublicKey())
+                .sign()
+                .toText(),
+            billing);
+    ToolCall call = new ToolCall("get_invoice", AuthorityFixture.args("id", "42"));
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/api/invoices/",
+        exchange -> {
+          try (exchange) {
+            String id = exchange.getRequestURI().getPath().substring("/api/invoices/".length());
+            String bearer = exchange.getRequestHeaders().getFirst("Authorization");
+            Decision d =
+                verifier.authorize(
+                    bearer.substring("Bearer ".length()),
+                    billing.requestFor(
+                        new ToolCall("get_invoice", AuthorityFixture.args("id", id))),
+                    exchange.getRequestHeaders().getFirst("Mandate-Proof"));
+            exchange.sendResponseHeaders(d.allowed() ? 200 : 403, -1);
+          }
+        });
+    server.start();
+    try {
+      URI uri =
+          URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/invoices/42");
+      HttpResponse<Void> response =
+          HttpClient.newHttpClient()
+              .send(
+                  MandateHttp.attach(HttpRequest.newBuilder(uri).GET(), wallet.authorize(h, call))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+      URI other =
+          URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/invoices/43");
+      HttpResponse<Void> reused =
+          HttpClient.newHttpClient()
+              .send(
+                  MandateHttp.attach(HttpRequest.newBuilder(other).GET(), wallet.authorize(h, call))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(reused.statusCode()).as("a proof for invoice 42 does not open 43").isEqualTo(403);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void attach_setsTheBearerAndTheProof_replacingEarlierValues() {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1/api/invoices/1"))
+            .header("Authorization", "Bearer stale")
+            .header("Mandate-Proof", "stale");
+
+    HttpHeaders headers =
+        MandateHttp.attach(builder, new Presentation("Bearer mnd1_abc", "mndp1_xyz"))
+            .build()
+            .headers();
+
+    assertThat(headers.allValues("Authorization")).containsExactly("Bearer mnd1_abc");
+    assertThat(headers.allValues("Mandate-Proof")).containsExactly("mndp1_xyz");
+  }
+
+  @Test
+  void attach_withoutProof_setsOnlyTheBearer() {
+    HttpHeaders headers =
+        MandateHttp.attach(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1/")),
+                new Presentation("Bearer mnd1_abc", null))
+            .build()
+            .headers();
+
+    assertThat(headers.firstValue("Authorization")).hasValue("Bearer mnd1_abc");
+    assertThat(headers.firstValue("Mandate-Proof")).isEmpty();
+  }
+}

@@ -1,0 +1,241 @@
+package dev.mandate.sdk;
+
+import static dev.mandate.sdk.AuthorityFixture.args;
+import static dev.mandate.sdk.AuthorityFixture.token;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mandate.caveat.Constraint;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WalletTest {
+  static final RequestShape FS =
+      RequestShape.of("gw-test", "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  static final ToolCall READ =
+      new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
+
+  final SecureRandom random = new SecureRandom();
+  final MutableClock clock = new MutableClock(Instant.parse("2025-06-01T12:00:00Z"));
+  final SigningKey root = SigningKey.generate(random);
+  final Verifier verifier =
+      Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
+  final Wallet wallet = Wallet.create(random, clock);
+
+  private Capability.Minter mint() {
+    return Capability.mint(root)
+        .clock(clock)
+        .allow("fs:read_text_file:/data/invoices/**")
+        .audience("gw-test")
+        .ttl(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void add_refusesATokenBoundToAnotherKey() {
+    SigningKey other = SigningKey.generate(random);
+    String token = mint().bindTo(other.verifyingKey()).sign().toText();
+
+    assertThatThrownBy(() -> wallet.add("invoices", token, FS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bound to holder key " + other.verifyingKey().keyId())
+        .hasMessageContaining("not to this wallet's key " + wallet.holderPublicKey().keyId())
+        .hasMessageNotContaining(token);
+    assertThat(wallet.handles()).isEmpty();
+  }
+
+  @Test
+  void add_refusesMalformedAndExpiredTokens_withoutEchoingThem() {
+    String garbage = "mnd1_AAAAsecretlooking";
+    assertThatThrownBy(() -> wallet.add("x", garbage, FS))
+        .isInstanceOf(InvalidTokenException.class)
+        .hasMessageNotContaining(garbage);
+    String expiring = mint().ttl(Duration.ofSeconds(30)).sign().toText();
+    clock.advance(Duration.ofMinutes(1));
+    assertThatThrownBy(() -> wallet.add("x", expiring, FS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expired")
+        .hasMessageNotContaining(expiring);
+  }
+
+  @Test
+  void add_refusesLabelsAModelCouldBeConfusedBy() {
+    String token = mint().sign().toText();
+    for (String label : new String[] {"", " ", "a\nb", "x".repeat(65)}) {
+      assertThatThrownBy(() -> wallet.add(label, token, FS))
+          .as(label)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void holderBoundCapability_getsAFreshProofPerCall_bearerGetsNone() {
+    CapabilityHandle bound =
+        wallet.add("bound", mint().bindTo(wallet.holderPublicKey()).sign().toText(), FS);
+    CapabilityHandle bearer = wallet.add("bearer", mint().sign().toText(), FS);
+
+    Presentation first = wallet.authorize(bound, READ);
+    Presentation second = wallet.authorize(bound, READ);
+    Presentation plain = wallet.authorize(bearer, READ);
+
+    assertThat(first.proofHeader()).startsWith("mndp1_").isNotEqualTo(second.proofHeader());
+    assertThat(plain.proofHeader()).isNull();
+    for (Presentation p : List.of(first, second, plain)) {
+      Decision d = verifier.authorize(token(p), FS.requestFor(READ), p.proofHeader());
+      assertThat(d.allowed()).as(d.toString()).isTrue();
+    }
+  }
+
+  @Test
+  void authorize_refusesACallTheShapeCannotMap() {
+    CapabilityHandle h =
+        wallet.add("bound", mint().bindTo(wallet.holderPublicKey()).sign().toText(), FS);
+
+    assertThatThrownBy(
+            () -> wallet.authorize(h, new ToolCall("read_text_file", args("path", "/etc/passwd"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("under /srv");
+    assertThatThrownBy(() -> wallet.authorize(h, new ToolCall("read_text_file", null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'path' is missing");
+  }
+
+  @Test
+  void describe_isSafeForAModel() {
+    CapabilityHandle parent =
+        wallet.add("invoices", mint().bindTo(wallet.holderPublicKey()).sign().toText(), FS);
+    Wallet sub = Wallet.create(random, clock);
+    CapabilityHandle h =
+        sub.add(
+            "january",
+            wallet.delegate(
+                parent,
+                sub.holderPublicKey(),
+                Restrictions.builder()
+                    .allow("fs:read_text_file:/data/invoices/2024/**")
+                    .ttl(Duration.ofMinutes(2))
+                    .maxUses(2)
+                    .constrain("/path", new Constraint.Prefix("/srv/data/invoices/2024/"))
+                    .build()),
+            FS);
+
+    CapabilityDescription d = sub.describe(h);
+
+    assertThat(d.handle()).isEqualTo(h);
+    assertThat(d.label()).isEqualTo("january");
+    assertThat(d.grants())
+        .containsExactly(
+            List.of("fs:read_text_file:/data/invoices/**"),
+            List.of("fs:read_text_file:/data/invoices/2024/**"));
+    assertThat(d.restrictions())
+        .contains("only at gw-test", "at most 2 uses")
+        .anyMatch(r -> r.startsWith("argument /path must satisfy"));
+    assertThat(d.expiresAt()).isEqualTo(clock.instant().plusSeconds(120));
+    assertThat(d.holderBound()).isTrue();
+    assertThat(d.refreshable()).isFalse();
+    assertThat(d.toString())
+        .contains(h.id(), "fs:read_text_file:/data/invoices/2024/**")
+        .doesNotContain("mnd1_");
+  }
+
+  @Test
+  void handles_canBeLookedUpById_andRemoved() {
+    CapabilityHandle h = wallet.add("invoices", mint().sign().toText(), FS);
+
+    assertThat(h.id()).matches("cap_[0-9a-f]{24}");
+    assertThat(wallet.handle(h.id())).hasValue(h);
+    assertThat(wallet.handle("cap_000000000000000000000000")).isEmpty();
+    assertThat(wallet.remove(h)).isTrue();
+    assertThat(wallet.remove(h)).isFalse();
+    assertThatThrownBy(() -> wallet.authorize(h, READ))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(h.id());
+    Wallet other = Wallet.create(random, clock);
+    CapabilityHandle foreign = other.add("x", mint().sign().toText(), FS);
+    assertThatThrownBy(() -> wallet.describe(foreign))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("another wallet");
+  }
+
+  @Test
+  void theHolderKey_hasNoWayOut() {
+    for (Method m : Wallet.class.getDeclaredMethods()) {
+      if (Modifier.isPublic(m.getModifiers())) {
+        assertThat(m.getReturnType()).as(m.toString()).isNotEqualTo(SigningKey.class);
+        assertThat(m.getReturnType()).as(m.toString()).isNotEqualTo(byte[].class);
+      }
+    }
+    assertThat(Arrays.stream(Wallet.class.getDeclaredFields()))
+        .noneMatch(f -> Modifier.isPublic(f.getModifiers()));
+  }
+
+  @Test
+  void toStrings_neverContainTokenOrProofText() {
+    String token = mint().bindTo(wallet.holderPublicKey()).sign().toText();
+    CapabilityHandle h = wallet.add("invoices", token, FS);
+    Presentation p = wallet.authorize(h, READ);
+    String body = token.substring("mnd1_".length());
+    String proofBody = p.proofHeader().substring("mndp1_".length());
+
+    assertThat(p.toString())
+        .isEqualTo(
+            "Presentation[Authorization: Bearer mnd1_…(redacted), Mandate-Proof: mndp1_…(redacted)]");
+    for (Object o :
+        List.of(wallet, h, p, wallet.describe(h), FS, MandateMcpCustomizer.of(wallet, h))) {
+      assertThat(o.toString())
+          .as(o.getClass().getSimpleName())
+          .doesNotContain(body)
+          .doesNotContain(proofBody);
+    }
+    assertThat(wallet.toString()).contains(wallet.holderPublicKey().keyId(), h.id(), "invoices");
+    assertThat(h.toString()).isEqualTo(h.id() + " (invoices)");
+    String secret = "s3cr3t-client-value";
+    assertThat(
+            AuthorityCapabilitySource.builder(java.net.URI.create("http://127.0.0.1:1"))
+                .clientId("agent")
+                .clientSecret(secret.toCharArray())
+                .grants("fs:read_text_file:/data/**")
+                .build()
+                .toString())
+        .doesNotContain(secret);
+  }
+
+  @Test
+  void toolCall_andRequestShape_copyAndMirrorTheGatewaysRules() {
+    var args = args("path", "/srv/data/x");
+    ToolCall call = new ToolCall("read_text_file", args);
+    args.put("path", "/srv/changed");
+    assertThat(call.arguments().get("path").asText()).isEqualTo("/srv/data/x");
+
+    assertThat(FS.requestFor(call).resource()).isEqualTo("/data/x");
+    assertThat(FS.requestFor(new ToolCall("t", args("path", "/srv"))).resource()).isEqualTo("/");
+    assertThatThrownBy(() -> FS.requestFor(new ToolCall("t", args("path", "/srvx/a"))))
+        .isInstanceOf(IllegalArgumentException.class);
+    RequestShape mixed =
+        RequestShape.of(
+            "gw",
+            "fs",
+            ResourceRule.perTool(
+                Map.of(
+                    "read_text_file", ResourceRule.argument("path"),
+                    "status", ResourceRule.fixed("server"))));
+    assertThat(mixed.requestFor(new ToolCall("status", null)).resource()).isEqualTo("server");
+    assertThat(mixed.requestFor(call).resource()).isEqualTo("/srv/data/x");
+    assertThatThrownBy(() -> mixed.requestFor(new ToolCall("rm", null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no resource rule for tool rm");
+  }
+}
