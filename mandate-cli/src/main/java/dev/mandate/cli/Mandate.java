@@ -15,33 +15,47 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code mandate} command. Exit status: 0 success (or allow, for {@code check}), 1 deny, 2 bad
- * usage or bad input. Every failure is one line on stderr, {@code mandate: <what and how to fix>};
- * no stack trace reaches the user.
+ * The {@code mandate} command. Exit status: 0 success (or allow, for {@code check}), 1 deny (or a
+ * policy denial, a failed policy check or test, a broken audit chain), 2 bad usage, bad input or a
+ * failed call to the authority. Every failure is one line on stderr, {@code mandate: <what and how
+ * to fix>}; no stack trace reaches the user.
  */
 @Command(
     name = "mandate",
     mixinStandardHelpOptions = true,
     version = "mandate 0.1.0",
-    description = "Capability tokens for AI agents: keys, mint, attenuate, inspect, check.",
+    description = {
+      "Capability tokens for AI agents: keys, mint, attenuate, inspect, check;",
+      "and the authority: serve, revoke, audit, policy, keys."
+    },
     subcommands = {
       KeygenCommand.class,
       MintCommand.class,
       AttenuateCommand.class,
       InspectCommand.class,
       CheckCommand.class,
+      ServeCommand.class,
+      GatewayCommand.class,
+      RevokeCommand.class,
+      AuditCommand.class,
+      PolicyCommand.class,
+      KeysCommand.class,
+      DemoCommand.class,
+      ScenariosCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
-      "Exit status: 0 success or allow, 1 deny (check), 2 bad usage or bad input.",
+      "Exit status: 0 success or allow; 1 deny (check, a policy denial, a failed policy check or",
+      "test, a broken audit chain); 2 bad usage, bad input, or an authority that cannot be",
+      "reached or refuses.",
       "Tokens are read from stdin so they do not show up in process listings."
     })
 public final class Mandate implements Callable<Integer> {
   /** Exit status for success, and for an allowed check. */
   public static final int OK = 0;
 
-  /** Exit status for a denied check. */
+  /** Exit status for a denied check, a policy denial, a failed policy test or audit check. */
   public static final int DENY = 1;
 
   /** Exit status for bad usage or bad input. */
@@ -116,7 +130,7 @@ public final class Mandate implements Callable<Integer> {
 
   private static int onFailure(Exception e, CommandLine cli, ParseResult parsed) {
     PrintWriter err = cli.getErr();
-    if (e instanceof BadInputException) {
+    if (e instanceof BadInputException || e instanceof AuthorityCallException) {
       report(err, e.getMessage());
     } else if (e instanceof InvalidTokenException) {
       report(

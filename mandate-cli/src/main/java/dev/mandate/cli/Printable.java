@@ -23,4 +23,20 @@ final class Printable {
     }
     return b.toString();
   }
+
+  /** As {@link #escape}, line by line: the line breaks of a multi-line report are kept. */
+  static String escapeLines(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(text.length());
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      if (i > 0) {
+        b.append('\n');
+      }
+      b.append(escape(lines[i]));
+    }
+    return b.toString();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.token.Decision;
 import dev.mandate.token.Request;
 
 /**
@@ -26,4 +27,22 @@ public interface CallGuard {
    * filtering tool lists). False when the revocation view is stale. Not audited. Never throws.
    */
   boolean couldAllow(String bearer, String service, String action);
+
+  /**
+   * Records a call that a front end refused before asking {@link #check} (a tool that is not
+   * configured, a resource argument missing or outside the configured root, an encoded or dotted
+   * resource), so that it reaches the audit trail like the guard's own denials. Counts no use and
+   * consults no verifier; the token id in the record is the one the token claims, unverified.
+   *
+   * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
+   * @param request the call as far as it could be built; its audience is set to this gateway's
+   * @param code the closest {@link Decision.Code} (for example {@code GRANT} or {@code
+   *     INVALID_REQUEST}); not {@code ALLOW}
+   * @param reason a sentence safe to show the caller, without secrets
+   * @param sourceIp the caller's address; may be null
+   * @return the denial (403) to answer with, or a 503 denial when it could not be recorded
+   * @throws IllegalArgumentException if code is {@code ALLOW}
+   */
+  GuardResult recordRefusal(
+      String bearer, Request request, Decision.Code code, String reason, String sourceIp);
 }

@@ -164,6 +164,7 @@ public final class GatewayConfig {
   private final List<HttpRoute> routes;
   private final JsonNode mcp;
   private final Duration shutdownTimeout;
+  private final Map<String, String> environment;
 
   private GatewayConfig(
       Path source,
@@ -177,7 +178,8 @@ public final class GatewayConfig {
       Map<String, Upstream> upstreams,
       List<HttpRoute> routes,
       JsonNode mcp,
-      Duration shutdownTimeout) {
+      Duration shutdownTimeout,
+      Map<String, String> environment) {
     this.source = source;
     this.listen = listen;
     this.audience = audience;
@@ -190,6 +192,7 @@ public final class GatewayConfig {
     this.routes = routes;
     this.mcp = mcp;
     this.shutdownTimeout = shutdownTimeout;
+    this.environment = environment;
   }
 
   /**
@@ -306,6 +309,15 @@ public final class GatewayConfig {
     return mcp == null ? null : mcp.deepCopy();
   }
 
+  /**
+   * The environment this configuration was loaded with ({@link #load(Path)}: the process's), for
+   * front ends that resolve {@code ${VAR}} references and secrets in their own sections the same
+   * way. Its values may be secrets: never log or print them. Immutable.
+   */
+  public Map<String, String> environment() {
+    return environment;
+  }
+
   /** How long closing waits for in-flight calls and the last audit upload (default 10 s). */
   public Duration shutdownTimeout() {
     return shutdownTimeout;
@@ -325,7 +337,8 @@ public final class GatewayConfig {
         upstreams,
         routes,
         mcp,
-        shutdownTimeout);
+        shutdownTimeout,
+        environment);
   }
 
   @Override
@@ -613,7 +626,8 @@ public final class GatewayConfig {
           upstreams,
           routes,
           mcp,
-          shutdown);
+          shutdown,
+          Map.copyOf(env));
     }
 
     private Authority authority(RawAuthority a) {

@@ -123,6 +123,30 @@ public final class Guard implements CallGuard {
   }
 
   @Override
+  public GuardResult recordRefusal(
+      String bearer, Request request, Decision.Code code, String reason, String sourceIp) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(reason, "reason");
+    if (code == Decision.Code.ALLOW) {
+      throw new IllegalArgumentException("a refusal needs a denying code, not ALLOW");
+    }
+    Request req =
+        new Request(
+            audience,
+            request.service(),
+            request.action(),
+            request.resource(),
+            request.args(),
+            request.context());
+    GuardResult result =
+        GuardResult.deny(403, code.name(), "gateway", reason, claimedTokenId(bearer), null);
+    result = audit(result, req, sourceIp);
+    counter(result).increment();
+    return result;
+  }
+
+  @Override
   public boolean couldAllow(String bearer, String service, String action) {
     try {
       return link.isFresh() && verifier.couldAllow(bearer, audience, service, action);

@@ -96,13 +96,20 @@ final class TestPeers {
   /** A running authority; restartable on the same port and data. */
   static final class Authority implements AutoCloseable {
     final Path dir;
+    final String jdbcUrl;
     AuthorityServer server;
     String adminAuth;
     String gatewayClientSecret;
     int port;
 
     Authority(Path dir) throws IOException {
+      this(dir, null);
+    }
+
+    /** An authority on this database ({@code jdbc:postgresql:...}), or SQLite in dir if null. */
+    Authority(Path dir, String jdbcUrl) throws IOException {
       this.dir = dir;
+      this.jdbcUrl = jdbcUrl;
       Files.writeString(dir.resolve("policy.yaml"), POLICY);
       start(0);
       this.port = server.port();
@@ -116,15 +123,17 @@ final class TestPeers {
     }
 
     private void start(int port) {
-      server =
-          AuthorityServer.start(
-              AuthorityConfig.builder(dir.resolve("data"))
-                  .port(port)
-                  .policyFile(dir.resolve("policy.yaml"))
-                  .policyReloadInterval(Duration.ZERO)
-                  .shutdownTimeout(Duration.ofSeconds(2))
-                  .environment(Map.of())
-                  .build());
+      AuthorityConfig.Builder b =
+          AuthorityConfig.builder(dir.resolve("data"))
+              .port(port)
+              .policyFile(dir.resolve("policy.yaml"))
+              .policyReloadInterval(Duration.ZERO)
+              .shutdownTimeout(Duration.ofSeconds(2))
+              .environment(Map.of());
+      if (jdbcUrl != null) {
+        b.jdbcUrl(jdbcUrl);
+      }
+      server = AuthorityServer.start(b.build());
     }
 
     void stop() {

@@ -377,16 +377,264 @@ final class JdbcAuthorityStore implements AuthorityStore {
         });
   }
 
+  /**
+   * Group commit: callers enqueue their mint and wait; whichever caller finds no commit in progress
+   * becomes the committer, takes everything queued (up to {@link #MINT_GROUP_MAX}) and writes it in
+   * one transaction, so one fsync (SQLite) or one WAL flush (PostgreSQL) serves many mints. There
+   * is no artificial delay: a lone caller commits its own mint at once. A call returns only after
+   * the transaction holding its mint committed, so durability is as before.
+   */
   @Override
   public AuditRecord recordMint(TokenRecord token, AuditEvent mintEvent) {
     Limits.requireNonNull("token", token);
     Limits.requireNonNull("mintEvent", mintEvent);
-    return write(
-        "record minted token " + token.tokenId(),
-        c -> {
-          insertToken(c, token);
-          return appendLocked(c, List.of(mintEvent)).get(0);
-        });
+    PendingMint mine = new PendingMint(token, mintEvent);
+    mintLock.lock();
+    try {
+      if (closed) {
+        throw new StoreException(
+            "could not record minted token " + token.tokenId() + ": the store is closed");
+      }
+      mintQueue.addLast(mine);
+      while (!mine.done) {
+        if (committing) {
+          mintDone.awaitUninterruptibly();
+          continue;
+        }
+        List<PendingMint> batch = new ArrayList<>(Math.min(mintQueue.size(), MINT_GROUP_MAX));
+        while (batch.size() < MINT_GROUP_MAX && !mintQueue.isEmpty()) {
+          batch.add(mintQueue.pollFirst());
+        }
+        committing = true;
+        mintLock.unlock();
+        try {
+          commitMints(batch);
+        } catch (Throwable t) {
+          for (PendingMint p : batch) {
+            if (!p.done) {
+              p.fail(asStoreException("record minted token " + p.token.tokenId(), t));
+            }
+          }
+        } finally {
+          mintLock.lock();
+          for (PendingMint p : batch) {
+            p.done = true; // published to waiters by mintLock
+          }
+          committing = false;
+          mintDone.signalAll();
+        }
+      }
+    } finally {
+      mintLock.unlock();
+    }
+    if (mine.failure != null) {
+      throw mine.failure;
+    }
+    return mine.result;
+  }
+
+  static final int MINT_GROUP_MAX = 256;
+
+  private final ReentrantLock mintLock = new ReentrantLock();
+  private final java.util.concurrent.locks.Condition mintDone = mintLock.newCondition();
+  private final java.util.ArrayDeque<PendingMint> mintQueue = new java.util.ArrayDeque<>();
+  private boolean committing; // guarded by mintLock
+  private boolean closed; // guarded by mintLock
+
+  private static final class PendingMint {
+    final TokenRecord token;
+    final AuditEvent event;
+    AuditRecord result;
+    RuntimeException failure;
+    boolean done; // guarded by mintLock
+
+    PendingMint(TokenRecord token, AuditEvent event) {
+      this.token = token;
+      this.event = event;
+    }
+
+    void fail(RuntimeException e) {
+      if (result == null && failure == null) {
+        failure = e;
+      }
+    }
+  }
+
+  private static StoreException asStoreException(String what, Throwable t) {
+    if (t instanceof SQLException e) {
+      return failure(what, e);
+    }
+    if (t instanceof StoreException e) {
+      return new StoreException(e.getMessage(), e);
+    }
+    return new StoreException("could not " + what + ": " + t, t);
+  }
+
+  /**
+   * Writes {@code batch} in one transaction. Items that fail the pre-checks (duplicate token id,
+   * unknown client) fail alone with the single-mint messages. If writing the rows throws, nothing
+   * of the attempt is kept and the items are retried in two halves, each in its own transaction,
+   * until the offending item fails alone; a failure to connect, lock or commit fails the whole
+   * batch.
+   */
+  private void commitMints(List<PendingMint> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    boolean sqlite = dialect == Dialect.SQLITE;
+    if (sqlite) {
+      sqliteWriteLock.lock();
+    }
+    List<PendingMint> retry = null;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        lockHead(c, "audit_head");
+        List<PendingMint> valid = preCheck(c, batch);
+        List<AuditRecord> records;
+        try {
+          records = writeMints(c, valid);
+        } catch (SQLException | RuntimeException e) {
+          rollbackQuietly(c);
+          if (valid.size() == 1) {
+            valid
+                .get(0)
+                .fail(asStoreException("record minted token " + valid.get(0).token.tokenId(), e));
+          } else {
+            retry = valid;
+          }
+          records = null;
+        }
+        if (records != null) {
+          c.commit();
+          for (int i = 0; i < valid.size(); i++) {
+            valid.get(i).result = records.get(i);
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      for (PendingMint p : batch) {
+        p.fail(failure("record minted token " + p.token.tokenId(), e));
+      }
+    } finally {
+      if (sqlite) {
+        sqliteWriteLock.unlock();
+      }
+    }
+    if (retry != null) {
+      int half = retry.size() / 2;
+      commitMints(new ArrayList<>(retry.subList(0, half)));
+      commitMints(new ArrayList<>(retry.subList(half, retry.size())));
+    }
+  }
+
+  /** The checks of {@link #insertToken}, for a whole batch in two queries; fails invalid items. */
+  private static List<PendingMint> preCheck(Connection c, List<PendingMint> batch)
+      throws SQLException {
+    Set<String> ids = new HashSet<>();
+    Set<String> clientIds = new HashSet<>();
+    for (PendingMint p : batch) {
+      ids.add(p.token.tokenId());
+      clientIds.add(p.token.clientId());
+    }
+    Set<String> existing = existingIds(c, "SELECT token_id FROM tokens WHERE token_id IN ", ids);
+    Set<String> clients =
+        existingIds(c, "SELECT client_id FROM clients WHERE client_id IN ", clientIds);
+    Set<String> seen = new HashSet<>();
+    List<PendingMint> valid = new ArrayList<>(batch.size());
+    for (PendingMint p : batch) {
+      TokenRecord token = p.token;
+      if (existing.contains(token.tokenId()) || seen.contains(token.tokenId())) {
+        p.fail(new StoreException("token " + token.tokenId() + " was already recorded"));
+      } else if (!clients.contains(token.clientId())) {
+        p.fail(
+            new StoreException(
+                "cannot record token "
+                    + token.tokenId()
+                    + ": no client with id "
+                    + token.clientId()));
+      } else {
+        seen.add(token.tokenId());
+        valid.add(p);
+      }
+    }
+    return valid;
+  }
+
+  private static Set<String> existingIds(Connection c, String sqlPrefix, Set<String> ids)
+      throws SQLException {
+    Set<String> found = new HashSet<>();
+    List<String> all = new ArrayList<>(ids);
+    for (int from = 0; from < all.size(); from += MINT_GROUP_MAX) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + MINT_GROUP_MAX));
+      StringBuilder sql = new StringBuilder(sqlPrefix).append('(');
+      for (int i = 0; i < chunk.size(); i++) {
+        sql.append(i == 0 ? "?" : ", ?");
+      }
+      sql.append(')');
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 1, chunk.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Inserts the (pre-checked) tokens and appends their mint events to the chain in queue order. */
+  private static List<AuditRecord> writeMints(Connection c, List<PendingMint> valid)
+      throws SQLException {
+    if (valid.isEmpty()) {
+      return List.of();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO tokens (token_id, client_id, issued_at, expires_at, indirect_id)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
+      for (PendingMint p : valid) {
+        TokenRecord token = p.token;
+        ps.setString(1, token.tokenId());
+        ps.setString(2, token.clientId());
+        ps.setLong(3, token.issuedAt().toEpochMilli());
+        ps.setLong(4, token.expiresAt().toEpochMilli());
+        ps.setString(5, token.indirectId());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO token_revocation_ids (token_id, ordinal, revocation_id) VALUES (?, ?, ?)")) {
+      boolean any = false;
+      for (PendingMint p : valid) {
+        List<String> ids = p.token.revocationIds();
+        for (int i = 0; i < ids.size(); i++) {
+          ps.setString(1, p.token.tokenId());
+          ps.setInt(2, i);
+          ps.setString(3, ids.get(i));
+          ps.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        ps.executeBatch();
+      }
+    }
+    List<AuditEvent> events = new ArrayList<>(valid.size());
+    for (PendingMint p : valid) {
+      events.add(p.event);
+    }
+    return appendLocked(c, events);
   }
 
   private static void insertToken(Connection c, TokenRecord token) throws SQLException {
@@ -956,6 +1204,35 @@ final class JdbcAuthorityStore implements AuthorityStore {
 
   @Override
   public void close() {
+    mintLock.lock();
+    try {
+      closed = true;
+      // Queued mints whose callers wait for a committer: none will be started now.
+      PendingMint p;
+      while ((p = mintQueue.pollFirst()) != null) {
+        p.fail(
+            new StoreException(
+                "could not record minted token " + p.token.tokenId() + ": the store is closed"));
+        p.done = true;
+      }
+      mintDone.signalAll();
+      // Let a commit in progress finish (bounded), so its callers get its real outcome.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (committing) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          mintDone.awaitNanos(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    } finally {
+      mintLock.unlock();
+    }
     dataSource.close();
   }
 

@@ -300,6 +300,134 @@ abstract class AuthorityStoreContract {
     assertThat(store.verifyAudit().ok()).isTrue();
   }
 
+  @Test
+  void recordMint_concurrentCallers_areGroupCommitted_withAGapFreeVerifiedChain() throws Exception {
+    store.upsertClient(client("c1"));
+    int threads = 16;
+    int perThread = 100;
+    List<Callable<Void>> jobs = new ArrayList<>();
+    java.util.Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < perThread; i++) {
+              String id = "gc-" + thread + "-" + i;
+              AuditRecord r =
+                  store.recordMint(token(id, "c1", null, i), event("mint", id, "c1", i));
+              assertThat(r.event().tokenId()).isEqualTo(id);
+              assertThat(sequences.add(r.sequence())).isTrue();
+            }
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    int total = threads * perThread;
+    assertThat(countRaw("tokens")).isEqualTo(total);
+    assertThat(countRaw("token_revocation_ids")).isEqualTo(2L * total);
+    assertThat(sequences)
+        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
+    List<AuditRecord> trail = store.audit(AuditQuery.all(0, total + 10));
+    assertThat(trail).hasSize(total);
+    for (int i = 0; i < total; i++) {
+      assertThat(trail.get(i).sequence()).isEqualTo(i + 1);
+    }
+    assertThat(store.verifyAudit().ok()).isTrue();
+    for (int t = 0; t < threads; t++) {
+      assertThat(store.token("gc-" + t + "-" + (perThread - 1))).isPresent();
+    }
+  }
+
+  @Test
+  void recordMint_anInvalidItemInAConcurrentBatch_failsAlone() throws Exception {
+    store.upsertClient(client("c1"));
+    store.recordMint(token("dup", "c1", null, 1), event("mint", "dup", "c1", 1));
+    int threads = 16;
+    int perThread = 20;
+    List<Callable<Void>> jobs = new ArrayList<>();
+    java.util.Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      jobs.add(
+          () -> {
+            for (int i = 0; i < perThread; i++) {
+              String id = "ok-" + thread + "-" + i;
+              String client = "c1";
+              if (i == perThread / 2 && thread == 3) {
+                client = "ghost";
+                id = "bad-ghost";
+              } else if (i == perThread / 2 && thread == 7) {
+                id = "dup";
+              }
+              try {
+                store.recordMint(token(id, client, null, i), event("mint", id, client, i));
+              } catch (StoreException e) {
+                failures.put(id, e.getMessage());
+              }
+            }
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    assertThat(failures).containsOnlyKeys("bad-ghost", "dup");
+    assertThat(failures.get("bad-ghost"))
+        .isEqualTo("cannot record token bad-ghost: no client with id ghost");
+    assertThat(failures.get("dup")).isEqualTo("token dup was already recorded");
+    int ok = threads * perThread - 2;
+    assertThat(countRaw("tokens")).isEqualTo(ok + 1);
+    assertThat(store.token("bad-ghost")).isEmpty();
+    assertThat(store.audit(AuditQuery.all(0, 10_000))).hasSize(ok + 1);
+    assertThat(store.verifyAudit().ok()).isTrue();
+  }
+
+  @Test
+  void recordMint_closeWithPendingMints_doesNotHang() throws Exception {
+    store.upsertClient(client("c1"));
+    AuthorityStore replica = open();
+    int threads = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(threads);
+    java.util.concurrent.atomic.AtomicInteger succeeded =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        futures.add(
+            pool.submit(
+                () -> {
+                  started.countDown();
+                  for (int i = 0; i < 1_000; i++) {
+                    String id = "cl-" + thread + "-" + i;
+                    try {
+                      replica.recordMint(token(id, "c1", null, i), event("mint", id, "c1", i));
+                      succeeded.incrementAndGet();
+                    } catch (StoreException e) {
+                      return;
+                    }
+                  }
+                }));
+      }
+      started.await(30, TimeUnit.SECONDS);
+      Thread.sleep(50);
+      Future<?> closing = pool.submit(replica::close);
+      closing.get(60, TimeUnit.SECONDS);
+      for (Future<?> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThatThrownBy(
+            () -> replica.recordMint(token("late", "c1", null, 1), event("mint", "late", "c1", 1)))
+        .isInstanceOf(StoreException.class);
+    // Every acknowledged mint is in the trail, and the chain is intact.
+    assertThat(countRaw("tokens")).isEqualTo(succeeded.get());
+    assertThat(store.verifyAudit().ok()).isTrue();
+  }
+
   // ------------------------------------------------------------------ revocation feed
 
   @Test

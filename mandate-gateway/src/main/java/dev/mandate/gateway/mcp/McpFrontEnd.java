@@ -51,7 +51,7 @@ public final class McpFrontEnd implements GatewayServer.FrontEnd {
           source == null || source.getParent() == null
               ? Path.of("").toAbsolutePath()
               : source.getParent();
-      McpConfig mcp = McpConfig.parse(config.mcp(), baseDir, System.getenv());
+      McpConfig mcp = McpConfig.parse(config.mcp(), baseDir, config.environment());
       McpHandler handler = McpHandler.create(mcp, guard);
       handler.bindMetrics(metrics);
       return new McpFrontEnd(mcp.pathPrefix(), handler);

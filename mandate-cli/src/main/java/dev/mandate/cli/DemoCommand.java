@@ -1,0 +1,66 @@
+package dev.mandate.cli;
+
+import dev.mandate.demo.Demo;
+import dev.mandate.demo.DemoException;
+import dev.mandate.demo.DemoReport;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code mandate demo}: runs the prompt-injection demo (see {@link Demo}) and exits 0 when Mandate
+ * allowed every call the task needed and denied every injected one, else 1.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Watch Mandate keep a hijacked agent to its task. Starts an authority, a gateway and the MCP"
+          + " filesystem server on loopback, mints a capability for \"summarise my 2024 invoices\","
+          + " delegates a narrower one to a sub-agent, and runs both agents through LangChain4j"
+          + " while an invoice tells them to read an SSH key, e-mail the invoices, write a file,"
+          + " call a tool they were not given and reuse a stolen token.",
+      "Prints every call with the gateway's decision and reason, the delegation tree and a"
+          + " verdict. Needs node (the npm servers are installed by the Maven build)."
+    },
+    footer = {
+      "",
+      "Exit status: 0 every task call allowed and every injected call denied; 1 otherwise;",
+      "2 the demo could not start."
+    })
+final class DemoCommand implements Callable<Integer> {
+  /** When to colour the trace. */
+  enum ColourMode {
+    auto,
+    always,
+    never
+  }
+
+  @ParentCommand Mandate parent;
+
+  @Option(
+      names = "--color",
+      paramLabel = "WHEN",
+      description =
+          "Colour the trace: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (a terminal"
+              + " that is not dumb, and NO_COLOR unset).")
+  ColourMode colour = ColourMode.auto;
+
+  @Override
+  public Integer call() {
+    Terminal terminal = parent.terminal();
+    boolean useColour =
+        switch (colour) {
+          case always -> true;
+          case never -> false;
+          case auto -> Demo.colourSupported();
+        };
+    try {
+      DemoReport report = Demo.run(terminal.out(), useColour);
+      return report.passed() ? Mandate.OK : Mandate.DENY;
+    } catch (DemoException e) {
+      throw new BadInputException("the demo could not run: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.mandate.cli;
+
+import dev.mandate.policy.LintReport;
+import dev.mandate.policy.Policy;
+import dev.mandate.policy.PolicyException;
+import dev.mandate.policy.PolicyTestReport;
+import dev.mandate.policy.PolicyTestRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code mandate policy check|test}: lints a policy file and runs its test cases, offline. */
+@Command(
+    name = "policy",
+    mixinStandardHelpOptions = true,
+    description = "Check a policy file, or run test cases against it (no authority needed).",
+    subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class})
+final class PolicyCommand implements Callable<Integer> {
+  @ParentCommand Mandate parent;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "give a subcommand: check or test");
+  }
+
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Lint a policy file: every error that makes it invalid, every warning about a risky choice.",
+        "Exit status 0: valid (warnings allowed); 1: invalid."
+      })
+  static final class Check implements Callable<Integer> {
+    @ParentCommand PolicyCommand policy;
+
+    @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
+    Path file;
+
+    @Override
+    public Integer call() {
+      LintReport report = Policy.lint(file);
+      Terminal t = policy.parent.terminal();
+      t.out().print(Printable.escapeLines(report.render()));
+      return report.ok() ? Mandate.OK : Mandate.DENY;
+    }
+  }
+
+  @Command(
+      name = "test",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Run test cases (mint requests with the expected allow or deny, and reason) against a"
+            + " policy, the way 'opa test' does. Prints PASS or FAIL per case.",
+        "Exit status 0: all passed; 1: a case failed; 2: a file is unreadable or invalid."
+      },
+      footer = {
+        "",
+        "A tests file:",
+        "  tests:",
+        "    - name: invoice agent may read 2024 invoices",
+        "      request: {client: invoice-agent, grants: [\"fs:read_text_file:/data/invoices/2024/**\"],"
+            + " ttl: 15m, holder: true}",
+        "      expect: allow",
+        "    - name: no other years",
+        "      request: {client: invoice-agent, grants: [\"fs:read_text_file:/data/invoices/**\"]}",
+        "      expect: deny",
+        "      reason: not allowed",
+      })
+  static final class Test implements Callable<Integer> {
+    @ParentCommand PolicyCommand policy;
+
+    @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
+    Path file;
+
+    @Parameters(index = "1", paramLabel = "TESTS", description = "The test cases file (YAML).")
+    Path tests;
+
+    @Override
+    public Integer call() {
+      Policy loaded;
+      try {
+        loaded = Policy.load(file);
+      } catch (PolicyException e) {
+        throw new BadInputException(
+            "the policy "
+                + file
+                + " is invalid, so no test ran (details: 'mandate policy check "
+                + file
+                + "'): "
+                + e.getMessage());
+      }
+      PolicyTestReport report;
+      try {
+        report = PolicyTestRunner.run(loaded, tests);
+      } catch (PolicyException e) {
+        throw new BadInputException("the tests file " + tests + " is invalid: " + e.getMessage());
+      }
+      Terminal t = policy.parent.terminal();
+      t.out().print(Printable.escapeLines(report.render()));
+      return report.allPassed() ? Mandate.OK : Mandate.DENY;
+    }
+  }
+}

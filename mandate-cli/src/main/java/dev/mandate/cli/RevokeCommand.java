@@ -1,0 +1,91 @@
+package dev.mandate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.token.Capability;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mandate revoke}: asks the authority to revoke a token (and so everything delegated from
+ * it) or one block by its revocation id. Prints the revocation's feed sequence number once the
+ * authority has made it durable.
+ */
+@Command(
+    name = "revoke",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Revoke a capability at the authority. Name it by --token-id, by --revocation-id (admins),"
+          + " or pipe the token itself on stdin.",
+      "Revoking a token denies it and every token attenuated or delegated from it.",
+      "Prints the feed sequence number of the revocation on stdout."
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  mandate revoke --authority http://127.0.0.1:7700 --client admin --secret-file admin.secret \\",
+      "    --token-id 3f2a... --reason 'agent compromised'",
+      "  mandate mint ... | mandate revoke --authority ... --client ... --secret-file ... --reason test",
+    })
+final class RevokeCommand implements Callable<Integer> {
+  @ParentCommand Mandate parent;
+  @Spec CommandSpec spec;
+
+  @Mixin AuthorityOptions authority;
+
+  @Option(
+      names = "--token-id",
+      paramLabel = "ID",
+      description = "The id of a token the authority minted (as 'mandate mint' printed it).")
+  String tokenId;
+
+  @Option(
+      names = "--revocation-id",
+      paramLabel = "ID",
+      description =
+          "A block's revocation id. Alone, only an admin may use it; with --token-id it must be a"
+              + " block of that token.")
+  String revocationId;
+
+  @Option(
+      names = "--reason",
+      required = true,
+      paramLabel = "TEXT",
+      description = "Why, for the audit trail.")
+  String reason;
+
+  @Override
+  public Integer call() {
+    AuthorityClient client = authority.authenticated(spec);
+    Terminal t = parent.terminal();
+    String token = tokenId;
+    if (token == null && revocationId == null) {
+      // The token's id names its first block: revoking it cascades to everything derived from it.
+      token = Capability.decode(Stdin.requireToken(t.stdin(), "revoke")).tokenId();
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("tokenId", token);
+    body.put("revocationId", revocationId);
+    body.put("reason", reason);
+    JsonNode published = client.post("/v1/revocations", body);
+    long sequence = published.path("sequence").asLong();
+    t.out().println(sequence);
+    t.err()
+        .println(
+            "revoked "
+                + Printable.escape(published.path("revocationId").asText())
+                + (published.hasNonNull("tokenId")
+                    ? " (token " + Printable.escape(published.path("tokenId").asText()) + ")"
+                    : "")
+                + " at feed sequence "
+                + sequence);
+    return Mandate.OK;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.mandate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mandate.gateway.GatewayServer;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class GatewayCommandTest {
+  @TempDir Path tmp;
+
+  private final CliRun cli = new CliRun();
+
+  @Test
+  void runningGateway_printsWhereItListensAndWhatItServes_andAnswersHealth() throws Exception {
+    try (LocalAuthority authority = LocalAuthority.start(tmp)) {
+      String admin = Files.readString(authority.adminSecret).strip();
+      String secret =
+          authority
+              .post("/v1/clients", "{\"clientId\":\"gateway\"}", "admin", admin)
+              .get("secret")
+              .asText();
+      Path secretFile = LocalAuthority.secretFile(tmp.resolve("gateway.secret"), secret);
+      Path config = tmp.resolve("gateway.yaml");
+      Files.writeString(
+          config,
+          """
+          listen: {host: 127.0.0.1, port: 0}
+          audience: gw-cli
+          authority: {url: %s, clientId: gateway, clientSecretFile: %s}
+          spool: {dir: %s}
+          shutdownTimeout: 1s
+          http:
+            upstreams:
+              api: {url: "http://127.0.0.1:9"}
+            routes:
+              - {match: "GET /repos/{owner}/{repo}/issues", upstream: api, action: list_issues, resource: "/repos/{owner}/{repo}"}
+          """
+              .formatted(authority.url(), secretFile, tmp.resolve("spool")));
+
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      Terminal terminal =
+          new Terminal(
+              new ByteArrayInputStream(new byte[0]),
+              new PrintWriter(out),
+              new PrintWriter(err),
+              Clock.systemUTC(),
+              new SecureRandom());
+      CommandLine commandLine = Mandate.commandLine(terminal);
+      GatewayCommand command = commandLine.getSubcommands().get("gateway").getCommand();
+      AtomicInteger health = new AtomicInteger();
+      command.lifetime =
+          (GatewayServer gateway) -> {
+            HttpResponse<String> r;
+            try {
+              r =
+                  HttpClient.newHttpClient()
+                      .send(
+                          HttpRequest.newBuilder(URI.create(gateway.url() + "/health")).build(),
+                          HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            health.set(r.statusCode());
+          };
+      int exit = commandLine.execute("gateway", "--config", config.toString());
+      terminal.out().flush();
+      terminal.err().flush();
+
+      assertThat(exit).as(err.toString()).isZero();
+      assertThat(health.get()).isEqualTo(200);
+      assertThat(out.toString())
+          .containsPattern("Mandate gateway 'gw-cli' listening on http://127\\.0\\.0\\.1:\\d+")
+          .contains("api  http://127.0.0.1:9")
+          .contains("GET /repos/{owner}/{repo}/issues  -> api  as api:list_issues:/repos/")
+          .doesNotContain(secret);
+    }
+  }
+
+  @Test
+  void invalidConfiguration_isOneLineNamingTheKey() throws Exception {
+    Path config = tmp.resolve("bad.yaml");
+    Files.writeString(config, "listen: {host: 127.0.0.1, port: 0}\nbogus: 1\n");
+    CliRun.Result r = cli.run("gateway", "--config", config.toString());
+    assertThat(r.exit()).isEqualTo(Mandate.USAGE);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("mandate: invalid gateway configuration: ").contains("bogus");
+  }
+
+  @Test
+  void missingConfigurationFile_isOneLine() {
+    CliRun.Result r = cli.run("gateway", "--config", tmp.resolve("absent.yaml").toString());
+    assertThat(r.exit()).isEqualTo(Mandate.USAGE);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).contains("cannot read the gateway configuration");
+  }
+}

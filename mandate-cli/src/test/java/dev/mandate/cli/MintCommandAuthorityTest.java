@@ -1,0 +1,213 @@
+package dev.mandate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mandate.token.Capability;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code mandate mint --authority}: the authority mints under its policy. */
+class MintCommandAuthorityTest {
+  private static final String INVOICES = "fs:read_text_file:/data/invoices/2024/**";
+
+  private final CliRun cli = new CliRun();
+  @TempDir Path tmp;
+  private LocalAuthority authority;
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = LocalAuthority.start(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  @Test
+  void allowedMint_printsTheTokenOnStdout_andItsIdsOnStderr() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", INVOICES, "--ttl", "15m"}));
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    Capability token = Capability.decode(r.value());
+    assertThat(r.err())
+        .contains("token id " + token.tokenId())
+        .contains("revocation ids " + token.revocationIds().get(0));
+  }
+
+  @Test
+  void holderOption_bindsTheMintedToken() throws Exception {
+    cli.keygen(tmp.resolve("holder"), "agent");
+
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {
+                  "--allow",
+                  INVOICES,
+                  "--ttl",
+                  "1h",
+                  "--holder",
+                  tmp.resolve("holder/agent.pub").toString()
+                }));
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(Capability.decode(r.value()).holderKeyId()).isPresent();
+  }
+
+  @Test
+  void policyDenial_printsTheReason_andExitsOne() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", "fs:read_text_file:/data/secrets/**", "--ttl", "15m"}));
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
+        .startsWith("mandate: denied by policy: ")
+        .contains("/data/secrets/**");
+  }
+
+  @Test
+  void ttlAboveThePolicyMaximum_isDenied() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", INVOICES, "--ttl", "2h"}));
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("mandate: denied by policy: ");
+  }
+
+  @Test
+  void wrongSecret_saysTheCredentialsWereRefused() throws Exception {
+    Path wrong = LocalAuthority.secretFile(tmp.resolve("wrong.secret"), "mndcs1_wrong");
+
+    CliRun.Result r =
+        cli.run(
+            "mint",
+            "--authority",
+            authority.url(),
+            "--client",
+            "agent",
+            "--secret-file",
+            wrong.toString(),
+            "--allow",
+            INVOICES,
+            "--ttl",
+            "15m");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
+        .contains("refused the credentials of client 'agent'");
+  }
+
+  @Test
+  void unreachableAuthority_saysSo_inOneLine() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String url = "http://127.0.0.1:" + port;
+
+    CliRun.Result r =
+        cli.run(
+            "mint",
+            "--authority",
+            url,
+            "--client",
+            "agent",
+            "--secret-file",
+            authority.agentSecret.toString(),
+            "--allow",
+            INVOICES,
+            "--ttl",
+            "15m");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
+        .startsWith("mandate: cannot reach the authority at " + url + ": ");
+  }
+
+  @Test
+  void keyAndAuthorityTogether_areRefused() {
+    cli.keygen(tmp.resolve("keys"), "authority");
+
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {
+                  "--key",
+                  tmp.resolve("keys/authority.key").toString(),
+                  "--allow",
+                  INVOICES,
+                  "--ttl",
+                  "15m"
+                }));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--key and --authority cannot be combined");
+  }
+
+  @Test
+  void localOnlyCaveat_isRefusedWithAHint() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10"}));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--where cannot be used with --authority").contains("attenuate");
+  }
+
+  @Test
+  void secretFileReadableByOthers_isRefused() throws Exception {
+    java.nio.file.Files.setPosixFilePermissions(
+        authority.agentSecret,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", INVOICES, "--ttl", "15m"}));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("readable or writable by other users").contains("chmod 600");
+  }
+
+  @Test
+  void noSigner_saysToGiveKeyOrAuthority() {
+    CliRun.Result r = cli.run("mint", "--allow", INVOICES, "--ttl", "15m");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--key FILE").contains("--authority URL");
+  }
+}

@@ -1,0 +1,124 @@
+package dev.mandate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.token.Capability;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RevokeCommandTest {
+  private final CliRun cli = new CliRun();
+  @TempDir Path tmp;
+  private LocalAuthority authority;
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = LocalAuthority.start(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  private Capability mint() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {
+                  "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
+                }));
+    assertThat(r.exit()).as(r.err()).isZero();
+    return Capability.decode(r.value());
+  }
+
+  private List<String> feedSnapshot() {
+    JsonNode feed = authority.get("/v1/revocations?since=0");
+    List<String> denied = new ArrayList<>();
+    feed.get("snapshot").forEach(n -> denied.add(n.asText()));
+    return denied;
+  }
+
+  @Test
+  void revokeByTokenId_printsTheSequence_andTheFeedShowsTheRevocation() {
+    Capability token = mint();
+
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"revoke"},
+                authority.asAgent(),
+                new String[] {"--token-id", token.tokenId(), "--reason", "agent finished"}));
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.value()).isEqualTo("1");
+    assertThat(r.err()).contains("revoked " + token.revocationIds().get(0));
+    assertThat(feedSnapshot()).containsExactly(token.revocationIds().get(0));
+    JsonNode increments = authority.get("/v1/revocations?since=1");
+    assertThat(increments.get("latestSequence").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void revokeTheTokenOnStdin() {
+    Capability token = mint();
+
+    CliRun.Result r =
+        cli.pipe(
+            token.toText(),
+            LocalAuthority.args(
+                new String[] {"revoke"}, authority.asAgent(), new String[] {"--reason", "leaked"}));
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(feedSnapshot()).containsExactly(token.revocationIds().get(0));
+  }
+
+  @Test
+  void revokeByRevocationIdAlone_isForAdminsOnly() {
+    Capability token = mint();
+    String[] byId = {"--revocation-id", token.revocationIds().get(0), "--reason", "r"};
+
+    CliRun.Result agent =
+        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAgent(), byId));
+    CliRun.Result admin =
+        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAdmin(), byId));
+
+    assertThat(agent.exit()).isEqualTo(2);
+    assertThat(agent.err().lines()).singleElement().asString().contains("not_owner");
+    assertThat(admin.exit()).as(admin.err()).isZero();
+    assertThat(feedSnapshot()).containsExactly(token.revocationIds().get(0));
+  }
+
+  @Test
+  void unknownToken_isOneLineNotFound() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"revoke"},
+                authority.asAgent(),
+                new String[] {"--token-id", "00112233445566778899aabbccddeeff", "--reason", "r"}));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines()).singleElement().asString().contains("404");
+  }
+
+  @Test
+  void reasonIsRequired() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"revoke"},
+                authority.asAgent(),
+                new String[] {"--token-id", "00112233445566778899aabbccddeeff"}));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--reason");
+  }
+}
