@@ -52,9 +52,32 @@ final class Router extends Handler.Abstract {
     stage.whenComplete(
         (reply, error) -> {
           Reply r = error != null ? Replies.fromException(error) : reply;
+          if (r.status() >= 400) {
+            drainUnreadBody(request, response);
+          }
           Replies.write(r, response, callback);
         });
     return true;
+  }
+
+  /**
+   * Reads what is left of a refused request's body (up to the body limit) before answering, so the
+   * connection stays usable: answering first and closing on unread content races with a client that
+   * reuses the connection for its next request. A larger body gets {@code Connection: close}.
+   */
+  private void drainUnreadBody(Request request, Response response) {
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      return;
+    }
+    try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(request)) {
+      if (in.readNBytes(maxBodyBytes + 1).length > maxBodyBytes) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
   }
 
   private CompletionStage<Reply> dispatch(Request request) throws Exception {
