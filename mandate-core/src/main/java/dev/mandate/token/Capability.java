@@ -181,6 +181,7 @@ public final class Capability {
               grants,
               all,
               next.publicKey,
+              next.commitment,
               next.flags);
       byte[] signature = rootKey.sign(Chain.message(new byte[32], payload));
       byte[] binary = Chain.assemble(List.of(payload), List.of(signature), next.secret);
@@ -266,13 +267,26 @@ public final class Capability {
       SecureRandom rng = randomOrDefault();
       NextKey next;
       if (holder == null && currentHolder != null) {
-        next = new NextKey(currentHolder, Chain.FLAG_HOLDER | (seal ? Chain.FLAG_SEALED : 0), null);
+        next =
+            new NextKey(
+                currentHolder,
+                Chain.NO_COMMITMENT,
+                Chain.FLAG_HOLDER | (seal ? Chain.FLAG_SEALED : 0),
+                null);
       } else {
         next = NextKey.choose(holder, seal, rng);
       }
       byte[] payload =
           Chain.payload(
-              newIndex, null, null, null, grants, finalCaveats(), next.publicKey, next.flags);
+              newIndex,
+              null,
+              null,
+              null,
+              grants,
+              finalCaveats(),
+              next.publicKey,
+              next.commitment,
+              next.flags);
       byte[] signature = signer.sign(Chain.message(chain.last().digest(), payload));
       List<byte[]> payloads = new ArrayList<>();
       List<byte[]> signatures = new ArrayList<>();
@@ -288,15 +302,19 @@ public final class Capability {
   }
 
   /** The key a new block names for the next signer, and the secret the token carries, if any. */
-  private record NextKey(byte[] publicKey, int flags, byte[] secret) {
+  private record NextKey(byte[] publicKey, byte[] commitment, int flags, byte[] secret) {
     static NextKey choose(dev.mandate.crypto.VerifyingKey holder, boolean seal, SecureRandom rng) {
       int sealFlag = seal ? Chain.FLAG_SEALED : 0;
       if (holder != null) {
-        return new NextKey(holder.bytes(), Chain.FLAG_HOLDER | sealFlag, null);
+        return new NextKey(holder.bytes(), Chain.NO_COMMITMENT, Chain.FLAG_HOLDER | sealFlag, null);
       }
       SigningKey ephemeral = SigningKey.generate(rng);
-      byte[] secret = seal ? null : ephemeral.seed(InsecureSecretKeyAccess.get());
-      return new NextKey(ephemeral.verifyingKey().bytes(), sealFlag, secret);
+      if (seal) {
+        return new NextKey(ephemeral.verifyingKey().bytes(), Chain.NO_COMMITMENT, sealFlag, null);
+      }
+      byte[] secret = ephemeral.seed(InsecureSecretKeyAccess.get());
+      return new NextKey(
+          ephemeral.verifyingKey().bytes(), Chain.commitment(secret), sealFlag, secret);
     }
   }
 }

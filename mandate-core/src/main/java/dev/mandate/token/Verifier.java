@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mandate.caveat.Caveat;
-import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.internal.match.ResourcePaths;
 import java.nio.ByteBuffer;
@@ -240,8 +239,9 @@ public final class Verifier {
       }
     }
     if (chain.trailerKind == Chain.TRAILER_SECRET) {
-      if (!SigningKey.seedMatches(
-          chain.secret, chain.last().nextKey(), dev.mandate.crypto.InsecureSecretKeyAccess.get())) {
+      // The last block committed to its ephemeral seed; a hash check replaces deriving the key.
+      if (!java.security.MessageDigest.isEqual(
+          Chain.commitment(chain.secret), chain.last().secretCommitment())) {
         throw deny(
             chain,
             Decision.Code.BAD_SIGNATURE,

@@ -412,6 +412,7 @@ class ThreatTest {
             java.util.List.of(),
             java.util.List.of(),
             thief.verifyingKey().bytes(),
+            Chain.NO_COMMITMENT,
             Chain.FLAG_HOLDER);
     byte[] sig = thief.sign(Chain.message(c.last().digest(), payload));
     byte[] forged =

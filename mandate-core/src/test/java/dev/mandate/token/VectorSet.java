@@ -181,7 +181,7 @@ final class VectorSet {
     return text(Chain.assemble(payloads, sigs, secret));
   }
 
-  private byte[] authorityPayload(List<Caveat> extra, byte[] nextKey, int flags) {
+  private byte[] authorityPayload(List<Caveat> extra, SigningKey next, int flags) {
     List<Caveat> caveats = new ArrayList<>(extra);
     return Chain.payload(
         0,
@@ -190,8 +190,15 @@ final class VectorSet {
         NOW,
         List.of(Grant.parse("fs:*:/data/**")),
         caveats,
-        nextKey,
+        next.verifyingKey().bytes(),
+        commitmentFor(next, flags),
         flags);
+  }
+
+  private static byte[] commitmentFor(SigningKey next, int flags) {
+    return flags == 0
+        ? Chain.commitment(next.seed(InsecureSecretKeyAccess.get()))
+        : Chain.NO_COMMITMENT;
   }
 
   private void all() {
@@ -664,8 +671,7 @@ final class VectorSet {
 
     SigningKey eph = SigningKey.generate(Fixtures.random(seed++));
     byte[] unknownCaveat =
-        authorityPayload(
-            List.of(new Caveat.Expiry(NOW.plusSeconds(3600))), eph.verifyingKey().bytes(), 0);
+        authorityPayload(List.of(new Caveat.Expiry(NOW.plusSeconds(3600))), eph, 0);
     // Append a caveat of unknown kind 99 by rewriting the caveat count and body.
     unknownCaveat = withExtraCaveat(unknownCaveat, 99);
     finish(
@@ -678,7 +684,7 @@ final class VectorSet {
                 eph.seed(InsecureSecretKeyAccess.get())),
             read("/data/a")));
 
-    byte[] noExpiry = authorityPayload(List.of(), eph.verifyingKey().bytes(), 0);
+    byte[] noExpiry = authorityPayload(List.of(), eph, 0);
     finish(
         add(
             "deny-no-expiry",
@@ -689,12 +695,19 @@ final class VectorSet {
 
     byte[] depthZero =
         authorityPayload(
-            List.of(new Caveat.Expiry(NOW.plusSeconds(3600)), new Caveat.MaxDepth(0)),
-            eph.verifyingKey().bytes(),
-            0);
+            List.of(new Caveat.Expiry(NOW.plusSeconds(3600)), new Caveat.MaxDepth(0)), eph, 0);
     SigningKey eph2 = SigningKey.generate(Fixtures.random(seed++));
     byte[] extra =
-        Chain.payload(1, null, null, null, List.of(), List.of(), eph2.verifyingKey().bytes(), 0);
+        Chain.payload(
+            1,
+            null,
+            null,
+            null,
+            List.of(),
+            List.of(),
+            eph2.verifyingKey().bytes(),
+            commitmentFor(eph2, 0),
+            0);
     finish(
         add(
             "deny-max-depth",
@@ -706,10 +719,7 @@ final class VectorSet {
             read("/data/a")));
 
     byte[] sealedPayload =
-        authorityPayload(
-            List.of(new Caveat.Expiry(NOW.plusSeconds(3600))),
-            eph.verifyingKey().bytes(),
-            Chain.FLAG_SEALED);
+        authorityPayload(List.of(new Caveat.Expiry(NOW.plusSeconds(3600))), eph, Chain.FLAG_SEALED);
     finish(
         add(
             "deny-block-after-seal",
@@ -805,6 +815,7 @@ final class VectorSet {
             List.of(),
             List.of(),
             k("thief").verifyingKey().bytes(),
+            Chain.NO_COMMITMENT,
             Chain.FLAG_HOLDER);
     String rebound =
         handBuilt(
@@ -829,12 +840,12 @@ final class VectorSet {
     }
     int countAt = in.position();
     int count = payload[countAt] & 0xFF;
-    byte[] tail = new byte[33];
-    System.arraycopy(payload, payload.length - 33, tail, 0, 33);
+    byte[] tail = new byte[49];
+    System.arraycopy(payload, payload.length - 49, tail, 0, 49);
     ByteWriter out = new ByteWriter();
     out.raw(java.util.Arrays.copyOfRange(payload, 0, countAt));
     out.u8(count + 1);
-    out.raw(java.util.Arrays.copyOfRange(payload, countAt + 1, payload.length - 33));
+    out.raw(java.util.Arrays.copyOfRange(payload, countAt + 1, payload.length - 49));
     out.u8(kind).u16(0);
     out.raw(tail);
     return out.toByteArray();

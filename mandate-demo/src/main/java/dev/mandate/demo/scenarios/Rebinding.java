@@ -47,6 +47,7 @@ final class Rebinding {
     block.write(0);
     block.write(0); // no caveats (u8)
     block.writeBytes(thief.verifyingKey().bytes());
+    block.writeBytes(new byte[16]); // no secret commitment: a holder-bound block carries none
     block.write(FLAG_HOLDER);
     byte[] payload = block.toByteArray();
     payloads.add(payload);
