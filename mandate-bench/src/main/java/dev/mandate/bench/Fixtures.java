@@ -526,7 +526,8 @@ public final class Fixtures {
         System.arraycopy(payload, 0, message, domain.length + 32, len);
         messages[i] = message;
         keys[i] = nextKey;
-        nextKey = Arrays.copyOfRange(payload, len - 33, len - 1);
+        // The payload ends with next key (32), secret commitment (16) and flags (1).
+        nextKey = Arrays.copyOfRange(payload, len - 49, len - 17);
         previousDigest = MessageDigest.getInstance("SHA-256").digest(message);
       }
       return new ChainParts(keys, messages, signatures);
