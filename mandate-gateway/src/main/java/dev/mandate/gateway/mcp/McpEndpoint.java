@@ -132,17 +132,20 @@ final class McpEndpoint {
   private void post(Request request, Response response, Callback callback) {
     long length = request.getLength();
     if (length > config.maxRequestBytes()) {
+      closeAfter(response);
       rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
       return;
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (contentType == null
         || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      closeAfter(response);
       rpcError(response, callback, 415, null, JsonRpc.INVALID_REQUEST, "send application/json");
       return;
     }
     Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
     if (!accepts.json && !accepts.sse) {
+      closeAfter(response);
       rpcError(
           response,
           callback,
@@ -160,6 +163,7 @@ final class McpEndpoint {
       return;
     }
     if (body == null) {
+      closeAfter(response);
       rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
       return;
     }
@@ -637,6 +641,14 @@ final class McpEndpoint {
       out.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '\'' : c);
     }
     return out.toString();
+  }
+
+  /**
+   * Marks the connection to close after a refusal that leaves the request body unread, so the
+   * client does not reuse a connection the server is about to drop.
+   */
+  private static void closeAfter(Response response) {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
   }
 
   private static void rpcError(
