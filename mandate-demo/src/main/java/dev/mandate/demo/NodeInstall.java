@@ -19,9 +19,13 @@ import java.util.Set;
  * environment variable {@value #ENV}; the directory the build recorded in {@code build.properties};
  * the repository holding the running jar; the working directory and its parents.
  */
-final class NodeInstall {
-  static final String PROPERTY = "mandate.nodeDir";
-  static final String ENV = "MANDATE_NODE_DIR";
+public final class NodeInstall {
+  /** System property naming the installed node directory. */
+  public static final String PROPERTY = "mandate.nodeDir";
+
+  /** Environment variable naming the installed node directory. */
+  public static final String ENV = "MANDATE_NODE_DIR";
+
   static final String FILESYSTEM_SERVER =
       "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js";
 
@@ -49,7 +53,11 @@ final class NodeInstall {
             + " to an installed copy of that directory");
   }
 
-  private static List<Path> candidates() {
+  /**
+   * Returns the directories that may hold the installed node packages, in the order they are looked
+   * at (see the class comment). The directories need not exist.
+   */
+  public static List<Path> candidates() {
     Set<Path> out = new LinkedHashSet<>();
     String configured = System.getProperty(PROPERTY, System.getenv(ENV));
     if (configured != null && !configured.isBlank()) {
