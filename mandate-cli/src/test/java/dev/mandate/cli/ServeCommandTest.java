@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.authority.AuthorityServer;
+import dev.mandate.gateway.GatewayServer;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,7 +49,7 @@ class ServeCommandTest {
     AtomicReference<String> url = new AtomicReference<>();
     int[] adminStatus = {0};
     serve.lifetime =
-        (AuthorityServer server) -> {
+        (AuthorityServer server, GatewayServer gateway) -> {
           url.set(server.url());
           Matcher m = Pattern.compile("admin secret +(\\S+)").matcher(out.toString());
           if (m.find()) {
