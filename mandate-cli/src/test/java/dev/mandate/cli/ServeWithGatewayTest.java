@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.gateway.GatewayServer;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,13 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code mandate serve --gateway FILE}: the authority and a gateway in one process. */
 class ServeWithGatewayTest {
@@ -69,17 +63,8 @@ class ServeWithGatewayTest {
         """
             .formatted(authority, gatewaySecret, tmp.resolve("spool"), authority));
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    Terminal terminal =
-        new Terminal(
-            new ByteArrayInputStream(new byte[0]),
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Clock.systemUTC(),
-            new SecureRandom());
-    CommandLine cli = Mandate.commandLine(terminal);
-    ServeCommand serve = cli.getSubcommands().get("serve").getCommand();
+    CliRun.Live cli = new CliRun.Live();
+    ServeCommand serve = cli.command("serve");
     AtomicReference<Seen> seen = new AtomicReference<>();
     serve.lifetime =
         (AuthorityServer server, GatewayServer gateway) -> {
@@ -102,7 +87,7 @@ class ServeWithGatewayTest {
                   awaitDecision(server.url(), adminSecret)));
         };
 
-    int exit =
+    CliRun.Result r =
         cli.execute(
             "serve",
             "--data",
@@ -113,11 +98,9 @@ class ServeWithGatewayTest {
             Integer.toString(port),
             "--gateway",
             config.toString());
-    terminal.out().flush();
-    terminal.err().flush();
 
-    assertThat(exit).as(err.toString()).isZero();
-    assertThat(out.toString())
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
         .contains("Mandate authority listening on " + authority)
         .containsPattern("Mandate gateway 'gw-embedded' listening on http://127\\.0\\.0\\.1:\\d+")
         .doesNotContain(Files.readString(gatewaySecret).strip());
