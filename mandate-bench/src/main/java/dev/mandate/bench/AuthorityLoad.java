@@ -87,6 +87,9 @@ public final class AuthorityLoad {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Duration AUTHORITY_START_TIMEOUT = Duration.ofSeconds(120);
+  private static final int WARMUP_SLICE_SECONDS = 3;
+  private static final int WARMUP_MAX_SECONDS = 90;
+  private static final double JIT_SETTLED_SHARE = 0.05;
 
   private final int seconds;
   private final int warmupSeconds;
@@ -203,7 +206,7 @@ public final class AuthorityLoad {
         checkOneMint(http, base, bench);
 
         System.err.println("authority-load: " + backend + ": warm-up " + warmupSeconds + " s");
-        mint(http, base, bench, warmupSeconds);
+        int warmedSeconds = warmUp(http, base, bench, authority.pid());
         System.err.println("authority-load: " + backend + ": minting for " + seconds + " s");
         String loadBefore = loadAverage();
         long authorityCpuBefore = authority.cpuNanos();
@@ -214,14 +217,16 @@ public final class AuthorityLoad {
         Map<String, Long> threadsAfter = threadCpuTicks(authority.pid());
         long authorityCpu = authority.cpuNanos() - authorityCpuBefore;
         long mints = (Long) mint.get("mints");
+        mint.put("warmupSecondsUsed", warmedSeconds);
         mint.put("loadAverageBefore", loadBefore);
         mint.put("loadAverageAfter", loadAverage());
         if (mints > 0) {
           mint.put("authorityCpuMicrosPerMint", round(authorityCpu / 1e3 / mints, 0));
           mint.put("loadGeneratorCpuMicrosPerMint", round(ownCpu / 1e3 / mints, 0));
-          mint.put(
-              "authorityCpuByThreadMicrosPerMint",
-              byThreadGroup(threadsBefore, threadsAfter, authorityCpu / 1e3 / mints));
+          Map<String, Object> byThread = new LinkedHashMap<>();
+          threadGroupShares(threadsBefore, threadsAfter)
+              .forEach((g, share) -> byThread.put(g, round(share * authorityCpu / 1e3 / mints, 0)));
+          mint.put("authorityCpuByThreadMicrosPerMint", byThread);
         }
         r.put("mint", mint);
 
@@ -232,6 +237,31 @@ public final class AuthorityLoad {
       }
     }
     return r;
+  }
+
+  /**
+   * Mints for {@code --warmup} seconds, then on in slices of {@link #WARMUP_SLICE_SECONDS} while
+   * the authority's JIT compiler threads still take more than {@link #JIT_SETTLED_SHARE} of its CPU
+   * (at most {@link #WARMUP_MAX_SECONDS} in all), so the run measures compiled code, not
+   * compilation: on a busy 2-core machine C2 can take much longer than usual to finish. Returns the
+   * seconds spent. Without /proc the fixed warm-up alone is used.
+   */
+  private int warmUp(HttpClient http, String base, String auth, long pid)
+      throws InterruptedException {
+    mint(http, base, auth, warmupSeconds);
+    int spent = warmupSeconds;
+    while (spent < WARMUP_MAX_SECONDS) {
+      Map<String, Long> before = threadCpuTicks(pid);
+      mint(http, base, auth, WARMUP_SLICE_SECONDS);
+      spent += WARMUP_SLICE_SECONDS;
+      Double jit = threadGroupShares(before, threadCpuTicks(pid)).get("jit");
+      if (jit == null || jit <= JIT_SETTLED_SHARE) {
+        break;
+      }
+      System.err.printf(
+          Locale.ROOT, "authority-load: JIT still busy (%.0f %% of the CPU)%n", jit * 100);
+    }
+    return spent;
   }
 
   /** Mints once and checks the answer's shape, so a broken setup cannot report a fast number. */
@@ -570,11 +600,11 @@ public final class AuthorityLoad {
   }
 
   /**
-   * Splits {@code microsPerMint} over thread groups in proportion to the ticks each used between
-   * the two snapshots (a thread first seen in the second counts from zero).
+   * The share of the CPU ticks used between the two snapshots that each thread group took (a thread
+   * first seen in the second counts from zero): {@code http} (Jetty's request threads), {@code
+   * jit}, {@code gc} and {@code other}; empty when no ticks were used or /proc is missing.
    */
-  static Map<String, Object> byThreadGroup(
-      Map<String, Long> before, Map<String, Long> after, double microsPerMint) {
+  static Map<String, Double> threadGroupShares(Map<String, Long> before, Map<String, Long> after) {
     Map<String, Long> groups = new LinkedHashMap<>();
     for (String g : List.of("http", "jit", "gc", "other")) {
       groups.put(g, 0L);
@@ -596,14 +626,13 @@ public final class AuthorityLoad {
       groups.merge(group, used, Long::sum);
       total += used;
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    if (total == 0) {
-      return out;
+    Map<String, Double> shares = new LinkedHashMap<>();
+    if (total > 0) {
+      for (Map.Entry<String, Long> e : groups.entrySet()) {
+        shares.put(e.getKey(), (double) e.getValue() / total);
+      }
     }
-    for (Map.Entry<String, Long> e : groups.entrySet()) {
-      out.put(e.getKey(), round(microsPerMint * e.getValue() / total, 0));
-    }
-    return out;
+    return shares;
   }
 
   /** Creates a schema; returns null, or why PostgreSQL cannot be used. */
