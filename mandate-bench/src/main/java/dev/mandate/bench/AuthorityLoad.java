@@ -67,9 +67,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Both processes share the machine's CPUs, so the throughput is what the machine does with the
  * load generator's cost included; the per-process CPU figures say how much of it each side takes.
  * Usage: {@code AuthorityLoad [--out FILE] [--seconds N] [--warmup N] [--clients N] [--revocations
- * N] [--no-postgres] [--tmp DIR]}; {@code --tmp} puts the SQLite data directory elsewhere (e.g. on
- * tmpfs, to see what the disk's fsync costs). The authority's own log (one line per request) goes
- * to {@code authority-<store>.log} beside {@code --out}.
+ * N] [--no-postgres] [--tmp DIR] [--authority-jvm-arg ARG]...}; {@code --tmp} puts the SQLite data
+ * directory elsewhere (e.g. on tmpfs, to see what the disk's fsync costs); {@code
+ * --authority-jvm-arg} passes an option to the authority's JVM (e.g. for a profiler). The
+ * authority's own log (one line per request) goes to {@code authority-<store>.log} beside {@code
+ * --out}.
  */
 public final class AuthorityLoad {
   static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
@@ -96,13 +98,21 @@ public final class AuthorityLoad {
   private final int clients;
   private final int revocations;
   private final Path logDir;
+  private final List<String> jvmArgs;
 
-  private AuthorityLoad(int seconds, int warmupSeconds, int clients, int revocations, Path logDir) {
+  private AuthorityLoad(
+      int seconds,
+      int warmupSeconds,
+      int clients,
+      int revocations,
+      Path logDir,
+      List<String> jvmArgs) {
     this.seconds = seconds;
     this.warmupSeconds = warmupSeconds;
     this.clients = clients;
     this.revocations = revocations;
     this.logDir = logDir;
+    this.jvmArgs = jvmArgs;
   }
 
   public static void main(String[] args) throws Exception {
@@ -113,6 +123,7 @@ public final class AuthorityLoad {
     int revocations = 200;
     boolean postgres = true;
     Path root = null;
+    List<String> jvmArgs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--out" -> out = Path.of(args[++i]);
@@ -122,17 +133,19 @@ public final class AuthorityLoad {
         case "--revocations" -> revocations = Integer.parseInt(args[++i]);
         case "--no-postgres" -> postgres = false;
         case "--tmp" -> root = Path.of(args[++i]);
+        case "--authority-jvm-arg" -> jvmArgs.add(args[++i]);
         default -> {
           System.err.println(
               "usage: AuthorityLoad [--out FILE] [--seconds N] [--warmup N] [--clients N]"
-                  + " [--revocations N] [--no-postgres] [--tmp DIR]");
+                  + " [--revocations N] [--no-postgres] [--tmp DIR] [--authority-jvm-arg ARG]...");
           System.exit(2);
         }
       }
     }
     Path outDir = out.toAbsolutePath().getParent();
     Files.createDirectories(outDir);
-    AuthorityLoad load = new AuthorityLoad(seconds, warmup, clients, revocations, outDir);
+    AuthorityLoad load =
+        new AuthorityLoad(seconds, warmup, clients, revocations, outDir, List.copyOf(jvmArgs));
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("run", Instant.now().toString());
     result.put("cpus", Runtime.getRuntime().availableProcessors());
@@ -183,7 +196,8 @@ public final class AuthorityLoad {
     r.put("backend", backend);
     r.put("authorityLog", log.toString());
     System.err.println("authority-load: " + backend + ": starting the authority process");
-    try (Authority authority = Authority.start(dir.resolve("data"), policy, jdbcUrl, log)) {
+    try (Authority authority =
+        Authority.start(dir.resolve("data"), policy, jdbcUrl, jvmArgs, log)) {
       HttpClient http = new HttpClient();
       QueuedThreadPool pool = new QueuedThreadPool();
       pool.setName("load");
@@ -503,9 +517,11 @@ public final class AuthorityLoad {
       this.adminSecret = adminSecret;
     }
 
-    static Authority start(Path data, Path policy, String jdbcUrl, Path log) throws IOException {
+    static Authority start(Path data, Path policy, String jdbcUrl, List<String> jvmArgs, Path log)
+        throws IOException {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmArgs);
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
       command.add(AuthorityProcess.class.getName());
