@@ -44,37 +44,19 @@ final class JdbcAuthorityStore implements AuthorityStore {
   static final int BATCH_MAX = 10_000;
   private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
-  /**
-   * Page cache of the one SQLite writer connection (SQLite's default is 2 MiB): every mint inserts
-   * random ids into several indexes, and the B-tree pages a write finds in the cache need no read.
-   */
-  private static final int SQLITE_WRITER_CACHE_KIB = 32 * 1024;
-
   private enum Dialect {
     SQLITE,
     POSTGRESQL
   }
 
   private final HikariDataSource dataSource;
-
-  /**
-   * Where write transactions get their connection: on SQLite a pool of exactly one connection (used
-   * under {@link #sqliteWriteLock}), on PostgreSQL {@link #dataSource}. SQLite drops a connection's
-   * whole page cache when another connection wrote since its last transaction, so writes that took
-   * turns over several pooled connections re-read every B-tree page they touched from the file; one
-   * writer connection keeps its cache valid from one write to the next.
-   */
-  private final HikariDataSource writeSource;
-
   private final Dialect dialect;
 
   /** SQLite allows one writer; queueing in process avoids spinning in SQLite's busy handler. */
   private final ReentrantLock sqliteWriteLock = new ReentrantLock(true);
 
-  private JdbcAuthorityStore(
-      HikariDataSource dataSource, HikariDataSource writeSource, Dialect dialect) {
+  private JdbcAuthorityStore(HikariDataSource dataSource, Dialect dialect) {
     this.dataSource = dataSource;
-    this.writeSource = writeSource;
     this.dialect = dialect;
   }
 
@@ -113,26 +95,11 @@ final class JdbcAuthorityStore implements AuthorityStore {
               + ". If the database was written by a newer Mandate, upgrade this one.",
           e);
     }
-    HikariDataSource writes = ds;
-    if (dialect == Dialect.SQLITE) {
-      try {
-        writes = sqlitePool(jdbcUrl, "mandate-store-sqlite-writer", 1, SQLITE_WRITER_CACHE_KIB);
-      } catch (RuntimeException e) {
-        ds.close();
-        throw e;
-      }
-    }
     LOG.info("authority store open: {} ({})", redact(jdbcUrl), dialect);
-    return new JdbcAuthorityStore(ds, writes, dialect);
+    return new JdbcAuthorityStore(ds, dialect);
   }
 
   private static HikariDataSource sqlitePool(String jdbcUrl) {
-    return sqlitePool(jdbcUrl, "mandate-store-sqlite", 4, 0);
-  }
-
-  /** A pool of {@code size} connections; {@code cacheKib} > 0 sets each one's page cache size. */
-  private static HikariDataSource sqlitePool(
-      String jdbcUrl, String poolName, int size, int cacheKib) {
     String rest = jdbcUrl.substring("jdbc:sqlite:".length());
     String file = rest.contains("?") ? rest.substring(0, rest.indexOf('?')) : rest;
     if (file.isEmpty() || file.contains(":memory:") || rest.contains("mode=memory")) {
@@ -158,15 +125,12 @@ final class JdbcAuthorityStore implements AuthorityStore {
     config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
     config.enforceForeignKeys(true);
     config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-    if (cacheKib > 0) {
-      config.setCacheSize(-cacheKib); // negative: KiB rather than pages
-    }
     SQLiteDataSource sqlite = new SQLiteDataSource(config);
     sqlite.setUrl(jdbcUrl);
     HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName(poolName);
+    hikari.setPoolName("mandate-store-sqlite");
     hikari.setDataSource(sqlite);
-    hikari.setMaximumPoolSize(size);
+    hikari.setMaximumPoolSize(4);
     hikari.setMinimumIdle(1);
     hikari.setConnectionTimeout(SQLITE_BUSY_TIMEOUT_MS);
     return createPool(hikari, jdbcUrl, "check that the file is readable and writable by this user");
@@ -419,15 +383,12 @@ final class JdbcAuthorityStore implements AuthorityStore {
    * one transaction, so one fsync (SQLite) or one WAL flush (PostgreSQL) serves many mints. There
    * is no artificial delay: a lone caller commits its own mint at once. A call returns only after
    * the transaction holding its mint committed, so durability is as before.
-   *
-   * <p>Each waiter has its own condition: a finished commit wakes exactly the callers it served and
-   * the oldest caller still queued (the next committer), not every waiting thread.
    */
   @Override
   public AuditRecord recordMint(TokenRecord token, AuditEvent mintEvent) {
     Limits.requireNonNull("token", token);
     Limits.requireNonNull("mintEvent", mintEvent);
-    PendingMint mine = new PendingMint(token, mintEvent, mintLock.newCondition());
+    PendingMint mine = new PendingMint(token, mintEvent);
     mintLock.lock();
     try {
       if (closed) {
@@ -437,7 +398,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
       mintQueue.addLast(mine);
       while (!mine.done) {
         if (committing) {
-          mine.wakeup.awaitUninterruptibly();
+          mintDone.awaitUninterruptibly();
           continue;
         }
         List<PendingMint> batch = new ArrayList<>(Math.min(mintQueue.size(), MINT_GROUP_MAX));
@@ -458,14 +419,9 @@ final class JdbcAuthorityStore implements AuthorityStore {
           mintLock.lock();
           for (PendingMint p : batch) {
             p.done = true; // published to waiters by mintLock
-            p.wakeup.signal();
           }
           committing = false;
-          PendingMint next = mintQueue.peekFirst();
-          if (next != null) {
-            next.wakeup.signal(); // it commits the next batch
-          }
-          mintDone.signalAll(); // close() waits for the commit in progress
+          mintDone.signalAll();
         }
       }
     } finally {
@@ -480,10 +436,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
   static final int MINT_GROUP_MAX = 256;
 
   private final ReentrantLock mintLock = new ReentrantLock();
-
-  /** Signalled when a commit ends; {@link #close()} waits on it. */
   private final java.util.concurrent.locks.Condition mintDone = mintLock.newCondition();
-
   private final java.util.ArrayDeque<PendingMint> mintQueue = new java.util.ArrayDeque<>();
   private boolean committing; // guarded by mintLock
   private boolean closed; // guarded by mintLock
@@ -491,15 +444,13 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private static final class PendingMint {
     final TokenRecord token;
     final AuditEvent event;
-    final java.util.concurrent.locks.Condition wakeup; // of mintLock
     AuditRecord result;
     RuntimeException failure;
     boolean done; // guarded by mintLock
 
-    PendingMint(TokenRecord token, AuditEvent event, java.util.concurrent.locks.Condition wakeup) {
+    PendingMint(TokenRecord token, AuditEvent event) {
       this.token = token;
       this.event = event;
-      this.wakeup = wakeup;
     }
 
     void fail(RuntimeException e) {
@@ -535,7 +486,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
       sqliteWriteLock.lock();
     }
     List<PendingMint> retry = null;
-    try (Connection c = writeSource.getConnection()) {
+    try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
         lockHead(c, "audit_head");
@@ -1263,8 +1214,8 @@ final class JdbcAuthorityStore implements AuthorityStore {
             new StoreException(
                 "could not record minted token " + p.token.tokenId() + ": the store is closed"));
         p.done = true;
-        p.wakeup.signal();
       }
+      mintDone.signalAll();
       // Let a commit in progress finish (bounded), so its callers get its real outcome.
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
       while (committing) {
@@ -1281,9 +1232,6 @@ final class JdbcAuthorityStore implements AuthorityStore {
       }
     } finally {
       mintLock.unlock();
-    }
-    if (writeSource != dataSource) {
-      writeSource.close();
     }
     dataSource.close();
   }
@@ -1315,7 +1263,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
     if (sqlite) {
       sqliteWriteLock.lock();
     }
-    try (Connection c = writeSource.getConnection()) {
+    try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
         T result = work.run(c);
