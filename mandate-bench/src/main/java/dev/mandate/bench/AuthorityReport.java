@@ -51,15 +51,16 @@ public final class AuthorityReport {
         .append(r.path("clients").asInt())
         .append(" minting clients (one connection each) for ")
         .append(r.path("seconds").asInt())
-        .append(" s after ")
+        .append(" s after at least ")
         .append(r.path("warmupSeconds").asInt())
-        .append(" s of warm-up; ")
+        .append(" s of warm-up (longer while the authority's JIT was still busy); ")
         .append(r.path("revocations").asInt())
         .append(" revocations posted one by one.\n\n");
     s.append(
         "| Store | Mints/s | Mint p50 / p99 (ms) | Authority CPU µs/mint | of which HTTP threads /"
-            + " JIT / GC / other | Load generator CPU µs/mint | Load average during the run |\n");
-    s.append("|---|---:|---:|---:|---:|---:|---|\n");
+            + " JIT / GC / other | Load generator CPU µs/mint | Warm-up (s) |"
+            + " Load average during the run |\n");
+    s.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (JsonNode run : r.path("runs")) {
       String backend = run.path("backend").asText();
       if (run.has("skipped")) {
@@ -67,7 +68,7 @@ public final class AuthorityReport {
             .append(backend)
             .append(" | skipped: ")
             .append(run.path("skipped").asText().replace("|", "/"))
-            .append(" | | | | | |\n");
+            .append(" | | | | | | |\n");
         continue;
       }
       JsonNode m = run.path("mint");
@@ -92,6 +93,8 @@ public final class AuthorityReport {
           .append(micros(t, "other"))
           .append(" | ")
           .append(micros(m, "loadGeneratorCpuMicrosPerMint"))
+          .append(" | ")
+          .append(m.path("warmupSecondsUsed").asText("?"))
           .append(" | ")
           .append(m.path("loadAverageBefore").asText("?"))
           .append(" → ")
