@@ -340,6 +340,37 @@ abstract class AuthorityStoreContract {
   }
 
   @Test
+  void recordMint_moreConcurrentCallersThanOneGroupHolds_allCommitWithAGapFreeChain()
+      throws Exception {
+    store.upsertClient(client("c1"));
+    // Released together, more callers queue than one group commit takes: the ones left over must
+    // be handed on to a next committer, or they would wait forever (runAll fails after 60 s).
+    int callers = JdbcAuthorityStore.MINT_GROUP_MAX + 44;
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(callers);
+    java.util.Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < callers; t++) {
+      String id = "many-" + t;
+      int at = t;
+      jobs.add(
+          () -> {
+            together.await(30, TimeUnit.SECONDS);
+            AuditRecord r =
+                store.recordMint(token(id, "c1", null, at), event("mint", id, "c1", at));
+            assertThat(r.event().tokenId()).isEqualTo(id);
+            sequences.add(r.sequence());
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    assertThat(countRaw("tokens")).isEqualTo(callers);
+    assertThat(sequences)
+        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, callers).boxed().toList());
+    assertThat(store.verifyAudit().ok()).isTrue();
+  }
+
+  @Test
   void recordMint_anInvalidItemInAConcurrentBatch_failsAlone() throws Exception {
     store.upsertClient(client("c1"));
     store.recordMint(token("dup", "c1", null, 1), event("mint", "dup", "c1", 1));
