@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -306,7 +309,7 @@ abstract class AuthorityStoreContract {
     int threads = 16;
     int perThread = 100;
     List<Callable<Void>> jobs = new ArrayList<>();
-    java.util.Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Set<Long> sequences = ConcurrentHashMap.newKeySet();
     for (int t = 0; t < threads; t++) {
       int thread = t;
       jobs.add(
@@ -346,8 +349,8 @@ abstract class AuthorityStoreContract {
     // Released together, more callers queue than one group commit takes: the ones left over must
     // be handed on to a next committer, or they would wait forever (runAll fails after 60 s).
     int callers = JdbcAuthorityStore.MINT_GROUP_MAX + 44;
-    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(callers);
-    java.util.Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    CyclicBarrier together = new CyclicBarrier(callers);
+    Set<Long> sequences = ConcurrentHashMap.newKeySet();
     List<Callable<Void>> jobs = new ArrayList<>();
     for (int t = 0; t < callers; t++) {
       String id = "many-" + t;
