@@ -14,16 +14,15 @@ import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -52,20 +51,13 @@ final class McpEndpoint {
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
-  private final ExecutorService executor;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
 
-  McpEndpoint(
-      Upstream upstream,
-      McpConfig config,
-      CallGuard guard,
-      HttpClient httpClient,
-      ExecutorService executor) {
+  McpEndpoint(Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient) {
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
     this.httpClient = httpClient;
-    this.executor = executor;
   }
 
   String path() {
@@ -104,7 +96,6 @@ final class McpEndpoint {
         upstream.service(),
         (Http) upstream.transport(),
         httpClient,
-        executor,
         listener,
         config.maxUpstreamMessageBytes(),
         config.callTimeout());
@@ -222,7 +213,7 @@ final class McpEndpoint {
       return;
     }
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+    if (session == null || session.closed() || !heldBy(session, bearer)) {
       // A session bound to another token is reported as unknown, so ids cannot be probed.
       rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
       return;
@@ -319,6 +310,7 @@ final class McpEndpoint {
       }
     }
     McpSession session = new McpSession(service(), tokenId, this::connect, config.callTimeout());
+    session.rememberBearer(bearer);
     sessions.put(session.id(), session);
     // JSON when the client takes it, so the session id travels with the complete answer.
     forward(response, callback, session, message, !accepts.json, r -> r, session);
@@ -551,7 +543,7 @@ final class McpEndpoint {
       return null;
     }
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+    if (session == null || session.closed() || !heldBy(session, bearer)) {
       plain(response, callback, 404, "session not found");
       return null;
     }
@@ -583,6 +575,21 @@ final class McpEndpoint {
     return upstream.resources()
             && guard.couldAllow(bearer, service(), McpConfig.RESOURCES_READ_ACTION)
         || upstream.prompts() && guard.couldAllow(bearer, service(), McpConfig.PROMPTS_GET_ACTION);
+  }
+
+  /**
+   * Whether the bearer carries the token id the session is bound to. The text last found to carry
+   * it is remembered, so an agent presenting the same token call after call is not decoded again.
+   */
+  private static boolean heldBy(McpSession session, String bearer) {
+    if (session.knownBearer(bearer)) {
+      return true;
+    }
+    if (!session.tokenId().equals(tokenId(bearer))) {
+      return false;
+    }
+    session.rememberBearer(bearer);
+    return true;
   }
 
   /** The token id a session is bound to, or null if the token cannot be decoded. */

@@ -3,6 +3,8 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -77,6 +79,7 @@ final class McpSession {
   private final AtomicBoolean getStreamOpen = new AtomicBoolean();
   private final Deque<Long> restarts = new ArrayDeque<>();
   private volatile long lastUsedNanos = System.nanoTime();
+  private volatile byte[] knownBearer;
   private volatile boolean closed;
   private volatile int generation;
   private volatile Pending replay;
@@ -99,6 +102,21 @@ final class McpSession {
 
   String tokenId() {
     return tokenId;
+  }
+
+  /**
+   * Whether {@code bearer} is the text of a token this session has already seen carry its token id,
+   * so the caller need not decode it again. Compared in constant time.
+   */
+  boolean knownBearer(String bearer) {
+    byte[] known = knownBearer;
+    return known != null
+        && MessageDigest.isEqual(known, bearer.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** Remembers a bearer the caller decoded and found to carry this session's token id. */
+  void rememberBearer(String bearer) {
+    knownBearer = bearer.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   void touch() {
