@@ -68,6 +68,13 @@ final class McpEndpoint {
     return sessions.size();
   }
 
+  /** Hands requests answered async whose keep-alive or timeout is due to threads. */
+  void wakeOverdue() {
+    for (McpSession s : sessions.values()) {
+      s.wakeOverdue();
+    }
+  }
+
   /** Closes sessions idle for longer than the configured timeout. */
   void closeIdleSessions() {
     for (McpSession s : sessions.values()) {
@@ -337,10 +344,52 @@ final class McpEndpoint {
           response, callback, 200, id, JsonRpc.INVALID_REQUEST, "request id is already in use");
       return;
     }
+    long start = System.nanoTime();
+    long deadline = start + config.callTimeout().toNanos();
+    long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
+    // Requests other than initialize are answered without a thread waiting: the response is
+    // written from the thread that delivers it. Only a request that gets anything else first
+    // (progress, a server request, a keep-alive comment due, its timeout) is handed to a thread.
+    boolean async = newSession == null;
+    if (async) {
+      pending.answerAsync(
+          new McpSession.Async() {
+            @Override
+            public void response(JsonNode answer) {
+              try {
+                finish(response, callback, null, sse, transform.apply(answer), null);
+              } catch (IOException | RuntimeException e) {
+                callback.failed(e);
+              }
+            }
+
+            @Override
+            public void waitInstead() {
+              try {
+                response
+                    .getRequest()
+                    .getComponents()
+                    .getExecutor()
+                    .execute(
+                        () ->
+                            relay(
+                                response, callback, session, pending, sse, transform, null,
+                                deadline, start));
+              } catch (RuntimeException e) {
+                session.forget(pending);
+                callback.failed(e);
+              }
+            }
+          },
+          start + (sse ? Math.min(keepAlive, deadline - start) : deadline - start));
+    }
     try {
       session.send(message, pending);
     } catch (UpstreamUnavailableException e) {
       session.forget(pending);
+      if (async && !pending.detach()) {
+        return; // already answered (failed by a restart)
+      }
       LOG.debug("session {}: {}", session.shortId(), e.getMessage());
       if (newSession != null) {
         end(newSession);
@@ -348,10 +397,29 @@ final class McpEndpoint {
       rpcError(response, callback, 200, id, JsonRpc.UNAVAILABLE, session.unavailableMessage());
       return;
     }
-    long deadline = System.nanoTime() + config.callTimeout().toNanos();
+    if (!async) {
+      relay(response, callback, session, pending, sse, transform, newSession, deadline, start);
+    }
+  }
+
+  /**
+   * Waits for a sent request's messages and writes them: as one JSON body, or as an SSE stream that
+   * carries related messages before the response. Blocks its thread until the response.
+   */
+  private void relay(
+      Response response,
+      Callback callback,
+      McpSession session,
+      McpSession.Pending pending,
+      boolean sse,
+      UnaryOperator<JsonNode> transform,
+      McpSession newSession,
+      long deadline,
+      long start) {
+    JsonNode id = pending.id;
     SseWriter stream = null;
     long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
-    long lastWrite = System.nanoTime();
+    long lastWrite = start;
     try {
       while (true) {
         // An SSE answer gets a comment now and then, so idle timeouts between the agent and the

@@ -31,6 +31,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * upstream processes. Thread-safe.
  */
 public final class McpHandler extends Handler.Abstract implements AutoCloseable {
+  private static final long WAKE_PERIOD_MILLIS = 100;
   private final Map<String, McpEndpoint> endpoints = new LinkedHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final HttpClient httpClient;
@@ -69,6 +70,13 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
         period,
         period,
         TimeUnit.SECONDS);
+    // Calls answered without a waiting thread get their keep-alive comments and timeouts from a
+    // thread woken here (so no timer is set per call).
+    sweeper.scheduleWithFixedDelay(
+        () -> endpoints.values().forEach(McpEndpoint::wakeOverdue),
+        WAKE_PERIOD_MILLIS,
+        WAKE_PERIOD_MILLIS,
+        TimeUnit.MILLISECONDS);
   }
 
   /**
