@@ -80,6 +80,10 @@ public final class McpLoad {
   private static final int OPEN_CONNECTIONS = Integer.getInteger("bench.openConnections", 64);
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 5);
   private static final String JFR = System.getProperty("bench.jfr");
+  private static final List<String> TARGETS =
+      List.of(System.getProperty("bench.targets", "direct,gateway").split(","));
+  private static final List<String> MODES =
+      List.of(System.getProperty("bench.modes", "fixed,saturation").split(","));
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final com.sun.management.OperatingSystemMXBean OS =
@@ -143,6 +147,7 @@ public final class McpLoad {
       Map<String, String> targets = new LinkedHashMap<>();
       targets.put("direct", upstream.ready.get("url").asText());
       targets.put("gateway", gateway.ready.get("url").asText());
+      targets.keySet().retainAll(TARGETS);
       HttpClient client = client();
       // A sanity check per target: a session opens and a call is answered with the echo, so no
       // phase measures refusals.
@@ -155,14 +160,18 @@ public final class McpLoad {
       String loadBefore = loadAverage();
       List<Phase> phases = new ArrayList<>();
       for (Map.Entry<String, String> t : targets.entrySet()) {
-        Phase p = fixedRate(t.getKey(), t.getValue(), auth, client, peers);
-        System.out.println(p);
-        phases.add(p);
+        if (MODES.contains("fixed")) {
+          Phase p = fixedRate(t.getKey(), t.getValue(), auth, client, peers);
+          System.out.println(p);
+          phases.add(p);
+        }
       }
       for (Map.Entry<String, String> t : targets.entrySet()) {
-        Phase p = saturate(t.getKey(), t.getValue(), auth, client, peers);
-        System.out.println(p);
-        phases.add(p);
+        if (MODES.contains("saturation")) {
+          Phase p = saturate(t.getKey(), t.getValue(), auth, client, peers);
+          System.out.println(p);
+          phases.add(p);
+        }
       }
       String loadAfter = loadAverage();
 
@@ -183,12 +192,15 @@ public final class McpLoad {
       Path json = Path.of(args[0]);
       Files.createDirectories(json.toAbsolutePath().getParent());
       JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
-      String section =
-          markdown(
-              out, phases, args.length == 5 ? args[3] : null, args.length == 5 ? args[4] : null);
-      System.out.println(section);
-      if (args.length == 5) {
-        rewrite(Path.of(args[2]), section);
+      // A partial run (bench.targets, bench.modes) is for profiling: no report.
+      if (phases.size() == 4) {
+        String section =
+            markdown(
+                out, phases, args.length == 5 ? args[3] : null, args.length == 5 ? args[4] : null);
+        System.out.println(section);
+        if (args.length == 5) {
+          rewrite(Path.of(args[2]), section);
+        }
       }
     } finally {
       // Peers exit when their standard input closes; gateway first, so its spool drains.
@@ -209,6 +221,9 @@ public final class McpLoad {
       throws Exception {
     List<McpClient> sessions = open(client, url, auth, OPEN_CONNECTIONS);
     try {
+      // First a closed-loop burst, so the JIT has compiled the path before the measured phases;
+      // then the fixed-rate warm-up.
+      closedLoop(sessions.subList(0, Math.min(CONNECTIONS, sessions.size())), WARMUP_SECONDS, null);
       openLoop(sessions, RATE, WARMUP_SECONDS, null);
       Cpu before = Cpu.read(peers);
       Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
@@ -683,7 +698,8 @@ public final class McpLoad {
         String.format(
             Locale.ROOT,
             "Fixed rate: open loop at %d calls/s over %d sessions, latency from each call's"
-                + " intended send time, %d s after a %d s warm-up. Saturation: closed loop, %d"
+                + " intended send time, %d s after a %d s warm-up (preceded by a closed-loop burst"
+                + " of the same length, so the JIT has compiled the path). Saturation: closed loop, %d"
                 + " sessions, %d s after a %d s warm-up. CPU µs/call adds up the CPU time of all"
                 + " four processes (load generator, upstream, gateway, authority) and divides by"
                 + " the calls.%n%n",

@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Streamable HTTP endpoint of one upstream: POST carries the agent's JSON-RPC messages, GET
- * opens the stream of the server's own messages, DELETE ends the session. Handlers block on their
- * thread while the upstream answers (bounded by the call timeout and by the session limit).
+ * opens the stream of the server's own messages, DELETE ends the session. A request is answered
+ * from the thread that delivers the upstream's response, so no thread waits on a plain call; a
+ * request that gets progress, server requests, keep-alive comments or its timeout first is handed
+ * to a thread of the server's pool, which relays its messages until the response (bounded by the
+ * call timeout and by the session limit). {@code initialize} is always relayed by a thread.
  */
 final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);

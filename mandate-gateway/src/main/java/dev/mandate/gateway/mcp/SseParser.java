@@ -16,6 +16,7 @@ final class SseParser {
   private static final byte[] DATA = {'d', 'a', 't', 'a', ':'};
 
   private final long maxEventBytes;
+  private final long maxLineBytes;
   private final Consumer<byte[]> onEvent;
   private byte[] line = new byte[256];
   private int lineLength;
@@ -30,6 +31,8 @@ final class SseParser {
    */
   SseParser(long maxEventBytes, Consumer<byte[]> onEvent) {
     this.maxEventBytes = maxEventBytes;
+    // Room for "data: " before the largest event that fits on one line.
+    this.maxLineBytes = Math.min(Integer.MAX_VALUE - 8, maxEventBytes + DATA.length + 1);
     this.onEvent = onEvent;
   }
 
@@ -49,11 +52,11 @@ final class SseParser {
       if (b == '\n' || b == '\r') {
         endLine();
       } else {
+        if (lineLength >= maxLineBytes) {
+          throw new IOException("a line is longer than " + maxEventBytes + " bytes of data");
+        }
         if (lineLength == line.length) {
-          if (lineLength >= maxEventBytes) {
-            throw new IOException("a line is longer than " + maxEventBytes + " bytes");
-          }
-          line = Arrays.copyOf(line, (int) Math.min(maxEventBytes, (long) lineLength * 2));
+          line = Arrays.copyOf(line, (int) Math.min(maxLineBytes, (long) lineLength * 2));
         }
         line[lineLength++] = b;
       }
