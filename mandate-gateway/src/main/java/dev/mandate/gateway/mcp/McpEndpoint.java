@@ -737,7 +737,7 @@ final class McpEndpoint {
   private static void json(Response response, Callback callback, int status, JsonNode body) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    byte[] bytes = JsonRpc.write(body).getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = JsonRpc.writeBytes(body);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
@@ -763,6 +763,8 @@ final class McpEndpoint {
 
   /** Writes an SSE response, blocking per event. */
   static final class SseWriter {
+    private static final byte[] EVENT_PREFIX =
+        "event: message\ndata: ".getBytes(StandardCharsets.US_ASCII);
     private final Response response;
 
     private SseWriter(Response response) {
@@ -780,8 +782,7 @@ final class McpEndpoint {
     }
 
     void event(JsonNode message) throws IOException {
-      Content.Sink.write(
-          response, false, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"));
+      Content.Sink.write(response, false, eventBytes(message));
     }
 
     void comment(String text) throws IOException {
@@ -789,8 +790,18 @@ final class McpEndpoint {
     }
 
     void last(JsonNode message, Callback callback) {
-      response.write(
-          true, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"), callback);
+      response.write(true, eventBytes(message), callback);
+    }
+
+    /** One SSE event carrying the message (JSON has no raw newlines, so one data line). */
+    private static ByteBuffer eventBytes(JsonNode message) {
+      byte[] json = JsonRpc.writeBytes(message);
+      byte[] out = new byte[EVENT_PREFIX.length + json.length + 2];
+      System.arraycopy(EVENT_PREFIX, 0, out, 0, EVENT_PREFIX.length);
+      System.arraycopy(json, 0, out, EVENT_PREFIX.length, json.length);
+      out[out.length - 2] = '\n';
+      out[out.length - 1] = '\n';
+      return ByteBuffer.wrap(out);
     }
 
     void close(Callback callback) {
