@@ -688,7 +688,16 @@ final class McpEndpoint {
   /** Reads at most the configured bytes; null if the body is larger. */
   private byte[] readBody(Request request) throws IOException {
     long max = config.maxRequestBytes();
+    long length = request.getLength();
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (length >= 0 && length <= max) {
+        // The declared length (checked against the bound before): read exactly that.
+        byte[] bytes = new byte[(int) length];
+        if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
+          throw new IOException("the body ended before its declared length");
+        }
+        return bytes;
+      }
       byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
       return bytes.length > max ? null : bytes;
     }

@@ -3,8 +3,6 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -157,7 +155,7 @@ final class McpSession {
   private final AtomicBoolean getStreamOpen = new AtomicBoolean();
   private final Deque<Long> restarts = new ArrayDeque<>();
   private volatile long lastUsedNanos = System.nanoTime();
-  private volatile byte[] knownBearer;
+  private volatile String knownBearer;
   private volatile boolean closed;
   private volatile int generation;
   private volatile Pending replay;
@@ -187,14 +185,20 @@ final class McpSession {
    * so the caller need not decode it again. Compared in constant time.
    */
   boolean knownBearer(String bearer) {
-    byte[] known = knownBearer;
-    return known != null
-        && MessageDigest.isEqual(known, bearer.getBytes(StandardCharsets.ISO_8859_1));
+    String known = knownBearer;
+    if (known == null || known.length() != bearer.length()) {
+      return false;
+    }
+    int diff = 0;
+    for (int i = 0; i < known.length(); i++) {
+      diff |= known.charAt(i) ^ bearer.charAt(i);
+    }
+    return diff == 0;
   }
 
   /** Remembers a bearer the caller decoded and found to carry this session's token id. */
   void rememberBearer(String bearer) {
-    knownBearer = bearer.getBytes(StandardCharsets.ISO_8859_1);
+    knownBearer = bearer;
   }
 
   void touch() {

@@ -18,9 +18,9 @@ final class SseParser {
   private final long maxEventBytes;
   private final long maxLineBytes;
   private final Consumer<byte[]> onEvent;
-  private byte[] line = new byte[256];
+  private byte[] line = new byte[128];
   private int lineLength;
-  private byte[] data = new byte[1024];
+  private byte[] data = new byte[256];
   private int dataLength;
   private boolean hasData;
   private boolean afterCr;
