@@ -16,6 +16,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MCP front end as a Jetty handler: one Streamable HTTP endpoint per configured upstream, at
@@ -31,9 +33,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * upstream processes. Thread-safe.
  */
 public final class McpHandler extends Handler.Abstract implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(McpHandler.class);
   private static final long WAKE_PERIOD_MILLIS = 100;
   private final Map<String, McpEndpoint> endpoints = new LinkedHashMap<>();
   private final ScheduledExecutorService sweeper;
+  private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
   private McpHandler(McpConfig config, CallGuard guard) {
@@ -71,9 +75,25 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
         period,
         TimeUnit.SECONDS);
     // Calls answered without a waiting thread get their keep-alive comments and timeouts from a
-    // thread woken here (so no timer is set per call).
-    sweeper.scheduleWithFixedDelay(
-        () -> endpoints.values().forEach(McpEndpoint::wakeOverdue),
+    // thread woken here (so no timer is set per call). Its own thread: closing idle stdio sessions
+    // may take seconds.
+    this.callTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mcp-call-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    callTimer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            endpoints.values().forEach(McpEndpoint::wakeOverdue);
+          } catch (RuntimeException e) {
+            // A failure here must not stop the timer (a scheduled task that throws never runs
+            // again): the next round retries.
+            LOG.warn("MCP call timer: {}", e.toString());
+          }
+        },
         WAKE_PERIOD_MILLIS,
         WAKE_PERIOD_MILLIS,
         TimeUnit.MILLISECONDS);
@@ -116,6 +136,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
   @Override
   public void close() {
     sweeper.shutdownNow();
+    callTimer.shutdownNow();
     endpoints.values().forEach(McpEndpoint::closeAll);
     try {
       httpClient.stop();
