@@ -421,6 +421,7 @@ public final class McpLoad {
   }
 
   private static final AtomicInteger CLIENT_THREADS = new AtomicInteger();
+  private static final AtomicInteger FAILURES_SHOWN = new AtomicInteger();
 
   private static HttpClient client() {
     return HttpClient.newBuilder()
@@ -520,15 +521,28 @@ public final class McpLoad {
             client.send(
                 base(sessionId).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200
-            && r.body().contains(EXPECTED)
-            && !r.body().contains("\"error\"")
-            && !r.body().contains("\"isError\":true");
+        boolean ok =
+            r.statusCode() == 200
+                && r.body().contains(EXPECTED)
+                && !r.body().contains("\"error\"")
+                && !r.body().contains("\"isError\":true");
+        if (!ok) {
+          failure(uri + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        return ok;
       } catch (IOException e) {
+        failure(uri + ": " + e);
         return false;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
+      }
+    }
+
+    /** Shows the first failures on the standard output, so an error count can be explained. */
+    private static void failure(String what) {
+      if (FAILURES_SHOWN.incrementAndGet() <= 20) {
+        System.out.println("call failed: " + what.substring(0, Math.min(what.length(), 500)));
       }
     }
 
