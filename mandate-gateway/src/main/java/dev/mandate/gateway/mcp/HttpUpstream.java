@@ -3,46 +3,48 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.mcp.McpConfig.Http;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One session with an MCP server over Streamable HTTP. Each message is POSTed; the answer (a JSON
- * body or an SSE stream) is read on the executor and handed to the listener message by message.
- * After the client's {@code notifications/initialized}, a GET stream carries the server's own
- * messages (if the server offers one). The upstream's session id and the negotiated protocol
- * version are sent on every later request, with the configured headers (the upstream's
- * credentials); nothing of the agent's request headers is forwarded.
+ * One session with an MCP server over Streamable HTTP. Each message is POSTed without waiting; the
+ * answer (a JSON body or an SSE stream) is parsed as it arrives, on the HTTP client's threads, and
+ * handed to the listener message by message, so no thread waits on the upstream. After the client's
+ * {@code notifications/initialized}, a GET stream carries the server's own messages (if the server
+ * offers one). The upstream's session id and the negotiated protocol version are sent on every
+ * later request, with the configured headers (the upstream's credentials); nothing of the agent's
+ * request headers is forwarded.
  */
 final class HttpUpstream implements UpstreamConnection {
   private static final Logger LOG = LoggerFactory.getLogger(HttpUpstream.class);
   private static final String SESSION_HEADER = "Mcp-Session-Id";
   private static final String VERSION_HEADER = "MCP-Protocol-Version";
+  private static final int MAX_GET_FAILURES = 5;
 
   private final String service;
   private final Http config;
   private final HttpClient client;
-  private final Executor executor;
   private final Listener listener;
   private final long maxMessageBytes;
   private final Duration timeout;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicReference<InputStream> getStream = new AtomicReference<>();
+  private final AtomicReference<Request> getStream = new AtomicReference<>();
   private volatile String sessionId;
   private volatile String protocolVersion;
   private volatile String initializeIdKey;
@@ -51,14 +53,12 @@ final class HttpUpstream implements UpstreamConnection {
       String service,
       Http config,
       HttpClient client,
-      Executor executor,
       Listener listener,
       long maxMessageBytes,
       Duration timeout) {
     this.service = service;
     this.config = config;
     this.client = client;
-    this.executor = executor;
     this.listener = listener;
     this.maxMessageBytes = maxMessageBytes;
     this.timeout = timeout;
@@ -76,63 +76,67 @@ final class HttpUpstream implements UpstreamConnection {
     boolean initialized =
         JsonRpc.isNotification(message)
             && "notifications/initialized".equals(JsonRpc.method(message));
-    HttpRequest post =
-        builder()
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json, text/event-stream")
-            .timeout(timeout)
-            .POST(HttpRequest.BodyPublishers.ofString(JsonRpc.write(message)))
-            .build();
-    client
-        .sendAsync(post, HttpResponse.BodyHandlers.ofInputStream())
-        .whenCompleteAsync(
-            (response, error) -> {
-              try {
-                answer(message, request, response, error);
-                if (initialized && error == null && response.statusCode() / 100 == 2) {
-                  openGetStream();
-                }
-              } catch (RuntimeException e) {
-                LOG.warn("upstream {}: could not handle an answer", service, e);
-              }
-            },
-            executor);
+    Request post =
+        newRequest(HttpMethod.POST)
+            .headers(h -> h.put(HttpHeader.ACCEPT, "application/json, text/event-stream"))
+            .body(new BytesRequestContent("application/json", JsonRpc.writeBytes(message)))
+            // Idle, not total: an SSE answer may stream progress for longer; the endpoint bounds
+            // the whole call.
+            .idleTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      post.send(new Answer(request ? message.get("id") : null, initialized));
+    } catch (RuntimeException e) {
+      throw new UpstreamUnavailableException("upstream " + service + " cannot be reached", e);
+    }
   }
 
-  private HttpRequest.Builder builder() {
-    HttpRequest.Builder b = HttpRequest.newBuilder(config.url());
-    for (Map.Entry<String, Secret> h : config.headers().entrySet()) {
-      b.header(h.getKey(), h.getValue().revealForUse());
-    }
+  private Request newRequest(HttpMethod method) {
+    Request r = client.newRequest(config.url()).method(method);
     String session = sessionId;
-    if (session != null) {
-      b.header(SESSION_HEADER, session);
-    }
     String version = protocolVersion;
-    if (version != null) {
-      b.header(VERSION_HEADER, version);
-    }
-    return b;
+    return r.headers(
+        h -> {
+          for (Map.Entry<String, Secret> e : config.headers().entrySet()) {
+            h.put(e.getKey(), e.getValue().revealForUse());
+          }
+          if (session != null) {
+            h.put(SESSION_HEADER, session);
+          }
+          if (version != null) {
+            h.put(VERSION_HEADER, version);
+          }
+        });
   }
 
-  private void answer(
-      JsonNode message, boolean request, HttpResponse<InputStream> response, Throwable error) {
-    JsonNode id = request ? message.get("id") : null;
-    if (error != null) {
-      if (request) {
-        listener.onMessage(
-            JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " is unreachable"));
-      }
-      end("it is unreachable: " + error.getClass().getSimpleName());
-      return;
+  /** The answer to one POST: its status, then its messages as they arrive. */
+  private final class Answer implements Response.Listener {
+    /** The id of the request this POST carried, or null for a notification or a response. */
+    private final JsonNode id;
+
+    private final boolean initialized;
+    private boolean headers;
+    private boolean expectMessages;
+    private SseParser events;
+    private ByteArrayOutputStream json;
+    private String problem;
+
+    Answer(JsonNode id, boolean initialized) {
+      this.id = id;
+      this.initialized = initialized;
     }
-    try (InputStream body = response.body()) {
-      int status = response.statusCode();
+
+    @Override
+    public void onHeaders(Response response) {
+      headers = true;
+      int status = response.getStatus();
       if (sessionId == null) {
-        response.headers().firstValue(SESSION_HEADER).ifPresent(s -> sessionId = s);
+        String s = response.getHeaders().get(SESSION_HEADER);
+        if (s != null) {
+          sessionId = s;
+        }
       }
       if (status == 404 && sessionId != null) {
-        if (request) {
+        if (id != null) {
           listener.onMessage(
               JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " session expired"));
         }
@@ -140,35 +144,87 @@ final class HttpUpstream implements UpstreamConnection {
         return;
       }
       if (status / 100 != 2) {
-        if (request) {
+        if (id != null) {
           listener.onMessage(
               JsonRpc.error(
                   id, JsonRpc.UNAVAILABLE, "upstream " + service + " answered HTTP " + status));
         }
         return;
       }
-      if (status == 202 || !request) {
+      if (status == 202 || id == null) {
         return;
       }
-      String type = response.headers().firstValue("Content-Type").orElse("");
-      if (type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-        readEvents(body);
+      expectMessages = true;
+      String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+      if (type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        events = new SseParser(maxMessageBytes, HttpUpstream.this::deliverEvent);
       } else {
-        byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxMessageBytes + 1));
-        if (bytes.length > maxMessageBytes) {
-          listener.onMessage(
-              JsonRpc.error(
-                  id, JsonRpc.UNAVAILABLE, "upstream " + service + " answered with too much data"));
+        json = new ByteArrayOutputStream();
+      }
+    }
+
+    @Override
+    public void onContent(Response response, ByteBuffer content) {
+      if (!expectMessages || problem != null) {
+        return;
+      }
+      try {
+        if (events != null) {
+          events.feed(content);
+        } else if (json.size() + content.remaining() > maxMessageBytes) {
+          problem = "upstream " + service + " answered with too much data";
+          response.abort(new IOException("answer too large"));
+        } else {
+          byte[] bytes = new byte[content.remaining()];
+          content.get(bytes);
+          json.write(bytes, 0, bytes.length);
+        }
+      } catch (IOException e) {
+        problem = "upstream " + service + " broke off its answer";
+        response.abort(e);
+      }
+    }
+
+    @Override
+    public void onComplete(Result result) {
+      try {
+        if (result.isFailed() && !headers) {
+          if (id != null) {
+            listener.onMessage(
+                JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " is unreachable"));
+          }
+          end("it is unreachable: " + result.getFailure().getClass().getSimpleName());
           return;
         }
-        deliver(JsonRpc.parse(bytes));
+        if (expectMessages) {
+          if (problem == null && result.isFailed()) {
+            problem = "upstream " + service + " broke off its answer";
+          }
+          if (problem == null && json != null) {
+            try {
+              deliver(JsonRpc.parse(json.toByteArray()));
+            } catch (IOException e) {
+              problem = "upstream " + service + " broke off its answer";
+            }
+          }
+          if (problem != null) {
+            listener.onMessage(JsonRpc.error(id, JsonRpc.UNAVAILABLE, problem));
+          }
+        }
+        if (initialized && result.isSucceeded() && result.getResponse().getStatus() / 100 == 2) {
+          openGetStream(0);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("upstream {}: could not handle an answer", service, e);
       }
+    }
+  }
+
+  private void deliverEvent(byte[] data) {
+    try {
+      deliver(JsonRpc.parse(data));
     } catch (IOException e) {
-      if (request) {
-        listener.onMessage(
-            JsonRpc.error(
-                id, JsonRpc.UNAVAILABLE, "upstream " + service + " broke off its answer"));
-      }
+      LOG.debug("upstream {} sent an event that is not JSON; ignored", service);
     }
   }
 
@@ -185,69 +241,55 @@ final class HttpUpstream implements UpstreamConnection {
     listener.onMessage(message);
   }
 
-  /** Reads an SSE stream, delivering each event's data as one message, until it ends. */
-  private void readEvents(InputStream body) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
-    StringBuilder data = new StringBuilder();
-    String line;
-    while ((line = in.readLine()) != null) {
-      if (line.isEmpty()) {
-        if (data.length() > 0) {
-          try {
-            deliver(JsonRpc.parse(data.toString()));
-          } catch (IOException e) {
-            LOG.debug("upstream {} sent an event that is not JSON; ignored", service);
-          }
-          data.setLength(0);
-        }
-      } else if (line.startsWith("data:")) {
-        if (data.length() > 0) {
-          data.append('\n');
-        }
-        data.append(line, line.startsWith("data: ") ? 6 : 5, line.length());
-        if (data.length() > maxMessageBytes) {
-          throw new IOException("an event is larger than " + maxMessageBytes + " bytes");
-        }
-      }
-      // event:, id:, retry: and comments carry nothing the gateway needs.
+  /**
+   * Opens the GET stream of the server's own messages; reopens it a second after it ends, until the
+   * session ends or it failed {@value #MAX_GET_FAILURES} times in a row. A server that answers
+   * anything but 200 (405: it offers no stream) is not asked again.
+   */
+  private void openGetStream(int failures) {
+    if (closed.get() || failures >= MAX_GET_FAILURES) {
+      return;
     }
-  }
+    Request get =
+        newRequest(HttpMethod.GET)
+            .headers(h -> h.put(HttpHeader.ACCEPT, "text/event-stream"))
+            // The stream stays open while the server has nothing to say.
+            .idleTimeout(0, TimeUnit.MILLISECONDS);
+    getStream.set(get);
+    SseParser parser = new SseParser(maxMessageBytes, this::deliverEvent);
+    get.send(
+        new Response.Listener() {
+          private boolean offered;
 
-  private void openGetStream() {
-    executor.execute(
-        () -> {
-          int failures = 0;
-          while (!closed.get() && failures < 5) {
-            HttpRequest get = builder().header("Accept", "text/event-stream").GET().build();
-            try {
-              HttpResponse<InputStream> response =
-                  client.send(get, HttpResponse.BodyHandlers.ofInputStream());
-              if (response.statusCode() != 200) {
-                response.body().close();
-                return; // 405: the server offers no stream of its own.
-              }
-              getStream.set(response.body());
-              try (InputStream body = response.body()) {
-                readEvents(body);
-              }
-              failures = 0;
-            } catch (IOException e) {
-              failures++;
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
+          @Override
+          public void onHeaders(Response response) {
+            offered = response.getStatus() == 200;
+          }
+
+          @Override
+          public void onContent(Response response, ByteBuffer content) {
+            if (!offered) {
               return;
             }
-            sleepQuietly(1000);
+            try {
+              parser.feed(content);
+            } catch (IOException e) {
+              response.abort(e);
+            }
+          }
+
+          @Override
+          public void onComplete(Result result) {
+            getStream.compareAndSet(get, null);
+            if (!offered && result.isSucceeded()) {
+              return;
+            }
+            int next = result.isFailed() ? failures + 1 : 0;
+            if (!closed.get()) {
+              client.getScheduler().schedule(() -> openGetStream(next), 1, TimeUnit.SECONDS);
+            }
           }
         });
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      TimeUnit.MILLISECONDS.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private void end(String why) {
@@ -270,21 +312,19 @@ final class HttpUpstream implements UpstreamConnection {
       return;
     }
     closeGetStream();
-    String session = sessionId;
-    if (session != null) {
-      HttpRequest delete = builder().timeout(Duration.ofSeconds(5)).DELETE().build();
-      client.sendAsync(delete, HttpResponse.BodyHandlers.discarding());
+    if (sessionId != null) {
+      try {
+        newRequest(HttpMethod.DELETE).timeout(5, TimeUnit.SECONDS).send(result -> {});
+      } catch (RuntimeException e) {
+        LOG.debug("upstream {}: could not end its session: {}", service, e.getMessage());
+      }
     }
   }
 
   private void closeGetStream() {
-    InputStream s = getStream.getAndSet(null);
+    Request s = getStream.getAndSet(null);
     if (s != null) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // Closing only stops the reader.
-      }
+      s.abort(new IOException("the session has ended"));
     }
   }
 }

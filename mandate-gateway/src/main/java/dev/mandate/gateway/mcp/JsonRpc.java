@@ -51,6 +51,14 @@ final class JsonRpc {
     return MAPPER.readTree(text);
   }
 
+  static byte[] writeBytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree could not be written", e);
+    }
+  }
+
   static String write(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);

@@ -14,16 +14,15 @@ import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -36,8 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Streamable HTTP endpoint of one upstream: POST carries the agent's JSON-RPC messages, GET
- * opens the stream of the server's own messages, DELETE ends the session. Handlers block on their
- * thread while the upstream answers (bounded by the call timeout and by the session limit).
+ * opens the stream of the server's own messages, DELETE ends the session. A request is answered
+ * from the thread that delivers the upstream's response, so no thread waits on a plain call; a
+ * request that gets progress, server requests, keep-alive comments or its timeout first is handed
+ * to a thread of the server's pool, which relays its messages until the response (bounded by the
+ * call timeout and by the session limit). {@code initialize} is always relayed by a thread.
  */
 final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
@@ -52,20 +54,13 @@ final class McpEndpoint {
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
-  private final ExecutorService executor;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
 
-  McpEndpoint(
-      Upstream upstream,
-      McpConfig config,
-      CallGuard guard,
-      HttpClient httpClient,
-      ExecutorService executor) {
+  McpEndpoint(Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient) {
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
     this.httpClient = httpClient;
-    this.executor = executor;
   }
 
   String path() {
@@ -74,6 +69,13 @@ final class McpEndpoint {
 
   int sessionCount() {
     return sessions.size();
+  }
+
+  /** Hands requests answered async whose keep-alive or timeout is due to threads. */
+  void wakeOverdue() {
+    for (McpSession s : sessions.values()) {
+      s.wakeOverdue();
+    }
   }
 
   /** Closes sessions idle for longer than the configured timeout. */
@@ -104,7 +106,6 @@ final class McpEndpoint {
         upstream.service(),
         (Http) upstream.transport(),
         httpClient,
-        executor,
         listener,
         config.maxUpstreamMessageBytes(),
         config.callTimeout());
@@ -222,7 +223,7 @@ final class McpEndpoint {
       return;
     }
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+    if (session == null || session.closed() || !heldBy(session, bearer)) {
       // A session bound to another token is reported as unknown, so ids cannot be probed.
       rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
       return;
@@ -319,6 +320,7 @@ final class McpEndpoint {
       }
     }
     McpSession session = new McpSession(service(), tokenId, this::connect, config.callTimeout());
+    session.rememberBearer(bearer);
     sessions.put(session.id(), session);
     // JSON when the client takes it, so the session id travels with the complete answer.
     forward(response, callback, session, message, !accepts.json, r -> r, session);
@@ -345,10 +347,52 @@ final class McpEndpoint {
           response, callback, 200, id, JsonRpc.INVALID_REQUEST, "request id is already in use");
       return;
     }
+    long start = System.nanoTime();
+    long deadline = start + config.callTimeout().toNanos();
+    long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
+    // Requests other than initialize are answered without a thread waiting: the response is
+    // written from the thread that delivers it. Only a request that gets anything else first
+    // (progress, a server request, a keep-alive comment due, its timeout) is handed to a thread.
+    boolean async = newSession == null;
+    if (async) {
+      pending.answerAsync(
+          new McpSession.Async() {
+            @Override
+            public void response(JsonNode answer) {
+              try {
+                finish(response, callback, null, sse, transform.apply(answer), null);
+              } catch (IOException | RuntimeException e) {
+                callback.failed(e);
+              }
+            }
+
+            @Override
+            public void waitInstead() {
+              try {
+                response
+                    .getRequest()
+                    .getComponents()
+                    .getExecutor()
+                    .execute(
+                        () ->
+                            relay(
+                                response, callback, session, pending, sse, transform, null,
+                                deadline, start));
+              } catch (RuntimeException e) {
+                session.forget(pending);
+                callback.failed(e);
+              }
+            }
+          },
+          start + (sse ? Math.min(keepAlive, deadline - start) : deadline - start));
+    }
     try {
       session.send(message, pending);
     } catch (UpstreamUnavailableException e) {
       session.forget(pending);
+      if (async && !pending.detach()) {
+        return; // already answered (failed by a restart)
+      }
       LOG.debug("session {}: {}", session.shortId(), e.getMessage());
       if (newSession != null) {
         end(newSession);
@@ -356,10 +400,29 @@ final class McpEndpoint {
       rpcError(response, callback, 200, id, JsonRpc.UNAVAILABLE, session.unavailableMessage());
       return;
     }
-    long deadline = System.nanoTime() + config.callTimeout().toNanos();
+    if (!async) {
+      relay(response, callback, session, pending, sse, transform, newSession, deadline, start);
+    }
+  }
+
+  /**
+   * Waits for a sent request's messages and writes them: as one JSON body, or as an SSE stream that
+   * carries related messages before the response. Blocks its thread until the response.
+   */
+  private void relay(
+      Response response,
+      Callback callback,
+      McpSession session,
+      McpSession.Pending pending,
+      boolean sse,
+      UnaryOperator<JsonNode> transform,
+      McpSession newSession,
+      long deadline,
+      long start) {
+    JsonNode id = pending.id;
     SseWriter stream = null;
     long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
-    long lastWrite = System.nanoTime();
+    long lastWrite = start;
     try {
       while (true) {
         // An SSE answer gets a comment now and then, so idle timeouts between the agent and the
@@ -551,7 +614,7 @@ final class McpEndpoint {
       return null;
     }
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !session.tokenId().equals(tokenId(bearer))) {
+    if (session == null || session.closed() || !heldBy(session, bearer)) {
       plain(response, callback, 404, "session not found");
       return null;
     }
@@ -585,6 +648,21 @@ final class McpEndpoint {
         || upstream.prompts() && guard.couldAllow(bearer, service(), McpConfig.PROMPTS_GET_ACTION);
   }
 
+  /**
+   * Whether the bearer carries the token id the session is bound to. The text last found to carry
+   * it is remembered, so an agent presenting the same token call after call is not decoded again.
+   */
+  private static boolean heldBy(McpSession session, String bearer) {
+    if (session.knownBearer(bearer)) {
+      return true;
+    }
+    if (!session.tokenId().equals(tokenId(bearer))) {
+      return false;
+    }
+    session.rememberBearer(bearer);
+    return true;
+  }
+
   /** The token id a session is bound to, or null if the token cannot be decoded. */
   private static String tokenId(String bearer) {
     try {
@@ -610,7 +688,16 @@ final class McpEndpoint {
   /** Reads at most the configured bytes; null if the body is larger. */
   private byte[] readBody(Request request) throws IOException {
     long max = config.maxRequestBytes();
+    long length = request.getLength();
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (length >= 0 && length <= max) {
+        // The declared length (checked against the bound before): read exactly that.
+        byte[] bytes = new byte[(int) length];
+        if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
+          throw new IOException("the body ended before its declared length");
+        }
+        return bytes;
+      }
       byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
       return bytes.length > max ? null : bytes;
     }
@@ -659,7 +746,7 @@ final class McpEndpoint {
   private static void json(Response response, Callback callback, int status, JsonNode body) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    byte[] bytes = JsonRpc.write(body).getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = JsonRpc.writeBytes(body);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
@@ -685,6 +772,8 @@ final class McpEndpoint {
 
   /** Writes an SSE response, blocking per event. */
   static final class SseWriter {
+    private static final byte[] EVENT_PREFIX =
+        "event: message\ndata: ".getBytes(StandardCharsets.US_ASCII);
     private final Response response;
 
     private SseWriter(Response response) {
@@ -702,8 +791,7 @@ final class McpEndpoint {
     }
 
     void event(JsonNode message) throws IOException {
-      Content.Sink.write(
-          response, false, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"));
+      Content.Sink.write(response, false, eventBytes(message));
     }
 
     void comment(String text) throws IOException {
@@ -711,8 +799,18 @@ final class McpEndpoint {
     }
 
     void last(JsonNode message, Callback callback) {
-      response.write(
-          true, bytes("event: message\ndata: " + JsonRpc.write(message) + "\n\n"), callback);
+      response.write(true, eventBytes(message), callback);
+    }
+
+    /** One SSE event carrying the message (JSON has no raw newlines, so one data line). */
+    private static ByteBuffer eventBytes(JsonNode message) {
+      byte[] json = JsonRpc.writeBytes(message);
+      byte[] out = new byte[EVENT_PREFIX.length + json.length + 2];
+      System.arraycopy(EVENT_PREFIX, 0, out, 0, EVENT_PREFIX.length);
+      System.arraycopy(json, 0, out, EVENT_PREFIX.length, json.length);
+      out[out.length - 2] = '\n';
+      out[out.length - 1] = '\n';
+      return ByteBuffer.wrap(out);
     }
 
     void close(Callback callback) {

@@ -4,20 +4,20 @@ import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MCP front end as a Jetty handler: one Streamable HTTP endpoint per configured upstream, at
@@ -33,29 +33,33 @@ import org.eclipse.jetty.util.Callback;
  * upstream processes. Thread-safe.
  */
 public final class McpHandler extends Handler.Abstract implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(McpHandler.class);
+  private static final long WAKE_PERIOD_MILLIS = 100;
   private final Map<String, McpEndpoint> endpoints = new LinkedHashMap<>();
-  private final ExecutorService executor;
   private final ScheduledExecutorService sweeper;
+  private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
   private McpHandler(McpConfig config, CallGuard guard) {
-    AtomicInteger threads = new AtomicInteger();
-    this.executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "mcp-upstream-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    this.httpClient =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(executor)
-            .build();
+    QueuedThreadPool threads = new QueuedThreadPool(200, 2);
+    threads.setName("mcp-upstream");
+    threads.setDaemon(true);
+    this.httpClient = new HttpClient();
+    httpClient.setExecutor(threads);
+    httpClient.setConnectTimeout(5000);
+    httpClient.setFollowRedirects(false);
+    httpClient.setUserAgentField(null);
+    // Every session may hold a GET stream besides its calls in flight: never let streams take all
+    // the connections a destination may open.
+    int sessions = config.upstreams().stream().mapToInt(Upstream::maxSessions).sum();
+    httpClient.setMaxConnectionsPerDestination(Math.max(64, 2 * sessions + 16));
+    try {
+      httpClient.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
+    }
     for (Upstream u : config.upstreams()) {
-      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, executor));
+      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -70,6 +74,29 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
         period,
         period,
         TimeUnit.SECONDS);
+    // Calls answered without a waiting thread get their keep-alive comments and timeouts from a
+    // thread woken here (so no timer is set per call). Its own thread: closing idle stdio sessions
+    // may take seconds.
+    this.callTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mcp-call-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    callTimer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            endpoints.values().forEach(McpEndpoint::wakeOverdue);
+          } catch (RuntimeException e) {
+            // A failure here must not stop the timer (a scheduled task that throws never runs
+            // again): the next round retries.
+            LOG.warn("MCP call timer: {}", e.toString());
+          }
+        },
+        WAKE_PERIOD_MILLIS,
+        WAKE_PERIOD_MILLIS,
+        TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -109,7 +136,12 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
   @Override
   public void close() {
     sweeper.shutdownNow();
+    callTimer.shutdownNow();
     endpoints.values().forEach(McpEndpoint::closeAll);
-    executor.shutdownNow();
+    try {
+      httpClient.stop();
+    } catch (Exception e) {
+      // Stopping only ends connections; nothing is left to clean up.
+    }
   }
 }

@@ -58,12 +58,90 @@ final class McpSession {
     /** The upstream connection it was sent on; 0 until sent. */
     volatile int generation;
 
+    /** Takes the response while no thread waits on the inbox; null otherwise. Guarded by this. */
+    private Async async;
+
+    /** When a request answered through {@link Async} must be handed to a thread anyway. */
+    private volatile long wakeAtNanos;
+
     Pending(JsonNode id, boolean streaming, String progressToken) {
       this.id = id;
       this.key = JsonRpc.idKey(id);
       this.streaming = streaming;
       this.progressToken = progressToken;
     }
+
+    /**
+     * Lets {@code async} take the response when it arrives, so no thread waits for it. Anything
+     * else for this request, or {@code wakeAtNanos} passing first, hands the request to a thread
+     * ({@link Async#waitInstead}), which then takes messages from the inbox.
+     */
+    synchronized void answerAsync(Async async, long wakeAtNanos) {
+      this.wakeAtNanos = wakeAtNanos;
+      this.async = async;
+    }
+
+    /** Withdraws the {@link Async}; true if it had not been called (the caller answers). */
+    synchronized boolean detach() {
+      boolean had = async != null;
+      async = null;
+      return had;
+    }
+
+    /** Hands the request to a thread if its wake time has passed and it is still answered async. */
+    void wakeIfDue(long now) {
+      if (now - wakeAtNanos < 0) {
+        return;
+      }
+      Async a;
+      synchronized (this) {
+        a = async;
+        async = null;
+      }
+      if (a != null) {
+        a.waitInstead();
+      }
+    }
+
+    /**
+     * Delivers a message for this request: the response to the {@link Async} if one is set,
+     * everything else to the inbox (handing the request to a thread if an Async was set).
+     *
+     * @return false if the inbox is full and the message was dropped
+     */
+    boolean deliver(JsonNode message) {
+      Async a;
+      boolean response;
+      boolean taken = true;
+      synchronized (this) {
+        a = async;
+        async = null;
+        response = JsonRpc.isResponse(message) && JsonRpc.idKey(message.get("id")).equals(key);
+        if (a == null || !response) {
+          taken = inbox.offer(message);
+        }
+      }
+      if (a != null) {
+        if (response) {
+          a.response(message);
+        } else {
+          a.waitInstead();
+        }
+      }
+      return taken;
+    }
+  }
+
+  /** Answers a pending request without a thread waiting for it. */
+  interface Async {
+    /** The request's response arrived. Called at most once, instead of {@link #waitInstead}. */
+    void response(JsonNode response);
+
+    /**
+     * Something other than the response arrived, or the wake time passed: a thread must take over,
+     * reading the inbox. Called at most once, instead of {@link #response}.
+     */
+    void waitInstead();
   }
 
   private final String id = newId();
@@ -77,6 +155,7 @@ final class McpSession {
   private final AtomicBoolean getStreamOpen = new AtomicBoolean();
   private final Deque<Long> restarts = new ArrayDeque<>();
   private volatile long lastUsedNanos = System.nanoTime();
+  private volatile String knownBearer;
   private volatile boolean closed;
   private volatile int generation;
   private volatile Pending replay;
@@ -99,6 +178,27 @@ final class McpSession {
 
   String tokenId() {
     return tokenId;
+  }
+
+  /**
+   * Whether {@code bearer} is the text of a token this session has already seen carry its token id,
+   * so the caller need not decode it again. Compared in constant time.
+   */
+  boolean knownBearer(String bearer) {
+    String known = knownBearer;
+    if (known == null || known.length() != bearer.length()) {
+      return false;
+    }
+    int diff = 0;
+    for (int i = 0; i < known.length(); i++) {
+      diff |= known.charAt(i) ^ bearer.charAt(i);
+    }
+    return diff == 0;
+  }
+
+  /** Remembers a bearer the caller decoded and found to carry this session's token id. */
+  void rememberBearer(String bearer) {
+    knownBearer = bearer;
   }
 
   void touch() {
@@ -157,7 +257,7 @@ final class McpSession {
         if (requestId != null && (requestId.isTextual() || requestId.isIntegralNumber())) {
           Pending p = pending.remove(JsonRpc.idKey(requestId));
           if (p != null) {
-            p.inbox.offer(
+            p.deliver(
                 JsonRpc.error(
                     p.id, JsonRpc.UNAVAILABLE, "the request was cancelled by the client"));
           }
@@ -271,6 +371,14 @@ final class McpSession {
     }
   }
 
+  /** Hands the requests answered async whose wake time has passed to threads. */
+  void wakeOverdue() {
+    long now = System.nanoTime();
+    for (Pending p : pending.values()) {
+      p.wakeIfDue(now);
+    }
+  }
+
   /** Claims the session's GET stream; false if one is already open. */
   boolean openGetStream() {
     return getStreamOpen.compareAndSet(false, true);
@@ -312,7 +420,7 @@ final class McpSession {
     for (Pending p : pending.values()) {
       int g = p.generation;
       if (g > 0 && g < generationBound && pending.remove(p.key, p)) {
-        p.inbox.offer(JsonRpc.error(p.id, JsonRpc.UNAVAILABLE, message));
+        p.deliver(JsonRpc.error(p.id, JsonRpc.UNAVAILABLE, message));
       }
     }
   }
@@ -371,7 +479,7 @@ final class McpSession {
       }
       Pending p = pending.remove(key);
       if (p != null) {
-        p.inbox.offer(redactKeepingId(message));
+        p.deliver(redactKeepingId(message));
       } else {
         LOG.debug("upstream {} answered an unknown or abandoned request; dropped", service);
       }
@@ -384,7 +492,7 @@ final class McpSession {
         String tokenKey = JsonRpc.idKey(token);
         for (Pending p : pending.values()) {
           if (p.streaming && tokenKey.equals(p.progressToken)) {
-            p.inbox.offer(redacted);
+            p.deliver(redacted);
             return;
           }
         }
@@ -392,7 +500,7 @@ final class McpSession {
     }
     if (!getStreamOpen.get()) {
       for (Pending p : pending.values()) {
-        if (p.streaming && p.inbox.offer(redacted)) {
+        if (p.streaming && p.deliver(redacted)) {
           return;
         }
       }
