@@ -77,8 +77,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * MACHINE]}; with a document, the section between {@code <!-- gateway:start -->} and {@code <!--
  * gateway:end -->} is rewritten. System properties {@code bench.rate}, {@code bench.fixedSeconds},
  * {@code bench.saturationSeconds}, {@code bench.connections}, {@code bench.warmupSeconds} change
- * the shape. The peer processes are this class started with {@code --upstream} and {@code
- * --gateways UPSTREAM_URL}; they talk to this process over their standard input and output.
+ * the shape; {@code bench.gatewayJvmOptions} adds options to the gateway's JVM (for a profiler).
+ * The peer processes are this class started with {@code --upstream} and {@code --gateways
+ * UPSTREAM_URL}; they talk to this process over their standard input and output.
  */
 public final class GatewayLoad {
   static final String START = "<!-- gateway:start -->";
@@ -148,8 +149,7 @@ public final class GatewayLoad {
     String loadAfter;
     try (Peer upstream = Peer.start(UPSTREAM, List.of("-Xms256m", "-Xmx512m"), "--upstream")) {
       String upstreamUrl = upstream.ready().get("url");
-      try (Peer gateways =
-          Peer.start(GATEWAY, List.of("-Xms512m", "-Xmx1g"), "--gateways", upstreamUrl)) {
+      try (Peer gateways = Peer.start(GATEWAY, gatewayJvmOptions(), "--gateways", upstreamUrl)) {
         Map<String, String> ready = gateways.ready();
         String auth = "Bearer " + ready.get("token");
         Map<String, String> targets = new LinkedHashMap<>();
@@ -215,6 +215,16 @@ public final class GatewayLoad {
       rewrite(Path.of(args[1]), section);
     }
     System.exit(0);
+  }
+
+  /** The gateway JVM's options; {@code bench.gatewayJvmOptions} adds some (e.g. for JFR). */
+  private static List<String> gatewayJvmOptions() {
+    List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx1g"));
+    String extra = System.getProperty("bench.gatewayJvmOptions", "").trim();
+    if (!extra.isEmpty()) {
+      options.addAll(List.of(extra.split("\\s+")));
+    }
+    return options;
   }
 
   // ---- measuring ----

@@ -52,13 +52,20 @@ import org.slf4j.LoggerFactory;
  * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
  * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
  * because its fields are arguments.
+ *
+ * <p>The upstream hop is asynchronous (Jetty's {@code HttpClient}): the request thread decides the
+ * call, sends it and returns; the answer is relayed by an {@link UpstreamExchange} as it arrives.
+ * {@code limits.upstreamTimeout} bounds every wait for the upstream (for the first byte of the
+ * answer, and between bytes after it): past it the call ends with a 504, or is cut if the answer
+ * had begun.
  */
 final class HttpProxy extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProxy.class);
   static final String PROOF_HEADER = "Mandate-Proof";
   private static final long DISCARD_LIMIT = 8L << 20;
 
-  private static final Set<String> HOP_BY_HOP =
+  /** Headers that describe one connection, not the message: never forwarded either way. */
+  static final Set<String> HOP_BY_HOP =
       Set.of(
           "connection",
           "keep-alive",

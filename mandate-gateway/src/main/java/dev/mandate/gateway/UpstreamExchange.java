@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.zip.DataFormatException;
@@ -37,24 +36,6 @@ import org.eclipse.jetty.util.Callback;
  * aborted, since a truncated answer must not look complete.
  */
 final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listener {
-  /** Response headers not relayed: hop-by-hop, and those the gateway sets itself. */
-  private static final Set<String> NOT_RELAYED =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "proxy-connection",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length",
-          "expect",
-          "http2-settings",
-          "content-encoding");
-
   /** The upstream compressed its answer in a way the gateway cannot undo to look for tokens. */
   static final class UninspectableEncoding extends IOException {
     private static final long serialVersionUID = 1L;
@@ -102,7 +83,10 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
     response.setStatus(upstream.getStatus());
     for (HttpField f : upstream.getHeaders()) {
       String name = f.getLowerCaseName();
-      if (NOT_RELAYED.contains(name) || name.startsWith(":")) {
+      // Content-Encoding: the body is relayed decoded.
+      if (HttpProxy.HOP_BY_HOP.contains(name)
+          || name.equals("content-encoding")
+          || name.startsWith(":")) {
         continue;
       }
       response.getHeaders().add(f.getName(), TokenRedaction.redact(f.getValue()));

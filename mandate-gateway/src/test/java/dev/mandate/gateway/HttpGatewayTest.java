@@ -218,6 +218,21 @@ class HttpGatewayTest {
   }
 
   @Test
+  void compressedUpstreamAnswers_areDecodedAndRedacted_orRefusedWhenUninspectable() {
+    String token = authority.mint("api:leak:/leak", null);
+    for (String encoding : List.of("gzip", "deflate")) {
+      TestPeers.Reply r = call("GET", "/encoded/" + encoding, token, null, null);
+      assertThat(r.status()).as(encoding).isEqualTo(200);
+      assertThat(r.body()).as(encoding).isEqualTo("a [REDACTED:mandate-token] z");
+      assertThat(r.headers().firstValue("Content-Encoding")).as(encoding).isEmpty();
+    }
+    TestPeers.Reply br = call("GET", "/encoded/br", token, null, null);
+    assertThat(br.status()).isEqualTo(502);
+    assertThat(br.json().get("reason").asText()).contains("'br'");
+    assertThat(br.body()).doesNotContain("mnd1_");
+  }
+
+  @Test
   void oversizedBody_is413_streamedOrJson() {
     String token = authority.mint("api:*:/**", null);
     byte[] big = new byte[100 * 1024];

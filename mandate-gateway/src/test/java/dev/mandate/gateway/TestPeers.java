@@ -199,7 +199,11 @@ final class TestPeers {
     }
   }
 
-  /** An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /leak} leaks. */
+  /**
+   * An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /leak} leaks; {@code
+   * /encoded/{gzip|deflate|br}} leaks in an answer compressed that way ({@code br} is only labelled
+   * so).
+   */
   static final class Upstream implements AutoCloseable {
     final Server server = new Server();
     final ServerConnector connector = new ServerConnector(server);
@@ -216,6 +220,23 @@ final class TestPeers {
               String path = request.getHttpURI().getPath();
               if (path.equals("/slow")) {
                 Thread.sleep(2000);
+              }
+              if (path.startsWith("/encoded/")) {
+                String encoding = path.substring("/encoded/".length());
+                byte[] plain = ("a " + LEAKED + " z").getBytes(StandardCharsets.US_ASCII);
+                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+                try (OutputStream out =
+                    switch (encoding) {
+                      case "gzip" -> new java.util.zip.GZIPOutputStream(packed);
+                      case "deflate" -> new java.util.zip.DeflaterOutputStream(packed);
+                      default -> packed;
+                    }) {
+                  out.write(plain);
+                }
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.getHeaders().put("Content-Encoding", encoding);
+                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
+                return true;
               }
               if (path.equals("/leak")) {
                 response.getHeaders().put("X-Leak", "token=" + LEAKED);
@@ -296,6 +317,7 @@ final class TestPeers {
             - {match: "POST /repos/{owner}/{repo}/issues", upstream: api, action: create_issue, resource: "/repos/{owner}/{repo}"}
             - {match: "POST /upload", upstream: api, action: upload}
             - {match: "GET /leak", upstream: api, action: leak}
+            - {match: "GET /encoded/{encoding}", upstream: api, action: leak, resource: /leak}
             - {match: "GET /slow", upstream: api, action: slow}
         %s
         """
