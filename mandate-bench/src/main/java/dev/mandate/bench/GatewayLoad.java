@@ -96,6 +96,7 @@ public final class GatewayLoad {
   private static final int CONNECTIONS = Integer.getInteger("bench.connections", 16);
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 5);
   private static final int OPEN_LOOP_CONNECTIONS = 64;
+  private static final int SLICE_SECONDS = 5;
 
   /** Lines of the peers' protocol on their standard output start with this; the rest is noise. */
   private static final String PROTOCOL = "@@";
@@ -170,32 +171,22 @@ public final class GatewayLoad {
           }
         }
         loadBefore = loadAverage();
-        for (Map.Entry<String, String> t : targets.entrySet()) {
-          try (LoadClient client = new LoadClient(OPEN_LOOP_CONNECTIONS)) {
-            client.fixedRate(t.getValue(), auth, RATE, WARMUP_SECONDS);
-            Phase p =
-                measure(
-                    t.getKey(),
-                    "fixed " + RATE + "/s",
-                    peers,
-                    () -> client.fixedRate(t.getValue(), auth, RATE, FIXED_SECONDS));
-            System.out.println(p);
-            phases.add(p);
-          }
-        }
-        for (Map.Entry<String, String> t : targets.entrySet()) {
-          try (LoadClient client = new LoadClient(CONNECTIONS)) {
-            client.saturate(t.getValue(), auth, CONNECTIONS, WARMUP_SECONDS);
-            Phase p =
-                measure(
-                    t.getKey(),
-                    "saturation, " + CONNECTIONS + " conns",
-                    peers,
-                    () -> client.saturate(t.getValue(), auth, CONNECTIONS, SATURATION_SECONDS));
-            System.out.println(p);
-            phases.add(p);
-          }
-        }
+        phases.addAll(
+            interleaved(
+                targets,
+                peers,
+                "fixed " + RATE + "/s",
+                OPEN_LOOP_CONNECTIONS,
+                FIXED_SECONDS,
+                (client, url, seconds) -> client.fixedRate(url, auth, RATE, seconds)));
+        phases.addAll(
+            interleaved(
+                targets,
+                peers,
+                "saturation, " + CONNECTIONS + " conns",
+                CONNECTIONS,
+                SATURATION_SECONDS,
+                (client, url, seconds) -> client.saturate(url, auth, CONNECTIONS, seconds)));
         loadAfter = loadAverage();
       }
     }
@@ -240,59 +231,133 @@ public final class GatewayLoad {
   /** What one run of the load generator measured. Latencies in nanoseconds. */
   record Run(Histogram latency, long calls, long errors, double seconds) {}
 
-  interface Load {
-    Run run() throws Exception;
+  /** One way of loading a target for some seconds. */
+  interface Shape {
+    Run run(LoadClient client, String url, int seconds) throws Exception;
   }
 
-  /** Runs {@code load}, charging each process's CPU time over the run to its calls. */
-  private static Phase measure(String target, String mode, List<Peer> peers, Load load)
+  /**
+   * Measures every target in the same shape, in slices of {@value #SLICE_SECONDS} s taken in turn
+   * (direct, batched, always, direct, ...), so that a burst of load from outside the benchmark
+   * falls on all targets alike instead of on whichever was running; each target's connections stay
+   * open throughout and are warmed up first.
+   */
+  private static List<Phase> interleaved(
+      Map<String, String> targets,
+      List<Peer> peers,
+      String mode,
+      int connections,
+      int seconds,
+      Shape shape)
       throws Exception {
-    Map<Peer, CpuSample> before = new HashMap<>();
-    for (Peer p : peers) {
-      before.put(p, p.cpu());
-    }
-    long selfBefore = OS.getProcessCpuTime();
-    Run run = load.run();
-    long self = OS.getProcessCpuTime() - selfBefore;
-    long n = run.calls();
-    Map<String, Double> byProcess = new LinkedHashMap<>();
-    byProcess.put(GENERATOR, round(self / 1e3 / n, 1));
-    Map<String, Double> byThread = new TreeMap<>();
-    double total = self / 1e3 / n;
-    for (Peer p : peers) {
-      CpuSample after = p.cpu();
-      CpuSample b = before.get(p);
-      long used = after.process() - b.process();
-      total += used / 1e3 / n;
-      byProcess.put(p.name(), round(used / 1e3 / n, 1));
-      if (p.name().equals(GATEWAY)) {
-        long attributed = 0;
-        for (Map.Entry<String, Long> e : after.threads().entrySet()) {
-          long t = e.getValue() - b.threads().getOrDefault(e.getKey(), 0L);
-          if (t > 0) {
-            attributed += t;
-            byThread.put(e.getKey(), round(t / 1e3 / n, 1));
-          }
+    Map<String, LoadClient> clients = new LinkedHashMap<>();
+    Map<String, Tally> tallies = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, String> t : targets.entrySet()) {
+        LoadClient client = new LoadClient(connections);
+        clients.put(t.getKey(), client);
+        tallies.put(t.getKey(), new Tally());
+        shape.run(client, t.getValue(), WARMUP_SECONDS);
+      }
+      for (int done = 0; done < seconds; done += SLICE_SECONDS) {
+        int slice = Math.min(SLICE_SECONDS, seconds - done);
+        for (Map.Entry<String, String> t : targets.entrySet()) {
+          LoadClient client = clients.get(t.getKey());
+          tallies.get(t.getKey()).add(peers, () -> shape.run(client, t.getValue(), slice));
         }
-        byThread.put("other", round(Math.max(0, used - attributed) / 1e3 / n, 1));
+      }
+    } finally {
+      for (LoadClient c : clients.values()) {
+        c.close();
       }
     }
-    Histogram h = run.latency();
-    return new Phase(
-        target,
-        mode,
-        n,
-        run.errors(),
-        round(run.seconds(), 2),
-        round(n / run.seconds(), 0),
-        ms(h.getValueAtPercentile(50)),
-        ms(h.getValueAtPercentile(90)),
-        ms(h.getValueAtPercentile(99)),
-        ms(h.getValueAtPercentile(99.9)),
-        ms(h.getMaxValue()),
-        round(total, 1),
-        byProcess,
-        byThread);
+    List<Phase> phases = new ArrayList<>();
+    for (Map.Entry<String, Tally> e : tallies.entrySet()) {
+      Phase p = e.getValue().phase(e.getKey(), mode);
+      System.out.println(p);
+      phases.add(p);
+    }
+    return phases;
+  }
+
+  /** Runs of one target added up, with the CPU time each process spent during them. */
+  private static final class Tally {
+    private final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    private long calls;
+    private long errors;
+    private double seconds;
+    private long self;
+    private final Map<String, Long> byPeer = new LinkedHashMap<>();
+    private final Map<String, Long> byGatewayThread = new TreeMap<>();
+    private long gatewayUnattributed;
+
+    interface Load {
+      Run run() throws Exception;
+    }
+
+    /** Runs {@code load}, charging each process's CPU time over the run to its calls. */
+    void add(List<Peer> peers, Load load) throws Exception {
+      Map<Peer, CpuSample> before = new HashMap<>();
+      for (Peer p : peers) {
+        before.put(p, p.cpu());
+      }
+      long selfBefore = OS.getProcessCpuTime();
+      Run run = load.run();
+      self += OS.getProcessCpuTime() - selfBefore;
+      latency.add(run.latency());
+      calls += run.calls();
+      errors += run.errors();
+      seconds += run.seconds();
+      for (Peer p : peers) {
+        CpuSample after = p.cpu();
+        CpuSample b = before.get(p);
+        long used = after.process() - b.process();
+        byPeer.merge(p.name(), used, Long::sum);
+        if (p.name().equals(GATEWAY)) {
+          long attributed = 0;
+          for (Map.Entry<String, Long> e : after.threads().entrySet()) {
+            long t = e.getValue() - b.threads().getOrDefault(e.getKey(), 0L);
+            if (t > 0) {
+              attributed += t;
+              byGatewayThread.merge(e.getKey(), t, Long::sum);
+            }
+          }
+          gatewayUnattributed += Math.max(0, used - attributed);
+        }
+      }
+    }
+
+    Phase phase(String target, String mode) {
+      Map<String, Double> byProcess = new LinkedHashMap<>();
+      byProcess.put(GENERATOR, perCall(self));
+      double total = self;
+      for (Map.Entry<String, Long> e : byPeer.entrySet()) {
+        byProcess.put(e.getKey(), perCall(e.getValue()));
+        total += e.getValue();
+      }
+      Map<String, Double> byThread = new TreeMap<>();
+      byGatewayThread.forEach((k, v) -> byThread.put(k, perCall(v)));
+      byThread.put("other", perCall(gatewayUnattributed));
+      return new Phase(
+          target,
+          mode,
+          calls,
+          errors,
+          round(seconds, 2),
+          round(calls / seconds, 0),
+          ms(latency.getValueAtPercentile(50)),
+          ms(latency.getValueAtPercentile(90)),
+          ms(latency.getValueAtPercentile(99)),
+          ms(latency.getValueAtPercentile(99.9)),
+          ms(latency.getMaxValue()),
+          perCall((long) total),
+          byProcess,
+          byThread);
+    }
+
+    private double perCall(long nanos) {
+      return round(nanos / 1e3 / calls, 1);
+    }
   }
 
   /** The load generator: Jetty's asynchronous client over at most {@code connections}. */
@@ -771,15 +836,16 @@ public final class GatewayLoad {
             + " connections, latency from each request's intended send time (no coordinated"
             + " omission), "
             + out.get("fixedSeconds").asInt()
-            + " s after a "
-            + out.get("warmupSeconds").asInt()
-            + " s warm-up. Saturation: closed loop, "
+            + " s. Saturation: closed loop, "
             + out.get("connections").asInt()
             + " connections, "
             + out.get("saturationSeconds").asInt()
-            + " s after a "
+            + " s. Each target is first warmed up at saturation, then in each shape for "
             + out.get("warmupSeconds").asInt()
-            + " s warm-up; before all phases, each target is warmed up at saturation for as long."
+            + " s; the measured seconds are taken in "
+            + SLICE_SECONDS
+            + " s slices in turn (direct, batched, always, direct, ...), so that load from"
+            + " outside the benchmark falls on all three alike."
             + " CPU µs/call is the CPU time of all three processes divided by the"
             + " calls.\n\n");
     md.append(
@@ -842,7 +908,10 @@ public final class GatewayLoad {
               addedP50,
               addedP50 <= 0.5 ? "met" : "not met",
               addedP99,
-              addedP99 <= 3 ? "met" : "not met",
+              addedP99 < 0
+                  ? "met, but direct's p99 was the higher: the tail is noise from outside the"
+                      + " benchmark"
+                  : addedP99 <= 3 ? "met" : "not met",
               ratio * 100,
               ratio >= 0.7 ? "met" : "not met"));
     }
