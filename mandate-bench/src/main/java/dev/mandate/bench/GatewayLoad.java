@@ -68,11 +68,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       soon as the previous one is answered, for 15 s.
  * </ul>
  *
- * Every target first gets a saturating warm-up, then each phase is preceded by a warm-up of the
- * same shape on the same connections. The gateway's audit spool uses {@code sync: batched} (the
- * main figures) and {@code sync: always} (fsync per call, group commit). Also reported: CPU time
- * per call of each process, and of the gateway's process by thread, which move less than wall time
- * when other processes compete for the cores.
+ * Every target first gets a saturating warm-up, then a warm-up in each shape on the connections it
+ * is measured on; the measured seconds are taken in slices, the targets in turn. The gateway's
+ * audit spool uses {@code sync: batched} (the main figures) and {@code sync: always} (fsync per
+ * call, group commit). Also reported: CPU time per call of each process, and of the gateway's
+ * process by thread, which move less than wall time when other processes compete for the cores.
  *
  * <p>{@code java -cp benchmarks.jar dev.mandate.bench.GatewayLoad OUT.json [DOC.md COMMAND
  * MACHINE]}; with a document, the section between {@code <!-- gateway:start -->} and {@code <!--
