@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -272,6 +273,22 @@ class HttpGatewayTest {
     TestPeers.Reply r = call("GET", "/slow", token, null, null);
     assertThat(r.status()).isEqualTo(504);
     assertThat(r.json().get("error").asText()).isEqualTo("upstream_timeout");
+  }
+
+  @Test
+  void upstreamFallingSilentMidAnswer_cutsTheConnection_soTheTruncatedAnswerCannotLookComplete() {
+    String token = authority.mint("api:slow:/slow", null);
+    assertThatThrownBy(() -> call("GET", "/stall", token, null, null))
+        .hasCauseInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
+  void unreachableUpstream_is502_namingItWithoutDetails() {
+    String token = authority.mint("api:leak:/leak", null);
+    TestPeers.Reply r = call("GET", "/down", token, null, null);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.json().get("error").asText()).isEqualTo("bad_gateway");
+    assertThat(r.json().get("reason").asText()).isEqualTo("the upstream 'down' is unreachable");
   }
 
   @Test
