@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -24,6 +25,8 @@ import org.eclipse.jetty.util.Callback;
 final class Router extends Handler.Abstract {
   static final String ROUTE_ATTRIBUTE = "mandate.route";
   static final String CLIENT_ATTRIBUTE = "mandate.client";
+  // Compiled once: printable() runs for every request's log line.
+  private static final Pattern NOT_PRINTABLE = Pattern.compile("[^\\x20-\\x7e]");
 
   private final List<Route> routes;
   private final ClientAuthenticator authenticator;
@@ -138,7 +141,7 @@ final class Router extends Handler.Abstract {
 
   static String printable(String path) {
     String p = path.length() > 200 ? path.substring(0, 200) + "..." : path;
-    return p.replaceAll("[^\\x20-\\x7e]", "?");
+    return NOT_PRINTABLE.matcher(p).replaceAll("?");
   }
 
   /** Missing, malformed or wrong credentials, or an unknown client: all answered the same way. */

@@ -47,19 +47,20 @@ public final class AuthorityReport {
     s.append("\nMachine: ").append(machine).append(".\n");
     s.append("Command: `")
         .append(command)
-        .append("`; ")
-        .append(r.path("threads").asInt())
-        .append(" minting clients for ")
+        .append("`; the authority in its own JVM, ")
+        .append(r.path("clients").asInt())
+        .append(" minting clients (one connection each) for ")
         .append(r.path("seconds").asInt())
-        .append(" s after ")
+        .append(" s after at least ")
         .append(r.path("warmupSeconds").asInt())
-        .append(" s of warm-up; ")
+        .append(" s of warm-up (longer while the authority's JIT was still busy); ")
         .append(r.path("revocations").asInt())
         .append(" revocations posted one by one.\n\n");
     s.append(
-        "| Store | Mints/s | Mint p50 / p99 (ms) | Revocation ack p50 / p99 (ms) |"
-            + " Feed: ack → follower p50 / p99 / max (ms) | Not seen |\n");
-    s.append("|---|---:|---:|---:|---:|---:|\n");
+        "| Store | Mints/s | Mint p50 / p99 (ms) | Authority CPU µs/mint | of which HTTP threads /"
+            + " JIT / GC / other | Load generator CPU µs/mint | Warm-up (s) |"
+            + " Load average during the run |\n");
+    s.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (JsonNode run : r.path("runs")) {
       String backend = run.path("backend").asText();
       if (run.has("skipped")) {
@@ -67,11 +68,11 @@ public final class AuthorityReport {
             .append(backend)
             .append(" | skipped: ")
             .append(run.path("skipped").asText().replace("|", "/"))
-            .append(" | | | | |\n");
+            .append(" | | | | | | |\n");
         continue;
       }
       JsonNode m = run.path("mint");
-      JsonNode f = run.path("feed");
+      JsonNode t = m.path("authorityCpuByThreadMicrosPerMint");
       s.append("| ")
           .append(backend)
           .append(" | ")
@@ -80,6 +81,38 @@ public final class AuthorityReport {
           .append(ms(m, "latencyP50Ms"))
           .append(" / ")
           .append(ms(m, "latencyP99Ms"))
+          .append(" | ")
+          .append(micros(m, "authorityCpuMicrosPerMint"))
+          .append(" | ")
+          .append(micros(t, "http"))
+          .append(" / ")
+          .append(micros(t, "jit"))
+          .append(" / ")
+          .append(micros(t, "gc"))
+          .append(" / ")
+          .append(micros(t, "other"))
+          .append(" | ")
+          .append(micros(m, "loadGeneratorCpuMicrosPerMint"))
+          .append(" | ")
+          .append(m.path("warmupSecondsUsed").asText("?"))
+          .append(" | ")
+          .append(m.path("loadAverageBefore").asText("?"))
+          .append(" → ")
+          .append(m.path("loadAverageAfter").asText("?"))
+          .append(" |\n");
+    }
+    s.append('\n');
+    s.append(
+        "| Store | Revocation ack p50 / p99 (ms) | Feed: ack → follower p50 / p99 / max (ms) |"
+            + " Not seen |\n");
+    s.append("|---|---:|---:|---:|\n");
+    for (JsonNode run : r.path("runs")) {
+      if (run.has("skipped")) {
+        continue;
+      }
+      JsonNode f = run.path("feed");
+      s.append("| ")
+          .append(run.path("backend").asText())
           .append(" | ")
           .append(ms(f, "ackP50Ms"))
           .append(" / ")
@@ -108,11 +141,14 @@ public final class AuthorityReport {
               && p99.asDouble() <= FEED_P99_TARGET_MS
               && run.path("feed").path("notSeenWithin30s").asInt() == 0;
       if (backend.equals("SQLite")) {
+        long failed = run.path("mint").path("failed").asLong();
         s.append("- **")
-            .append(mints >= MINT_TARGET ? "Met" : "Not met")
+            .append(mints >= MINT_TARGET && failed == 0 ? "Met" : "Not met")
             .append("**. At least 2,000 mints/s on SQLite: ")
             .append(fmt(mints, 0))
-            .append(" mints/s.\n");
+            .append(" mints/s")
+            .append(failed == 0 ? "" : ", " + failed + " mint requests failed")
+            .append(".\n");
       }
       s.append("- **")
           .append(feedMet ? "Met" : "Not met")
@@ -129,6 +165,11 @@ public final class AuthorityReport {
   private static String ms(JsonNode n, String field) {
     JsonNode v = n.path(field);
     return v.isNull() || v.isMissingNode() ? "–" : fmt(v.asDouble(), 1);
+  }
+
+  private static String micros(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    return v.isNull() || v.isMissingNode() ? "–" : fmt(v.asDouble(), 0);
   }
 
   private static String fmt(double v, int places) {

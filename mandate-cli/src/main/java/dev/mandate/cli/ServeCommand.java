@@ -4,6 +4,10 @@ import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.AuthorityStartupException;
 import dev.mandate.authority.BootstrapReport;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayConfigException;
+import dev.mandate.gateway.GatewayServer;
+import dev.mandate.gateway.GatewayStartupException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -25,6 +29,8 @@ import picocli.CommandLine.ParentCommand;
       "Run the Mandate authority: minting under policy, revocation feed, audit trail.",
       "The first start with an empty data directory creates a root key, an SQLite database, a"
           + " starter policy and an admin credential, and prints where everything is.",
+      "With --gateway FILE a gateway runs in the same process (one-machine use); it talks to the"
+          + " authority over HTTP exactly as a separate 'mandate gateway' would.",
       "Stops gracefully on SIGTERM or Ctrl-C: acknowledged requests are finished first."
     },
     footer = {
@@ -33,14 +39,21 @@ import picocli.CommandLine.ParentCommand;
       "  mandate serve                                   # ./mandate-data, port 7700",
       "  mandate serve --data /var/lib/mandate --policy /etc/mandate/policy.yaml",
       "  mandate serve --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
+      "  mandate serve --gateway gateway.yaml              # and a gateway in the same process",
       "",
       "The master key is read from MANDATE_MASTER_KEY if set, else from DATA/master.key.",
     })
 final class ServeCommand implements Callable<Integer> {
-  /** What to do once the authority listens; the default waits for the process to be stopped. */
+  /**
+   * What to do once the authority (and the embedded gateway, if any) listens; the default waits for
+   * the process to be stopped.
+   */
   @FunctionalInterface
   interface Lifetime {
-    void runUntilStopped(AuthorityServer server) throws InterruptedException;
+    /**
+     * @param gateway the embedded gateway, or null when {@code --gateway} was not given
+     */
+    void runUntilStopped(AuthorityServer server, GatewayServer gateway) throws InterruptedException;
   }
 
   @ParentCommand Mandate parent;
@@ -81,27 +94,63 @@ final class ServeCommand implements Callable<Integer> {
               + " on first start).")
   Path policy;
 
+  @Option(
+      names = "--gateway",
+      paramLabel = "FILE",
+      description =
+          "Also run a gateway in this process, configured by FILE (the format of 'mandate gateway"
+              + " --config'); its authority.url should name this authority.")
+  Path gateway;
+
   /** Replaced by tests, which return once they have looked at the running authority. */
   Lifetime lifetime = ServeCommand::untilShutdown;
 
   @Override
   public Integer call() throws InterruptedException {
     AuthorityConfig config = config();
+    // A bad gateway file is reported before anything starts.
+    GatewayConfig gatewayConfig = gateway == null ? null : gatewayConfig();
     AuthorityServer server;
     try {
       server = AuthorityServer.start(config);
     } catch (AuthorityStartupException e) {
       throw new BadInputException("the authority did not start: " + e.getMessage());
     }
+    GatewayServer embedded = null;
     try {
       Terminal t = parent.terminal();
       printScreen(t.out(), server, config);
+      if (gatewayConfig != null) {
+        embedded = startGateway(gatewayConfig);
+        t.out().println();
+        GatewayCommand.printScreen(t.out(), embedded, gatewayConfig);
+      }
       t.out().flush();
-      lifetime.runUntilStopped(server);
+      lifetime.runUntilStopped(server, embedded);
     } finally {
+      // The gateway first, so that its last audit batches still reach the authority.
+      if (embedded != null) {
+        embedded.close();
+      }
       server.close();
     }
     return Mandate.OK;
+  }
+
+  private GatewayConfig gatewayConfig() {
+    try {
+      return GatewayConfig.load(gateway);
+    } catch (GatewayConfigException e) {
+      throw new BadInputException("invalid gateway configuration: " + e.getMessage());
+    }
+  }
+
+  private static GatewayServer startGateway(GatewayConfig config) {
+    try {
+      return GatewayServer.start(config);
+    } catch (GatewayStartupException e) {
+      throw new BadInputException("the gateway did not start: " + e.getMessage());
+    }
   }
 
   private AuthorityConfig config() {
@@ -121,9 +170,22 @@ final class ServeCommand implements Callable<Integer> {
     return b.clock(t.clock()).random(t.random()).build();
   }
 
-  /** Waits until a shutdown hook (SIGTERM, Ctrl-C) has closed the authority gracefully. */
-  private static void untilShutdown(AuthorityServer server) throws InterruptedException {
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mandate-shutdown"));
+  /**
+   * Waits until a shutdown hook (SIGTERM, Ctrl-C) has closed the gateway, if any, and then the
+   * authority gracefully.
+   */
+  private static void untilShutdown(AuthorityServer server, GatewayServer gateway)
+      throws InterruptedException {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (gateway != null) {
+                    gateway.close();
+                  }
+                  server.close();
+                },
+                "mandate-shutdown"));
     server.join();
   }
 

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import picocli.CommandLine;
 
 /** Runs {@code mandate} in-process with captured streams and a clock the test controls. */
 final class CliRun {
@@ -51,6 +52,42 @@ final class CliRun {
 
   Result run(String... args) {
     return pipe("", args);
+  }
+
+  /**
+   * A command line on the system clock whose subcommands a test can adjust before running, for
+   * long-running commands ({@code serve}, {@code gateway}) whose {@code lifetime} the test
+   * replaces.
+   */
+  static final class Live {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final Terminal terminal =
+        new Terminal(
+            new ByteArrayInputStream(new byte[0]),
+            new PrintWriter(out),
+            new PrintWriter(err),
+            Clock.systemUTC(),
+            new SecureRandom());
+    private final CommandLine commandLine = Mandate.commandLine(terminal);
+
+    /** The object behind subcommand {@code name}. */
+    <T> T command(String name) {
+      return commandLine.getSubcommands().get(name).getCommand();
+    }
+
+    /** What the terminal has printed so far. */
+    String out() {
+      terminal.out().flush();
+      return out.toString();
+    }
+
+    Result execute(String... args) {
+      int exit = commandLine.execute(args);
+      terminal.out().flush();
+      terminal.err().flush();
+      return new Result(exit, out.toString(), err.toString());
+    }
   }
 
   /** Writes an authority key pair into {@code dir} and returns the directory. */

@@ -3,21 +3,15 @@ package dev.mandate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.gateway.GatewayServer;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GatewayCommandTest {
   @TempDir Path tmp;
@@ -51,17 +45,8 @@ class GatewayCommandTest {
           """
               .formatted(authority.url(), secretFile, tmp.resolve("spool")));
 
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      Terminal terminal =
-          new Terminal(
-              new ByteArrayInputStream(new byte[0]),
-              new PrintWriter(out),
-              new PrintWriter(err),
-              Clock.systemUTC(),
-              new SecureRandom());
-      CommandLine commandLine = Mandate.commandLine(terminal);
-      GatewayCommand command = commandLine.getSubcommands().get("gateway").getCommand();
+      CliRun.Live live = new CliRun.Live();
+      GatewayCommand command = live.command("gateway");
       AtomicInteger health = new AtomicInteger();
       command.lifetime =
           (GatewayServer gateway) -> {
@@ -77,13 +62,11 @@ class GatewayCommandTest {
             }
             health.set(r.statusCode());
           };
-      int exit = commandLine.execute("gateway", "--config", config.toString());
-      terminal.out().flush();
-      terminal.err().flush();
+      CliRun.Result r = live.execute("gateway", "--config", config.toString());
 
-      assertThat(exit).as(err.toString()).isZero();
+      assertThat(r.exit()).as(r.err()).isZero();
       assertThat(health.get()).isEqualTo(200);
-      assertThat(out.toString())
+      assertThat(r.out())
           .containsPattern("Mandate gateway 'gw-cli' listening on http://127\\.0\\.0\\.1:\\d+")
           .contains("api  http://127.0.0.1:9")
           .contains("GET /repos/{owner}/{repo}/issues  -> api  as api:list_issues:/repos/")

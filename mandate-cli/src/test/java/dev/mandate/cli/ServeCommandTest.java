@@ -3,9 +3,7 @@ package dev.mandate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.authority.AuthorityServer;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.mandate.gateway.GatewayServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,15 +11,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ServeCommandTest {
   @TempDir Path tmp;
@@ -34,31 +29,20 @@ class ServeCommandTest {
    * secret the screen printed (if any), then returns, which stops the authority.
    */
   private Served serve(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    Terminal terminal =
-        new Terminal(
-            new ByteArrayInputStream(new byte[0]),
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Clock.systemUTC(),
-            new SecureRandom());
-    CommandLine cli = Mandate.commandLine(terminal);
-    ServeCommand serve = cli.getSubcommands().get("serve").getCommand();
+    CliRun.Live cli = new CliRun.Live();
+    ServeCommand serve = cli.command("serve");
     AtomicReference<String> url = new AtomicReference<>();
     int[] adminStatus = {0};
     serve.lifetime =
-        (AuthorityServer server) -> {
+        (AuthorityServer server, GatewayServer gateway) -> {
           url.set(server.url());
-          Matcher m = Pattern.compile("admin secret +(\\S+)").matcher(out.toString());
+          Matcher m = Pattern.compile("admin secret +(\\S+)").matcher(cli.out());
           if (m.find()) {
             adminStatus[0] = get(server.url() + "/v1/audit/verify", "admin", m.group(1));
           }
         };
-    int exit = cli.execute(args);
-    terminal.out().flush();
-    terminal.err().flush();
-    return new Served(exit, out.toString(), err.toString(), url.get(), adminStatus[0]);
+    CliRun.Result r = cli.execute(args);
+    return new Served(r.exit(), r.out(), r.err(), url.get(), adminStatus[0]);
   }
 
   private static int get(String url, String client, String secret) {

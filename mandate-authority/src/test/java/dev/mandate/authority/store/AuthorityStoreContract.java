@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -306,7 +309,7 @@ abstract class AuthorityStoreContract {
     int threads = 16;
     int perThread = 100;
     List<Callable<Void>> jobs = new ArrayList<>();
-    java.util.Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Set<Long> sequences = ConcurrentHashMap.newKeySet();
     for (int t = 0; t < threads; t++) {
       int thread = t;
       jobs.add(
@@ -337,6 +340,37 @@ abstract class AuthorityStoreContract {
     for (int t = 0; t < threads; t++) {
       assertThat(store.token("gc-" + t + "-" + (perThread - 1))).isPresent();
     }
+  }
+
+  @Test
+  void recordMint_moreConcurrentCallersThanOneGroupHolds_allCommitWithAGapFreeChain()
+      throws Exception {
+    store.upsertClient(client("c1"));
+    // Released together, more callers queue than one group commit takes: the ones left over must
+    // be handed on to a next committer, or they would wait forever (runAll fails after 60 s).
+    int callers = JdbcAuthorityStore.MINT_GROUP_MAX + 44;
+    CyclicBarrier together = new CyclicBarrier(callers);
+    Set<Long> sequences = ConcurrentHashMap.newKeySet();
+    List<Callable<Void>> jobs = new ArrayList<>();
+    for (int t = 0; t < callers; t++) {
+      String id = "many-" + t;
+      int at = t;
+      jobs.add(
+          () -> {
+            together.await(30, TimeUnit.SECONDS);
+            AuditRecord r =
+                store.recordMint(token(id, "c1", null, at), event("mint", id, "c1", at));
+            assertThat(r.event().tokenId()).isEqualTo(id);
+            sequences.add(r.sequence());
+            return null;
+          });
+    }
+    runAll(jobs);
+
+    assertThat(countRaw("tokens")).isEqualTo(callers);
+    assertThat(sequences)
+        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, callers).boxed().toList());
+    assertThat(store.verifyAudit().ok()).isTrue();
   }
 
   @Test
