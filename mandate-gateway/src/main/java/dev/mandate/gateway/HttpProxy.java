@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -297,7 +298,13 @@ final class HttpProxy extends Handler.Abstract {
               if (body != null && body.exceeded()) {
                 // Draining what the client still sends blocks: not on the thread that delivered
                 // the upstream's failure.
-                client.getExecutor().execute(() -> tooLarge(response, callback, clientBody));
+                try {
+                  client.getExecutor().execute(() -> tooLarge(response, callback, clientBody));
+                } catch (RejectedExecutionException stopping) {
+                  // The gateway is stopping: answer without draining, and close the connection.
+                  response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                  tooLarge(response, callback, InputStream.nullInputStream());
+                }
                 return;
               }
               upstreamFailed(upstream, response, callback, failure);
