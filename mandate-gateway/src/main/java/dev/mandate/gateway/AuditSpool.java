@@ -56,6 +56,7 @@ final class AuditSpool implements AutoCloseable {
   private final FileLock lock;
 
   // Writer state, guarded by 'this'.
+  private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(8192);
   private FileChannel active;
   private long activeSegment;
   private long activeSize;
@@ -276,7 +277,12 @@ final class AuditSpool implements AutoCloseable {
         if (activeSize > 0 && activeSize + jsonLine.length + 1 > segmentBytes) {
           rotate();
         }
-        ByteBuffer buf = ByteBuffer.allocate(jsonLine.length + 1);
+        // One direct buffer, reused under this lock: a heap buffer would be copied into a
+        // temporary direct one by every write.
+        ByteBuffer buf =
+            jsonLine.length < writeBuffer.capacity()
+                ? writeBuffer.clear()
+                : ByteBuffer.allocate(jsonLine.length + 1);
         buf.put(jsonLine).put((byte) '\n').flip();
         while (buf.hasRemaining()) {
           active.write(buf);

@@ -29,6 +29,13 @@ final class AuditUploader implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final long IDLE_WAIT_MS = 100;
 
+  /**
+   * After sending a batch that was not full, wait this long for more events: each batch costs a
+   * request, two cursor fsyncs here and a transaction at the authority, which a steady trickle of
+   * events would otherwise pay once per event or two.
+   */
+  private static final long LINGER_MS = 100;
+
   private final AuditSpool spool;
   private final HttpClient http;
   private final URI endpoint;
@@ -39,6 +46,7 @@ final class AuditUploader implements AutoCloseable {
   private final Object wake = new Object();
   private volatile boolean running = true;
   private int maxEvents = MAX_EVENTS;
+  private boolean lastBatchFull;
 
   AuditUploader(
       AuditSpool spool, HttpClient http, GatewayConfig.Authority authority, MeterRegistry metrics) {
@@ -139,11 +147,11 @@ final class AuditUploader implements AutoCloseable {
         }
         continue;
       }
-      if (!progressed) {
+      if (!progressed || !lastBatchFull) {
         synchronized (wake) {
           if (running) {
             try {
-              wake.wait(IDLE_WAIT_MS);
+              wake.wait(progressed ? LINGER_MS : IDLE_WAIT_MS);
             } catch (InterruptedException e) {
               return;
             }
@@ -160,6 +168,8 @@ final class AuditUploader implements AutoCloseable {
       return false;
     }
     spool.markPending(batch);
+    lastBatchFull =
+        batch.events().size() >= maxEvents || batch.end() - batch.offset() >= MAX_BYTES / 2;
     ByteArrayOutputStream body = new ByteArrayOutputStream(MAX_BYTES + 256);
     body.write(
         ("{\"batchId\":\"" + batch.batchId() + "\",\"events\":[")

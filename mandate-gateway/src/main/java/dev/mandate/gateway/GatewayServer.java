@@ -76,7 +76,7 @@ public final class GatewayServer implements AutoCloseable {
   private final GatewayConfig config;
   private final PrometheusMeterRegistry metrics;
   private final HttpClient authorityClient;
-  private final HttpClient upstreamClient;
+  private final org.eclipse.jetty.client.HttpClient upstreamClient;
   private final AuthorityLink link;
   private final AuditSpool spool;
   private final AuditUploader uploader;
@@ -97,12 +97,6 @@ public final class GatewayServer implements AutoCloseable {
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    this.upstreamClient =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(config.limits().upstreamConnectTimeout())
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     this.link = new AuthorityLink(config.authority(), authorityClient, clock, metrics);
@@ -145,6 +139,9 @@ public final class GatewayServer implements AutoCloseable {
       QueuedThreadPool threads = new QueuedThreadPool(200, 8);
       threads.setName("mandate-gateway-http");
       this.server = new Server(threads);
+      this.upstreamClient = upstreamClient(config, threads);
+      // Started after and stopped before the server's connectors, on the server's thread pool.
+      server.addBean(upstreamClient);
       HttpConfiguration http = new HttpConfiguration();
       http.setSendServerVersion(false);
       http.setSendXPoweredBy(false);
@@ -300,6 +297,23 @@ public final class GatewayServer implements AutoCloseable {
     metrics.close();
     stopped.countDown();
     LOG.info("gateway '{}' stopped", config.audience());
+  }
+
+  /**
+   * The HTTP proxy's client: asynchronous, HTTP/1.1, never following redirects, adding no headers
+   * of its own (no User-Agent, no Accept-Encoding, so answers come uncompressed).
+   */
+  private static org.eclipse.jetty.client.HttpClient upstreamClient(
+      GatewayConfig config, QueuedThreadPool threads) {
+    org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+    client.setExecutor(threads);
+    client.setConnectTimeout(config.limits().upstreamConnectTimeout().toMillis());
+    client.setFollowRedirects(false);
+    client.setUserAgentField(null);
+    client.getContentDecoderFactories().clear();
+    client.setMaxResponseHeadersSize(config.limits().maxResponseHeaderBytes());
+    client.setMaxConnectionsPerDestination(256);
+    return client;
   }
 
   private static void closeQuietly(AutoCloseable c) {

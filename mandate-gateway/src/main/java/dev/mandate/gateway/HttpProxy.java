@@ -11,16 +11,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Request;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,8 +24,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -57,13 +53,20 @@ import org.slf4j.LoggerFactory;
  * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
  * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
  * because its fields are arguments.
+ *
+ * <p>The upstream hop is asynchronous (Jetty's {@code HttpClient}): the request thread decides the
+ * call, sends it and returns; the answer is relayed by an {@link UpstreamExchange} as it arrives.
+ * {@code limits.upstreamTimeout} bounds every wait for the upstream (for the first byte of the
+ * answer, and between bytes after it): past it the call ends with a 504, or is cut if the answer
+ * had begun.
  */
 final class HttpProxy extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProxy.class);
   static final String PROOF_HEADER = "Mandate-Proof";
   private static final long DISCARD_LIMIT = 8L << 20;
 
-  private static final Set<String> HOP_BY_HOP =
+  /** Headers that describe one connection, not the message: never forwarded either way. */
+  static final Set<String> HOP_BY_HOP =
       Set.of(
           "connection",
           "keep-alive",
@@ -97,11 +100,11 @@ final class HttpProxy extends Handler.Abstract {
   private final List<CompiledRoute> routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
   private final CallGuard guard;
-  private final HttpClient client;
+  private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
   private final Duration upstreamTimeout;
 
-  HttpProxy(GatewayConfig config, CallGuard guard, HttpClient client) {
+  HttpProxy(GatewayConfig config, CallGuard guard, org.eclipse.jetty.client.HttpClient client) {
     List<CompiledRoute> compiled = new ArrayList<>();
     for (GatewayConfig.HttpRoute r : config.routes()) {
       compiled.add(new CompiledRoute(r, PathTemplate.parse(r.pathTemplate())));
@@ -243,6 +246,10 @@ final class HttpProxy extends Handler.Abstract {
         contentLength);
   }
 
+  /**
+   * Sends the call upstream without waiting: the answer is relayed by an {@link UpstreamExchange}
+   * on whichever thread delivers it, so no request thread is held while the upstream works.
+   */
   private void forward(
       org.eclipse.jetty.server.Request request,
       Response response,
@@ -252,47 +259,61 @@ final class HttpProxy extends Handler.Abstract {
       String query,
       InputStream clientBody,
       byte[] jsonBody,
-      long contentLength)
-      throws IOException {
+      long contentLength) {
     URI target = URI.create(upstream.url() + rawPath + (query != null ? "?" + query : ""));
-    HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(upstreamTimeout);
-    for (HttpField f : request.getHeaders()) {
-      String name = f.getName().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name)
-          || NOT_FORWARDED.contains(name)
-          || name.startsWith("mandate-")
-          || upstreamSets(upstream, name)) {
-        continue;
-      }
-      try {
-        b.header(f.getName(), f.getValue());
-      } catch (IllegalArgumentException restricted) {
-        // A header the JDK client manages itself (Date, Via, ...): not forwarded.
-      }
-    }
-    upstream.headers().forEach((name, value) -> b.header(name, value.revealForUse()));
+    org.eclipse.jetty.client.Request out =
+        client
+            .newRequest(target)
+            .method(request.getMethod())
+            // Bounds the wait for each read from the upstream, the first byte of the answer too.
+            .idleTimeout(upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    out.headers(
+        headers -> {
+          for (HttpField f : request.getHeaders()) {
+            String name = f.getLowerCaseName();
+            if (HOP_BY_HOP.contains(name)
+                || NOT_FORWARDED.contains(name)
+                || name.startsWith("mandate-")
+                || upstreamSets(upstream, name)) {
+              continue;
+            }
+            headers.add(f);
+          }
+          upstream.headers().forEach((name, value) -> headers.put(name, value.revealForUse()));
+        });
 
-    LimitedInputStream limited = null;
-    HttpRequest.BodyPublisher body;
+    BoundedBody bounded = null;
     if (jsonBody != null) {
-      body = HttpRequest.BodyPublishers.ofByteArray(jsonBody);
-    } else if (contentLength == 0 || (contentLength < 0 && !hasBody(request))) {
-      body = HttpRequest.BodyPublishers.noBody();
-    } else {
-      LimitedInputStream stream = new LimitedInputStream(clientBody, maxBody);
-      limited = stream;
-      HttpRequest.BodyPublisher streaming = HttpRequest.BodyPublishers.ofInputStream(() -> stream);
-      body =
-          contentLength > 0
-              ? HttpRequest.BodyPublishers.fromPublisher(streaming, contentLength)
-              : streaming;
+      out.body(new BytesRequestContent(jsonBody));
+    } else if (contentLength > 0 || (contentLength < 0 && hasBody(request))) {
+      bounded = new BoundedBody(request, maxBody);
+      out.body(bounded);
     }
-    b.method(request.getMethod(), body);
+    BoundedBody body = bounded;
+    out.send(
+        new UpstreamExchange(
+            response,
+            callback,
+            failure -> {
+              if (body != null && body.exceeded()) {
+                // Draining what the client still sends blocks: not on the thread that delivered
+                // the upstream's failure.
+                try {
+                  client.getExecutor().execute(() -> tooLarge(response, callback, clientBody));
+                } catch (RejectedExecutionException stopping) {
+                  // The gateway is stopping: answer without draining, and close the connection.
+                  response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                  tooLarge(response, callback, InputStream.nullInputStream());
+                }
+                return;
+              }
+              upstreamFailed(upstream, response, callback, failure);
+            }));
+  }
 
-    HttpResponse<InputStream> upstreamResponse;
-    try {
-      upstreamResponse = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
+  private void upstreamFailed(
+      GatewayConfig.Upstream upstream, Response response, Callback callback, Throwable failure) {
+    if (failure instanceof TimeoutException) {
       GatewayReplies.send(
           response,
           callback,
@@ -305,83 +326,31 @@ final class HttpProxy extends Handler.Abstract {
               + upstreamTimeout.toMillis()
               + " ms");
       return;
-    } catch (IOException e) {
-      if (limited != null && limited.exceeded) {
-        tooLarge(response, callback, clientBody);
-        return;
-      }
-      LOG.warn("upstream {} failed: {}", upstream.name(), e.toString());
+    }
+    if (failure instanceof UpstreamExchange.UninspectableEncoding e) {
       GatewayReplies.send(
           response,
           callback,
           502,
           "bad_gateway",
           null,
-          e instanceof ConnectException
-              ? "the upstream '" + upstream.name() + "' is unreachable"
-              : "the upstream '" + upstream.name() + "' failed to answer");
-      return;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      GatewayReplies.send(response, callback, 503, "unavailable", null, "the gateway is stopping");
+          "the upstream '"
+              + upstream.name()
+              + "' answered with content encoding '"
+              + printable(e.encoding())
+              + "', which the gateway cannot inspect for tokens");
       return;
     }
-    relay(upstream, upstreamResponse, response, callback);
-  }
-
-  private void relay(
-      GatewayConfig.Upstream upstream,
-      HttpResponse<InputStream> upstreamResponse,
-      Response response,
-      Callback callback)
-      throws IOException {
-    InputStream in = upstreamResponse.body();
-    String encoding =
-        upstreamResponse
-            .headers()
-            .firstValue("content-encoding")
-            .orElse("identity")
-            .trim()
-            .toLowerCase(Locale.ROOT);
-    switch (encoding) {
-      case "identity", "" -> {}
-      case "gzip", "x-gzip" -> in = new GZIPInputStream(in);
-      case "deflate" -> in = new InflaterInputStream(in);
-      default -> {
-        in.close();
-        GatewayReplies.send(
-            response,
-            callback,
-            502,
-            "bad_gateway",
-            null,
-            "the upstream '"
-                + upstream.name()
-                + "' answered with content encoding '"
-                + printable(encoding)
-                + "', which the gateway cannot inspect for tokens");
-        return;
-      }
-    }
-    response.setStatus(upstreamResponse.statusCode());
-    for (Map.Entry<String, List<String>> h : upstreamResponse.headers().map().entrySet()) {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || name.equals("content-encoding") || name.startsWith(":")) {
-        continue;
-      }
-      for (String v : h.getValue()) {
-        response.getHeaders().add(h.getKey(), TokenRedaction.redact(v));
-      }
-    }
-    try (InputStream body = in;
-        OutputStream out = TokenRedaction.redacting(Content.Sink.asOutputStream(response))) {
-      body.transferTo(out);
-    } catch (IOException e) {
-      // The client or the upstream went away mid-answer: abort the exchange, nothing to report.
-      callback.failed(e);
-      return;
-    }
-    callback.succeeded();
+    LOG.warn("upstream {} failed: {}", upstream.name(), failure.toString());
+    GatewayReplies.send(
+        response,
+        callback,
+        502,
+        "bad_gateway",
+        null,
+        failure instanceof ConnectException
+            ? "the upstream '" + upstream.name() + "' is unreachable"
+            : "the upstream '" + upstream.name() + "' failed to answer");
   }
 
   private static boolean upstreamSets(GatewayConfig.Upstream upstream, String lowerName) {
@@ -566,41 +535,65 @@ final class HttpProxy extends Handler.Abstract {
     return p.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
-  /** Passes at most {@code limit} bytes, then fails the upload and remembers why. */
-  private static final class LimitedInputStream extends FilterInputStream {
+  /**
+   * The client's streamed body as the upstream request's content: passes at most {@code limit}
+   * bytes, then fails the upload and remembers why. Keeps the client's Content-Length.
+   */
+  private static final class BoundedBody implements org.eclipse.jetty.client.Request.Content {
+    private final org.eclipse.jetty.server.Request source;
     private final long limit;
     private long count;
-    volatile boolean exceeded;
+    private volatile boolean exceeded;
 
-    LimitedInputStream(InputStream in, long limit) {
-      super(in);
+    BoundedBody(org.eclipse.jetty.server.Request source, long limit) {
+      this.source = source;
       this.limit = limit;
     }
 
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        check(1);
-      }
-      return b;
+    boolean exceeded() {
+      return exceeded;
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        check(n);
-      }
-      return n;
+    public String getContentType() {
+      String type = source.getHeaders().get(HttpHeader.CONTENT_TYPE);
+      return type != null ? type : "application/octet-stream";
     }
 
-    private void check(int n) throws IOException {
-      count += n;
+    @Override
+    public long getLength() {
+      return source.getLength();
+    }
+
+    @Override
+    public Content.Chunk read() {
+      Content.Chunk chunk = source.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk)) {
+        return chunk;
+      }
+      count += chunk.remaining();
       if (count > limit) {
+        chunk.release();
         exceeded = true;
-        throw new IOException("request body exceeds " + limit + " bytes");
+        return Content.Chunk.from(
+            new IOException("request body exceeds " + limit + " bytes"), true);
       }
+      return chunk;
+    }
+
+    @Override
+    public void demand(Runnable demandCallback) {
+      source.demand(demandCallback);
+    }
+
+    @Override
+    public void fail(Throwable failure) {
+      // The upstream hop failed: the client's remaining body is drained or dropped by the answer.
+    }
+
+    @Override
+    public boolean rewind() {
+      return false;
     }
   }
 }

@@ -49,7 +49,12 @@ public final class TokenRedaction {
    * too.
    */
   public static OutputStream redacting(OutputStream out) {
-    return new Redactor(out);
+    return new Redactor(out, 8192);
+  }
+
+  /** As {@link #redacting(OutputStream)}, passing bytes on in pieces of at most {@code buffer}. */
+  static OutputStream redacting(OutputStream out, int buffer) {
+    return new Redactor(out, buffer);
   }
 
   static boolean tokenChar(int b) {
@@ -72,11 +77,12 @@ public final class TokenRedaction {
     /** Inside a redacted token: drop token characters. */
     private boolean swallowing;
 
-    private final byte[] buffer = new byte[8192];
+    private final byte[] buffer;
     private int buffered;
 
-    Redactor(OutputStream out) {
+    Redactor(OutputStream out, int buffer) {
       super(out);
+      this.buffer = new byte[buffer];
     }
 
     @Override

@@ -29,10 +29,11 @@
  * share one fsync) before the gateway answers or forwards, so no decision the gateway acted on is
  * lost even if the machine crashes. With {@code batched} it is written to the OS before the answer
  * and fsynced within 50 ms: a killed process loses nothing, a machine crash at most the last 50 ms.
- * An uploader sends fsynced events in batches to {@code POST /v1/audit/batches}, with batch ids
- * derived from the spool id, segment and offset, so a retried batch is recognised and recorded
- * once; it advances only after a 2xx and resumes from its cursor after a restart. A full spool
- * ({@code spool.maxBytes}) refuses calls rather than lose their record.
+ * An uploader sends fsynced events in batches (after a partial batch it waits 100 ms for more) to
+ * {@code POST /v1/audit/batches}, with batch ids derived from the spool id, segment and offset, so
+ * a retried batch is recognised and recorded once; it advances only after a 2xx and resumes from
+ * its cursor after a restart. A full spool ({@code spool.maxBytes}) refuses calls rather than lose
+ * their record.
  *
  * <h2>HTTP routes</h2>
  *
@@ -45,8 +46,11 @@
  * headers and {@code Accept-Encoding}, and gain the upstream's configured headers. Answers: 401
  * with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable token, 403
  * {@code {"error":"forbidden","code":...,"reason":...}} for a denial, 404 for no route, 413 over
- * {@code limits.maxRequestBody}, 502/504 for a failing or slow upstream; never a stack trace.
- * Mandate tokens, proofs and signing keys in upstream headers and bodies are replaced by {@code
- * [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}).
+ * {@code limits.maxRequestBody}, 502/504 for a failing or slow upstream (504 when it stays silent
+ * for {@code limits.upstreamTimeout}); never a stack trace. The upstream hop is asynchronous: no
+ * thread waits for an upstream. Answers compressed with gzip or deflate are decoded before they are
+ * relayed; any other content encoding is a 502, since it could hide a token. Mandate tokens, proofs
+ * and signing keys in upstream headers and bodies are replaced by {@code [REDACTED:mandate-token]}
+ * ({@link dev.mandate.gateway.TokenRedaction}).
  */
 package dev.mandate.gateway;

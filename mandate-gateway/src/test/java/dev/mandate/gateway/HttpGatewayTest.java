@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -218,6 +219,21 @@ class HttpGatewayTest {
   }
 
   @Test
+  void compressedUpstreamAnswers_areDecodedAndRedacted_orRefusedWhenUninspectable() {
+    String token = authority.mint("api:leak:/leak", null);
+    for (String encoding : List.of("gzip", "deflate")) {
+      TestPeers.Reply r = call("GET", "/encoded/" + encoding, token, null, null);
+      assertThat(r.status()).as(encoding).isEqualTo(200);
+      assertThat(r.body()).as(encoding).isEqualTo("a [REDACTED:mandate-token] z");
+      assertThat(r.headers().firstValue("Content-Encoding")).as(encoding).isEmpty();
+    }
+    TestPeers.Reply br = call("GET", "/encoded/br", token, null, null);
+    assertThat(br.status()).isEqualTo(502);
+    assertThat(br.json().get("reason").asText()).contains("'br'");
+    assertThat(br.body()).doesNotContain("mnd1_");
+  }
+
+  @Test
   void oversizedBody_is413_streamedOrJson() {
     String token = authority.mint("api:*:/**", null);
     byte[] big = new byte[100 * 1024];
@@ -257,6 +273,22 @@ class HttpGatewayTest {
     TestPeers.Reply r = call("GET", "/slow", token, null, null);
     assertThat(r.status()).isEqualTo(504);
     assertThat(r.json().get("error").asText()).isEqualTo("upstream_timeout");
+  }
+
+  @Test
+  void upstreamFallingSilentMidAnswer_cutsTheConnection_soTheTruncatedAnswerCannotLookComplete() {
+    String token = authority.mint("api:slow:/slow", null);
+    assertThatThrownBy(() -> call("GET", "/stall", token, null, null))
+        .hasCauseInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
+  void unreachableUpstream_is502_namingItWithoutDetails() {
+    String token = authority.mint("api:leak:/leak", null);
+    TestPeers.Reply r = call("GET", "/down", token, null, null);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.json().get("error").asText()).isEqualTo("bad_gateway");
+    assertThat(r.json().get("reason").asText()).isEqualTo("the upstream 'down' is unreachable");
   }
 
   @Test

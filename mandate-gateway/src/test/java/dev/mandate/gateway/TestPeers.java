@@ -199,7 +199,11 @@ final class TestPeers {
     }
   }
 
-  /** An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /leak} leaks. */
+  /**
+   * An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /stall} answers a
+   * little, then waits 2 s; {@code /leak} leaks; {@code /encoded/{gzip|deflate|br}} leaks in an
+   * answer compressed that way ({@code br} is only labelled so).
+   */
   static final class Upstream implements AutoCloseable {
     final Server server = new Server();
     final ServerConnector connector = new ServerConnector(server);
@@ -216,6 +220,37 @@ final class TestPeers {
               String path = request.getHttpURI().getPath();
               if (path.equals("/slow")) {
                 Thread.sleep(2000);
+              }
+              if (path.equals("/stall")) {
+                // Starts answering, then falls silent for longer than the gateway waits.
+                response.getHeaders().put("Content-Type", "text/plain");
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                  out.write("partial".getBytes(StandardCharsets.US_ASCII));
+                  out.flush();
+                  Thread.sleep(2000);
+                  out.write(" rest".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // The gateway gave up and closed the connection.
+                }
+                callback.succeeded();
+                return true;
+              }
+              if (path.startsWith("/encoded/")) {
+                String encoding = path.substring("/encoded/".length());
+                byte[] plain = ("a " + LEAKED + " z").getBytes(StandardCharsets.US_ASCII);
+                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+                try (OutputStream out =
+                    switch (encoding) {
+                      case "gzip" -> new java.util.zip.GZIPOutputStream(packed);
+                      case "deflate" -> new java.util.zip.DeflaterOutputStream(packed);
+                      default -> packed;
+                    }) {
+                  out.write(plain);
+                }
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.getHeaders().put("Content-Encoding", encoding);
+                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
+                return true;
               }
               if (path.equals("/leak")) {
                 response.getHeaders().put("X-Leak", "token=" + LEAKED);
@@ -291,12 +326,17 @@ final class TestPeers {
               url: %s
               headers:
                 Authorization: "Bearer ${UPSTREAM_TOKEN}"
+            # Nothing listens on the discard port: every call to it is refused.
+            down: {url: "http://127.0.0.1:9", service: api}
           routes:
             - {match: "GET /repos/{owner}/{repo}/issues", upstream: api, action: list_issues, resource: "/repos/{owner}/{repo}"}
             - {match: "POST /repos/{owner}/{repo}/issues", upstream: api, action: create_issue, resource: "/repos/{owner}/{repo}"}
             - {match: "POST /upload", upstream: api, action: upload}
             - {match: "GET /leak", upstream: api, action: leak}
+            - {match: "GET /encoded/{encoding}", upstream: api, action: leak, resource: /leak}
             - {match: "GET /slow", upstream: api, action: slow}
+            - {match: "GET /stall", upstream: api, action: slow, resource: /slow}
+            - {match: "GET /down", upstream: down, action: leak, resource: /leak}
         %s
         """
         .formatted(

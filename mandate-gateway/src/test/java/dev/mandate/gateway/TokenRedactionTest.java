@@ -27,19 +27,23 @@ class TokenRedactionTest {
     String text = "start mnd1_AAAA-bbbb_9 mid mndsk1_zz end mndpk1_keep mnd";
     String expected = "start " + R + " mid " + R + " end mndpk1_keep mnd";
     byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-    for (int cut1 = 0; cut1 <= bytes.length; cut1++) {
-      for (int cut2 = cut1; cut2 <= bytes.length; cut2 += 3) {
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (OutputStream out = TokenRedaction.redacting(sink)) {
-          out.write(bytes, 0, cut1);
-          out.flush();
-          out.write(bytes, cut1, cut2 - cut1);
-          out.flush();
-          out.write(bytes, cut2, bytes.length - cut2);
+    // 8 KiB: the public form; 4 bytes: smaller than a prefix or the replacement, so the output
+    // buffer fills in the middle of both.
+    for (int buffer : new int[] {8192, 4}) {
+      for (int cut1 = 0; cut1 <= bytes.length; cut1++) {
+        for (int cut2 = cut1; cut2 <= bytes.length; cut2 += 3) {
+          ByteArrayOutputStream sink = new ByteArrayOutputStream();
+          try (OutputStream out = TokenRedaction.redacting(sink, buffer)) {
+            out.write(bytes, 0, cut1);
+            out.flush();
+            out.write(bytes, cut1, cut2 - cut1);
+            out.flush();
+            out.write(bytes, cut2, bytes.length - cut2);
+          }
+          assertThat(sink.toString(StandardCharsets.US_ASCII))
+              .as("buffer %d, cuts %d %d", buffer, cut1, cut2)
+              .isEqualTo(expected);
         }
-        assertThat(sink.toString(StandardCharsets.US_ASCII))
-            .as("cuts %d %d", cut1, cut2)
-            .isEqualTo(expected);
       }
     }
   }
