@@ -1,5 +1,6 @@
 package dev.mandate.authority;
 
+import dev.mandate.authority.store.JdbcUrls;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;

@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.StoreException;
 import dev.mandate.policy.ClientPolicy;
 import java.time.Duration;

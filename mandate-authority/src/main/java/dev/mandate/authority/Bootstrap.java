@@ -2,6 +2,7 @@ package dev.mandate.authority;
 
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.ClientRecord;
+import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.KeyState;
 import dev.mandate.authority.store.RootKeyRecord;
 import dev.mandate.authority.store.StoreException;

@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.authority.store.AuditVerification;
 import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.StoreException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -295,7 +296,7 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     private static AuditVerification verifyDirectly(String jdbcUrl) {
-      String shown = ServeCommand.redact(jdbcUrl);
+      String shown = JdbcUrls.redact(jdbcUrl);
       if (jdbcUrl.startsWith("jdbc:sqlite:")) {
         String file = jdbcUrl.substring("jdbc:sqlite:".length());
         int q = file.indexOf('?');
@@ -317,13 +318,13 @@ final class AuditCommand implements Callable<Integer> {
             "cannot open the database "
                 + shown
                 + ": "
-                + ServeCommand.redact(String.valueOf(e.getMessage())));
+                + JdbcUrls.redact(String.valueOf(e.getMessage())));
       }
       try (store) {
         return store.verifyAudit();
       } catch (StoreException e) {
         throw new BadInputException(
-            "the database " + shown + " failed: " + ServeCommand.redact(e.getMessage()));
+            "the database " + shown + " failed: " + JdbcUrls.redact(e.getMessage()));
       }
     }
   }

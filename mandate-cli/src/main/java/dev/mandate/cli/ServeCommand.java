@@ -4,6 +4,7 @@ import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.AuthorityStartupException;
 import dev.mandate.authority.BootstrapReport;
+import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayConfigException;
 import dev.mandate.gateway.GatewayServer;
@@ -220,16 +221,9 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       out.println("Mandate authority listening on " + server.url());
       out.println("  data directory  " + config.dataDir());
-      out.println("  database        " + redact(config.jdbcUrl()));
+      out.println("  database        " + JdbcUrls.redact(config.jdbcUrl()));
       out.println("  policy          " + config.policyFile() + " (reloads on save)");
       out.println("Stop with Ctrl-C or SIGTERM; requests already acknowledged are finished first.");
     }
-  }
-
-  /** Hides a password in a JDBC URL (the config's own redaction is not public). */
-  static String redact(String jdbcUrl) {
-    return jdbcUrl
-        .replaceAll("(?i)(password=)[^&;]*", "$1***")
-        .replaceAll("(//[^/:@]+:)[^/@]*@", "$1***@");
   }
 }

@@ -75,7 +75,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
     } else {
       throw new IllegalArgumentException(
           "unsupported database URL "
-              + redact(jdbcUrl)
+              + JdbcUrls.redact(jdbcUrl)
               + "; use jdbc:sqlite:/path/to/authority.db or jdbc:postgresql://host:5432/database");
     }
     try {
@@ -89,13 +89,13 @@ final class JdbcAuthorityStore implements AuthorityStore {
       ds.close();
       throw new StoreException(
           "could not bring the database schema at "
-              + redact(jdbcUrl)
+              + JdbcUrls.redact(jdbcUrl)
               + " up to date: "
               + e.getMessage()
               + ". If the database was written by a newer Mandate, upgrade this one.",
           e);
     }
-    LOG.info("authority store open: {} ({})", redact(jdbcUrl), dialect);
+    LOG.info("authority store open: {} ({})", JdbcUrls.redact(jdbcUrl), dialect);
     return new JdbcAuthorityStore(ds, dialect);
   }
 
@@ -159,18 +159,14 @@ final class JdbcAuthorityStore implements AuthorityStore {
         root = root.getCause();
       }
       throw new StoreException(
-          "cannot connect to " + redact(jdbcUrl) + ": " + root.getMessage() + "; " + advice, e);
+          "cannot connect to "
+              + JdbcUrls.redact(jdbcUrl)
+              + ": "
+              + root.getMessage()
+              + "; "
+              + advice,
+          e);
     }
-  }
-
-  /** Drops the query string and any user info, which may hold a password. */
-  static String redact(String jdbcUrl) {
-    String s = jdbcUrl;
-    int q = s.indexOf('?');
-    if (q >= 0) {
-      s = s.substring(0, q);
-    }
-    return s.replaceFirst("//[^/@]*@", "//");
   }
 
   // ---------------------------------------------------------------- root keys
