@@ -4,6 +4,7 @@ import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.policy.DurationText;
 import dev.mandate.policy.MintRequest;
 import dev.mandate.policy.Policy;
 import dev.mandate.policy.PolicyDecision;
@@ -17,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /v1/capabilities} (any client): mints a capability when the policy allows it, signed
@@ -27,7 +26,6 @@ import java.util.regex.Pattern;
  * returned. A policy refusal is a 403 with the policy's reason, and is audited too.
  */
 final class CapabilityEndpoints {
-  private static final Pattern TTL = Pattern.compile("([1-9][0-9]{0,7})([smhd])");
 
   private final AuthorityStore store;
   private final RootKeys keys;
@@ -157,20 +155,14 @@ final class CapabilityEndpoints {
 
   /** Parses {@code 30s}, {@code 15m}, {@code 1h} or {@code 7d}, the policy file's format. */
   static Duration ttl(String text) {
-    Matcher m = TTL.matcher(text);
-    if (!m.matches()) {
+    if (text.length() > 16) {
       throw ApiException.badRequest(
-          "invalid_field",
-          "ttl must be a whole number and one unit, such as 30s, 15m, 1h or 7d; got '"
-              + Router.printable(text.length() > 40 ? text.substring(0, 40) : text)
-              + "'");
+          "invalid_field", "ttl must be a whole number and one unit, such as 30s, 15m, 1h or 7d");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    try {
+      return DurationText.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_field", "ttl: " + Router.printable(e.getMessage()));
+    }
   }
 }

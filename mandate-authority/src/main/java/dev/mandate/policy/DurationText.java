@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The policy format's durations: a positive whole number and one unit, {@code s m h d}. */
-final class DurationText {
+public final class DurationText {
   /** Longest duration a policy may name. */
   static final Duration MAX = Duration.ofDays(366);
 
@@ -18,7 +18,7 @@ final class DurationText {
    *
    * @throws IllegalArgumentException saying what is accepted
    */
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     Matcher m = FORMAT.matcher(text);
     if (!m.matches()) {
       throw new IllegalArgumentException(

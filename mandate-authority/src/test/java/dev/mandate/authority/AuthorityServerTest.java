@@ -197,6 +197,12 @@ class AuthorityServerTest {
         "400",
         "invalid_field"
       },
+      {"{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"400d\"}", "400", "invalid_field"},
+      {
+        "{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"" + "9".repeat(100) + "s\"}",
+        "400",
+        "invalid_field"
+      },
       {"[1,2]", "400", "wrong_type"},
       {"", "400", "malformed_json"},
       {
