@@ -40,7 +40,7 @@ import picocli.CommandLine.ParentCommand;
       "  mandate serve                                   # ./mandate-data, port 7700",
       "  mandate serve --data /var/lib/mandate --policy /etc/mandate/policy.yaml",
       "  mandate serve --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
-      "  mandate serve --gateway gateway.yaml              # and a gateway in the same process",
+      "  mandate serve --gateway gateway.yaml            # and a gateway, in-process",
       "",
       "The master key is read from MANDATE_MASTER_KEY if set, else from DATA/master.key.",
     })
