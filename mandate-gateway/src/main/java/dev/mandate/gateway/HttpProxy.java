@@ -338,7 +338,8 @@ final class HttpProxy extends Handler.Abstract {
               + upstream.name()
               + "' answered with content encoding '"
               + printable(e.encoding())
-              + "', which the gateway cannot inspect for tokens");
+              + "': "
+              + e.getMessage());
       return;
     }
     LOG.warn("upstream {} failed: {}", upstream.name(), failure.toString());

@@ -36,13 +36,21 @@ import org.eclipse.jetty.util.Callback;
  * aborted, since a truncated answer must not look complete.
  */
 final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listener {
+  /**
+   * Most bytes one read of a compressed answer may expand to. Decoding is not paced by the client,
+   * so without a bound a small compressed answer (a "zip bomb") would be inflated into memory: the
+   * gateway refuses it instead. Ordinary JSON or text compresses far less than 256:1 per 16 KiB
+   * read.
+   */
+  static final int MAX_DECODED_PER_READ = 4 << 20;
+
   /** The upstream compressed its answer in a way the gateway cannot undo to look for tokens. */
   static final class UninspectableEncoding extends IOException {
     private static final long serialVersionUID = 1L;
     private final String encoding;
 
-    UninspectableEncoding(String encoding) {
-      super("uninspectable content encoding");
+    UninspectableEncoding(String encoding, String why) {
+      super(why);
       this.encoding = encoding;
     }
 
@@ -58,6 +66,7 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
   // Its output is collected per chunk anyway: a small buffer spares allocating 8 KiB per call.
   private final OutputStream redactor = TokenRedaction.redacting(redacted, 512);
   private Decoder decoder;
+  private long decodedThisRead;
   private long remaining = -1;
   private byte[] held;
 
@@ -77,7 +86,8 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
       case "gzip", "x-gzip" -> decoder = new Gunzip();
       case "deflate" -> decoder = new Inflate();
       default -> {
-        upstream.abort(new UninspectableEncoding(encoding));
+        upstream.abort(
+            new UninspectableEncoding(encoding, "the gateway cannot inspect it for tokens"));
         return;
       }
     }
@@ -166,6 +176,7 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
   /** Decodes (if needed) and redacts one chunk; returns what may be sent now. */
   private byte[] redact(ByteBuffer bytes) throws IOException {
     if (decoder != null) {
+      decodedThisRead = 0;
       decoder.feed(bytes);
     } else {
       write(bytes);
@@ -184,6 +195,20 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
       byte[] copy = new byte[bytes.remaining()];
       bytes.get(copy);
       redactor.write(copy, 0, copy.length);
+    }
+  }
+
+  /**
+   * Counts bytes decoded from the current read, refusing more than {@link #MAX_DECODED_PER_READ}.
+   */
+  private void decoded(int n, String encoding) throws UninspectableEncoding {
+    decodedThisRead += n;
+    if (decodedThisRead > MAX_DECODED_PER_READ) {
+      throw new UninspectableEncoding(
+          encoding,
+          "it expands more than "
+              + (MAX_DECODED_PER_READ >> 20)
+              + " MiB from one read, which the gateway refuses");
     }
   }
 
@@ -213,6 +238,7 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
     @Override
     protected boolean decodedChunk(RetainableByteBuffer chunk) {
       try {
+        decoded(chunk.remaining(), "gzip");
         write(chunk.getByteBuffer());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -241,6 +267,7 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
               break;
             }
           }
+          decoded(n, "deflate");
           redactor.write(buffer, 0, n);
         }
       } catch (DataFormatException e) {

@@ -234,6 +234,14 @@ class HttpGatewayTest {
   }
 
   @Test
+  void aCompressedAnswerThatExpandsBeyondTheBound_isRefused_notInflatedIntoMemory() {
+    String token = authority.mint("api:leak:/leak", null);
+    TestPeers.Reply r = call("GET", "/bomb", token, null, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(502);
+    assertThat(r.json().get("reason").asText()).contains("'deflate'").contains("expands more than");
+  }
+
+  @Test
   void oversizedBody_is413_streamedOrJson() {
     String token = authority.mint("api:*:/**", null);
     byte[] big = new byte[100 * 1024];

@@ -202,7 +202,7 @@ final class TestPeers {
   /**
    * An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /stall} answers a
    * little, then waits 2 s; {@code /leak} leaks; {@code /encoded/{gzip|deflate|br}} leaks in an
-   * answer compressed that way ({@code br} is only labelled so).
+   * answer compressed that way ({@code br} is only labelled so); {@code /bomb} is a deflate bomb.
    */
   static final class Upstream implements AutoCloseable {
     final Server server = new Server();
@@ -233,6 +233,20 @@ final class TestPeers {
                   // The gateway gave up and closed the connection.
                 }
                 callback.succeeded();
+                return true;
+              }
+              if (path.equals("/bomb")) {
+                // 64 MiB of zeros, deflated to about 64 KiB.
+                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+                try (OutputStream out = new java.util.zip.DeflaterOutputStream(packed)) {
+                  byte[] zeros = new byte[1 << 20];
+                  for (int i = 0; i < 64; i++) {
+                    out.write(zeros);
+                  }
+                }
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.getHeaders().put("Content-Encoding", "deflate");
+                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
                 return true;
               }
               if (path.startsWith("/encoded/")) {
@@ -334,6 +348,7 @@ final class TestPeers {
             - {match: "POST /upload", upstream: api, action: upload}
             - {match: "GET /leak", upstream: api, action: leak}
             - {match: "GET /encoded/{encoding}", upstream: api, action: leak, resource: /leak}
+            - {match: "GET /bomb", upstream: api, action: leak, resource: /leak}
             - {match: "GET /slow", upstream: api, action: slow}
             - {match: "GET /stall", upstream: api, action: slow, resource: /slow}
             - {match: "GET /down", upstream: down, action: leak, resource: /leak}
