@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -150,7 +148,7 @@ public final class AuthorityLoad {
     result.put("run", Instant.now().toString());
     result.put("cpus", Runtime.getRuntime().availableProcessors());
     result.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
-    result.put("loadBefore", loadAverage());
+    result.put("loadBefore", CpuUse.loadAverage());
     result.put("clients", clients);
     result.put("seconds", seconds);
     result.put("warmupSeconds", warmup);
@@ -183,7 +181,7 @@ public final class AuthorityLoad {
       }
     }
     result.put("runs", runs);
-    result.put("loadAfter", loadAverage());
+    result.put("loadAfter", CpuUse.loadAverage());
     JSON.writeValue(out.toFile(), result);
     System.out.println(JSON.writeValueAsString(result));
   }
@@ -210,30 +208,30 @@ public final class AuthorityLoad {
       http.start();
       try {
         String base = authority.url();
-        String admin = basic("admin", authority.adminSecret());
+        String admin = BenchAuthority.basic("admin", authority.adminSecret());
         JsonNode created =
             send(
                 http.newRequest(base + "/v1/clients").method(HttpMethod.POST),
                 "{\"clientId\":\"bench\"}",
                 admin);
-        String bench = basic("bench", created.get("secret").asText());
+        String bench = BenchAuthority.basic("bench", created.get("secret").asText());
         checkOneMint(http, base, bench);
 
         System.err.println("authority-load: " + backend + ": warm-up " + warmupSeconds + " s");
         int warmedSeconds = warmUp(http, base, bench, authority.pid());
         System.err.println("authority-load: " + backend + ": minting for " + seconds + " s");
-        String loadBefore = loadAverage();
+        String loadBefore = CpuUse.loadAverage();
         long authorityCpuBefore = authority.cpuNanos();
         Map<String, Long> threadsBefore = threadCpuTicks(authority.pid());
-        long ownCpuBefore = processCpuNanos();
+        long ownCpuBefore = CpuUse.process();
         Map<String, Object> mint = mint(http, base, bench, seconds);
-        long ownCpu = processCpuNanos() - ownCpuBefore;
+        long ownCpu = CpuUse.process() - ownCpuBefore;
         Map<String, Long> threadsAfter = threadCpuTicks(authority.pid());
         long authorityCpu = authority.cpuNanos() - authorityCpuBefore;
         long mints = (Long) mint.get("mints");
         mint.put("warmupSecondsUsed", warmedSeconds);
         mint.put("loadAverageBefore", loadBefore);
-        mint.put("loadAverageAfter", loadAverage());
+        mint.put("loadAverageAfter", CpuUse.loadAverage());
         if (mints > 0) {
           mint.put("authorityCpuMicrosPerMint", round(authorityCpu / 1e3 / mints, 0));
           mint.put("loadGeneratorCpuMicrosPerMint", round(ownCpu / 1e3 / mints, 0));
@@ -669,26 +667,6 @@ public final class AuthorityLoad {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     } catch (SQLException e) {
       System.err.println("authority-load: could not drop schema " + schema + ": " + e.getMessage());
-    }
-  }
-
-  private static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return parts[0] + " " + parts[1] + " " + parts[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
     }
   }
 

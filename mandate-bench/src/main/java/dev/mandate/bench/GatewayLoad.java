@@ -2,20 +2,12 @@ package dev.mandate.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityConfig;
-import dev.mandate.authority.AuthorityServer;
-import dev.mandate.authority.BootstrapReport;
-import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,11 +16,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,10 +72,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * UPSTREAM_URL}; they talk to this process over their standard input and output.
  */
 public final class GatewayLoad {
-  static final String START = "<!-- gateway:start -->";
-  static final String END = "<!-- gateway:end -->";
+  private static final BenchDoc DOC = new BenchDoc("gateway", "## Gateway", "GatewayLoad");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String AUDIENCE = "gw-bench";
   private static final byte[] UPSTREAM_BODY =
       "{\"id\":\"42\",\"name\":\"widget\",\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
@@ -104,32 +91,6 @@ public final class GatewayLoad {
   static final String GENERATOR = "load generator";
   static final String UPSTREAM = "upstream";
   static final String GATEWAY = "gateway + authority";
-
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-  /**
-   * One measured phase. Latencies in milliseconds; CPU in µs per call, in total, by process ({@link
-   * #GENERATOR}, {@link #UPSTREAM}, {@link #GATEWAY}) and, in the gateway's process, by thread
-   * group (thread names without digits; {@code other} for what no live thread accounts for: threads
-   * that ended).
-   */
-  record Phase(
-      String target,
-      String mode,
-      long calls,
-      long errors,
-      double seconds,
-      double throughput,
-      double p50Ms,
-      double p90Ms,
-      double p99Ms,
-      double p999Ms,
-      double maxMs,
-      double cpuMicrosPerCall,
-      Map<String, Double> cpuMicrosPerCallByProcess,
-      Map<String, Double> cpuMicrosPerCallByGatewayThread) {}
 
   private GatewayLoad() {}
 
@@ -170,7 +131,7 @@ public final class GatewayLoad {
             client.saturate(url, auth, CONNECTIONS, WARMUP_SECONDS);
           }
         }
-        loadBefore = loadAverage();
+        loadBefore = CpuUse.loadAverage();
         phases.addAll(
             interleaved(
                 targets,
@@ -187,7 +148,7 @@ public final class GatewayLoad {
                 CONNECTIONS,
                 SATURATION_SECONDS,
                 (client, url, seconds) -> client.saturate(url, auth, CONNECTIONS, seconds)));
-        loadAfter = loadAverage();
+        loadAfter = CpuUse.loadAverage();
       }
     }
 
@@ -200,18 +161,12 @@ public final class GatewayLoad {
     out.put("warmupSeconds", WARMUP_SECONDS);
     out.put("loadAverageBefore", loadBefore);
     out.put("loadAverageAfter", loadAfter);
-    ArrayNode list = out.putArray("phases");
-    for (Phase p : phases) {
-      list.add(JSON.valueToTree(p));
-    }
-    Path json = Path.of(args[0]);
-    Files.createDirectories(json.toAbsolutePath().getParent());
-    JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+    Phase.writeJson(Path.of(args[0]), out, phases);
     String section =
         markdown(out, phases, args.length == 4 ? args[2] : null, args.length == 4 ? args[3] : null);
     System.out.println(section);
     if (args.length == 4) {
-      rewrite(Path.of(args[1]), section);
+      DOC.rewrite(Path.of(args[1]), section);
     }
     System.exit(0);
   }
@@ -301,9 +256,9 @@ public final class GatewayLoad {
       for (Peer p : peers) {
         before.put(p, p.cpu());
       }
-      long selfBefore = OS.getProcessCpuTime();
+      long selfBefore = CpuUse.process();
       Run run = load.run();
-      self += OS.getProcessCpuTime() - selfBefore;
+      self += CpuUse.process() - selfBefore;
       latency.add(run.latency());
       calls += run.calls();
       errors += run.errors();
@@ -327,6 +282,11 @@ public final class GatewayLoad {
       }
     }
 
+    /**
+     * The runs as one phase. CPU by process ({@link #GENERATOR}, {@link #UPSTREAM}, {@link
+     * #GATEWAY}) and, in the gateway's process, by thread role, with {@code other} for what no live
+     * thread accounts for: threads that ended.
+     */
     Phase phase(String target, String mode) {
       Map<String, Double> byProcess = new LinkedHashMap<>();
       byProcess.put(GENERATOR, perCall(self));
@@ -338,25 +298,20 @@ public final class GatewayLoad {
       Map<String, Double> byThread = new TreeMap<>();
       byGatewayThread.forEach((k, v) -> byThread.put(k, perCall(v)));
       byThread.put("other", perCall(gatewayUnattributed));
-      return new Phase(
+      return Phase.measured(
           target,
           mode,
           calls,
           errors,
-          round(seconds, 2),
-          round(calls / seconds, 0),
-          ms(latency.getValueAtPercentile(50)),
-          ms(latency.getValueAtPercentile(90)),
-          ms(latency.getValueAtPercentile(99)),
-          ms(latency.getValueAtPercentile(99.9)),
-          ms(latency.getMaxValue()),
+          seconds,
+          latency,
           perCall((long) total),
           byProcess,
           byThread);
     }
 
     private double perCall(long nanos) {
-      return round(nanos / 1e3 / calls, 1);
+      return Phase.microsPerCall(nanos, calls);
     }
   }
 
@@ -633,30 +588,12 @@ public final class GatewayLoad {
     String line;
     while ((line = commands.readLine()) != null && !line.equals("stop")) {
       if (line.equals("cpu")) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("process", OS.getProcessCpuTime());
-        ObjectNode threads = n.putObject("threads");
-        Map<String, Long> groups = new TreeMap<>();
-        long[] ids = THREADS.getAllThreadIds();
-        ThreadInfo[] infos = THREADS.getThreadInfo(ids);
-        for (int i = 0; i < ids.length; i++) {
-          long t = THREADS.getThreadCpuTime(ids[i]);
-          if (infos[i] != null && t > 0) {
-            groups.merge(threadGroup(infos[i].getThreadName()), t, Long::sum);
-          }
-        }
-        groups.forEach(threads::put);
-        protocol.println(PROTOCOL + n);
+        protocol.println(PROTOCOL + CpuUse.sample());
         protocol.flush();
       }
     }
     resources.close();
     System.exit(0);
-  }
-
-  /** Names a thread by its role: digits dropped. */
-  static String threadGroup(String name) {
-    return name.replaceAll("-?\\d+", "");
   }
 
   /** The upstream process: a trivial API answering a small JSON object to every request. */
@@ -684,28 +621,17 @@ public final class GatewayLoad {
   /** The gateway process: an authority on SQLite and two gateways (batched and always). */
   private static void runGateways(String upstreamUrl) throws Exception {
     Path tmp = Files.createTempDirectory("mandate-gateway-load");
-    AuthorityServer authority = authority(tmp);
-    String admin =
-        basic(
-            "admin",
-            authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
-    String gatewaySecret =
-        post(authority.url() + "/v1/clients", "{\"clientId\":\"gateway\"}", admin)
-            .get("secret")
-            .asText();
-    String token =
-        post(
-                authority.url() + "/v1/capabilities",
-                "{\"grants\":[\"api:get_item:/items/**\"],\"ttl\":\"1h\",\"audience\":\""
-                    + AUDIENCE
-                    + "\"}",
-                admin)
-            .get("token")
-            .asText();
-    GatewayServer batched = gateway(tmp, "batched", authority.url(), upstreamUrl, gatewaySecret);
-    GatewayServer always = gateway(tmp, "always", authority.url(), upstreamUrl, gatewaySecret);
+    BenchAuthority authority =
+        BenchAuthority.start(tmp.resolve("authority"), "api:*:/**", "api:get_item:/items/**");
+    GatewayServer batched = gateway(tmp, "batched", authority, upstreamUrl);
+    GatewayServer always = gateway(tmp, "always", authority, upstreamUrl);
     servePeer(
-        "READY batched=" + batched.url() + " always=" + always.url() + " token=" + token,
+        "READY batched="
+            + batched.url()
+            + " always="
+            + always.url()
+            + " token="
+            + authority.token(),
         () -> {
           batched.close();
           always.close();
@@ -713,90 +639,22 @@ public final class GatewayLoad {
         });
   }
 
-  private static AuthorityServer authority(Path tmp) throws IOException {
-    Path policy = tmp.resolve("policy.yaml");
-    Files.writeString(
-        policy,
-        """
-        version: 1
-        clients:
-          admin:
-            grants: ["api:*:/**"]
-            maxTtl: 2h
-            require: [audience]
-            audiences: [%s]
-        """
-            .formatted(AUDIENCE));
-    return AuthorityServer.start(
-        AuthorityConfig.builder(tmp.resolve("authority"))
-            .port(0)
-            .policyFile(policy)
-            .policyReloadInterval(Duration.ZERO)
-            .shutdownTimeout(Duration.ofSeconds(2))
-            .environment(Map.of())
-            .build());
-  }
-
   private static GatewayServer gateway(
-      Path tmp, String sync, String authorityUrl, String upstreamUrl, String secret) {
-    String yaml =
+      Path tmp, String sync, BenchAuthority authority, String upstreamUrl) throws IOException {
+    return BenchGateway.start(
+        tmp.resolve("gateway-" + sync),
+        authority.url(),
+        authority.gatewaySecret(),
+        sync,
         """
-        listen: {host: 127.0.0.1, port: 0}
-        audience: %s
-        authority: {url: %s, clientId: gateway, clientSecretEnv: GW_SECRET}
-        spool: {dir: %s, sync: %s}
-        shutdownTimeout: 2s
         http:
           upstreams:
             api: {url: "%s"}
           routes:
             - {match: "GET /items/{id}", upstream: api, action: get_item, resource: "/items/{id}"}
         """
-            .formatted(AUDIENCE, authorityUrl, tmp.resolve("spool-" + sync), sync, upstreamUrl);
-    GatewayConfig config =
-        GatewayConfig.parse(
-            yaml, tmp.resolve("gateway-" + sync + ".yaml"), Map.of("GW_SECRET", secret));
-    return GatewayServer.start(config, Clock.systemUTC(), List.of());
-  }
-
-  private static JsonNode post(String url, String json, String auth) throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(url))
-                    .header("Authorization", auth)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
-    }
-    return JSON.readTree(r.body());
-  }
-
-  private static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return parts[0] + " " + parts[1] + " " + parts[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  private static double ms(long nanos) {
-    return round(nanos / 1e6, 3);
-  }
-
-  private static double round(double v, int digits) {
-    double f = Math.pow(10, digits);
-    return Math.round(v * f) / f;
+            .formatted(upstreamUrl),
+        List.of());
   }
 
   // ---- report ----
@@ -809,23 +667,13 @@ public final class GatewayLoad {
   };
 
   static String markdown(ObjectNode out, List<Phase> phases, String command, String machine) {
-    StringBuilder md = new StringBuilder();
-    md.append(START).append('\n');
-    md.append("_Generated by `")
-        .append(command == null ? "GatewayLoad" : command)
-        .append("` on ")
-        .append(out.get("generatedAt").asText())
-        .append("._\n\n");
-    if (machine != null) {
-      md.append("Machine: ").append(machine).append("\n\n");
-    }
-    md.append("Load average during the run: ")
-        .append(out.get("loadAverageBefore").asText())
-        .append(" before, ")
-        .append(out.get("loadAverageAfter").asText())
-        .append(" after (2 cores: the benchmark's own processes account for up to about 2; much")
-        .append(
-            " more means other processes competed for the CPU and latencies are inflated).\n\n");
+    StringBuilder md =
+        DOC.begin(
+            out,
+            command,
+            machine,
+            "2 cores: the benchmark's own processes account for up to about 2; much more means"
+                + " other processes competed for the CPU and latencies are inflated");
     md.append(
         "Three JVMs on loopback: the load generator (Jetty's asynchronous HTTP client, HTTP/1.1"
             + " keep-alive, latencies in HdrHistogram), the upstream (a Jetty handler answering a"
@@ -848,27 +696,7 @@ public final class GatewayLoad {
             + " outside the benchmark falls on all three alike."
             + " CPU µs/call is the CPU time of all three processes divided by the"
             + " calls.\n\n");
-    md.append(
-        "| Target | Mode | Calls | Errors | Throughput (calls/s) | p50 ms | p90 ms | p99 ms | p99.9 ms"
-            + " | max ms | CPU µs/call |\n");
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (Phase p : phases) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %s | %d | %d | %.0f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |%n",
-              p.target(),
-              p.mode(),
-              p.calls(),
-              p.errors(),
-              p.throughput(),
-              p.p50Ms(),
-              p.p90Ms(),
-              p.p99Ms(),
-              p.p999Ms(),
-              p.maxMs(),
-              p.cpuMicrosPerCall()));
-    }
+    md.append(Phase.table(phases));
     md.append("\nGateway minus direct:\n\n");
     md.append(
         "| Gateway | added p50 at "
@@ -878,14 +706,14 @@ public final class GatewayLoad {
             + "/s (ms) | throughput ratio at saturation | added CPU µs/call (fixed rate) |"
             + " added CPU µs/call (saturation) |\n");
     md.append("|---|---:|---:|---:|---:|---:|\n");
-    Phase directFixed = find(phases, "direct", "fixed");
-    Phase directSat = find(phases, "direct", "saturation");
+    Phase directFixed = Phase.find(phases, "direct", "fixed");
+    Phase directSat = Phase.find(phases, "direct", "saturation");
     List<String> verdicts = new ArrayList<>();
     for (Phase p : phases) {
       if (p.target().equals("direct") || !p.mode().startsWith("fixed")) {
         continue;
       }
-      Phase sat = find(phases, p.target(), "saturation");
+      Phase sat = Phase.find(phases, p.target(), "saturation");
       double addedP50 = p.p50Ms() - directFixed.p50Ms();
       double addedP99 = p.p99Ms() - directFixed.p99Ms();
       double ratio = sat.throughput() / directSat.throughput();
@@ -937,7 +765,7 @@ public final class GatewayLoad {
       double listed = 0;
       for (String[] g : GATEWAY_THREADS) {
         double sum = 0;
-        for (Map.Entry<String, Double> e : p.cpuMicrosPerCallByGatewayThread().entrySet()) {
+        for (Map.Entry<String, Double> e : p.gatewayCpuMicrosPerCallByThread().entrySet()) {
           for (int k = 1; k < g.length; k++) {
             if (e.getKey().startsWith(g[k])) {
               sum += e.getValue();
@@ -960,31 +788,6 @@ public final class GatewayLoad {
     for (String v : verdicts) {
       md.append(v).append('\n');
     }
-    md.append(END).append('\n');
-    return md.toString();
-  }
-
-  private static Phase find(List<Phase> phases, String target, String modePrefix) {
-    return phases.stream()
-        .filter(p -> p.target().equals(target) && p.mode().startsWith(modePrefix))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  /** Replaces the gateway section of the document. */
-  static void rewrite(Path doc, String section) throws IOException {
-    String text = Files.readString(doc, StandardCharsets.UTF_8);
-    int start = text.indexOf(START);
-    int end = text.indexOf(END);
-    if (start < 0 || end <= start) {
-      throw new IllegalStateException(
-          doc + " has no " + START + " ... " + END + " markers; add them under '## Gateway'");
-    }
-    int after = end + END.length();
-    if (after < text.length() && text.charAt(after) == '\n') {
-      after++;
-    }
-    Files.writeString(
-        doc, text.substring(0, start) + section + text.substring(after), StandardCharsets.UTF_8);
+    return DOC.finish(md);
   }
 }

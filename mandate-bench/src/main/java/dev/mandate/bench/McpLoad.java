@@ -2,15 +2,11 @@ package dev.mandate.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,8 +62,7 @@ import org.HdrHistogram.Histogram;
  * Recorder.
  */
 public final class McpLoad {
-  static final String START = "<!-- mcp:start -->";
-  static final String END = "<!-- mcp:end -->";
+  private static final BenchDoc DOC = new BenchDoc("mcp", "## MCP tools/call", "McpLoad");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROTOCOL_VERSION = "2025-11-25";
   private static final String MESSAGE = "hello from the load generator";
@@ -84,30 +79,6 @@ public final class McpLoad {
       List.of(System.getProperty("bench.targets", "direct,gateway").split(","));
   private static final List<String> MODES =
       List.of(System.getProperty("bench.modes", "fixed,saturation").split(","));
-
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-
-  /**
-   * One measured phase. Latencies in milliseconds; CPU in µs per call, in total and by process
-   * (and, within a process, by thread role).
-   */
-  record Phase(
-      String target,
-      String mode,
-      long calls,
-      long errors,
-      double seconds,
-      double throughput,
-      double p50Ms,
-      double p90Ms,
-      double p99Ms,
-      double p999Ms,
-      double maxMs,
-      double cpuMicrosPerCall,
-      Map<String, Double> cpuMicrosPerCallByProcess,
-      Map<String, Double> gatewayCpuMicrosPerCallByThread) {}
 
   private McpLoad() {}
 
@@ -157,7 +128,7 @@ public final class McpLoad {
         c.close();
       }
 
-      String loadBefore = loadAverage();
+      String loadBefore = CpuUse.loadAverage();
       List<Phase> phases = new ArrayList<>();
       for (Map.Entry<String, String> t : targets.entrySet()) {
         if (MODES.contains("fixed")) {
@@ -173,7 +144,7 @@ public final class McpLoad {
           phases.add(p);
         }
       }
-      String loadAfter = loadAverage();
+      String loadAfter = CpuUse.loadAverage();
 
       ObjectNode out = JSON.createObjectNode();
       out.put("generatedAt", Instant.now().toString());
@@ -185,13 +156,7 @@ public final class McpLoad {
       out.put("warmupSeconds", WARMUP_SECONDS);
       out.put("loadAverageBefore", loadBefore);
       out.put("loadAverageAfter", loadAfter);
-      ArrayNode list = out.putArray("phases");
-      for (Phase p : phases) {
-        list.add(JSON.valueToTree(p));
-      }
-      Path json = Path.of(args[0]);
-      Files.createDirectories(json.toAbsolutePath().getParent());
-      JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+      Phase.writeJson(Path.of(args[0]), out, phases);
       // A partial run (bench.targets, bench.modes) is for profiling: no report.
       if (phases.size() == 4) {
         String section =
@@ -199,7 +164,7 @@ public final class McpLoad {
                 out, phases, args.length == 5 ? args[3] : null, args.length == 5 ? args[4] : null);
         System.out.println(section);
         if (args.length == 5) {
-          rewrite(Path.of(args[2]), section);
+          DOC.rewrite(Path.of(args[2]), section);
         }
       }
     } finally {
@@ -383,41 +348,27 @@ public final class McpLoad {
       String target, String mode, Histogram latency, long errors, double secs, Cpu cpu) {
     long n = latency.getTotalCount();
     Map<String, Double> byProcess = new LinkedHashMap<>();
-    cpu.processes.forEach((k, v) -> byProcess.put(k, round(v / 1000.0 / n, 1)));
+    cpu.processes.forEach((k, v) -> byProcess.put(k, Phase.microsPerCall(v, n)));
     Map<String, Double> gatewayThreads = new TreeMap<>();
     cpu.threads
         .getOrDefault("gateway", Map.of())
         .forEach(
             (k, v) -> {
               if (v > 0) {
-                gatewayThreads.put(k, round(v / 1000.0 / n, 1));
+                gatewayThreads.put(k, Phase.microsPerCall(v, n));
               }
             });
     long total = cpu.processes.values().stream().mapToLong(Long::longValue).sum();
-    return new Phase(
+    return Phase.measured(
         target,
         mode,
         n,
         errors,
-        round(secs, 2),
-        round(n / secs, 0),
-        ms(latency.getValueAtPercentile(50)),
-        ms(latency.getValueAtPercentile(90)),
-        ms(latency.getValueAtPercentile(99)),
-        ms(latency.getValueAtPercentile(99.9)),
-        ms(latency.getMaxValue()),
-        round(total / 1000.0 / n, 1),
+        secs,
+        latency,
+        Phase.microsPerCall(total, n),
         byProcess,
         gatewayThreads);
-  }
-
-  private static double ms(long nanos) {
-    return round(nanos / 1e6, 3);
-  }
-
-  private static double round(double v, int digits) {
-    double f = Math.pow(10, digits);
-    return Math.round(v * f) / f;
   }
 
   private static final AtomicInteger CLIENT_THREADS = new AtomicInteger();
@@ -634,8 +585,8 @@ public final class McpLoad {
     static Cpu read(Map<String, Peer> peers) throws IOException {
       Map<String, Long> processes = new LinkedHashMap<>();
       Map<String, Map<String, Long>> threads = new LinkedHashMap<>();
-      processes.put("load generator", OS.getProcessCpuTime());
-      threads.put("load generator", ownThreads());
+      processes.put("load generator", CpuUse.process());
+      threads.put("load generator", CpuUse.byThreadRole());
       for (Peer p : peers.values()) {
         JsonNode cpu = p.cpu();
         processes.put(p.name, cpu.get("process").asLong());
@@ -663,51 +614,16 @@ public final class McpLoad {
     }
   }
 
-  private static Map<String, Long> ownThreads() {
-    Map<String, Long> byRole = new TreeMap<>();
-    for (long id : THREADS.getAllThreadIds()) {
-      long t = THREADS.getThreadCpuTime(id);
-      ThreadInfo info = THREADS.getThreadInfo(id);
-      if (t > 0 && info != null) {
-        byRole.merge(threadRole(info.getThreadName()), t, Long::sum);
-      }
-    }
-    return byRole;
-  }
-
-  /** A thread's role: its name without the numbers that tell threads of one pool apart. */
-  static String threadRole(String name) {
-    return name.replaceAll("-?\\d+", "");
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return parts[0] + " " + parts[1] + " " + parts[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
   // ---- report ----
 
   static String markdown(ObjectNode out, List<Phase> phases, String command, String machine) {
-    StringBuilder md = new StringBuilder();
-    md.append(START).append('\n');
-    md.append("_Generated by `")
-        .append(command == null ? "McpLoad" : command)
-        .append("` on ")
-        .append(out.get("generatedAt").asText())
-        .append("._\n\n");
-    if (machine != null) {
-      md.append("Machine: ").append(machine).append("\n\n");
-    }
-    md.append("Load average during the run: ")
-        .append(out.get("loadAverageBefore").asText())
-        .append(" before, ")
-        .append(out.get("loadAverageAfter").asText())
-        .append(" after (2 cores: anything well above 2 means other processes competed for the")
-        .append(" CPU and every latency below is inflated).\n\n");
+    StringBuilder md =
+        DOC.begin(
+            out,
+            command,
+            machine,
+            "2 cores: anything well above 2 means other processes competed for the CPU and every"
+                + " latency below is inflated");
     md.append(
         String.format(
             Locale.ROOT,
@@ -724,31 +640,11 @@ public final class McpLoad {
             out.get("connections").asInt(),
             out.get("saturationSeconds").asInt(),
             out.get("warmupSeconds").asInt()));
-    md.append(
-        "| Target | Mode | Calls | Errors | Throughput (calls/s) | p50 ms | p90 ms | p99 ms | p99.9 ms"
-            + " | max ms | CPU µs/call |\n");
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (Phase p : phases) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %s | %d | %d | %.0f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |%n",
-              p.target(),
-              p.mode(),
-              p.calls(),
-              p.errors(),
-              p.throughput(),
-              p.p50Ms(),
-              p.p90Ms(),
-              p.p99Ms(),
-              p.p999Ms(),
-              p.maxMs(),
-              p.cpuMicrosPerCall()));
-    }
-    Phase directFixed = find(phases, "direct", "fixed");
-    Phase directSat = find(phases, "direct", "saturation");
-    Phase gatewayFixed = find(phases, "gateway", "fixed");
-    Phase gatewaySat = find(phases, "gateway", "saturation");
+    md.append(Phase.table(phases));
+    Phase directFixed = Phase.find(phases, "direct", "fixed");
+    Phase directSat = Phase.find(phases, "direct", "saturation");
+    Phase gatewayFixed = Phase.find(phases, "gateway", "fixed");
+    Phase gatewaySat = Phase.find(phases, "gateway", "saturation");
     double addedP50 = gatewayFixed.p50Ms() - directFixed.p50Ms();
     double addedP99 = gatewayFixed.p99Ms() - directFixed.p99Ms();
     double ratio = gatewaySat.throughput() / directSat.throughput();
@@ -812,36 +708,6 @@ public final class McpLoad {
             addedP99 <= 3 ? "met" : "not met",
             ratio * 100,
             ratio >= 0.7 ? "met" : "not met"));
-    md.append(END).append('\n');
-    return md.toString();
-  }
-
-  private static Phase find(List<Phase> phases, String target, String modePrefix) {
-    return phases.stream()
-        .filter(p -> p.target().equals(target) && p.mode().startsWith(modePrefix))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  /** Replaces the section between the markers of the document. */
-  static void rewrite(Path doc, String section) throws IOException {
-    String text = Files.readString(doc, StandardCharsets.UTF_8);
-    int start = text.indexOf(START);
-    int end = text.indexOf(END);
-    if (start < 0 || end < start) {
-      throw new IllegalStateException(
-          doc
-              + " has no "
-              + START
-              + " ... "
-              + END
-              + " markers; add them under '## MCP tools/call'");
-    }
-    int after = end + END.length();
-    if (after < text.length() && text.charAt(after) == '\n') {
-      after++;
-    }
-    Files.writeString(
-        doc, text.substring(0, start) + section + text.substring(after), StandardCharsets.UTF_8);
+    return DOC.finish(md);
   }
 }

@@ -1,12 +1,7 @@
 package dev.mandate.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityConfig;
-import dev.mandate.authority.AuthorityServer;
-import dev.mandate.authority.BootstrapReport;
-import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.gateway.mcp.McpFrontEnd;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -18,22 +13,9 @@ import io.modelcontextprotocol.spec.McpSchema;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -60,14 +42,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * outlives the load generator.
  */
 public final class McpPeers {
-  static final String AUDIENCE = "gw-bench";
   static final String SERVICE = "echo";
   static final String TOOL = "echo";
   static final String GATEWAY_PATH = "/mcp/echo";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private McpPeers() {}
 
@@ -92,7 +70,7 @@ public final class McpPeers {
     String line;
     while ((line = in.readLine()) != null) {
       if (line.equals("cpu")) {
-        System.out.println("CPU " + JSON.writeValueAsString(cpu()));
+        System.out.println("CPU " + JSON.writeValueAsString(CpuUse.sample()));
         System.out.flush();
       }
     }
@@ -101,23 +79,6 @@ public final class McpPeers {
     } finally {
       System.exit(0);
     }
-  }
-
-  /** Process CPU time and per-thread-role CPU time, nanoseconds. */
-  private static ObjectNode cpu() {
-    ObjectNode out = JSON.createObjectNode();
-    out.put("process", OS.getProcessCpuTime());
-    Map<String, Long> byRole = new TreeMap<>();
-    for (long id : THREADS.getAllThreadIds()) {
-      long t = THREADS.getThreadCpuTime(id);
-      ThreadInfo info = THREADS.getThreadInfo(id);
-      if (t > 0 && info != null) {
-        byRole.merge(McpLoad.threadRole(info.getThreadName()), t, Long::sum);
-      }
-    }
-    ObjectNode threads = out.putObject("threads");
-    byRole.forEach(threads::put);
-    return out;
   }
 
   // ---- upstream: the MCP Java SDK over Streamable HTTP ----
@@ -176,53 +137,11 @@ public final class McpPeers {
   // ---- authority on SQLite ----
 
   private static AutoCloseable authority(Path dir, ObjectNode ready) throws Exception {
-    Files.createDirectories(dir);
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(
-        policy,
-        """
-        version: 1
-        clients:
-          admin:
-            grants: ["%s:*:*"]
-            maxTtl: 2h
-            require: [audience]
-            audiences: [%s]
-        """
-            .formatted(SERVICE, AUDIENCE));
-    AuthorityServer authority =
-        AuthorityServer.start(
-            AuthorityConfig.builder(dir.resolve("authority"))
-                .port(0)
-                .policyFile(policy)
-                .policyReloadInterval(Duration.ZERO)
-                .shutdownTimeout(Duration.ofSeconds(2))
-                .environment(Map.of())
-                .build());
-    String admin =
-        basic(
-            "admin",
-            authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
-    String gatewaySecret =
-        post(authority.url() + "/v1/clients", "{\"clientId\":\"gateway\"}", admin)
-            .get("secret")
-            .asText();
-    String token =
-        post(
-                authority.url() + "/v1/capabilities",
-                "{\"grants\":[\""
-                    + SERVICE
-                    + ":"
-                    + TOOL
-                    + ":*\"],\"ttl\":\"1h\",\"audience\":\""
-                    + AUDIENCE
-                    + "\"}",
-                admin)
-            .get("token")
-            .asText();
+    BenchAuthority authority =
+        BenchAuthority.start(dir, SERVICE + ":*:*", SERVICE + ":" + TOOL + ":*");
     ready.put("url", authority.url());
-    ready.put("gatewaySecret", gatewaySecret);
-    ready.put("token", token);
+    ready.put("gatewaySecret", authority.gatewaySecret());
+    ready.put("token", authority.token());
     return authority;
   }
 
@@ -230,62 +149,29 @@ public final class McpPeers {
 
   private static AutoCloseable gateway(
       Path dir, String authorityUrl, String upstreamUrl, ObjectNode ready) throws IOException {
-    Files.createDirectories(dir);
-    String yaml =
-        """
-        listen: {host: 127.0.0.1, port: 0}
-        audience: %s
-        authority: {url: %s, clientId: gateway, clientSecretEnv: GW_SECRET}
-        spool: {dir: %s, sync: batched}
-        shutdownTimeout: 2s
-        mcp:
-          upstreams:
-            - service: %s
-              path: %s
-              maxSessions: 256
-              http: {url: "%s"}
-              tools:
-                %s: {}
-        """
-            .formatted(
-                AUDIENCE,
-                authorityUrl,
-                dir.resolve("spool"),
-                SERVICE,
-                GATEWAY_PATH,
-                upstreamUrl,
-                TOOL);
     String secret = System.getenv("GW_SECRET");
     if (secret == null) {
       throw new IllegalStateException("GW_SECRET is not set");
     }
-    GatewayConfig config =
-        GatewayConfig.parse(yaml, dir.resolve("gateway.yaml"), Map.of("GW_SECRET", secret));
     GatewayServer gateway =
-        GatewayServer.start(config, Clock.systemUTC(), List.of(new McpFrontEnd.Factory()));
+        BenchGateway.start(
+            dir,
+            authorityUrl,
+            secret,
+            "batched",
+            """
+            mcp:
+              upstreams:
+                - service: %s
+                  path: %s
+                  maxSessions: 256
+                  http: {url: "%s"}
+                  tools:
+                    %s: {}
+            """
+                .formatted(SERVICE, GATEWAY_PATH, upstreamUrl, TOOL),
+            List.of(new McpFrontEnd.Factory()));
     ready.put("url", gateway.url() + GATEWAY_PATH);
     return gateway;
-  }
-
-  private static JsonNode post(String url, String json, String auth) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    HttpResponse<String> r =
-        client.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", auth)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException(url + " answered " + r.statusCode());
-    }
-    return JSON.readTree(r.body());
-  }
-
-  private static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
   }
 }
