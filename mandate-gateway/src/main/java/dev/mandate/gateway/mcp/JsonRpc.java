@@ -8,7 +8,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.mandate.gateway.TokenRedaction;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * JSON-RPC 2.0 messages as MCP uses them: classification, the gateway's own error responses, and
@@ -129,9 +135,16 @@ final class JsonRpc {
   }
 
   /**
+   * Fields in which MCP carries bytes as base64: a resource's {@code blob}, the {@code data} of
+   * image and audio content. A token inside those bytes would pass a scan of the text.
+   */
+  private static final Set<String> BASE64_FIELDS = Set.of("blob", "data");
+
+  /**
    * Returns {@code node} with every Mandate token in its strings (values and keys) replaced by
-   * {@link TokenRedaction#REPLACEMENT}. Walks the parsed tree, so JSON escapes cannot hide a token.
-   * Modifies containers in place and returns the (possibly new) node.
+   * {@link TokenRedaction#REPLACEMENT}. Walks the parsed tree, so JSON escapes cannot hide a token;
+   * the base64 of {@link #BASE64_FIELDS} is decoded and redacted too. Modifies containers in place
+   * and returns the (possibly new) node.
    */
   static JsonNode redact(JsonNode node) {
     if (node.isTextual()) {
@@ -156,7 +169,8 @@ final class JsonRpc {
         if (e.getKey().contains("mnd")) {
           keysNeedRedaction = true;
         }
-        JsonNode r = redact(e.getValue());
+        JsonNode r =
+            BASE64_FIELDS.contains(e.getKey()) ? redactEncoded(e.getValue()) : redact(e.getValue());
         if (r != e.getValue()) {
           e.setValue(r);
         }
@@ -169,5 +183,39 @@ final class JsonRpc {
       return node;
     }
     return node;
+  }
+
+  /**
+   * Redacts a value that may be base64: as text first, then, if it decodes (standard or URL-safe
+   * alphabet), the decoded bytes, re-encoded in the same alphabet when a token was found.
+   */
+  private static JsonNode redactEncoded(JsonNode value) {
+    JsonNode asText = redact(value);
+    if (asText != value || !value.isTextual()) {
+      return asText;
+    }
+    String text = value.textValue();
+    Base64.Encoder encoder = Base64.getEncoder();
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException notStandard) {
+      try {
+        bytes = Base64.getUrlDecoder().decode(text);
+        encoder = Base64.getUrlEncoder();
+      } catch (IllegalArgumentException notBase64) {
+        return value;
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+    try (OutputStream redacting = TokenRedaction.redacting(out)) {
+      redacting.write(bytes);
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory stream failed", e);
+    }
+    byte[] redacted = out.toByteArray();
+    return Arrays.equals(redacted, bytes)
+        ? value
+        : TextNode.valueOf(encoder.encodeToString(redacted));
   }
 }

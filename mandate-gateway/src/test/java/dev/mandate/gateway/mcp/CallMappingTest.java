@@ -12,6 +12,8 @@ import dev.mandate.gateway.mcp.McpConfig.FromArgument;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -129,5 +131,34 @@ class CallMappingTest {
         .doesNotContain("mnd1_")
         .doesNotContain("mndp1_")
         .contains("use " + TokenRedaction.REPLACEMENT + " now");
+  }
+
+  @Test
+  void redact_looksInsideBase64Blobs_andImageData() throws Exception {
+    String hidden =
+        Base64.getEncoder()
+            .encodeToString("key: mnd1_AAAAbbbb-cc end".getBytes(StandardCharsets.UTF_8));
+    String plain =
+        Base64.getEncoder().encodeToString("nothing here".getBytes(StandardCharsets.UTF_8));
+    JsonNode m =
+        JsonRpc.parse(
+            "{\"result\":{\"contents\":[{\"uri\":\"file:///a\",\"blob\":\""
+                + hidden
+                + "\"},{\"uri\":\"file:///b\",\"blob\":\""
+                + plain
+                + "\"}],\"content\":[{\"type\":\"image\",\"mimeType\":\"image/png\","
+                + "\"data\":\""
+                + hidden
+                + "\"},{\"type\":\"text\",\"data\":\"not base64 mnd1_AAAAbbbb-cc\"}]}}");
+
+    JsonNode out = JsonRpc.redact(m);
+
+    String blob = out.at("/result/contents/0/blob").asText();
+    String decoded = new String(Base64.getDecoder().decode(blob), StandardCharsets.UTF_8);
+    assertThat(decoded).isEqualTo("key: " + TokenRedaction.REPLACEMENT + " end");
+    assertThat(out.at("/result/contents/1/blob").asText()).isEqualTo(plain);
+    assertThat(out.at("/result/content/0/data").asText()).isEqualTo(blob);
+    assertThat(out.at("/result/content/1/data").asText())
+        .isEqualTo("not base64 " + TokenRedaction.REPLACEMENT);
   }
 }
