@@ -99,6 +99,16 @@ final class NodeReader {
     return null;
   }
 
+  /** An optional boolean under {@code key}: true only if present and true. */
+  boolean flag(MapNode map, String key, String path) {
+    Node n = optional(map, key);
+    if (n == null) {
+      return false;
+    }
+    Boolean b = bool(n, child(path, key));
+    return b != null && b;
+  }
+
   Integer integer(Node node, String path, int min, int max) {
     if (node instanceof Scalar s && s.kind() == Kind.INT) {
       long value;

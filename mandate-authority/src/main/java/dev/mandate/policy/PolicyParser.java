@@ -331,8 +331,8 @@ final class PolicyParser {
     if (n != null) {
       maxUses = r.integer(n, NodeReader.child(path, "maxUses"), 1, Integer.MAX_VALUE);
     }
-    boolean indirect = flag(r, m, "indirect", path);
-    boolean admin = flag(r, m, "admin", path);
+    boolean indirect = r.flag(m, "indirect", path);
+    boolean admin = r.flag(m, "admin", path);
 
     if (templates.isEmpty() && !admin && problems.errors().size() == errorsBefore) {
       problems.warning(m.line(), path, "client '" + id + "' has no grants and can mint nothing");
@@ -422,15 +422,6 @@ final class PolicyParser {
       }
     }
     return new Parameter(name, regex, pattern);
-  }
-
-  private static boolean flag(NodeReader r, MapNode m, String key, String path) {
-    Node n = NodeReader.optional(m, key);
-    if (n == null) {
-      return false;
-    }
-    Boolean b = r.bool(n, NodeReader.child(path, key));
-    return b != null && b;
   }
 
   private static Map<String, String> regexSources(Map<String, Parameter> parameters) {

@@ -167,7 +167,7 @@ public final class PolicyTestRunner {
     if (n != null) {
       ttl = r.duration(n, NodeReader.child(path, "ttl"));
     }
-    boolean holder = flag(r, m, "holder", path);
+    boolean holder = r.flag(m, "holder", path);
     String audience = null;
     n = NodeReader.optional(m, "audience");
     if (n != null) {
@@ -185,19 +185,10 @@ public final class PolicyTestRunner {
       maxDepth =
           r.integer(n, NodeReader.child(path, "maxDepth"), Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
-    boolean indirect = flag(r, m, "indirect", path);
+    boolean indirect = r.flag(m, "indirect", path);
     if (r.problems().errors().size() != errorsBefore) {
       return null;
     }
     return new MintRequest(client, grants, ttl, holder, audience, maxUses, maxDepth, indirect);
-  }
-
-  private static boolean flag(NodeReader r, MapNode m, String key, String path) {
-    Node n = NodeReader.optional(m, key);
-    if (n == null) {
-      return false;
-    }
-    Boolean b = r.bool(n, NodeReader.child(path, key));
-    return b != null && b;
   }
 }

@@ -1,9 +1,5 @@
 package dev.mandate.demo;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.turbo.TurboFilter;
-import ch.qos.logback.core.spi.FilterReply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,13 +22,9 @@ import dev.mandate.token.Grant;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,8 +40,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.slf4j.LoggerFactory;
-import org.slf4j.Marker;
 
 /**
  * {@code mandate demo}: an agent summarises the user's 2024 invoices through LangChain4j while one
@@ -132,7 +122,7 @@ public final class Demo {
    * @throws DemoException if a server cannot start or the npm MCP server is not installed
    */
   public static DemoReport run(PrintWriter out, boolean colour) {
-    Runnable restoreLogs = quietLogs();
+    Runnable restoreLogs = Housekeeping.quietLogs();
     Path dir;
     try {
       dir = Files.createTempDirectory("mandate-demo-");
@@ -142,7 +132,7 @@ public final class Demo {
     try {
       return new Demo(new TraceView(out, colour)).run(dir);
     } finally {
-      deleteQuietly(dir);
+      Housekeeping.deleteTree(dir);
       restoreLogs.run();
     }
   }
@@ -474,57 +464,6 @@ public final class Demo {
       return node == null ? JSON.createObjectNode() : node;
     } catch (IOException e) {
       return JSON.createObjectNode();
-    }
-  }
-
-  // ---- process hygiene -----------------------------------------------------------------------
-
-  /**
-   * Keeps the servers' INFO and WARN log lines (on standard error) out of the demo's trace while it
-   * runs; errors still show. Returns what undoes it.
-   */
-  private static Runnable quietLogs() {
-    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-      return () -> {};
-    }
-    TurboFilter belowError =
-        new TurboFilter() {
-          @Override
-          public FilterReply decide(
-              Marker marker,
-              ch.qos.logback.classic.Logger logger,
-              Level level,
-              String format,
-              Object[] params,
-              Throwable t) {
-            return level.isGreaterOrEqual(Level.ERROR) ? FilterReply.NEUTRAL : FilterReply.DENY;
-          }
-        };
-    belowError.start();
-    context.addTurboFilter(belowError);
-    return () -> context.getTurboFilterList().remove(belowError);
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
-      Files.walkFileTree(
-          dir,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                throws IOException {
-              Files.deleteIfExists(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-              Files.deleteIfExists(d);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException | UncheckedIOException e) {
-      // A temp dir left behind is harmless; the OS cleans it.
     }
   }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -67,9 +68,6 @@ public final class GatewayConfig {
   static final Set<String> RESERVED_PATHS = Set.of("/health", "/metrics");
 
   private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
-  private static final Pattern SIZE =
-      Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern METHOD = Pattern.compile("[A-Z]{3,10}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
 
@@ -434,25 +432,15 @@ public final class GatewayConfig {
     @Override
     public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
       String text = p.getValueAsString();
-      Matcher m = text == null ? null : DURATION.matcher(text.trim());
-      if (m == null || !m.matches()) {
-        throw JsonMappingException.from(
-            p,
-            "a duration is a whole number with a unit (ms, s, m, h), such as 500ms or 30s; got '"
-                + (text == null ? p.currentToken() : text)
-                + "'");
-      }
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        default:
-          return Duration.ofHours(n);
-      }
+      return ConfigUnits.duration(text)
+          .orElseThrow(
+              () ->
+                  JsonMappingException.from(
+                      p,
+                      "a duration is a whole number with a unit (ms, s, m, h), such as 500ms or"
+                          + " 30s; got '"
+                          + (text == null ? p.currentToken() : text)
+                          + "'"));
     }
   }
 
@@ -460,8 +448,8 @@ public final class GatewayConfig {
     @Override
     public Size deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
       String text = p.getValueAsString();
-      Matcher m = text == null ? null : SIZE.matcher(text.trim());
-      if (m == null || !m.matches()) {
+      OptionalLong bytes = ConfigUnits.bytes(text);
+      if (bytes.isEmpty()) {
         throw JsonMappingException.from(
             p,
             "a size is a whole number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB),"
@@ -469,19 +457,7 @@ public final class GatewayConfig {
                 + (text == null ? p.currentToken() : text)
                 + "'");
       }
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-      long factor =
-          switch (unit) {
-            case "KIB" -> 1024L;
-            case "MIB" -> 1024L * 1024;
-            case "GIB" -> 1024L * 1024 * 1024;
-            case "KB" -> 1000L;
-            case "MB" -> 1000L * 1000;
-            case "GB" -> 1000L * 1000 * 1000;
-            default -> 1L;
-          };
-      return new Size(Math.multiplyExact(n, factor));
+      return new Size(bytes.getAsLong());
     }
   }
 

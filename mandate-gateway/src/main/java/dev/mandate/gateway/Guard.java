@@ -108,19 +108,18 @@ public final class Guard implements CallGuard {
     if (sourceIp != null) {
       context.put("sourceIp", sourceIp);
     }
-    Request req =
-        new Request(
-            audience,
-            request.service(),
-            request.action(),
-            request.resource(),
-            request.args(),
-            context);
+    Request req = atThisGateway(request, context);
     GuardResult result = decide(bearer, proof, req);
     result = audit(result, req, sourceIp);
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     return result;
+  }
+
+  /** The request as decided here: with this gateway's audience and the given context. */
+  private Request atThisGateway(Request request, Map<String, Object> context) {
+    return new Request(
+        audience, request.service(), request.action(), request.resource(), request.args(), context);
   }
 
   @Override
@@ -132,14 +131,7 @@ public final class Guard implements CallGuard {
     if (code == Decision.Code.ALLOW) {
       throw new IllegalArgumentException("a refusal needs a denying code, not ALLOW");
     }
-    Request req =
-        new Request(
-            audience,
-            request.service(),
-            request.action(),
-            request.resource(),
-            request.args(),
-            request.context());
+    Request req = atThisGateway(request, request.context());
     GuardResult result =
         GuardResult.deny(403, code.name(), "gateway", reason, claimedTokenId(bearer), null);
     result = audit(result, req, sourceIp);

@@ -1,9 +1,6 @@
 package dev.mandate.demo.scenarios;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.turbo.TurboFilter;
-import ch.qos.logback.core.spi.FilterReply;
+import dev.mandate.demo.Housekeeping;
 import dev.mandate.demo.scenarios.Scenario.InjectionTask;
 import dev.mandate.demo.scenarios.Scenario.Suite;
 import dev.mandate.demo.scenarios.Scenario.UserTask;
@@ -15,16 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
-import org.slf4j.Marker;
 
 /**
  * The prompt-injection scenario suite, modelled on AgentDojo: for each suite (workspace, banking,
@@ -51,7 +44,8 @@ public final class ScenarioSuite {
    */
   public static int run(PrintWriter out, PrintWriter err) {
     List<SuiteResult> results;
-    Runnable loud = quietLogs();
+    // The MCP client reports every refusal, which the suite expects by the hundred.
+    Runnable loud = Housekeeping.quietLogs("io.modelcontextprotocol");
     try {
       results = runAll(NodeServers.locate(), err);
     } catch (IllegalStateException | UncheckedIOException | IOException e) {
@@ -108,7 +102,7 @@ public final class ScenarioSuite {
       throw new IllegalStateException(cause);
     } finally {
       pool.shutdownNow();
-      deleteTree(dir);
+      Housekeeping.deleteTree(dir);
     }
   }
 
@@ -195,45 +189,5 @@ public final class ScenarioSuite {
 
   private static String percent(double share) {
     return String.format(Locale.ROOT, "%.1f%%", share * 100);
-  }
-
-  /**
-   * Keeps the authority's and gateway's INFO and WARN lines, and the MCP client's report of every
-   * refusal (which the suite expects by the hundred), out of the output while it runs; other errors
-   * still show. Returns what undoes it.
-   */
-  private static Runnable quietLogs() {
-    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-      return () -> {};
-    }
-    TurboFilter filter =
-        new TurboFilter() {
-          @Override
-          public FilterReply decide(
-              Marker marker,
-              ch.qos.logback.classic.Logger logger,
-              Level level,
-              String format,
-              Object[] params,
-              Throwable t) {
-            boolean quiet =
-                !level.isGreaterOrEqual(Level.ERROR)
-                    || logger.getName().startsWith("io.modelcontextprotocol");
-            return quiet ? FilterReply.DENY : FilterReply.NEUTRAL;
-          }
-        };
-    filter.start();
-    context.addTurboFilter(filter);
-    return () -> context.getTurboFilterList().remove(filter);
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // A temporary directory left behind is harmless.
-    }
   }
 }

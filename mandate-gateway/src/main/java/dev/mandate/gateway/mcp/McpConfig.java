@@ -1,6 +1,7 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.gateway.ConfigUnits;
 import dev.mandate.gateway.Secret;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -184,9 +187,6 @@ public record McpConfig(
   }
 
   private static final class Parser {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
-    private static final Pattern SIZE =
-        Pattern.compile("(\\d{1,12})\\s*(KiB|MiB|GiB|KB|MB|GB|B)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.~-]+)+");
@@ -526,33 +526,23 @@ public record McpConfig(
       if (node == null || node.isNull()) {
         return dflt;
       }
-      Matcher m = DURATION.matcher(node.asText().trim());
-      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      Optional<Duration> d = ConfigUnits.duration(node.asText());
+      if (d.isEmpty() || d.get().isZero()) {
         throw fail(
             where,
             "is a positive whole number with a unit (ms, s, m, h), such as 30s; got '"
                 + node.asText()
                 + "'");
       }
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        default:
-          return Duration.ofHours(n);
-      }
+      return d.get();
     }
 
     private static long size(String where, JsonNode node, long dflt) {
       if (node == null || node.isNull()) {
         return dflt;
       }
-      Matcher m = SIZE.matcher(node.asText().trim());
-      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      OptionalLong bytes = ConfigUnits.bytes(node.asText());
+      if (bytes.isEmpty() || bytes.getAsLong() == 0) {
         throw fail(
             where,
             "is a positive number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB),"
@@ -560,19 +550,7 @@ public record McpConfig(
                 + node.asText()
                 + "'");
       }
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-      long factor =
-          switch (unit) {
-            case "KIB" -> 1024L;
-            case "MIB" -> 1024L * 1024;
-            case "GIB" -> 1024L * 1024 * 1024;
-            case "KB" -> 1000L;
-            case "MB" -> 1000L * 1000;
-            case "GB" -> 1000L * 1000 * 1000;
-            default -> 1L;
-          };
-      return Math.multiplyExact(n, factor);
+      return bytes.getAsLong();
     }
 
     private static McpConfigException fail(String where, String problem) {
