@@ -63,7 +63,6 @@ import org.slf4j.LoggerFactory;
 final class HttpProxy extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProxy.class);
   static final String PROOF_HEADER = "Mandate-Proof";
-  private static final long DISCARD_LIMIT = 8L << 20;
 
   /** Headers that describe one connection, not the message: never forwarded either way. */
   static final Set<String> HOP_BY_HOP =
@@ -368,15 +367,7 @@ final class HttpProxy extends Handler.Abstract {
   }
 
   private void tooLarge(Response response, Callback callback, InputStream unread) {
-    // Read (and drop) a bounded amount of what the client is still sending, so it sees the 413
-    // rather than a reset connection; past that bound the connection is closed.
-    boolean drained = false;
-    try {
-      drained = unread.skip(DISCARD_LIMIT) < DISCARD_LIMIT && unread.read() < 0;
-    } catch (IOException e) {
-      // The client went away; the answer below may not arrive either.
-    }
-    if (!drained) {
+    if (!UnreadBodies.discard(unread)) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
     GatewayReplies.send(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GuardResult;
+import dev.mandate.gateway.UnreadBodies;
 import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
@@ -132,21 +133,22 @@ final class McpEndpoint {
 
   private void post(Request request, Response response, Callback callback) {
     long length = request.getLength();
+    InputStream in = Content.Source.asInputStream(request);
     if (length > config.maxRequestBytes()) {
-      closeAfter(response);
+      refuseBody(in, response);
       rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
       return;
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (contentType == null
         || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      closeAfter(response);
+      refuseBody(in, response);
       rpcError(response, callback, 415, null, JsonRpc.INVALID_REQUEST, "send application/json");
       return;
     }
     Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
     if (!accepts.json && !accepts.sse) {
-      closeAfter(response);
+      refuseBody(in, response);
       rpcError(
           response,
           callback,
@@ -158,13 +160,13 @@ final class McpEndpoint {
     }
     byte[] body;
     try {
-      body = readBody(request);
+      body = readBody(in, length);
     } catch (IOException e) {
       rpcError(response, callback, 400, null, JsonRpc.PARSE_ERROR, "could not read the body");
       return;
     }
     if (body == null) {
-      closeAfter(response);
+      refuseBody(in, response);
       rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
       return;
     }
@@ -686,21 +688,19 @@ final class McpEndpoint {
   }
 
   /** Reads at most the configured bytes; null if the body is larger. */
-  private byte[] readBody(Request request) throws IOException {
+  /** Reads the whole body, or returns null if it is larger than the limit. */
+  private byte[] readBody(InputStream in, long length) throws IOException {
     long max = config.maxRequestBytes();
-    long length = request.getLength();
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      if (length >= 0 && length <= max) {
-        // The declared length (checked against the bound before): read exactly that.
-        byte[] bytes = new byte[(int) length];
-        if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
-          throw new IOException("the body ended before its declared length");
-        }
-        return bytes;
+    if (length >= 0 && length <= max) {
+      // The declared length (checked against the bound before): read exactly that.
+      byte[] bytes = new byte[(int) length];
+      if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
+        throw new IOException("the body ended before its declared length");
       }
-      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-      return bytes.length > max ? null : bytes;
+      return bytes;
     }
+    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+    return bytes.length > max ? null : bytes;
   }
 
   private void unauthorized(Response response, Callback callback, JsonNode id, String reason) {
@@ -734,8 +734,14 @@ final class McpEndpoint {
    * Marks the connection to close after a refusal that leaves the request body unread, so the
    * client does not reuse a connection the server is about to drop.
    */
-  private static void closeAfter(Response response) {
-    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+  /**
+   * Before an error answer to a POST whose body is refused: drops a bounded rest of the body so the
+   * client, still sending, reads the answer; past the bound the connection closes after it.
+   */
+  private static void refuseBody(InputStream unread, Response response) {
+    if (!UnreadBodies.discard(unread)) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
   }
 
   private static void rpcError(
