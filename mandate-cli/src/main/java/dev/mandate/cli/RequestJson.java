@@ -70,11 +70,19 @@ final class RequestJson {
       @JsonProperty(value = "action", required = true) String action,
       @JsonProperty(value = "resource", required = true) String resource,
       @JsonProperty("args") ObjectNode args,
-      @JsonProperty("context") ObjectNode context) {
+      @JsonProperty("context") ObjectNode context,
+      @JsonProperty("moreResources") List<String> moreResources) {
     Body {
       requireText("service", service);
       requireText("action", action);
       requireText("resource", resource);
+      if (moreResources != null) {
+        if (moreResources.size() > Request.MAX_MORE_RESOURCES) {
+          throw new IllegalArgumentException(
+              "\"moreResources\" holds at most " + Request.MAX_MORE_RESOURCES + " resources");
+        }
+        moreResources.forEach(r -> requireText("moreResources[]", r));
+      }
     }
 
     private static void requireText(String name, String value) {
@@ -125,7 +133,8 @@ final class RequestJson {
         body.action(),
         body.resource(),
         body.args(),
-        context);
+        context,
+        body.moreResources());
   }
 
   private static String mismatch(MismatchedInputException e) {
@@ -154,6 +163,6 @@ final class RequestJson {
         "--request is not a valid request: "
             + why
             + "; expected {\"service\":..,\"action\":..,\"resource\":..,\"args\":{..}} with"
-            + " optional \"audience\" and \"context\"");
+            + " optional \"audience\", \"context\" and \"moreResources\":[..]");
   }
 }

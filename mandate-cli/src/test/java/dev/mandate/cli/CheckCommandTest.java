@@ -121,6 +121,22 @@ class CheckCommandTest {
   }
 
   @Test
+  void moreResources_eachMustBeGranted() {
+    String token = mint();
+    String request =
+        "{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/invoices/2024/a\","
+            + "\"moreResources\":[\"/data/invoices/2024/b\",%s]}";
+
+    assertThat(check(token, String.format(request, "\"/data/invoices/2024/c\"")).exit()).isZero();
+    CliRun.Result denied = check(token, String.format(request, "\"/data/hr/salaries\""));
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.out()).startsWith("deny GRANT").contains("/data/hr/salaries");
+    CliRun.Result bad = check(token, String.format(request, "\"\""));
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("\"moreResources[]\" must be a non-empty string");
+  }
+
+  @Test
   void audience_mustMatchTheCheckingGateway() {
     String token = mint("--audience", "gw-eu");
 

@@ -2,6 +2,7 @@ package dev.mandate.token;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,6 +17,10 @@ import java.util.Objects;
  *     normalised as a path before matching
  * @param args the call's arguments (a JSON object; empty when null)
  * @param context extra facts for conditions ({@code sourceIp}, ...); the verifier adds {@code time}
+ * @param moreResources further objects the same call acts on (a move's destination, each file of a
+ *     batch read), each checked against the grants like {@code resource}; at most {@value
+ *     #MAX_MORE_RESOURCES}. A holder proof does not sign them, so a gateway must derive them from
+ *     {@code args}, which it does sign.
  */
 public record Request(
     String audience,
@@ -23,10 +28,15 @@ public record Request(
     String action,
     String resource,
     ObjectNode args,
-    Map<String, Object> context) {
+    Map<String, Object> context,
+    List<String> moreResources) {
+  /** The most further resources one request may name. */
+  public static final int MAX_MORE_RESOURCES = 64;
 
   /**
-   * @throws NullPointerException if service, action or resource is null
+   * @throws NullPointerException if service, action, resource or a further resource is null
+   * @throws IllegalArgumentException if there are more than {@value #MAX_MORE_RESOURCES} further
+   *     resources
    */
   public Request {
     Objects.requireNonNull(service, "service");
@@ -34,6 +44,22 @@ public record Request(
     Objects.requireNonNull(resource, "resource");
     args = args == null ? JsonNodeFactory.instance.objectNode() : args;
     context = context == null ? Map.of() : Map.copyOf(context);
+    moreResources = moreResources == null ? List.of() : List.copyOf(moreResources);
+    if (moreResources.size() > MAX_MORE_RESOURCES) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_MORE_RESOURCES + " further resources, not " + moreResources.size());
+    }
+  }
+
+  /** A request on one resource. */
+  public Request(
+      String audience,
+      String service,
+      String action,
+      String resource,
+      ObjectNode args,
+      Map<String, Object> context) {
+    this(audience, service, action, resource, args, context, null);
   }
 
   /** A request without audience, arguments or context. */
@@ -43,11 +69,11 @@ public record Request(
 
   /** Returns a copy with this audience. */
   public Request withAudience(String newAudience) {
-    return new Request(newAudience, service, action, resource, args, context);
+    return new Request(newAudience, service, action, resource, args, context, moreResources);
   }
 
   /** Returns a copy with these arguments. */
   public Request withArgs(ObjectNode newArgs) {
-    return new Request(audience, service, action, resource, newArgs, context);
+    return new Request(audience, service, action, resource, newArgs, context, moreResources);
   }
 }

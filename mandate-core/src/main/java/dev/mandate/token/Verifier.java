@@ -277,18 +277,14 @@ public final class Verifier {
 
   private Decision evaluate(Chain chain, Request request, String proof) {
     checkArgs(chain, request.args());
-    String resource = request.resource();
-    if (resource.startsWith("/")) {
-      ResourcePaths.NormalisedPath normalised = ResourcePaths.normalise(resource);
-      if (!normalised.ok()) {
-        throw deny(
-            chain,
-            Decision.Code.INVALID_REQUEST,
-            -1,
-            "resource",
-            "resource '" + printable(resource) + "' is refused: " + normalised.problem());
+    String first = normalisedResource(chain, request.resource());
+    List<String> resources = List.of(first);
+    if (!request.moreResources().isEmpty()) {
+      resources = new ArrayList<>(1 + request.moreResources().size());
+      resources.add(first);
+      for (String more : request.moreResources()) {
+        resources.add(normalisedResource(chain, more));
       }
-      resource = normalised.value();
     }
     List<Chain.Link> links = chain.links;
     for (Chain.Link link : links) {
@@ -347,24 +343,19 @@ public final class Verifier {
       if (grants.isEmpty()) {
         continue;
       }
-      boolean matched = false;
-      for (Grant g : grants) {
-        if (g.matches(request.service(), request.action(), resource)) {
-          matched = true;
-          break;
+      for (String resource : resources) {
+        if (!covered(grants, request.service(), request.action(), resource)) {
+          throw deny(
+              chain,
+              Decision.Code.GRANT,
+              link.block().index(),
+              "grant",
+              printable(request.service() + ":" + request.action() + ":" + resource)
+                  + " is not covered by block "
+                  + link.block().index()
+                  + "'s grants "
+                  + grants);
         }
-      }
-      if (!matched) {
-        throw deny(
-            chain,
-            Decision.Code.GRANT,
-            link.block().index(),
-            "grant",
-            printable(request.service() + ":" + request.action() + ":" + resource)
-                + " is not covered by block "
-                + link.block().index()
-                + "'s grants "
-                + grants);
       }
     }
     Map<String, Object> context = null;
@@ -415,6 +406,33 @@ public final class Verifier {
       checkProof(chain, holder, request, proof, now);
     }
     return Decision.allow(chain.tokenId, chain.revocationIds, useLimits);
+  }
+
+  /** A request resource as grants see it: paths normalised (§5.1), anything else as given. */
+  private static String normalisedResource(Chain chain, String resource) {
+    if (!resource.startsWith("/")) {
+      return resource;
+    }
+    ResourcePaths.NormalisedPath normalised = ResourcePaths.normalise(resource);
+    if (!normalised.ok()) {
+      throw deny(
+          chain,
+          Decision.Code.INVALID_REQUEST,
+          -1,
+          "resource",
+          "resource '" + printable(resource) + "' is refused: " + normalised.problem());
+    }
+    return normalised.value();
+  }
+
+  private static boolean covered(
+      List<Grant> grants, String service, String action, String resource) {
+    for (Grant g : grants) {
+      if (g.matches(service, action, resource)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void checkProof(Chain chain, byte[] holder, Request request, String proof, Instant now) {

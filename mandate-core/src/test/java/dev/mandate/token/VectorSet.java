@@ -106,7 +106,12 @@ final class VectorSet {
         r.get("action").asText(),
         r.get("resource").asText(),
         (ObjectNode) r.get("args"),
-        null);
+        null,
+        r.has("moreResources")
+            ? JSON.convertValue(
+                r.get("moreResources"),
+                new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {})
+            : null);
   }
 
   private ObjectNode add(String id, String description, String token, ObjectNode request) {
@@ -823,6 +828,35 @@ final class VectorSet {
     c = add("deny-rebind-by-thief", "a thief re-binds a stolen token to its own key", rebound, pr);
     c.put("proof", Proof.create(k("thief"), rebound, toRequest(pr), NOW, Fixtures.random(seed++)));
     finish(c);
+
+    Capability moves =
+        mint()
+            .allow("fs:move_file:/data/inbox/**")
+            .allow("fs:move_file:/data/archive/**")
+            .ttl(Duration.ofHours(1))
+            .sign();
+    simple(
+        "allow-more-resources",
+        "a move whose source and destination are each covered, through different grants",
+        moves,
+        move("/data/inbox/a.txt", "/data/archive/a.txt"));
+    simple(
+        "deny-more-resources-outside",
+        "a move whose destination (a further resource) no grant covers",
+        moves,
+        move("/data/inbox/a.txt", "/tmp/exfil/a.txt"));
+    simple(
+        "deny-more-resources-traversal",
+        "further resources are normalised like the first: .. climbs out of the grant",
+        moves,
+        move("/data/inbox/a.txt", "/data/archive/../../etc/a.txt"));
+  }
+
+  private static ObjectNode move(String source, String destination) {
+    ObjectNode r =
+        req("fs", "move_file", source, args("source", source, "destination", destination));
+    r.putArray("moreResources").add(destination);
+    return r;
   }
 
   /** Returns the payload with one more caveat of the given unknown kind (empty body). */

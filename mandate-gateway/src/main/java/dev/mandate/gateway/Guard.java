@@ -44,6 +44,7 @@ public final class Guard implements CallGuard {
   private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FIELD_CHARS = 1024;
+  private static final int MAX_AUDITED_MORE_RESOURCES = 16;
 
   private final String audience;
   private final AuthorityLink link;
@@ -119,7 +120,13 @@ public final class Guard implements CallGuard {
   /** The request as decided here: with this gateway's audience and the given context. */
   private Request atThisGateway(Request request, Map<String, Object> context) {
     return new Request(
-        audience, request.service(), request.action(), request.resource(), request.args(), context);
+        audience,
+        request.service(),
+        request.action(),
+        request.resource(),
+        request.args(),
+        context,
+        request.moreResources());
   }
 
   @Override
@@ -298,6 +305,18 @@ public final class Guard implements CallGuard {
       g.writeStringField("service", truncate(req.service()));
       g.writeStringField("action", truncate(req.action()));
       g.writeStringField("resource", truncate(req.resource()));
+      if (!req.moreResources().isEmpty()) {
+        // Bounded so that a record stays well inside the authority's limit on its detail.
+        g.writeArrayFieldStart("moreResources");
+        List<String> more = req.moreResources();
+        for (String r : more.subList(0, Math.min(more.size(), MAX_AUDITED_MORE_RESOURCES))) {
+          g.writeString(r.length() <= 256 ? r : r.substring(0, 256) + "...");
+        }
+        g.writeEndArray();
+        if (more.size() > MAX_AUDITED_MORE_RESOURCES) {
+          g.writeNumberField("moreResourcesOmitted", more.size() - MAX_AUDITED_MORE_RESOURCES);
+        }
+      }
       g.writeStringField("audience", audience);
       if (sourceIp != null) {
         g.writeStringField("sourceIp", truncate(sourceIp));

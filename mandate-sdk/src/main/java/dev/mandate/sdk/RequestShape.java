@@ -27,7 +27,9 @@ public final class RequestShape {
     String resourceFor(String tool, ObjectNode args);
 
     /**
-     * The string argument {@code name} as it is (gateway: {@code resource: {fromArg: name}}).
+     * The string argument {@code name} as it is (gateway: {@code resource: {fromArg: name}}). For a
+     * tool on several paths (gateway: {@code fromArg: [source, destination]} or an array argument),
+     * name the first: proofs sign only the first resource.
      *
      * @throws IllegalArgumentException if the name is empty
      */
@@ -157,10 +159,18 @@ public final class RequestShape {
     return "RequestShape[audience=" + audience + ", service=" + service + "]";
   }
 
+  /**
+   * The argument's string, or the first string of an array (a batch: the gateway checks the others
+   * as further resources, which a proof signs through the arguments).
+   */
   private static String stringArgument(ObjectNode args, String name) {
     JsonNode value = args == null ? null : args.get(name);
+    if (value != null && value.isArray() && !value.isEmpty()) {
+      value = value.get(0);
+    }
     if (value == null || !value.isTextual()) {
-      throw new IllegalArgumentException("argument '" + name + "' is missing or not a string");
+      throw new IllegalArgumentException(
+          "argument '" + name + "' is missing or not a string or a non-empty array of strings");
     }
     return value.textValue();
   }

@@ -3,10 +3,12 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
-import dev.mandate.gateway.mcp.McpConfig.FromArgument;
+import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,8 +16,8 @@ import java.util.Locale;
  * configuration:
  *
  * <ul>
- *   <li>{@code tools/call}: action = the tool's name, resource per the tool's rule, args = the
- *       call's {@code arguments};
+ *   <li>{@code tools/call}: action = the tool's name, resource (and further resources, for a tool
+ *       on several paths) per the tool's rule, args = the call's {@code arguments};
  *   <li>{@code resources/read}: action {@value McpConfig#RESOURCES_READ_ACTION}, resource = the
  *       URI, no args;
  *   <li>{@code prompts/get}: action {@value McpConfig#PROMPTS_GET_ACTION}, resource = the prompt's
@@ -75,26 +77,56 @@ final class CallMapping {
       return new Refused("tools/call arguments must be an object");
     }
     ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
-    String resource;
     if (rule instanceof Fixed fixed) {
-      resource = fixed.value();
-    } else {
-      FromArgument from = (FromArgument) rule;
-      JsonNode value = args == null ? null : args.get(from.argument());
-      if (value == null || !value.isTextual()) {
-        return new Refused("argument '" + from.argument() + "' is missing or not a string");
-      }
-      resource = underRoot(value.textValue(), from.root());
-      if (resource == null) {
-        return new Refused(
-            "argument '"
-                + from.argument()
-                + "' must be an absolute path under "
-                + (from.root().isEmpty() ? "/" : from.root()));
+      return new Mapped(
+          new Request(null, upstream.service(), name.textValue(), fixed.value(), args, null));
+    }
+    FromArguments from = (FromArguments) rule;
+    List<String> resources = new ArrayList<>();
+    for (String argument : from.arguments()) {
+      String problem =
+          collect(args == null ? null : args.get(argument), from.arrays(), from.root(), resources);
+      if (problem != null) {
+        return new Refused("argument '" + argument + "' " + problem);
       }
     }
     return new Mapped(
-        new Request(null, upstream.service(), name.textValue(), resource, args, null));
+        new Request(
+            null,
+            upstream.service(),
+            name.textValue(),
+            resources.get(0),
+            args,
+            null,
+            resources.subList(1, resources.size())));
+  }
+
+  /**
+   * Adds the resources of one argument (a string, or for {@code array} a non-empty array of
+   * strings) to {@code into}; returns what is wrong with the argument instead, or null.
+   */
+  private static String collect(JsonNode value, boolean array, String root, List<String> into) {
+    if (!array && (value == null || !value.isTextual())) {
+      return "is missing or not a string";
+    }
+    if (array && (value == null || !value.isArray() || value.isEmpty())) {
+      return "is missing or not a non-empty array of strings";
+    }
+    int count = array ? value.size() : 1;
+    if (into.size() + count > 1 + Request.MAX_MORE_RESOURCES) {
+      return "names more than " + (1 + Request.MAX_MORE_RESOURCES) + " resources in one call";
+    }
+    for (JsonNode item : array ? value : List.of(value)) {
+      if (!item.isTextual()) {
+        return "holds something other than a string";
+      }
+      String resource = underRoot(item.textValue(), root);
+      if (resource == null) {
+        return "must be an absolute path under " + (root == null || root.isEmpty() ? "/" : root);
+      }
+      into.add(resource);
+    }
+    return null;
   }
 
   private static Outcome resource(Upstream upstream, JsonNode params) {

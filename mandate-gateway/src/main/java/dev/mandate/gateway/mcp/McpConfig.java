@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  *       # http: {url: http://127.0.0.1:3001/mcp, headers: {Authorization: "Bearer ${FS_TOKEN}"}}
  *       tools:                    # the tools that exist; calls to any other tool are refused
  *         read_text_file: {resource: {fromArg: path, root: /srv}}   # resource /x for /srv/x
+ *         move_file: {resource: {fromArg: [source, destination], root: /srv}}  # both checked
+ *         read_multiple_files: {resource: {fromArray: paths, root: /srv}}  # each path checked
  *         echo: {}                # no resource mapping: the resource is empty (grant it with *)
  *         status: {resource: {value: server}}
  *       resources: true           # forward resources/read as action resources.read, resource = URI
@@ -151,18 +153,35 @@ public record McpConfig(
   }
 
   /** How a tool call's {@code resource} is built. */
-  public sealed interface ResourceRule permits FromArgument, Fixed {}
+  public sealed interface ResourceRule permits FromArguments, Fixed {}
 
   /**
-   * The resource is a string argument of the call. With a root, the argument must be an absolute
-   * path equal to or under it, and the resource is the path relative to the root with a leading
-   * {@code /} (so {@code /srv/data/x} under root {@code /srv} is {@code /data/x}); anything else is
+   * The resources are arguments of the call: each named argument is a string ({@code fromArg}), or
+   * for a batch tool a non-empty array of strings ({@code fromArray}; a string is refused there,
+   * and an array is refused for {@code fromArg}, so the gateway never reads an argument differently
+   * from the upstream). The first value is the request's resource, every other one a further
+   * resource the grants must cover as well (spec §5), so a move is checked at its source and its
+   * destination, and a batch read at every file. With a root, each value must be an absolute path
+   * equal to or under it, and its resource is the path relative to the root with a leading {@code
+   * /} (so {@code /srv/data/x} under root {@code /srv} is {@code /data/x}); anything else is
    * refused, because the gateway and the upstream must agree on what the path names.
    *
-   * @param argument the argument's name
+   * @param arguments the arguments' names, at least one, in order
+   * @param arrays whether each argument is an array of strings rather than a string
    * @param root the upstream's directory that resource {@code /} stands for, or null
    */
-  public record FromArgument(String argument, String root) implements ResourceRule {}
+  public record FromArguments(List<String> arguments, boolean arrays, String root)
+      implements ResourceRule {
+    /**
+     * @throws IllegalArgumentException if no argument is named
+     */
+    public FromArguments {
+      arguments = List.copyOf(arguments);
+      if (arguments.isEmpty()) {
+        throw new IllegalArgumentException("name at least one argument");
+      }
+    }
+  }
 
   /**
    * The resource is a constant ({@code ""} when a tool has no resource mapping).
@@ -397,14 +416,20 @@ public record McpConfig(
       }
       String at = where + ".resource";
       object(at, r);
-      allowKeys(at, r, "fromArg", "root", "value");
+      allowKeys(at, r, "fromArg", "fromArray", "root", "value");
       if (r.has("value")) {
-        if (r.has("fromArg") || r.has("root")) {
-          throw fail(at, "takes either value: or fromArg: (with an optional root:), not both");
+        if (r.has("fromArg") || r.has("fromArray") || r.has("root")) {
+          throw fail(
+              at, "takes either value: or fromArg:/fromArray: (with an optional root:), not both");
         }
         return new Fixed(text(at + ".value", r.get("value")));
       }
-      String argument = text(at + ".fromArg", r.get("fromArg"));
+      if (r.has("fromArg") && r.has("fromArray")) {
+        throw fail(at, "takes fromArg: (string arguments) or fromArray: (arrays), not both");
+      }
+      boolean arrays = r.has("fromArray");
+      String key = arrays ? "fromArray" : "fromArg";
+      List<String> arguments = argumentNames(at + "." + key, r.get(key));
       JsonNode rootNode = r.get("root");
       String root = null;
       if (rootNode != null && !rootNode.isNull()) {
@@ -417,7 +442,26 @@ public record McpConfig(
                   + "'");
         }
       }
-      return new FromArgument(argument, root);
+      return new FromArguments(arguments, arrays, root);
+    }
+
+    /** One argument name, or a non-empty list of distinct names. */
+    private List<String> argumentNames(String where, JsonNode node) {
+      if (node == null || !node.isArray()) {
+        return List.of(text(where, node));
+      }
+      if (node.isEmpty() || node.size() > 8) {
+        throw fail(where, "must name between 1 and 8 arguments");
+      }
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < node.size(); i++) {
+        String name = text(where + "[" + i + "]", node.get(i));
+        if (names.contains(name)) {
+          throw fail(where, "names '" + name + "' twice");
+        }
+        names.add(name);
+      }
+      return List.copyOf(names);
     }
 
     private Map<String, Secret> secrets(String where, JsonNode node) {

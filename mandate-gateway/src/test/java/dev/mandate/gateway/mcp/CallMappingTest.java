@@ -8,7 +8,7 @@ import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
-import dev.mandate.gateway.mcp.McpConfig.FromArgument;
+import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
@@ -27,9 +27,11 @@ class CallMappingTest {
           "/mcp/fs",
           new Stdio("node", List.of(), Map.of(), null),
           Map.of(
-              "read_text_file", new FromArgument("path", "/srv"),
+              "read_text_file", new FromArguments(List.of("path"), false, "/srv"),
+              "move_file", new FromArguments(List.of("source", "destination"), false, "/srv"),
+              "read_multiple_files", new FromArguments(List.of("paths"), true, "/srv"),
               "echo", new Fixed(""),
-              "raw", new FromArgument("id", null)),
+              "raw", new FromArguments(List.of("id"), false, null)),
           true,
           false,
           4);
@@ -69,6 +71,66 @@ class CallMappingTest {
     assertThat(r.action()).isEqualTo("read_text_file");
     assertThat(r.resource()).isEqualTo("/a/b");
     assertThat(r.args().get("head").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void toolsCall_onTwoPaths_checksTheSecondAsAFurtherResource() throws Exception {
+    Request r =
+        ((Mapped)
+                map(
+                    "tools/call",
+                    "{\"name\":\"move_file\",\"arguments\":"
+                        + "{\"source\":\"/srv/in/a\",\"destination\":\"/srv/out/a\"}}"))
+            .request();
+
+    assertThat(r.resource()).isEqualTo("/in/a");
+    assertThat(r.moreResources()).containsExactly("/out/a");
+  }
+
+  @Test
+  void toolsCall_onAnArrayOfPaths_checksEveryOne() throws Exception {
+    Request r =
+        ((Mapped)
+                map(
+                    "tools/call",
+                    "{\"name\":\"read_multiple_files\",\"arguments\":"
+                        + "{\"paths\":[\"/srv/a\",\"/srv/b\",\"/srv/c\"]}}"))
+            .request();
+
+    assertThat(r.resource()).isEqualTo("/a");
+    assertThat(r.moreResources()).containsExactly("/b", "/c");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "destination missing | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\"}} | argument 'destination' is missing",
+        "destination outside the root | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\",\"destination\":\"/etc/a\"}} | argument 'destination' must be an absolute path under /srv",
+        "empty batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[]}} | argument 'paths' is missing or not a non-empty array of strings",
+        "non-string in batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",7]}} | argument 'paths' holds something other than a string",
+        "a string for a batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":\"/srv/a\"}} | argument 'paths' is missing or not a non-empty array of strings",
+        "one path outside | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",\"/etc/shadow\"]}} | argument 'paths' must be an absolute path under /srv",
+      })
+  void toolsCall_onSeveralPaths_refusesAnyBadOne(String name, String params, String reason)
+      throws Exception {
+    assertThat(((Refused) map("tools/call", params)).reason()).startsWith(reason);
+  }
+
+  @Test
+  void toolsCall_onTooManyPaths_isRefusedNotThrown() throws Exception {
+    StringBuilder paths = new StringBuilder();
+    for (int i = 0; i <= Request.MAX_MORE_RESOURCES; i++) {
+      paths.append(i == 0 ? "" : ",").append("\"/srv/f").append(i).append('"');
+    }
+    String params = "{\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[%s]}}";
+
+    assertThat(((Mapped) map("tools/call", String.format(params, paths))).request().moreResources())
+        .hasSize(Request.MAX_MORE_RESOURCES);
+    assertThat(
+            ((Refused) map("tools/call", String.format(params, paths + ",\"/srv/one-more\"")))
+                .reason())
+        .contains("more than 65 resources");
   }
 
   @Test

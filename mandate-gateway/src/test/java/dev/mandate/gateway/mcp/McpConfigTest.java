@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
-import dev.mandate.gateway.mcp.McpConfig.FromArgument;
+import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +47,8 @@ class McpConfigTest {
                     workingDir: work
                   tools:
                     read_text_file: {resource: {fromArg: path, root: /srv/files/}}
+                    move_file: {resource: {fromArg: [source, destination], root: /srv/files}}
+                    read_multiple_files: {resource: {fromArray: paths}}
                     echo:
                     status: {resource: {value: server}}
                 - service: mail
@@ -65,7 +68,10 @@ class McpConfigTest {
     assertThat(stdio.workingDir()).isEqualTo(Path.of("/etc/mandate/work"));
     assertThat(stdio.env().get("TOKEN").revealForUse()).isEqualTo("t0ken");
     assertThat(fs.tools())
-        .containsEntry("read_text_file", new FromArgument("path", "/srv/files"))
+        .containsEntry("read_text_file", new FromArguments(List.of("path"), false, "/srv/files"))
+        .containsEntry(
+            "move_file", new FromArguments(List.of("source", "destination"), false, "/srv/files"))
+        .containsEntry("read_multiple_files", new FromArguments(List.of("paths"), true, null))
         .containsEntry("echo", new Fixed(""))
         .containsEntry("status", new Fixed("server"));
     assertThat(fs.resources()).isFalse();
@@ -87,6 +93,10 @@ class McpConfigTest {
         "path outside prefix | {upstreams: [{service: fs, path: /fs, stdio: {command: node}, tools: {a: {}}}]} | must be under mcp.pathPrefix",
         "relative root | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: path, root: srv}}}}]} | root must be an absolute, normalised directory",
         "dotted root | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: path, root: /srv/../etc}}}}]} | root must be an absolute, normalised directory",
+        "no argument names | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: []}}}}]} | fromArg must name between 1 and 8 arguments",
+        "argument named twice | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: [p, p]}}}}]} | fromArg names 'p' twice",
+        "argument name not a string | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: [p, {x: 1}]}}}}]} | fromArg[1] must be a string",
+        "both kinds | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, fromArray: q}}}}]} | takes fromArg: (string arguments) or fromArray: (arrays), not both",
         "reserved tool | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {resources.read: {}}}]} | is reserved for resources/read",
         "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout is a positive whole number",
         "missing env | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'http://x/mcp', headers: {A: '${NOPE}'}}, tools: {a: {}}}]} | uses ${NOPE}, which is not set",

@@ -25,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +109,52 @@ class McpGatewayTest {
         () ->
             c.callTool(
                 new CallToolRequest("move_file", Map.of("source", "a", "destination", "b"))));
+  }
+
+  @Test
+  void fs_moveIsCheckedAtItsDestination_batchReadAtEveryFile() throws Exception {
+    Files.writeString(bed.files.resolve("data/inbox/note-1.txt"), "note one");
+    Files.writeString(bed.files.resolve("data/inbox/note-2.txt"), "note two");
+    McpTestBed.Minted minted =
+        bed.mint(
+            "fs:move_file:/data/inbox/**",
+            "fs:move_file:/data/archive/**",
+            "fs:read_multiple_files:/data/inbox/**",
+            INVOICES_2024);
+    McpSyncClient c = connect("/mcp/fs", minted.token());
+
+    assertDenied(
+        () -> c.callTool(move("data/inbox/note-1.txt", "public/note-1.txt")),
+        "fs:move_file:/public/note-1.txt is not covered");
+    assertThat(bed.files.resolve("data/inbox/note-1.txt")).exists();
+    assertThat(bed.files.resolve("public/note-1.txt")).doesNotExist();
+    assertDenied(() -> c.callTool(move("data/inbox/note-1.txt", "data/archive/../../public/x")));
+    CallToolResult moved = c.callTool(move("data/inbox/note-1.txt", "data/archive/note-1.txt"));
+    assertThat(moved.isError()).as(text(moved)).isNotEqualTo(Boolean.TRUE);
+    assertThat(bed.files.resolve("data/archive/note-1.txt")).hasContent("note one");
+
+    assertDenied(
+        () -> c.callTool(readMany("data/inbox/note-2.txt", "data/invoices/2024/inv-001.txt")),
+        "fs:read_multiple_files:/data/invoices/2024/inv-001.txt is not covered");
+    assertDenied(
+        () ->
+            c.callTool(
+                new CallToolRequest(
+                    "read_multiple_files",
+                    Map.of("paths", List.of(path("data/inbox/note-2.txt"), "/etc/passwd")))));
+    assertThat(text(c.callTool(readMany("data/inbox/note-2.txt")))).contains("note two");
+
+    // The audit trail names the destination of the move that was allowed.
+    JsonNode allowedMove =
+        bed.awaitDecision(
+            minted.tokenId(),
+            d ->
+                d.at("/detail/decision").asText().equals("allow")
+                    && d.at("/detail/action").asText().equals("move_file"));
+    assertThat(allowedMove.at("/detail/resource").asText()).isEqualTo("/data/inbox/note-1.txt");
+    assertThat(allowedMove.at("/detail/moreResources"))
+        .extracting(JsonNode::asText)
+        .containsExactly("/data/archive/note-1.txt");
   }
 
   @Test
@@ -502,6 +549,15 @@ class McpGatewayTest {
 
   private CallToolRequest read(String relative) {
     return new CallToolRequest("read_text_file", Map.of("path", path(relative)));
+  }
+
+  private CallToolRequest move(String from, String to) {
+    return new CallToolRequest("move_file", Map.of("source", path(from), "destination", path(to)));
+  }
+
+  private CallToolRequest readMany(String... relative) {
+    return new CallToolRequest(
+        "read_multiple_files", Map.of("paths", Arrays.stream(relative).map(this::path).toList()));
   }
 
   private ObjectNode op(String name) {

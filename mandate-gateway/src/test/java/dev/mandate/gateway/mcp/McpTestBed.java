@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A real authority (SQLite in a temp dir), a real gateway with the MCP front end, and real MCP
@@ -59,6 +60,7 @@ final class McpTestBed implements AutoCloseable {
   final GatewayServer gateway;
   final Process httpEverything;
   private final String agentAuth;
+  private final String adminAuth;
   private final HttpClient http = HttpClient.newHttpClient();
 
   private McpTestBed(
@@ -66,12 +68,14 @@ final class McpTestBed implements AutoCloseable {
       AuthorityServer authority,
       GatewayServer gateway,
       Process httpEverything,
-      String agentAuth) {
+      String agentAuth,
+      String adminAuth) {
     this.files = files;
     this.authority = authority;
     this.gateway = gateway;
     this.httpEverything = httpEverything;
     this.agentAuth = agentAuth;
+    this.adminAuth = adminAuth;
   }
 
   static Path entryPoint(String server) {
@@ -85,6 +89,9 @@ final class McpTestBed implements AutoCloseable {
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
     Files.createDirectories(files.resolve("data/invoices/2023"));
+    Files.createDirectories(files.resolve("data/inbox"));
+    Files.createDirectories(files.resolve("data/archive"));
+    Files.createDirectories(files.resolve("public"));
     Files.writeString(files.resolve("data/invoices/2024/inv-001.txt"), "invoice 2024-001: 120 EUR");
     Files.writeString(files.resolve("data/invoices/2023/inv-900.txt"), "invoice 2023-900: 99 EUR");
 
@@ -138,6 +145,8 @@ final class McpTestBed implements AutoCloseable {
                 read_text_file: {resource: {fromArg: path, root: %s}}
                 write_file: {resource: {fromArg: path, root: %s}}
                 list_directory: {resource: {fromArg: path, root: %s}}
+                move_file: {resource: {fromArg: [source, destination], root: %s}}
+                read_multiple_files: {resource: {fromArray: paths, root: %s}}
             - service: everything
               path: /mcp/everything
               maxSessions: 8
@@ -182,6 +191,8 @@ final class McpTestBed implements AutoCloseable {
                 files,
                 files,
                 files,
+                files,
+                files,
                 entryPoint("server-everything"),
                 httpPort,
                 entryPoint("server-memory"),
@@ -193,7 +204,8 @@ final class McpTestBed implements AutoCloseable {
             GatewayConfig.parse(yaml, configFile, Map.of("GW_SECRET", gatewaySecret)),
             Clock.systemUTC(),
             List.of(new McpFrontEnd.Factory()));
-    return new McpTestBed(files, authority, gateway, httpEverything, basic("agent", agentSecret));
+    return new McpTestBed(
+        files, authority, gateway, httpEverything, basic("agent", agentSecret), admin);
   }
 
   String url(String path) {
@@ -234,6 +246,44 @@ final class McpTestBed implements AutoCloseable {
             + "\",\"reason\":\"test\"}",
         agentAuth,
         201);
+  }
+
+  /**
+   * Waits (at most 10 s, while the gateway's batch travels) for the first decision record of a
+   * token that {@code match} accepts.
+   */
+  JsonNode awaitDecision(String tokenId, Predicate<JsonNode> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      for (JsonNode d : decisions(tokenId)) {
+        if (match.test(d)) {
+          return d;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no matching decision for token " + tokenId + " within 10 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** The decision records the authority's audit trail holds for a token, oldest first. */
+  private List<JsonNode> decisions(String tokenId) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(authority.url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000"))
+                .header("Authorization", adminAuth)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode n : JSON.readTree(r.body()).get("records")) {
+      if (n.get("type").asText().equals("decision")) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   /** Runs the TypeScript SDK client script and returns its JSON report. */
