@@ -46,7 +46,8 @@ final class ScenarioBed implements AutoCloseable {
 
   /**
    * The tools each upstream exposes through the gateway, with the argument a call's resource comes
-   * from ("" for none). The gateway configuration and the wallets' request shapes are both made
+   * from ("" for none; "a,b" for a call on two paths, both checked; "paths[]" for an array of
+   * paths, each checked). The gateway configuration and the wallets' request shapes are both made
    * from this table, so they cannot disagree.
    */
   static final Map<String, Map<String, String>> TOOLS = tools();
@@ -67,7 +68,9 @@ final class ScenarioBed implements AutoCloseable {
             "create_directory",
             "path",
             "move_file",
-            "source",
+            "source,destination",
+            "read_multiple_files",
+            "paths[]",
             "get_file_info",
             "path",
             "search_files",
@@ -315,7 +318,11 @@ final class ScenarioBed implements AutoCloseable {
                 if (arg.isEmpty()) {
                   y.append("{}\n");
                 } else if (service.equals("fs")) {
-                  y.append("{resource: {fromArg: ").append(arg).append(", root: ");
+                  y.append("{resource: {")
+                      .append(arg.endsWith("[]") ? "fromArray: " : "fromArg: ")
+                      .append("[")
+                      .append(arg.replace("[]", "").replace(",", ", "))
+                      .append("], root: ");
                   y.append(q(files.toString())).append("}}\n");
                 } else {
                   y.append("{resource: {fromArg: ").append(arg).append("}}\n");
@@ -337,7 +344,9 @@ final class ScenarioBed implements AutoCloseable {
                     arg.isEmpty()
                         ? ResourceRule.fixed("")
                         : service.equals("fs")
-                            ? ResourceRule.argumentUnderRoot(arg, files.toString())
+                            // Proofs sign the first resource; the gateway checks the others.
+                            ? ResourceRule.argumentUnderRoot(
+                                arg.replace("[]", "").split(",")[0], files.toString())
                             : ResourceRule.argument(arg)));
     return RequestShape.of(AUDIENCE, service, ResourceRule.perTool(rules));
   }
