@@ -226,7 +226,7 @@ final class McpEndpoint {
     }
     McpSession session = sessions.get(sessionId);
     if (session == null || session.closed() || !heldBy(session, bearer)) {
-      // A session bound to another token is reported as unknown, so ids cannot be probed.
+      // A session of another owner is reported as unknown, so ids cannot be probed.
       rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
       return;
     }
@@ -298,8 +298,8 @@ final class McpEndpoint {
           "initialize starts a new session; send it without Mcp-Session-Id");
       return;
     }
-    String tokenId = tokenId(bearer);
-    if (tokenId == null || !authorizedHere(bearer)) {
+    String owner = owner(bearer);
+    if (owner == null || !authorizedHere(bearer)) {
       unauthorized(
           response,
           callback,
@@ -321,7 +321,7 @@ final class McpEndpoint {
         return;
       }
     }
-    McpSession session = new McpSession(service(), tokenId, this::connect, config.callTimeout());
+    McpSession session = new McpSession(service(), owner, this::connect, config.callTimeout());
     session.rememberBearer(bearer);
     sessions.put(session.id(), session);
     // JSON when the client takes it, so the session id travels with the complete answer.
@@ -651,24 +651,30 @@ final class McpEndpoint {
   }
 
   /**
-   * Whether the bearer carries the token id the session is bound to. The text last found to carry
-   * it is remembered, so an agent presenting the same token call after call is not decoded again.
+   * Whether the bearer has the session's owner. The text last found to have it is remembered, so an
+   * agent presenting the same token call after call is not decoded again.
    */
   private static boolean heldBy(McpSession session, String bearer) {
     if (session.knownBearer(bearer)) {
       return true;
     }
-    if (!session.tokenId().equals(tokenId(bearer))) {
+    if (!session.owner().equals(owner(bearer))) {
       return false;
     }
     session.rememberBearer(bearer);
     return true;
   }
 
-  /** The token id a session is bound to, or null if the token cannot be decoded. */
-  private static String tokenId(String bearer) {
+  /**
+   * Who a session belongs to: the holder key of a holder-bound token (so an agent's session
+   * survives a refreshed capability for the same key, while a sub-agent's key opens sessions of its
+   * own), otherwise the token id (kept by attenuation, changed by a new mint). Null if the token
+   * cannot be decoded. Every guarded call is still decided on the token it presents.
+   */
+  private static String owner(String bearer) {
     try {
-      return Capability.decode(bearer).tokenId();
+      Capability cap = Capability.decode(bearer);
+      return cap.holderKeyId().map(k -> "holder " + k).orElse("token " + cap.tokenId());
     } catch (RuntimeException e) {
       return null;
     }

@@ -146,7 +146,7 @@ final class McpSession {
 
   private final String id = newId();
   private final String service;
-  private final String tokenId;
+  private final String owner;
   private final Connector connector;
   private final Duration callTimeout;
   private final Object lock = new Object();
@@ -165,9 +165,9 @@ final class McpSession {
   private ObjectNode initialize;
   private boolean clientInitialized;
 
-  McpSession(String service, String tokenId, Connector connector, Duration callTimeout) {
+  McpSession(String service, String owner, Connector connector, Duration callTimeout) {
     this.service = service;
-    this.tokenId = tokenId;
+    this.owner = owner;
     this.connector = connector;
     this.callTimeout = callTimeout;
   }
@@ -176,13 +176,14 @@ final class McpSession {
     return id;
   }
 
-  String tokenId() {
-    return tokenId;
+  /** Who the session belongs to (see {@code McpEndpoint}): a holder key or a token id. */
+  String owner() {
+    return owner;
   }
 
   /**
-   * Whether {@code bearer} is the text of a token this session has already seen carry its token id,
-   * so the caller need not decode it again. Compared in constant time.
+   * Whether {@code bearer} is the text of a token this session has already seen have its owner, so
+   * the caller need not decode it again. Compared in constant time.
    */
   boolean knownBearer(String bearer) {
     String known = knownBearer;
@@ -196,7 +197,7 @@ final class McpSession {
     return diff == 0;
   }
 
-  /** Remembers a bearer the caller decoded and found to carry this session's token id. */
+  /** Remembers a bearer the caller decoded and found to have this session's owner. */
   void rememberBearer(String bearer) {
     knownBearer = bearer;
   }

@@ -279,6 +279,42 @@ class McpGatewayTest {
     assertDenied(() -> c.callTool(read("data/invoices/2024/inv-001.txt")));
   }
 
+  @Test
+  void holderBound_sessionSurvivesARefreshedCapability_butNotAnotherHoldersToken()
+      throws Exception {
+    SigningKey holder = SigningKey.generate(RANDOM);
+    String bound = "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"";
+    String first = bed.mintWith(bound, INVOICES_2024).token();
+    AtomicReference<String> current = new AtomicReference<>(first);
+    McpSyncClient c =
+        connect("/mcp/fs", current::get, body -> proofFor(holder, current.get(), body, null));
+    assertThat(text(c.callTool(read("data/invoices/2024/inv-001.txt")))).contains("2024-001");
+
+    // A refresh: a new mint (new token id) for the same holder key carries on in the session.
+    String refreshed = bed.mintWith(bound, INVOICES_2024).token();
+    assertThat(Capability.decode(refreshed).tokenId())
+        .isNotEqualTo(Capability.decode(first).tokenId());
+    current.set(refreshed);
+    assertThat(text(c.callTool(read("data/invoices/2024/inv-001.txt")))).contains("2024-001");
+
+    // At the HTTP level: the session answers its owner's tokens only.
+    String session =
+        initialize("/mcp/fs", first).headers().firstValue("Mcp-Session-Id").orElseThrow();
+    String initialized = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+    assertThat(bed.rawPost("/mcp/fs", headers(refreshed, session), initialized).statusCode())
+        .isEqualTo(202);
+    SigningKey other = SigningKey.generate(RANDOM);
+    String othersToken =
+        bed.mintWith("\"holderKey\":\"" + other.verifyingKey().toText() + "\"", INVOICES_2024)
+            .token();
+    assertThat(bed.rawPost("/mcp/fs", headers(othersToken, session), initialized).statusCode())
+        .isEqualTo(404);
+    assertThat(
+            bed.rawPost("/mcp/fs", headers(bed.mint(INVOICES_2024).token(), session), initialized)
+                .statusCode())
+        .isEqualTo(404);
+  }
+
   // ---- expiry and revocation -----------------------------------------------------------------
 
   @Test
