@@ -31,6 +31,8 @@ import java.util.function.Predicate;
  * grants, arguments, conditions and proofs are checked on every call.
  */
 public final class Verifier {
+  private static final int MAX_GRANTS_IN_REASON = 8;
+
   private final TrustedKeys trustedKeys;
   private final Clock clock;
   private final Duration clockSkew;
@@ -354,7 +356,7 @@ public final class Verifier {
                   + " is not covered by block "
                   + link.block().index()
                   + "'s grants "
-                  + grants);
+                  + grantList(grants));
         }
       }
     }
@@ -546,6 +548,19 @@ public final class Verifier {
   }
 
   /** Escapes control characters so a hostile request cannot forge log lines through a reason. */
+  /** The block's grants for a reason: at most 8, each printable, then how many more there are. */
+  private static String grantList(List<Grant> grants) {
+    StringBuilder out = new StringBuilder("[");
+    int shown = Math.min(grants.size(), MAX_GRANTS_IN_REASON);
+    for (int i = 0; i < shown; i++) {
+      out.append(i == 0 ? "" : ", ").append(printable(grants.get(i).toString()));
+    }
+    if (grants.size() > shown) {
+      out.append(", and ").append(grants.size() - shown).append(" more");
+    }
+    return out.append(']').toString();
+  }
+
   private static String printable(String s) {
     StringBuilder out = new StringBuilder(Math.min(s.length(), 256));
     for (int i = 0; i < s.length() && out.length() < 256; i++) {

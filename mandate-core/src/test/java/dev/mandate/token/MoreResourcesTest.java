@@ -51,6 +51,21 @@ class MoreResourcesTest {
   }
 
   @Test
+  void aGrantDenial_namesAtMostEightOfTheBlocksGrants() {
+    Capability.Minter wide = mint().ttl(Duration.ofHours(1));
+    for (int i = 0; i < 20; i++) {
+      wide.allow("fs:move_file:/data/team-" + i + "/**");
+    }
+
+    Decision d = verifier.authorize(wide.sign().toText(), move("/data/team-0/a", "/tmp/a"));
+
+    assertThat(d.code()).isEqualTo(Decision.Code.GRANT);
+    assertThat(d.reason())
+        .contains("fs:move_file:/data/team-7/**, and 12 more]")
+        .doesNotContain("team-8");
+  }
+
+  @Test
   void aFurtherResourceIsNormalised_traversalOutOfTheGrantDenied() {
     assertThat(
             verifier
