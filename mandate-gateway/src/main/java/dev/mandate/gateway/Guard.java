@@ -158,9 +158,10 @@ public final class Guard implements CallGuard {
   private GuardResult decide(String bearer, String proof, Request req) {
     if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
       long age = link.viewAge().toSeconds();
+      // Not the token's fault and not a revocation: the gateway cannot decide safely right now.
       return GuardResult.deny(
-          403,
-          Decision.Code.REVOKED.name(),
+          503,
+          GuardResult.UNAVAILABLE,
           GuardResult.CAVEAT_REVOCATION_VIEW,
           "the gateway's revocation view is "
               + (age > 86_400 ? "not yet loaded" : age + " s old")

@@ -13,8 +13,9 @@ import java.util.Objects;
  * {@code caveat} and {@code reason}:
  *
  * <ul>
- *   <li>stale revocation view: code {@code REVOKED}, caveat {@value #CAVEAT_REVOCATION_VIEW}, 403;
  *   <li>max uses reached: code {@code LIMIT_EXCEEDED}, caveat {@value #CAVEAT_MAX_USES}, 403;
+ *   <li>stale revocation view: code {@link #UNAVAILABLE}, caveat {@value #CAVEAT_REVOCATION_VIEW},
+ *       503;
  *   <li>audit spool or shared counter store failing: code {@link #UNAVAILABLE}, 503.
  * </ul>
  *

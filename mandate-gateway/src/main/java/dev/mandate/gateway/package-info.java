@@ -9,9 +9,10 @@
  * <ol>
  *   <li><b>Revocation freshness.</b> The gateway follows the authority's revocation feed by
  *       long-polling. If the last successful poll is older than {@code authority.maxStaleness}
- *       (default 30 s), every call is denied (code {@code REVOKED}, caveat {@code revocation-view},
- *       a reason giving the age and the bound), {@code /health} answers 503, and the gauge {@code
- *       mandate_gateway_revocation_view_age_seconds} shows the age.
+ *       (default 30 s), every call is denied with 503 and {@code Retry-After} (code {@code
+ *       UNAVAILABLE}, caveat {@code revocation-view}, a reason giving the age and the bound: the
+ *       gateway cannot decide, the token is not at fault), {@code /health} answers 503, and the
+ *       gauge {@code mandate_gateway_revocation_view_age_seconds} shows the age.
  *   <li><b>Verification</b> by {@link dev.mandate.token.Verifier}: keys from the authority (cached,
  *       re-fetched at most every {@code keyRefetchInterval} when a token names an unknown key),
  *       revocation, expiry, audience (this gateway's {@code audience}), grants, arguments,

@@ -61,8 +61,9 @@ class AuthorityOutageTest {
         // Stale 2 s after the last confirmed poll, which came at most about one poll wait (2 s / 3)
         // before the stop began.
         assertThat(servedFor).isBetween(Duration.ofMillis(1000), Duration.ofMillis(3500));
-        assertThat(denied.status()).isEqualTo(403);
-        assertThat(denied.json().get("code").asText()).isEqualTo("REVOKED");
+        assertThat(denied.status()).isEqualTo(503);
+        assertThat(denied.headers().firstValue("Retry-After")).isPresent();
+        assertThat(denied.json().get("code").asText()).isEqualTo("UNAVAILABLE");
         assertThat(denied.json().get("reason").asText())
             .contains("revocation view")
             .contains("older than the 2 s bound");
