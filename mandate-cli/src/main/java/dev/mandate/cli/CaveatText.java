@@ -24,6 +24,8 @@ final class CaveatText {
       return "max depth " + d.blocks() + " further block" + (d.blocks() == 1 ? "" : "s");
     } else if (caveat instanceof Caveat.MaxUses u) {
       return "max uses " + u.uses();
+    } else if (caveat instanceof Caveat.ApprovalRequired a) {
+      return "approval by " + String.join(", ", a.groups());
     }
     return caveat.kind();
   }
@@ -47,6 +49,8 @@ final class CaveatText {
       o.put("blocks", d.blocks());
     } else if (caveat instanceof Caveat.MaxUses u) {
       o.put("uses", u.uses());
+    } else if (caveat instanceof Caveat.ApprovalRequired a) {
+      a.groups().forEach(o.putArray("groups")::add);
     }
     o.put("text", describe(caveat));
     return o;

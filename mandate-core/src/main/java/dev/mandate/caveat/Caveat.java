@@ -15,7 +15,8 @@ public sealed interface Caveat
         Caveat.Argument,
         Caveat.Condition,
         Caveat.MaxDepth,
-        Caveat.MaxUses {
+        Caveat.MaxUses,
+        Caveat.ApprovalRequired {
 
   /** A short name of the caveat kind, as used in decisions and the spec (e.g. {@code expiry}). */
   String kind();
@@ -147,6 +148,42 @@ public sealed interface Caveat
     @Override
     public String kind() {
       return "max-uses";
+    }
+  }
+
+  /**
+   * Every call needs a person's approval: an approval issued by the authority for exactly this call
+   * and this capability, by one of these approver groups (see {@code dev.mandate.token.Approval}).
+   */
+  record ApprovalRequired(List<String> groups) implements Caveat {
+    /**
+     * What an approver group name may look like: 1 to 64 of a-z 0-9 . _ - (letter or digit first).
+     */
+    public static final java.util.regex.Pattern GROUP =
+        java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    /**
+     * @throws IllegalArgumentException if there are no groups, more than 16, or a name that is not
+     *     1 to 64 of a-z 0-9 . _ - (starting with a letter or digit)
+     */
+    public ApprovalRequired {
+      groups = List.copyOf(groups);
+      if (groups.isEmpty() || groups.size() > 16) {
+        throw new IllegalArgumentException("an approval caveat names 1 to 16 approver groups");
+      }
+      for (String g : groups) {
+        if (!GROUP.matcher(g).matches()) {
+          throw new IllegalArgumentException(
+              "an approver group is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit, got '"
+                  + g
+                  + "'");
+        }
+      }
+    }
+
+    @Override
+    public String kind() {
+      return "approval";
     }
   }
 

@@ -106,6 +106,15 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
     return self();
   }
 
+  /**
+   * Requires a person's approval of every call, by one of these approver groups (an {@link
+   * Approval} the authority issues for exactly that call).
+   */
+  public B requireApproval(String... groups) {
+    caveats.add(new Caveat.ApprovalRequired(List.of(groups)));
+    return self();
+  }
+
   /** Adds any caveat. */
   public B caveat(Caveat caveat) {
     caveats.add(Objects.requireNonNull(caveat, "caveat"));

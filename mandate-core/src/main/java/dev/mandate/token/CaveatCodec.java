@@ -19,6 +19,7 @@ final class CaveatCodec {
   static final int CONDITION = 5;
   static final int MAX_DEPTH = 6;
   static final int MAX_USES = 7;
+  static final int APPROVAL = 8;
 
   static final int C_EXACT = 1;
   static final int C_ONE_OF = 2;
@@ -66,6 +67,9 @@ final class CaveatCodec {
     } else if (caveat instanceof Caveat.MaxUses u) {
       kind = MAX_USES;
       body.u32(u.uses());
+    } else if (caveat instanceof Caveat.ApprovalRequired a) {
+      kind = APPROVAL;
+      body.strings(a.groups());
     } else {
       throw new IllegalArgumentException("no encoding for caveat " + caveat);
     }
@@ -102,6 +106,8 @@ final class CaveatCodec {
             long uses = body.u32("max uses");
             yield valid(() -> new Caveat.MaxUses(uses));
           }
+          case APPROVAL ->
+              valid(() -> new Caveat.ApprovalRequired(body.strings("approval groups", 16)));
           default ->
               throw new FormatException(
                   Decision.Code.UNKNOWN_CAVEAT,

@@ -49,7 +49,14 @@ public final class Decision {
     /** The proof was already used. */
     PROOF_REPLAYED,
     /** The request itself is invalid (for example a resource path that escapes its root). */
-    INVALID_REQUEST
+    INVALID_REQUEST,
+    /** A block requires a person's approval of the call and the call carries none. */
+    APPROVAL_REQUIRED,
+    /**
+     * The approval is malformed, not signed by a trusted key, for another capability, call or
+     * group, expired, or already used.
+     */
+    APPROVAL_INVALID
   }
 
   /** A max-uses caveat the caller must enforce: at most {@code maxUses} calls per block. */

@@ -77,6 +77,22 @@ public final class Verifier {
    * @throws NullPointerException if request is null (a programmer error)
    */
   public Decision authorize(String token, Request request, String proof) {
+    return authorize(token, request, proof, null);
+  }
+
+  /**
+   * Decides whether {@code token} allows {@code request}, for a capability whose blocks may require
+   * a person's approval of the call (an approval caveat).
+   *
+   * @param token the capability's text form as presented (may be null or garbage)
+   * @param request the call
+   * @param proof the per-call proof's text form, required for holder-bound tokens; may be null
+   * @param approval the {@link Approval}'s text form, required when a block has an approval caveat;
+   *     may be null
+   * @return the decision; never null
+   * @throws NullPointerException if request is null (a programmer error)
+   */
+  public Decision authorize(String token, Request request, String proof, String approval) {
     Objects.requireNonNull(request, "request");
     Verified verified;
     try {
@@ -93,7 +109,7 @@ public final class Verifier {
           Decision.Code.MALFORMED, -1, "format", "the token could not be processed");
     }
     try {
-      return evaluate(verified.chain(), request, proof);
+      return evaluate(verified.chain(), request, proof, approval);
     } catch (Denial d) {
       return d.decision;
     } catch (FormatException e) {
@@ -277,7 +293,7 @@ public final class Verifier {
 
   // ---- per-call evaluation ----
 
-  private Decision evaluate(Chain chain, Request request, String proof) {
+  private Decision evaluate(Chain chain, Request request, String proof, String approval) {
     checkArgs(chain, request.args());
     String first = normalisedResource(chain, request.resource());
     List<String> resources = List.of(first);
@@ -407,6 +423,7 @@ public final class Verifier {
     if (holder != null) {
       checkProof(chain, holder, request, proof, now);
     }
+    checkApproval(chain, request, approval, now);
     return Decision.allow(chain.tokenId, chain.revocationIds, useLimits);
   }
 
@@ -494,6 +511,119 @@ public final class Verifier {
     }
   }
 
+  /**
+   * Checks the approval caveats of every block: one approval, signed by a trusted root key, for
+   * this token id and exactly this request, by a group each caveat lists, unexpired, and not used
+   * before.
+   */
+  private void checkApproval(Chain chain, Request request, String approval, Instant now) {
+    int first = -1;
+    List<Caveat.ApprovalRequired> required = null;
+    List<Integer> blocks = null;
+    for (Chain.Link link : chain.links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.ApprovalRequired a) {
+          if (required == null) {
+            required = new ArrayList<>(2);
+            blocks = new ArrayList<>(2);
+            first = link.block().index();
+          }
+          required.add(a);
+          blocks.add(link.block().index());
+        }
+      }
+    }
+    if (required == null) {
+      return;
+    }
+    String digest = HexFormat.of().formatHex(Approval.requestDigestBytes(request));
+    if (approval == null || approval.isEmpty()) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_REQUIRED,
+          first,
+          "approval",
+          "block "
+              + first
+              + " requires a person's approval of each call by one of "
+              + required.get(0).groups()
+              + "; ask an approver to approve request "
+              + digest
+              + " of token "
+              + chain.tokenId
+              + ", then present the approval with the call");
+    }
+    Approval.Signed signed;
+    try {
+      signed = Approval.parse(approval);
+    } catch (FormatException e) {
+      throw deny(chain, Decision.Code.APPROVAL_INVALID, first, "approval", e.getMessage());
+    }
+    Approval a = signed.approval();
+    VerifyingKey key = trustedKeys.find(a.keyId());
+    if (key == null
+        || !key.verify(signed.message(), 0, signed.message().length, signed.signature())) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_INVALID,
+          first,
+          "approval",
+          "the approval is not signed by a trusted authority key");
+    }
+    if (!a.tokenId().equals(chain.tokenId)) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_INVALID,
+          first,
+          "approval",
+          "the approval is for another capability (token " + a.tokenId() + ")");
+    }
+    if (!a.requestDigest().equals(digest)) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_INVALID,
+          first,
+          "approval",
+          "the approval is for another call (request "
+              + a.requestDigest()
+              + ", this call is "
+              + digest
+              + ")");
+    }
+    for (int i = 0; i < required.size(); i++) {
+      if (!required.get(i).groups().contains(a.group())) {
+        throw deny(
+            chain,
+            Decision.Code.APPROVAL_INVALID,
+            blocks.get(i),
+            "approval",
+            "the approval is by group '"
+                + a.group()
+                + "'; block "
+                + blocks.get(i)
+                + " requires one of "
+                + required.get(i).groups());
+      }
+    }
+    Instant expires = a.notAfter().plus(clockSkew);
+    if (now.isAfter(expires)) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_INVALID,
+          first,
+          "approval",
+          "the approval expired at " + a.notAfter());
+    }
+    if (!replayGuard.firstUse("approval:" + a.approvalId(), expires)) {
+      throw deny(
+          chain,
+          Decision.Code.APPROVAL_INVALID,
+          first,
+          "approval",
+          "the approval " + a.approvalId() + " was already used; each approves one call");
+    }
+  }
+
   private void checkArgs(Chain chain, JsonNode args) {
     long[] budget = {limits.maxArgsBytes()};
     if (!withinLimits(args, 1, budget)) {
@@ -547,7 +677,6 @@ public final class Verifier {
     return new Denial(Decision.deny(code, block, caveat, why, chain.tokenId, chain.revocationIds));
   }
 
-  /** Escapes control characters so a hostile request cannot forge log lines through a reason. */
   /** The block's grants for a reason: at most 8, each printable, then how many more there are. */
   private static String grantList(List<Grant> grants) {
     StringBuilder out = new StringBuilder("[");
@@ -561,6 +690,7 @@ public final class Verifier {
     return out.append(']').toString();
   }
 
+  /** Escapes control characters so a hostile request cannot forge log lines through a reason. */
   private static String printable(String s) {
     StringBuilder out = new StringBuilder(Math.min(s.length(), 256));
     for (int i = 0; i < s.length() && out.length() < 256; i++) {

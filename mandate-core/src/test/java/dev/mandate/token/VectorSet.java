@@ -126,6 +126,7 @@ final class VectorSet {
     c.put("proofWindowSeconds", 60);
     c.set("request", request);
     c.putNull("proof");
+    c.putNull("approval");
     c.putArray("revoked");
     return c;
   }
@@ -850,6 +851,62 @@ final class VectorSet {
         "further resources are normalised like the first: .. climbs out of the grant",
         moves,
         move("/data/inbox/a.txt", "/data/archive/../../etc/a.txt"));
+
+    Capability approvals =
+        mint()
+            .allow("mail:send_email:*@example.com")
+            .ttl(Duration.ofHours(1))
+            .requireApproval("finance")
+            .sign();
+    ObjectNode pay =
+        req("mail", "send_email", "bob@example.com", args("to", "bob@example.com", "amount", 40));
+    simple(
+        "deny-approval-required",
+        "an approval caveat and no approval with the call",
+        approvals,
+        pay);
+    String approved =
+        Approval.issue(
+            k("root"),
+            approvals.tokenId(),
+            toRequest(pay),
+            "finance",
+            NOW.plus(Duration.ofMinutes(5)),
+            Fixtures.random(seed++));
+    c =
+        add(
+            "allow-approval",
+            "an approval of exactly this call by the named group",
+            approvals.toText(),
+            pay);
+    c.put("approval", approved);
+    finish(c);
+    ObjectNode more =
+        req("mail", "send_email", "bob@example.com", args("to", "bob@example.com", "amount", 4000));
+    c =
+        add(
+            "deny-approval-other-call",
+            "the approval was for other arguments",
+            approvals.toText(),
+            more);
+    c.put("approval", approved);
+    finish(c);
+    c =
+        add(
+            "deny-approval-other-group",
+            "the approval is by a group the caveat does not name",
+            approvals.toText(),
+            pay);
+    c.put(
+        "approval",
+        Approval.issue(
+            k("root"),
+            approvals.tokenId(),
+            toRequest(pay),
+            "interns",
+            NOW.plus(Duration.ofMinutes(5)),
+            Fixtures.random(seed++)));
+    finish(c);
   }
 
   private static ObjectNode move(String source, String destination) {

@@ -50,10 +50,12 @@ class VectorsTest {
             .revoked(new HashSet<>(revoked)::contains)
             .build();
     JsonNode proof = c.get("proof");
+    JsonNode approval = c.get("approval");
     return v.authorize(
         c.get("token").asText(),
         VectorSet.toRequest(c.get("request")),
-        proof == null || proof.isNull() ? null : proof.asText());
+        proof == null || proof.isNull() ? null : proof.asText(),
+        approval == null || approval.isNull() ? null : approval.asText());
   }
 
   @Test

@@ -209,6 +209,8 @@ public final class Wallet {
       return "at most " + d.blocks() + " further delegations";
     } else if (caveat instanceof Caveat.MaxUses u) {
       return "at most " + u.uses() + " uses";
+    } else if (caveat instanceof Caveat.ApprovalRequired a) {
+      return "each call approved by " + String.join(" or ", a.groups());
     }
     return caveat.kind();
   }
