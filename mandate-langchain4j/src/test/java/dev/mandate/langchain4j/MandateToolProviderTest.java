@@ -9,6 +9,7 @@ import dev.langchain4j.service.AiServices;
 import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.Wallet;
+import dev.mandate.token.Capability;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,32 @@ class MandateToolProviderTest {
   }
 
   @Test
+  void aCallThatNeedsApproval_isAToolErrorSayingSo_andTheConversationGoesOn() throws Exception {
+    Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
+    String needsApproval =
+        Capability.decode(stack.opsToken()).attenuate().requireApproval("finance").sign().toText();
+    CapabilityHandle handle = wallet.add("approved-reads", needsApproval, stack.shape());
+    ScriptedChatModel model =
+        ScriptedChatModel.of(
+            ScriptStep.call("read_text_file", pathArg("invoices/2024/inv-001.txt")),
+            ScriptStep.answer("I need a person's approval first"));
+
+    String answer = agent(model, provider(wallet, handle)).chat("read invoice 2024-001");
+
+    assertThat(answer).isEqualTo("I need a person's approval first");
+    ToolExecutionResultMessage result = model.toolResults().get(0);
+    assertThat(result.isError()).isTrue();
+    assertThat(result.text())
+        .startsWith("denied by Mandate: ")
+        .contains("requires a person's approval")
+        .contains("[finance]")
+        .contains(Capability.decode(needsApproval).tokenId())
+        .doesNotContain("ACME Cloud")
+        .doesNotContain("mnd1_");
+    assertThat(outcomes).singleElement().extracting(ToolOutcome::verdict).isEqualTo(denied());
+  }
+
+  @Test
   void aToolTheModelWasNotOffered_goesToTheGateway_andIsDenied() {
     MandateToolProvider tools = provider(READ_2024);
     ScriptedChatModel model =
@@ -200,7 +227,10 @@ class MandateToolProviderTest {
 
   private MandateToolProvider provider(String... grants) {
     Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
-    CapabilityHandle handle = stack.capability(wallet, grants);
+    return provider(wallet, stack.capability(wallet, grants));
+  }
+
+  private MandateToolProvider provider(Wallet wallet, CapabilityHandle handle) {
     MandateToolProvider provider =
         MandateToolProvider.builder()
             .wallet(wallet)
