@@ -41,8 +41,8 @@
  * denied with {@code APPROVAL_INVALID} (403). Approvals are single-use through the verifier's
  * replay guard, the one proofs use: in memory, or in Redis shared by every gateway (a gateway that
  * cannot reach Redis answers 503, caveat {@code approval}). The audit record of a decision names
- * the presented approval's {@code approvalId}, never its text. A capability without an approval
- * caveat ignores an approval.
+ * the presented approval's {@code approvalId} (as the approval claims it; verified when the call
+ * was allowed), never its text. A capability without an approval caveat ignores an approval.
  *
  * <h2>Audit spool guarantee</h2>
  *
