@@ -79,6 +79,82 @@ class HttpApprovalTest {
   }
 
   @Test
+  void anApprovalFromTheAuthority_allowsExactlyItsCall_once_andTheUpstreamNeverSeesIt() {
+    String token =
+        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+    String tokenId = Capability.decode(token).tokenId();
+
+    // 1. Without an approval: denied, with what to ask for.
+    TestPeers.Reply none = call(PATH, token, Map.of());
+    assertThat(none.status()).as(none.body()).isEqualTo(403);
+    assertThat(none.json().get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(none.json().get("requestDigest").asText())
+        .isEqualTo(Approval.requestDigest(listIssues("open")));
+
+    // 2. A person approves exactly that call at the authority; the call then goes through.
+    String approval = authority.approve(tokenId, none.json().get("request"));
+    assertThat(Approval.decode(approval).requestDigest())
+        .isEqualTo(none.json().get("requestDigest").asText());
+    TestPeers.Reply approved = call(PATH, token, Map.of(ApprovalHeader.NAME, approval));
+    assertThat(approved.status()).as(approved.body()).isEqualTo(200);
+    JsonNode upstreamSaw = approved.json().get("headers");
+    assertThat(upstreamSaw.has("mandate-approval")).isFalse();
+    upstreamSaw.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
+    assertThat(approved.body()).doesNotContain(approval);
+
+    // 3. The same approval again: used up.
+    TestPeers.Reply again = call(PATH, token, Map.of(ApprovalHeader.NAME, approval));
+    assertThat(again.status()).as(again.body()).isEqualTo(403);
+    assertThat(again.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(again.json().get("reason").asText()).contains("already used");
+
+    // The audit trail names the approval by id, never by text.
+    String approvalId = Approval.decode(approval).approvalId();
+    TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
+    JsonNode decisions = authority.decisions(tokenId);
+    assertThat(decisions.toString()).doesNotContain(approval.substring(6));
+    assertThat(decisions)
+        .filteredOn(d -> d.get("detail").get("decision").asText().equals("allow"))
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.get("detail").get("approvalId").asText()).isEqualTo(approvalId));
+  }
+
+  @Test
+  void anApprovalForOtherArguments_doesNotOpenThisCall_andStaysUnused() {
+    String token =
+        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+    String tokenId = Capability.decode(token).tokenId();
+    JsonNode closedRequest = call(closed(), token, Map.of()).json().get("request");
+    String forClosed = authority.approve(tokenId, closedRequest);
+
+    TestPeers.Reply open = call(PATH, token, Map.of(ApprovalHeader.NAME, forClosed));
+
+    assertThat(open.status()).as(open.body()).isEqualTo(403);
+    assertThat(open.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(open.json().get("reason").asText()).contains("for another call");
+    assertThat(call(closed(), token, Map.of(ApprovalHeader.NAME, forClosed)).status())
+        .as("a refused approval is not used up")
+        .isEqualTo(200);
+  }
+
+  @Test
+  void anApprovalForAnotherCapability_doesNotOpenThisOne() {
+    String grant = "api:list_issues:/repos/octo/**";
+    String requireApproval = "\"requireApproval\":[\"finance\"]";
+    String mine = authority.mint(grant, requireApproval);
+    String other = authority.mint(grant, requireApproval);
+    JsonNode request = call(PATH, other, Map.of()).json().get("request");
+    String forOther = authority.approve(Capability.decode(other).tokenId(), request);
+
+    TestPeers.Reply r = call(PATH, mine, Map.of(ApprovalHeader.NAME, forOther));
+
+    assertThat(r.status()).as(r.body()).isEqualTo(403);
+    assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(r.json().get("reason").asText()).contains("another capability");
+  }
+
+  @Test
   void approverGroups_areThoseEveryApprovalCaveatAccepts() {
     String token =
         Capability.decode(needingApproval("finance", "owners"))
@@ -176,6 +252,10 @@ class HttpApprovalTest {
   private String needingApproval(String... groups) {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     return Capability.decode(token).attenuate().requireApproval(groups).sign().toText();
+  }
+
+  private static String closed() {
+    return PATH.replace("state=open", "state=closed");
   }
 
   /** The request the gateway builds for GET {@link #PATH} with this state. */
