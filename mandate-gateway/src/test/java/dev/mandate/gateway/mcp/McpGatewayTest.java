@@ -348,6 +348,46 @@ class McpGatewayTest {
   }
 
   @Test
+  void approval_fromTheAuthority_allowsExactlyItsCall_once_otherArgumentsAreRefused() {
+    // The filesystem server: the authority approves only calls with a resource, and echo has none.
+    McpTestBed.Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
+    AtomicReference<String> approval = new AtomicReference<>();
+    McpSyncClient c =
+        connect(
+            "/mcp/fs",
+            minted::token,
+            null,
+            body -> body.contains("tools/call") ? approval.get() : null);
+    CallToolRequest invoice = read("data/invoices/2024/inv-001.txt");
+
+    // Without an approval: denied, with what to ask for.
+    McpError asked = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    JsonNode data = McpTestBed.JSON.valueToTree(asked.getJsonRpcError().data());
+    assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(data.get("request").get("resource").asText())
+        .isEqualTo("/data/invoices/2024/inv-001.txt");
+
+    // A person approves exactly that call; the call then goes through, once.
+    approval.set(bed.approve(minted.tokenId(), data.get("request")));
+    assertThat(text(c.callTool(invoice))).contains("invoice 2024-001");
+    McpError reused = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    assertThat(reused.getMessage()).contains("denied by Mandate").contains("already used");
+    assertThat(McpTestBed.JSON.valueToTree(reused.getJsonRpcError().data()).get("code").asText())
+        .isEqualTo("APPROVAL_INVALID");
+
+    // An approval of this call does not fit the same file read with other arguments.
+    approval.set(bed.approve(minted.tokenId(), data.get("request")));
+    CallToolRequest firstLine =
+        new CallToolRequest(
+            "read_text_file", Map.of("path", path("data/invoices/2024/inv-001.txt"), "head", 1));
+    McpError other = catchThrowableOfType(McpError.class, () -> c.callTool(firstLine));
+    assertThat(other.getMessage()).contains("denied by Mandate").contains("for another call");
+    assertThat(text(c.callTool(invoice)))
+        .as("the refused approval was not used up")
+        .contains("invoice 2024-001");
+  }
+
+  @Test
   void approval_anOversizedHeader_is400_andAMalformedOne_isApprovalInvalid() throws Exception {
     McpTestBed.Minted minted = bed.mint("everything:echo:*");
     String token =
