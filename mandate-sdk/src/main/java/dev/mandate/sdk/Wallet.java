@@ -169,8 +169,8 @@ public final class Wallet {
   }
 
   /**
-   * Describes a held capability in words safe for a model: label, grants, other restrictions,
-   * expiry, whether it is holder-bound. Never contains token text.
+   * Describes a held capability in words safe for a model: label, token id, grants, other
+   * restrictions, expiry, whether it is holder-bound. Never contains token text.
    *
    * @throws IllegalArgumentException if this wallet does not hold the handle
    */
@@ -193,6 +193,7 @@ public final class Wallet {
     return new CapabilityDescription(
         h.handle,
         h.handle.label(),
+        capability.tokenId(),
         grants,
         restrictions,
         capability.expiresAt(),

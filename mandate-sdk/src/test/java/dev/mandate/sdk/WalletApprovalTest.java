@@ -211,6 +211,7 @@ class WalletApprovalTest {
       assertThat(o.toString()).doesNotContain(approval.substring(6));
     }
     assertThat(wallet.describe(h).restrictions()).contains("each call approved by finance");
+    assertThat(wallet.describe(h).tokenId()).isEqualTo(capability.tokenId());
   }
 
   private Decision verify(Presentation p, ToolCall call) {
