@@ -77,6 +77,10 @@ public final class AuthorityServer implements AutoCloseable {
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
             .routes());
     routes.addAll(
+        new ApprovalEndpoints(
+                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
+            .routes());
+    routes.addAll(
         new RevocationEndpoints(store, feed, audit, metrics, config.clock(), threads).routes());
     routes.addAll(new AuditEndpoints(store).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());

@@ -2,6 +2,7 @@ package dev.mandate.authority;
 
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
+import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.policy.DurationText;
@@ -21,8 +22,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * {@code POST /v1/capabilities} (any client): mints a capability when the policy allows it, signed
- * by the active root key, with exactly the caveats the policy decided. The token is recorded (its
- * id, revocation ids and expiry, never its text) and the mint is audited before the token is
+ * by the active root key, with exactly the caveats the policy decided (an approval caveat when the
+ * request's {@code requireApproval} or the client's policy asks for one). The token is recorded
+ * (its id, revocation ids and expiry, never its text) and the mint is audited before the token is
  * returned. A policy refusal is a 403 with the policy's reason, and is audited too.
  */
 final class CapabilityEndpoints {
@@ -42,7 +44,8 @@ final class CapabilityEndpoints {
       String holderKey,
       Integer maxUses,
       Integer maxDepth,
-      Boolean indirect) {}
+      Boolean indirect,
+      List<String> requireApproval) {}
 
   record Minted(String token, String tokenId, List<String> revocationIds, Instant expiresAt) {}
 
@@ -75,6 +78,7 @@ final class CapabilityEndpoints {
           "missing_field", "grants must list at least one service:action:resource grant");
     }
     Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
+    checkApprovalGroups(body.requireApproval());
     VerifyingKey holder = null;
     if (body.holderKey() != null) {
       try {
@@ -92,7 +96,8 @@ final class CapabilityEndpoints {
             body.audience(),
             body.maxUses(),
             body.maxDepth(),
-            Boolean.TRUE.equals(body.indirect()));
+            Boolean.TRUE.equals(body.indirect()),
+            body.requireApproval());
     Policy inForce = policy.current();
     PolicyDecision decision = inForce.evaluate(request);
     if (!decision.allowed()) {
@@ -122,6 +127,9 @@ final class CapabilityEndpoints {
     if (decision.maxDepth() != null) {
       minter.maxDepth(decision.maxDepth());
     }
+    if (!decision.approvalGroups().isEmpty()) {
+      minter.requireApproval(decision.approvalGroups().toArray(String[]::new));
+    }
     Capability capability = minter.sign();
     String tokenId = capability.tokenId();
     Instant issuedAt = capability.blocks().get(0).issuedAt();
@@ -142,6 +150,8 @@ final class CapabilityEndpoints {
     detail.put("maxUses", decision.maxUses());
     detail.put("maxDepth", decision.maxDepth());
     detail.put("indirect", decision.indirect());
+    detail.put(
+        "approvalGroups", decision.approvalGroups().isEmpty() ? null : decision.approvalGroups());
     detail.put("revocationIds", capability.revocationIds());
     detail.put("policy", inForce.digest());
     // The token record and its audit event commit together: never one without the other.
@@ -151,6 +161,28 @@ final class CapabilityEndpoints {
         201,
         new Minted(
             capability.toText(), tokenId, capability.revocationIds(), capability.expiresAt()));
+  }
+
+  /** Refuses a malformed {@code requireApproval}; whether the policy allows it is decided later. */
+  private static void checkApprovalGroups(List<String> groups) {
+    if (groups == null) {
+      return;
+    }
+    if (groups.isEmpty() || groups.size() > 16) {
+      throw ApiException.badRequest(
+          "invalid_field", "requireApproval must list 1 to 16 approver groups, or be left out");
+    }
+    for (int i = 0; i < groups.size(); i++) {
+      String g = groups.get(i);
+      if (g == null || !Caveat.ApprovalRequired.GROUP.matcher(g).matches()) {
+        throw ApiException.badRequest(
+            "invalid_field",
+            "requireApproval["
+                + i
+                + "] must be an approver group: 1 to 64 of a-z 0-9 . _ -, starting with a letter or"
+                + " digit");
+      }
+    }
   }
 
   /** Parses {@code 30s}, {@code 15m}, {@code 1h} or {@code 7d}, the policy file's format. */

@@ -39,6 +39,15 @@ final class Metrics implements AutoCloseable {
         .increment();
   }
 
+  /** Counts an approval request by outcome: {@code issued} or {@code denied}. */
+  void approval(String outcome) {
+    Counter.builder("mandate.approvals")
+        .description("Approval requests by outcome")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   /** Counts a published feed entry by kind (REVOKE, SUSPEND, RESUME). */
   void feedEntry(String kind) {
     Counter.builder("mandate.revocations")

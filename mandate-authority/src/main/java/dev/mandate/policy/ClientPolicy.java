@@ -20,6 +20,9 @@ import java.util.Set;
  * @param maxUses the cap on a minted token's uses, or null for no cap
  * @param indirect whether the client may mint indirect (switchable) capabilities
  * @param admin whether the client may use the authority's administrative endpoints
+ * @param approves the approver groups for which the client may approve calls; empty means none
+ * @param approval the approver groups of the approval caveat every capability the client mints
+ *     carries; empty means the policy forces none
  */
 public record ClientPolicy(
     String id,
@@ -32,7 +35,9 @@ public record ClientPolicy(
     int maxDepth,
     Integer maxUses,
     boolean indirect,
-    boolean admin) {
+    boolean admin,
+    List<String> approves,
+    List<String> approval) {
 
   /** Copies the collections. */
   public ClientPolicy {
@@ -40,6 +45,13 @@ public record ClientPolicy(
     parameters = Map.copyOf(parameters);
     require = Set.copyOf(require);
     audiences = List.copyOf(audiences);
+    approves = List.copyOf(approves);
+    approval = List.copyOf(approval);
+  }
+
+  /** Whether the client may approve calls for this approver group. */
+  public boolean mayApprove(String group) {
+    return group != null && approves.contains(group);
   }
 
   /** A caveat a mint request must include, named as in the policy file's {@code require} list. */

@@ -18,6 +18,8 @@ import java.util.List;
  * @param maxUses the requested maximum number of uses, or null for the policy's cap (if any)
  * @param maxDepth the requested maximum attenuation depth, or null for the policy's
  * @param indirect whether an indirect (switchable) capability is requested
+ * @param requireApproval the approver groups of an approval caveat the capability is to carry, or
+ *     null for none (the policy may still force one)
  */
 public record MintRequest(
     String clientId,
@@ -27,10 +29,18 @@ public record MintRequest(
     String audience,
     Integer maxUses,
     Integer maxDepth,
-    boolean indirect) {
+    boolean indirect,
+    List<String> requireApproval) {
 
-  /** Copies the grants (null becomes empty; null elements are kept, and later denied). */
+  /**
+   * Copies the lists (null grants become empty; null elements are kept, and later denied; a null
+   * {@code requireApproval} stays null).
+   */
   public MintRequest {
     grants = grants == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(grants));
+    requireApproval =
+        requireApproval == null
+            ? null
+            : Collections.unmodifiableList(new ArrayList<>(requireApproval));
   }
 }

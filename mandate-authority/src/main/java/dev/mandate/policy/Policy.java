@@ -1,5 +1,6 @@
 package dev.mandate.policy;
 
+import dev.mandate.caveat.Caveat;
 import dev.mandate.internal.match.ResourcePaths;
 import dev.mandate.policy.ClientPolicy.Requirement;
 import dev.mandate.policy.GrantTemplate.Coverage;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +46,18 @@ import java.util.TreeMap;
  *     maxUses: 1000                # optional cap on the token's uses
  *     indirect: false              # optional, default false: may mint indirect capabilities
  *     admin: false                 # optional, default false: may use administrative endpoints
+ *     approval: [finance]          # optional: every capability it mints needs each call approved
+ *                                  #   by one of these approver groups (1-16)
+ *   finance-desk:
+ *     approves: [finance]          # optional: the approver groups it may approve calls for
+ *     maxTtl: 1h
  * }</pre>
+ *
+ * <p>An approver group name is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit. A client
+ * that {@code approves} for a group may ask the authority for an approval of one call ({@code POST
+ * /v1/approvals}) of any capability whose approval caveat names that group, except a capability it
+ * minted itself. A policy that forces {@code approval} by a group no client {@code approves} gets a
+ * warning: every call of such a capability would be refused.
  *
  * <p>Parsing is strict, because a typo must never silently weaken a policy: unknown keys, wrong
  * types, duplicate keys, unknown or unused parameters (a warning), invalid templates or regexes,
@@ -65,7 +78,10 @@ import java.util.TreeMap;
  * audience is one of {@code audiences} when that list is present (then an audience is needed even
  * if not in {@code require}); {@code maxUses} is at most the cap (a missing value gets the cap);
  * the requested {@code maxDepth} is at most the policy's (a missing value gets the policy's);
- * {@code indirect} is allowed; and every grant is covered by a template.
+ * {@code indirect} is allowed; the requested approver groups ({@code requireApproval}), if any, are
+ * 1 to 16 valid group names and, when the policy forces {@code approval}, each is one of its groups
+ * (no request means the policy's groups); and every grant is covered by a template. An allowed
+ * request with approver groups gets one approval caveat naming them.
  *
  * <h2>Coverage: the rule that keeps minting sound</h2>
  *
@@ -356,6 +372,13 @@ public final class Policy {
           clientId, who + " may not mint indirect capabilities (indirect: false in its policy)");
     }
 
+    List<String> approvalGroups;
+    try {
+      approvalGroups = approvalGroups(c, request.requireApproval());
+    } catch (IllegalArgumentException e) {
+      return PolicyDecision.deny(clientId, who + " " + e.getMessage());
+    }
+
     List<Grant> grants = new ArrayList<>(texts.size());
     List<String> explanations = new ArrayList<>(texts.size());
     for (String text : texts) {
@@ -403,7 +426,12 @@ public final class Policy {
     }
     return new PolicyDecision(
         true,
-        who + " may mint " + String.join(", ", explanations),
+        who
+            + " may mint "
+            + String.join(", ", explanations)
+            + (approvalGroups.isEmpty()
+                ? ""
+                : "; each call needs approval by " + String.join(" or ", approvalGroups)),
         clientId,
         grants,
         ttl,
@@ -411,7 +439,51 @@ public final class Policy {
         maxUses,
         maxDepth,
         request.holderBound(),
-        request.indirect());
+        request.indirect(),
+        approvalGroups);
+  }
+
+  /**
+   * The approval caveat's groups: the requested ones, which must be valid and, when the policy
+   * forces {@code approval}, among its groups; or the policy's when none are requested.
+   *
+   * @throws IllegalArgumentException with the end of a sentence that starts with the client
+   */
+  private static List<String> approvalGroups(ClientPolicy c, List<String> requested) {
+    if (requested == null) {
+      return c.approval();
+    }
+    if (requested.isEmpty()) {
+      throw new IllegalArgumentException(
+          "asked for an approval caveat without approver groups; name at least one");
+    }
+    if (requested.size() > PolicyParser.MAX_APPROVAL_GROUPS) {
+      throw new IllegalArgumentException(
+          "asked for "
+              + requested.size()
+              + " approver groups; an approval caveat names at most "
+              + PolicyParser.MAX_APPROVAL_GROUPS);
+    }
+    Set<String> groups = new LinkedHashSet<>();
+    for (String g : requested) {
+      if (g == null || !Caveat.ApprovalRequired.GROUP.matcher(g).matches()) {
+        throw new IllegalArgumentException(
+            "asked for approver group "
+                + quoted(g)
+                + ", which is not a group name (1 to 64 of a-z 0-9 . _ -, starting with a letter"
+                + " or digit)");
+      }
+      if (!c.approval().isEmpty() && !c.approval().contains(g)) {
+        throw new IllegalArgumentException(
+            "asked for approval by "
+                + quoted(g)
+                + ", but its policy requires approval by "
+                + String.join(" or ", c.approval())
+                + " (approval); ask for some of these groups, or for none to get them all");
+      }
+      groups.add(g);
+    }
+    return List.copyOf(groups);
   }
 
   /** Why the text is not a valid grant, or null. */

@@ -20,6 +20,7 @@ import java.util.List;
  * @param maxDepth the max-depth caveat to add (further attenuation blocks); null when denied
  * @param holderBound whether the token is to be bound to the requester's holder key
  * @param indirect whether the capability is indirect (switchable at the authority)
+ * @param approvalGroups the approver groups of the approval caveat to add, or empty for none
  */
 public record PolicyDecision(
     boolean allowed,
@@ -31,15 +32,17 @@ public record PolicyDecision(
     Integer maxUses,
     Integer maxDepth,
     boolean holderBound,
-    boolean indirect) {
+    boolean indirect,
+    List<String> approvalGroups) {
 
-  /** Copies the grants. */
+  /** Copies the lists. */
   public PolicyDecision {
     grants = grants == null ? List.of() : List.copyOf(grants);
+    approvalGroups = approvalGroups == null ? List.of() : List.copyOf(approvalGroups);
   }
 
   static PolicyDecision deny(String clientId, String reason) {
     return new PolicyDecision(
-        false, reason, clientId, List.of(), null, null, null, null, false, false);
+        false, reason, clientId, List.of(), null, null, null, null, false, false, List.of());
   }
 }

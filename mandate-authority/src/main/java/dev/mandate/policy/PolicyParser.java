@@ -2,6 +2,7 @@ package dev.mandate.policy;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.mandate.caveat.Caveat;
 import dev.mandate.policy.ClientPolicy.Requirement;
 import dev.mandate.policy.GrantTemplate.Parameter;
 import dev.mandate.policy.YamlTree.Entry;
@@ -37,6 +38,8 @@ final class PolicyParser {
   static final int MAX_PARAMETERS_PER_CLIENT = 64;
   static final int MAX_AUDIENCES_PER_CLIENT = 256;
   static final int MAX_TEXT = 256;
+  static final int MAX_APPROVER_GROUPS = 64;
+  static final int MAX_APPROVAL_GROUPS = 16;
   static final Duration LONG_TTL = Duration.ofHours(24);
 
   private static final java.util.regex.Pattern CLIENT_ID =
@@ -55,7 +58,9 @@ final class PolicyParser {
           "maxDepth",
           "maxUses",
           "indirect",
-          "admin");
+          "admin",
+          "approves",
+          "approval");
   private static final String[] SLASH_PROBES = {"/", "a/b", "2024/01"};
 
   private PolicyParser() {}
@@ -152,6 +157,7 @@ final class PolicyParser {
     if (problems.hasErrors()) {
       return new Parsed(null, problems);
     }
+    warnUnapprovable(clientsMap, clients, problems);
     return new Parsed(new Policy(source, digest(text), clients, problems.warnings()), problems);
   }
 
@@ -333,8 +339,13 @@ final class PolicyParser {
     }
     boolean indirect = r.flag(m, "indirect", path);
     boolean admin = r.flag(m, "admin", path);
+    List<String> approves = groups(r, m, "approves", path, MAX_APPROVER_GROUPS);
+    List<String> approval = groups(r, m, "approval", path, MAX_APPROVAL_GROUPS);
 
-    if (templates.isEmpty() && !admin && problems.errors().size() == errorsBefore) {
+    if (templates.isEmpty()
+        && !admin
+        && approves.isEmpty()
+        && problems.errors().size() == errorsBefore) {
       problems.warning(m.line(), path, "client '" + id + "' has no grants and can mint nothing");
     }
     if (!templates.isEmpty() && !require.contains(Requirement.HOLDER)) {
@@ -370,8 +381,78 @@ final class PolicyParser {
             maxDepth,
             maxUses,
             indirect,
-            admin);
+            admin,
+            approves,
+            approval);
     return new Policy.ClientRules(policy, List.copyOf(templates), Map.copyOf(parameters));
+  }
+
+  /**
+   * An optional list of approver group names under {@code key}: each matching {@link
+   * dev.mandate.caveat.Caveat.ApprovalRequired#GROUP}, 1 to {@code max} of them, duplicates
+   * dropped.
+   */
+  private static List<String> groups(NodeReader r, MapNode m, String key, String path, int max) {
+    Node n = NodeReader.optional(m, key);
+    if (n == null) {
+      return List.of();
+    }
+    String gPath = NodeReader.child(path, key);
+    List<String> names = r.strings(n, gPath);
+    if (names == null) {
+      return List.of();
+    }
+    Problems problems = r.problems();
+    if (((YamlTree.ListNode) n).items().isEmpty()) {
+      problems.error(
+          n.line(), gPath, "an empty " + key + " list means nothing; remove the key instead");
+    }
+    if (names.size() > max) {
+      problems.error(n.line(), gPath, "more than " + max + " approver groups");
+      return List.of();
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = 0; i < names.size(); i++) {
+      String g = names.get(i);
+      if (!Caveat.ApprovalRequired.GROUP.matcher(g).matches()) {
+        problems.error(
+            n.line(),
+            NodeReader.index(gPath, i),
+            "'"
+                + (g.length() > 80 ? g.substring(0, 80) + "..." : g)
+                + "' is not an approver group: use 1 to 64 of a-z 0-9 . _ -, starting with a"
+                + " letter or digit");
+      } else {
+        out.add(g);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Warns about approval groups no client may approve for: every call of such a capability would be
+   * refused.
+   */
+  private static void warnUnapprovable(
+      MapNode clientsMap, Map<String, Policy.ClientRules> clients, Problems problems) {
+    Set<String> approvable = new LinkedHashSet<>();
+    clients.values().forEach(c -> approvable.addAll(c.policy().approves()));
+    for (Policy.ClientRules c : clients.values()) {
+      for (String group : c.policy().approval()) {
+        if (!approvable.contains(group)) {
+          String path = NodeReader.child(NodeReader.child("clients", c.policy().id()), "approval");
+          Node n =
+              NodeReader.optional(
+                  (MapNode) clientsMap.entries().get(c.policy().id()).value(), "approval");
+          problems.warning(
+              n.line(),
+              path,
+              "no client approves for group '"
+                  + group
+                  + "' (approves), so calls needing its approval will always be refused");
+        }
+      }
+    }
   }
 
   private static Parameter parameter(NodeReader r, Entry pe, String path) {

@@ -25,6 +25,7 @@ import java.util.Set;
  *       maxUses: 10                                        # optional
  *       maxDepth: 1                                        # optional
  *       indirect: false                                    # optional, default false
+ *       requireApproval: [finance]                         # optional approver groups
  *     expect: allow                                        # required: allow or deny
  *     reason: "not normalised"   # optional: a substring the decision's reason must contain
  * }</pre>
@@ -38,7 +39,16 @@ public final class PolicyTestRunner {
   private static final Set<String> ROOT_KEYS = Set.of("tests");
   private static final Set<String> TEST_KEYS = Set.of("name", "request", "expect", "reason");
   private static final Set<String> REQUEST_KEYS =
-      Set.of("client", "grants", "ttl", "holder", "audience", "maxUses", "maxDepth", "indirect");
+      Set.of(
+          "client",
+          "grants",
+          "ttl",
+          "holder",
+          "audience",
+          "maxUses",
+          "maxDepth",
+          "indirect",
+          "requireApproval");
 
   private PolicyTestRunner() {}
 
@@ -186,9 +196,15 @@ public final class PolicyTestRunner {
           r.integer(n, NodeReader.child(path, "maxDepth"), Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
     boolean indirect = r.flag(m, "indirect", path);
+    List<String> requireApproval = null;
+    n = NodeReader.optional(m, "requireApproval");
+    if (n != null) {
+      requireApproval = r.strings(n, NodeReader.child(path, "requireApproval"));
+    }
     if (r.problems().errors().size() != errorsBefore) {
       return null;
     }
-    return new MintRequest(client, grants, ttl, holder, audience, maxUses, maxDepth, indirect);
+    return new MintRequest(
+        client, grants, ttl, holder, audience, maxUses, maxDepth, indirect, requireApproval);
   }
 }

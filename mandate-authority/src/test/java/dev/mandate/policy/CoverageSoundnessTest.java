@@ -131,7 +131,8 @@ class CoverageSoundnessTest {
 
   private static PolicyDecision evaluate(Policy policy, String grant) {
     return policy.evaluate(
-        new MintRequest("c", List.of(grant), Duration.ofMinutes(1), true, "gw", null, null, false));
+        new MintRequest(
+            "c", List.of(grant), Duration.ofMinutes(1), true, "gw", null, null, false, null));
   }
 
   private static Policy policyFor(String template) {

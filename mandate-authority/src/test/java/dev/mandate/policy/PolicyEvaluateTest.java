@@ -34,7 +34,8 @@ class PolicyEvaluateTest {
         "gateway-1",
         null,
         null,
-        false);
+        false,
+        null);
   }
 
   private static PolicyDecision decide(MintRequest r) {
@@ -76,7 +77,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 null,
                 null,
-                false));
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).startsWith("client 'x' is not in the policy");
@@ -87,7 +89,9 @@ class PolicyEvaluateTest {
   @Test
   void malformedRequests_areDeniedNotThrown() {
     assertThat(POLICY.evaluate(null).allowed()).isFalse();
-    assertThat(decide(new MintRequest(null, null, null, false, null, null, null, false)).reason())
+    assertThat(
+            decide(new MintRequest(null, null, null, false, null, null, null, false, null))
+                .reason())
         .contains("not in the policy");
     assertThat(decide(invoice()).reason()).contains("asked for no grants");
     List<String> withNull = new ArrayList<>();
@@ -95,7 +99,15 @@ class PolicyEvaluateTest {
     assertThat(
             decide(
                     new MintRequest(
-                        "invoice-agent", withNull, null, true, "gateway-1", null, null, false))
+                        "invoice-agent",
+                        withNull,
+                        null,
+                        true,
+                        "gateway-1",
+                        null,
+                        null,
+                        false,
+                        null))
                 .reason())
         .contains("a grant is missing");
     assertThat(decideGrant("not a grant").reason()).contains("is not a valid grant");
@@ -121,7 +133,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 null,
                 null,
-                false));
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -142,7 +155,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 null,
                 null,
-                false));
+                false,
+                null));
     assertThat(d.allowed()).isTrue();
     assertThat(d.ttl()).isEqualTo(Duration.ofHours(1));
 
@@ -156,7 +170,8 @@ class PolicyEvaluateTest {
                         "gateway-1",
                         null,
                         null,
-                        false))
+                        false,
+                        null))
                 .reason())
         .contains("must be positive");
   }
@@ -173,7 +188,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 null,
                 null,
-                false));
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -192,7 +208,8 @@ class PolicyEvaluateTest {
                 "gateway-2",
                 null,
                 null,
-                false));
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -212,7 +229,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 null,
-                false));
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).contains("must name an audience, one of gateway-1");
@@ -226,7 +244,8 @@ class PolicyEvaluateTest {
                         null,
                         5,
                         null,
-                        false))
+                        false,
+                        null))
                 .reason())
         .contains("must name an audience (require: audience)");
   }
@@ -243,7 +262,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 1001,
                 null,
-                false));
+                false,
+                null));
     assertThat(over.allowed()).isFalse();
     assertThat(over.reason()).contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
 
@@ -257,7 +277,8 @@ class PolicyEvaluateTest {
                 "gateway-1",
                 10,
                 null,
-                false));
+                false,
+                null));
     assertThat(under.maxUses()).isEqualTo(10);
     assertThat(decideGrant("fs:read_text_file:/data/invoices/2024/**").maxUses()).isEqualTo(1000);
   }
@@ -267,7 +288,15 @@ class PolicyEvaluateTest {
     PolicyDecision d =
         decide(
             new MintRequest(
-                "mailer", List.of("mail:send:tenant/acme/*"), null, true, "gw", null, null, false));
+                "mailer",
+                List.of("mail:send:tenant/acme/*"),
+                null,
+                true,
+                "gw",
+                null,
+                null,
+                false,
+                null));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).contains("client 'mailer' must set maxUses (require: maxUses)");
@@ -285,7 +314,8 @@ class PolicyEvaluateTest {
                         "gateway-1",
                         null,
                         3,
-                        false))
+                        false,
+                        null))
                 .reason())
         .contains("asked for maxDepth 3, above its policy's 2 (maxDepth)");
     assertThat(
@@ -298,7 +328,8 @@ class PolicyEvaluateTest {
                         "gateway-1",
                         null,
                         0,
-                        false))
+                        false,
+                        null))
                 .maxDepth())
         .isZero();
   }
@@ -315,13 +346,22 @@ class PolicyEvaluateTest {
                         "gateway-1",
                         null,
                         null,
-                        true))
+                        true,
+                        null))
                 .reason())
         .contains("may not mint indirect capabilities");
     PolicyDecision mailer =
         decide(
             new MintRequest(
-                "mailer", List.of("mail:send:tenant/acme/*"), null, true, "gw", 5, null, true));
+                "mailer",
+                List.of("mail:send:tenant/acme/*"),
+                null,
+                true,
+                "gw",
+                5,
+                null,
+                true,
+                null));
     assertThat(mailer.allowed()).isTrue();
     assertThat(mailer.indirect()).isTrue();
   }
@@ -426,7 +466,8 @@ class PolicyEvaluateTest {
 
   private static PolicyDecision tenant(String grant) {
     return LOOSE.evaluate(
-        new MintRequest("tenant-agent", List.of(grant), null, false, null, null, null, false));
+        new MintRequest(
+            "tenant-agent", List.of(grant), null, false, null, null, null, false, null));
   }
 
   @ParameterizedTest

@@ -99,7 +99,8 @@ class PolicyHolderTest {
                         "gw",
                         null,
                         null,
-                        false))
+                        false,
+                        null))
                 .allowed())
         .isTrue();
   }

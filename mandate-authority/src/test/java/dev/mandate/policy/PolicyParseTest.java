@@ -381,7 +381,8 @@ class PolicyParseTest {
                         "gateway-1",
                         null,
                         null,
-                        false))
+                        false,
+                        null))
                 .allowed())
         .isTrue();
   }

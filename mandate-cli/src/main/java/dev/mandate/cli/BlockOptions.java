@@ -75,6 +75,15 @@ final class BlockOptions {
       description = "At most N further attenuation blocks.")
   Integer maxDepth;
 
+  @Option(
+      names = "--require-approval",
+      paramLabel = "GROUP",
+      description =
+          "Every call needs a person's approval of exactly that call by this approver group (see"
+              + " mandate approve). Repeat for several groups: an approval by any one of them"
+              + " suffices.")
+  List<String> requireApproval = new ArrayList<>();
+
   @Option(names = "--seal", description = "Forbid any further attenuation.")
   boolean seal;
 
@@ -89,6 +98,7 @@ final class BlockOptions {
         && arguments.isEmpty()
         && maxUses == null
         && maxDepth == null
+        && requireApproval.isEmpty()
         && !seal;
   }
 
@@ -116,6 +126,10 @@ final class BlockOptions {
     arguments.forEach(spec::caveat);
     apply("--max-uses", () -> spec.maxUses(maxUses), maxUses != null);
     apply("--max-depth", () -> spec.maxDepth(maxDepth), maxDepth != null);
+    apply(
+        "--require-approval",
+        () -> spec.requireApproval(requireApproval.toArray(String[]::new)),
+        !requireApproval.isEmpty());
     if (seal) {
       spec.seal();
     }

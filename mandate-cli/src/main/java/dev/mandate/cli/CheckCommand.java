@@ -57,6 +57,7 @@ import picocli.CommandLine.Spec;
     })
 final class CheckCommand implements Callable<Integer> {
   private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;
+  private static final int MAX_APPROVAL_FILE_BYTES = 4096;
   private static final Pattern REVOCATION_ID = Pattern.compile("[0-9a-f]{1,128}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,6 +105,14 @@ final class CheckCommand implements Callable<Integer> {
       description = "A proof (mndp1_...) made by the holder for exactly this request.")
   String proof;
 
+  @Option(
+      names = "--approval",
+      paramLabel = "APPROVAL",
+      description =
+          "A person's approval (mnda1_...) of exactly this request, as 'mandate approve' printed"
+              + " it; needed when a block requires approval. @FILE reads it from a file.")
+  String approval;
+
   @Option(names = "--json", description = "Print the decision as one JSON object.")
   boolean json;
 
@@ -118,7 +127,7 @@ final class CheckCommand implements Callable<Integer> {
     for (Path p : publicKeys) {
       keys.add(KeyFiles.readVerifyingKey(p, "--pub"));
     }
-    Request call = RequestJson.parse(requestText(), audience);
+    Request call = RequestJson.parse(RequestJson.read("--request", request), audience);
     Set<String> revokedIds = revoked == null ? Set.of() : readRevoked(revoked);
     SigningKey holder =
         holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
@@ -139,26 +148,27 @@ final class CheckCommand implements Callable<Integer> {
             .revoked(revokedIds::contains)
             .verificationCacheSize(0)
             .build();
-    Decision decision = verifier.authorize(token, call, presentedProof);
+    Decision decision = verifier.authorize(token, call, presentedProof, approvalText());
     t.out().println(json ? JSON.writeValueAsString(toJson(decision)) : describe(decision));
     return decision.allowed() ? Mandate.OK : Mandate.DENY;
   }
 
-  private String requestText() {
-    if (!request.startsWith("@")) {
-      return request;
+  /** The approval as given, or read from @FILE (one line); null when none was given. */
+  private String approvalText() {
+    if (approval == null || !approval.startsWith("@")) {
+      return approval;
     }
-    Path file = Path.of(request.substring(1));
+    Path file = Path.of(approval.substring(1));
     try (InputStream in = Files.newInputStream(file)) {
-      byte[] bytes = in.readNBytes(RequestJson.MAX_BYTES + 1);
-      if (bytes.length > RequestJson.MAX_BYTES) {
-        throw new BadInputException("--request " + request + " is larger than 1 MiB");
+      byte[] bytes = in.readNBytes(MAX_APPROVAL_FILE_BYTES + 1);
+      if (bytes.length > MAX_APPROVAL_FILE_BYTES) {
+        throw new BadInputException("--approval " + approval + " is larger than an approval");
       }
-      return new String(bytes, StandardCharsets.UTF_8);
+      return new String(bytes, StandardCharsets.UTF_8).strip();
     } catch (NoSuchFileException e) {
-      throw new BadInputException("--request " + request + ": the file does not exist");
+      throw new BadInputException("--approval " + approval + ": the file does not exist");
     } catch (IOException e) {
-      throw new BadInputException("--request " + request + " cannot be read: " + e);
+      throw new BadInputException("--approval " + approval + " cannot be read: " + e);
     }
   }
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     version = "mandate 0.1.0",
     description = {
       "Capability tokens for AI agents: keys, mint, attenuate, inspect, check;",
-      "and the authority: serve, revoke, audit, policy, keys."
+      "and the authority: serve, revoke, approve, audit, policy, keys."
     },
     subcommands = {
       KeygenCommand.class,
@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
       ServeCommand.class,
       GatewayCommand.class,
       RevokeCommand.class,
+      ApproveCommand.class,
       AuditCommand.class,
       PolicyCommand.class,
       KeysCommand.class,

@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
       "",
       "With --authority the token goes to stdout and its ids to stderr; a policy denial prints",
       "'mandate: denied by policy: <reason>' and exits 1. The authority adds exactly the caveats",
-      "its policy requires; narrow the token further with 'mandate attenuate'.",
+      "its policy requires (with an approval caveat if it says approval: [GROUP]);",
+      "narrow the token further with 'mandate attenuate'.",
     })
 final class MintCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;
@@ -153,6 +154,7 @@ final class MintCommand implements Callable<Integer> {
     body.put("maxUses", block.maxUses == null ? null : block.maxUses.intValue());
     body.put("maxDepth", block.maxDepth);
     body.put("indirect", indirect ? Boolean.TRUE : null);
+    body.put("requireApproval", block.requireApproval.isEmpty() ? null : block.requireApproval);
 
     Terminal t = parent.terminal();
     JsonNode minted;

@@ -19,7 +19,12 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.mandate.token.Request;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +94,31 @@ final class RequestJson {
       if (value == null || value.isEmpty()) {
         throw new IllegalArgumentException("\"" + name + "\" must be a non-empty string");
       }
+    }
+  }
+
+  /**
+   * The request text of an option value: the value itself, or the content of FILE for
+   * {@code @FILE}.
+   *
+   * @param option the option's name, for messages
+   * @throws BadInputException if the file is missing, unreadable or larger than 1 MiB
+   */
+  static String read(String option, String value) {
+    if (!value.startsWith("@")) {
+      return value;
+    }
+    Path file = Path.of(value.substring(1));
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+      if (bytes.length > MAX_BYTES) {
+        throw new BadInputException(option + " " + value + " is larger than 1 MiB");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(option + " " + value + ": the file does not exist");
+    } catch (IOException e) {
+      throw new BadInputException(option + " " + value + " cannot be read: " + e);
     }
   }
 

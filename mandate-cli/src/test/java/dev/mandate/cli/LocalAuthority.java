@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * A real authority on an ephemeral loopback port with SQLite in a temporary directory, its admin
- * secret in a 0600 file, and an {@code agent} client that the policy lets mint 'invoices' grants.
+ * secret in a 0600 file, an {@code agent} client that the policy lets mint 'invoices' grants, and
+ * in the policy (created on demand) a {@code finance-desk} client that approves for group finance.
  */
 final class LocalAuthority implements AutoCloseable {
   static final String POLICY =
@@ -35,6 +36,9 @@ final class LocalAuthority implements AutoCloseable {
             year: "20[0-9]{2}"
           maxTtl: 1h
           indirect: true
+        finance-desk:
+          approves: [finance]
+          maxTtl: 5m
       """;
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +80,20 @@ final class LocalAuthority implements AutoCloseable {
     Files.writeString(file, secret + "\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     return file;
+  }
+
+  /** Creates a client through the API; returns the 0600 file holding its secret. */
+  Path createClient(String clientId) throws IOException {
+    String admin = Files.readString(adminSecret).strip();
+    JsonNode created = post("/v1/clients", "{\"clientId\":\"" + clientId + "\"}", "admin", admin);
+    return secretFile(dir.resolve(clientId + ".secret"), created.get("secret").asText());
+  }
+
+  /** The options that make a command call this authority as {@code clientId}. */
+  String[] as(String clientId, Path secret) {
+    return new String[] {
+      "--authority", url(), "--client", clientId, "--secret-file", secret.toString()
+    };
   }
 
   String url() {

@@ -11,16 +11,20 @@ import dev.mandate.token.Request;
 public interface CallGuard {
   /**
    * Decides one call. The guard sets the request's audience to this gateway's and adds {@code
-   * sourceIp} to its context, so front ends need not.
+   * sourceIp} to its context, so front ends need not. An approval is used up by the call it allows;
+   * the audit record names its id, never its text.
    *
    * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
    * @param proof the proof from the {@code Mandate-Proof} header, or null
+   * @param approval the approval from the {@link ApprovalHeader} (at most {@link
+   *     ApprovalHeader#MAX_CHARS} chars), or null
    * @param request the call as built from the wire (service, action, resource, args)
    * @param sourceIp the caller's address, for conditions and the audit trail; may be null
    * @return the result, already audited and counted; act on it only if {@link
-   *     GuardResult#allowed()}, and answer a denial with {@link GuardResult#httpStatus()}
+   *     GuardResult#allowed()}, and answer a denial with {@link GuardResult#httpStatus()} (and, for
+   *     {@code APPROVAL_REQUIRED}, with {@link GuardResult#approvalNeeded()})
    */
-  GuardResult check(String bearer, String proof, Request request, String sourceIp);
+  GuardResult check(String bearer, String proof, String approval, Request request, String sourceIp);
 
   /**
    * Tells whether the capability could allow some call of {@code action} on {@code service} (for

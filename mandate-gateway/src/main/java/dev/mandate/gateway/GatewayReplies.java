@@ -14,7 +14,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The gateway's own answers, all JSON of the shape {@code {"error": ..., "code": ..., "reason":
- * ...}}; never a stack trace.
+ * ...}} (an {@code APPROVAL_REQUIRED} denial adds {@link GuardResult.ApprovalNeeded#toJson()}'s
+ * fields); never a stack trace.
  */
 final class GatewayReplies {
   static final String JSON_TYPE = "application/json";
@@ -23,12 +24,20 @@ final class GatewayReplies {
   private GatewayReplies() {}
 
   static byte[] body(String error, String code, String reason) {
+    return bytes(object(error, code, reason));
+  }
+
+  private static ObjectNode object(String error, String code, String reason) {
     ObjectNode n = JSON.createObjectNode();
     n.put("error", error);
     if (code != null) {
       n.put("code", code);
     }
     n.put("reason", reason);
+    return n;
+  }
+
+  private static byte[] bytes(ObjectNode n) {
     try {
       return JSON.writeValueAsBytes(n);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -38,7 +47,10 @@ final class GatewayReplies {
 
   static void send(
       Response response, Callback callback, int status, String error, String code, String reason) {
-    byte[] body = body(error, code, reason);
+    send(response, callback, status, body(error, code, reason));
+  }
+
+  private static void send(Response response, Callback callback, int status, byte[] body) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
@@ -70,6 +82,10 @@ final class GatewayReplies {
     } else if (r.httpStatus() == 503) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
       send(response, callback, 503, "unavailable", r.code(), r.reason());
+    } else if (r.approvalNeeded() != null) {
+      ObjectNode body = object("forbidden", r.code(), r.reason());
+      body.setAll(r.approvalNeeded().toJson());
+      send(response, callback, r.httpStatus(), bytes(body));
     } else {
       send(response, callback, r.httpStatus(), "forbidden", r.code(), r.reason());
     }

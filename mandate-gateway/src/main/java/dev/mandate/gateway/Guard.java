@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>refuses everything while the revocation view is older than its bound (fail closed);
  *   <li>asks the {@link Verifier} (signatures, revocation, expiry, audience, grants, arguments,
- *       conditions, holder proof and its replay);
+ *       conditions, holder proof and its replay, approval and its single use);
  *   <li>counts a use against every max-uses caveat of an allowed call;
  *   <li>appends the outcome to the durable audit spool (a call whose decision cannot be recorded is
  *       refused);
@@ -45,6 +46,8 @@ public final class Guard implements CallGuard {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FIELD_CHARS = 1024;
   private static final int MAX_AUDITED_MORE_RESOURCES = 16;
+  // How the verifier names an approval to the replay guard (spec §7.1), as opposed to a proof.
+  private static final String APPROVAL_REPLAY_PREFIX = "approval:";
 
   private final String audience;
   private final AuthorityLink link;
@@ -54,9 +57,12 @@ public final class Guard implements CallGuard {
   private final Clock clock;
   private final Duration clockSkew;
   private final MeterRegistry metrics;
-  private final ThreadLocal<RuntimeException> replayFailure = new ThreadLocal<>();
+  private final ThreadLocal<ReplayFailure> replayFailure = new ThreadLocal<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer timer;
+
+  /** Why the replay guard failed, and whether for an approval (else for a proof). */
+  private record ReplayFailure(RuntimeException cause, boolean approval) {}
 
   Guard(
       String audience,
@@ -74,13 +80,15 @@ public final class Guard implements CallGuard {
     this.clock = clock;
     this.clockSkew = verification.clockSkew();
     this.metrics = metrics;
+    // One replay guard for proofs and approvals, so with Redis an approval is single-use across
+    // every gateway, as a proof is.
     ReplayGuard tracked =
-        (proofId, expiresAt) -> {
+        (id, expiresAt) -> {
           try {
-            return replayGuard.firstUse(proofId, expiresAt);
+            return replayGuard.firstUse(id, expiresAt);
           } catch (RuntimeException e) {
             // The verifier turns any exception into a generic denial; remember the real cause.
-            replayFailure.set(e);
+            replayFailure.set(new ReplayFailure(e, id.startsWith(APPROVAL_REPLAY_PREFIX)));
             throw e;
           }
         };
@@ -102,7 +110,8 @@ public final class Guard implements CallGuard {
   }
 
   @Override
-  public GuardResult check(String bearer, String proof, Request request, String sourceIp) {
+  public GuardResult check(
+      String bearer, String proof, String approval, Request request, String sourceIp) {
     Objects.requireNonNull(request, "request");
     long start = System.nanoTime();
     Map<String, Object> context = new HashMap<>(request.context());
@@ -110,8 +119,8 @@ public final class Guard implements CallGuard {
       context.put("sourceIp", sourceIp);
     }
     Request req = atThisGateway(request, context);
-    GuardResult result = decide(bearer, proof, req);
-    result = audit(result, req, sourceIp);
+    GuardResult result = decide(bearer, proof, approval, req);
+    result = audit(result, req, sourceIp, approvalId(approval));
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     return result;
@@ -141,7 +150,7 @@ public final class Guard implements CallGuard {
     Request req = atThisGateway(request, request.context());
     GuardResult result =
         GuardResult.deny(403, code.name(), "gateway", reason, claimedTokenId(bearer), null);
-    result = audit(result, req, sourceIp);
+    result = audit(result, req, sourceIp, null);
     counter(result).increment();
     return result;
   }
@@ -155,7 +164,7 @@ public final class Guard implements CallGuard {
     }
   }
 
-  private GuardResult decide(String bearer, String proof, Request req) {
+  private GuardResult decide(String bearer, String proof, String approval, Request req) {
     if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
       long age = link.viewAge().toSeconds();
       // Not the token's fault and not a revocation: the gateway cannot decide safely right now.
@@ -172,24 +181,74 @@ public final class Guard implements CallGuard {
           null);
     }
     replayFailure.remove();
-    Decision decision = verifier.authorize(bearer, req, proof);
-    RuntimeException failure = replayFailure.get();
+    Decision decision = verifier.authorize(bearer, req, proof, approval);
+    ReplayFailure failure = replayFailure.get();
     replayFailure.remove();
     if (failure != null) {
-      LOG.warn("proof replay guard unavailable: {}", failure.getMessage());
+      String what = failure.approval() ? "approval" : "proof";
+      LOG.warn("{} replay guard unavailable: {}", what, failure.cause().getMessage());
       return GuardResult.deny(
           503,
           GuardResult.UNAVAILABLE,
-          "holder",
-          "the gateway cannot check this proof for replay right now (its shared store is"
-              + " unreachable); try again shortly",
+          failure.approval() ? "approval" : "holder",
+          "the gateway cannot check this "
+              + what
+              + " for "
+              + (failure.approval() ? "single use" : "replay")
+              + " right now (its shared store is unreachable); try again shortly",
           decision.tokenId(),
           null);
+    }
+    if (decision.code() == Decision.Code.APPROVAL_REQUIRED) {
+      try {
+        return GuardResult.approvalRequired(decision, approvalNeeded(bearer, decision, req));
+      } catch (RuntimeException e) {
+        // Not expected (the verifier decoded the token and digested the request); still a denial.
+        LOG.warn("cannot describe the approval a call needs: {}", e.toString());
+        return GuardResult.of(decision);
+      }
     }
     if (!decision.allowed() || decision.useLimits().isEmpty()) {
       return GuardResult.of(decision);
     }
     return countUses(bearer, decision);
+  }
+
+  /**
+   * What a client needs to ask for approval of {@code req}. The groups are those every approval
+   * caveat of the (verified) token accepts, since one approval must satisfy them all.
+   */
+  private static GuardResult.ApprovalNeeded approvalNeeded(
+      String bearer, Decision decision, Request req) {
+    List<String> groups = null;
+    for (Block b : Capability.decode(bearer).blocks()) {
+      for (Caveat c : b.caveats()) {
+        if (c instanceof Caveat.ApprovalRequired a) {
+          if (groups == null) {
+            groups = new ArrayList<>(a.groups());
+          } else {
+            groups.retainAll(a.groups());
+          }
+        }
+      }
+    }
+    return new GuardResult.ApprovalNeeded(
+        decision.tokenId(), Approval.requestDigest(req), groups == null ? List.of() : groups, req);
+  }
+
+  /**
+   * The id of a presented approval, for the audit trail (the approval text itself is never
+   * recorded); null if none was presented or it cannot be decoded.
+   */
+  private static String approvalId(String approval) {
+    if (approval == null || approval.isEmpty()) {
+      return null;
+    }
+    try {
+      return Approval.decode(approval).approvalId();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The token id a token claims (unverified, like the verifier's for forged tokens), or null. */
@@ -262,9 +321,9 @@ public final class Guard implements CallGuard {
     return limits;
   }
 
-  private GuardResult audit(GuardResult result, Request req, String sourceIp) {
+  private GuardResult audit(GuardResult result, Request req, String sourceIp, String approvalId) {
     try {
-      spool.append(auditEvent(result, req, sourceIp));
+      spool.append(auditEvent(result, req, sourceIp, approvalId));
       return result;
     } catch (IOException e) {
       LOG.error(
@@ -283,7 +342,8 @@ public final class Guard implements CallGuard {
    * The decision as one JSON line, written field by field with Jackson's generator: no tree is
    * built, since this runs for every call.
    */
-  private byte[] auditEvent(GuardResult result, Request req, String sourceIp) throws IOException {
+  private byte[] auditEvent(GuardResult result, Request req, String sourceIp, String approvalId)
+      throws IOException {
     ByteArrayBuilder bytes = new ByteArrayBuilder(512);
     try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
       g.writeStartObject();
@@ -321,6 +381,9 @@ public final class Guard implements CallGuard {
       g.writeStringField("audience", audience);
       if (sourceIp != null) {
         g.writeStringField("sourceIp", truncate(sourceIp));
+      }
+      if (approvalId != null) {
+        g.writeStringField("approvalId", approvalId);
       }
       g.writeNumberField("status", result.httpStatus());
       g.writeEndObject();

@@ -1,6 +1,11 @@
 package dev.mandate.gateway;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Request;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -29,6 +34,8 @@ import java.util.Objects;
  * @param tokenId the token id once the token could be decoded, else null
  * @param decision the verifier's decision, or null when the verifier was not consulted (no token,
  *     stale revocation view)
+ * @param approvalNeeded what a client needs to ask an approver for this call; given only with a
+ *     denial coded {@code APPROVAL_REQUIRED}, else null
  */
 public record GuardResult(
     boolean allowed,
@@ -37,7 +44,8 @@ public record GuardResult(
     String caveat,
     String reason,
     String tokenId,
-    Decision decision) {
+    Decision decision,
+    ApprovalNeeded approvalNeeded) {
 
   /** Code of a denial because a dependency of the gateway (spool, Redis) is failing. */
   public static final String UNAVAILABLE = "UNAVAILABLE";
@@ -47,6 +55,53 @@ public record GuardResult(
 
   /** Caveat named when a max-uses caveat is exhausted. */
   public static final String CAVEAT_MAX_USES = "max-uses";
+
+  /**
+   * What an agent's runtime needs to ask for a person's approval of a call that was denied with
+   * {@code APPROVAL_REQUIRED} (spec §7.1): an approver approves exactly this token id and request,
+   * and the approval is presented with the same call in the {@code Mandate-Approval} header.
+   *
+   * @param tokenId the capability's token id (hex)
+   * @param requestDigest the hex request digest of the call, as the approval must name it
+   * @param groups the approver groups whose approval every approval caveat of the capability
+   *     accepts, in the order the first caveat lists them; empty if the caveats share none (then no
+   *     approval can satisfy them)
+   * @param request the call exactly as the gateway decided it (with its audience); its digest is
+   *     {@code requestDigest}
+   */
+  public record ApprovalNeeded(
+      String tokenId, String requestDigest, List<String> groups, Request request) {
+    /**
+     * @throws NullPointerException if a component is null
+     */
+    public ApprovalNeeded {
+      Objects.requireNonNull(tokenId, "tokenId");
+      Objects.requireNonNull(requestDigest, "requestDigest");
+      groups = List.copyOf(groups);
+      Objects.requireNonNull(request, "request");
+    }
+
+    /**
+     * Returns the fields a client needs, as the front ends send them: {@code tokenId}, {@code
+     * requestDigest}, {@code approverGroups} and {@code request} ({@code audience}, {@code
+     * service}, {@code action}, {@code resource}, {@code args}: the shape the authority's {@code
+     * POST /v1/approvals} takes).
+     */
+    public ObjectNode toJson() {
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      n.put("tokenId", tokenId);
+      n.put("requestDigest", requestDigest);
+      ArrayNode approverGroups = n.putArray("approverGroups");
+      groups.forEach(approverGroups::add);
+      ObjectNode r = n.putObject("request");
+      r.put("audience", request.audience());
+      r.put("service", request.service());
+      r.put("action", request.action());
+      r.put("resource", request.resource());
+      r.set("args", request.args().deepCopy());
+      return n;
+    }
+  }
 
   /**
    * @throws NullPointerException if code or reason is null
@@ -62,6 +117,9 @@ public record GuardResult(
     if (allowed && (decision == null || !decision.allowed())) {
       throw new IllegalArgumentException("an allowed result needs an allowing decision");
     }
+    if (approvalNeeded != null && !Decision.Code.APPROVAL_REQUIRED.name().equals(code)) {
+      throw new IllegalArgumentException("only an APPROVAL_REQUIRED denial says what approval");
+    }
   }
 
   /** Wraps a verifier decision, choosing 200, 401 or 403. */
@@ -73,13 +131,20 @@ public record GuardResult(
         d.caveat(),
         d.reason(),
         d.tokenId(),
-        d);
+        d,
+        null);
+  }
+
+  /** Wraps a verifier's {@code APPROVAL_REQUIRED} denial with what a client needs to ask. */
+  static GuardResult approvalRequired(Decision d, ApprovalNeeded needed) {
+    return new GuardResult(
+        false, statusFor(d), d.code().name(), d.caveat(), d.reason(), d.tokenId(), d, needed);
   }
 
   /** A gateway-made denial. */
   static GuardResult deny(
       int httpStatus, String code, String caveat, String reason, String tokenId, Decision d) {
-    return new GuardResult(false, httpStatus, code, caveat, reason, tokenId, d);
+    return new GuardResult(false, httpStatus, code, caveat, reason, tokenId, d, null);
   }
 
   /** Whether the token itself could not be authenticated (answer 401 with WWW-Authenticate). */

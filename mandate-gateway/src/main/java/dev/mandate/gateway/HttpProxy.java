@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * under {@code body}). A name given twice is a 400, so a query parameter can never shadow a path
  * parameter. Holder proofs sign exactly this request.
  *
- * <p>Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
+ * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
+ * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
+ * 400. Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
  * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
  * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
  * because its fields are arguments.
@@ -184,6 +186,11 @@ final class HttpProxy extends Handler.Abstract {
           "no route of this gateway matches " + printable(method + " " + rawPath));
       return;
     }
+    ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
+    if (approval.problem() != null) {
+      GatewayReplies.send(response, callback, 400, "bad_request", null, approval.problem());
+      return;
+    }
     long contentLength = request.getLength();
     InputStream clientBody = Content.Source.asInputStream(request);
     if (contentLength > maxBody) {
@@ -227,6 +234,7 @@ final class HttpProxy extends Handler.Abstract {
         guard.check(
             bearer,
             proof,
+            approval.approval(),
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {

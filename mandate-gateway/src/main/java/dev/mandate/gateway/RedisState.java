@@ -14,10 +14,11 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.SetParams;
 
 /**
- * Usage counters and used proofs in Redis, shared by every gateway that points at it. Counting is
- * one Lua script per call (check every limit, then increment every counter), so it is exact across
- * gateways; counters expire when their token does. A used proof is a key set with {@code NX} that
- * expires when the proof would be stale anyway.
+ * Usage counters and used proofs and approvals in Redis, shared by every gateway that points at it.
+ * Counting is one Lua script per call (check every limit, then increment every counter), so it is
+ * exact across gateways; counters expire when their token does. A used proof or approval (the
+ * verifier names approvals {@code approval:<id>}) is a key set with {@code NX} that expires when it
+ * would be refused anyway (a stale proof, an expired approval).
  */
 final class RedisState implements UsageCounter, ReplayGuard {
   private static final String USES_PREFIX = "mandate:uses:";

@@ -16,13 +16,33 @@
  *   <li><b>Verification</b> by {@link dev.mandate.token.Verifier}: keys from the authority (cached,
  *       re-fetched at most every {@code keyRefetchInterval} when a token names an unknown key),
  *       revocation, expiry, audience (this gateway's {@code audience}), grants, arguments,
- *       conditions, and the holder proof, whose replay is checked in memory or in Redis.
+ *       conditions, the holder proof, whose replay is checked in memory or in Redis, and the
+ *       approval (see below).
  *   <li><b>Max uses</b>: an allowed call counts one use per max-uses caveat, atomically and only if
  *       every limit has room (in memory, or one Lua script in Redis shared by all gateways). An
  *       exhausted limit denies with code {@code LIMIT_EXCEEDED}, caveat {@code max-uses}.
  *   <li><b>Audit</b>: the decision is appended to the local spool before the call proceeds; if it
  *       cannot be, the call is refused (503).
  * </ol>
+ *
+ * <h2>Approvals</h2>
+ *
+ * A capability with an approval caveat (spec §7.1) needs, with every call, a person's approval of
+ * exactly that call in the {@code Mandate-Approval} header ({@link
+ * dev.mandate.gateway.ApprovalHeader}), on the HTTP proxy and the MCP endpoint alike. More than one
+ * such header, or one longer than 512 characters, is a 400 (MCP: a JSON-RPC {@code -32600} error)
+ * and nothing is decided. A call without an approval is denied with code {@code APPROVAL_REQUIRED}
+ * (403; MCP: JSON-RPC error {@code -32003}); the HTTP body and the JSON-RPC error's {@code data}
+ * then add {@code tokenId}, {@code requestDigest}, {@code approverGroups} (the groups every
+ * approval caveat accepts) and {@code request} ({@code audience}, {@code service}, {@code action},
+ * {@code resource}, {@code args} as the gateway decided them), so that a client can ask the
+ * authority ({@code POST /v1/approvals}) for exactly this call. An approval that is malformed, not
+ * signed by a trusted authority key, for another token, call or group, expired, or already used is
+ * denied with {@code APPROVAL_INVALID} (403). Approvals are single-use through the verifier's
+ * replay guard, the one proofs use: in memory, or in Redis shared by every gateway (a gateway that
+ * cannot reach Redis answers 503, caveat {@code approval}). The audit record of a decision names
+ * the presented approval's {@code approvalId} (as the approval claims it; verified when the call
+ * was allowed), never its text. A capability without an approval caveat ignores an approval.
  *
  * <h2>Audit spool guarantee</h2>
  *

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two gateways sharing Redis count uses and used proofs exactly once between them. */
+/** Two gateways sharing Redis count uses, used proofs and used approvals once between them. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisSharedStateTest {
   private static final String REDIS = "redis: {url: \"redis://127.0.0.1:6379\"}";
@@ -126,6 +126,35 @@ class RedisSharedStateTest {
     assertThat(first.status()).isEqualTo(200);
     assertThat(second.status()).isEqualTo(403);
     assertThat(second.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
+  }
+
+  @Test
+  void anApprovalUsedAtOneGateway_isUsedUpAtTheOther() {
+    String token =
+        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+    TestPeers.Reply asked = approvalCall(one, token, null);
+    assertThat(asked.json().get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    String approval =
+        authority.approve(
+            dev.mandate.token.Capability.decode(token).tokenId(), asked.json().get("request"));
+
+    TestPeers.Reply first = approvalCall(two, token, approval);
+    TestPeers.Reply second = approvalCall(one, token, approval);
+
+    assertThat(first.status()).as(first.body()).isEqualTo(200);
+    assertThat(second.status()).as(second.body()).isEqualTo(403);
+    assertThat(second.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(second.json().get("reason").asText()).contains("already used");
+  }
+
+  private static TestPeers.Reply approvalCall(GatewayServer gw, String token, String approval) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
+            .header("Authorization", "Bearer " + token);
+    if (approval != null) {
+      b.header(ApprovalHeader.NAME, approval);
+    }
+    return TestPeers.send(b);
   }
 
   private static TestPeers.Reply send(GatewayServer gw, String token, String proof) {

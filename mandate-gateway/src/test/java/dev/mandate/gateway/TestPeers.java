@@ -50,6 +50,9 @@ final class TestPeers {
           maxTtl: 1h
           require: [audience]
           audiences: [gw-test]
+        approver:
+          approves: [finance]
+          maxTtl: 5m
       """;
 
   static final HttpClient HTTP =
@@ -100,6 +103,7 @@ final class TestPeers {
     AuthorityServer server;
     String adminAuth;
     String gatewayClientSecret;
+    String approverAuth;
     int port;
 
     Authority(Path dir) throws IOException {
@@ -120,6 +124,9 @@ final class TestPeers {
       Reply r = post("/v1/clients", "{\"clientId\":\"gateway\"}", adminAuth);
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       gatewayClientSecret = r.json().get("secret").asText();
+      Reply approver = post("/v1/clients", "{\"clientId\":\"approver\"}", adminAuth);
+      assertThat(approver.status()).as(approver.body()).isEqualTo(201);
+      approverAuth = basic("approver", approver.json().get("secret").asText());
     }
 
     private void start(int port) {
@@ -161,6 +168,24 @@ final class TestPeers {
       Reply r = post("/v1/capabilities", body, adminAuth);
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       return r.json().get("token").asText();
+    }
+
+    /**
+     * Has the approver client (a person, policy {@code approves: [finance]}) approve one call:
+     * {@code POST /v1/approvals} with a request given as JSON ({@code audience}, {@code service},
+     * {@code action}, {@code resource}, {@code args}), as an APPROVAL_REQUIRED denial names it.
+     *
+     * @return the approval's text
+     */
+    String approve(String tokenId, JsonNode request) {
+      ObjectNode body = JSON.createObjectNode();
+      body.put("tokenId", tokenId);
+      body.put("group", "finance");
+      body.set("request", request);
+      body.put("ttl", "5m");
+      Reply r = post("/v1/approvals", body.toString(), approverAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      return r.json().get("approval").asText();
     }
 
     void revoke(String tokenId) {

@@ -12,9 +12,10 @@ class TokenRedactionTest {
   private static final String R = TokenRedaction.REPLACEMENT;
 
   @Test
-  void redact_replacesTokensProofsAndSigningKeys_butNotPublicKeys() {
+  void redact_replacesTokensProofsApprovalsAndSigningKeys_butNotPublicKeys() {
     assertThat(TokenRedaction.redact("a mnd1_abc-_9 b")).isEqualTo("a " + R + " b");
     assertThat(TokenRedaction.redact("p=mndp1_XYZ;")).isEqualTo("p=" + R + ";");
+    assertThat(TokenRedaction.redact("ok mnda1_AQID-_x.")).isEqualTo("ok " + R + ".");
     assertThat(TokenRedaction.redact("\"mndsk1_k\"")).isEqualTo("\"" + R + "\"");
     assertThat(TokenRedaction.redact("mndpk1_public")).isEqualTo("mndpk1_public");
     assertThat(TokenRedaction.redact("mnd1_ alone, mnd, mndp1"))
@@ -24,8 +25,8 @@ class TokenRedactionTest {
 
   @Test
   void streaming_findsTokensSplitAtEveryPossibleChunkBoundary() throws IOException {
-    String text = "start mnd1_AAAA-bbbb_9 mid mndsk1_zz end mndpk1_keep mnd";
-    String expected = "start " + R + " mid " + R + " end mndpk1_keep mnd";
+    String text = "start mnd1_AAAA-bbbb_9 mid mndsk1_zz end mndpk1_keep mnda1_Q9 mnd";
+    String expected = "start " + R + " mid " + R + " end mndpk1_keep " + R + " mnd";
     byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
     // 8 KiB: the public form; 4 bytes: smaller than a prefix or the replacement, so the output
     // buffer fills in the middle of both.

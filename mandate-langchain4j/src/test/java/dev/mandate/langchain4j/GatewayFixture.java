@@ -3,6 +3,7 @@ package dev.mandate.langchain4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
@@ -13,6 +14,7 @@ import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.Wallet;
+import dev.mandate.token.Request;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,6 +52,14 @@ final class GatewayFixture implements AutoCloseable {
         ops:
           grants: ["fs:read_text_file:/**"]
           maxTtl: 15m
+        careful-agent:
+          grants: ["fs:read_text_file:/invoices/2024/**"]
+          maxTtl: 15m
+          require: [holder, audience]
+          approval: [finance]
+        approver:
+          approves: [finance]
+          maxTtl: 5m
       """;
 
   final Path workspace;
@@ -57,18 +67,24 @@ final class GatewayFixture implements AutoCloseable {
   final GatewayServer gateway;
   private final char[] agentSecret;
   private final char[] opsSecret;
+  private final char[] carefulSecret;
+  private final String approverAuth;
 
   private GatewayFixture(
       Path workspace,
       AuthorityServer authority,
       GatewayServer gateway,
       char[] agentSecret,
-      char[] opsSecret) {
+      char[] opsSecret,
+      char[] carefulSecret,
+      String approverAuth) {
     this.workspace = workspace;
     this.authority = authority;
     this.gateway = gateway;
     this.agentSecret = agentSecret;
     this.opsSecret = opsSecret;
+    this.carefulSecret = carefulSecret;
+    this.approverAuth = approverAuth;
   }
 
   static GatewayFixture start(Path tmp) throws Exception {
@@ -101,6 +117,8 @@ final class GatewayFixture implements AutoCloseable {
     String agentSecret = createClient(authority, admin, "agent");
     String opsSecret = createClient(authority, admin, "ops");
     String gatewaySecret = createClient(authority, admin, "gateway");
+    String carefulSecret = createClient(authority, admin, "careful-agent");
+    String approverSecret = createClient(authority, admin, "approver");
 
     String yaml =
         """
@@ -143,7 +161,13 @@ final class GatewayFixture implements AutoCloseable {
             Clock.systemUTC(),
             List.of(new McpFrontEnd.Factory()));
     return new GatewayFixture(
-        workspace, authority, gateway, agentSecret.toCharArray(), opsSecret.toCharArray());
+        workspace,
+        authority,
+        gateway,
+        agentSecret.toCharArray(),
+        opsSecret.toCharArray(),
+        carefulSecret.toCharArray(),
+        basic("approver", approverSecret));
   }
 
   URI mcpEndpoint() {
@@ -165,6 +189,46 @@ final class GatewayFixture implements AutoCloseable {
         .ttl(Duration.ofMinutes(5))
         .build()
         .addTo(wallet, "invoices", shape());
+  }
+
+  /**
+   * Fetches a capability for reading 2024 invoices for a client whose policy makes every call need
+   * a person's approval (group finance), bound to the wallet's key.
+   */
+  CapabilityHandle capabilityNeedingApproval(Wallet wallet) {
+    return AuthorityCapabilitySource.builder(URI.create(authority.url()))
+        .clientId("careful-agent")
+        .clientSecret(carefulSecret)
+        .grants("fs:read_text_file:/invoices/2024/**")
+        .ttl(Duration.ofMinutes(5))
+        .build()
+        .addTo(wallet, "careful", shape());
+  }
+
+  /**
+   * Has the approver client (a person of group finance) approve one call with {@code POST
+   * /v1/approvals}; returns the approval's text.
+   */
+  String approve(String tokenId, Request request) throws Exception {
+    ObjectNode call = JSON.createObjectNode();
+    call.put("audience", request.audience());
+    call.put("service", request.service());
+    call.put("action", request.action());
+    call.put("resource", request.resource());
+    call.set("args", request.args());
+    ObjectNode body = JSON.createObjectNode().put("tokenId", tokenId).put("group", "finance");
+    body.set("request", call);
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(authority.url() + "/v1/approvals"))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", approverAuth)
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return JSON.readTree(r.body()).get("approval").asText();
   }
 
   /** Mints a bearer token for the ops client (not holder-bound), as text. */

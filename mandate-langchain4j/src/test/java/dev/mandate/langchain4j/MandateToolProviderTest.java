@@ -3,12 +3,16 @@ package dev.mandate.langchain4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.service.AiServices;
 import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.sdk.CapabilityHandle;
+import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
+import dev.mandate.token.Capability;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MandateToolProviderTest {
   private static final String READ_2024 = "fs:read_text_file:/invoices/2024/**";
   private static final String LIST_2024 = "fs:list_directory:/invoices/2024";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The AI service the tests talk to. */
   interface Agent {
@@ -123,6 +129,80 @@ class MandateToolProviderTest {
   }
 
   @Test
+  void aCallThatNeedsApproval_isAToolErrorSayingSo_andTheConversationGoesOn() throws Exception {
+    Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
+    String needsApproval =
+        Capability.decode(stack.opsToken()).attenuate().requireApproval("finance").sign().toText();
+    CapabilityHandle handle = wallet.add("approved-reads", needsApproval, stack.shape());
+    ScriptedChatModel model =
+        ScriptedChatModel.of(
+            ScriptStep.call("read_text_file", pathArg("invoices/2024/inv-001.txt")),
+            ScriptStep.answer("I need a person's approval first"));
+
+    String answer = agent(model, provider(wallet, handle)).chat("read invoice 2024-001");
+
+    assertThat(answer).isEqualTo("I need a person's approval first");
+    ToolExecutionResultMessage result = model.toolResults().get(0);
+    assertThat(result.isError()).isTrue();
+    assertThat(result.text())
+        .startsWith("denied by Mandate: ")
+        .contains("requires a person's approval")
+        .contains("[finance]")
+        .contains(Capability.decode(needsApproval).tokenId())
+        .doesNotContain("ACME Cloud")
+        .doesNotContain("mnd1_");
+    assertThat(outcomes).singleElement().extracting(ToolOutcome::verdict).isEqualTo(denied());
+  }
+
+  @Test
+  void theRuntimeGetsAPersonsApproval_andTheModelsNextTryGoesThrough() {
+    Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
+    CapabilityHandle handle = stack.capabilityNeedingApproval(wallet);
+    // The agent runtime: on a denial for want of approval, a person approves exactly that call at
+    // the authority, and the wallet keeps the approval for it.
+    Consumer<ToolOutcome> runtime =
+        outcome -> {
+          outcomes.add(outcome);
+          if (outcome.denied() && outcome.reason().contains("requires a person's approval")) {
+            try {
+              ToolCall call =
+                  new ToolCall(outcome.tool(), (ObjectNode) JSON.readTree(outcome.arguments()));
+              String approval =
+                  stack.approve(wallet.describe(handle).tokenId(), stack.shape().requestFor(call));
+              wallet.addApproval(handle, approval);
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          }
+        };
+    String read = pathArg("invoices/2024/inv-001.txt");
+    ScriptedChatModel model =
+        ScriptedChatModel.of(
+            ScriptStep.call("read_text_file", read),
+            ScriptStep.call("read_text_file", read),
+            ScriptStep.call("read_text_file", read),
+            ScriptStep.answer("1200.00 EUR"));
+
+    String answer =
+        agent(model, provider(wallet, handle, runtime)).chat("read invoice 2024-001 once approved");
+
+    assertThat(answer).isEqualTo("1200.00 EUR");
+    List<ToolExecutionResultMessage> results = model.toolResults();
+    assertThat(results.get(0).text())
+        .startsWith("denied by Mandate: ")
+        .contains("requires a person's approval");
+    assertThat(results.get(1).text()).contains("ACME Cloud");
+    assertThat(results.get(1).isError()).isNotEqualTo(Boolean.TRUE);
+    assertThat(results.get(2).text())
+        .as("the approval was for one call")
+        .startsWith("denied by Mandate: ")
+        .contains("requires a person's approval");
+    assertThat(outcomes)
+        .extracting(ToolOutcome::verdict)
+        .containsExactly(denied(), allowed(), denied());
+  }
+
+  @Test
   void aToolTheModelWasNotOffered_goesToTheGateway_andIsDenied() {
     MandateToolProvider tools = provider(READ_2024);
     ScriptedChatModel model =
@@ -200,13 +280,21 @@ class MandateToolProviderTest {
 
   private MandateToolProvider provider(String... grants) {
     Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
-    CapabilityHandle handle = stack.capability(wallet, grants);
+    return provider(wallet, stack.capability(wallet, grants));
+  }
+
+  private MandateToolProvider provider(Wallet wallet, CapabilityHandle handle) {
+    return provider(wallet, handle, outcomes::add);
+  }
+
+  private MandateToolProvider provider(
+      Wallet wallet, CapabilityHandle handle, Consumer<ToolOutcome> observer) {
     MandateToolProvider provider =
         MandateToolProvider.builder()
             .wallet(wallet)
             .handle(handle)
             .gateway(stack.mcpEndpoint())
-            .onOutcome(outcomes::add)
+            .onOutcome(observer)
             .build();
     providers.add(provider);
     return provider;

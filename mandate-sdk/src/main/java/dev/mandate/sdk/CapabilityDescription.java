@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param handle the capability's handle
  * @param label the label given when it was added
+ * @param tokenId the current token's id (hex; a refresh changes it), which an approval of a call
+ *     names (see {@link Wallet#addApproval}); an identifier, not a credential
  * @param grants the grants of each block that lists grants, in chain order; a call must match a
  *     grant of every list (so the effective authority is their intersection)
  * @param restrictions the other caveats (arguments, conditions, audiences, uses, depth), as text
@@ -19,6 +21,7 @@ import java.util.List;
 public record CapabilityDescription(
     CapabilityHandle handle,
     String label,
+    String tokenId,
     List<List<String>> grants,
     List<String> restrictions,
     Instant expiresAt,

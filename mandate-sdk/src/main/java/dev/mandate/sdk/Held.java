@@ -1,11 +1,17 @@
 package dev.mandate.sdk;
 
+import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Request;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /**
- * One capability in a wallet: its handle, request shape, the current token and, if it came from the
- * authority, the source that refreshes it. The token changes only under this object's lock.
+ * One capability in a wallet: its handle, request shape, the current token, the approvals waiting
+ * for their call and, if it came from the authority, the source that refreshes it. The token and
+ * the approvals change only under this object's lock.
  */
 final class Held {
   private static final System.Logger LOG = System.getLogger(Wallet.class.getName());
@@ -17,8 +23,15 @@ final class Held {
   // asked on every call while the current capability is still valid.
   private static final java.time.Duration RETRY_AFTER_FAILURE = java.time.Duration.ofSeconds(10);
 
+  /** The most approvals one capability keeps waiting for their calls. */
+  static final int MAX_PENDING_APPROVALS = 32;
+
+  /** An approval waiting for its call: the text to present, and its decoded fields. */
+  private record Pending(String text, Approval approval) {}
+
   private Capability capability;
   private Instant noRetryBefore = Instant.MIN;
+  private final List<Pending> approvals = new ArrayList<>();
 
   Held(
       CapabilityHandle handle,
@@ -33,6 +46,70 @@ final class Held {
 
   synchronized Capability current() {
     return capability;
+  }
+
+  /**
+   * Keeps an approval for its call. Expired ones are dropped first; the same approval twice is kept
+   * once.
+   *
+   * @throws IllegalArgumentException if it is for another token id than the current capability's,
+   *     or has expired at {@code now}
+   * @throws IllegalStateException if {@value #MAX_PENDING_APPROVALS} approvals are already waiting
+   */
+  synchronized void addApproval(String text, Approval approval, Instant now) {
+    if (!approval.tokenId().equals(capability.tokenId())) {
+      throw new IllegalArgumentException(
+          "approval "
+              + approval.approvalId()
+              + " is for token "
+              + approval.tokenId()
+              + ", but capability "
+              + handle
+              + " is token "
+              + capability.tokenId());
+    }
+    if (now.isAfter(approval.notAfter())) {
+      throw new IllegalArgumentException(
+          "approval " + approval.approvalId() + " expired at " + approval.notAfter());
+    }
+    approvals.removeIf(p -> now.isAfter(p.approval().notAfter()));
+    if (approvals.stream().anyMatch(p -> p.approval().approvalId().equals(approval.approvalId()))) {
+      return;
+    }
+    if (approvals.size() >= MAX_PENDING_APPROVALS) {
+      throw new IllegalStateException(
+          "capability "
+              + handle
+              + " already keeps "
+              + MAX_PENDING_APPROVALS
+              + " approvals waiting for their calls; make those calls or let them expire first");
+    }
+    approvals.add(new Pending(text, approval));
+  }
+
+  /**
+   * Returns the text of an unexpired approval of exactly {@code request} for {@code tokenId} and
+   * forgets it (an approval allows one call), or null if none is kept. Drops expired ones.
+   */
+  synchronized String takeApproval(String tokenId, Request request, Instant now) {
+    if (approvals.isEmpty()) {
+      return null;
+    }
+    approvals.removeIf(p -> now.isAfter(p.approval().notAfter()));
+    String digest;
+    try {
+      digest = Approval.requestDigest(request);
+    } catch (IllegalArgumentException e) {
+      return null; // arguments without a canonical form: no approval can name this call
+    }
+    for (Iterator<Pending> it = approvals.iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (p.approval().tokenId().equals(tokenId) && p.approval().requestDigest().equals(digest)) {
+        it.remove();
+        return p.text();
+      }
+    }
+    return null;
   }
 
   /**

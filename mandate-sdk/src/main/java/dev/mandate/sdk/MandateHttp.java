@@ -14,13 +14,17 @@ import java.util.Objects;
  * }</pre>
  *
  * A presentation is good for one call: make a new one (with {@link Wallet#authorize}) per request.
+ * When the gateway answers 403 {@code APPROVAL_REQUIRED}, its JSON body names the {@code tokenId},
+ * {@code requestDigest}, {@code approverGroups} and {@code request} to ask an approver for; hand
+ * the approval to {@link Wallet#addApproval} and make the call again.
  */
 public final class MandateHttp {
   private MandateHttp() {}
 
   /**
-   * Sets the {@code Authorization} header and, if the presentation has a proof, the {@code
-   * Mandate-Proof} header (replacing any values already set) and returns the same builder.
+   * Sets the {@code Authorization} header and, if the presentation has them, the {@code
+   * Mandate-Proof} and {@code Mandate-Approval} headers (replacing any values already set) and
+   * returns the same builder.
    *
    * @throws NullPointerException if an argument is null
    */
@@ -30,6 +34,9 @@ public final class MandateHttp {
     builder.setHeader(Presentation.AUTHORIZATION_HEADER, presentation.authorizationHeader());
     if (presentation.proofHeader() != null) {
       builder.setHeader(Presentation.PROOF_HEADER, presentation.proofHeader());
+    }
+    if (presentation.approvalHeader() != null) {
+      builder.setHeader(Presentation.APPROVAL_HEADER, presentation.approvalHeader());
     }
     return builder;
   }

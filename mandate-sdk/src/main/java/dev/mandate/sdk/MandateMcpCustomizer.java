@@ -17,7 +17,11 @@ import java.util.Objects;
  * proof over the request the gateway builds (via the capability's {@link RequestShape}); {@code
  * resources/read} and {@code prompts/get} get a proof too (action {@code resources.read} with the
  * URI as resource, and {@code prompts.get} with the prompt name). Every other message (initialize,
- * tools/list, notifications, the GET stream, session DELETE) carries only the bearer token.
+ * tools/list, notifications, the GET stream, session DELETE) carries only the bearer token. A
+ * guarded call also carries an approval the wallet keeps for exactly that call ({@link
+ * Wallet#addApproval}); a call the gateway refuses with {@code APPROVAL_REQUIRED} fails with a
+ * JSON-RPC error whose {@code data} names the {@code tokenId}, {@code requestDigest}, {@code
+ * approverGroups} and {@code request} to ask an approver for.
  *
  * <pre>{@code
  * McpSyncClient client =
@@ -60,7 +64,9 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
   }
 
   /**
-   * Adds {@code Authorization} and, for a guarded JSON-RPC request, {@code Mandate-Proof}.
+   * Adds {@code Authorization} and, for a guarded JSON-RPC request, {@code Mandate-Proof} (for a
+   * holder-bound capability) and {@code Mandate-Approval} (when the wallet keeps an approval of
+   * exactly this call, which it then forgets; see {@link Wallet#addApproval}).
    *
    * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    * @throws IllegalArgumentException if the wallet no longer holds the handle

@@ -2,22 +2,29 @@ package dev.mandate.sdk;
 
 /**
  * What to send with one call to a Mandate gateway: the {@code Authorization} header value ({@code
- * Bearer <token>}) and, for a holder-bound capability, the {@code Mandate-Proof} header value (a
- * fresh proof good for exactly this call). Get one from {@link Wallet#authorize}; attach it with
- * {@link MandateHttp#attach} or let {@link MandateMcpCustomizer} do it.
+ * Bearer <token>}), for a holder-bound capability the {@code Mandate-Proof} header value (a fresh
+ * proof good for exactly this call), and, when the wallet holds one for exactly this call, the
+ * {@code Mandate-Approval} header value (a person's approval, good for one call). Get one from
+ * {@link Wallet#authorize}; attach it with {@link MandateHttp#attach} or let {@link
+ * MandateMcpCustomizer} do it.
  *
  * <p>The header values are credentials: {@link #toString()} redacts them.
  *
  * @param authorizationHeader the value of {@value #AUTHORIZATION_HEADER}, {@code Bearer mnd1_...}
  * @param proofHeader the value of {@value #PROOF_HEADER}, {@code mndp1_...}, or null for a bearer
  *     capability or a message the gateway does not check per call
+ * @param approvalHeader the value of {@value #APPROVAL_HEADER}, {@code mnda1_...}, or null when the
+ *     wallet holds no approval of this call (see {@link Wallet#addApproval})
  */
-public record Presentation(String authorizationHeader, String proofHeader) {
+public record Presentation(String authorizationHeader, String proofHeader, String approvalHeader) {
   /** The header that carries the capability. */
   public static final String AUTHORIZATION_HEADER = "Authorization";
 
   /** The header that carries the per-call proof of the holder key. */
   public static final String PROOF_HEADER = "Mandate-Proof";
+
+  /** The header that carries a person's approval of the call. */
+  public static final String APPROVAL_HEADER = "Mandate-Approval";
 
   /**
    * @throws IllegalArgumentException if the authorization value is not {@code Bearer <token>}
@@ -28,6 +35,15 @@ public record Presentation(String authorizationHeader, String proofHeader) {
     }
   }
 
+  /**
+   * A presentation without an approval.
+   *
+   * @throws IllegalArgumentException if the authorization value is not {@code Bearer <token>}
+   */
+  public Presentation(String authorizationHeader, String proofHeader) {
+    this(authorizationHeader, proofHeader, null);
+  }
+
   /** Returns the header names and redacted values. */
   @Override
   public String toString() {
@@ -35,6 +51,7 @@ public record Presentation(String authorizationHeader, String proofHeader) {
         + AUTHORIZATION_HEADER
         + ": Bearer mnd1_…(redacted)"
         + (proofHeader == null ? "" : ", " + PROOF_HEADER + ": mndp1_…(redacted)")
+        + (approvalHeader == null ? "" : ", " + APPROVAL_HEADER + ": mnda1_…(redacted)")
         + "]";
   }
 }

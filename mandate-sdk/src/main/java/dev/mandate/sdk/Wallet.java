@@ -3,6 +3,7 @@ package dev.mandate.sdk;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
@@ -27,6 +28,11 @@ import java.util.stream.Collectors;
  * keeps it: there is no way to get the private key out, only {@link #holderPublicKey()}, which the
  * authority (or a parent agent) binds capabilities to. Every {@link #authorize} signs a fresh proof
  * with it for exactly one call.
+ *
+ * <p>A capability with an approval caveat needs a person's approval of each call: the gateway
+ * refuses the call with {@code APPROVAL_REQUIRED} and says what to ask for; the runtime gets the
+ * approval from the authority and gives it to {@link #addApproval}; the next {@link #authorize} of
+ * exactly that call presents it.
  *
  * <p>Thread-safe. Time comes from the injected clock (proof times, expiry checks, refreshes).
  *
@@ -163,8 +169,8 @@ public final class Wallet {
   }
 
   /**
-   * Describes a held capability in words safe for a model: label, grants, other restrictions,
-   * expiry, whether it is holder-bound. Never contains token text.
+   * Describes a held capability in words safe for a model: label, token id, grants, other
+   * restrictions, expiry, whether it is holder-bound. Never contains token text.
    *
    * @throws IllegalArgumentException if this wallet does not hold the handle
    */
@@ -187,6 +193,7 @@ public final class Wallet {
     return new CapabilityDescription(
         h.handle,
         h.handle.label(),
+        capability.tokenId(),
         grants,
         restrictions,
         capability.expiresAt(),
@@ -216,8 +223,45 @@ public final class Wallet {
   }
 
   /**
-   * Returns the headers for one call: the bearer token and, for a holder-bound capability, a fresh
-   * proof over the request the gateway will build for {@code call} (see {@link RequestShape}). A
+   * Keeps a person's approval of one call of a held capability ({@code mnda1_...}, as the
+   * authority's {@code POST /v1/approvals} returns it) until that call is made: the next {@link
+   * #authorize} whose request has the approval's request digest, for the approval's token id,
+   * presents it in {@code Mandate-Approval} and the wallet forgets it, since an approval allows one
+   * call. If that call then fails to reach the gateway, ask for a new approval. An approval that
+   * expires unused is dropped; so are a capability's approvals when it is removed. An approval
+   * names the token id, so one for a capability that has since been refreshed (a new token id) does
+   * not fit any call. The text is a credential: the wallet never logs or prints it.
+   *
+   * @param handle the capability the approval is for
+   * @param approvalText the approval's text form
+   * @throws IllegalArgumentException if this wallet does not hold the handle, the text is not a
+   *     well-formed approval, it is for another token id than the capability's current one, or it
+   *     has expired
+   * @throws IllegalStateException if the capability already keeps 32 approvals waiting for their
+   *     calls
+   * @throws NullPointerException if the handle is null
+   */
+  public void addApproval(CapabilityHandle handle, String approvalText) {
+    Held h = held(handle);
+    if (approvalText == null) {
+      throw new IllegalArgumentException("no approval text was given");
+    }
+    String text = approvalText.strip();
+    Approval approval;
+    try {
+      approval = Approval.decode(text);
+    } catch (IllegalArgumentException e) {
+      // The decoder's message describes the defect, never the text.
+      throw new IllegalArgumentException(
+          "not a well-formed approval for " + handle + ": " + e.getMessage());
+    }
+    h.addApproval(text, approval, clock.instant());
+  }
+
+  /**
+   * Returns the headers for one call: the bearer token, for a holder-bound capability a fresh proof
+   * over the request the gateway will build for {@code call} (see {@link RequestShape}), and an
+   * approval of exactly this call if {@link #addApproval} gave one (which is then forgotten). A
    * capability from an {@link AuthorityCapabilitySource} is refreshed first if it is due.
    *
    * @throws IllegalArgumentException if this wallet does not hold the handle, or the request shape
@@ -228,12 +272,12 @@ public final class Wallet {
     Objects.requireNonNull(call, "call");
     Held h = held(handle);
     Request request = h.shape.requestFor(call);
-    return present(h.usable(clock.instant(), this), request);
+    return present(h, request);
   }
 
   /** As {@link #authorize} for a request built by the caller (MCP resources and prompts). */
   Presentation authorize(CapabilityHandle handle, Request request) {
-    return present(held(handle).usable(clock.instant(), this), request);
+    return present(held(handle), request);
   }
 
   /** The bearer token alone, for messages the gateway does not check per call. */
@@ -247,13 +291,16 @@ public final class Wallet {
     return held(handle).shape;
   }
 
-  private Presentation present(Capability capability, Request request) {
+  private Presentation present(Held h, Request request) {
+    Instant now = clock.instant();
+    Capability capability = h.usable(now, this);
     String token = capability.toText();
     String proof =
         capability.holderKeyId().isPresent()
-            ? Proof.create(holderKey, token, request, clock.instant(), random)
+            ? Proof.create(holderKey, token, request, now, random)
             : null;
-    return new Presentation("Bearer " + token, proof);
+    String approval = h.takeApproval(capability.tokenId(), request, now);
+    return new Presentation("Bearer " + token, proof, approval);
   }
 
   /**

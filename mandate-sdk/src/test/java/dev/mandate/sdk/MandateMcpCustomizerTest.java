@@ -92,6 +92,36 @@ class MandateMcpCustomizerTest {
   }
 
   @Test
+  void toolsCall_carriesTheApprovalTheWalletKeepsForIt_once() throws Exception {
+    String body =
+        "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":"
+            + "\"read_text_file\",\"arguments\":{\"path\":\"/srv/data/invoices/2024/jan.txt\"}}}";
+    ObjectNode args = JSON.createObjectNode().put("path", "/srv/data/invoices/2024/jan.txt");
+    Request gatewayRequest =
+        new Request("gw-test", "fs", "read_text_file", "/data/invoices/2024/jan.txt", args, null);
+    String tokenId = Capability.decode(bearer(customize("GET", null))).tokenId();
+    String approval =
+        dev.mandate.token.Approval.issue(
+            root,
+            tokenId,
+            gatewayRequest,
+            "finance",
+            clock.instant().plus(Duration.ofMinutes(5)),
+            random);
+    wallet.addApproval(handle, approval);
+
+    HttpHeaders list =
+        customize("POST", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+    HttpHeaders first = customize("POST", body);
+    HttpHeaders second = customize("POST", body);
+
+    assertThat(list.firstValue("Mandate-Approval")).isEmpty();
+    assertThat(first.firstValue("Mandate-Approval")).hasValue(approval);
+    assertThat(second.firstValue("Mandate-Approval")).isEmpty();
+    assertThat(second.firstValue("Mandate-Proof")).isPresent();
+  }
+
+  @Test
   void otherMessages_getOnlyTheBearer() throws Exception {
     for (String body :
         new String[] {

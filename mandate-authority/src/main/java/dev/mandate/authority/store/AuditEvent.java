@@ -5,9 +5,9 @@ import java.time.Instant;
 /**
  * Something worth recording in the audit trail.
  *
- * @param type what happened, e.g. {@code mint}, {@code revoke}, {@code suspend}, {@code resume},
- *     {@code key.rotate}, {@code key.retire}, {@code policy.reload}, {@code policy.reload.failed},
- *     {@code decision} (non-blank)
+ * @param type what happened, e.g. {@code mint}, {@code approve}, {@code revoke}, {@code suspend},
+ *     {@code resume}, {@code key.rotate}, {@code key.retire}, {@code policy.reload}, {@code
+ *     policy.reload.failed}, {@code decision} (non-blank)
  * @param actor who did it (client id, {@code system}, gateway id) (non-blank)
  * @param tokenId the token concerned, or {@code null}
  * @param clientId the client concerned, or {@code null}

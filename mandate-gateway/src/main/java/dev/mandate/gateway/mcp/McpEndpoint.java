@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GuardResult;
 import dev.mandate.gateway.UnreadBodies;
@@ -253,17 +254,23 @@ final class McpEndpoint {
         rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(refused.reason()));
         return;
       }
+      ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
+      if (approval.problem() != null) {
+        rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, approval.problem());
+        return;
+      }
       GuardResult result =
           guard.check(
               bearer,
               request.getHeaders().get(PROOF_HEADER),
+              approval.approval(),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
       if (!result.allowed()) {
         if (result.unauthenticated()) {
           unauthorized(response, callback, id, result.reason());
         } else {
-          rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(result.reason()));
+          json(response, callback, 200, deniedError(id, result));
         }
         return;
       }
@@ -682,6 +689,20 @@ final class McpEndpoint {
 
   private static String denied(String reason) {
     return "denied by Mandate: " + reason;
+  }
+
+  /**
+   * The JSON-RPC error for a guard's denial: the reason in the message, and in {@code data} the
+   * code and, for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
+   */
+  private static JsonNode deniedError(JsonNode id, GuardResult result) {
+    ObjectNode answer = JsonRpc.error(id, JsonRpc.DENIED, denied(result.reason()));
+    ObjectNode data = ((ObjectNode) answer.get("error")).putObject("data");
+    data.put("code", result.code());
+    if (result.approvalNeeded() != null) {
+      data.setAll(result.approvalNeeded().toJson());
+    }
+    return answer;
   }
 
   private static String bearer(Request request) {

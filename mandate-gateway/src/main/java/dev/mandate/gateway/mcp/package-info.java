@@ -2,7 +2,11 @@
  * The gateway's MCP front end: a Streamable HTTP endpoint (protocol revision 2025-11-25) per
  * upstream MCP server, which filters {@code tools/list} to what the presented capability allows,
  * enforces {@code tools/call}, {@code resources/read} and {@code prompts/get} through the {@link
- * dev.mandate.gateway.CallGuard}, and passes every other message through unchanged.
+ * dev.mandate.gateway.CallGuard}, and passes every other message through unchanged. A guarded call
+ * presents {@code Mandate-Proof} and {@code Mandate-Approval} headers with its POST; a denial is a
+ * JSON-RPC error {@code -32003} whose {@code data} carries the denial's {@code code} (and, for
+ * {@code APPROVAL_REQUIRED}, what to ask an approver for). No header of the agent's request reaches
+ * an upstream.
  *
  * <p>Entry points: {@link dev.mandate.gateway.mcp.McpConfig} (the {@code mcp:} section of the
  * gateway configuration) and {@link dev.mandate.gateway.mcp.McpHandler} (the Jetty handler).

@@ -2,11 +2,14 @@ package dev.mandate.gateway.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.TokenRedaction;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
@@ -315,6 +318,104 @@ class McpGatewayTest {
         .isEqualTo(404);
   }
 
+  // ---- approvals -----------------------------------------------------------------------------
+
+  @Test
+  void approval_aCallWithoutOne_isDeniedWithWhatToAskFor_inTheErrorData() {
+    McpTestBed.Minted minted = bed.mint("everything:echo:*");
+    String token =
+        Capability.decode(minted.token()).attenuate().requireApproval("finance").sign().toText();
+    McpSyncClient c = connect("/mcp/everything", token);
+
+    assertThat(c.listTools().tools()).extracting(McpSchema.Tool::name).containsExactly("echo");
+    McpError denial =
+        catchThrowableOfType(
+            McpError.class,
+            () -> c.callTool(new CallToolRequest("echo", Map.of("message", "pay 100 EUR"))));
+
+    assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpc.DENIED);
+    assertThat(denial.getMessage()).contains("denied by Mandate").contains("approval");
+    JsonNode data = McpTestBed.JSON.valueToTree(denial.getJsonRpcError().data());
+    assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(data.get("tokenId").asText()).isEqualTo(minted.tokenId());
+    assertThat(data.get("approverGroups")).extracting(JsonNode::asText).containsExactly("finance");
+    JsonNode request = data.get("request");
+    assertThat(request.get("audience").asText()).isEqualTo(McpTestBed.AUDIENCE);
+    assertThat(request.get("service").asText()).isEqualTo("everything");
+    assertThat(request.get("action").asText()).isEqualTo("echo");
+    assertThat(request.get("args").get("message").asText()).isEqualTo("pay 100 EUR");
+    assertThat(data.get("requestDigest").asText()).isEqualTo(digestOf(request));
+  }
+
+  @Test
+  void approval_fromTheAuthority_allowsExactlyItsCall_once_otherArgumentsAreRefused() {
+    // The filesystem server: the authority approves only calls with a resource, and echo has none.
+    McpTestBed.Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
+    AtomicReference<String> approval = new AtomicReference<>();
+    McpSyncClient c =
+        connect(
+            "/mcp/fs",
+            minted::token,
+            null,
+            body -> body.contains("tools/call") ? approval.get() : null);
+    CallToolRequest invoice = read("data/invoices/2024/inv-001.txt");
+
+    // Without an approval: denied, with what to ask for.
+    McpError asked = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    JsonNode data = McpTestBed.JSON.valueToTree(asked.getJsonRpcError().data());
+    assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(data.get("request").get("resource").asText())
+        .isEqualTo("/data/invoices/2024/inv-001.txt");
+
+    // A person approves exactly that call; the call then goes through, once.
+    approval.set(bed.approve(minted.tokenId(), data.get("request")));
+    assertThat(text(c.callTool(invoice))).contains("invoice 2024-001");
+    McpError reused = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    assertThat(reused.getMessage()).contains("denied by Mandate").contains("already used");
+    assertThat(McpTestBed.JSON.valueToTree(reused.getJsonRpcError().data()).get("code").asText())
+        .isEqualTo("APPROVAL_INVALID");
+
+    // An approval of this call does not fit the same file read with other arguments.
+    approval.set(bed.approve(minted.tokenId(), data.get("request")));
+    CallToolRequest firstLine =
+        new CallToolRequest(
+            "read_text_file", Map.of("path", path("data/invoices/2024/inv-001.txt"), "head", 1));
+    McpError other = catchThrowableOfType(McpError.class, () -> c.callTool(firstLine));
+    assertThat(other.getMessage()).contains("denied by Mandate").contains("for another call");
+    assertThat(text(c.callTool(invoice)))
+        .as("the refused approval was not used up")
+        .contains("invoice 2024-001");
+  }
+
+  @Test
+  void approval_anOversizedHeader_is400_andAMalformedOne_isApprovalInvalid() throws Exception {
+    McpTestBed.Minted minted = bed.mint("everything:echo:*");
+    String token =
+        Capability.decode(minted.token()).attenuate().requireApproval("finance").sign().toText();
+    String session =
+        initialize("/mcp/everything", token).headers().firstValue("Mcp-Session-Id").orElseThrow();
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+            + "\"arguments\":{\"message\":\"hi\"}}}";
+    Map<String, String> oversized = headers(token, session);
+    oversized.put(ApprovalHeader.NAME, "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS));
+    Map<String, String> malformed = headers(token, session);
+    malformed.put(ApprovalHeader.NAME, "mnda1_AAAA");
+
+    HttpResponse<String> big = bed.rawPost("/mcp/everything", oversized, call);
+    HttpResponse<String> bad = bed.rawPost("/mcp/everything", malformed, call);
+
+    assertThat(big.statusCode()).as(big.body()).isEqualTo(400);
+    JsonNode bigError = McpTestBed.JSON.readTree(big.body()).get("error");
+    assertThat(bigError.get("code").asInt()).isEqualTo(JsonRpc.INVALID_REQUEST);
+    assertThat(bigError.get("message").asText()).contains("Mandate-Approval", "at most 512");
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(200);
+    JsonNode badError = McpTestBed.JSON.readTree(bad.body()).get("error");
+    assertThat(badError.get("code").asInt()).isEqualTo(JsonRpc.DENIED);
+    assertThat(badError.get("data").get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(badError.get("data").has("requestDigest")).isFalse();
+  }
+
   // ---- expiry and revocation -----------------------------------------------------------------
 
   @Test
@@ -507,6 +608,15 @@ class McpGatewayTest {
   }
 
   private McpSyncClient connect(String path, Supplier<String> token, UnaryOperator<String> proof) {
+    return connect(path, token, proof, null);
+  }
+
+  /** A client whose requests carry the token, and a proof and an approval where these give one. */
+  private McpSyncClient connect(
+      String path,
+      Supplier<String> token,
+      UnaryOperator<String> proof,
+      UnaryOperator<String> approval) {
     HttpClientStreamableHttpTransport transport =
         HttpClientStreamableHttpTransport.builder(bed.gateway.url())
             .endpoint(path)
@@ -516,6 +626,10 @@ class McpGatewayTest {
                   String p = proof == null || body == null ? null : proof.apply(body);
                   if (p != null) {
                     builder.header(McpEndpoint.PROOF_HEADER, p);
+                  }
+                  String a = approval == null || body == null ? null : approval.apply(body);
+                  if (a != null) {
+                    builder.header(ApprovalHeader.NAME, a);
                   }
                 })
             .build();
@@ -612,6 +726,18 @@ class McpGatewayTest {
       }
     }
     return out.toString();
+  }
+
+  /** The request digest of a request given as JSON (as in an APPROVAL_REQUIRED error's data). */
+  private static String digestOf(JsonNode request) {
+    return Approval.requestDigest(
+        new Request(
+            request.get("audience").asText(),
+            request.get("service").asText(),
+            request.get("action").asText(),
+            request.get("resource").asText(),
+            (ObjectNode) request.get("args"),
+            null));
   }
 
   private static void assertDenied(Runnable call) {

@@ -53,6 +53,9 @@ final class McpTestBed implements AutoCloseable {
             - "memory:*:*"
           maxTtl: 1h
           maxDepth: 4
+        approver:
+          approves: [finance]
+          maxTtl: 5m
       """;
 
   final Path files;
@@ -61,6 +64,7 @@ final class McpTestBed implements AutoCloseable {
   final Process httpEverything;
   private final String agentAuth;
   private final String adminAuth;
+  private final String approverAuth;
   private final HttpClient http = HttpClient.newHttpClient();
 
   private McpTestBed(
@@ -69,13 +73,15 @@ final class McpTestBed implements AutoCloseable {
       GatewayServer gateway,
       Process httpEverything,
       String agentAuth,
-      String adminAuth) {
+      String adminAuth,
+      String approverAuth) {
     this.files = files;
     this.authority = authority;
     this.gateway = gateway;
     this.httpEverything = httpEverything;
     this.agentAuth = agentAuth;
     this.adminAuth = adminAuth;
+    this.approverAuth = approverAuth;
   }
 
   static Path entryPoint(String server) {
@@ -113,6 +119,7 @@ final class McpTestBed implements AutoCloseable {
             authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
     String agentSecret = createClient(authority, admin, "agent");
     String gatewaySecret = createClient(authority, admin, "gateway");
+    String approverSecret = createClient(authority, admin, "approver");
 
     int httpPort = freePort();
     ProcessBuilder everythingOverHttp =
@@ -205,7 +212,13 @@ final class McpTestBed implements AutoCloseable {
             Clock.systemUTC(),
             List.of(new McpFrontEnd.Factory()));
     return new McpTestBed(
-        files, authority, gateway, httpEverything, basic("agent", agentSecret), admin);
+        files,
+        authority,
+        gateway,
+        httpEverything,
+        basic("agent", agentSecret),
+        admin,
+        basic("approver", approverSecret));
   }
 
   String url(String path) {
@@ -234,6 +247,20 @@ final class McpTestBed implements AutoCloseable {
   }
 
   record Minted(String token, String tokenId, List<String> revocationIds) {}
+
+  /**
+   * Has the approver client (a person, policy {@code approves: [finance]}) approve one call with
+   * {@code POST /v1/approvals}; the request is JSON as an APPROVAL_REQUIRED error's data names it.
+   *
+   * @return the approval's text
+   */
+  String approve(String tokenId, JsonNode request) {
+    var body = JSON.createObjectNode().put("tokenId", tokenId).put("group", "finance");
+    body.set("request", request);
+    return post(authority.url() + "/v1/approvals", body.toString(), approverAuth, 201)
+        .get("approval")
+        .asText();
+  }
 
   /** Revokes a minted capability's authority block at the authority. */
   void revoke(Minted minted) {

@@ -1,0 +1,315 @@
+package dev.mandate.authority;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.TokenRecord;
+import dev.mandate.caveat.Caveat;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Request;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /v1/approvals} (any client the policy lets approve): issues a person's approval of
+ * exactly one call of one capability (spec §7.1), which a capability with an approval caveat needs
+ * with that call.
+ *
+ * <p>Body: {@code {"tokenId": "<32 hex>", "group": "finance", "request": {"audience"?, "service",
+ * "action", "resource", "args"?}, "ttl"?: "10m"}}; the request is the call exactly as the gateway
+ * will build it. Answer 201: {@code {"approval": "mnda1_...", "approvalId", "requestDigest",
+ * "expiresAt"}}.
+ *
+ * <ul>
+ *   <li>400 for a malformed body, naming the field: a token id that is not 32 lowercase hex digits,
+ *       a group that is not a group name, a missing or oversized request field, text with an
+ *       unpaired surrogate, arguments over {@value #MAX_ARGS_BYTES} bytes of JSON or with a value
+ *       the request digest cannot represent exactly (a number that is not finite, an integer beyond
+ *       ±(2^53-1)), a ttl that is not a duration or is over {@code 1h} (default {@code 10m}).
+ *   <li>403 {@code approval_denied} when the client's policy does not list the group in {@code
+ *       approves} (audited as {@code approve.denied}), and 403 {@code self_approval} when the
+ *       client minted the capability itself: an agent must not approve its own calls.
+ *   <li>404 when the authority minted no token with that id; 409 {@code token_expired} when it has
+ *       expired.
+ * </ul>
+ *
+ * <p>The approval is signed by the active root key and audited as {@code approve} (approver, token
+ * id, group, approval id, request digest, the call's audience, service, action and resource cut to
+ * 1024 chars, expiry) before it is returned. The approval text itself is never stored or logged: it
+ * is a bearer credential for that one call.
+ */
+final class ApprovalEndpoints {
+  /** Longest approval lifetime a client may ask for. */
+  static final Duration MAX_TTL = Duration.ofHours(1);
+
+  /** Lifetime of an approval when the request names none. */
+  static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+
+  /** Largest argument document, as compact JSON in UTF-8. */
+  static final int MAX_ARGS_BYTES = 32 * 1024;
+
+  static final int MAX_NAME = 256;
+  static final int MAX_RESOURCE = 8192;
+  static final int AUDITED_RESOURCE = 1024;
+
+  private static final BigInteger MAX_SAFE_INTEGER = BigInteger.valueOf((1L << 53) - 1);
+  private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{32}");
+
+  private final AuthorityStore store;
+  private final RootKeys keys;
+  private final PolicyReloader policy;
+  private final AuditTrail audit;
+  private final Metrics metrics;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  record ApproveBody(String tokenId, String group, CallBody request, String ttl) {}
+
+  record CallBody(
+      String audience, String service, String action, String resource, ObjectNode args) {}
+
+  record Approved(String approval, String approvalId, String requestDigest, Instant expiresAt) {}
+
+  ApprovalEndpoints(
+      AuthorityStore store,
+      RootKeys keys,
+      PolicyReloader policy,
+      AuditTrail audit,
+      Metrics metrics,
+      Clock clock,
+      SecureRandom random) {
+    this.store = store;
+    this.keys = keys;
+    this.policy = policy;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  List<Route> routes() {
+    return List.of(new Route("POST", "/v1/approvals", Route.Access.CLIENT, this::approve));
+  }
+
+  private CompletionStage<Reply> approve(Call call) {
+    ApproveBody body = call.body(ApproveBody.class);
+    String approver = call.client().clientId();
+    String tokenId = tokenId(body.tokenId());
+    String group = group(body.group());
+    Request request = request(body.request());
+    Duration ttl = body.ttl() == null ? DEFAULT_TTL : CapabilityEndpoints.ttl(body.ttl());
+    if (ttl.compareTo(MAX_TTL) > 0) {
+      throw ApiException.badRequest(
+          "invalid_field", "ttl: an approval lives at most 1h; ask for 1h or less (default 10m)");
+    }
+    String digest;
+    try {
+      digest = Approval.requestDigest(request);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(
+          "invalid_field", "request.args: the arguments cannot be put in canonical JSON form");
+    }
+
+    boolean allowed = policy.current().client(approver).map(c -> c.mayApprove(group)).orElse(false);
+    if (!allowed) {
+      metrics.approval("denied");
+      String reason =
+          "client '"
+              + approver
+              + "' may not approve for group '"
+              + group
+              + "': its policy does not list it in approves";
+      Map<String, Object> detail = new LinkedHashMap<>();
+      detail.put("reason", reason);
+      detail.put("group", group);
+      detail.put("requestDigest", digest);
+      audit.record("approve.denied", approver, tokenId, approver, detail);
+      throw ApiException.forbidden("approval_denied", reason);
+    }
+    TokenRecord token =
+        store
+            .token(tokenId)
+            .orElseThrow(() -> ApiException.notFound("the authority minted no token " + tokenId));
+    if (token.clientId().equals(approver)) {
+      metrics.approval("denied");
+      throw ApiException.forbidden(
+          "self_approval",
+          "client '"
+              + approver
+              + "' minted token "
+              + tokenId
+              + " and may not approve its calls; another approver of group '"
+              + group
+              + "' must");
+    }
+    Instant now = clock.instant();
+    if (!now.isBefore(token.expiresAt())) {
+      throw ApiException.conflict(
+          "token_expired",
+          "token " + tokenId + " expired at " + token.expiresAt() + "; nothing to approve");
+    }
+
+    SigningKey rootKey = keys.signing();
+    String text = Approval.issue(rootKey, tokenId, request, group, now.plus(ttl), random);
+    Approval approval = Approval.decode(text);
+    String resource = request.resource();
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("group", group);
+    detail.put("approvalId", approval.approvalId());
+    detail.put("requestDigest", approval.requestDigest());
+    detail.put("keyId", approval.keyId());
+    detail.put("audience", request.audience());
+    detail.put("service", request.service());
+    detail.put("action", request.action());
+    detail.put("resource", audited(resource));
+    detail.put("resourceTruncated", resource.length() > AUDITED_RESOURCE ? Boolean.TRUE : null);
+    detail.put("expiresAt", approval.notAfter().toString());
+    // Audited before it is handed out: an approval nobody can account for never exists.
+    audit.record("approve", approver, tokenId, approver, detail);
+    metrics.approval("issued");
+    return Reply.now(
+        201,
+        new Approved(text, approval.approvalId(), approval.requestDigest(), approval.notAfter()));
+  }
+
+  private static String tokenId(String tokenId) {
+    if (tokenId == null) {
+      throw ApiException.badRequest("missing_field", "the field 'tokenId' is required");
+    }
+    if (!TOKEN_ID.matcher(tokenId).matches()) {
+      throw ApiException.badRequest(
+          "invalid_id", "tokenId must be 32 lowercase hex digits, as the authority issued it");
+    }
+    return tokenId;
+  }
+
+  private static String group(String group) {
+    if (group == null) {
+      throw ApiException.badRequest(
+          "missing_field", "the field 'group' is required: the approver group you approve for");
+    }
+    if (!Caveat.ApprovalRequired.GROUP.matcher(group).matches()) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "group must be 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit");
+    }
+    return group;
+  }
+
+  private static Request request(CallBody call) {
+    if (call == null) {
+      throw ApiException.badRequest(
+          "missing_field",
+          "the field 'request' is required: the call to approve, {audience, service, action,"
+              + " resource, args}");
+    }
+    String audience = call.audience();
+    if (audience != null) {
+      text("request.audience", audience, MAX_NAME);
+    }
+    text("request.service", call.service(), MAX_NAME);
+    text("request.action", call.action(), MAX_NAME);
+    text("request.resource", call.resource(), MAX_RESOURCE);
+    ObjectNode args = call.args();
+    if (args != null) {
+      int size = Json.write(args).getBytes(StandardCharsets.UTF_8).length;
+      if (size > MAX_ARGS_BYTES) {
+        throw ApiException.badRequest(
+            "invalid_field",
+            "request.args is " + size + " bytes as JSON; at most " + MAX_ARGS_BYTES + " allowed");
+      }
+      String problem = undigestible(args);
+      if (problem != null) {
+        throw ApiException.badRequest(
+            "invalid_field",
+            "request.args holds "
+                + problem
+                + ": the request digest cannot tell such values apart, so they cannot be approved");
+      }
+    }
+    return new Request(audience, call.service(), call.action(), call.resource(), args, null);
+  }
+
+  /**
+   * Why the arguments would lose information in the canonical JSON form the request digest uses
+   * (RFC 8785 numbers are IEEE doubles, strings are UTF-8), or null: an overflowing 1e400 would be
+   * digested as the string "Infinity", two large integers as one double, and an unpaired surrogate
+   * as '?'.
+   */
+  private static String undigestible(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return node.bigIntegerValue().abs().compareTo(MAX_SAFE_INTEGER) <= 0
+          ? null
+          : "an integer beyond ±(2^53-1)";
+    }
+    if (node.isFloatingPointNumber()) {
+      return Double.isFinite(node.doubleValue()) ? null : "a number that is not finite";
+    }
+    if (node.isTextual()) {
+      return wellFormed(node.textValue()) ? null : "a string with an unpaired surrogate";
+    }
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
+      if (!wellFormed(field.getKey())) {
+        return "a key with an unpaired surrogate";
+      }
+    }
+    for (JsonNode child : node) {
+      String problem = undigestible(child);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
+  }
+
+  /** Whether the string is well-formed UTF-16, so that its UTF-8 form loses nothing. */
+  private static boolean wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** At most {@value #AUDITED_RESOURCE} chars, never splitting a surrogate pair. */
+  private static String audited(String resource) {
+    if (resource.length() <= AUDITED_RESOURCE) {
+      return resource;
+    }
+    int end = AUDITED_RESOURCE;
+    if (Character.isHighSurrogate(resource.charAt(end - 1))) {
+      end--;
+    }
+    return resource.substring(0, end);
+  }
+
+  private static void text(String field, String value, int max) {
+    if (value == null) {
+      throw ApiException.badRequest("missing_field", "the field '" + field + "' is required");
+    }
+    if (value.isEmpty() || value.length() > max) {
+      throw ApiException.badRequest(
+          "invalid_field", field + " must be 1 to " + max + " characters");
+    }
+    if (!wellFormed(value)) {
+      throw ApiException.badRequest(
+          "invalid_field", field + " holds an unpaired surrogate; send valid Unicode text");
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.mandate.authority;
+
+import dev.mandate.authority.store.PostgresTestDatabase;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * The approval endpoint on PostgreSQL. Skipped when PostgreSQL is unreachable, failed instead when
+ * {@code MANDATE_REQUIRE_POSTGRES=1}.
+ */
+class PostgresApprovalEndpointsTest extends ApprovalEndpointsContract {
+  private PostgresTestDatabase db;
+
+  @Override
+  AuthorityConfig.Builder database(AuthorityConfig.Builder config) {
+    db = PostgresTestDatabase.create();
+    String masterKey =
+        MasterKey.TEXT_PREFIX
+            + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+    return config.jdbcUrl(db.jdbcUrl()).environment(Map.of(MasterKey.ENV, masterKey));
+  }
+
+  @AfterEach
+  void dropSchema() {
+    if (db != null) {
+      // After the superclass's @AfterEach has stopped the authority.
+      db.close();
+    }
+  }
+}
