@@ -1,6 +1,5 @@
 package dev.mandate.authority;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
@@ -8,7 +7,6 @@ import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Request;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -62,7 +60,6 @@ final class ApprovalEndpoints {
   static final int MAX_RESOURCE = 8192;
   static final int AUDITED_RESOURCE = 1024;
 
-  private static final BigInteger MAX_SAFE_INTEGER = BigInteger.valueOf((1L << 53) - 1);
   private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{32}");
 
   private final AuthorityStore store;
@@ -215,11 +212,11 @@ final class ApprovalEndpoints {
     }
     String audience = call.audience();
     if (audience != null) {
-      text("request.audience", audience, MAX_NAME);
+      text("request.audience", audience, 1, MAX_NAME);
     }
-    text("request.service", call.service(), MAX_NAME);
-    text("request.action", call.action(), MAX_NAME);
-    text("request.resource", call.resource(), MAX_RESOURCE);
+    text("request.service", call.service(), 1, MAX_NAME);
+    text("request.action", call.action(), 1, MAX_NAME);
+    text("request.resource", call.resource(), 0, MAX_RESOURCE);
     ObjectNode args = call.args();
     if (args != null) {
       int size = Json.write(args).getBytes(StandardCharsets.UTF_8).length;
@@ -228,63 +225,20 @@ final class ApprovalEndpoints {
             "invalid_field",
             "request.args is " + size + " bytes as JSON; at most " + MAX_ARGS_BYTES + " allowed");
       }
-      String problem = undigestible(args);
-      if (problem != null) {
-        throw ApiException.badRequest(
-            "invalid_field",
-            "request.args holds "
-                + problem
-                + ": the request digest cannot tell such values apart, so they cannot be approved");
-      }
     }
-    return new Request(audience, call.service(), call.action(), call.resource(), args, null);
-  }
-
-  /**
-   * Why the arguments would lose information in the canonical JSON form the request digest uses
-   * (RFC 8785 numbers are IEEE doubles, strings are UTF-8), or null: an overflowing 1e400 would be
-   * digested as the string "Infinity", two large integers as one double, and an unpaired surrogate
-   * as '?'.
-   */
-  private static String undigestible(JsonNode node) {
-    if (node.isIntegralNumber()) {
-      return node.bigIntegerValue().abs().compareTo(MAX_SAFE_INTEGER) <= 0
-          ? null
-          : "an integer beyond ±(2^53-1)";
+    Request request =
+        new Request(audience, call.service(), call.action(), call.resource(), args, null);
+    try {
+      Approval.requestDigest(request);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "request: "
+              + e.getMessage()
+              + "; the request digest cannot tell such a call from another, so it cannot be"
+              + " approved");
     }
-    if (node.isFloatingPointNumber()) {
-      return Double.isFinite(node.doubleValue()) ? null : "a number that is not finite";
-    }
-    if (node.isTextual()) {
-      return wellFormed(node.textValue()) ? null : "a string with an unpaired surrogate";
-    }
-    for (Map.Entry<String, JsonNode> field : node.properties()) {
-      if (!wellFormed(field.getKey())) {
-        return "a key with an unpaired surrogate";
-      }
-    }
-    for (JsonNode child : node) {
-      String problem = undigestible(child);
-      if (problem != null) {
-        return problem;
-      }
-    }
-    return null;
-  }
-
-  /** Whether the string is well-formed UTF-16, so that its UTF-8 form loses nothing. */
-  private static boolean wellFormed(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
+    return request;
   }
 
   /** At most {@value #AUDITED_RESOURCE} chars, never splitting a surrogate pair. */
@@ -299,17 +253,13 @@ final class ApprovalEndpoints {
     return resource.substring(0, end);
   }
 
-  private static void text(String field, String value, int max) {
+  private static void text(String field, String value, int min, int max) {
     if (value == null) {
       throw ApiException.badRequest("missing_field", "the field '" + field + "' is required");
     }
-    if (value.isEmpty() || value.length() > max) {
+    if (value.length() < min || value.length() > max) {
       throw ApiException.badRequest(
-          "invalid_field", field + " must be 1 to " + max + " characters");
-    }
-    if (!wellFormed(value)) {
-      throw ApiException.badRequest(
-          "invalid_field", field + " holds an unpaired surrogate; send valid Unicode text");
+          "invalid_field", field + " must be " + min + " to " + max + " characters");
     }
   }
 }

@@ -115,6 +115,19 @@ abstract class ApprovalEndpointsContract {
   }
 
   @Test
+  void aCallWithAnEmptyResource_canBeApproved() {
+    // The gateway's resource for an MCP tool without a resource mapping (such as echo) is "".
+    String tokenId = mint(agent, "{\"grants\":[\"mail:send_email:*\"]}").get("tokenId").asText();
+    String echo = "{\"service\":\"everything\",\"action\":\"echo\",\"resource\":\"\"}";
+
+    TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", echo, null);
+
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    assertThat(r.json().get("requestDigest").asText())
+        .isEqualTo(Approval.requestDigest(Request.of("everything", "echo", "")));
+  }
+
+  @Test
   void ttl_setsTheExpiry_upToOneHour() {
     String tokenId = mint(agent, "{\"grants\":[\"mail:send_email:*\"]}").get("tokenId").asText();
 
@@ -353,7 +366,7 @@ abstract class ApprovalEndpointsContract {
             + ",\"request\":{\"service\":\"s\",\"action\":\"a\",\"resource\":\"r\","
             + "\"args\":{\"n\":1e400}}}",
         "invalid_field",
-        "request.args"
+        "not finite"
       },
       {
         "{"
@@ -361,7 +374,7 @@ abstract class ApprovalEndpointsContract {
             + ",\"request\":{\"service\":\"s\",\"action\":\"a\",\"resource\":\"r\","
             + "\"args\":{\"a\":[{\"n\":9007199254740993}]}}}",
         "invalid_field",
-        "request.args"
+        "9007199254740993 in the arguments"
       },
       {
         "{"
@@ -369,12 +382,12 @@ abstract class ApprovalEndpointsContract {
             + ",\"request\":{\"service\":\"s\",\"action\":\"a\",\"resource\":\"r\","
             + "\"args\":{\"s\":\"\\ud800\"}}}",
         "invalid_field",
-        "request.args"
+        "a string in the arguments is not valid Unicode"
       },
       {
         "{" + ok + ",\"request\":{\"service\":\"s\",\"action\":\"a\",\"resource\":\"\\udc00x\"}}",
         "invalid_field",
-        "request.resource"
+        "resource is not valid Unicode"
       },
       {"{" + ok + ",\"request\":" + EMAIL + ",\"ttl\":\"2h\"}", "invalid_field", "ttl"},
       {"{" + ok + ",\"request\":" + EMAIL + ",\"ttl\":\"61m\"}", "invalid_field", "ttl"},

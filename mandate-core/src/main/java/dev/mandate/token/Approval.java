@@ -53,10 +53,16 @@ public record Approval(
    * "mandate/v1/request" || 0x00 || str audience || str service || str action || str resource ||
    * SHA-256(JCS args)}.
    *
-   * @throws IllegalArgumentException if the arguments cannot be put in canonical JSON form
+   * @throws IllegalArgumentException if the request holds what the digest could not tell apart from
+   *     another request (spec §8: an integer beyond ±(2^53−1), a non-finite or over-precise number,
+   *     an unpaired surrogate); the message says which
    */
   public static String requestDigest(Request request) {
     Objects.requireNonNull(request, "request");
+    String problem = CanonicalForm.problem(request);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
     try {
       return HexFormat.of().formatHex(requestDigestBytes(request));
     } catch (FormatException e) {

@@ -7,8 +7,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.internal.match.ResourcePaths;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -641,106 +639,20 @@ public final class Verifier {
               + limits.maxArgsDepth()
               + ")");
     }
-    String problem = ambiguity(args);
+    String problem = CanonicalForm.argsProblem(args);
     if (problem != null) {
       throw deny(chain, Decision.Code.INVALID_REQUEST, -1, "args", problem);
     }
   }
 
   /**
-   * Refuses a request whose audience, service, action or resources hold an unpaired surrogate:
-   * proofs and approvals sign their UTF-8, which cannot carry one.
+   * Refuses a request whose strings (not its args) UTF-8 cannot carry; see {@link CanonicalForm}.
    */
   private static void checkStrings(Chain chain, Request request) {
-    boolean bad =
-        request.audience() != null && unpairedSurrogate(request.audience())
-            || unpairedSurrogate(request.service())
-            || unpairedSurrogate(request.action())
-            || unpairedSurrogate(request.resource())
-            || request.moreResources().stream().anyMatch(Verifier::unpairedSurrogate);
-    if (bad) {
-      throw deny(
-          chain,
-          Decision.Code.INVALID_REQUEST,
-          -1,
-          "request",
-          "the request's audience, service, action or resource is not valid Unicode (an unpaired"
-              + " surrogate)");
+    String problem = CanonicalForm.stringProblem(request);
+    if (problem != null) {
+      throw deny(chain, Decision.Code.INVALID_REQUEST, -1, "request", problem);
     }
-  }
-
-  private static final BigInteger MAX_EXACT = BigInteger.valueOf((1L << 53) - 1);
-
-  /**
-   * What in the arguments the canonical form (RFC 8785) that proofs and approvals sign could not
-   * tell apart from another value, or null: an integer beyond ±(2^53−1), a non-finite number, a
-   * decimal with more precision than a double (each would share its digest with a neighbour), or a
-   * string or key with an unpaired surrogate (which UTF-8 cannot carry).
-   */
-  private static String ambiguity(JsonNode node) {
-    if (node.isIntegralNumber()) {
-      BigInteger v = node.bigIntegerValue();
-      return v.abs().compareTo(MAX_EXACT) > 0
-          ? "the integer "
-              + printable(v.toString())
-              + " in the arguments is beyond ±(2^53-1), which canonical JSON cannot carry exactly"
-          : null;
-    }
-    if (node.isNumber()) {
-      double d = node.doubleValue();
-      if (!Double.isFinite(d)) {
-        return "a number in the arguments is not finite";
-      }
-      if (node.isBigDecimal()
-          && new BigDecimal(Double.toString(d)).compareTo(node.decimalValue()) != 0) {
-        return "the number "
-            + printable(node.decimalValue().toString())
-            + " in the arguments has more precision than canonical JSON carries";
-      }
-      return null;
-    }
-    if (node.isTextual()) {
-      return unpairedSurrogate(node.textValue())
-          ? "a string in the arguments is not valid Unicode (an unpaired surrogate)"
-          : null;
-    }
-    if (node.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> f = fields.next();
-        if (unpairedSurrogate(f.getKey())) {
-          return "a key in the arguments is not valid Unicode (an unpaired surrogate)";
-        }
-        String problem = ambiguity(f.getValue());
-        if (problem != null) {
-          return problem;
-        }
-      }
-    } else if (node.isArray()) {
-      for (JsonNode element : node) {
-        String problem = ambiguity(element);
-        if (problem != null) {
-          return problem;
-        }
-      }
-    }
-    return null;
-  }
-
-  /** Whether {@code s} holds a surrogate that is not part of a pair. */
-  static boolean unpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return true;
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private boolean withinLimits(JsonNode node, int depth, long[] budget) {
