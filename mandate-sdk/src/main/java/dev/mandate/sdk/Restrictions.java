@@ -1,5 +1,6 @@
 package dev.mandate.sdk;
 
+import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
@@ -30,6 +31,7 @@ public final class Restrictions {
   private final List<Argument> arguments;
   private final List<String> conditions;
   private final List<String> audiences;
+  private final List<String> approvers;
 
   private Restrictions(Builder b) {
     this.grants = List.copyOf(b.grants);
@@ -40,6 +42,7 @@ public final class Restrictions {
     this.arguments = List.copyOf(b.arguments);
     this.conditions = List.copyOf(b.conditions);
     this.audiences = List.copyOf(b.audiences);
+    this.approvers = b.approvers;
   }
 
   /** Starts building restrictions. */
@@ -67,6 +70,9 @@ public final class Restrictions {
     if (!audiences.isEmpty()) {
       block.audience(audiences.toArray(String[]::new));
     }
+    if (approvers != null) {
+      block.requireApproval(approvers.toArray(String[]::new));
+    }
   }
 
   @Override
@@ -89,6 +95,9 @@ public final class Restrictions {
     if (!audiences.isEmpty()) {
       s.append(", audiences=").append(audiences);
     }
+    if (approvers != null) {
+      s.append(", approval by ").append(approvers);
+    }
     return s.append(']').toString();
   }
 
@@ -102,6 +111,7 @@ public final class Restrictions {
     private final List<Argument> arguments = new ArrayList<>();
     private final List<String> conditions = new ArrayList<>();
     private final List<String> audiences = new ArrayList<>();
+    private List<String> approvers;
 
     private Builder() {}
 
@@ -200,6 +210,22 @@ public final class Restrictions {
         throw new IllegalArgumentException("name at least one non-empty audience");
       }
       audiences.addAll(Arrays.asList(names));
+      return this;
+    }
+
+    /**
+     * Requires a person's approval of each of the sub-agent's calls, by one of these approver
+     * groups (an approval caveat: the authority issues the approval for exactly one call). Replaces
+     * groups given before.
+     *
+     * @throws IllegalArgumentException if no group is given, more than 16, or a name is not 1 to 64
+     *     of a-z 0-9 . _ - starting with a letter or digit
+     */
+    public Builder requireApproval(String... groups) {
+      if (groups == null) {
+        throw new IllegalArgumentException("name at least one approver group");
+      }
+      approvers = new Caveat.ApprovalRequired(Arrays.asList(groups)).groups();
       return this;
     }
 

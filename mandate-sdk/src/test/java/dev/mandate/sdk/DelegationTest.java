@@ -81,6 +81,31 @@ class DelegationTest {
   }
 
   @Test
+  void delegate_canRequireAPersonsApprovalOfEachCall() {
+    String delegated =
+        parent.delegate(
+            parentHandle,
+            sub.holderPublicKey(),
+            Restrictions.builder()
+                .allow("fs:read_text_file:/data/invoices/2024/**")
+                .ttl(Duration.ofMinutes(5))
+                .requireApproval("owner", "finance")
+                .build());
+    CapabilityHandle h = sub.add("invoices 2024", delegated, FS);
+
+    Decision d = decide(sub, h, read("/srv/data/invoices/2024/jan.txt"));
+    assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_REQUIRED);
+    assertThat(d.block()).isEqualTo(1);
+    assertThat(d.reason()).contains("[owner, finance]");
+    assertThat(decide(parent, parentHandle, read("/srv/data/invoices/2024/jan.txt")).allowed())
+        .isTrue();
+    assertThatThrownBy(() -> Restrictions.builder().requireApproval("Owner Team"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Restrictions.builder().requireApproval())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void delegated_expiresWithItsOwnLifetime_beforeTheParent() {
     String delegated = parent.delegate(parentHandle, sub.holderPublicKey(), INVOICES_2024);
     CapabilityHandle h = sub.add("invoices 2024", delegated, FS);

@@ -72,17 +72,20 @@ final class Scenario {
    *     Constraints}
    * @param where CEL conditions over {@code args}
    * @param maxUses the most calls it allows
+   * @param approval the approver groups whose person must approve each call; empty for none
    */
   record CapabilitySpec(
       String service,
       List<String> grants,
       Map<String, JsonNode> args,
       List<String> where,
-      Integer maxUses) {
+      Integer maxUses,
+      List<String> approval) {
     CapabilitySpec {
       grants = List.copyOf(grants);
       args = args == null ? Map.of() : Map.copyOf(args);
       where = where == null ? List.of() : List.copyOf(where);
+      approval = approval == null ? List.of() : List.copyOf(approval);
     }
   }
 
@@ -94,8 +97,11 @@ final class Scenario {
    * @param tool the MCP tool name
    * @param args the arguments; {@code {root}} in a string stands for the filesystem root
    * @param expect a text the result must contain for the call to count as successful
+   * @param approvedBy the approver group whose person approves exactly this call before it is made
+   *     (user tasks whose capability requires approval), or null
    */
-  record Call(String cap, String service, String tool, ObjectNode args, String expect) {}
+  record Call(
+      String cap, String service, String tool, ObjectNode args, String expect, String approvedBy) {}
 
   /**
    * What a hijacked agent attempts: a goal (the text injected into the carrier) and the calls.

@@ -11,6 +11,7 @@ import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Request;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -41,6 +42,10 @@ import java.util.stream.Stream;
 final class ScenarioBed implements AutoCloseable {
   static final String AUDIENCE = "scenario-gateway";
   static final String ORCHESTRATOR = "orchestrator";
+
+  /** The suite's user: an authority client that approves calls for the group of the same name. */
+  static final String APPROVER = "owner";
+
   static final String INJECTION_MARK = "<INFORMATION>";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -183,6 +188,7 @@ final class ScenarioBed implements AutoCloseable {
   final String orchestratorSecret;
   private final Path state;
   private final String adminAuth;
+  private final String approverAuth;
   private final HttpClient http = HttpClient.newHttpClient();
 
   private ScenarioBed(
@@ -193,7 +199,8 @@ final class ScenarioBed implements AutoCloseable {
       AuthorityServer authority,
       GatewayServer gateway,
       String adminAuth,
-      String orchestratorSecret) {
+      String orchestratorSecret,
+      String approverAuth) {
     this.suite = suite;
     this.root = root;
     this.files = files;
@@ -202,6 +209,7 @@ final class ScenarioBed implements AutoCloseable {
     this.gateway = gateway;
     this.adminAuth = adminAuth;
     this.orchestratorSecret = orchestratorSecret;
+    this.approverAuth = approverAuth;
   }
 
   /**
@@ -233,6 +241,7 @@ final class ScenarioBed implements AutoCloseable {
               authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
       String orchestratorSecret = createClient(authority, admin, ORCHESTRATOR);
       String gatewaySecret = createClient(authority, admin, "gateway");
+      String approverAuth = basic(APPROVER, createClient(authority, admin, APPROVER));
       String yaml = gatewayYaml(authority.url(), root, files, state, nodeDir);
       Path configFile = root.resolve("gateway.yaml");
       Files.writeString(configFile, yaml);
@@ -240,7 +249,7 @@ final class ScenarioBed implements AutoCloseable {
           GatewayServer.start(
               GatewayConfig.parse(yaml, configFile, Map.of("GW_SECRET", gatewaySecret)));
       return new ScenarioBed(
-          suite, root, files, state, authority, gateway, admin, orchestratorSecret);
+          suite, root, files, state, authority, gateway, admin, orchestratorSecret, approverAuth);
     } catch (RuntimeException | IOException e) {
       if (gateway != null) {
         gateway.close();
@@ -267,6 +276,9 @@ final class ScenarioBed implements AutoCloseable {
     }
     y.append("    maxTtl: 15m\n    require: [holder, audience]\n");
     y.append("    audiences: [").append(AUDIENCE).append("]\n    maxDepth: 3\n");
+    y.append("  ").append(APPROVER).append(":\n");
+    y.append("    description: the suite's user, who approves calls that need a person's yes\n");
+    y.append("    approves: [").append(APPROVER).append("]\n    maxTtl: 15m\n");
     return y.toString();
   }
 
@@ -449,6 +461,27 @@ final class ScenarioBed implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /**
+   * The suite's user approves exactly this call of the capability with {@code tokenId} at the
+   * authority, as group {@code group}; returns the approval.
+   */
+  String approve(String tokenId, String group, Request request) {
+    ObjectNode call = JSON.createObjectNode();
+    call.put("audience", request.audience());
+    call.put("service", request.service());
+    call.put("action", request.action());
+    call.put("resource", request.resource());
+    call.set("args", request.args());
+    ObjectNode body = JSON.createObjectNode();
+    body.put("tokenId", tokenId);
+    body.put("group", group);
+    body.set("request", call);
+    body.put("ttl", "2m");
+    return post(http, authority.url() + "/v1/approvals", body.toString(), approverAuth, 201)
+        .get("approval")
+        .asText();
   }
 
   private static String createClient(AuthorityServer authority, String admin, String id) {

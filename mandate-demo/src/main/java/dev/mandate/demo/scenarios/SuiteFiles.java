@@ -64,6 +64,19 @@ final class SuiteFiles {
             task.capabilities().containsKey(call.cap()),
             task.id(),
             "calls " + call.tool() + " with unknown capability '" + call.cap() + "'");
+        List<String> approvers = task.capabilities().get(call.cap()).approval();
+        require(
+            approvers.isEmpty() ? call.approvedBy() == null : approvers.contains(call.approvedBy()),
+            task.id(),
+            "call of "
+                + call.tool()
+                + " needs approvedBy one of "
+                + approvers
+                + " exactly when its capability requires approval");
+        require(
+            call.approvedBy() == null || call.approvedBy().equals(ScenarioBed.APPROVER),
+            task.id(),
+            "calls are approved by the suite's user, group '" + ScenarioBed.APPROVER + "'");
       }
       // Over-use attacks repeat the carrier call, which must then find its capability used up.
       String carrierCap = task.calls().get(task.carrier()).cap();

@@ -233,6 +233,9 @@ final class TaskAgent {
               (pointer, constraint) ->
                   r.constrain(pointer, Constraints.parse(constraint, bed.files.toString())));
       spec.where().forEach(r::where);
+      if (!spec.approval().isEmpty()) {
+        r.requireApproval(spec.approval().toArray(String[]::new));
+      }
       return orchestrator.delegate(granted, wallet.holderPublicKey(), r.build());
     }
 
@@ -266,6 +269,15 @@ final class TaskAgent {
   private Outcome legitimate(Run run, Call call) {
     CapabilitySpec spec = task.capabilities().get(call.cap());
     ToolCall toolCall = new ToolCall(call.tool(), resolved(call.args()));
+    if (call.approvedBy() != null) {
+      // The user says yes to exactly this call at the authority; the wallet presents it with it.
+      String approval =
+          bed.approve(
+              Capability.decode(run.texts.get(call.cap())).tokenId(),
+              call.approvedBy(),
+              bed.shape(spec.service()).requestFor(toolCall));
+      run.wallet.addApproval(run.handles.get(call.cap()), approval);
+    }
     Presentation p = run.wallet.authorize(run.handles.get(call.cap()), toolCall);
     return send(run, spec.service(), toolCall, p, describe(toolCall, call.cap()));
   }

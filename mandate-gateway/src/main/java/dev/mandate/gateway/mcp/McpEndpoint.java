@@ -305,7 +305,7 @@ final class McpEndpoint {
           "initialize starts a new session; send it without Mcp-Session-Id");
       return;
     }
-    String owner = owner(bearer);
+    McpSession.Owner owner = owner(bearer);
     if (owner == null || !authorizedHere(bearer)) {
       unauthorized(
           response,
@@ -658,30 +658,27 @@ final class McpEndpoint {
   }
 
   /**
-   * Whether the bearer has the session's owner. The text last found to have it is remembered, so an
-   * agent presenting the same token call after call is not decoded again.
+   * Whether the bearer has the session's owner (see {@link McpSession.Owner}). The text last found
+   * to have it is remembered, so an agent presenting the same token call after call is not decoded
+   * again.
    */
   private static boolean heldBy(McpSession session, String bearer) {
     if (session.knownBearer(bearer)) {
       return true;
     }
-    if (!session.owner().equals(owner(bearer))) {
+    McpSession.Owner presented = owner(bearer);
+    if (presented == null || !session.owner().sameAs(presented)) {
       return false;
     }
     session.rememberBearer(bearer);
     return true;
   }
 
-  /**
-   * Who a session belongs to: the holder key of a holder-bound token (so an agent's session
-   * survives a refreshed capability for the same key, while a sub-agent's key opens sessions of its
-   * own), otherwise the token id (kept by attenuation, changed by a new mint). Null if the token
-   * cannot be decoded. Every guarded call is still decided on the token it presents.
-   */
-  private static String owner(String bearer) {
+  /** The owner a token claims (decoded, not verified), or null if it cannot be decoded. */
+  private static McpSession.Owner owner(String bearer) {
     try {
       Capability cap = Capability.decode(bearer);
-      return cap.holderKeyId().map(k -> "holder " + k).orElse("token " + cap.tokenId());
+      return new McpSession.Owner(cap.tokenId(), cap.holderKeyId().orElse(null));
     } catch (RuntimeException e) {
       return null;
     }

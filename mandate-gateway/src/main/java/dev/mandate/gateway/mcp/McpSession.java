@@ -146,7 +146,7 @@ final class McpSession {
 
   private final String id = newId();
   private final String service;
-  private final String owner;
+  private final Owner owner;
   private final Connector connector;
   private final Duration callTimeout;
   private final Object lock = new Object();
@@ -165,7 +165,7 @@ final class McpSession {
   private ObjectNode initialize;
   private boolean clientInitialized;
 
-  McpSession(String service, String owner, Connector connector, Duration callTimeout) {
+  McpSession(String service, Owner owner, Connector connector, Duration callTimeout) {
     this.service = service;
     this.owner = owner;
     this.connector = connector;
@@ -176,8 +176,30 @@ final class McpSession {
     return id;
   }
 
-  /** Who the session belongs to (see {@code McpEndpoint}): a holder key or a token id. */
-  String owner() {
+  /**
+   * Who a session belongs to, taken from the token that opened it: its token id (which every
+   * capability attenuated or delegated from one mint shares, so an agent runtime's sub-agents can
+   * use its sessions) and, for a holder-bound token, its holder key (so an agent's session survives
+   * a refreshed capability, which has a new token id). A token with either continues the session;
+   * any other gets 404. Each guarded call is still decided on the token it presents.
+   *
+   * @param tokenId the token id (hex)
+   * @param holderKeyId the current holder's key id, or null for a bearer token
+   */
+  record Owner(String tokenId, String holderKeyId) {
+    Owner {
+      java.util.Objects.requireNonNull(tokenId, "tokenId");
+    }
+
+    /** Whether {@code other} shares this owner's token id or holder key. */
+    boolean sameAs(Owner other) {
+      return tokenId.equals(other.tokenId)
+          || holderKeyId != null && holderKeyId.equals(other.holderKeyId);
+    }
+  }
+
+  /** Who the session belongs to. */
+  Owner owner() {
     return owner;
   }
 

@@ -283,8 +283,7 @@ class McpGatewayTest {
   }
 
   @Test
-  void holderBound_sessionSurvivesARefreshedCapability_butNotAnotherHoldersToken()
-      throws Exception {
+  void session_survivesARefreshForTheSameHolder_servesDelegates_butNoOtherMint() throws Exception {
     SigningKey holder = SigningKey.generate(RANDOM);
     String bound = "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"";
     String first = bed.mintWith(bound, INVOICES_2024).token();
@@ -316,6 +315,16 @@ class McpGatewayTest {
             bed.rawPost("/mcp/fs", headers(bed.mint(INVOICES_2024).token(), session), initialized)
                 .statusCode())
         .isEqualTo(404);
+    // A sub-agent's capability delegated from the same mint (same token id) shares it.
+    String delegated =
+        Capability.decode(first)
+            .attenuate()
+            .allow(INVOICES_2024)
+            .bindTo(other.verifyingKey())
+            .sign(holder)
+            .toText();
+    assertThat(bed.rawPost("/mcp/fs", headers(delegated, session), initialized).statusCode())
+        .isEqualTo(202);
   }
 
   // ---- approvals -----------------------------------------------------------------------------
