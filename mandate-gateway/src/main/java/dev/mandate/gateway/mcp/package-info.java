@@ -6,7 +6,10 @@
  * presents {@code Mandate-Proof} and {@code Mandate-Approval} headers with its POST; a denial is a
  * JSON-RPC error {@code -32003} whose {@code data} carries the denial's {@code code} (and, for
  * {@code APPROVAL_REQUIRED}, what to ask an approver for). No header of the agent's request reaches
- * an upstream.
+ * an upstream. A session ({@code Mcp-Session-Id}) belongs to the token that opened it: later
+ * requests must present a token with the same token id (the same mint, or a capability delegated
+ * from it) or, for a holder-bound token, the same holder key (a refreshed capability); any other
+ * token is told 404, as if the session did not exist.
  *
  * <p>Entry points: {@link dev.mandate.gateway.mcp.McpConfig} (the {@code mcp:} section of the
  * gateway configuration) and {@link dev.mandate.gateway.mcp.McpHandler} (the Jetty handler).
