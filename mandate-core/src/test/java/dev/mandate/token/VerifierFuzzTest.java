@@ -76,6 +76,67 @@ class VerifierFuzzTest {
     }
   }
 
+  /** A token whose calls need an approval by group {@code finance}. */
+  private static final Capability APPROVALS =
+      Capability.mint(ROOT)
+          .clock(CLOCK)
+          .random(deterministicRandom(20261126))
+          .allow("bank:transfer:*")
+          .ttl(Duration.ofHours(1))
+          .requireApproval("finance")
+          .sign();
+
+  @FuzzTest(maxDuration = "5m")
+  void authorize_arbitraryApproval_neverThrows_neverAllows(FuzzedDataProvider data) {
+    Request request = request(data);
+    String approval = data.consumeRemainingAsString();
+
+    Decision decision = VERIFIER.authorize(APPROVALS.toText(), request, null, approval);
+
+    assertThat(decision).isNotNull();
+    assertThat(decision.reason()).isNotBlank();
+    // Only the root key signs approvals, and no input here carries one it signed.
+    assertThat(decision.allowed()).as("approval %s allowed %s", approval, request).isFalse();
+  }
+
+  @FuzzTest(maxDuration = "5m")
+  void authorize_editedApprovalBytes_deniedUnlessUnchanged(FuzzedDataProvider data) {
+    Request request =
+        new Request(
+            "gw-1",
+            "bank",
+            "transfer",
+            "acct-7",
+            JSON.createObjectNode().put("amount", 40).put("currency", "EUR"),
+            null);
+    String genuine =
+        Approval.issue(
+            ROOT,
+            APPROVALS.tokenId(),
+            request,
+            "finance",
+            NOW.plusSeconds(300),
+            deterministicRandom(7));
+    byte[] original =
+        Base64.getUrlDecoder().decode(genuine.substring(Approval.TEXT_PREFIX.length()));
+    byte[] edited = original;
+    int edits = data.consumeInt(0, MAX_EDITS);
+    for (int i = 0; i < edits; i++) {
+      edited = edit(edited, data.consumeInt(0, 3), data.consumeInt(0, 1 << 16), data.consumeByte());
+    }
+    String text =
+        Approval.TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(edited);
+    // A fresh verifier, so that the genuine approval is not already used by an earlier input.
+    Verifier verifier =
+        Verifier.builder().trustedKeys(TrustedKeys.of(ROOT.verifyingKey())).clock(CLOCK).build();
+
+    Decision decision = verifier.authorize(APPROVALS.toText(), request, null, text);
+
+    assertThat(decision.allowed())
+        .as("approval bytes %s: %s", text, decision)
+        .isEqualTo(Arrays.equals(edited, original));
+  }
+
   /**
    * One byte edit: 0 flips bits (XOR with a non-zero mask), 1 inserts a byte, 2 deletes a byte, 3
    * truncates. The position is taken modulo the valid range.
