@@ -33,6 +33,34 @@ final class CanonicalForm {
 
   /** What in the arguments is ambiguous, or null. Recursion is bounded by the args limits. */
   static String argsProblem(JsonNode node) {
+    if (!node.isContainerNode()) {
+      return scalarProblem(node);
+    }
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> f = fields.next();
+        String problem = keyProblem(f.getKey());
+        if (problem == null) {
+          problem = argsProblem(f.getValue());
+        }
+        if (problem != null) {
+          return problem;
+        }
+      }
+    } else {
+      for (JsonNode element : node) {
+        String problem = argsProblem(element);
+        if (problem != null) {
+          return problem;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** What is ambiguous in one value that is not an object or array, or null. */
+  static String scalarProblem(JsonNode node) {
     if (node.isIntegralNumber()) {
       BigInteger v = node.bigIntegerValue();
       return v.abs().compareTo(MAX_EXACT) > 0
@@ -54,32 +82,17 @@ final class CanonicalForm {
       }
       return null;
     }
-    if (node.isTextual()) {
-      return unpairedSurrogate(node.textValue())
-          ? "a string in the arguments is not valid Unicode (an unpaired surrogate)"
-          : null;
-    }
-    if (node.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> f = fields.next();
-        if (unpairedSurrogate(f.getKey())) {
-          return "a key in the arguments is not valid Unicode (an unpaired surrogate)";
-        }
-        String problem = argsProblem(f.getValue());
-        if (problem != null) {
-          return problem;
-        }
-      }
-    } else if (node.isArray()) {
-      for (JsonNode element : node) {
-        String problem = argsProblem(element);
-        if (problem != null) {
-          return problem;
-        }
-      }
+    if (node.isTextual() && unpairedSurrogate(node.textValue())) {
+      return "a string in the arguments is not valid Unicode (an unpaired surrogate)";
     }
     return null;
+  }
+
+  /** What is ambiguous in an object key of the arguments, or null. */
+  static String keyProblem(String key) {
+    return unpairedSurrogate(key)
+        ? "a key in the arguments is not valid Unicode (an unpaired surrogate)"
+        : null;
   }
 
   /** What is ambiguous anywhere in the request, or null. */

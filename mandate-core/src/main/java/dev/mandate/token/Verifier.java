@@ -626,8 +626,8 @@ public final class Verifier {
   }
 
   private void checkArgs(Chain chain, JsonNode args) {
-    long[] budget = {limits.maxArgsBytes()};
-    if (!withinLimits(args, 1, budget)) {
+    ArgsWalk walk = new ArgsWalk(limits.maxArgsBytes());
+    if (!withinLimits(args, 1, walk)) {
       throw deny(
           chain,
           Decision.Code.LIMIT_EXCEEDED,
@@ -639,9 +639,21 @@ public final class Verifier {
               + limits.maxArgsDepth()
               + ")");
     }
-    String problem = CanonicalForm.argsProblem(args);
-    if (problem != null) {
-      throw deny(chain, Decision.Code.INVALID_REQUEST, -1, "args", problem);
+    if (walk.problem != null) {
+      throw deny(chain, Decision.Code.INVALID_REQUEST, -1, "args", walk.problem);
+    }
+  }
+
+  /**
+   * One walk over the arguments: the size budget left, and the first value the signed canonical
+   * form could not tell apart from another ({@link CanonicalForm}), reported only within limits.
+   */
+  private static final class ArgsWalk {
+    long budget;
+    String problem;
+
+    ArgsWalk(long budget) {
+      this.budget = budget;
     }
   }
 
@@ -655,15 +667,15 @@ public final class Verifier {
     }
   }
 
-  private boolean withinLimits(JsonNode node, int depth, long[] budget) {
+  private boolean withinLimits(JsonNode node, int depth, ArgsWalk walk) {
     if (depth > limits.maxArgsDepth()) {
       return false;
     }
-    budget[0] -= 1;
+    walk.budget -= 1;
     if (node.isTextual()) {
-      budget[0] -= node.textValue().length();
+      walk.budget -= node.textValue().length();
     }
-    if (budget[0] < 0) {
+    if (walk.budget < 0) {
       return false;
     }
     if (node.isContainerNode()) {
@@ -671,20 +683,25 @@ public final class Verifier {
       if (node.isObject()) {
         while (fields.hasNext()) {
           Map.Entry<String, JsonNode> f = fields.next();
-          budget[0] -= f.getKey().length();
-          if (!withinLimits(f.getValue(), depth + 1, budget)) {
+          walk.budget -= f.getKey().length();
+          if (walk.problem == null) {
+            walk.problem = CanonicalForm.keyProblem(f.getKey());
+          }
+          if (!withinLimits(f.getValue(), depth + 1, walk)) {
             return false;
           }
         }
       } else {
         for (JsonNode element : node) {
-          if (!withinLimits(element, depth + 1, budget)) {
+          if (!withinLimits(element, depth + 1, walk)) {
             return false;
           }
         }
       }
+    } else if (walk.problem == null) {
+      walk.problem = CanonicalForm.scalarProblem(node);
     }
-    return budget[0] >= 0;
+    return walk.budget >= 0;
   }
 
   private static Denial deny(
