@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.gateway.ConfigUnits;
 import dev.mandate.gateway.Secret;
+import dev.mandate.wire.McpNames;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -74,12 +75,6 @@ public record McpConfig(
     Duration sessionIdleTimeout,
     Set<String> allowedOrigins) {
 
-  /** The action a {@code resources/read} is checked as; its resource is the URI. */
-  public static final String RESOURCES_READ_ACTION = "resources.read";
-
-  /** The action a {@code prompts/get} is checked as; its resource is the prompt name. */
-  public static final String PROMPTS_GET_ACTION = "prompts.get";
-
   static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
   static final long DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
@@ -101,9 +96,9 @@ public record McpConfig(
    * @param transport how the gateway reaches it
    * @param tools the tools that exist, by name; calls to other tools are refused
    * @param resources whether {@code resources/read} is forwarded (checked as {@value
-   *     #RESOURCES_READ_ACTION})
+   *     McpNames#RESOURCES_READ_ACTION})
    * @param prompts whether {@code prompts/get} is forwarded (checked as {@value
-   *     #PROMPTS_GET_ACTION})
+   *     McpNames#PROMPTS_GET_ACTION})
    * @param maxSessions the most agent sessions at once (for stdio, the most child processes)
    */
   public record Upstream(
@@ -395,9 +390,12 @@ public record McpConfig(
             || name.chars().anyMatch(c -> c == ':' || c == '/' || c <= ' ' || c == 0x7f)) {
           throw fail(at, "is not a usable tool name (1 to 128 chars, no ':', '/' or spaces)");
         }
-        if (name.equals(RESOURCES_READ_ACTION) || name.equals(PROMPTS_GET_ACTION)) {
+        if (name.equals(McpNames.RESOURCES_READ_ACTION)
+            || name.equals(McpNames.PROMPTS_GET_ACTION)) {
           throw fail(
-              at, "is reserved for " + (name.startsWith("r") ? "resources/read" : "prompts/get"));
+              at,
+              "is reserved for "
+                  + (name.startsWith("r") ? McpNames.RESOURCES_READ : McpNames.PROMPTS_GET));
         }
         tools.put(name, tool(at, e.getValue()));
       }
