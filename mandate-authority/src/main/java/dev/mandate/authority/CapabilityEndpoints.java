@@ -11,6 +11,7 @@ import dev.mandate.policy.Policy;
 import dev.mandate.policy.PolicyDecision;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
+import dev.mandate.token.MintRequestBody;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,11 +22,12 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * {@code POST /v1/capabilities} (any client): mints a capability when the policy allows it, signed
- * by the active root key, with exactly the caveats the policy decided (an approval caveat when the
- * request's {@code requireApproval} or the client's policy asks for one). The token is recorded
- * (its id, revocation ids and expiry, never its text) and the mint is audited before the token is
- * returned. A policy refusal is a 403 with the policy's reason, and is audited too.
+ * {@code POST /v1/capabilities} (any client, a {@link MintRequestBody}): mints a capability when
+ * the policy allows it, signed by the active root key, with exactly the caveats the policy decided
+ * (an approval caveat when the request's {@code requireApproval} or the client's policy asks for
+ * one). The token is recorded (its id, revocation ids and expiry, never its text) and the mint is
+ * audited before the token is returned. A policy refusal is a 403 with the policy's reason, and is
+ * audited too.
  */
 final class CapabilityEndpoints {
 
@@ -36,16 +38,6 @@ final class CapabilityEndpoints {
   private final Metrics metrics;
   private final Clock clock;
   private final SecureRandom random;
-
-  record MintBody(
-      List<String> grants,
-      String ttl,
-      String audience,
-      String holderKey,
-      Integer maxUses,
-      Integer maxDepth,
-      Boolean indirect,
-      List<String> requireApproval) {}
 
   record Minted(String token, String tokenId, List<String> revocationIds, Instant expiresAt) {}
 
@@ -71,7 +63,7 @@ final class CapabilityEndpoints {
   }
 
   private CompletionStage<Reply> mint(Call call) {
-    MintBody body = call.body(MintBody.class);
+    MintRequestBody body = call.body(MintRequestBody.class);
     String clientId = call.client().clientId();
     if (body.grants() == null || body.grants().isEmpty()) {
       throw ApiException.badRequest(

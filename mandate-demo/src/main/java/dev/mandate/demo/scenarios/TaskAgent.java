@@ -15,11 +15,11 @@ import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.MandateHttp;
 import dev.mandate.sdk.Presentation;
-import dev.mandate.sdk.Restrictions;
 import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
+import dev.mandate.token.Restrictions;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
@@ -106,10 +106,15 @@ final class TaskAgent {
           AuthorityCapabilitySource.builder(URI.create(bed.authority.url()))
               .clientId(ScenarioBed.ORCHESTRATOR)
               .clientSecret(bed.orchestratorSecret.toCharArray())
-              .grants(grants.toArray(String[]::new))
-              .ttl(Duration.ofMinutes(15))
+              .restrictions(asking(grants, Duration.ofMinutes(15)))
               .build()
               .addTo(wallet, bed.suite.name(), bed.shape("fs"));
+    }
+
+    private static Restrictions asking(Set<String> grants, Duration ttl) {
+      Restrictions.Builder r = Restrictions.builder().ttl(ttl);
+      grants.forEach(r::allow);
+      return r.build();
     }
 
     @Override
