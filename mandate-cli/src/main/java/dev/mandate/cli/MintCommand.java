@@ -1,11 +1,11 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.config.Durations;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,7 +146,7 @@ final class MintCommand implements Callable<Integer> {
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("grants", grants);
-    body.put("ttl", ttlText(block.ttl));
+    body.put("ttl", Durations.format(block.ttl));
     body.put("audience", block.audiences.isEmpty() ? null : block.audiences.get(0));
     body.put(
         "holderKey",
@@ -198,20 +198,5 @@ final class MintCommand implements Callable<Integer> {
               + " policy requires; "
               + (hint != null ? hint : "narrow the minted token with 'mandate attenuate'"));
     }
-  }
-
-  /** The authority's ttl format: one whole number and one unit (s, m, h or d). */
-  static String ttlText(Duration ttl) {
-    long s = ttl.toSeconds();
-    if (s % 86_400 == 0) {
-      return s / 86_400 + "d";
-    }
-    if (s % 3_600 == 0) {
-      return s / 3_600 + "h";
-    }
-    if (s % 60 == 0) {
-      return s / 60 + "m";
-    }
-    return s + "s";
   }
 }
