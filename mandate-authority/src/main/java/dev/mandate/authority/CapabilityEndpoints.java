@@ -3,9 +3,9 @@ package dev.mandate.authority;
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
-import dev.mandate.policy.DurationText;
 import dev.mandate.policy.MintRequest;
 import dev.mandate.policy.Policy;
 import dev.mandate.policy.PolicyDecision;
@@ -177,14 +177,14 @@ final class CapabilityEndpoints {
     }
   }
 
-  /** Parses {@code 30s}, {@code 15m}, {@code 1h} or {@code 7d}, the policy file's format. */
+  /** Parses a lifetime in the policy file's grammar ({@link Durations}), 1s to 366d. */
   static Duration ttl(String text) {
-    if (text.length() > 16) {
+    if (text.length() > 32) {
       throw ApiException.badRequest(
-          "invalid_field", "ttl must be a whole number and one unit, such as 30s, 15m, 1h or 7d");
+          "invalid_field", "ttl must be a duration such as 30s, 15m, 1h30m or 7d");
     }
     try {
-      return DurationText.parse(text);
+      return Durations.parse(text, Duration.ofSeconds(1), Duration.ofDays(366));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("invalid_field", "ttl: " + Router.printable(e.getMessage()));
     }

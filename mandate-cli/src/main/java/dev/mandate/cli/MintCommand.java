@@ -6,7 +6,6 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.MintRequestBody;
 import dev.mandate.token.Restrictions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -167,18 +166,4 @@ final class MintCommand implements Callable<Integer> {
     return Mandate.OK;
   }
 
-  /** The authority's ttl format: one whole number and one unit (s, m, h or d). */
-  static String ttlText(Duration ttl) {
-    long s = ttl.toSeconds();
-    if (s % 86_400 == 0) {
-      return s / 86_400 + "d";
-    }
-    if (s % 3_600 == 0) {
-      return s / 3_600 + "h";
-    }
-    if (s % 60 == 0) {
-      return s / 60 + "m";
-    }
-    return s + "s";
-  }
 }

@@ -2,6 +2,7 @@ package dev.mandate.token;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import java.time.Duration;
 import java.util.List;
 
@@ -115,22 +116,13 @@ public record MintRequestBody(
             + " capability to add it");
   }
 
-  /** The largest unit that gives a whole number: {@code 1h} rather than {@code 3600s}. */
+  /** The one duration grammar ({@link Durations#format}), in whole seconds. */
   private static String ttlText(Duration ttl) {
     if (ttl.getNano() != 0) {
       throw new IllegalArgumentException(
           "a mint request's ttl is whole seconds, got " + ttl.toMillis() + " ms");
     }
-    long s = ttl.getSeconds();
-    if (s % 86_400 == 0) {
-      return s / 86_400 + "d";
-    }
-    if (s % 3_600 == 0) {
-      return s / 3_600 + "h";
-    }
-    if (s % 60 == 0) {
-      return s / 60 + "m";
-    }
-    return s + "s";
+    return Durations.format(ttl);
   }
+
 }

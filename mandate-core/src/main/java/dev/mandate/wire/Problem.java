@@ -212,8 +212,11 @@ public final class Problem {
         : parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  /** The reason phrase of an error status (RFC 9110, RFC 6585), or "Error" for one it lacks. */
-  static String reasonPhrase(int status) {
+  /**
+   * The reason phrase of an HTTP error status (RFC 9110, RFC 6585), such as {@code "Not Found"};
+   * "Client Error" or "Server Error" for a status these do not name.
+   */
+  public static String reasonPhrase(int status) {
     return switch (status) {
       case 400 -> "Bad Request";
       case 401 -> "Unauthorized";

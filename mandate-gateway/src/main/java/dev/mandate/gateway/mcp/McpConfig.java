@@ -1,6 +1,8 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.config.Durations;
+import dev.mandate.config.EnvReferences;
 import dev.mandate.gateway.ConfigUnits;
 import dev.mandate.gateway.Secret;
 import dev.mandate.wire.McpNames;
@@ -16,10 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -201,7 +201,6 @@ public record McpConfig(
   }
 
   private static final class Parser {
-    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.~-]+)+");
 
@@ -476,17 +475,11 @@ public record McpConfig(
     }
 
     private String interpolate(String where, String value) {
-      Matcher m = ENV_REF.matcher(value);
-      StringBuilder out = new StringBuilder();
-      while (m.find()) {
-        String v = env.get(m.group(1));
-        if (v == null) {
-          throw fail(where, "uses ${" + m.group(1) + "}, which is not set in the environment");
-        }
-        m.appendReplacement(out, Matcher.quoteReplacement(v));
+      try {
+        return EnvReferences.expand(value, env::get);
+      } catch (IllegalArgumentException e) {
+        throw fail(where, e.getMessage());
       }
-      m.appendTail(out);
-      return out.toString();
     }
 
     /** An absolute path without empty, "." or ".." segments, backslashes or control chars. */
@@ -568,15 +561,16 @@ public record McpConfig(
       if (node == null || node.isNull()) {
         return dflt;
       }
-      Optional<Duration> d = ConfigUnits.duration(node.asText());
-      if (d.isEmpty() || d.get().isZero()) {
-        throw fail(
-            where,
-            "is a positive whole number with a unit (ms, s, m, h), such as 30s; got '"
-                + node.asText()
-                + "'");
+      Duration d;
+      try {
+        d = Durations.parse(node.asText());
+      } catch (IllegalArgumentException e) {
+        throw fail(where, "must be a positive duration: " + e.getMessage());
       }
-      return d.get();
+      if (d.isZero()) {
+        throw fail(where, "must be a positive duration, got " + node.asText());
+      }
+      return d;
     }
 
     private static long size(String where, JsonNode node, long dflt) {
