@@ -157,8 +157,9 @@ class GatewayConfigTest {
         .isInstanceOf(GatewayConfigException.class)
         .hasMessage(
             "/etc/mandate/gateway.yaml: 6 problems:\n"
-                + "  - line 6, column 3: authority.maxStaleness is a whole number with a unit"
-                + " (ms, s, m, h), such as 500ms or 30s; got 'soon'\n"
+                + "  - line 6, column 3: authority.maxStaleness 'soon' is not a duration (expected a"
+                + " whole number at 'soon'); write whole numbers with units (d, h, m, s, ms),"
+                + " largest first, e.g. 500ms, 30s, 15m, 1h30m or 7d\n"
                 + "  - line 7, column 10: listen.port must be a whole number\n"
                 + "  - line 8, column 21: spool.sync must be 'always' or 'batched', got"
                 + " 'sometimes'\n"

@@ -105,7 +105,7 @@ class McpConfigTest {
         "argument name not a string | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: [p, {x: 1}]}}}}]} | fromArg[1] must be a string",
         "both kinds | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, fromArray: q}}}}]} | takes fromArg: (string arguments) or fromArray: (arrays), not both",
         "reserved tool | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {resources.read: {}}}]} | is reserved for resources/read",
-        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout must be a positive duration",
+        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout 'soon' is not a duration",
         "missing env | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'http://x/mcp', headers: {A: '${NOPE}'}}, tools: {a: {}}}]} | uses ${NOPE}, which is not set",
         "ftp url | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'ftp://x/mcp'}, tools: {a: {}}}]} | must be an http:// or https:// URL",
       })
@@ -146,7 +146,7 @@ class McpConfigTest {
     assertThatThrownBy(() -> parse(section))
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageStartingWith("/etc/mandate/gateway.yaml: 7 problems:\n")
-        .hasMessageContaining("\n  - line 5, column 3: mcp.callTimeout is a positive whole number")
+        .hasMessageContaining("\n  - line 5, column 3: mcp.callTimeout 'soon' is not a duration")
         .hasMessageContaining("\n  - line 7, column 7: mcp.upstreams[0].service must be 1 to 64")
         .hasMessageContaining("\n  - line 9, column 7: mcp.upstreams[0].stdio must be a map")
         .hasMessageContaining(
