@@ -165,5 +165,4 @@ final class MintCommand implements Callable<Integer> {
                 + Printable.escape(minted.path("expiresAt").asText()));
     return Mandate.OK;
   }
-
 }

@@ -124,5 +124,4 @@ public record MintRequestBody(
     }
     return Durations.format(ttl);
   }
-
 }
