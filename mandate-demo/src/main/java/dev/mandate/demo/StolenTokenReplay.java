@@ -100,11 +100,12 @@ final class StolenTokenReplay implements AutoCloseable {
         headers.put(
             "Mandate-Proof",
             Proof.create(
-                key,
-                stolenToken,
-                shape.requestFor(new ToolCall(tool, object)),
-                Instant.now(),
-                random));
+                    key,
+                    stolenToken,
+                    shape.requestFor(new ToolCall(tool, object)),
+                    Instant.now(),
+                    random)
+                .text());
       }
     }
     return headers;

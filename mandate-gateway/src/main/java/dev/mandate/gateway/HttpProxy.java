@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -232,9 +235,10 @@ final class HttpProxy extends Handler.Abstract {
     context.put("path", rawPath);
     GuardResult result =
         guard.check(
-            bearer,
-            proof,
-            approval.approval(),
+            Presentation.of(bearer)
+                .withProof(proof == null ? null : Proof.of(proof))
+                .withApproval(
+                    approval.approval() == null ? null : Approval.of(approval.approval())),
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {

@@ -1,11 +1,12 @@
 package dev.mandate.sdk;
 
+import dev.mandate.token.Presentation;
 import java.net.http.HttpRequest;
 import java.util.Objects;
 
 /**
- * Glue for {@code java.net.http}: puts a {@link Presentation} on a request to a Mandate gateway's
- * HTTP proxy.
+ * Glue for {@code java.net.http}: puts a {@link Presentation} (the token, and the proof and the
+ * approval if it has them) on a request to a Mandate gateway's HTTP proxy, as its headers.
  *
  * <pre>{@code
  * ToolCall call = new ToolCall("get_invoice", args);   // args as the gateway's route builds them
@@ -19,6 +20,15 @@ import java.util.Objects;
  * the approval to {@link Wallet#addApproval} and make the call again.
  */
 public final class MandateHttp {
+  /** The header that carries the capability, as {@code Bearer <token>}. */
+  public static final String AUTHORIZATION_HEADER = "Authorization";
+
+  /** The header that carries the per-call proof of the holder key. */
+  public static final String PROOF_HEADER = "Mandate-Proof";
+
+  /** The header that carries a person's approval of the call. */
+  public static final String APPROVAL_HEADER = "Mandate-Approval";
+
   private MandateHttp() {}
 
   /**
@@ -27,17 +37,17 @@ public final class MandateHttp {
    * returns the same builder.
    *
    * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the presentation has no token
    */
   public static HttpRequest.Builder attach(HttpRequest.Builder builder, Presentation presentation) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(presentation, "presentation");
-    builder.setHeader(Presentation.AUTHORIZATION_HEADER, presentation.authorizationHeader());
-    if (presentation.proofHeader() != null) {
-      builder.setHeader(Presentation.PROOF_HEADER, presentation.proofHeader());
+    if (presentation.token() == null) {
+      throw new IllegalArgumentException("the presentation has no token");
     }
-    if (presentation.approvalHeader() != null) {
-      builder.setHeader(Presentation.APPROVAL_HEADER, presentation.approvalHeader());
-    }
+    builder.setHeader(AUTHORIZATION_HEADER, "Bearer " + presentation.token());
+    presentation.proof().ifPresent(p -> builder.setHeader(PROOF_HEADER, p.text()));
+    presentation.approval().ifPresent(a -> builder.setHeader(APPROVAL_HEADER, a.text()));
     return builder;
   }
 }

@@ -13,7 +13,10 @@ import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -259,11 +262,13 @@ final class McpEndpoint {
         rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, approval.problem());
         return;
       }
+      String proof = request.getHeaders().get(PROOF_HEADER);
       GuardResult result =
           guard.check(
-              bearer,
-              request.getHeaders().get(PROOF_HEADER),
-              approval.approval(),
+              Presentation.of(bearer)
+                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withApproval(
+                      approval.approval() == null ? null : Approval.of(approval.approval())),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
       if (!result.allowed()) {
