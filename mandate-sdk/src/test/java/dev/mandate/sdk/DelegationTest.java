@@ -17,6 +17,7 @@ import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -242,6 +243,7 @@ class DelegationTest {
         Verifier.builder()
             .trustedKeys(TrustedKeys.of(root.verifyingKey()))
             .clock(authority.clock)
+            .usageCounter(UsageCounter.inMemory(authority.clock))
             .build();
     assertThat(parent.authorize(b, read("/srv/data/a.txt")).proof().map(Proof::text).orElse(null))
         .isNull();

@@ -212,8 +212,7 @@ class WalletApprovalTest {
     assertThat(headers.allValues("Mandate-Approval")).containsExactly(approval);
     assertThat(p.toString())
         .isEqualTo(
-            "Presentation[Authorization: Bearer mnd1_…(redacted),"
-                + " Mandate-Approval: mnda1_…(redacted)]");
+            "Presentation[token redacted, with approval]");
     for (Object o : List.of(p, wallet, h, wallet.describe(h))) {
       assertThat(o.toString()).doesNotContain(approval.substring(6));
     }

@@ -196,7 +196,7 @@ class WalletTest {
 
     assertThat(p.toString())
         .isEqualTo(
-            "Presentation[Authorization: Bearer mnd1_…(redacted), Mandate-Proof: mndp1_…(redacted)]");
+            "Presentation[token redacted, with proof]");
     for (Object o :
         List.of(wallet, h, p, wallet.describe(h), FS, MandateMcpCustomizer.of(wallet, h))) {
       assertThat(o.toString())
