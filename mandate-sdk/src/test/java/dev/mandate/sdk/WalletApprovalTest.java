@@ -210,9 +210,7 @@ class WalletApprovalTest {
             .headers();
 
     assertThat(headers.allValues("Mandate-Approval")).containsExactly(approval);
-    assertThat(p.toString())
-        .isEqualTo(
-            "Presentation[token redacted, with approval]");
+    assertThat(p.toString()).isEqualTo("Presentation[token redacted, with approval]");
     for (Object o : List.of(p, wallet, h, wallet.describe(h))) {
       assertThat(o.toString()).doesNotContain(approval.substring(6));
     }

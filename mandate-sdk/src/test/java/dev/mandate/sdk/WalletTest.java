@@ -194,9 +194,7 @@ class WalletTest {
     String body = token.substring("mnd1_".length());
     String proofBody = p.proof().map(Proof::text).orElse(null).substring("mndp1_".length());
 
-    assertThat(p.toString())
-        .isEqualTo(
-            "Presentation[token redacted, with proof]");
+    assertThat(p.toString()).isEqualTo("Presentation[token redacted, with proof]");
     for (Object o :
         List.of(wallet, h, p, wallet.describe(h), FS, MandateMcpCustomizer.of(wallet, h))) {
       assertThat(o.toString())
