@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.Problem;
@@ -234,9 +237,10 @@ final class HttpProxy extends Handler.Abstract {
     context.put("path", rawPath);
     GuardResult result =
         guard.check(
-            bearer,
-            proof,
-            approval.approval(),
+            Presentation.of(bearer)
+                .withProof(proof == null ? null : Proof.of(proof))
+                .withApproval(
+                    approval.approval() == null ? null : Approval.of(approval.approval())),
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {

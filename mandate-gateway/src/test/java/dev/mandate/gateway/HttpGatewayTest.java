@@ -157,13 +157,13 @@ class HttpGatewayTest {
     assertThat(none.status()).isEqualTo(403);
     assertThat(none.json().get("code").asText()).isEqualTo("PROOF_REQUIRED");
 
-    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     assertThat(call("GET", path, token, proof, null).status()).isEqualTo(200);
     TestPeers.Reply replay = call("GET", path, token, proof, null);
     assertThat(replay.status()).isEqualTo(403);
     assertThat(replay.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
 
-    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
     assertThat(wrong.status()).isEqualTo(403);
     assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");
