@@ -220,7 +220,9 @@ final class McpSectionValidator {
         check.problem(
             at,
             " is reserved for "
-                + (name.equals(McpNames.RESOURCES_READ_ACTION) ? "resources/read" : "prompts/get"));
+                + (name.equals(McpNames.RESOURCES_READ_ACTION)
+                    ? McpNames.RESOURCES_READ
+                    : McpNames.PROMPTS_GET));
         ok = false;
         continue;
       }
