@@ -100,6 +100,7 @@ final class HttpProxy extends Handler.Abstract {
 
   private final List<CompiledRoute> routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
+  private final Map<String, SecretRedaction> credentials = new HashMap<>();
   private final CallGuard guard;
   private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
@@ -112,6 +113,8 @@ final class HttpProxy extends Handler.Abstract {
     }
     this.routes = List.copyOf(compiled);
     this.upstreams = config.upstreams();
+    upstreams.forEach(
+        (name, u) -> credentials.put(name, SecretRedaction.ofHeaderValues(u.headers().values())));
     this.guard = guard;
     this.client = client;
     this.maxBody = config.limits().maxRequestBodyBytes();
@@ -301,6 +304,7 @@ final class HttpProxy extends Handler.Abstract {
         new UpstreamExchange(
             response,
             callback,
+            credentials.get(upstream.name()),
             failure -> {
               if (body != null && body.exceeded()) {
                 // Draining what the client still sends blocks: not on the thread that delivered

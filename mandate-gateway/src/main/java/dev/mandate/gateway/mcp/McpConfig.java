@@ -48,6 +48,10 @@ import java.util.regex.Pattern;
  *         read_text_file: {resource: {fromArg: path, root: /srv}}   # resource /x for /srv/x
  *         move_file: {resource: {fromArg: [source, destination], root: /srv}}  # both checked
  *         read_multiple_files: {resource: {fromArray: paths, root: /srv}}  # each path checked
+ *         # Symbolic links under the root are resolved on the gateway's host, for stdio upstreams
+ *         # by default: hostRoot is where root is on this host when they differ (a container's
+ *         # volume), or none; an http upstream resolves only with a hostRoot.
+ *         write_file: {resource: {fromArg: path, root: /srv, hostRoot: /var/lib/fs}}
  *         echo: {}                # no resource mapping: the resource is empty (grant it with *)
  *         status: {resource: {value: server}}
  *       resources: true           # forward resources/read as action resources.read, resource = URI
@@ -166,20 +170,35 @@ public record McpConfig(
    * /} (so {@code /srv/data/x} under root {@code /srv} is {@code /data/x}); anything else is
    * refused, because the gateway and the upstream must agree on what the path names.
    *
+   * <p>With a host root, the call is decided on the paths the upstream will touch: symbolic links
+   * under the host root are resolved (see {@code ResolvedPaths}), and where a link leads elsewhere
+   * the place it leads to must be granted too.
+   *
    * @param arguments the arguments' names, at least one, in order
    * @param arrays whether each argument is an array of strings rather than a string
    * @param root the upstream's directory that resource {@code /} stands for, or null
+   * @param hostRoot where the directory {@code root} names is on the gateway's host, for resolving
+   *     symbolic links; null when the gateway cannot see the upstream's files (no resolution)
    */
-  public record FromArguments(List<String> arguments, boolean arrays, String root)
+  public record FromArguments(List<String> arguments, boolean arrays, String root, String hostRoot)
       implements ResourceRule {
     /**
-     * @throws IllegalArgumentException if no argument is named
+     * @throws IllegalArgumentException if no argument is named, or a host root is given without a
+     *     root
      */
     public FromArguments {
       arguments = List.copyOf(arguments);
       if (arguments.isEmpty()) {
         throw new IllegalArgumentException("name at least one argument");
       }
+      if (hostRoot != null && root == null) {
+        throw new IllegalArgumentException("a host root needs a root");
+      }
+    }
+
+    /** Arguments without link resolution. */
+    public FromArguments(List<String> arguments, boolean arrays, String root) {
+      this(arguments, arrays, root, null);
     }
   }
 
@@ -326,7 +345,7 @@ public record McpConfig(
       }
       Transport transport =
           stdio != null ? stdio(where + ".stdio", stdio) : http(where + ".http", http);
-      Map<String, ResourceRule> tools = tools(where + ".tools", node.get("tools"));
+      Map<String, ResourceRule> tools = tools(where + ".tools", node.get("tools"), stdio != null);
       int maxSessions =
           (int) integer(where + ".maxSessions", node.get("maxSessions"), DEFAULT_MAX_SESSIONS);
       if (maxSessions < 1 || maxSessions > 10_000) {
@@ -382,7 +401,7 @@ public record McpConfig(
       return new Http(url, secrets(where + ".headers", node.get("headers")));
     }
 
-    private Map<String, ResourceRule> tools(String where, JsonNode node) {
+    private Map<String, ResourceRule> tools(String where, JsonNode node, boolean local) {
       if (node == null || !node.isObject() || node.isEmpty()) {
         throw fail(where, "is required: a map from each tool that exists to its mapping");
       }
@@ -399,12 +418,16 @@ public record McpConfig(
           throw fail(
               at, "is reserved for " + (name.startsWith("r") ? "resources/read" : "prompts/get"));
         }
-        tools.put(name, tool(at, e.getValue()));
+        tools.put(name, tool(at, e.getValue(), local));
       }
       return tools;
     }
 
-    private ResourceRule tool(String where, JsonNode node) {
+    /**
+     * @param local whether the upstream runs on the gateway's host (stdio), so that a root's host
+     *     root defaults to the root itself
+     */
+    private ResourceRule tool(String where, JsonNode node, boolean local) {
       if (node == null || node.isNull()) {
         return new Fixed("");
       }
@@ -416,9 +439,9 @@ public record McpConfig(
       }
       String at = where + ".resource";
       object(at, r);
-      allowKeys(at, r, "fromArg", "fromArray", "root", "value");
+      allowKeys(at, r, "fromArg", "fromArray", "root", "hostRoot", "value");
       if (r.has("value")) {
-        if (r.has("fromArg") || r.has("fromArray") || r.has("root")) {
+        if (r.has("fromArg") || r.has("fromArray") || r.has("root") || r.has("hostRoot")) {
           throw fail(
               at, "takes either value: or fromArg:/fromArray: (with an optional root:), not both");
         }
@@ -442,7 +465,34 @@ public record McpConfig(
                   + "'");
         }
       }
-      return new FromArguments(arguments, arrays, root);
+      return new FromArguments(
+          arguments, arrays, root, hostRoot(at, r.get("hostRoot"), root, local));
+    }
+
+    /**
+     * A rule's host root: as given ({@code none}: no link resolution), else for a local upstream
+     * the root itself, else none.
+     */
+    private static String hostRoot(String where, JsonNode node, String root, boolean local) {
+      if (node == null || node.isNull()) {
+        return local && root != null ? (root.isEmpty() ? "/" : root) : null;
+      }
+      if (root == null) {
+        throw fail(where + ".hostRoot", "needs a root: (the upstream's directory it stands for)");
+      }
+      String host = text(where + ".hostRoot", node);
+      if (host.equals("none")) {
+        return null;
+      }
+      String stripped = stripTrailingSlash(host);
+      if (!normalisedDirectory(stripped)) {
+        throw fail(
+            where + ".hostRoot",
+            "must be none or an absolute, normalised directory path such as /var/lib/files; got '"
+                + host
+                + "'");
+      }
+      return stripped.isEmpty() ? "/" : stripped;
     }
 
     /** One argument name, or a non-empty list of distinct names. */
