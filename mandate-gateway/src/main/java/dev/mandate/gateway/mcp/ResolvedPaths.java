@@ -8,6 +8,7 @@ import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -45,6 +47,9 @@ import java.util.Objects;
 final class ResolvedPaths {
   /** The most links followed for one path, as Linux's {@code ELOOP} bound. */
   static final int MAX_LINKS = 40;
+
+  /** The most directory entries looked through for a name equal in Unicode NFC. */
+  static final int MAX_ENTRIES = 100_000;
 
   private ResolvedPaths() {}
 
@@ -141,6 +146,8 @@ final class ResolvedPaths {
       throws Unresolvable {
     Deque<String> todo = new ArrayDeque<>(components);
     List<String> at = new ArrayList<>();
+    // The index in "at" of the first component that does not exist, or -1: below it nothing can.
+    int missingFrom = -1;
     int links = 0;
     while (!todo.isEmpty()) {
       String c = todo.removeFirst();
@@ -152,29 +159,45 @@ final class ResolvedPaths {
           throw new Unresolvable("leads out of the upstream's root");
         }
         at.remove(at.size() - 1);
+        if (at.size() <= missingFrom) {
+          missingFrom = -1;
+        }
         continue;
       }
-      Path candidate;
-      try {
-        candidate = hostRoot.resolve(String.join("/", at)).resolve(c);
-      } catch (InvalidPathException e) {
-        throw new Unresolvable("is not a valid path");
-      }
-      BasicFileAttributes attributes;
-      try {
-        attributes =
-            Files.readAttributes(candidate, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (NoSuchFileException | NotDirectoryException e) {
-        // Not there (yet): a create names it; nothing below it can be a link.
+      if (missingFrom >= 0) {
         at.add(c);
         continue;
+      }
+      Path dir;
+      BasicFileAttributes attributes;
+      try {
+        dir = hostRoot.resolve(String.join("/", at));
+        attributes = attributes(dir.resolve(c));
+        if (attributes == null) {
+          // The filesystem server then looks for one entry equal in Unicode NFC (é written as
+          // e + combining accent): follow it as the upstream would.
+          String equivalent = equivalentEntry(dir, c);
+          if (equivalent != null) {
+            c = equivalent;
+            attributes = attributes(dir.resolve(c));
+          }
+        }
+      } catch (InvalidPathException e) {
+        throw new Unresolvable("is not a valid path");
       } catch (IOException e) {
         throw new Unresolvable("cannot be checked for symbolic links");
+      }
+      if (attributes == null) {
+        // Not there (yet): a create names it; nothing below it can be a link.
+        missingFrom = at.size();
+        at.add(c);
+        continue;
       }
       if (!attributes.isSymbolicLink()) {
         at.add(c);
         continue;
       }
+      Path candidate = dir.resolve(c);
       if (++links > MAX_LINKS) {
         throw new Unresolvable("goes through more than " + MAX_LINKS + " symbolic links");
       }
@@ -198,6 +221,42 @@ final class ResolvedPaths {
       }
     }
     return "/" + String.join("/", at);
+  }
+
+  /** The entry's attributes, not following a link; null if there is no such entry. */
+  private static BasicFileAttributes attributes(Path entry) throws IOException {
+    try {
+      return Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The one entry of {@code dir} equal to {@code name} in Unicode NFC, or null if none; refuses
+   * several (the filesystem server refuses them too) and directories too large to look through.
+   */
+  private static String equivalentEntry(Path dir, String name) throws IOException, Unresolvable {
+    String wanted = Normalizer.normalize(name, Normalizer.Form.NFC);
+    String found = null;
+    int seen = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (++seen > MAX_ENTRIES) {
+          throw new Unresolvable("is in a directory too large to check for symbolic links");
+        }
+        String candidate = entry.getFileName().toString();
+        if (Normalizer.normalize(candidate, Normalizer.Form.NFC).equals(wanted)) {
+          if (found != null) {
+            throw new Unresolvable("matches several entries that differ only in Unicode form");
+          }
+          found = candidate;
+        }
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return null;
+    }
+    return found;
   }
 
   /** The part of an absolute link target below the root, or null if it is not at or under it. */

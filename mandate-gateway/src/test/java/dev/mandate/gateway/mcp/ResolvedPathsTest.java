@@ -118,6 +118,20 @@ class ResolvedPathsTest {
   }
 
   @Test
+  void aNameEqualInUnicodeNfcToALink_isResolvedAsTheFilesystemServerResolvesIt()
+      throws IOException {
+    // The link's name is "café" with a precomposed é; the call spells it e + combining accent.
+    Files.createSymbolicLink(root.resolve("data/public/caf\u00e9"), Path.of("../secret"));
+    assertThat(more(read(fs(), "/data/public/cafe\u0301/salaries.csv")))
+        .containsExactly("/data/secret/salaries.csv");
+    // Two entries equal in NFC to a third spelling: the upstream refuses to choose, so does this.
+    Files.createDirectory(root.resolve("data/public/\u00c5"));
+    Files.createDirectory(root.resolve("data/public/\u212b"));
+    assertThat(refusal(read(fs(), "/data/public/A\u030a/x")))
+        .contains("several entries that differ only in Unicode form");
+  }
+
+  @Test
   void linksOutOfTheRoot_loops_andDotDotAfterALink_areRefused_withoutHostPaths()
       throws IOException {
     Files.createSymbolicLink(root.resolve("data/public/out"), tmp.resolve("outside.txt"));
