@@ -60,6 +60,11 @@ import java.util.regex.Pattern;
  *       upstream: github
  *       action: list_issues
  *       resource: /repos/{owner}/{repo}
+ *     - match: POST /repos/{owner}/{repo}/issues
+ *       upstream: github
+ *       action: create_issue
+ *       resource: /repos/{owner}/{repo}
+ *       contentTypes: [application/json]  # the default; a form body's fields are arguments too
  * mcp: ...                               # the MCP front end's section (dev.mandate.gateway.mcp)
  * }</pre>
  */
@@ -141,6 +146,8 @@ public final class GatewayConfig {
    * @param service the request's service (default: the upstream's service)
    * @param action the request's action
    * @param resourceTemplate e.g. {@code /repos/{owner}/{repo}}; placeholders are path parameters
+   * @param contentTypes the media types ({@code type/subtype}, lower case) a request body may have
+   *     (default {@value #DEFAULT_CONTENT_TYPE}); a request without a body needs none
    */
   public record HttpRoute(
       String method,
@@ -148,7 +155,15 @@ public final class GatewayConfig {
       String upstream,
       String service,
       String action,
-      String resourceTemplate) {}
+      String resourceTemplate,
+      List<String> contentTypes) {
+    public HttpRoute {
+      contentTypes = List.copyOf(contentTypes);
+    }
+  }
+
+  /** The media type a route's request bodies may have when the route lists none. */
+  public static final String DEFAULT_CONTENT_TYPE = "application/json";
 
   private final Path source;
   private final Listen listen;
@@ -423,7 +438,13 @@ public final class GatewayConfig {
 
   record RawUpstream(String url, String service, Map<String, String> headers) {}
 
-  record RawRoute(String match, String upstream, String service, String action, String resource) {}
+  record RawRoute(
+      String match,
+      String upstream,
+      String service,
+      String action,
+      String resource,
+      List<String> contentTypes) {}
 
   /** A byte count written as {@code 1048576}, {@code 1MiB} or {@code 64 KiB}. */
   record Size(long bytes) {}
@@ -843,9 +864,38 @@ public final class GatewayConfig {
           }
         }
         String service = r.service() != null ? r.service() : upstream.service();
-        out.add(new HttpRoute(parts[0], parts[1], upstream.name(), service, r.action(), resource));
+        List<String> types = contentTypes(where + ".contentTypes", r.contentTypes());
+        out.add(
+            new HttpRoute(
+                parts[0], parts[1], upstream.name(), service, r.action(), resource, types));
       }
       return List.copyOf(out);
+    }
+
+    /** A route's body media types: {@code type/subtype} each, no parameters or wildcards. */
+    private List<String> contentTypes(String where, List<String> raw) {
+      if (raw == null) {
+        return List.of(DEFAULT_CONTENT_TYPE);
+      }
+      if (raw.isEmpty()) {
+        problem(where + " must list at least one media type, such as " + DEFAULT_CONTENT_TYPE);
+      }
+      List<String> out = new ArrayList<>();
+      for (String text : raw) {
+        MediaType type;
+        try {
+          type = MediaType.parse(text == null ? "" : text.strip());
+        } catch (IllegalArgumentException e) {
+          problem(where + ": '" + text + "' is not a media type (" + e.getMessage() + ")");
+          continue;
+        }
+        if (!type.parameters().isEmpty() || type.essence().contains("*")) {
+          problem(where + ": '" + text + "' must be a plain type/subtype, without parameters");
+        } else if (!out.contains(type.essence())) {
+          out.add(type.essence());
+        }
+      }
+      return out;
     }
 
     private String interpolate(String where, String value) {
