@@ -48,10 +48,10 @@ import java.util.regex.Pattern;
  *         read_text_file: {resource: {fromArg: path, root: /srv}}   # resource /x for /srv/x
  *         move_file: {resource: {fromArg: [source, destination], root: /srv}}  # both checked
  *         read_multiple_files: {resource: {fromArray: paths, root: /srv}}  # each path checked
- *         # Symbolic links under the root are resolved on the gateway's host, for stdio upstreams
- *         # by default: hostRoot is where root is on this host when they differ (a container's
- *         # volume), or none; an http upstream resolves only with a hostRoot.
- *         write_file: {resource: {fromArg: path, root: /srv, hostRoot: /var/lib/fs}}
+ *         # Symbolic links under a root are resolved on the gateway's host (stdio: by default).
+ *         # hostRoot: where the root is on this host if elsewhere (a container's volume), or none;
+ *         # an http upstream resolves only with a hostRoot.
+ *         write_file: {resource: {fromArg: path, root: /srv, hostRoot: /srv}}
  *         echo: {}                # no resource mapping: the resource is empty (grant it with *)
  *         status: {resource: {value: server}}
  *       resources: true           # forward resources/read as action resources.read, resource = URI
