@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -89,6 +90,11 @@ final class ArgumentAliasing {
     for (Parameter p : sent) {
       counts.merge(p.name(), 1, Integer::sum);
     }
+    // Checked names by lower case, so each reading is one lookup however many arguments there are.
+    Map<String, List<String>> byLowerCase = new HashMap<>();
+    for (String g : guarded) {
+      byLowerCase.computeIfAbsent(g.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(g);
+    }
     for (Parameter p : sent) {
       String name = p.name();
       boolean isGuarded = guarded.contains(name);
@@ -102,8 +108,8 @@ final class ArgumentAliasing {
       }
       Set<String> readings = readings(name);
       for (String reading : readings) {
-        for (String g : guarded) {
-          if (!g.equals(name) && reading.equalsIgnoreCase(g)) {
+        for (String g : byLowerCase.getOrDefault(reading.toLowerCase(Locale.ROOT), List.of())) {
+          if (!g.equals(name)) {
             return "the argument '"
                 + printable(name)
                 + "' could be read as the checked argument '"
@@ -118,7 +124,7 @@ final class ArgumentAliasing {
             + "' could be read as another argument by the upstream, and the capability checks"
             + " every argument; name arguments plainly";
       }
-      if (p.raw() != null && p.raw().indexOf(';') >= 0 && semicolonMatters(p, guarded)) {
+      if (p.raw() != null && p.raw().indexOf(';') >= 0 && semicolonMatters(p, byLowerCase)) {
         return "the argument '"
             + printable(name)
             + "' holds ';', which some servers read as a separator between arguments, and an"
@@ -187,8 +193,8 @@ final class ArgumentAliasing {
   }
 
   /** Whether reading {@code p}'s pair as split on ';' touches a checked argument. */
-  private static boolean semicolonMatters(Parameter p, Set<String> guarded) {
-    if (guarded.contains(p.name())) {
+  private static boolean semicolonMatters(Parameter p, Map<String, List<String>> byLowerCase) {
+    if (byLowerCase.containsKey(p.name().toLowerCase(Locale.ROOT))) {
       return true;
     }
     for (String piece : p.raw().split(";", -1)) {
@@ -198,10 +204,8 @@ final class ArgumentAliasing {
         return true;
       }
       for (String reading : readings(decoded)) {
-        for (String g : guarded) {
-          if (reading.equalsIgnoreCase(g)) {
-            return true;
-          }
+        if (byLowerCase.containsKey(reading.toLowerCase(Locale.ROOT))) {
+          return true;
         }
       }
     }
