@@ -148,6 +148,17 @@ class HttpRequestSemanticsTest {
         .contains(header, "overrides the request's URL");
   }
 
+  @Test
+  void pathParametersWithSemicolons_areNotRouted() {
+    // Tomcat and Spring strip ";..." from a segment before routing: "..;" climbs like "..".
+    String token = authority.mint("api:read_note:/notes/**", null);
+    for (String path : List.of("/notes/..;", "/notes/1;x=2", "/notes/..%3B")) {
+      TestPeers.Reply r = call("GET", path, token, Map.of(), null, null);
+      assertThat(r.status()).as(path).isIn(400, 404);
+      assertThat(r.body()).as(path).doesNotContain("\"method\"");
+    }
+  }
+
   // ---- class 4: arguments the upstream reads as a checked one -------------------------------
 
   /** A capability to send mail to example.com addresses only. */
