@@ -63,8 +63,8 @@
  * resource} with path parameters substituted, and {@code args}: path parameters, then query
  * parameters (repeated ones as arrays), then the fields of a JSON body (a non-object body as {@code
  * body}) or of a form body ({@code application/x-www-form-urlencoded}, like query parameters); a
- * name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code .} or
- * {@code ..}.
+ * name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code ;}, and
+ * is never {@code .} or {@code ..}.
  *
  * <p>What the upstream reads must be what the gateway checked. A request body must have one of the
  * route's {@code contentTypes} (default {@code application/json}; a request without a body needs
