@@ -4,6 +4,7 @@ import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.StoreException;
 import dev.mandate.policy.ClientPolicy;
+import dev.mandate.server.ProblemErrorHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running authority: the HTTP API of DESIGN.md §3 over one store. Start it with {@link
- * #start(AuthorityConfig)}; stop it with {@link #close()}, which stops accepting connections,
- * finishes the requests already being handled (up to {@link AuthorityConfig#shutdownTimeout()}) and
- * then closes the database.
+ * A running authority (docs/design.md §3): the HTTP API of this package over one store. Start it
+ * with {@link #start(AuthorityConfig)}; stop it with {@link #close()}, which stops accepting
+ * connections, finishes the requests already being handled (up to {@link
+ * AuthorityConfig#shutdownTimeout()}) and then closes the database.
  *
  * <p>The request pipeline is a chain of small Jetty handlers: graceful shutdown tracking, then the
  * request log and metrics, then the router, which checks credentials and calls the endpoint.
@@ -98,7 +99,7 @@ public final class AuthorityServer implements AutoCloseable {
                         .orElse(false),
             config.maxBodyBytes());
     server.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
-    server.setErrorHandler(new JsonErrorHandler());
+    server.setErrorHandler(new ProblemErrorHandler("authority"));
     server.setStopTimeout(config.shutdownTimeout().toMillis());
     this.report = prepared.report();
   }

@@ -1,6 +1,6 @@
 /**
- * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs (DESIGN
- * §4). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
+ * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs
+ * (docs/design.md §3). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
  * dev.mandate.gateway.GatewayConfig}; every front end decides each call through one {@link
  * dev.mandate.gateway.CallGuard}.
  *
@@ -63,8 +63,8 @@
  * resource} with path parameters substituted, and {@code args}: path parameters, then query
  * parameters (repeated ones as arrays), then the fields of a JSON body (a non-object body as {@code
  * body}) or of a form body ({@code application/x-www-form-urlencoded}, like query parameters); a
- * name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code ;}, and
- * is never {@code .} or {@code ..}.
+ * name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code ;}, and is
+ * never {@code .} or {@code ..}.
  *
  * <p>What the upstream reads must be what the gateway checked. A request body must have one of the
  * route's {@code contentTypes} (default {@code application/json}; a request without a body needs
@@ -82,16 +82,20 @@
  * headers ({@code X-Real-IP}, ...), and gain the gateway's own {@code Forwarded}, {@code
  * X-Forwarded-For}, {@code -Proto} and {@code -Host}, and the upstream's configured headers.
  * Answers: 401 with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable
- * token, 403 {@code {"error":"forbidden","code":...,"reason":...}} for a denial, 404 for no route,
- * 413 over {@code limits.maxRequestBody}, 415 for a body the route does not take, 502/504 for a
- * failing or slow upstream (504 when it stays silent for {@code limits.upstreamTimeout}); never a
- * stack trace. The upstream hop is asynchronous: no thread waits for an upstream. Answers
- * compressed with gzip or deflate are decoded before they are relayed; any other content encoding
- * is a 502, since it could hide a token. Mandate tokens, proofs and signing keys in upstream
- * headers and bodies are replaced by {@code [REDACTED:mandate-token]} ({@link
- * dev.mandate.gateway.TokenRedaction}), and the upstream's configured header values (its
- * credentials, whole and after an auth scheme such as {@code Bearer}, as they are and JSON- or
- * percent-encoded, if at least 8 characters) by {@code [REDACTED:upstream-credential]} ({@link
- * dev.mandate.gateway.SecretRedaction}), even split across chunks.
+ * token, 403 for a denial, 404 for no route, 413 over {@code limits.maxRequestBody}, 415 for a body
+ * the route does not take, 502/504 for a failing or slow upstream (504 when it stays silent for
+ * {@code limits.upstreamTimeout}); never a stack trace. Every error is an RFC 9457 {@code
+ * application/problem+json} body ({@link dev.mandate.wire.Problem}) whose {@code code} is the
+ * decision's code for a denial ({@code GRANT}, {@code EXPIRED}, {@code APPROVAL_REQUIRED}, ...) and
+ * otherwise names the refusal ({@code not_found}, {@code body_too_large}, {@code
+ * unsupported_media_type}, {@code bad_gateway}, ...), with the reason in {@code detail}. The
+ * upstream hop is asynchronous: no thread waits for an upstream. Answers compressed with gzip or
+ * deflate are decoded before they are relayed; any other content encoding is a 502, since it could
+ * hide a token. Mandate tokens, proofs and signing keys in upstream headers and bodies are replaced
+ * by {@code [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}), and the
+ * upstream's configured header values (its credentials, whole and after an auth scheme such as
+ * {@code Bearer}, as they are and JSON- or percent-encoded, if at least 8 characters) by {@code
+ * [REDACTED:upstream-credential]} ({@link dev.mandate.gateway.SecretRedaction}), even split across
+ * chunks.
  */
 package dev.mandate.gateway;

@@ -106,7 +106,7 @@ class HttpRequestSemanticsTest {
     assertThat(plain.json().get("method").asText()).isEqualTo("GET");
     TestPeers.Reply attack = call("GET", "/notes/1", token, override, null, null);
     assertThat(attack.status()).isEqualTo(400);
-    assertThat(attack.json().get("reason").asText())
+    assertThat(attack.json().get("detail").asText())
         .contains(header, "overrides the request's method");
   }
 
@@ -127,7 +127,7 @@ class HttpRequestSemanticsTest {
     assertThat(call("POST", "/mail", token, Map.of(), null, null).status()).isEqualTo(200);
     TestPeers.Reply query = call("POST", "/mail?_method=DELETE", token, Map.of(), null, null);
     assertThat(query.status()).isEqualTo(400);
-    assertThat(query.json().get("reason").asText()).contains("'_method' overrides");
+    assertThat(query.json().get("detail").asText()).contains("'_method' overrides");
     assertThat(call("POST", "/mail", token, Map.of(), form, "_method=DELETE").status())
         .isEqualTo(400);
   }
@@ -144,7 +144,7 @@ class HttpRequestSemanticsTest {
     assertThat(plain.json().get("path").asText()).isEqualTo("/public/home");
     TestPeers.Reply attack = call("GET", "/public/home", token, override, null, null);
     assertThat(attack.status()).isEqualTo(400);
-    assertThat(attack.json().get("reason").asText())
+    assertThat(attack.json().get("detail").asText())
         .contains(header, "overrides the request's URL");
   }
 
@@ -192,7 +192,7 @@ class HttpRequestSemanticsTest {
     assertThat(plain.json().at("/params/to").asText()).isEqualTo(OK);
     TestPeers.Reply attack = call("POST", "/mail?" + query, token, Map.of(), null, null);
     assertThat(attack.status()).as(attack.body()).isEqualTo(400);
-    assertThat(attack.json().get("reason").asText()).contains(reason);
+    assertThat(attack.json().get("detail").asText()).contains(reason);
   }
 
   @Test
@@ -207,7 +207,7 @@ class HttpRequestSemanticsTest {
         .isEqualTo(200);
     TestPeers.Reply attack = call("POST", "/mail", token, Map.of(), json, twoKeys);
     assertThat(attack.status()).isEqualTo(400);
-    assertThat(attack.json().get("reason").asText()).contains("'TO' could be read");
+    assertThat(attack.json().get("detail").asText()).contains("'TO' could be read");
 
     String form = "application/x-www-form-urlencoded";
     assertThat(
@@ -218,7 +218,7 @@ class HttpRequestSemanticsTest {
         .isEqualTo(EVIL);
     TestPeers.Reply both = call("POST", "/mail?to=" + OK, token, Map.of(), form, "to=" + EVIL);
     assertThat(both.status()).isEqualTo(400);
-    assertThat(both.json().get("reason").asText()).contains("given twice");
+    assertThat(both.json().get("detail").asText()).contains("given twice");
   }
 
   @Test
@@ -255,8 +255,8 @@ class HttpRequestSemanticsTest {
         .isEqualTo(EVIL);
     TestPeers.Reply attack = call("POST", "/mail?to=" + OK, token, Map.of(), type, body);
     assertThat(attack.status()).as(attack.body()).isEqualTo(415);
-    assertThat(attack.json().get("error").asText()).isEqualTo("unsupported_media_type");
-    assertThat(attack.json().get("reason").asText()).contains(reason);
+    assertThat(attack.json().get("code").asText()).isEqualTo("unsupported_media_type");
+    assertThat(attack.json().get("detail").asText()).contains(reason);
   }
 
   @Test
@@ -267,7 +267,7 @@ class HttpRequestSemanticsTest {
                 .header("Authorization", "Bearer " + mailToExampleCom())
                 .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"" + EVIL + "\"}")));
     assertThat(r.status()).isEqualTo(415);
-    assertThat(r.json().get("reason").asText()).startsWith("a request body needs a Content-Type");
+    assertThat(r.json().get("detail").asText()).startsWith("a request body needs a Content-Type");
   }
 
   // ---- class 4: forwarding headers ----------------------------------------------------------

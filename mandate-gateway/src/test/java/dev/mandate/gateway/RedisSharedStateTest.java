@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.wire.MandateHeaders;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -96,7 +97,7 @@ class RedisSharedStateTest {
       if (r.status() == 200) {
         allowed++;
       } else if (r.status() == 403 && r.json().get("code").asText().equals("LIMIT_EXCEEDED")) {
-        assertThat(r.json().get("reason").asText()).contains("at most 5 uses");
+        assertThat(r.json().get("detail").asText()).contains("at most 5 uses");
         limited++;
       }
     }
@@ -144,7 +145,7 @@ class RedisSharedStateTest {
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     assertThat(second.status()).as(second.body()).isEqualTo(403);
     assertThat(second.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(second.json().get("reason").asText()).contains("already used");
+    assertThat(second.json().get("detail").asText()).contains("already used");
   }
 
   private static TestPeers.Reply approvalCall(GatewayServer gw, String token, String approval) {
@@ -152,7 +153,7 @@ class RedisSharedStateTest {
         HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
             .header("Authorization", "Bearer " + token);
     if (approval != null) {
-      b.header(ApprovalHeader.NAME, approval);
+      b.header(MandateHeaders.APPROVAL, approval);
     }
     return TestPeers.send(b);
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
 import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -144,7 +145,8 @@ final class HttpUpstream implements UpstreamConnection {
       if (status == 404 && sessionId != null) {
         if (id != null) {
           listener.onMessage(
-              JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " session expired"));
+              JsonRpc.error(
+                  id, JsonRpcErrors.UNAVAILABLE, "upstream " + service + " session expired"));
         }
         end("its session expired");
         return;
@@ -153,7 +155,9 @@ final class HttpUpstream implements UpstreamConnection {
         if (id != null) {
           listener.onMessage(
               JsonRpc.error(
-                  id, JsonRpc.UNAVAILABLE, "upstream " + service + " answered HTTP " + status));
+                  id,
+                  JsonRpcErrors.UNAVAILABLE,
+                  "upstream " + service + " answered HTTP " + status));
         }
         return;
       }
@@ -197,7 +201,8 @@ final class HttpUpstream implements UpstreamConnection {
         if (result.isFailed() && !headers) {
           if (id != null) {
             listener.onMessage(
-                JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " is unreachable"));
+                JsonRpc.error(
+                    id, JsonRpcErrors.UNAVAILABLE, "upstream " + service + " is unreachable"));
           }
           end("it is unreachable: " + result.getFailure().getClass().getSimpleName());
           return;
@@ -214,7 +219,7 @@ final class HttpUpstream implements UpstreamConnection {
             }
           }
           if (problem != null) {
-            listener.onMessage(JsonRpc.error(id, JsonRpc.UNAVAILABLE, problem));
+            listener.onMessage(JsonRpc.error(id, JsonRpcErrors.UNAVAILABLE, problem));
           }
         }
         if (initialized && result.isSucceeded() && result.getResponse().getStatus() / 100 == 2) {

@@ -13,7 +13,12 @@ import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Capability;
+import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.MandateHeaders;
+import dev.mandate.wire.McpNames;
+import dev.mandate.wire.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -47,7 +52,6 @@ final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
   static final String SESSION_HEADER = "Mcp-Session-Id";
   static final String VERSION_HEADER = "MCP-Protocol-Version";
-  static final String PROOF_HEADER = "Mandate-Proof";
   static final Set<String> PROTOCOL_VERSIONS =
       Set.of("2024-10-07", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
   private static final long KEEP_ALIVE_SECONDS = 15;
@@ -116,7 +120,12 @@ final class McpEndpoint {
   void handle(Request request, Response response, Callback callback) {
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
     if (origin != null && !config.allowedOrigins().contains(origin)) {
-      plain(response, callback, 403, "origin not allowed");
+      problem(
+          response,
+          callback,
+          403,
+          "origin_not_allowed",
+          "the request's Origin is not in mcp.allowedOrigins");
       return;
     }
     switch (request.getMethod()) {
@@ -125,7 +134,7 @@ final class McpEndpoint {
       case "DELETE" -> delete(request, response, callback);
       default -> {
         response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
-        plain(response, callback, 405, "use POST, GET or DELETE");
+        problem(response, callback, 405, "method_not_allowed", "use POST, GET or DELETE");
       }
     }
   }
@@ -248,11 +257,11 @@ final class McpEndpoint {
     }
     String method = JsonRpc.method(message);
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
-    if (CallMapping.guarded(method)) {
+    if (McpNames.guarded(method)) {
       Outcome outcome =
           ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
-        rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(refused.reason()));
+        rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
         return;
       }
       ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
@@ -263,7 +272,7 @@ final class McpEndpoint {
       GuardResult result =
           guard.check(
               bearer,
-              request.getHeaders().get(PROOF_HEADER),
+              request.getHeaders().get(MandateHeaders.PROOF),
               approval.approval(),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
@@ -280,7 +289,7 @@ final class McpEndpoint {
         unauthorized(response, callback, id, "the token allows nothing on " + service());
         return;
       }
-      if ("tools/list".equals(method)) {
+      if (McpNames.TOOLS_LIST.equals(method)) {
         transform = r -> filterTools(r, bearer);
       }
     }
@@ -324,7 +333,7 @@ final class McpEndpoint {
             callback,
             503,
             id,
-            JsonRpc.UNAVAILABLE,
+            JsonRpcErrors.UNAVAILABLE,
             "too many sessions on " + service() + "; try again later");
         return;
       }
@@ -407,7 +416,8 @@ final class McpEndpoint {
       if (newSession != null) {
         end(newSession);
       }
-      rpcError(response, callback, 200, id, JsonRpc.UNAVAILABLE, session.unavailableMessage());
+      rpcError(
+          response, callback, 200, id, JsonRpcErrors.UNAVAILABLE, session.unavailableMessage());
       return;
     }
     if (!async) {
@@ -455,7 +465,7 @@ final class McpEndpoint {
           JsonNode error =
               JsonRpc.error(
                   id,
-                  JsonRpc.TIMEOUT,
+                  JsonRpcErrors.TIMEOUT,
                   "upstream "
                       + service()
                       + " did not answer within "
@@ -555,7 +565,12 @@ final class McpEndpoint {
   private void get(Request request, Response response, Callback callback) {
     Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
     if (!accepts.sse) {
-      plain(response, callback, 406, "accept text/event-stream");
+      problem(
+          response,
+          callback,
+          406,
+          "not_acceptable",
+          "a GET stream needs Accept: text/event-stream");
       return;
     }
     McpSession session = authorizedSession(request, response, callback);
@@ -563,7 +578,7 @@ final class McpEndpoint {
       return;
     }
     if (!session.openGetStream()) {
-      plain(response, callback, 409, "this session already has a GET stream");
+      problem(response, callback, 409, "stream_open", "this session already has a GET stream");
       return;
     }
     String bearer = bearer(request);
@@ -620,12 +635,12 @@ final class McpEndpoint {
     }
     String sessionId = request.getHeaders().get(SESSION_HEADER);
     if (sessionId == null) {
-      plain(response, callback, 400, "Mcp-Session-Id is required");
+      problem(response, callback, 400, "session_required", "Mcp-Session-Id is required");
       return null;
     }
     McpSession session = sessions.get(sessionId);
     if (session == null || session.closed() || !heldBy(session, bearer)) {
-      plain(response, callback, 404, "session not found");
+      problem(response, callback, 404, "session_not_found", "session not found");
       return null;
     }
     if (!authorizedHere(bearer)) {
@@ -654,8 +669,8 @@ final class McpEndpoint {
       }
     }
     return upstream.resources()
-            && guard.couldAllow(bearer, service(), McpConfig.RESOURCES_READ_ACTION)
-        || upstream.prompts() && guard.couldAllow(bearer, service(), McpConfig.PROMPTS_GET_ACTION);
+            && guard.couldAllow(bearer, service(), McpNames.RESOURCES_READ_ACTION)
+        || upstream.prompts() && guard.couldAllow(bearer, service(), McpNames.PROMPTS_GET_ACTION);
   }
 
   /**
@@ -686,7 +701,7 @@ final class McpEndpoint {
   }
 
   private static String denied(String reason) {
-    return "denied by Mandate: " + reason;
+    return JsonRpcErrors.DENIED_MESSAGE_PREFIX + reason;
   }
 
   /**
@@ -694,9 +709,9 @@ final class McpEndpoint {
    * code and, for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
    */
   private static JsonNode deniedError(JsonNode id, GuardResult result) {
-    ObjectNode answer = JsonRpc.error(id, JsonRpc.DENIED, denied(result.reason()));
+    ObjectNode answer = JsonRpc.error(id, JsonRpcErrors.DENIED, denied(result.reason()));
     ObjectNode data = ((ObjectNode) answer.get("error")).putObject("data");
-    data.put("code", result.code());
+    data.put(JsonRpcErrors.DATA_CODE, result.code());
     if (result.approvalNeeded() != null) {
       data.setAll(result.approvalNeeded().toJson());
     }
@@ -742,7 +757,7 @@ final class McpEndpoint {
         callback,
         401,
         id,
-        JsonRpc.DENIED,
+        JsonRpcErrors.DENIED,
         denied(reason == null ? "a capability is required (Authorization: Bearer)" : reason));
   }
 
@@ -782,10 +797,10 @@ final class McpEndpoint {
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
-  private static void plain(Response response, Callback callback, int status, String text) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-    Content.Sink.write(response, true, text + "\n", callback);
+  /** An HTTP-level refusal that is no JSON-RPC answer (no message was read): a problem body. */
+  private static void problem(
+      Response response, Callback callback, int status, String code, String detail) {
+    ProblemResponses.send(response, callback, Problem.of(status, code, detail));
   }
 
   /** What the client's Accept header allows. */
