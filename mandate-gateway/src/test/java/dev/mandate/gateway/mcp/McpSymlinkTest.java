@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -50,6 +49,12 @@ class McpSymlinkTest {
   private Path hidden;
   private final List<McpSyncClient> clients = new ArrayList<>();
 
+  /** One session per mount for the whole class: each session starts a filesystem server. */
+  private McpTestBed.Minted minted;
+
+  private McpSyncClient fs;
+  private McpSyncClient unresolved;
+
   @BeforeAll
   void start() throws Exception {
     bed = McpTestBed.start(tmp, UNRESOLVED);
@@ -62,26 +67,21 @@ class McpSymlinkTest {
     Files.createSymbolicLink(granted.resolve("report-link.txt"), Path.of("../hidden/secret.txt"));
     Files.createSymbolicLink(granted.resolve("victim-link.txt"), Path.of("../hidden/victim.txt"));
     Files.createSymbolicLink(granted.resolve("shared"), hidden);
+    minted = bed.mint(grants("fs"));
+    fs = connect("/mcp/fs", minted.token());
+    unresolved = connect("/mcp/fs-unresolved", bed.mint(grants("fs-unresolved")).token());
   }
 
   @AfterAll
   void stop() {
+    clients.forEach(McpSyncClient::closeGracefully);
     if (bed != null) {
       bed.close();
     }
   }
 
-  @AfterEach
-  void closeClients() {
-    clients.forEach(McpSyncClient::closeGracefully);
-    clients.clear();
-  }
-
   @Test
   void readThroughAFileLink_reachesTheHiddenFileWithoutResolution_andIsDeniedWithIt() {
-    McpSyncClient unresolved = connect("/mcp/fs-unresolved", token("fs-unresolved"));
-    McpSyncClient fs = connect("/mcp/fs", token("fs"));
-
     assertThat(text(unresolved.callTool(read("data/links/granted/report-link.txt"))))
         .contains("hidden: confidential");
     assertDenied(
@@ -92,9 +92,6 @@ class McpSymlinkTest {
 
   @Test
   void readThroughADirectoryLink_andABatchWithOneLink_areDenied() {
-    McpSyncClient unresolved = connect("/mcp/fs-unresolved", token("fs-unresolved"));
-    McpSyncClient fs = connect("/mcp/fs", token("fs"));
-
     assertThat(text(unresolved.callTool(read("data/links/granted/shared/secret.txt"))))
         .contains("hidden: confidential");
     assertDenied(
@@ -115,9 +112,6 @@ class McpSymlinkTest {
 
   @Test
   void createThroughADirectoryLink_plantsAFileOutsideTheGrantWithoutResolution_notWithIt() {
-    McpSyncClient unresolved = connect("/mcp/fs-unresolved", token("fs-unresolved"));
-    McpSyncClient fs = connect("/mcp/fs", token("fs"));
-
     assertDenied(
         () -> fs.callTool(write("data/links/granted/shared/planted-1.txt", "x")),
         "fs:write_file:/data/links/hidden/planted-1.txt is not covered");
@@ -131,10 +125,6 @@ class McpSymlinkTest {
   @Test
   void overwriteThroughAFileLink_changesTheHiddenFileWithoutResolution_notWithIt()
       throws Exception {
-    McpTestBed.Minted minted = bed.mint(grants("fs"));
-    McpSyncClient fs = connect("/mcp/fs", minted.token());
-    McpSyncClient unresolved = connect("/mcp/fs-unresolved", token("fs-unresolved"));
-
     assertDenied(() -> fs.callTool(write("data/links/granted/victim-link.txt", "overwritten")));
     assertThat(hidden.resolve("victim.txt")).hasContent("hidden: intact");
     // The audit record names where the link leads, as a resource relative to the root.
@@ -143,9 +133,10 @@ class McpSymlinkTest {
             minted.tokenId(),
             d ->
                 d.at("/detail/decision").asText().equals("deny")
-                    && d.at("/detail/action").asText().equals("write_file"));
-    assertThat(denial.at("/detail/resource").asText())
-        .isEqualTo("/data/links/granted/victim-link.txt");
+                    && d.at("/detail/resource")
+                        .asText()
+                        .equals("/data/links/granted/victim-link.txt"));
+    assertThat(denial.at("/detail/action").asText()).isEqualTo("write_file");
     assertThat(denial.at("/detail/moreResources"))
         .extracting(JsonNode::asText)
         .containsExactly("/data/links/hidden/victim.txt");
@@ -159,8 +150,6 @@ class McpSymlinkTest {
   void aLinkThatLeavesTheRoot_isRefusedWithAGrantRelativeReason() throws Exception {
     Files.writeString(tmp.resolve("outside.txt"), "outside the root");
     Files.createSymbolicLink(granted.resolve("escape.txt"), tmp.resolve("outside.txt"));
-    McpSyncClient fs = connect("/mcp/fs", token("fs"));
-
     Throwable denied =
         catchDenied(
             () -> fs.callTool(read("data/links/granted/escape.txt")),
@@ -177,10 +166,6 @@ class McpSymlinkTest {
       service + ":write_file:/data/links/granted/**",
       service + ":read_multiple_files:/data/links/granted/**"
     };
-  }
-
-  private String token(String service) {
-    return bed.mint(grants(service)).token();
   }
 
   private McpSyncClient connect(String path, String token) {
