@@ -78,8 +78,11 @@ class HttpGatewayTest {
     assertThat(echo.get("path").asText()).isEqualTo("/repos/octo/hello/issues");
     assertThat(echo.get("query").asText()).isEqualTo("state=open");
     JsonNode headers = echo.get("headers");
-    assertThat(headers.get("authorization").asText())
-        .isEqualTo("Bearer " + TestPeers.UPSTREAM_SECRET);
+    assertThat(echo.get("authorizationSha256").asText())
+        .isEqualTo(TestPeers.sha256("Bearer " + TestPeers.UPSTREAM_SECRET));
+    // The upstream echoed the credential; the agent sees it redacted.
+    assertThat(headers.get("authorization").asText()).isEqualTo(SecretRedaction.REPLACEMENT);
+    assertThat(r.body()).doesNotContain(TestPeers.UPSTREAM_SECRET);
     assertThat(headers.get("x-agent").asText()).isEqualTo("yes");
     headers.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
     assertThat(r.body()).doesNotContain(token);

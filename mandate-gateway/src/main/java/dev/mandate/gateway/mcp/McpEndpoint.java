@@ -261,7 +261,8 @@ final class McpEndpoint {
     String method = JsonRpc.method(message);
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
     if (McpNames.guarded(method)) {
-      Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
+      Outcome outcome =
+          ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
         rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
         return;
