@@ -60,18 +60,21 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.dialect = dialect;
   }
 
-  static AuthorityStore open(String jdbcUrl) {
+  static AuthorityStore open(String jdbcUrl, char[] password) {
     if (jdbcUrl == null || jdbcUrl.isBlank()) {
       throw new IllegalArgumentException("jdbcUrl must not be blank");
     }
     HikariDataSource ds;
     Dialect dialect;
     if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+      if (password != null) {
+        throw new IllegalArgumentException("an SQLite database has no password; give none");
+      }
       dialect = Dialect.SQLITE;
       ds = sqlitePool(jdbcUrl);
     } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
       dialect = Dialect.POSTGRESQL;
-      ds = postgresPool(jdbcUrl);
+      ds = postgresPool(jdbcUrl, password);
     } else {
       throw new IllegalArgumentException(
           "unsupported database URL "
@@ -136,10 +139,13 @@ final class JdbcAuthorityStore implements AuthorityStore {
     return createPool(hikari, jdbcUrl, "check that the file is readable and writable by this user");
   }
 
-  private static HikariDataSource postgresPool(String jdbcUrl) {
+  private static HikariDataSource postgresPool(String jdbcUrl, char[] password) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("mandate-store-postgresql");
     hikari.setJdbcUrl(jdbcUrl);
+    if (password != null) {
+      hikari.setPassword(new String(password));
+    }
     hikari.setMaximumPoolSize(10);
     hikari.setMinimumIdle(2);
     hikari.setConnectionTimeout(5_000);
@@ -322,13 +328,16 @@ final class JdbcAuthorityStore implements AuthorityStore {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "INSERT INTO clients (client_id, secret_hash, admin, created_at) VALUES (?, ?, ?, ?)"
+                  "INSERT INTO clients (client_id, secret_hash, admin, created_at, disabled_at)"
+                      + " VALUES (?, ?, ?, ?, ?)"
                       + " ON CONFLICT (client_id) DO UPDATE"
-                      + " SET secret_hash = excluded.secret_hash, admin = excluded.admin")) {
+                      + " SET secret_hash = excluded.secret_hash, admin = excluded.admin,"
+                      + " disabled_at = excluded.disabled_at")) {
             ps.setString(1, client.clientId());
             ps.setString(2, client.secretHash());
             ps.setInt(3, client.admin() ? 1 : 0);
             ps.setLong(4, client.createdAt().toEpochMilli());
+            setLong(ps, 5, client.disabledAt());
             ps.executeUpdate();
           }
           return null;
@@ -341,23 +350,66 @@ final class JdbcAuthorityStore implements AuthorityStore {
     return read(
         "read client " + clientId,
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT client_id, secret_hash, admin, created_at FROM clients WHERE client_id = ?")) {
+          try (PreparedStatement ps = c.prepareStatement(CLIENT_COLUMNS + " WHERE client_id = ?")) {
             ps.setString(1, clientId);
             try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-              return Optional.of(
-                  new ClientRecord(
-                      rs.getString(1),
-                      rs.getString(2),
-                      rs.getInt(3) != 0,
-                      Instant.ofEpochMilli(rs.getLong(4))));
+              return rs.next() ? Optional.of(clientRecord(rs)) : Optional.empty();
             }
           }
         });
+  }
+
+  @Override
+  public List<ClientRecord> clients() {
+    return read(
+        "list clients",
+        c -> {
+          List<ClientRecord> out = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(CLIENT_COLUMNS + " ORDER BY client_id");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(clientRecord(rs));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Optional<ClientRecord> disableClient(String clientId, Instant at) {
+    Limits.requireText("clientId", clientId, Limits.ID_MAX);
+    Limits.requireNonNull("at", at);
+    return write(
+        "disable client " + clientId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE clients SET disabled_at = ? WHERE client_id = ? AND disabled_at IS NULL")) {
+            ps.setLong(1, at.toEpochMilli());
+            ps.setString(2, clientId);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement(CLIENT_COLUMNS + " WHERE client_id = ?")) {
+            ps.setString(1, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(clientRecord(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  private static final String CLIENT_COLUMNS =
+      "SELECT client_id, secret_hash, admin, created_at, disabled_at FROM clients";
+
+  private static ClientRecord clientRecord(ResultSet rs) throws SQLException {
+    long disabled = rs.getLong(5);
+    Instant disabledAt = rs.wasNull() ? null : Instant.ofEpochMilli(disabled);
+    return new ClientRecord(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getInt(3) != 0,
+        Instant.ofEpochMilli(rs.getLong(4)),
+        disabledAt);
   }
 
   // ---------------------------------------------------------------- tokens
