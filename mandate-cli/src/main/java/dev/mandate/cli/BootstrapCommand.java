@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
       "    --fingerprint SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU \\",
       "    --out /etc/mandate/authority.trust",
       "",
-      "After a key rotation, run it again with the new key's fingerprint (keep the old one",
-      "pinned too until the tokens it signed have expired)."
+      "After a key rotation, run it again with the new key's fingerprint (keep the",
+      "old one pinned too until the tokens it signed have expired)."
     })
 final class BootstrapCommand implements Callable<Integer> {
   private static final Pattern FINGERPRINT = Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");

@@ -52,10 +52,11 @@ import picocli.CommandLine.Spec;
       "",
       "Example:",
       "  mandate check --pub keys/authority.pub --request \\",
-      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\","
-          + "\"args\":{\"path\":\"/data/a.txt\"}}' < token",
+      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\",",
+      "      \"args\":{\"path\":\"/data/a.txt\"}}' < token",
       "",
-      "Max-uses caveats are reported but not counted: check keeps no state between runs."
+      "Max-uses caveats are reported but not counted: check keeps no state between",
+      "runs."
     })
 final class CheckCommand implements Callable<Integer> {
   private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;

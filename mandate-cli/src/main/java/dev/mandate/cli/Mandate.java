@@ -103,16 +103,16 @@ public final class Mandate implements Callable<Integer> {
 
   static CommandLine commandLine(Terminal terminal) {
     CommandLine cli = new CommandLine(new Mandate(terminal));
+    // 'mandate completion' prints a bash/zsh completion script for every command and option.
+    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+    completion.getCommandSpec().name("completion").usageMessage().hidden(false);
+    cli.addSubcommand("completion", completion);
     cli.setOut(terminal.out());
     cli.setErr(terminal.err());
     // An argument such as --request @file is ours to interpret, not picocli's argument-file syntax.
     cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(Mandate::onBadUsage);
     cli.setExecutionExceptionHandler(Mandate::onFailure);
-    // 'mandate completion' prints a bash/zsh completion script for every command and option.
-    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-    completion.getCommandSpec().usageMessage().hidden(false);
-    cli.addSubcommand("completion", completion);
     for (String name : new String[] {"mint", "attenuate"}) {
       var usage = cli.getSubcommands().get(name).getCommandSpec().usageMessage();
       String[] footer = usage.footer();

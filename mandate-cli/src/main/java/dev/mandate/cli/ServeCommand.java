@@ -51,10 +51,11 @@ import picocli.CommandLine.Spec;
       "    --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
       "  mandate serve --gateway gateway.yaml # and a gateway, in-process",
       "",
-      "The master key: --master-key-file, --master-key-command, MANDATE_MASTER_KEY_FILE,",
-      "MANDATE_MASTER_KEY (the key itself) or MANDATE_MASTER_KEY_COMMAND; else",
-      "DATA/master.key if it exists; else ~/.config/mandate/master.key. Back it up apart",
-      "from the database: without it the root keys in the database cannot be used.",
+      "The master key: --master-key-file, --master-key-command,",
+      "MANDATE_MASTER_KEY_FILE, MANDATE_MASTER_KEY (the key itself) or",
+      "MANDATE_MASTER_KEY_COMMAND; else DATA/master.key if it exists; else",
+      "~/.config/mandate/master.key. Back it up apart from the database: without it",
+      "the root keys in the database cannot be used.",
     })
 final class ServeCommand implements Callable<Integer> {
   /**

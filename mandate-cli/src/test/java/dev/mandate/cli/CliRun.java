@@ -128,6 +128,16 @@ final class CliRun {
     }
   }
 
+  /** A terminal whose output goes nowhere, for looking at the command model. */
+  static Terminal quietTerminal() {
+    return new Terminal(
+        new ByteArrayInputStream(new byte[0]),
+        new PrintWriter(new StringWriter()),
+        new PrintWriter(new StringWriter()),
+        Clock.fixed(NOW, ZoneOffset.UTC),
+        new SecureRandom());
+  }
+
   /** Writes an authority key pair into {@code dir} and returns the directory. */
   Path keygen(Path dir, String name) {
     Result r = run("keygen", "--out", dir.toString(), "--name", name);
