@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  *   clientId: gateway-eu-1               # for uploading audit batches (HTTP Basic)
  *   clientSecretFile: /etc/mandate/gateway.secret   # or clientSecretEnv: MANDATE_GATEWAY_SECRET
  *   maxStaleness: 30s                    # deny everything when the revocation view is older
+ *   trustedKeysFile: authority.trust     # optional: trust only these keys ('mandate bootstrap')
  * verification: {clockSkew: 30s, proofWindow: 60s}
  * spool: {dir: /var/lib/mandate/spool, sync: always}
  * redis: {url: redis://127.0.0.1:6379}   # optional: shared usage counters and replay guard
@@ -86,6 +87,9 @@ public final class GatewayConfig {
    * @param keyRefetchInterval the least time between two key fetches caused by unknown key ids
    *     (default 10 s)
    * @param keyRefreshInterval how often keys are refreshed anyway (default 5 min)
+   * @param trustedKeys the public keys ({@code mndpk1_...}) pinned by {@code trustedKeysFile}: a
+   *     key the authority lists is trusted only if it is one of these; empty when no file is given
+   *     (every ACTIVE and VERIFY_ONLY key the authority lists is trusted)
    */
   public record Authority(
       URI url,
@@ -94,7 +98,14 @@ public final class GatewayConfig {
       Duration maxStaleness,
       Duration pollWait,
       Duration keyRefetchInterval,
-      Duration keyRefreshInterval) {}
+      Duration keyRefreshInterval,
+      Set<String> trustedKeys) {
+
+    /** Copies the set. */
+    public Authority {
+      trustedKeys = trustedKeys == null ? Set.of() : Set.copyOf(trustedKeys);
+    }
+  }
 
   /** Verifier settings. */
   public record Verification(
@@ -402,7 +413,8 @@ public final class GatewayConfig {
       Duration maxStaleness,
       Duration pollWait,
       Duration keyRefetchInterval,
-      Duration keyRefreshInterval) {}
+      Duration keyRefreshInterval,
+      String trustedKeysFile) {}
 
   record RawVerification(
       Duration clockSkew, Duration proofWindow, Long cacheSize, Size maxArgsBytes) {}
@@ -657,7 +669,51 @@ public final class GatewayConfig {
       within("authority.keyRefetchInterval", refetch, Duration.ZERO, Duration.ofHours(1));
       Duration refresh = orDefault(a.keyRefreshInterval(), Duration.ofMinutes(5));
       within("authority.keyRefreshInterval", refresh, Duration.ofSeconds(1), Duration.ofDays(1));
-      return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh);
+      Set<String> trusted =
+          a.trustedKeysFile() == null
+              ? Set.of()
+              : trustedKeys(baseDir.resolve(a.trustedKeysFile()));
+      return new Authority(
+          url, a.clientId(), secret, staleness, pollWait, refetch, refresh, trusted);
+    }
+
+    /** The public keys of a trust file: one {@code mndpk1_...} per line, {@code #} comments. */
+    private Set<String> trustedKeys(Path file) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      } catch (java.nio.file.NoSuchFileException e) {
+        problem(
+            "authority.trustedKeysFile "
+                + file
+                + " does not exist; write it with 'mandate bootstrap --fingerprint ...'");
+        return Set.of();
+      } catch (IOException e) {
+        problem("authority.trustedKeysFile: cannot read " + file);
+        return Set.of();
+      }
+      Set<String> keys = new java.util.LinkedHashSet<>();
+      for (int i = 0; i < lines.size() && i < 1000; i++) {
+        String line = lines.get(i).strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+          continue;
+        }
+        try {
+          keys.add(dev.mandate.crypto.VerifyingKey.parse(line).toText());
+        } catch (IllegalArgumentException e) {
+          problem(
+              "authority.trustedKeysFile "
+                  + file
+                  + " line "
+                  + (i + 1)
+                  + " is not a public key: "
+                  + e.getMessage());
+        }
+      }
+      if (keys.isEmpty()) {
+        problem("authority.trustedKeysFile " + file + " holds no public key");
+      }
+      return keys;
     }
 
     private Verification verification(RawVerification v) {
