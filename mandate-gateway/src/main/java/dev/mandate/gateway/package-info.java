@@ -1,6 +1,6 @@
 /**
- * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs (DESIGN
- * §4). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
+ * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs
+ * (docs/design.md §3). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
  * dev.mandate.gateway.GatewayConfig}; every front end decides each call through one {@link
  * dev.mandate.gateway.CallGuard}.
  *
