@@ -36,6 +36,9 @@ public final class AuthorityConfig {
   private final Duration policyReloadInterval;
   private final Duration shutdownTimeout;
   private final Map<String, String> environment;
+  private final MasterKeySource masterKeySource;
+  private final char[] databasePassword;
+  private final boolean createAdminClient;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -50,6 +53,16 @@ public final class AuthorityConfig {
     this.policyReloadInterval = b.policyReloadInterval;
     this.shutdownTimeout = b.shutdownTimeout;
     this.environment = Map.copyOf(b.environment);
+    if (b.masterKeySource != null) {
+      this.masterKeySource = b.masterKeySource;
+    } else if (environment.get(MasterKey.ENV) != null
+        && !environment.get(MasterKey.ENV).isBlank()) {
+      this.masterKeySource = MasterKeySource.environment(MasterKey.ENV, environment);
+    } else {
+      this.masterKeySource = MasterKeySource.file(dataDir.resolve(Bootstrap.MASTER_KEY_FILE));
+    }
+    this.databasePassword = b.databasePassword == null ? null : b.databasePassword.clone();
+    this.createAdminClient = b.createAdminClient;
   }
 
   /**
@@ -121,6 +134,24 @@ public final class AuthorityConfig {
     return environment;
   }
 
+  /**
+   * Where the master key comes from: as set, else {@code MANDATE_MASTER_KEY} when that is set, else
+   * the file {@code <data>/master.key}.
+   */
+  public MasterKeySource masterKeySource() {
+    return masterKeySource;
+  }
+
+  /** The database password given apart from the URL, or null. A copy; never printed. */
+  char[] databasePassword() {
+    return databasePassword == null ? null : databasePassword.clone();
+  }
+
+  /** Whether the first start creates the admin client (and reports its secret once). */
+  public boolean createAdminClient() {
+    return createAdminClient;
+  }
+
   @Override
   public String toString() {
     return "AuthorityConfig[dataDir="
@@ -133,6 +164,9 @@ public final class AuthorityConfig {
         + JdbcUrls.redact(jdbcUrl)
         + ", policy="
         + policyFile
+        + ", masterKey="
+        + masterKeySource.describe()
+        + (databasePassword != null ? ", dbPassword=<redacted>" : "")
         + "]";
   }
 
@@ -149,6 +183,9 @@ public final class AuthorityConfig {
     private Duration policyReloadInterval = Duration.ofSeconds(1);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private Map<String, String> environment = System.getenv();
+    private MasterKeySource masterKeySource;
+    private char[] databasePassword;
+    private boolean createAdminClient = true;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -256,6 +293,39 @@ public final class AuthorityConfig {
     /** Sets the environment to read {@code MANDATE_MASTER_KEY} from (default: the process's). */
     public Builder environment(Map<String, String> environment) {
       this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /**
+     * Sets where the master key comes from (default: {@code MANDATE_MASTER_KEY} if set, else the
+     * file {@code <data>/master.key}). Keep it apart from the database.
+     */
+    public Builder masterKeySource(MasterKeySource source) {
+      this.masterKeySource = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * Sets the PostgreSQL password apart from the URL (the URL then holds none), so it shows up in
+     * no URL or process listing. The array is copied; clear yours after {@link #build()}.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder databasePassword(char[] password) {
+      if (password == null || password.length == 0) {
+        throw new IllegalArgumentException("the database password is empty");
+      }
+      this.databasePassword = password.clone();
+      return this;
+    }
+
+    /**
+     * Sets whether the first start creates the admin client (default true). Without it, a first
+     * start leaves the admin to be created on the host with {@link HostAdmin#resetAdminSecret}, for
+     * when there is nowhere safe to show its secret.
+     */
+    public Builder createAdminClient(boolean create) {
+      this.createAdminClient = create;
       return this;
     }
 

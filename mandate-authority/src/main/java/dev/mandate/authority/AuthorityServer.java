@@ -37,6 +37,7 @@ public final class AuthorityServer implements AutoCloseable {
 
   private final AuthorityConfig config;
   private final AuthorityStore store;
+  private final Bootstrap.Prepared prepared;
   private final Server server;
   private final ServerConnector connector;
   private final ScheduledThreadPoolExecutor scheduler;
@@ -49,6 +50,7 @@ public final class AuthorityServer implements AutoCloseable {
   private AuthorityServer(AuthorityConfig config, Bootstrap.Prepared prepared) {
     this.config = config;
     this.store = prepared.store();
+    this.prepared = prepared;
     this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("mandate-authority-tasks"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     this.feed = new RevocationFeed(store, scheduler, FEED_POLL);
@@ -117,11 +119,11 @@ public final class AuthorityServer implements AutoCloseable {
     try {
       authority = new AuthorityServer(config, prepared);
     } catch (StoreException e) {
-      prepared.store().close();
+      prepared.close();
       throw new AuthorityStartupException(
           "the database failed during startup: " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      prepared.store().close();
+      prepared.close();
       throw e;
     }
     try {
@@ -131,7 +133,7 @@ public final class AuthorityServer implements AutoCloseable {
       throw new AuthorityStartupException(
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    if (prepared.needsAdmin()) {
+    if (prepared.needsAdmin() && config.createAdminClient()) {
       try {
         authority.report = Bootstrap.createAdmin(config, prepared.store(), authority.report);
       } catch (RuntimeException e) {
@@ -211,7 +213,8 @@ public final class AuthorityServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metrics.close();
-    store.close();
+    // The store, then the data directory's lock: a successor may start once this returns.
+    prepared.close();
     LOG.info("authority stopped");
   }
 

@@ -41,7 +41,8 @@ final class ClientAuthenticator {
 
   /**
    * Returns the client named by an {@code Authorization: Basic} header whose secret matches, or
-   * empty for a missing, malformed or wrong credential or an unknown client.
+   * empty for a missing, malformed or wrong credential, an unknown client or a disabled one. The
+   * client is read from the store on every call, so disabling takes effect at once.
    */
   Optional<ClientRecord> authenticate(String authorization) {
     if (authorization == null
@@ -69,6 +70,11 @@ final class ClientAuthenticator {
     }
     Optional<ClientRecord> client = store.client(clientId);
     if (client.isEmpty()) {
+      SecretHash.matches(secret, dummyHash);
+      return Optional.empty();
+    }
+    if (client.get().disabled()) {
+      // The same slow hash as a wrong secret, so a disabled client looks like any refusal.
       SecretHash.matches(secret, dummyHash);
       return Optional.empty();
     }

@@ -244,6 +244,23 @@ public final class Policy {
   }
 
   /**
+   * The index, in file order, of the first of the client's grant templates that covers {@code
+   * grant} (the one {@link #evaluate} would use), or -1; for test coverage.
+   */
+  int coveringTemplate(String clientId, Grant grant) {
+    ClientRules rules = clientId == null ? null : clients.get(clientId);
+    if (rules == null) {
+      return -1;
+    }
+    for (int i = 0; i < rules.templates().size(); i++) {
+      if (rules.templates().get(i).covers(grant).covered()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * Decides whether the request may be minted, following the rules documented on this class.
    *
    * @param request the mint request; null is denied

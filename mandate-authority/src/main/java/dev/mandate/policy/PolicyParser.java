@@ -71,11 +71,26 @@ final class PolicyParser {
 
   /** Reads a file, refusing more than {@link YamlTree#MAX_BYTES} and invalid UTF-8. */
   static String read(Path file, Problems problems) {
+    if (Files.isDirectory(file)) {
+      problems.error(0, "", "it is a directory; name the file");
+      return null;
+    }
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes(YamlTree.MAX_BYTES + 1);
+    } catch (java.nio.file.NoSuchFileException e) {
+      problems.error(0, "", "the file does not exist");
+      return null;
+    } catch (java.nio.file.AccessDeniedException e) {
+      problems.error(0, "", "cannot read the file: permission denied");
+      return null;
     } catch (IOException e) {
-      problems.error(0, "", "cannot read the file: " + e);
+      // The reason only: the exception's class name means nothing to the person reading this.
+      String why =
+          e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+              ? fs.getReason()
+              : e.getMessage();
+      problems.error(0, "", "cannot read the file: " + (why == null ? "input/output error" : why));
       return null;
     }
     if (bytes.length > YamlTree.MAX_BYTES) {

@@ -371,7 +371,9 @@ class PolicyParseTest {
   void load_reportsAMissingFileAsAPolicyException(@TempDir Path dir) {
     assertThatThrownBy(() -> Policy.load(dir.resolve("nope.yaml")))
         .isInstanceOf(PolicyException.class)
-        .hasMessageContaining("cannot read the file");
+        .hasMessageContaining("the file does not exist")
+        .message()
+        .doesNotContain("Exception");
   }
 
   @Test

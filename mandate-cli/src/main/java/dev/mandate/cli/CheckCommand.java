@@ -11,7 +11,6 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
-import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
@@ -40,7 +39,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate check}: decides, as a gateway would, whether the token on stdin allows a request.
- * Exit 0 allow, 1 deny (including a malformed or forged token), 2 bad usage.
+ * Exit 0 allow, 1 deny (including a forged or expired token), 2 bad usage or unreadable input (no
+ * token, or one that is not a token at all).
  */
 @Command(
     name = "check",
@@ -48,17 +48,20 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Decide whether the token on stdin allows a request, as a gateway would.",
-      "Verifies the signatures against the trusted root keys, then every caveat; prints the",
-      "decision and the reason. Exit 0 allow, 1 deny, 2 bad usage."
+      "Verifies the signatures against the trusted root keys, then every caveat, and prints the"
+          + " decision and the reason.",
+      "Exit 0 allow; 1 deny (also a forged, expired or revoked token); 2 bad usage or unreadable"
+          + " input (no token on stdin, or text that is not a token)."
     },
     footer = {
       "",
       "Example:",
       "  mandate check --pub keys/authority.pub --request \\",
-      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\","
-          + "\"args\":{\"path\":\"/data/a.txt\"}}' < token",
+      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\",",
+      "      \"args\":{\"path\":\"/data/a.txt\"}}' < token",
       "",
-      "Max-uses caveats are reported but not counted: check keeps no state between runs."
+      "Max-uses caveats are reported but not counted: check keeps no state between",
+      "runs."
     })
 final class CheckCommand implements Callable<Integer> {
   private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;
@@ -73,7 +76,9 @@ final class CheckCommand implements Callable<Integer> {
       names = "--pub",
       required = true,
       paramLabel = "FILE",
-      description = "A trusted authority public key (e.g. keys/authority.pub). Repeatable.")
+      description =
+          "Trusted authority public keys: a file as 'mandate keygen', 'mandate keys export' or"
+              + " 'mandate bootstrap' writes it (e.g. keys/authority.pub). Repeatable.")
   List<Path> publicKeys = new ArrayList<>();
 
   @Option(
@@ -130,16 +135,18 @@ final class CheckCommand implements Callable<Integer> {
     Terminal t = parent.terminal();
     List<VerifyingKey> keys = new ArrayList<>();
     for (Path p : publicKeys) {
-      keys.add(KeyFiles.readVerifyingKey(p, "--pub"));
+      keys.addAll(KeyFiles.readVerifyingKeys(p, "--pub"));
     }
     Request call = RequestJson.parse(RequestJson.read("--request", request), audience);
     Set<String> revokedIds = revoked == null ? Set.of() : readRevoked(revoked);
     SigningKey holder =
         holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
 
-    String token = Stdin.readToken(t.stdin());
+    // No token, or one that does not decode, is unreadable input (exit 2), not a decision.
+    String token = Stdin.requireToken(t.stdin(), "check");
+    Capability.decode(token);
     Proof presentedProof = proof == null ? null : Proof.of(proof);
-    if (holder != null && isWellFormed(token)) {
+    if (holder != null) {
       try {
         presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
       } catch (RuntimeException e) {
@@ -181,17 +188,8 @@ final class CheckCommand implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new BadInputException("--approval " + approval + ": the file does not exist");
     } catch (IOException e) {
-      throw new BadInputException("--approval " + approval + " cannot be read: " + e);
-    }
-  }
-
-  /** The verifier reports a malformed token itself; a proof can only be made for a valid one. */
-  private static boolean isWellFormed(String token) {
-    try {
-      Capability.decode(token);
-      return true;
-    } catch (InvalidTokenException e) {
-      return false;
+      throw new BadInputException(
+          "--approval " + approval + " cannot be read: " + Errors.describe(e));
     }
   }
 
@@ -205,7 +203,7 @@ final class CheckCommand implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new BadInputException("--revoked " + file + " does not exist");
     } catch (IOException e) {
-      throw new BadInputException("--revoked " + file + " cannot be read: " + e);
+      throw new BadInputException("--revoked " + file + " cannot be read: " + Errors.describe(e));
     }
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < lines.size(); i++) {

@@ -54,6 +54,10 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   private final Duration pollWait;
   private final Duration keyRefetchInterval;
   private final Duration keyRefreshInterval;
+
+  /** The keys of a trust file; when not empty, no other key is trusted. */
+  private final Set<String> pinned;
+
   private final ReentrantLock keyLock = new ReentrantLock();
   private final CountDownLatch firstSync = new CountDownLatch(1);
   private final Counter pollFailures;
@@ -86,6 +90,7 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
     this.pollWait = authority.pollWait();
     this.keyRefetchInterval = authority.keyRefetchInterval();
     this.keyRefreshInterval = authority.keyRefreshInterval();
+    this.pinned = authority.trustedKeys();
     this.pollFailures =
         Counter.builder("mandate.gateway.authority.poll.failures")
             .description("Failed polls of the authority's revocation feed or key endpoint")
@@ -370,6 +375,14 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
               "the authority lists key {} under id {}; ignoring it",
               key.keyId(),
               k.path("keyId").asText());
+          continue;
+        }
+        if (!pinned.isEmpty() && !pinned.contains(key.toText())) {
+          // Pinned by 'mandate bootstrap': a key the trust file lacks is not trusted, even from
+          // the authority's own answer (it may not be the authority that answered).
+          LOG.warn(
+              "the authority lists key {}, which the trust file does not pin; ignoring it",
+              key.keyId());
           continue;
         }
         fetched.put(key.keyId(), key);

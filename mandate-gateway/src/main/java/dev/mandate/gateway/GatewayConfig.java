@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How to run a gateway, loaded from YAML: the checked, immutable settings. Loading is strict: an
@@ -24,6 +25,7 @@ import java.util.Objects;
  *   clientId: gateway-eu-1               # for uploading audit batches (HTTP Basic)
  *   clientSecretFile: /etc/mandate/gateway.secret   # or clientSecretEnv: MANDATE_GATEWAY_SECRET
  *   maxStaleness: 30s                    # deny everything when the revocation view is older
+ *   trustedKeysFile: authority.trust     # optional: trust only these keys ('mandate bootstrap')
  * verification: {clockSkew: 30s, proofWindow: 60s}
  * spool: {dir: /var/lib/mandate/spool, sync: always}
  * redis: {url: redis://127.0.0.1:6379}   # optional: shared usage counters and replay guard
@@ -108,6 +110,9 @@ public record GatewayConfig(
    * @param keyRefetchInterval the least time between two key fetches caused by unknown key ids
    *     (default 10 s)
    * @param keyRefreshInterval how often keys are refreshed anyway (default 5 min)
+   * @param trustedKeys the public keys ({@code mndpk1_...}) pinned by {@code trustedKeysFile}: a
+   *     key the authority lists is trusted only if it is one of these; empty when no file is given
+   *     (every ACTIVE and VERIFY_ONLY key the authority lists is trusted)
    */
   public record Authority(
       URI url,
@@ -116,7 +121,14 @@ public record GatewayConfig(
       Duration maxStaleness,
       Duration pollWait,
       Duration keyRefetchInterval,
-      Duration keyRefreshInterval) {}
+      Duration keyRefreshInterval,
+      Set<String> trustedKeys) {
+
+    /** Copies the set. */
+    public Authority {
+      trustedKeys = trustedKeys == null ? Set.of() : Set.copyOf(trustedKeys);
+    }
+  }
 
   /** Verifier settings. */
   public record Verification(

@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.gateway.ConfigChecks.DurationRule;
 import dev.mandate.gateway.ConfigChecks.SizeRule;
 import dev.mandate.gateway.GatewayConfig.Authority;
@@ -16,10 +17,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -157,7 +160,45 @@ final class GatewayConfigValidator {
     }
     Duration refetch = check.duration(where, KEY_REFETCH, a.keyRefetchInterval());
     Duration refresh = check.duration(where, KEY_REFRESH, a.keyRefreshInterval());
-    return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh);
+    Set<String> trusted =
+        a.trustedKeysFile() == null
+            ? Set.of()
+            : trustedKeys(where.key("trustedKeysFile"), a.trustedKeysFile());
+    return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh, trusted);
+  }
+
+  /** The public keys of a trust file: one {@code mndpk1_...} per line, {@code #} comments. */
+  private Set<String> trustedKeys(ConfigPath where, String name) {
+    Path file = check.resolve(name);
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      check.problem(
+          where,
+          " " + file + " does not exist; write it with 'mandate bootstrap --fingerprint ...'");
+      return Set.of();
+    } catch (IOException e) {
+      check.problem(where, ": cannot read " + file);
+      return Set.of();
+    }
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < lines.size() && i < 1000; i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      try {
+        keys.add(VerifyingKey.parse(line).toText());
+      } catch (IllegalArgumentException e) {
+        check.problem(
+            where, " " + file + " line " + (i + 1) + " is not a public key: " + e.getMessage());
+      }
+    }
+    if (keys.isEmpty()) {
+      check.problem(where, " " + file + " holds no public key");
+    }
+    return keys;
   }
 
   /** The secret in the file {@code name}, stripped; null (reported) if unreadable or empty. */
@@ -171,8 +212,16 @@ final class GatewayConfigValidator {
       }
       return text;
     } catch (IOException e) {
-      // The exception's message could quote the file; its type says enough.
-      check.problem(where, ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      // The exception's message could quote the file; say what kind of failure it was in words.
+      check.problem(
+          where,
+          ": cannot read "
+              + file
+              + (e instanceof NoSuchFileException
+                  ? " (no such file)"
+                  : e instanceof java.nio.file.AccessDeniedException
+                      ? " (permission denied)"
+                      : ""));
       return null;
     }
   }

@@ -33,7 +33,8 @@ record RawConfig(
       String maxStaleness,
       String pollWait,
       String keyRefetchInterval,
-      String keyRefreshInterval) {}
+      String keyRefreshInterval,
+      String trustedKeysFile) {}
 
   record Verification(String clockSkew, String proofWindow, Long cacheSize, String maxArgsBytes) {}
 
