@@ -26,8 +26,7 @@ final class BodyDeadline extends Handler.Wrapper {
   private final long bytesPerSecond;
   private final LongAdder cut = new LongAdder();
 
-  BodyDeadline(Handler handler, long graceNanos, long bytesPerSecond) {
-    super(handler);
+  BodyDeadline(long graceNanos, long bytesPerSecond) {
     this.graceNanos = graceNanos;
     this.bytesPerSecond = bytesPerSecond;
   }

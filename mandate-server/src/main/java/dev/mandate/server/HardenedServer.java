@@ -1,6 +1,7 @@
 package dev.mandate.server;
 
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.eclipse.jetty.server.Handler;
@@ -16,8 +17,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The Jetty server the authority and the gateway both run: one HTTP/1.1 connector hardened against
  * peers that hold connections, threads or time without a credential (see {@link ServerLimits} for
- * each limit and its default). Build one with {@link #builder(String)}, then start and stop {@link
- * #server()} as usual.
+ * each limit and its default). Build one with {@link #builder(String)}, give it the application's
+ * handler with {@link #setHandler(Handler)}, then start and stop {@link #server()} as usual.
  *
  * <p>What a request passes before the application's handler, outermost first:
  *
@@ -67,8 +68,7 @@ public final class HardenedServer {
     server.addBean(total);
 
     this.bodyDeadline =
-        new BodyDeadline(
-            b.handler, limits.headerTimeout().toNanos(), limits.minRequestBytesPerSecond());
+        new BodyDeadline(limits.headerTimeout().toNanos(), limits.minRequestBytesPerSecond());
     this.queue = new QoSHandler(bodyDeadline);
     queue.setMaxRequestCount(limits.maxThreads() - limits.protectedThreads());
     // A waiting request holds its connection, so the connection cap bounds the queue too.
@@ -84,6 +84,23 @@ public final class HardenedServer {
    */
   public static Builder builder(String name) {
     return new Builder(name);
+  }
+
+  /**
+   * Sets the application's handler, which runs after every limit; call before starting.
+   *
+   * @throws IllegalStateException if the server is running
+   */
+  public void setHandler(Handler handler) {
+    if (server.isRunning()) {
+      throw new IllegalStateException("set the handler before starting the server");
+    }
+    bodyDeadline.setHandler(Objects.requireNonNull(handler, "handler"));
+  }
+
+  /** The server's threads, for work the application hands off (long-polls, streams). */
+  public Executor threads() {
+    return server.getThreadPool();
   }
 
   /** The Jetty server: start it, stop it, set its error handler and stop timeout. */
@@ -124,7 +141,6 @@ public final class HardenedServer {
     private ServerLimits limits = ServerLimits.defaults();
     private Predicate<Request> protectedRequests = r -> false;
     private Consumer<HttpConfiguration> http = h -> {};
-    private Handler handler;
 
     private Builder(String name) {
       if (name == null || name.isBlank()) {
@@ -172,21 +188,8 @@ public final class HardenedServer {
       return this;
     }
 
-    /** The application's handler. */
-    public Builder handler(Handler handler) {
-      this.handler = Objects.requireNonNull(handler, "handler");
-      return this;
-    }
-
-    /**
-     * Returns the server, not started.
-     *
-     * @throws IllegalStateException if no handler was given
-     */
+    /** Returns the server, not started and without the application's handler yet. */
     public HardenedServer build() {
-      if (handler == null) {
-        throw new IllegalStateException("a server needs a handler");
-      }
       return new HardenedServer(this);
     }
   }

@@ -43,8 +43,8 @@ class HardenedServerTest {
         HardenedServer.builder("test-http")
             .limits(limits)
             .protect(r -> Request.getPathInContext(r).equals("/health"))
-            .handler(new App())
             .build();
+    hardened.setHandler(new App());
     hardened.server().start();
     return hardened.port();
   }
