@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mandate.server.ServerLimits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ import java.util.regex.Pattern;
  * verification: {clockSkew: 30s, proofWindow: 60s}
  * spool: {dir: /var/lib/mandate/spool, sync: always}
  * redis: {url: redis://127.0.0.1:6379}   # optional: shared usage counters and replay guard
- * limits: {maxRequestBody: 1MiB, upstreamTimeout: 30s}
+ * limits: {maxRequestBody: 1MiB, upstreamTimeout: 30s, maxConnectionsPerAddress: 64}
  * http:
  *   upstreams:
  *     github:
@@ -120,14 +121,22 @@ public final class GatewayConfig {
   /** Redis for usage counters and the replay guard shared by several gateways. */
   public record Redis(Secret url, Duration timeout) {}
 
-  /** Bounds on what callers and upstreams send. */
+  /**
+   * Bounds on what callers and upstreams send.
+   *
+   * @param server the listening server's connection, time and thread limits ({@code
+   *     maxConnections}, {@code maxConnectionsPerAddress}, {@code headerTimeout}, {@code
+   *     idleTimeout}, {@code minRequestRate}, {@code maxRequestHeaders}, {@code maxThreads}, {@code
+   *     protectedThreads}, {@code queueTimeout}; defaults as in {@link ServerLimits})
+   */
   public record Limits(
       long maxRequestBodyBytes,
       int maxRequestHeaderBytes,
       int maxResponseHeaderBytes,
       Duration upstreamConnectTimeout,
       Duration upstreamTimeout,
-      Duration idleTimeout) {}
+      Duration idleTimeout,
+      ServerLimits server) {}
 
   /** An HTTP API behind the gateway and the credentials the gateway adds for it. */
   public record Upstream(String name, URI url, String service, Map<String, Secret> headers) {}
@@ -417,7 +426,14 @@ public final class GatewayConfig {
       Size maxResponseHeaders,
       Duration upstreamConnectTimeout,
       Duration upstreamTimeout,
-      Duration idleTimeout) {}
+      Duration idleTimeout,
+      Integer maxConnections,
+      Integer maxConnectionsPerAddress,
+      Duration headerTimeout,
+      Size minRequestRate,
+      Integer maxThreads,
+      Integer protectedThreads,
+      Duration queueTimeout) {}
 
   record RawHttp(Map<String, RawUpstream> upstreams, List<RawRoute> routes) {}
 
@@ -735,7 +751,9 @@ public final class GatewayConfig {
 
     private Limits limits(RawLimits l) {
       if (l == null) {
-        l = new RawLimits(null, null, null, null, null, null);
+        l =
+            new RawLimits(
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
       }
       long body = l.maxRequestBody() != null ? l.maxRequestBody().bytes() : 1L << 20;
       if (body < 0 || body > 1L << 32) {
@@ -757,7 +775,47 @@ public final class GatewayConfig {
       within("limits.upstreamTimeout", upstream, Duration.ofMillis(10), Duration.ofHours(1));
       Duration idle = orDefault(l.idleTimeout(), Duration.ofSeconds(60));
       within("limits.idleTimeout", idle, Duration.ofSeconds(1), Duration.ofHours(1));
-      return new Limits(body, (int) reqHeaders, (int) respHeaders, connect, upstream, idle);
+      return new Limits(
+          body,
+          (int) reqHeaders,
+          (int) respHeaders,
+          connect,
+          upstream,
+          idle,
+          serverLimits(l, (int) reqHeaders, idle));
+    }
+
+    /** The listening server's limits: each key left out keeps {@link ServerLimits}'s default. */
+    private ServerLimits serverLimits(RawLimits l, int reqHeaders, Duration idle) {
+      ServerLimits.Builder b = ServerLimits.builder();
+      try {
+        b.maxRequestHeaderBytes(reqHeaders).idleTimeout(idle);
+        if (l.maxConnections() != null) {
+          b.maxConnections(l.maxConnections());
+        }
+        if (l.maxConnectionsPerAddress() != null) {
+          b.maxConnectionsPerAddress(l.maxConnectionsPerAddress());
+        }
+        if (l.headerTimeout() != null) {
+          b.headerTimeout(l.headerTimeout());
+        }
+        if (l.minRequestRate() != null) {
+          b.minRequestBytesPerSecond(l.minRequestRate().bytes());
+        }
+        if (l.maxThreads() != null) {
+          b.maxThreads(l.maxThreads());
+        }
+        if (l.protectedThreads() != null) {
+          b.protectedThreads(l.protectedThreads());
+        }
+        if (l.queueTimeout() != null) {
+          b.queueTimeout(l.queueTimeout());
+        }
+        return b.build();
+      } catch (IllegalArgumentException e) {
+        problem("limits: " + e.getMessage());
+        return ServerLimits.defaults();
+      }
     }
 
     private Map<String, Upstream> upstreams(Map<String, RawUpstream> raw) {

@@ -208,7 +208,15 @@ final class HttpProxy extends Handler.Abstract {
     }
     byte[] jsonBody = null;
     if (isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE)) && contentLength != 0) {
-      jsonBody = readBounded(clientBody);
+      try {
+        jsonBody = readBounded(clientBody);
+      } catch (IOException e) {
+        // The client went away or sent its body too slowly (the server's minimum rate): an
+        // ordinary refusal, not a gateway failure worth a stack trace per connection.
+        GatewayReplies.send(
+            response, callback, 400, "bad_request", null, "the request body could not be read");
+        return;
+      }
       if (jsonBody == null) {
         tooLarge(response, callback, clientBody);
         return;

@@ -60,6 +60,8 @@ final class GatewayFixture implements AutoCloseable {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   final Path workspace;

@@ -56,6 +56,8 @@ final class McpTestBed implements AutoCloseable {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   final Path files;
