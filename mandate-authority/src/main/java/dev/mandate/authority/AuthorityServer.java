@@ -22,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running authority: the HTTP API of DESIGN.md §3 over one store. Start it with {@link
- * #start(AuthorityConfig)}; stop it with {@link #close()}, which stops accepting connections,
- * finishes the requests already being handled (up to {@link AuthorityConfig#shutdownTimeout()}) and
- * then closes the database.
+ * A running authority (docs/design.md §3): the HTTP API of this package over one store. Start it
+ * with {@link #start(AuthorityConfig)}; stop it with {@link #close()}, which stops accepting
+ * connections, finishes the requests already being handled (up to {@link
+ * AuthorityConfig#shutdownTimeout()}) and then closes the database.
  *
  * <p>The request pipeline is a chain of small Jetty handlers: the connection, header, body and
  * thread limits of {@link HardenedServer} (configured by {@link AuthorityConfig#serverLimits()}),

@@ -3,14 +3,15 @@ package dev.mandate.authority;
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
-import dev.mandate.policy.DurationText;
 import dev.mandate.policy.MintRequest;
 import dev.mandate.policy.Policy;
 import dev.mandate.policy.PolicyDecision;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
+import dev.mandate.token.MintRequestBody;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,11 +22,12 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * {@code POST /v1/capabilities} (any client): mints a capability when the policy allows it, signed
- * by the active root key, with exactly the caveats the policy decided (an approval caveat when the
- * request's {@code requireApproval} or the client's policy asks for one). The token is recorded
- * (its id, revocation ids and expiry, never its text) and the mint is audited before the token is
- * returned. A policy refusal is a 403 with the policy's reason, and is audited too.
+ * {@code POST /v1/capabilities} (any client, a {@link MintRequestBody}): mints a capability when
+ * the policy allows it, signed by the active root key, with exactly the caveats the policy decided
+ * (an approval caveat when the request's {@code requireApproval} or the client's policy asks for
+ * one). The token is recorded (its id, revocation ids and expiry, never its text) and the mint is
+ * audited before the token is returned. A policy refusal is a 403 with the policy's reason, and is
+ * audited too.
  */
 final class CapabilityEndpoints {
 
@@ -36,16 +38,6 @@ final class CapabilityEndpoints {
   private final Metrics metrics;
   private final Clock clock;
   private final SecureRandom random;
-
-  record MintBody(
-      List<String> grants,
-      String ttl,
-      String audience,
-      String holderKey,
-      Integer maxUses,
-      Integer maxDepth,
-      Boolean indirect,
-      List<String> requireApproval) {}
 
   record Minted(String token, String tokenId, List<String> revocationIds, Instant expiresAt) {}
 
@@ -71,7 +63,7 @@ final class CapabilityEndpoints {
   }
 
   private CompletionStage<Reply> mint(Call call) {
-    MintBody body = call.body(MintBody.class);
+    MintRequestBody body = call.body(MintRequestBody.class);
     String clientId = call.client().clientId();
     if (body.grants() == null || body.grants().isEmpty()) {
       throw ApiException.badRequest(
@@ -185,14 +177,14 @@ final class CapabilityEndpoints {
     }
   }
 
-  /** Parses {@code 30s}, {@code 15m}, {@code 1h} or {@code 7d}, the policy file's format. */
+  /** Parses a lifetime in the policy file's grammar ({@link Durations}), 1s to 366d. */
   static Duration ttl(String text) {
-    if (text.length() > 16) {
+    if (text.length() > 32) {
       throw ApiException.badRequest(
-          "invalid_field", "ttl must be a whole number and one unit, such as 30s, 15m, 1h or 7d");
+          "invalid_field", "ttl must be a duration such as 30s, 15m, 1h30m or 7d");
     }
     try {
-      return DurationText.parse(text);
+      return Durations.parse(text, Duration.ofSeconds(1), Duration.ofDays(366));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("invalid_field", "ttl: " + Router.printable(e.getMessage()));
     }

@@ -20,8 +20,8 @@
  *       feed, long-poll or server-sent events); {@code POST /v1/indirect/{tokenId}/suspend} and
  *       {@code .../resume}.
  *   <li>{@code POST /v1/audit/batches} (clients with {@code role: gateway}, rate-limited, events
- *       dated near the authority's clock); {@code GET /v1/audit}, {@code GET
- *       /v1/audit/verify} (admin).
+ *       dated near the authority's clock); {@code GET /v1/audit}, {@code GET /v1/audit/verify}
+ *       (admin).
  *   <li>{@code POST /v1/clients}, {@code POST /v1/clients/{clientId}/secret} (admin).
  * </ul>
  *

@@ -1,5 +1,6 @@
 package dev.mandate.policy;
 
+import dev.mandate.config.Durations;
 import dev.mandate.policy.YamlTree.Kind;
 import dev.mandate.policy.YamlTree.ListNode;
 import dev.mandate.policy.YamlTree.MapNode;
@@ -15,6 +16,9 @@ import java.util.Set;
  * problem, and the accessor returns null so the caller can carry on and report more.
  */
 final class NodeReader {
+  /** The longest duration a policy may name. */
+  static final Duration MAX_DURATION = Duration.ofDays(366);
+
   private final Problems problems;
 
   NodeReader(Problems problems) {
@@ -130,10 +134,11 @@ final class NodeReader {
     return null;
   }
 
+  /** Durations in a policy: at least one second, at most {@link #MAX_DURATION}. */
   Duration duration(Node node, String path) {
     if (node instanceof Scalar s && (s.kind() == Kind.STRING || s.kind() == Kind.INT)) {
       try {
-        return DurationText.parse(s.text());
+        return Durations.parse(s.text(), Duration.ofSeconds(1), MAX_DURATION);
       } catch (IllegalArgumentException e) {
         problems.error(node.line(), path, e.getMessage());
         return null;
@@ -142,7 +147,7 @@ final class NodeReader {
     problems.error(
         node.line(),
         path,
-        "expected a duration such as 30s, 15m, 1h or 7d, got " + node.describe());
+        "expected a duration such as 30s, 15m, 1h30m or 7d, got " + node.describe());
     return null;
   }
 

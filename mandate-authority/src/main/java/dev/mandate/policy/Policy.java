@@ -1,6 +1,7 @@
 package dev.mandate.policy;
 
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.internal.match.ResourcePaths;
 import dev.mandate.policy.ClientPolicy.Requirement;
 import dev.mandate.policy.GrantTemplate.Coverage;
@@ -39,7 +40,7 @@ import java.util.TreeMap;
  *       - "fs:list_directory:/data/invoices/{year}"
  *     parameters:                  # name -> RE2 regex a value must fully match
  *       year: "20[0-9]{2}"
- *     maxTtl: 1h                   # required: 30s, 15m, 1h, 7d (at most 366d)
+ *     maxTtl: 1h                   # required: 30s, 15m, 1h30m, 7d (1s to 366d)
  *     require: [holder, audience]  # caveats a mint request must include: holder, audience, maxUses
  *     audiences: [gateway-1]       # optional; if present the request must name one of these
  *     maxDepth: 2                  # optional, 0-31, default 2: further attenuation blocks allowed
@@ -284,18 +285,18 @@ public final class Policy {
     if (ttl.isZero() || ttl.isNegative()) {
       return PolicyDecision.deny(
           clientId,
-          who + " asked for a lifetime of " + DurationText.format(ttl) + "; it must be positive");
+          who + " asked for a lifetime of " + Durations.format(ttl) + "; it must be positive");
     }
     if (ttl.compareTo(c.maxTtl()) > 0) {
       return PolicyDecision.deny(
           clientId,
           who
               + " asked for a lifetime of "
-              + DurationText.format(ttl)
+              + Durations.format(ttl)
               + ", but its policy allows at most "
-              + DurationText.format(c.maxTtl())
+              + Durations.format(c.maxTtl())
               + " (maxTtl); ask for "
-              + DurationText.format(c.maxTtl())
+              + Durations.format(c.maxTtl())
               + " or less");
     }
 

@@ -3,6 +3,7 @@ package dev.mandate.policy;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.policy.ClientPolicy.Requirement;
 import dev.mandate.policy.ClientPolicy.Role;
 import dev.mandate.policy.GrantTemplate.Parameter;
@@ -299,7 +300,7 @@ final class PolicyParser {
             n.line(),
             NodeReader.child(path, "maxTtl"),
             "maxTtl "
-                + DurationText.format(maxTtl)
+                + Durations.format(maxTtl)
                 + " is over 24h; long-lived capabilities are harder to contain if stolen");
       }
     }

@@ -115,11 +115,29 @@ class PolicyParseTest {
         .singleElement()
         .asString()
         .startsWith("policy.yaml:10: clients.invoice-agent.maxTtl: '1 hour' is not a duration")
-        .contains("30s, 15m, 1h or 7d");
+        .contains("1h30m or 7d");
     assertThat(problems(VALID.replace("maxTtl: 1h", "maxTtl: 3600")))
         .singleElement()
         .asString()
         .contains("maxTtl: '3600' is not a duration");
+  }
+
+  @Test
+  void durations_takeCombinedUnits_fromOneSecondTo366Days() {
+    assertThat(
+            Policy.parse(VALID.replace("maxTtl: 1h", "maxTtl: 1h30m"), "policy.yaml")
+                .client("invoice-agent")
+                .orElseThrow()
+                .maxTtl())
+        .isEqualTo(Duration.ofMinutes(90));
+    assertThat(problems(VALID.replace("maxTtl: 1h", "maxTtl: 0s")))
+        .singleElement()
+        .asString()
+        .contains("maxTtl: '0s' is out of range: a duration here is 1s to 366d");
+    assertThat(problems(VALID.replace("maxTtl: 1h", "maxTtl: 366d1s")))
+        .singleElement()
+        .asString()
+        .contains("is out of range");
   }
 
   @Test

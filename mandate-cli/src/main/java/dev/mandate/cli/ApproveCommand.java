@@ -1,6 +1,7 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.config.Durations;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Request;
@@ -105,7 +106,7 @@ final class ApproveCommand implements Callable<Integer> {
     body.put("tokenId", id);
     body.put("group", group);
     body.put("request", approved);
-    body.put("ttl", ttl == null ? null : MintCommand.ttlText(ttl));
+    body.put("ttl", ttl == null ? null : Durations.format(ttl));
 
     JsonNode answer;
     try {

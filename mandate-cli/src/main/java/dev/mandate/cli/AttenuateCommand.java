@@ -2,6 +2,7 @@ package dev.mandate.cli;
 
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Restrictions;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -50,7 +51,12 @@ final class AttenuateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (block.isEmpty() && bind == null) {
+    Restrictions.Builder asked = block.restrictions();
+    if (bind != null) {
+      asked.bindTo(KeyFiles.readVerifyingKey(bind, "--bind"));
+    }
+    Restrictions restrictions = asked.build();
+    if (restrictions.isEmpty()) {
       throw new ParameterException(
           spec.commandLine(),
           "nothing to add: give at least one restriction (--allow, --ttl, --arg, --where, ...),"
@@ -84,11 +90,8 @@ final class AttenuateCommand implements Callable<Integer> {
           "the token is not holder-bound, so --holder-key is not needed; drop it (to bind the"
               + " token to a key, use --bind FILE.pub)");
     }
-    Capability.Attenuator attenuator = parentToken.attenuate();
-    if (bind != null) {
-      attenuator.bindTo(KeyFiles.readVerifyingKey(bind, "--bind"));
-    }
-    block.applyTo(attenuator, t.clock(), t.random());
+    Capability.Attenuator attenuator =
+        parentToken.attenuate().clock(t.clock()).random(t.random()).restrict(restrictions);
     t.out().println(attenuator.sign(signer).toText());
     return Mandate.OK;
   }

@@ -192,7 +192,7 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
         names = "--interval",
         paramLabel = "DURATION",
-        converter = Converters.DurationConverter.class,
+        converter = Converters.IntervalConverter.class,
         description = "How often to ask for new records. Default: 1s.")
     Duration interval = Duration.ofSeconds(1);
 

@@ -79,19 +79,25 @@ final class AuthorityClient {
     return send(request(path + queryString(query)).GET().build());
   }
 
-  /** {@code POST path} with {@code body} as JSON (its null fields left out), or no body if null. */
-  JsonNode post(String path, Map<String, ?> body) {
+  /**
+   * {@code POST path} with {@code body} as JSON (a map's null values left out), or no body if null.
+   */
+  JsonNode post(String path, Object body) {
     HttpRequest.BodyPublisher publisher;
     if (body == null) {
       publisher = HttpRequest.BodyPublishers.noBody();
     } else {
-      Map<String, Object> present = new LinkedHashMap<>();
-      body.forEach(
-          (k, v) -> {
-            if (v != null) {
-              present.put(k, v);
-            }
-          });
+      Object present = body;
+      if (body instanceof Map<?, ?> map) {
+        Map<Object, Object> nonNull = new LinkedHashMap<>();
+        map.forEach(
+            (k, v) -> {
+              if (v != null) {
+                nonNull.put(k, v);
+              }
+            });
+        present = nonNull;
+      }
       try {
         publisher = HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(present));
       } catch (JsonProcessingException e) {

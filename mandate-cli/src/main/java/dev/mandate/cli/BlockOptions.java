@@ -1,17 +1,18 @@
 package dev.mandate.cli;
 
 import dev.mandate.caveat.Caveat;
-import dev.mandate.token.BlockSpec;
 import dev.mandate.token.Grant;
-import java.security.SecureRandom;
-import java.time.Clock;
+import dev.mandate.token.Restrictions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The restrictions a new block can carry; shared by {@code mint} and {@code attenuate}. */
+/**
+ * The restrictions of a new block as command-line options, shared by {@code mint} and {@code
+ * attenuate}; each option maps to one setter of {@link Restrictions.Builder}.
+ */
 final class BlockOptions {
   @Option(
       names = "--allow",
@@ -87,33 +88,14 @@ final class BlockOptions {
   @Option(names = "--seal", description = "Forbid any further attenuation.")
   boolean seal;
 
-  /** Returns true if no restriction was given. */
-  boolean isEmpty() {
-    return grants.isEmpty()
-        && ttl == null
-        && expires == null
-        && notBefore == null
-        && audiences.isEmpty()
-        && conditions.isEmpty()
-        && arguments.isEmpty()
-        && maxUses == null
-        && maxDepth == null
-        && requireApproval.isEmpty()
-        && !seal;
-  }
-
-  /** Returns true if an expiry was given. */
-  boolean hasExpiry() {
-    return ttl != null || expires != null;
-  }
-
   /**
-   * Adds the restrictions to a block under construction.
+   * Returns a builder holding the restrictions given, for the command to add its own (such as a
+   * holder key) before building.
    *
    * @throws BadInputException naming the option whose value the core library refused
    */
-  <B extends BlockSpec<B>> B applyTo(B spec, Clock clock, SecureRandom random) {
-    spec.clock(clock).random(random);
+  Restrictions.Builder restrictions() {
+    Restrictions.Builder spec = Restrictions.builder();
     grants.forEach(spec::allow);
     apply("--ttl", () -> spec.ttl(ttl), ttl != null);
     apply("--expires", () -> spec.expiresAt(expires), expires != null);

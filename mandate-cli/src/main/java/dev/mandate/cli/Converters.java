@@ -1,6 +1,7 @@
 package dev.mandate.cli;
 
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.token.Grant;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,15 +29,31 @@ final class Converters {
     }
   }
 
-  /** {@code --ttl 15m}. */
+  /**
+   * A lifetime, {@code --ttl 15m}, in Mandate's one duration grammar ({@link Durations}): 1s (an
+   * expiry has whole seconds) to 3650d (longer is almost certainly a typo; a capability should be
+   * short-lived).
+   */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      try {
-        return Durations.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+      return parse(value, Duration.ofSeconds(1), Duration.ofDays(3650));
+    }
+  }
+
+  /** A polling interval, {@code --interval 500ms}: 100ms to 1d. */
+  static final class IntervalConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return parse(value, Duration.ofMillis(100), Duration.ofDays(1));
+    }
+  }
+
+  private static Duration parse(String value, Duration min, Duration max) {
+    try {
+      return Durations.parse(value, min, max);
+    } catch (IllegalArgumentException e) {
+      throw new TypeConversionException(e.getMessage());
     }
   }
 

@@ -3,13 +3,11 @@ package dev.mandate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
-import dev.mandate.token.Grant;
+import dev.mandate.token.MintRequestBody;
+import dev.mandate.token.Restrictions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,64 +96,43 @@ final class MintCommand implements Callable<Integer> {
           "a capability needs at least one --allow SERVICE:ACTION:RESOURCE (e.g. --allow"
               + " 'fs:read_text_file:/data/**')");
     }
+    Restrictions.Builder asked = block.restrictions();
+    if (holder != null) {
+      asked.bindTo(KeyFiles.readVerifyingKey(holder, "--holder"));
+    }
+    Restrictions restrictions = asked.build();
     if (key == null) {
-      return mintByAuthority();
+      return mintByAuthority(restrictions);
     }
     if (indirect) {
       throw new ParameterException(
           spec.commandLine(),
           "--indirect needs --authority: only an authority can switch a capability off and on");
     }
-    if (!block.hasExpiry()) {
+    if (!restrictions.hasExpiry()) {
       throw new ParameterException(
           spec.commandLine(), "an expiry is mandatory: give --ttl (e.g. --ttl 15m) or --expires");
     }
     Terminal t = parent.terminal();
     SigningKey rootKey = KeyFiles.readSigningKey(key, "--key");
-    Capability.Minter minter = Capability.mint(rootKey);
-    if (holder != null) {
-      minter.bindTo(KeyFiles.readVerifyingKey(holder, "--holder"));
-    }
-    block.applyTo(minter, t.clock(), t.random());
+    Capability.Minter minter =
+        Capability.mint(rootKey).clock(t.clock()).random(t.random()).restrict(restrictions);
     t.out().println(minter.sign().toText());
     return Mandate.OK;
   }
 
-  private int mintByAuthority() {
-    refuseLocalOnly("--expires", block.expires != null, "give --ttl instead");
-    refuseLocalOnly("--not-before", block.notBefore != null, null);
-    refuseLocalOnly("--where", !block.conditions.isEmpty(), null);
-    refuseLocalOnly("--arg", !block.arguments.isEmpty(), null);
-    refuseLocalOnly("--seal", block.seal, null);
-    if (block.audiences.size() > 1) {
-      throw new ParameterException(
-          spec.commandLine(), "with --authority give at most one --audience");
+  private int mintByAuthority(Restrictions restrictions) {
+    MintRequestBody body;
+    try {
+      body = MintRequestBody.of(restrictions, indirect);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "with --authority, " + e.getMessage());
     }
-    if (block.ttl == null) {
+    if (restrictions.ttl().isEmpty()) {
       throw new ParameterException(
           spec.commandLine(), "an expiry is mandatory: give --ttl (e.g. --ttl 15m)");
     }
-    if (block.maxUses != null && (block.maxUses < 1 || block.maxUses > Integer.MAX_VALUE)) {
-      throw new BadInputException(
-          "--max-uses must be 1.." + Integer.MAX_VALUE + ", got " + block.maxUses);
-    }
     AuthorityClient client = authority.authenticated(spec);
-    List<String> grants = new ArrayList<>();
-    for (Grant g : block.grants) {
-      grants.add(g.toString());
-    }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("grants", grants);
-    body.put("ttl", ttlText(block.ttl));
-    body.put("audience", block.audiences.isEmpty() ? null : block.audiences.get(0));
-    body.put(
-        "holderKey",
-        holder == null ? null : KeyFiles.readVerifyingKey(holder, "--holder").toText());
-    body.put("maxUses", block.maxUses == null ? null : block.maxUses.intValue());
-    body.put("maxDepth", block.maxDepth);
-    body.put("indirect", indirect ? Boolean.TRUE : null);
-    body.put("requireApproval", block.requireApproval.isEmpty() ? null : block.requireApproval);
-
     Terminal t = parent.terminal();
     JsonNode minted;
     try {
@@ -187,31 +164,5 @@ final class MintCommand implements Callable<Integer> {
                 + ", expires "
                 + Printable.escape(minted.path("expiresAt").asText()));
     return Mandate.OK;
-  }
-
-  private void refuseLocalOnly(String option, boolean given, String hint) {
-    if (given) {
-      throw new ParameterException(
-          spec.commandLine(),
-          option
-              + " cannot be used with --authority: the authority adds exactly the caveats its"
-              + " policy requires; "
-              + (hint != null ? hint : "narrow the minted token with 'mandate attenuate'"));
-    }
-  }
-
-  /** The authority's ttl format: one whole number and one unit (s, m, h or d). */
-  static String ttlText(Duration ttl) {
-    long s = ttl.toSeconds();
-    if (s % 86_400 == 0) {
-      return s / 86_400 + "d";
-    }
-    if (s % 3_600 == 0) {
-      return s / 3_600 + "h";
-    }
-    if (s % 60 == 0) {
-      return s / 60 + "m";
-    }
-    return s + "s";
   }
 }

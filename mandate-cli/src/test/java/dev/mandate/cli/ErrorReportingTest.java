@@ -26,6 +26,7 @@ class ErrorReportingTest {
         Arguments.of("bad regex", new String[] {"--arg", "/x=regex:(unclosed"}),
         Arguments.of("bad cidr", new String[] {"--arg", "/ip=cidr:10.0.0.0/99"}),
         Arguments.of("bad duration", new String[] {"--ttl", "15 minutes"}),
+        Arguments.of("sub-second ttl", new String[] {"--ttl", "500ms"}),
         Arguments.of("bad grant", new String[] {"--allow", "fs-only"}),
         Arguments.of("bad instant", new String[] {"--not-before", "tomorrow"}),
         Arguments.of("bad CEL", new String[] {"--where", "args.x >"}),

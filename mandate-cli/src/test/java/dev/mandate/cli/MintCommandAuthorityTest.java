@@ -183,7 +183,35 @@ class MintCommandAuthorityTest {
                 new String[] {"--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10"}));
 
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--where cannot be used with --authority").contains("attenuate");
+    assertThat(r.err())
+        .contains("with --authority, a mint request cannot carry a condition (where)")
+        .contains("attenuate");
+    String[][] refused = {
+      {"--arg", "/path=within:/data", "an argument constraint (constrain)"},
+      {"--expires", "2030-01-01T00:00:00Z", "ask for a ttl instead"},
+      {"--not-before", "2020-01-01T00:00:00Z", "a not-before time (notBefore)"},
+      {"--audience", "gw-a", "at most one audience"}, // with the --audience gw-b below
+    };
+    for (String[] option : refused) {
+      CliRun.Result each =
+          cli.run(
+              LocalAuthority.args(
+                  new String[] {"mint"},
+                  authority.asAgent(),
+                  new String[] {
+                    "--allow", INVOICES, "--ttl", "15m", "--audience", "gw-b", option[0], option[1]
+                  }));
+      assertThat(each.exit()).as(option[0]).isEqualTo(2);
+      assertThat(each.err()).as(option[0]).contains("with --authority, ").contains(option[2]);
+    }
+    CliRun.Result sealed =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {"--allow", INVOICES, "--ttl", "15m", "--seal"}));
+    assertThat(sealed.exit()).isEqualTo(2);
+    assertThat(sealed.err()).contains("cannot carry the seal (seal)");
   }
 
   @Test

@@ -5,7 +5,6 @@ import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.VerifyingKey;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,17 +13,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The restrictions of one new block, shared by minting and attenuation. Each setter validates its
- * argument and throws {@link IllegalArgumentException} with the reason.
+ * The restrictions a new block can carry, written once for everything that builds a block: {@link
+ * Capability.Minter} and {@link Capability.Attenuator} sign them into a block, and {@link
+ * Restrictions.Builder} keeps them as a value for later ({@link #restrict(Restrictions)}), for a
+ * delegation or for a mint request to an authority ({@link MintRequestBody#of}). A new kind of
+ * restriction is added here, once. Each setter validates its argument and throws {@link
+ * IllegalArgumentException} with the reason.
  *
  * @param <B> the concrete builder, for chaining
  */
 public abstract sealed class BlockSpec<B extends BlockSpec<B>>
-    permits Capability.Minter, Capability.Attenuator {
+    permits Capability.Minter, Capability.Attenuator, Restrictions.Builder {
   final List<Grant> grants = new ArrayList<>();
   final List<Caveat> caveats = new ArrayList<>();
-  Clock clock = Clock.systemUTC();
-  SecureRandom random;
   Duration ttl;
   VerifyingKey holder;
   boolean seal;
@@ -136,27 +137,31 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
     return self();
   }
 
-  /** Uses this clock for {@link #ttl(Duration)} and the issue time (default: system UTC). */
-  public B clock(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock");
+  /**
+   * Adds every restriction of {@code restrictions}, as if each had been given here in turn: its
+   * grants and caveats are added, and its lifetime and holder, when it has them, replace any given
+   * before.
+   */
+  public B restrict(Restrictions restrictions) {
+    Objects.requireNonNull(restrictions, "restrictions");
+    grants.addAll(restrictions.grants());
+    caveats.addAll(restrictions.caveats());
+    restrictions.ttl().ifPresent(t -> this.ttl = t);
+    restrictions.holder().ifPresent(h -> this.holder = h);
+    seal |= restrictions.sealed();
     return self();
   }
 
-  /** Uses this randomness for token ids and chain keys (default: a new SecureRandom). */
-  public B random(SecureRandom random) {
-    this.random = Objects.requireNonNull(random, "random");
-    return self();
-  }
-
-  SecureRandom randomOrDefault() {
-    return random != null ? random : new SecureRandom();
-  }
-
-  List<Caveat> finalCaveats() {
+  /** The caveats to sign: those given, and the expiry the ttl sets counted from {@code now}. */
+  List<Caveat> finalCaveats(Instant now) {
     List<Caveat> all = new ArrayList<>(caveats);
     if (ttl != null) {
-      all.add(new Caveat.Expiry(clock.instant().plus(ttl)));
+      all.add(new Caveat.Expiry(now.plus(ttl)));
     }
     return all;
+  }
+
+  static SecureRandom orDefault(SecureRandom random) {
+    return random != null ? random : new SecureRandom();
   }
 }

@@ -4,6 +4,7 @@ import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,9 +139,23 @@ public final class Capability {
   /** Builds the authority block of a new capability. */
   public static final class Minter extends BlockSpec<Minter> {
     private final SigningKey rootKey;
+    private Clock clock = Clock.systemUTC();
+    private SecureRandom random;
 
     private Minter(SigningKey rootKey) {
       this.rootKey = rootKey;
+    }
+
+    /** Uses this clock for the ttl and the issue time (default: system UTC). */
+    public Minter clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Uses this randomness for the token id and the chain key (default: a new SecureRandom). */
+    public Minter random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
     }
 
     /**
@@ -153,7 +168,7 @@ public final class Capability {
       if (grants.isEmpty()) {
         throw new IllegalStateException("a capability needs at least one grant (allow ...)");
       }
-      List<Caveat> all = finalCaveats();
+      List<Caveat> all = finalCaveats(clock.instant());
       Instant issuedAt = Instant.ofEpochSecond(clock.instant().getEpochSecond());
       Instant expiry =
           all.stream()
@@ -168,7 +183,7 @@ public final class Capability {
         throw new IllegalStateException(
             "the expiry " + expiry + " is not after the issue time " + issuedAt);
       }
-      SecureRandom rng = randomOrDefault();
+      SecureRandom rng = orDefault(random);
       byte[] tokenId = new byte[Chain.TOKEN_ID_BYTES];
       rng.nextBytes(tokenId);
       NextKey next = NextKey.choose(holder, seal, rng);
@@ -192,9 +207,23 @@ public final class Capability {
   /** Builds an attenuation block on an existing capability. */
   public static final class Attenuator extends BlockSpec<Attenuator> {
     private final Capability parent;
+    private Clock clock = Clock.systemUTC();
+    private SecureRandom random;
 
     private Attenuator(Capability parent) {
       this.parent = parent;
+    }
+
+    /** Uses this clock for the ttl (default: system UTC). */
+    public Attenuator clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Uses this randomness for the chain key (default: a new SecureRandom). */
+    public Attenuator random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
     }
 
     /**
@@ -264,7 +293,7 @@ public final class Capability {
         }
         signer = SigningKey.fromSeed(chain.secret, InsecureSecretKeyAccess.get());
       }
-      SecureRandom rng = randomOrDefault();
+      SecureRandom rng = orDefault(random);
       NextKey next;
       if (holder == null && currentHolder != null) {
         next =
@@ -283,7 +312,7 @@ public final class Capability {
               null,
               null,
               grants,
-              finalCaveats(),
+              finalCaveats(clock.instant()),
               next.publicKey,
               next.commitment,
               next.flags);

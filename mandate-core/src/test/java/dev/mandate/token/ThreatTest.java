@@ -13,7 +13,7 @@ import java.util.Base64;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** One test per threat of DESIGN.md section 6 that lives in the token. */
+/** One test per attack on the token itself (docs/design.md §4, threat model). */
 class ThreatTest {
   private final SigningKey root = Fixtures.key(1);
   private final Verifier verifier = Fixtures.verifier(root).build();

@@ -74,7 +74,7 @@ final class VectorSet {
     return Capability.mint(k("root")).clock(Fixtures.clock()).random(Fixtures.random(seed++));
   }
 
-  private <B extends BlockSpec<B>> B fixed(B spec) {
+  private Capability.Attenuator fixed(Capability.Attenuator spec) {
     return spec.clock(Fixtures.clock()).random(Fixtures.random(seed++));
   }
 

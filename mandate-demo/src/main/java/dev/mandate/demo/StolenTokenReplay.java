@@ -13,6 +13,8 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.ToolCall;
 import dev.mandate.token.Proof;
+import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.MandateHeaders;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -79,7 +81,11 @@ final class StolenTokenReplay implements AutoCloseable {
       return new Result(true, "");
     } catch (ToolExecutionException e) {
       String message = e.getMessage() == null ? "" : e.getMessage();
-      return new Result(false, message.replaceFirst("^denied by Mandate: ", ""));
+      return new Result(
+          false,
+          message.startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX)
+              ? message.substring(JsonRpcErrors.DENIED_MESSAGE_PREFIX.length())
+              : message);
     } catch (Exception e) {
       Throwable root = e;
       while (root.getCause() != null) {
@@ -98,7 +104,7 @@ final class StolenTokenReplay implements AutoCloseable {
       JsonNode args = JSON.valueToTree(r.getParams().get("arguments"));
       if (name instanceof String tool && args instanceof ObjectNode object) {
         headers.put(
-            "Mandate-Proof",
+            MandateHeaders.PROOF,
             Proof.create(
                 key,
                 stolenToken,

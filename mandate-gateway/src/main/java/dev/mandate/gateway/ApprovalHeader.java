@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.wire.MandateHeaders;
 import java.util.List;
 import org.eclipse.jetty.http.HttpFields;
 
@@ -9,9 +10,6 @@ import org.eclipse.jetty.http.HttpFields;
  * read it. Like every {@code Mandate-*} header it is never forwarded upstream.
  */
 public final class ApprovalHeader {
-  /** The header's name. */
-  public static final String NAME = "Mandate-Approval";
-
   /** The longest approval accepted, in characters (spec §7.1). */
   public static final int MAX_CHARS = 512;
 
@@ -31,20 +29,25 @@ public final class ApprovalHeader {
    * whether it approves the call.
    */
   public static Read read(HttpFields headers) {
-    List<String> values = headers.getValuesList(NAME);
+    List<String> values = headers.getValuesList(MandateHeaders.APPROVAL);
     if (values.isEmpty()) {
       return new Read(null, null);
     }
     if (values.size() > 1) {
       return new Read(
-          null, "the request carries " + values.size() + " " + NAME + " headers; send at most one");
+          null,
+          "the request carries "
+              + values.size()
+              + " "
+              + MandateHeaders.APPROVAL
+              + " headers; send at most one");
     }
     String value = values.get(0).strip();
     if (value.length() > MAX_CHARS) {
       return new Read(
           null,
           "the "
-              + NAME
+              + MandateHeaders.APPROVAL
               + " header is "
               + value.length()
               + " characters long; an approval is at most "

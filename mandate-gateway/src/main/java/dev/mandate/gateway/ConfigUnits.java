@@ -1,39 +1,20 @@
 package dev.mandate.gateway;
 
-import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The units of the gateway configuration, shared by its HTTP and MCP sections: durations ({@code
- * 500ms}, {@code 30s}, {@code 5m}, {@code 1h}) and sizes ({@code 1048576}, {@code 64 KiB}, {@code
- * 1MB}). Each section words its own error for a value these do not accept.
+ * The sizes of the gateway configuration, shared by its HTTP and MCP sections ({@code 1048576},
+ * {@code 64 KiB}, {@code 1MB}); each section words its own error for a value it does not accept.
+ * Durations have the grammar of every Mandate configuration, {@link dev.mandate.config.Durations}.
  */
 public final class ConfigUnits {
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
   private static final Pattern SIZE =
       Pattern.compile("(\\d{1,12})\\s*(KiB|MiB|GiB|KB|MB|GB|B)?", Pattern.CASE_INSENSITIVE);
 
   private ConfigUnits() {}
-
-  /** The duration {@code text} names, or empty if it is not a whole number with a unit. */
-  public static Optional<Duration> duration(String text) {
-    Matcher m = text == null ? null : DURATION.matcher(text.trim());
-    if (m == null || !m.matches()) {
-      return Optional.empty();
-    }
-    long n = Long.parseLong(m.group(1));
-    return Optional.of(
-        switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        });
-  }
 
   /**
    * The bytes {@code text} names, or empty if it is not a whole number with an optional unit (KiB,

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.mandate.config.Durations;
+import dev.mandate.config.EnvReferences;
 import dev.mandate.server.ServerLimits;
 import java.io.IOException;
 import java.net.URI;
@@ -30,7 +32,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -68,7 +69,6 @@ public final class GatewayConfig {
   /** Paths the gateway answers itself; routes cannot use them. */
   static final Set<String> RESERVED_PATHS = Set.of("/health", "/metrics");
 
-  private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Pattern METHOD = Pattern.compile("[A-Z]{3,10}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
 
@@ -448,15 +448,15 @@ public final class GatewayConfig {
     @Override
     public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
       String text = p.getValueAsString();
-      return ConfigUnits.duration(text)
-          .orElseThrow(
-              () ->
-                  JsonMappingException.from(
-                      p,
-                      "a duration is a whole number with a unit (ms, s, m, h), such as 500ms or"
-                          + " 30s; got '"
-                          + (text == null ? p.currentToken() : text)
-                          + "'"));
+      if (text == null) {
+        throw JsonMappingException.from(
+            p, "expected a duration such as 500ms, 30s or 1h30m, got " + p.currentToken());
+      }
+      try {
+        return Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw JsonMappingException.from(p, e.getMessage());
+      }
     }
   }
 
@@ -907,20 +907,12 @@ public final class GatewayConfig {
     }
 
     private String interpolate(String where, String value) {
-      Matcher m = ENV_REF.matcher(value);
-      StringBuilder out = new StringBuilder();
-      boolean ok = true;
-      while (m.find()) {
-        String v = env.get(m.group(1));
-        if (v == null) {
-          problem(where + " uses ${" + m.group(1) + "}, which is not set in the environment");
-          ok = false;
-          v = "";
-        }
-        m.appendReplacement(out, Matcher.quoteReplacement(v));
+      try {
+        return EnvReferences.expand(value, env::get);
+      } catch (IllegalArgumentException e) {
+        problem(where + " " + e.getMessage());
+        return null;
       }
-      m.appendTail(out);
-      return ok ? out.toString() : null;
     }
 
     private URI httpUrl(String where, String text) {
@@ -950,7 +942,7 @@ public final class GatewayConfig {
     }
 
     private static String human(Duration d) {
-      return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+      return Durations.format(d);
     }
 
     private static Duration orDefault(Duration d, Duration otherwise) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Request;
+import dev.mandate.wire.MandateHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +65,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpProxy extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProxy.class);
-  static final String PROOF_HEADER = "Mandate-Proof";
+
+  /** Mandate's own headers (compared lower-cased): never forwarded upstream. */
+  private static final String MANDATE_PREFIX = MandateHeaders.PREFIX.toLowerCase(Locale.ROOT);
 
   /** Headers that describe one connection, not the message: never forwarded either way. */
   static final Set<String> HOP_BY_HOP =
@@ -234,7 +237,7 @@ final class HttpProxy extends Handler.Abstract {
     String resource = PathTemplate.expand(route.resourceTemplate(), params);
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     String bearer = bearer(authorization);
-    String proof = request.getHeaders().get(PROOF_HEADER);
+    String proof = request.getHeaders().get(MandateHeaders.PROOF);
     Map<String, Object> context = new HashMap<>();
     context.put("method", method);
     context.put("path", rawPath);
@@ -288,7 +291,7 @@ final class HttpProxy extends Handler.Abstract {
             String name = f.getLowerCaseName();
             if (HOP_BY_HOP.contains(name)
                 || NOT_FORWARDED.contains(name)
-                || name.startsWith("mandate-")
+                || name.startsWith(MANDATE_PREFIX)
                 || upstreamSets(upstream, name)) {
               continue;
             }

@@ -1,6 +1,6 @@
 /**
- * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs (DESIGN
- * §4). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
+ * The Mandate gateway: the policy enforcement point in front of MCP servers and HTTP APIs
+ * (docs/design.md §3). {@link dev.mandate.gateway.GatewayServer} runs it from a {@link
  * dev.mandate.gateway.GatewayConfig}; every front end decides each call through one {@link
  * dev.mandate.gateway.CallGuard}.
  *
@@ -51,11 +51,11 @@
  * lost even if the machine crashes. With {@code batched} it is written to the OS before the answer
  * and fsynced within 50 ms: a killed process loses nothing, a machine crash at most the last 50 ms.
  * An uploader sends fsynced events in batches (after a partial batch it waits 100 ms for more) to
- * {@code POST /v1/audit/batches} (the gateway's client needs {@code role: gateway} in the authority's
- * policy), with batch ids derived from the spool id, segment and offset, so
- * a retried batch is recognised and recorded once; it advances only after a 2xx and resumes from
- * its cursor after a restart. A full spool ({@code spool.maxBytes}) refuses calls rather than lose
- * their record.
+ * {@code POST /v1/audit/batches} (the gateway's client needs {@code role: gateway} in the
+ * authority's policy), with batch ids derived from the spool id, segment and offset, so a retried
+ * batch is recognised and recorded once; it advances only after a 2xx and resumes from its cursor
+ * after a restart. A full spool ({@code spool.maxBytes}) refuses calls rather than lose their
+ * record.
  *
  * <h2>HTTP routes</h2>
  *

@@ -98,7 +98,7 @@ class GatewayConfigTest {
     assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("maxStaleness")
-        .hasMessageContaining("ms, s, m, h");
+        .hasMessageContaining("units (d, h, m, s, ms)");
     String yaml2 = yaml.replace("  maxStaleness: 30\n", "");
     assertThatThrownBy(() -> GatewayConfig.parse(yaml2, SOURCE, ENV))
         .hasMessageContaining("audience is required")

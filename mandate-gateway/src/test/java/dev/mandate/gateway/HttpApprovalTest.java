@@ -8,6 +8,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Request;
+import dev.mandate.wire.MandateHeaders;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -95,7 +96,7 @@ class HttpApprovalTest {
     String approval = authority.approve(tokenId, none.json().get("request"));
     assertThat(Approval.decode(approval).requestDigest())
         .isEqualTo(none.json().get("requestDigest").asText());
-    TestPeers.Reply approved = call(PATH, token, Map.of(ApprovalHeader.NAME, approval));
+    TestPeers.Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(approved.status()).as(approved.body()).isEqualTo(200);
     JsonNode upstreamSaw = approved.json().get("headers");
     assertThat(upstreamSaw.has("mandate-approval")).isFalse();
@@ -103,7 +104,7 @@ class HttpApprovalTest {
     assertThat(approved.body()).doesNotContain(approval);
 
     // 3. The same approval again: used up.
-    TestPeers.Reply again = call(PATH, token, Map.of(ApprovalHeader.NAME, approval));
+    TestPeers.Reply again = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(again.status()).as(again.body()).isEqualTo(403);
     assertThat(again.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(again.json().get("reason").asText()).contains("already used");
@@ -128,12 +129,12 @@ class HttpApprovalTest {
     JsonNode closedRequest = call(closed(), token, Map.of()).json().get("request");
     String forClosed = authority.approve(tokenId, closedRequest);
 
-    TestPeers.Reply open = call(PATH, token, Map.of(ApprovalHeader.NAME, forClosed));
+    TestPeers.Reply open = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forClosed));
 
     assertThat(open.status()).as(open.body()).isEqualTo(403);
     assertThat(open.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(open.json().get("reason").asText()).contains("for another call");
-    assertThat(call(closed(), token, Map.of(ApprovalHeader.NAME, forClosed)).status())
+    assertThat(call(closed(), token, Map.of(MandateHeaders.APPROVAL, forClosed)).status())
         .as("a refused approval is not used up")
         .isEqualTo(200);
   }
@@ -147,7 +148,7 @@ class HttpApprovalTest {
     JsonNode request = call(PATH, other, Map.of()).json().get("request");
     String forOther = authority.approve(Capability.decode(other).tokenId(), request);
 
-    TestPeers.Reply r = call(PATH, mine, Map.of(ApprovalHeader.NAME, forOther));
+    TestPeers.Reply r = call(PATH, mine, Map.of(MandateHeaders.APPROVAL, forOther));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -184,7 +185,7 @@ class HttpApprovalTest {
             Instant.now().plus(Duration.ofMinutes(5)),
             RANDOM);
 
-    TestPeers.Reply r = call(PATH, token, Map.of(ApprovalHeader.NAME, forged));
+    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forged));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -202,7 +203,7 @@ class HttpApprovalTest {
   void aMalformedApproval_is403ApprovalInvalid() {
     String token = needingApproval("finance");
 
-    TestPeers.Reply r = call(PATH, token, Map.of(ApprovalHeader.NAME, "mnda1_not-an-approval"));
+    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_not-an-approval"));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -213,7 +214,7 @@ class HttpApprovalTest {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     String oversized = "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS);
 
-    TestPeers.Reply big = call(PATH, token, Map.of(ApprovalHeader.NAME, oversized));
+    TestPeers.Reply big = call(PATH, token, Map.of(MandateHeaders.APPROVAL, oversized));
 
     assertThat(big.status()).as(big.body()).isEqualTo(400);
     assertThat(big.json().get("error").asText()).isEqualTo("bad_request");
@@ -226,8 +227,8 @@ class HttpApprovalTest {
     HttpRequest.Builder two =
         HttpRequest.newBuilder(URI.create(gateway.url() + PATH))
             .header("Authorization", "Bearer " + token)
-            .header(ApprovalHeader.NAME, "mnda1_a")
-            .header(ApprovalHeader.NAME, "mnda1_b");
+            .header(MandateHeaders.APPROVAL, "mnda1_a")
+            .header(MandateHeaders.APPROVAL, "mnda1_b");
     TestPeers.Reply twice = TestPeers.send(two);
     assertThat(twice.status()).as(twice.body()).isEqualTo(400);
     assertThat(twice.json().get("reason").asText()).contains("at most one");
@@ -238,7 +239,7 @@ class HttpApprovalTest {
   void aCapabilityWithoutAnApprovalCaveat_ignoresAnApproval_butTheUpstreamNeverSeesIt() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
 
-    TestPeers.Reply r = call(PATH, token, Map.of(ApprovalHeader.NAME, "mnda1_whatever"));
+    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_whatever"));
 
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonNode headers = r.json().get("headers");

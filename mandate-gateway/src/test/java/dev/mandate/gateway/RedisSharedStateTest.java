@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.wire.MandateHeaders;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -152,7 +153,7 @@ class RedisSharedStateTest {
         HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
             .header("Authorization", "Bearer " + token);
     if (approval != null) {
-      b.header(ApprovalHeader.NAME, approval);
+      b.header(MandateHeaders.APPROVAL, approval);
     }
     return TestPeers.send(b);
   }

@@ -8,6 +8,7 @@ import dev.langchain4j.mcp.client.McpClient;
 import dev.langchain4j.service.tool.ToolExecutionResult;
 import dev.langchain4j.service.tool.ToolExecutor;
 import dev.mandate.sdk.CapabilityUnavailableException;
+import dev.mandate.wire.JsonRpcErrors;
 import java.util.function.Consumer;
 
 /**
@@ -16,9 +17,6 @@ import java.util.function.Consumer;
  * {@code "tool call failed: <why>"}. It never throws, so a denial cannot abort the conversation.
  */
 final class GatewayToolExecutor implements ToolExecutor {
-  /** The JSON-RPC error code of a Mandate denial (the gateway's, like HTTP 403). */
-  static final int DENIED_CODE = -32003;
-
   private static final int MAX_MESSAGE_CHARS = 500;
 
   private final McpClient client;
@@ -78,14 +76,15 @@ final class GatewayToolExecutor implements ToolExecutor {
   }
 
   private static boolean isDenial(Integer code, String message) {
-    return (code != null && code == DENIED_CODE) || message.startsWith(ToolOutcome.DENIED_PREFIX);
+    return (code != null && code == JsonRpcErrors.DENIED)
+        || message.startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX);
   }
 
   private static ToolOutcome denied(ToolExecutionRequest request, String message) {
     String text =
-        message.startsWith(ToolOutcome.DENIED_PREFIX)
+        message.startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX)
             ? message
-            : ToolOutcome.DENIED_PREFIX + message;
+            : JsonRpcErrors.DENIED_MESSAGE_PREFIX + message;
     return new ToolOutcome(
         request.name(), request.arguments(), ToolOutcome.Verdict.DENIED, text, true);
   }

@@ -1,5 +1,6 @@
 package dev.mandate.langchain4j;
 
+import dev.mandate.wire.JsonRpcErrors;
 import java.util.Objects;
 
 /**
@@ -17,9 +18,6 @@ import java.util.Objects;
  */
 public record ToolOutcome(
     String tool, String arguments, Verdict verdict, String resultText, boolean toolError) {
-
-  /** The prefix of the tool result text of a call Mandate denied. */
-  public static final String DENIED_PREFIX = "denied by Mandate: ";
 
   /** Whether the gateway let the call through to the tool. */
   public enum Verdict {
@@ -47,12 +45,12 @@ public record ToolOutcome(
   }
 
   /**
-   * Returns the gateway's reason for a denial (the result text without {@link #DENIED_PREFIX}), or
-   * the result text for any other outcome.
+   * Returns the gateway's reason for a denial (the result text without {@link
+   * JsonRpcErrors#DENIED_MESSAGE_PREFIX}), or the result text for any other outcome.
    */
   public String reason() {
-    return resultText.startsWith(DENIED_PREFIX)
-        ? resultText.substring(DENIED_PREFIX.length())
+    return resultText.startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX)
+        ? resultText.substring(JsonRpcErrors.DENIED_MESSAGE_PREFIX.length())
         : resultText;
   }
 }

@@ -15,6 +15,7 @@ import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.token.Request;
+import dev.mandate.token.Restrictions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -187,10 +188,17 @@ final class GatewayFixture implements AutoCloseable {
     return AuthorityCapabilitySource.builder(URI.create(authority.url()))
         .clientId("agent")
         .clientSecret(agentSecret)
-        .grants(grants)
-        .ttl(Duration.ofMinutes(5))
+        .restrictions(asking(grants))
         .build()
         .addTo(wallet, "invoices", shape());
+  }
+
+  private static Restrictions asking(String... grants) {
+    Restrictions.Builder r = Restrictions.builder().ttl(Duration.ofMinutes(5));
+    for (String g : grants) {
+      r.allow(g);
+    }
+    return r.build();
   }
 
   /**
@@ -201,8 +209,11 @@ final class GatewayFixture implements AutoCloseable {
     return AuthorityCapabilitySource.builder(URI.create(authority.url()))
         .clientId("careful-agent")
         .clientSecret(carefulSecret)
-        .grants("fs:read_text_file:/invoices/2024/**")
-        .ttl(Duration.ofMinutes(5))
+        .restrictions(
+            Restrictions.builder()
+                .allow("fs:read_text_file:/invoices/2024/**")
+                .ttl(Duration.ofMinutes(5))
+                .build())
         .build()
         .addTo(wallet, "careful", shape());
   }

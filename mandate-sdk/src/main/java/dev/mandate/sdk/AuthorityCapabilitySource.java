@@ -2,9 +2,11 @@ package dev.mandate.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.caveat.Caveat;
 import dev.mandate.token.Capability;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.MintRequestBody;
+import dev.mandate.token.Restrictions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,10 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -34,8 +34,11 @@ import java.util.Objects;
  *     AuthorityCapabilitySource.builder(URI.create("https://authority.internal:7700"))
  *         .clientId("invoice-agent")
  *         .clientSecretFile(Path.of("/run/secrets/mandate-client"))
- *         .grants("fs:read_text_file:/data/invoices/2024/**")
- *         .ttl(Duration.ofMinutes(15))
+ *         .restrictions(
+ *             Restrictions.builder()
+ *                 .allow("fs:read_text_file:/data/invoices/2024/**")
+ *                 .ttl(Duration.ofMinutes(15))
+ *                 .build())
  *         .build();
  * CapabilityHandle invoices = source.addTo(wallet, "invoices", shape);
  * }</pre>
@@ -51,11 +54,7 @@ public final class AuthorityCapabilitySource {
   private final String clientId;
   private final char[] secret;
   private final Path secretFile;
-  private final List<String> grants;
-  private final Duration ttl;
-  private final String audience;
-  private final Long maxUses;
-  private final Integer maxDepth;
+  private final Restrictions restrictions;
   private final double refreshWhenRemaining;
   private final HttpClient http;
   private final Duration timeout;
@@ -66,11 +65,7 @@ public final class AuthorityCapabilitySource {
     this.clientId = b.clientId;
     this.secret = b.secret;
     this.secretFile = b.secretFile;
-    this.grants = List.copyOf(b.grants);
-    this.ttl = b.ttl;
-    this.audience = b.audience;
-    this.maxUses = b.maxUses;
-    this.maxDepth = b.maxDepth;
+    this.restrictions = b.restrictions;
     this.refreshWhenRemaining = b.refreshWhenRemaining;
     this.http =
         b.http != null
@@ -100,8 +95,8 @@ public final class AuthorityCapabilitySource {
    * refreshes it through this source before it expires.
    *
    * @param label the handle's label, 1 to 64 printable chars
-   * @param shape how the gateway builds requests; its audience is asked for unless the builder set
-   *     one
+   * @param shape how the gateway builds requests; its audience is asked for unless the restrictions
+   *     name one
    * @return the handle, the same across refreshes
    * @throws CapabilityUnavailableException if the authority cannot be reached, refuses the
    *     credentials or the policy denies the grants (the message gives the authority's reason)
@@ -129,20 +124,12 @@ public final class AuthorityCapabilitySource {
    * @throws CapabilityUnavailableException if the authority cannot be reached or refuses
    */
   Capability fetch(Wallet wallet, RequestShape shape) {
-    ObjectNode body = JSON.createObjectNode();
-    body.putPOJO("grants", grants);
-    if (ttl != null) {
-      body.put("ttl", ttl.toSeconds() + "s");
+    Restrictions.Builder asked =
+        Restrictions.builder().restrict(restrictions).bindTo(wallet.holderPublicKey());
+    if (restrictions.caveats().stream().noneMatch(Caveat.Audience.class::isInstance)) {
+      asked.audience(shape.audience());
     }
-    String requestedAudience = audience != null ? audience : shape.audience();
-    body.put("audience", requestedAudience);
-    body.put("holderKey", wallet.holderPublicKey().toText());
-    if (maxUses != null) {
-      body.put("maxUses", maxUses);
-    }
-    if (maxDepth != null) {
-      body.put("maxDepth", maxDepth);
-    }
+    MintRequestBody body = MintRequestBody.of(asked.build(), false);
     HttpRequest request;
     try {
       request =
@@ -273,7 +260,7 @@ public final class AuthorityCapabilitySource {
         + ", client "
         + clientId
         + ", grants "
-        + grants
+        + restrictions.grants()
         + ", secret redacted]";
   }
 
@@ -283,11 +270,7 @@ public final class AuthorityCapabilitySource {
     private String clientId;
     private char[] secret;
     private Path secretFile;
-    private final List<String> grants = new ArrayList<>();
-    private Duration ttl;
-    private String audience;
-    private Long maxUses;
-    private Integer maxDepth;
+    private Restrictions restrictions;
     private double refreshWhenRemaining = 0.2;
     private HttpClient http;
     private Duration timeout = Duration.ofSeconds(30);
@@ -341,67 +324,25 @@ public final class AuthorityCapabilitySource {
     }
 
     /**
-     * Adds grants to ask for, {@code service:action:resource-pattern} each (the policy decides).
+     * Sets what to ask the authority for: at least one grant, and optionally a ttl (whole seconds;
+     * default the policy's maximum), one audience (default the {@link RequestShape}'s), max uses,
+     * max depth and an approval caveat. The policy decides; the capability is always bound to the
+     * wallet's key.
      *
-     * @throws IllegalArgumentException if a grant is not valid
+     * @throws IllegalArgumentException if there is no grant, a holder key is given, or a
+     *     restriction is one a mint request cannot carry (see {@link MintRequestBody#of})
      */
-    public Builder grants(String... grants) {
-      for (String g : grants) {
-        dev.mandate.token.Grant.parse(g);
-        this.grants.add(g);
+    public Builder restrictions(Restrictions restrictions) {
+      Objects.requireNonNull(restrictions, "restrictions");
+      if (restrictions.grants().isEmpty()) {
+        throw new IllegalArgumentException("ask for at least one grant (allow ...)");
       }
-      return this;
-    }
-
-    /**
-     * Sets the lifetime to ask for, whole seconds (default: the policy's maximum).
-     *
-     * @throws IllegalArgumentException if less than 1 s or not whole seconds
-     */
-    public Builder ttl(Duration ttl) {
-      if (ttl == null || ttl.toSeconds() < 1 || ttl.toNanos() % 1_000_000_000L != 0) {
-        throw new IllegalArgumentException("ttl must be whole seconds, at least 1 s, got " + ttl);
+      if (restrictions.holder().isPresent()) {
+        throw new IllegalArgumentException(
+            "the capability is bound to the wallet's key; leave the holder (bindTo) out");
       }
-      this.ttl = ttl;
-      return this;
-    }
-
-    /**
-     * Sets the audience to ask for (default: the {@link RequestShape}'s audience).
-     *
-     * @throws IllegalArgumentException if empty
-     */
-    public Builder audience(String audience) {
-      if (audience == null || audience.isEmpty()) {
-        throw new IllegalArgumentException("the audience must not be empty");
-      }
-      this.audience = audience;
-      return this;
-    }
-
-    /**
-     * Asks for a cap on the number of uses, at least 1.
-     *
-     * @throws IllegalArgumentException if less than 1
-     */
-    public Builder maxUses(long uses) {
-      if (uses < 1) {
-        throw new IllegalArgumentException("maxUses must be at least 1, got " + uses);
-      }
-      this.maxUses = uses;
-      return this;
-    }
-
-    /**
-     * Asks for a cap on further delegations, 0 or more.
-     *
-     * @throws IllegalArgumentException if negative
-     */
-    public Builder maxDepth(int blocks) {
-      if (blocks < 0) {
-        throw new IllegalArgumentException("maxDepth must be 0 or more, got " + blocks);
-      }
-      this.maxDepth = blocks;
+      MintRequestBody.of(restrictions, false);
+      this.restrictions = restrictions;
       return this;
     }
 
@@ -453,8 +394,9 @@ public final class AuthorityCapabilitySource {
       if (secret == null && secretFile == null) {
         throw new IllegalStateException("set the client secret: clientSecret or clientSecretFile");
       }
-      if (grants.isEmpty()) {
-        throw new IllegalStateException("ask for at least one grant (grants ...)");
+      if (restrictions == null) {
+        throw new IllegalStateException(
+            "say what to ask for: restrictions with at least one grant");
       }
       return new AuthorityCapabilitySource(this);
     }

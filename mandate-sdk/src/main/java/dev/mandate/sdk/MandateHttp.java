@@ -1,5 +1,6 @@
 package dev.mandate.sdk;
 
+import dev.mandate.wire.MandateHeaders;
 import java.net.http.HttpRequest;
 import java.util.Objects;
 
@@ -33,10 +34,10 @@ public final class MandateHttp {
     Objects.requireNonNull(presentation, "presentation");
     builder.setHeader(Presentation.AUTHORIZATION_HEADER, presentation.authorizationHeader());
     if (presentation.proofHeader() != null) {
-      builder.setHeader(Presentation.PROOF_HEADER, presentation.proofHeader());
+      builder.setHeader(MandateHeaders.PROOF, presentation.proofHeader());
     }
     if (presentation.approvalHeader() != null) {
-      builder.setHeader(Presentation.APPROVAL_HEADER, presentation.approvalHeader());
+      builder.setHeader(MandateHeaders.APPROVAL, presentation.approvalHeader());
     }
     return builder;
   }

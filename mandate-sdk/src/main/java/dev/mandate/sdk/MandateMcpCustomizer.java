@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Request;
+import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;
 import io.modelcontextprotocol.common.McpTransportContext;
 import java.net.URI;
@@ -40,9 +41,6 @@ import java.util.Objects;
 public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCustomizer {
   private static final System.Logger LOG = System.getLogger(MandateMcpCustomizer.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  static final String RESOURCES_READ_ACTION = "resources.read";
-  static final String PROMPTS_GET_ACTION = "prompts.get";
 
   private final Wallet wallet;
   private final CapabilityHandle handle;
@@ -103,7 +101,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
     RequestShape shape = wallet.shape(handle);
     try {
       switch (method) {
-        case "tools/call":
+        case McpNames.TOOLS_CALL:
           {
             JsonNode name = params.get("name");
             if (name == null || !name.isTextual()) {
@@ -111,7 +109,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
             }
             return shape.requestFor(new ToolCall(name.textValue(), arguments(params)));
           }
-        case "resources/read":
+        case McpNames.RESOURCES_READ:
           {
             JsonNode uri = params.get("uri");
             if (uri == null || !uri.isTextual()) {
@@ -120,12 +118,12 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
             return new Request(
                 shape.audience(),
                 shape.service(),
-                RESOURCES_READ_ACTION,
+                McpNames.RESOURCES_READ_ACTION,
                 uri.textValue(),
                 null,
                 null);
           }
-        case "prompts/get":
+        case McpNames.PROMPTS_GET:
           {
             JsonNode name = params.get("name");
             if (name == null || !name.isTextual()) {
@@ -134,7 +132,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
             return new Request(
                 shape.audience(),
                 shape.service(),
-                PROMPTS_GET_ACTION,
+                McpNames.PROMPTS_GET_ACTION,
                 name.textValue(),
                 arguments(params),
                 null);

@@ -1,5 +1,7 @@
 package dev.mandate.sdk;
 
+import dev.mandate.wire.MandateHeaders;
+
 /**
  * What to send with one call to a Mandate gateway: the {@code Authorization} header value ({@code
  * Bearer <token>}), for a holder-bound capability the {@code Mandate-Proof} header value (a fresh
@@ -11,20 +13,14 @@ package dev.mandate.sdk;
  * <p>The header values are credentials: {@link #toString()} redacts them.
  *
  * @param authorizationHeader the value of {@value #AUTHORIZATION_HEADER}, {@code Bearer mnd1_...}
- * @param proofHeader the value of {@value #PROOF_HEADER}, {@code mndp1_...}, or null for a bearer
- *     capability or a message the gateway does not check per call
- * @param approvalHeader the value of {@value #APPROVAL_HEADER}, {@code mnda1_...}, or null when the
- *     wallet holds no approval of this call (see {@link Wallet#addApproval})
+ * @param proofHeader the value of {@value MandateHeaders#PROOF}, {@code mndp1_...}, or null for a
+ *     bearer capability or a message the gateway does not check per call
+ * @param approvalHeader the value of {@value MandateHeaders#APPROVAL}, {@code mnda1_...}, or null
+ *     when the wallet holds no approval of this call (see {@link Wallet#addApproval})
  */
 public record Presentation(String authorizationHeader, String proofHeader, String approvalHeader) {
   /** The header that carries the capability. */
   public static final String AUTHORIZATION_HEADER = "Authorization";
-
-  /** The header that carries the per-call proof of the holder key. */
-  public static final String PROOF_HEADER = "Mandate-Proof";
-
-  /** The header that carries a person's approval of the call. */
-  public static final String APPROVAL_HEADER = "Mandate-Approval";
 
   /**
    * @throws IllegalArgumentException if the authorization value is not {@code Bearer <token>}
@@ -50,8 +46,8 @@ public record Presentation(String authorizationHeader, String proofHeader, Strin
     return "Presentation["
         + AUTHORIZATION_HEADER
         + ": Bearer mnd1_…(redacted)"
-        + (proofHeader == null ? "" : ", " + PROOF_HEADER + ": mndp1_…(redacted)")
-        + (approvalHeader == null ? "" : ", " + APPROVAL_HEADER + ": mnda1_…(redacted)")
+        + (proofHeader == null ? "" : ", " + MandateHeaders.PROOF + ": mndp1_…(redacted)")
+        + (approvalHeader == null ? "" : ", " + MandateHeaders.APPROVAL + ": mnda1_…(redacted)")
         + "]";
   }
 }

@@ -10,6 +10,7 @@ import dev.mandate.token.Grant;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.token.Restrictions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -314,10 +315,13 @@ public final class Wallet {
    *
    * @param handle the capability to delegate from
    * @param subAgentKey the sub-agent wallet's {@link #holderPublicKey()}
-   * @param restrictions what the sub-agent may do, for how long, how often
+   * @param restrictions what the sub-agent may do, for how long, how often: grants and a lifetime
+   *     (ttl or expiresAt) are required, so a sub-agent never silently receives everything its
+   *     parent holds for as long as the parent holds it; no holder key (the block binds to {@code
+   *     subAgentKey})
    * @return the delegated capability's text, {@code mnd1_...}; hand it only to the sub-agent
-   * @throws IllegalArgumentException if this wallet does not hold the handle, or a restriction is
-   *     invalid (such as a CEL condition that does not compile)
+   * @throws IllegalArgumentException if this wallet does not hold the handle, or the restrictions
+   *     lack grants or a lifetime, or name a holder key
    * @throws IllegalStateException if the capability is sealed or its max-depth forbids another
    *     block
    * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
@@ -326,10 +330,22 @@ public final class Wallet {
       CapabilityHandle handle, VerifyingKey subAgentKey, Restrictions restrictions) {
     Objects.requireNonNull(subAgentKey, "subAgentKey");
     Objects.requireNonNull(restrictions, "restrictions");
+    if (restrictions.grants().isEmpty()) {
+      throw new IllegalArgumentException(
+          "a delegation must list the grants the sub-agent needs (allow ...), narrower than the"
+              + " parent's");
+    }
+    if (!restrictions.hasExpiry()) {
+      throw new IllegalArgumentException(
+          "a delegation needs its own lifetime (ttl or expiresAt), shorter than the parent's");
+    }
+    if (restrictions.holder().isPresent()) {
+      throw new IllegalArgumentException(
+          "a delegation binds to subAgentKey; leave the holder (bindTo) out of the restrictions");
+    }
     Capability parent = held(handle).usable(clock.instant(), this);
-    Capability.Attenuator block = parent.attenuate().clock(clock).random(random);
-    restrictions.applyTo(block);
-    block.bindTo(subAgentKey);
+    Capability.Attenuator block =
+        parent.attenuate().clock(clock).random(random).restrict(restrictions).bindTo(subAgentKey);
     Capability child = parent.holderKeyId().isPresent() ? block.sign(holderKey) : block.sign();
     return child.toText();
   }

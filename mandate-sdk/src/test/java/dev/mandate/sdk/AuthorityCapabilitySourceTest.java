@@ -6,13 +6,16 @@ import static dev.mandate.sdk.AuthorityFixture.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mandate.caveat.Caveat;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Restrictions;
 import dev.mandate.token.Verifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +48,7 @@ class AuthorityCapabilitySourceTest {
   void fetchedCapability_isBoundToTheWallet_andItsPresentationVerifies() {
     CapabilityHandle handle =
         authority
-            .source("fs:read_text_file:/data/invoices/**")
-            .ttl(Duration.ofMinutes(10))
+            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
             .build()
             .addTo(wallet, "invoices", FS);
 
@@ -85,8 +87,7 @@ class AuthorityCapabilitySourceTest {
   void refresh_whenLessThanAFifthOfTheLifetimeRemains_keepsTheHandle_andYieldsANewToken() {
     CapabilityHandle handle =
         authority
-            .source("fs:read_text_file:/data/invoices/**")
-            .ttl(Duration.ofMinutes(10))
+            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
             .build()
             .addTo(wallet, "invoices", FS);
     String firstId = Capability.decode(token(wallet.authorize(handle, READ_INVOICE))).tokenId();
@@ -110,14 +111,12 @@ class AuthorityCapabilitySourceTest {
   void refreshDue_refreshesOnlyWhatIsDue_forAScheduler() {
     CapabilityHandle due =
         authority
-            .source("fs:read_text_file:/data/a/**")
-            .ttl(Duration.ofMinutes(10))
+            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/a/**")
             .build()
             .addTo(wallet, "a", FS);
     CapabilityHandle notDue =
         authority
-            .source("fs:read_text_file:/data/b/**")
-            .ttl(Duration.ofMinutes(60))
+            .source(Duration.ofMinutes(60), "fs:read_text_file:/data/b/**")
             .build()
             .addTo(wallet, "b", FS);
     String before = tokenId(due);
@@ -134,8 +133,7 @@ class AuthorityCapabilitySourceTest {
   void refreshFailure_keepsTheCurrentCapabilityWhileValid_thenReportsItUnavailable() {
     CapabilityHandle handle =
         authority
-            .source("fs:read_text_file:/data/invoices/**")
-            .ttl(Duration.ofMinutes(10))
+            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
             .build()
             .addTo(wallet, "invoices", FS);
     String first = tokenId(handle);
@@ -163,7 +161,7 @@ class AuthorityCapabilitySourceTest {
         AuthorityCapabilitySource.builder(authority.url())
             .clientId("agent")
             .clientSecretFile(secretFile)
-            .grants("fs:list_directory:/data/**")
+            .restrictions(Restrictions.builder().allow("fs:list_directory:/data/**").build())
             .build();
 
     CapabilityHandle handle = source.addTo(wallet, "dirs", FS);
@@ -182,7 +180,7 @@ class AuthorityCapabilitySourceTest {
         AuthorityCapabilitySource.builder(authority.url())
             .clientId("agent")
             .clientSecret(wrong.toCharArray())
-            .grants("fs:read_text_file:/data/**")
+            .restrictions(Restrictions.builder().allow("fs:read_text_file:/data/**").build())
             .build();
 
     assertThatThrownBy(() -> source.addTo(wallet, "data", FS))
@@ -204,20 +202,89 @@ class AuthorityCapabilitySourceTest {
   }
 
   @Test
+  void restrictions_areWhatTheAuthorityIsAskedFor() {
+    CapabilityHandle handle =
+        authority
+            .client()
+            .restrictions(
+                Restrictions.builder()
+                    .allow("fs:read_text_file:/data/invoices/**")
+                    .ttl(Duration.ofMinutes(10))
+                    .maxUses(5)
+                    .maxDepth(0)
+                    .requireApproval("owner")
+                    .build())
+            .build()
+            .addTo(wallet, "invoices", FS);
+
+    Capability capability = Capability.decode(token(wallet.authorize(handle, READ_INVOICE)));
+    assertThat(capability.blocks().get(0).caveats())
+        .contains(
+            new Caveat.Audience(List.of(AUDIENCE)),
+            new Caveat.MaxUses(5),
+            new Caveat.MaxDepth(0),
+            new Caveat.ApprovalRequired(List.of("owner")));
+    AuthorityCapabilitySource otherAudience =
+        authority
+            .client()
+            .restrictions(
+                Restrictions.builder()
+                    .allow("fs:read_text_file:/data/**")
+                    .audience("gw-other")
+                    .build())
+            .build();
+    assertThatThrownBy(() -> otherAudience.addTo(wallet, "other", FS))
+        .as("the restrictions' audience is asked for, not the shape's")
+        .isInstanceOf(CapabilityUnavailableException.class)
+        .hasMessageContaining("gw-other");
+  }
+
+  @Test
   void builder_refusesIncompleteSources() {
-    assertThatThrownBy(() -> authority.source().build())
+    assertThatThrownBy(() -> authority.source("fs:x:/y").restrictions(null).build())
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> authority.source())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("grant");
+    assertThatThrownBy(
+            () ->
+                AuthorityCapabilitySource.builder(authority.url())
+                    .clientId("agent")
+                    .clientSecret("s".toCharArray())
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("grant");
     assertThatThrownBy(
             () ->
                 AuthorityCapabilitySource.builder(authority.url())
                     .clientId("agent")
-                    .grants("fs:read_text_file:/data/**")
+                    .restrictions(
+                        Restrictions.builder().allow("fs:read_text_file:/data/**").build())
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("secret");
-    assertThatThrownBy(() -> authority.source("fs:x:/y").ttl(Duration.ofMillis(1500)))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> authority.source(Duration.ofMillis(1500), "fs:x:/y"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("whole seconds");
+    assertThatThrownBy(
+            () ->
+                authority
+                    .client()
+                    .restrictions(
+                        Restrictions.builder().allow("fs:x:/y").where("args.path != ''").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("attenuate");
+    assertThatThrownBy(
+            () ->
+                authority
+                    .client()
+                    .restrictions(
+                        Restrictions.builder()
+                            .allow("fs:x:/y")
+                            .bindTo(wallet.holderPublicKey())
+                            .build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("wallet's key");
     assertThatThrownBy(() -> authority.source("fs:x:/y").refreshWhenRemaining(1.0))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -7,6 +7,7 @@ import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.io.IOException;
@@ -102,12 +103,28 @@ final class AuthorityFixture implements AutoCloseable {
     return URI.create(server.url());
   }
 
-  /** A source for the agent client asking for these grants. */
+  /** A source for the agent client asking for these grants for the policy's maximum lifetime. */
   AuthorityCapabilitySource.Builder source(String... grants) {
+    return source(null, grants);
+  }
+
+  /** A source for the agent client asking for these grants for {@code ttl} (null: the maximum). */
+  AuthorityCapabilitySource.Builder source(Duration ttl, String... grants) {
+    Restrictions.Builder asked = Restrictions.builder();
+    for (String g : grants) {
+      asked.allow(g);
+    }
+    if (ttl != null) {
+      asked.ttl(ttl);
+    }
+    return client().restrictions(asked.build());
+  }
+
+  /** A source for the agent client, not yet told what to ask for. */
+  AuthorityCapabilitySource.Builder client() {
     return AuthorityCapabilitySource.builder(url())
         .clientId(CLIENT)
-        .clientSecret(agentSecret.toCharArray())
-        .grants(grants);
+        .clientSecret(agentSecret.toCharArray());
   }
 
   /** A verifier trusting the keys the authority publishes, on the test's clock. */

@@ -14,6 +14,7 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.nio.file.Path;
@@ -50,8 +51,8 @@ class DelegationTest {
     sub = Wallet.create(authority.random, authority.clock);
     parentHandle =
         authority
-            .source("fs:read_text_file:/data/**", "fs:list_directory:/data/**")
-            .ttl(Duration.ofMinutes(30))
+            .source(
+                Duration.ofMinutes(30), "fs:read_text_file:/data/**", "fs:list_directory:/data/**")
             .build()
             .addTo(parent, "data", FS);
   }
@@ -252,17 +253,36 @@ class DelegationTest {
   }
 
   @Test
-  void restrictions_mustNameGrantsAndALifetime() {
-    assertThatThrownBy(() -> Restrictions.builder().ttl(Duration.ofMinutes(1)).build())
-        .isInstanceOf(IllegalStateException.class)
+  void delegate_mustNameGrantsAndALifetime_andNoHolder() {
+    VerifyingKey subKey = sub.holderPublicKey();
+    Restrictions noGrants = Restrictions.builder().ttl(Duration.ofMinutes(1)).build();
+    Restrictions noLifetime = Restrictions.builder().allow("fs:read_text_file:/x/**").build();
+    Restrictions withHolder =
+        Restrictions.builder()
+            .allow("fs:read_text_file:/x/**")
+            .ttl(Duration.ofMinutes(1))
+            .bindTo(subKey)
+            .build();
+
+    assertThatThrownBy(() -> parent.delegate(parentHandle, subKey, noGrants))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("grants");
-    assertThatThrownBy(() -> Restrictions.builder().allow("fs:read_text_file:/x/**").build())
-        .isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> parent.delegate(parentHandle, subKey, noLifetime))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("lifetime");
-    assertThatThrownBy(() -> Restrictions.builder().maxUses(0))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Restrictions.builder().allow("not a grant"))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> parent.delegate(parentHandle, subKey, withHolder))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("subAgentKey");
+    assertThat(
+            parent.delegate(
+                parentHandle,
+                subKey,
+                Restrictions.builder()
+                    .allow("fs:read_text_file:/data/x/**")
+                    .expiresAt(AuthorityFixture.START.plusSeconds(60))
+                    .build()))
+        .as("an absolute expiry is a lifetime too")
+        .startsWith("mnd1_");
   }
 
   @Test

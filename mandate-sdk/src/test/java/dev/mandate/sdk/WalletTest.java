@@ -11,6 +11,7 @@ import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.lang.reflect.Method;
@@ -207,7 +208,7 @@ class WalletTest {
             AuthorityCapabilitySource.builder(java.net.URI.create("http://127.0.0.1:1"))
                 .clientId("agent")
                 .clientSecret(secret.toCharArray())
-                .grants("fs:read_text_file:/data/**")
+                .restrictions(Restrictions.builder().allow("fs:read_text_file:/data/**").build())
                 .build()
                 .toString())
         .doesNotContain(secret);

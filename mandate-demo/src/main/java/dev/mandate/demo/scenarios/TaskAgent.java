@@ -15,11 +15,13 @@ import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.MandateHttp;
 import dev.mandate.sdk.Presentation;
-import dev.mandate.sdk.Restrictions;
 import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
+import dev.mandate.token.Restrictions;
+import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -54,7 +56,6 @@ import java.util.Set;
  * SDK, Streamable HTTP); each call carries the presentation its script step says.
  */
 final class TaskAgent {
-  static final int DENIED = -32003;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration RUN_TTL = Duration.ofMinutes(5);
 
@@ -105,10 +106,15 @@ final class TaskAgent {
           AuthorityCapabilitySource.builder(URI.create(bed.authority.url()))
               .clientId(ScenarioBed.ORCHESTRATOR)
               .clientSecret(bed.orchestratorSecret.toCharArray())
-              .grants(grants.toArray(String[]::new))
-              .ttl(Duration.ofMinutes(15))
+              .restrictions(asking(grants, Duration.ofMinutes(15)))
               .build()
               .addTo(wallet, bed.suite.name(), bed.shape("fs"));
+    }
+
+    private static Restrictions asking(Set<String> grants, Duration ttl) {
+      Restrictions.Builder r = Restrictions.builder().ttl(ttl);
+      grants.forEach(r::allow);
+      return r.build();
     }
 
     @Override
@@ -403,7 +409,8 @@ final class TaskAgent {
       CallToolResult r = s.client.callTool(new CallToolRequest(toolCall.name(), args));
       return new Outcome(description, false, Boolean.TRUE.equals(r.isError()), text(r));
     } catch (McpError e) {
-      boolean denied = e.getJsonRpcError() != null && e.getJsonRpcError().code() == DENIED;
+      boolean denied =
+          e.getJsonRpcError() != null && e.getJsonRpcError().code() == JsonRpcErrors.DENIED;
       return new Outcome(description, denied, !denied, String.valueOf(e.getMessage()));
     } catch (McpHttpClientTransportAuthorizationException e) {
       // The gateway refused the token itself: 401 (not a usable token) or 403.
@@ -483,11 +490,11 @@ final class TaskAgent {
   }
 
   private static boolean isToolCall(String body) {
-    if (body == null || !body.contains("tools/call")) {
+    if (body == null || !body.contains(McpNames.TOOLS_CALL)) {
       return false;
     }
     try {
-      return "tools/call".equals(JSON.readTree(body).path("method").asText());
+      return McpNames.TOOLS_CALL.equals(JSON.readTree(body).path("method").asText());
     } catch (JsonProcessingException e) {
       return false;
     }

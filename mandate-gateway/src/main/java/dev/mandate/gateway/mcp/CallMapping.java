@@ -7,6 +7,7 @@ import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
+import dev.mandate.wire.McpNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,9 +19,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code tools/call}: action = the tool's name, resource (and further resources, for a tool
  *       on several paths) per the tool's rule, args = the call's {@code arguments};
- *   <li>{@code resources/read}: action {@value McpConfig#RESOURCES_READ_ACTION}, resource = the
- *       URI, no args;
- *   <li>{@code prompts/get}: action {@value McpConfig#PROMPTS_GET_ACTION}, resource = the prompt's
+ *   <li>{@code resources/read}: action {@value McpNames#RESOURCES_READ_ACTION}, resource = the URI,
+ *       no args;
+ *   <li>{@code prompts/get}: action {@value McpNames#PROMPTS_GET_ACTION}, resource = the prompt's
  *       name, args = the prompt's {@code arguments}.
  * </ul>
  *
@@ -34,16 +35,7 @@ final class CallMapping {
 
   record Refused(String reason) implements Outcome {}
 
-  static final String TOOLS_CALL = "tools/call";
-  static final String RESOURCES_READ = "resources/read";
-  static final String PROMPTS_GET = "prompts/get";
-
   private CallMapping() {}
-
-  /** Whether messages with this method are checked by the guard. */
-  static boolean guarded(String method) {
-    return TOOLS_CALL.equals(method) || RESOURCES_READ.equals(method) || PROMPTS_GET.equals(method);
-  }
 
   /** Maps a guarded request's params (may be null or malformed) to a request or a refusal. */
   static Outcome map(Upstream upstream, String method, JsonNode params) {
@@ -51,11 +43,11 @@ final class CallMapping {
       return new Refused(method + " needs params");
     }
     switch (method) {
-      case TOOLS_CALL:
+      case McpNames.TOOLS_CALL:
         return tool(upstream, params);
-      case RESOURCES_READ:
+      case McpNames.RESOURCES_READ:
         return resource(upstream, params);
-      case PROMPTS_GET:
+      case McpNames.PROMPTS_GET:
         return prompt(upstream, params);
       default:
         throw new IllegalArgumentException("not a guarded method: " + method);
@@ -143,12 +135,7 @@ final class CallMapping {
     }
     return new Mapped(
         new Request(
-            null,
-            upstream.service(),
-            McpConfig.RESOURCES_READ_ACTION,
-            uri.textValue(),
-            null,
-            null));
+            null, upstream.service(), McpNames.RESOURCES_READ_ACTION, uri.textValue(), null, null));
   }
 
   private static Outcome prompt(Upstream upstream, JsonNode params) {
@@ -166,7 +153,7 @@ final class CallMapping {
     ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
     return new Mapped(
         new Request(
-            null, upstream.service(), McpConfig.PROMPTS_GET_ACTION, name.textValue(), args, null));
+            null, upstream.service(), McpNames.PROMPTS_GET_ACTION, name.textValue(), args, null));
   }
 
   /**

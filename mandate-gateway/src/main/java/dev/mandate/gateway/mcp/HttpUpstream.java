@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -138,7 +139,8 @@ final class HttpUpstream implements UpstreamConnection {
       if (status == 404 && sessionId != null) {
         if (id != null) {
           listener.onMessage(
-              JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " session expired"));
+              JsonRpc.error(
+                  id, JsonRpcErrors.UNAVAILABLE, "upstream " + service + " session expired"));
         }
         end("its session expired");
         return;
@@ -147,7 +149,9 @@ final class HttpUpstream implements UpstreamConnection {
         if (id != null) {
           listener.onMessage(
               JsonRpc.error(
-                  id, JsonRpc.UNAVAILABLE, "upstream " + service + " answered HTTP " + status));
+                  id,
+                  JsonRpcErrors.UNAVAILABLE,
+                  "upstream " + service + " answered HTTP " + status));
         }
         return;
       }
@@ -191,7 +195,8 @@ final class HttpUpstream implements UpstreamConnection {
         if (result.isFailed() && !headers) {
           if (id != null) {
             listener.onMessage(
-                JsonRpc.error(id, JsonRpc.UNAVAILABLE, "upstream " + service + " is unreachable"));
+                JsonRpc.error(
+                    id, JsonRpcErrors.UNAVAILABLE, "upstream " + service + " is unreachable"));
           }
           end("it is unreachable: " + result.getFailure().getClass().getSimpleName());
           return;
@@ -208,7 +213,7 @@ final class HttpUpstream implements UpstreamConnection {
             }
           }
           if (problem != null) {
-            listener.onMessage(JsonRpc.error(id, JsonRpc.UNAVAILABLE, problem));
+            listener.onMessage(JsonRpc.error(id, JsonRpcErrors.UNAVAILABLE, problem));
           }
         }
         if (initialized && result.isSucceeded() && result.getResponse().getStatus() / 100 == 2) {

@@ -20,17 +20,11 @@ import java.util.Set;
  * JSON-RPC 2.0 messages as MCP uses them: classification, the gateway's own error responses, and
  * token redaction of upstream output.
  *
- * <p>The gateway's error codes are in JSON-RPC's range for implementation-defined server errors:
- * {@link #UNAVAILABLE} (-32000, the upstream is down or restarting; the same code the MCP SDKs use
- * for a closed connection), {@link #TIMEOUT} (-32001, the same code the SDKs use for a request
- * timeout) and {@link #DENIED} (-32003, Mandate refused the call; think HTTP 403).
+ * <p>The gateway's own error codes are in {@link dev.mandate.wire.JsonRpcErrors}.
  */
 final class JsonRpc {
   static final int PARSE_ERROR = -32700;
   static final int INVALID_REQUEST = -32600;
-  static final int UNAVAILABLE = -32000;
-  static final int TIMEOUT = -32001;
-  static final int DENIED = -32003;
 
   /** Nesting deeper than this is refused while parsing (the verifier bounds args further). */
   static final int MAX_NESTING = 64;

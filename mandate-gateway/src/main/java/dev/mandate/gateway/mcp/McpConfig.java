@@ -1,8 +1,11 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.config.Durations;
+import dev.mandate.config.EnvReferences;
 import dev.mandate.gateway.ConfigUnits;
 import dev.mandate.gateway.Secret;
+import dev.mandate.wire.McpNames;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -15,10 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -74,12 +75,6 @@ public record McpConfig(
     Duration sessionIdleTimeout,
     Set<String> allowedOrigins) {
 
-  /** The action a {@code resources/read} is checked as; its resource is the URI. */
-  public static final String RESOURCES_READ_ACTION = "resources.read";
-
-  /** The action a {@code prompts/get} is checked as; its resource is the prompt name. */
-  public static final String PROMPTS_GET_ACTION = "prompts.get";
-
   static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
   static final long DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
@@ -101,9 +96,9 @@ public record McpConfig(
    * @param transport how the gateway reaches it
    * @param tools the tools that exist, by name; calls to other tools are refused
    * @param resources whether {@code resources/read} is forwarded (checked as {@value
-   *     #RESOURCES_READ_ACTION})
+   *     McpNames#RESOURCES_READ_ACTION})
    * @param prompts whether {@code prompts/get} is forwarded (checked as {@value
-   *     #PROMPTS_GET_ACTION})
+   *     McpNames#PROMPTS_GET_ACTION})
    * @param maxSessions the most agent sessions at once (for stdio, the most child processes)
    */
   public record Upstream(
@@ -206,7 +201,6 @@ public record McpConfig(
   }
 
   private static final class Parser {
-    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.~-]+)+");
 
@@ -395,9 +389,12 @@ public record McpConfig(
             || name.chars().anyMatch(c -> c == ':' || c == '/' || c <= ' ' || c == 0x7f)) {
           throw fail(at, "is not a usable tool name (1 to 128 chars, no ':', '/' or spaces)");
         }
-        if (name.equals(RESOURCES_READ_ACTION) || name.equals(PROMPTS_GET_ACTION)) {
+        if (name.equals(McpNames.RESOURCES_READ_ACTION)
+            || name.equals(McpNames.PROMPTS_GET_ACTION)) {
           throw fail(
-              at, "is reserved for " + (name.startsWith("r") ? "resources/read" : "prompts/get"));
+              at,
+              "is reserved for "
+                  + (name.startsWith("r") ? McpNames.RESOURCES_READ : McpNames.PROMPTS_GET));
         }
         tools.put(name, tool(at, e.getValue()));
       }
@@ -478,17 +475,11 @@ public record McpConfig(
     }
 
     private String interpolate(String where, String value) {
-      Matcher m = ENV_REF.matcher(value);
-      StringBuilder out = new StringBuilder();
-      while (m.find()) {
-        String v = env.get(m.group(1));
-        if (v == null) {
-          throw fail(where, "uses ${" + m.group(1) + "}, which is not set in the environment");
-        }
-        m.appendReplacement(out, Matcher.quoteReplacement(v));
+      try {
+        return EnvReferences.expand(value, env::get);
+      } catch (IllegalArgumentException e) {
+        throw fail(where, e.getMessage());
       }
-      m.appendTail(out);
-      return out.toString();
     }
 
     /** An absolute path without empty, "." or ".." segments, backslashes or control chars. */
@@ -570,15 +561,16 @@ public record McpConfig(
       if (node == null || node.isNull()) {
         return dflt;
       }
-      Optional<Duration> d = ConfigUnits.duration(node.asText());
-      if (d.isEmpty() || d.get().isZero()) {
-        throw fail(
-            where,
-            "is a positive whole number with a unit (ms, s, m, h), such as 30s; got '"
-                + node.asText()
-                + "'");
+      Duration d;
+      try {
+        d = Durations.parse(node.asText());
+      } catch (IllegalArgumentException e) {
+        throw fail(where, "must be a positive duration: " + e.getMessage());
       }
-      return d.get();
+      if (d.isZero()) {
+        throw fail(where, "must be a positive duration, got " + node.asText());
+      }
+      return d;
     }
 
     private static long size(String where, JsonNode node, long dflt) {

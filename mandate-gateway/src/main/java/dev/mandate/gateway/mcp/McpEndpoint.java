@@ -14,6 +14,9 @@ import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Capability;
+import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.MandateHeaders;
+import dev.mandate.wire.McpNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -47,7 +50,6 @@ final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
   static final String SESSION_HEADER = "Mcp-Session-Id";
   static final String VERSION_HEADER = "MCP-Protocol-Version";
-  static final String PROOF_HEADER = "Mandate-Proof";
   static final Set<String> PROTOCOL_VERSIONS =
       Set.of("2024-10-07", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
   private static final long KEEP_ALIVE_SECONDS = 15;
@@ -248,10 +250,10 @@ final class McpEndpoint {
     }
     String method = JsonRpc.method(message);
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
-    if (CallMapping.guarded(method)) {
+    if (McpNames.guarded(method)) {
       Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
       if (outcome instanceof Refused refused) {
-        rpcError(response, callback, 200, id, JsonRpc.DENIED, denied(refused.reason()));
+        rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
         return;
       }
       ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
@@ -262,7 +264,7 @@ final class McpEndpoint {
       GuardResult result =
           guard.check(
               bearer,
-              request.getHeaders().get(PROOF_HEADER),
+              request.getHeaders().get(MandateHeaders.PROOF),
               approval.approval(),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
@@ -279,7 +281,7 @@ final class McpEndpoint {
         unauthorized(response, callback, id, "the token allows nothing on " + service());
         return;
       }
-      if ("tools/list".equals(method)) {
+      if (McpNames.TOOLS_LIST.equals(method)) {
         transform = r -> filterTools(r, bearer);
       }
     }
@@ -323,7 +325,7 @@ final class McpEndpoint {
             callback,
             503,
             id,
-            JsonRpc.UNAVAILABLE,
+            JsonRpcErrors.UNAVAILABLE,
             "too many sessions on " + service() + "; try again later");
         return;
       }
@@ -406,7 +408,8 @@ final class McpEndpoint {
       if (newSession != null) {
         end(newSession);
       }
-      rpcError(response, callback, 200, id, JsonRpc.UNAVAILABLE, session.unavailableMessage());
+      rpcError(
+          response, callback, 200, id, JsonRpcErrors.UNAVAILABLE, session.unavailableMessage());
       return;
     }
     if (!async) {
@@ -454,7 +457,7 @@ final class McpEndpoint {
           JsonNode error =
               JsonRpc.error(
                   id,
-                  JsonRpc.TIMEOUT,
+                  JsonRpcErrors.TIMEOUT,
                   "upstream "
                       + service()
                       + " did not answer within "
@@ -653,8 +656,8 @@ final class McpEndpoint {
       }
     }
     return upstream.resources()
-            && guard.couldAllow(bearer, service(), McpConfig.RESOURCES_READ_ACTION)
-        || upstream.prompts() && guard.couldAllow(bearer, service(), McpConfig.PROMPTS_GET_ACTION);
+            && guard.couldAllow(bearer, service(), McpNames.RESOURCES_READ_ACTION)
+        || upstream.prompts() && guard.couldAllow(bearer, service(), McpNames.PROMPTS_GET_ACTION);
   }
 
   /**
@@ -685,7 +688,7 @@ final class McpEndpoint {
   }
 
   private static String denied(String reason) {
-    return "denied by Mandate: " + reason;
+    return JsonRpcErrors.DENIED_MESSAGE_PREFIX + reason;
   }
 
   /**
@@ -693,9 +696,9 @@ final class McpEndpoint {
    * code and, for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
    */
   private static JsonNode deniedError(JsonNode id, GuardResult result) {
-    ObjectNode answer = JsonRpc.error(id, JsonRpc.DENIED, denied(result.reason()));
+    ObjectNode answer = JsonRpc.error(id, JsonRpcErrors.DENIED, denied(result.reason()));
     ObjectNode data = ((ObjectNode) answer.get("error")).putObject("data");
-    data.put("code", result.code());
+    data.put(JsonRpcErrors.DATA_CODE, result.code());
     if (result.approvalNeeded() != null) {
       data.setAll(result.approvalNeeded().toJson());
     }
@@ -741,7 +744,7 @@ final class McpEndpoint {
         callback,
         401,
         id,
-        JsonRpc.DENIED,
+        JsonRpcErrors.DENIED,
         denied(reason == null ? "a capability is required (Authorization: Bearer)" : reason));
   }
 

@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.wire.JsonRpcErrors;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -282,7 +283,7 @@ final class McpSession {
           if (p != null) {
             p.deliver(
                 JsonRpc.error(
-                    p.id, JsonRpc.UNAVAILABLE, "the request was cancelled by the client"));
+                    p.id, JsonRpcErrors.UNAVAILABLE, "the request was cancelled by the client"));
           }
         }
       }
@@ -443,7 +444,7 @@ final class McpSession {
     for (Pending p : pending.values()) {
       int g = p.generation;
       if (g > 0 && g < generationBound && pending.remove(p.key, p)) {
-        p.deliver(JsonRpc.error(p.id, JsonRpc.UNAVAILABLE, message));
+        p.deliver(JsonRpc.error(p.id, JsonRpcErrors.UNAVAILABLE, message));
       }
     }
   }
@@ -481,7 +482,7 @@ final class McpSession {
       }
       Pending r = replay;
       if (r != null) {
-        r.inbox.offer(JsonRpc.error(r.id, JsonRpc.UNAVAILABLE, why));
+        r.inbox.offer(JsonRpc.error(r.id, JsonRpcErrors.UNAVAILABLE, why));
       }
       synchronized (lock) {
         if (gen == generation) {

@@ -12,6 +12,7 @@ import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Request;
+import dev.mandate.wire.McpNames;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -159,7 +160,7 @@ class CallMappingTest {
   @Test
   void resourcesRead_isCheckedAsResourcesReadOnTheUri() throws Exception {
     Request r = ((Mapped) map("resources/read", "{\"uri\":\"file:///srv/a.txt\"}")).request();
-    assertThat(r.action()).isEqualTo(McpConfig.RESOURCES_READ_ACTION);
+    assertThat(r.action()).isEqualTo(McpNames.RESOURCES_READ_ACTION);
     assertThat(r.resource()).isEqualTo("file:///srv/a.txt");
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.wire.JsonRpcErrors;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -186,7 +187,7 @@ class HttpUpstreamTest {
     upstream.send(request(7, "tools/call"));
     JsonNode error = next();
     assertThat(error.get("id").intValue()).isEqualTo(7);
-    assertThat(error.path("error").path("code").intValue()).isEqualTo(JsonRpc.UNAVAILABLE);
+    assertThat(error.path("error").path("code").intValue()).isEqualTo(JsonRpcErrors.UNAVAILABLE);
     assertThat(error.path("error").path("message").asText()).contains("HTTP 500");
     assertThat(upstream.alive()).isTrue();
   }

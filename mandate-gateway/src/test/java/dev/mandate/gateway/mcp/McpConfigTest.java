@@ -98,7 +98,7 @@ class McpConfigTest {
         "argument name not a string | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: [p, {x: 1}]}}}}]} | fromArg[1] must be a string",
         "both kinds | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, fromArray: q}}}}]} | takes fromArg: (string arguments) or fromArray: (arrays), not both",
         "reserved tool | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {resources.read: {}}}]} | is reserved for resources/read",
-        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout is a positive whole number",
+        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout must be a positive duration",
         "missing env | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'http://x/mcp', headers: {A: '${NOPE}'}}, tools: {a: {}}}]} | uses ${NOPE}, which is not set",
         "ftp url | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'ftp://x/mcp'}, tools: {a: {}}}]} | must be an http:// or https:// URL",
       })

@@ -13,6 +13,8 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.MandateHeaders;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -342,7 +344,7 @@ class McpGatewayTest {
             McpError.class,
             () -> c.callTool(new CallToolRequest("echo", Map.of("message", "pay 100 EUR"))));
 
-    assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpc.DENIED);
+    assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpcErrors.DENIED);
     assertThat(denial.getMessage()).contains("denied by Mandate").contains("approval");
     JsonNode data = McpTestBed.JSON.valueToTree(denial.getJsonRpcError().data());
     assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
@@ -407,9 +409,9 @@ class McpGatewayTest {
         "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
             + "\"arguments\":{\"message\":\"hi\"}}}";
     Map<String, String> oversized = headers(token, session);
-    oversized.put(ApprovalHeader.NAME, "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS));
+    oversized.put(MandateHeaders.APPROVAL, "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS));
     Map<String, String> malformed = headers(token, session);
-    malformed.put(ApprovalHeader.NAME, "mnda1_AAAA");
+    malformed.put(MandateHeaders.APPROVAL, "mnda1_AAAA");
 
     HttpResponse<String> big = bed.rawPost("/mcp/everything", oversized, call);
     HttpResponse<String> bad = bed.rawPost("/mcp/everything", malformed, call);
@@ -420,7 +422,7 @@ class McpGatewayTest {
     assertThat(bigError.get("message").asText()).contains("Mandate-Approval", "at most 512");
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(200);
     JsonNode badError = McpTestBed.JSON.readTree(bad.body()).get("error");
-    assertThat(badError.get("code").asInt()).isEqualTo(JsonRpc.DENIED);
+    assertThat(badError.get("code").asInt()).isEqualTo(JsonRpcErrors.DENIED);
     assertThat(badError.get("data").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(badError.get("data").has("requestDigest")).isFalse();
   }
@@ -575,7 +577,7 @@ class McpGatewayTest {
     assertThat(results.get(1).path("value").path("content").get(0).path("text").asText())
         .contains("invoice 2024-001");
     assertThat(results.get(2).path("ok").asBoolean()).isFalse();
-    assertThat(results.get(2).path("code").asInt()).isEqualTo(JsonRpc.DENIED);
+    assertThat(results.get(2).path("code").asInt()).isEqualTo(JsonRpcErrors.DENIED);
     assertThat(results.get(2).path("message").asText()).contains("denied by Mandate");
   }
 
@@ -634,11 +636,11 @@ class McpGatewayTest {
                   builder.header("Authorization", "Bearer " + token.get());
                   String p = proof == null || body == null ? null : proof.apply(body);
                   if (p != null) {
-                    builder.header(McpEndpoint.PROOF_HEADER, p);
+                    builder.header(MandateHeaders.PROOF, p);
                   }
                   String a = approval == null || body == null ? null : approval.apply(body);
                   if (a != null) {
-                    builder.header(ApprovalHeader.NAME, a);
+                    builder.header(MandateHeaders.APPROVAL, a);
                   }
                 })
             .build();

@@ -1,0 +1,333 @@
+package dev.mandate.authority.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code audit_log}, {@code audit_head} and {@code audit_batches} tables: the hash-chained
+ * audit trail. Appends take the head row's lock first, so they are serialised across replicas and
+ * sequence numbers are gap-free and in commit order.
+ */
+final class AuditTable {
+  static final int BATCH_MAX = 10_000;
+
+  private static final String COLUMNS =
+      "SELECT sequence, type, actor, token_id, client_id, occurred_at, detail, previous_hash, hash"
+          + " FROM audit_log";
+
+  private final Database db;
+
+  AuditTable(Database db) {
+    this.db = db;
+  }
+
+  AuditRecord append(AuditEvent event) {
+    Limits.requireNonNull("event", event);
+    return db.write("append an audit record", c -> append(c, List.of(event)).get(0));
+  }
+
+  boolean appendBatch(String batchId, List<AuditEvent> events) {
+    Limits.requireText("batchId", batchId, Limits.ID_MAX);
+    Limits.requireNonNull("events", events);
+    if (events.isEmpty() || events.size() > BATCH_MAX) {
+      throw new IllegalArgumentException(
+          "a batch must hold 1.." + BATCH_MAX + " events, got " + events.size());
+    }
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i) == null) {
+        throw new IllegalArgumentException("events[" + i + "] must not be null");
+      }
+    }
+    List<AuditEvent> copy = List.copyOf(events);
+    return db.write(
+        "ingest audit batch " + batchId,
+        c -> {
+          // Lock the chain head first so that two replicas ingesting the same batch id serialise
+          // here and the second one sees the first one's batch row.
+          lockHead(c);
+          if (Database.exists(c, "SELECT 1 FROM audit_batches WHERE batch_id = ?", batchId)) {
+            c.rollback();
+            return false;
+          }
+          List<AuditRecord> written = append(c, copy);
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO audit_batches (batch_id, first_seq, record_count) VALUES (?, ?, ?)")) {
+            ps.setString(1, batchId);
+            ps.setLong(2, written.get(0).sequence());
+            ps.setInt(3, written.size());
+            ps.executeUpdate();
+          }
+          return true;
+        });
+  }
+
+  /**
+   * Takes the chain head's write lock until commit. The sequence is set explicitly after the
+   * records are written; this update exists only to take the lock.
+   */
+  static void lockHead(Connection c) throws SQLException {
+    Database.lockRow(c, "UPDATE audit_head SET seq = seq WHERE id = 1", "the audit_head row");
+  }
+
+  private record Head(long sequence, String hash) {}
+
+  /** Reads the chain head, or {@code null} if its row is missing. */
+  private static Head head(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? new Head(rs.getLong(1), rs.getString(2)) : null;
+    }
+  }
+
+  /** Appends inside the caller's transaction; locks the chain head (again, harmlessly, if held). */
+  static List<AuditRecord> append(Connection c, List<AuditEvent> events) throws SQLException {
+    lockHead(c);
+    Head head = head(c);
+    if (head == null) {
+      throw new StoreException("the audit_head row is missing; the database was altered by hand");
+    }
+    long seq = head.sequence();
+    String previous = head.hash();
+    List<AuditRecord> out = new ArrayList<>(events.size());
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO audit_log (sequence, type, actor, token_id, client_id, occurred_at, detail,"
+                + " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (AuditEvent e : events) {
+        seq++;
+        long atMillis = e.at().toEpochMilli();
+        String hash =
+            AuditChain.hash(
+                seq,
+                previous,
+                e.type(),
+                e.actor(),
+                e.tokenId(),
+                e.clientId(),
+                atMillis,
+                e.detailJson());
+        ps.setLong(1, seq);
+        ps.setString(2, e.type());
+        ps.setString(3, e.actor());
+        ps.setString(4, e.tokenId());
+        ps.setString(5, e.clientId());
+        ps.setLong(6, atMillis);
+        ps.setString(7, e.detailJson());
+        ps.setString(8, previous);
+        ps.setString(9, hash);
+        ps.addBatch();
+        AuditEvent stored =
+            new AuditEvent(
+                e.type(),
+                e.actor(),
+                e.tokenId(),
+                e.clientId(),
+                Instant.ofEpochMilli(atMillis),
+                e.detailJson());
+        out.add(new AuditRecord(seq, stored, previous, hash));
+        previous = hash;
+      }
+      ps.executeBatch();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+      ps.setLong(1, seq);
+      ps.setString(2, previous);
+      ps.executeUpdate();
+    }
+    return out;
+  }
+
+  List<AuditRecord> query(AuditQuery query) {
+    Limits.requireNonNull("query", query);
+    StringBuilder sql = new StringBuilder(COLUMNS).append(" WHERE sequence > ?");
+    List<Object> args = new ArrayList<>();
+    args.add(query.afterSequence());
+    if (query.tokenId() != null) {
+      sql.append(" AND token_id = ?");
+      args.add(query.tokenId());
+    }
+    if (query.clientId() != null) {
+      sql.append(" AND client_id = ?");
+      args.add(query.clientId());
+    }
+    if (query.from() != null) {
+      sql.append(" AND occurred_at >= ?");
+      args.add(query.from().toEpochMilli());
+    }
+    if (query.to() != null) {
+      sql.append(" AND occurred_at < ?");
+      args.add(query.to().toEpochMilli());
+    }
+    sql.append(" ORDER BY sequence LIMIT ?");
+    args.add(query.limit());
+    return db.read(
+        "query the audit trail",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+              Object a = args.get(i);
+              if (a instanceof String s) {
+                ps.setString(i + 1, s);
+              } else if (a instanceof Integer n) {
+                ps.setInt(i + 1, n);
+              } else {
+                ps.setLong(i + 1, (Long) a);
+              }
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              List<AuditRecord> out = new ArrayList<>();
+              while (rs.next()) {
+                long seq = rs.getLong(1);
+                AuditEvent event;
+                try {
+                  event =
+                      new AuditEvent(
+                          rs.getString(2),
+                          rs.getString(3),
+                          rs.getString(4),
+                          rs.getString(5),
+                          Instant.ofEpochMilli(rs.getLong(6)),
+                          rs.getString(7));
+                } catch (IllegalArgumentException e) {
+                  throw new StoreException(
+                      "audit record "
+                          + seq
+                          + " is malformed ("
+                          + e.getMessage()
+                          + "); run audit verify");
+                }
+                out.add(new AuditRecord(seq, event, rs.getString(8), rs.getString(9)));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  AuditVerification verify() {
+    return db.read("verify the audit trail", AuditTable::verify);
+  }
+
+  private static AuditVerification verify(Connection c) throws SQLException {
+    Head head = head(c);
+    if (head == null) {
+      return new AuditVerification(false, 0, 1L, "the audit chain head row is missing");
+    }
+    long headSeq = head.sequence();
+    long checked = 0;
+    long expected = 1;
+    String previous = AuditChain.GENESIS;
+    // Rows are bounded by the head read above: anything appended since is not judged.
+    try (PreparedStatement ps =
+        c.prepareStatement(COLUMNS + " WHERE sequence <= ? ORDER BY sequence")) {
+      ps.setFetchSize(1_000);
+      ps.setLong(1, headSeq);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          checked++;
+          long seq = rs.getLong(1);
+          if (seq != expected) {
+            String missing =
+                seq == expected + 1
+                    ? "record " + expected
+                    : "records " + expected + ".." + (seq - 1);
+            return bad(checked, expected, missing + " missing (sequence gap)");
+          }
+          String type = rs.getString(2);
+          String actor = rs.getString(3);
+          String tokenId = rs.getString(4);
+          String clientId = rs.getString(5);
+          long at = rs.getLong(6);
+          String detail = rs.getString(7);
+          String storedPrevious = rs.getString(8);
+          String storedHash = rs.getString(9);
+          String recomputed =
+              AuditChain.hash(seq, storedPrevious, type, actor, tokenId, clientId, at, detail);
+          if (!recomputed.equals(storedHash)) {
+            long original =
+                originalSequence(
+                    storedPrevious,
+                    type,
+                    actor,
+                    tokenId,
+                    clientId,
+                    at,
+                    detail,
+                    storedHash,
+                    headSeq);
+            if (original > 0) {
+              return bad(
+                  checked,
+                  seq,
+                  "records reordered: the record at sequence "
+                      + seq
+                      + " was written as sequence "
+                      + original);
+            }
+            return bad(checked, seq, "record " + seq + " was edited (hash mismatch)");
+          }
+          if (!storedPrevious.equals(previous)) {
+            return bad(
+                checked,
+                seq,
+                "chain broken at "
+                    + seq
+                    + ": its previous hash is not the hash of record "
+                    + (seq - 1)
+                    + " (a record before it was removed or rewritten)");
+          }
+          previous = storedHash;
+          expected = seq + 1;
+        }
+      }
+    }
+    if (expected - 1 < headSeq) {
+      String missing =
+          expected == headSeq ? "record " + expected : "records " + expected + ".." + headSeq;
+      return bad(checked, expected, missing + " missing (the trail ends before its head)");
+    }
+    if (!previous.equals(head.hash())) {
+      return bad(
+          checked,
+          headSeq,
+          "chain broken at " + headSeq + ": the last record's hash does not match the chain head");
+    }
+    return new AuditVerification(true, checked, null, null);
+  }
+
+  /**
+   * For a record whose hash does not match its sequence, finds the sequence it was written with, if
+   * any; 0 if none, meaning its content was edited rather than moved. Only runs on a failure, and
+   * costs one hash per record in the trail.
+   */
+  private static long originalSequence(
+      String previous,
+      String type,
+      String actor,
+      String tokenId,
+      String clientId,
+      long at,
+      String detail,
+      String storedHash,
+      long headSeq) {
+    for (long s = 1; s <= headSeq; s++) {
+      if (AuditChain.hash(s, previous, type, actor, tokenId, clientId, at, detail)
+          .equals(storedHash)) {
+        return s;
+      }
+    }
+    return 0;
+  }
+
+  private static AuditVerification bad(long checked, long sequence, String problem) {
+    return new AuditVerification(false, checked, sequence, problem);
+  }
+}

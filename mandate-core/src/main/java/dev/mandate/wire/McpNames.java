@@ -1,0 +1,34 @@
+package dev.mandate.wire;
+
+/**
+ * The MCP methods a Mandate gateway guards, and the action names a grant uses for the two that have
+ * no tool name of their own: a {@code tools/call} is checked as the tool's name, a {@code
+ * resources/read} as {@link #RESOURCES_READ_ACTION} on the resource's URI, a {@code prompts/get} as
+ * {@link #PROMPTS_GET_ACTION} on the prompt's name.
+ */
+public final class McpNames {
+  /** The MCP method that calls a tool. */
+  public static final String TOOLS_CALL = "tools/call";
+
+  /** The MCP method that reads a resource. */
+  public static final String RESOURCES_READ = "resources/read";
+
+  /** The MCP method that gets a prompt. */
+  public static final String PROMPTS_GET = "prompts/get";
+
+  /** The MCP method that lists tools (answered filtered to what the capability grants). */
+  public static final String TOOLS_LIST = "tools/list";
+
+  /** The action a {@code resources/read} is checked as (a grant {@code fs:resources.read:...}). */
+  public static final String RESOURCES_READ_ACTION = "resources.read";
+
+  /** The action a {@code prompts/get} is checked as (a grant {@code fs:prompts.get:...}). */
+  public static final String PROMPTS_GET_ACTION = "prompts.get";
+
+  private McpNames() {}
+
+  /** Whether the gateway checks messages with this method against the capability. */
+  public static boolean guarded(String method) {
+    return TOOLS_CALL.equals(method) || RESOURCES_READ.equals(method) || PROMPTS_GET.equals(method);
+  }
+}
