@@ -59,11 +59,12 @@ final class ClientAuthenticator {
    * Returns the client named by an {@code Authorization: Basic} header whose secret matches, or
    * empty for a missing, malformed or wrong credential or an unknown client.
    *
-   * @param address the caller's IP address, whose failures are counted
+   * @param remoteAddress the caller's IP address, whose failures are counted
    * @throws Throttled if the credential would need a hash and the address failed too often
    * @throws Busy if the credential would need a hash and none could start within a second
    */
-  Optional<ClientRecord> authenticate(String authorization, String address) {
+  Optional<ClientRecord> authenticate(String authorization, String remoteAddress) {
+    String address = remoteAddress == null ? "unknown" : remoteAddress;
     if (authorization == null
         || authorization.length() > MAX_CREDENTIAL_CHARS
         || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {

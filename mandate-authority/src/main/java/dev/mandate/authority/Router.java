@@ -63,7 +63,7 @@ final class Router extends Handler.Abstract {
           if (r.status() >= 400) {
             if (request.getAttribute(CLIENT_ATTRIBUTE) != null) {
               drainUnreadBody(request, response);
-            } else if (request.getLength() != 0) {
+            } else if (mayHaveBody(request)) {
               response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
           }
@@ -163,6 +163,13 @@ final class Router extends Handler.Abstract {
           "this endpoint needs an admin client; '" + client.get().clientId() + "' is not one");
     }
     return client.get();
+  }
+
+  /** A declared length, or a chunked body; a request without either has none. */
+  private static boolean mayHaveBody(Request request) {
+    long length = request.getLength();
+    return length > 0
+        || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
   }
 
   private static CompletionStage<Reply> refuse(

@@ -95,6 +95,36 @@ class AuthorityFloodTest {
     }
   }
 
+  @Test
+  void anAddressWhoseCredentialsKeepFailing_isThrottled_butARememberedCredentialStillWorks()
+      throws Exception {
+    authority = TestAuthority.start(tmp);
+    assertThat(authority.get("/v1/audit?limit=1", authority.admin()).status()).isEqualTo(200);
+    RawPeer guesser = RawPeer.connect("127.0.0.5", authority.server.port());
+    peers.add(guesser);
+    // The test clock stands still, so the budget of failures does not refill.
+    for (int i = 0; i < ClientAuthenticator.FAILURES_PER_MINUTE; i++) {
+      assertThat(guesser.send(get(wrongCredential(i)))).isTrue();
+      assertThat(guesser.response()).isEqualTo(401);
+    }
+    assertThat(guesser.send(get(wrongCredential(99)))).isTrue();
+    assertThat(guesser.response()).isEqualTo(429);
+    // No hash is needed for a credential that already worked, so no throttle applies to it.
+    assertThat(guesser.send(get(authority.admin()))).isTrue();
+    assertThat(guesser.response()).isEqualTo(200);
+    // Other addresses are not throttled.
+    RawPeer other = RawPeer.connect("127.0.0.6", authority.server.port());
+    peers.add(other);
+    assertThat(other.send(get(wrongCredential(100)))).isTrue();
+    assertThat(other.response()).isEqualTo(401);
+  }
+
+  private static String get(String authorization) {
+    return "GET /v1/audit?limit=1 HTTP/1.1\r\nHost: a\r\nAuthorization: "
+        + authorization
+        + "\r\n\r\n";
+  }
+
   private static String wrongCredential(int i) {
     return "Basic "
         + Base64.getEncoder()

@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -38,8 +39,11 @@ final class BodyDeadline extends Handler.Wrapper {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    // No body (a GET, Content-Length: 0): nothing to time, and no wrapper on the hot path.
-    if (request.getLength() == 0) {
+    // No body (neither a length nor chunks, or Content-Length: 0): nothing to time, and no
+    // wrapper on the hot path.
+    long length = request.getLength();
+    if (length == 0
+        || (length < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
       return super.handle(request, response, callback);
     }
     return super.handle(new Timed(request), response, callback);
