@@ -24,7 +24,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <ol>
  *   <li>at accept: the total connection cap (Jetty's {@code NetworkConnectionLimit}, which stops
- *       accepting and shortens idle timeouts while at the cap) and the per-address cap;
+ *       accepting while at the cap) and the per-address cap;
  *   <li>while its headers arrive: the header timeout, and the header size limit (431);
  *   <li>Jetty's {@code QoSHandler}: requests other than the protected ones run at most {@code
  *       maxThreads - protectedThreads} at a time; the rest wait, without a thread, up to the queue
@@ -62,10 +62,10 @@ public final class HardenedServer {
         new HeaderTimeout(server.getScheduler(), limits.headerTimeout().toMillis());
     connector.addBean(headerTimeout);
     server.addConnector(connector);
-    NetworkConnectionLimit total = new NetworkConnectionLimit(limits.maxConnections(), connector);
-    // At the cap, connections that are silent for a header timeout make room for new ones.
-    total.setEndPointIdleTimeout(limits.headerTimeout().toMillis());
-    server.addBean(total);
+    // At the cap Jetty stops accepting. It could also shorten every idle timeout, but that would
+    // cut the revocation feed's long-polls too; silent new connections are closed by the header
+    // timeout anyway.
+    server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
 
     this.bodyDeadline =
         new BodyDeadline(limits.headerTimeout().toNanos(), limits.minRequestBytesPerSecond());

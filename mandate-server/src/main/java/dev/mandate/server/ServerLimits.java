@@ -12,8 +12,7 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code maxConnections} 1024: open connections in total; past it the server stops accepting
- *       (new connections wait in the operating system's queue) and the idle timeout of the open
- *       ones drops to {@code headerTimeout}.
+ *       (new connections wait in the operating system's queue).
  *   <li>{@code maxConnectionsPerAddress} 64: open connections from one client IP address; more are
  *       closed as soon as they are accepted.
  *   <li>{@code headerTimeout} 10 s: the first request's line and headers must be complete within it
