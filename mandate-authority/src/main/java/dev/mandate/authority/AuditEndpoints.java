@@ -6,6 +6,7 @@ import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.policy.ClientPolicy;
+import dev.mandate.wire.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +147,8 @@ final class AuditEndpoints {
       return CompletableFuture.completedFuture(
           new Reply(
               429,
-              Replies.error(
+              Problem.of(
+                  429,
                   "rate_limited",
                   "client '"
                       + client

@@ -1,12 +1,13 @@
 /**
  * The authority's HTTP API ({@link dev.mandate.authority.AuthorityServer}): JSON over HTTP, clients
  * authenticated with HTTP Basic credentials from the headers before any body is read (a body sent
- * without valid credentials is never read: 401 and the connection closes), errors as {@code
- * {"error": code, "message": sentence}} with a 4xx status for bad input and never a stack trace,
- * request bodies bounded and read strictly (unknown fields, wrong types and duplicate keys are
- * refused with the field named). Connections, header and body times and threads are bounded by
- * {@link dev.mandate.server.HardenedServer}; the feed, the keys and the health check are answered
- * however busy the rest is.
+ * without valid credentials is never read: 401 and the connection closes), errors as RFC 9457
+ * {@code application/problem+json} ({@link dev.mandate.wire.Problem}: {@code type}, {@code title},
+ * {@code status}, {@code detail} and a stable {@code code} such as {@code invalid_field}) with a
+ * 4xx status for bad input and never a stack trace, request bodies bounded and read strictly
+ * (unknown fields, wrong types and duplicate keys are refused with the field named). Connections,
+ * header and body times and threads are bounded by {@link dev.mandate.server.HardenedServer}; the
+ * feed, the keys and the health check are answered however busy the rest is.
  *
  * <ul>
  *   <li>{@code GET /v1/health}, {@code GET /metrics} (public).

@@ -197,14 +197,14 @@ abstract class ApprovalEndpointsContract {
     TestAuthority.Reply otherGroup = approve(financeDesk, tokenId, "owners", EMAIL, null);
 
     assertThat(byAgent.status()).isEqualTo(403);
-    assertThat(byAgent.json().get("error").asText()).isEqualTo("approval_denied");
-    assertThat(byAgent.json().get("message").asText())
+    assertThat(byAgent.json().get("code").asText()).isEqualTo("approval_denied");
+    assertThat(byAgent.json().get("detail").asText())
         .isEqualTo(
             "client 'agent' may not approve for group 'finance': its policy does not list it in"
                 + " approves");
     assertThat(byAgent.body()).doesNotContain(Approval.TEXT_PREFIX);
     assertThat(otherGroup.status()).isEqualTo(403);
-    assertThat(otherGroup.json().get("error").asText()).isEqualTo("approval_denied");
+    assertThat(otherGroup.json().get("code").asText()).isEqualTo("approval_denied");
     JsonNode records =
         authority.get("/v1/audit?tokenId=" + tokenId, authority.admin()).json().get("records");
     assertThat(records.findValuesAsText("type"))
@@ -225,7 +225,7 @@ abstract class ApprovalEndpointsContract {
         approve(financeDesk, minted.get("tokenId").asText(), "finance", EMAIL, null);
 
     assertThat(self.status()).isEqualTo(403);
-    assertThat(self.json().get("error").asText()).isEqualTo("self_approval");
+    assertThat(self.json().get("code").asText()).isEqualTo("self_approval");
     assertThat(other.status()).as(other.body()).isEqualTo(201);
   }
 
@@ -239,9 +239,9 @@ abstract class ApprovalEndpointsContract {
     TestAuthority.Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
     assertThat(unknown.status()).isEqualTo(404);
-    assertThat(unknown.json().get("error").asText()).isEqualTo("not_found");
+    assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
     assertThat(expired.status()).isEqualTo(409);
-    assertThat(expired.json().get("error").asText()).isEqualTo("token_expired");
+    assertThat(expired.json().get("code").asText()).isEqualTo("token_expired");
   }
 
   @Test
@@ -398,8 +398,8 @@ abstract class ApprovalEndpointsContract {
       TestAuthority.Reply r = authority.post("/v1/approvals", c[0], financeDesk);
       String what = abbreviate(c[0]) + " -> " + abbreviate(r.body());
       assertThat(r.status()).as(what).isEqualTo(400);
-      assertThat(r.json().get("error").asText()).as(what).isEqualTo(c[1]);
-      assertThat(r.json().get("message").asText()).as(what).contains(c[2]);
+      assertThat(r.json().get("code").asText()).as(what).isEqualTo(c[1]);
+      assertThat(r.json().get("detail").asText()).as(what).contains(c[2]);
       assertThat(r.body()).as(what).doesNotContain("at dev.", "at com.", "Exception", "mnda1_");
     }
     assertThat(auditCount()).isEqualTo(before);
@@ -454,8 +454,8 @@ abstract class ApprovalEndpointsContract {
             agent);
 
     assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("error").asText()).isEqualTo("policy_denied");
-    assertThat(r.json().get("message").asText()).contains("(approval)");
+    assertThat(r.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(r.json().get("detail").asText()).contains("(approval)");
   }
 
   @Test
@@ -474,8 +474,8 @@ abstract class ApprovalEndpointsContract {
               "{\"grants\":[\"fs:read_text_file:/data/**\"],\"requireApproval\":" + c[0] + "}",
               authority.admin());
       assertThat(r.status()).as(c[0] + " -> " + r.body()).isEqualTo(400);
-      assertThat(r.json().get("error").asText()).as(c[0]).isEqualTo(c[1]);
-      assertThat(r.json().get("message").asText()).as(c[0]).contains("requireApproval");
+      assertThat(r.json().get("code").asText()).as(c[0]).isEqualTo(c[1]);
+      assertThat(r.json().get("detail").asText()).as(c[0]).contains("requireApproval");
     }
   }
 

@@ -52,7 +52,7 @@ class AuthorityIngestTest {
     TestAuthority.Reply forged =
         authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), agent);
     assertThat(forged.status()).as(forged.body()).isEqualTo(403);
-    assertThat(forged.json().get("error").asText()).isEqualTo("not_a_gateway");
+    assertThat(forged.json().get("code").asText()).isEqualTo("not_a_gateway");
     TestAuthority.Reply admin =
         authority.post("/v1/audit/batches", batch("b-2", TestAuthority.NOW), authority.admin());
     assertThat(admin.status()).isEqualTo(403);
@@ -79,8 +79,8 @@ class AuthorityIngestTest {
         authority.post(
             "/v1/audit/batches", batch("old", now, now.minusSeconds(8 * 86_400)), gateway);
     assertThat(backdated.status()).isEqualTo(400);
-    assertThat(backdated.json().get("error").asText()).isEqualTo("implausible_time");
-    assertThat(backdated.json().get("message").asText()).startsWith("events[1].at");
+    assertThat(backdated.json().get("code").asText()).isEqualTo("implausible_time");
+    assertThat(backdated.json().get("detail").asText()).startsWith("events[1].at");
     TestAuthority.Reply ahead =
         authority.post("/v1/audit/batches", batch("ahead", now.plusSeconds(600)), gateway);
     assertThat(ahead.status()).isEqualTo(400);
@@ -111,7 +111,7 @@ class AuthorityIngestTest {
     TestAuthority.Reply limited =
         authority.post("/v1/audit/batches", batch("more", TestAuthority.NOW), gateway);
     assertThat(limited.status()).as(limited.body()).isEqualTo(429);
-    assertThat(limited.json().get("error").asText()).isEqualTo("rate_limited");
+    assertThat(limited.json().get("code").asText()).isEqualTo("rate_limited");
     assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");
     assertThat(authority.count("audit_log")).isEqualTo(before);
   }

@@ -133,11 +133,10 @@ final class GatewayCommand implements Callable<Integer> {
   /** The MCP upstreams as configured: service, where agents reach it, how, and its tools. */
   private static List<String> mcpLines(GatewayConfig config, String base) {
     List<String> lines = new ArrayList<>();
-    if (config.mcp() == null) {
+    McpConfig mcp = config.mcp();
+    if (mcp == null) {
       return lines;
     }
-    Path dir = config.source().getParent() != null ? config.source().getParent() : Path.of("");
-    McpConfig mcp = McpConfig.parse(config.mcp(), dir, config.environment());
     lines.add("  MCP servers");
     for (McpConfig.Upstream u : mcp.upstreams()) {
       String how =

@@ -3,6 +3,7 @@ package dev.mandate.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
+import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.token.ReplayGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -162,7 +163,7 @@ public final class GatewayServer implements AutoCloseable {
       registerServerMetrics(http, metrics);
       HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
       http.setHandler(new GracefulHandler(new Dispatch(proxy)));
-      server.setErrorHandler(new GatewayReplies.JsonErrorHandler());
+      server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
       for (AutoCloseable c : opened) {
@@ -434,7 +435,7 @@ public final class GatewayServer implements AutoCloseable {
       byte[] body = n.toString().getBytes(StandardCharsets.UTF_8);
       // 503 while stale: every call is refused then, so a load balancer should go elsewhere.
       response.setStatus(fresh ? 200 : 503);
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, GatewayReplies.JSON_TYPE);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       response.write(true, ByteBuffer.wrap(body), callback);

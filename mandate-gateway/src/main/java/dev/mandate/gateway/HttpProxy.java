@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
+import dev.mandate.wire.Problem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,13 +136,13 @@ final class HttpProxy extends Handler.Abstract {
     } catch (Throwable t) {
       LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
       if (!response.isCommitted()) {
-        GatewayReplies.send(
+        ProblemResponses.send(
             response,
             callback,
-            500,
-            "internal_error",
-            null,
-            "the gateway failed to handle the request; the details are in its log");
+            Problem.of(
+                500,
+                "internal_error",
+                "the gateway failed to handle the request; the details are in its log"));
       } else {
         callback.failed(t);
       }
@@ -155,13 +157,10 @@ final class HttpProxy extends Handler.Abstract {
     for (String raw : PathTemplate.split(rawPath == null ? "/" : rawPath)) {
       String decoded = percentDecode(raw, false);
       if (decoded == null || decoded.equals(".") || decoded.equals("..")) {
-        GatewayReplies.send(
+        ProblemResponses.send(
             response,
             callback,
-            400,
-            "bad_request",
-            null,
-            "the path is not a plain, decodable path");
+            Problem.of(400, "bad_request", "the path is not a plain, decodable path"));
         return;
       }
       segments.add(decoded);
@@ -180,18 +179,18 @@ final class HttpProxy extends Handler.Abstract {
       }
     }
     if (matched == null) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          404,
-          "not_found",
-          null,
-          "no route of this gateway matches " + printable(method + " " + rawPath));
+          Problem.of(
+              404,
+              "not_found",
+              "no route of this gateway matches " + printable(method + " " + rawPath)));
       return;
     }
     ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
     if (approval.problem() != null) {
-      GatewayReplies.send(response, callback, 400, "bad_request", null, approval.problem());
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", approval.problem()));
       return;
     }
     long contentLength = request.getLength();
@@ -206,7 +205,7 @@ final class HttpProxy extends Handler.Abstract {
     String query = request.getHttpURI().getQuery();
     String conflict = addQuery(args, query);
     if (conflict != null) {
-      GatewayReplies.send(response, callback, 400, "bad_request", null, conflict);
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", conflict));
       return;
     }
     byte[] jsonBody = null;
@@ -216,8 +215,10 @@ final class HttpProxy extends Handler.Abstract {
       } catch (IOException e) {
         // The client went away or sent its body too slowly (the server's minimum rate): an
         // ordinary refusal, not a gateway failure worth a stack trace per connection.
-        GatewayReplies.send(
-            response, callback, 400, "bad_request", null, "the request body could not be read");
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(400, "bad_request", "the request body could not be read"));
         return;
       }
       if (jsonBody == null) {
@@ -227,7 +228,7 @@ final class HttpProxy extends Handler.Abstract {
       if (jsonBody.length > 0) {
         String problem = addBody(args, jsonBody);
         if (problem != null) {
-          GatewayReplies.send(response, callback, 400, "bad_request", null, problem);
+          ProblemResponses.send(response, callback, Problem.of(400, "bad_request", problem));
           return;
         }
       }
@@ -249,7 +250,7 @@ final class HttpProxy extends Handler.Abstract {
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {
-      GatewayReplies.denied(response, callback, result, bearer != null);
+      denied(response, callback, result, bearer != null);
       return;
     }
     forward(
@@ -332,44 +333,44 @@ final class HttpProxy extends Handler.Abstract {
   private void upstreamFailed(
       GatewayConfig.Upstream upstream, Response response, Callback callback, Throwable failure) {
     if (failure instanceof TimeoutException) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          504,
-          "upstream_timeout",
-          null,
-          "the upstream '"
-              + upstream.name()
-              + "' did not answer within "
-              + upstreamTimeout.toMillis()
-              + " ms");
+          Problem.of(
+              504,
+              "upstream_timeout",
+              "the upstream '"
+                  + upstream.name()
+                  + "' did not answer within "
+                  + upstreamTimeout.toMillis()
+                  + " ms"));
       return;
     }
     if (failure instanceof UpstreamExchange.UninspectableEncoding e) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          502,
-          "bad_gateway",
-          null,
-          "the upstream '"
-              + upstream.name()
-              + "' answered with content encoding '"
-              + printable(e.encoding())
-              + "': "
-              + e.getMessage());
+          Problem.of(
+              502,
+              "bad_gateway",
+              "the upstream '"
+                  + upstream.name()
+                  + "' answered with content encoding '"
+                  + printable(e.encoding())
+                  + "': "
+                  + e.getMessage()));
       return;
     }
     LOG.warn("upstream {} failed: {}", upstream.name(), failure.toString());
-    GatewayReplies.send(
+    ProblemResponses.send(
         response,
         callback,
-        502,
-        "bad_gateway",
-        null,
-        failure instanceof ConnectException
-            ? "the upstream '" + upstream.name() + "' is unreachable"
-            : "the upstream '" + upstream.name() + "' failed to answer");
+        Problem.of(
+            502,
+            "bad_gateway",
+            failure instanceof ConnectException
+                ? "the upstream '" + upstream.name() + "' is unreachable"
+                : "the upstream '" + upstream.name() + "' failed to answer"));
   }
 
   private static boolean upstreamSets(GatewayConfig.Upstream upstream, String lowerName) {
@@ -389,13 +390,49 @@ final class HttpProxy extends Handler.Abstract {
     if (!UnreadBodies.discard(unread)) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
-    GatewayReplies.send(
+    ProblemResponses.send(
         response,
         callback,
-        413,
-        "payload_too_large",
-        null,
-        "the request body is larger than the gateway's limit of " + maxBody + " bytes");
+        Problem.of(
+            413,
+            "body_too_large",
+            "the request body is larger than the gateway's limit of " + maxBody + " bytes"));
+  }
+
+  /**
+   * Answers a guard's denial with a problem whose code is the decision's: 401 with {@code
+   * WWW-Authenticate} (RFC 6750: {@code error="invalid_token"} unless no token was sent), 403 (an
+   * {@code APPROVAL_REQUIRED} denial adds {@link GuardResult.ApprovalNeeded#toJson()}'s members),
+   * or 503 with {@code Retry-After}.
+   */
+  private static void denied(
+      Response response, Callback callback, GuardResult r, boolean tokenSent) {
+    Problem problem;
+    if (r.unauthenticated() || !tokenSent) {
+      response
+          .getHeaders()
+          .put(
+              HttpHeader.WWW_AUTHENTICATE,
+              tokenSent
+                  ? "Bearer realm=\"mandate\", error=\"invalid_token\""
+                  : "Bearer realm=\"mandate\"");
+      problem =
+          Problem.of(
+              401,
+              r.code(),
+              tokenSent
+                  ? r.reason()
+                  : "no capability was presented; send Authorization: Bearer <token>");
+    } else if (r.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      problem = Problem.of(503, r.code(), r.reason());
+    } else {
+      problem = Problem.of(r.httpStatus(), r.code(), r.reason());
+      if (r.approvalNeeded() != null) {
+        problem = problem.withAll(r.approvalNeeded().toJson());
+      }
+    }
+    ProblemResponses.send(response, callback, problem);
   }
 
   /** Reads the whole body, or returns null if it is larger than the limit. */

@@ -67,13 +67,16 @@
  * .} or {@code ..}. Forwarded calls lose {@code Authorization}, {@code Mandate-*}, hop-by-hop
  * headers and {@code Accept-Encoding}, and gain the upstream's configured headers. Answers: 401
  * with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable token, 403
- * {@code {"error":"forbidden","code":...,"reason":...}} for a denial, 404 for no route, 413 over
- * {@code limits.maxRequestBody}, 502/504 for a failing or slow upstream (504 when it stays silent
- * for {@code limits.upstreamTimeout}); never a stack trace. The upstream hop is asynchronous: no
- * thread waits for an upstream. Answers compressed with gzip or deflate are decoded before they are
- * relayed; any other content encoding is a 502, since it could hide a token. Mandate tokens, proofs
- * and signing keys in upstream headers and bodies are replaced by {@code [REDACTED:mandate-token]}
- * ({@link dev.mandate.gateway.TokenRedaction}).
+ * for a denial, 404 for no route, 413 over {@code limits.maxRequestBody}, 502/504 for a failing or
+ * slow upstream (504 when it stays silent for {@code limits.upstreamTimeout}); never a stack trace.
+ * Every error is an RFC 9457 {@code application/problem+json} body ({@link
+ * dev.mandate.wire.Problem}) whose {@code code} is the decision's code for a denial ({@code GRANT},
+ * {@code EXPIRED}, {@code APPROVAL_REQUIRED}, ...) and otherwise names the refusal ({@code
+ * not_found}, {@code body_too_large}, {@code bad_gateway}, ...), with the reason in {@code detail}.
+ * The upstream hop is asynchronous: no thread waits for an upstream. Answers compressed with gzip
+ * or deflate are decoded before they are relayed; any other content encoding is a 502, since it
+ * could hide a token. Mandate tokens, proofs and signing keys in upstream headers and bodies are
+ * replaced by {@code [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}).
  *
  * <h2>The listening server</h2>
  *

@@ -3,10 +3,7 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.mandate.gateway.mcp.McpConfig;
-import dev.mandate.gateway.mcp.McpConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -20,7 +17,6 @@ import org.junit.jupiter.api.Test;
 class ConfigGrammarTest {
   private static final Path SOURCE = Path.of("/etc/mandate/gateway.yaml");
   private static final Map<String, String> ENV = Map.of("GW_SECRET", "s", "TOKEN", "t0k3n");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private static final String MINIMAL =
       """
@@ -37,8 +33,9 @@ class ConfigGrammarTest {
     return GatewayConfig.parse(yaml, SOURCE, ENV);
   }
 
-  private static McpConfig mcp(String section) throws Exception {
-    return McpConfig.parse(YAML.readTree(section), Path.of("/etc/mandate"), ENV);
+  /** The gateway configuration with {@code section} (YAML, unindented) as its {@code mcp:}. */
+  private static McpConfig mcp(String section) {
+    return gateway(MINIMAL + "mcp:\n" + section.indent(2)).mcp();
   }
 
   @Test
@@ -81,7 +78,7 @@ class ConfigGrammarTest {
   }
 
   @Test
-  void mcpSection_takesCombinedUnits_andTheSameReferences() throws Exception {
+  void mcpSection_takesCombinedUnits_andTheSameReferences() {
     McpConfig c =
         mcp(
             """
@@ -102,10 +99,10 @@ class ConfigGrammarTest {
     String upstreams =
         "upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]\n";
     assertThatThrownBy(() -> mcp("callTimeout: 0s\n" + upstreams))
-        .isInstanceOf(McpConfigException.class)
+        .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("mcp.callTimeout must be a positive duration, got 0s");
     assertThatThrownBy(() -> mcp("callTimeout: 30m1h\n" + upstreams))
-        .isInstanceOf(McpConfigException.class)
+        .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining("units go largest first");
   }
 }

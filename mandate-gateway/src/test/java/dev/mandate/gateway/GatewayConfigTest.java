@@ -3,6 +3,7 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mandate.gateway.mcp.McpConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -91,7 +92,11 @@ class GatewayConfigTest {
                   action: list_issues
                   resource: /repos/{owner}/{repo}
             mcp:
-              anything: [goes, here]
+              upstreams:
+                - service: fs
+                  path: /mcp/fs
+                  stdio: {command: node, args: [server.js, --port, 8080], env: {T: "${GITHUB_TOKEN}"}}
+                  tools: {read_text_file: {resource: {fromArg: path, root: /srv}}}
             """;
     GatewayConfig c = GatewayConfig.parse(yaml, SOURCE, ENV);
     assertThat(c.limits().maxRequestBodyBytes()).isEqualTo(2 << 20);
@@ -102,8 +107,10 @@ class GatewayConfigTest {
     assertThat(route.resourceTemplate()).isEqualTo("/repos/{owner}/{repo}");
     assertThat(c.upstreams().get("github").headers().get("Authorization").revealForUse())
         .isEqualTo("Bearer ghp_topsecret");
-    assertThat(c.mcp().get("anything").get(1).asText()).isEqualTo("here");
-    assertThat(c.toString() + c.upstreams() + c.authority())
+    McpConfig.Stdio stdio = (McpConfig.Stdio) c.mcp().upstreams().get(0).transport();
+    assertThat(stdio.args()).containsExactly("server.js", "--port", "8080");
+    assertThat(stdio.env().get("T").revealForUse()).isEqualTo("ghp_topsecret");
+    assertThat(c.toString() + c.upstreams() + c.authority() + c.mcp())
         .doesNotContain("ghp_topsecret")
         .doesNotContain("s3cret-value");
   }
@@ -158,5 +165,106 @@ class GatewayConfigTest {
         .hasMessageContaining("http.routes[0].resource uses {y}")
         .hasMessageContaining("http.routes[1].match: /health is answered by the gateway itself")
         .hasMessageContaining("http.routes[2].match must be 'METHOD /path/{param}'");
+  }
+
+  @Test
+  void everyProblem_isReportedAtOnce_inFileOrder_withItsLineAndColumn() {
+    String yaml =
+        """
+        audience: gw-1
+        authority:
+          url: http://127.0.0.1:7700
+          clientId: gateway-1
+          clientSecretEnv: GW_SECRET
+          maxStaleness: soon
+        listen: {port: many}
+        spool: {dir: spool, sync: sometimes}
+        colour: blue
+        mcp:
+          upstreams:
+            - service: fs
+              path: /mcp/fs
+              stdio: {command: node}
+              tools: {a: {resource: {fromArg: path, root: relative}}}
+              maxSessions: 0
+        """;
+    assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+        .isInstanceOf(GatewayConfigException.class)
+        .hasMessage(
+            "/etc/mandate/gateway.yaml: 6 problems:\n"
+                + "  - line 6, column 3: authority.maxStaleness 'soon' is not a duration (expected a"
+                + " whole number at 'soon'); write whole numbers with units (d, h, m, s, ms),"
+                + " largest first, e.g. 500ms, 30s, 15m, 1h30m or 7d\n"
+                + "  - line 7, column 10: listen.port must be a whole number\n"
+                + "  - line 8, column 21: spool.sync must be 'always' or 'batched', got"
+                + " 'sometimes'\n"
+                + "  - line 9, column 1: unknown key 'colour' at the top level; allowed: audience,"
+                + " authority, http, limits, listen, mcp, redis, shutdownTimeout, spool,"
+                + " verification\n"
+                + "  - line 15, column 45: mcp.upstreams[0].tools.a.resource.root must be an"
+                + " absolute, normalised directory path such as /srv/files; got 'relative'\n"
+                + "  - line 16, column 7: mcp.upstreams[0].maxSessions must be between 1 and"
+                + " 10000; got 0");
+  }
+
+  @Test
+  void aMissingKey_pointsAtItsSection_andAMissingSectionHasNoLine() {
+    String yaml =
+        """
+        audience: gw-1
+        authority:
+          url: http://127.0.0.1:7700
+          clientSecretEnv: GW_SECRET
+        """;
+    assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+        .hasMessageContaining("2 problems:")
+        .hasMessageContaining("\n  - spool.dir is required")
+        .hasMessageContaining("\n  - line 2, column 1: authority.clientId is required");
+  }
+
+  @Test
+  void aValueThatCannotBeRead_isReportedOnce_notAgainAsMissing() {
+    String yaml = MINIMAL.replace("spool:\n  dir: spool\n", "spool: [spool]\n");
+    assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+        .hasMessage("/etc/mandate/gateway.yaml line 6, column 1: spool must be a map");
+  }
+
+  @Test
+  void theWholeFile_mustBeAMapOfSettings() {
+    assertThatThrownBy(() -> GatewayConfig.parse("- audience\n", SOURCE, ENV))
+        .hasMessage("/etc/mandate/gateway.yaml: the configuration must be a map of settings");
+    assertThatThrownBy(() -> GatewayConfig.parse("# nothing\n", SOURCE, ENV))
+        .hasMessage("/etc/mandate/gateway.yaml: the configuration is empty");
+  }
+
+  @Test
+  void brokenYaml_andDuplicateKeys_stopAtTheirLine() {
+    assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "limits: {a\n", SOURCE, ENV))
+        .hasMessageContaining("/etc/mandate/gateway.yaml line ")
+        .hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "audience: gw-2\n", SOURCE, ENV))
+        .hasMessageContaining("/etc/mandate/gateway.yaml line 8, column ")
+        .hasMessageContaining("Duplicate field 'audience'");
+  }
+
+  @Test
+  void problems_neverQuoteASecret() {
+    String yaml =
+        MINIMAL
+            + """
+            redis: {url: "http://:hunter2@127.0.0.1:6379"}
+            http:
+              upstreams:
+                api:
+                  url: "http://127.0.0.1:9"
+                  headers: {"Bad Name": "Bearer ${GITHUB_TOKEN}", X-Key: "${NOT_SET}"}
+            """;
+    assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+        .hasMessageContaining("redis.url must start with redis:// or rediss://")
+        .hasMessageContaining("'Bad Name' is not a header name")
+        .hasMessageContaining("X-Key uses ${NOT_SET}, which is not set")
+        .message()
+        .doesNotContain("hunter2")
+        .doesNotContain("ghp_topsecret");
   }
 }

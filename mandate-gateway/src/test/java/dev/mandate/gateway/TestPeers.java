@@ -263,17 +263,9 @@ final class TestPeers {
                 return true;
               }
               if (path.equals("/bomb")) {
-                // 64 MiB of zeros, deflated to about 64 KiB.
-                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
-                try (OutputStream out = new java.util.zip.DeflaterOutputStream(packed)) {
-                  byte[] zeros = new byte[1 << 20];
-                  for (int i = 0; i < 64; i++) {
-                    out.write(zeros);
-                  }
-                }
                 response.getHeaders().put("Content-Type", "text/plain");
                 response.getHeaders().put("Content-Encoding", "deflate");
-                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
+                response.write(true, java.nio.ByteBuffer.wrap(DeflateBomb.BYTES), callback);
                 return true;
               }
               if (path.startsWith("/encoded/")) {
@@ -330,6 +322,10 @@ final class TestPeers {
               return true;
             }
           });
+      // Made before any request, so no request waits for it.
+      if (DeflateBomb.BYTES.length == 0) {
+        throw new IllegalStateException("empty deflate bomb");
+      }
       server.start();
     }
 
@@ -443,4 +439,26 @@ final class TestPeers {
   }
 
   private TestPeers() {}
+
+  /**
+   * 64 MiB of zeros, deflated to about 64 KiB, made once: deflating it on each request took longer
+   * than the test gateway's 500 ms upstream timeout on a loaded machine, so the answer was a 504
+   * rather than the 502 under test.
+   */
+  private static final class DeflateBomb {
+    static final byte[] BYTES = make();
+
+    private static byte[] make() {
+      java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+      try (OutputStream out = new java.util.zip.DeflaterOutputStream(packed)) {
+        byte[] zeros = new byte[1 << 20];
+        for (int i = 0; i < 64; i++) {
+          out.write(zeros);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return packed.toByteArray();
+    }
+  }
 }

@@ -3,9 +3,8 @@ package dev.mandate.gateway.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayConfigException;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Http;
@@ -19,20 +18,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class McpConfigTest {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Path BASE = Path.of("/etc/mandate");
+  private static final Path SOURCE = Path.of("/etc/mandate/gateway.yaml");
 
-  private static McpConfig parse(String yaml) throws Exception {
+  /** The gateway settings an {@code mcp:} section needs beside it. */
+  private static final String GATEWAY =
+      """
+      audience: gw-1
+      authority: {url: "http://127.0.0.1:7700", clientId: gateway-1, clientSecretEnv: GW_SECRET}
+      spool: {dir: spool}
+      """;
+
+  private static McpConfig parse(String yaml) {
     return parse(yaml, Map.of());
   }
 
-  private static McpConfig parse(String yaml, Map<String, String> env) throws Exception {
-    JsonNode node = YAML.readTree(yaml);
-    return McpConfig.parse(node.get("mcp"), BASE, env);
+  private static McpConfig parse(String yaml, Map<String, String> env) {
+    Map<String, String> withSecret = new java.util.HashMap<>(env);
+    withSecret.put("GW_SECRET", "s3cret");
+    return GatewayConfig.parse(GATEWAY + yaml, SOURCE, withSecret).mcp();
   }
 
   @Test
-  void parse_readsStdioAndHttpUpstreams_withDefaults() throws Exception {
+  void parse_readsStdioAndHttpUpstreams_withDefaults() {
     McpConfig c =
         parse(
             """
@@ -86,7 +93,7 @@ class McpConfigTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "unknown key | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}, tool: {}}]} | mcp.upstreams[0].tool is not a known key",
+        "unknown key | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}, tool: {}}]} | unknown key 'tool' in mcp.upstreams[0]",
         "no transport | {upstreams: [{service: fs, path: /mcp/fs, tools: {a: {}}}]} | needs exactly one of stdio: or http:",
         "no tools | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}}]} | mcp.upstreams[0].tools is required",
         "bad service | {upstreams: [{service: 'f:s', path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.upstreams[0].service must be",
@@ -98,13 +105,13 @@ class McpConfigTest {
         "argument name not a string | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: [p, {x: 1}]}}}}]} | fromArg[1] must be a string",
         "both kinds | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, fromArray: q}}}}]} | takes fromArg: (string arguments) or fromArray: (arrays), not both",
         "reserved tool | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {resources.read: {}}}]} | is reserved for resources/read",
-        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout must be a positive duration",
+        "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout 'soon' is not a duration",
         "missing env | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'http://x/mcp', headers: {A: '${NOPE}'}}, tools: {a: {}}}]} | uses ${NOPE}, which is not set",
         "ftp url | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'ftp://x/mcp'}, tools: {a: {}}}]} | must be an http:// or https:// URL",
       })
   void parse_refusesInvalidSections_namingTheKey(String name, String section, String message) {
     assertThatThrownBy(() -> parse("mcp: " + section))
-        .isInstanceOf(McpConfigException.class)
+        .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining(message);
   }
 
@@ -118,5 +125,70 @@ class McpConfigTest {
             - {service: fs, path: /mcp/fs2, stdio: {command: node}, tools: {a: {}}}
         """;
     assertThatThrownBy(() -> parse(twice)).hasMessageContaining("'fs' is used twice");
+  }
+
+  @Test
+  void parse_reportsEveryProblemInTheSection_together_withLines() {
+    String section =
+        """
+        mcp:
+          callTimeout: soon
+          upstreams:
+            - service: 'f:s'
+              path: /mcp/fs
+              stdio: [node]
+              tools: {a: {resource: {fromArg: [p, p]}}}
+            - service: mail
+              path: /elsewhere/mail
+              http: {url: 'ftp://x/mcp'}
+              tools: {prompts.get: {}}
+        """;
+    assertThatThrownBy(() -> parse(section))
+        .isInstanceOf(GatewayConfigException.class)
+        .hasMessageStartingWith("/etc/mandate/gateway.yaml: 7 problems:\n")
+        .hasMessageContaining("\n  - line 5, column 3: mcp.callTimeout 'soon' is not a duration")
+        .hasMessageContaining("\n  - line 7, column 7: mcp.upstreams[0].service must be 1 to 64")
+        .hasMessageContaining("\n  - line 9, column 7: mcp.upstreams[0].stdio must be a map")
+        .hasMessageContaining(
+            "\n  - line 10, column 30: mcp.upstreams[0].tools.a.resource.fromArg names 'p' twice")
+        .hasMessageContaining(
+            "\n  - line 12, column 7: mcp.upstreams[1].path must be under mcp.pathPrefix /mcp/")
+        .hasMessageContaining(
+            "\n  - line 13, column 14: mcp.upstreams[1].http.url must be an http:// or https://")
+        .hasMessageContaining(
+            "\n  - line 14, column 15: mcp.upstreams[1].tools.prompts.get is reserved for"
+                + " prompts/get");
+  }
+
+  @Test
+  void parse_takesNumbersAndBooleansAsText_whereTextIsExpected() {
+    McpConfig c =
+        parse(
+            """
+            mcp:
+              upstreams:
+                - service: fs
+                  path: /mcp/fs
+                  stdio: {command: node, args: [server.js, --port, 8080, --verbose, true]}
+                  tools: {a: {resource: {value: 42}}}
+            """);
+    assertThat(((Stdio) c.upstreams().get(0).transport()).args())
+        .containsExactly("server.js", "--port", "8080", "--verbose", "true");
+    assertThat(c.upstreams().get(0).tools()).containsEntry("a", new Fixed("42"));
+  }
+
+  @Test
+  void parse_refusesTextWhereANumberOrABooleanIsExpected() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    mcp:
+                      upstreams:
+                        - {service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}},
+                           maxSessions: "16", prompts: "yes"}
+                    """))
+        .hasMessageContaining("mcp.upstreams[0].maxSessions must be a whole number")
+        .hasMessageContaining("mcp.upstreams[0].prompts must be true or false");
   }
 }

@@ -1,0 +1,341 @@
+package dev.mandate.gateway;
+
+import dev.mandate.gateway.mcp.McpConfig;
+import dev.mandate.gateway.mcp.McpConfig.Fixed;
+import dev.mandate.gateway.mcp.McpConfig.FromArguments;
+import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
+import dev.mandate.gateway.mcp.McpConfig.Stdio;
+import dev.mandate.gateway.mcp.McpConfig.Transport;
+import dev.mandate.wire.McpNames;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code mcp:} part of {@link GatewayConfigValidator}: turns {@link RawConfig.Mcp} into a
+ * {@link McpConfig}, reporting every problem to the same {@link ConfigProblems}.
+ */
+final class McpSectionValidator {
+  static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  static final long DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
+  static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(30);
+  static final int DEFAULT_MAX_SESSIONS = 16;
+
+  private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.~-]+)+");
+  private static final int MAX_ARGUMENT_NAMES = 8;
+
+  private final ConfigChecks check;
+
+  McpSectionValidator(ConfigChecks check) {
+    this.check = check;
+  }
+
+  /** The section, or null (reported) when something in it is wrong. */
+  McpConfig mcp(RawConfig.Mcp raw) {
+    ConfigPath where = ConfigPath.ROOT.key("mcp");
+    boolean ok = true;
+    String prefix = "/mcp";
+    if (raw.pathPrefix() != null) {
+      prefix = plainPath(where.key("pathPrefix"), raw.pathPrefix(), "/mcp");
+      ok &= prefix != null;
+    }
+    List<McpConfig.Upstream> upstreams = new ArrayList<>();
+    if (raw.upstreams() == null || raw.upstreams().isEmpty()) {
+      check.problem(where.key("upstreams"), " is required: a list of at least one upstream");
+      ok = false;
+    } else {
+      Set<String> paths = new LinkedHashSet<>();
+      Set<String> services = new LinkedHashSet<>();
+      for (int i = 0; i < raw.upstreams().size(); i++) {
+        ConfigPath at = where.key("upstreams").index(i);
+        McpConfig.Upstream u = upstream(at, raw.upstreams().get(i), prefix);
+        if (u == null) {
+          ok = false;
+          continue;
+        }
+        if (!paths.add(u.path())) {
+          check.problem(at.key("path"), " '" + u.path() + "' is used twice");
+          ok = false;
+        }
+        if (!services.add(u.service())) {
+          check.problem(at.key("service"), " '" + u.service() + "' is used twice");
+          ok = false;
+        }
+        upstreams.add(u);
+      }
+    }
+    Set<String> origins = new LinkedHashSet<>();
+    if (raw.allowedOrigins() != null) {
+      for (int i = 0; i < raw.allowedOrigins().size(); i++) {
+        String origin =
+            check.text(where.key("allowedOrigins").index(i), raw.allowedOrigins().get(i));
+        ok &= origin != null;
+        origins.add(origin);
+      }
+    }
+    long maxRequest =
+        check.positiveSize(
+            where.key("maxRequestBody"), raw.maxRequestBody(), DEFAULT_MAX_REQUEST_BYTES);
+    long maxUpstreamMessage =
+        check.positiveSize(
+            where.key("maxUpstreamMessage"),
+            raw.maxUpstreamMessage(),
+            DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES);
+    Duration callTimeout =
+        check.positiveDuration(where.key("callTimeout"), raw.callTimeout(), DEFAULT_CALL_TIMEOUT);
+    Duration idleTimeout =
+        check.positiveDuration(
+            where.key("sessionIdleTimeout"),
+            raw.sessionIdleTimeout(),
+            DEFAULT_SESSION_IDLE_TIMEOUT);
+    if (!ok) {
+      // The problems are reported; a partial section is never built.
+      return null;
+    }
+    return new McpConfig(
+        prefix, upstreams, maxRequest, maxUpstreamMessage, callTimeout, idleTimeout, origins);
+  }
+
+  /** One upstream; {@code prefix} is the checked path prefix, or null if it is wrong. */
+  private McpConfig.Upstream upstream(ConfigPath where, RawConfig.McpUpstream u, String prefix) {
+    if (u == null) {
+      check.problem(where, " is empty; give at least its service, path, transport and tools");
+      return null;
+    }
+    boolean ok = true;
+    String service = check.text(where.key("service"), u.service());
+    if (service != null && !SERVICE.matcher(service).matches()) {
+      check.problem(
+          where.key("service"),
+          " must be 1 to 64 of A-Z a-z 0-9 _ . - (it is a grant's service part); got '"
+              + service
+              + "'");
+      service = null;
+    }
+    ok &= service != null;
+    String path = plainPath(where.key("path"), u.path(), "/mcp/fs");
+    if (path != null && prefix != null && !path.startsWith(prefix + "/")) {
+      check.problem(where.key("path"), " must be under mcp.pathPrefix " + prefix + "/");
+      path = null;
+    }
+    ok &= path != null;
+    Transport transport = null;
+    if (check.exactlyOne(where, u.stdio(), u.http(), "stdio: or http:")) {
+      transport =
+          u.stdio() != null
+              ? stdio(where.key("stdio"), u.stdio())
+              : http(where.key("http"), u.http());
+    }
+    ok &= transport != null;
+    Map<String, ResourceRule> tools = tools(where.key("tools"), u.tools());
+    ok &= tools != null;
+    int maxSessions = u.maxSessions() != null ? u.maxSessions() : DEFAULT_MAX_SESSIONS;
+    if (maxSessions < 1 || maxSessions > 10_000) {
+      check.problem(where.key("maxSessions"), " must be between 1 and 10000; got " + maxSessions);
+      ok = false;
+    }
+    if (!ok) {
+      return null;
+    }
+    return new McpConfig.Upstream(
+        service,
+        path,
+        transport,
+        tools,
+        Boolean.TRUE.equals(u.resources()),
+        Boolean.TRUE.equals(u.prompts()),
+        maxSessions);
+  }
+
+  /** An absolute path of plain segments without a trailing {@code /}; null (reported) if not. */
+  private String plainPath(ConfigPath where, String value, String example) {
+    String path = check.text(where, value);
+    if (path != null && !PATH.matcher(path).matches()) {
+      check.problem(
+          where,
+          " must be an absolute path of plain segments without a trailing /, such as "
+              + example
+              + "; got '"
+              + path
+              + "'");
+      return null;
+    }
+    return path;
+  }
+
+  private Stdio stdio(ConfigPath where, RawConfig.Stdio s) {
+    String command = check.text(where.key("command"), s.command());
+    List<String> args = new ArrayList<>();
+    boolean ok = command != null;
+    if (s.args() != null) {
+      for (int i = 0; i < s.args().size(); i++) {
+        String arg = check.text(where.key("args").index(i), s.args().get(i));
+        ok &= arg != null;
+        args.add(arg);
+      }
+    }
+    Map<String, Secret> env = secrets(where.key("env"), s.env());
+    Path workingDir = null;
+    if (s.workingDir() != null) {
+      String dir = check.text(where.key("workingDir"), s.workingDir());
+      ok &= dir != null;
+      workingDir = dir == null ? null : check.resolve(dir);
+    }
+    return ok && env != null ? new Stdio(command, args, env, workingDir) : null;
+  }
+
+  private McpConfig.Http http(ConfigPath where, RawConfig.McpHttp h) {
+    URI url = check.httpUrl(where.key("url"), h.url());
+    Map<String, Secret> headers = secrets(where.key("headers"), h.headers());
+    return url != null && headers != null ? new McpConfig.Http(url, headers) : null;
+  }
+
+  private Map<String, ResourceRule> tools(ConfigPath where, Map<String, RawConfig.Tool> raw) {
+    if (raw == null || raw.isEmpty()) {
+      check.problem(where, " is required: a map from each tool that exists to its mapping");
+      return null;
+    }
+    Map<String, ResourceRule> tools = new LinkedHashMap<>();
+    boolean ok = true;
+    for (Map.Entry<String, RawConfig.Tool> e : raw.entrySet()) {
+      String name = e.getKey();
+      ConfigPath at = where.key(name);
+      if (name.isEmpty()
+          || name.length() > 128
+          || name.chars().anyMatch(c -> c == ':' || c == '/' || c <= ' ' || c == 0x7f)) {
+        check.problem(at, " is not a usable tool name (1 to 128 chars, no ':', '/' or spaces)");
+        ok = false;
+        continue;
+      }
+      if (name.equals(McpNames.RESOURCES_READ_ACTION) || name.equals(McpNames.PROMPTS_GET_ACTION)) {
+        check.problem(
+            at,
+            " is reserved for "
+                + (name.equals(McpNames.RESOURCES_READ_ACTION) ? "resources/read" : "prompts/get"));
+        ok = false;
+        continue;
+      }
+      RawConfig.Resource resource = e.getValue() == null ? null : e.getValue().resource();
+      ResourceRule rule = resource == null ? new Fixed("") : rule(at.key("resource"), resource);
+      ok &= rule != null;
+      tools.put(name, rule);
+    }
+    return ok ? tools : null;
+  }
+
+  private ResourceRule rule(ConfigPath where, RawConfig.Resource r) {
+    if (r.value() != null) {
+      if (r.fromArg() != null || r.fromArray() != null || r.root() != null) {
+        check.problem(
+            where,
+            " takes either value: or fromArg:/fromArray: (with an optional root:), not both");
+        return null;
+      }
+      String value = check.text(where.key("value"), r.value());
+      return value == null ? null : new Fixed(value);
+    }
+    if (r.fromArg() != null && r.fromArray() != null) {
+      check.problem(where, " takes fromArg: (string arguments) or fromArray: (arrays), not both");
+      return null;
+    }
+    boolean arrays = r.fromArray() != null;
+    ConfigPath namesAt = where.key(arrays ? "fromArray" : "fromArg");
+    List<String> arguments = argumentNames(namesAt, arrays ? r.fromArray() : r.fromArg());
+    String root = null;
+    if (r.root() != null) {
+      root = check.text(where.key("root"), r.root());
+      if (root != null) {
+        root = stripTrailingSlash(root);
+        if (!normalisedDirectory(root)) {
+          check.problem(
+              where.key("root"),
+              " must be an absolute, normalised directory path such as /srv/files; got '"
+                  + r.root()
+                  + "'");
+          return null;
+        }
+      } else {
+        return null;
+      }
+    }
+    return arguments == null ? null : new FromArguments(arguments, arrays, root);
+  }
+
+  /** One argument name, or a list of 1 to 8 distinct names. */
+  private List<String> argumentNames(ConfigPath where, List<String> raw) {
+    if (raw == null) {
+      check.problem(where, " is required");
+      return null;
+    }
+    if (raw.isEmpty() || raw.size() > MAX_ARGUMENT_NAMES) {
+      check.problem(where, " must name between 1 and " + MAX_ARGUMENT_NAMES + " arguments");
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String name = check.text(where.index(i), raw.get(i));
+      if (name == null) {
+        return null;
+      }
+      if (names.contains(name)) {
+        check.problem(where, " names '" + name + "' twice");
+        return null;
+      }
+      names.add(name);
+    }
+    return List.copyOf(names);
+  }
+
+  /** Values with {@code ${VAR}} resolved, held as secrets; null (reported) if one is wrong. */
+  private Map<String, Secret> secrets(ConfigPath where, Map<String, String> raw) {
+    Map<String, Secret> out = new LinkedHashMap<>();
+    if (raw == null) {
+      return out;
+    }
+    boolean ok = true;
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      ConfigPath at = where.key(e.getKey());
+      String text = check.text(at, e.getValue());
+      String value = text == null ? null : check.interpolate(at, text);
+      if (value == null) {
+        ok = false;
+      } else {
+        out.put(e.getKey(), Secret.of(value));
+      }
+    }
+    return ok ? out : null;
+  }
+
+  /** An absolute path without empty, "." or ".." segments, backslashes or control chars. */
+  private static boolean normalisedDirectory(String root) {
+    if (root.isEmpty()) {
+      return true;
+    }
+    if (!root.startsWith("/") || root.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '\\')) {
+      return false;
+    }
+    for (String segment : root.substring(1).split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String stripTrailingSlash(String path) {
+    String p = path;
+    while (p.length() > 1 && p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p.equals("/") ? "" : p;
+  }
+}
