@@ -52,6 +52,9 @@ import java.util.TreeMap;
  *   finance-desk:
  *     approves: [finance]          # optional: the approver groups it may approve calls for
  *     maxTtl: 1h
+ *   gateway-1:
+ *     role: gateway                # optional, default client: only a gateway may add decision
+ *                                  #   records to the audit trail; maxTtl is then optional
  * }</pre>
  *
  * <p>An approver group name is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit. A client

@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import dev.mandate.gateway.mcp.McpConfig;
+import dev.mandate.server.ServerLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,14 +155,22 @@ public record GatewayConfig(
   /** Redis for usage counters and the replay guard shared by several gateways. */
   public record Redis(Secret url, Duration timeout) {}
 
-  /** Bounds on what callers and upstreams send. */
+  /**
+   * Bounds on what callers and upstreams send. *
+   *
+   * @param server the listening server's connection, time and thread limits ({@code
+   *     maxConnections}, {@code maxConnectionsPerAddress}, {@code headerTimeout}, {@code
+   *     idleTimeout}, {@code minRequestRate}, {@code maxRequestHeaders}, {@code maxThreads}, {@code
+   *     protectedThreads}, {@code queueTimeout}; defaults as in {@link ServerLimits})
+   */
   public record Limits(
       long maxRequestBodyBytes,
       int maxRequestHeaderBytes,
       int maxResponseHeaderBytes,
       Duration upstreamConnectTimeout,
       Duration upstreamTimeout,
-      Duration idleTimeout) {}
+      Duration idleTimeout,
+      ServerLimits server) {}
 
   /** An HTTP API behind the gateway and the credentials the gateway adds for it. */
   public record Upstream(String name, URI url, String service, Map<String, Secret> headers) {}

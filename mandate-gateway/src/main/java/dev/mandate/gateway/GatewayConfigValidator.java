@@ -13,6 +13,7 @@ import dev.mandate.gateway.GatewayConfig.SyncMode;
 import dev.mandate.gateway.GatewayConfig.Upstream;
 import dev.mandate.gateway.GatewayConfig.Verification;
 import dev.mandate.gateway.mcp.McpConfig;
+import dev.mandate.server.ServerLimits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -293,7 +294,9 @@ final class GatewayConfigValidator {
   private Limits limits(RawConfig.Limits l) {
     ConfigPath where = ROOT.key("limits");
     if (l == null) {
-      l = new RawConfig.Limits(null, null, null, null, null, null);
+      l =
+          new RawConfig.Limits(
+              null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
     long body = check.size(where, MAX_REQUEST_BODY, l.maxRequestBody());
     long reqHeaders = check.size(where, MAX_REQUEST_HEADERS, l.maxRequestHeaders());
@@ -301,7 +304,71 @@ final class GatewayConfigValidator {
     Duration connect = check.duration(where, UPSTREAM_CONNECT_TIMEOUT, l.upstreamConnectTimeout());
     Duration upstream = check.duration(where, UPSTREAM_TIMEOUT, l.upstreamTimeout());
     Duration idle = check.duration(where, IDLE_TIMEOUT, l.idleTimeout());
-    return new Limits(body, (int) reqHeaders, (int) respHeaders, connect, upstream, idle);
+    return new Limits(
+        body,
+        (int) reqHeaders,
+        (int) respHeaders,
+        connect,
+        upstream,
+        idle,
+        serverLimits(where, l, (int) reqHeaders, idle));
+  }
+
+  /**
+   * The listening server's limits: a key left out keeps {@link ServerLimits}'s default; a value out
+   * of range is reported at its key with the range {@link ServerLimits.Builder} states.
+   */
+  private ServerLimits serverLimits(
+      ConfigPath where, RawConfig.Limits l, int reqHeaders, Duration idle) {
+    ServerLimits.Builder b = ServerLimits.builder();
+    set(where.key("maxRequestHeaders"), () -> b.maxRequestHeaderBytes(reqHeaders));
+    set(where.key("idleTimeout"), () -> b.idleTimeout(idle));
+    if (l.maxConnections() != null) {
+      set(where.key("maxConnections"), () -> b.maxConnections(l.maxConnections()));
+    }
+    if (l.maxConnectionsPerAddress() != null) {
+      set(
+          where.key("maxConnectionsPerAddress"),
+          () -> b.maxConnectionsPerAddress(l.maxConnectionsPerAddress()));
+    }
+    if (l.headerTimeout() != null) {
+      ConfigPath at = where.key("headerTimeout");
+      Duration d = check.duration(at, l.headerTimeout(), null);
+      if (d != null) {
+        set(at, () -> b.headerTimeout(d));
+      }
+    }
+    if (l.minRequestRate() != null) {
+      long rate = check.size(where.key("minRequestRate"), l.minRequestRate(), 0);
+      set(where.key("minRequestRate"), () -> b.minRequestBytesPerSecond(rate));
+    }
+    if (l.maxThreads() != null) {
+      set(where.key("maxThreads"), () -> b.maxThreads(l.maxThreads()));
+    }
+    if (l.protectedThreads() != null) {
+      set(where.key("protectedThreads"), () -> b.protectedThreads(l.protectedThreads()));
+    }
+    if (l.queueTimeout() != null) {
+      ConfigPath at = where.key("queueTimeout");
+      Duration d = check.duration(at, l.queueTimeout(), null);
+      if (d != null) {
+        set(at, () -> b.queueTimeout(d));
+      }
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      check.problem(where, ": " + e.getMessage());
+      return ServerLimits.defaults();
+    }
+  }
+
+  private void set(ConfigPath at, Runnable setter) {
+    try {
+      setter.run();
+    } catch (IllegalArgumentException e) {
+      check.problem(at, ": " + e.getMessage());
+    }
   }
 
   private Map<String, Upstream> upstreams(Map<String, RawConfig.HttpUpstream> raw) {

@@ -244,7 +244,17 @@ final class HttpProxy extends Handler.Abstract {
     }
     byte[] readBody = null;
     if (body.kind() == BodyType.Kind.JSON || body.kind() == BodyType.Kind.FORM) {
-      readBody = readBounded(clientBody);
+      try {
+        readBody = readBounded(clientBody);
+      } catch (IOException e) {
+        // The client went away or sent its body too slowly (the server's minimum rate): an
+        // ordinary refusal, not a gateway failure worth a stack trace per connection.
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(400, "bad_request", "the request body could not be read"));
+        return;
+      }
       if (readBody == null) {
         tooLarge(response, callback, clientBody);
         return;

@@ -48,7 +48,14 @@ record RawConfig(
       String maxResponseHeaders,
       String upstreamConnectTimeout,
       String upstreamTimeout,
-      String idleTimeout) {}
+      String idleTimeout,
+      Integer maxConnections,
+      Integer maxConnectionsPerAddress,
+      String headerTimeout,
+      String minRequestRate,
+      Integer maxThreads,
+      Integer protectedThreads,
+      String queueTimeout) {}
 
   record Http(Map<String, HttpUpstream> upstreams, List<Route> routes) {}
 

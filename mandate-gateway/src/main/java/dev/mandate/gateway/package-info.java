@@ -51,10 +51,11 @@
  * lost even if the machine crashes. With {@code batched} it is written to the OS before the answer
  * and fsynced within 50 ms: a killed process loses nothing, a machine crash at most the last 50 ms.
  * An uploader sends fsynced events in batches (after a partial batch it waits 100 ms for more) to
- * {@code POST /v1/audit/batches}, with batch ids derived from the spool id, segment and offset, so
- * a retried batch is recognised and recorded once; it advances only after a 2xx and resumes from
- * its cursor after a restart. A full spool ({@code spool.maxBytes}) refuses calls rather than lose
- * their record.
+ * {@code POST /v1/audit/batches} (the gateway's client needs {@code role: gateway} in the
+ * authority's policy), with batch ids derived from the spool id, segment and offset, so a retried
+ * batch is recognised and recorded once; it advances only after a 2xx and resumes from its cursor
+ * after a restart. A full spool ({@code spool.maxBytes}) refuses calls rather than lose their
+ * record.
  *
  * <h2>HTTP routes</h2>
  *
@@ -97,5 +98,13 @@
  * {@code Bearer}, as they are and JSON- or percent-encoded, if at least 8 characters) by {@code
  * [REDACTED:upstream-credential]} ({@link dev.mandate.gateway.SecretRedaction}), even split across
  * chunks.
+ *
+ * <h2>The listening server</h2>
+ *
+ * The gateway listens through {@link dev.mandate.server.HardenedServer}, configured by the {@code
+ * limits} keys {@code maxConnections}, {@code maxConnectionsPerAddress}, {@code headerTimeout},
+ * {@code idleTimeout}, {@code minRequestRate} (bytes per second), {@code maxRequestHeaders}, {@code
+ * maxThreads}, {@code protectedThreads} and {@code queueTimeout} (defaults in {@link
+ * dev.mandate.server.ServerLimits}); {@code GET /health} skips the queue for threads.
  */
 package dev.mandate.gateway;

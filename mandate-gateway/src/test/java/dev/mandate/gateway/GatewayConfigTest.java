@@ -41,6 +41,41 @@ class GatewayConfigTest {
   }
 
   @Test
+  void serverLimits_defaultAsDocumented_takeTheirKeys_andRefuseValuesOutOfRange() {
+    assertThat(GatewayConfig.parse(MINIMAL, SOURCE, ENV).limits().server())
+        .isEqualTo(dev.mandate.server.ServerLimits.defaults());
+    GatewayConfig c =
+        GatewayConfig.parse(
+            MINIMAL
+                + "limits: {maxConnections: 500, maxConnectionsPerAddress: 8, headerTimeout: 2s,"
+                + " idleTimeout: 45s, minRequestRate: 4KiB, maxRequestHeaders: 8KiB,"
+                + " maxThreads: 100, protectedThreads: 10, queueTimeout: 3s}\n",
+            SOURCE,
+            ENV);
+    dev.mandate.server.ServerLimits l = c.limits().server();
+    assertThat(l.maxConnections()).isEqualTo(500);
+    assertThat(l.maxConnectionsPerAddress()).isEqualTo(8);
+    assertThat(l.headerTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(l.idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(l.minRequestBytesPerSecond()).isEqualTo(4096);
+    assertThat(l.maxRequestHeaderBytes()).isEqualTo(8192);
+    assertThat(l.maxThreads()).isEqualTo(100);
+    assertThat(l.protectedThreads()).isEqualTo(10);
+    assertThat(l.queueTimeout()).isEqualTo(Duration.ofSeconds(3));
+
+    assertThatThrownBy(
+            () ->
+                GatewayConfig.parse(
+                    MINIMAL + "limits: {maxConnectionsPerAddress: 0}\n", SOURCE, ENV))
+        .hasMessageContaining("maxConnectionsPerAddress must be 1..1000000, got 0");
+    assertThatThrownBy(
+            () ->
+                GatewayConfig.parse(
+                    MINIMAL + "limits: {maxThreads: 20, protectedThreads: 16}\n", SOURCE, ENV))
+        .hasMessageContaining("protectedThreads");
+  }
+
+  @Test
   void routesAndUpstreams_resolveEnvironmentCredentials_withoutPrintingThem() {
     String yaml =
         MINIMAL

@@ -53,6 +53,8 @@ final class TestPeers {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   static final HttpClient HTTP =

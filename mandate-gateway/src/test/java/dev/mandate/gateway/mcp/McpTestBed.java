@@ -57,6 +57,8 @@ final class McpTestBed implements AutoCloseable {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   final Path files;
