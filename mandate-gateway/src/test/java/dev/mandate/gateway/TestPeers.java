@@ -36,6 +36,13 @@ import org.eclipse.jetty.util.Callback;
  * client for audit uploads, and an upstream HTTP API that echoes what it receives.
  */
 final class TestPeers {
+  /**
+   * How long /slow and /stall keep the gateway waiting: twice the test gateway's 3 s upstream
+   * timeout. The timeout covers the gateway's own work on an answer too (inflating the deflate bomb
+   * up to its bound), so it is long enough for that on a loaded machine.
+   */
+  private static final long UPSTREAM_STALL_MILLIS = 6_000;
+
   static final ObjectMapper JSON = new ObjectMapper();
   static final String AUDIENCE = "gw-test";
   static final String UPSTREAM_SECRET = "upstream-secret-123";
@@ -246,7 +253,7 @@ final class TestPeers {
                 throws Exception {
               String path = request.getHttpURI().getPath();
               if (path.equals("/slow")) {
-                Thread.sleep(2000);
+                Thread.sleep(UPSTREAM_STALL_MILLIS);
               }
               if (path.equals("/stall")) {
                 // Starts answering, then falls silent for longer than the gateway waits.
@@ -254,7 +261,7 @@ final class TestPeers {
                 try (OutputStream out = Content.Sink.asOutputStream(response)) {
                   out.write("partial".getBytes(StandardCharsets.US_ASCII));
                   out.flush();
-                  Thread.sleep(2000);
+                  Thread.sleep(UPSTREAM_STALL_MILLIS);
                   out.write(" rest".getBytes(StandardCharsets.US_ASCII));
                 } catch (IOException e) {
                   // The gateway gave up and closed the connection.
@@ -361,7 +368,7 @@ final class TestPeers {
           maxStaleness: %s
           pollWait: 5s
         spool: {dir: %s}
-        limits: {maxRequestBody: 64KiB, upstreamTimeout: 500ms}
+        limits: {maxRequestBody: 64KiB, upstreamTimeout: 3s}
         shutdownTimeout: 1s
         http:
           upstreams:
