@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.gateway.ConfigChecks.DurationRule;
 import dev.mandate.gateway.ConfigChecks.SizeRule;
 import dev.mandate.gateway.GatewayConfig.Authority;
@@ -11,7 +12,6 @@ import dev.mandate.gateway.GatewayConfig.Spool;
 import dev.mandate.gateway.GatewayConfig.SyncMode;
 import dev.mandate.gateway.GatewayConfig.Upstream;
 import dev.mandate.gateway.GatewayConfig.Verification;
-import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.gateway.mcp.McpConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -164,8 +164,7 @@ final class GatewayConfigValidator {
         a.trustedKeysFile() == null
             ? Set.of()
             : trustedKeys(where.key("trustedKeysFile"), a.trustedKeysFile());
-    return new Authority(
-        url, a.clientId(), secret, staleness, pollWait, refetch, refresh, trusted);
+    return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh, trusted);
   }
 
   /** The public keys of a trust file: one {@code mndpk1_...} per line, {@code #} comments. */
@@ -176,7 +175,8 @@ final class GatewayConfigValidator {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       check.problem(
-          where, " " + file + " does not exist; write it with 'mandate bootstrap --fingerprint ...'");
+          where,
+          " " + file + " does not exist; write it with 'mandate bootstrap --fingerprint ...'");
       return Set.of();
     } catch (IOException e) {
       check.problem(where, ": cannot read " + file);
