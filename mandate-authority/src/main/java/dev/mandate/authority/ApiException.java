@@ -2,7 +2,8 @@ package dev.mandate.authority;
 
 /**
  * A request the authority refuses, with the HTTP status, a stable machine-readable code and a
- * sentence saying what is wrong. Sent as {@code {"error": code, "message": message}}.
+ * sentence saying what is wrong. Sent as a {@link dev.mandate.wire.Problem} whose {@code code} is
+ * the code and whose {@code detail} is the message.
  */
 final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -4,6 +4,7 @@ import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.StoreException;
 import dev.mandate.policy.ClientPolicy;
+import dev.mandate.server.ProblemErrorHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +101,7 @@ public final class AuthorityServer implements AutoCloseable {
                         .orElse(false),
             config.maxBodyBytes());
     server.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
-    server.setErrorHandler(new JsonErrorHandler());
+    server.setErrorHandler(new ProblemErrorHandler("authority"));
     server.setStopTimeout(config.shutdownTimeout().toMillis());
     this.report = prepared.report();
   }

@@ -1,9 +1,10 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.StoreException;
+import dev.mandate.server.ProblemResponses;
+import dev.mandate.wire.Problem;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -13,18 +14,18 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Turns replies and exceptions into HTTP responses; no stack trace ever reaches a caller. */
+/**
+ * Turns replies and exceptions into HTTP responses; every error is a {@link Problem} and no stack
+ * trace ever reaches a caller.
+ */
 final class Replies {
   private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
   static final String JSON = "application/json";
 
   private Replies() {}
 
-  static Map<String, String> error(String code, String message) {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("error", code);
-    body.put("message", message);
-    return body;
+  static Reply problem(int status, String code, String detail) {
+    return Reply.of(status, Problem.of(status, code, detail));
   }
 
   static Reply fromException(Throwable thrown) {
@@ -34,32 +35,31 @@ final class Replies {
       t = t.getCause();
     }
     if (t instanceof ApiException e) {
-      return Reply.of(e.status(), error(e.code(), e.getMessage()));
+      return problem(e.status(), e.code(), e.getMessage());
     }
     if (t instanceof Router.Unauthenticated) {
       return new Reply(
           401,
-          error(
+          Problem.of(
+              401,
               "unauthenticated",
               "send valid client credentials with HTTP Basic authentication (client_id:secret)"),
           Map.of("WWW-Authenticate", "Basic realm=\"mandate\", charset=\"UTF-8\""));
     }
     if (t instanceof StoreException e) {
       LOG.warn("store failure: {}", e.getMessage(), e);
-      return Reply.of(
+      return problem(
           503,
-          error(
-              "store_unavailable",
-              "the authority's database did not complete the operation; nothing was acknowledged,"
-                  + " retry later"));
+          "store_unavailable",
+          "the authority's database did not complete the operation; nothing was acknowledged,"
+              + " retry later");
     }
     if (t instanceof IllegalArgumentException e) {
-      return Reply.of(400, error("invalid_request", e.getMessage()));
+      return problem(400, "invalid_request", e.getMessage());
     }
     LOG.error("unexpected failure while handling a request", t);
-    return Reply.of(
-        500,
-        error("internal_error", "the authority failed unexpectedly; the details are in its log"));
+    return problem(
+        500, "internal_error", "the authority failed unexpectedly; the details are in its log");
   }
 
   static void write(Reply reply, Response response, Callback callback) {
@@ -67,6 +67,11 @@ final class Replies {
       response.setStatus(reply.status());
       reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
       stream.stream(response, callback);
+      return;
+    }
+    if (reply.body() instanceof Problem problem) {
+      reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+      ProblemResponses.send(response, callback, problem);
       return;
     }
     byte[] bytes;
@@ -80,11 +85,11 @@ final class Replies {
         contentType = JSON;
       } catch (RuntimeException e) {
         LOG.error("cannot serialise a reply", e);
-        bytes =
-            Json.write(error("internal_error", "the authority failed to write its answer"))
-                .getBytes(StandardCharsets.UTF_8);
-        contentType = JSON;
-        reply = Reply.of(500, null);
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(500, "internal_error", "the authority failed to write its answer"));
+        return;
       }
     }
     response.setStatus(reply.status());

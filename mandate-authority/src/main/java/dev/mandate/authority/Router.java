@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.ClientRecord;
+import dev.mandate.wire.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +116,8 @@ final class Router extends Handler.Abstract {
     return CompletableFuture.completedFuture(
         new Reply(
             405,
-            Replies.error(
+            Problem.of(
+                405,
                 "method_not_allowed",
                 method + " is not allowed here; use " + String.join(" or ", allowed)),
             Map.of("Allow", String.join(", ", allowed))));

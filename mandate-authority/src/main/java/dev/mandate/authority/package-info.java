@@ -1,8 +1,10 @@
 /**
  * The authority's HTTP API ({@link dev.mandate.authority.AuthorityServer}): JSON over HTTP, clients
- * authenticated with HTTP Basic credentials, errors as {@code {"error": code, "message": sentence}}
- * with a 4xx status for bad input and never a stack trace, request bodies bounded and read strictly
- * (unknown fields, wrong types and duplicate keys are refused with the field named).
+ * authenticated with HTTP Basic credentials, errors as RFC 9457 {@code application/problem+json}
+ * ({@link dev.mandate.wire.Problem}: {@code type}, {@code title}, {@code status}, {@code detail}
+ * and a stable {@code code} such as {@code invalid_field}) with a 4xx status for bad input and
+ * never a stack trace, request bodies bounded and read strictly (unknown fields, wrong types and
+ * duplicate keys are refused with the field named).
  *
  * <ul>
  *   <li>{@code GET /v1/health}, {@code GET /metrics} (public).

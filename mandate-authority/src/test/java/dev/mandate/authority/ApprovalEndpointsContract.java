@@ -9,6 +9,7 @@ import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -86,7 +87,7 @@ abstract class ApprovalEndpointsContract {
     String tokenId = minted.get("tokenId").asText();
     Request call = emailCall("bob@example.com");
     Verifier verifier = verifier();
-    assertThat(verifier.authorize(token, call, null, null).code())
+    assertThat(verifier.authorize(Presentation.of(token), call).code())
         .isEqualTo(Decision.Code.APPROVAL_REQUIRED);
 
     TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", EMAIL, null);
@@ -95,7 +96,7 @@ abstract class ApprovalEndpointsContract {
     JsonNode answer = r.json();
     String approval = answer.get("approval").asText();
     assertThat(approval).startsWith(Approval.TEXT_PREFIX).doesNotContain("\n");
-    Approval decoded = Approval.decode(approval);
+    Approval.Claims decoded = Approval.of(approval).claims();
     assertThat(answer.get("approvalId").asText()).isEqualTo(decoded.approvalId()).hasSize(32);
     assertThat(answer.get("requestDigest").asText())
         .isEqualTo(decoded.requestDigest())
@@ -105,11 +106,16 @@ abstract class ApprovalEndpointsContract {
     assertThat(decoded.tokenId()).isEqualTo(tokenId);
     assertThat(decoded.group()).isEqualTo("finance");
 
-    Decision other = verifier.authorize(token, emailCall("eve@example.com"), null, approval);
+    Decision other =
+        verifier.authorize(
+            Presentation.of(token).withApproval(Approval.of(approval)),
+            emailCall("eve@example.com"));
     assertThat(other.code()).as(other.reason()).isEqualTo(Decision.Code.APPROVAL_INVALID);
-    Decision first = verifier.authorize(token, call, null, approval);
+    Decision first =
+        verifier.authorize(Presentation.of(token).withApproval(Approval.of(approval)), call);
     assertThat(first.allowed()).as(first.reason()).isTrue();
-    Decision again = verifier.authorize(token, call, null, approval);
+    Decision again =
+        verifier.authorize(Presentation.of(token).withApproval(Approval.of(approval)), call);
     assertThat(again.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     assertThat(again.reason()).contains("already used");
   }
@@ -197,14 +203,14 @@ abstract class ApprovalEndpointsContract {
     TestAuthority.Reply otherGroup = approve(financeDesk, tokenId, "owners", EMAIL, null);
 
     assertThat(byAgent.status()).isEqualTo(403);
-    assertThat(byAgent.json().get("error").asText()).isEqualTo("approval_denied");
-    assertThat(byAgent.json().get("message").asText())
+    assertThat(byAgent.json().get("code").asText()).isEqualTo("approval_denied");
+    assertThat(byAgent.json().get("detail").asText())
         .isEqualTo(
             "client 'agent' may not approve for group 'finance': its policy does not list it in"
                 + " approves");
     assertThat(byAgent.body()).doesNotContain(Approval.TEXT_PREFIX);
     assertThat(otherGroup.status()).isEqualTo(403);
-    assertThat(otherGroup.json().get("error").asText()).isEqualTo("approval_denied");
+    assertThat(otherGroup.json().get("code").asText()).isEqualTo("approval_denied");
     JsonNode records =
         authority.get("/v1/audit?tokenId=" + tokenId, authority.admin()).json().get("records");
     assertThat(records.findValuesAsText("type"))
@@ -225,7 +231,7 @@ abstract class ApprovalEndpointsContract {
         approve(financeDesk, minted.get("tokenId").asText(), "finance", EMAIL, null);
 
     assertThat(self.status()).isEqualTo(403);
-    assertThat(self.json().get("error").asText()).isEqualTo("self_approval");
+    assertThat(self.json().get("code").asText()).isEqualTo("self_approval");
     assertThat(other.status()).as(other.body()).isEqualTo(201);
   }
 
@@ -239,9 +245,9 @@ abstract class ApprovalEndpointsContract {
     TestAuthority.Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
     assertThat(unknown.status()).isEqualTo(404);
-    assertThat(unknown.json().get("error").asText()).isEqualTo("not_found");
+    assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
     assertThat(expired.status()).isEqualTo(409);
-    assertThat(expired.json().get("error").asText()).isEqualTo("token_expired");
+    assertThat(expired.json().get("code").asText()).isEqualTo("token_expired");
   }
 
   @Test
@@ -398,8 +404,8 @@ abstract class ApprovalEndpointsContract {
       TestAuthority.Reply r = authority.post("/v1/approvals", c[0], financeDesk);
       String what = abbreviate(c[0]) + " -> " + abbreviate(r.body());
       assertThat(r.status()).as(what).isEqualTo(400);
-      assertThat(r.json().get("error").asText()).as(what).isEqualTo(c[1]);
-      assertThat(r.json().get("message").asText()).as(what).contains(c[2]);
+      assertThat(r.json().get("code").asText()).as(what).isEqualTo(c[1]);
+      assertThat(r.json().get("detail").asText()).as(what).contains(c[2]);
       assertThat(r.body()).as(what).doesNotContain("at dev.", "at com.", "Exception", "mnda1_");
     }
     assertThat(auditCount()).isEqualTo(before);
@@ -454,8 +460,8 @@ abstract class ApprovalEndpointsContract {
             agent);
 
     assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("error").asText()).isEqualTo("policy_denied");
-    assertThat(r.json().get("message").asText()).contains("(approval)");
+    assertThat(r.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(r.json().get("detail").asText()).contains("(approval)");
   }
 
   @Test
@@ -474,8 +480,8 @@ abstract class ApprovalEndpointsContract {
               "{\"grants\":[\"fs:read_text_file:/data/**\"],\"requireApproval\":" + c[0] + "}",
               authority.admin());
       assertThat(r.status()).as(c[0] + " -> " + r.body()).isEqualTo(400);
-      assertThat(r.json().get("error").asText()).as(c[0]).isEqualTo(c[1]);
-      assertThat(r.json().get("message").asText()).as(c[0]).contains("requireApproval");
+      assertThat(r.json().get("code").asText()).as(c[0]).isEqualTo(c[1]);
+      assertThat(r.json().get("detail").asText()).as(c[0]).contains("requireApproval");
     }
   }
 

@@ -7,9 +7,11 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
+import dev.mandate.wire.Problem;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -82,11 +84,13 @@ class AuthorityServerTest {
 
     Verifier verifier = verifierFromKeysEndpoint();
     Decision allowed =
-        verifier.authorize(token, Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
+        verifier.authorize(
+            Presentation.of(token), Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
     assertThat(allowed.allowed()).as(allowed.reason()).isTrue();
     assertThat(
             verifier
-                .authorize(token, Request.of("fs", "read_text_file", "/data/secrets/a"))
+                .authorize(
+                    Presentation.of(token), Request.of("fs", "read_text_file", "/data/secrets/a"))
                 .allowed())
         .isFalse();
 
@@ -126,8 +130,8 @@ class AuthorityServerTest {
             "{\"grants\":[\"fs:read_text_file:/data/secrets/**\"],\"ttl\":\"15m\"}",
             agent);
     assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("error").asText()).isEqualTo("policy_denied");
-    assertThat(r.json().get("message").asText()).contains("fs:read_text_file:/data/secrets/**");
+    assertThat(r.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(r.json().get("detail").asText()).contains("fs:read_text_file:/data/secrets/**");
     assertThat(authority.count("tokens")).isZero();
     JsonNode audit = authority.get("/v1/audit?client=agent", authority.admin()).json();
     assertThat(audit.get("records").findValuesAsText("type")).contains("mint.denied");
@@ -169,7 +173,7 @@ class AuthorityServerTest {
     String agent = authority.createClient("agent");
     TestAuthority.Reply r = authority.post("/v1/keys/rotate", "", agent);
     assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("error").asText()).isEqualTo("admin_required");
+    assertThat(r.json().get("code").asText()).isEqualTo("admin_required");
     assertThat(authority.get("/v1/audit", agent).status()).isEqualTo(403);
   }
 
@@ -214,8 +218,8 @@ class AuthorityServerTest {
     for (String[] c : cases) {
       TestAuthority.Reply r = authority.post("/v1/capabilities", c[0], authority.admin());
       assertThat(r.status()).as(c[0] + " -> " + r.body()).isEqualTo(Integer.parseInt(c[1]));
-      assertThat(r.json().get("error").asText()).as(c[0]).isEqualTo(c[2]);
-      assertThat(r.json().get("message").asText()).isNotBlank();
+      assertThat(r.json().get("code").asText()).as(c[0]).isEqualTo(c[2]);
+      assertThat(r.json().get("detail").asText()).isNotBlank();
       assertThat(r.body()).doesNotContain("at dev.", "at com.", "Exception");
     }
     byte[] big = new byte[AuthorityConfig.DEFAULT_MAX_BODY_BYTES + 10];
@@ -224,7 +228,7 @@ class AuthorityServerTest {
     big[big.length - 1] = '}';
     TestAuthority.Reply tooBig = authority.send("POST", "/v1/capabilities", big, authority.admin());
     assertThat(tooBig.status()).isEqualTo(413);
-    assertThat(tooBig.json().get("error").asText()).isEqualTo("body_too_large");
+    assertThat(tooBig.json().get("code").asText()).isEqualTo("body_too_large");
 
     assertThat(authority.count("tokens")).isZero();
     assertThat(authority.count("audit_log")).isEqualTo(audit);
@@ -252,11 +256,38 @@ class AuthorityServerTest {
   void unknownPath_is404_andWrongMethod_is405WithAllow() {
     TestAuthority.Reply notFound = authority.get("/v1/nothing");
     assertThat(notFound.status()).isEqualTo(404);
-    assertThat(notFound.json().get("error").asText()).isEqualTo("not_found");
+    assertThat(notFound.json().get("code").asText()).isEqualTo("not_found");
     TestAuthority.Reply wrongMethod = authority.send("DELETE", "/v1/keys", new byte[0], null);
     assertThat(wrongMethod.status()).isEqualTo(405);
     assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
-    assertThat(wrongMethod.json().get("error").asText()).isEqualTo("method_not_allowed");
+    assertThat(wrongMethod.json().get("code").asText()).isEqualTo("method_not_allowed");
+  }
+
+  @Test
+  void errors_areRfc9457Problems_withAStableCode() {
+    TestAuthority.Reply r = authority.get("/v1/nothing");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+    Problem p = Problem.parse(r.body()).orElseThrow();
+    assertThat(p.type()).isEqualTo("about:blank");
+    assertThat(p.title()).isEqualTo("Not Found");
+    assertThat(p.status()).isEqualTo(404);
+    assertThat(p.code()).isEqualTo("not_found");
+    assertThat(p.detail()).isEqualTo("there is no endpoint at /v1/nothing");
+  }
+
+  @Test
+  void errorsJettyAnswersItself_areProblemsToo() throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(authority.server.url() + "/v1/health"))
+            .header("X-Padding", "a".repeat(64 * 1024))
+            .build();
+    TestAuthority.Reply r = authority.send(request);
+    assertThat(r.status()).isEqualTo(431);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+    Problem p = Problem.parse(r.body()).orElseThrow();
+    assertThat(p.code()).isEqualTo("headers_too_large");
+    assertThat(p.detail()).isEqualTo("the request headers are larger than the authority accepts");
   }
 
   // ---- revocation and the feed ----
@@ -543,8 +574,8 @@ class AuthorityServerTest {
     assertThat(Capability.decode(after).rootKeyId()).isEqualTo(newKeyId);
     Verifier verifier = verifierFromKeysEndpoint();
     Request read = Request.of("fs", "read_text_file", "/data/reports/a");
-    assertThat(verifier.authorize(before, read).allowed()).isTrue();
-    assertThat(verifier.authorize(after, read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(before), read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(after), read).allowed()).isTrue();
 
     assertThat(authority.post("/v1/keys/" + newKeyId + "/retire", "", authority.admin()).status())
         .isEqualTo(409);
@@ -555,7 +586,8 @@ class AuthorityServerTest {
     assertThat(authority.get("/v1/keys").json().findValuesAsText("keyId"))
         .containsExactly(newKeyId);
     assertThat(authority.get("/v1/keys?all=true").json()).hasSize(2);
-    assertThat(verifierFromKeysEndpoint().authorize(before, read).allowed()).isFalse();
+    assertThat(verifierFromKeysEndpoint().authorize(Presentation.of(before), read).allowed())
+        .isFalse();
     assertThat(authority.post("/v1/keys/mk_nope/retire", "", authority.admin()).status())
         .isEqualTo(404);
 

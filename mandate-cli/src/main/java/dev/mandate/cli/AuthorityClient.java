@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mandate.wire.Problem;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 
 /**
@@ -155,15 +157,16 @@ final class AuthorityClient {
               + " bytes");
     }
     int status = response.statusCode();
-    JsonNode json = parse(bytes);
     if (status >= 200 && status < 300) {
+      JsonNode json = parse(bytes);
       if (json == null) {
         throw notAnAuthority(status);
       }
       return json;
     }
-    String code = json == null ? null : text(json, "error");
-    String message = json == null ? null : text(json, "message");
+    Optional<Problem> problem = Problem.parse(bytes);
+    String code = problem.map(Problem::code).orElse(null);
+    String message = problem.map(Problem::detail).orElse(null);
     if (status == 401) {
       throw AuthorityCallException.answered(
           "the authority at "
@@ -190,7 +193,7 @@ final class AuthorityClient {
             + base
             + " answered "
             + status
-            + " without a Mandate JSON body; is it a"
+            + " without a Mandate problem body; is it a"
             + " Mandate authority?",
         status,
         null,
@@ -206,11 +209,6 @@ final class AuthorityClient {
     } catch (IOException e) {
       return null;
     }
-  }
-
-  private static String text(JsonNode json, String field) {
-    JsonNode v = json.get(field);
-    return v != null && v.isTextual() ? v.asText() : null;
   }
 
   private static String queryString(Map<String, ?> query) {

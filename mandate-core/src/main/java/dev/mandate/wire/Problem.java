@@ -38,6 +38,7 @@ public final class Problem {
   private static final Set<String> STANDARD =
       Set.of("type", "title", "status", "detail", "instance", "code");
 
+  private static final int MAX_SUMMARY_DETAIL = 300;
   private static final Pattern CODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -142,6 +143,29 @@ public final class Problem {
   public Optional<JsonNode> extension(String name) {
     JsonNode n = extensions.get(name);
     return n == null ? Optional.empty() : Optional.of(n.deepCopy());
+  }
+
+  /**
+   * A one-line summary for logs and messages, such as {@code HTTP 403 policy_denied: the policy
+   * does not allow ...}: control characters in the detail are replaced by {@code ?} and a detail
+   * longer than 300 characters is cut, since a problem read from the network is not trusted text.
+   */
+  public String summary() {
+    StringBuilder d = new StringBuilder();
+    detail
+        .codePoints()
+        .limit(MAX_SUMMARY_DETAIL + 1L)
+        .forEach(
+            c ->
+                d.appendCodePoint(
+                    Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                        ? '?'
+                        : c));
+    String shown =
+        d.codePointCount(0, d.length()) > MAX_SUMMARY_DETAIL
+            ? d.substring(0, d.offsetByCodePoints(0, MAX_SUMMARY_DETAIL)) + "…"
+            : d.toString();
+    return "HTTP " + status + " " + code + ": " + shown;
   }
 
   /** The body as a JSON object: the standard members first, then the extensions. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Constraint;
+import dev.mandate.config.Durations;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import java.time.Duration;
@@ -148,11 +149,16 @@ class RestrictionsTest {
   }
 
   @Test
-  void mintRequest_ttl_usesTheLargestWholeUnit() {
-    assertThat(ttlOf(Duration.ofSeconds(90))).isEqualTo("90s");
-    assertThat(ttlOf(Duration.ofMinutes(90))).isEqualTo("90m");
-    assertThat(ttlOf(Duration.ofHours(2))).isEqualTo("2h");
-    assertThat(ttlOf(Duration.ofDays(7))).isEqualTo("7d");
+  void mintRequest_ttl_isWrittenInTheOneDurationGrammar_inWholeSeconds() {
+    for (Duration ttl :
+        List.of(
+            Duration.ofSeconds(90),
+            Duration.ofMinutes(90),
+            Duration.ofHours(2),
+            Duration.ofDays(7))) {
+      assertThat(Durations.parse(ttlOf(ttl))).as(ttlOf(ttl)).isEqualTo(ttl);
+    }
+    assertThat(ttlOf(Duration.ofMinutes(15))).isEqualTo("15m");
     assertThatThrownBy(() -> ttlOf(Duration.ofMillis(1500)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("whole seconds");

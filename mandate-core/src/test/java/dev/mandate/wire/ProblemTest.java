@@ -96,6 +96,17 @@ class ProblemTest {
   }
 
   @Test
+  void summary_isOnePrintableBoundedLine() {
+    assertThat(Problem.of(403, "policy_denied", "not allowed").summary())
+        .isEqualTo("HTTP 403 policy_denied: not allowed");
+    String hostile = "line\nbreak\u001b[31m\u202e" + "x".repeat(1000);
+    String summary = Problem.of(400, "bad", hostile).summary();
+    assertThat(summary).startsWith("HTTP 400 bad: line?break?[31m?").endsWith("…");
+    assertThat(summary).doesNotContain("\n", "\u001b", "\u202e");
+    assertThat(summary.length()).isLessThan(330);
+  }
+
+  @Test
   void title_isTheReasonPhrase() {
     assertThat(Problem.of(401, "unauthenticated", "x").title()).isEqualTo("Unauthorized");
     assertThat(Problem.of(431, "too_large", "x").title())

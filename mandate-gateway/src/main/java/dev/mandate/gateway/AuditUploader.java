@@ -204,16 +204,11 @@ final class AuditUploader implements AutoCloseable {
         LOG.warn("the authority refused an audit batch (HTTP {}); retrying smaller", status);
         return true;
       }
-      spool.reject(batch, "HTTP " + status + ": " + truncate(response.body()));
+      spool.reject(batch, AuthorityLink.answer(response));
       maxEvents = MAX_EVENTS;
       return true;
     }
-    throw new IOException(
-        "the authority answered HTTP " + status + ": " + truncate(response.body()));
-  }
-
-  private static String truncate(String s) {
-    return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
+    throw new IOException("the authority answered " + AuthorityLink.answer(response));
   }
 
   /** Backoff: not cut short by nudges, so an outage is not hammered at the call rate. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.wire.Problem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -269,7 +271,7 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IOException("the revocation feed answered HTTP " + response.statusCode());
+      throw new IOException("the revocation feed answered " + answer(response));
     }
     JsonNode body = parse(response.body());
     apply(since, body);
@@ -354,7 +356,7 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
       throw new IOException("interrupted while fetching root keys");
     }
     if (response.statusCode() != 200) {
-      throw new IOException("the key endpoint answered HTTP " + response.statusCode());
+      throw new IOException("the key endpoint answered " + answer(response));
     }
     JsonNode list = parse(response.body());
     if (!list.isArray()) {
@@ -394,6 +396,16 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
     if (!previous.keySet().equals(fetched.keySet())) {
       LOG.info("trusted root keys: {}", new java.util.TreeSet<>(fetched.keySet()));
     }
+  }
+
+  /** A refusal as the authority worded it (its problem's code and detail), else the status. */
+  static String answer(HttpResponse<String> response) {
+    String body = response.body();
+    return (body == null || body.length() > MAX_RESPONSE_CHARS
+            ? Optional.<Problem>empty()
+            : Problem.parse(body))
+        .map(Problem::summary)
+        .orElse("HTTP " + response.statusCode());
   }
 
   private static JsonNode parse(String body) throws IOException {

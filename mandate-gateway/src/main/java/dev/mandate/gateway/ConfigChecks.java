@@ -78,42 +78,41 @@ final class ConfigChecks {
   private record Grammar<T>(
       Function<String, Optional<T>> reader, Predicate<T> acceptable, String expected) {}
 
-  private static final String DURATION = "whole number with a unit (ms, s, m, h)";
   private static final String SIZE =
       "number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB), such as 1MiB";
-  private static final Grammar<Duration> ANY_DURATION =
-      new Grammar<>(
-          ConfigChecks::parseDuration, d -> true, " is a " + DURATION + ", such as 500ms or 30s");
-  private static final Grammar<Duration> POSITIVE_DURATION =
-      new Grammar<>(
-          ConfigChecks::parseDuration,
-          d -> !d.isZero(),
-          " is a positive " + DURATION + ", such as 30s");
   private static final Grammar<Long> ANY_SIZE =
       new Grammar<>(ConfigChecks::parseSize, n -> true, " is a whole " + SIZE);
   private static final Grammar<Long> POSITIVE_SIZE =
       new Grammar<>(ConfigChecks::parseSize, n -> n > 0, " is a positive " + SIZE);
 
   /**
-   * A duration such as {@code 500ms} or {@code 30s}; {@code otherwise} when absent or unreadable
-   * (reported), so later checks that depend on it go on.
+   * A duration in the one grammar of every Mandate configuration ({@link Durations}); {@code
+   * otherwise} when absent or unreadable (reported with the grammar's own reason), so later checks
+   * that depend on it go on.
    */
   Duration duration(ConfigPath where, String text, Duration otherwise) {
-    return parsed(where, text, otherwise, ANY_DURATION);
+    if (text == null) {
+      return otherwise;
+    }
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException notADuration) {
+      problem(where, " " + notADuration.getMessage());
+      return otherwise;
+    }
   }
 
   /** As {@link #duration}, more than zero. */
   Duration positiveDuration(ConfigPath where, String text, Duration otherwise) {
-    return parsed(where, text, otherwise, POSITIVE_DURATION);
-  }
-
-  /** The one duration grammar of the configuration. */
-  private static Optional<Duration> parseDuration(String text) {
-    try {
-      return Optional.of(Durations.parse(text));
-    } catch (IllegalArgumentException notADuration) {
-      return Optional.empty();
+    Duration d = duration(where, text, null);
+    if (d == null) {
+      return otherwise;
     }
+    if (d.isZero()) {
+      problem(where, " must be a positive duration, got " + Durations.format(d));
+      return otherwise;
+    }
+    return d;
   }
 
   /** A duration setting: its key, its default and the range it must be in. */

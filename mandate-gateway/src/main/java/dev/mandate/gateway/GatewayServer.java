@@ -2,7 +2,9 @@ package dev.mandate.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.UsageCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -112,7 +114,7 @@ public final class GatewayServer implements AutoCloseable {
         opened.add(redis);
         try {
           redis.ping();
-        } catch (UsageCounter.UnavailableException e) {
+        } catch (RedisState.UnavailableException e) {
           LOG.warn(
               "Redis is not reachable now; calls that need usage counts or proof replay checks"
                   + " are refused until it is");
@@ -122,7 +124,7 @@ public final class GatewayServer implements AutoCloseable {
       } else {
         this.redis = null;
         replay = ReplayGuard.inMemory(1_000_000, clock);
-        usage = new InMemoryUsageCounter(clock);
+        usage = UsageCounter.inMemory(clock);
       }
       this.guard =
           new Guard(
@@ -158,7 +160,7 @@ public final class GatewayServer implements AutoCloseable {
       server.addConnector(connector);
       HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
       server.setHandler(new GracefulHandler(new Dispatch(proxy)));
-      server.setErrorHandler(new GatewayReplies.JsonErrorHandler());
+      server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
       for (AutoCloseable c : opened) {
@@ -412,7 +414,7 @@ public final class GatewayServer implements AutoCloseable {
       byte[] body = n.toString().getBytes(StandardCharsets.UTF_8);
       // 503 while stale: every call is refused then, so a load balancer should go elsewhere.
       response.setStatus(fresh ? 200 : 503);
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, GatewayReplies.JSON_TYPE);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       response.write(true, ByteBuffer.wrap(body), callback);

@@ -9,8 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
+import dev.mandate.wire.Problem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,22 +45,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP reverse proxy: matches {@code METHOD /path/{param}} routes, asks the {@link CallGuard},
- * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens from the
- * answer.
+ * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens and those
+ * credentials ({@link SecretRedaction}) from the answer.
+ *
+ * <p>Before the guard: a method or URL override is refused ({@link RequestOverrides}, 400), a body
+ * the route does not take is refused ({@link BodyType}, 415), and arguments the upstream may read
+ * as a checked argument are refused ({@link ArgumentAliasing}, 400).
  *
  * <p>The request the guard decides is built as: {@code service} and {@code action} from the route;
  * {@code resource} from the route's resource template with path parameters substituted; {@code
  * args} a JSON object of the path parameters, then the query parameters (one value: a string;
- * repeated: an array of strings), then, for a JSON body, the body's fields (a non-object body goes
- * under {@code body}). A name given twice is a 400, so a query parameter can never shadow a path
- * parameter. Holder proofs sign exactly this request.
+ * repeated: an array of strings), then the body's fields: a JSON body's (a non-object body goes
+ * under {@code body}) or a form body's (as query parameters). A name given twice is a 400, so a
+ * query parameter can never shadow a path parameter. Holder proofs sign exactly this request.
  *
  * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
  * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
  * 400. Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
- * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
- * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
- * because its fields are arguments.
+ * headers, {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected) and
+ * the client's forwarding headers, and gain the gateway's own {@code Forwarded} and {@code
+ * X-Forwarded-*} ({@link ForwardedHeaders}) and the upstream's configured headers. Bodies stream; a
+ * JSON or form body is read first (bounded) because its fields are arguments.
  *
  * <p>The upstream hop is asynchronous (Jetty's {@code HttpClient}): the request thread decides the
  * call, sends it and returns; the answer is relayed by an {@link UpstreamExchange} as it arrives.
@@ -103,6 +113,7 @@ final class HttpProxy extends Handler.Abstract {
 
   private final List<CompiledRoute> routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
+  private final Map<String, SecretRedaction> credentials = new HashMap<>();
   private final CallGuard guard;
   private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
@@ -115,6 +126,8 @@ final class HttpProxy extends Handler.Abstract {
     }
     this.routes = List.copyOf(compiled);
     this.upstreams = config.upstreams();
+    upstreams.forEach(
+        (name, u) -> credentials.put(name, SecretRedaction.ofHeaderValues(u.headers().values())));
     this.guard = guard;
     this.client = client;
     this.maxBody = config.limits().maxRequestBodyBytes();
@@ -134,13 +147,13 @@ final class HttpProxy extends Handler.Abstract {
     } catch (Throwable t) {
       LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
       if (!response.isCommitted()) {
-        GatewayReplies.send(
+        ProblemResponses.send(
             response,
             callback,
-            500,
-            "internal_error",
-            null,
-            "the gateway failed to handle the request; the details are in its log");
+            Problem.of(
+                500,
+                "internal_error",
+                "the gateway failed to handle the request; the details are in its log"));
       } else {
         callback.failed(t);
       }
@@ -155,13 +168,10 @@ final class HttpProxy extends Handler.Abstract {
     for (String raw : PathTemplate.split(rawPath == null ? "/" : rawPath)) {
       String decoded = percentDecode(raw, false);
       if (decoded == null || decoded.equals(".") || decoded.equals("..")) {
-        GatewayReplies.send(
+        ProblemResponses.send(
             response,
             callback,
-            400,
-            "bad_request",
-            null,
-            "the path is not a plain, decodable path");
+            Problem.of(400, "bad_request", "the path is not a plain, decodable path"));
         return;
       }
       segments.add(decoded);
@@ -180,18 +190,23 @@ final class HttpProxy extends Handler.Abstract {
       }
     }
     if (matched == null) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          404,
-          "not_found",
-          null,
-          "no route of this gateway matches " + printable(method + " " + rawPath));
+          Problem.of(
+              404,
+              "not_found",
+              "no route of this gateway matches " + printable(method + " " + rawPath)));
       return;
     }
     ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
     if (approval.problem() != null) {
-      GatewayReplies.send(response, callback, 400, "bad_request", null, approval.problem());
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", approval.problem()));
+      return;
+    }
+    String override = RequestOverrides.headerProblem(request.getHeaders());
+    if (override != null) {
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", override));
       return;
     }
     long contentLength = request.getLength();
@@ -200,48 +215,87 @@ final class HttpProxy extends Handler.Abstract {
       tooLarge(response, callback, clientBody);
       return;
     }
+    boolean hasBody = contentLength > 0 || (contentLength < 0 && hasBody(request));
+    BodyType.Check body =
+        BodyType.of(request.getHeaders(), hasBody, matched.route().contentTypes());
+    if (body.problem() != null) {
+      refuseUnread(response, callback, clientBody, 415, "unsupported_media_type", body.problem());
+      return;
+    }
 
     ObjectNode args = JSON.createObjectNode();
     params.forEach(args::put);
     String query = request.getHttpURI().getQuery();
-    String conflict = addQuery(args, query);
-    if (conflict != null) {
-      GatewayReplies.send(response, callback, 400, "bad_request", null, conflict);
+    List<UrlEncodedParameters.Parameter> queryParameters;
+    List<UrlEncodedParameters.Parameter> formParameters = List.of();
+    try {
+      queryParameters = UrlEncodedParameters.parse(query);
+    } catch (IllegalArgumentException e) {
+      ProblemResponses.send(
+          response,
+          callback,
+          Problem.of(400, "bad_request", "the query string is " + e.getMessage()));
       return;
     }
-    byte[] jsonBody = null;
-    if (isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE)) && contentLength != 0) {
-      jsonBody = readBounded(clientBody);
-      if (jsonBody == null) {
+    String conflict = addParameters(args, queryParameters);
+    if (conflict != null) {
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", conflict));
+      return;
+    }
+    byte[] readBody = null;
+    if (body.kind() == BodyType.Kind.JSON || body.kind() == BodyType.Kind.FORM) {
+      readBody = readBounded(clientBody);
+      if (readBody == null) {
         tooLarge(response, callback, clientBody);
         return;
       }
-      if (jsonBody.length > 0) {
-        String problem = addBody(args, jsonBody);
-        if (problem != null) {
-          GatewayReplies.send(response, callback, 400, "bad_request", null, problem);
-          return;
+      String problem;
+      if (body.kind() == BodyType.Kind.JSON) {
+        problem = readBody.length == 0 ? null : addBody(args, readBody);
+      } else {
+        String text = utf8(readBody);
+        try {
+          formParameters = UrlEncodedParameters.parse(text);
+          problem =
+              text == null ? "the form body is not UTF-8" : addParameters(args, formParameters);
+        } catch (IllegalArgumentException e) {
+          problem = "the form body is " + e.getMessage();
         }
       }
+      if (problem != null) {
+        ProblemResponses.send(response, callback, Problem.of(400, "bad_request", problem));
+        return;
+      }
+    }
+    String bearer = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    String aliasing =
+        ArgumentAliasing.problem(
+            params.keySet(),
+            queryParameters,
+            formParameters,
+            args,
+            () -> CheckedArguments.of(bearer));
+    if (aliasing != null) {
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", aliasing));
+      return;
     }
 
     GatewayConfig.HttpRoute route = matched.route();
     String resource = PathTemplate.expand(route.resourceTemplate(), params);
-    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    String bearer = bearer(authorization);
     String proof = request.getHeaders().get(MandateHeaders.PROOF);
     Map<String, Object> context = new HashMap<>();
     context.put("method", method);
     context.put("path", rawPath);
     GuardResult result =
         guard.check(
-            bearer,
-            proof,
-            approval.approval(),
+            Presentation.of(bearer)
+                .withProof(proof == null ? null : Proof.of(proof))
+                .withApproval(
+                    approval.approval() == null ? null : Approval.of(approval.approval())),
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {
-      GatewayReplies.denied(response, callback, result, bearer != null);
+      denied(response, callback, result, bearer != null);
       return;
     }
     forward(
@@ -252,7 +306,7 @@ final class HttpProxy extends Handler.Abstract {
         rawPath,
         query,
         clientBody,
-        jsonBody,
+        readBody,
         contentLength);
   }
 
@@ -268,7 +322,7 @@ final class HttpProxy extends Handler.Abstract {
       String rawPath,
       String query,
       InputStream clientBody,
-      byte[] jsonBody,
+      byte[] readBody,
       long contentLength) {
     URI target = URI.create(upstream.url() + rawPath + (query != null ? "?" + query : ""));
     org.eclipse.jetty.client.Request out =
@@ -284,17 +338,23 @@ final class HttpProxy extends Handler.Abstract {
             if (HOP_BY_HOP.contains(name)
                 || NOT_FORWARDED.contains(name)
                 || name.startsWith(MANDATE_PREFIX)
+                || ForwardedHeaders.dropped(name)
                 || upstreamSets(upstream, name)) {
               continue;
             }
             headers.add(f);
           }
+          ForwardedHeaders.set(
+              headers,
+              org.eclipse.jetty.server.Request.getRemoteAddr(request),
+              request.isSecure() ? "https" : "http",
+              request.getHttpURI().getAuthority());
           upstream.headers().forEach((name, value) -> headers.put(name, value.revealForUse()));
         });
 
     BoundedBody bounded = null;
-    if (jsonBody != null) {
-      out.body(new BytesRequestContent(jsonBody));
+    if (readBody != null) {
+      out.body(new BytesRequestContent(readBody));
     } else if (contentLength > 0 || (contentLength < 0 && hasBody(request))) {
       bounded = new BoundedBody(request, maxBody);
       out.body(bounded);
@@ -304,6 +364,7 @@ final class HttpProxy extends Handler.Abstract {
         new UpstreamExchange(
             response,
             callback,
+            credentials.get(upstream.name()),
             failure -> {
               if (body != null && body.exceeded()) {
                 // Draining what the client still sends blocks: not on the thread that delivered
@@ -324,44 +385,44 @@ final class HttpProxy extends Handler.Abstract {
   private void upstreamFailed(
       GatewayConfig.Upstream upstream, Response response, Callback callback, Throwable failure) {
     if (failure instanceof TimeoutException) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          504,
-          "upstream_timeout",
-          null,
-          "the upstream '"
-              + upstream.name()
-              + "' did not answer within "
-              + upstreamTimeout.toMillis()
-              + " ms");
+          Problem.of(
+              504,
+              "upstream_timeout",
+              "the upstream '"
+                  + upstream.name()
+                  + "' did not answer within "
+                  + upstreamTimeout.toMillis()
+                  + " ms"));
       return;
     }
     if (failure instanceof UpstreamExchange.UninspectableEncoding e) {
-      GatewayReplies.send(
+      ProblemResponses.send(
           response,
           callback,
-          502,
-          "bad_gateway",
-          null,
-          "the upstream '"
-              + upstream.name()
-              + "' answered with content encoding '"
-              + printable(e.encoding())
-              + "': "
-              + e.getMessage());
+          Problem.of(
+              502,
+              "bad_gateway",
+              "the upstream '"
+                  + upstream.name()
+                  + "' answered with content encoding '"
+                  + printable(e.encoding())
+                  + "': "
+                  + e.getMessage()));
       return;
     }
     LOG.warn("upstream {} failed: {}", upstream.name(), failure.toString());
-    GatewayReplies.send(
+    ProblemResponses.send(
         response,
         callback,
-        502,
-        "bad_gateway",
-        null,
-        failure instanceof ConnectException
-            ? "the upstream '" + upstream.name() + "' is unreachable"
-            : "the upstream '" + upstream.name() + "' failed to answer");
+        Problem.of(
+            502,
+            "bad_gateway",
+            failure instanceof ConnectException
+                ? "the upstream '" + upstream.name() + "' is unreachable"
+                : "the upstream '" + upstream.name() + "' failed to answer"));
   }
 
   private static boolean upstreamSets(GatewayConfig.Upstream upstream, String lowerName) {
@@ -377,17 +438,67 @@ final class HttpProxy extends Handler.Abstract {
     return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
   }
 
+  /** Refuses a request whose body is left unread. */
+  private static void refuseUnread(
+      Response response,
+      Callback callback,
+      InputStream unread,
+      int status,
+      String error,
+      String reason) {
+    if (!UnreadBodies.discard(unread)) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    ProblemResponses.send(response, callback, Problem.of(status, error, reason));
+  }
+
   private void tooLarge(Response response, Callback callback, InputStream unread) {
     if (!UnreadBodies.discard(unread)) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
-    GatewayReplies.send(
+    ProblemResponses.send(
         response,
         callback,
-        413,
-        "payload_too_large",
-        null,
-        "the request body is larger than the gateway's limit of " + maxBody + " bytes");
+        Problem.of(
+            413,
+            "body_too_large",
+            "the request body is larger than the gateway's limit of " + maxBody + " bytes"));
+  }
+
+  /**
+   * Answers a guard's denial with a problem whose code is the decision's: 401 with {@code
+   * WWW-Authenticate} (RFC 6750: {@code error="invalid_token"} unless no token was sent), 403 (an
+   * {@code APPROVAL_REQUIRED} denial adds {@link GuardResult.ApprovalNeeded#toJson()}'s members),
+   * or 503 with {@code Retry-After}.
+   */
+  private static void denied(
+      Response response, Callback callback, GuardResult r, boolean tokenSent) {
+    Problem problem;
+    if (r.unauthenticated() || !tokenSent) {
+      response
+          .getHeaders()
+          .put(
+              HttpHeader.WWW_AUTHENTICATE,
+              tokenSent
+                  ? "Bearer realm=\"mandate\", error=\"invalid_token\""
+                  : "Bearer realm=\"mandate\"");
+      problem =
+          Problem.of(
+              401,
+              r.code(),
+              tokenSent
+                  ? r.reason()
+                  : "no capability was presented; send Authorization: Bearer <token>");
+    } else if (r.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      problem = Problem.of(503, r.code(), r.reason());
+    } else {
+      problem = Problem.of(r.httpStatus(), r.code(), r.reason());
+      if (r.approvalNeeded() != null) {
+        problem = problem.withAll(r.approvalNeeded().toJson());
+      }
+    }
+    ProblemResponses.send(response, callback, problem);
   }
 
   /** Reads the whole body, or returns null if it is larger than the limit. */
@@ -407,9 +518,14 @@ final class HttpProxy extends Handler.Abstract {
   }
 
   private static String addBody(ObjectNode args, byte[] body) {
+    // Decoded here, not by Jackson, which would guess UTF-16 or UTF-32 from the first bytes.
+    String text = utf8(body);
+    if (text == null) {
+      return "the JSON body is not UTF-8 (without a byte order mark)";
+    }
     JsonNode parsed;
     try {
-      parsed = JSON.readTree(body);
+      parsed = JSON.readTree(text);
     } catch (JsonProcessingException e) {
       return "the JSON body is not valid JSON: " + e.getOriginalMessage();
     } catch (IOException e) {
@@ -430,22 +546,12 @@ final class HttpProxy extends Handler.Abstract {
     return null;
   }
 
-  private static String addQuery(ObjectNode args, String query) {
-    if (query == null || query.isEmpty()) {
-      return null;
-    }
+  /** Adds parameters as arguments: one value as a string, a repeated name as an array. */
+  private static String addParameters(
+      ObjectNode args, List<UrlEncodedParameters.Parameter> parameters) {
     Map<String, List<String>> values = new LinkedHashMap<>();
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = percentDecode(eq < 0 ? pair : pair.substring(0, eq), true);
-      String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), true);
-      if (name == null || value == null) {
-        return "the query string is not validly percent-encoded";
-      }
-      values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    for (UrlEncodedParameters.Parameter p : parameters) {
+      values.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.value());
     }
     for (Map.Entry<String, List<String>> e : values.entrySet()) {
       JsonNode node;
@@ -464,6 +570,26 @@ final class HttpProxy extends Handler.Abstract {
     return null;
   }
 
+  /** The bytes as strict UTF-8 (no byte order mark), or null. */
+  private static String utf8(byte[] bytes) {
+    if (bytes.length >= 3
+        && (bytes[0] & 0xff) == 0xef
+        && (bytes[1] & 0xff) == 0xbb
+        && (bytes[2] & 0xff) == 0xbf) {
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
   private static String put(ObjectNode args, String name, JsonNode value) {
     if (args.has(name)) {
       return "the argument '"
@@ -472,15 +598,6 @@ final class HttpProxy extends Handler.Abstract {
     }
     args.set(name, value);
     return null;
-  }
-
-  static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return type.equals("application/json")
-        || (type.startsWith("application/") && type.endsWith("+json"));
   }
 
   static String bearer(String authorization) {

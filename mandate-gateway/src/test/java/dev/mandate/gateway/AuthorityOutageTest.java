@@ -64,7 +64,7 @@ class AuthorityOutageTest {
         assertThat(denied.status()).isEqualTo(503);
         assertThat(denied.headers().firstValue("Retry-After")).isPresent();
         assertThat(denied.json().get("code").asText()).isEqualTo("UNAVAILABLE");
-        assertThat(denied.json().get("reason").asText())
+        assertThat(denied.json().get("detail").asText())
             .contains("revocation view")
             .contains("older than the 2 s bound");
         assertThat(TestPeers.get(gateway.url() + "/health", null).status()).isEqualTo(503);

@@ -70,6 +70,7 @@ class GatewayConfigTest {
     assertThat(route.method()).isEqualTo("GET");
     assertThat(route.service()).isEqualTo("github");
     assertThat(route.resourceTemplate()).isEqualTo("/repos/{owner}/{repo}");
+    assertThat(route.contentTypes()).containsExactly(GatewayConfig.DEFAULT_CONTENT_TYPE);
     assertThat(c.upstreams().get("github").headers().get("Authorization").revealForUse())
         .isEqualTo("Bearer ghp_topsecret");
     McpConfig.Stdio stdio = (McpConfig.Stdio) c.mcp().upstreams().get(0).transport();
@@ -115,6 +116,32 @@ class GatewayConfigTest {
   }
 
   @Test
+  void routeContentTypes_arePlainMediaTypes_lowerCased() {
+    String routes =
+        MINIMAL
+            + """
+            http:
+              upstreams: {api: {url: "http://127.0.0.1:9"}}
+              routes:
+                - match: POST /a
+                  upstream: api
+                  action: a
+                  contentTypes: [Application/JSON, application/x-www-form-urlencoded, application/json]
+            """;
+    assertThat(GatewayConfig.parse(routes, SOURCE, ENV).routes().get(0).contentTypes())
+        .containsExactly("application/json", "application/x-www-form-urlencoded");
+    for (String bad :
+        new String[] {"[]", "['application/json; charset=utf-8']", "['*/*']", "['json']"}) {
+      String yaml =
+          routes.replace(
+              "[Application/JSON, application/x-www-form-urlencoded, application/json]", bad);
+      assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+          .as(bad)
+          .hasMessageContaining("http.routes[0].contentTypes");
+    }
+  }
+
+  @Test
   void routeProblems_nameTheRoute() {
     String yaml =
         MINIMAL
@@ -157,8 +184,9 @@ class GatewayConfigTest {
         .isInstanceOf(GatewayConfigException.class)
         .hasMessage(
             "/etc/mandate/gateway.yaml: 6 problems:\n"
-                + "  - line 6, column 3: authority.maxStaleness is a whole number with a unit"
-                + " (ms, s, m, h), such as 500ms or 30s; got 'soon'\n"
+                + "  - line 6, column 3: authority.maxStaleness 'soon' is not a duration (expected a"
+                + " whole number at 'soon'); write whole numbers with units (d, h, m, s, ms),"
+                + " largest first, e.g. 500ms, 30s, 15m, 1h30m or 7d\n"
                 + "  - line 7, column 10: listen.port must be a whole number\n"
                 + "  - line 8, column 21: spool.sync must be 'always' or 'batched', got"
                 + " 'sometimes'\n"

@@ -62,12 +62,12 @@ class HttpApprovalTest {
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     JsonNode json = r.json();
-    assertThat(json.get("error").asText()).isEqualTo("forbidden");
+    assertThat(json.get("title").asText()).isEqualTo("Forbidden");
     assertThat(json.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     assertThat(json.get("tokenId").asText()).isEqualTo(Capability.decode(token).tokenId());
     assertThat(json.get("requestDigest").asText())
         .isEqualTo(Approval.requestDigest(listIssues("open")));
-    assertThat(json.get("reason").asText()).contains(json.get("requestDigest").asText());
+    assertThat(json.get("detail").asText()).contains(json.get("requestDigest").asText());
     assertThat(json.get("approverGroups"))
         .extracting(JsonNode::asText)
         .containsExactly("finance", "owners");
@@ -94,7 +94,7 @@ class HttpApprovalTest {
 
     // 2. A person approves exactly that call at the authority; the call then goes through.
     String approval = authority.approve(tokenId, none.json().get("request"));
-    assertThat(Approval.decode(approval).requestDigest())
+    assertThat(Approval.of(approval).claims().requestDigest())
         .isEqualTo(none.json().get("requestDigest").asText());
     TestPeers.Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(approved.status()).as(approved.body()).isEqualTo(200);
@@ -107,10 +107,10 @@ class HttpApprovalTest {
     TestPeers.Reply again = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(again.status()).as(again.body()).isEqualTo(403);
     assertThat(again.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(again.json().get("reason").asText()).contains("already used");
+    assertThat(again.json().get("detail").asText()).contains("already used");
 
     // The audit trail names the approval by id, never by text.
-    String approvalId = Approval.decode(approval).approvalId();
+    String approvalId = Approval.of(approval).claims().approvalId();
     TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
     JsonNode decisions = authority.decisions(tokenId);
     assertThat(decisions.toString()).doesNotContain(approval.substring(6));
@@ -133,7 +133,7 @@ class HttpApprovalTest {
 
     assertThat(open.status()).as(open.body()).isEqualTo(403);
     assertThat(open.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(open.json().get("reason").asText()).contains("for another call");
+    assertThat(open.json().get("detail").asText()).contains("for another call");
     assertThat(call(closed(), token, Map.of(MandateHeaders.APPROVAL, forClosed)).status())
         .as("a refused approval is not used up")
         .isEqualTo(200);
@@ -152,7 +152,7 @@ class HttpApprovalTest {
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(r.json().get("reason").asText()).contains("another capability");
+    assertThat(r.json().get("detail").asText()).contains("another capability");
   }
 
   @Test
@@ -178,24 +178,25 @@ class HttpApprovalTest {
     String tokenId = Capability.decode(token).tokenId();
     String forged =
         Approval.issue(
-            SigningKey.generate(RANDOM),
-            tokenId,
-            listIssues("open"),
-            "finance",
-            Instant.now().plus(Duration.ofMinutes(5)),
-            RANDOM);
+                SigningKey.generate(RANDOM),
+                tokenId,
+                listIssues("open"),
+                "finance",
+                Instant.now().plus(Duration.ofMinutes(5)),
+                RANDOM)
+            .text();
 
     TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forged));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(r.json().get("reason").asText()).contains("not signed by a trusted authority key");
+    assertThat(r.json().get("detail").asText()).contains("not signed by a trusted authority key");
     assertThat(r.json().has("requestDigest")).isFalse();
     TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 1);
     JsonNode record = authority.decisions(tokenId).get(0);
     assertThat(record.get("detail").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(record.get("detail").get("approvalId").asText())
-        .isEqualTo(Approval.decode(forged).approvalId());
+        .isEqualTo(Approval.of(forged).claims().approvalId());
     assertThat(record.toString()).doesNotContain(forged).doesNotContain("mnda1_");
   }
 
@@ -217,8 +218,8 @@ class HttpApprovalTest {
     TestPeers.Reply big = call(PATH, token, Map.of(MandateHeaders.APPROVAL, oversized));
 
     assertThat(big.status()).as(big.body()).isEqualTo(400);
-    assertThat(big.json().get("error").asText()).isEqualTo("bad_request");
-    assertThat(big.json().get("reason").asText())
+    assertThat(big.json().get("code").asText()).isEqualTo("bad_request");
+    assertThat(big.json().get("detail").asText())
         .contains("Mandate-Approval")
         .contains("at most 512");
     assertThat(big.body()).doesNotContain(oversized);
@@ -231,7 +232,7 @@ class HttpApprovalTest {
             .header(MandateHeaders.APPROVAL, "mnda1_b");
     TestPeers.Reply twice = TestPeers.send(two);
     assertThat(twice.status()).as(twice.body()).isEqualTo(400);
-    assertThat(twice.json().get("reason").asText()).contains("at most one");
+    assertThat(twice.json().get("detail").asText()).contains("at most one");
     assertThat(twice.json().has("headers")).as("not the upstream's echo").isFalse();
   }
 

@@ -9,6 +9,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
+import dev.mandate.wire.Problem;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -77,8 +78,11 @@ class HttpGatewayTest {
     assertThat(echo.get("path").asText()).isEqualTo("/repos/octo/hello/issues");
     assertThat(echo.get("query").asText()).isEqualTo("state=open");
     JsonNode headers = echo.get("headers");
-    assertThat(headers.get("authorization").asText())
-        .isEqualTo("Bearer " + TestPeers.UPSTREAM_SECRET);
+    assertThat(echo.get("authorizationSha256").asText())
+        .isEqualTo(TestPeers.sha256("Bearer " + TestPeers.UPSTREAM_SECRET));
+    // The upstream echoed the credential; the agent sees it redacted.
+    assertThat(headers.get("authorization").asText()).isEqualTo(SecretRedaction.REPLACEMENT);
+    assertThat(r.body()).doesNotContain(TestPeers.UPSTREAM_SECRET);
     assertThat(headers.get("x-agent").asText()).isEqualTo("yes");
     headers.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
     assertThat(r.body()).doesNotContain(token);
@@ -99,9 +103,13 @@ class HttpGatewayTest {
     TestPeers.Reply r = call("GET", "/repos/other/hello/issues", token, null, null);
     assertThat(r.status()).isEqualTo(403);
     JsonNode json = r.json();
-    assertThat(json.get("error").asText()).isEqualTo("forbidden");
+    assertThat(json.get("title").asText()).isEqualTo("Forbidden");
     assertThat(json.get("code").asText()).isEqualTo("GRANT");
-    assertThat(json.get("reason").asText()).contains("/repos/other/hello");
+    assertThat(json.get("detail").asText()).contains("/repos/other/hello");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+    Problem problem = Problem.parse(r.body()).orElseThrow();
+    assertThat(problem.type()).isEqualTo("about:blank");
+    assertThat(problem.status()).isEqualTo(403);
     String tokenId = Capability.decode(token).tokenId();
     TestPeers.await(Duration.ofSeconds(5), () -> authority.decisions(tokenId).size() == 1);
     JsonNode record = authority.decisions(tokenId).get(0);
@@ -117,7 +125,7 @@ class HttpGatewayTest {
     TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", null, null, null);
     assertThat(r.status()).isEqualTo(401);
     assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"mandate\"");
-    assertThat(r.json().get("error").asText()).isEqualTo("unauthorized");
+    assertThat(r.json().get("title").asText()).isEqualTo("Unauthorized");
   }
 
   @Test
@@ -152,13 +160,13 @@ class HttpGatewayTest {
     assertThat(none.status()).isEqualTo(403);
     assertThat(none.json().get("code").asText()).isEqualTo("PROOF_REQUIRED");
 
-    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     assertThat(call("GET", path, token, proof, null).status()).isEqualTo(200);
     TestPeers.Reply replay = call("GET", path, token, proof, null);
     assertThat(replay.status()).isEqualTo(403);
     assertThat(replay.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
 
-    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
     assertThat(wrong.status()).isEqualTo(403);
     assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");
@@ -203,7 +211,7 @@ class HttpGatewayTest {
     TestPeers.Reply third = call("GET", "/repos/octo/c/issues", token, null, null);
     assertThat(third.status()).isEqualTo(403);
     assertThat(third.json().get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
-    assertThat(third.json().get("reason").asText()).contains("at most 2 uses");
+    assertThat(third.json().get("detail").asText()).contains("at most 2 uses");
   }
 
   @Test
@@ -229,7 +237,7 @@ class HttpGatewayTest {
     }
     TestPeers.Reply br = call("GET", "/encoded/br", token, null, null);
     assertThat(br.status()).isEqualTo(502);
-    assertThat(br.json().get("reason").asText()).contains("'br'");
+    assertThat(br.json().get("detail").asText()).contains("'br'");
     assertThat(br.body()).doesNotContain("mnd1_");
   }
 
@@ -238,7 +246,7 @@ class HttpGatewayTest {
     String token = authority.mint("api:leak:/leak", null);
     TestPeers.Reply r = call("GET", "/bomb", token, null, null);
     assertThat(r.status()).as(r.body()).isEqualTo(502);
-    assertThat(r.json().get("reason").asText()).contains("'deflate'").contains("expands more than");
+    assertThat(r.json().get("detail").asText()).contains("'deflate'").contains("expands more than");
   }
 
   @Test
@@ -252,7 +260,7 @@ class HttpGatewayTest {
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big)));
     assertThat(streamed.status()).isEqualTo(413);
-    assertThat(streamed.json().get("error").asText()).isEqualTo("payload_too_large");
+    assertThat(streamed.json().get("code").asText()).isEqualTo("body_too_large");
 
     // Chunked (no Content-Length): the limit is enforced while streaming.
     TestPeers.Reply chunked =
@@ -280,7 +288,7 @@ class HttpGatewayTest {
     String token = authority.mint("api:slow:/slow", null);
     TestPeers.Reply r = call("GET", "/slow", token, null, null);
     assertThat(r.status()).isEqualTo(504);
-    assertThat(r.json().get("error").asText()).isEqualTo("upstream_timeout");
+    assertThat(r.json().get("code").asText()).isEqualTo("upstream_timeout");
   }
 
   @Test
@@ -295,8 +303,22 @@ class HttpGatewayTest {
     String token = authority.mint("api:leak:/leak", null);
     TestPeers.Reply r = call("GET", "/down", token, null, null);
     assertThat(r.status()).isEqualTo(502);
-    assertThat(r.json().get("error").asText()).isEqualTo("bad_gateway");
-    assertThat(r.json().get("reason").asText()).isEqualTo("the upstream 'down' is unreachable");
+    assertThat(r.json().get("code").asText()).isEqualTo("bad_gateway");
+    assertThat(r.json().get("detail").asText()).isEqualTo("the upstream 'down' is unreachable");
+  }
+
+  @Test
+  void errorsJettyAnswersItself_areProblemsToo() {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
+            .header("X-Padding", "a".repeat(64 * 1024));
+    TestPeers.Reply r = TestPeers.send(b);
+    assertThat(r.status()).isEqualTo(431);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+    Problem problem = Problem.parse(r.body()).orElseThrow();
+    assertThat(problem.code()).isEqualTo("headers_too_large");
+    assertThat(problem.detail())
+        .isEqualTo("the request headers are larger than the gateway accepts");
   }
 
   @Test
@@ -304,7 +326,7 @@ class HttpGatewayTest {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     TestPeers.Reply unknown = call("GET", "/nothing/here", token, null, null);
     assertThat(unknown.status()).isEqualTo(404);
-    assertThat(unknown.json().get("error").asText()).isEqualTo("not_found");
+    assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
     TestPeers.Reply encoded = call("GET", "/repos/octo%2F..%2Fother/x/issues", token, null, null);
     assertThat(encoded.status()).isIn(400, 404);
     assertThat(encoded.body()).doesNotContain("Exception");

@@ -97,7 +97,7 @@ class RedisSharedStateTest {
       if (r.status() == 200) {
         allowed++;
       } else if (r.status() == 403 && r.json().get("code").asText().equals("LIMIT_EXCEEDED")) {
-        assertThat(r.json().get("reason").asText()).contains("at most 5 uses");
+        assertThat(r.json().get("detail").asText()).contains("at most 5 uses");
         limited++;
       }
     }
@@ -117,11 +117,13 @@ class RedisSharedStateTest {
     ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
     String proof =
         Proof.create(
-            holder,
-            token,
-            new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
-            Instant.now(),
-            random);
+                holder,
+                token,
+                new Request(
+                    TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
+                Instant.now(),
+                random)
+            .text();
     TestPeers.Reply first = send(one, token, proof);
     TestPeers.Reply second = send(two, token, proof);
     assertThat(first.status()).isEqualTo(200);
@@ -145,7 +147,7 @@ class RedisSharedStateTest {
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     assertThat(second.status()).as(second.body()).isEqualTo(403);
     assertThat(second.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
-    assertThat(second.json().get("reason").asText()).contains("already used");
+    assertThat(second.json().get("detail").asText()).contains("already used");
   }
 
   private static TestPeers.Reply approvalCall(GatewayServer gw, String token, String approval) {

@@ -7,6 +7,7 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.MintRequestBody;
 import dev.mandate.token.Restrictions;
+import dev.mandate.wire.Problem;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -191,21 +192,19 @@ public final class AuthorityCapabilitySource {
     }
   }
 
-  /** The authority's error code and message, shortened and made printable. */
+  /** The authority's problem code and detail, shortened and made printable; else nothing. */
   private static String reason(String body) {
-    try {
-      JsonNode error = JSON.readTree(body);
-      if (error != null && error.hasNonNull("message")) {
-        String code = error.path("error").asText("");
-        String text = (code.isEmpty() ? "" : code + ": ") + error.get("message").asText();
-        text = text.replaceAll("\\p{Cntrl}", "?");
-        return ", "
-            + (text.length() > MAX_REASON_CHARS ? text.substring(0, MAX_REASON_CHARS) + "…" : text);
-      }
-    } catch (IOException | RuntimeException e) {
-      // Not the authority's JSON error; the status alone must do.
-    }
-    return "";
+    // Not a problem body: the status alone must do.
+    return Problem.parse(body)
+        .map(
+            p -> {
+              String text = (p.code() + ": " + p.detail()).replaceAll("\\p{Cntrl}", "?");
+              return ", "
+                  + (text.length() > MAX_REASON_CHARS
+                      ? text.substring(0, MAX_REASON_CHARS) + "…"
+                      : text);
+            })
+        .orElse("");
   }
 
   /** {@code Basic base64(clientId:secret)}; the intermediate copies of the secret are zeroed. */

@@ -13,10 +13,15 @@ import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
+import dev.mandate.wire.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -118,7 +123,12 @@ final class McpEndpoint {
   void handle(Request request, Response response, Callback callback) {
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
     if (origin != null && !config.allowedOrigins().contains(origin)) {
-      plain(response, callback, 403, "origin not allowed");
+      problem(
+          response,
+          callback,
+          403,
+          "origin_not_allowed",
+          "the request's Origin is not in mcp.allowedOrigins");
       return;
     }
     switch (request.getMethod()) {
@@ -127,7 +137,7 @@ final class McpEndpoint {
       case "DELETE" -> delete(request, response, callback);
       default -> {
         response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
-        plain(response, callback, 405, "use POST, GET or DELETE");
+        problem(response, callback, 405, "method_not_allowed", "use POST, GET or DELETE");
       }
     }
   }
@@ -251,7 +261,8 @@ final class McpEndpoint {
     String method = JsonRpc.method(message);
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
     if (McpNames.guarded(method)) {
-      Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
+      Outcome outcome =
+          ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
         rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
         return;
@@ -261,11 +272,13 @@ final class McpEndpoint {
         rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, approval.problem());
         return;
       }
+      String proof = request.getHeaders().get(MandateHeaders.PROOF);
       GuardResult result =
           guard.check(
-              bearer,
-              request.getHeaders().get(MandateHeaders.PROOF),
-              approval.approval(),
+              Presentation.of(bearer)
+                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withApproval(
+                      approval.approval() == null ? null : Approval.of(approval.approval())),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
       if (!result.allowed()) {
@@ -557,7 +570,12 @@ final class McpEndpoint {
   private void get(Request request, Response response, Callback callback) {
     Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
     if (!accepts.sse) {
-      plain(response, callback, 406, "accept text/event-stream");
+      problem(
+          response,
+          callback,
+          406,
+          "not_acceptable",
+          "a GET stream needs Accept: text/event-stream");
       return;
     }
     McpSession session = authorizedSession(request, response, callback);
@@ -565,7 +583,7 @@ final class McpEndpoint {
       return;
     }
     if (!session.openGetStream()) {
-      plain(response, callback, 409, "this session already has a GET stream");
+      problem(response, callback, 409, "stream_open", "this session already has a GET stream");
       return;
     }
     String bearer = bearer(request);
@@ -622,12 +640,12 @@ final class McpEndpoint {
     }
     String sessionId = request.getHeaders().get(SESSION_HEADER);
     if (sessionId == null) {
-      plain(response, callback, 400, "Mcp-Session-Id is required");
+      problem(response, callback, 400, "session_required", "Mcp-Session-Id is required");
       return null;
     }
     McpSession session = sessions.get(sessionId);
     if (session == null || session.closed() || !heldBy(session, bearer)) {
-      plain(response, callback, 404, "session not found");
+      problem(response, callback, 404, "session_not_found", "session not found");
       return null;
     }
     if (!authorizedHere(bearer)) {
@@ -784,10 +802,10 @@ final class McpEndpoint {
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
-  private static void plain(Response response, Callback callback, int status, String text) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-    Content.Sink.write(response, true, text + "\n", callback);
+  /** An HTTP-level refusal that is no JSON-RPC answer (no message was read): a problem body. */
+  private static void problem(
+      Response response, Callback callback, int status, String code, String detail) {
+    ProblemResponses.send(response, callback, Problem.of(status, code, detail));
   }
 
   /** What the client's Accept header allows. */
