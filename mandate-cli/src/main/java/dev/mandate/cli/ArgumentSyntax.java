@@ -37,7 +37,8 @@ final class ArgumentSyntax {
     "  not:KIND:VALUE            present, and NOT satisfying KIND:VALUE",
     "Repeat --arg for several constraints; all must hold.",
     "",
-    "Durations: 500ms, 30s, 15m, 2h, 7d, 1h30m. Instants: ISO-8601 (2030-01-01T00:00:00Z).",
+    "Durations: 500ms, 30s, 15m, 2h, 7d, 1h30m.",
+    "Instants: ISO-8601 (2030-01-01T00:00:00Z).",
     "--where takes a CEL expression over args and context: 'args.amount <= 100'."
   };
 

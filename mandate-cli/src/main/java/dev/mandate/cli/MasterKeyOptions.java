@@ -70,11 +70,9 @@ final class MasterKeyOptions {
     return MasterKeySource.file(home == null ? legacy : home.resolve("mandate/master.key"));
   }
 
-  /** Where the key goes when neither XDG_CONFIG_HOME nor HOME is set: next to the database. */
+  /** Whether {@code source} is the file {@code DATA/master.key}, next to the database. */
   static boolean nextToTheDatabase(MasterKeySource source, Path dataDir) {
-    return source
-        .describe()
-        .endsWith(dataDir.toAbsolutePath().normalize().resolve("master.key").toString());
+    return source.describe().equals(MasterKeySource.file(dataDir.resolve("master.key")).describe());
   }
 
   private static Path configHome(Terminal t) {
