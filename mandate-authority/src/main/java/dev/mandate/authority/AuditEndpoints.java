@@ -5,11 +5,16 @@ import dev.mandate.authority.store.AuditEvent;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
 import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.policy.ClientPolicy;
+import dev.mandate.wire.Problem;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -17,10 +22,16 @@ import java.util.regex.Pattern;
  * The audit trail over HTTP.
  *
  * <ul>
- *   <li>{@code POST /v1/audit/batches} (any client; gateways): appends a batch of decision events
- *       all or nothing; a batch id already ingested from the same client is answered 200 {@code
- *       {"duplicate":true}} and recorded nothing. Event types must start with {@code decision} or
- *       {@code gateway}: the other types are the authority's own and cannot be forged.
+ *   <li>{@code POST /v1/audit/batches} (clients with {@code role: gateway} in the policy, else 403
+ *       {@code not_a_gateway}, the body unread): appends a batch of decision events all or nothing;
+ *       a batch id already ingested from the same client is answered 200 {@code {"duplicate":true}}
+ *       and recorded nothing. Event types must start with {@code decision} or {@code gateway}: the
+ *       other types are the authority's own and cannot be forged. Each event's {@code at} must lie
+ *       within {@link AuthorityConfig#auditMaxAge()} before and {@link
+ *       AuthorityConfig#auditMaxSkew()} after the authority's clock (else 400 {@code
+ *       implausible_time}), and each gateway may upload {@link
+ *       AuthorityConfig#auditEventsPerSecond()} events a second on average (else 429 {@code
+ *       rate_limited} with {@code Retry-After}, and nothing recorded).
  *   <li>{@code GET /v1/audit} (admin): records filtered by {@code tokenId}, {@code client}, {@code
  *       from}, {@code to} (ISO-8601), paged by {@code after} (a sequence) and {@code limit}.
  *   <li>{@code GET /v1/audit/verify} (admin): walks the hash chain and says where it breaks.
@@ -34,6 +45,11 @@ final class AuditEndpoints {
       Pattern.compile("(decision|gateway)(\\.[a-z0-9_\\-]{1,32}){0,4}");
 
   private final AuthorityStore store;
+  private final PolicyReloader policy;
+  private final Clock clock;
+  private final Duration maxAge;
+  private final Duration maxSkew;
+  private final RateLimiter ingestRate;
 
   record EventBody(
       String type, String actor, String tokenId, String clientId, Instant at, JsonNode detail) {}
@@ -67,8 +83,16 @@ final class AuditEndpoints {
 
   record Page(List<RecordView> records, Long nextAfter) {}
 
-  AuditEndpoints(AuthorityStore store) {
+  AuditEndpoints(AuthorityStore store, PolicyReloader policy, AuthorityConfig config) {
     this.store = store;
+    this.policy = policy;
+    this.clock = config.clock();
+    this.maxAge = config.auditMaxAge();
+    this.maxSkew = config.auditMaxSkew();
+    int perSecond = config.auditEventsPerSecond();
+    // Ten seconds' worth at once, and never less than one full batch.
+    long burst = Math.max(MAX_EVENTS_PER_BATCH, 10L * perSecond);
+    this.ingestRate = new RateLimiter(clock, perSecond, Duration.ofSeconds(1), burst);
   }
 
   List<Route> routes() {
@@ -83,8 +107,17 @@ final class AuditEndpoints {
   }
 
   private CompletionStage<Reply> ingest(Call call) {
-    BatchBody body = call.body(BatchBody.class);
     String client = call.client().clientId();
+    // Only a gateway's decisions belong in the trail: any other client could record an "allow"
+    // that never happened. Checked before the body is read.
+    if (!policy.current().client(client).map(ClientPolicy::ingestsAudit).orElse(false)) {
+      throw ApiException.forbidden(
+          "not_a_gateway",
+          "only a client with 'role: gateway' in the policy may add audit records; '"
+              + client
+              + "' has no such role");
+    }
+    BatchBody body = call.body(BatchBody.class);
     if (body.batchId() == null || !BATCH_ID.matcher(body.batchId()).matches()) {
       throw ApiException.badRequest(
           "invalid_field", "batchId must be 1 to 128 characters of A-Z a-z 0-9 . _ : -");
@@ -102,8 +135,27 @@ final class AuditEndpoints {
               + "; split it");
     }
     List<AuditEvent> events = new ArrayList<>(body.events().size());
+    Instant now = clock.instant();
     for (int i = 0; i < body.events().size(); i++) {
-      events.add(toEvent(client, body.events().get(i), "events[" + i + "]"));
+      String where = "events[" + i + "]";
+      AuditEvent event = toEvent(client, body.events().get(i), where);
+      checkTime(event.at(), now, where);
+      events.add(event);
+    }
+    long wait = ingestRate.take(client, events.size());
+    if (wait > 0) {
+      return CompletableFuture.completedFuture(
+          new Reply(
+              429,
+              Problem.of(
+                  429,
+                  "rate_limited",
+                  "client '"
+                      + client
+                      + "' uploads audit events faster than the authority takes them; retry in "
+                      + wait
+                      + " s"),
+              Map.of("Retry-After", Long.toString(wait))));
     }
     // Batch ids are per client, so two gateways cannot collide or suppress each other's batches.
     boolean appended = store.appendBatch(client + "/" + body.batchId(), events);
@@ -111,6 +163,25 @@ final class AuditEndpoints {
       return Reply.now(200, Map.of("duplicate", true));
     }
     return Reply.now(201, Map.of("duplicate", false, "recorded", events.size()));
+  }
+
+  /**
+   * Refuses a time far from the authority's clock: a gateway spools events for at most an outage,
+   * and its clock differs from the authority's by seconds, so anything else is fabricated or broken
+   * (a back-dated record would insert itself into history).
+   */
+  private void checkTime(Instant at, Instant now, String where) {
+    if (at.isBefore(now.minus(maxAge)) || at.isAfter(now.plus(maxSkew))) {
+      throw ApiException.badRequest(
+          "implausible_time",
+          where
+              + ".at is "
+              + at
+              + "; the authority accepts events from "
+              + now.minus(maxAge)
+              + " to "
+              + now.plus(maxSkew));
+    }
   }
 
   private static AuditEvent toEvent(String client, EventBody e, String where) {

@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.JdbcUrls;
+import dev.mandate.server.ServerLimits;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -15,7 +16,9 @@ import java.util.Objects;
  * <p>Defaults: listen on {@code 127.0.0.1:}{@value #DEFAULT_PORT}, SQLite database {@code
  * <data>/mandate.db}, policy file {@code <data>/policy.yaml}, system UTC clock, a new {@link
  * SecureRandom}, request bodies up to 64 KiB, policy file checked every second, 10 seconds to
- * finish in-flight requests on shutdown.
+ * finish in-flight requests on shutdown, {@link ServerLimits#defaults()} on connections and
+ * threads, and audit ingestion of at most {@value #DEFAULT_AUDIT_EVENTS_PER_SECOND} events a second
+ * per gateway, dated at most 7 days before and 5 minutes after the authority's clock.
  */
 public final class AuthorityConfig {
   /** The port used when none is given. */
@@ -23,6 +26,9 @@ public final class AuthorityConfig {
 
   /** The largest request body accepted when none is configured: 64 KiB. */
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+  /** The audit events a second one gateway may upload when none is configured. */
+  public static final int DEFAULT_AUDIT_EVENTS_PER_SECOND = 5000;
 
   private final Path dataDir;
   private final String host;
@@ -36,6 +42,13 @@ public final class AuthorityConfig {
   private final Duration policyReloadInterval;
   private final Duration shutdownTimeout;
   private final Map<String, String> environment;
+  private final MasterKeySource masterKeySource;
+  private final char[] databasePassword;
+  private final boolean createAdminClient;
+  private final ServerLimits serverLimits;
+  private final int auditEventsPerSecond;
+  private final Duration auditMaxAge;
+  private final Duration auditMaxSkew;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -50,6 +63,20 @@ public final class AuthorityConfig {
     this.policyReloadInterval = b.policyReloadInterval;
     this.shutdownTimeout = b.shutdownTimeout;
     this.environment = Map.copyOf(b.environment);
+    if (b.masterKeySource != null) {
+      this.masterKeySource = b.masterKeySource;
+    } else if (environment.get(MasterKey.ENV) != null
+        && !environment.get(MasterKey.ENV).isBlank()) {
+      this.masterKeySource = MasterKeySource.environment(MasterKey.ENV, environment);
+    } else {
+      this.masterKeySource = MasterKeySource.file(dataDir.resolve(Bootstrap.MASTER_KEY_FILE));
+    }
+    this.databasePassword = b.databasePassword == null ? null : b.databasePassword.clone();
+    this.createAdminClient = b.createAdminClient;
+    this.serverLimits = b.serverLimits;
+    this.auditEventsPerSecond = b.auditEventsPerSecond;
+    this.auditMaxAge = b.auditMaxAge;
+    this.auditMaxSkew = b.auditMaxSkew;
   }
 
   /**
@@ -121,6 +148,47 @@ public final class AuthorityConfig {
     return environment;
   }
 
+  /**
+   * Where the master key comes from: as set, else {@code MANDATE_MASTER_KEY} when that is set, else
+   * the file {@code <data>/master.key}.
+   */
+  public MasterKeySource masterKeySource() {
+    return masterKeySource;
+  }
+
+  /** The database password given apart from the URL, or null. A copy; never printed. */
+  char[] databasePassword() {
+    return databasePassword == null ? null : databasePassword.clone();
+  }
+
+  /** Whether the first start creates the admin client (and reports its secret once). */
+  public boolean createAdminClient() {
+    return createAdminClient;
+  }
+
+  /** Connection, time and thread limits of the HTTP server. */
+  public ServerLimits serverLimits() {
+    return serverLimits;
+  }
+
+  /**
+   * The audit events one gateway client may upload per second, on average; ten seconds' worth may
+   * come at once.
+   */
+  public int auditEventsPerSecond() {
+    return auditEventsPerSecond;
+  }
+
+  /** How long before the authority's clock an uploaded audit event may be dated. */
+  public Duration auditMaxAge() {
+    return auditMaxAge;
+  }
+
+  /** How far after the authority's clock an uploaded audit event may be dated. */
+  public Duration auditMaxSkew() {
+    return auditMaxSkew;
+  }
+
   @Override
   public String toString() {
     return "AuthorityConfig[dataDir="
@@ -133,6 +201,9 @@ public final class AuthorityConfig {
         + JdbcUrls.redact(jdbcUrl)
         + ", policy="
         + policyFile
+        + ", masterKey="
+        + masterKeySource.describe()
+        + (databasePassword != null ? ", dbPassword=<redacted>" : "")
         + "]";
   }
 
@@ -149,6 +220,13 @@ public final class AuthorityConfig {
     private Duration policyReloadInterval = Duration.ofSeconds(1);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private Map<String, String> environment = System.getenv();
+    private MasterKeySource masterKeySource;
+    private char[] databasePassword;
+    private boolean createAdminClient = true;
+    private ServerLimits serverLimits = ServerLimits.defaults();
+    private int auditEventsPerSecond = DEFAULT_AUDIT_EVENTS_PER_SECOND;
+    private Duration auditMaxAge = Duration.ofDays(7);
+    private Duration auditMaxSkew = Duration.ofMinutes(5);
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -256,6 +334,89 @@ public final class AuthorityConfig {
     /** Sets the environment to read {@code MANDATE_MASTER_KEY} from (default: the process's). */
     public Builder environment(Map<String, String> environment) {
       this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /**
+     * Sets where the master key comes from (default: {@code MANDATE_MASTER_KEY} if set, else the
+     * file {@code <data>/master.key}). Keep it apart from the database.
+     */
+    public Builder masterKeySource(MasterKeySource source) {
+      this.masterKeySource = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** Sets the HTTP server's connection, time and thread limits. */
+    public Builder serverLimits(ServerLimits limits) {
+      this.serverLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Sets the PostgreSQL password apart from the URL (the URL then holds none), so it shows up in
+     * no URL or process listing. The array is copied; clear yours after {@link #build()}.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder databasePassword(char[] password) {
+      if (password == null || password.length == 0) {
+        throw new IllegalArgumentException("the database password is empty");
+      }
+      this.databasePassword = password.clone();
+      return this;
+    }
+
+    /**
+     * Sets the audit events one gateway client may upload per second, 1..1,000,000.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder auditEventsPerSecond(int eventsPerSecond) {
+      if (eventsPerSecond < 1 || eventsPerSecond > 1_000_000) {
+        throw new IllegalArgumentException(
+            "auditEventsPerSecond must be 1..1000000, got " + eventsPerSecond);
+      }
+      this.auditEventsPerSecond = eventsPerSecond;
+      return this;
+    }
+
+    /**
+     * Sets whether the first start creates the admin client (default true). Without it, a first
+     * start leaves the admin to be created on the host with {@link HostAdmin#resetAdminSecret}, for
+     * when there is nowhere safe to show its secret.
+     */
+    public Builder createAdminClient(boolean create) {
+      this.createAdminClient = create;
+      return this;
+    }
+
+    /**
+     * Sets how old (by the authority's clock) an uploaded audit event may be, 1 minute..366 days:
+     * longer than a gateway may spool events while the authority is unreachable.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder auditMaxAge(Duration maxAge) {
+      if (maxAge == null
+          || maxAge.compareTo(Duration.ofMinutes(1)) < 0
+          || maxAge.compareTo(Duration.ofDays(366)) > 0) {
+        throw new IllegalArgumentException("auditMaxAge must be 1m..366d, got " + maxAge);
+      }
+      this.auditMaxAge = maxAge;
+      return this;
+    }
+
+    /**
+     * Sets how far in the future (by the authority's clock) an uploaded audit event may be dated,
+     * 0..1 hour: the clock difference tolerated between a gateway and the authority.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder auditMaxSkew(Duration maxSkew) {
+      if (maxSkew == null || maxSkew.isNegative() || maxSkew.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("auditMaxSkew must be 0..1h, got " + maxSkew);
+      }
+      this.auditMaxSkew = maxSkew;
       return this;
     }
 

@@ -4,21 +4,21 @@ import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.authority.store.StoreException;
 import dev.mandate.policy.ClientPolicy;
+import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * connections, finishes the requests already being handled (up to {@link
  * AuthorityConfig#shutdownTimeout()}) and then closes the database.
  *
- * <p>The request pipeline is a chain of small Jetty handlers: graceful shutdown tracking, then the
- * request log and metrics, then the router, which checks credentials and calls the endpoint.
+ * <p>The request pipeline is a chain of small Jetty handlers: the connection, header, body and
+ * thread limits of {@link HardenedServer} (configured by {@link AuthorityConfig#serverLimits()}),
+ * graceful shutdown tracking, the request log and metrics, then the router, which checks
+ * credentials from the headers and only then calls the endpoint, which may read the body.
  */
 public final class AuthorityServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorityServer.class);
@@ -37,8 +39,9 @@ public final class AuthorityServer implements AutoCloseable {
 
   private final AuthorityConfig config;
   private final AuthorityStore store;
+  private final Bootstrap.Prepared prepared;
+  private final HardenedServer http;
   private final Server server;
-  private final ServerConnector connector;
   private final ScheduledThreadPoolExecutor scheduler;
   private final RevocationFeed feed;
   private final Metrics metrics;
@@ -49,6 +52,7 @@ public final class AuthorityServer implements AutoCloseable {
   private AuthorityServer(AuthorityConfig config, Bootstrap.Prepared prepared) {
     this.config = config;
     this.store = prepared.store();
+    this.prepared = prepared;
     this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("mandate-authority-tasks"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     this.feed = new RevocationFeed(store, scheduler, FEED_POLL);
@@ -56,23 +60,30 @@ public final class AuthorityServer implements AutoCloseable {
     AuditTrail audit = new AuditTrail(store, config.clock());
     this.policy = new PolicyReloader(config.policyFile(), config.clock(), audit);
 
-    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-    threads.setName("mandate-http");
-    this.server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    http.setSendXPoweredBy(false);
-    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
-    connector.setHost(config.host());
-    connector.setPort(config.port());
-    // Longer than the longest long-poll, so a waiting follower is not cut off.
-    connector.setIdleTimeout(Duration.ofSeconds(60).toMillis());
-    server.addConnector(connector);
+    if (config.serverLimits().idleTimeout().toMillis() <= RevocationEndpoints.MAX_WAIT_MS) {
+      throw new AuthorityStartupException(
+          "the idle timeout ("
+              + config.serverLimits().idleTimeout()
+              + ") must be longer than the longest feed long-poll ("
+              + RevocationEndpoints.MAX_WAIT_MS
+              + " ms), or waiting followers are cut off");
+    }
+    this.http =
+        HardenedServer.builder("mandate-http")
+            .listen(config.host(), config.port())
+            .limits(config.serverLimits())
+            .protect(AuthorityServer::isProtected)
+            .build();
+    this.server = http.server();
+    metrics.server(http);
+    Executor threads = http.threads();
 
-    ClientAuthenticator authenticator = new ClientAuthenticator(store, config.random());
+    ClientAuthenticator authenticator =
+        new ClientAuthenticator(store, config.random(), config.clock());
     List<Route> routes = new ArrayList<>();
     routes.addAll(new HealthEndpoints(metrics).routes());
-    routes.addAll(new KeyEndpoints(prepared.keys(), audit).routes());
+    routes.addAll(
+        new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
     routes.addAll(
         new CapabilityEndpoints(
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
@@ -83,7 +94,7 @@ public final class AuthorityServer implements AutoCloseable {
             .routes());
     routes.addAll(
         new RevocationEndpoints(store, feed, audit, metrics, config.clock(), threads).routes());
-    routes.addAll(new AuditEndpoints(store).routes());
+    routes.addAll(new AuditEndpoints(store, policy, config).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
     PolicyReloader policyInForce = policy;
     Router router =
@@ -98,7 +109,7 @@ public final class AuthorityServer implements AutoCloseable {
                         .map(ClientPolicy::admin)
                         .orElse(false),
             config.maxBodyBytes());
-    server.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
+    http.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
     server.setErrorHandler(new ProblemErrorHandler("authority"));
     server.setStopTimeout(config.shutdownTimeout().toMillis());
     this.report = prepared.report();
@@ -117,11 +128,11 @@ public final class AuthorityServer implements AutoCloseable {
     try {
       authority = new AuthorityServer(config, prepared);
     } catch (StoreException e) {
-      prepared.store().close();
+      prepared.close();
       throw new AuthorityStartupException(
           "the database failed during startup: " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      prepared.store().close();
+      prepared.close();
       throw e;
     }
     try {
@@ -131,7 +142,7 @@ public final class AuthorityServer implements AutoCloseable {
       throw new AuthorityStartupException(
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    if (prepared.needsAdmin()) {
+    if (prepared.needsAdmin() && config.createAdminClient()) {
       try {
         authority.report = Bootstrap.createAdmin(config, prepared.store(), authority.report);
       } catch (RuntimeException e) {
@@ -154,7 +165,20 @@ public final class AuthorityServer implements AutoCloseable {
 
   /** The port the authority listens on (the chosen one when configured with 0). */
   public int port() {
-    return connector.getLocalPort();
+    return http.port();
+  }
+
+  /**
+   * The requests that skip the queue for threads, so a flood of mints or uploads cannot starve
+   * them: the revocation feed (every gateway goes stale without it), the public keys and the health
+   * check. All three are cheap reads; the feed's long-polls wait without a thread.
+   */
+  private static boolean isProtected(Request request) {
+    if (!HttpMethod.GET.is(request.getMethod())) {
+      return false;
+    }
+    String path = Request.getPathInContext(request);
+    return path.equals("/v1/revocations") || path.equals("/v1/health") || path.equals("/v1/keys");
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:7700}. */
@@ -211,7 +235,8 @@ public final class AuthorityServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metrics.close();
-    store.close();
+    // The store, then the data directory's lock: a successor may start once this returns.
+    prepared.close();
     LOG.info("authority stopped");
   }
 

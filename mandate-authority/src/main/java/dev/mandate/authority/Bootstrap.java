@@ -16,10 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Prepares the state an authority needs before it listens: the data directory (0700), the master
- * key (a 0600 file, or {@code MANDATE_MASTER_KEY}), the database, a first root key, the policy file
- * and an admin client. Creates only what is missing, so a second start reuses everything; refuses
- * to start when sealed root keys exist but their master key does not.
+ * Prepares the state an authority needs before it listens: the data directory (0700) and its lock,
+ * the master key (from its {@link MasterKeySource}), the database, a first root key, the policy
+ * file and an admin client. Creates only what is missing, so a second start reuses everything;
+ * refuses to start when sealed root keys exist but their master key does not, and when another
+ * authority runs on the same data directory.
  */
 final class Bootstrap {
   static final String ADMIN_CLIENT_ID = "admin";
@@ -27,19 +28,31 @@ final class Bootstrap {
 
   /**
    * The opened state; {@code report} is non-null when something was created or the admin client is
-   * still to be created (see {@link #createAdmin}).
+   * still to be created (see {@link #createAdmin}). The caller owns {@code lock} and {@code store}.
    */
   record Prepared(
-      AuthorityStore store, RootKeys keys, BootstrapReport report, boolean needsAdmin) {}
+      DataDirLock lock,
+      AuthorityStore store,
+      RootKeys keys,
+      BootstrapReport report,
+      boolean needsAdmin) {
+    /** Closes the store, then releases the lock. */
+    void close() {
+      try {
+        store.close();
+      } finally {
+        lock.close();
+      }
+    }
+  }
 
   private Bootstrap() {}
 
   static Prepared prepare(AuthorityConfig config) {
     List<String> created = new ArrayList<>();
     Path dataDir = config.dataDir();
-    Path masterFile = dataDir.resolve(MASTER_KEY_FILE);
-    String envKey = config.environment().get(MasterKey.ENV);
-    boolean useEnv = envKey != null && !envKey.isBlank();
+    MasterKeySource source = config.masterKeySource();
+    DataDirLock lock;
     try {
       if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
         throw new AuthorityStartupException(
@@ -49,35 +62,53 @@ final class Bootstrap {
         FilePermissions.createPrivateDirectories(dataDir);
         created.add("data directory " + dataDir + " (mode 0700)");
       }
-      MasterKey master = null;
-      if (useEnv) {
-        master = MasterKey.parse(envKey, "the environment variable " + MasterKey.ENV);
-      } else if (Files.exists(masterFile)) {
-        master = MasterKey.read(masterFile);
-      }
+      lock = DataDirLock.acquire(dataDir);
+    } catch (IOException e) {
+      throw new AuthorityStartupException(
+          "cannot prepare the data directory " + dataDir + ": " + e.getMessage(), e);
+    }
+    try {
+      return prepareLocked(config, source, lock, created);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static Prepared prepareLocked(
+      AuthorityConfig config, MasterKeySource source, DataDirLock lock, List<String> created) {
+    Path dataDir = config.dataDir();
+    try {
+      MasterKey master = readMasterKey(source);
       String sqliteFile = sqliteFile(config.jdbcUrl());
       if (sqliteFile != null && !Files.exists(Path.of(sqliteFile))) {
         FilePermissions.createPrivateFile(Path.of(sqliteFile));
         created.add("SQLite database " + sqliteFile + " (mode 0600)");
       }
-      AuthorityStore store = openStore(config.jdbcUrl());
+      AuthorityStore store = openStore(config);
       try {
         List<RootKeyRecord> existing = store.keys();
         if (!existing.isEmpty() && master == null) {
           throw new AuthorityStartupException(
               "the database holds "
                   + existing.size()
-                  + " sealed root key(s) but the master key is missing: neither "
-                  + masterFile
-                  + " exists nor is "
-                  + MasterKey.ENV
-                  + " set. Restore the master key from your backup; without it these root keys"
-                  + " cannot be used. (No key was created or changed.)");
+                  + " sealed root key(s) but the master key is missing: "
+                  + source.describe()
+                  + " holds none. Restore the master key from your backup; without it these root"
+                  + " keys cannot be used. (No key was created or changed.)");
         }
         if (master == null) {
-          master = MasterKey.generate(config.random(), "the master key file " + masterFile);
-          master.writeNew(masterFile);
-          created.add("master key " + masterFile + " (mode 0600) - back it up");
+          if (!source.canStore()) {
+            throw new AuthorityStartupException(
+                source.describe()
+                    + " holds no master key, and this authority cannot store one there. Make one"
+                    + " with 'mandate admin new-master-key --out FILE', keep it where "
+                    + source.describe()
+                    + " finds it (e.g. wrapped by your KMS), then start again.");
+          }
+          master = MasterKey.generate(config.random(), source.describe());
+          source.store(master.toText());
+          created.add("master key " + location(source) + " (mode 0600) - back it up");
         }
         RootKeys keys = new RootKeys(store, master, config.clock(), config.random());
         String rootKeyId;
@@ -103,7 +134,7 @@ final class Bootstrap {
           report =
               new BootstrapReport(
                   dataDir,
-                  useEnv ? "environment variable " + MasterKey.ENV : masterFile.toString(),
+                  location(source),
                   JdbcUrls.redact(config.jdbcUrl()),
                   config.policyFile(),
                   rootKeyId,
@@ -112,7 +143,7 @@ final class Bootstrap {
                   null,
                   created);
         }
-        return new Prepared(store, keys, report, needsAdmin);
+        return new Prepared(lock, store, keys, report, needsAdmin);
       } catch (StoreException e) {
         store.close();
         throw new AuthorityStartupException(
@@ -127,8 +158,24 @@ final class Bootstrap {
       }
     } catch (IOException e) {
       throw new AuthorityStartupException(
-          "cannot prepare the data directory " + dataDir + ": " + e, e);
+          "cannot prepare the data directory " + dataDir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The master key, or null when the source holds none yet. */
+  static MasterKey readMasterKey(MasterKeySource source) {
+    return source.read().map(text -> MasterKey.parse(text, source.describe())).orElse(null);
+  }
+
+  /** Where the key is, as the first-start screen shows it. */
+  static String location(MasterKeySource source) {
+    if (source instanceof MasterKeySources.FileSource f) {
+      return f.file().toString();
+    }
+    if (source instanceof MasterKeySources.EnvironmentSource e) {
+      return "environment variable " + e.name();
+    }
+    return source.describe();
   }
 
   /**
@@ -158,12 +205,22 @@ final class Bootstrap {
         created);
   }
 
-  private static AuthorityStore openStore(String jdbcUrl) {
+  static AuthorityStore openStore(AuthorityConfig config) {
+    String jdbcUrl = config.jdbcUrl();
+    char[] password = config.databasePassword();
     try {
-      return AuthorityStore.open(jdbcUrl);
-    } catch (StoreException e) {
+      return AuthorityStore.open(jdbcUrl, password);
+    } catch (StoreException | IllegalArgumentException e) {
       throw new AuthorityStartupException(
-          "cannot open the database " + JdbcUrls.redact(jdbcUrl) + ": " + e.getMessage(), e);
+          "cannot open the database "
+              + JdbcUrls.redact(jdbcUrl)
+              + ": "
+              + JdbcUrls.redact(e.getMessage()),
+          e);
+    } finally {
+      if (password != null) {
+        java.util.Arrays.fill(password, '\0');
+      }
     }
   }
 
@@ -180,7 +237,8 @@ final class Bootstrap {
               + " does not exist; create it, or leave out the policy option to get a starter"
               + " policy in the data directory");
     }
-    Files.writeString(policy, Policy.starterPolicyText(), StandardOpenOption.CREATE_NEW);
+    FilePermissions.createPrivateFile(policy);
+    Files.writeString(policy, Policy.starterPolicyText(), StandardOpenOption.TRUNCATE_EXISTING);
     created.add("starter policy " + policy + " (edit it; it reloads on save)");
   }
 

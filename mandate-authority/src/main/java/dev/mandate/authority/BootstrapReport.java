@@ -86,11 +86,7 @@ public record BootstrapReport(
     s.append("  3. Point gateways at the public keys and the revocation feed:\n");
     s.append("       ").append(url).append("/v1/keys   ").append(url).append("/v1/revocations\n");
     s.append("  4. Create a credential for each client the policy names (admin only):\n");
-    s.append("       curl -u ")
-        .append(adminClientId)
-        .append(" -H 'Content-Type: application/json' -d '{\"clientId\":\"example-agent\"}' ")
-        .append(url)
-        .append("/v1/clients\n");
+    s.append("       mandate clients create example-agent --secret-out example-agent.secret\n");
     s.append("  5. Mint a capability as that client:\n");
     s.append("       mandate mint --authority ")
         .append(url)

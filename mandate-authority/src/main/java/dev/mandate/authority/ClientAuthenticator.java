@@ -7,9 +7,12 @@ import dev.mandate.authority.store.ClientRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -21,18 +24,31 @@ import javax.crypto.spec.SecretKeySpec;
  * the presented secret and the stored hash: the cache never holds a secret, and a changed secret (a
  * new stored hash) is a cache miss. Failures are never cached. An unknown client costs the same
  * slow hash as a wrong secret, so the two cannot be told apart by timing.
+ *
+ * <p>The slow hash is also what an unauthenticated caller can make the authority spend (about 0.1 s
+ * of CPU for one request with made-up credentials), so it is bounded: at most half the processors
+ * hash at once (a caller that waits more than a second for its turn gets {@link Busy}), and an
+ * address whose credentials failed {@value #FAILURES_PER_MINUTE} times in a minute gets {@link
+ * Throttled} without a hash until its budget refills. A remembered credential needs no hash, so
+ * clients that already authenticated are served throughout.
  */
 final class ClientAuthenticator {
   private static final int MAX_CREDENTIAL_CHARS = 1024;
+  static final int FAILURES_PER_MINUTE = 30;
 
   private final AuthorityStore store;
+  private final Semaphore hashing =
+      new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+  private final RateLimiter failures;
   private final SecretKeySpec cacheKey;
   private final String dummyHash;
   private final Cache<String, Boolean> verified =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
 
-  ClientAuthenticator(AuthorityStore store, SecureRandom random) {
+  ClientAuthenticator(AuthorityStore store, SecureRandom random, Clock clock) {
     this.store = store;
+    this.failures =
+        new RateLimiter(clock, FAILURES_PER_MINUTE, Duration.ofMinutes(1), FAILURES_PER_MINUTE);
     byte[] key = new byte[32];
     random.nextBytes(key);
     this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
@@ -41,9 +57,15 @@ final class ClientAuthenticator {
 
   /**
    * Returns the client named by an {@code Authorization: Basic} header whose secret matches, or
-   * empty for a missing, malformed or wrong credential or an unknown client.
+   * empty for a missing, malformed or wrong credential, an unknown client or a disabled one. The
+   * client is read from the store on every call, so disabling takes effect at once.
+   *
+   * @param remoteAddress the caller's IP address, whose failures are counted
+   * @throws Throttled if the credential would need a hash and the address failed too often
+   * @throws Busy if the credential would need a hash and none could start within a second
    */
-  Optional<ClientRecord> authenticate(String authorization) {
+  Optional<ClientRecord> authenticate(String authorization, String remoteAddress) {
+    String address = remoteAddress == null ? "unknown" : remoteAddress;
     if (authorization == null
         || authorization.length() > MAX_CREDENTIAL_CHARS
         || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -68,20 +90,65 @@ final class ClientAuthenticator {
       return Optional.empty();
     }
     Optional<ClientRecord> client = store.client(clientId);
-    if (client.isEmpty()) {
-      SecretHash.matches(secret, dummyHash);
-      return Optional.empty();
+    String cacheEntry = null;
+    if (client.isPresent()) {
+      cacheEntry = mac(clientId, secret, client.get().secretHash());
+      if (!client.get().disabled() && verified.getIfPresent(cacheEntry) != null) {
+        return client;
+      }
     }
-    String stored = client.get().secretHash();
-    String cacheEntry = mac(clientId, secret, stored);
-    if (verified.getIfPresent(cacheEntry) != null) {
-      return client;
+    long wait = failures.waitFor(address);
+    if (wait > 0) {
+      throw new Throttled(wait);
     }
-    if (!SecretHash.matches(secret, stored)) {
+    // A disabled client takes the same slow hash as a wrong secret, so it looks like any refusal.
+    boolean matches = slowMatch(secret, client.map(ClientRecord::secretHash).orElse(dummyHash));
+    if (client.isEmpty() || !matches || client.get().disabled()) {
+      failures.take(address, 1);
       return Optional.empty();
     }
     verified.put(cacheEntry, Boolean.TRUE);
     return client;
+  }
+
+  private boolean slowMatch(String secret, String stored) {
+    try {
+      if (!hashing.tryAcquire(1, TimeUnit.SECONDS)) {
+        throw new Busy();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Busy();
+    }
+    try {
+      return SecretHash.matches(secret, stored);
+    } finally {
+      hashing.release();
+    }
+  }
+
+  /** Too many failed credentials from this address; retry after {@link #seconds()}. */
+  static final class Throttled extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final long seconds;
+
+    Throttled(long seconds) {
+      super("too many failed credentials from this address", null, false, false);
+      this.seconds = seconds;
+    }
+
+    long seconds() {
+      return seconds;
+    }
+  }
+
+  /** Every slot for checking a new credential stayed taken for a second. */
+  static final class Busy extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Busy() {
+      super("the authority is busy checking other credentials", null, false, false);
+    }
   }
 
   private String mac(String clientId, String secret, String stored) {

@@ -15,8 +15,12 @@ import java.util.regex.Pattern;
  * salted slow hash.
  *
  * <ul>
+ *   <li>{@code GET /v1/clients}: every client, without secrets: {@code [{clientId, admin,
+ *       createdAt, disabledAt}]}.
  *   <li>{@code POST /v1/clients} {@code {clientId, admin?}}: creates a client (409 if it exists).
- *   <li>{@code POST /v1/clients/{clientId}/secret}: replaces a client's secret.
+ *   <li>{@code POST /v1/clients/{clientId}/secret}: replaces a client's secret (409 if disabled).
+ *   <li>{@code POST /v1/clients/{clientId}/disable}: the client can no longer authenticate; its
+ *       tokens stay valid until they expire or are revoked. An admin cannot disable itself.
  * </ul>
  *
  * What a client may mint is decided by the policy file, not here.
@@ -33,6 +37,13 @@ final class ClientEndpoints {
 
   record Credential(String clientId, boolean admin, String secret, Instant createdAt) {}
 
+  /** A client as the API lists it: never its secret or hash. */
+  record ClientView(String clientId, boolean admin, Instant createdAt, Instant disabledAt) {
+    static ClientView of(ClientRecord r) {
+      return new ClientView(r.clientId(), r.admin(), r.createdAt(), r.disabledAt());
+    }
+  }
+
   ClientEndpoints(AuthorityStore store, AuditTrail audit, Clock clock, SecureRandom random) {
     this.store = store;
     this.audit = audit;
@@ -42,8 +53,38 @@ final class ClientEndpoints {
 
   List<Route> routes() {
     return List.of(
+        new Route("GET", "/v1/clients", Route.Access.ADMIN, this::list),
         new Route("POST", "/v1/clients", Route.Access.ADMIN, this::create),
-        new Route("POST", "/v1/clients/{clientId}/secret", Route.Access.ADMIN, this::rotate));
+        new Route("POST", "/v1/clients/{clientId}/secret", Route.Access.ADMIN, this::rotate),
+        new Route("POST", "/v1/clients/{clientId}/disable", Route.Access.ADMIN, this::disable));
+  }
+
+  private CompletionStage<Reply> list(Call call) {
+    return Reply.now(200, store.clients().stream().map(ClientView::of).toList());
+  }
+
+  private CompletionStage<Reply> disable(Call call) {
+    String clientId = checkId(call.path("clientId"));
+    if (clientId.equals(call.client().clientId())) {
+      throw ApiException.conflict(
+          "client_self",
+          "client '"
+              + clientId
+              + "' cannot disable itself; disable it as another admin (or reset the admin secret"
+              + " on the authority's host with 'mandate admin reset-secret')");
+    }
+    ClientRecord before =
+        store
+            .client(clientId)
+            .orElseThrow(() -> ApiException.notFound("there is no client '" + clientId + "'"));
+    ClientRecord after =
+        store
+            .disableClient(clientId, clock.instant())
+            .orElseThrow(() -> ApiException.notFound("there is no client '" + clientId + "'"));
+    if (!before.disabled()) {
+      audit.record("client.disable", call.client().clientId(), null, clientId, null);
+    }
+    return Reply.now(200, ClientView.of(after));
   }
 
   private CompletionStage<Reply> create(Call call) {
@@ -72,6 +113,13 @@ final class ClientEndpoints {
         store
             .client(clientId)
             .orElseThrow(() -> ApiException.notFound("there is no client '" + clientId + "'"));
+    if (existing.disabled()) {
+      throw ApiException.conflict(
+          "client_disabled",
+          "client '"
+              + clientId
+              + "' is disabled; create a client with another id instead of reviving this one");
+    }
     String secret = SecretHash.newSecret(random);
     store.upsertClient(
         new ClientRecord(

@@ -1,7 +1,10 @@
 package dev.mandate.authority;
 
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.authority.store.KeyState;
 import dev.mandate.authority.store.RootKeyRecord;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,12 +18,25 @@ import java.util.concurrent.CompletionStage;
  *   <li>{@code GET /v1/keys} (public): the ACTIVE and VERIFY_ONLY keys; {@code ?all=true} adds the
  *       RETIRED ones. Gateways trust every key this lists without {@code all}.
  *   <li>{@code POST /v1/keys/rotate} (admin): a new ACTIVE key; the old one becomes VERIFY_ONLY.
- *   <li>{@code POST /v1/keys/{keyId}/retire} (admin): capabilities it signed stop verifying.
+ *   <li>{@code POST /v1/keys/{keyId}/retire} (admin): capabilities it signed stop verifying. The
+ *       retirement is published in the revocation feed as the revocation of {@link
+ *       #revocationIdOf(String) key:KEYID} before the key is marked retired, so every gateway
+ *       following the feed stops trusting it within its staleness bound (a gateway whose view is
+ *       older denies every call anyway), not at its next key refresh. Retiring a retired key
+ *       publishes again if needed (idempotent), which also repairs a retirement whose feed entry
+ *       was lost.
  * </ul>
  */
 final class KeyEndpoints {
+  /** The prefix of a retired root key's entry in the revocation feed. */
+  static final String KEY_PREFIX = "key:";
+
   private final RootKeys keys;
   private final AuditTrail audit;
+  private final AuthorityStore store;
+  private final RevocationFeed feed;
+  private final Metrics metrics;
+  private final Clock clock;
 
   /** A root key as the API shows it. */
   record KeyView(
@@ -30,9 +46,28 @@ final class KeyEndpoints {
     }
   }
 
-  KeyEndpoints(RootKeys keys, AuditTrail audit) {
+  KeyEndpoints(
+      RootKeys keys,
+      AuditTrail audit,
+      AuthorityStore store,
+      RevocationFeed feed,
+      Metrics metrics,
+      Clock clock) {
     this.keys = keys;
     this.audit = audit;
+    this.store = store;
+    this.feed = feed;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * The revocation id under which a retired root key appears in the feed. It cannot be a block's
+   * revocation id (those are lowercase hex), and a follower that does not know the form just holds
+   * one more denied id that no token carries.
+   */
+  static String revocationIdOf(String keyId) {
+    return KEY_PREFIX + keyId;
   }
 
   List<Route> routes() {
@@ -77,21 +112,32 @@ final class KeyEndpoints {
         keys.find(keyId)
             .orElseThrow(
                 () -> ApiException.notFound("there is no root key " + Router.printable(keyId)));
-    if (key.state() == KeyState.RETIRED) {
-      return Reply.now(200, KeyView.of(key));
-    }
     if (key.state() == KeyState.ACTIVE) {
       throw ApiException.conflict(
           "key_active",
           "root key " + keyId + " is the active signing key; rotate first, then retire it");
     }
+    String actor = call.client().clientId();
+    // Feed first: if marking the key fails after this, gateways already distrust it and a retry
+    // finishes the job; the other order could leave a retired key trusted until a key refresh.
+    FeedEntry entry =
+        store.publish(
+            FeedEntry.Kind.REVOKE,
+            revocationIdOf(keyId),
+            null,
+            "root key " + keyId + " retired",
+            actor,
+            clock.instant());
+    feed.published(entry.sequence());
+    if (key.state() == KeyState.RETIRED) {
+      return Reply.now(200, KeyView.of(key));
+    }
+    metrics.feedEntry(entry.kind().name());
     RootKeyRecord retired = keys.retire(keyId);
-    audit.record(
-        "key.retire",
-        call.client().clientId(),
-        null,
-        call.client().clientId(),
-        Map.of("keyId", keyId));
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("keyId", keyId);
+    detail.put("sequence", entry.sequence());
+    audit.record("key.retire", actor, null, actor, detail);
     return Reply.now(200, KeyView.of(retired));
   }
 }

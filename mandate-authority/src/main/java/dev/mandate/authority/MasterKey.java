@@ -1,12 +1,6 @@
 package dev.mandate.authority;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -17,8 +11,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The AES-256 key that seals root private keys before they reach the database, so a copy of the
- * database alone does not give away the ability to mint. It lives in a 0600 file in the data
- * directory, or in the environment variable {@value #ENV} (for replicas sharing PostgreSQL).
+ * database alone does not give away the ability to mint. It comes from a {@link MasterKeySource}: a
+ * 0600 file, an environment variable such as {@value #ENV}, or a command that unwraps it.
  *
  * <p>Sealed form: version byte {@code 1}, a 12-byte random nonce, then AES-GCM ciphertext with a
  * 128-bit tag; the key id is bound as associated data, so a sealed key cannot be swapped onto
@@ -73,21 +67,8 @@ final class MasterKey {
     return new MasterKey(key, origin);
   }
 
-  /** Reads the key from {@code file}. */
-  static MasterKey read(Path file) throws IOException {
-    return parse(Files.readString(file, StandardCharsets.US_ASCII), "the master key file " + file);
-  }
-
-  /** Writes the key to a new file with mode 0600; refuses to overwrite an existing file. */
-  void writeNew(Path file) throws IOException {
-    FilePermissions.createPrivateFile(file);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(toText().getBytes(StandardCharsets.US_ASCII)));
-      ch.force(true);
-    }
-  }
-
-  private String toText() {
+  /** The text form, {@code mndmk1_...} and a newline. */
+  String toText() {
     return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(key) + "\n";
   }
 
@@ -133,8 +114,8 @@ final class MasterKey {
               + origin
               + " cannot open root key "
               + keyId
-              + ": it is not the master key this database was created with; use the original"
-              + " master.key (or MANDATE_MASTER_KEY) of this database");
+              + ": it is not the master key this database was created with; restore this"
+              + " database's own master key");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is required by the Java platform", e);
     }

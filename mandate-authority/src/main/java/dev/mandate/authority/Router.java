@@ -22,6 +22,11 @@ import org.eclipse.jetty.util.Callback;
  * caller's credentials for that route. An unknown path is a 404, a known path with another method a
  * 405 with {@code Allow}, missing or wrong credentials a 401 with {@code WWW-Authenticate}, and a
  * non-admin client on an admin route a 403.
+ *
+ * <p>Credentials come from the headers, before any endpoint reads a body. The body of a request
+ * that is refused before its caller authenticated is never read: the answer carries {@code
+ * Connection: close} and the connection ends with it, so a caller without credentials cannot hold a
+ * thread by trickling a body.
  */
 final class Router extends Handler.Abstract {
   static final String ROUTE_ATTRIBUTE = "mandate.route";
@@ -57,7 +62,11 @@ final class Router extends Handler.Abstract {
         (reply, error) -> {
           Reply r = error != null ? Replies.fromException(error) : reply;
           if (r.status() >= 400) {
-            drainUnreadBody(request, response);
+            if (request.getAttribute(CLIENT_ATTRIBUTE) != null) {
+              drainUnreadBody(request, response);
+            } else if (mayHaveBody(request)) {
+              response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
           }
           Replies.write(r, response, callback);
         });
@@ -65,9 +74,10 @@ final class Router extends Handler.Abstract {
   }
 
   /**
-   * Reads what is left of a refused request's body (up to the body limit) before answering, so the
-   * connection stays usable: answering first and closing on unread content races with a client that
-   * reuses the connection for its next request. A larger body gets {@code Connection: close}.
+   * Reads what is left of an authenticated caller's refused request body (up to the body limit, at
+   * the server's minimum rate) before answering, so the connection stays usable: answering first
+   * and closing on unread content races with a client that reuses the connection for its next
+   * request. A larger body gets {@code Connection: close}.
    */
   private void drainUnreadBody(Request request, Response response) {
     long declared = request.getLength();
@@ -96,7 +106,22 @@ final class Router extends Handler.Abstract {
       pathMatches.add(route);
       if (route.method().equals(method)) {
         request.setAttribute(ROUTE_ATTRIBUTE, route.template());
-        ClientRecord client = authenticate(route, request);
+        ClientRecord client;
+        try {
+          client = authenticate(route, request);
+        } catch (ClientAuthenticator.Throttled e) {
+          return refuse(
+              429,
+              "too_many_failures",
+              "too many failed credentials from this address; retry in " + e.seconds() + " s",
+              e.seconds());
+        } catch (ClientAuthenticator.Busy e) {
+          return refuse(
+              503,
+              "authentication_busy",
+              "the authority is busy checking other credentials; retry in a second",
+              1);
+        }
         boolean admin = client != null && isAdmin.test(client);
         if (route.access() == Route.Access.ADMIN && !admin) {
           throw ApiException.forbidden(
@@ -128,7 +153,8 @@ final class Router extends Handler.Abstract {
       return null;
     }
     Optional<ClientRecord> client =
-        authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        authenticator.authenticate(
+            request.getHeaders().get(HttpHeader.AUTHORIZATION), Request.getRemoteAddr(request));
     if (client.isEmpty()) {
       throw new Unauthenticated();
     }
@@ -139,6 +165,22 @@ final class Router extends Handler.Abstract {
           "this endpoint needs an admin client; '" + client.get().clientId() + "' is not one");
     }
     return client.get();
+  }
+
+  /** A declared length, or a chunked body; a request without either has none. */
+  private static boolean mayHaveBody(Request request) {
+    long length = request.getLength();
+    return length > 0
+        || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+  }
+
+  private static CompletionStage<Reply> refuse(
+      int status, String code, String message, long retryAfterSeconds) {
+    return CompletableFuture.completedFuture(
+        new Reply(
+            status,
+            Problem.of(status, code, message),
+            Map.of("Retry-After", Long.toString(retryAfterSeconds))));
   }
 
   static String printable(String path) {

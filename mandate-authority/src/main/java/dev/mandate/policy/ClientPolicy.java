@@ -23,6 +23,8 @@ import java.util.Set;
  * @param approves the approver groups for which the client may approve calls; empty means none
  * @param approval the approver groups of the approval caveat every capability the client mints
  *     carries; empty means the policy forces none
+ * @param role what the client is to the authority; only a {@link Role#GATEWAY} may add decision
+ *     records to the audit trail
  */
 public record ClientPolicy(
     String id,
@@ -37,7 +39,8 @@ public record ClientPolicy(
     boolean indirect,
     boolean admin,
     List<String> approves,
-    List<String> approval) {
+    List<String> approval,
+    Role role) {
 
   /** Copies the collections. */
   public ClientPolicy {
@@ -47,6 +50,43 @@ public record ClientPolicy(
     audiences = List.copyOf(audiences);
     approves = List.copyOf(approves);
     approval = List.copyOf(approval);
+    java.util.Objects.requireNonNull(role, "role");
+  }
+
+  /** Whether the client may add decision records to the audit trail ({@code role: gateway}). */
+  public boolean ingestsAudit() {
+    return role == Role.GATEWAY;
+  }
+
+  /** What a client is to the authority, named as in the policy file's {@code role} key. */
+  public enum Role {
+    /** An agent, a person's tool or an administrator: mints, approves or administers (default). */
+    CLIENT("client"),
+    /**
+     * A gateway: uploads the decisions it made to the audit trail. Its credential sits on the
+     * gateway's host, so it should hold nothing else.
+     */
+    GATEWAY("gateway");
+
+    private final String key;
+
+    Role(String key) {
+      this.key = key;
+    }
+
+    /** The name used in the policy file. */
+    public String key() {
+      return key;
+    }
+
+    static Role fromKey(String key) {
+      for (Role r : values()) {
+        if (r.key.equals(key)) {
+          return r;
+        }
+      }
+      return null;
+    }
   }
 
   /** Whether the client may approve calls for this approver group. */

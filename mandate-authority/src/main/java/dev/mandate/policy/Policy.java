@@ -52,6 +52,9 @@ import java.util.TreeMap;
  *   finance-desk:
  *     approves: [finance]          # optional: the approver groups it may approve calls for
  *     maxTtl: 1h
+ *   gateway-1:
+ *     role: gateway                # optional, default client: only a gateway may add decision
+ *                                  #   records to the audit trail; maxTtl is then optional
  * }</pre>
  *
  * <p>An approver group name is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit. A client
@@ -244,6 +247,23 @@ public final class Policy {
   public Optional<ClientPolicy> client(String clientId) {
     ClientRules rules = clientId == null ? null : clients.get(clientId);
     return rules == null ? Optional.empty() : Optional.of(rules.policy());
+  }
+
+  /**
+   * The index, in file order, of the first of the client's grant templates that covers {@code
+   * grant} (the one {@link #evaluate} would use), or -1; for test coverage.
+   */
+  int coveringTemplate(String clientId, Grant grant) {
+    ClientRules rules = clientId == null ? null : clients.get(clientId);
+    if (rules == null) {
+      return -1;
+    }
+    for (int i = 0; i < rules.templates().size(); i++) {
+      if (rules.templates().get(i).covers(grant).covered()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

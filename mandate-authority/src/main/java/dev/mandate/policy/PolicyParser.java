@@ -5,6 +5,7 @@ import com.google.re2j.PatternSyntaxException;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.config.Durations;
 import dev.mandate.policy.ClientPolicy.Requirement;
+import dev.mandate.policy.ClientPolicy.Role;
 import dev.mandate.policy.GrantTemplate.Parameter;
 import dev.mandate.policy.YamlTree.Entry;
 import dev.mandate.policy.YamlTree.MapNode;
@@ -61,7 +62,8 @@ final class PolicyParser {
           "indirect",
           "admin",
           "approves",
-          "approval");
+          "approval",
+          "role");
   private static final String[] SLASH_PROBES = {"/", "a/b", "2024/01"};
 
   private PolicyParser() {}
@@ -71,11 +73,26 @@ final class PolicyParser {
 
   /** Reads a file, refusing more than {@link YamlTree#MAX_BYTES} and invalid UTF-8. */
   static String read(Path file, Problems problems) {
+    if (Files.isDirectory(file)) {
+      problems.error(0, "", "it is a directory; name the file");
+      return null;
+    }
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes(YamlTree.MAX_BYTES + 1);
+    } catch (java.nio.file.NoSuchFileException e) {
+      problems.error(0, "", "the file does not exist");
+      return null;
+    } catch (java.nio.file.AccessDeniedException e) {
+      problems.error(0, "", "cannot read the file: permission denied");
+      return null;
     } catch (IOException e) {
-      problems.error(0, "", "cannot read the file: " + e);
+      // The reason only: the exception's class name means nothing to the person reading this.
+      String why =
+          e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+              ? fs.getReason()
+              : e.getMessage();
+      problems.error(0, "", "cannot read the file: " + (why == null ? "input/output error" : why));
       return null;
     }
     if (bytes.length > YamlTree.MAX_BYTES) {
@@ -268,8 +285,29 @@ final class PolicyParser {
       }
     }
 
+    Role role = Role.CLIENT;
+    n = NodeReader.optional(m, "role");
+    if (n != null) {
+      String text = r.string(n, NodeReader.child(path, "role"));
+      if (text != null) {
+        role = Role.fromKey(text);
+        if (role == null) {
+          problems.error(
+              n.line(),
+              NodeReader.child(path, "role"),
+              "unknown role '" + text + "'; allowed: client, gateway");
+          role = Role.CLIENT;
+        }
+      }
+    }
+
     Duration maxTtl = null;
-    n = r.required(m, "maxTtl", path);
+    // A gateway that mints nothing needs no lifetime; every other client states one.
+    boolean mintsNothing = role == Role.GATEWAY && NodeReader.optional(m, "grants") == null;
+    n = mintsNothing ? NodeReader.optional(m, "maxTtl") : r.required(m, "maxTtl", path);
+    if (mintsNothing && n == null) {
+      maxTtl = Duration.ZERO;
+    }
     if (n != null) {
       maxTtl = r.duration(n, NodeReader.child(path, "maxTtl"));
       if (maxTtl != null && maxTtl.compareTo(LONG_TTL) > 0) {
@@ -346,8 +384,18 @@ final class PolicyParser {
     if (templates.isEmpty()
         && !admin
         && approves.isEmpty()
+        && role != Role.GATEWAY
         && problems.errors().size() == errorsBefore) {
       problems.warning(m.line(), path, "client '" + id + "' has no grants and can mint nothing");
+    }
+    if (role == Role.GATEWAY && (!templates.isEmpty() || admin || !approves.isEmpty())) {
+      problems.warning(
+          m.line(),
+          path,
+          "client '"
+              + id
+              + "' is a gateway and may also mint, approve or administer; its credential sits on"
+              + " the gateway's host, so give those rights to another client");
     }
     if (!templates.isEmpty() && !require.contains(Requirement.HOLDER)) {
       problems.warning(
@@ -384,7 +432,8 @@ final class PolicyParser {
             indirect,
             admin,
             approves,
-            approval);
+            approval,
+            role);
     return new Policy.ClientRules(policy, List.copyOf(templates), Map.copyOf(parameters));
   }
 

@@ -3,10 +3,14 @@ package dev.mandate.policy;
 import dev.mandate.policy.YamlTree.ListNode;
 import dev.mandate.policy.YamlTree.MapNode;
 import dev.mandate.policy.YamlTree.Node;
+import dev.mandate.token.Grant;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -82,8 +86,22 @@ public final class PolicyTestRunner {
     List<Case> cases = parse(yaml, problems);
     problems.throwIfErrors();
     List<PolicyTestReport.Result> results = new ArrayList<>(cases.size());
+    Map<String, int[]> exercised = new LinkedHashMap<>();
+    for (String clientId : policy.clientIds()) {
+      exercised.put(clientId, new int[policy.client(clientId).orElseThrow().grants().size()]);
+    }
     for (Case c : cases) {
       PolicyDecision d = policy.evaluate(c.request());
+      if (d.allowed()) {
+        // Each template counts once per test, however many of the test's grants it covered.
+        Set<Integer> used = new HashSet<>();
+        for (Grant g : d.grants()) {
+          int t = policy.coveringTemplate(d.clientId(), g);
+          if (t >= 0 && used.add(t)) {
+            exercised.get(d.clientId())[t]++;
+          }
+        }
+      }
       String got = d.allowed() ? "allow" : "deny";
       String message = "";
       if (d.allowed() != c.allow()) {
@@ -100,7 +118,16 @@ public final class PolicyTestRunner {
       }
       results.add(new PolicyTestReport.Result(c.name(), message.isEmpty(), message, d));
     }
-    return new PolicyTestReport(results);
+    List<PolicyTestReport.TemplateCoverage> coverage = new ArrayList<>();
+    exercised.forEach(
+        (clientId, counts) -> {
+          List<String> templates = policy.client(clientId).orElseThrow().grants();
+          for (int i = 0; i < counts.length; i++) {
+            coverage.add(
+                new PolicyTestReport.TemplateCoverage(clientId, templates.get(i), counts[i]));
+          }
+        });
+    return new PolicyTestReport(results, coverage);
   }
 
   private record Case(String name, MintRequest request, boolean allow, String reason) {}

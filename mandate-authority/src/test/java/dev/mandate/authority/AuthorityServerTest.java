@@ -7,6 +7,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -83,11 +84,13 @@ class AuthorityServerTest {
 
     Verifier verifier = verifierFromKeysEndpoint();
     Decision allowed =
-        verifier.authorize(token, Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
+        verifier.authorize(
+            Presentation.of(token), Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
     assertThat(allowed.allowed()).as(allowed.reason()).isTrue();
     assertThat(
             verifier
-                .authorize(token, Request.of("fs", "read_text_file", "/data/secrets/a"))
+                .authorize(
+                    Presentation.of(token), Request.of("fs", "read_text_file", "/data/secrets/a"))
                 .allowed())
         .isFalse();
 
@@ -571,8 +574,8 @@ class AuthorityServerTest {
     assertThat(Capability.decode(after).rootKeyId()).isEqualTo(newKeyId);
     Verifier verifier = verifierFromKeysEndpoint();
     Request read = Request.of("fs", "read_text_file", "/data/reports/a");
-    assertThat(verifier.authorize(before, read).allowed()).isTrue();
-    assertThat(verifier.authorize(after, read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(before), read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(after), read).allowed()).isTrue();
 
     assertThat(authority.post("/v1/keys/" + newKeyId + "/retire", "", authority.admin()).status())
         .isEqualTo(409);
@@ -583,7 +586,8 @@ class AuthorityServerTest {
     assertThat(authority.get("/v1/keys").json().findValuesAsText("keyId"))
         .containsExactly(newKeyId);
     assertThat(authority.get("/v1/keys?all=true").json()).hasSize(2);
-    assertThat(verifierFromKeysEndpoint().authorize(before, read).allowed()).isFalse();
+    assertThat(verifierFromKeysEndpoint().authorize(Presentation.of(before), read).allowed())
+        .isFalse();
     assertThat(authority.post("/v1/keys/mk_nope/retire", "", authority.admin()).status())
         .isEqualTo(404);
 
@@ -641,6 +645,59 @@ class AuthorityServerTest {
     assertThat(authority.post("/v1/capabilities", mint, fresh).status()).isEqualTo(201);
     assertThat(authority.post("/v1/clients", "{\"clientId\":\"../x\"}", authority.admin()).status())
         .isEqualTo(400);
+  }
+
+  @Test
+  void clients_areListedWithoutSecrets_forAdminsOnly() {
+    String agent = authority.createClient("agent");
+
+    TestAuthority.Reply list = authority.get("/v1/clients", authority.admin());
+
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.json().findValuesAsText("clientId")).containsExactly("admin", "agent");
+    assertThat(list.json().get(0).get("admin").asBoolean()).isTrue();
+    assertThat(list.json().get(1).get("createdAt").asText())
+        .isEqualTo(TestAuthority.NOW.toString());
+    assertThat(list.body()).doesNotContain("secret").doesNotContain("Hash").doesNotContain("$");
+    assertThat(authority.get("/v1/clients", agent).status()).isEqualTo(403);
+    assertThat(authority.get("/v1/clients").status()).isEqualTo(401);
+  }
+
+  @Test
+  void disabledClient_cannotAuthenticate_evenWithARecentlyCheckedSecret_norBeRotated() {
+    String agent = authority.createClient("agent");
+    String mint = "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}";
+    // A successful check is cached; disabling must still take effect at once.
+    assertThat(authority.post("/v1/capabilities", mint, agent).status()).isEqualTo(201);
+
+    TestAuthority.Reply disabled =
+        authority.post("/v1/clients/agent/disable", "", authority.admin());
+
+    assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
+    assertThat(disabled.json().get("disabledAt").asText()).isEqualTo(TestAuthority.NOW.toString());
+    assertThat(authority.post("/v1/capabilities", mint, agent).status()).isEqualTo(401);
+    assertThat(authority.post("/v1/clients/agent/secret", "", authority.admin()).status())
+        .isEqualTo(409);
+    assertThat(authority.post("/v1/clients/agent/disable", "", authority.admin()).status())
+        .as("disabling again changes nothing")
+        .isEqualTo(200);
+    assertThat(authority.post("/v1/clients/nobody/disable", "", authority.admin()).status())
+        .isEqualTo(404);
+    assertThat(
+            authority
+                .get("/v1/audit?client=agent", authority.admin())
+                .json()
+                .findValuesAsText("type"))
+        .containsOnlyOnce("client.disable");
+  }
+
+  @Test
+  void anAdmin_cannotDisableItself() {
+    TestAuthority.Reply r = authority.post("/v1/clients/admin/disable", "", authority.admin());
+
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(r.json().get("error").asText()).isEqualTo("client_self");
+    assertThat(authority.get("/v1/audit/verify", authority.admin()).status()).isEqualTo(200);
   }
 
   // ---- shutdown ----

@@ -115,6 +115,181 @@ class BootstrapTest {
         .hasMessageContaining("nope");
   }
 
+  @Test
+  void aSecondAuthority_onTheSameDataDirectory_refusesToStart_untilTheFirstStops()
+      throws Exception {
+    try (TestAuthority first = TestAuthority.start(tmp)) {
+      assertThat(permissions(tmp.resolve("data/lock"))).isEqualTo("rw-------");
+
+      assertThatThrownBy(() -> TestAuthority.start(tmp))
+          .isInstanceOf(AuthorityStartupException.class)
+          .hasMessageContaining("another authority is running on the data directory")
+          .hasMessageContaining(tmp.resolve("data").toString());
+      assertThat(first.get("/v1/health").status()).as("the first keeps serving").isEqualTo(200);
+    }
+    try (TestAuthority again = TestAuthority.start(tmp)) {
+      assertThat(again.get("/v1/health").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theLock_isReleasedWhenStartupFails() throws Exception {
+    Files.writeString(tmp.resolve("policy.yaml"), "version: 1\nclients:\n  a:\n    nope: 1\n");
+    assertThatThrownBy(() -> TestAuthority.start(tmp))
+        .isInstanceOf(AuthorityStartupException.class);
+    Files.writeString(tmp.resolve("policy.yaml"), TestAuthority.POLICY);
+    try (TestAuthority a = TestAuthority.start(tmp)) {
+      assertThat(a.get("/v1/health").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theStarterPolicy_andTheDatabaseFiles_areOwnerOnly() throws Exception {
+    Path data = tmp.resolve("data");
+    try (AuthorityServer server =
+        AuthorityServer.start(
+            AuthorityConfig.builder(data)
+                .port(0)
+                .clock(TestAuthority.CLOCK)
+                .environment(Map.of())
+                .build())) {
+      assertThat(server.bootstrapReport()).isPresent();
+      try (var files = Files.list(data)) {
+        assertThat(files)
+            .allSatisfy(f -> assertThat(permissions(f)).as(f.toString()).isEqualTo("rw-------"))
+            .extracting(f -> f.getFileName().toString())
+            .contains("policy.yaml", "mandate.db", "master.key", "lock");
+      }
+    }
+  }
+
+  @Test
+  void masterKeyFile_elsewhere_isCreatedThere_0600_andNotInTheDataDirectory() throws Exception {
+    Path keyFile = tmp.resolve("secrets/mandate/master.key");
+    try (TestAuthority a =
+        TestAuthority.start(
+            TestAuthority.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
+      assertThat(a.server.bootstrapReport().orElseThrow().masterKeyLocation())
+          .isEqualTo(keyFile.toString());
+    }
+    assertThat(permissions(keyFile)).isEqualTo("rw-------");
+    assertThat(permissions(keyFile.getParent())).isEqualTo("rwx------");
+    assertThat(tmp.resolve("data/master.key")).doesNotExist();
+    // A restart without the key file's location cannot open the root keys.
+    assertThatThrownBy(() -> TestAuthority.start(tmp))
+        .isInstanceOf(AuthorityStartupException.class)
+        .hasMessageContaining("master key is missing");
+    try (TestAuthority again =
+        TestAuthority.start(
+            TestAuthority.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
+      assertThat(again.server.bootstrapReport()).isEmpty();
+    }
+  }
+
+  @Test
+  void masterKeyCommand_printsTheKey_andIsNeverAskedToStoreOne() throws Exception {
+    Path wrapped = tmp.resolve("wrapped.key");
+    Files.writeString(wrapped, MasterKeySource.newKey(new java.security.SecureRandom()));
+    MasterKeySource command =
+        MasterKeySource.command(
+            java.util.List.of("sh", "-c", "cat '" + wrapped + "'"),
+            java.time.Duration.ofSeconds(10));
+
+    try (TestAuthority a =
+        TestAuthority.start(TestAuthority.config(tmp).masterKeySource(command).build())) {
+      assertThat(a.server.bootstrapReport().orElseThrow().masterKeyLocation())
+          .contains("master key command");
+    }
+    try (TestAuthority again =
+        TestAuthority.start(TestAuthority.config(tmp).masterKeySource(command).build())) {
+      assertThat(again.server.bootstrapReport()).isEmpty();
+    }
+    assertThat(tmp.resolve("data/master.key")).doesNotExist();
+  }
+
+  @Test
+  void masterKeyCommand_thatFailsOrPrintsNothing_stopsTheStart_withoutShowingItsOutput()
+      throws Exception {
+    Path said = tmp.resolve("said.txt");
+    Files.writeString(said, "mndmk1_secretish\n");
+    MasterKeySource failing =
+        MasterKeySource.command(
+            java.util.List.of("sh", "-c", "cat '" + said + "'; cat '" + said + "' >&2; exit 3"),
+            java.time.Duration.ofSeconds(10));
+    MasterKeySource silent =
+        MasterKeySource.command(java.util.List.of("true"), java.time.Duration.ofSeconds(10));
+
+    assertThatThrownBy(
+            () -> TestAuthority.start(TestAuthority.config(tmp).masterKeySource(failing).build()))
+        .isInstanceOf(AuthorityStartupException.class)
+        .hasMessageContaining("exit status 3")
+        .message()
+        .doesNotContain("secretish");
+    assertThatThrownBy(
+            () -> TestAuthority.start(TestAuthority.config(tmp).masterKeySource(silent).build()))
+        .isInstanceOf(AuthorityStartupException.class)
+        .hasMessageContaining("holds no master key")
+        .hasMessageContaining("mandate admin new-master-key");
+    assertThat(tmp.resolve("data/mandate.db")).exists();
+    try (TestAuthority a = TestAuthority.start(tmp)) {
+      assertThat(a.get("/v1/keys").json()).as("nothing was half-created").hasSize(1);
+    }
+  }
+
+  @Test
+  void hostReset_givesTheAdminANewSecret_theOldOneStops_evenOnARunningAuthority() throws Exception {
+    try (TestAuthority running = TestAuthority.start(tmp)) {
+      String old = running.admin();
+      assertThat(running.get("/v1/audit/verify", old).status()).isEqualTo(200);
+
+      String fresh = HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build());
+
+      assertThat(fresh).startsWith("mndcs1_").isNotEqualTo(running.adminSecret);
+      assertThat(running.get("/v1/audit/verify", old).status()).isEqualTo(401);
+      assertThat(running.get("/v1/audit/verify", TestAuthority.basic("admin", fresh)).status())
+          .isEqualTo(200);
+      assertThat(
+              running
+                  .get("/v1/audit?client=admin", TestAuthority.basic("admin", fresh))
+                  .json()
+                  .findValuesAsText("type"))
+          .contains("client.secret.reset");
+    }
+  }
+
+  @Test
+  void hostReset_createsAnAdminThatWasNotCreated_andRefusesAWrongMasterKey() throws Exception {
+    try (TestAuthority a =
+        TestAuthority.start(TestAuthority.config(tmp).createAdminClient(false).build())) {
+      assertThat(a.adminSecret).isNull();
+      assertThat(a.server.bootstrapReport().orElseThrow().adminSecretOnce()).isEmpty();
+    }
+    String other =
+        MasterKey.TEXT_PREFIX
+            + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+    assertThatThrownBy(
+            () ->
+                HostAdmin.resetAdminSecret(
+                    TestAuthority.config(tmp).environment(Map.of(MasterKey.ENV, other)).build()))
+        .isInstanceOf(AuthorityStartupException.class)
+        .hasMessageContaining("is not the master key this database was created with");
+
+    String secret = HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build());
+
+    try (TestAuthority a = TestAuthority.start(tmp)) {
+      assertThat(a.server.bootstrapReport()).as("the admin exists now").isEmpty();
+      assertThat(a.get("/v1/audit/verify", TestAuthority.basic("admin", secret)).status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void hostReset_ofADataDirectoryThatWasNeverStarted_isRefused() throws Exception {
+    assertThatThrownBy(() -> HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build()))
+        .isInstanceOf(AuthorityStartupException.class)
+        .hasMessageContaining("there is no data directory");
+  }
+
   private static String permissions(Path p) throws Exception {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
   }

@@ -47,6 +47,8 @@ final class TestAuthority implements AutoCloseable {
             year: "20[0-9]{2}"
           maxTtl: 1h
           indirect: true
+        gateway-1:
+          role: gateway
       """;
 
   final Path dataDir;

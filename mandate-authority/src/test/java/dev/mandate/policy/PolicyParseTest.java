@@ -371,7 +371,9 @@ class PolicyParseTest {
   void load_reportsAMissingFileAsAPolicyException(@TempDir Path dir) {
     assertThatThrownBy(() -> Policy.load(dir.resolve("nope.yaml")))
         .isInstanceOf(PolicyException.class)
-        .hasMessageContaining("cannot read the file");
+        .hasMessageContaining("the file does not exist")
+        .message()
+        .doesNotContain("Exception");
   }
 
   @Test
@@ -383,11 +385,35 @@ class PolicyParseTest {
   }
 
   @Test
+  void role_gatewayNeedsNoGrantsOrMaxTtl_andAnUnknownRoleIsAnError() {
+    Policy p =
+        Policy.parse(
+            "version: 1\nclients:\n  gw:\n    role: gateway\n  agent:\n    role: client\n"
+                + "    grants: [\"fs:read:/a\"]\n    maxTtl: 1m\n    require: [holder, audience]\n",
+            "p.yaml");
+    assertThat(p.warnings()).isEmpty();
+    assertThat(p.client("gw").orElseThrow().role()).isEqualTo(ClientPolicy.Role.GATEWAY);
+    assertThat(p.client("agent").orElseThrow().ingestsAudit()).isFalse();
+
+    assertThatThrownBy(
+            () -> Policy.parse("version: 1\nclients:\n  gw:\n    role: gateway-ish\n", "p.yaml"))
+        .hasMessageContaining("unknown role 'gateway-ish'; allowed: client, gateway");
+    // Without the role, maxTtl stays required.
+    assertThatThrownBy(() -> Policy.parse("version: 1\nclients:\n  gw: {}\n", "p.yaml"))
+        .hasMessageContaining("maxTtl");
+    Policy mixed =
+        Policy.parse("version: 1\nclients:\n  gw:\n    role: gateway\n    admin: true\n", "p.yaml");
+    assertThat(mixed.warnings()).anySatisfy(w -> assertThat(w).contains("is a gateway and may"));
+  }
+
+  @Test
   void starterPolicy_isValidWithoutWarnings() {
     Policy starter = Policy.parse(Policy.starterPolicyText(), "starter-policy.yaml");
 
     assertThat(starter.warnings()).isEmpty();
-    assertThat(starter.clientIds()).containsExactly("example-agent");
+    assertThat(starter.clientIds()).containsExactly("example-agent", "gateway-1");
+    assertThat(starter.client("gateway-1").orElseThrow().ingestsAudit()).isTrue();
+    assertThat(starter.client("example-agent").orElseThrow().ingestsAudit()).isFalse();
     assertThat(
             starter
                 .evaluate(

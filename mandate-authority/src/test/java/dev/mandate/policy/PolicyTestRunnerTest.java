@@ -16,7 +16,7 @@ class PolicyTestRunnerTest {
 
     assertThat(report.allPassed()).as(report.render()).isTrue();
     assertThat(report.render())
-        .isEqualTo(
+        .startsWith(
             """
             PASS invoice agent may read 2024 invoices
             PASS invoice agent may read one invoice file
@@ -25,7 +25,45 @@ class PolicyTestRunnerTest {
             PASS bearer tokens are refused
             PASS strangers are refused
             PASS: 6/6
-            """);
+            COVERAGE: """);
+  }
+
+  @Test
+  void coverage_countsTheTemplateThatCoveredEachAllowedGrant_andListsTheOthers() {
+    String tests =
+        """
+        tests:
+          - name: two grants, one template
+            request:
+              client: invoice-agent
+              grants: ["fs:read_text_file:/data/invoices/2024/a", "fs:read_text_file:/data/invoices/2025/b"]
+              holder: true
+              audience: gateway-1
+            expect: allow
+          - name: a denied request exercises nothing
+            request: {client: invoice-agent, grants: ["fs:list_directory:/data/invoices/2024"]}
+            expect: deny
+        """;
+
+    PolicyTestReport report = PolicyTestRunner.run(POLICY, tests, "tests.yaml");
+
+    assertThat(report.allPassed()).as(report.render()).isTrue();
+    assertThat(report.coverage())
+        .extracting(
+            PolicyTestReport.TemplateCoverage::clientId,
+            PolicyTestReport.TemplateCoverage::template,
+            PolicyTestReport.TemplateCoverage::exercisedBy)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "invoice-agent", "fs:read_text_file:/data/invoices/{year}/**", 1),
+            org.assertj.core.groups.Tuple.tuple(
+                "invoice-agent", "fs:list_directory:/data/invoices/{year}", 0),
+            org.assertj.core.groups.Tuple.tuple("mailer", "mail:{send,draft}:tenant/{tenant}/*", 0),
+            org.assertj.core.groups.Tuple.tuple("mailer", "crm:*:tenants/{tenant}/**", 0));
+    assertThat(report.notExercised()).hasSize(3);
+    assertThat(report.render())
+        .contains("COVERAGE: 1/4 grant templates exercised by an allowed test\n")
+        .contains("  not exercised: client 'mailer' template 'crm:*:tenants/{tenant}/**'\n");
   }
 
   @Test
@@ -35,7 +73,7 @@ class PolicyTestRunnerTest {
     assertThat(report.allPassed()).isFalse();
     assertThat(report.passed()).isEqualTo(1);
     String[] lines = report.render().split("\n");
-    assertThat(lines).hasSize(4);
+    assertThat(lines).hasSizeGreaterThan(4);
     assertThat(lines[0]).isEqualTo("PASS invoice agent may read 2024 invoices");
     assertThat(lines[1])
         .startsWith("FAIL wrongly expects a two-day token: expected allow, got deny (")
@@ -45,6 +83,7 @@ class PolicyTestRunnerTest {
             "FAIL wrong reason: expected deny with a reason containing 'maxTtl', got: client"
                 + " 'invoice-agent' may not use audience 'gateway-2'");
     assertThat(lines[3]).isEqualTo("PASS: 1/3");
+    assertThat(lines[4]).startsWith("COVERAGE: ");
     assertThat(report.results().get(1).decision().allowed()).isFalse();
   }
 

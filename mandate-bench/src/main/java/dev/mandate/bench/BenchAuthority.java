@@ -52,6 +52,8 @@ final class BenchAuthority implements AutoCloseable {
             maxTtl: 2h
             require: [audience]
             audiences: [%s]
+          gateway:
+            role: gateway
         """
             .formatted(adminGrant, AUDIENCE));
     AuthorityServer server =

@@ -236,8 +236,8 @@ final class AuditCommand implements Callable<Integer> {
       footer = {
         "",
         "Examples:",
-        "  mandate audit verify --authority http://127.0.0.1:7700 --client admin --secret-file"
-            + " admin.secret",
+        "  mandate audit verify --authority http://127.0.0.1:7700 --client admin \\",
+        "    --secret-file admin.secret",
         "  mandate audit verify --db jdbc:sqlite:mandate-data/mandate.db"
       })
   static final class Verify implements Callable<Integer> {
@@ -245,16 +245,11 @@ final class AuditCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin AuthorityOptions authority;
 
-    @Option(
-        names = "--db",
-        paramLabel = "JDBC-URL",
-        description =
-            "Open this database directly instead of asking the authority: jdbc:sqlite:FILE or"
-                + " jdbc:postgresql://...")
-    String db;
+    @Mixin DatabaseOptions database;
 
     @Override
     public Integer call() {
+      String db = database.url();
       if (db != null && authority.given()) {
         throw new ParameterException(
             spec.commandLine(),
@@ -266,7 +261,7 @@ final class AuditCommand implements Callable<Integer> {
       String firstBad;
       String problem;
       if (db != null) {
-        AuditVerification v = verifyDirectly(db);
+        AuditVerification v = verifyDirectly(db, database.password(spec));
         ok = v.ok();
         checked = v.recordsChecked();
         firstBad = v.firstBadSequence() == null ? null : v.firstBadSequence().toString();
@@ -295,7 +290,7 @@ final class AuditCommand implements Callable<Integer> {
       return Mandate.DENY;
     }
 
-    private static AuditVerification verifyDirectly(String jdbcUrl) {
+    private static AuditVerification verifyDirectly(String jdbcUrl, char[] password) {
       String shown = JdbcUrls.redact(jdbcUrl);
       if (jdbcUrl.startsWith("jdbc:sqlite:")) {
         String file = jdbcUrl.substring("jdbc:sqlite:".length());
@@ -312,7 +307,7 @@ final class AuditCommand implements Callable<Integer> {
       }
       AuthorityStore store;
       try {
-        store = AuthorityStore.open(jdbcUrl);
+        store = AuthorityStore.open(jdbcUrl, password);
       } catch (IllegalArgumentException | StoreException e) {
         throw new BadInputException(
             "cannot open the database "

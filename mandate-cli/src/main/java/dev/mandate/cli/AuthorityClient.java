@@ -257,7 +257,6 @@ final class AuthorityClient {
   }
 
   private static String describe(IOException e) {
-    String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    return Errors.describe(e);
   }
 }

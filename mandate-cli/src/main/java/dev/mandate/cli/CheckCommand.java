@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
-import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +39,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate check}: decides, as a gateway would, whether the token on stdin allows a request.
- * Exit 0 allow, 1 deny (including a malformed or forged token), 2 bad usage.
+ * Exit 0 allow, 1 deny (including a forged or expired token), 2 bad usage or unreadable input (no
+ * token, or one that is not a token at all).
  */
 @Command(
     name = "check",
@@ -43,17 +48,20 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Decide whether the token on stdin allows a request, as a gateway would.",
-      "Verifies the signatures against the trusted root keys, then every caveat; prints the",
-      "decision and the reason. Exit 0 allow, 1 deny, 2 bad usage."
+      "Verifies the signatures against the trusted root keys, then every caveat, and prints the"
+          + " decision and the reason.",
+      "Exit 0 allow; 1 deny (also a forged, expired or revoked token); 2 bad usage or unreadable"
+          + " input (no token on stdin, or text that is not a token)."
     },
     footer = {
       "",
       "Example:",
       "  mandate check --pub keys/authority.pub --request \\",
-      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\","
-          + "\"args\":{\"path\":\"/data/a.txt\"}}' < token",
+      "    '{\"service\":\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/a.txt\",",
+      "      \"args\":{\"path\":\"/data/a.txt\"}}' < token",
       "",
-      "Max-uses caveats are reported but not counted: check keeps no state between runs."
+      "Max-uses caveats are reported but not counted: check keeps no state between",
+      "runs."
     })
 final class CheckCommand implements Callable<Integer> {
   private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;
@@ -68,7 +76,9 @@ final class CheckCommand implements Callable<Integer> {
       names = "--pub",
       required = true,
       paramLabel = "FILE",
-      description = "A trusted authority public key (e.g. keys/authority.pub). Repeatable.")
+      description =
+          "Trusted authority public keys: a file as 'mandate keygen', 'mandate keys export' or"
+              + " 'mandate bootstrap' writes it (e.g. keys/authority.pub). Repeatable.")
   List<Path> publicKeys = new ArrayList<>();
 
   @Option(
@@ -125,16 +135,18 @@ final class CheckCommand implements Callable<Integer> {
     Terminal t = parent.terminal();
     List<VerifyingKey> keys = new ArrayList<>();
     for (Path p : publicKeys) {
-      keys.add(KeyFiles.readVerifyingKey(p, "--pub"));
+      keys.addAll(KeyFiles.readVerifyingKeys(p, "--pub"));
     }
     Request call = RequestJson.parse(RequestJson.read("--request", request), audience);
     Set<String> revokedIds = revoked == null ? Set.of() : readRevoked(revoked);
     SigningKey holder =
         holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
 
-    String token = Stdin.readToken(t.stdin());
-    String presentedProof = proof;
-    if (holder != null && isWellFormed(token)) {
+    // No token, or one that does not decode, is unreadable input (exit 2), not a decision.
+    String token = Stdin.requireToken(t.stdin(), "check");
+    Capability.decode(token);
+    Proof presentedProof = proof == null ? null : Proof.of(proof);
+    if (holder != null) {
       try {
         presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
       } catch (RuntimeException e) {
@@ -147,8 +159,16 @@ final class CheckCommand implements Callable<Integer> {
             .clock(t.clock())
             .revoked(revokedIds::contains)
             .verificationCacheSize(0)
+            // One call is checked once: max-uses caveats are reported below, not enforced.
+            .usageCounter(UsageCounter.inMemory(t.clock()))
             .build();
-    Decision decision = verifier.authorize(token, call, presentedProof, approvalText());
+    String approvalText = approvalText();
+    Decision decision =
+        verifier.authorize(
+            Presentation.of(token)
+                .withProof(presentedProof)
+                .withApproval(approvalText == null ? null : Approval.of(approvalText)),
+            call);
     t.out().println(json ? JSON.writeValueAsString(toJson(decision)) : describe(decision));
     return decision.allowed() ? Mandate.OK : Mandate.DENY;
   }
@@ -168,17 +188,8 @@ final class CheckCommand implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new BadInputException("--approval " + approval + ": the file does not exist");
     } catch (IOException e) {
-      throw new BadInputException("--approval " + approval + " cannot be read: " + e);
-    }
-  }
-
-  /** The verifier reports a malformed token itself; a proof can only be made for a valid one. */
-  private static boolean isWellFormed(String token) {
-    try {
-      Capability.decode(token);
-      return true;
-    } catch (InvalidTokenException e) {
-      return false;
+      throw new BadInputException(
+          "--approval " + approval + " cannot be read: " + Errors.describe(e));
     }
   }
 
@@ -192,7 +203,7 @@ final class CheckCommand implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new BadInputException("--revoked " + file + " does not exist");
     } catch (IOException e) {
-      throw new BadInputException("--revoked " + file + " cannot be read: " + e);
+      throw new BadInputException("--revoked " + file + " cannot be read: " + Errors.describe(e));
     }
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -214,24 +225,37 @@ final class CheckCommand implements Callable<Integer> {
     return ids;
   }
 
+  /** A max-uses caveat of an allowed call's capability. */
+  private record UseLimit(String revocationId, long maxUses) {}
+
+  private static List<UseLimit> useLimits(Decision d) {
+    List<UseLimit> limits = new ArrayList<>();
+    if (d instanceof Decision.Allow allow) {
+      for (Block b : allow.capability().blocks()) {
+        for (Caveat c : b.caveats()) {
+          if (c instanceof Caveat.MaxUses u) {
+            limits.add(new UseLimit(b.revocationId(), u.uses()));
+          }
+        }
+      }
+    }
+    return limits;
+  }
+
   static String describe(Decision d) {
     StringBuilder b = new StringBuilder(d.allowed() ? "allow" : "deny " + d.code());
-    if (!d.allowed() && d.block() >= 0) {
-      b.append(" (block ").append(d.block());
-      if (d.caveat() != null) {
-        b.append(", ").append(d.caveat());
+    if (d instanceof Decision.Deny deny) {
+      if (deny.block() >= 0) {
+        b.append(" (block ").append(deny.block()).append(", ").append(deny.check().label());
+      } else {
+        b.append(" (").append(deny.check().label());
       }
-      b.append(')');
-    } else if (!d.allowed() && d.caveat() != null) {
-      b.append(" (").append(d.caveat()).append(')');
-    }
-    if (!d.allowed()) {
-      b.append(": ").append(d.reason());
+      b.append("): ").append(d.reason());
     }
     if (d.tokenId() != null) {
       b.append(d.allowed() ? ": token " : "; token ").append(d.tokenId());
     }
-    for (Decision.UseLimit limit : d.useLimits()) {
+    for (UseLimit limit : useLimits(d)) {
       b.append("; max ")
           .append(limit.maxUses())
           .append(" uses of block ")
@@ -245,18 +269,28 @@ final class CheckCommand implements Callable<Integer> {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("decision", d.allowed() ? "allow" : "deny");
     o.put("code", d.code().name());
-    if (d.block() >= 0) {
-      o.put("block", d.block());
+    if (d instanceof Decision.Deny deny) {
+      if (deny.block() >= 0) {
+        o.put("block", deny.block());
+      } else {
+        o.putNull("block");
+      }
+      o.put("caveat", deny.check().label());
     } else {
       o.putNull("block");
+      o.putNull("caveat");
     }
-    o.put("caveat", d.caveat());
     o.put("reason", d.reason());
     o.put("tokenId", d.tokenId());
-    d.revocationIds().forEach(o.putArray("revocationIds")::add);
-    if (!d.useLimits().isEmpty()) {
+    List<String> revocationIds =
+        d instanceof Decision.Allow allow
+            ? allow.capability().revocationIds()
+            : ((Decision.Deny) d).revocationIds();
+    revocationIds.forEach(o.putArray("revocationIds")::add);
+    List<UseLimit> useLimits = useLimits(d);
+    if (!useLimits.isEmpty()) {
       var limits = o.putArray("useLimits");
-      for (Decision.UseLimit limit : d.useLimits()) {
+      for (UseLimit limit : useLimits) {
         limits
             .addObject()
             .put("revocationId", limit.revocationId())

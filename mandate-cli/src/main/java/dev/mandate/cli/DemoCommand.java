@@ -26,8 +26,8 @@ import picocli.CommandLine.ParentCommand;
     },
     footer = {
       "",
-      "Exit status: 0 every task call allowed and every injected call denied; 1 otherwise;",
-      "2 the demo could not start."
+      "Exit status: 0 every task call allowed and every injected call denied;",
+      "1 otherwise; 2 the demo could not start."
     })
 final class DemoCommand implements Callable<Integer> {
   /** When to colour the trace. */

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -88,6 +87,113 @@ final class KeyFiles {
     }
   }
 
+  /** Most keys in one public key file: an authority rarely has more than a few. */
+  static final int MAX_KEYS_PER_FILE = 64;
+
+  /** A key list file is at most this large: {@link #MAX_KEYS_PER_FILE} keys with comments. */
+  static final int MAX_KEY_LIST_BYTES = 64 * 1024;
+
+  /**
+   * Reads a file of one or more public keys, one per line; blank lines and lines starting with
+   * {@code #} are ignored. A file from {@code mandate keygen} (one key) is such a file.
+   *
+   * @throws BadInputException if the file is missing, holds a private key, no key, or a line that
+   *     is not a public key
+   */
+  static java.util.List<VerifyingKey> readVerifyingKeys(Path file, String option) {
+    if (Files.isDirectory(file)) {
+      throw new BadInputException(option + " " + file + " is a directory; name the key file");
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_KEY_LIST_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      throw missing(file, option);
+    } catch (IOException e) {
+      throw unreadable(file, option, e);
+    }
+    if (bytes.length > MAX_KEY_LIST_BYTES) {
+      throw new BadInputException(
+          option + " " + file + " is larger than a public key file can be; name the key file");
+    }
+    String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+    Arrays.fill(bytes, (byte) 0);
+    java.util.List<VerifyingKey> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      if (line.startsWith(SigningKey.TEXT_PREFIX)) {
+        throw new BadInputException(
+            option
+                + " "
+                + file
+                + " holds a PRIVATE key; pass the public key file (.pub) instead, and keep the"
+                + " private key out of places where public keys are shared");
+      }
+      try {
+        keys.add(VerifyingKey.parse(line));
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(
+            option
+                + " "
+                + file
+                + " line "
+                + (i + 1)
+                + " is not a Mandate public key: "
+                + e.getMessage());
+      }
+      if (keys.size() > MAX_KEYS_PER_FILE) {
+        throw new BadInputException(
+            option + " " + file + " holds more than " + MAX_KEYS_PER_FILE + " keys");
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new BadInputException(
+          option
+              + " "
+              + file
+              + " holds no public key; create keys with 'mandate keygen --out DIR'");
+    }
+    return keys;
+  }
+
+  /**
+   * Writes public keys, one per line after {@code comments} (each prefixed with {@code # }), to
+   * {@code file} (mode 0644), atomically replacing it.
+   *
+   * @throws BadInputException if it cannot be written
+   */
+  static void writeVerifyingKeys(
+      Path file, java.util.List<String> comments, java.util.List<VerifyingKey> keys) {
+    StringBuilder text = new StringBuilder();
+    for (String c : comments) {
+      text.append("# ").append(c).append('\n');
+    }
+    for (VerifyingKey k : keys) {
+      text.append(k.toText()).append('\n');
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new BadInputException(
+          "--out " + file + ": the directory " + dir + " does not exist; create it first");
+    }
+    writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8), "rw-r--r--", true);
+  }
+
+  /**
+   * {@code SHA256:} and the unpadded base64 of SHA-256 over the 32 key bytes, as ssh shows keys.
+   */
+  static String fingerprint(VerifyingKey key) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(key.bytes());
+      return "SHA256:" + java.util.Base64.getEncoder().withoutPadding().encodeToString(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+    }
+  }
+
   private static void requirePrivate(Path file, String option) {
     try {
       PosixFileAttributeView view =
@@ -141,7 +247,7 @@ final class KeyFiles {
   }
 
   private static BadInputException unreadable(Path file, String option, IOException e) {
-    String why = e instanceof AccessDeniedException ? "permission denied" : String.valueOf(e);
+    String why = Errors.describe(e);
     return new BadInputException(option + " " + file + " cannot be read: " + why);
   }
 
@@ -162,7 +268,7 @@ final class KeyFiles {
     } catch (FileAlreadyExistsException e) {
       throw new BadInputException("--out " + dir + " exists and is not a directory");
     } catch (IOException e) {
-      throw new BadInputException("--out " + dir + " cannot be created: " + e);
+      throw new BadInputException("--out " + dir + " cannot be created: " + Errors.describe(e));
     }
     if (Files.getFileAttributeView(dir, PosixFileAttributeView.class) == null) {
       throw new BadInputException(
@@ -224,7 +330,7 @@ final class KeyFiles {
     } catch (FileAlreadyExistsException e) {
       throw exists(target);
     } catch (IOException e) {
-      throw new BadInputException("cannot write " + target + ": " + e);
+      throw new BadInputException("cannot write " + target + ": " + Errors.describe(e));
     } finally {
       if (temp != null) {
         try {

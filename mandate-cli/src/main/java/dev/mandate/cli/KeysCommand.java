@@ -1,6 +1,12 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.VerifyingKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,22 +18,28 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code mandate keys list|rotate|retire}: the authority's root keys. */
+/** {@code mandate keys list|export|rotate|retire}: the authority's root keys. */
 @Command(
     name = "keys",
     mixinStandardHelpOptions = true,
-    description = "List, rotate or retire the authority's root keys.",
-    subcommands = {KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Retire.class})
+    description = "List, export, rotate or retire the authority's root keys.",
+    subcommands = {
+      KeysCommand.ListKeys.class,
+      KeysCommand.Export.class,
+      KeysCommand.Rotate.class,
+      KeysCommand.Retire.class
+    })
 final class KeysCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "give a subcommand: list, rotate or retire");
+    throw new ParameterException(
+        spec.commandLine(), "give a subcommand: list, export, rotate or retire");
   }
 
-  /** {@code KEYID STATE created=... [retired=...] PUBLICKEY}. */
+  /** {@code KEYID STATE created=... [retired=...] FINGERPRINT PUBLICKEY}. */
   static String line(JsonNode k) {
     StringBuilder s = new StringBuilder();
     s.append(k.path("keyId").asText())
@@ -38,8 +50,63 @@ final class KeysCommand implements Callable<Integer> {
     if (k.hasNonNull("retiredAt")) {
       s.append(" retired=").append(k.path("retiredAt").asText());
     }
+    String fingerprint = fingerprintOf(k);
+    if (fingerprint != null) {
+      s.append(' ').append(fingerprint);
+    }
     s.append(' ').append(k.path("publicKey").asText());
     return Printable.escape(s.toString());
+  }
+
+  /** The key as --json prints it, with its fingerprint. */
+  static ObjectNode view(JsonNode k) {
+    ObjectNode o = JsonOut.object();
+    o.put("keyId", k.path("keyId").asText());
+    o.put("state", k.path("state").asText());
+    o.put("createdAt", k.path("createdAt").asText());
+    o.put("retiredAt", k.hasNonNull("retiredAt") ? k.path("retiredAt").asText() : null);
+    o.put("fingerprint", fingerprintOf(k));
+    o.put("publicKey", k.path("publicKey").asText());
+    return o;
+  }
+
+  private static String fingerprintOf(JsonNode k) {
+    VerifyingKey key = parse(k);
+    return key == null ? null : KeyFiles.fingerprint(key);
+  }
+
+  /** The listed key, or null if it is not a valid public key under its own id. */
+  static VerifyingKey parse(JsonNode k) {
+    try {
+      VerifyingKey key = VerifyingKey.parse(k.path("publicKey").asText(""));
+      return key.keyId().equals(k.path("keyId").asText()) ? key : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The ACTIVE and VERIFY_ONLY keys of a {@code GET /v1/keys} answer, checked. */
+  static List<VerifyingKey> trusted(JsonNode list, String from) {
+    List<VerifyingKey> keys = new ArrayList<>();
+    for (JsonNode k : list) {
+      String state = k.path("state").asText("");
+      if (!state.equals("ACTIVE") && !state.equals("VERIFY_ONLY")) {
+        continue;
+      }
+      VerifyingKey key = parse(k);
+      if (key == null) {
+        throw new BadInputException(
+            from
+                + " lists an invalid public key for '"
+                + Printable.escape(k.path("keyId").asText())
+                + "'; is it a Mandate authority?");
+      }
+      keys.add(key);
+    }
+    if (keys.isEmpty()) {
+      throw new BadInputException(from + " lists no key that verifies tokens");
+    }
+    return keys;
   }
 
   @Command(
@@ -47,7 +114,7 @@ final class KeysCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "List the root keys gateways should trust: the ACTIVE signing key and the VERIFY_ONLY ones.",
-        "One line each: KEYID STATE created=... PUBLICKEY. No credentials needed."
+        "One line each: KEYID STATE created=... FINGERPRINT PUBLICKEY. No credentials needed."
       })
   static final class ListKeys implements Callable<Integer> {
     @ParentCommand KeysCommand keys;
@@ -57,14 +124,91 @@ final class KeysCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Also list RETIRED keys.")
     boolean all;
 
+    @Option(names = "--json", description = "Print one JSON array.")
+    boolean json;
+
     @Override
     public Integer call() {
       JsonNode list =
           authority.publicOrAuthenticated(spec).get("/v1/keys", all ? Map.of("all", "true") : null);
       Terminal t = keys.parent.terminal();
-      for (JsonNode k : list) {
-        t.out().println(line(k));
+      if (json) {
+        ArrayNode out = JsonOut.object().arrayNode();
+        list.forEach(k -> out.add(view(k)));
+        t.out().println(JsonOut.line(out));
+      } else {
+        for (JsonNode k : list) {
+          t.out().println(line(k));
+        }
       }
+      return Mandate.OK;
+    }
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write the authority's ACTIVE and VERIFY_ONLY public keys to a file, one per line, for"
+            + " 'mandate check --pub FILE'. Prints each key's fingerprint, which others pin with"
+            + " 'mandate bootstrap --fingerprint'. No credentials needed.",
+        "Run it where the authority is reached without a man in the middle (its own host); use"
+            + " 'mandate bootstrap' everywhere else."
+      },
+      footer = {
+        "",
+        "Example (on the authority's host):",
+        "  mandate keys export --authority http://127.0.0.1:7700 --out authority.pub"
+      })
+  static final class Export implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+    @Spec CommandSpec spec;
+    @Mixin AuthorityOptions authority;
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description = "The file to write (mode 0644; replaced if it exists).")
+    Path out;
+
+    @Option(names = "--json", description = "Print the exported keys as one JSON array.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      AuthorityClient client = authority.publicOrAuthenticated(spec);
+      JsonNode list = client.get("/v1/keys", null);
+      List<VerifyingKey> trusted = trusted(list, "the authority at " + client.url());
+      Terminal t = keys.parent.terminal();
+      KeyFiles.writeVerifyingKeys(
+          out,
+          List.of(
+              "Mandate root keys of " + client.url() + ", exported " + t.clock().instant(),
+              "One key per line; 'mandate check --pub' and gateways trust every one."),
+          trusted);
+      ArrayNode exported = JsonOut.object().arrayNode();
+      for (JsonNode k : list) {
+        VerifyingKey key = parse(k);
+        if (key != null && trusted.contains(key)) {
+          if (json) {
+            exported.add(view(k));
+          } else {
+            t.out()
+                .println(
+                    Printable.escape(
+                        k.path("keyId").asText()
+                            + " "
+                            + k.path("state").asText()
+                            + " "
+                            + KeyFiles.fingerprint(key)));
+          }
+        }
+      }
+      if (json) {
+        t.out().println(JsonOut.line(exported));
+      }
+      t.err().println("wrote " + trusted.size() + " key(s) to " + out);
       return Mandate.OK;
     }
   }

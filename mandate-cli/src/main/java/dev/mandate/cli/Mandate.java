@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,10 +24,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "mandate",
     mixinStandardHelpOptions = true,
-    version = "mandate 0.1.0",
+    versionProvider = VersionCommand.Provider.class,
     description = {
-      "Capability tokens for AI agents: keys, mint, attenuate, inspect, check;",
-      "and the authority: serve, revoke, approve, audit, policy, keys."
+      "Capability tokens for AI agents: keygen, mint, attenuate, inspect, check;",
+      "the authority: serve, clients, keys, revoke, approve, audit, policy, admin;",
+      "and trust: keys export, bootstrap."
     },
     subcommands = {
       KeygenCommand.class,
@@ -41,16 +43,25 @@ import picocli.CommandLine.Spec;
       AuditCommand.class,
       PolicyCommand.class,
       KeysCommand.class,
+      ClientsCommand.class,
+      AdminCommand.class,
+      BootstrapCommand.class,
       DemoCommand.class,
       ScenariosCommand.class,
+      VersionCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
-      "Exit status: 0 success or allow; 1 deny (check, a policy denial, a failed policy check or",
-      "test, a broken audit chain); 2 bad usage, bad input, or an authority that cannot be",
-      "reached or refuses.",
-      "Tokens are read from stdin so they do not show up in process listings."
+      "Exit status: 0 success or allow; 1 deny (check, a policy denial, a failed",
+      "policy check or test, a broken audit chain); 2 bad usage, unreadable input,",
+      "or an authority that cannot be reached or refuses.",
+      "",
+      "Environment: MANDATE_AUTHORITY, MANDATE_CLIENT and MANDATE_SECRET_FILE stand",
+      "in for --authority, --client and --secret-file. Secrets are read from files,",
+      "and tokens from stdin, so they do not show up in process listings.",
+      "",
+      "Shell completion: source <(mandate completion)"
     })
 public final class Mandate implements Callable<Integer> {
   /** Exit status for success, and for an allowed check. */
@@ -92,6 +103,10 @@ public final class Mandate implements Callable<Integer> {
 
   static CommandLine commandLine(Terminal terminal) {
     CommandLine cli = new CommandLine(new Mandate(terminal));
+    // 'mandate completion' prints a bash/zsh completion script for every command and option.
+    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+    completion.getCommandSpec().name("completion").usageMessage().hidden(false);
+    cli.addSubcommand("completion", completion);
     cli.setOut(terminal.out());
     cli.setErr(terminal.err());
     // An argument such as --request @file is ours to interpret, not picocli's argument-file syntax.
@@ -110,6 +125,11 @@ public final class Mandate implements Callable<Integer> {
 
   Terminal terminal() {
     return terminal;
+  }
+
+  /** The terminal of the {@code mandate} command that {@code spec} belongs to. */
+  static Terminal terminalOf(CommandSpec spec) {
+    return ((Mandate) spec.root().userObject()).terminal();
   }
 
   @Override
@@ -143,17 +163,17 @@ public final class Mandate implements Callable<Integer> {
       // The core library's builders validate their input and say what is wrong in the message.
       report(err, e.getMessage());
     } else if (e instanceof UncheckedIOException io) {
-      report(err, "I/O error: " + describe(io.getCause()));
+      report(err, "input/output error: " + Errors.describe(io.getCause()));
     } else if (e instanceof IOException io) {
-      report(err, "I/O error: " + describe(io));
+      report(err, "input/output error: " + Errors.describe(io));
     } else {
-      report(err, "internal error (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+      report(
+          err,
+          "internal error: "
+              + (e.getMessage() == null ? "no detail" : e.getMessage())
+              + " (please report it)");
     }
     return USAGE;
-  }
-
-  private static String describe(IOException e) {
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   private static void report(PrintWriter err, String message) {

@@ -1,6 +1,7 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.MintRequestBody;
@@ -37,13 +38,15 @@ import picocli.CommandLine.Spec;
       "    --allow 'fs:read_text_file:/data/invoices/2024/**' \\",
       "    --arg /path=within:/data/invoices/2024",
       "  mandate mint --authority http://127.0.0.1:7700 --client invoice-agent \\",
-      "    --secret-file invoice-agent.secret --ttl 15m --holder agent.pub --audience gateway-1 \\",
-      "    --allow 'fs:read_text_file:/data/invoices/2024/**'",
+      "    --secret-file invoice-agent.secret --ttl 15m --holder agent.pub \\",
+      "    --audience gateway-1 --allow 'fs:read_text_file:/data/invoices/2024/**'",
       "",
-      "With --authority the token goes to stdout and its ids to stderr; a policy denial prints",
-      "'mandate: denied by policy: <reason>' and exits 1. The authority adds exactly the caveats",
-      "its policy requires (with an approval caveat if it says approval: [GROUP]);",
-      "narrow the token further with 'mandate attenuate'.",
+      "With --authority the token goes to stdout and its ids to stderr; a policy",
+      "denial prints 'mandate: denied by policy: <reason>' and exits 1. The",
+      "authority adds exactly the caveats its policy requires (with an approval",
+      "caveat if it says approval: [GROUP]); narrow the token further with",
+      "'mandate attenuate'. MANDATE_AUTHORITY, MANDATE_CLIENT and MANDATE_SECRET_FILE",
+      "stand in for the three options.",
     })
 final class MintCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;
@@ -76,6 +79,12 @@ final class MintCommand implements Callable<Integer> {
 
   @Mixin BlockOptions block;
 
+  @Option(
+      names = "--json",
+      description =
+          "Print one JSON object: token, tokenId, revocationIds, expiresAt (nothing on stderr).")
+  boolean json;
+
   @Override
   public Integer call() {
     if (key != null && authority.given()) {
@@ -84,11 +93,11 @@ final class MintCommand implements Callable<Integer> {
           "--key and --authority cannot be combined: --key signs locally with a root key you hold,"
               + " --authority asks the authority to mint under its policy; give one of them");
     }
-    if (key == null && !authority.given()) {
+    if (key == null && !authority.available(spec)) {
       throw new ParameterException(
           spec.commandLine(),
           "say who signs: --key FILE to sign with a local root key, or --authority URL --client ID"
-              + " --secret-file FILE to ask an authority");
+              + " --secret-file FILE (or MANDATE_AUTHORITY and the like) to ask an authority");
     }
     if (block.grants.isEmpty()) {
       throw new ParameterException(
@@ -117,7 +126,17 @@ final class MintCommand implements Callable<Integer> {
     SigningKey rootKey = KeyFiles.readSigningKey(key, "--key");
     Capability.Minter minter =
         Capability.mint(rootKey).clock(t.clock()).random(t.random()).restrict(restrictions);
-    t.out().println(minter.sign().toText());
+    Capability minted = minter.sign();
+    if (json) {
+      ObjectNode o = JsonOut.object();
+      o.put("token", minted.toText());
+      o.put("tokenId", minted.tokenId());
+      minted.revocationIds().forEach(o.putArray("revocationIds")::add);
+      o.put("expiresAt", minted.expiresAt().toString());
+      t.out().println(JsonOut.line(o));
+    } else {
+      t.out().println(minted.toText());
+    }
     return Mandate.OK;
   }
 
@@ -152,9 +171,18 @@ final class MintCommand implements Callable<Integer> {
       throw new BadInputException(
           "the authority's answer holds no token; is it a Mandate authority?");
     }
-    t.out().println(token);
     List<String> revocationIds = new ArrayList<>();
     minted.path("revocationIds").forEach(n -> revocationIds.add(n.asText()));
+    if (json) {
+      ObjectNode o = JsonOut.object();
+      o.put("token", token);
+      o.put("tokenId", minted.path("tokenId").asText());
+      revocationIds.forEach(o.putArray("revocationIds")::add);
+      o.put("expiresAt", minted.path("expiresAt").asText());
+      t.out().println(JsonOut.line(o));
+      return Mandate.OK;
+    }
+    t.out().println(token);
     t.err()
         .println(
             "token id "

@@ -1,14 +1,18 @@
 package dev.mandate.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.policy.LintReport;
 import dev.mandate.policy.Policy;
 import dev.mandate.policy.PolicyException;
 import dev.mandate.policy.PolicyTestReport;
 import dev.mandate.policy.PolicyTestRunner;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -42,11 +46,23 @@ final class PolicyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
     Path file;
 
+    @Option(names = "--json", description = "Print one JSON object: file, ok, errors, warnings.")
+    boolean json;
+
     @Override
     public Integer call() {
       LintReport report = Policy.lint(file);
       Terminal t = policy.parent.terminal();
-      t.out().print(Printable.escapeLines(report.render()));
+      if (json) {
+        ObjectNode o = JsonOut.object();
+        o.put("file", file.toString());
+        o.put("ok", report.ok());
+        report.errors().forEach(o.putArray("errors")::add);
+        report.warnings().forEach(o.putArray("warnings")::add);
+        t.out().println(JsonOut.line(o));
+      } else {
+        t.out().print(Printable.escapeLines(report.render()));
+      }
       return report.ok() ? Mandate.OK : Mandate.DENY;
     }
   }
@@ -56,7 +72,8 @@ final class PolicyCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "Run test cases (mint requests with the expected allow or deny, and reason) against a"
-            + " policy, the way 'opa test' does. Prints PASS or FAIL per case.",
+            + " policy, the way 'opa test' does. Prints PASS or FAIL per case, then the grant"
+            + " templates no allowed test exercised (coverage).",
         "Exit status 0: all passed; 1: a case failed; 2: a file is unreadable or invalid."
       },
       footer = {
@@ -64,11 +81,16 @@ final class PolicyCommand implements Callable<Integer> {
         "A tests file:",
         "  tests:",
         "    - name: invoice agent may read 2024 invoices",
-        "      request: {client: invoice-agent, grants: [\"fs:read_text_file:/data/invoices/2024/**\"],"
-            + " ttl: 15m, holder: true}",
+        "      request:",
+        "        client: invoice-agent",
+        "        grants: [\"fs:read_text_file:/data/invoices/2024/**\"]",
+        "        ttl: 15m",
+        "        holder: true",
         "      expect: allow",
         "    - name: no other years",
-        "      request: {client: invoice-agent, grants: [\"fs:read_text_file:/data/invoices/**\"]}",
+        "      request:",
+        "        client: invoice-agent",
+        "        grants: [\"fs:read_text_file:/data/invoices/**\"]",
         "      expect: deny",
         "      reason: not allowed",
       })
@@ -80,6 +102,12 @@ final class PolicyCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "TESTS", description = "The test cases file (YAML).")
     Path tests;
+
+    @Option(
+        names = "--json",
+        description =
+            "Print one JSON object: the counts, each result, and the coverage of grant templates.")
+    boolean json;
 
     @Override
     public Integer call() {
@@ -102,8 +130,48 @@ final class PolicyCommand implements Callable<Integer> {
         throw new BadInputException("the tests file " + tests + " is invalid: " + e.getMessage());
       }
       Terminal t = policy.parent.terminal();
-      t.out().print(Printable.escapeLines(report.render()));
+      if (json) {
+        t.out().println(JsonOut.line(toJson(report)));
+      } else {
+        t.out().print(Printable.escapeLines(report.render()));
+      }
       return report.allPassed() ? Mandate.OK : Mandate.DENY;
+    }
+
+    private ObjectNode toJson(PolicyTestReport report) {
+      ObjectNode o = JsonOut.object();
+      o.put("policy", file.toString());
+      o.put("tests", tests.toString());
+      o.put("total", report.results().size());
+      o.put("passed", report.passed());
+      o.put("failed", report.results().size() - report.passed());
+      ArrayNode results = o.putArray("results");
+      for (PolicyTestReport.Result r : report.results()) {
+        ObjectNode item = results.addObject();
+        item.put("name", r.name());
+        item.put("passed", r.passed());
+        item.put("message", r.message().isEmpty() ? null : r.message());
+        item.putObject("decision")
+            .put("allowed", r.decision().allowed())
+            .put("reason", r.decision().reason());
+      }
+      ObjectNode coverage = o.putObject("coverage");
+      List<PolicyTestReport.TemplateCoverage> missed = report.notExercised();
+      coverage.put("templates", report.coverage().size());
+      coverage.put("exercised", report.coverage().size() - missed.size());
+      ArrayNode byTemplate = coverage.putArray("byTemplate");
+      for (PolicyTestReport.TemplateCoverage c : report.coverage()) {
+        byTemplate
+            .addObject()
+            .put("client", c.clientId())
+            .put("template", c.template())
+            .put("exercisedBy", c.exercisedBy());
+      }
+      ArrayNode notExercised = coverage.putArray("notExercised");
+      for (PolicyTestReport.TemplateCoverage c : missed) {
+        notExercised.addObject().put("client", c.clientId()).put("template", c.template());
+      }
+      return o;
     }
   }
 }

@@ -118,7 +118,7 @@ final class RequestJson {
     } catch (NoSuchFileException e) {
       throw new BadInputException(option + " " + value + ": the file does not exist");
     } catch (IOException e) {
-      throw new BadInputException(option + " " + value + " cannot be read: " + e);
+      throw new BadInputException(option + " " + value + " cannot be read: " + Errors.describe(e));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Capability;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,9 +31,11 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  mandate revoke --authority http://127.0.0.1:7700 --client admin --secret-file admin.secret \\",
-      "    --token-id 3f2a... --reason 'agent compromised'",
-      "  mandate mint ... | mandate revoke --authority ... --client ... --secret-file ... --reason test",
+      "  mandate revoke --authority http://127.0.0.1:7700 --client admin \\",
+      "    --secret-file admin.secret --token-id 3f2a... --reason 'agent compromised'",
+      "  export MANDATE_AUTHORITY=http://127.0.0.1:7700 MANDATE_CLIENT=agent",
+      "  export MANDATE_SECRET_FILE=agent.secret",
+      "  mandate revoke --reason 'task finished' < agent.tok",
     })
 final class RevokeCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;
@@ -61,6 +64,11 @@ final class RevokeCommand implements Callable<Integer> {
       description = "Why, for the audit trail.")
   String reason;
 
+  @Option(
+      names = "--json",
+      description = "Print one JSON object: sequence, revocationId, tokenId (nothing on stderr).")
+  boolean json;
+
   @Override
   public Integer call() {
     AuthorityClient client = authority.authenticated(spec);
@@ -76,6 +84,14 @@ final class RevokeCommand implements Callable<Integer> {
     body.put("reason", reason);
     JsonNode published = client.post("/v1/revocations", body);
     long sequence = published.path("sequence").asLong();
+    if (json) {
+      ObjectNode o = JsonOut.object();
+      o.put("sequence", sequence);
+      o.put("revocationId", published.path("revocationId").asText());
+      o.put("tokenId", published.hasNonNull("tokenId") ? published.path("tokenId").asText() : null);
+      t.out().println(JsonOut.line(o));
+      return Mandate.OK;
+    }
     t.out().println(sequence);
     t.err()
         .println(

@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
     },
     footer = {
       "",
-      "Exit status: 0 utility 100% and no injected call got through; 1 otherwise;",
+      "Exit status: 0 utility 100%% and no injected call got through; 1 otherwise;",
       "2 the suite could not run."
     })
 final class ScenariosCommand implements Callable<Integer> {

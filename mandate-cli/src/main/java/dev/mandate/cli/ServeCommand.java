@@ -14,8 +14,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate serve}: runs the authority until SIGTERM or Ctrl-C. On the first start with an
@@ -28,8 +31,12 @@ import picocli.CommandLine.ParentCommand;
     sortOptions = false,
     description = {
       "Run the Mandate authority: minting under policy, revocation feed, audit trail.",
-      "The first start with an empty data directory creates a root key, an SQLite database, a"
-          + " starter policy and an admin credential, and prints where everything is.",
+      "The first start with an empty data directory creates a master key, a root key, an SQLite"
+          + " database, a starter policy and an admin credential, and prints where everything is.",
+      "The admin secret is shown only on a terminal; otherwise it is written to"
+          + " --admin-secret-out FILE, or, without it, the admin is left to be created with"
+          + " 'mandate admin reset-secret'. A second authority on the same data directory refuses"
+          + " to start.",
       "With --gateway FILE a gateway runs in the same process (one-machine use); it talks to the"
           + " authority over HTTP exactly as a separate 'mandate gateway' would.",
       "Stops gracefully on SIGTERM or Ctrl-C: acknowledged requests are finished first."
@@ -37,12 +44,18 @@ import picocli.CommandLine.ParentCommand;
     footer = {
       "",
       "Examples:",
-      "  mandate serve                                   # ./mandate-data, port 7700",
-      "  mandate serve --data /var/lib/mandate --policy /etc/mandate/policy.yaml",
-      "  mandate serve --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
-      "  mandate serve --gateway gateway.yaml            # and a gateway, in-process",
+      "  mandate serve                        # ./mandate-data, port 7700",
+      "  mandate serve --data /var/lib/mandate --admin-secret-out admin.secret \\",
+      "    --master-key-file /etc/mandate/master.key",
+      "  MANDATE_DB_PASSWORD_FILE=/etc/mandate/db.password mandate serve \\",
+      "    --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
+      "  mandate serve --gateway gateway.yaml # and a gateway, in-process",
       "",
-      "The master key is read from MANDATE_MASTER_KEY if set, else from DATA/master.key.",
+      "The master key: --master-key-file, --master-key-command,",
+      "MANDATE_MASTER_KEY_FILE, MANDATE_MASTER_KEY (the key itself) or",
+      "MANDATE_MASTER_KEY_COMMAND; else DATA/master.key if it exists; else",
+      "~/.config/mandate/master.key. Back it up apart from the database: without it",
+      "the root keys in the database cannot be used.",
     })
 final class ServeCommand implements Callable<Integer> {
   /**
@@ -58,6 +71,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   @ParentCommand Mandate parent;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--data",
@@ -79,13 +93,17 @@ final class ServeCommand implements Callable<Integer> {
               + " all.")
   String host = "127.0.0.1";
 
+  @Mixin DatabaseOptions db;
+
+  @Mixin MasterKeyOptions masterKey;
+
   @Option(
-      names = "--db",
-      paramLabel = "JDBC-URL",
+      names = "--admin-secret-out",
+      paramLabel = "FILE",
       description =
-          "The database: jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DB?user=... ."
-              + " Default: SQLite in DATA/mandate.db.")
-  String db;
+          "When the first start creates the admin client, write its secret to FILE (mode 0600)"
+              + " instead of showing it; needed when stdout is not a terminal.")
+  Path adminSecretOut;
 
   @Option(
       names = "--policy",
@@ -108,6 +126,11 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    Terminal t = parent.terminal();
+    if (adminSecretOut != null) {
+      // Replaced if it exists: a restart with the same command line must not fail.
+      SecretFiles.checkWritable(adminSecretOut, "--admin-secret-out", true);
+    }
     AuthorityConfig config = config();
     // A bad gateway file is reported before anything starts.
     GatewayConfig gatewayConfig = gateway == null ? null : gatewayConfig();
@@ -119,8 +142,20 @@ final class ServeCommand implements Callable<Integer> {
     }
     GatewayServer embedded = null;
     try {
-      Terminal t = parent.terminal();
-      printScreen(t.out(), server, config);
+      Optional<String> secret = server.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce);
+      if (secret.isPresent() && adminSecretOut != null) {
+        try {
+          SecretFiles.write(adminSecretOut, secret.get(), "--admin-secret-out", true);
+        } catch (BadInputException e) {
+          throw new BadInputException(
+              e.getMessage()
+                  + "; the admin client exists now, so give it a new secret with 'mandate admin"
+                  + " reset-secret --data "
+                  + config.dataDir()
+                  + " --secret-out FILE'");
+        }
+      }
+      printScreen(t.out(), server, config, adminSecretOut, !config.createAdminClient());
       if (gatewayConfig != null) {
         embedded = startGateway(gatewayConfig);
         t.out().println();
@@ -155,20 +190,33 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private AuthorityConfig config() {
+    Terminal t = parent.terminal();
     AuthorityConfig.Builder b;
     try {
       b = AuthorityConfig.builder(data).port(port).host(host);
-      if (db != null) {
-        b.jdbcUrl(db);
+      String url = db.url();
+      if (url != null) {
+        b.jdbcUrl(url);
+      }
+      char[] password = db.password(spec);
+      if (password != null) {
+        b.databasePassword(password);
+        java.util.Arrays.fill(password, '\0');
       }
       if (policy != null) {
         b.policyFile(policy);
       }
+      b.masterKeySource(masterKey.source(spec, data));
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }
-    Terminal t = parent.terminal();
-    return b.clock(t.clock()).random(t.random()).build();
+    // Nowhere safe to show a new admin secret: leave the admin to 'mandate admin reset-secret'.
+    boolean createAdmin = adminSecretOut != null || t.interactive();
+    return b.clock(t.clock())
+        .random(t.random())
+        .environment(t.environment())
+        .createAdminClient(createAdmin)
+        .build();
   }
 
   /**
@@ -190,40 +238,81 @@ final class ServeCommand implements Callable<Integer> {
     server.join();
   }
 
-  static void printScreen(PrintWriter out, AuthorityServer server, AuthorityConfig config) {
+  /**
+   * The first start's screen (where everything is, what to do next) or a later start's few lines.
+   * The admin secret is in it only when {@code secretFile} is null, which the caller allows only on
+   * a terminal.
+   */
+  static void printScreen(
+      PrintWriter out,
+      AuthorityServer server,
+      AuthorityConfig config,
+      Path secretFile,
+      boolean adminLeftToHost) {
     Optional<BootstrapReport> created = server.bootstrapReport();
     if (created.isPresent()) {
       BootstrapReport report = created.get();
-      out.print(report.render());
+      boolean secretShown = report.adminSecretOnce().isPresent() && secretFile == null;
+      out.print(secretShown ? report.render() : withoutSecret(report).render());
+      if (report.adminSecretOnce().isPresent() && secretFile != null) {
+        out.println();
+        out.println("  admin client    " + report.adminClientId());
+        out.println("  admin secret    written to " + secretFile + " (mode 0600)");
+      }
       out.println("  6. After each edit, check the policy (and run its tests) before it reloads:");
       out.println("       mandate policy check " + config.policyFile());
       out.println("       mandate policy test " + config.policyFile() + " TESTS.yaml");
       if (report.adminSecretOnce().isPresent()) {
         out.println();
         out.println(
-            "  To use the admin credential with the CLI, save the secret in a file only you");
-        out.println("  can read (chmod 600 admin.secret), then for example:");
+            "  To use the admin credential with the CLI, keep the secret in a file only you");
+        out.println("  can read (mode 0600) and name it in the environment, for example:");
+        out.println("       export MANDATE_AUTHORITY=" + server.url() + " MANDATE_CLIENT=admin");
         out.println(
-            "       mandate keys list --authority "
-                + server.url()
-                + " --client "
-                + report.adminClientId()
-                + " --secret-file admin.secret");
+            "       export MANDATE_SECRET_FILE="
+                + (secretFile != null ? secretFile.toString() : "admin.secret"));
+        out.println("       mandate clients list");
+        out.println("       mandate audit verify");
+      } else if (adminLeftToHost && report.adminClientId() != null) {
+        out.println();
+        out.println("  The admin client was NOT created: stdout is not a terminal, so its secret");
         out.println(
-            "       mandate audit verify --authority "
-                + server.url()
-                + " --client "
-                + report.adminClientId()
-                + " --secret-file admin.secret");
+            "  had nowhere safe to go. Create it on this host, into a file only you can read:");
+        out.println(
+            "       mandate admin reset-secret --data "
+                + config.dataDir()
+                + " --secret-out admin.secret");
+        out.println("  (or start again with --admin-secret-out FILE).");
+      }
+      if (MasterKeyOptions.nextToTheDatabase(config.masterKeySource(), config.dataDir())) {
+        out.println();
+        out.println(
+            "  The master key is next to the database. Move it elsewhere (and name it with");
+        out.println(
+            "  --master-key-file), so that a copy of the data directory does not carry it.");
       }
       out.println();
       out.println("Stop with Ctrl-C or SIGTERM; requests already acknowledged are finished first.");
     } else {
       out.println("Mandate authority listening on " + server.url());
       out.println("  data directory  " + config.dataDir());
+      out.println("  master key      " + config.masterKeySource().describe());
       out.println("  database        " + JdbcUrls.redact(config.jdbcUrl()));
       out.println("  policy          " + config.policyFile() + " (reloads on save)");
       out.println("Stop with Ctrl-C or SIGTERM; requests already acknowledged are finished first.");
     }
+  }
+
+  private static BootstrapReport withoutSecret(BootstrapReport r) {
+    return new BootstrapReport(
+        r.dataDir(),
+        r.masterKeyLocation(),
+        r.databaseUrl(),
+        r.policyFile(),
+        r.rootKeyId(),
+        r.adminClientId(),
+        null,
+        r.url(),
+        r.created());
   }
 }

@@ -166,13 +166,55 @@ class CheckCommandTest {
   }
 
   @Test
-  void malformedToken_deniesWithExitOneAndOneLine() {
-    CliRun.Result r = check("mnd1_not-a-token", CliRun.readFile("/data/invoices/2024/a"));
+  void malformedToken_isUnreadableInput_exitTwo_oneLineOnStderr() {
+    for (String text : new String[] {"mnd1_not-a-token", "garbage", "{\"json\":true}"}) {
+      CliRun.Result r = check(text, CliRun.readFile("/data/invoices/2024/a"));
 
-    assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.out().lines()).hasSize(1);
-    assertThat(r.out()).startsWith("deny MALFORMED");
-    assertThat(r.err()).isEmpty();
+      assertThat(r.exit()).as(text).isEqualTo(2);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err().lines()).singleElement().asString().startsWith("mandate: ");
+      assertThat(r.err()).contains("malformed").doesNotContainPattern("[A-Z][a-z]+Exception");
+    }
+  }
+
+  @Test
+  void noTokenOnStdin_isUnreadableInput_exitTwo() {
+    CliRun.Result r = check("", CliRun.readFile("/data/invoices/2024/a"));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("mandate: no token on stdin");
+  }
+
+  @Test
+  void malformedToken_withJson_stillExitsTwo_withNothingOnStdout() {
+    CliRun.Result r = check("garbage", CliRun.readFile("/data/invoices/2024/a"), "--json");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void pub_acceptsAFileOfSeveralKeysWithComments_asKeysExportAndBootstrapWriteIt()
+      throws Exception {
+    Path other = cli.keygen(dir.resolve("other"), "authority");
+    Path both = dir.resolve("trust");
+    java.nio.file.Files.writeString(
+        both,
+        "# pinned by a test\n"
+            + java.nio.file.Files.readString(other.resolve("authority.pub"))
+            + "\n"
+            + java.nio.file.Files.readString(dir.resolve("authority.pub")));
+
+    CliRun.Result r =
+        cli.pipe(
+            mint(),
+            "check",
+            "--pub",
+            both.toString(),
+            "--request",
+            CliRun.readFile("/data/invoices/2024/jan.pdf"));
+
+    assertThat(r.exit()).as(r.err()).isZero();
   }
 
   @Test

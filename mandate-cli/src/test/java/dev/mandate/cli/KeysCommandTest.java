@@ -85,4 +85,104 @@ class KeysCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("admin_required");
   }
+
+  @Test
+  void list_json_isOneArray_withFingerprints() throws Exception {
+    CliRun.Result r = cli.run("keys", "list", "--json", "--authority", authority.url());
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    var keys = LocalAuthority.JSON.readTree(r.out());
+    assertThat(keys).hasSize(1);
+    assertThat(keys.get(0).get("state").asText()).isEqualTo("ACTIVE");
+    assertThat(keys.get(0).get("fingerprint").asText()).matches("SHA256:[A-Za-z0-9+/]{43}");
+    assertThat(list().get(0)).contains(keys.get(0).get("fingerprint").asText());
+  }
+
+  @Test
+  void export_writesTheVerifyingKeys_forCheck_andPrintsTheirFingerprints() throws Exception {
+    cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
+    Path out = tmp.resolve("authority.pub");
+
+    CliRun.Result r =
+        cli.env(java.util.Map.of("MANDATE_AUTHORITY", authority.url()))
+            .run("keys", "export", "--out", out.toString());
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().lines())
+        .hasSize(2)
+        .allSatisfy(l -> assertThat(l).matches("mk_\\S+ (ACTIVE|VERIFY_ONLY) SHA256:\\S{43}"));
+    assertThat(java.nio.file.Files.readAllLines(out))
+        .filteredOn(l -> l.startsWith("mndpk1_"))
+        .hasSize(2);
+    String token = mintByAuthority();
+    // The authority mints on the system clock; decide at that time too.
+    CliRun.Result checked =
+        cli.at(java.time.Instant.now())
+            .pipe(
+                token,
+                "check",
+                "--pub",
+                out.toString(),
+                "--request",
+                CliRun.readFile("/data/invoices/2024/jan.pdf"));
+    assertThat(checked.exit()).as(checked.out() + checked.err()).isZero();
+  }
+
+  @Test
+  void bootstrap_keepsOnlyThePinnedKey_andAWrongFingerprintWritesNothing() throws Exception {
+    String pinned = list("--json").get(0);
+    String fingerprint = LocalAuthority.JSON.readTree(pinned).get(0).get("fingerprint").asText();
+    cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
+    Path trust = tmp.resolve("authority.trust");
+
+    CliRun.Result r =
+        cli.run(
+            "bootstrap",
+            "--authority",
+            authority.url(),
+            "--fingerprint",
+            fingerprint,
+            "--out",
+            trust.toString());
+    Path wrong = tmp.resolve("wrong.trust");
+    CliRun.Result mismatch =
+        cli.run(
+            "bootstrap",
+            "--authority",
+            authority.url(),
+            "--fingerprint",
+            "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",
+            "--out",
+            wrong.toString());
+    CliRun.Result malformed =
+        cli.run("bootstrap", "--authority", authority.url(), "--fingerprint", "abc");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().strip()).endsWith(" " + fingerprint);
+    assertThat(r.err()).contains("not trusted: ").contains("wrote 1 pinned key(s)");
+    assertThat(java.nio.file.Files.readAllLines(trust))
+        .filteredOn(l -> l.startsWith("mndpk1_"))
+        .singleElement()
+        .satisfies(k -> assertThat(pinned).contains(k));
+    assertThat(mismatch.exit()).isEqualTo(1);
+    assertThat(mismatch.err())
+        .contains("lists no key with fingerprint")
+        .contains("nothing was written");
+    assertThat(wrong).doesNotExist();
+    assertThat(malformed.exit()).isEqualTo(2);
+    assertThat(malformed.err()).contains("is not a key fingerprint");
+  }
+
+  /** A token the authority mints now (with its current active key). */
+  private String mintByAuthority() {
+    CliRun.Result r =
+        cli.run(
+            LocalAuthority.args(
+                new String[] {
+                  "mint", "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
+                },
+                authority.asAgent()));
+    assertThat(r.exit()).as(r.err()).isZero();
+    return r.value();
+  }
 }

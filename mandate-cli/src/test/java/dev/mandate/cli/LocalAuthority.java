@@ -39,6 +39,8 @@ final class LocalAuthority implements AutoCloseable {
         finance-desk:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   static final ObjectMapper JSON = new ObjectMapper();

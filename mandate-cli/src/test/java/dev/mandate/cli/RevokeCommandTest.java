@@ -121,4 +121,64 @@ class RevokeCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--reason");
   }
+
+  @Test
+  void mintAndRevoke_withJsonAndCredentialsFromTheEnvironment_printOneObjectEach()
+      throws Exception {
+    CliRun env =
+        new CliRun()
+            .env(
+                java.util.Map.of(
+                    "MANDATE_AUTHORITY", authority.url(),
+                    "MANDATE_CLIENT", "agent",
+                    "MANDATE_SECRET_FILE", authority.agentSecret.toString()));
+
+    CliRun.Result minted =
+        env.run(
+            "mint",
+            "--json",
+            "--allow",
+            "fs:read_text_file:/data/invoices/2024/**",
+            "--ttl",
+            "15m");
+
+    assertThat(minted.exit()).as(minted.err()).isZero();
+    assertThat(minted.err()).isEmpty();
+    JsonNode m = LocalAuthority.JSON.readTree(minted.out());
+    Capability token = Capability.decode(m.get("token").asText());
+    assertThat(m.get("tokenId").asText()).isEqualTo(token.tokenId());
+    assertThat(m.get("revocationIds").get(0).asText()).isEqualTo(token.revocationIds().get(0));
+    assertThat(m.get("expiresAt").asText()).isNotBlank();
+
+    CliRun.Result revoked = env.pipe(token.toText(), "revoke", "--json", "--reason", "done");
+
+    assertThat(revoked.exit()).as(revoked.err()).isZero();
+    assertThat(revoked.err()).isEmpty();
+    JsonNode r = LocalAuthority.JSON.readTree(revoked.out());
+    assertThat(r.get("sequence").asLong()).isPositive();
+    assertThat(r.get("tokenId").asText()).isEqualTo(token.tokenId());
+    assertThat(feedSnapshot()).contains(r.get("revocationId").asText());
+  }
+
+  @Test
+  void localMint_json_hasTheSameFields() throws Exception {
+    cli.keygen(tmp.resolve("keys"), "authority");
+
+    CliRun.Result r =
+        cli.run(
+            "mint",
+            "--json",
+            "--key",
+            tmp.resolve("keys/authority.key").toString(),
+            "--allow",
+            "fs:r:/x",
+            "--ttl",
+            "1m");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode m = LocalAuthority.JSON.readTree(r.out());
+    assertThat(Capability.decode(m.get("token").asText()).tokenId())
+        .isEqualTo(m.get("tokenId").asText());
+    assertThat(m.get("expiresAt").asText()).isEqualTo(CliRun.NOW.plusSeconds(60).toString());
+  }
 }

@@ -54,6 +54,9 @@ final class DemoStack implements AutoCloseable {
           require: [holder, audience]
           audiences: [%s]
           maxDepth: 2
+        gateway:
+          description: The demo's gateway; uploads its decisions to the audit trail.
+          role: gateway
       """
           .formatted(AUDIENCE);
 

@@ -12,9 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -42,6 +45,21 @@ import org.slf4j.LoggerFactory;
  * spool directory (an OS file lock).
  */
 final class AuditSpool implements AutoCloseable {
+  private static final boolean POSIX =
+      java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  private static final FileAttribute<?>[] PRIVATE_FILE =
+      POSIX
+          ? new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+          }
+          : new FileAttribute<?>[0];
+  private static final FileAttribute<?>[] PRIVATE_DIRECTORY =
+      POSIX
+          ? new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+          }
+          : new FileAttribute<?>[0];
+
   private static final Logger LOG = LoggerFactory.getLogger(AuditSpool.class);
   private static final Pattern SEGMENT = Pattern.compile("segment-(\\d{12})\\.log");
   private static final long BATCHED_FLUSH_MS = 50;
@@ -121,10 +139,9 @@ final class AuditSpool implements AutoCloseable {
    */
   static AuditSpool open(GatewayConfig.Spool config) throws IOException {
     Path dir = config.dir();
-    Files.createDirectories(dir);
+    createPrivateDirectories(dir);
     FileChannel lockChannel =
-        FileChannel.open(
-            dir.resolve("spool.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        open(dir.resolve("spool.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = lockChannel.tryLock();
@@ -238,7 +255,7 @@ final class AuditSpool implements AutoCloseable {
 
   private void openActive() throws IOException {
     active =
-        FileChannel.open(
+        open(
             segmentPath(activeSegment),
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE,
@@ -509,7 +526,7 @@ final class AuditSpool implements AutoCloseable {
   void reject(Batch batch, String why) throws IOException {
     Path rejected = dir.resolve("rejected.log");
     try (FileChannel ch =
-        FileChannel.open(
+        open(
             rejected,
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
@@ -589,7 +606,7 @@ final class AuditSpool implements AutoCloseable {
   private static void writeAtomically(Path dir, Path file, String text) throws IOException {
     Path tmp = dir.resolve(file.getFileName() + ".tmp");
     try (FileChannel ch =
-        FileChannel.open(
+        open(
             tmp,
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
@@ -602,6 +619,25 @@ final class AuditSpool implements AutoCloseable {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  /**
+   * Opens a file; one this creates is readable by the owner only (0600), since decisions name
+   * clients, resources and arguments.
+   */
+  private static FileChannel open(Path file, StandardOpenOption... options) throws IOException {
+    return FileChannel.open(file, Set.of(options), PRIVATE_FILE);
+  }
+
+  /** Creates the spool directory and missing parents; the spool directory itself gets 0700. */
+  private static void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(dir.toAbsolutePath().getParent());
+    }
+    Files.createDirectory(dir, PRIVATE_DIRECTORY);
   }
 
   private void fsyncDirectory() {

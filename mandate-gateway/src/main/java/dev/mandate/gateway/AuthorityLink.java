@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * the view is stale.
  *
  * <p>Keys: {@code GET /v1/keys} lists the ACTIVE and VERIFY_ONLY keys; they are refreshed
- * periodically and, rate-limited, when a token names a key id the gateway does not know.
+ * periodically and, rate-limited, when a token names a key id the gateway does not know. A root key
+ * the authority retires is also published in the feed, as the revocation of {@code key:KEYID}: from
+ * the moment the view holds it the key is no longer trusted, whatever the last key fetch said, so a
+ * retirement takes effect within the staleness bound rather than at the next key refresh.
  */
 public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorityLink.class);
@@ -54,6 +57,10 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   private final Duration pollWait;
   private final Duration keyRefetchInterval;
   private final Duration keyRefreshInterval;
+
+  /** The keys of a trust file; when not empty, no other key is trusted. */
+  private final Set<String> pinned;
+
   private final ReentrantLock keyLock = new ReentrantLock();
   private final CountDownLatch firstSync = new CountDownLatch(1);
   private final Counter pollFailures;
@@ -63,11 +70,33 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   private volatile Instant keysFetchedAt = Instant.EPOCH;
   private volatile Instant lastKeyAttempt = Instant.EPOCH;
   private volatile View view = new View(0, Set.of(), Set.of());
+
+  /** The prefix under which the feed names a retired root key. */
+  static final String RETIRED_KEY_PREFIX = "key:";
+
   private volatile Instant lastSuccess;
   private volatile boolean running = true;
 
-  /** The denied ids as of feed {@code sequence}; {@code revoked} is the permanent part. */
-  private record View(long sequence, Set<String> denied, Set<String> revoked) {}
+  /**
+   * The denied ids as of feed {@code sequence}; {@code revoked} is the permanent part, {@code
+   * retiredKeys} the root key ids among the denied ids.
+   */
+  private record View(
+      long sequence, Set<String> denied, Set<String> revoked, Set<String> retiredKeys) {
+    View(long sequence, Set<String> denied, Set<String> revoked) {
+      this(sequence, denied, revoked, retiredKeys(denied));
+    }
+
+    private static Set<String> retiredKeys(Set<String> denied) {
+      Set<String> keys = new HashSet<>();
+      for (String id : denied) {
+        if (id.startsWith(RETIRED_KEY_PREFIX)) {
+          keys.add(id.substring(RETIRED_KEY_PREFIX.length()));
+        }
+      }
+      return Set.copyOf(keys);
+    }
+  }
 
   /**
    * Creates a link; call {@link #start()} to begin following the authority.
@@ -86,6 +115,7 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
     this.pollWait = authority.pollWait();
     this.keyRefetchInterval = authority.keyRefetchInterval();
     this.keyRefreshInterval = authority.keyRefreshInterval();
+    this.pinned = authority.trustedKeys();
     this.pollFailures =
         Counter.builder("mandate.gateway.authority.poll.failures")
             .description("Failed polls of the authority's revocation feed or key endpoint")
@@ -154,13 +184,17 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   }
 
   /**
-   * Returns the trusted root key with this id. An unknown id triggers a fetch of the authority's
-   * keys, at most once per {@code keyRefetchInterval}, waiting up to 2 s for it. Never throws.
+   * Returns the trusted root key with this id, or null if the feed says it was retired. An unknown
+   * id triggers a fetch of the authority's keys, at most once per {@code keyRefetchInterval},
+   * waiting up to 2 s for it. Never throws.
    */
   @Override
   public VerifyingKey find(String keyId) {
+    if (keyId == null || view.retiredKeys().contains(keyId)) {
+      return null;
+    }
     VerifyingKey key = keys.get(keyId);
-    if (key != null || keyId == null) {
+    if (key != null) {
       return key;
     }
     Instant now = clock.instant();
@@ -184,7 +218,12 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("fetching root keys from {} for unknown key id failed: {}", base, e.toString());
     }
-    return keys.get(keyId);
+    return view.retiredKeys().contains(keyId) ? null : keys.get(keyId);
+  }
+
+  /** Whether the feed says the authority retired this root key. */
+  public boolean isRetired(String keyId) {
+    return keyId != null && view.retiredKeys().contains(keyId);
   }
 
   /** Stops following the authority. Idempotent. */
@@ -317,6 +356,11 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
         case "REVOKE" -> {
           denied.add(id);
           revoked.add(id);
+          if (id.startsWith(RETIRED_KEY_PREFIX)) {
+            LOG.info(
+                "root key {} retired by the authority; no longer trusted",
+                id.substring(RETIRED_KEY_PREFIX.length()));
+          }
         }
         case "SUSPEND" -> denied.add(id);
         case "RESUME" -> {
@@ -370,6 +414,14 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
               "the authority lists key {} under id {}; ignoring it",
               key.keyId(),
               k.path("keyId").asText());
+          continue;
+        }
+        if (!pinned.isEmpty() && !pinned.contains(key.toText())) {
+          // Pinned by 'mandate bootstrap': a key the trust file lacks is not trusted, even from
+          // the authority's own answer (it may not be the authority that answered).
+          LOG.warn(
+              "the authority lists key {}, which the trust file does not pin; ignoring it",
+              key.keyId());
           continue;
         }
         fetched.put(key.keyId(), key);

@@ -1,12 +1,14 @@
 package dev.mandate.gateway;
 
 import dev.mandate.gateway.mcp.McpConfig;
+import dev.mandate.server.ServerLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How to run a gateway, loaded from YAML: the checked, immutable settings. Loading is strict: an
@@ -24,6 +26,7 @@ import java.util.Objects;
  *   clientId: gateway-eu-1               # for uploading audit batches (HTTP Basic)
  *   clientSecretFile: /etc/mandate/gateway.secret   # or clientSecretEnv: MANDATE_GATEWAY_SECRET
  *   maxStaleness: 30s                    # deny everything when the revocation view is older
+ *   trustedKeysFile: authority.trust     # optional: trust only these keys ('mandate bootstrap')
  * verification: {clockSkew: 30s, proofWindow: 60s}
  * spool: {dir: /var/lib/mandate/spool, sync: always}
  * redis: {url: redis://127.0.0.1:6379}   # optional: shared usage counters and replay guard
@@ -38,6 +41,11 @@ import java.util.Objects;
  *       upstream: github
  *       action: list_issues
  *       resource: /repos/{owner}/{repo}
+ *     - match: POST /repos/{owner}/{repo}/issues
+ *       upstream: github
+ *       action: create_issue
+ *       resource: /repos/{owner}/{repo}
+ *       contentTypes: [application/json]  # the default; a form body's fields are arguments too
  * mcp: ...                               # the MCP front end's section, see McpConfig
  * }</pre>
  *
@@ -103,6 +111,9 @@ public record GatewayConfig(
    * @param keyRefetchInterval the least time between two key fetches caused by unknown key ids
    *     (default 10 s)
    * @param keyRefreshInterval how often keys are refreshed anyway (default 5 min)
+   * @param trustedKeys the public keys ({@code mndpk1_...}) pinned by {@code trustedKeysFile}: a
+   *     key the authority lists is trusted only if it is one of these; empty when no file is given
+   *     (every ACTIVE and VERIFY_ONLY key the authority lists is trusted)
    */
   public record Authority(
       URI url,
@@ -111,7 +122,14 @@ public record GatewayConfig(
       Duration maxStaleness,
       Duration pollWait,
       Duration keyRefetchInterval,
-      Duration keyRefreshInterval) {}
+      Duration keyRefreshInterval,
+      Set<String> trustedKeys) {
+
+    /** Copies the set. */
+    public Authority {
+      trustedKeys = trustedKeys == null ? Set.of() : Set.copyOf(trustedKeys);
+    }
+  }
 
   /** Verifier settings. */
   public record Verification(
@@ -137,14 +155,22 @@ public record GatewayConfig(
   /** Redis for usage counters and the replay guard shared by several gateways. */
   public record Redis(Secret url, Duration timeout) {}
 
-  /** Bounds on what callers and upstreams send. */
+  /**
+   * Bounds on what callers and upstreams send. *
+   *
+   * @param server the listening server's connection, time and thread limits ({@code
+   *     maxConnections}, {@code maxConnectionsPerAddress}, {@code headerTimeout}, {@code
+   *     idleTimeout}, {@code minRequestRate}, {@code maxRequestHeaders}, {@code maxThreads}, {@code
+   *     protectedThreads}, {@code queueTimeout}; defaults as in {@link ServerLimits})
+   */
   public record Limits(
       long maxRequestBodyBytes,
       int maxRequestHeaderBytes,
       int maxResponseHeaderBytes,
       Duration upstreamConnectTimeout,
       Duration upstreamTimeout,
-      Duration idleTimeout) {}
+      Duration idleTimeout,
+      ServerLimits server) {}
 
   /** An HTTP API behind the gateway and the credentials the gateway adds for it. */
   public record Upstream(String name, URI url, String service, Map<String, Secret> headers) {}
@@ -158,6 +184,8 @@ public record GatewayConfig(
    * @param service the request's service (default: the upstream's service)
    * @param action the request's action
    * @param resourceTemplate e.g. {@code /repos/{owner}/{repo}}; placeholders are path parameters
+   * @param contentTypes the media types ({@code type/subtype}, lower case) a request body may have
+   *     (default {@value #DEFAULT_CONTENT_TYPE}); a request without a body needs none
    */
   public record HttpRoute(
       String method,
@@ -165,7 +193,15 @@ public record GatewayConfig(
       String upstream,
       String service,
       String action,
-      String resourceTemplate) {}
+      String resourceTemplate,
+      List<String> contentTypes) {
+    public HttpRoute {
+      contentTypes = List.copyOf(contentTypes);
+    }
+  }
+
+  /** The media type a route's request bodies may have when the route lists none. */
+  public static final String DEFAULT_CONTENT_TYPE = "application/json";
 
   /**
    * Loads a configuration file, reading secrets and {@code ${VAR}} references from the process

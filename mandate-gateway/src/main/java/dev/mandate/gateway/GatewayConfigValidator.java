@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.gateway.ConfigChecks.DurationRule;
 import dev.mandate.gateway.ConfigChecks.SizeRule;
 import dev.mandate.gateway.GatewayConfig.Authority;
@@ -12,14 +13,17 @@ import dev.mandate.gateway.GatewayConfig.SyncMode;
 import dev.mandate.gateway.GatewayConfig.Upstream;
 import dev.mandate.gateway.GatewayConfig.Verification;
 import dev.mandate.gateway.mcp.McpConfig;
+import dev.mandate.server.ServerLimits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -157,7 +161,45 @@ final class GatewayConfigValidator {
     }
     Duration refetch = check.duration(where, KEY_REFETCH, a.keyRefetchInterval());
     Duration refresh = check.duration(where, KEY_REFRESH, a.keyRefreshInterval());
-    return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh);
+    Set<String> trusted =
+        a.trustedKeysFile() == null
+            ? Set.of()
+            : trustedKeys(where.key("trustedKeysFile"), a.trustedKeysFile());
+    return new Authority(url, a.clientId(), secret, staleness, pollWait, refetch, refresh, trusted);
+  }
+
+  /** The public keys of a trust file: one {@code mndpk1_...} per line, {@code #} comments. */
+  private Set<String> trustedKeys(ConfigPath where, String name) {
+    Path file = check.resolve(name);
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      check.problem(
+          where,
+          " " + file + " does not exist; write it with 'mandate bootstrap --fingerprint ...'");
+      return Set.of();
+    } catch (IOException e) {
+      check.problem(where, ": cannot read " + file);
+      return Set.of();
+    }
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < lines.size() && i < 1000; i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      try {
+        keys.add(VerifyingKey.parse(line).toText());
+      } catch (IllegalArgumentException e) {
+        check.problem(
+            where, " " + file + " line " + (i + 1) + " is not a public key: " + e.getMessage());
+      }
+    }
+    if (keys.isEmpty()) {
+      check.problem(where, " " + file + " holds no public key");
+    }
+    return keys;
   }
 
   /** The secret in the file {@code name}, stripped; null (reported) if unreadable or empty. */
@@ -171,8 +213,16 @@ final class GatewayConfigValidator {
       }
       return text;
     } catch (IOException e) {
-      // The exception's message could quote the file; its type says enough.
-      check.problem(where, ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      // The exception's message could quote the file; say what kind of failure it was in words.
+      check.problem(
+          where,
+          ": cannot read "
+              + file
+              + (e instanceof NoSuchFileException
+                  ? " (no such file)"
+                  : e instanceof java.nio.file.AccessDeniedException
+                      ? " (permission denied)"
+                      : ""));
       return null;
     }
   }
@@ -244,7 +294,9 @@ final class GatewayConfigValidator {
   private Limits limits(RawConfig.Limits l) {
     ConfigPath where = ROOT.key("limits");
     if (l == null) {
-      l = new RawConfig.Limits(null, null, null, null, null, null);
+      l =
+          new RawConfig.Limits(
+              null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
     long body = check.size(where, MAX_REQUEST_BODY, l.maxRequestBody());
     long reqHeaders = check.size(where, MAX_REQUEST_HEADERS, l.maxRequestHeaders());
@@ -252,7 +304,71 @@ final class GatewayConfigValidator {
     Duration connect = check.duration(where, UPSTREAM_CONNECT_TIMEOUT, l.upstreamConnectTimeout());
     Duration upstream = check.duration(where, UPSTREAM_TIMEOUT, l.upstreamTimeout());
     Duration idle = check.duration(where, IDLE_TIMEOUT, l.idleTimeout());
-    return new Limits(body, (int) reqHeaders, (int) respHeaders, connect, upstream, idle);
+    return new Limits(
+        body,
+        (int) reqHeaders,
+        (int) respHeaders,
+        connect,
+        upstream,
+        idle,
+        serverLimits(where, l, (int) reqHeaders, idle));
+  }
+
+  /**
+   * The listening server's limits: a key left out keeps {@link ServerLimits}'s default; a value out
+   * of range is reported at its key with the range {@link ServerLimits.Builder} states.
+   */
+  private ServerLimits serverLimits(
+      ConfigPath where, RawConfig.Limits l, int reqHeaders, Duration idle) {
+    ServerLimits.Builder b = ServerLimits.builder();
+    set(where.key("maxRequestHeaders"), () -> b.maxRequestHeaderBytes(reqHeaders));
+    set(where.key("idleTimeout"), () -> b.idleTimeout(idle));
+    if (l.maxConnections() != null) {
+      set(where.key("maxConnections"), () -> b.maxConnections(l.maxConnections()));
+    }
+    if (l.maxConnectionsPerAddress() != null) {
+      set(
+          where.key("maxConnectionsPerAddress"),
+          () -> b.maxConnectionsPerAddress(l.maxConnectionsPerAddress()));
+    }
+    if (l.headerTimeout() != null) {
+      ConfigPath at = where.key("headerTimeout");
+      Duration d = check.duration(at, l.headerTimeout(), null);
+      if (d != null) {
+        set(at, () -> b.headerTimeout(d));
+      }
+    }
+    if (l.minRequestRate() != null) {
+      long rate = check.size(where.key("minRequestRate"), l.minRequestRate(), 0);
+      set(where.key("minRequestRate"), () -> b.minRequestBytesPerSecond(rate));
+    }
+    if (l.maxThreads() != null) {
+      set(where.key("maxThreads"), () -> b.maxThreads(l.maxThreads()));
+    }
+    if (l.protectedThreads() != null) {
+      set(where.key("protectedThreads"), () -> b.protectedThreads(l.protectedThreads()));
+    }
+    if (l.queueTimeout() != null) {
+      ConfigPath at = where.key("queueTimeout");
+      Duration d = check.duration(at, l.queueTimeout(), null);
+      if (d != null) {
+        set(at, () -> b.queueTimeout(d));
+      }
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      check.problem(where, ": " + e.getMessage());
+      return ServerLimits.defaults();
+    }
+  }
+
+  private void set(ConfigPath at, Runnable setter) {
+    try {
+      setter.run();
+    } catch (IllegalArgumentException e) {
+      check.problem(at, ": " + e.getMessage());
+    }
   }
 
   private Map<String, Upstream> upstreams(Map<String, RawConfig.HttpUpstream> raw) {
@@ -342,9 +458,42 @@ final class GatewayConfigValidator {
         }
       }
       String service = r.service() != null ? r.service() : upstream.service();
-      out.add(new HttpRoute(parts[0], parts[1], upstream.name(), service, r.action(), resource));
+      List<String> types = contentTypes(where.key("contentTypes"), r.contentTypes());
+      out.add(
+          new HttpRoute(parts[0], parts[1], upstream.name(), service, r.action(), resource, types));
     }
     return List.copyOf(out);
+  }
+
+  /** A route's body media types: {@code type/subtype} each, no parameters or wildcards. */
+  private List<String> contentTypes(ConfigPath where, List<String> raw) {
+    if (raw == null) {
+      return List.of(GatewayConfig.DEFAULT_CONTENT_TYPE);
+    }
+    if (raw.isEmpty()) {
+      check.problem(
+          where,
+          " must list at least one media type, such as " + GatewayConfig.DEFAULT_CONTENT_TYPE);
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String text = raw.get(i);
+      MediaType type;
+      try {
+        type = MediaType.parse(text == null ? "" : text.strip());
+      } catch (IllegalArgumentException e) {
+        check.problem(
+            where.index(i), ": '" + text + "' is not a media type (" + e.getMessage() + ")");
+        continue;
+      }
+      if (!type.parameters().isEmpty() || type.essence().contains("*")) {
+        check.problem(
+            where.index(i), ": '" + text + "' must be a plain type/subtype, no parameters");
+      } else if (!out.contains(type.essence())) {
+        out.add(type.essence());
+      }
+    }
+    return out;
   }
 
   /** An http(s) base URL, without a trailing {@code /} (paths are appended to it). */

@@ -2,8 +2,11 @@ package dev.mandate.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.UsageCounter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,17 +24,14 @@ import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.Graceful;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,8 +84,8 @@ public final class GatewayServer implements AutoCloseable {
   private final RedisState redis;
   private final Guard guard;
   private final List<FrontEnd> frontEnds;
+  private final HardenedServer http;
   private final Server server;
-  private final ServerConnector connector;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -113,7 +113,7 @@ public final class GatewayServer implements AutoCloseable {
         opened.add(redis);
         try {
           redis.ping();
-        } catch (UsageCounter.UnavailableException e) {
+        } catch (RedisState.UnavailableException e) {
           LOG.warn(
               "Redis is not reachable now; calls that need usage counts or proof replay checks"
                   + " are refused until it is");
@@ -123,7 +123,7 @@ public final class GatewayServer implements AutoCloseable {
       } else {
         this.redis = null;
         replay = ReplayGuard.inMemory(1_000_000, clock);
-        usage = new InMemoryUsageCounter(clock);
+        usage = UsageCounter.inMemory(clock);
       }
       this.guard =
           new Guard(
@@ -137,28 +137,33 @@ public final class GatewayServer implements AutoCloseable {
         }
       }
 
-      QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-      threads.setName("mandate-gateway-http");
-      this.server = new Server(threads);
-      this.upstreamClient = upstreamClient(config, threads);
+      this.http =
+          HardenedServer.builder("mandate-gateway-http")
+              .listen(config.listen().host(), config.listen().port())
+              .limits(config.limits().server())
+              // The health check answers whatever the calls in flight hold: load balancers and
+              // operators must see a gateway that is up as up.
+              .protect(
+                  r ->
+                      HttpMethod.GET.is(r.getMethod())
+                          && "/health".equals(r.getHttpURI().getPath()))
+              .http(
+                  h -> {
+                    h.setResponseHeaderSize(config.limits().maxResponseHeaderBytes());
+                    // Jetty learns repeated header fields per connection; every agent's
+                    // Authorization header is a long, distinct token, so the cache only costs a
+                    // trie walk over it on each request (~10 % of the gateway's request-thread CPU
+                    // in bin/bench-gateway) and keeps tokens around.
+                    h.setHeaderCacheSize(0);
+                  })
+              .build();
+      this.server = http.server();
+      this.upstreamClient = upstreamClient(config, http.threads());
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
-      HttpConfiguration http = new HttpConfiguration();
-      http.setSendServerVersion(false);
-      http.setSendXPoweredBy(false);
-      http.setRequestHeaderSize(config.limits().maxRequestHeaderBytes());
-      http.setResponseHeaderSize(config.limits().maxResponseHeaderBytes());
-      // Jetty learns repeated header fields per connection; every agent's Authorization header is
-      // a long, distinct token, so the cache only costs a trie walk over it on each request
-      // (~10 % of the gateway's request-thread CPU in bin/bench-gateway) and keeps tokens around.
-      http.setHeaderCacheSize(0);
-      this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
-      connector.setHost(config.listen().host());
-      connector.setPort(config.listen().port());
-      connector.setIdleTimeout(config.limits().idleTimeout().toMillis());
-      server.addConnector(connector);
+      registerServerMetrics(http, metrics);
       HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
-      server.setHandler(new GracefulHandler(new Dispatch(proxy)));
+      http.setHandler(new GracefulHandler(new Dispatch(proxy)));
       server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
@@ -233,7 +238,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** The port the gateway listens on (the chosen one when configured with 0). */
   public int port() {
-    return connector.getLocalPort();
+    return http.port();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:7800}. */
@@ -304,8 +309,26 @@ public final class GatewayServer implements AutoCloseable {
    * The HTTP proxy's client: asynchronous, HTTP/1.1, never following redirects, adding no headers
    * of its own (no User-Agent, no Accept-Encoding, so answers come uncompressed).
    */
+  private static void registerServerMetrics(HardenedServer http, MeterRegistry metrics) {
+    FunctionCounter.builder(
+            "mandate.gateway.server.refused.connections", http, HardenedServer::refusedConnections)
+        .description("Connections closed at accept: their client address was at its cap")
+        .register(metrics);
+    FunctionCounter.builder(
+            "mandate.gateway.server.slow.headers", http, HardenedServer::slowHeaders)
+        .description("Connections closed because request headers came too slowly")
+        .register(metrics);
+    FunctionCounter.builder("mandate.gateway.server.slow.bodies", http, HardenedServer::slowBodies)
+        .description("Request bodies cut for arriving slower than the minimum rate")
+        .register(metrics);
+    FunctionCounter.builder(
+            "mandate.gateway.server.refused.requests", http, HardenedServer::refusedRequests)
+        .description("Requests refused with 503 after waiting too long for a thread")
+        .register(metrics);
+  }
+
   private static org.eclipse.jetty.client.HttpClient upstreamClient(
-      GatewayConfig config, QueuedThreadPool threads) {
+      GatewayConfig config, java.util.concurrent.Executor threads) {
     org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
     client.setExecutor(threads);
     client.setConnectTimeout(config.limits().upstreamConnectTimeout().toMillis());

@@ -33,7 +33,8 @@ record RawConfig(
       String maxStaleness,
       String pollWait,
       String keyRefetchInterval,
-      String keyRefreshInterval) {}
+      String keyRefreshInterval,
+      String trustedKeysFile) {}
 
   record Verification(String clockSkew, String proofWindow, Long cacheSize, String maxArgsBytes) {}
 
@@ -47,13 +48,26 @@ record RawConfig(
       String maxResponseHeaders,
       String upstreamConnectTimeout,
       String upstreamTimeout,
-      String idleTimeout) {}
+      String idleTimeout,
+      Integer maxConnections,
+      Integer maxConnectionsPerAddress,
+      String headerTimeout,
+      String minRequestRate,
+      Integer maxThreads,
+      Integer protectedThreads,
+      String queueTimeout) {}
 
   record Http(Map<String, HttpUpstream> upstreams, List<Route> routes) {}
 
   record HttpUpstream(String url, String service, Map<String, String> headers) {}
 
-  record Route(String match, String upstream, String service, String action, String resource) {}
+  record Route(
+      String match,
+      String upstream,
+      String service,
+      String action,
+      String resource,
+      List<String> contentTypes) {}
 
   /** The {@code mcp:} section; see {@link dev.mandate.gateway.mcp.McpConfig}. */
   record Mcp(
@@ -86,5 +100,6 @@ record RawConfig(
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArg,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArray,
       String root,
+      String hostRoot,
       String value) {}
 }

@@ -107,6 +107,31 @@ class AuditSpoolTest {
   }
 
   @Test
+  void spoolFilesAreOwnerOnly_0600_inA0700Directory() throws Exception {
+    Path spoolDir = dir.resolve("spool");
+    GatewayConfig.Spool config =
+        new GatewayConfig.Spool(spoolDir, GatewayConfig.SyncMode.ALWAYS, 1 << 20, 4096);
+    try (AuditSpool spool = AuditSpool.open(config)) {
+      for (int i = 0; i < 3; i++) {
+        spool.append(event(i));
+      }
+      AuditSpool.Batch b = spool.nextBatch(2, 1 << 16);
+      spool.markPending(b);
+      spool.reject(b, "test");
+    }
+    assertThat(mode(spoolDir)).isEqualTo("rwx------");
+    try (var files = Files.list(spoolDir)) {
+      assertThat(files.toList())
+          .hasSizeGreaterThanOrEqualTo(4) // lock, id, a segment, cursor, rejected.log
+          .allSatisfy(f -> assertThat(mode(f)).as(f.toString()).isEqualTo("rw-------"));
+    }
+  }
+
+  private static String mode(Path p) throws java.io.IOException {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+
+  @Test
   void fullSpool_refusesEvents() throws Exception {
     GatewayConfig.Spool small =
         new GatewayConfig.Spool(dir, GatewayConfig.SyncMode.BATCHED, 100, 4096);

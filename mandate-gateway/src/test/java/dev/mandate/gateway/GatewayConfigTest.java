@@ -41,6 +41,41 @@ class GatewayConfigTest {
   }
 
   @Test
+  void serverLimits_defaultAsDocumented_takeTheirKeys_andRefuseValuesOutOfRange() {
+    assertThat(GatewayConfig.parse(MINIMAL, SOURCE, ENV).limits().server())
+        .isEqualTo(dev.mandate.server.ServerLimits.defaults());
+    GatewayConfig c =
+        GatewayConfig.parse(
+            MINIMAL
+                + "limits: {maxConnections: 500, maxConnectionsPerAddress: 8, headerTimeout: 2s,"
+                + " idleTimeout: 45s, minRequestRate: 4KiB, maxRequestHeaders: 8KiB,"
+                + " maxThreads: 100, protectedThreads: 10, queueTimeout: 3s}\n",
+            SOURCE,
+            ENV);
+    dev.mandate.server.ServerLimits l = c.limits().server();
+    assertThat(l.maxConnections()).isEqualTo(500);
+    assertThat(l.maxConnectionsPerAddress()).isEqualTo(8);
+    assertThat(l.headerTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(l.idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(l.minRequestBytesPerSecond()).isEqualTo(4096);
+    assertThat(l.maxRequestHeaderBytes()).isEqualTo(8192);
+    assertThat(l.maxThreads()).isEqualTo(100);
+    assertThat(l.protectedThreads()).isEqualTo(10);
+    assertThat(l.queueTimeout()).isEqualTo(Duration.ofSeconds(3));
+
+    assertThatThrownBy(
+            () ->
+                GatewayConfig.parse(
+                    MINIMAL + "limits: {maxConnectionsPerAddress: 0}\n", SOURCE, ENV))
+        .hasMessageContaining("maxConnectionsPerAddress must be 1..1000000, got 0");
+    assertThatThrownBy(
+            () ->
+                GatewayConfig.parse(
+                    MINIMAL + "limits: {maxThreads: 20, protectedThreads: 16}\n", SOURCE, ENV))
+        .hasMessageContaining("protectedThreads");
+  }
+
+  @Test
   void routesAndUpstreams_resolveEnvironmentCredentials_withoutPrintingThem() {
     String yaml =
         MINIMAL
@@ -70,6 +105,7 @@ class GatewayConfigTest {
     assertThat(route.method()).isEqualTo("GET");
     assertThat(route.service()).isEqualTo("github");
     assertThat(route.resourceTemplate()).isEqualTo("/repos/{owner}/{repo}");
+    assertThat(route.contentTypes()).containsExactly(GatewayConfig.DEFAULT_CONTENT_TYPE);
     assertThat(c.upstreams().get("github").headers().get("Authorization").revealForUse())
         .isEqualTo("Bearer ghp_topsecret");
     McpConfig.Stdio stdio = (McpConfig.Stdio) c.mcp().upstreams().get(0).transport();
@@ -112,6 +148,32 @@ class GatewayConfigTest {
         .hasMessageContaining("authority.url must be an http:// or https:// URL")
         .hasMessageContaining("MISSING, which is not set")
         .hasMessageContaining("spool.sync must be 'always' or 'batched'");
+  }
+
+  @Test
+  void routeContentTypes_arePlainMediaTypes_lowerCased() {
+    String routes =
+        MINIMAL
+            + """
+            http:
+              upstreams: {api: {url: "http://127.0.0.1:9"}}
+              routes:
+                - match: POST /a
+                  upstream: api
+                  action: a
+                  contentTypes: [Application/JSON, application/x-www-form-urlencoded, application/json]
+            """;
+    assertThat(GatewayConfig.parse(routes, SOURCE, ENV).routes().get(0).contentTypes())
+        .containsExactly("application/json", "application/x-www-form-urlencoded");
+    for (String bad :
+        new String[] {"[]", "['application/json; charset=utf-8']", "['*/*']", "['json']"}) {
+      String yaml =
+          routes.replace(
+              "[Application/JSON, application/x-www-form-urlencoded, application/json]", bad);
+      assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+          .as(bad)
+          .hasMessageContaining("http.routes[0].contentTypes");
+    }
   }
 
   @Test

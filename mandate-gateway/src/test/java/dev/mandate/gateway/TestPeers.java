@@ -53,6 +53,8 @@ final class TestPeers {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   static final HttpClient HTTP =
@@ -311,6 +313,12 @@ final class TestPeers {
               for (HttpField f : request.getHeaders()) {
                 headers.put(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue());
               }
+              // The gateway redacts its upstream credentials from answers: a digest shows which
+              // credential arrived.
+              String authorization = request.getHeaders().get("Authorization");
+              if (authorization != null) {
+                echo.put("authorizationSha256", sha256(authorization));
+              }
               byte[] body = Content.Source.asInputStream(request).readAllBytes();
               echo.put("bodyLength", body.length);
               echo.put("body", new String(body, StandardCharsets.UTF_8));
@@ -366,7 +374,7 @@ final class TestPeers {
           routes:
             - {match: "GET /repos/{owner}/{repo}/issues", upstream: api, action: list_issues, resource: "/repos/{owner}/{repo}"}
             - {match: "POST /repos/{owner}/{repo}/issues", upstream: api, action: create_issue, resource: "/repos/{owner}/{repo}"}
-            - {match: "POST /upload", upstream: api, action: upload}
+            - {match: "POST /upload", upstream: api, action: upload, contentTypes: [application/octet-stream]}
             - {match: "GET /leak", upstream: api, action: leak}
             - {match: "GET /encoded/{encoding}", upstream: api, action: leak, resource: /leak}
             - {match: "GET /bomb", upstream: api, action: leak, resource: /leak}
@@ -389,6 +397,17 @@ final class TestPeers {
         yaml,
         Path.of("gateway-test.yaml").toAbsolutePath(),
         Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
+  }
+
+  static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static String basic(String client, String secret) {

@@ -61,6 +61,8 @@ final class GatewayFixture implements AutoCloseable {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   final Path workspace;

@@ -26,7 +26,18 @@ public interface AuthorityStore extends AutoCloseable {
    * @throws StoreException if the database is unreachable or the migrations fail
    */
   static AuthorityStore open(String jdbcUrl) {
-    return JdbcAuthorityStore.open(jdbcUrl);
+    return JdbcAuthorityStore.open(jdbcUrl, null);
+  }
+
+  /**
+   * As {@link #open(String)}, with the database password given apart from the URL, so that it
+   * appears in no URL, log line or process listing.
+   *
+   * @param password the PostgreSQL password, or null to use the URL's (SQLite has none)
+   * @throws IllegalArgumentException if a password is given for SQLite
+   */
+  static AuthorityStore open(String jdbcUrl, char[] password) {
+    return JdbcAuthorityStore.open(jdbcUrl, password);
   }
 
   // ---- root keys ----
@@ -64,11 +75,26 @@ public interface AuthorityStore extends AutoCloseable {
 
   // ---- clients ----
 
-  /** Creates the client or replaces its secret hash and admin flag (its creation time is kept). */
+  /**
+   * Creates the client or replaces its secret hash, admin flag and disabled time (its creation time
+   * is kept).
+   */
   void upsertClient(ClientRecord client);
 
   /** Returns the client, if it exists. */
   Optional<ClientRecord> client(String clientId);
+
+  /** Returns every client, disabled ones included, ordered by client id. */
+  List<ClientRecord> clients();
+
+  /**
+   * Disables a client: it can no longer authenticate. Disabling a disabled client changes nothing
+   * (the first time is kept).
+   *
+   * @param at when, stored as {@link ClientRecord#disabledAt()}
+   * @return the client as stored, or empty if there is no such client
+   */
+  Optional<ClientRecord> disableClient(String clientId, Instant at);
 
   // ---- minted tokens ----
 

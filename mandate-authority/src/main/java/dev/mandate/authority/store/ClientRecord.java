@@ -10,8 +10,10 @@ import java.time.Instant;
  * @param secretHash the caller-produced hash of the client secret (e.g. a PBKDF2 or scrypt string)
  * @param admin whether the client may use administrative endpoints
  * @param createdAt when the client was created
+ * @param disabledAt when the client was disabled (it can no longer authenticate), or null
  */
-public record ClientRecord(String clientId, String secretHash, boolean admin, Instant createdAt) {
+public record ClientRecord(
+    String clientId, String secretHash, boolean admin, Instant createdAt, Instant disabledAt) {
 
   /**
    * Validates the fields; throws {@link IllegalArgumentException} on a missing or oversized field.
@@ -22,6 +24,16 @@ public record ClientRecord(String clientId, String secretHash, boolean admin, In
     Limits.requireNonNull("createdAt", createdAt);
   }
 
+  /** An enabled client. */
+  public ClientRecord(String clientId, String secretHash, boolean admin, Instant createdAt) {
+    this(clientId, secretHash, admin, createdAt, null);
+  }
+
+  /** Whether the client was disabled and can no longer authenticate. */
+  public boolean disabled() {
+    return disabledAt != null;
+  }
+
   @Override
   public String toString() {
     return "ClientRecord[clientId="
@@ -30,6 +42,8 @@ public record ClientRecord(String clientId, String secretHash, boolean admin, In
         + admin
         + ", createdAt="
         + createdAt
+        + ", disabledAt="
+        + disabledAt
         + "]";
   }
 }

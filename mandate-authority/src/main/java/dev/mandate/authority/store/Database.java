@@ -50,19 +50,26 @@ final class Database implements AutoCloseable {
     this.dialect = dialect;
   }
 
-  /** Opens the pool for {@code jdbcUrl} and brings the schema up to date with Flyway. */
-  static Database open(String jdbcUrl) {
+  /**
+   * Opens the pool for {@code jdbcUrl} and brings the schema up to date with Flyway.
+   *
+   * @param password the PostgreSQL password given apart from the URL, or null
+   */
+  static Database open(String jdbcUrl, char[] password) {
     if (jdbcUrl == null || jdbcUrl.isBlank()) {
       throw new IllegalArgumentException("jdbcUrl must not be blank");
     }
     HikariDataSource ds;
     Dialect dialect;
     if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+      if (password != null) {
+        throw new IllegalArgumentException("an SQLite database has no password; give none");
+      }
       dialect = Dialect.SQLITE;
       ds = sqlitePool(jdbcUrl);
     } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
       dialect = Dialect.POSTGRESQL;
-      ds = postgresPool(jdbcUrl);
+      ds = postgresPool(jdbcUrl, password);
     } else {
       throw new IllegalArgumentException(
           "unsupported database URL "
@@ -126,10 +133,13 @@ final class Database implements AutoCloseable {
     return createPool(hikari, jdbcUrl, "check that the file is readable and writable by this user");
   }
 
-  private static HikariDataSource postgresPool(String jdbcUrl) {
+  private static HikariDataSource postgresPool(String jdbcUrl, char[] password) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("mandate-store-postgresql");
     hikari.setJdbcUrl(jdbcUrl);
+    if (password != null) {
+      hikari.setPassword(new String(password));
+    }
     hikari.setMaximumPoolSize(10);
     hikari.setMinimumIdle(2);
     hikari.setConnectionTimeout(5_000);

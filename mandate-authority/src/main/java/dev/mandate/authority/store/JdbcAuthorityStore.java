@@ -53,8 +53,8 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.audit = new AuditTable(db);
   }
 
-  static AuthorityStore open(String jdbcUrl) {
-    Database db = Database.open(jdbcUrl);
+  static AuthorityStore open(String jdbcUrl, char[] password) {
+    Database db = Database.open(jdbcUrl, password);
     LOG.info("authority store open: {} ({})", JdbcUrls.redact(jdbcUrl), db.dialect());
     return new JdbcAuthorityStore(db);
   }
@@ -91,6 +91,16 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public Optional<ClientRecord> client(String clientId) {
     return clients.find(clientId);
+  }
+
+  @Override
+  public List<ClientRecord> clients() {
+    return clients.all();
+  }
+
+  @Override
+  public Optional<ClientRecord> disableClient(String clientId, Instant at) {
+    return clients.disable(clientId, at);
   }
 
   // ---------------------------------------------------------------- tokens

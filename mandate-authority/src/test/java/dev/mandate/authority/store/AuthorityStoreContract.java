@@ -2,6 +2,7 @@ package dev.mandate.authority.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.mandate.authority.store.FeedEntry.Kind;
 import java.sql.Connection;
@@ -255,6 +256,26 @@ abstract class AuthorityStoreContract {
     assertThat(c1.admin()).isTrue();
     assertThat(c1.createdAt()).isEqualTo(T0);
     assertThat(c1.toString()).doesNotContain("scrypt$new");
+  }
+
+  @Test
+  void clients_areListedById_andDisablingKeepsTheFirstTime_untilAnUpsertEnablesAgain() {
+    store.upsertClient(client("zeta"));
+    store.upsertClient(client("alpha"));
+    assertThat(store.disableClient("nobody", at(5))).isEmpty();
+
+    ClientRecord disabled = store.disableClient("zeta", at(5)).orElseThrow();
+    ClientRecord again = store.disableClient("zeta", at(9)).orElseThrow();
+
+    assertThat(disabled.disabledAt()).isEqualTo(at(5));
+    assertThat(again.disabledAt()).as("the first disable time is kept").isEqualTo(at(5));
+    assertThat(store.clients())
+        .extracting(ClientRecord::clientId, ClientRecord::disabled)
+        .containsExactly(tuple("alpha", false), tuple("zeta", true));
+    assertThat(open().client("zeta").orElseThrow().disabled()).isTrue();
+
+    store.upsertClient(new ClientRecord("zeta", "scrypt$reset", false, at(99)));
+    assertThat(store.client("zeta").orElseThrow().disabled()).isFalse();
   }
 
   // ------------------------------------------------------------------ tokens

@@ -279,6 +279,7 @@ final class ScenarioBed implements AutoCloseable {
     y.append("  ").append(APPROVER).append(":\n");
     y.append("    description: the suite's user, who approves calls that need a person's yes\n");
     y.append("    approves: [").append(APPROVER).append("]\n    maxTtl: 15m\n");
+    y.append("  gateway:\n    description: the suite's gateway\n    role: gateway\n");
     return y.toString();
   }
 

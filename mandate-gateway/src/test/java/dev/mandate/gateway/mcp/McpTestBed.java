@@ -48,6 +48,7 @@ final class McpTestBed implements AutoCloseable {
         agent:
           grants:
             - "fs:*:/**"
+            - "fs-unresolved:*:/**"
             - "everything:*:*"
             - "everything-http:*:*"
             - "memory:*:*"
@@ -56,6 +57,8 @@ final class McpTestBed implements AutoCloseable {
         approver:
           approves: [finance]
           maxTtl: 5m
+        gateway:
+          role: gateway
       """;
 
   final Path files;
@@ -91,6 +94,15 @@ final class McpTestBed implements AutoCloseable {
   }
 
   static McpTestBed start(Path tmp) throws Exception {
+    return start(tmp, "");
+  }
+
+  /**
+   * As {@link #start(Path)}, with further upstreams: YAML list items indented for {@code
+   * mcp.upstreams}, in which {@code FS_SERVER} and {@code FILES} stand for the filesystem server's
+   * entry point and its root.
+   */
+  static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
@@ -187,6 +199,7 @@ final class McpTestBed implements AutoCloseable {
                 read_graph: {}
                 search_nodes: {}
                 open_nodes: {}
+        %s
         """
             .formatted(
                 AUDIENCE,
@@ -203,7 +216,10 @@ final class McpTestBed implements AutoCloseable {
                 entryPoint("server-everything"),
                 httpPort,
                 entryPoint("server-memory"),
-                tmp.resolve("memory.jsonl"));
+                tmp.resolve("memory.jsonl"),
+                moreUpstreams
+                    .replace("FS_SERVER", entryPoint("server-filesystem").toString())
+                    .replace("FILES", files.toString()));
     Path configFile = tmp.resolve("gateway.yaml");
     Files.writeString(configFile, yaml);
     GatewayServer gateway =

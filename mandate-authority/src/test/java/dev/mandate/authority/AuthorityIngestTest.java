@@ -1,0 +1,156 @@
+package dev.mandate.authority;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.token.Capability;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.StringJoiner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The authority's side of class 7 of issue 10: only gateways add decisions to the audit trail, at a
+ * bounded rate, dated near the authority's clock; a retired root key is published in the revocation
+ * feed.
+ */
+class AuthorityIngestTest {
+  private static final String MINT_ADMIN =
+      "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"10m\"}";
+
+  @TempDir Path tmp;
+  private TestAuthority authority;
+
+  @AfterEach
+  void stop() {
+    if (authority != null) {
+      authority.close();
+    }
+  }
+
+  private static String batch(String id, Instant... times) {
+    StringJoiner events = new StringJoiner(",");
+    for (Instant at : times) {
+      events.add(
+          "{\"type\":\"decision\",\"tokenId\":\"t\",\"clientId\":\"agent\",\"at\":\""
+              + at
+              + "\",\"detail\":{\"allowed\":true}}");
+    }
+    return "{\"batchId\":\"" + id + "\",\"events\":[" + events + "]}";
+  }
+
+  @Test
+  void onlyAGatewayRoleClient_mayAddDecisions() throws Exception {
+    authority = TestAuthority.start(tmp);
+    String agent = authority.createClient("agent");
+    String gateway = authority.createClient("gateway-1");
+    String stranger = authority.createClient("stranger");
+    long before = authority.count("audit_log");
+
+    TestAuthority.Reply forged =
+        authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), agent);
+    assertThat(forged.status()).as(forged.body()).isEqualTo(403);
+    assertThat(forged.json().get("code").asText()).isEqualTo("not_a_gateway");
+    TestAuthority.Reply admin =
+        authority.post("/v1/audit/batches", batch("b-2", TestAuthority.NOW), authority.admin());
+    assertThat(admin.status()).isEqualTo(403);
+    // A client with credentials but no policy entry at all is no gateway either.
+    assertThat(
+            authority.post("/v1/audit/batches", batch("b-3", TestAuthority.NOW), stranger).status())
+        .isEqualTo(403);
+    assertThat(authority.count("audit_log")).isEqualTo(before);
+
+    TestAuthority.Reply ok =
+        authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), gateway);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(authority.count("audit_log")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void eventsDatedFarFromTheAuthoritysClock_areRefused() throws Exception {
+    authority = TestAuthority.start(tmp);
+    String gateway = authority.createClient("gateway-1");
+    long before = authority.count("audit_log");
+    Instant now = TestAuthority.NOW;
+
+    TestAuthority.Reply backdated =
+        authority.post(
+            "/v1/audit/batches", batch("old", now, now.minusSeconds(8 * 86_400)), gateway);
+    assertThat(backdated.status()).isEqualTo(400);
+    assertThat(backdated.json().get("code").asText()).isEqualTo("implausible_time");
+    assertThat(backdated.json().get("detail").asText()).startsWith("events[1].at");
+    TestAuthority.Reply ahead =
+        authority.post("/v1/audit/batches", batch("ahead", now.plusSeconds(600)), gateway);
+    assertThat(ahead.status()).isEqualTo(400);
+    assertThat(authority.count("audit_log")).isEqualTo(before);
+
+    // Within the window: a spool that waited out a six-day outage, a clock a minute ahead.
+    TestAuthority.Reply plausible =
+        authority.post(
+            "/v1/audit/batches",
+            batch("ok", now.minusSeconds(6 * 86_400), now.plusSeconds(60)),
+            gateway);
+    assertThat(plausible.status()).as(plausible.body()).isEqualTo(201);
+  }
+
+  @Test
+  void aGatewayOverItsRate_isToldToRetry_andNothingIsRecorded() throws Exception {
+    // One event a second: a burst of 1000 (one full batch), and the test clock never moves.
+    authority =
+        TestAuthority.start(
+            TestAuthority.config(tmp).auditEventsPerSecond(1).maxBodyBytes(1 << 20).build());
+    String gateway = authority.createClient("gateway-1");
+    Instant[] thousand = new Instant[1000];
+    java.util.Arrays.fill(thousand, TestAuthority.NOW);
+    assertThat(authority.post("/v1/audit/batches", batch("full", thousand), gateway).status())
+        .isEqualTo(201);
+    long before = authority.count("audit_log");
+
+    TestAuthority.Reply limited =
+        authority.post("/v1/audit/batches", batch("more", TestAuthority.NOW), gateway);
+    assertThat(limited.status()).as(limited.body()).isEqualTo(429);
+    assertThat(limited.json().get("code").asText()).isEqualTo("rate_limited");
+    assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(authority.count("audit_log")).isEqualTo(before);
+  }
+
+  @Test
+  void retiringARootKey_publishesItInTheFeed_onceAndInSnapshots() throws Exception {
+    authority = TestAuthority.start(tmp);
+    String token =
+        authority
+            .post("/v1/capabilities", MINT_ADMIN, authority.admin())
+            .json()
+            .get("token")
+            .asText();
+    String oldKeyId = Capability.decode(token).rootKeyId();
+    assertThat(authority.post("/v1/keys/rotate", "", authority.admin()).status()).isEqualTo(201);
+    // One revocation first, so the follower below reads entries rather than a snapshot.
+    String tokenId =
+        authority
+            .post("/v1/capabilities", MINT_ADMIN, authority.admin())
+            .json()
+            .get("tokenId")
+            .asText();
+    authority.post(
+        "/v1/revocations", "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"x\"}", authority.admin());
+    long since = authority.get("/v1/revocations?since=0").json().get("latestSequence").asLong();
+    assertThat(since).isEqualTo(1);
+
+    assertThat(authority.post("/v1/keys/" + oldKeyId + "/retire", "", authority.admin()).status())
+        .isEqualTo(200);
+    JsonNode entries = authority.get("/v1/revocations?since=" + since).json().get("entries");
+    assertThat(entries).hasSize(1);
+    assertThat(entries.get(0).get("kind").asText()).isEqualTo("REVOKE");
+    assertThat(entries.get(0).get("revocationId").asText()).isEqualTo("key:" + oldKeyId);
+    JsonNode snapshot = authority.get("/v1/revocations?since=0").json().get("snapshot");
+    assertThat(snapshot.toString()).contains("\"key:" + oldKeyId + "\"");
+
+    // Retiring again is answered the same and publishes nothing new.
+    assertThat(authority.post("/v1/keys/" + oldKeyId + "/retire", "", authority.admin()).status())
+        .isEqualTo(200);
+    assertThat(authority.get("/v1/revocations?since=" + since).json().get("entries")).hasSize(1);
+  }
+}

@@ -1,0 +1,261 @@
+package dev.mandate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code mandate clients create|list|rotate|disable}: the authority's client credentials. */
+@Command(
+    name = "clients",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Create, list, rotate or disable the clients that may call the authority (admin only).",
+      "What a client may mint is up to the policy; this manages only who can authenticate."
+    },
+    subcommands = {
+      ClientsCommand.Create.class,
+      ClientsCommand.ListClients.class,
+      ClientsCommand.Rotate.class,
+      ClientsCommand.Disable.class
+    },
+    footer = {
+      "",
+      "Examples (MANDATE_AUTHORITY, MANDATE_CLIENT=admin and MANDATE_SECRET_FILE set):",
+      "  mandate clients create example-agent --secret-out agent.secret",
+      "  mandate clients list",
+      "  mandate clients rotate example-agent --secret-out agent.secret",
+      "  mandate clients disable example-agent",
+      "",
+      "A new secret is written only to --secret-out FILE (mode 0600), or shown on a",
+      "terminal; it is never printed to a pipe or a file you did not name."
+    })
+final class ClientsCommand implements Callable<Integer> {
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@\\-]{0,127}");
+
+  @ParentCommand Mandate parent;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(
+        spec.commandLine(), "give a subcommand: create, list, rotate or disable");
+  }
+
+  static String checkId(String clientId) {
+    if (!CLIENT_ID.matcher(clientId).matches()) {
+      throw new BadInputException(
+          "'"
+              + Printable.escape(clientId)
+              + "' is not a client id: 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or"
+              + " digit");
+    }
+    return clientId;
+  }
+
+  /** {@code ID admin|client created=... [disabled=...]}. */
+  static String line(JsonNode c) {
+    StringBuilder s =
+        new StringBuilder()
+            .append(c.path("clientId").asText())
+            .append("  ")
+            .append(c.path("admin").asBoolean() ? "admin " : "client")
+            .append("  created=")
+            .append(c.path("createdAt").asText());
+    if (c.hasNonNull("disabledAt")) {
+      s.append("  disabled=").append(c.path("disabledAt").asText());
+    }
+    return Printable.escape(s.toString());
+  }
+
+  /** The client as --json prints it: never a secret. */
+  static ObjectNode view(JsonNode c) {
+    ObjectNode o = JsonOut.object();
+    o.put("clientId", c.path("clientId").asText());
+    o.put("admin", c.path("admin").asBoolean());
+    o.put("createdAt", c.path("createdAt").asText());
+    if (c.hasNonNull("disabledAt")) {
+      o.put("disabledAt", c.path("disabledAt").asText());
+    } else {
+      o.putNull("disabledAt");
+    }
+    return o;
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Create a client and its secret. The secret is shown once: it goes to --secret-out FILE",
+        "(mode 0600) or, without it, to the terminal."
+      })
+  static final class Create implements Callable<Integer> {
+    @ParentCommand ClientsCommand clients;
+    @Spec CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "ID",
+        description = "The client id, as the policy names it.")
+    String clientId;
+
+    @Option(
+        names = "--admin",
+        description = "Let the client use the administrative endpoints (clients, keys, audit).")
+    boolean admin;
+
+    @Option(
+        names = "--secret-out",
+        paramLabel = "FILE",
+        description = "Write the secret to FILE (created with mode 0600; must not exist).")
+    Path secretOut;
+
+    @Option(names = "--json", description = "Print the new client as one JSON object.")
+    boolean json;
+
+    @Mixin AuthorityOptions authority;
+
+    @Override
+    public Integer call() {
+      Terminal t = clients.parent.terminal();
+      checkId(clientId);
+      if (json && secretOut == null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "with --json give --secret-out FILE: the secret is not in the JSON");
+      }
+      OneTimeSecret.checkDestination(spec, t, secretOut, "--secret-out", false);
+      AuthorityClient client = authority.authenticated(spec);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("clientId", clientId);
+      body.put("admin", admin ? Boolean.TRUE : null);
+      JsonNode created = client.post("/v1/clients", body);
+      String secret = created.path("secret").asText("");
+      if (secret.isEmpty()) {
+        throw new BadInputException(
+            "the authority's answer holds no secret; is it a Mandate authority?");
+      }
+      if (json) {
+        OneTimeSecret.deliver(t, secretOut, "--secret-out", false, "the secret", secret);
+        t.out().println(JsonOut.line(view(created)));
+      } else {
+        t.out().println(line(created));
+        OneTimeSecret.deliver(
+            t, secretOut, "--secret-out", false, "the secret of '" + clientId + "'", secret);
+      }
+      return Mandate.OK;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = {
+        "List every client, one line each: ID admin|client created=... [disabled=...].",
+        "Secrets are never listed: the authority keeps only their hashes."
+      })
+  static final class ListClients implements Callable<Integer> {
+    @ParentCommand ClientsCommand clients;
+    @Spec CommandSpec spec;
+    @Mixin AuthorityOptions authority;
+
+    @Option(names = "--json", description = "Print one JSON array.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      JsonNode list = authority.authenticated(spec).get("/v1/clients", null);
+      Terminal t = clients.parent.terminal();
+      if (json) {
+        var out = JsonOut.object().arrayNode();
+        list.forEach(c -> out.add(view(c)));
+        t.out().println(JsonOut.line(out));
+      } else {
+        list.forEach(c -> t.out().println(line(c)));
+      }
+      return Mandate.OK;
+    }
+  }
+
+  @Command(
+      name = "rotate",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Give a client a new secret; the old one stops working at once. The new secret goes to",
+        "--secret-out FILE (replaced atomically, mode 0600) or, without it, to the terminal."
+      })
+  static final class Rotate implements Callable<Integer> {
+    @ParentCommand ClientsCommand clients;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
+    String clientId;
+
+    @Option(
+        names = "--secret-out",
+        paramLabel = "FILE",
+        description = "Write the new secret to FILE (mode 0600), replacing the file if it exists.")
+    Path secretOut;
+
+    @Mixin AuthorityOptions authority;
+
+    @Override
+    public Integer call() {
+      Terminal t = clients.parent.terminal();
+      checkId(clientId);
+      OneTimeSecret.checkDestination(spec, t, secretOut, "--secret-out", true);
+      JsonNode rotated =
+          authority.authenticated(spec).post("/v1/clients/" + clientId + "/secret", null);
+      String secret = rotated.path("secret").asText("");
+      if (secret.isEmpty()) {
+        throw new BadInputException(
+            "the authority's answer holds no secret; is it a Mandate authority?");
+      }
+      OneTimeSecret.deliver(
+          t, secretOut, "--secret-out", true, "the new secret of '" + clientId + "'", secret);
+      return Mandate.OK;
+    }
+  }
+
+  @Command(
+      name = "disable",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Disable a client: it can no longer authenticate (mint, revoke, upload audit).",
+        "Tokens it already holds stay valid until they expire; revoke them to stop them sooner."
+      })
+  static final class Disable implements Callable<Integer> {
+    @ParentCommand ClientsCommand clients;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
+    String clientId;
+
+    @Option(names = "--json", description = "Print the disabled client as one JSON object.")
+    boolean json;
+
+    @Mixin AuthorityOptions authority;
+
+    @Override
+    public Integer call() {
+      checkId(clientId);
+      JsonNode disabled =
+          authority.authenticated(spec).post("/v1/clients/" + clientId + "/disable", null);
+      Terminal t = clients.parent.terminal();
+      t.out().println(json ? JsonOut.line(view(disabled)) : line(disabled));
+      return Mandate.OK;
+    }
+  }
+}
