@@ -17,15 +17,17 @@ import java.util.Set;
  * A grant template from the policy ({@code fs:read_text_file:/data/invoices/{year}/**}) and the
  * coverage rule that decides whether a requested grant is within it. The rule is documented on
  * {@link Policy}; in short, a requested grant is covered when one binding of the template's
- * parameters to allowed values makes every part of the template cover the same part of the request,
- * by one of three routes: textual equality, a literal matched by the template's glob, or (for a
- * resource) {@code LITERAL/**} or {@code LITERAL/*} below a template ending in {@code /**} (or
- * {@code /*}).
+ * parameters to allowed values makes every part of the template match everything the same part of
+ * the request matches. Three fast routes decide the common cases (textual equality, a literal
+ * matched by the template's glob, {@code LITERAL/**} or {@code LITERAL/*} below a template ending
+ * in {@code /**} or {@code /*}); the fourth compares the two globs' languages ({@link
+ * GlobLanguage}).
  *
  * <p>Regular expressions built here only <em>propose</em> parameter bindings. Every proposal is
  * then checked against the ground truth: the bound values are validated, the template is
- * instantiated textually, and the real {@link Glob} of the instantiation decides. A mistake in the
- * proposal machinery can therefore only refuse a grant, never allow one.
+ * instantiated textually (values escaped), and the real {@link Glob} of the instantiation, or the
+ * inclusion of languages, decides. A mistake in the proposal machinery can therefore only refuse a
+ * grant, never allow one.
  */
 final class GrantTemplate {
   /** Longest accepted parameter value, in chars. */
@@ -36,9 +38,6 @@ final class GrantTemplate {
    * a template, shortest first (a bound on the work an authenticated client can cause).
    */
   static final int MAX_PREFIX_COMPONENTS = 64;
-
-  /** Characters a parameter value may never contain: glob syntax, the glob escape and '/'. */
-  static final String FORBIDDEN_IN_VALUES = "*?{}[]\\,/";
 
   private static final String[] PART_NAMES = {"service", "action", "resource"};
 
@@ -197,15 +196,6 @@ final class GrantTemplate {
             + "' for "
             + name
             + " contains '/'; a parameter value is a single path segment";
-      }
-      if (FORBIDDEN_IN_VALUES.indexOf(c) >= 0) {
-        return "the value '"
-            + value
-            + "' for "
-            + name
-            + " contains the glob character '"
-            + c
-            + "'; parameter values must be literal";
       }
       if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
         return "the value for " + name + " contains a control character";
@@ -400,11 +390,14 @@ final class GrantTemplate {
       return s.toString();
     }
 
+    /** The part with each parameter replaced by its value, escaped: a value is literal text. */
     String instantiate(Map<String, String> binding) {
       StringBuilder s = new StringBuilder();
       for (Piece piece : pieces) {
         s.append(
-            piece.parameter() != null ? binding.get(piece.parameter().name()) : piece.literal());
+            piece.parameter() != null
+                ? Grant.escape(binding.get(piece.parameter().name()))
+                : piece.literal());
       }
       return s.toString();
     }
@@ -458,11 +451,92 @@ final class GrantTemplate {
             b = beforeStar.literalBinding(literal, notes);
             if (b != null) {
               out.add(b);
+              if (firstOnly) {
+                return out;
+              }
             }
           }
         }
       }
+      // Route 4: what the requested part matches, compared with what the instantiation matches.
+      // Routes 1 to 3 are fast special cases of this one.
+      // Values proposed from a made-up string say little about the request: their problems are
+      // not reported (the general mismatch sentence is), only a comparison too complex to make.
+      for (Map<String, String> proposed : proposals(requested, resource, new ArrayList<>())) {
+        if (!out.contains(proposed) && includes(proposed, requested, notes)) {
+          out.add(proposed);
+          if (firstOnly) {
+            return out;
+          }
+        }
+      }
       return out;
+    }
+
+    /**
+     * Bindings worth checking by {@link #includes}: for a template part without parameters the
+     * empty one; else those the literal routes propose for a shortest string the requested part
+     * matches (and, for {@code X/**} or {@code X/*}, for a shortest string X matches). Any binding
+     * that works must make the instantiation match those strings, so these are the likely ones; a
+     * better split they miss is refused, never allowed.
+     */
+    private List<Map<String, String>> proposals(
+        String requested, boolean resource, List<String> notes) {
+      if (groups.isEmpty()) {
+        return List.of(Map.of());
+      }
+      List<Map<String, String>> out = new ArrayList<>(4);
+      try {
+        String shortest = GlobLanguage.witness(requested);
+        addIfFound(out, literalBinding(shortest, notes));
+        if (beforeGlobstar != null) {
+          addIfFound(out, literalBelow(shortest, notes));
+        }
+        String stem = resource ? stem(requested) : null;
+        if (stem != null) {
+          String stemWitness = GlobLanguage.witness(stem);
+          if (beforeGlobstar != null) {
+            addIfFound(out, prefixBinding(beforeGlobstar, stemWitness, notes));
+          }
+          if (beforeStar != null) {
+            addIfFound(out, beforeStar.literalBinding(stemWitness, notes));
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        // not a glob: nothing to propose
+      }
+      return out;
+    }
+
+    /** X for a requested {@code X/**} or {@code X/*} whose '/' is not escaped, else null. */
+    private static String stem(String requested) {
+      int cut =
+          requested.endsWith("/**")
+              ? requested.length() - 3
+              : requested.endsWith("/*") ? requested.length() - 2 : -1;
+      int backslashes = 0;
+      for (int i = cut - 1; i >= 0 && requested.charAt(i) == '\\'; i--) {
+        backslashes++;
+      }
+      return cut > 0 && backslashes % 2 == 0 ? requested.substring(0, cut) : null;
+    }
+
+    private static void addIfFound(List<Map<String, String>> out, Map<String, String> b) {
+      if (b != null && !out.contains(b)) {
+        out.add(b);
+      }
+    }
+
+    /** Whether every string the requested glob matches is matched by this part under b. */
+    private boolean includes(Map<String, String> binding, String requested, List<String> notes) {
+      try {
+        return GlobLanguage.counterexample(requested, instantiate(binding)).isEmpty();
+      } catch (GlobLanguage.TooComplex e) {
+        notes.add(e.getMessage());
+        return false;
+      } catch (IllegalArgumentException e) {
+        return false; // not a glob after all: nothing to compare, so not covered
+      }
     }
 
     /** A binding under which the instantiated glob matches the literal, or null. */
@@ -563,14 +637,32 @@ final class GrantTemplate {
 
     /** A sentence saying why the requested part is not covered by this part. */
     String mismatch(String requested, boolean resource) {
-      StringBuilder s =
-          new StringBuilder("the " + name + " '" + requested + "' is not '" + text + "'");
-      s.append(groups.isEmpty() ? "" : " with allowed parameter values");
-      s.append(isLiteral(requested) ? " and is not matched by it" : " nor a literal it matches");
-      if (resource && beforeGlobstar != null) {
-        s.append(", nor a literal path below it followed by /** or /*");
+      if (groups.isEmpty()) {
+        try {
+          var example = GlobLanguage.counterexample(requested, text);
+          if (example.isPresent()) {
+            return "the "
+                + name
+                + " '"
+                + requested
+                + "' matches "
+                + (example.get().isEmpty() ? "the empty string" : "'" + example.get() + "'")
+                + ", which '"
+                + text
+                + "' does not";
+          }
+        } catch (GlobLanguage.TooComplex | IllegalArgumentException e) {
+          // fall through to the general sentence
+        }
       }
-      return s.toString();
+      return "the "
+          + name
+          + " '"
+          + requested
+          + "' matches strings that '"
+          + text
+          + "' does not"
+          + (groups.isEmpty() ? "" : " with any one allowed value of each parameter");
     }
   }
 

@@ -89,37 +89,40 @@ import java.util.TreeMap;
  *
  * <h2>Coverage: the rule that keeps minting sound</h2>
  *
- * <p>A requested grant may be minted only if it allows nothing beyond one instantiation of one of
- * the client's templates. First the requested grant must be valid (see {@link Grant#parse}), at
- * most 1024 chars, and its resource, if it starts with '/', must be a normalised path as {@link
- * ResourcePaths#normalise} defines it (no {@code .} or {@code ..} segments, no {@code //}, no
- * trailing '/', no encoded separators, no backslash); other resources may not contain {@code .} or
- * {@code ..} segments either. Then it is covered by a template when there is one binding σ of the
- * template's parameters such that, for each part (service, action, resource), the requested part P
- * and the template part T satisfy one of:
+ * <p>A requested grant may be minted only if it allows nothing beyond what the client's templates
+ * allow. First the requested grant must be valid (see {@link Grant#parse}), at most 1024 chars, and
+ * its resource, if it starts with '/', must be a normalised path as {@link ResourcePaths#normalise}
+ * defines it (no {@code .} or {@code ..} segments, no {@code //}, no trailing '/', no encoded
+ * separators, no backslash); other resources may not contain {@code .} or {@code ..} segments
+ * either. Then it is covered by a template when there is one binding σ of the template's parameters
+ * such that, for each part (service, action, resource), every string the requested part P matches
+ * is matched by T[σ], the template part T with each {@code {name}} textually replaced by σ(name):
+ * matches(P) ⊆ matches(T[σ]), as sets of strings, with the glob meaning of {@link Grant} ({@code
+ * ?}, {@code *}, {@code **}, nested {@code {a,b}} alternatives and {@code \} escapes included). So
+ * {@code banking:send_money:{A,B}}, {@code banking:send_*:acct-?} and {@code fs:read:/data/a\*b}
+ * are all covered by {@code banking:*:**} or {@code fs:read:/data/**}. The inclusion is decided
+ * exactly, on finite automata over code points ({@link GlobLanguage}), within work bounds; a
+ * question beyond them is refused. Textual equality, a literal the template's glob matches, and
+ * {@code L/**} below a template {@code G/**} are fast cases of the same rule.
  *
- * <ol>
- *   <li><b>same text</b>: P equals T[σ], T with each {@code {name}} textually replaced by σ(name);
- *   <li><b>literal</b>: P contains no glob syntax ({@code * ? { } \}) and the glob T[σ] matches P;
- *   <li><b>narrowed subtree</b> (resource): P is {@code L/**} or {@code L/*} with L a non-empty
- *       literal, T[σ] is {@code G/**}, and the glob G matches L or L cut before one of its '/'
- *       (component-wise: {@code /data/inv} is not a prefix of {@code /data/invoices}); or P is
- *       {@code L/*}, T[σ] is {@code G/*} and G matches L.
- * </ol>
+ * <p>A grant with brace alternatives that no template covers under one binding is spelled out into
+ * its alternatives ({@code fs:{read,list}:/a/{b,c}} is four grants, at most {@value
+ * #MAX_ALTERNATIVES}), and it is covered when each of them is, perhaps by different templates or
+ * bindings: the grant matches exactly the union of what its alternatives match. So {@code
+ * chat:read:{general,random}} is covered by {@code chat:read:{channel}}.
  *
  * <p>Every value in σ must be non-empty, at most 256 chars, fully match its parameter's regex, and
- * contain no glob syntax or escape ({@code * ? { } [ ] \ ,}), no '/', no control character, and not
- * be {@code .} or {@code ..}: a parameter stands for literal text within one path segment, so
- * {@code {year}} can never become {@code *} or {@code 2024/../2023}. Each route gives matches(P) ⊆
- * matches(T[σ]) as sets of strings (route 3 because every string {@code L/x} is {@code L'/y} for
- * the prefix L' that G matches), hence the grant allows nothing beyond T[σ], which the policy
- * allows. Everything else is refused, even when it happens to be narrower (e.g. {@code {a,b}}
- * against a template action {@code *}: ask for the grants separately).
+ * contain no '/' and no control character, and not be {@code .} or {@code ..}. A parameter stands
+ * for literal text within one path segment: T[σ] escapes each glob character of a value ({@link
+ * Grant#escape}), so {@code {year}} can never become the wildcard {@code *} (only, if its regex
+ * allows, a literal '*', as asked for with {@link Grant#literal}) nor {@code 2024/../2023}. Then
+ * matches(T[σ]) is something the policy allows, hence so is the grant. Everything else is refused.
  *
- * <p>Parameter bindings are proposed by regex matching and then verified by instantiating the
- * template and matching with {@link Grant}'s own glob engine, so the proposal step can only cause a
- * refusal, never an allowance. When a split of the requested text into values is ambiguous (two
- * adjacent parameters) the first found is used, which may refuse a grant another split would allow.
+ * <p>Parameter bindings are proposed by regex matching against the requested text and against a
+ * shortest string it matches, and then verified by the inclusion above, so the proposal step can
+ * only cause a refusal, never an allowance. When a split of that text into values is ambiguous (two
+ * adjacent parameters, or a loose regex next to a glob) the first found is used, which may refuse a
+ * grant another split would allow.
  */
 public final class Policy {
   /** Longest accepted policy file, in bytes. */
@@ -413,37 +416,13 @@ public final class Policy {
         return PolicyDecision.deny(
             clientId, who + " may not mint " + quoted(text) + ": " + refusal);
       }
-      Coverage best = null;
-      GrantTemplate bestTemplate = null;
-      for (GrantTemplate t : rules.templates()) {
-        Coverage cov = t.covers(grant);
-        if (cov.covered()) {
-          best = cov;
-          bestTemplate = t;
-          break;
-        }
-        if (best == null || cov.failedPart() > best.failedPart()) {
-          best = cov;
-          bestTemplate = t;
-        }
-      }
-      if (best == null) {
+      Covered covered = coverage(rules, grant);
+      if (!covered.ok()) {
         return PolicyDecision.deny(
-            clientId,
-            who + " may not mint " + quoted(text) + ": its policy has no grant templates");
-      }
-      if (!best.covered()) {
-        String closest =
-            rules.templates().size() == 1
-                ? "its only template is '" + bestTemplate.text() + "'"
-                : "no template covers it; the closest is '" + bestTemplate.text() + "'";
-        return PolicyDecision.deny(
-            clientId,
-            who + " may not mint " + quoted(text) + ": " + closest + ", and " + best.why());
+            clientId, who + " may not mint " + quoted(text) + ": " + covered.text());
       }
       grants.add(grant);
-      explanations.add(
-          text + " (template " + bestTemplate.text() + bindingText(best.binding()) + ")");
+      explanations.add(text + " (" + covered.text() + ")");
     }
     return new PolicyDecision(
         true,
@@ -462,6 +441,88 @@ public final class Policy {
         request.holderBound(),
         request.indirect(),
         approvalGroups);
+  }
+
+  /** Whether a grant is covered, and the explanation ("template T with p=v") or why not. */
+  private record Covered(boolean ok, String text) {}
+
+  /** Most pieces a grant's brace alternatives are spelled out into, one by one. */
+  static final int MAX_ALTERNATIVES = 64;
+
+  /**
+   * Which templates cover the grant, or why none do. A grant one template covers under one binding
+   * is covered; otherwise, if it has brace alternatives, each of them must be (perhaps by another
+   * template or binding): the grant matches exactly the union of what they match.
+   */
+  private static Covered coverage(ClientRules rules, Grant grant) {
+    if (rules.templates().isEmpty()) {
+      return new Covered(false, "its policy has no grant templates");
+    }
+    Coverage best = null;
+    GrantTemplate bestTemplate = null;
+    for (GrantTemplate t : rules.templates()) {
+      Coverage cov = t.covers(grant);
+      if (cov.covered()) {
+        return new Covered(true, "template " + t.text() + bindingText(cov.binding()));
+      }
+      if (best == null || cov.failedPart() > best.failedPart()) {
+        best = cov;
+        bestTemplate = t;
+      }
+    }
+    String closest =
+        rules.templates().size() == 1
+            ? "its only template is '" + bestTemplate.text() + "'"
+            : "no template covers it; the closest is '" + bestTemplate.text() + "'";
+    Covered refusal = new Covered(false, closest + ", and " + best.why());
+    List<Grant> pieces = alternatives(grant);
+    if (pieces.size() < 2) {
+      return refusal;
+    }
+    List<String> each = new ArrayList<>(pieces.size());
+    for (Grant piece : pieces) {
+      String problem = resourceProblem(piece.resource());
+      Covered covered = problem != null ? new Covered(false, problem) : coverage(rules, piece);
+      if (!covered.ok()) {
+        // The whole grant's reason, unless it is covered but for one alternative.
+        return each.isEmpty()
+            ? refusal
+            : new Covered(
+                false,
+                "its alternative "
+                    + quoted(piece.toString())
+                    + " is not covered: "
+                    + covered.text());
+      }
+      each.add(piece + ": " + covered.text());
+    }
+    return new Covered(true, "each alternative: " + String.join("; ", each));
+  }
+
+  /**
+   * The grant's brace alternatives spelled out ({@code fs:{read,list}:/a/{b,c}} is four grants), or
+   * the grant alone when it has none or more than {@value #MAX_ALTERNATIVES}.
+   */
+  private static List<Grant> alternatives(Grant grant) {
+    List<List<String>> parts = new ArrayList<>(3);
+    long count = 1;
+    for (String part : List.of(grant.service(), grant.action(), grant.resource())) {
+      List<String> options = GlobLanguage.alternatives(part, MAX_ALTERNATIVES).orElse(List.of());
+      count *= Math.max(1, options.size());
+      if (options.isEmpty() || count > MAX_ALTERNATIVES) {
+        return List.of(grant);
+      }
+      parts.add(options);
+    }
+    List<Grant> out = new ArrayList<>();
+    for (String service : parts.get(0)) {
+      for (String action : parts.get(1)) {
+        for (String resource : parts.get(2)) {
+          out.add(new Grant(service, action, resource));
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -520,14 +581,18 @@ public final class Policy {
     }
   }
 
-  /** Why a requested resource is refused before any template is consulted, or null. */
+  /**
+   * Why a requested resource is refused before any template is consulted, or null. A glob escape
+   * ({@code \*}) stands for its character, so the path is judged with escapes resolved.
+   */
   static String resourceProblem(String resource) {
-    if (ResourcePaths.isPathPattern(resource)) {
-      ResourcePaths.NormalisedPath n = ResourcePaths.normalise(resource);
+    String path = unescaped(resource);
+    if (ResourcePaths.isPathPattern(path)) {
+      ResourcePaths.NormalisedPath n = ResourcePaths.normalise(path);
       if (!n.ok()) {
         return "its resource is refused: " + n.problem();
       }
-      if (!n.value().equals(resource)) {
+      if (!n.value().equals(path)) {
         return "its resource '"
             + resource
             + "' is not normalised (it means '"
@@ -536,12 +601,28 @@ public final class Policy {
       }
       return null;
     }
-    for (String segment : resource.split("/", -1)) {
+    for (String segment : path.split("/", -1)) {
       if (segment.equals(".") || segment.equals("..")) {
         return "its resource '" + resource + "' contains a '.' or '..' segment";
       }
     }
     return null;
+  }
+
+  /** The glob text with each escape replaced by the character it escapes. */
+  private static String unescaped(String glob) {
+    if (glob.indexOf('\\') < 0) {
+      return glob;
+    }
+    StringBuilder out = new StringBuilder(glob.length());
+    for (int i = 0; i < glob.length(); i++) {
+      char c = glob.charAt(i);
+      if (c == '\\' && i + 1 < glob.length()) {
+        c = glob.charAt(++i);
+      }
+      out.append(c);
+    }
+    return out.toString();
   }
 
   private static String bindingText(Map<String, String> binding) {

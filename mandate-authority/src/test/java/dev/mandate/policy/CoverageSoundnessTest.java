@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * requested grant) pair the policy allows, every sample string the requested grant's glob matches
  * must be matched by some instantiation of the template with valid parameter values. Parameters
  * here have finite domains, so "some instantiation" is checked by brute force with the token
- * library's own {@link Glob} — an oracle independent of the coverage code.
+ * library's own {@link Glob} — an oracle independent of the coverage code. Requested grants use the
+ * whole glob grammar: {@code ?}, {@code *}, {@code **}, nested brace alternatives and escapes.
  */
 class CoverageSoundnessTest {
 
@@ -35,8 +36,9 @@ class CoverageSoundnessTest {
     declare("n", "2[0-9]", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29");
     declare("s", "fs|mail", "fs", "mail");
     declare("o", "read|list", "read", "list");
-    // The regex admits glob characters and '/', which are never valid values: only "a" is.
-    declare("g", "[a*?]|x/y", "a");
+    // The regex admits glob characters, valid as literal text (instantiation escapes them), and
+    // '/', never valid in a value.
+    declare("g", "[a*?]|x/y", "a", "*", "?");
   }
 
   private static void declare(String name, String regex, String... domain) {
@@ -44,7 +46,9 @@ class CoverageSoundnessTest {
     DOMAIN.put(name, List.of(domain));
   }
 
-  private static final String[] SERVICES = {"fs", "f*", "*", "{fs,mail}", "{s}", "?s", "mail"};
+  private static final String[] SERVICES = {
+    "fs", "f*", "*", "{fs,mail}", "{s}", "?s", "mail", "{f{s,x},mail}"
+  };
   private static final String[] ACTIONS = {
     "read", "read*", "*", "{read,list}", "{o}", "re?d", "{o}_x", "list"
   };
@@ -56,13 +60,51 @@ class CoverageSoundnessTest {
   private static final String[] VALUES = {"a", "b", "x", "yy", "24", "read", "list", "fs", "mail"};
   private static final String[] BAD_VALUES = {"*", "c", "a/b", "..", "**", "{a,b}", "ab", "?", ""};
   private static final String[] REQUEST_SERVICES = {
-    "fs", "mail", "*", "f*", "{fs,mail}", "fx", "?s"
+    "fs", "mail", "*", "f*", "{fs,mail}", "fx", "?s", "{f{s,x},mail}", "\\fs", "{mail,fs}", "??"
   };
   private static final String[] REQUEST_ACTIONS = {
-    "read", "list", "*", "read*", "{read,list}", "read_x", "re?d", "list_x", "{list,read}"
+    "read",
+    "list",
+    "*",
+    "read*",
+    "{read,list}",
+    "read_x",
+    "re?d",
+    "list_x",
+    "{list,read}",
+    "{read,{list,list_x}}",
+    "r??d",
+    "\\r\\e\\ad",
+    "{re{a,e}d,list}",
+    "*_x",
+    "read_*"
   };
   private static final String[] REQUEST_SEGMENTS = {
-    "data", "a", "b", "x", "yy", "24", "read", "pre", "prea", "a-24", "*", "**", "?", "{a,b}", "c"
+    "data",
+    "a",
+    "b",
+    "x",
+    "yy",
+    "24",
+    "read",
+    "pre",
+    "prea",
+    "a-24",
+    "*",
+    "**",
+    "?",
+    "{a,b}",
+    "c",
+    "\\*",
+    "\\?",
+    "a?",
+    "{a,{b,x}}",
+    "{pre{a,b},x}",
+    "?x",
+    "*x",
+    "{a,*}",
+    "\\{a\\}",
+    "a\\,b"
   };
 
   @Test
@@ -187,6 +229,10 @@ class CoverageSoundnessTest {
               : random.nextBoolean()
                   ? pick(DOMAIN.get(p).toArray(String[]::new), random)
                   : pick(VALUES, random);
+      if (random.nextInt(8) == 0) {
+        // An alternative of two values: covered when each is.
+        value = "{" + value + "," + pick(DOMAIN.get(p).toArray(String[]::new), random) + "}";
+      }
       s = s.replace("{" + p + "}", value);
     }
     int first = s.indexOf(':');
@@ -313,10 +359,11 @@ class CoverageSoundnessTest {
     return out;
   }
 
+  /** The template with each parameter replaced by its value as literal text. */
   private static String instantiate(String template, Map<String, String> binding) {
     String s = template;
     for (Map.Entry<String, String> e : binding.entrySet()) {
-      s = s.replace("{" + e.getKey() + "}", e.getValue());
+      s = s.replace("{" + e.getKey() + "}", Grant.escape(e.getValue()));
     }
     return s;
   }

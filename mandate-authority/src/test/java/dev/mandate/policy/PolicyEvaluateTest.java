@@ -375,6 +375,12 @@ class PolicyEvaluateTest {
         "fs:read_text_file:/data/invoices/2024/q1/*",
         "fs:read_text_file:/data/invoices/2024/q1/inv-1.pdf",
         "fs:list_directory:/data/invoices/2031",
+        "fs:read_text_file:/data/invoices/{2024,2025}/**",
+        "fs:read_text_file:/data/invoices/2024\\/**",
+        "fs:read_text_file:/data/invoices/2024/**/x/**",
+        "fs:read_text_file:/data/invoices/2024/**x",
+        "fs:read_text_file:/data/invoices/2024/{q1,q2/*}.pdf",
+        "fs:read_text_file:/data/invoices/2024/q?/inv-*.pdf",
       })
   void narrowingAnInstantiatedTemplate_isAllowed(String grant) {
     assertThat(decideGrant(grant).allowed()).as(decideGrant(grant).reason()).isTrue();
@@ -387,7 +393,7 @@ class PolicyEvaluateTest {
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
         .startsWith("client 'invoice-agent' may not mint 'fs:*:/data/**': no template covers it")
-        .contains("the action '*' is not 'read_text_file'");
+        .contains("the action '*' matches the empty string, which 'read_text_file' does not");
   }
 
   @ParameterizedTest
@@ -396,15 +402,12 @@ class PolicyEvaluateTest {
         "fs:read_text_file:/data/invoices/**",
         "fs:read_text_file:/data/invoices/*/**",
         "fs:read_text_file:/data/invoices/20*/**",
-        "fs:read_text_file:/data/invoices/{2024,2025}/**",
         "fs:read_text_file:/data/invoices/202?/**",
         "fs:read_text_file:/data/invoices/1999/**",
         "fs:read_text_file:/data/invoices/2024x/**",
         "fs:read_text_file:/data/invoices/2024/**/../../secrets",
-        "fs:read_text_file:/data/invoices/2024/**/x/**",
         "fs:read_text_file:/data/invoices/2024",
         "fs:read_text_file:/data/invoices/2024**",
-        "fs:read_text_file:/data/invoices/2024/**x",
         "fs:list_directory:/data/invoices/2024/**",
         "fs:list_directory:/data/invoices/2024/*",
         "fs:{read_text_file,write_file}:/data/invoices/2024/**",
@@ -413,7 +416,6 @@ class PolicyEvaluateTest {
         "*:read_text_file:/data/invoices/2024/**",
         "fs:read_text_file:**",
         "fs:read_text_file:/data/invoice/2024/**",
-        "fs:read_text_file:/data/invoices/2024\\/**",
       })
   void wideningAttempts_areDenied(String grant) {
     PolicyDecision d = decideGrant(grant);
@@ -471,17 +473,27 @@ class PolicyEvaluateTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"*", "**", "a*", "?", "{a,b}", "a,b", "[ab]", ".."})
-  void globCharactersAsParameterValues_areDeniedEvenWhenTheRegexAllowsThem(String value) {
+  @ValueSource(strings = {"*", "**", "a*", "?", "{a,*}", ".."})
+  void wildcardsAsParameterValues_areDeniedEvenWhenTheRegexAllowsThem(String value) {
     PolicyDecision d = tenant("fs:read:/data/" + value + "/**");
 
     assertThat(d.allowed()).as(d.reason()).isFalse();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"\\*", "a\\?", "a,b", "[ab]", "\\{a\\}", "{a,b}"})
+  void literalValuesWithGlobCharacters_orAlternativesOfValues_areAllowed(String value) {
+    PolicyDecision d = tenant("fs:read:/data/" + value + "/**");
+
+    assertThat(d.allowed()).as(d.reason()).isTrue();
+  }
+
   @Test
   void starAsParameterValue_saysWhy() {
     assertThat(tenant("fs:read:/data/*/**").reason())
-        .contains("the value '*' for {tenant} contains the glob character '*'");
+        .contains(
+            "the resource '/data/*/**' matches strings that '/data/{tenant}/**' does not with any"
+                + " one allowed value of each parameter");
   }
 
   @Test
@@ -500,12 +512,12 @@ class PolicyEvaluateTest {
   }
 
   @Test
-  void braceSetInRequestedAction_isAllowedOnlyWhenItIsTheTemplatesOwn() {
+  void braceSetInRequestedAction_isJudgedByWhatItMatches() {
     assertThat(tenant("fs:{read,list}:/shared/**").allowed()).isTrue();
-    assertThat(tenant("fs:{list,read}:/shared/**").allowed()).isFalse();
+    assertThat(tenant("fs:{list,read}:/shared/**").allowed()).isTrue();
     assertThat(tenant("fs:{read,write}:/shared/**").allowed()).isFalse();
     assertThat(tenant("fs:read:/shared/docs/**").allowed()).isTrue();
-    assertThat(decideGrant("fs:{read_text_file}:/data/invoices/2024/**").allowed()).isFalse();
+    assertThat(decideGrant("fs:{read_text_file}:/data/invoices/2024/**").allowed()).isTrue();
   }
 
   @Test

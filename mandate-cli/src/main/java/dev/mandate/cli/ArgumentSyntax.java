@@ -1,6 +1,7 @@
 package dev.mandate.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Caveat;
@@ -42,7 +43,13 @@ final class ArgumentSyntax {
     "--where takes a CEL expression over args and context: 'args.amount <= 100'."
   };
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Decimals are read exactly (1e400 is a number, not infinity), and anything after the value is
+  // refused; the constraint then keeps each scalar in the canonical form a token carries (4.0
+  // becomes 4).
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ArgumentSyntax() {}
 

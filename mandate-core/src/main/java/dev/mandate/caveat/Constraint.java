@@ -2,6 +2,7 @@ package dev.mandate.caveat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.internal.CompiledPatterns;
+import dev.mandate.internal.JsonScalars;
 import dev.mandate.internal.match.ResourcePaths;
 import java.math.BigDecimal;
 import java.util.List;
@@ -41,13 +42,17 @@ public sealed interface Constraint
     return 1;
   }
 
-  /** The value must equal this JSON scalar (string, number compared by value, or boolean). */
+  /**
+   * The value must equal this JSON scalar (string, number compared by value, or boolean). The
+   * scalar is kept in its canonical form (spec section 6.1), so {@code 4.0} becomes {@code 4}.
+   */
   record Exact(JsonNode value) implements Constraint {
     /**
-     * @throws IllegalArgumentException if the value is not a string, number or boolean
+     * @throws IllegalArgumentException if the value is not a string, number or boolean, is a number
+     *     that is not finite, or is a string with an unpaired surrogate
      */
     public Exact {
-      requireScalar(value);
+      value = canonicalScalar(value);
     }
 
     @Override
@@ -56,17 +61,16 @@ public sealed interface Constraint
     }
   }
 
-  /** The value must equal one of these JSON scalars. */
+  /** The value must equal one of these JSON scalars, each kept in its canonical form. */
   record OneOf(List<JsonNode> values) implements Constraint {
     /**
-     * @throws IllegalArgumentException if the list is empty or holds a non-scalar
+     * @throws IllegalArgumentException if the list is empty or holds a value {@link Exact} refuses
      */
     public OneOf {
-      values = List.copyOf(values);
       if (values.isEmpty()) {
         throw new IllegalArgumentException("one-of needs at least one value");
       }
-      values.forEach(Constraint::requireScalar);
+      values = values.stream().map(Constraint::canonicalScalar).toList();
     }
 
     @Override
@@ -353,11 +357,8 @@ public sealed interface Constraint
     }
   }
 
-  private static void requireScalar(JsonNode value) {
-    if (value == null || !(value.isTextual() || value.isNumber() || value.isBoolean())) {
-      throw new IllegalArgumentException(
-          "exact and one-of compare against a string, number or boolean, got " + value);
-    }
+  private static JsonNode canonicalScalar(JsonNode value) {
+    return JsonScalars.canonical(value);
   }
 
   private static boolean scalarEquals(JsonNode expected, JsonNode actual) {

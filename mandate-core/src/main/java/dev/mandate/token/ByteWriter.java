@@ -7,6 +7,20 @@ import java.util.List;
 /** Writes the canonical binary primitives of the spec (big-endian, length-prefixed). */
 final class ByteWriter {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+  private final boolean strictText;
+
+  /** A writer whose {@link #str} replaces what UTF-8 cannot encode (proofs: refused earlier). */
+  ByteWriter() {
+    this(false);
+  }
+
+  /**
+   * A writer for block content: with {@code strictText}, {@link #str} refuses text UTF-8 cannot
+   * encode (an unpaired surrogate), which a decoder would refuse, rather than change it.
+   */
+  ByteWriter(boolean strictText) {
+    this.strictText = strictText;
+  }
 
   ByteWriter u8(int v) {
     if (v < 0 || v > 0xFF) {
@@ -48,6 +62,9 @@ final class ByteWriter {
   }
 
   ByteWriter str(String s) {
+    if (strictText) {
+      requireEncodable(s);
+    }
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     u16(b.length);
     return raw(b);
@@ -71,5 +88,23 @@ final class ByteWriter {
 
   byte[] toByteArray() {
     return out.toByteArray();
+  }
+
+  private static void requireEncodable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            "the text '"
+                + (s.length() > 40 ? s.substring(0, 40) + "..." : s).replace(c, '?')
+                + "' contains an unpaired surrogate (index "
+                + i
+                + "), which UTF-8 cannot encode");
+      }
+    }
   }
 }

@@ -163,6 +163,8 @@ public final class Capability {
      *
      * @throws IllegalStateException if there is no grant or no expiry, or the expiry is not after
      *     the issue time
+     * @throws IllegalArgumentException if the block holds more than the token format carries (a
+     *     limit of {@link Limits#DEFAULTS}) or text that UTF-8 cannot encode
      */
     public Capability sign() {
       if (grants.isEmpty()) {
@@ -200,7 +202,7 @@ public final class Capability {
               next.flags);
       byte[] signature = rootKey.sign(Chain.message(new byte[32], payload));
       byte[] binary = Chain.assemble(List.of(payload), List.of(signature), next.secret);
-      return new Capability(Chain.decode(binary, Limits.DEFAULTS));
+      return signed(binary);
     }
   }
 
@@ -243,7 +245,8 @@ public final class Capability {
      * @throws IllegalStateException if the capability is sealed or may not be attenuated further,
      *     or a holder-bound capability is signed without the holder's key
      * @throws IllegalArgumentException if {@code holderKey} is not the current holder's key, or is
-     *     given for a bearer capability
+     *     given for a bearer capability, or the block holds more than the token format carries (a
+     *     limit of {@link Limits#DEFAULTS}) or text that UTF-8 cannot encode
      */
     public Capability sign(SigningKey holderKey) {
       Chain chain = parent.chain;
@@ -326,7 +329,22 @@ public final class Capability {
       payloads.add(payload);
       signatures.add(signature);
       byte[] binary = Chain.assemble(payloads, signatures, next.secret);
+      return signed(binary);
+    }
+  }
+
+  /**
+   * The capability just signed, decoded as every verifier will decode it; what a decoder would
+   * refuse (a limit of {@link Limits#DEFAULTS} exceeded) is refused here, never handed out.
+   */
+  private static Capability signed(byte[] binary) {
+    try {
       return new Capability(Chain.decode(binary, Limits.DEFAULTS));
+    } catch (FormatException e) {
+      throw new IllegalArgumentException("the token cannot be encoded: " + e.getMessage());
+    } catch (Chain.BlockFormatException e) {
+      throw new IllegalArgumentException(
+          "block " + e.block + " cannot be encoded: " + e.getMessage());
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
+import dev.mandate.internal.JsonScalars;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,7 @@ final class CaveatCodec {
   private CaveatCodec() {}
 
   static void write(ByteWriter out, Caveat caveat) {
-    ByteWriter body = new ByteWriter();
+    ByteWriter body = new ByteWriter(true);
     int kind;
     if (caveat instanceof Caveat.Expiry e) {
       kind = EXPIRY;
@@ -241,17 +242,13 @@ final class CaveatCodec {
   }
 
   static String jsonText(JsonNode scalar) {
-    try {
-      return JSON.writeValueAsString(scalar);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON scalar always serialises", e);
-    }
+    return JsonScalars.text(scalar);
   }
 
   private static JsonNode scalar(String text) {
     JsonNode node;
     try {
-      node = JSON.readTree(text);
+      node = JsonScalars.read(text);
     } catch (JsonProcessingException e) {
       throw new FormatException("constraint value is not JSON");
     }

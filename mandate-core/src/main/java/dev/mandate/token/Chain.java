@@ -288,7 +288,7 @@ final class Chain {
       byte[] nextKey,
       byte[] secretCommitment,
       int flags) {
-    ByteWriter out = new ByteWriter();
+    ByteWriter out = new ByteWriter(true);
     if (index == 0) {
       out.u8(KIND_AUTHORITY).raw(tokenId).str(rootKeyId).i64(issuedAt.getEpochSecond());
     } else {

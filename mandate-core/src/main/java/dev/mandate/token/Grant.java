@@ -2,6 +2,7 @@ package dev.mandate.token;
 
 import dev.mandate.internal.CompiledPatterns;
 import dev.mandate.internal.match.Glob;
+import dev.mandate.internal.match.ResourcePaths;
 
 /**
  * What a block allows: {@code service:action:resource-pattern}, a glob in each part ({@code *}
@@ -10,10 +11,18 @@ import dev.mandate.internal.match.Glob;
  *
  * <p>For example {@code fs:read_text_file:/data/invoices/2024/**}: service {@code fs}, action
  * {@code read_text_file}, resources under {@code /data/invoices/2024/}. Immutable.
+ *
+ * <p>A value that must be matched literally, above all one read from data an attacker may write (a
+ * channel name, a file name from a listing), is never pasted into grant text: {@link #literal}
+ * makes a grant of exactly that service, action and resource, and {@link #escape} makes one value
+ * literal inside a pattern ({@code "/users/" + Grant.escape(name) + "/**"}).
  */
 public final class Grant {
   /** Longest accepted grant text, in chars. */
   public static final int MAX_LENGTH = 1024;
+
+  /** The characters {@link #escape} escapes. */
+  private static final String GLOB_CHARACTERS = "\\*?{},";
 
   private final String service;
   private final String action;
@@ -56,6 +65,65 @@ public final class Grant {
   /** Returns the resource pattern. */
   public String resource() {
     return resource;
+  }
+
+  /**
+   * Returns a grant that matches exactly this service, action and resource, whatever characters
+   * they contain: each glob character is escaped ({@link #escape}). A resource that starts with '/'
+   * is a path and must already be normalised (spec section 5.1), since a request's path is
+   * normalised before it is matched and a grant of {@code /a/../b} could never match.
+   *
+   * @throws IllegalArgumentException if a part is empty or contains a character no grant may
+   *     contain (a control character; in the service or action also ':', '/' or a space), the
+   *     resource is a path that is not normalised, or the escaped grant is too long
+   */
+  public static Grant literal(String service, String action, String resource) {
+    if (resource != null && ResourcePaths.isPathPattern(resource)) {
+      ResourcePaths.NormalisedPath n = ResourcePaths.normalise(resource);
+      if (!n.ok()) {
+        throw new IllegalArgumentException(
+            "the literal resource '" + resource + "' is refused as a path: " + n.problem());
+      }
+      if (!n.value().equals(resource)) {
+        throw new IllegalArgumentException(
+            "the literal resource '"
+                + resource
+                + "' is not a normalised path (it means '"
+                + n.value()
+                + "'), so no request could match it");
+      }
+    }
+    return new Grant(escapeOrNull(service), escapeOrNull(action), escapeOrNull(resource));
+  }
+
+  /**
+   * Returns the glob that matches exactly {@code value}: a {@code \} before each of the glob
+   * characters {@code \ * ? { } ,}, everything else as it is.
+   *
+   * @throws IllegalArgumentException if the value is null
+   */
+  public static String escape(String value) {
+    if (value == null) {
+      throw new IllegalArgumentException("nothing to escape (null)");
+    }
+    StringBuilder out = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (GLOB_CHARACTERS.indexOf(c) >= 0) {
+        if (out == null) {
+          out = new StringBuilder(value.length() + 8).append(value, 0, i);
+        }
+        out.append('\\');
+      }
+      if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? value : out.toString();
+  }
+
+  private static String escapeOrNull(String value) {
+    return value == null ? null : escape(value); // the constructor says which part is missing
   }
 
   /**
