@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +66,11 @@ final class CapabilityEndpoints {
   private CompletionStage<Reply> mint(Call call) {
     MintRequestBody body = call.body(MintRequestBody.class);
     String clientId = call.client().clientId();
-    if (body.grants() == null || body.grants().isEmpty()) {
+    List<String> grants = grantTexts(body);
+    if (grants.isEmpty()) {
       throw ApiException.badRequest(
-          "missing_field", "grants must list at least one service:action:resource grant");
+          "missing_field",
+          "grants (or literalGrants) must list at least one service:action:resource grant");
     }
     Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
     checkApprovalGroups(body.requireApproval());
@@ -82,7 +85,7 @@ final class CapabilityEndpoints {
     MintRequest request =
         new MintRequest(
             clientId,
-            body.grants(),
+            grants,
             ttl,
             holder != null,
             body.audience(),
@@ -96,7 +99,7 @@ final class CapabilityEndpoints {
       metrics.mint("denied");
       Map<String, Object> detail = new LinkedHashMap<>();
       detail.put("reason", decision.reason());
-      detail.put("grants", body.grants().stream().limit(64).toList());
+      detail.put("grants", grants.stream().limit(64).toList());
       detail.put("policy", inForce.digest());
       audit.record("mint.denied", clientId, null, clientId, detail);
       throw ApiException.forbidden("policy_denied", decision.reason());
@@ -153,6 +156,43 @@ final class CapabilityEndpoints {
         201,
         new Minted(
             capability.toText(), tokenId, capability.revocationIds(), capability.expiresAt()));
+  }
+
+  /**
+   * The grants asked for as grant text: {@code grants} as given, then each of {@code literalGrants}
+   * escaped, so the policy judges both the same way.
+   */
+  private static List<String> grantTexts(MintRequestBody body) {
+    List<String> texts = new ArrayList<>();
+    if (body.grants() != null) {
+      texts.addAll(body.grants());
+    }
+    List<MintRequestBody.LiteralGrant> literals = body.literalGrants();
+    if (literals != null) {
+      if (literals.size() > Policy.MAX_GRANTS_PER_REQUEST) {
+        throw ApiException.badRequest(
+            "invalid_field",
+            "literalGrants lists "
+                + literals.size()
+                + " grants; at most "
+                + Policy.MAX_GRANTS_PER_REQUEST
+                + " fit in one capability");
+      }
+      for (int i = 0; i < literals.size(); i++) {
+        MintRequestBody.LiteralGrant literal = literals.get(i);
+        if (literal == null) {
+          throw ApiException.badRequest(
+              "invalid_field", "literalGrants[" + i + "] must be {service, action, resource}");
+        }
+        try {
+          texts.add(literal.toGrant().toString());
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest(
+              "invalid_field", "literalGrants[" + i + "]: " + Router.printable(e.getMessage()));
+        }
+      }
+    }
+    return texts;
   }
 
   /** Refuses a malformed {@code requireApproval}; whether the policy allows it is decided later. */

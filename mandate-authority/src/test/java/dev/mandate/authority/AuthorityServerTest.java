@@ -122,6 +122,58 @@ class AuthorityServerTest {
   }
 
   @Test
+  void mint_withLiteralGrants_takesEachValueAsItIs_noEscapingNeeded() throws Exception {
+    // A file name read from untrusted data, with glob characters that must not act as globs.
+    String name = "/data/reports/q1*{all}.txt";
+    TestAuthority.Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"literalGrants\":[{\"service\":\"fs\",\"action\":\"read_text_file\","
+                + "\"resource\":\""
+                + name
+                + "\"}],\"ttl\":\"15m\"}",
+            authority.admin());
+
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    Capability cap = Capability.decode(r.json().get("token").asText());
+    assertThat(cap.blocks().get(0).grants())
+        .extracting(Object::toString)
+        .containsExactly("fs:read_text_file:/data/reports/q1\\*\\{all\\}.txt");
+    Verifier verifier = verifierFromKeysEndpoint();
+    String token = cap.toText();
+    assertThat(
+            verifier
+                .authorize(Presentation.of(token), Request.of("fs", "read_text_file", name))
+                .allowed())
+        .isTrue();
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(token),
+                    Request.of("fs", "read_text_file", "/data/reports/q1-secret{all}.txt"))
+                .allowed())
+        .isFalse();
+  }
+
+  @Test
+  void mint_withABadLiteralGrant_is400NamingIt() {
+    TestAuthority.Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"grants\":[\"fs:read_text_file:/data/a/**\"],\"literalGrants\":[{\"service\":"
+                + "\"fs\",\"action\":\"read_text_file\",\"resource\":\"/data/../etc\"}],"
+                + "\"ttl\":\"15m\"}",
+            authority.admin());
+
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().get("code").asText()).isEqualTo("invalid_field");
+    assertThat(r.json().get("detail").asText())
+        .startsWith("literalGrants[0]: ")
+        .contains("not a normalised path");
+    assertThat(authority.count("tokens")).isZero();
+  }
+
+  @Test
   void mint_deniedByPolicy_is403WithTheReason_andAudited() {
     String agent = authority.createClient("agent");
     TestAuthority.Reply r =

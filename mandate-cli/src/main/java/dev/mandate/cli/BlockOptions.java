@@ -25,6 +25,17 @@ final class BlockOptions {
   List<Grant> grants = new ArrayList<>();
 
   @Option(
+      names = "--allow-literal",
+      paramLabel = "SERVICE:ACTION:RESOURCE",
+      converter = Converters.LiteralGrantConverter.class,
+      description =
+          "A grant of exactly this service, action and resource: * ? { } , and \\ in them are"
+              + " plain characters, so a value read from untrusted data (a channel or file name)"
+              + " needs no escaping and can never become a wildcard. The resource is everything"
+              + " after the second ':'. Repeatable.")
+  List<Grant> literalGrants = new ArrayList<>();
+
+  @Option(
       names = "--ttl",
       paramLabel = "DURATION",
       converter = Converters.DurationConverter.class,
@@ -88,6 +99,11 @@ final class BlockOptions {
   @Option(names = "--seal", description = "Forbid any further attenuation.")
   boolean seal;
 
+  /** Whether any grant was given, with --allow or --allow-literal. */
+  boolean hasGrants() {
+    return !grants.isEmpty() || !literalGrants.isEmpty();
+  }
+
   /**
    * Returns a builder holding the restrictions given, for the command to add its own (such as a
    * holder key) before building.
@@ -97,6 +113,7 @@ final class BlockOptions {
   Restrictions.Builder restrictions() {
     Restrictions.Builder spec = Restrictions.builder();
     grants.forEach(spec::allow);
+    literalGrants.forEach(spec::allow);
     apply("--ttl", () -> spec.ttl(ttl), ttl != null);
     apply("--expires", () -> spec.expiresAt(expires), expires != null);
     apply("--not-before", () -> spec.notBefore(notBefore), notBefore != null);

@@ -30,6 +30,33 @@ final class Converters {
   }
 
   /**
+   * {@code --allow-literal service:action:resource}: split at the first two colons (a service or
+   * action never contains one), each part taken as it is ({@link Grant#literal}).
+   */
+  static final class LiteralGrantConverter implements ITypeConverter<Grant> {
+    @Override
+    public Grant convert(String value) {
+      int first = value.indexOf(':');
+      int second = first < 0 ? -1 : value.indexOf(':', first + 1);
+      if (first <= 0 || second <= first + 1 || second == value.length() - 1) {
+        throw new TypeConversionException(
+            "a literal grant is service:action:resource, each part non-empty (e.g."
+                + " chat:read_channel:#general), got '"
+                + Printable.escape(value)
+                + "'");
+      }
+      try {
+        return Grant.literal(
+            value.substring(0, first),
+            value.substring(first + 1, second),
+            value.substring(second + 1));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(Printable.escape(e.getMessage()));
+      }
+    }
+  }
+
+  /**
    * A lifetime, {@code --ttl 15m}, in Mandate's one duration grammar ({@link Durations}): 1s (an
    * expiry has whole seconds) to 3650d (longer is almost certainly a typo; a capability should be
    * short-lived).

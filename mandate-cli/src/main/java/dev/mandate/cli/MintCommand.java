@@ -99,11 +99,11 @@ final class MintCommand implements Callable<Integer> {
           "say who signs: --key FILE to sign with a local root key, or --authority URL --client ID"
               + " --secret-file FILE (or MANDATE_AUTHORITY and the like) to ask an authority");
     }
-    if (block.grants.isEmpty()) {
+    if (!block.hasGrants()) {
       throw new ParameterException(
           spec.commandLine(),
           "a capability needs at least one --allow SERVICE:ACTION:RESOURCE (e.g. --allow"
-              + " 'fs:read_text_file:/data/**')");
+              + " 'fs:read_text_file:/data/**') or --allow-literal");
     }
     Restrictions.Builder asked = block.restrictions();
     if (holder != null) {

@@ -25,6 +25,11 @@ import java.util.List;
  *     for a direct one
  * @param requireApproval the approver groups of an approval caveat, or null for none (the policy
  *     may still require one)
+ * @param literalGrants grants of exactly the service, action and resource given, with no glob
+ *     meaning ({@link Grant#literal}): the form for values read from untrusted data, such as a
+ *     channel name, which then need no escaping; or null. They are asked for beside {@code grants}
+ *     and judged by the policy the same way. {@link #of} writes every grant into {@code grants} (a
+ *     literal one escaped), so this field is for clients that write the JSON themselves.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MintRequestBody(
@@ -35,7 +40,26 @@ public record MintRequestBody(
     Integer maxUses,
     Integer maxDepth,
     Boolean indirect,
-    List<String> requireApproval) {
+    List<String> requireApproval,
+    List<LiteralGrant> literalGrants) {
+
+  /**
+   * One grant of {@link #literalGrants}: exactly this service, action and resource.
+   *
+   * @param service the service, taken as it is
+   * @param action the action, taken as it is
+   * @param resource the resource, taken as it is (a path must be normalised)
+   */
+  public record LiteralGrant(String service, String action, String resource) {
+    /**
+     * Returns the grant.
+     *
+     * @throws IllegalArgumentException as {@link Grant#literal} does
+     */
+    public Grant toGrant() {
+      return Grant.literal(service, action, resource);
+    }
+  }
 
   /**
    * Returns the mint request for these restrictions. An authority adds exactly the caveats its
@@ -89,7 +113,8 @@ public record MintRequestBody(
         maxUses,
         maxDepth,
         indirect ? Boolean.TRUE : null,
-        approvers);
+        approvers,
+        null);
   }
 
   private static String describe(Caveat c) {
