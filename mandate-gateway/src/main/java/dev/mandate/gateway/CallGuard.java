@@ -33,6 +33,21 @@ public interface CallGuard {
   boolean couldAllow(String bearer, String service, String action);
 
   /**
+   * Tells whether the capability could allow {@code action} on {@code resource} at {@code service}:
+   * as {@link #couldAllow(String, String, String)}, and the grants of every block cover the
+   * resource (a path is normalised first). Arguments, conditions, proofs, approvals and uses are
+   * not considered. For filtering lists of resources and prompts. False when the revocation view is
+   * stale. Not audited. Never throws.
+   */
+  boolean couldAllow(String bearer, String service, String action, String resource);
+
+  /**
+   * Whether the revocation view denies this revocation id (revoked or suspended), however old the
+   * view is. For ending the sessions of a capability that was revoked. Never throws.
+   */
+  boolean isRevoked(String revocationId);
+
+  /**
    * Records a call that a front end refused before asking {@link #check} (a tool that is not
    * configured, a resource argument missing or outside the configured root, an encoded or dotted
    * resource), so that it reaches the audit trail like the guard's own denials. Counts no use and

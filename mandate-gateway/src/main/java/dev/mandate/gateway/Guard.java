@@ -164,6 +164,17 @@ public final class Guard implements CallGuard {
     }
   }
 
+  @Override
+  public boolean couldAllow(String bearer, String service, String action, String resource) {
+    // TEMP-EDGE-MCP: resource-level coverage comes with the core verifier API (core-api).
+    return couldAllow(bearer, service, action);
+  }
+
+  @Override
+  public boolean isRevoked(String revocationId) {
+    return link.isDenied(revocationId);
+  }
+
   private GuardResult decide(String bearer, String proof, String approval, Request req) {
     if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
       long age = link.viewAge().toSeconds();

@@ -1,7 +1,6 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.CallGuard;
@@ -15,6 +14,7 @@ import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -60,13 +62,31 @@ final class McpEndpoint {
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
+  private final Clock clock;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+  // Admission and the insertion of an admitted session are one step, so a flood of initialize
+  // requests cannot overshoot the session limits.
+  private final Object admission = new Object();
+  private final SessionAdmission.Limits limits;
+  private final MethodAllowlist methods;
+  private final ClientFeatures clientFeatures;
+  private final Disclosure disclosure;
 
-  McpEndpoint(Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient) {
+  McpEndpoint(
+      Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
     this.httpClient = httpClient;
+    this.clock = clock;
+    this.limits =
+        new SessionAdmission.Limits(
+            upstream.maxSessions(),
+            upstream.maxSessionsPerOwner(),
+            upstream.maxSessionsPerClient());
+    this.methods = MethodAllowlist.standardAnd(upstream.allowMethods());
+    this.clientFeatures = new ClientFeatures(upstream.roots());
+    this.disclosure = new Disclosure(upstream);
   }
 
   String path() {
@@ -89,6 +109,21 @@ final class McpEndpoint {
     for (McpSession s : sessions.values()) {
       if (s.idleFor(config.sessionIdleTimeout())) {
         LOG.debug("closing idle session {} of {}", s.shortId(), upstream.service());
+        end(s);
+      }
+    }
+  }
+
+  /**
+   * Closes sessions whose capability was revoked (the revocation view denies one of its ids) or
+   * expired; the agent must open a new one with a valid capability.
+   */
+  void closeEndedSessions() {
+    Instant now = clock.instant();
+    for (McpSession s : sessions.values()) {
+      String why = s.capability().ended(now, guard::isRevoked);
+      if (why != null) {
+        LOG.debug("closing session {} of {}: {}", s.shortId(), upstream.service(), why);
         end(s);
       }
     }
@@ -241,10 +276,40 @@ final class McpEndpoint {
       return;
     }
     session.touch();
+    String sourceIp = Request.getRemoteAddr(request);
     if (!isRequest) {
       if (!authorizedHere(bearer)) {
         unauthorized(response, callback, null, "the token allows nothing on " + service());
         return;
+      }
+      session.usedBy(bearer, McpEndpoint::sessionCapability);
+      if (JsonRpc.isResponse(message)) {
+        // Only to a request of the server that the gateway delivered to this agent, once.
+        if (!session.claimAnswer(message)) {
+          refuse(
+              response,
+              callback,
+              400,
+              null,
+              bearer,
+              sourceIp,
+              audited("response", idText(message.get("id"))),
+              Decision.Code.INVALID_REQUEST,
+              "this response answers no request the server sent to this session");
+          return;
+        }
+      } else {
+        String method = JsonRpc.method(message);
+        if (!methods.allows(method, true)) {
+          refuseMethod(response, callback, 400, null, bearer, sourceIp, method);
+          return;
+        }
+        if (ClientFeatures.owned(method)) {
+          // The gateway owns roots: the agent's changes to them never reach the server.
+          response.setStatus(202);
+          callback.succeeded();
+          return;
+        }
       }
       try {
         session.send(message, null);
@@ -256,11 +321,24 @@ final class McpEndpoint {
       return;
     }
     String method = JsonRpc.method(message);
+    if (!methods.allows(method, false)) {
+      refuseMethod(response, callback, 200, id, bearer, sourceIp, method);
+      return;
+    }
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
     if (McpNames.guarded(method)) {
       Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
       if (outcome instanceof Refused refused) {
-        rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
+        refuse(
+            response,
+            callback,
+            200,
+            id,
+            bearer,
+            sourceIp,
+            audited(method, ""),
+            Decision.Code.INVALID_REQUEST,
+            refused.reason());
         return;
       }
       ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
@@ -288,11 +366,97 @@ final class McpEndpoint {
         unauthorized(response, callback, id, "the token allows nothing on " + service());
         return;
       }
-      if (McpNames.TOOLS_LIST.equals(method)) {
-        transform = r -> filterTools(r, bearer);
+    }
+    session.usedBy(bearer, McpEndpoint::sessionCapability);
+    if (!McpNames.guarded(method)) {
+      Disclosure.Coverage coverage = coverage(bearer);
+      JsonNode params = message.get("params");
+      Disclosure.Refusal refusal = disclosure.refusal(method, params, coverage);
+      if (refusal != null) {
+        refuse(
+            response,
+            callback,
+            200,
+            id,
+            bearer,
+            sourceIp,
+            audited(method, refusal.resource()),
+            refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
+            refusal.reason());
+        return;
       }
+      transform = disclosure.answer(method, params, coverage);
     }
     forward(response, callback, session, message, accepts.sse, transform, null);
+  }
+
+  /** What the bearer's capability could be allowed on this upstream, for {@link Disclosure}. */
+  private Disclosure.Coverage coverage(String bearer) {
+    return new Disclosure.Coverage() {
+      @Override
+      public boolean couldCall(String action) {
+        return guard.couldAllow(bearer, service(), action);
+      }
+
+      @Override
+      public boolean covers(String action, String resource) {
+        return guard.couldAllow(bearer, service(), action, resource);
+      }
+    };
+  }
+
+  /** Refuses a JSON-RPC method that is not on the upstream's allowlist. */
+  private void refuseMethod(
+      Response response,
+      Callback callback,
+      int status,
+      JsonNode id,
+      String bearer,
+      String sourceIp,
+      String method) {
+    refuse(
+        response,
+        callback,
+        status,
+        id,
+        bearer,
+        sourceIp,
+        audited(CallMapping.printable(method), ""),
+        Decision.Code.INVALID_REQUEST,
+        "method '" + CallMapping.printable(method) + "' is not allowed on " + service());
+  }
+
+  /**
+   * Answers a refusal the front end made itself, recorded in the audit trail and the metrics like
+   * the guard's own denials.
+   *
+   * @param status the HTTP status for the JSON-RPC error (200 for a request's denial)
+   */
+  private void refuse(
+      Response response,
+      Callback callback,
+      int status,
+      JsonNode id,
+      String bearer,
+      String sourceIp,
+      dev.mandate.token.Request what,
+      Decision.Code code,
+      String reason) {
+    GuardResult result = guard.recordRefusal(bearer, what, code, reason, sourceIp);
+    if (result.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      status = 503;
+    }
+    json(response, callback, status, deniedError(id, result));
+  }
+
+  /** The request a refusal is audited as: this upstream's service, the action and resource. */
+  private dev.mandate.token.Request audited(String action, String resource) {
+    return new dev.mandate.token.Request(null, service(), action, resource, null, null);
+  }
+
+  private static String idText(JsonNode id) {
+    return id == null ? "" : CallMapping.printable(id.asText());
   }
 
   private void initialize(
@@ -323,25 +487,60 @@ final class McpEndpoint {
           "the token is invalid, expired or revoked, or allows nothing on " + service());
       return;
     }
-    if (sessions.size() >= upstream.maxSessions()) {
-      closeIdleSessions();
-      if (sessions.size() >= upstream.maxSessions()) {
-        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        rpcError(
-            response,
-            callback,
-            503,
-            id,
-            JsonRpcErrors.UNAVAILABLE,
-            "too many sessions on " + service() + "; try again later");
-        return;
+    String client = Request.getRemoteAddr(request);
+    McpSession session =
+        new McpSession(
+            service(),
+            owner,
+            client == null ? "" : client,
+            clientFeatures,
+            this::connect,
+            config.callTimeout());
+    session.usedBy(bearer, McpEndpoint::sessionCapability);
+    SessionAdmission.Verdict<McpSession> verdict;
+    synchronized (admission) {
+      verdict =
+          SessionAdmission.admit(limits, owner, session.client(), sessions.values(), service());
+      if (verdict instanceof SessionAdmission.Admit<McpSession> admit) {
+        admit.evict().forEach(evicted -> sessions.remove(evicted.id(), evicted));
+        sessions.put(session.id(), session);
       }
     }
-    McpSession session = new McpSession(service(), owner, this::connect, config.callTimeout());
+    if (verdict instanceof SessionAdmission.Refuse<McpSession> refused) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      refuse(
+          response,
+          callback,
+          refused.status(),
+          id,
+          bearer,
+          client,
+          audited("initialize", ""),
+          Decision.Code.LIMIT_EXCEEDED,
+          refused.reason());
+      return;
+    }
+    for (McpSession evicted : ((SessionAdmission.Admit<McpSession>) verdict).evict()) {
+      LOG.debug("evicting idle session {} of {} for a new one", evicted.shortId(), service());
+      evicted.close();
+    }
     session.rememberBearer(bearer);
-    sessions.put(session.id(), session);
-    // JSON when the client takes it, so the session id travels with the complete answer.
-    forward(response, callback, session, message, !accepts.json, r -> r, session);
+    // The agent's roots never reach the server; JSON when the client takes it, so the session id
+    // travels with the complete answer.
+    forward(
+        response,
+        callback,
+        session,
+        clientFeatures.initialize(message),
+        !accepts.json,
+        disclosure.answer("initialize", null, coverage(bearer)),
+        session);
+  }
+
+  /** What a session keeps of the capability that uses it; the token was verified before. */
+  private static SessionCapability sessionCapability(String bearer) {
+    Capability cap = Capability.decode(bearer);
+    return new SessionCapability(cap.revocationIds(), cap.expiresAt());
   }
 
   /**
@@ -479,6 +678,7 @@ final class McpEndpoint {
           if (stream == null) {
             stream = SseWriter.start(response, sessionHeader(newSession));
           }
+          session.delivering(next);
           stream.event(next);
           lastWrite = System.nanoTime();
           continue;
@@ -540,25 +740,6 @@ final class McpEndpoint {
         : null;
   }
 
-  /** Keeps the tools that are configured and that the capability could call. */
-  private JsonNode filterTools(JsonNode response, String bearer) {
-    JsonNode tools = response.path("result").get("tools");
-    if (tools == null || !tools.isArray()) {
-      return response;
-    }
-    ArrayNode kept = JsonRpc.MAPPER.createArrayNode();
-    for (JsonNode tool : tools) {
-      String name = tool.path("name").asText(null);
-      if (name != null
-          && upstream.tools().containsKey(name)
-          && guard.couldAllow(bearer, service(), name)) {
-        kept.add(tool);
-      }
-    }
-    ((ObjectNode) response.get("result")).set("tools", kept);
-    return response;
-  }
-
   // ---- GET -----------------------------------------------------------------------------------
 
   private void get(Request request, Response response, Callback callback) {
@@ -594,6 +775,7 @@ final class McpEndpoint {
         }
         if (next != null) {
           session.touch();
+          session.delivering(next);
           stream.event(next);
           lastWrite = System.nanoTime();
         } else if (System.nanoTime() - lastWrite > TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS)) {
@@ -646,6 +828,7 @@ final class McpEndpoint {
       unauthorized(response, callback, null, "the token allows nothing on " + service());
       return null;
     }
+    session.usedBy(bearer, McpEndpoint::sessionCapability);
     session.touch();
     return session;
   }
