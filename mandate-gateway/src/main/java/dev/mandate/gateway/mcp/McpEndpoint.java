@@ -765,6 +765,8 @@ final class McpEndpoint {
     Server server = request.getConnectionMetaData().getConnector().getServer();
     try {
       SseWriter stream = SseWriter.start(response, null);
+      // Answered at once, so the agent knows the stream is held before any message comes.
+      stream.comment("stream open");
       long lastWrite = System.nanoTime();
       while (true) {
         JsonNode next = session.nextServerMessage(1, TimeUnit.SECONDS);

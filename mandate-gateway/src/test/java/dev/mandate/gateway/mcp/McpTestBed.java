@@ -51,6 +51,10 @@ final class McpTestBed implements AutoCloseable {
             - "everything:*:*"
             - "everything-http:*:*"
             - "memory:*:*"
+            - "everything:resources.read:demo://resource/**"
+            - "fs-open:*:*"
+            - "fs-rooted:*:/**"
+            - "small:*:*"
           maxTtl: 1h
           maxDepth: 4
         approver:
@@ -91,6 +95,15 @@ final class McpTestBed implements AutoCloseable {
   }
 
   static McpTestBed start(Path tmp) throws Exception {
+    return start(tmp, "");
+  }
+
+  /**
+   * As {@link #start(Path)}, with further upstreams: YAML list items at the upstreams' indentation,
+   * where {@code $FILES}, {@code $FS} and {@code $EVERYTHING} stand for the files' directory and
+   * the servers' entry points, {@code $EVERYTHING_HTTP} for the everything server's URL over HTTP.
+   */
+  static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
@@ -204,6 +217,12 @@ final class McpTestBed implements AutoCloseable {
                 httpPort,
                 entryPoint("server-memory"),
                 tmp.resolve("memory.jsonl"));
+    yaml +=
+        moreUpstreams
+            .replace("$EVERYTHING_HTTP", "http://127.0.0.1:" + httpPort + "/mcp")
+            .replace("$FILES", files.toString())
+            .replace("$FS", entryPoint("server-filesystem").toString())
+            .replace("$EVERYTHING", entryPoint("server-everything").toString());
     Path configFile = tmp.resolve("gateway.yaml");
     Files.writeString(configFile, yaml);
     GatewayServer gateway =
