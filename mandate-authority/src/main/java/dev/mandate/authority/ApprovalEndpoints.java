@@ -151,8 +151,9 @@ final class ApprovalEndpoints {
     }
 
     SigningKey rootKey = keys.signing();
-    String text = Approval.issue(rootKey, tokenId, request, group, now.plus(ttl), random);
-    Approval approval = Approval.decode(text);
+    Approval issued = Approval.issue(rootKey, tokenId, request, group, now.plus(ttl), random);
+    String text = issued.text();
+    Approval.Claims approval = issued.claims();
     String resource = request.resource();
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("group", group);

@@ -9,6 +9,7 @@ import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -86,7 +87,7 @@ abstract class ApprovalEndpointsContract {
     String tokenId = minted.get("tokenId").asText();
     Request call = emailCall("bob@example.com");
     Verifier verifier = verifier();
-    assertThat(verifier.authorize(token, call, null, null).code())
+    assertThat(verifier.authorize(Presentation.of(token), call).code())
         .isEqualTo(Decision.Code.APPROVAL_REQUIRED);
 
     TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", EMAIL, null);
@@ -95,7 +96,7 @@ abstract class ApprovalEndpointsContract {
     JsonNode answer = r.json();
     String approval = answer.get("approval").asText();
     assertThat(approval).startsWith(Approval.TEXT_PREFIX).doesNotContain("\n");
-    Approval decoded = Approval.decode(approval);
+    Approval.Claims decoded = Approval.of(approval).claims();
     assertThat(answer.get("approvalId").asText()).isEqualTo(decoded.approvalId()).hasSize(32);
     assertThat(answer.get("requestDigest").asText())
         .isEqualTo(decoded.requestDigest())
@@ -105,11 +106,16 @@ abstract class ApprovalEndpointsContract {
     assertThat(decoded.tokenId()).isEqualTo(tokenId);
     assertThat(decoded.group()).isEqualTo("finance");
 
-    Decision other = verifier.authorize(token, emailCall("eve@example.com"), null, approval);
+    Decision other =
+        verifier.authorize(
+            Presentation.of(token).withApproval(Approval.of(approval)),
+            emailCall("eve@example.com"));
     assertThat(other.code()).as(other.reason()).isEqualTo(Decision.Code.APPROVAL_INVALID);
-    Decision first = verifier.authorize(token, call, null, approval);
+    Decision first =
+        verifier.authorize(Presentation.of(token).withApproval(Approval.of(approval)), call);
     assertThat(first.allowed()).as(first.reason()).isTrue();
-    Decision again = verifier.authorize(token, call, null, approval);
+    Decision again =
+        verifier.authorize(Presentation.of(token).withApproval(Approval.of(approval)), call);
     assertThat(again.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     assertThat(again.reason()).contains("already used");
   }

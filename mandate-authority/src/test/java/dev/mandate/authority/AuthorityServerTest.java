@@ -7,6 +7,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -83,11 +84,13 @@ class AuthorityServerTest {
 
     Verifier verifier = verifierFromKeysEndpoint();
     Decision allowed =
-        verifier.authorize(token, Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
+        verifier.authorize(
+            Presentation.of(token), Request.of("fs", "read_text_file", "/data/reports/q1.txt"));
     assertThat(allowed.allowed()).as(allowed.reason()).isTrue();
     assertThat(
             verifier
-                .authorize(token, Request.of("fs", "read_text_file", "/data/secrets/a"))
+                .authorize(
+                    Presentation.of(token), Request.of("fs", "read_text_file", "/data/secrets/a"))
                 .allowed())
         .isFalse();
 
@@ -571,8 +574,8 @@ class AuthorityServerTest {
     assertThat(Capability.decode(after).rootKeyId()).isEqualTo(newKeyId);
     Verifier verifier = verifierFromKeysEndpoint();
     Request read = Request.of("fs", "read_text_file", "/data/reports/a");
-    assertThat(verifier.authorize(before, read).allowed()).isTrue();
-    assertThat(verifier.authorize(after, read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(before), read).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(after), read).allowed()).isTrue();
 
     assertThat(authority.post("/v1/keys/" + newKeyId + "/retire", "", authority.admin()).status())
         .isEqualTo(409);
@@ -583,7 +586,8 @@ class AuthorityServerTest {
     assertThat(authority.get("/v1/keys").json().findValuesAsText("keyId"))
         .containsExactly(newKeyId);
     assertThat(authority.get("/v1/keys?all=true").json()).hasSize(2);
-    assertThat(verifierFromKeysEndpoint().authorize(before, read).allowed()).isFalse();
+    assertThat(verifierFromKeysEndpoint().authorize(Presentation.of(before), read).allowed())
+        .isFalse();
     assertThat(authority.post("/v1/keys/mk_nope/retire", "", authority.admin()).status())
         .isEqualTo(404);
 

@@ -18,6 +18,7 @@ import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
@@ -89,7 +90,7 @@ public final class Fixtures {
   final Verifier mandateWarm;
   final Verifier mandateColdNoReplay;
   final Verifier mandateWarmNoReplay;
-  final String[] proofs;
+  final Proof[] proofs;
 
   // ---- floor: the Ed25519 verifications Mandate's chain needs ----
   final byte[][] floorKeys;
@@ -201,7 +202,7 @@ public final class Fixtures {
               .verificationCacheSize(10_000)
               .replayGuard((id, expires) -> true)
               .build();
-      proofs = new String[PROOF_POOL];
+      proofs = new Proof[PROOF_POOL];
       for (int i = 0; i < PROOF_POOL; i++) {
         proofs[i] =
             Proof.create(holderKey, mandateBoundToken, request, NOW.minusMillis(i % 1000), rng);
@@ -332,11 +333,12 @@ public final class Fixtures {
   }
 
   Decision mandate(Verifier verifier) {
-    return requireAllowed(verifier.authorize(mandateToken, request));
+    return requireAllowed(verifier.authorize(Presentation.of(mandateToken), request));
   }
 
   Decision mandateWithProof(Verifier verifier, int i) {
-    return requireAllowed(verifier.authorize(mandateBoundToken, request, proofs[i]));
+    return requireAllowed(
+        verifier.authorize(Presentation.of(mandateBoundToken).withProof(proofs[i]), request));
   }
 
   boolean floor3() {
@@ -463,8 +465,11 @@ public final class Fixtures {
     mandate(mandateWarm);
     mandateWithProof(mandateColdNoReplay, 0);
     mandateWithProof(mandateWarmNoReplay, 1);
-    expectDenied("Mandate", mandateCold.authorize(mandateToken, deniedRequest).allowed());
-    expectDenied("Mandate (no proof)", mandateCold.authorize(mandateBoundToken, request).allowed());
+    expectDenied(
+        "Mandate", mandateCold.authorize(Presentation.of(mandateToken), deniedRequest).allowed());
+    expectDenied(
+        "Mandate (no proof)",
+        mandateCold.authorize(Presentation.of(mandateBoundToken), request).allowed());
     floor4();
     biscuit(biscuitRequestFacts);
     boolean biscuitDenied;

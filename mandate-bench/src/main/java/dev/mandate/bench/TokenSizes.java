@@ -39,9 +39,9 @@ public final class TokenSizes {
         "mandateProof",
         "Mandate holder proof (per call)",
         Base64.getUrlDecoder()
-            .decode(f.proofs[0].substring(dev.mandate.token.Proof.TEXT_PREFIX.length()))
+            .decode(f.proofs[0].text().substring(dev.mandate.token.Proof.TEXT_PREFIX.length()))
             .length,
-        f.proofs[0].length(),
+        f.proofs[0].text().length(),
         "binary; text form mndp1_ + base64url");
     entry(
         root,

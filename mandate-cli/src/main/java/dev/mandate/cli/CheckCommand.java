@@ -4,14 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,7 +138,7 @@ final class CheckCommand implements Callable<Integer> {
         holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
 
     String token = Stdin.readToken(t.stdin());
-    String presentedProof = proof;
+    Proof presentedProof = proof == null ? null : Proof.of(proof);
     if (holder != null && isWellFormed(token)) {
       try {
         presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
@@ -147,8 +152,16 @@ final class CheckCommand implements Callable<Integer> {
             .clock(t.clock())
             .revoked(revokedIds::contains)
             .verificationCacheSize(0)
+            // One call is checked once: max-uses caveats are reported below, not enforced.
+            .usageCounter(UsageCounter.inMemory(t.clock()))
             .build();
-    Decision decision = verifier.authorize(token, call, presentedProof, approvalText());
+    String approvalText = approvalText();
+    Decision decision =
+        verifier.authorize(
+            Presentation.of(token)
+                .withProof(presentedProof)
+                .withApproval(approvalText == null ? null : Approval.of(approvalText)),
+            call);
     t.out().println(json ? JSON.writeValueAsString(toJson(decision)) : describe(decision));
     return decision.allowed() ? Mandate.OK : Mandate.DENY;
   }
@@ -214,24 +227,37 @@ final class CheckCommand implements Callable<Integer> {
     return ids;
   }
 
+  /** A max-uses caveat of an allowed call's capability. */
+  private record UseLimit(String revocationId, long maxUses) {}
+
+  private static List<UseLimit> useLimits(Decision d) {
+    List<UseLimit> limits = new ArrayList<>();
+    if (d instanceof Decision.Allow allow) {
+      for (Block b : allow.capability().blocks()) {
+        for (Caveat c : b.caveats()) {
+          if (c instanceof Caveat.MaxUses u) {
+            limits.add(new UseLimit(b.revocationId(), u.uses()));
+          }
+        }
+      }
+    }
+    return limits;
+  }
+
   static String describe(Decision d) {
     StringBuilder b = new StringBuilder(d.allowed() ? "allow" : "deny " + d.code());
-    if (!d.allowed() && d.block() >= 0) {
-      b.append(" (block ").append(d.block());
-      if (d.caveat() != null) {
-        b.append(", ").append(d.caveat());
+    if (d instanceof Decision.Deny deny) {
+      if (deny.block() >= 0) {
+        b.append(" (block ").append(deny.block()).append(", ").append(deny.check().label());
+      } else {
+        b.append(" (").append(deny.check().label());
       }
-      b.append(')');
-    } else if (!d.allowed() && d.caveat() != null) {
-      b.append(" (").append(d.caveat()).append(')');
-    }
-    if (!d.allowed()) {
-      b.append(": ").append(d.reason());
+      b.append("): ").append(d.reason());
     }
     if (d.tokenId() != null) {
       b.append(d.allowed() ? ": token " : "; token ").append(d.tokenId());
     }
-    for (Decision.UseLimit limit : d.useLimits()) {
+    for (UseLimit limit : useLimits(d)) {
       b.append("; max ")
           .append(limit.maxUses())
           .append(" uses of block ")
@@ -245,18 +271,28 @@ final class CheckCommand implements Callable<Integer> {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("decision", d.allowed() ? "allow" : "deny");
     o.put("code", d.code().name());
-    if (d.block() >= 0) {
-      o.put("block", d.block());
+    if (d instanceof Decision.Deny deny) {
+      if (deny.block() >= 0) {
+        o.put("block", deny.block());
+      } else {
+        o.putNull("block");
+      }
+      o.put("caveat", deny.check().label());
     } else {
       o.putNull("block");
+      o.putNull("caveat");
     }
-    o.put("caveat", d.caveat());
     o.put("reason", d.reason());
     o.put("tokenId", d.tokenId());
-    d.revocationIds().forEach(o.putArray("revocationIds")::add);
-    if (!d.useLimits().isEmpty()) {
+    List<String> revocationIds =
+        d instanceof Decision.Allow allow
+            ? allow.capability().revocationIds()
+            : ((Decision.Deny) d).revocationIds();
+    revocationIds.forEach(o.putArray("revocationIds")::add);
+    List<UseLimit> useLimits = useLimits(d);
+    if (!useLimits.isEmpty()) {
       var limits = o.putArray("useLimits");
-      for (Decision.UseLimit limit : d.useLimits()) {
+      for (UseLimit limit : useLimits) {
         limits
             .addObject()
             .put("revocationId", limit.revocationId())

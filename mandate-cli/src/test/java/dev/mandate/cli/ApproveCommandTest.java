@@ -87,7 +87,7 @@ class ApproveCommandTest {
 
     assertThat(approved.exit()).as(approved.err()).isZero();
     assertThat(approved.out().lines()).singleElement().asString().startsWith("mnda1_");
-    Approval decoded = Approval.decode(approved.value());
+    Approval.Claims decoded = Approval.of(approved.value()).claims();
     assertThat(decoded.tokenId()).isEqualTo(tokenId);
     assertThat(decoded.group()).isEqualTo("finance");
     assertThat(approved.err())

@@ -1,5 +1,6 @@
 package dev.mandate.crypto;
 
+import dev.mandate.internal.crypto.Ed25519;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
@@ -23,20 +24,6 @@ public final class SigningKey {
     var point = org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0);
     org.bouncycastle.math.ec.rfc8032.Ed25519.encodePublicPoint(point, publicKeyBytes, 0);
     this.verifyingKey = VerifyingKey.derived(publicKeyBytes.clone(), point);
-  }
-
-  /**
-   * Tells whether {@code publicKey} is the public key of the 32-byte {@code seed}, without building
-   * a key object (constant time in the comparison).
-   */
-  public static boolean seedMatches(byte[] seed, byte[] publicKey, InsecureSecretKeyAccess access) {
-    Objects.requireNonNull(access, "access");
-    if (seed == null || seed.length != Ed25519.SEED_BYTES || publicKey == null) {
-      return false;
-    }
-    byte[] derived = new byte[Ed25519.PUBLIC_KEY_BYTES];
-    org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, derived, 0);
-    return java.security.MessageDigest.isEqual(derived, publicKey);
   }
 
   /** Generates a new key from {@code random}. */

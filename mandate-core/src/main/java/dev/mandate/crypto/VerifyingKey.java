@@ -1,8 +1,7 @@
 package dev.mandate.crypto;
 
-import java.nio.charset.StandardCharsets;
+import dev.mandate.internal.crypto.Ed25519;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -101,38 +100,8 @@ public final class VerifyingKey {
     return Ed25519.verify(point, message, offset, length, signature);
   }
 
-  /**
-   * Verifies a signature by a raw public key that has not been validated in advance (for example
-   * one named inside a token). The key must still be canonical and not of small order, or this
-   * returns false.
-   */
-  public static boolean verifyRaw(
-      byte[] publicKey, byte[] message, int offset, int length, byte[] signature) {
-    return Ed25519.verify(publicKey, message, offset, length, signature);
-  }
-
-  /**
-   * Returns the key id of raw public key bytes without validating them (for display and lookup).
-   *
-   * @throws IllegalArgumentException if the bytes are not exactly 32 long
-   */
-  public static String keyIdOf(byte[] rawPublicKey) {
-    if (rawPublicKey == null || rawPublicKey.length != Ed25519.PUBLIC_KEY_BYTES) {
-      throw new IllegalArgumentException("an Ed25519 public key is exactly 32 bytes");
-    }
-    return deriveKeyId(rawPublicKey);
-  }
-
   private static String deriveKeyId(byte[] key) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update("mandate/v1/key-id\0".getBytes(StandardCharsets.US_ASCII));
-      byte[] digest = sha.digest(key);
-      return "mk_"
-          + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-    }
+    return Ed25519.keyId(key);
   }
 
   @Override

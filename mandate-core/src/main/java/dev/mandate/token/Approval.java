@@ -15,27 +15,17 @@ import java.util.Objects;
  * §7.1). The authority issues it, signed by one of its root keys, after an approver of the named
  * group said yes to the call; the agent presents it with that call. It names the capability's token
  * id, the digest of the request (audience, service, action, resource, canonical arguments), the
- * group, a random approval id and an expiry. A verifier accepts it once.
+ * group, a random approval id and an expiry ({@link Claims}). A verifier accepts it once.
+ *
+ * <p>An instance holds the text form as issued or presented; it is checked only by a {@link
+ * Verifier}. Immutable; {@link #toString()} never prints the text.
  *
  * <p>Text form: {@code mnda1_} and the unpadded URL-safe base64 of: version (1 byte, 1), key id
  * (str), token id (16 bytes), request digest (32 bytes), group (str), approval id (16 bytes),
  * not-after (8 bytes, Unix seconds), Ed25519 signature (64 bytes) over {@code "mandate/v1/approval"
  * || 0x00 ||} everything before it.
- *
- * @param keyId the id of the root key that signed it
- * @param tokenId the token id (hex) of the capability it is for
- * @param requestDigest the hex SHA-256 request digest of the call it approves
- * @param group the approver group that approved
- * @param approvalId a random id (hex), for the audit trail and single use
- * @param notAfter when it stops being accepted (whole seconds)
  */
-public record Approval(
-    String keyId,
-    String tokenId,
-    String requestDigest,
-    String group,
-    String approvalId,
-    Instant notAfter) {
+public final class Approval {
   /** Prefix of the text form of an approval. */
   public static final String TEXT_PREFIX = "mnda1_";
 
@@ -45,8 +35,61 @@ public record Approval(
   private static final byte[] REQUEST_DOMAIN =
       "mandate/v1/request\0".getBytes(StandardCharsets.US_ASCII);
 
+  private final String text;
+
+  /**
+   * What an approval says, as read from its text without checking its signature.
+   *
+   * @param keyId the id of the root key that signed it
+   * @param tokenId the token id (hex) of the capability it is for
+   * @param requestDigest the hex SHA-256 request digest of the call it approves
+   * @param group the approver group that approved
+   * @param approvalId a random id (hex), for the audit trail and single use
+   * @param notAfter when it stops being accepted (whole seconds)
+   */
+  public record Claims(
+      String keyId,
+      String tokenId,
+      String requestDigest,
+      String group,
+      String approvalId,
+      Instant notAfter) {}
+
   /** A parsed approval with the bytes its signature covers. */
-  record Signed(Approval approval, byte[] message, byte[] signature) {}
+  record Signed(Claims claims, byte[] message, byte[] signature) {}
+
+  private Approval(String text) {
+    this.text = text;
+  }
+
+  /**
+   * An approval as presented with a call (for example the {@code Mandate-Approval} header). Not
+   * checked here: the {@link Verifier} denies a malformed or forged one.
+   *
+   * @throws NullPointerException if text is null
+   */
+  public static Approval of(String text) {
+    return new Approval(Objects.requireNonNull(text, "text"));
+  }
+
+  /** Returns the text form, {@code mnda1_...}. */
+  public String text() {
+    return text;
+  }
+
+  /**
+   * Reads what the approval says without checking its signature (for display and for the audit
+   * trail). A verifier checks the signature; this does not.
+   *
+   * @throws IllegalArgumentException if the text is not a well-formed approval
+   */
+  public Claims claims() {
+    try {
+      return parse(text).claims();
+    } catch (FormatException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
 
   /**
    * Returns the request digest of a call, as an approval names it: the hex SHA-256 of {@code
@@ -78,7 +121,7 @@ public record Approval(
             .str(request.service())
             .str(request.action())
             .str(request.resource())
-            .raw(Proof.argsDigest(request.args()))
+            .raw(Proof.argsDigest(request.argsTree()))
             .toByteArray());
   }
 
@@ -91,11 +134,11 @@ public record Approval(
    * @param group the approver group, matching {@link Caveat.ApprovalRequired#GROUP}
    * @param notAfter when it expires (truncated to seconds)
    * @param random the source of the approval id
-   * @return the approval's text form
+   * @return the approval
    * @throws IllegalArgumentException if the token id is not 32 hex digits, the group is not valid,
    *     or the arguments cannot be put in canonical JSON form
    */
-  public static String issue(
+  public static Approval issue(
       SigningKey rootKey,
       String tokenId,
       Request request,
@@ -125,21 +168,8 @@ public record Approval(
             .toByteArray();
     byte[] signature = rootKey.sign(new ByteWriter().raw(DOMAIN).raw(body).toByteArray());
     byte[] bytes = new ByteWriter().raw(body).raw(signature).toByteArray();
-    return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  /**
-   * Reads an approval's fields without checking its signature (for display and for the audit
-   * trail). A verifier checks the signature; this does not.
-   *
-   * @throws IllegalArgumentException if the text is not a well-formed approval
-   */
-  public static Approval decode(String text) {
-    try {
-      return parse(text).approval();
-    } catch (FormatException e) {
-      throw new IllegalArgumentException(e.getMessage());
-    }
+    return new Approval(
+        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
   }
 
   static Signed parse(String text) {
@@ -162,7 +192,7 @@ public record Approval(
     }
     int signed = bytes.length - 64;
     ByteReader in = new ByteReader(bytes, 0, signed);
-    Approval approval;
+    Claims claims;
     try {
       int version = in.u8("approval version");
       if (version != VERSION) {
@@ -180,14 +210,14 @@ public record Approval(
           || notAfter > 253_402_300_799L) {
         throw invalid("the approval's group or expiry is out of range");
       }
-      approval = new Approval(keyId, tokenId, digest, group, id, Instant.ofEpochSecond(notAfter));
+      claims = new Claims(keyId, tokenId, digest, group, id, Instant.ofEpochSecond(notAfter));
     } catch (FormatException e) {
       throw e.code() == Decision.Code.APPROVAL_INVALID ? e : invalid(e.getMessage());
     }
     byte[] message = new ByteWriter().raw(DOMAIN).raw(Arrays.copyOf(bytes, signed)).toByteArray();
     byte[] signature = new byte[64];
     System.arraycopy(bytes, signed, signature, 0, 64);
-    return new Signed(approval, message, signature);
+    return new Signed(claims, message, signature);
   }
 
   private static byte[] tokenIdBytes(String tokenId) {
@@ -203,5 +233,21 @@ public record Approval(
 
   private static FormatException invalid(String why) {
     return new FormatException(Decision.Code.APPROVAL_INVALID, why);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Approval a && text.equals(a.text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
+  /** Never prints the approval: with the token, it allows its call until it is used. */
+  @Override
+  public String toString() {
+    return "Approval[redacted]";
   }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * A structurally decoded token (spec section "Binary form"). Decoding checks structure and limits,
- * not signatures; see {@link ChainVerification}.
+ * not signatures; see {@link ChainCheck}.
  */
 final class Chain {
   static final String TEXT_PREFIX = "mnd1_";
@@ -227,7 +227,7 @@ final class Chain {
     }
     in.expectEnd("block");
     String holderKeyId =
-        (flags & FLAG_HOLDER) != 0 ? dev.mandate.crypto.VerifyingKey.keyIdOf(nextKey) : null;
+        (flags & FLAG_HOLDER) != 0 ? dev.mandate.internal.crypto.Ed25519.keyId(nextKey) : null;
     Block block =
         new Block(
             index,

@@ -4,19 +4,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The verifier's answer: allow, or deny with the failing block, the caveat and a reason a person
- * can act on. Immutable.
+ * The verifier's answer: an {@link Allow} carrying the {@link VerifiedCapability} that allowed the
+ * call, or a {@link Deny} naming the code, the failing block, the check and a reason a person can
+ * act on. Only a {@link Verifier} makes either. Immutable.
  */
-public final class Decision {
+public sealed interface Decision permits Decision.Allow, Decision.Deny {
+
   /** Why a decision came out the way it did. Stable names, used in the spec and the vectors. */
-  public enum Code {
+  enum Code {
     /** Every check passed. */
     ALLOW,
     /** The token or proof is not well-formed (bad prefix, base64, structure, or field). */
     MALFORMED,
     /** The token's format version is not one this verifier implements. */
     UNSUPPORTED_VERSION,
-    /** The token or the request exceeds a configured limit. */
+    /** The token or the request exceeds a configured limit, or a max-uses caveat is used up. */
     LIMIT_EXCEEDED,
     /** The authority block names a root key id this verifier does not trust. */
     UNKNOWN_KEY,
@@ -56,109 +58,197 @@ public final class Decision {
      * The approval is malformed, not signed by a trusted key, for another capability, call or
      * group, expired, or already used.
      */
-    APPROVAL_INVALID
+    APPROVAL_INVALID,
+    /**
+     * The verifier cannot decide safely right now: its replay guard or use counter failed, or a
+     * max-uses caveat applies and no use counter is configured. Not the token's fault; the same
+     * call may succeed later (or elsewhere).
+     */
+    UNAVAILABLE
   }
 
-  /** A max-uses caveat the caller must enforce: at most {@code maxUses} calls per block. */
-  public record UseLimit(String revocationId, long maxUses) {}
+  /** The check that denied a call; {@link #label()} is the name the spec and the wire use. */
+  enum Check {
+    /** The token's structure (prefix, base64, fields, limits). */
+    FORMAT("format"),
+    /** A block's signature or the chain's final secret. */
+    SIGNATURE("signature"),
+    /** A block's revocation id. */
+    REVOCATION("revocation"),
+    /** An expiry caveat. */
+    EXPIRY("expiry"),
+    /** A not-before caveat. */
+    NOT_BEFORE("not-before"),
+    /** An audience caveat. */
+    AUDIENCE("audience"),
+    /** A block's grants. */
+    GRANT("grant"),
+    /** An argument caveat. */
+    ARGUMENT("argument"),
+    /** A condition caveat. */
+    CONDITION("condition"),
+    /** A max-depth caveat. */
+    MAX_DEPTH("max-depth"),
+    /** A max-uses caveat (used up, or the use counter failed or is missing). */
+    MAX_USES("max-uses"),
+    /** The holder proof (missing, malformed, stale, forged, replayed). */
+    HOLDER("holder"),
+    /** An approval caveat (approval missing, invalid, or already used). */
+    APPROVAL("approval"),
+    /** The size, nesting or canonical form of the request's arguments. */
+    ARGS("args"),
+    /** The request's strings, or a request that could not be evaluated. */
+    REQUEST("request"),
+    /** A request resource (for example a path that escapes its root). */
+    RESOURCE("resource");
 
-  private final Code code;
-  private final int block;
-  private final String caveat;
-  private final String reason;
-  private final String tokenId;
-  private final List<String> revocationIds;
-  private final List<UseLimit> useLimits;
+    private final String label;
 
-  private Decision(
-      Code code,
-      int block,
-      String caveat,
-      String reason,
-      String tokenId,
-      List<String> revocationIds,
-      List<UseLimit> useLimits) {
-    this.code = code;
-    this.block = block;
-    this.caveat = caveat;
-    this.reason = reason;
-    this.tokenId = tokenId;
-    this.revocationIds = revocationIds;
-    this.useLimits = useLimits;
-  }
-
-  static Decision allow(String tokenId, List<String> revocationIds, List<UseLimit> useLimits) {
-    return new Decision(
-        Code.ALLOW, -1, null, "allowed", tokenId, revocationIds, List.copyOf(useLimits));
-  }
-
-  static Decision deny(Code code, int block, String caveat, String reason) {
-    return deny(code, block, caveat, reason, null, List.of());
-  }
-
-  static Decision deny(
-      Code code,
-      int block,
-      String caveat,
-      String reason,
-      String tokenId,
-      List<String> revocationIds) {
-    if (code == Code.ALLOW) {
-      throw new IllegalArgumentException("a denial needs a deny code");
+    Check(String label) {
+      this.label = label;
     }
-    return new Decision(
-        code, block, caveat, Objects.requireNonNull(reason), tokenId, revocationIds, List.of());
+
+    /** Returns the lower-case name the spec, the vectors and the gateway's answers use. */
+    public String label() {
+      return label;
+    }
   }
 
-  /** Returns true when the request is allowed. */
-  public boolean allowed() {
-    return code == Code.ALLOW;
-  }
+  /** Returns true for an {@link Allow}. */
+  boolean allowed();
 
-  /** Returns the outcome code ({@link Code#ALLOW} when allowed). */
-  public Code code() {
-    return code;
-  }
+  /** Returns the outcome code ({@link Code#ALLOW} for an allow). */
+  Code code();
 
-  /** Returns the index of the failing block (0 is the authority block), or -1 if none applies. */
-  public int block() {
-    return block;
-  }
+  /** Returns a sentence saying why; "allowed" for an allow. Never contains secrets. */
+  String reason();
 
-  /** Returns the kind of caveat or check that failed (e.g. {@code expiry}), or null. */
-  public String caveat() {
-    return caveat;
-  }
+  /**
+   * Returns the token id in hex once the token could be decoded, else null. For a denial it is what
+   * the token claims, which is not authenticated when the signature check failed.
+   */
+  String tokenId();
 
-  /** Returns a sentence saying why; "allowed" when allowed. Never contains secrets. */
-  public String reason() {
-    return reason;
-  }
+  /** The call is allowed; carries what was verified, so nothing downstream decodes the token. */
+  final class Allow implements Decision {
+    private final VerifiedCapability capability;
 
-  /** Returns the token id in hex once the token could be decoded, else null. */
-  public String tokenId() {
-    return tokenId;
-  }
+    Allow(VerifiedCapability capability) {
+      this.capability = Objects.requireNonNull(capability, "capability");
+    }
 
-  /** Returns the revocation ids of the token's blocks, in order, once decoded; else empty. */
-  public List<String> revocationIds() {
-    return revocationIds;
-  }
+    /** Returns the verified capability that allowed the call. */
+    public VerifiedCapability capability() {
+      return capability;
+    }
 
-  /** Returns the max-uses caveats an allowed request must be counted against; else empty. */
-  public List<UseLimit> useLimits() {
-    return useLimits;
-  }
+    @Override
+    public boolean allowed() {
+      return true;
+    }
 
-  @Override
-  public String toString() {
-    if (allowed()) {
+    @Override
+    public Code code() {
+      return Code.ALLOW;
+    }
+
+    @Override
+    public String reason() {
+      return "allowed";
+    }
+
+    @Override
+    public String tokenId() {
+      return capability.tokenId();
+    }
+
+    @Override
+    public String toString() {
       return "allow";
     }
-    return "deny "
-        + code
-        + (block >= 0 ? " (block " + block + (caveat != null ? ", " + caveat : "") + ")" : "")
-        + ": "
-        + reason;
+  }
+
+  /** The call is denied: the first check that failed, in the spec's order (§6). */
+  final class Deny implements Decision {
+    private final Code code;
+    private final int block;
+    private final Check check;
+    private final String reason;
+    private final String tokenId;
+    private final List<String> revocationIds;
+    private final List<String> approverGroups;
+
+    Deny(
+        Code code,
+        int block,
+        Check check,
+        String reason,
+        String tokenId,
+        List<String> revocationIds,
+        List<String> approverGroups) {
+      if (code == Code.ALLOW) {
+        throw new IllegalArgumentException("a denial needs a deny code");
+      }
+      this.code = Objects.requireNonNull(code, "code");
+      this.block = block;
+      this.check = Objects.requireNonNull(check, "check");
+      this.reason = Objects.requireNonNull(reason, "reason");
+      this.tokenId = tokenId;
+      this.revocationIds = List.copyOf(revocationIds);
+      this.approverGroups = List.copyOf(approverGroups);
+    }
+
+    @Override
+    public boolean allowed() {
+      return false;
+    }
+
+    @Override
+    public Code code() {
+      return code;
+    }
+
+    /** Returns the index of the failing block (0 is the authority block), or -1 if none applies. */
+    public int block() {
+      return block;
+    }
+
+    /** Returns the check that failed. */
+    public Check check() {
+      return check;
+    }
+
+    @Override
+    public String reason() {
+      return reason;
+    }
+
+    @Override
+    public String tokenId() {
+      return tokenId;
+    }
+
+    /** Returns the revocation ids of the token's blocks, in order, once decoded; else empty. */
+    public List<String> revocationIds() {
+      return revocationIds;
+    }
+
+    /**
+     * For {@link Code#APPROVAL_REQUIRED}: the approver groups whose approval every approval caveat
+     * of the capability accepts, in the order the first caveat lists them (empty if the caveats
+     * share none, so no approval can satisfy them). Empty for every other code.
+     */
+    public List<String> approverGroups() {
+      return approverGroups;
+    }
+
+    @Override
+    public String toString() {
+      return "deny "
+          + code
+          + (block >= 0 ? " (block " + block + ", " + check.label() + ")" : "")
+          + ": "
+          + reason;
+    }
   }
 }

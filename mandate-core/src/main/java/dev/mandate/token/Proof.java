@@ -23,6 +23,8 @@ public final class Proof {
   /** Prefix of the text form of a proof. */
   public static final String TEXT_PREFIX = "mndp1_";
 
+  private final String text;
+
   static final int VERSION = 1;
   static final int NONCE_BYTES = 16;
   static final int BINARY_BYTES = 1 + 8 + NONCE_BYTES + 64;
@@ -30,7 +32,24 @@ public final class Proof {
 
   record Parsed(long timeMillis, byte[] nonce, byte[] signature) {}
 
-  private Proof() {}
+  private Proof(String text) {
+    this.text = text;
+  }
+
+  /**
+   * A proof as presented with a call (for example the {@code Mandate-Proof} header). Not checked
+   * here: the {@link Verifier} denies a malformed or forged one.
+   *
+   * @throws NullPointerException if text is null
+   */
+  public static Proof of(String text) {
+    return new Proof(Objects.requireNonNull(text, "text"));
+  }
+
+  /** Returns the text form, {@code mndp1_...}. */
+  public String text() {
+    return text;
+  }
 
   /**
    * Creates a proof for one call.
@@ -40,11 +59,11 @@ public final class Proof {
    * @param request the call, exactly as the gateway will build it
    * @param time the current time
    * @param random the source of the nonce
-   * @return the proof's text form
+   * @return the proof
    * @throws InvalidTokenException if the token is not well-formed
    * @throws IllegalArgumentException if the arguments cannot be put in canonical JSON form
    */
-  public static String create(
+  public static Proof create(
       SigningKey holder, String token, Request request, Instant time, SecureRandom random) {
     Objects.requireNonNull(holder, "holder");
     Objects.requireNonNull(request, "request");
@@ -60,7 +79,8 @@ public final class Proof {
     }
     byte[] signature = holder.sign(message);
     ByteWriter out = new ByteWriter().u8(VERSION).i64(millis).raw(nonce).raw(signature);
-    return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+    return new Proof(
+        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()));
   }
 
   static Parsed parse(String text) {
@@ -101,7 +121,7 @@ public final class Proof {
         .str(request.service())
         .str(request.action())
         .str(request.resource())
-        .raw(argsDigest(request.args()))
+        .raw(argsDigest(request.argsTree()))
         .i64(timeMillis)
         .raw(nonce)
         .toByteArray();
@@ -119,5 +139,21 @@ public final class Proof {
       throw new FormatException(
           Decision.Code.INVALID_REQUEST, "the arguments cannot be put in canonical JSON form");
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Proof p && text.equals(p.text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
+  /** Never prints the proof: with the token, it allows its call until it is used. */
+  @Override
+  public String toString() {
+    return "Proof[redacted]";
   }
 }

@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a call asks to do, as the gateway builds it from the wire. Immutable apart from {@code
- * args}, which callers must not modify after construction.
+ * What a call asks to do, as the gateway builds it from the wire. Immutable: the arguments are
+ * copied in and {@link #args()} returns a copy, so nobody can change a request after it was built
+ * (or after it was verified).
  *
  * @param audience the gateway or service deciding (matched against audience caveats); may be null
  * @param service the tool server or API, such as {@code fs}
@@ -42,7 +43,7 @@ public record Request(
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(resource, "resource");
-    args = args == null ? JsonNodeFactory.instance.objectNode() : args;
+    args = args == null ? JsonNodeFactory.instance.objectNode() : args.deepCopy();
     context = context == null ? Map.of() : Map.copyOf(context);
     moreResources = moreResources == null ? List.of() : List.copyOf(moreResources);
     if (moreResources.size() > MAX_MORE_RESOURCES) {
@@ -62,6 +63,17 @@ public record Request(
     this(audience, service, action, resource, args, context, null);
   }
 
+  /** Returns a copy of the call's arguments (changing it does not change this request). */
+  @Override
+  public ObjectNode args() {
+    return args.deepCopy();
+  }
+
+  /** The arguments themselves, for this package, which never modifies them. */
+  ObjectNode argsTree() {
+    return args;
+  }
+
   /** A request without audience, arguments or context. */
   public static Request of(String service, String action, String resource) {
     return new Request(null, service, action, resource, null, null);
@@ -72,7 +84,7 @@ public record Request(
     return new Request(newAudience, service, action, resource, args, context, moreResources);
   }
 
-  /** Returns a copy with these arguments. */
+  /** Returns a copy with these arguments (copied in). */
   public Request withArgs(ObjectNode newArgs) {
     return new Request(audience, service, action, resource, newArgs, context, moreResources);
   }

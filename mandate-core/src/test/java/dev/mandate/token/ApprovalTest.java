@@ -36,7 +36,7 @@ class ApprovalTest {
         .sign();
   }
 
-  private String approve(Capability cap, Request call, String group, Duration ttl) {
+  private Approval approve(Capability cap, Request call, String group, Duration ttl) {
     return Approval.issue(
         root, cap.tokenId(), call, group, NOW.plus(ttl), Fixtures.random(cap.tokenId().hashCode()));
   }
@@ -46,10 +46,10 @@ class ApprovalTest {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
 
-    Decision d = verifier.authorize(cap.toText(), call);
+    Decision d = verifier.authorize(Presentation.of(cap.toText()), call);
 
     assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_REQUIRED);
-    assertThat(d.caveat()).isEqualTo("approval");
+    assertThat(((Decision.Deny) d).check()).isEqualTo(Decision.Check.APPROVAL);
     assertThat(d.reason())
         .contains("[finance, owners]")
         .contains(Approval.requestDigest(call))
@@ -60,10 +60,14 @@ class ApprovalTest {
   void approvalOfExactlyThisCall_allowsItOnce() {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
-    String approval = approve(cap, call, "finance", Duration.ofMinutes(5));
+    Approval approval = approve(cap, call, "finance", Duration.ofMinutes(5));
 
-    assertThat(verifier.authorize(cap.toText(), call, null, approval).allowed()).isTrue();
-    Decision again = verifier.authorize(cap.toText(), call, null, approval);
+    assertThat(
+            verifier
+                .authorize(Presentation.of(cap.toText()).withApproval(approval), call)
+                .allowed())
+        .isTrue();
+    Decision again = verifier.authorize(Presentation.of(cap.toText()).withApproval(approval), call);
     assertThat(again.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     assertThat(again.reason()).contains("already used");
   }
@@ -71,11 +75,13 @@ class ApprovalTest {
   @Test
   void approvalForOtherArguments_denied() {
     Capability cap = payments();
-    String approval =
+    Approval approval =
         approve(cap, send("bob@example.com", "pay 40 EUR"), "finance", Duration.ofMinutes(5));
 
     Decision d =
-        verifier.authorize(cap.toText(), send("bob@example.com", "pay 4000 EUR"), null, approval);
+        verifier.authorize(
+            Presentation.of(cap.toText()).withApproval(approval),
+            send("bob@example.com", "pay 4000 EUR"));
 
     assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     assertThat(d.reason()).contains("for another call");
@@ -96,7 +102,9 @@ class ApprovalTest {
 
     Decision d =
         verifier.authorize(
-            cap.toText(), call, null, approve(other, call, "finance", Duration.ofMinutes(5)));
+            Presentation.of(cap.toText())
+                .withApproval(approve(other, call, "finance", Duration.ofMinutes(5))),
+            call);
 
     assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     assertThat(d.reason()).contains("another capability");
@@ -109,7 +117,9 @@ class ApprovalTest {
     assertThat(
             verifier
                 .authorize(
-                    cap.toText(), call, null, approve(cap, call, "interns", Duration.ofMinutes(5)))
+                    Presentation.of(cap.toText())
+                        .withApproval(approve(cap, call, "interns", Duration.ofMinutes(5))),
+                    call)
                 .code())
         .isEqualTo(Decision.Code.APPROVAL_INVALID);
 
@@ -117,16 +127,17 @@ class ApprovalTest {
     Capability narrowed = cap.attenuate().requireApproval("finance").sign();
     Decision d =
         verifier.authorize(
-            narrowed.toText(), call, null, approve(cap, call, "owners", Duration.ofMinutes(5)));
+            Presentation.of(narrowed.toText())
+                .withApproval(approve(cap, call, "owners", Duration.ofMinutes(5))),
+            call);
     assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
-    assertThat(d.block()).isEqualTo(1);
+    assertThat(((Decision.Deny) d).block()).isEqualTo(1);
     assertThat(
             verifier
                 .authorize(
-                    narrowed.toText(),
-                    call,
-                    null,
-                    approve(cap, call, "finance", Duration.ofMinutes(5)))
+                    Presentation.of(narrowed.toText())
+                        .withApproval(approve(cap, call, "finance", Duration.ofMinutes(5))),
+                    call)
                 .allowed())
         .isTrue();
   }
@@ -135,18 +146,24 @@ class ApprovalTest {
   void expiredApproval_denied_withinSkewAccepted() {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
-    String lapsed = approve(cap, call, "finance", Duration.ofMinutes(-5));
-    String justLapsed = approve(cap, call, "finance", Duration.ofSeconds(-10));
+    Approval lapsed = approve(cap, call, "finance", Duration.ofMinutes(-5));
+    Approval justLapsed = approve(cap, call, "finance", Duration.ofSeconds(-10));
 
-    assertThat(verifier.authorize(cap.toText(), call, null, lapsed).reason()).contains("expired");
-    assertThat(verifier.authorize(cap.toText(), call, null, justLapsed).allowed()).isTrue();
+    assertThat(
+            verifier.authorize(Presentation.of(cap.toText()).withApproval(lapsed), call).reason())
+        .contains("expired");
+    assertThat(
+            verifier
+                .authorize(Presentation.of(cap.toText()).withApproval(justLapsed), call)
+                .allowed())
+        .isTrue();
   }
 
   @Test
   void approvalSignedByAnUntrustedKey_orEdited_denied() {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
-    String forged =
+    Approval forged =
         Approval.issue(
             Fixtures.key(2),
             cap.tokenId(),
@@ -154,20 +171,23 @@ class ApprovalTest {
             "finance",
             NOW.plus(Duration.ofMinutes(5)),
             Fixtures.random(3));
-    assertThat(verifier.authorize(cap.toText(), call, null, forged).reason())
+    assertThat(
+            verifier.authorize(Presentation.of(cap.toText()).withApproval(forged), call).reason())
         .contains("not signed by a trusted authority key");
 
     byte[] bytes =
         Base64.getUrlDecoder()
             .decode(
                 approve(cap, call, "finance", Duration.ofMinutes(5))
+                    .text()
                     .substring(Approval.TEXT_PREFIX.length()));
     for (int i = 0; i < bytes.length; i++) {
       byte[] edited = bytes.clone();
       edited[i] ^= 0x01;
       String text =
           Approval.TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(edited);
-      Decision d = verifier.authorize(cap.toText(), call, null, text);
+      Decision d =
+          verifier.authorize(Presentation.of(cap.toText()).withApproval(Approval.of(text)), call);
       assertThat(d.allowed()).as("byte %d edited: %s", i, d).isFalse();
       assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_INVALID);
     }
@@ -179,7 +199,8 @@ class ApprovalTest {
     Request call = send("bob@example.com", "pay 40 EUR");
     for (String bad :
         List.of("nonsense", "mnda1_", "mnda1_!!", "mnda1_" + "A".repeat(600), "mndp1_AAAA")) {
-      Decision d = verifier.authorize(cap.toText(), call, null, bad);
+      Decision d =
+          verifier.authorize(Presentation.of(cap.toText()).withApproval(Approval.of(bad)), call);
       assertThat(d.code()).as(bad).isEqualTo(Decision.Code.APPROVAL_INVALID);
       assertThat(d.reason()).isNotBlank();
     }
@@ -190,7 +211,11 @@ class ApprovalTest {
     Capability plain =
         mint().allow("mail:send_email:*@example.com").ttl(Duration.ofHours(1)).sign();
     assertThat(
-            verifier.authorize(plain.toText(), send("a@example.com", "hi"), null, "junk").allowed())
+            verifier
+                .authorize(
+                    Presentation.of(plain.toText()).withApproval(Approval.of("junk")),
+                    send("a@example.com", "hi"))
+                .allowed())
         .isTrue();
   }
 
@@ -207,10 +232,10 @@ class ApprovalTest {
   }
 
   @Test
-  void decode_readsTheFields_andIssueRefusesBadInput() {
+  void claims_readTheFields_andIssueRefusesBadInput() {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
-    Approval a = Approval.decode(approve(cap, call, "finance", Duration.ofMinutes(5)));
+    Approval.Claims a = approve(cap, call, "finance", Duration.ofMinutes(5)).claims();
 
     assertThat(a.tokenId()).isEqualTo(cap.tokenId());
     assertThat(a.requestDigest()).isEqualTo(Approval.requestDigest(call));
@@ -222,7 +247,7 @@ class ApprovalTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Approval.issue(root, cap.tokenId(), call, "", NOW, Fixtures.random(1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Approval.decode("mnda1_AAAA"))
+    assertThatThrownBy(() -> Approval.of("mnda1_AAAA").claims())
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

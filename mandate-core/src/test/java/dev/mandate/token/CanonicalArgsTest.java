@@ -29,7 +29,8 @@ class CanonicalArgsTest {
           .toText();
 
   private Decision decide(ObjectNode args) {
-    return verifier.authorize(token, new Request(null, "bank", "send_money", "acct", args, null));
+    return verifier.authorize(
+        Presentation.of(token), new Request(null, "bank", "send_money", "acct", args, null));
   }
 
   @Test
@@ -78,9 +79,10 @@ class CanonicalArgsTest {
 
     Decision d =
         verifier.authorize(
-            token, new Request(null, "bank", "send_money", "acct\uD800", null, null));
+            Presentation.of(token),
+            new Request(null, "bank", "send_money", "acct\uD800", null, null));
     assertThat(d.code()).isEqualTo(Decision.Code.INVALID_REQUEST);
-    assertThat(d.caveat()).isEqualTo("request");
+    assertThat(((Decision.Deny) d).check().label()).isEqualTo("request");
   }
 
   @Test
@@ -97,13 +99,13 @@ class CanonicalArgsTest {
     Request signed =
         new Request(
             null, "bank", "send_money", "acct", F.objectNode().put("amount", 1L << 53), null);
-    String proof = Proof.create(agent, bound, signed, Fixtures.NOW, Fixtures.random(3));
+    Proof proof = Proof.create(agent, bound, signed, Fixtures.NOW, Fixtures.random(3));
     // 2^53 + 1 has the same double, hence the same canonical digest, as 2^53.
     Request moved =
         new Request(
             null, "bank", "send_money", "acct", F.objectNode().put("amount", (1L << 53) + 1), null);
 
-    assertThat(verifier.authorize(bound, moved, proof).code())
+    assertThat(verifier.authorize(Presentation.of(bound).withProof(proof), moved).code())
         .isEqualTo(Decision.Code.INVALID_REQUEST);
   }
 }

@@ -256,7 +256,8 @@ class ChainPropertiesTest {
         BitSet allowed = allowed(token);
         if (!allowed.isEmpty()) {
           Request request = requests.get(allowed.nextSetBit(0));
-          assertThat(VERIFIER.authorize(token.toText(), request).allowed()).isTrue();
+          assertThat(VERIFIER.authorize(Presentation.of(token.toText()), request).allowed())
+              .isTrue();
           out.add(new Sample(token, request));
           break;
         }
@@ -267,7 +268,7 @@ class ChainPropertiesTest {
   }
 
   private static void assertDenied(String text, Sample s, String what) {
-    Decision d = VERIFIER.authorize(text, s.request());
+    Decision d = VERIFIER.authorize(Presentation.of(text), s.request());
     assertThat(d.allowed()).as("%s of %s: %s", what, s.token(), text).isFalse();
   }
 
@@ -275,7 +276,7 @@ class ChainPropertiesTest {
     BitSet out = new BitSet(requests.size());
     String text = token.toText();
     for (int r = 0; r < requests.size(); r++) {
-      if (VERIFIER.authorize(text, requests.get(r)).allowed()) {
+      if (VERIFIER.authorize(Presentation.of(text), requests.get(r)).allowed()) {
         out.set(r);
       }
     }

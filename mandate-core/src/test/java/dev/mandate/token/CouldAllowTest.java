@@ -22,12 +22,36 @@ class CouldAllowTest {
             .allow("fs:read_text_file:/data/invoices/**")
             .sign();
     Verifier v = Fixtures.verifier(root).build();
-    assertThat(v.couldAllow(cap.toText(), "gw", "fs", "read_text_file")).isTrue();
-    assertThat(v.couldAllow(cap.toText(), "gw", "fs", "write_file")).isFalse();
-    assertThat(v.couldAllow(cap.toText(), "gw", "mail", "read_text_file")).isFalse();
-    assertThat(v.couldAllow(cap.toText(), "other", "fs", "read_text_file")).isFalse();
-    assertThat(v.couldAllow("mnd1_garbage", "gw", "fs", "read_text_file")).isFalse();
+    assertThat(
+            v.couldAllow(
+                Presentation.of(cap.toText()),
+                new Request("gw", "fs", "read_text_file", "", null, null)))
+        .isTrue();
+    assertThat(
+            v.couldAllow(
+                Presentation.of(cap.toText()),
+                new Request("gw", "fs", "write_file", "", null, null)))
+        .isFalse();
+    assertThat(
+            v.couldAllow(
+                Presentation.of(cap.toText()),
+                new Request("gw", "mail", "read_text_file", "", null, null)))
+        .isFalse();
+    assertThat(
+            v.couldAllow(
+                Presentation.of(cap.toText()),
+                new Request("other", "fs", "read_text_file", "", null, null)))
+        .isFalse();
+    assertThat(
+            v.couldAllow(
+                Presentation.of("mnd1_garbage"),
+                new Request("gw", "fs", "read_text_file", "", null, null)))
+        .isFalse();
     Verifier revoking = Fixtures.verifier(root).revoked(cap.revocationIds().get(1)::equals).build();
-    assertThat(revoking.couldAllow(cap.toText(), "gw", "fs", "read_text_file")).isFalse();
+    assertThat(
+            revoking.couldAllow(
+                Presentation.of(cap.toText()),
+                new Request("gw", "fs", "read_text_file", "", null, null)))
+        .isFalse();
   }
 }

@@ -37,14 +37,18 @@ class MoreResourcesTest {
 
   @Test
   void everyResourceCovered_allowed_evenThroughDifferentGrants() {
-    Decision d = verifier.authorize(inbox().toText(), move("/data/inbox/a", "/data/archive/a"));
+    Decision d =
+        verifier.authorize(
+            Presentation.of(inbox().toText()), move("/data/inbox/a", "/data/archive/a"));
 
     assertThat(d.allowed()).as(d.toString()).isTrue();
   }
 
   @Test
   void aFurtherResourceOutsideTheGrants_deniedNamingIt() {
-    Decision d = verifier.authorize(inbox().toText(), move("/data/inbox/a", "/tmp/exfil/a"));
+    Decision d =
+        verifier.authorize(
+            Presentation.of(inbox().toText()), move("/data/inbox/a", "/tmp/exfil/a"));
 
     assertThat(d.code()).isEqualTo(Decision.Code.GRANT);
     assertThat(d.reason()).contains("fs:move_file:/tmp/exfil/a");
@@ -57,7 +61,8 @@ class MoreResourcesTest {
       wide.allow("fs:move_file:/data/team-" + i + "/**");
     }
 
-    Decision d = verifier.authorize(wide.sign().toText(), move("/data/team-0/a", "/tmp/a"));
+    Decision d =
+        verifier.authorize(Presentation.of(wide.sign().toText()), move("/data/team-0/a", "/tmp/a"));
 
     assertThat(d.code()).isEqualTo(Decision.Code.GRANT);
     assertThat(d.reason())
@@ -69,12 +74,16 @@ class MoreResourcesTest {
   void aFurtherResourceIsNormalised_traversalOutOfTheGrantDenied() {
     assertThat(
             verifier
-                .authorize(inbox().toText(), move("/data/inbox/a", "/data/archive/../secrets/a"))
+                .authorize(
+                    Presentation.of(inbox().toText()),
+                    move("/data/inbox/a", "/data/archive/../secrets/a"))
                 .code())
         .isEqualTo(Decision.Code.GRANT);
     assertThat(
             verifier
-                .authorize(inbox().toText(), move("/data/inbox/a", "/data/archive/%2e%2e/x"))
+                .authorize(
+                    Presentation.of(inbox().toText()),
+                    move("/data/inbox/a", "/data/archive/%2e%2e/x"))
                 .code())
         .isEqualTo(Decision.Code.INVALID_REQUEST);
   }
@@ -83,10 +92,12 @@ class MoreResourcesTest {
   void anAttenuatedBlock_appliesToFurtherResourcesToo() {
     Capability narrowed = inbox().attenuate().allow("fs:move_file:/data/inbox/**").sign();
 
-    Decision d = verifier.authorize(narrowed.toText(), move("/data/inbox/a", "/data/archive/a"));
+    Decision d =
+        verifier.authorize(
+            Presentation.of(narrowed.toText()), move("/data/inbox/a", "/data/archive/a"));
 
     assertThat(d.code()).isEqualTo(Decision.Code.GRANT);
-    assertThat(d.block()).isEqualTo(1);
+    assertThat(((Decision.Deny) d).block()).isEqualTo(1);
   }
 
   @Test
@@ -99,12 +110,16 @@ class MoreResourcesTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request signed = move("/data/inbox/a", "/data/archive/a");
-    String proof = Proof.create(agent, bound.toText(), signed, NOW, Fixtures.random(3));
+    Proof proof = Proof.create(agent, bound.toText(), signed, NOW, Fixtures.random(3));
 
-    assertThat(verifier.authorize(bound.toText(), signed, proof).allowed()).isTrue();
+    assertThat(
+            verifier.authorize(Presentation.of(bound.toText()).withProof(proof), signed).allowed())
+        .isTrue();
     assertThat(
             verifier
-                .authorize(bound.toText(), move("/data/inbox/a", "/data/other/a"), proof)
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(proof),
+                    move("/data/inbox/a", "/data/other/a"))
                 .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }

@@ -40,9 +40,11 @@ class ThreatTest {
 
   @Test
   void minted_allowsWhatItGrants() {
-    Decision d = verifier.authorize(invoices().toText(), read("/data/invoices/2024/jan.pdf"));
+    Decision d =
+        verifier.authorize(
+            Presentation.of(invoices().toText()), read("/data/invoices/2024/jan.pdf"));
     assertThat(d.allowed()).as(d.toString()).isTrue();
-    assertThat(d.revocationIds()).hasSize(1);
+    assertThat(((Decision.Allow) d).capability().revocationIds()).hasSize(1);
   }
 
   @Test
@@ -51,7 +53,9 @@ class ThreatTest {
     for (int i = 0; i < bytes.length; i++) {
       byte[] edited = bytes.clone();
       edited[i] ^= 0x01;
-      Decision d = verifier.authorize(withBytes(edited), read("/data/invoices/2024/jan.pdf"));
+      Decision d =
+          verifier.authorize(
+              Presentation.of(withBytes(edited)), read("/data/invoices/2024/jan.pdf"));
       assertThat(d.allowed()).as("byte %d edited: %s", i, d).isFalse();
     }
   }
@@ -64,7 +68,7 @@ class ThreatTest {
             .allow("fs:*:**")
             .ttl(Duration.ofHours(1))
             .sign();
-    Decision d = verifier.authorize(foreign.toText(), read("/data/x"));
+    Decision d = verifier.authorize(Presentation.of(foreign.toText()), read("/data/x"));
     assertThat(d.code()).isEqualTo(Decision.Code.UNKNOWN_KEY);
   }
 
@@ -78,7 +82,8 @@ class ThreatTest {
             java.util.List.of(chain.payloadOf(0)),
             java.util.List.of(chain.links.get(0).signature()),
             chain.secret);
-    Decision d = verifier.authorize(withBytes(withoutLast), read("/data/secrets/key"));
+    Decision d =
+        verifier.authorize(Presentation.of(withBytes(withoutLast)), read("/data/secrets/key"));
     assertThat(d.allowed()).isFalse();
     assertThat(d.code()).isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
@@ -100,7 +105,10 @@ class ThreatTest {
             java.util.List.of(
                 c.links.get(0).signature(), c.links.get(2).signature(), c.links.get(1).signature()),
             c.secret);
-    assertThat(verifier.authorize(withBytes(swapped), read("/data/invoices/2024/a")).code())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(withBytes(swapped)), read("/data/invoices/2024/a"))
+                .code())
         .isIn(Decision.Code.BAD_SIGNATURE, Decision.Code.MALFORMED);
   }
 
@@ -118,7 +126,8 @@ class ThreatTest {
             java.util.List.of(cb.payloadOf(0), ca.payloadOf(1)),
             java.util.List.of(cb.links.get(0).signature(), ca.links.get(1).signature()),
             ca.secret);
-    assertThat(verifier.authorize(withBytes(spliced), read("/data/public/x")).code())
+    assertThat(
+            verifier.authorize(Presentation.of(withBytes(spliced)), read("/data/public/x")).code())
         .isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
 
@@ -127,14 +136,22 @@ class ThreatTest {
     Capability narrow =
         invoices().attenuate().allow("fs:read_text_file:/data/invoices/2024/**").sign();
     Capability widened = narrow.attenuate().allow("fs:*:**").allow("mail:send:*").sign();
-    assertThat(verifier.authorize(widened.toText(), read("/data/invoices/2023/a.pdf")).code())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(widened.toText()), read("/data/invoices/2023/a.pdf"))
+                .code())
         .isEqualTo(Decision.Code.GRANT);
     assertThat(
             verifier
-                .authorize(widened.toText(), Request.of("mail", "send", "bob@example.com"))
+                .authorize(
+                    Presentation.of(widened.toText()),
+                    Request.of("mail", "send", "bob@example.com"))
                 .code())
         .isEqualTo(Decision.Code.GRANT);
-    assertThat(verifier.authorize(widened.toText(), read("/data/invoices/2024/a.pdf")).allowed())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(widened.toText()), read("/data/invoices/2024/a.pdf"))
+                .allowed())
         .isTrue();
   }
 
@@ -145,16 +162,17 @@ class ThreatTest {
     Capability extended = shortLived.attenuate().expiresAt(NOW.plus(Duration.ofDays(30))).sign();
     Verifier later =
         Fixtures.verifier(root).clock(Fixtures.clockAt(NOW.plus(Duration.ofMinutes(10)))).build();
-    Decision d = later.authorize(extended.toText(), read("/data/invoices/2024/a.pdf"));
+    Decision d =
+        later.authorize(Presentation.of(extended.toText()), read("/data/invoices/2024/a.pdf"));
     assertThat(d.code()).isEqualTo(Decision.Code.EXPIRED);
-    assertThat(d.block()).isEqualTo(1);
+    assertThat(((Decision.Deny) d).block()).isEqualTo(1);
   }
 
   @Test
   void algorithmConfusion_unknownVersionDenied() {
     byte[] bytes = invoices().toBytes();
     bytes[0] = 2;
-    Decision d = verifier.authorize(withBytes(bytes), read("/data/x"));
+    Decision d = verifier.authorize(Presentation.of(withBytes(bytes)), read("/data/x"));
     assertThat(d.code()).isEqualTo(Decision.Code.UNSUPPORTED_VERSION);
   }
 
@@ -207,7 +225,7 @@ class ThreatTest {
     }
     Capability malleated = Capability.decode(withBytes(bytes));
     assertThat(malleated.revocationIds()).isEqualTo(cap.revocationIds());
-    assertThat(verifier.authorize(withBytes(bytes), read("/data/x")).code())
+    assertThat(verifier.authorize(Presentation.of(withBytes(bytes)), read("/data/x")).code())
         .isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
 
@@ -215,18 +233,18 @@ class ThreatTest {
   void expired_denied_andClockSkewTolerated() {
     Capability cap = mint().allow("fs:*:**").expiresAt(NOW.plusSeconds(60)).sign();
     Verifier at = Fixtures.verifier(root).clock(Fixtures.clockAt(NOW.plusSeconds(80))).build();
-    assertThat(at.authorize(cap.toText(), read("/data/x")).allowed())
+    assertThat(at.authorize(Presentation.of(cap.toText()), read("/data/x")).allowed())
         .as("within 30 s skew")
         .isTrue();
     Verifier past = Fixtures.verifier(root).clock(Fixtures.clockAt(NOW.plusSeconds(91))).build();
-    assertThat(past.authorize(cap.toText(), read("/data/x")).code())
+    assertThat(past.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.EXPIRED);
     Verifier strict =
         Fixtures.verifier(root)
             .clockSkew(Duration.ZERO)
             .clock(Fixtures.clockAt(NOW.plusSeconds(61)))
             .build();
-    assertThat(strict.authorize(cap.toText(), read("/data/x")).code())
+    assertThat(strict.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.EXPIRED);
   }
 
@@ -234,7 +252,7 @@ class ThreatTest {
   void notYetValid_denied() {
     Capability cap =
         mint().allow("fs:*:**").ttl(Duration.ofHours(2)).notBefore(NOW.plusSeconds(3600)).sign();
-    Decision d = verifier.authorize(cap.toText(), read("/data/x"));
+    Decision d = verifier.authorize(Presentation.of(cap.toText()), read("/data/x"));
     assertThat(d.code()).isEqualTo(Decision.Code.NOT_YET_VALID);
   }
 
@@ -243,9 +261,16 @@ class ThreatTest {
     Capability cap =
         mint().allow("fs:read_text_file:/data/invoices/2024/**").ttl(Duration.ofHours(1)).sign();
     assertThat(
-            verifier.authorize(cap.toText(), read("/data/invoices/2024/../../secrets/key")).code())
+            verifier
+                .authorize(
+                    Presentation.of(cap.toText()), read("/data/invoices/2024/../../secrets/key"))
+                .code())
         .isEqualTo(Decision.Code.GRANT);
-    assertThat(verifier.authorize(cap.toText(), read("/data/invoices/2024/../../../../etc")).code())
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(cap.toText()), read("/data/invoices/2024/../../../../etc"))
+                .code())
         .isEqualTo(Decision.Code.INVALID_REQUEST);
   }
 
@@ -260,7 +285,7 @@ class ThreatTest {
             "/data/invoices/2024/..\\..\\secrets",
             "/data/invoices/2024/\u2024\u2024/x",
             "/data/invoices/2024/\uff0e\uff0e\uff0fsecrets")) {
-      Decision d = verifier.authorize(cap.toText(), read(p));
+      Decision d = verifier.authorize(Presentation.of(cap.toText()), read(p));
       assertThat(d.allowed()).as(p).isFalse();
     }
   }
@@ -269,19 +294,25 @@ class ThreatTest {
   void unicodeCaseTricks_denied() {
     Capability cap =
         mint().allow("fs:read_text_file:/data/public/**").ttl(Duration.ofHours(1)).sign();
-    assertThat(verifier.authorize(cap.toText(), read("/data/PUBLIC/x")).allowed()).isFalse();
-    assertThat(verifier.authorize(cap.toText(), read("/data/publ\u0131c/x")).allowed()).isFalse();
-    assertThat(verifier.authorize(cap.toText(), read("/data/public/x")).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(cap.toText()), read("/data/PUBLIC/x")).allowed())
+        .isFalse();
+    assertThat(
+            verifier
+                .authorize(Presentation.of(cap.toText()), read("/data/publ\u0131c/x"))
+                .allowed())
+        .isFalse();
+    assertThat(verifier.authorize(Presentation.of(cap.toText()), read("/data/public/x")).allowed())
+        .isTrue();
   }
 
   @Test
   void oversizedToken_denied() {
     Capability cap = invoices();
     Verifier tiny = Fixtures.verifier(root).limits(Limits.DEFAULTS.withMaxTokenBytes(64)).build();
-    assertThat(tiny.authorize(cap.toText(), read("/data/x")).code())
+    assertThat(tiny.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
     String huge = "mnd1_" + "A".repeat(100_000);
-    assertThat(verifier.authorize(huge, read("/data/x")).code())
+    assertThat(verifier.authorize(Presentation.of(huge), read("/data/x")).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
   }
 
@@ -293,7 +324,7 @@ class ThreatTest {
       cursor = cursor.putObject("a");
     }
     Request r = new Request(null, "fs", "read_text_file", "/data/x", args, null);
-    assertThat(verifier.authorize(invoices().toText(), r).code())
+    assertThat(verifier.authorize(Presentation.of(invoices().toText()), r).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
   }
 
@@ -304,7 +335,7 @@ class ThreatTest {
       cap = cap.attenuate().sign();
     }
     Verifier fewBlocks = Fixtures.verifier(root).limits(Limits.DEFAULTS.withMaxBlocks(4)).build();
-    assertThat(fewBlocks.authorize(cap.toText(), read("/data/x")).code())
+    assertThat(fewBlocks.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
   }
 
@@ -315,9 +346,9 @@ class ThreatTest {
     Capability grandchild = child.attenuate().ttl(Duration.ofMinutes(1)).sign();
     String revokedId = parent.revocationIds().get(0);
     Verifier v = Fixtures.verifier(root).revoked(revokedId::equals).build();
-    Decision d = v.authorize(grandchild.toText(), read("/data/invoices/a"));
+    Decision d = v.authorize(Presentation.of(grandchild.toText()), read("/data/invoices/a"));
     assertThat(d.code()).isEqualTo(Decision.Code.REVOKED);
-    assertThat(d.block()).isEqualTo(0);
+    assertThat(((Decision.Deny) d).block()).isEqualTo(0);
     assertThat(grandchild.revocationIds()).startsWith(child.revocationIds().toArray(String[]::new));
   }
 
@@ -331,11 +362,12 @@ class ThreatTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request r = read("/data/a.txt");
-    assertThat(verifier.authorize(bound.toText(), r).code())
+    assertThat(verifier.authorize(Presentation.of(bound.toText()), r).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
-    String proof = Proof.create(agent, bound.toText(), r, NOW, Fixtures.random(3));
-    assertThat(verifier.authorize(bound.toText(), r, proof).allowed()).isTrue();
-    assertThat(verifier.authorize(bound.toText(), r, proof).code())
+    Proof proof = Proof.create(agent, bound.toText(), r, NOW, Fixtures.random(3));
+    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(proof), r).allowed())
+        .isTrue();
+    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(proof), r).code())
         .isEqualTo(Decision.Code.PROOF_REPLAYED);
   }
 
@@ -350,8 +382,8 @@ class ThreatTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request r = read("/data/a.txt");
-    String forged = Proof.create(thief, bound.toText(), r, NOW, Fixtures.random(3));
-    assertThat(verifier.authorize(bound.toText(), r, forged).code())
+    Proof forged = Proof.create(thief, bound.toText(), r, NOW, Fixtures.random(3));
+    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(forged), r).code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
@@ -364,9 +396,11 @@ class ThreatTest {
             .ttl(Duration.ofHours(1))
             .bindTo(agent.verifyingKey())
             .sign();
-    String proof =
-        Proof.create(agent, bound.toText(), read("/data/a.txt"), NOW, Fixtures.random(3));
-    assertThat(verifier.authorize(bound.toText(), read("/data/b.txt"), proof).code())
+    Proof proof = Proof.create(agent, bound.toText(), read("/data/a.txt"), NOW, Fixtures.random(3));
+    assertThat(
+            verifier
+                .authorize(Presentation.of(bound.toText()).withProof(proof), read("/data/b.txt"))
+                .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
@@ -380,12 +414,11 @@ class ThreatTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request r = read("/data/a.txt");
-    String old = Proof.create(agent, bound.toText(), r, NOW.minusSeconds(120), Fixtures.random(3));
-    assertThat(verifier.authorize(bound.toText(), r, old).code())
+    Proof old = Proof.create(agent, bound.toText(), r, NOW.minusSeconds(120), Fixtures.random(3));
+    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(old), r).code())
         .isEqualTo(Decision.Code.PROOF_STALE);
-    String future =
-        Proof.create(agent, bound.toText(), r, NOW.plusSeconds(120), Fixtures.random(4));
-    assertThat(verifier.authorize(bound.toText(), r, future).code())
+    Proof future = Proof.create(agent, bound.toText(), r, NOW.plusSeconds(120), Fixtures.random(4));
+    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(future), r).code())
         .isEqualTo(Decision.Code.PROOF_STALE);
   }
 
@@ -421,8 +454,8 @@ class ThreatTest {
             java.util.List.of(c.links.get(0).signature(), sig),
             null);
     Request r = read("/data/a.txt");
-    String proof = Proof.create(thief, withBytes(forged), r, NOW, Fixtures.random(5));
-    assertThat(verifier.authorize(withBytes(forged), r, proof).code())
+    Proof proof = Proof.create(thief, withBytes(forged), r, NOW, Fixtures.random(5));
+    assertThat(verifier.authorize(Presentation.of(withBytes(forged)).withProof(proof), r).code())
         .isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
 
@@ -447,27 +480,30 @@ class ThreatTest {
     assertThat(
             verifier
                 .authorize(
-                    delegated.toText(),
-                    ok,
-                    Proof.create(sub, delegated.toText(), ok, NOW, Fixtures.random(1)))
+                    Presentation.of(delegated.toText())
+                        .withProof(
+                            Proof.create(sub, delegated.toText(), ok, NOW, Fixtures.random(1))),
+                    ok)
                 .allowed())
         .isTrue();
     Request other = read("/data/hr/salaries");
     assertThat(
             verifier
                 .authorize(
-                    delegated.toText(),
-                    other,
-                    Proof.create(sub, delegated.toText(), other, NOW, Fixtures.random(2)))
+                    Presentation.of(delegated.toText())
+                        .withProof(
+                            Proof.create(sub, delegated.toText(), other, NOW, Fixtures.random(2))),
+                    other)
                 .code())
         .isEqualTo(Decision.Code.GRANT);
     // The parent's key no longer works on the delegated token.
     assertThat(
             verifier
                 .authorize(
-                    delegated.toText(),
-                    ok,
-                    Proof.create(agent, delegated.toText(), ok, NOW, Fixtures.random(3)))
+                    Presentation.of(delegated.toText())
+                        .withProof(
+                            Proof.create(agent, delegated.toText(), ok, NOW, Fixtures.random(3))),
+                    ok)
                 .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
@@ -477,14 +513,16 @@ class ThreatTest {
     Capability sealed = invoices().attenuate().seal().sign();
     assertThat(sealed.sealed()).isTrue();
     assertThatThrownBy(() -> sealed.attenuate().sign()).isInstanceOf(IllegalStateException.class);
-    assertThat(verifier.authorize(sealed.toText(), read("/data/a")).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(sealed.toText()), read("/data/a")).allowed())
+        .isTrue();
   }
 
   @Test
   void maxDepth_limitsFurtherBlocks() {
     Capability cap = mint().allow("fs:*:**").ttl(Duration.ofHours(1)).maxDepth(1).sign();
     Capability one = cap.attenuate().sign();
-    assertThat(verifier.authorize(one.toText(), read("/data/a")).allowed()).isTrue();
+    assertThat(verifier.authorize(Presentation.of(one.toText()), read("/data/a")).allowed())
+        .isTrue();
     assertThatThrownBy(() -> one.attenuate().sign()).isInstanceOf(IllegalStateException.class);
   }
 
@@ -500,15 +538,19 @@ class ThreatTest {
     ObjectNode bad = JsonNodeFactory.instance.objectNode().put("to", "eve@evil.test");
     assertThat(
             verifier
-                .authorize(cap.toText(), new Request(null, "mail", "send", "x", good, null))
+                .authorize(
+                    Presentation.of(cap.toText()),
+                    new Request(null, "mail", "send", "x", good, null))
                 .allowed())
         .isTrue();
     Decision d =
-        verifier.authorize(cap.toText(), new Request(null, "mail", "send", "x", bad, null));
+        verifier.authorize(
+            Presentation.of(cap.toText()), new Request(null, "mail", "send", "x", bad, null));
     assertThat(d.code()).isEqualTo(Decision.Code.ARGUMENT);
     assertThat(d.reason()).contains("/to");
     Decision missing =
-        verifier.authorize(cap.toText(), new Request(null, "mail", "send", "x", null, null));
+        verifier.authorize(
+            Presentation.of(cap.toText()), new Request(null, "mail", "send", "x", null, null));
     assertThat(missing.code()).isEqualTo(Decision.Code.ARGUMENT);
   }
 
@@ -520,12 +562,16 @@ class ThreatTest {
     ObjectNode big = JsonNodeFactory.instance.objectNode().put("amount", 5000);
     assertThat(
             verifier
-                .authorize(cap.toText(), new Request(null, "bank", "transfer", "acct", small, null))
+                .authorize(
+                    Presentation.of(cap.toText()),
+                    new Request(null, "bank", "transfer", "acct", small, null))
                 .allowed())
         .isTrue();
     assertThat(
             verifier
-                .authorize(cap.toText(), new Request(null, "bank", "transfer", "acct", big, null))
+                .authorize(
+                    Presentation.of(cap.toText()),
+                    new Request(null, "bank", "transfer", "acct", big, null))
                 .code())
         .isEqualTo(Decision.Code.CONDITION);
   }
@@ -533,26 +579,25 @@ class ThreatTest {
   @Test
   void audience_enforced() {
     Capability cap = mint().allow("fs:*:**").ttl(Duration.ofHours(1)).audience("gw-eu").sign();
-    assertThat(verifier.authorize(cap.toText(), read("/data/a").withAudience("gw-eu")).allowed())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(cap.toText()), read("/data/a").withAudience("gw-eu"))
+                .allowed())
         .isTrue();
-    assertThat(verifier.authorize(cap.toText(), read("/data/a").withAudience("gw-us")).code())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(cap.toText()), read("/data/a").withAudience("gw-us"))
+                .code())
         .isEqualTo(Decision.Code.AUDIENCE);
-    assertThat(verifier.authorize(cap.toText(), read("/data/a")).code())
+    assertThat(verifier.authorize(Presentation.of(cap.toText()), read("/data/a")).code())
         .isEqualTo(Decision.Code.AUDIENCE);
-  }
-
-  @Test
-  void maxUses_reportedForEnforcement() {
-    Capability cap = mint().allow("fs:*:**").ttl(Duration.ofHours(1)).maxUses(3).sign();
-    Decision d = verifier.authorize(cap.toText(), read("/data/a"));
-    assertThat(d.useLimits()).containsExactly(new Decision.UseLimit(cap.revocationIds().get(0), 3));
   }
 
   @Test
   void garbage_neverThrows() {
     for (String t :
         new String[] {null, "", "mnd1_", "mnd1_!!!", "bearer xyz", "mnd1_AAAA", "mnd1_AQ"}) {
-      Decision d = verifier.authorize(t, read("/data/a"));
+      Decision d = verifier.authorize(Presentation.of(t), read("/data/a"));
       assertThat(d.allowed()).isFalse();
       assertThat(d.reason()).isNotBlank();
     }
@@ -592,10 +637,11 @@ class ThreatTest {
             .clock(clock)
             .clockSkew(Duration.ZERO)
             .build();
-    assertThat(v.authorize(cap.toText(), read("/data/a")).allowed()).isTrue();
-    assertThat(v.authorize(cap.toText(), read("/data/a")).allowed()).isTrue();
+    assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).allowed()).isTrue();
+    assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).allowed()).isTrue();
     now.set(NOW.plusSeconds(120));
-    assertThat(v.authorize(cap.toText(), read("/data/a")).code()).isEqualTo(Decision.Code.EXPIRED);
+    assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).code())
+        .isEqualTo(Decision.Code.EXPIRED);
     assertThat(lookups.get()).isEqualTo(3);
   }
 
@@ -608,9 +654,9 @@ class ThreatTest {
         Fixtures.verifier(root)
             .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
             .build();
-    assertThat(v.authorize(cap.toText(), read("/data/a")).allowed()).isTrue();
+    assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).allowed()).isTrue();
     trusted.set(false);
-    assertThat(v.authorize(cap.toText(), read("/data/a")).code())
+    assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).code())
         .isEqualTo(Decision.Code.UNKNOWN_KEY);
   }
 }

@@ -141,21 +141,25 @@ final class VectorSet {
     ObjectNode e = c.putObject("expected");
     e.put("decision", d.allowed() ? "allow" : "deny");
     e.put("code", d.code().name());
-    e.put("block", d.block());
-    if (d.caveat() == null) {
-      e.putNull("caveat");
+    if (d instanceof Decision.Deny deny) {
+      e.put("block", deny.block());
+      e.put("caveat", deny.check().label());
     } else {
-      e.put("caveat", d.caveat());
+      e.put("block", -1);
+      e.putNull("caveat");
     }
     e.put("reason", d.reason());
     ArrayNode limits = e.putArray("useLimits");
-    d.useLimits()
-        .forEach(
-            u ->
-                limits
-                    .addObject()
-                    .put("revocationId", u.revocationId())
-                    .put("maxUses", u.maxUses()));
+    if (d instanceof Decision.Allow allow) {
+      // The max-uses caveats the verifier counted this call against.
+      for (Block b : allow.capability().blocks()) {
+        for (Caveat cav : b.caveats()) {
+          if (cav instanceof Caveat.MaxUses u) {
+            limits.addObject().put("revocationId", b.revocationId()).put("maxUses", u.uses());
+          }
+        }
+      }
+    }
     try {
       Capability cap = Capability.decode(c.get("token").asText());
       c.put("tokenId", cap.tokenId());
@@ -766,7 +770,8 @@ final class VectorSet {
     c.put(
         "proof",
         Proof.create(
-            agent, bound.toText(), toRequest(pr), NOW.minusSeconds(5), Fixtures.random(seed++)));
+                agent, bound.toText(), toRequest(pr), NOW.minusSeconds(5), Fixtures.random(seed++))
+            .text());
     finish(c);
     c =
         add(
@@ -775,18 +780,25 @@ final class VectorSet {
             bound.toText(),
             read("/data/b.txt"));
     c.put(
-        "proof", Proof.create(agent, bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)));
+        "proof",
+        Proof.create(agent, bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)).text());
     finish(c);
     c = add("deny-holder-proof-stale", "a proof older than the window", bound.toText(), pr);
     c.put(
         "proof",
         Proof.create(
-            agent, bound.toText(), toRequest(pr), NOW.minusSeconds(200), Fixtures.random(seed++)));
+                agent,
+                bound.toText(),
+                toRequest(pr),
+                NOW.minusSeconds(200),
+                Fixtures.random(seed++))
+            .text());
     finish(c);
     c = add("deny-holder-proof-thief", "a proof by another key", bound.toText(), pr);
     c.put(
         "proof",
-        Proof.create(k("thief"), bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)));
+        Proof.create(k("thief"), bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++))
+            .text());
     finish(c);
 
     Capability delegated =
@@ -799,7 +811,8 @@ final class VectorSet {
     c.put(
         "proof",
         Proof.create(
-            k("sub-agent"), delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++)));
+                k("sub-agent"), delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++))
+            .text());
     finish(c);
     c =
         add(
@@ -809,7 +822,8 @@ final class VectorSet {
             dr);
     c.put(
         "proof",
-        Proof.create(agent, delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++)));
+        Proof.create(agent, delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++))
+            .text());
     finish(c);
 
     byte[] rebind =
@@ -827,7 +841,9 @@ final class VectorSet {
         handBuilt(
             List.of(bound.chain().payloadOf(0), rebind), List.of(k("root"), k("thief")), null);
     c = add("deny-rebind-by-thief", "a thief re-binds a stolen token to its own key", rebound, pr);
-    c.put("proof", Proof.create(k("thief"), rebound, toRequest(pr), NOW, Fixtures.random(seed++)));
+    c.put(
+        "proof",
+        Proof.create(k("thief"), rebound, toRequest(pr), NOW, Fixtures.random(seed++)).text());
     finish(c);
 
     Capability moves =
@@ -865,7 +881,7 @@ final class VectorSet {
         "an approval caveat and no approval with the call",
         approvals,
         pay);
-    String approved =
+    Approval approved =
         Approval.issue(
             k("root"),
             approvals.tokenId(),
@@ -879,7 +895,7 @@ final class VectorSet {
             "an approval of exactly this call by the named group",
             approvals.toText(),
             pay);
-    c.put("approval", approved);
+    c.put("approval", approved.text());
     finish(c);
     ObjectNode more =
         req("mail", "send_email", "bob@example.com", args("to", "bob@example.com", "amount", 4000));
@@ -889,7 +905,7 @@ final class VectorSet {
             "the approval was for other arguments",
             approvals.toText(),
             more);
-    c.put("approval", approved);
+    c.put("approval", approved.text());
     finish(c);
     c =
         add(
@@ -900,12 +916,13 @@ final class VectorSet {
     c.put(
         "approval",
         Approval.issue(
-            k("root"),
-            approvals.tokenId(),
-            toRequest(pay),
-            "interns",
-            NOW.plus(Duration.ofMinutes(5)),
-            Fixtures.random(seed++)));
+                k("root"),
+                approvals.tokenId(),
+                toRequest(pay),
+                "interns",
+                NOW.plus(Duration.ofMinutes(5)),
+                Fixtures.random(seed++))
+            .text());
     finish(c);
   }
 

@@ -50,7 +50,7 @@ class VerifierFuzzTest {
   void authorize_arbitraryText_neverThrows(FuzzedDataProvider data) {
     Request request = request(data);
     String token = data.consumeRemainingAsString();
-    Decision decision = VERIFIER.authorize(token, request);
+    Decision decision = VERIFIER.authorize(Presentation.of(token), request);
     assertThat(decision).isNotNull();
     assertThat(decision.reason()).isNotBlank();
   }
@@ -66,7 +66,7 @@ class VerifierFuzzTest {
     Request request = request(data);
     String text = "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(edited);
 
-    Decision decision = VERIFIER.authorize(text, request);
+    Decision decision = VERIFIER.authorize(Presentation.of(text), request);
 
     assertThat(decision).isNotNull();
     if (!Arrays.equals(edited, original)) {
@@ -91,7 +91,9 @@ class VerifierFuzzTest {
     Request request = request(data);
     String approval = data.consumeRemainingAsString();
 
-    Decision decision = VERIFIER.authorize(APPROVALS.toText(), request, null, approval);
+    Decision decision =
+        VERIFIER.authorize(
+            Presentation.of(APPROVALS.toText()).withApproval(Approval.of(approval)), request);
 
     assertThat(decision).isNotNull();
     assertThat(decision.reason()).isNotBlank();
@@ -109,7 +111,7 @@ class VerifierFuzzTest {
             "acct-7",
             JSON.createObjectNode().put("amount", 40).put("currency", "EUR"),
             null);
-    String genuine =
+    Approval genuine =
         Approval.issue(
             ROOT,
             APPROVALS.tokenId(),
@@ -118,7 +120,7 @@ class VerifierFuzzTest {
             NOW.plusSeconds(300),
             deterministicRandom(7));
     byte[] original =
-        Base64.getUrlDecoder().decode(genuine.substring(Approval.TEXT_PREFIX.length()));
+        Base64.getUrlDecoder().decode(genuine.text().substring(Approval.TEXT_PREFIX.length()));
     byte[] edited = original;
     int edits = data.consumeInt(0, MAX_EDITS);
     for (int i = 0; i < edits; i++) {
@@ -130,7 +132,9 @@ class VerifierFuzzTest {
     Verifier verifier =
         Verifier.builder().trustedKeys(TrustedKeys.of(ROOT.verifyingKey())).clock(CLOCK).build();
 
-    Decision decision = verifier.authorize(APPROVALS.toText(), request, null, text);
+    Decision decision =
+        verifier.authorize(
+            Presentation.of(APPROVALS.toText()).withApproval(Approval.of(text)), request);
 
     assertThat(decision.allowed())
         .as("approval bytes %s: %s", text, decision)

@@ -106,11 +106,12 @@ final class StolenTokenReplay implements AutoCloseable {
         headers.put(
             MandateHeaders.PROOF,
             Proof.create(
-                key,
-                stolenToken,
-                shape.requestFor(new ToolCall(tool, object)),
-                Instant.now(),
-                random));
+                    key,
+                    stolenToken,
+                    shape.requestFor(new ToolCall(tool, object)),
+                    Instant.now(),
+                    random)
+                .text());
       }
     }
     return headers;

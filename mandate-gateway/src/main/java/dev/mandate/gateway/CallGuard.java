@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 
 /**
@@ -14,17 +15,16 @@ public interface CallGuard {
    * sourceIp} to its context, so front ends need not. An approval is used up by the call it allows;
    * the audit record names its id, never its text.
    *
-   * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
-   * @param proof the proof from the {@code Mandate-Proof} header, or null
-   * @param approval the approval from the {@link ApprovalHeader} (at most {@link
-   *     ApprovalHeader#MAX_CHARS} chars), or null
+   * @param presented the token from {@code Authorization: Bearer} (null if none was sent), with the
+   *     proof from the {@code Mandate-Proof} header and the approval from the {@link
+   *     ApprovalHeader} (at most {@link ApprovalHeader#MAX_CHARS} chars) if sent
    * @param request the call as built from the wire (service, action, resource, args)
    * @param sourceIp the caller's address, for conditions and the audit trail; may be null
    * @return the result, already audited and counted; act on it only if {@link
    *     GuardResult#allowed()}, and answer a denial with {@link GuardResult#httpStatus()} (and, for
    *     {@code APPROVAL_REQUIRED}, with {@link GuardResult#approvalNeeded()})
    */
-  GuardResult check(String bearer, String proof, String approval, Request request, String sourceIp);
+  GuardResult check(Presentation presented, Request request, String sourceIp);
 
   /**
    * Tells whether the capability could allow some call of {@code action} on {@code service} (for

@@ -38,6 +38,11 @@ import java.util.Objects;
  *       upstream: github
  *       action: list_issues
  *       resource: /repos/{owner}/{repo}
+ *     - match: POST /repos/{owner}/{repo}/issues
+ *       upstream: github
+ *       action: create_issue
+ *       resource: /repos/{owner}/{repo}
+ *       contentTypes: [application/json]  # the default; a form body's fields are arguments too
  * mcp: ...                               # the MCP front end's section, see McpConfig
  * }</pre>
  *
@@ -158,6 +163,8 @@ public record GatewayConfig(
    * @param service the request's service (default: the upstream's service)
    * @param action the request's action
    * @param resourceTemplate e.g. {@code /repos/{owner}/{repo}}; placeholders are path parameters
+   * @param contentTypes the media types ({@code type/subtype}, lower case) a request body may have
+   *     (default {@value #DEFAULT_CONTENT_TYPE}); a request without a body needs none
    */
   public record HttpRoute(
       String method,
@@ -165,7 +172,15 @@ public record GatewayConfig(
       String upstream,
       String service,
       String action,
-      String resourceTemplate) {}
+      String resourceTemplate,
+      List<String> contentTypes) {
+    public HttpRoute {
+      contentTypes = List.copyOf(contentTypes);
+    }
+  }
+
+  /** The media type a route's request bodies may have when the route lists none. */
+  public static final String DEFAULT_CONTENT_TYPE = "application/json";
 
   /**
    * Loads a configuration file, reading secrets and {@code ${VAR}} references from the process

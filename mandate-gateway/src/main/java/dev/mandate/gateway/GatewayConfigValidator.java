@@ -342,9 +342,42 @@ final class GatewayConfigValidator {
         }
       }
       String service = r.service() != null ? r.service() : upstream.service();
-      out.add(new HttpRoute(parts[0], parts[1], upstream.name(), service, r.action(), resource));
+      List<String> types = contentTypes(where.key("contentTypes"), r.contentTypes());
+      out.add(
+          new HttpRoute(parts[0], parts[1], upstream.name(), service, r.action(), resource, types));
     }
     return List.copyOf(out);
+  }
+
+  /** A route's body media types: {@code type/subtype} each, no parameters or wildcards. */
+  private List<String> contentTypes(ConfigPath where, List<String> raw) {
+    if (raw == null) {
+      return List.of(GatewayConfig.DEFAULT_CONTENT_TYPE);
+    }
+    if (raw.isEmpty()) {
+      check.problem(
+          where,
+          " must list at least one media type, such as " + GatewayConfig.DEFAULT_CONTENT_TYPE);
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String text = raw.get(i);
+      MediaType type;
+      try {
+        type = MediaType.parse(text == null ? "" : text.strip());
+      } catch (IllegalArgumentException e) {
+        check.problem(
+            where.index(i), ": '" + text + "' is not a media type (" + e.getMessage() + ")");
+        continue;
+      }
+      if (!type.parameters().isEmpty() || type.essence().contains("*")) {
+        check.problem(
+            where.index(i), ": '" + text + "' must be a plain type/subtype, no parameters");
+      } else if (!out.contains(type.essence())) {
+        out.add(type.essence());
+      }
+    }
+    return out;
   }
 
   /** An http(s) base URL, without a trailing {@code /} (paths are appended to it). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.UsageCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -113,7 +114,7 @@ public final class GatewayServer implements AutoCloseable {
         opened.add(redis);
         try {
           redis.ping();
-        } catch (UsageCounter.UnavailableException e) {
+        } catch (RedisState.UnavailableException e) {
           LOG.warn(
               "Redis is not reachable now; calls that need usage counts or proof replay checks"
                   + " are refused until it is");
@@ -123,7 +124,7 @@ public final class GatewayServer implements AutoCloseable {
       } else {
         this.redis = null;
         replay = ReplayGuard.inMemory(1_000_000, clock);
-        usage = new InMemoryUsageCounter(clock);
+        usage = UsageCounter.inMemory(clock);
       }
       this.guard =
           new Guard(

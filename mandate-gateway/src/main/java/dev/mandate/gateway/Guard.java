@@ -3,23 +3,20 @@ package dev.mandate.gateway;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mandate.caveat.Caveat;
 import dev.mandate.token.Approval;
-import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Limits;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.Request;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>refuses everything while the revocation view is older than its bound (fail closed);
  *   <li>asks the {@link Verifier} (signatures, revocation, expiry, audience, grants, arguments,
- *       conditions, holder proof and its replay, approval and its single use);
- *   <li>counts a use against every max-uses caveat of an allowed call;
+ *       conditions, holder proof and its replay, approval and its single use, and last a use
+ *       counted against every max-uses caveat; a failing replay guard or counter store is a denial
+ *       coded {@code UNAVAILABLE});
  *   <li>appends the outcome to the durable audit spool (a call whose decision cannot be recorded is
  *       refused);
  *   <li>counts the outcome in metrics by code.
@@ -46,23 +44,15 @@ public final class Guard implements CallGuard {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FIELD_CHARS = 1024;
   private static final int MAX_AUDITED_MORE_RESOURCES = 16;
-  // How the verifier names an approval to the replay guard (spec §7.1), as opposed to a proof.
-  private static final String APPROVAL_REPLAY_PREFIX = "approval:";
 
   private final String audience;
   private final AuthorityLink link;
   private final Verifier verifier;
-  private final UsageCounter usage;
   private final AuditSpool spool;
   private final Clock clock;
-  private final Duration clockSkew;
   private final MeterRegistry metrics;
-  private final ThreadLocal<ReplayFailure> replayFailure = new ThreadLocal<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer timer;
-
-  /** Why the replay guard failed, and whether for an approval (else for a proof). */
-  private record ReplayFailure(RuntimeException cause, boolean approval) {}
 
   Guard(
       String audience,
@@ -75,20 +65,27 @@ public final class Guard implements CallGuard {
       MeterRegistry metrics) {
     this.audience = Objects.requireNonNull(audience, "audience");
     this.link = link;
-    this.usage = usage;
     this.spool = spool;
     this.clock = clock;
-    this.clockSkew = verification.clockSkew();
     this.metrics = metrics;
     // One replay guard for proofs and approvals, so with Redis an approval is single-use across
-    // every gateway, as a proof is.
-    ReplayGuard tracked =
+    // every gateway, as a proof is. The verifier denies with UNAVAILABLE when a store fails; the
+    // cause is logged here, where it is known, and never shown to the caller.
+    ReplayGuard logged =
         (id, expiresAt) -> {
           try {
             return replayGuard.firstUse(id, expiresAt);
           } catch (RuntimeException e) {
-            // The verifier turns any exception into a generic denial; remember the real cause.
-            replayFailure.set(new ReplayFailure(e, id.startsWith(APPROVAL_REPLAY_PREFIX)));
+            LOG.warn("replay guard unavailable: {}", e.getMessage());
+            throw e;
+          }
+        };
+    UsageCounter loggedUsage =
+        limits -> {
+          try {
+            return usage.tryUse(limits);
+          } catch (RuntimeException e) {
+            LOG.warn("usage counters unavailable: {}", e.getMessage());
             throw e;
           }
         };
@@ -99,7 +96,8 @@ public final class Guard implements CallGuard {
             .clockSkew(verification.clockSkew())
             .proofWindow(verification.proofWindow())
             .revoked(link::isDenied)
-            .replayGuard(tracked)
+            .replayGuard(logged)
+            .usageCounter(loggedUsage)
             .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
             .verificationCacheSize(verification.cacheSize())
             .build();
@@ -110,8 +108,8 @@ public final class Guard implements CallGuard {
   }
 
   @Override
-  public GuardResult check(
-      String bearer, String proof, String approval, Request request, String sourceIp) {
+  public GuardResult check(Presentation presented, Request request, String sourceIp) {
+    Objects.requireNonNull(presented, "presented");
     Objects.requireNonNull(request, "request");
     long start = System.nanoTime();
     Map<String, Object> context = new HashMap<>(request.context());
@@ -119,8 +117,8 @@ public final class Guard implements CallGuard {
       context.put("sourceIp", sourceIp);
     }
     Request req = atThisGateway(request, context);
-    GuardResult result = decide(bearer, proof, approval, req);
-    result = audit(result, req, sourceIp, approvalId(approval));
+    GuardResult result = decide(presented, req);
+    result = audit(result, req, sourceIp, approvalId(presented));
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     return result;
@@ -158,7 +156,9 @@ public final class Guard implements CallGuard {
   @Override
   public boolean couldAllow(String bearer, String service, String action) {
     try {
-      return link.isFresh() && verifier.couldAllow(bearer, audience, service, action);
+      return link.isFresh()
+          && verifier.couldAllow(
+              Presentation.of(bearer), new Request(audience, service, action, "", null, null));
     } catch (RuntimeException e) {
       return false;
     }
@@ -175,7 +175,8 @@ public final class Guard implements CallGuard {
     return link.isDenied(revocationId);
   }
 
-  private GuardResult decide(String bearer, String proof, String approval, Request req) {
+  private GuardResult decide(Presentation presented, Request req) {
+    String bearer = presented.token();
     if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
       long age = link.viewAge().toSeconds();
       // Not the token's fault and not a revocation: the gateway cannot decide safely right now.
@@ -191,145 +192,50 @@ public final class Guard implements CallGuard {
           claimedTokenId(bearer),
           null);
     }
-    replayFailure.remove();
-    Decision decision = verifier.authorize(bearer, req, proof, approval);
-    ReplayFailure failure = replayFailure.get();
-    replayFailure.remove();
-    if (failure != null) {
-      String what = failure.approval() ? "approval" : "proof";
-      LOG.warn("{} replay guard unavailable: {}", what, failure.cause().getMessage());
-      return GuardResult.deny(
-          503,
-          GuardResult.UNAVAILABLE,
-          failure.approval() ? "approval" : "holder",
-          "the gateway cannot check this "
-              + what
-              + " for "
-              + (failure.approval() ? "single use" : "replay")
-              + " right now (its shared store is unreachable); try again shortly",
-          decision.tokenId(),
-          null);
-    }
-    if (decision.code() == Decision.Code.APPROVAL_REQUIRED) {
+    Decision decision = verifier.authorize(presented, req);
+    if (decision instanceof Decision.Deny deny && deny.code() == Decision.Code.APPROVAL_REQUIRED) {
       try {
-        return GuardResult.approvalRequired(decision, approvalNeeded(bearer, decision, req));
+        return GuardResult.approvalRequired(
+            deny,
+            new GuardResult.ApprovalNeeded(
+                deny.tokenId(), Approval.requestDigest(req), deny.approverGroups(), req));
       } catch (RuntimeException e) {
         // Not expected (the verifier decoded the token and digested the request); still a denial.
         LOG.warn("cannot describe the approval a call needs: {}", e.toString());
         return GuardResult.of(decision);
       }
     }
-    if (!decision.allowed() || decision.useLimits().isEmpty()) {
-      return GuardResult.of(decision);
-    }
-    return countUses(bearer, decision);
-  }
-
-  /**
-   * What a client needs to ask for approval of {@code req}. The groups are those every approval
-   * caveat of the (verified) token accepts, since one approval must satisfy them all.
-   */
-  private static GuardResult.ApprovalNeeded approvalNeeded(
-      String bearer, Decision decision, Request req) {
-    List<String> groups = null;
-    for (Block b : Capability.decode(bearer).blocks()) {
-      for (Caveat c : b.caveats()) {
-        if (c instanceof Caveat.ApprovalRequired a) {
-          if (groups == null) {
-            groups = new ArrayList<>(a.groups());
-          } else {
-            groups.retainAll(a.groups());
-          }
-        }
-      }
-    }
-    return new GuardResult.ApprovalNeeded(
-        decision.tokenId(), Approval.requestDigest(req), groups == null ? List.of() : groups, req);
+    return GuardResult.of(decision);
   }
 
   /**
    * The id of a presented approval, for the audit trail (the approval text itself is never
    * recorded); null if none was presented or it cannot be decoded.
    */
-  private static String approvalId(String approval) {
-    if (approval == null || approval.isEmpty()) {
-      return null;
-    }
-    try {
-      return Approval.decode(approval).approvalId();
-    } catch (RuntimeException e) {
-      return null;
-    }
+  private static String approvalId(Presentation presented) {
+    return presented
+        .approval()
+        .map(
+            a -> {
+              try {
+                return a.claims().approvalId();
+              } catch (RuntimeException e) {
+                return null;
+              }
+            })
+        .orElse(null);
   }
 
-  /** The token id a token claims (unverified, like the verifier's for forged tokens), or null. */
+  /**
+   * The token id a token claims, for decisions made before the verifier is asked (unverified, like
+   * the verifier's for forged tokens), or null.
+   */
   private static String claimedTokenId(String bearer) {
     try {
       return Capability.decode(bearer).tokenId();
     } catch (RuntimeException e) {
       return null;
     }
-  }
-
-  private GuardResult countUses(String bearer, Decision decision) {
-    List<UsageCounter.Limit> limits = limits(bearer, decision);
-    int exhausted;
-    try {
-      exhausted = usage.tryUse(limits);
-    } catch (UsageCounter.UnavailableException e) {
-      LOG.warn("usage counters unavailable: {}", e.getMessage());
-      return GuardResult.deny(
-          503,
-          GuardResult.UNAVAILABLE,
-          GuardResult.CAVEAT_MAX_USES,
-          "the gateway cannot count uses of this capability right now (its shared counter store is"
-              + " unreachable); try again shortly",
-          decision.tokenId(),
-          decision);
-    }
-    if (exhausted < 0) {
-      return GuardResult.of(decision);
-    }
-    UsageCounter.Limit limit = limits.get(exhausted);
-    int block = decision.revocationIds().indexOf(limit.revocationId());
-    return GuardResult.deny(
-        403,
-        Decision.Code.LIMIT_EXCEEDED.name(),
-        GuardResult.CAVEAT_MAX_USES,
-        "block "
-            + block
-            + " allows at most "
-            + limit.maxUses()
-            + " use"
-            + (limit.maxUses() == 1 ? "" : "s")
-            + ", and all were used",
-        decision.tokenId(),
-        decision);
-  }
-
-  /**
-   * A counter for a block may be forgotten once no token containing that block can be valid: after
-   * the earliest expiry among the block and those before it (every such token carries them all).
-   */
-  private List<UsageCounter.Limit> limits(String bearer, Decision decision) {
-    List<Block> blocks = Capability.decode(bearer).blocks();
-    List<UsageCounter.Limit> limits = new ArrayList<>();
-    for (Decision.UseLimit u : decision.useLimits()) {
-      Instant expiry = null;
-      for (Block b : blocks) {
-        for (Caveat c : b.caveats()) {
-          if (c instanceof Caveat.Expiry e && (expiry == null || e.notAfter().isBefore(expiry))) {
-            expiry = e.notAfter();
-          }
-        }
-        if (b.revocationId().equals(u.revocationId())) {
-          break;
-        }
-      }
-      Instant forget = (expiry != null ? expiry : clock.instant().plus(Duration.ofDays(366)));
-      limits.add(new UsageCounter.Limit(u.revocationId(), u.maxUses(), forget.plus(clockSkew)));
-    }
-    return limits;
   }
 
   private GuardResult audit(GuardResult result, Request req, String sourceIp, String approvalId) {
@@ -370,8 +276,8 @@ public final class Guard implements CallGuard {
       if (result.caveat() != null) {
         g.writeStringField("caveat", result.caveat());
       }
-      if (result.decision() != null && result.decision().block() >= 0) {
-        g.writeNumberField("block", result.decision().block());
+      if (result.decision() instanceof Decision.Deny deny && deny.block() >= 0) {
+        g.writeNumberField("block", deny.block());
       }
       g.writeStringField("reason", truncate(result.reason()));
       g.writeStringField("service", truncate(req.service()));

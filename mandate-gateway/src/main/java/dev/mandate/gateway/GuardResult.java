@@ -13,15 +13,16 @@ import java.util.Objects;
  * decide (a stale revocation view, exhausted uses, an unavailable audit spool or counter store),
  * with the HTTP status a front end should answer with. Immutable.
  *
- * <p>{@code code} is the name of a {@link Decision.Code} ({@code ALLOW}, {@code EXPIRED}, ...) or
- * {@link #UNAVAILABLE}. Gateway-made denials reuse the closest core code and say what happened in
- * {@code caveat} and {@code reason}:
+ * <p>{@code code} is the name of a {@link Decision.Code} ({@code ALLOW}, {@code EXPIRED}, ...). The
+ * verifier itself denies a used-up max-uses caveat (code {@code LIMIT_EXCEEDED}, caveat {@value
+ * #CAVEAT_MAX_USES}, 403) and a failing replay guard or counter store ({@link #UNAVAILABLE}, 503).
+ * Gateway-made denials reuse the closest core code and say what happened in {@code caveat} and
+ * {@code reason}:
  *
  * <ul>
- *   <li>max uses reached: code {@code LIMIT_EXCEEDED}, caveat {@value #CAVEAT_MAX_USES}, 403;
  *   <li>stale revocation view: code {@link #UNAVAILABLE}, caveat {@value #CAVEAT_REVOCATION_VIEW},
  *       503;
- *   <li>audit spool or shared counter store failing: code {@link #UNAVAILABLE}, 503.
+ *   <li>audit spool failing: code {@link #UNAVAILABLE}, caveat {@code audit}, 503.
  * </ul>
  *
  * @param allowed whether the call may proceed
@@ -48,13 +49,13 @@ public record GuardResult(
     ApprovalNeeded approvalNeeded) {
 
   /** Code of a denial because a dependency of the gateway (spool, Redis) is failing. */
-  public static final String UNAVAILABLE = "UNAVAILABLE";
+  public static final String UNAVAILABLE = Decision.Code.UNAVAILABLE.name();
 
   /** Caveat named when the revocation view is older than the configured bound. */
   public static final String CAVEAT_REVOCATION_VIEW = "revocation-view";
 
   /** Caveat named when a max-uses caveat is exhausted. */
-  public static final String CAVEAT_MAX_USES = "max-uses";
+  public static final String CAVEAT_MAX_USES = Decision.Check.MAX_USES.label();
 
   /**
    * What an agent's runtime needs to ask for a person's approval of a call that was denied with
@@ -122,23 +123,33 @@ public record GuardResult(
     }
   }
 
-  /** Wraps a verifier decision, choosing 200, 401 or 403. */
+  /** Wraps a verifier decision, choosing 200, 401, 403 or 503. */
   static GuardResult of(Decision d) {
-    return new GuardResult(
-        d.allowed(),
-        d.allowed() ? 200 : statusFor(d),
-        d.code().name(),
-        d.caveat(),
-        d.reason(),
-        d.tokenId(),
-        d,
-        null);
+    if (d instanceof Decision.Deny deny) {
+      return new GuardResult(
+          false,
+          statusFor(deny),
+          d.code().name(),
+          deny.check().label(),
+          d.reason(),
+          d.tokenId(),
+          d,
+          null);
+    }
+    return new GuardResult(true, 200, d.code().name(), null, d.reason(), d.tokenId(), d, null);
   }
 
   /** Wraps a verifier's {@code APPROVAL_REQUIRED} denial with what a client needs to ask. */
-  static GuardResult approvalRequired(Decision d, ApprovalNeeded needed) {
+  static GuardResult approvalRequired(Decision.Deny d, ApprovalNeeded needed) {
     return new GuardResult(
-        false, statusFor(d), d.code().name(), d.caveat(), d.reason(), d.tokenId(), d, needed);
+        false,
+        statusFor(d),
+        d.code().name(),
+        d.check().label(),
+        d.reason(),
+        d.tokenId(),
+        d,
+        needed);
   }
 
   /** A gateway-made denial. */
@@ -152,7 +163,7 @@ public record GuardResult(
     return httpStatus == 401;
   }
 
-  private static int statusFor(Decision d) {
+  private static int statusFor(Decision.Deny d) {
     switch (d.code()) {
       case MALFORMED:
       case UNSUPPORTED_VERSION:
@@ -161,7 +172,9 @@ public record GuardResult(
         return 401;
       case LIMIT_EXCEEDED:
         // An oversized token is as unusable as a malformed one; oversized arguments are a denial.
-        return "format".equals(d.caveat()) ? 401 : 403;
+        return d.check() == Decision.Check.FORMAT ? 401 : 403;
+      case UNAVAILABLE:
+        return 503;
       default:
         return 403;
     }

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.Approval;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.Problem;
@@ -42,22 +45,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP reverse proxy: matches {@code METHOD /path/{param}} routes, asks the {@link CallGuard},
- * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens from the
- * answer.
+ * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens and those
+ * credentials ({@link SecretRedaction}) from the answer.
+ *
+ * <p>Before the guard: a method or URL override is refused ({@link RequestOverrides}, 400), a body
+ * the route does not take is refused ({@link BodyType}, 415), and arguments the upstream may read
+ * as a checked argument are refused ({@link ArgumentAliasing}, 400).
  *
  * <p>The request the guard decides is built as: {@code service} and {@code action} from the route;
  * {@code resource} from the route's resource template with path parameters substituted; {@code
  * args} a JSON object of the path parameters, then the query parameters (one value: a string;
- * repeated: an array of strings), then, for a JSON body, the body's fields (a non-object body goes
- * under {@code body}). A name given twice is a 400, so a query parameter can never shadow a path
- * parameter. Holder proofs sign exactly this request.
+ * repeated: an array of strings), then the body's fields: a JSON body's (a non-object body goes
+ * under {@code body}) or a form body's (as query parameters). A name given twice is a 400, so a
+ * query parameter can never shadow a path parameter. Holder proofs sign exactly this request.
  *
  * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
  * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
  * 400. Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
- * headers and {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected),
- * and gain the upstream's configured headers. Bodies stream; a JSON body is read first (bounded)
- * because its fields are arguments.
+ * headers, {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected) and
+ * the client's forwarding headers, and gain the gateway's own {@code Forwarded} and {@code
+ * X-Forwarded-*} ({@link ForwardedHeaders}) and the upstream's configured headers. Bodies stream; a
+ * JSON or form body is read first (bounded) because its fields are arguments.
  *
  * <p>The upstream hop is asynchronous (Jetty's {@code HttpClient}): the request thread decides the
  * call, sends it and returns; the answer is relayed by an {@link UpstreamExchange} as it arrives.
@@ -105,6 +113,7 @@ final class HttpProxy extends Handler.Abstract {
 
   private final List<CompiledRoute> routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
+  private final Map<String, SecretRedaction> credentials = new HashMap<>();
   private final CallGuard guard;
   private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
@@ -117,6 +126,8 @@ final class HttpProxy extends Handler.Abstract {
     }
     this.routes = List.copyOf(compiled);
     this.upstreams = config.upstreams();
+    upstreams.forEach(
+        (name, u) -> credentials.put(name, SecretRedaction.ofHeaderValues(u.headers().values())));
     this.guard = guard;
     this.client = client;
     this.maxBody = config.limits().maxRequestBodyBytes();
@@ -193,50 +204,94 @@ final class HttpProxy extends Handler.Abstract {
       ProblemResponses.send(response, callback, Problem.of(400, "bad_request", approval.problem()));
       return;
     }
+    String override = RequestOverrides.headerProblem(request.getHeaders());
+    if (override != null) {
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", override));
+      return;
+    }
     long contentLength = request.getLength();
     InputStream clientBody = Content.Source.asInputStream(request);
     if (contentLength > maxBody) {
       tooLarge(response, callback, clientBody);
       return;
     }
+    boolean hasBody = contentLength > 0 || (contentLength < 0 && hasBody(request));
+    BodyType.Check body =
+        BodyType.of(request.getHeaders(), hasBody, matched.route().contentTypes());
+    if (body.problem() != null) {
+      refuseUnread(response, callback, clientBody, 415, "unsupported_media_type", body.problem());
+      return;
+    }
 
     ObjectNode args = JSON.createObjectNode();
     params.forEach(args::put);
     String query = request.getHttpURI().getQuery();
-    String conflict = addQuery(args, query);
+    List<UrlEncodedParameters.Parameter> queryParameters;
+    List<UrlEncodedParameters.Parameter> formParameters = List.of();
+    try {
+      queryParameters = UrlEncodedParameters.parse(query);
+    } catch (IllegalArgumentException e) {
+      ProblemResponses.send(
+          response,
+          callback,
+          Problem.of(400, "bad_request", "the query string is " + e.getMessage()));
+      return;
+    }
+    String conflict = addParameters(args, queryParameters);
     if (conflict != null) {
       ProblemResponses.send(response, callback, Problem.of(400, "bad_request", conflict));
       return;
     }
-    byte[] jsonBody = null;
-    if (isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE)) && contentLength != 0) {
-      jsonBody = readBounded(clientBody);
-      if (jsonBody == null) {
+    byte[] readBody = null;
+    if (body.kind() == BodyType.Kind.JSON || body.kind() == BodyType.Kind.FORM) {
+      readBody = readBounded(clientBody);
+      if (readBody == null) {
         tooLarge(response, callback, clientBody);
         return;
       }
-      if (jsonBody.length > 0) {
-        String problem = addBody(args, jsonBody);
-        if (problem != null) {
-          ProblemResponses.send(response, callback, Problem.of(400, "bad_request", problem));
-          return;
+      String problem;
+      if (body.kind() == BodyType.Kind.JSON) {
+        problem = readBody.length == 0 ? null : addBody(args, readBody);
+      } else {
+        String text = utf8(readBody);
+        try {
+          formParameters = UrlEncodedParameters.parse(text);
+          problem =
+              text == null ? "the form body is not UTF-8" : addParameters(args, formParameters);
+        } catch (IllegalArgumentException e) {
+          problem = "the form body is " + e.getMessage();
         }
       }
+      if (problem != null) {
+        ProblemResponses.send(response, callback, Problem.of(400, "bad_request", problem));
+        return;
+      }
+    }
+    String bearer = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    String aliasing =
+        ArgumentAliasing.problem(
+            params.keySet(),
+            queryParameters,
+            formParameters,
+            args,
+            () -> CheckedArguments.of(bearer));
+    if (aliasing != null) {
+      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", aliasing));
+      return;
     }
 
     GatewayConfig.HttpRoute route = matched.route();
     String resource = PathTemplate.expand(route.resourceTemplate(), params);
-    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    String bearer = bearer(authorization);
     String proof = request.getHeaders().get(MandateHeaders.PROOF);
     Map<String, Object> context = new HashMap<>();
     context.put("method", method);
     context.put("path", rawPath);
     GuardResult result =
         guard.check(
-            bearer,
-            proof,
-            approval.approval(),
+            Presentation.of(bearer)
+                .withProof(proof == null ? null : Proof.of(proof))
+                .withApproval(
+                    approval.approval() == null ? null : Approval.of(approval.approval())),
             new Request(null, route.service(), route.action(), resource, args, context),
             org.eclipse.jetty.server.Request.getRemoteAddr(request));
     if (!result.allowed()) {
@@ -251,7 +306,7 @@ final class HttpProxy extends Handler.Abstract {
         rawPath,
         query,
         clientBody,
-        jsonBody,
+        readBody,
         contentLength);
   }
 
@@ -267,7 +322,7 @@ final class HttpProxy extends Handler.Abstract {
       String rawPath,
       String query,
       InputStream clientBody,
-      byte[] jsonBody,
+      byte[] readBody,
       long contentLength) {
     URI target = URI.create(upstream.url() + rawPath + (query != null ? "?" + query : ""));
     org.eclipse.jetty.client.Request out =
@@ -283,17 +338,23 @@ final class HttpProxy extends Handler.Abstract {
             if (HOP_BY_HOP.contains(name)
                 || NOT_FORWARDED.contains(name)
                 || name.startsWith(MANDATE_PREFIX)
+                || ForwardedHeaders.dropped(name)
                 || upstreamSets(upstream, name)) {
               continue;
             }
             headers.add(f);
           }
+          ForwardedHeaders.set(
+              headers,
+              org.eclipse.jetty.server.Request.getRemoteAddr(request),
+              request.isSecure() ? "https" : "http",
+              request.getHttpURI().getAuthority());
           upstream.headers().forEach((name, value) -> headers.put(name, value.revealForUse()));
         });
 
     BoundedBody bounded = null;
-    if (jsonBody != null) {
-      out.body(new BytesRequestContent(jsonBody));
+    if (readBody != null) {
+      out.body(new BytesRequestContent(readBody));
     } else if (contentLength > 0 || (contentLength < 0 && hasBody(request))) {
       bounded = new BoundedBody(request, maxBody);
       out.body(bounded);
@@ -303,6 +364,7 @@ final class HttpProxy extends Handler.Abstract {
         new UpstreamExchange(
             response,
             callback,
+            credentials.get(upstream.name()),
             failure -> {
               if (body != null && body.exceeded()) {
                 // Draining what the client still sends blocks: not on the thread that delivered
@@ -376,6 +438,20 @@ final class HttpProxy extends Handler.Abstract {
     return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
   }
 
+  /** Refuses a request whose body is left unread. */
+  private static void refuseUnread(
+      Response response,
+      Callback callback,
+      InputStream unread,
+      int status,
+      String error,
+      String reason) {
+    if (!UnreadBodies.discard(unread)) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    ProblemResponses.send(response, callback, Problem.of(status, error, reason));
+  }
+
   private void tooLarge(Response response, Callback callback, InputStream unread) {
     if (!UnreadBodies.discard(unread)) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -442,9 +518,14 @@ final class HttpProxy extends Handler.Abstract {
   }
 
   private static String addBody(ObjectNode args, byte[] body) {
+    // Decoded here, not by Jackson, which would guess UTF-16 or UTF-32 from the first bytes.
+    String text = utf8(body);
+    if (text == null) {
+      return "the JSON body is not UTF-8 (without a byte order mark)";
+    }
     JsonNode parsed;
     try {
-      parsed = JSON.readTree(body);
+      parsed = JSON.readTree(text);
     } catch (JsonProcessingException e) {
       return "the JSON body is not valid JSON: " + e.getOriginalMessage();
     } catch (IOException e) {
@@ -465,22 +546,12 @@ final class HttpProxy extends Handler.Abstract {
     return null;
   }
 
-  private static String addQuery(ObjectNode args, String query) {
-    if (query == null || query.isEmpty()) {
-      return null;
-    }
+  /** Adds parameters as arguments: one value as a string, a repeated name as an array. */
+  private static String addParameters(
+      ObjectNode args, List<UrlEncodedParameters.Parameter> parameters) {
     Map<String, List<String>> values = new LinkedHashMap<>();
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = percentDecode(eq < 0 ? pair : pair.substring(0, eq), true);
-      String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), true);
-      if (name == null || value == null) {
-        return "the query string is not validly percent-encoded";
-      }
-      values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    for (UrlEncodedParameters.Parameter p : parameters) {
+      values.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.value());
     }
     for (Map.Entry<String, List<String>> e : values.entrySet()) {
       JsonNode node;
@@ -499,6 +570,26 @@ final class HttpProxy extends Handler.Abstract {
     return null;
   }
 
+  /** The bytes as strict UTF-8 (no byte order mark), or null. */
+  private static String utf8(byte[] bytes) {
+    if (bytes.length >= 3
+        && (bytes[0] & 0xff) == 0xef
+        && (bytes[1] & 0xff) == 0xbb
+        && (bytes[2] & 0xff) == 0xbf) {
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
   private static String put(ObjectNode args, String name, JsonNode value) {
     if (args.has(name)) {
       return "the argument '"
@@ -507,15 +598,6 @@ final class HttpProxy extends Handler.Abstract {
     }
     args.set(name, value);
     return null;
-  }
-
-  static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return type.equals("application/json")
-        || (type.startsWith("application/") && type.endsWith("+json"));
   }
 
   static String bearer(String authorization) {

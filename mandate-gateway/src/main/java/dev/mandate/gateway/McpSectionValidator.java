@@ -138,7 +138,7 @@ final class McpSectionValidator {
               : http(where.key("http"), u.http());
     }
     ok &= transport != null;
-    Map<String, ResourceRule> tools = tools(where.key("tools"), u.tools());
+    Map<String, ResourceRule> tools = tools(where.key("tools"), u.tools(), u.stdio() != null);
     ok &= tools != null;
     int maxSessions = u.maxSessions() != null ? u.maxSessions() : DEFAULT_MAX_SESSIONS;
     if (maxSessions < 1 || maxSessions > 10_000) {
@@ -285,7 +285,12 @@ final class McpSectionValidator {
     return url != null && headers != null ? new McpConfig.Http(url, headers) : null;
   }
 
-  private Map<String, ResourceRule> tools(ConfigPath where, Map<String, RawConfig.Tool> raw) {
+  /**
+   * @param local whether the upstream runs on the gateway's host (stdio), so that a root's host
+   *     root defaults to the root itself
+   */
+  private Map<String, ResourceRule> tools(
+      ConfigPath where, Map<String, RawConfig.Tool> raw, boolean local) {
     if (raw == null || raw.isEmpty()) {
       check.problem(where, " is required: a map from each tool that exists to its mapping");
       return null;
@@ -306,21 +311,27 @@ final class McpSectionValidator {
         check.problem(
             at,
             " is reserved for "
-                + (name.equals(McpNames.RESOURCES_READ_ACTION) ? "resources/read" : "prompts/get"));
+                + (name.equals(McpNames.RESOURCES_READ_ACTION)
+                    ? McpNames.RESOURCES_READ
+                    : McpNames.PROMPTS_GET));
         ok = false;
         continue;
       }
       RawConfig.Resource resource = e.getValue() == null ? null : e.getValue().resource();
-      ResourceRule rule = resource == null ? new Fixed("") : rule(at.key("resource"), resource);
+      ResourceRule rule =
+          resource == null ? new Fixed("") : rule(at.key("resource"), resource, local);
       ok &= rule != null;
       tools.put(name, rule);
     }
     return ok ? tools : null;
   }
 
-  private ResourceRule rule(ConfigPath where, RawConfig.Resource r) {
+  private ResourceRule rule(ConfigPath where, RawConfig.Resource r, boolean local) {
     if (r.value() != null) {
-      if (r.fromArg() != null || r.fromArray() != null || r.root() != null) {
+      if (r.fromArg() != null
+          || r.fromArray() != null
+          || r.root() != null
+          || r.hostRoot() != null) {
         check.problem(
             where,
             " takes either value: or fromArg:/fromArray: (with an optional root:), not both");
@@ -353,7 +364,45 @@ final class McpSectionValidator {
         return null;
       }
     }
-    return arguments == null ? null : new FromArguments(arguments, arrays, root);
+    if (arguments == null) {
+      return null;
+    }
+    String hostRoot;
+    if (r.hostRoot() == null) {
+      hostRoot = local && root != null ? (root.isEmpty() ? "/" : root) : null;
+    } else if (root == null) {
+      check.problem(
+          where.key("hostRoot"), " needs a root: (the upstream's directory it stands for)");
+      return null;
+    } else {
+      hostRoot = hostRoot(where.key("hostRoot"), r.hostRoot());
+      if (hostRoot == null) {
+        return null;
+      }
+      hostRoot = hostRoot.equals("none") ? null : hostRoot;
+    }
+    return new FromArguments(arguments, arrays, root, hostRoot);
+  }
+
+  /**
+   * A rule's host root as given: {@code none}, or an absolute, normalised directory ({@code /} for
+   * the whole filesystem); null (reported) if neither.
+   */
+  private String hostRoot(ConfigPath where, String raw) {
+    String host = check.text(where, raw);
+    if (host == null || host.equals("none")) {
+      return host;
+    }
+    String stripped = stripTrailingSlash(host);
+    if (!normalisedDirectory(stripped)) {
+      check.problem(
+          where,
+          " must be none or an absolute, normalised directory path such as /var/lib/files; got '"
+              + raw
+              + "'");
+      return null;
+    }
+    return stripped.isEmpty() ? "/" : stripped;
   }
 
   /** One argument name, or a list of 1 to 8 distinct names. */

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 /**
  * A path template such as {@code /repos/{owner}/{repo}/issues}: literal segments and whole-segment
  * parameters. Matching works on decoded segments; a parameter never matches an empty segment, a dot
- * segment, or one holding a separator or control character, so an encoded {@code %2F} or {@code ..}
- * cannot move a resource outside what the template describes.
+ * segment, or one holding a separator, a {@code ;} or a control character, so an encoded {@code
+ * %2F}, a {@code ..} or a {@code ..;} cannot move a resource outside what the template describes.
  */
 final class PathTemplate {
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]{0,63})}");
@@ -106,7 +106,8 @@ final class PathTemplate {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+      // ';' starts a path parameter that Tomcat and Spring strip before routing ("..;" is "..").
+      if (c == '/' || c == '\\' || c == ';' || c < 0x20 || c == 0x7f) {
         return false;
       }
     }

@@ -53,7 +53,13 @@ record RawConfig(
 
   record HttpUpstream(String url, String service, Map<String, String> headers) {}
 
-  record Route(String match, String upstream, String service, String action, String resource) {}
+  record Route(
+      String match,
+      String upstream,
+      String service,
+      String action,
+      String resource,
+      List<String> contentTypes) {}
 
   /** The {@code mcp:} section; see {@link dev.mandate.gateway.mcp.McpConfig}. */
   record Mcp(
@@ -92,5 +98,6 @@ record RawConfig(
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArg,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArray,
       String root,
+      String hostRoot,
       String value) {}
 }

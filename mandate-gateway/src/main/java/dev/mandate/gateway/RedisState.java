@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.UsageCounter;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,7 +21,7 @@ import redis.clients.jedis.params.SetParams;
  * verifier names approvals {@code approval:<id>}) is a key set with {@code NX} that expires when it
  * would be refused anyway (a stale proof, an expired approval).
  */
-final class RedisState implements UsageCounter, ReplayGuard {
+final class RedisState implements UsageCounter, ReplayGuard, AutoCloseable {
   private static final String USES_PREFIX = "mandate:uses:";
   private static final String PROOF_PREFIX = "mandate:proof:";
 
@@ -44,6 +45,15 @@ final class RedisState implements UsageCounter, ReplayGuard {
           + "  if pttl < 0 or now + pttl < at then redis.call('PEXPIREAT', KEYS[i], at) end\n"
           + "end\n"
           + "return -1\n";
+
+  /** Redis cannot answer; the verifier denies the call with {@code UNAVAILABLE}. */
+  static final class UnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   private final JedisPooled redis;
   private final Clock clock;

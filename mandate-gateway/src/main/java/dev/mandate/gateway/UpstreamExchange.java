@@ -22,11 +22,12 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Relays one upstream answer to the gateway's client as it arrives, without blocking a thread:
- * status and headers (hop-by-hop ones dropped, token values redacted), then the body chunk by
- * chunk, decompressed if the upstream compressed it and with every Mandate token redacted (the
- * redactor holds back at most a token prefix, so a token split across chunks is still found). The
- * next chunk is asked for only once the previous one is written to the client, so a slow client
- * slows the upstream instead of filling memory.
+ * status and headers (hop-by-hop ones dropped, token values and the upstream's credentials
+ * redacted), then the body chunk by chunk, decompressed if the upstream compressed it and with
+ * every Mandate token and every credential the gateway added to the request redacted (the redactors
+ * hold back at most a token prefix or a credential less one byte, so one split across chunks is
+ * still found). The next chunk is asked for only once the previous one is written to the client, so
+ * a slow client slows the upstream instead of filling memory.
  *
  * <p>When the upstream's Content-Length says a chunk is the last, it is held and sent with the end
  * of the answer in one write, so a small answer leaves in one piece with a Content-Length.
@@ -64,16 +65,27 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
   private final Consumer<Throwable> failedBeforeAnswer;
   private final ByteArrayOutputStream redacted = new ByteArrayOutputStream(256);
   // Its output is collected per chunk anyway: a small buffer spares allocating 8 KiB per call.
-  private final OutputStream redactor = TokenRedaction.redacting(redacted, 512);
+  private final OutputStream redactor;
+  private final SecretRedaction credentials;
   private Decoder decoder;
   private long decodedThisRead;
   private long remaining = -1;
   private byte[] held;
 
-  UpstreamExchange(Response response, Callback callback, Consumer<Throwable> failedBeforeAnswer) {
+  /**
+   * @param credentials the upstream's configured header values, redacted from the answer like
+   *     tokens
+   */
+  UpstreamExchange(
+      Response response,
+      Callback callback,
+      SecretRedaction credentials,
+      Consumer<Throwable> failedBeforeAnswer) {
     this.response = response;
     this.callback = callback;
     this.failedBeforeAnswer = failedBeforeAnswer;
+    this.credentials = credentials;
+    this.redactor = credentials.redacting(TokenRedaction.redacting(redacted, 512));
   }
 
   @Override
@@ -100,7 +112,9 @@ final class UpstreamExchange implements org.eclipse.jetty.client.Response.Listen
           || name.startsWith(":")) {
         continue;
       }
-      response.getHeaders().add(f.getName(), TokenRedaction.redact(f.getValue()));
+      response
+          .getHeaders()
+          .add(f.getName(), credentials.redact(TokenRedaction.redact(f.getValue())));
     }
   }
 

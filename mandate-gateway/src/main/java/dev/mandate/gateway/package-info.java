@@ -62,19 +62,40 @@
  * builds the request {@code service} (the upstream's, or the route's), {@code action}, {@code
  * resource} with path parameters substituted, and {@code args}: path parameters, then query
  * parameters (repeated ones as arrays), then the fields of a JSON body (a non-object body as {@code
- * body}); a name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code
- * .} or {@code ..}. Forwarded calls lose {@code Authorization}, {@code Mandate-*}, hop-by-hop
- * headers and {@code Accept-Encoding}, and gain the upstream's configured headers. Answers: 401
- * with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable token, 403
- * for a denial, 404 for no route, 413 over {@code limits.maxRequestBody}, 502/504 for a failing or
- * slow upstream (504 when it stays silent for {@code limits.upstreamTimeout}); never a stack trace.
- * Every error is an RFC 9457 {@code application/problem+json} body ({@link
- * dev.mandate.wire.Problem}) whose {@code code} is the decision's code for a denial ({@code GRANT},
- * {@code EXPIRED}, {@code APPROVAL_REQUIRED}, ...) and otherwise names the refusal ({@code
- * not_found}, {@code body_too_large}, {@code bad_gateway}, ...), with the reason in {@code detail}.
- * The upstream hop is asynchronous: no thread waits for an upstream. Answers compressed with gzip
- * or deflate are decoded before they are relayed; any other content encoding is a 502, since it
- * could hide a token. Mandate tokens, proofs and signing keys in upstream headers and bodies are
- * replaced by {@code [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}).
+ * body}) or of a form body ({@code application/x-www-form-urlencoded}, like query parameters); a
+ * name given twice is a 400. A path parameter never holds a {@code /}, {@code \}, {@code ;}, and is
+ * never {@code .} or {@code ..}.
+ *
+ * <p>What the upstream reads must be what the gateway checked. A request body must have one of the
+ * route's {@code contentTypes} (default {@code application/json}; a request without a body needs
+ * none), a strictly parsed media type with at most {@code charset=utf-8}, else 415; JSON and form
+ * bodies must be UTF-8 and are not accepted compressed; a listed type the gateway does not read
+ * passes unread, and no caveat sees its content. Method overrides ({@code X-HTTP-Method-Override}
+ * and its family, a {@code _method} parameter) and URL overrides ({@code X-Original-URL}, {@code
+ * X-Rewrite-URL} and their family) are a 400. So is a parameter or JSON key an upstream may read as
+ * an argument a caveat or the route's mapping checks: another letter case, {@code to[]}, {@code
+ * to[0]}, {@code to.x}, a percent-encoded or doubly encoded name, a repeat, a {@code ;} (see {@code
+ * ArgumentAliasing}).
+ *
+ * <p>Forwarded calls lose {@code Authorization}, {@code Mandate-*}, hop-by-hop headers, {@code
+ * Accept-Encoding}, and the client's {@code Forwarded}, {@code X-Forwarded-*} and client-address
+ * headers ({@code X-Real-IP}, ...), and gain the gateway's own {@code Forwarded}, {@code
+ * X-Forwarded-For}, {@code -Proto} and {@code -Host}, and the upstream's configured headers.
+ * Answers: 401 with {@code WWW-Authenticate: Bearer realm="mandate"} for a missing or unverifiable
+ * token, 403 for a denial, 404 for no route, 413 over {@code limits.maxRequestBody}, 415 for a body
+ * the route does not take, 502/504 for a failing or slow upstream (504 when it stays silent for
+ * {@code limits.upstreamTimeout}); never a stack trace. Every error is an RFC 9457 {@code
+ * application/problem+json} body ({@link dev.mandate.wire.Problem}) whose {@code code} is the
+ * decision's code for a denial ({@code GRANT}, {@code EXPIRED}, {@code APPROVAL_REQUIRED}, ...) and
+ * otherwise names the refusal ({@code not_found}, {@code body_too_large}, {@code
+ * unsupported_media_type}, {@code bad_gateway}, ...), with the reason in {@code detail}. The
+ * upstream hop is asynchronous: no thread waits for an upstream. Answers compressed with gzip or
+ * deflate are decoded before they are relayed; any other content encoding is a 502, since it could
+ * hide a token. Mandate tokens, proofs and signing keys in upstream headers and bodies are replaced
+ * by {@code [REDACTED:mandate-token]} ({@link dev.mandate.gateway.TokenRedaction}), and the
+ * upstream's configured header values (its credentials, whole and after an auth scheme such as
+ * {@code Bearer}, as they are and JSON- or percent-encoded, if at least 8 characters) by {@code
+ * [REDACTED:upstream-credential]} ({@link dev.mandate.gateway.SecretRedaction}), even split across
+ * chunks.
  */
 package dev.mandate.gateway;

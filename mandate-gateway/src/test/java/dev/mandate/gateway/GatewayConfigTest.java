@@ -70,6 +70,7 @@ class GatewayConfigTest {
     assertThat(route.method()).isEqualTo("GET");
     assertThat(route.service()).isEqualTo("github");
     assertThat(route.resourceTemplate()).isEqualTo("/repos/{owner}/{repo}");
+    assertThat(route.contentTypes()).containsExactly(GatewayConfig.DEFAULT_CONTENT_TYPE);
     assertThat(c.upstreams().get("github").headers().get("Authorization").revealForUse())
         .isEqualTo("Bearer ghp_topsecret");
     McpConfig.Stdio stdio = (McpConfig.Stdio) c.mcp().upstreams().get(0).transport();
@@ -112,6 +113,32 @@ class GatewayConfigTest {
         .hasMessageContaining("authority.url must be an http:// or https:// URL")
         .hasMessageContaining("MISSING, which is not set")
         .hasMessageContaining("spool.sync must be 'always' or 'batched'");
+  }
+
+  @Test
+  void routeContentTypes_arePlainMediaTypes_lowerCased() {
+    String routes =
+        MINIMAL
+            + """
+            http:
+              upstreams: {api: {url: "http://127.0.0.1:9"}}
+              routes:
+                - match: POST /a
+                  upstream: api
+                  action: a
+                  contentTypes: [Application/JSON, application/x-www-form-urlencoded, application/json]
+            """;
+    assertThat(GatewayConfig.parse(routes, SOURCE, ENV).routes().get(0).contentTypes())
+        .containsExactly("application/json", "application/x-www-form-urlencoded");
+    for (String bad :
+        new String[] {"[]", "['application/json; charset=utf-8']", "['*/*']", "['json']"}) {
+      String yaml =
+          routes.replace(
+              "[Application/JSON, application/x-www-form-urlencoded, application/json]", bad);
+      assertThatThrownBy(() -> GatewayConfig.parse(yaml, SOURCE, ENV))
+          .as(bad)
+          .hasMessageContaining("http.routes[0].contentTypes");
+    }
   }
 
   @Test

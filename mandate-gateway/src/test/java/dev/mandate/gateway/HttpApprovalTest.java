@@ -94,7 +94,7 @@ class HttpApprovalTest {
 
     // 2. A person approves exactly that call at the authority; the call then goes through.
     String approval = authority.approve(tokenId, none.json().get("request"));
-    assertThat(Approval.decode(approval).requestDigest())
+    assertThat(Approval.of(approval).claims().requestDigest())
         .isEqualTo(none.json().get("requestDigest").asText());
     TestPeers.Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(approved.status()).as(approved.body()).isEqualTo(200);
@@ -110,7 +110,7 @@ class HttpApprovalTest {
     assertThat(again.json().get("detail").asText()).contains("already used");
 
     // The audit trail names the approval by id, never by text.
-    String approvalId = Approval.decode(approval).approvalId();
+    String approvalId = Approval.of(approval).claims().approvalId();
     TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
     JsonNode decisions = authority.decisions(tokenId);
     assertThat(decisions.toString()).doesNotContain(approval.substring(6));
@@ -178,12 +178,13 @@ class HttpApprovalTest {
     String tokenId = Capability.decode(token).tokenId();
     String forged =
         Approval.issue(
-            SigningKey.generate(RANDOM),
-            tokenId,
-            listIssues("open"),
-            "finance",
-            Instant.now().plus(Duration.ofMinutes(5)),
-            RANDOM);
+                SigningKey.generate(RANDOM),
+                tokenId,
+                listIssues("open"),
+                "finance",
+                Instant.now().plus(Duration.ofMinutes(5)),
+                RANDOM)
+            .text();
 
     TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forged));
 
@@ -195,7 +196,7 @@ class HttpApprovalTest {
     JsonNode record = authority.decisions(tokenId).get(0);
     assertThat(record.get("detail").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(record.get("detail").get("approvalId").asText())
-        .isEqualTo(Approval.decode(forged).approvalId());
+        .isEqualTo(Approval.of(forged).claims().approvalId());
     assertThat(record.toString()).doesNotContain(forged).doesNotContain("mnda1_");
   }
 

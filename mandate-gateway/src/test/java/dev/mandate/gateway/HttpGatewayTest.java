@@ -78,8 +78,11 @@ class HttpGatewayTest {
     assertThat(echo.get("path").asText()).isEqualTo("/repos/octo/hello/issues");
     assertThat(echo.get("query").asText()).isEqualTo("state=open");
     JsonNode headers = echo.get("headers");
-    assertThat(headers.get("authorization").asText())
-        .isEqualTo("Bearer " + TestPeers.UPSTREAM_SECRET);
+    assertThat(echo.get("authorizationSha256").asText())
+        .isEqualTo(TestPeers.sha256("Bearer " + TestPeers.UPSTREAM_SECRET));
+    // The upstream echoed the credential; the agent sees it redacted.
+    assertThat(headers.get("authorization").asText()).isEqualTo(SecretRedaction.REPLACEMENT);
+    assertThat(r.body()).doesNotContain(TestPeers.UPSTREAM_SECRET);
     assertThat(headers.get("x-agent").asText()).isEqualTo("yes");
     headers.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
     assertThat(r.body()).doesNotContain(token);
@@ -157,13 +160,13 @@ class HttpGatewayTest {
     assertThat(none.status()).isEqualTo(403);
     assertThat(none.json().get("code").asText()).isEqualTo("PROOF_REQUIRED");
 
-    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String proof = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     assertThat(call("GET", path, token, proof, null).status()).isEqualTo(200);
     TestPeers.Reply replay = call("GET", path, token, proof, null);
     assertThat(replay.status()).isEqualTo(403);
     assertThat(replay.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
 
-    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM);
+    String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
     assertThat(wrong.status()).isEqualTo(403);
     assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");

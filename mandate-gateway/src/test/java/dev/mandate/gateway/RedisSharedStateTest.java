@@ -117,11 +117,13 @@ class RedisSharedStateTest {
     ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
     String proof =
         Proof.create(
-            holder,
-            token,
-            new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
-            Instant.now(),
-            random);
+                holder,
+                token,
+                new Request(
+                    TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
+                Instant.now(),
+                random)
+            .text();
     TestPeers.Reply first = send(one, token, proof);
     TestPeers.Reply second = send(two, token, proof);
     assertThat(first.status()).isEqualTo(200);

@@ -261,17 +261,9 @@ final class TestPeers {
                 return true;
               }
               if (path.equals("/bomb")) {
-                // 64 MiB of zeros, deflated to about 64 KiB.
-                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
-                try (OutputStream out = new java.util.zip.DeflaterOutputStream(packed)) {
-                  byte[] zeros = new byte[1 << 20];
-                  for (int i = 0; i < 64; i++) {
-                    out.write(zeros);
-                  }
-                }
                 response.getHeaders().put("Content-Type", "text/plain");
                 response.getHeaders().put("Content-Encoding", "deflate");
-                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
+                response.write(true, java.nio.ByteBuffer.wrap(DeflateBomb.BYTES), callback);
                 return true;
               }
               if (path.startsWith("/encoded/")) {
@@ -319,6 +311,12 @@ final class TestPeers {
               for (HttpField f : request.getHeaders()) {
                 headers.put(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue());
               }
+              // The gateway redacts its upstream credentials from answers: a digest shows which
+              // credential arrived.
+              String authorization = request.getHeaders().get("Authorization");
+              if (authorization != null) {
+                echo.put("authorizationSha256", sha256(authorization));
+              }
               byte[] body = Content.Source.asInputStream(request).readAllBytes();
               echo.put("bodyLength", body.length);
               echo.put("body", new String(body, StandardCharsets.UTF_8));
@@ -328,6 +326,10 @@ final class TestPeers {
               return true;
             }
           });
+      // Made before any request, so no request waits for it.
+      if (DeflateBomb.BYTES.length == 0) {
+        throw new IllegalStateException("empty deflate bomb");
+      }
       server.start();
     }
 
@@ -370,7 +372,7 @@ final class TestPeers {
           routes:
             - {match: "GET /repos/{owner}/{repo}/issues", upstream: api, action: list_issues, resource: "/repos/{owner}/{repo}"}
             - {match: "POST /repos/{owner}/{repo}/issues", upstream: api, action: create_issue, resource: "/repos/{owner}/{repo}"}
-            - {match: "POST /upload", upstream: api, action: upload}
+            - {match: "POST /upload", upstream: api, action: upload, contentTypes: [application/octet-stream]}
             - {match: "GET /leak", upstream: api, action: leak}
             - {match: "GET /encoded/{encoding}", upstream: api, action: leak, resource: /leak}
             - {match: "GET /bomb", upstream: api, action: leak, resource: /leak}
@@ -393,6 +395,17 @@ final class TestPeers {
         yaml,
         Path.of("gateway-test.yaml").toAbsolutePath(),
         Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
+  }
+
+  static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static String basic(String client, String secret) {
@@ -441,4 +454,26 @@ final class TestPeers {
   }
 
   private TestPeers() {}
+
+  /**
+   * 64 MiB of zeros, deflated to about 64 KiB, made once: deflating it on each request took longer
+   * than the test gateway's 500 ms upstream timeout on a loaded machine, so the answer was a 504
+   * rather than the 502 under test.
+   */
+  private static final class DeflateBomb {
+    static final byte[] BYTES = make();
+
+    private static byte[] make() {
+      java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+      try (OutputStream out = new java.util.zip.DeflaterOutputStream(packed)) {
+        byte[] zeros = new byte[1 << 20];
+        for (int i = 0; i < 64; i++) {
+          out.write(zeros);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return packed.toByteArray();
+    }
+  }
 }

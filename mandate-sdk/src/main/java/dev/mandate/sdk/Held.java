@@ -26,8 +26,8 @@ final class Held {
   /** The most approvals one capability keeps waiting for their calls. */
   static final int MAX_PENDING_APPROVALS = 32;
 
-  /** An approval waiting for its call: the text to present, and its decoded fields. */
-  private record Pending(String text, Approval approval) {}
+  /** An approval waiting for its call, and its decoded fields. */
+  private record Pending(Approval approval, Approval.Claims claims) {}
 
   private Capability capability;
   private Instant noRetryBefore = Instant.MIN;
@@ -56,7 +56,7 @@ final class Held {
    *     or has expired at {@code now}
    * @throws IllegalStateException if {@value #MAX_PENDING_APPROVALS} approvals are already waiting
    */
-  synchronized void addApproval(String text, Approval approval, Instant now) {
+  synchronized void addApproval(Approval presented, Approval.Claims approval, Instant now) {
     if (!approval.tokenId().equals(capability.tokenId())) {
       throw new IllegalArgumentException(
           "approval "
@@ -72,8 +72,8 @@ final class Held {
       throw new IllegalArgumentException(
           "approval " + approval.approvalId() + " expired at " + approval.notAfter());
     }
-    approvals.removeIf(p -> now.isAfter(p.approval().notAfter()));
-    if (approvals.stream().anyMatch(p -> p.approval().approvalId().equals(approval.approvalId()))) {
+    approvals.removeIf(p -> now.isAfter(p.claims().notAfter()));
+    if (approvals.stream().anyMatch(p -> p.claims().approvalId().equals(approval.approvalId()))) {
       return;
     }
     if (approvals.size() >= MAX_PENDING_APPROVALS) {
@@ -84,18 +84,18 @@ final class Held {
               + MAX_PENDING_APPROVALS
               + " approvals waiting for their calls; make those calls or let them expire first");
     }
-    approvals.add(new Pending(text, approval));
+    approvals.add(new Pending(presented, approval));
   }
 
   /**
-   * Returns the text of an unexpired approval of exactly {@code request} for {@code tokenId} and
-   * forgets it (an approval allows one call), or null if none is kept. Drops expired ones.
+   * Returns an unexpired approval of exactly {@code request} for {@code tokenId} and forgets it (an
+   * approval allows one call), or null if none is kept. Drops expired ones.
    */
-  synchronized String takeApproval(String tokenId, Request request, Instant now) {
+  synchronized Approval takeApproval(String tokenId, Request request, Instant now) {
     if (approvals.isEmpty()) {
       return null;
     }
-    approvals.removeIf(p -> now.isAfter(p.approval().notAfter()));
+    approvals.removeIf(p -> now.isAfter(p.claims().notAfter()));
     String digest;
     try {
       digest = Approval.requestDigest(request);
@@ -104,9 +104,9 @@ final class Held {
     }
     for (Iterator<Pending> it = approvals.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (p.approval().tokenId().equals(tokenId) && p.approval().requestDigest().equals(digest)) {
+      if (p.claims().tokenId().equals(tokenId) && p.claims().requestDigest().equals(digest)) {
         it.remove();
-        return p.text();
+        return p.approval();
       }
     }
     return null;

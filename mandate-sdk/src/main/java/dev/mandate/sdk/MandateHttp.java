@@ -1,12 +1,13 @@
 package dev.mandate.sdk;
 
+import dev.mandate.token.Presentation;
 import dev.mandate.wire.MandateHeaders;
 import java.net.http.HttpRequest;
 import java.util.Objects;
 
 /**
- * Glue for {@code java.net.http}: puts a {@link Presentation} on a request to a Mandate gateway's
- * HTTP proxy.
+ * Glue for {@code java.net.http}: puts a {@link Presentation} (the token, and the proof and the
+ * approval if it has them) on a request to a Mandate gateway's HTTP proxy, as its headers.
  *
  * <pre>{@code
  * ToolCall call = new ToolCall("get_invoice", args);   // args as the gateway's route builds them
@@ -28,17 +29,17 @@ public final class MandateHttp {
    * returns the same builder.
    *
    * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the presentation has no token
    */
   public static HttpRequest.Builder attach(HttpRequest.Builder builder, Presentation presentation) {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(presentation, "presentation");
-    builder.setHeader(Presentation.AUTHORIZATION_HEADER, presentation.authorizationHeader());
-    if (presentation.proofHeader() != null) {
-      builder.setHeader(MandateHeaders.PROOF, presentation.proofHeader());
+    if (presentation.token() == null) {
+      throw new IllegalArgumentException("the presentation has no token");
     }
-    if (presentation.approvalHeader() != null) {
-      builder.setHeader(MandateHeaders.APPROVAL, presentation.approvalHeader());
-    }
+    builder.setHeader("Authorization", "Bearer " + presentation.token());
+    presentation.proof().ifPresent(p -> builder.setHeader(MandateHeaders.PROOF, p.text()));
+    presentation.approval().ifPresent(a -> builder.setHeader(MandateHeaders.APPROVAL, a.text()));
     return builder;
   }
 }

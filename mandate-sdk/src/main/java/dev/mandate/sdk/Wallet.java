@@ -8,6 +8,7 @@ import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
@@ -247,16 +248,16 @@ public final class Wallet {
     if (approvalText == null) {
       throw new IllegalArgumentException("no approval text was given");
     }
-    String text = approvalText.strip();
-    Approval approval;
+    Approval approval = Approval.of(approvalText.strip());
+    Approval.Claims claims;
     try {
-      approval = Approval.decode(text);
+      claims = approval.claims();
     } catch (IllegalArgumentException e) {
       // The decoder's message describes the defect, never the text.
       throw new IllegalArgumentException(
           "not a well-formed approval for " + handle + ": " + e.getMessage());
     }
-    h.addApproval(text, approval, clock.instant());
+    h.addApproval(approval, claims, clock.instant());
   }
 
   /**
@@ -284,7 +285,7 @@ public final class Wallet {
   /** The bearer token alone, for messages the gateway does not check per call. */
   Presentation bearer(CapabilityHandle handle) {
     Capability capability = held(handle).usable(clock.instant(), this);
-    return new Presentation("Bearer " + capability.toText(), null);
+    return Presentation.of(capability.toText());
   }
 
   /** The request shape of a held capability. */
@@ -296,12 +297,13 @@ public final class Wallet {
     Instant now = clock.instant();
     Capability capability = h.usable(now, this);
     String token = capability.toText();
-    String proof =
+    Proof proof =
         capability.holderKeyId().isPresent()
             ? Proof.create(holderKey, token, request, now, random)
             : null;
-    String approval = h.takeApproval(capability.tokenId(), request, now);
-    return new Presentation("Bearer " + token, proof, approval);
+    return Presentation.of(token)
+        .withProof(proof)
+        .withApproval(h.takeApproval(capability.tokenId(), request, now));
   }
 
   /**

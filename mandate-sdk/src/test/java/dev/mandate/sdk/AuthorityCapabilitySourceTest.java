@@ -10,6 +10,8 @@ import dev.mandate.caveat.Caveat;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.Verifier;
 import java.nio.file.Files;
@@ -57,7 +59,7 @@ class AuthorityCapabilitySourceTest {
     Capability capability = Capability.decode(token(p));
     assertThat(capability.holderKeyId()).hasValue(wallet.holderPublicKey().keyId());
     assertThat(capability.expiresAt()).isEqualTo(AuthorityFixture.START.plusSeconds(600));
-    Decision decision = verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader());
+    Decision decision = verifier.authorize(p, FS.requestFor(READ_INVOICE));
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
   }
 
@@ -67,20 +69,19 @@ class AuthorityCapabilitySourceTest {
         authority.source("fs:read_text_file:/data/**").build().addTo(wallet, "data", FS);
     Presentation p = wallet.authorize(handle, READ_INVOICE);
 
-    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
-        .isTrue();
-    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).code())
+    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
+    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).code())
         .isEqualTo(Decision.Code.PROOF_REPLAYED);
-    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), null).code())
+    assertThat(verifier.authorize(Presentation.of(token(p)), FS.requestFor(READ_INVOICE)).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     ToolCall other = new ToolCall("read_text_file", args("path", "/srv/data/invoices/b.txt"));
-    assertThat(verifier.authorize(token(p), FS.requestFor(other), p.proofHeader()).code())
+    assertThat(verifier.authorize(p, FS.requestFor(other)).code())
         .as("a proof covers exactly one request")
         .isEqualTo(Decision.Code.PROOF_INVALID);
     Presentation next = wallet.authorize(handle, other);
-    assertThat(next.proofHeader()).isNotEqualTo(p.proofHeader());
-    assertThat(verifier.authorize(token(next), FS.requestFor(other), next.proofHeader()).allowed())
-        .isTrue();
+    assertThat(next.proof().map(Proof::text).orElse(null))
+        .isNotEqualTo(p.proof().map(Proof::text).orElse(null));
+    assertThat(verifier.authorize(next, FS.requestFor(other)).allowed()).isTrue();
   }
 
   @Test
@@ -103,8 +104,7 @@ class AuthorityCapabilitySourceTest {
     assertThat(refreshed.expiresAt())
         .isEqualTo(AuthorityFixture.START.plus(Duration.ofMinutes(18).plusSeconds(30)));
     assertThat(wallet.handles()).containsExactly(handle);
-    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
-        .isTrue();
+    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
   }
 
   @Test
@@ -142,8 +142,7 @@ class AuthorityCapabilitySourceTest {
     authority.clock.advance(Duration.ofMinutes(9));
     Presentation p = wallet.authorize(handle, READ_INVOICE);
     assertThat(Capability.decode(token(p)).tokenId()).isEqualTo(first);
-    assertThat(verifier.authorize(token(p), FS.requestFor(READ_INVOICE), p.proofHeader()).allowed())
-        .isTrue();
+    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
 
     authority.clock.advance(Duration.ofMinutes(2));
     assertThatThrownBy(() -> wallet.authorize(handle, READ_INVOICE))
@@ -168,7 +167,7 @@ class AuthorityCapabilitySourceTest {
 
     ToolCall list = new ToolCall("list_directory", args("path", "/srv/data/invoices"));
     Presentation p = wallet.authorize(handle, list);
-    Decision decision = verifier.authorize(token(p), FS.requestFor(list), p.proofHeader());
+    Decision decision = verifier.authorize(p, FS.requestFor(list));
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
     assertThat(source.toString()).doesNotContain(authority.agentSecret).contains("redacted");
   }

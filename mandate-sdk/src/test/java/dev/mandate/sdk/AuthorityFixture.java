@@ -7,8 +7,10 @@ import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.io.IOException;
 import java.net.URI;
@@ -140,6 +142,7 @@ final class AuthorityFixture implements AutoCloseable {
     return Verifier.builder()
         .trustedKeys(TrustedKeys.of(trusted.toArray(VerifyingKey[]::new)))
         .clock(clock)
+        .usageCounter(UsageCounter.inMemory(clock))
         .build();
   }
 
@@ -159,7 +162,7 @@ final class AuthorityFixture implements AutoCloseable {
 
   /** The token text in a presentation's Authorization value. */
   static String token(Presentation p) {
-    return p.authorizationHeader().substring("Bearer ".length());
+    return p.token();
   }
 
   @Override

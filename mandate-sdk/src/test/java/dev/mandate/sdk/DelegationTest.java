@@ -6,16 +6,19 @@ import static dev.mandate.sdk.AuthorityFixture.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,7 +76,8 @@ class DelegationTest {
     assertThat(decide(sub, h, new ToolCall("list_directory", args("path", "/srv/data"))).code())
         .isEqualTo(Decision.Code.GRANT);
     Decision allowed = decide(sub, h, read("/srv/data/invoices/2024/feb.txt"));
-    assertThat(allowed.useLimits()).extracting(Decision.UseLimit::maxUses).containsExactly(3L);
+    assertThat(((Decision.Allow) allowed).capability().blocks().get(1).caveats())
+        .contains(new Caveat.MaxUses(3));
 
     Capability capability = Capability.decode(delegated);
     assertThat(capability.holderKeyId()).hasValue(sub.holderPublicKey().keyId());
@@ -96,7 +100,7 @@ class DelegationTest {
 
     Decision d = decide(sub, h, read("/srv/data/invoices/2024/jan.txt"));
     assertThat(d.code()).isEqualTo(Decision.Code.APPROVAL_REQUIRED);
-    assertThat(d.block()).isEqualTo(1);
+    assertThat(((Decision.Deny) d).block()).isEqualTo(1);
     assertThat(d.reason()).contains("[owner, finance]");
     assertThat(decide(parent, parentHandle, read("/srv/data/invoices/2024/jan.txt")).allowed())
         .isTrue();
@@ -116,7 +120,9 @@ class DelegationTest {
 
     assertThat(
             verifier
-                .authorize(token(p), FS.requestFor(read("/srv/data/invoices/2024/jan.txt")), null)
+                .authorize(
+                    Presentation.of(token(p)),
+                    FS.requestFor(read("/srv/data/invoices/2024/jan.txt")))
                 .code())
         .isEqualTo(Decision.Code.EXPIRED);
     assertThatThrownBy(() -> sub.authorize(h, read("/srv/data/invoices/2024/jan.txt")))
@@ -173,9 +179,9 @@ class DelegationTest {
         .hasMessageContaining("bound to holder key " + sub.holderPublicKey().keyId());
     // ... and proofs by the thief's key are denied.
     Request request = FS.requestFor(read("/srv/data/invoices/2024/jan.txt"));
-    String forged =
+    Proof forged =
         Proof.create(thief, delegated, request, authority.clock.instant(), authority.random);
-    assertThat(verifier.authorize(delegated, request, forged).code())
+    assertThat(verifier.authorize(Presentation.of(delegated).withProof(forged), request).code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
@@ -211,12 +217,12 @@ class DelegationTest {
     String parentToken = token(parents);
     Request request = FS.requestFor(read("/srv/data/secrets/ssh_key"));
 
-    String subProof =
+    Proof subProof =
         Proof.create(subKey, parentToken, request, authority.clock.instant(), authority.random);
 
-    assertThat(verifier.authorize(parentToken, request, subProof).code())
+    assertThat(verifier.authorize(Presentation.of(parentToken).withProof(subProof), request).code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
-    assertThat(verifier.authorize(parentToken, request, null).code())
+    assertThat(verifier.authorize(Presentation.of(parentToken), request).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     assertThatThrownBy(() -> sub.add("parent's", parentToken, FS))
         .isInstanceOf(IllegalArgumentException.class)
@@ -238,8 +244,10 @@ class DelegationTest {
         Verifier.builder()
             .trustedKeys(TrustedKeys.of(root.verifyingKey()))
             .clock(authority.clock)
+            .usageCounter(UsageCounter.inMemory(authority.clock))
             .build();
-    assertThat(parent.authorize(b, read("/srv/data/a.txt")).proofHeader()).isNull();
+    assertThat(parent.authorize(b, read("/srv/data/a.txt")).proof().map(Proof::text).orElse(null))
+        .isNull();
 
     String delegated = parent.delegate(b, sub.holderPublicKey(), INVOICES_2024);
     CapabilityHandle h = sub.add("invoices 2024", delegated, FS);
@@ -247,8 +255,8 @@ class DelegationTest {
     assertThat(Capability.decode(delegated).holderKeyId()).hasValue(sub.holderPublicKey().keyId());
     ToolCall jan = read("/srv/data/invoices/2024/jan.txt");
     Presentation p = sub.authorize(h, jan);
-    assertThat(local.authorize(token(p), FS.requestFor(jan), p.proofHeader()).allowed()).isTrue();
-    assertThat(local.authorize(token(p), FS.requestFor(jan), null).code())
+    assertThat(local.authorize(p, FS.requestFor(jan)).allowed()).isTrue();
+    assertThat(local.authorize(Presentation.of(token(p)), FS.requestFor(jan)).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
   }
 
@@ -310,7 +318,7 @@ class DelegationTest {
 
   private Decision decide(Wallet wallet, CapabilityHandle handle, ToolCall call) {
     Presentation p = wallet.authorize(handle, call);
-    return verifier.authorize(token(p), FS.requestFor(call), p.proofHeader());
+    return verifier.authorize(p, FS.requestFor(call));
   }
 
   private static String delegatedToken(Wallet wallet, CapabilityHandle handle) {

@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.net.InetSocketAddress;
@@ -54,10 +56,11 @@ class MandateHttpTest {
             String bearer = exchange.getRequestHeaders().getFirst("Authorization");
             Decision d =
                 verifier.authorize(
-                    bearer.substring("Bearer ".length()),
+                    Presentation.of(bearer.substring("Bearer ".length()))
+                        .withProof(
+                            Proof.of(exchange.getRequestHeaders().getFirst("Mandate-Proof"))),
                     billing.requestFor(
-                        new ToolCall("get_invoice", AuthorityFixture.args("id", id))),
-                    exchange.getRequestHeaders().getFirst("Mandate-Proof"));
+                        new ToolCall("get_invoice", AuthorityFixture.args("id", id))));
             exchange.sendResponseHeaders(d.allowed() ? 200 : 403, -1);
           }
         });
@@ -95,7 +98,7 @@ class MandateHttpTest {
             .header("Mandate-Proof", "stale");
 
     HttpHeaders headers =
-        MandateHttp.attach(builder, new Presentation("Bearer mnd1_abc", "mndp1_xyz"))
+        MandateHttp.attach(builder, Presentation.of("mnd1_abc").withProof(Proof.of("mndp1_xyz")))
             .build()
             .headers();
 
@@ -108,7 +111,7 @@ class MandateHttpTest {
     HttpHeaders headers =
         MandateHttp.attach(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1/")),
-                new Presentation("Bearer mnd1_abc", null))
+                Presentation.of("mnd1_abc"))
             .build()
             .headers();
 

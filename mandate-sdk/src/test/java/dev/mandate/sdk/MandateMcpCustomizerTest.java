@@ -10,6 +10,8 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -82,11 +84,14 @@ class MandateMcpCustomizerTest {
     args.put("head", 10);
     Request gatewayRequest =
         new Request("gw-test", "fs", "read_text_file", "/data/invoices/2024/jan.txt", args, null);
-    Decision decision = verifier.authorize(token, gatewayRequest, proof);
+    Decision decision =
+        verifier.authorize(Presentation.of(token).withProof(Proof.of(proof)), gatewayRequest);
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
     assertThat(
             verifier
-                .authorize(token, gatewayRequest.withAudience("another-gateway"), proof)
+                .authorize(
+                    Presentation.of(token).withProof(Proof.of(proof)),
+                    gatewayRequest.withAudience("another-gateway"))
                 .allowed())
         .isFalse();
   }
@@ -102,12 +107,13 @@ class MandateMcpCustomizerTest {
     String tokenId = Capability.decode(bearer(customize("GET", null))).tokenId();
     String approval =
         dev.mandate.token.Approval.issue(
-            root,
-            tokenId,
-            gatewayRequest,
-            "finance",
-            clock.instant().plus(Duration.ofMinutes(5)),
-            random);
+                root,
+                tokenId,
+                gatewayRequest,
+                "finance",
+                clock.instant().plus(Duration.ofMinutes(5)),
+                random)
+            .text();
     wallet.addApproval(handle, approval);
 
     HttpHeaders list =
@@ -165,7 +171,9 @@ class MandateMcpCustomizerTest {
         new Request("gw-test", "fs", "resources.read", "file:///data/invoices/a.txt", null, null);
     Decision decision =
         verifier.authorize(
-            bearer(headers), gatewayRequest, headers.firstValue("Mandate-Proof").orElseThrow());
+            Presentation.of(bearer(headers))
+                .withProof(Proof.of(headers.firstValue("Mandate-Proof").orElseThrow())),
+            gatewayRequest);
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
   }
 
@@ -260,7 +268,11 @@ class MandateMcpCustomizerTest {
                       path.substring(ROOT.length()),
                       args,
                       null);
-              Decision d = verifier.authorize(bearer.substring("Bearer ".length()), request, proof);
+              Decision d =
+                  verifier.authorize(
+                      Presentation.of(bearer.substring("Bearer ".length()))
+                          .withProof(Proof.of(proof)),
+                      request);
               result
                   .putArray("content")
                   .addObject()

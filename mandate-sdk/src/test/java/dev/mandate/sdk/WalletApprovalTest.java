@@ -1,7 +1,6 @@
 package dev.mandate.sdk;
 
 import static dev.mandate.sdk.AuthorityFixture.args;
-import static dev.mandate.sdk.AuthorityFixture.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +9,8 @@ import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.net.URI;
@@ -48,12 +49,13 @@ class WalletApprovalTest {
 
   private String approve(Capability capability, ToolCall call, Duration ttl) {
     return Approval.issue(
-        root,
-        capability.tokenId(),
-        FS.requestFor(call),
-        "finance",
-        clock.instant().plus(ttl),
-        random);
+            root,
+            capability.tokenId(),
+            FS.requestFor(call),
+            "finance",
+            clock.instant().plus(ttl),
+            random)
+        .text();
   }
 
   @Test
@@ -67,9 +69,13 @@ class WalletApprovalTest {
     Presentation approved = wallet.authorize(h, JAN);
     Presentation again = wallet.authorize(h, JAN);
 
-    assertThat(other.approvalHeader()).as("another call keeps no approval").isNull();
-    assertThat(approved.approvalHeader()).isEqualTo(approval);
-    assertThat(again.approvalHeader()).as("an approval allows one call").isNull();
+    assertThat(other.approval().map(Approval::text).orElse(null))
+        .as("another call keeps no approval")
+        .isNull();
+    assertThat(approved.approval().map(Approval::text).orElse(null)).isEqualTo(approval);
+    assertThat(again.approval().map(Approval::text).orElse(null))
+        .as("an approval allows one call")
+        .isNull();
     Decision allowed = verify(approved, JAN);
     assertThat(allowed.allowed()).as(allowed.toString()).isTrue();
     assertThat(verify(other, FEB).code()).isEqualTo(Decision.Code.APPROVAL_REQUIRED);
@@ -84,8 +90,8 @@ class WalletApprovalTest {
 
     Presentation p = wallet.authorize(h, JAN);
 
-    assertThat(p.proofHeader()).startsWith("mndp1_");
-    assertThat(p.approvalHeader()).startsWith(Approval.TEXT_PREFIX);
+    assertThat(p.proof().map(Proof::text).orElse(null)).startsWith("mndp1_");
+    assertThat(p.approval().map(Approval::text).orElse(null)).startsWith(Approval.TEXT_PREFIX);
     Decision d = verify(p, JAN);
     assertThat(d.allowed()).as(d.toString()).isTrue();
   }
@@ -99,8 +105,8 @@ class WalletApprovalTest {
     wallet.addApproval(h, jan);
     wallet.addApproval(h, feb);
 
-    assertThat(wallet.authorize(h, FEB).approvalHeader()).isEqualTo(feb);
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isEqualTo(jan);
+    assertThat(wallet.authorize(h, FEB).approval().map(Approval::text).orElse(null)).isEqualTo(feb);
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null)).isEqualTo(jan);
   }
 
   @Test
@@ -112,7 +118,7 @@ class WalletApprovalTest {
 
     clock.advance(Duration.ofMinutes(5).plusSeconds(1));
 
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isNull();
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null)).isNull();
     assertThatThrownBy(() -> wallet.addApproval(h, late))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expired at")
@@ -143,7 +149,7 @@ class WalletApprovalTest {
     assertThatThrownBy(() -> wallet.addApproval(foreign, approve(capability, JAN, Duration.ZERO)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("another wallet");
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isNull();
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null)).isNull();
   }
 
   @Test
@@ -162,7 +168,7 @@ class WalletApprovalTest {
         .hasMessageContaining("32 approvals");
     clock.advance(Duration.ofMinutes(2));
     wallet.addApproval(h, one);
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isEqualTo(one);
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null)).isEqualTo(one);
   }
 
   @Test
@@ -174,8 +180,9 @@ class WalletApprovalTest {
     wallet.addApproval(h, approval);
     wallet.addApproval(h, " " + approval + "\n");
 
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isEqualTo(approval);
-    assertThat(wallet.authorize(h, JAN).approvalHeader()).isNull();
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null))
+        .isEqualTo(approval);
+    assertThat(wallet.authorize(h, JAN).approval().map(Approval::text).orElse(null)).isNull();
   }
 
   @Test
@@ -186,7 +193,7 @@ class WalletApprovalTest {
     wallet.remove(h);
     CapabilityHandle again = wallet.add("invoices", capability.toText(), FS);
 
-    assertThat(wallet.authorize(again, JAN).approvalHeader()).isNull();
+    assertThat(wallet.authorize(again, JAN).approval().map(Approval::text).orElse(null)).isNull();
   }
 
   @Test
@@ -203,10 +210,7 @@ class WalletApprovalTest {
             .headers();
 
     assertThat(headers.allValues("Mandate-Approval")).containsExactly(approval);
-    assertThat(p.toString())
-        .isEqualTo(
-            "Presentation[Authorization: Bearer mnd1_…(redacted),"
-                + " Mandate-Approval: mnda1_…(redacted)]");
+    assertThat(p.toString()).isEqualTo("Presentation[token redacted, with approval]");
     for (Object o : List.of(p, wallet, h, wallet.describe(h))) {
       assertThat(o.toString()).doesNotContain(approval.substring(6));
     }
@@ -215,6 +219,6 @@ class WalletApprovalTest {
   }
 
   private Decision verify(Presentation p, ToolCall call) {
-    return verifier.authorize(token(p), FS.requestFor(call), p.proofHeader(), p.approvalHeader());
+    return verifier.authorize(p, FS.requestFor(call));
   }
 }

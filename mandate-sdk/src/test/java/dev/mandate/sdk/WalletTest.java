@@ -11,6 +11,8 @@ import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -92,10 +94,12 @@ class WalletTest {
     Presentation second = wallet.authorize(bound, READ);
     Presentation plain = wallet.authorize(bearer, READ);
 
-    assertThat(first.proofHeader()).startsWith("mndp1_").isNotEqualTo(second.proofHeader());
-    assertThat(plain.proofHeader()).isNull();
+    assertThat(first.proof().map(Proof::text).orElse(null))
+        .startsWith("mndp1_")
+        .isNotEqualTo(second.proof().map(Proof::text).orElse(null));
+    assertThat(plain.proof().map(Proof::text).orElse(null)).isNull();
     for (Presentation p : List.of(first, second, plain)) {
-      Decision d = verifier.authorize(token(p), FS.requestFor(READ), p.proofHeader());
+      Decision d = verifier.authorize(p, FS.requestFor(READ));
       assertThat(d.allowed()).as(d.toString()).isTrue();
     }
   }
@@ -189,11 +193,9 @@ class WalletTest {
     CapabilityHandle h = wallet.add("invoices", token, FS);
     Presentation p = wallet.authorize(h, READ);
     String body = token.substring("mnd1_".length());
-    String proofBody = p.proofHeader().substring("mndp1_".length());
+    String proofBody = p.proof().map(Proof::text).orElse(null).substring("mndp1_".length());
 
-    assertThat(p.toString())
-        .isEqualTo(
-            "Presentation[Authorization: Bearer mnd1_…(redacted), Mandate-Proof: mndp1_…(redacted)]");
+    assertThat(p.toString()).isEqualTo("Presentation[token redacted, with proof]");
     for (Object o :
         List.of(wallet, h, p, wallet.describe(h), FS, MandateMcpCustomizer.of(wallet, h))) {
       assertThat(o.toString())

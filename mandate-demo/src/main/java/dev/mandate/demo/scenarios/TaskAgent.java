@@ -14,10 +14,10 @@ import dev.mandate.demo.scenarios.Scenario.UserTask;
 import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.MandateHttp;
-import dev.mandate.sdk.Presentation;
 import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Restrictions;
 import dev.mandate.wire.JsonRpcErrors;
@@ -323,7 +323,7 @@ final class TaskAgent {
           } catch (IllegalArgumentException e) {
             // The request shape cannot map the call (say, a path outside the root): it goes out
             // with the token alone, as the SDK's MCP glue sends it, and the gateway decides.
-            p = new Presentation("Bearer " + run.texts.get(name), null);
+            p = Presentation.of(run.texts.get(name));
           }
           out.add(send(run, service, toolCall, p, describe(toolCall, name)));
         }
@@ -334,7 +334,7 @@ final class TaskAgent {
                   run,
                   service,
                   toolCall,
-                  new Presentation("Bearer " + run.leakedText(), null),
+                  Presentation.of(run.leakedText()),
                   describe(toolCall, "stolen token, no proof")));
       case "replayed-proof" -> {
         Presentation captured = run.wallet.authorize(run.leakedHandle(), toolCall);
@@ -348,7 +348,7 @@ final class TaskAgent {
       case "rebound" -> {
         SigningKey thief = SigningKey.generate(random);
         String forged = Rebinding.forge(run.leakedText(), thief);
-        String proof =
+        Proof proof =
             Proof.create(
                 thief, forged, bed.shape(service).requestFor(toolCall), clock.instant(), random);
         out.add(
@@ -356,7 +356,7 @@ final class TaskAgent {
                 run,
                 service,
                 toolCall,
-                new Presentation("Bearer " + forged, proof),
+                Presentation.of(forged).withProof(proof),
                 describe(toolCall, "re-bound to the thief's key")));
       }
       case "revoked" -> {
@@ -443,9 +443,7 @@ final class TaskAgent {
               .httpRequestCustomizer(
                   (builder, method, uri, body, context) -> {
                     Presentation p = isToolCall(body) ? created.next : null;
-                    MandateHttp.attach(
-                        builder,
-                        p != null ? p : new Presentation("Bearer " + created.bearer, null));
+                    MandateHttp.attach(builder, p != null ? p : Presentation.of(created.bearer));
                   })
               .build();
       created.client =

@@ -1,7 +1,9 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.Secret;
+import dev.mandate.gateway.SecretRedaction;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code notifications/initialized}, a GET stream carries the server's own messages (if the server
  * offers one). The upstream's session id and the negotiated protocol version are sent on every
  * later request, with the configured headers (the upstream's credentials); nothing of the agent's
- * request headers is forwarded.
+ * request headers is forwarded. The configured header values are redacted from every message the
+ * upstream sends ({@link SecretRedaction}), so an upstream that echoes its request cannot hand them
+ * to the agent.
  */
 final class HttpUpstream implements UpstreamConnection {
   private static final Logger LOG = LoggerFactory.getLogger(HttpUpstream.class);
@@ -44,6 +48,7 @@ final class HttpUpstream implements UpstreamConnection {
   private final Listener listener;
   private final long maxMessageBytes;
   private final Duration timeout;
+  private final SecretRedaction credentials;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicReference<Request> getStream = new AtomicReference<>();
   private volatile String sessionId;
@@ -63,6 +68,7 @@ final class HttpUpstream implements UpstreamConnection {
     this.listener = listener;
     this.maxMessageBytes = maxMessageBytes;
     this.timeout = timeout;
+    this.credentials = SecretRedaction.ofHeaderValues(config.headers().values());
   }
 
   @Override
@@ -243,7 +249,23 @@ final class HttpUpstream implements UpstreamConnection {
         && message.path("result").path("protocolVersion").isTextual()) {
       protocolVersion = message.path("result").path("protocolVersion").textValue();
     }
-    listener.onMessage(message);
+    listener.onMessage(withoutCredentials(message));
+  }
+
+  /**
+   * The message with the configured header values (this upstream's credentials) redacted everywhere
+   * but the id, which must come back as it was sent.
+   */
+  private JsonNode withoutCredentials(JsonNode message) {
+    if (credentials.isEmpty() || !message.isObject()) {
+      return message;
+    }
+    JsonNode id = message.get("id");
+    JsonNode redacted = JsonRpc.redact(message, credentials::redact, credentials::redacting);
+    if (id != null && redacted.isObject()) {
+      ((ObjectNode) redacted).set("id", id);
+    }
+    return redacted;
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * JSON-RPC 2.0 messages as MCP uses them: classification, the gateway's own error responses, and
@@ -141,15 +142,24 @@ final class JsonRpc {
    * and returns the (possibly new) node.
    */
   static JsonNode redact(JsonNode node) {
+    return redact(node, TokenRedaction::redact, TokenRedaction::redacting);
+  }
+
+  /**
+   * As {@link #redact(JsonNode)}, with another redaction: {@code text} for strings and keys, {@code
+   * bytes} wrapping a stream for the decoded base64 fields.
+   */
+  static JsonNode redact(
+      JsonNode node, UnaryOperator<String> text, UnaryOperator<OutputStream> bytes) {
     if (node.isTextual()) {
-      String text = node.textValue();
-      String redacted = TokenRedaction.redact(text);
-      return redacted.equals(text) ? node : TextNode.valueOf(redacted);
+      String value = node.textValue();
+      String redacted = text.apply(value);
+      return redacted.equals(value) ? node : TextNode.valueOf(redacted);
     }
     if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
         JsonNode child = node.get(i);
-        JsonNode r = redact(child);
+        JsonNode r = redact(child, text, bytes);
         if (r != child) {
           ((com.fasterxml.jackson.databind.node.ArrayNode) node).set(i, r);
         }
@@ -160,18 +170,20 @@ final class JsonRpc {
       ObjectNode object = (ObjectNode) node;
       boolean keysNeedRedaction = false;
       for (Map.Entry<String, JsonNode> e : object.properties()) {
-        if (e.getKey().contains("mnd")) {
+        if (!text.apply(e.getKey()).equals(e.getKey())) {
           keysNeedRedaction = true;
         }
         JsonNode r =
-            BASE64_FIELDS.contains(e.getKey()) ? redactEncoded(e.getValue()) : redact(e.getValue());
+            BASE64_FIELDS.contains(e.getKey())
+                ? redactEncoded(e.getValue(), text, bytes)
+                : redact(e.getValue(), text, bytes);
         if (r != e.getValue()) {
           e.setValue(r);
         }
       }
       if (keysNeedRedaction) {
         ObjectNode copy = NODES.objectNode();
-        object.properties().forEach(e -> copy.set(TokenRedaction.redact(e.getKey()), e.getValue()));
+        object.properties().forEach(e -> copy.set(text.apply(e.getKey()), e.getValue()));
         return copy;
       }
       return node;
@@ -183,27 +195,28 @@ final class JsonRpc {
    * Redacts a value that may be base64: as text first, then, if it decodes (standard or URL-safe
    * alphabet), the decoded bytes, re-encoded in the same alphabet when a token was found.
    */
-  private static JsonNode redactEncoded(JsonNode value) {
-    JsonNode asText = redact(value);
+  private static JsonNode redactEncoded(
+      JsonNode value, UnaryOperator<String> text, UnaryOperator<OutputStream> redacting) {
+    JsonNode asText = redact(value, text, redacting);
     if (asText != value || !value.isTextual()) {
       return asText;
     }
-    String text = value.textValue();
+    String encoded = value.textValue();
     Base64.Encoder encoder = Base64.getEncoder();
     byte[] bytes;
     try {
-      bytes = Base64.getDecoder().decode(text);
+      bytes = Base64.getDecoder().decode(encoded);
     } catch (IllegalArgumentException notStandard) {
       try {
-        bytes = Base64.getUrlDecoder().decode(text);
+        bytes = Base64.getUrlDecoder().decode(encoded);
         encoder = Base64.getUrlEncoder();
       } catch (IllegalArgumentException notBase64) {
         return value;
       }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
-    try (OutputStream redacting = TokenRedaction.redacting(out)) {
-      redacting.write(bytes);
+    try (OutputStream r = redacting.apply(out)) {
+      r.write(bytes);
     } catch (IOException e) {
       throw new IllegalStateException("in-memory stream failed", e);
     }

@@ -42,6 +42,10 @@ import java.util.Set;
  *         read_text_file: {resource: {fromArg: path, root: /srv}}   # resource /x for /srv/x
  *         move_file: {resource: {fromArg: [source, destination], root: /srv}}  # both checked
  *         read_multiple_files: {resource: {fromArray: paths, root: /srv}}  # each path checked
+ *         # Symbolic links under a root are resolved on the gateway's host (stdio: by default).
+ *         # hostRoot: where the root is on this host if elsewhere (a container's volume), or none;
+ *         # an http upstream resolves only with a hostRoot.
+ *         write_file: {resource: {fromArg: path, root: /srv, hostRoot: /srv}}
  *         echo: {}                # no resource mapping: the resource is empty (grant it with *)
  *         status: {resource: {value: server}}
  *       resources: true           # forward resources/read as action resources.read, resource = URI
@@ -216,20 +220,35 @@ public record McpConfig(
    * /} (so {@code /srv/data/x} under root {@code /srv} is {@code /data/x}); anything else is
    * refused, because the gateway and the upstream must agree on what the path names.
    *
+   * <p>With a host root, the call is decided on the paths the upstream will touch: symbolic links
+   * under the host root are resolved (see {@code ResolvedPaths}), and where a link leads elsewhere
+   * the place it leads to must be granted too.
+   *
    * @param arguments the arguments' names, at least one, in order
    * @param arrays whether each argument is an array of strings rather than a string
    * @param root the upstream's directory that resource {@code /} stands for, or null
+   * @param hostRoot where the directory {@code root} names is on the gateway's host, for resolving
+   *     symbolic links; null when the gateway cannot see the upstream's files (no resolution)
    */
-  public record FromArguments(List<String> arguments, boolean arrays, String root)
+  public record FromArguments(List<String> arguments, boolean arrays, String root, String hostRoot)
       implements ResourceRule {
     /**
-     * @throws IllegalArgumentException if no argument is named
+     * @throws IllegalArgumentException if no argument is named, or a host root is given without a
+     *     root
      */
     public FromArguments {
       arguments = List.copyOf(arguments);
       if (arguments.isEmpty()) {
         throw new IllegalArgumentException("name at least one argument");
       }
+      if (hostRoot != null && root == null) {
+        throw new IllegalArgumentException("a host root needs a root");
+      }
+    }
+
+    /** Arguments without link resolution. */
+    public FromArguments(List<String> arguments, boolean arrays, String root) {
+      this(arguments, arrays, root, null);
     }
   }
 

@@ -13,8 +13,11 @@ import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
@@ -327,7 +330,8 @@ final class McpEndpoint {
     }
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
     if (McpNames.guarded(method)) {
-      Outcome outcome = CallMapping.map(upstream, method, message.get("params"));
+      Outcome outcome =
+          ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
         refuse(
             response,
@@ -346,11 +350,13 @@ final class McpEndpoint {
         rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, approval.problem());
         return;
       }
+      String proof = request.getHeaders().get(MandateHeaders.PROOF);
       GuardResult result =
           guard.check(
-              bearer,
-              request.getHeaders().get(MandateHeaders.PROOF),
-              approval.approval(),
+              Presentation.of(bearer)
+                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withApproval(
+                      approval.approval() == null ? null : Approval.of(approval.approval())),
               ((Mapped) outcome).request(),
               Request.getRemoteAddr(request));
       if (!result.allowed()) {

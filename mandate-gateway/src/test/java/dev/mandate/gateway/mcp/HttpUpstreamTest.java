@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP upstream against a scripted Streamable HTTP server (Jetty, on loopback). */
 class HttpUpstreamTest {
+  private static final String KEY = "k-123-upstream-key";
+
   /** What the scripted server answers to the next POST. */
   private volatile Handler.Abstract answer;
 
@@ -80,7 +82,7 @@ class HttpUpstreamTest {
             "up",
             new Http(
                 URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/mcp"),
-                Map.of("X-Upstream-Key", Secret.of("k-123"))),
+                Map.of("X-Upstream-Key", Secret.of(KEY))),
             client,
             new UpstreamConnection.Listener() {
               @Override
@@ -174,11 +176,42 @@ class HttpUpstreamTest {
     assertThat(next().get("id").intValue()).isEqualTo(2);
     assertThat(seenHeaders.get(0))
         .containsEntry("session", "null")
-        .containsEntry("credential", "k-123");
+        .containsEntry("credential", KEY);
     assertThat(seenHeaders.get(1))
         .containsEntry("session", "s-42")
         .containsEntry("version", "2025-11-25")
-        .containsEntry("credential", "k-123");
+        .containsEntry("credential", KEY);
+  }
+
+  @Test
+  void theCredentialEchoedByTheUpstream_isRedacted_everywhereButTheId() throws Exception {
+    String base64 =
+        java.util.Base64.getEncoder()
+            .encodeToString(("png bytes " + KEY).getBytes(StandardCharsets.UTF_8));
+    answer =
+        respond(
+            200,
+            "text/event-stream",
+            Map.of(),
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"" + KEY + "\",\"result\":{",
+            "\"content\":[{\"type\":\"text\",\"text\":\"you sent X-Upstream-Key: k-123-up",
+            "stream-key\"},{\"type\":\"image\",\"data\":\"" + base64 + "\"}],",
+            "\"" + KEY + "\":1}}\n\n");
+    upstream.send(
+        JsonRpc.request(
+            com.fasterxml.jackson.databind.node.TextNode.valueOf(KEY), "tools/call", null));
+    JsonNode m = next();
+    assertThat(m.get("id").asText()).as("the id comes back as sent").isEqualTo(KEY);
+    JsonNode result = m.get("result");
+    assertThat(result.toString()).doesNotContain(KEY);
+    assertThat(result.at("/content/0/text").asText())
+        .isEqualTo("you sent X-Upstream-Key: " + dev.mandate.gateway.SecretRedaction.REPLACEMENT);
+    assertThat(
+            new String(
+                java.util.Base64.getDecoder().decode(result.at("/content/1/data").asText()),
+                StandardCharsets.UTF_8))
+        .isEqualTo("png bytes " + dev.mandate.gateway.SecretRedaction.REPLACEMENT);
+    assertThat(result.has(dev.mandate.gateway.SecretRedaction.REPLACEMENT)).isTrue();
   }
 
   @Test

@@ -75,9 +75,11 @@ class McpConfigTest {
     assertThat(stdio.workingDir()).isEqualTo(Path.of("/etc/mandate/work"));
     assertThat(stdio.env().get("TOKEN").revealForUse()).isEqualTo("t0ken");
     assertThat(fs.tools())
-        .containsEntry("read_text_file", new FromArguments(List.of("path"), false, "/srv/files"))
         .containsEntry(
-            "move_file", new FromArguments(List.of("source", "destination"), false, "/srv/files"))
+            "read_text_file", new FromArguments(List.of("path"), false, "/srv/files", "/srv/files"))
+        .containsEntry(
+            "move_file",
+            new FromArguments(List.of("source", "destination"), false, "/srv/files", "/srv/files"))
         .containsEntry("read_multiple_files", new FromArguments(List.of("paths"), true, null))
         .containsEntry("echo", new Fixed(""))
         .containsEntry("status", new Fixed("server"));
@@ -108,11 +110,46 @@ class McpConfigTest {
         "bad duration | {callTimeout: soon, upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {}}}]} | mcp.callTimeout 'soon' is not a duration",
         "missing env | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'http://x/mcp', headers: {A: '${NOPE}'}}, tools: {a: {}}}]} | uses ${NOPE}, which is not set",
         "ftp url | {upstreams: [{service: fs, path: /mcp/fs, http: {url: 'ftp://x/mcp'}, tools: {a: {}}}]} | must be an http:// or https:// URL",
+        "host root without root | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, hostRoot: /x}}}}]} | hostRoot needs a root",
+        "relative host root | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {fromArg: p, root: /srv, hostRoot: x}}}}]} | hostRoot must be none or an absolute, normalised directory",
+        "host root with a value | {upstreams: [{service: fs, path: /mcp/fs, stdio: {command: node}, tools: {a: {resource: {value: v, hostRoot: /x}}}}]} | takes either value:",
       })
   void parse_refusesInvalidSections_namingTheKey(String name, String section, String message) {
     assertThatThrownBy(() -> parse("mcp: " + section))
         .isInstanceOf(GatewayConfigException.class)
         .hasMessageContaining(message);
+  }
+
+  @Test
+  void hostRoot_defaultsToTheRootForStdio_toNoneForHttp_andCanBeSetOrTurnedOff() throws Exception {
+    McpConfig c =
+        parse(
+            """
+            mcp:
+              upstreams:
+                - service: fs
+                  path: /mcp/fs
+                  stdio: {command: node}
+                  tools:
+                    local: {resource: {fromArg: p, root: /srv/files}}
+                    whole: {resource: {fromArg: p, root: /}}
+                    volume: {resource: {fromArg: p, root: /data, hostRoot: /var/lib/fs/}}
+                    remote: {resource: {fromArg: p, root: /srv/files, hostRoot: none}}
+                - service: web
+                  path: /mcp/web
+                  http: {url: "http://127.0.0.1:1/mcp"}
+                  tools:
+                    unseen: {resource: {fromArg: p, root: /srv}}
+                    shared: {resource: {fromArg: p, root: /srv, hostRoot: /mnt/srv}}
+            """);
+    Map<String, McpConfig.ResourceRule> fs = c.upstreams().get(0).tools();
+    assertThat(((FromArguments) fs.get("local")).hostRoot()).isEqualTo("/srv/files");
+    assertThat(((FromArguments) fs.get("whole")).hostRoot()).isEqualTo("/");
+    assertThat(((FromArguments) fs.get("volume")).hostRoot()).isEqualTo("/var/lib/fs");
+    assertThat(((FromArguments) fs.get("remote")).hostRoot()).isNull();
+    Map<String, McpConfig.ResourceRule> web = c.upstreams().get(1).tools();
+    assertThat(((FromArguments) web.get("unseen")).hostRoot()).isNull();
+    assertThat(((FromArguments) web.get("shared")).hostRoot()).isEqualTo("/mnt/srv");
   }
 
   @Test

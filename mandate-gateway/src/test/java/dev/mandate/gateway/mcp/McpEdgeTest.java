@@ -57,14 +57,14 @@ class McpEdgeTest {
             """
                 - service: fs-open
                   path: /mcp/fs-open
-                  stdio: {command: node, args: [$FS, $FILES]}
+                  stdio: {command: node, args: [FS_SERVER, FILES]}
                   allowMethods: [x/custom]
                   tools:
                     list_allowed_directories: {}
                 - service: fs-rooted
                   path: /mcp/fs-rooted
-                  stdio: {command: node, args: [$FS, $FILES]}
-                  roots: [{uri: "file://$FILES/data/invoices", name: invoices}]
+                  stdio: {command: node, args: [FS_SERVER, FILES]}
+                  roots: [{uri: "file://FILES/data/invoices", name: invoices}]
                   tools:
                     list_allowed_directories: {resource: {value: /}}
                 - service: small
@@ -72,7 +72,7 @@ class McpEdgeTest {
                   maxSessions: 4
                   maxSessionsPerOwner: 2
                   maxSessionsPerClient: 3
-                  http: {url: "$EVERYTHING_HTTP"}
+                  http: {url: "EVERYTHING_HTTP"}
                   tools: {echo: {}}
             """);
   }

@@ -675,7 +675,7 @@ class McpGatewayTest {
               resource,
               args,
               null);
-      return Proof.create(holder, token, request, Instant.now(), RANDOM);
+      return Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }

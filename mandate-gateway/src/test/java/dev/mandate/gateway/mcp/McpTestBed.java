@@ -48,6 +48,7 @@ final class McpTestBed implements AutoCloseable {
         agent:
           grants:
             - "fs:*:/**"
+            - "fs-unresolved:*:/**"
             - "everything:*:*"
             - "everything-http:*:*"
             - "memory:*:*"
@@ -99,9 +100,10 @@ final class McpTestBed implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Path)}, with further upstreams: YAML list items at the upstreams' indentation,
-   * where {@code $FILES}, {@code $FS} and {@code $EVERYTHING} stand for the files' directory and
-   * the servers' entry points, {@code $EVERYTHING_HTTP} for the everything server's URL over HTTP.
+   * As {@link #start(Path)}, with further upstreams: YAML list items indented for {@code
+   * mcp.upstreams}, in which {@code FS_SERVER} and {@code FILES} stand for the filesystem server's
+   * entry point and its root, {@code EVERYTHING_SERVER} for the everything server's entry point and
+   * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
   static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
@@ -200,6 +202,7 @@ final class McpTestBed implements AutoCloseable {
                 read_graph: {}
                 search_nodes: {}
                 open_nodes: {}
+        %s
         """
             .formatted(
                 AUDIENCE,
@@ -216,13 +219,12 @@ final class McpTestBed implements AutoCloseable {
                 entryPoint("server-everything"),
                 httpPort,
                 entryPoint("server-memory"),
-                tmp.resolve("memory.jsonl"));
-    yaml +=
-        moreUpstreams
-            .replace("$EVERYTHING_HTTP", "http://127.0.0.1:" + httpPort + "/mcp")
-            .replace("$FILES", files.toString())
-            .replace("$FS", entryPoint("server-filesystem").toString())
-            .replace("$EVERYTHING", entryPoint("server-everything").toString());
+                tmp.resolve("memory.jsonl"),
+                moreUpstreams
+                    .replace("EVERYTHING_HTTP", "http://127.0.0.1:" + httpPort + "/mcp")
+                    .replace("EVERYTHING_SERVER", entryPoint("server-everything").toString())
+                    .replace("FS_SERVER", entryPoint("server-filesystem").toString())
+                    .replace("FILES", files.toString()));
     Path configFile = tmp.resolve("gateway.yaml");
     Files.writeString(configFile, yaml);
     GatewayServer gateway =

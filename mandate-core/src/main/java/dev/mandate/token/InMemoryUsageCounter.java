@@ -1,4 +1,4 @@
-package dev.mandate.gateway;
+package dev.mandate.token;
 
 import java.time.Clock;
 import java.util.List;
@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Usage counters in this process. Entries are kept until their token has expired (never evicted by
- * size: forgetting a counter early would grant its uses again) and swept on a later call.
+ * Usage counters in this process ({@link UsageCounter#inMemory}). Entries are kept until their
+ * token has expired (never evicted by size: forgetting a counter early would grant its uses again)
+ * and swept on a later call.
  */
 final class InMemoryUsageCounter implements UsageCounter {
   private static final long SWEEP_EVERY = 4096;

@@ -1,0 +1,215 @@
+package dev.mandate.token;
+
+import static dev.mandate.token.Reasons.deny;
+import static dev.mandate.token.Reasons.printable;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.caveat.Caveat;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The caveats and grants of every block, in the spec's order (§6): revocation (all blocks), expiry
+ * and not-before (all blocks), audience, grants (block by block), then arguments and conditions
+ * (block by block, in caveat order). Max-uses caveats are collected for {@link UseCheck}.
+ */
+final class CaveatCheck {
+  private final Clock clock;
+  private final Duration clockSkew;
+  private final Predicate<String> revoked;
+  private final Limits limits;
+
+  CaveatCheck(Clock clock, Duration clockSkew, Predicate<String> revoked, Limits limits) {
+    this.clock = clock;
+    this.clockSkew = clockSkew;
+    this.revoked = revoked;
+    this.limits = limits;
+  }
+
+  /**
+   * Checks every caveat and grant for this call at {@code now}.
+   *
+   * @param resources the request's resources as grants see them ({@link RequestCheck})
+   * @return the max-uses caveats the call must be counted against, in block order
+   * @throws Reasons.Denial at the first caveat or grant that does not hold
+   */
+  List<UseCheck.Use> check(Chain chain, Request request, List<String> resources, Instant now) {
+    checkRevocation(chain);
+    checkTime(chain, now);
+    checkAudience(chain, request.audience());
+    checkGrants(chain, request, resources);
+    return checkArguments(chain, request, now);
+  }
+
+  /**
+   * Whether the token could allow some call of the request's service and action at its audience:
+   * revocation, time, audience and the grants' service and action patterns only.
+   */
+  boolean couldAllow(Chain chain, Request request) {
+    try {
+      checkRevocation(chain);
+      checkTime(chain, clock.instant());
+      checkAudience(chain, request.audience());
+    } catch (Reasons.Denial d) {
+      return false;
+    }
+    for (Chain.Link link : chain.links) {
+      List<Grant> grants = link.block().grants();
+      if (!grants.isEmpty()
+          && grants.stream().noneMatch(g -> g.matchesAction(request.service(), request.action()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void checkRevocation(Chain chain) {
+    for (Chain.Link link : chain.links) {
+      if (revoked.test(link.block().revocationId())) {
+        throw deny(
+            chain,
+            Decision.Code.REVOKED,
+            link.block().index(),
+            Decision.Check.REVOCATION,
+            "block " + link.block().index() + " is revoked (" + link.block().revocationId() + ")");
+      }
+    }
+  }
+
+  private void checkTime(Chain chain, Instant now) {
+    for (Chain.Link link : chain.links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Expiry e && now.isAfter(e.notAfter().plus(clockSkew))) {
+          throw deny(
+              chain,
+              Decision.Code.EXPIRED,
+              link.block().index(),
+              Decision.Check.EXPIRY,
+              "the capability expired at "
+                  + e.notAfter()
+                  + " (block "
+                  + link.block().index()
+                  + ")");
+        }
+        if (c instanceof Caveat.NotBefore n && now.plus(clockSkew).isBefore(n.notBefore())) {
+          throw deny(
+              chain,
+              Decision.Code.NOT_YET_VALID,
+              link.block().index(),
+              Decision.Check.NOT_BEFORE,
+              "the capability is not valid before " + n.notBefore());
+        }
+      }
+    }
+  }
+
+  private static void checkAudience(Chain chain, String audience) {
+    for (Chain.Link link : chain.links) {
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Audience a
+            && (audience == null || !a.audiences().contains(audience))) {
+          throw deny(
+              chain,
+              Decision.Code.AUDIENCE,
+              link.block().index(),
+              Decision.Check.AUDIENCE,
+              "audience '"
+                  + (audience == null ? "(none)" : printable(audience))
+                  + "' is not among "
+                  + a.audiences());
+        }
+      }
+    }
+  }
+
+  private static void checkGrants(Chain chain, Request request, List<String> resources) {
+    for (Chain.Link link : chain.links) {
+      List<Grant> grants = link.block().grants();
+      if (grants.isEmpty()) {
+        continue;
+      }
+      for (String resource : resources) {
+        if (!covered(grants, request.service(), request.action(), resource)) {
+          throw deny(
+              chain,
+              Decision.Code.GRANT,
+              link.block().index(),
+              Decision.Check.GRANT,
+              printable(request.service() + ":" + request.action() + ":" + resource)
+                  + " is not covered by block "
+                  + link.block().index()
+                  + "'s grants "
+                  + Reasons.grantList(grants));
+        }
+      }
+    }
+  }
+
+  private static boolean covered(
+      List<Grant> grants, String service, String action, String resource) {
+    for (Grant g : grants) {
+      if (g.matches(service, action, resource)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private List<UseCheck.Use> checkArguments(Chain chain, Request request, Instant now) {
+    JsonNode args = request.argsTree();
+    Map<String, Object> context = null;
+    List<UseCheck.Use> uses = List.of();
+    for (Chain.Link link : chain.links) {
+      int index = link.block().index();
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.Argument a) {
+          JsonNode value = args.at(JsonPointer.compile(a.pointer()));
+          if (value.isMissingNode()) {
+            throw deny(
+                chain,
+                Decision.Code.ARGUMENT,
+                index,
+                Decision.Check.ARGUMENT,
+                "argument " + a.pointer() + " is required by block " + index + " but missing");
+          }
+          String violation = a.constraint().violation(value);
+          if (violation != null) {
+            throw deny(
+                chain,
+                Decision.Code.ARGUMENT,
+                index,
+                Decision.Check.ARGUMENT,
+                "argument " + a.pointer() + ": " + violation);
+          }
+        } else if (c instanceof Caveat.Condition cond) {
+          if (context == null) {
+            context = new HashMap<>(request.context());
+            context.put("time", now);
+          }
+          String problem = Conditions.check(cond.expression(), args, context, limits);
+          if (problem != null) {
+            throw deny(
+                chain,
+                Decision.Code.CONDITION,
+                index,
+                Decision.Check.CONDITION,
+                "condition '" + cond.expression() + "' of block " + index + ": " + problem);
+          }
+        } else if (c instanceof Caveat.MaxUses u) {
+          if (uses.isEmpty()) {
+            uses = new ArrayList<>(2);
+          }
+          uses.add(new UseCheck.Use(index, link.block().revocationId(), u.uses()));
+        }
+      }
+    }
+    return uses;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Mandate's token library: capabilities (mint, attenuate, decode, verify), caveats and keys. Only
+ * the API packages are exported; {@code dev.mandate.internal.*} is not API (the matchers are shared
+ * with the authority's policy compiler only).
+ */
+module dev.mandate.core {
+  requires transitive com.fasterxml.jackson.databind;
+  requires com.github.benmanes.caffeine;
+  requires org.bouncycastle.provider;
+  requires com.google.common;
+  requires com.google.protobuf;
+  requires re2j;
+  requires cel;
+  requires java.json.canonicalization;
+
+  exports dev.mandate.token;
+  exports dev.mandate.caveat;
+  exports dev.mandate.crypto;
+  exports dev.mandate.wire;
+  exports dev.mandate.config;
+  exports dev.mandate.internal to
+      dev.mandate.authority;
+  exports dev.mandate.internal.match to
+      dev.mandate.authority;
+}
