@@ -74,6 +74,7 @@ final class McpEndpoint {
   private final MethodAllowlist methods;
   private final ClientFeatures clientFeatures;
   private final Disclosure disclosure;
+  private final SessionAccess sessionAccess;
 
   McpEndpoint(
       Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
@@ -90,6 +91,7 @@ final class McpEndpoint {
     this.methods = MethodAllowlist.standardAnd(upstream.allowMethods());
     this.clientFeatures = new ClientFeatures(upstream.roots());
     this.disclosure = new Disclosure(upstream);
+    this.sessionAccess = new SessionAccess(guard, upstream.service());
   }
 
   String path() {
@@ -253,7 +255,8 @@ final class McpEndpoint {
       return;
     }
     String sessionId = request.getHeaders().get(SESSION_HEADER);
-    if (isRequest && "initialize".equals(JsonRpc.method(message))) {
+    String method = JsonRpc.isResponse(message) ? null : JsonRpc.method(message);
+    if (isRequest && "initialize".equals(method)) {
       initialize(request, response, callback, message, bearer, sessionId, accepts);
       return;
     }
@@ -272,21 +275,40 @@ final class McpEndpoint {
       rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, "Mcp-Session-Id is required");
       return;
     }
-    McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !heldBy(session, bearer)) {
-      // A session of another owner is reported as unknown, so ids cannot be probed.
-      rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
-      return;
-    }
-    session.touch();
     String sourceIp = Request.getRemoteAddr(request);
-    if (!isRequest) {
-      if (!authorizedHere(bearer)) {
-        unauthorized(response, callback, null, "the token allows nothing on " + service());
+    boolean guardedCall = isRequest && McpNames.guarded(method);
+    McpSession session;
+    if (guardedCall) {
+      // The call's own check below verifies the token and a proof over the call.
+      session = sessions.get(sessionId);
+      if (session == null || session.closed() || !heldBy(session, bearer)) {
+        // A session of another owner is reported as unknown, so ids cannot be probed.
+        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
         return;
       }
-      session.usedBy(bearer, McpEndpoint::sessionCapability);
-      if (JsonRpc.isResponse(message)) {
+    } else {
+      SessionAccess.Outcome access =
+          sessionAccess.check(
+              bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", method, sourceIp);
+      if (access instanceof SessionAccess.Denied denied) {
+        deny(response, callback, id, denied.result(), true);
+        return;
+      }
+      SessionAccess.Granted granted = (SessionAccess.Granted) access;
+      session = sessions.get(sessionId);
+      if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
+        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
+        return;
+      }
+      if (!authorizedHere(bearer)) {
+        refuseNothingHere(response, callback, id, bearer, sourceIp);
+        return;
+      }
+      session.usedBy(granted.capability());
+    }
+    session.touch();
+    if (!isRequest) {
+      if (method == null) {
         // Only to a request of the server that the gateway delivered to this agent, once.
         if (!session.claimAnswer(message)) {
           refuse(
@@ -302,7 +324,6 @@ final class McpEndpoint {
           return;
         }
       } else {
-        String method = JsonRpc.method(message);
         if (!methods.allows(method, true)) {
           refuseMethod(response, callback, 400, null, bearer, sourceIp, method);
           return;
@@ -323,13 +344,12 @@ final class McpEndpoint {
       callback.succeeded();
       return;
     }
-    String method = JsonRpc.method(message);
     if (!methods.allows(method, false)) {
       refuseMethod(response, callback, 200, id, bearer, sourceIp, method);
       return;
     }
-    UnaryOperator<JsonNode> transform = UnaryOperator.identity();
-    if (McpNames.guarded(method)) {
+    UnaryOperator<JsonNode> transform;
+    if (guardedCall) {
       Outcome outcome =
           ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
@@ -358,23 +378,14 @@ final class McpEndpoint {
                   .withApproval(
                       approval.approval() == null ? null : Approval.of(approval.approval())),
               ((Mapped) outcome).request(),
-              Request.getRemoteAddr(request));
+              sourceIp);
       if (!result.allowed()) {
-        if (result.unauthenticated()) {
-          unauthorized(response, callback, id, result.reason());
-        } else {
-          json(response, callback, 200, deniedError(id, result));
-        }
+        deny(response, callback, id, result, false);
         return;
       }
+      session.usedBy(SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
+      transform = UnaryOperator.identity();
     } else {
-      if (!authorizedHere(bearer)) {
-        unauthorized(response, callback, id, "the token allows nothing on " + service());
-        return;
-      }
-    }
-    session.usedBy(bearer, McpEndpoint::sessionCapability);
-    if (!McpNames.guarded(method)) {
       Disclosure.Coverage coverage = coverage(bearer);
       JsonNode params = message.get("params");
       Disclosure.Refusal refusal = disclosure.refusal(method, params, coverage);
@@ -394,6 +405,42 @@ final class McpEndpoint {
       transform = disclosure.answer(method, params, coverage);
     }
     forward(response, callback, session, message, accepts.sse, transform, null);
+  }
+
+  /**
+   * Answers a denial of the guard: 503 with {@code Retry-After} when the gateway cannot decide now
+   * (a stale revocation view, a failing store), never a token error a client might act on by
+   * discarding a good token; 401 when the token or, for a session operation, its proof is not good;
+   * else the JSON-RPC denial of the call.
+   *
+   * @param session whether a session operation (not a call) was denied
+   */
+  private void deny(
+      Response response, Callback callback, JsonNode id, GuardResult result, boolean session) {
+    if (result.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      ObjectNode answer =
+          JsonRpc.error(
+              id,
+              JsonRpcErrors.UNAVAILABLE,
+              "the gateway cannot decide right now: " + result.reason());
+      ((ObjectNode) answer.get("error"))
+          .putObject("data")
+          .put(JsonRpcErrors.DATA_CODE, result.code());
+      json(response, callback, 503, answer);
+    } else if (session || result.unauthenticated()) {
+      unauthorized(response, callback, id, result.reason());
+    } else {
+      json(response, callback, 200, deniedError(id, result));
+    }
+  }
+
+  /** Refuses (401, audited) a token that could allow nothing on this upstream. */
+  private void refuseNothingHere(
+      Response response, Callback callback, JsonNode id, String bearer, String sourceIp) {
+    String reason = "the token allows nothing on " + service();
+    guard.recordRefusal(bearer, audited("session", ""), Decision.Code.GRANT, reason, sourceIp);
+    unauthorized(response, callback, id, reason);
   }
 
   /** What the bearer's capability could be allowed on this upstream, for {@link Disclosure}. */
@@ -484,16 +531,20 @@ final class McpEndpoint {
           "initialize starts a new session; send it without Mcp-Session-Id");
       return;
     }
-    McpSession.Owner owner = owner(bearer);
-    if (owner == null || !authorizedHere(bearer)) {
-      unauthorized(
-          response,
-          callback,
-          id,
-          "the token is invalid, expired or revoked, or allows nothing on " + service());
+    String client = Request.getRemoteAddr(request);
+    SessionAccess.Outcome access =
+        sessionAccess.check(
+            bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", "initialize", client);
+    if (access instanceof SessionAccess.Denied denied) {
+      deny(response, callback, id, denied.result(), true);
       return;
     }
-    String client = Request.getRemoteAddr(request);
+    if (!authorizedHere(bearer)) {
+      refuseNothingHere(response, callback, id, bearer, client);
+      return;
+    }
+    SessionAccess.Granted granted = (SessionAccess.Granted) access;
+    McpSession.Owner owner = granted.owner();
     McpSession session =
         new McpSession(
             service(),
@@ -502,7 +553,7 @@ final class McpEndpoint {
             clientFeatures,
             this::connect,
             config.callTimeout());
-    session.usedBy(bearer, McpEndpoint::sessionCapability);
+    session.usedBy(granted.capability());
     SessionAdmission.Verdict<McpSession> verdict;
     synchronized (admission) {
       verdict =
@@ -541,12 +592,6 @@ final class McpEndpoint {
         !accepts.json,
         disclosure.answer("initialize", null, coverage(bearer)),
         session);
-  }
-
-  /** What a session keeps of the capability that uses it; the token was verified before. */
-  private static SessionCapability sessionCapability(String bearer) {
-    Capability cap = Capability.decode(bearer);
-    return new SessionCapability(cap.revocationIds(), cap.expiresAt());
   }
 
   /**
@@ -827,16 +872,29 @@ final class McpEndpoint {
       problem(response, callback, 400, "session_required", "Mcp-Session-Id is required");
       return null;
     }
+    String sourceIp = Request.getRemoteAddr(request);
+    SessionAccess.Outcome access =
+        sessionAccess.check(
+            bearer,
+            request.getHeaders().get(MandateHeaders.PROOF),
+            request.getMethod(),
+            null,
+            sourceIp);
+    if (access instanceof SessionAccess.Denied denied) {
+      deny(response, callback, null, denied.result(), true);
+      return null;
+    }
+    SessionAccess.Granted granted = (SessionAccess.Granted) access;
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !heldBy(session, bearer)) {
+    if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
       problem(response, callback, 404, "session_not_found", "session not found");
       return null;
     }
     if (!authorizedHere(bearer)) {
-      unauthorized(response, callback, null, "the token allows nothing on " + service());
+      refuseNothingHere(response, callback, null, bearer, sourceIp);
       return null;
     }
-    session.usedBy(bearer, McpEndpoint::sessionCapability);
+    session.usedBy(granted.capability());
     session.touch();
     return session;
   }
@@ -864,9 +922,10 @@ final class McpEndpoint {
   }
 
   /**
-   * Whether the bearer has the session's owner (see {@link McpSession.Owner}). The text last found
-   * to have it is remembered, so an agent presenting the same token call after call is not decoded
-   * again.
+   * For a guarded call, whose own check then verifies the token and its holder's proof over the
+   * call: whether the token claims the session's owner (see {@link McpSession.Owner}). The text
+   * last found to claim it is remembered, so an agent presenting the same token call after call is
+   * not decoded again.
    */
   private static boolean heldBy(McpSession session, String bearer) {
     if (session.knownBearer(bearer)) {

@@ -16,7 +16,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -162,7 +161,6 @@ final class McpSession implements SessionAdmission.Held {
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile String knownBearer;
   private volatile SessionCapability capability;
-  private volatile String capabilityText;
   private volatile boolean closed;
   private volatile int generation;
   private volatile Pending replay;
@@ -240,15 +238,9 @@ final class McpSession implements SessionAdmission.Held {
   /**
    * Notes the verified capability that just used the session (a refreshed or delegated one may
    * follow its opener): the session ends when that one is revoked or expires.
-   *
-   * @param bearer the token's text
-   * @param read what to keep of it, called only for a token other than the last one
    */
-  void usedBy(String bearer, Function<String, SessionCapability> read) {
-    if (!constantTimeEquals(capabilityText, bearer)) {
-      capability = read.apply(bearer);
-      capabilityText = bearer;
-    }
+  void usedBy(SessionCapability current) {
+    capability = current;
   }
 
   /** Notes a message about to be written to the agent (see {@link ServerRequests}). */

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
 import dev.mandate.wire.JsonRpcErrors;
+import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -16,6 +20,7 @@ import io.modelcontextprotocol.spec.McpSchema.CompleteRequest;
 import io.modelcontextprotocol.spec.McpSchema.CompleteRequest.CompleteArgument;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 class McpEdgeTest {
   private static final String INITIALIZED =
       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir static Path tmp;
   private McpTestBed bed;
@@ -399,7 +406,117 @@ class McpEdgeTest {
     await(Duration.ofSeconds(15), () -> !started.get(0).isAlive());
   }
 
+  // ---- holder-bound sessions -----------------------------------------------------------------
+
+  @Test
+  void holderBound_aStolenTokenWithoutItsKey_canNeitherOpenNorUseASession() throws Exception {
+    SigningKey holder = SigningKey.generate(RANDOM);
+    McpTestBed.Minted minted =
+        bed.mintWith("\"holderKey\":\"" + holder.verifyingKey().toText() + "\"", "small:echo:*");
+    String token = minted.token();
+    RawMcp raw = raw("/mcp/small", "127.0.0.51");
+    String init = RawMcp.INITIALIZE.formatted("{}");
+
+    RawMcp.Answer stolen = raw.initialize(token, "{}");
+    assertThat(stolen.status()).isEqualTo(401);
+    assertThat(stolen.header("WWW-Authenticate")).contains("invalid_token");
+    assertThat(stolen.json().at("/error/message").asText()).contains("needs a proof");
+
+    RawMcp.Answer opened =
+        raw.post(token, null, init, sessionProof(holder, token, "POST", "initialize"));
+    assertThat(opened.status()).as(opened.body()).isEqualTo(200);
+    String session = opened.session();
+    endLater(raw, token, session, holder);
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+
+    // Without the key: nothing, not even a list, a notification, the stream or the end.
+    assertThat(raw.post(token, session, list).status()).isEqualTo(401);
+    assertThat(raw.post(token, session, INITIALIZED).status()).isEqualTo(401);
+    try (RawMcp.Stream stream = raw.openStream(token, session)) {
+      assertThat(stream.status()).isEqualTo(401);
+    }
+    assertThat(raw.delete(token, session).status()).isEqualTo(401);
+    // A proof seen on the wire is good once.
+    String proof = sessionProof(holder, token, "POST", "tools/list");
+    assertThat(raw.post(token, session, list, proof).status()).isEqualTo(200);
+    assertThat(raw.post(token, session, list, proof).status()).isEqualTo(401);
+    // The holder's session is intact.
+    RawMcp.Answer listed =
+        raw.post(token, session, list, sessionProof(holder, token, "POST", "tools/list"));
+    assertThat(listed.json().at("/result/tools/0/name").asText()).isEqualTo("echo");
+    bed.awaitDecision(
+        minted.tokenId(),
+        d ->
+            d.at("/detail/code").asText().equals("PROOF_REQUIRED")
+                && d.at("/detail/action").asText().equals("mcp.session"));
+  }
+
+  @Test
+  void holderBound_aTokenBoundToTheVictimsKey_cannotOperateTheVictimsSession() throws Exception {
+    SigningKey victim = SigningKey.generate(RANDOM);
+    String bound = "\"holderKey\":\"" + victim.verifyingKey().toText() + "\"";
+    String victimsToken = bed.mintWith(bound, "small:echo:*").token();
+    RawMcp raw = raw("/mcp/small", "127.0.0.52");
+    String session =
+        raw.post(
+                victimsToken,
+                null,
+                RawMcp.INITIALIZE.formatted("{}"),
+                sessionProof(victim, victimsToken, "POST", "initialize"))
+            .session();
+    endLater(raw, victimsToken, session, victim);
+    // Anyone may mint a token bound to a public key; only the key's holder can prove it.
+    String attackers = bed.mintWith(bound, "small:echo:*").token();
+    SigningKey attackerKey = SigningKey.generate(RANDOM);
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+
+    assertThat(raw.post(attackers, session, list).status()).isEqualTo(401);
+    assertThat(
+            raw.post(
+                    attackers,
+                    session,
+                    list,
+                    sessionProof(attackerKey, attackers, "POST", "tools/list"))
+                .status())
+        .isEqualTo(401);
+    assertThat(raw.delete(attackers, session).status()).isEqualTo(401);
+    assertThat(
+            raw.post(
+                    victimsToken,
+                    session,
+                    list,
+                    sessionProof(victim, victimsToken, "POST", "tools/list"))
+                .status())
+        .isEqualTo(200);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The holder's proof for a session operation on the small upstream. */
+  private static String sessionProof(
+      SigningKey holder, String token, String httpMethod, String rpcMethod) {
+    Request operation =
+        new Request(
+            McpTestBed.AUDIENCE,
+            "small",
+            McpNames.SESSION_ACTION,
+            McpNames.sessionResource(httpMethod, rpcMethod),
+            null,
+            null);
+    return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();
+  }
+
+  /** Ends a holder-bound session after the test. */
+  private void endLater(RawMcp raw, String token, String session, SigningKey holder) {
+    sessionsToEnd.add(
+        () -> {
+          try {
+            raw.delete(token, session, sessionProof(holder, token, "DELETE", null));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
 
   private RawMcp raw(String path, String from) {
     return new RawMcp(bed.gateway.url(), path, from);

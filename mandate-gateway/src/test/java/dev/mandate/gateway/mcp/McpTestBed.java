@@ -106,6 +106,11 @@ final class McpTestBed implements AutoCloseable {
    * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
   static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
+    return start(tmp, moreUpstreams, "30s");
+  }
+
+  /** As {@link #start(Path, String)}, with the gateway's revocation view stale after this long. */
+  static McpTestBed start(Path tmp, String moreUpstreams, String maxStaleness) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
@@ -152,7 +157,7 @@ final class McpTestBed implements AutoCloseable {
           url: %s
           clientId: gateway
           clientSecretEnv: GW_SECRET
-          maxStaleness: 30s
+          maxStaleness: %s
         spool: {dir: %s}
         mcp:
           callTimeout: %ds
@@ -207,6 +212,7 @@ final class McpTestBed implements AutoCloseable {
             .formatted(
                 AUDIENCE,
                 authority.url(),
+                maxStaleness,
                 tmp.resolve("spool"),
                 CALL_TIMEOUT.toSeconds(),
                 entryPoint("server-filesystem"),

@@ -67,7 +67,15 @@ final class RawMcp {
 
   /** POSTs one JSON-RPC message, taking a JSON answer; {@code session} may be null. */
   Answer post(String token, String session, String body) throws IOException {
+    return post(token, session, body, null);
+  }
+
+  /** As {@link #post(String, String, String)}, with a {@code Mandate-Proof} (if not null). */
+  Answer post(String token, String session, String body, String proof) throws IOException {
     Map<String, String> h = new LinkedHashMap<>();
+    if (proof != null) {
+      h.put("Mandate-Proof", proof);
+    }
     h.put("Content-Type", "application/json");
     h.put("Accept", "application/json");
     if (session != null) {
@@ -79,7 +87,17 @@ final class RawMcp {
 
   /** Ends a session. */
   Answer delete(String token, String session) throws IOException {
-    return exchange("DELETE", token, Map.of("Mcp-Session-Id", session), null);
+    return delete(token, session, null);
+  }
+
+  /** Ends a session, with a {@code Mandate-Proof} (if not null). */
+  Answer delete(String token, String session, String proof) throws IOException {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Mcp-Session-Id", session);
+    if (proof != null) {
+      h.put("Mandate-Proof", proof);
+    }
+    return exchange("DELETE", token, h, null);
   }
 
   /**
