@@ -25,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * the upstream's path; requests to other paths are not handled ({@code handle} returns false).
  *
  * <p>Every guarded call ({@code tools/call}, {@code resources/read}, {@code prompts/get}) is
- * decided by the {@link CallGuard}; {@code tools/list} shows only the tools that are configured and
- * that the presented capability could call; every other message passes through. A denial is a
- * JSON-RPC error {@code -32003} whose message starts with {@code "denied by Mandate: "}; a missing
- * or unusable token is HTTP 401 with {@code WWW-Authenticate: Bearer}.
+ * decided by the {@link CallGuard}, and every other session operation by {@link
+ * CallGuard#checkSession}; lists show only what the presented capability covers; methods outside
+ * MCP's standard set are refused (see the package documentation). A denial is a JSON-RPC error
+ * {@code -32003} whose message starts with {@code "denied by Mandate: "}; a missing or unusable
+ * token (or proof, for a session operation) is HTTP 401 with {@code WWW-Authenticate: Bearer}; a
+ * stale revocation view is HTTP 503 with {@code Retry-After}.
  *
  * <p>Create it with {@link #create}, {@link #close()} it to end all sessions and stop their
  * upstream processes. Thread-safe.

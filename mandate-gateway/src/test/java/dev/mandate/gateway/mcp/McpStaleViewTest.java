@@ -23,7 +23,7 @@ class McpStaleViewTest {
 
   @BeforeAll
   void start() throws Exception {
-    bed = McpTestBed.start(tmp, "", "2s");
+    bed = McpTestBed.start(tmp, "", "2s", Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -38,7 +38,7 @@ class McpStaleViewTest {
     String token = bed.mint("everything-http:echo:*").token();
     RawMcp raw = new RawMcp(bed.gateway.url(), "/mcp/everything-http", "127.0.0.1");
     RawMcp.Answer opened = raw.initialize(token, "{}");
-    assertThat(opened.status()).as(opened.body()).isEqualTo(200);
+    assertThat(opened.session()).as(opened.body()).isNotNull();
     String session = opened.session();
     String list = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
     String call =

@@ -106,11 +106,16 @@ final class McpTestBed implements AutoCloseable {
    * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
   static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
-    return start(tmp, moreUpstreams, "30s");
+    return start(tmp, moreUpstreams, "30s", CALL_TIMEOUT);
   }
 
-  /** As {@link #start(Path, String)}, with the gateway's revocation view stale after this long. */
-  static McpTestBed start(Path tmp, String moreUpstreams, String maxStaleness) throws Exception {
+  /**
+   * As {@link #start(Path, String)}, with the gateway's revocation view stale after {@code
+   * maxStaleness} and calls (including starting a stdio server for a session) timing out after
+   * {@code callTimeout}.
+   */
+  static McpTestBed start(
+      Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
@@ -149,6 +154,7 @@ final class McpTestBed implements AutoCloseable {
             .directory(tmp.toFile());
     everythingOverHttp.environment().put("PORT", String.valueOf(httpPort));
     Process httpEverything = everythingOverHttp.start();
+    awaitListening(httpPort, httpEverything);
     String yaml =
         """
         listen: {host: 127.0.0.1, port: 0}
@@ -214,7 +220,7 @@ final class McpTestBed implements AutoCloseable {
                 authority.url(),
                 maxStaleness,
                 tmp.resolve("spool"),
-                CALL_TIMEOUT.toSeconds(),
+                callTimeout.toSeconds(),
                 entryPoint("server-filesystem"),
                 files,
                 files,
@@ -412,6 +418,21 @@ final class McpTestBed implements AutoCloseable {
     return "Basic "
         + Base64.getEncoder()
             .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Waits (at most 60 s) until the process listens on the port, so no test races its start. */
+  private static void awaitListening(int port, Process process) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException notYet) {
+        if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("the everything server over HTTP did not start", notYet);
+        }
+        Thread.sleep(50);
+      }
+    }
   }
 
   private static int freePort() throws IOException {
