@@ -748,7 +748,7 @@ class AuthorityServerTest {
     TestAuthority.Reply r = authority.post("/v1/clients/admin/disable", "", authority.admin());
 
     assertThat(r.status()).isEqualTo(409);
-    assertThat(r.json().get("error").asText()).isEqualTo("client_self");
+    assertThat(r.json().get("code").asText()).isEqualTo("client_self");
     assertThat(authority.get("/v1/audit/verify", authority.admin()).status()).isEqualTo(200);
   }
 
