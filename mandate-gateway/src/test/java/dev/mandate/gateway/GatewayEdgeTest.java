@@ -54,7 +54,7 @@ class GatewayEdgeTest {
       GatewayConfig config =
           TestPeers.parse(
               TestPeers.config(authority, upstream, tmp.resolve("spool"), null)
-                  .replace("limits: {maxRequestBody: 64KiB, upstreamTimeout: 500ms}", limits),
+                  .replace("limits: {maxRequestBody: 64KiB, upstreamTimeout: 3s}", limits),
               authority);
       assertThat(config.limits().server().maxConnectionsPerAddress()).isEqualTo(20);
       String token = authority.mint("api:list_issues:/repos/octo/**", null);
