@@ -277,15 +277,12 @@ public final class Wallet {
     return present(h, request);
   }
 
-  /**
-   * As {@link #authorize} for a request built by the caller (MCP resources, prompts and session
-   * operations).
-   */
+  /** As {@link #authorize} for a request built by the caller (MCP resources and prompts). */
   Presentation authorize(CapabilityHandle handle, Request request) {
     return present(held(handle), request);
   }
 
-  /** The bearer token alone, for a guarded call no request fits (the gateway refuses it). */
+  /** The bearer token alone, for messages the gateway does not check per call. */
   Presentation bearer(CapabilityHandle handle) {
     Capability capability = held(handle).usable(clock.instant(), this);
     return Presentation.of(capability.toText());
