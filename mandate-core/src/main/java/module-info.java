@@ -1,7 +1,8 @@
 /**
  * Mandate's token library: capabilities (mint, attenuate, decode, verify), caveats and keys. Only
  * the API packages are exported; {@code dev.mandate.internal.*} is not API (the matchers are shared
- * with the authority's policy compiler only).
+ * with the authority's policy compiler, and the path normalisation with the gateway, which
+ * normalises resource URIs by the same rules).
  */
 module dev.mandate.core {
   requires transitive com.fasterxml.jackson.databind;
@@ -21,5 +22,6 @@ module dev.mandate.core {
   exports dev.mandate.internal to
       dev.mandate.authority;
   exports dev.mandate.internal.match to
-      dev.mandate.authority;
+      dev.mandate.authority,
+      dev.mandate.gateway;
 }

@@ -49,6 +49,33 @@ final class CaveatCheck {
   }
 
   /**
+   * Checks what makes a token valid here whatever the call: revocation, time and audience.
+   *
+   * @throws Reasons.Denial at the first that does not hold
+   */
+  void checkValid(Chain chain, Request request, Instant now) {
+    checkRevocation(chain);
+    checkTime(chain, now);
+    checkAudience(chain, request.audience());
+  }
+
+  /**
+   * Whether the token could allow the request's action on its resources at its audience:
+   * revocation, time, audience and the grants only.
+   *
+   * @param resources the request's resources as grants see them ({@link RequestCheck})
+   */
+  boolean covers(Chain chain, Request request, List<String> resources) {
+    try {
+      checkValid(chain, request, clock.instant());
+      checkGrants(chain, request, resources);
+      return true;
+    } catch (Reasons.Denial d) {
+      return false;
+    }
+  }
+
+  /**
    * Whether the token could allow some call of the request's service and action at its audience:
    * revocation, time, audience and the grants' service and action patterns only.
    */

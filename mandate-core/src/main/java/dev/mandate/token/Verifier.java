@@ -61,20 +61,9 @@ public final class Verifier {
     Objects.requireNonNull(request, "request");
     ChainCheck.Verified verified;
     try {
-      verified = chainCheck.verified(presented.token());
-    } catch (Chain.BlockFormatException e) {
-      return Reasons.undecoded(
-          e.cause.code(),
-          e.block,
-          Decision.Check.FORMAT,
-          "block " + e.block + ": " + e.getMessage());
-    } catch (FormatException e) {
-      return Reasons.undecoded(e.code(), -1, Decision.Check.FORMAT, e.getMessage());
+      verified = verifiedChain(presented);
     } catch (Reasons.Denial d) {
       return d.decision;
-    } catch (RuntimeException e) {
-      return Reasons.undecoded(
-          Decision.Code.MALFORMED, -1, Decision.Check.FORMAT, "the token could not be processed");
     }
     Chain chain = verified.chain();
     try {
@@ -118,6 +107,101 @@ public final class Verifier {
       return caveatCheck.couldAllow(chainCheck.verified(presented.token()).chain(), request);
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * Tells whether the presented token could allow the request's action on its resources: as {@link
+   * #couldAllow}, and the grants of every block cover each resource (a path normalised first, as
+   * {@link #authorize} does). Arguments, conditions, proofs, approvals and use counts are not
+   * considered. Used to show an agent only the resources and prompts it may use (for example to
+   * filter an MCP resources/list). Never throws on bad input; returns false for it.
+   *
+   * @throws NullPointerException if presented or request is null
+   */
+  public boolean covers(Presentation presented, Request request) {
+    Objects.requireNonNull(presented, "presented");
+    Objects.requireNonNull(request, "request");
+    try {
+      Chain chain = chainCheck.verified(presented.token()).chain();
+      return caveatCheck.covers(chain, request, requestCheck.resources(chain, request));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Decides whether what was presented is a capability that is valid here and, if holder-bound,
+   * presented by its holder: the signature chain, revocation, time and audience, and the holder
+   * proof over {@code request} (used up, as for a call). Grants, arguments, conditions, approvals
+   * and use counts are not considered: this is for what a holder does that no grant names, such as
+   * opening, using and ending an MCP session, so that a stolen holder-bound token without its key
+   * can do none of it.
+   *
+   * @param presented the token as presented, with the holder proof if any
+   * @param request what the proof must be made over (its service, action and resource name the
+   *     operation)
+   * @return an {@link Decision.Allow} with the verified capability, or the denial; never null
+   * @throws NullPointerException if presented or request is null (a programmer error)
+   */
+  public Decision authenticate(Presentation presented, Request request) {
+    Objects.requireNonNull(presented, "presented");
+    Objects.requireNonNull(request, "request");
+    ChainCheck.Verified verified;
+    try {
+      verified = verifiedChain(presented);
+    } catch (Reasons.Denial d) {
+      return d.decision;
+    }
+    Chain chain = verified.chain();
+    try {
+      requestCheck.resources(chain, request);
+      Instant now = clock.instant();
+      caveatCheck.checkValid(chain, request, now);
+      proofCheck.check(chain, request, presented.proof().orElse(null), now);
+      return new Decision.Allow(verified.capability());
+    } catch (Reasons.Denial d) {
+      return d.decision;
+    } catch (FormatException e) {
+      return Reasons.deny(chain, e.code(), -1, Decision.Check.REQUEST, e.getMessage()).decision;
+    } catch (RuntimeException e) {
+      return Reasons.deny(
+              chain,
+              Decision.Code.INVALID_REQUEST,
+              -1,
+              Decision.Check.REQUEST,
+              "the request could not be evaluated")
+          .decision;
+    }
+  }
+
+  /**
+   * The presented token's verified chain (cached by its text).
+   *
+   * @throws Reasons.Denial if it is malformed, too large, or does not verify under a trusted key
+   */
+  private ChainCheck.Verified verifiedChain(Presentation presented) {
+    try {
+      return chainCheck.verified(presented.token());
+    } catch (Chain.BlockFormatException e) {
+      throw new Reasons.Denial(
+          Reasons.undecoded(
+              e.cause.code(),
+              e.block,
+              Decision.Check.FORMAT,
+              "block " + e.block + ": " + e.getMessage()));
+    } catch (FormatException e) {
+      throw new Reasons.Denial(
+          Reasons.undecoded(e.code(), -1, Decision.Check.FORMAT, e.getMessage()));
+    } catch (Reasons.Denial d) {
+      throw d;
+    } catch (RuntimeException e) {
+      throw new Reasons.Denial(
+          Reasons.undecoded(
+              Decision.Code.MALFORMED,
+              -1,
+              Decision.Check.FORMAT,
+              "the token could not be processed"));
     }
   }
 

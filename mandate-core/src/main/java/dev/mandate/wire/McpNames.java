@@ -5,6 +5,11 @@ package dev.mandate.wire;
  * no tool name of their own: a {@code tools/call} is checked as the tool's name, a {@code
  * resources/read} as {@link #RESOURCES_READ_ACTION} on the resource's URI, a {@code prompts/get} as
  * {@link #PROMPTS_GET_ACTION} on the prompt's name.
+ *
+ * <p>Every other operation of a holder-bound capability's session (initialize, lists,
+ * notifications, answers to the server, the GET stream, DELETE) carries a holder proof too, made
+ * over the request {@link #sessionResource} names with action {@link #SESSION_ACTION}: no grant
+ * covers it, the proof only shows that the holder's key is present.
  */
 public final class McpNames {
   /** The MCP method that calls a tool. */
@@ -25,7 +30,26 @@ public final class McpNames {
   /** The action a {@code prompts/get} is checked as (a grant {@code fs:prompts.get:...}). */
   public static final String PROMPTS_GET_ACTION = "prompts.get";
 
+  /**
+   * The action a session operation's holder proof is made over (with the gateway's audience, the
+   * upstream's service, the resource {@link #sessionResource} names and no arguments).
+   */
+  public static final String SESSION_ACTION = "mcp.session";
+
   private McpNames() {}
+
+  /**
+   * The resource a session operation's holder proof is made over: the HTTP method, then, for a
+   * POSTed request or notification, a space and its JSON-RPC method ({@code POST initialize},
+   * {@code POST notifications/initialized}); a POSTed answer to the server is {@code POST}, the GET
+   * stream {@code GET} and ending the session {@code DELETE}.
+   *
+   * @param httpMethod the HTTP method, such as {@code POST}
+   * @param jsonRpcMethod the POSTed message's method, or null for an answer or a GET or DELETE
+   */
+  public static String sessionResource(String httpMethod, String jsonRpcMethod) {
+    return jsonRpcMethod == null ? httpMethod : httpMethod + " " + jsonRpcMethod;
+  }
 
   /** Whether the gateway checks messages with this method against the capability. */
   public static boolean guarded(String method) {

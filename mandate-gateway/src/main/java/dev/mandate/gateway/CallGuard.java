@@ -27,10 +27,40 @@ public interface CallGuard {
   GuardResult check(Presentation presented, Request request, String sourceIp);
 
   /**
+   * Decides an operation that no grant names, such as opening, using or ending an MCP session: the
+   * capability must be valid here (signature, revocation, expiry, audience) and, if holder-bound,
+   * presented with its holder's proof over {@code request}; grants are not consulted. A denial is
+   * audited and counted like a call's; an allow is neither (it allows no call).
+   *
+   * @param presented the token and its proof, if any
+   * @param request the operation the proof must be made over (its audience is set to this
+   *     gateway's)
+   * @param sourceIp the caller's address; may be null
+   * @return an allowed result carrying the verifier's {@link Decision.Allow}; a 503 denial while
+   *     the revocation view is stale; otherwise the verifier's denial
+   */
+  GuardResult checkSession(Presentation presented, Request request, String sourceIp);
+
+  /**
    * Tells whether the capability could allow some call of {@code action} on {@code service} (for
    * filtering tool lists). False when the revocation view is stale. Not audited. Never throws.
    */
   boolean couldAllow(String bearer, String service, String action);
+
+  /**
+   * Tells whether the capability could allow {@code action} on {@code resource} at {@code service}:
+   * as {@link #couldAllow(String, String, String)}, and the grants of every block cover the
+   * resource (a path is normalised first). Arguments, conditions, proofs, approvals and uses are
+   * not considered. For filtering lists of resources and prompts. False when the revocation view is
+   * stale. Not audited. Never throws.
+   */
+  boolean couldAllow(String bearer, String service, String action, String resource);
+
+  /**
+   * Whether the revocation view denies this revocation id (revoked or suspended), however old the
+   * view is. For ending the sessions of a capability that was revoked. Never throws.
+   */
+  boolean isRevoked(String revocationId);
 
   /**
    * Records a call that a front end refused before asking {@link #check} (a tool that is not

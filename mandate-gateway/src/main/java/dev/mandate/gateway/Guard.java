@@ -164,22 +164,64 @@ public final class Guard implements CallGuard {
     }
   }
 
+  @Override
+  public boolean couldAllow(String bearer, String service, String action, String resource) {
+    try {
+      return link.isFresh()
+          && verifier.covers(
+              Presentation.of(bearer),
+              new Request(audience, service, action, resource, null, null));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public GuardResult checkSession(Presentation presented, Request request, String sourceIp) {
+    Objects.requireNonNull(presented, "presented");
+    Objects.requireNonNull(request, "request");
+    Request req = atThisGateway(request, request.context());
+    GuardResult result = stale(presented.token());
+    if (result == null) {
+      result = GuardResult.of(verifier.authenticate(presented, req));
+    }
+    if (result.allowed()) {
+      return result;
+    }
+    result = audit(result, req, sourceIp, null);
+    counter(result).increment();
+    return result;
+  }
+
+  @Override
+  public boolean isRevoked(String revocationId) {
+    return link.isDenied(revocationId);
+  }
+
+  /** The denial while the revocation view is stale, or null when it is fresh (or no token). */
+  private GuardResult stale(String bearer) {
+    if (bearer == null || bearer.isEmpty() || link.isFresh()) {
+      return null;
+    }
+    long age = link.viewAge().toSeconds();
+    // Not the token's fault and not a revocation: the gateway cannot decide safely right now.
+    return GuardResult.deny(
+        503,
+        GuardResult.UNAVAILABLE,
+        GuardResult.CAVEAT_REVOCATION_VIEW,
+        "the gateway's revocation view is "
+            + (age > 86_400 ? "not yet loaded" : age + " s old")
+            + ", older than the "
+            + link.maxStaleness().toSeconds()
+            + " s bound; denying until the authority is reachable",
+        claimedTokenId(bearer),
+        null);
+  }
+
   private GuardResult decide(Presentation presented, Request req) {
-    String bearer = presented.token();
-    if (bearer != null && !bearer.isEmpty() && !link.isFresh()) {
-      long age = link.viewAge().toSeconds();
-      // Not the token's fault and not a revocation: the gateway cannot decide safely right now.
-      return GuardResult.deny(
-          503,
-          GuardResult.UNAVAILABLE,
-          GuardResult.CAVEAT_REVOCATION_VIEW,
-          "the gateway's revocation view is "
-              + (age > 86_400 ? "not yet loaded" : age + " s old")
-              + ", older than the "
-              + link.maxStaleness().toSeconds()
-              + " s bound; denying until the authority is reachable",
-          claimedTokenId(bearer),
-          null);
+    GuardResult unavailable = stale(presented.token());
+    if (unavailable != null) {
+      return unavailable;
     }
     Decision decision = verifier.authorize(presented, req);
     if (decision instanceof Decision.Deny deny && deny.code() == Decision.Code.APPROVAL_REQUIRED) {

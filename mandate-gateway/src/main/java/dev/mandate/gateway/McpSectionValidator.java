@@ -31,6 +31,8 @@ final class McpSectionValidator {
 
   private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.~-]+)+");
+  private static final Pattern ROOT_URI = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:[!-~]+");
+  private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_./-]{1,128}");
   private static final int MAX_ARGUMENT_NAMES = 8;
 
   private final ConfigChecks check;
@@ -142,7 +144,25 @@ final class McpSectionValidator {
     if (maxSessions < 1 || maxSessions > 10_000) {
       check.problem(where.key("maxSessions"), " must be between 1 and 10000; got " + maxSessions);
       ok = false;
+      maxSessions = DEFAULT_MAX_SESSIONS;
     }
+    int perOwner =
+        share(
+            where.key("maxSessionsPerOwner"),
+            u.maxSessionsPerOwner(),
+            McpConfig.Upstream.defaultPerOwner(maxSessions),
+            maxSessions);
+    int perClient =
+        share(
+            where.key("maxSessionsPerClient"),
+            u.maxSessionsPerClient(),
+            McpConfig.Upstream.defaultPerClient(maxSessions),
+            maxSessions);
+    ok &= perOwner > 0 && perClient > 0;
+    List<McpConfig.Root> roots = roots(where.key("roots"), u.roots());
+    ok &= roots != null;
+    Set<String> methods = allowMethods(where.key("allowMethods"), u.allowMethods());
+    ok &= methods != null;
     if (!ok) {
       return null;
     }
@@ -153,7 +173,73 @@ final class McpSectionValidator {
         tools,
         Boolean.TRUE.equals(u.resources()),
         Boolean.TRUE.equals(u.prompts()),
-        maxSessions);
+        maxSessions,
+        perOwner,
+        perClient,
+        roots,
+        methods);
+  }
+
+  /** A share of the sessions: 1 to {@code max}, else 0 (reported). */
+  private int share(ConfigPath where, Integer value, int otherwise, int max) {
+    int n = value != null ? value : otherwise;
+    if (n < 1 || n > max) {
+      check.problem(where, " must be between 1 and maxSessions (" + max + "); got " + n);
+      return 0;
+    }
+    return n;
+  }
+
+  /** The roots the gateway gives the server: absolute URIs with a scheme; null (reported). */
+  private List<McpConfig.Root> roots(ConfigPath where, List<RawConfig.McpRoot> raw) {
+    List<McpConfig.Root> out = new ArrayList<>();
+    if (raw == null) {
+      return out;
+    }
+    boolean ok = true;
+    for (int i = 0; i < raw.size(); i++) {
+      ConfigPath at = where.index(i);
+      RawConfig.McpRoot r = raw.get(i);
+      String uri = r == null ? check.text(at.key("uri"), null) : check.text(at.key("uri"), r.uri());
+      if (uri != null && !ROOT_URI.matcher(uri).matches()) {
+        check.problem(
+            at.key("uri"),
+            " must be an absolute URI without spaces or control characters, such as"
+                + " file:///srv/data; got '"
+                + uri
+                + "'");
+        uri = null;
+      }
+      if (uri == null) {
+        ok = false;
+        continue;
+      }
+      out.add(new McpConfig.Root(uri, r.name()));
+    }
+    return ok ? out : null;
+  }
+
+  /** Further JSON-RPC method names; null (reported) if one is not a plain method name. */
+  private Set<String> allowMethods(ConfigPath where, List<String> raw) {
+    Set<String> out = new LinkedHashSet<>();
+    if (raw == null) {
+      return out;
+    }
+    boolean ok = true;
+    for (int i = 0; i < raw.size(); i++) {
+      String method = check.text(where.index(i), raw.get(i));
+      if (method != null && !METHOD.matcher(method).matches()) {
+        check.problem(
+            where.index(i),
+            " must be a JSON-RPC method name (1 to 128 of A-Z a-z 0-9 _ . / -); got '"
+                + method
+                + "'");
+        method = null;
+      }
+      ok &= method != null;
+      out.add(method);
+    }
+    return ok ? out : null;
   }
 
   /** An absolute path of plain segments without a trailing {@code /}; null (reported) if not. */

@@ -87,7 +87,13 @@ record RawConfig(
       Map<String, Tool> tools,
       Boolean resources,
       Boolean prompts,
-      Integer maxSessions) {}
+      Integer maxSessions,
+      Integer maxSessionsPerOwner,
+      Integer maxSessionsPerClient,
+      List<McpRoot> roots,
+      List<String> allowMethods) {}
+
+  record McpRoot(String uri, String name) {}
 
   record Stdio(String command, List<String> args, Map<String, String> env, String workingDir) {}
 

@@ -18,11 +18,14 @@ import java.util.Objects;
  * Mandate gateway on every HTTP request the transport makes. For a {@code tools/call} it signs a
  * proof over the request the gateway builds (via the capability's {@link RequestShape}); {@code
  * resources/read} and {@code prompts/get} get a proof too (action {@code resources.read} with the
- * URI as resource, and {@code prompts.get} with the prompt name). Every other message (initialize,
- * tools/list, notifications, the GET stream, session DELETE) carries only the bearer token. A
- * guarded call also carries an approval the wallet keeps for exactly that call ({@link
- * Wallet#addApproval}); a call the gateway refuses with {@code APPROVAL_REQUIRED} fails with a
- * JSON-RPC error whose {@code data} names the {@code tokenId}, {@code requestDigest}, {@code
+ * URI as resource, and {@code prompts.get} with the prompt name). Every other message of a
+ * holder-bound capability's session (initialize, tools/list, notifications, answers to the server,
+ * the GET stream, session DELETE) gets a proof over the session operation ({@link
+ * McpNames#SESSION_ACTION} on {@link McpNames#sessionResource}), which the gateway requires so that
+ * a stolen token without this wallet's key cannot use a session; a bearer capability sends the
+ * token alone. A guarded call also carries an approval the wallet keeps for exactly that call
+ * ({@link Wallet#addApproval}); a call the gateway refuses with {@code APPROVAL_REQUIRED} fails
+ * with a JSON-RPC error whose {@code data} names the {@code tokenId}, {@code requestDigest}, {@code
  * approverGroups} and {@code request} to ask an approver for.
  *
  * <pre>{@code
@@ -36,8 +39,9 @@ import java.util.Objects;
  * }</pre>
  *
  * A call the request shape cannot map (for example a missing {@code path} argument) is sent with
- * the bearer token only, so the gateway refuses it with a reason the model can read. Needs {@code
- * io.modelcontextprotocol.sdk:mcp} 1.1.x on the class path.
+ * the bearer token only, so the gateway refuses it with a reason the model can read. A resource URI
+ * is signed as given: the gateway decides on its normalised form, so send normalised URIs. Needs
+ * {@code io.modelcontextprotocol.sdk:mcp} 1.1.x on the class path.
  */
 public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCustomizer {
   private static final System.Logger LOG = System.getLogger(MandateMcpCustomizer.class.getName());
@@ -63,9 +67,10 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
   }
 
   /**
-   * Adds {@code Authorization} and, for a guarded JSON-RPC request, {@code Mandate-Proof} (for a
-   * holder-bound capability) and {@code Mandate-Approval} (when the wallet keeps an approval of
-   * exactly this call, which it then forgets; see {@link Wallet#addApproval}).
+   * Adds {@code Authorization}, for a holder-bound capability {@code Mandate-Proof} (over the call
+   * for a guarded JSON-RPC request, else over the session operation), and for a guarded request
+   * {@code Mandate-Approval} when the wallet keeps an approval of exactly this call (which it then
+   * forgets; see {@link Wallet#addApproval}).
    *
    * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    * @throws IllegalArgumentException if the wallet no longer holds the handle
@@ -77,24 +82,46 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
       URI endpoint,
       String body,
       McpTransportContext context) {
-    Request request = body == null ? null : guardedRequest(body);
-    Presentation presentation =
-        request == null ? wallet.bearer(handle) : wallet.authorize(handle, request);
+    JsonNode message = message(body);
+    String rpcMethod =
+        message != null && message.path("method").isTextual()
+            ? message.get("method").textValue()
+            : null;
+    Presentation presentation;
+    if (message != null && message.hasNonNull("id") && McpNames.guarded(rpcMethod)) {
+      Request request = guardedRequest(message, rpcMethod);
+      presentation = request == null ? wallet.bearer(handle) : wallet.authorize(handle, request);
+    } else {
+      RequestShape shape = wallet.shape(handle);
+      presentation =
+          wallet.authorize(
+              handle,
+              new Request(
+                  shape.audience(),
+                  shape.service(),
+                  McpNames.SESSION_ACTION,
+                  McpNames.sessionResource(method, rpcMethod),
+                  null,
+                  null));
+    }
     MandateHttp.attach(builder, presentation);
   }
 
-  /** The request the gateway checks for this JSON-RPC message, or null if it checks none. */
-  private Request guardedRequest(String body) {
-    JsonNode message;
+  /** The body as a JSON object, or null if it is none. */
+  private static JsonNode message(String body) {
+    if (body == null) {
+      return null;
+    }
     try {
-      message = JSON.readTree(body);
+      JsonNode message = JSON.readTree(body);
+      return message != null && message.isObject() ? message : null;
     } catch (JsonProcessingException e) {
       return null;
     }
-    if (message == null || !message.isObject() || !message.hasNonNull("id")) {
-      return null;
-    }
-    String method = message.path("method").asText("");
+  }
+
+  /** The request the gateway checks for this guarded JSON-RPC request, or null if none fits. */
+  private Request guardedRequest(JsonNode message, String method) {
     JsonNode params = message.get("params");
     if (params == null || !params.isObject()) {
       return null;

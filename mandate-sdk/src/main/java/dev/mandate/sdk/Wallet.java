@@ -277,12 +277,15 @@ public final class Wallet {
     return present(h, request);
   }
 
-  /** As {@link #authorize} for a request built by the caller (MCP resources and prompts). */
+  /**
+   * As {@link #authorize} for a request built by the caller (MCP resources, prompts and session
+   * operations).
+   */
   Presentation authorize(CapabilityHandle handle, Request request) {
     return present(held(handle), request);
   }
 
-  /** The bearer token alone, for messages the gateway does not check per call. */
+  /** The bearer token alone, for a guarded call no request fits (the gateway refuses it). */
   Presentation bearer(CapabilityHandle handle) {
     Capability capability = held(handle).usable(clock.instant(), this);
     return Presentation.of(capability.toText());

@@ -15,6 +15,7 @@ import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
+import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -128,23 +129,68 @@ class MandateMcpCustomizerTest {
   }
 
   @Test
-  void otherMessages_getOnlyTheBearer() throws Exception {
-    for (String body :
-        new String[] {
-          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
-          "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{}}",
-          "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
-          "not json",
-          "[]",
-          ""
-        }) {
-      HttpHeaders headers = customize("POST", body);
-      assertThat(bearer(headers)).as(body).startsWith("mnd1_");
-      assertThat(headers.firstValue("Mandate-Proof")).as(body).isEmpty();
+  void otherMessages_getAProofOverTheSessionOperation_thatVerifiesForThatOperationOnly()
+      throws Exception {
+    String[][] cases = {
+      {
+        "POST",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
+        "POST initialize"
+      },
+      {
+        "POST",
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{}}",
+        "POST tools/list"
+      },
+      {
+        "POST",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+        "POST notifications/initialized"
+      },
+      {"POST", "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}", "POST"},
+      {"POST", "not json", "POST"},
+      {"GET", null, "GET"},
+      {"DELETE", null, "DELETE"},
+    };
+    for (String[] c : cases) {
+      HttpHeaders headers = customize(c[0], c[1]);
+      String token = bearer(headers);
+      Presentation presented =
+          Presentation.of(token)
+              .withProof(Proof.of(headers.firstValue("Mandate-Proof").orElseThrow()));
+      Request operation = new Request("gw-test", "fs", McpNames.SESSION_ACTION, c[2], null, null);
+      Request another =
+          new Request("gw-test", "fs", McpNames.SESSION_ACTION, "POST x/other", null, null);
+
+      assertThat(verifier.authenticate(presented, another).allowed()).as(c[2]).isFalse();
+      assertThat(verifier.authenticate(presented, operation).allowed()).as(c[2]).isTrue();
     }
-    HttpHeaders get = customize("GET", null);
-    assertThat(bearer(get)).startsWith("mnd1_");
-    assertThat(get.firstValue("Mandate-Proof")).isEmpty();
+  }
+
+  @Test
+  void aBearerCapability_sendsTheTokenAlone() throws Exception {
+    String token =
+        Capability.mint(root)
+            .clock(clock)
+            .allow("fs:read_text_file:/data/invoices/**")
+            .audience("gw-test")
+            .ttl(Duration.ofMinutes(10))
+            .sign()
+            .toText();
+    CapabilityHandle bearerHandle = wallet.add("bearer", token, FS);
+    MandateMcpCustomizer bearerOnly = MandateMcpCustomizer.of(wallet, bearerHandle);
+    HttpRequest.Builder builder = HttpRequest.newBuilder(ENDPOINT);
+
+    bearerOnly.customize(
+        builder,
+        "POST",
+        ENDPOINT,
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+        McpTransportContext.EMPTY);
+
+    HttpHeaders headers = builder.build().headers();
+    assertThat(bearer(headers)).isEqualTo(token);
+    assertThat(headers.firstValue("Mandate-Proof")).isEmpty();
   }
 
   @Test
@@ -190,7 +236,7 @@ class MandateMcpCustomizerTest {
   }
 
   @Test
-  void mcpClient_sendsAVerifiableProofOnEveryToolCall() throws Exception {
+  void mcpClient_sendsAProofWithEveryMessage_aVerifiableOneOnEveryToolCall() throws Exception {
     startFakeGateway();
     HttpClientStreamableHttpTransport transport =
         HttpClientStreamableHttpTransport.builder(
@@ -216,7 +262,11 @@ class MandateMcpCustomizerTest {
 
       assertThat(text(allowed)).isEqualTo("allow");
       assertThat(text(denied)).startsWith("deny GRANT");
-      assertThat(seen).contains("initialize: bearer, no proof", "tools/call: bearer, proof");
+      assertThat(seen)
+          .contains(
+              "initialize: bearer, proof",
+              "notifications/initialized: bearer, proof",
+              "tools/call: bearer, proof");
     } finally {
       client.closeGracefully();
     }

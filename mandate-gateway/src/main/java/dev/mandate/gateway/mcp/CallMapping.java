@@ -10,7 +10,6 @@ import dev.mandate.token.Request;
 import dev.mandate.wire.McpNames;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Builds the {@link Request} a guarded MCP message is checked as, from the upstream's
@@ -19,8 +18,8 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code tools/call}: action = the tool's name, resource (and further resources, for a tool
  *       on several paths) per the tool's rule, args = the call's {@code arguments};
- *   <li>{@code resources/read}: action {@value McpNames#RESOURCES_READ_ACTION}, resource = the URI,
- *       no args;
+ *   <li>{@code resources/read}: action {@value McpNames#RESOURCES_READ_ACTION}, resource = the URI
+ *       normalised by {@link ResourceUris} (and forwarded so), no args;
  *   <li>{@code prompts/get}: action {@value McpNames#PROMPTS_GET_ACTION}, resource = the prompt's
  *       name, args = the prompt's {@code arguments}.
  * </ul>
@@ -114,13 +113,21 @@ final class CallMapping {
       }
       String resource = underRoot(item.textValue(), root);
       if (resource == null) {
-        return "must be an absolute path under " + (root == null || root.isEmpty() ? "/" : root);
+        // Never the root itself: a denial names no path of the upstream's host (only grant-relative
+        // resources), and the root is one.
+        return root == null || root.isEmpty()
+            ? "must be an absolute path"
+            : "must be an absolute path under the upstream's root directory";
       }
       into.add(resource);
     }
     return null;
   }
 
+  /**
+   * Maps a {@code resources/read} to the normalised URI ({@link ResourceUris}) and writes that URI
+   * into {@code params}, so the upstream reads the resource that was decided.
+   */
   private static Outcome resource(Upstream upstream, JsonNode params) {
     if (!upstream.resources()) {
       return new Refused("resources/read is not enabled on " + upstream.service());
@@ -129,13 +136,19 @@ final class CallMapping {
     if (uri == null || !uri.isTextual() || uri.textValue().isEmpty()) {
       return new Refused("resources/read needs a uri");
     }
-    String problem = uriProblem(uri.textValue());
-    if (problem != null) {
-      return new Refused("resource uri " + problem);
+    ResourceUris.Normalised normalised = ResourceUris.normalise(uri.textValue());
+    if (!normalised.ok()) {
+      return new Refused("resource uri " + normalised.problem());
     }
+    ((ObjectNode) params).put("uri", normalised.value());
     return new Mapped(
         new Request(
-            null, upstream.service(), McpNames.RESOURCES_READ_ACTION, uri.textValue(), null, null));
+            null,
+            upstream.service(),
+            McpNames.RESOURCES_READ_ACTION,
+            normalised.value(),
+            null,
+            null));
   }
 
   private static Outcome prompt(Upstream upstream, JsonNode params) {
@@ -175,44 +188,6 @@ final class CallMapping {
       return "/";
     }
     return path.startsWith(root + "/") ? path.substring(root.length()) : null;
-  }
-
-  /**
-   * URIs are matched against grants as they are, without normalisation, so anything that could name
-   * another resource after decoding or dot-segment removal is refused.
-   */
-  private static String uriProblem(String uri) {
-    if (uri.length() > 2048) {
-      return "is longer than 2048 chars";
-    }
-    for (int i = 0; i < uri.length(); i++) {
-      char c = uri.charAt(i);
-      if (c < 0x20 || c == 0x7f || c == '\\') {
-        return "contains a control character or a backslash";
-      }
-    }
-    String lower = uri.toLowerCase(Locale.ROOT);
-    for (String encoded : new String[] {"%2e", "%2f", "%5c", "%00", "%25"}) {
-      if (lower.contains(encoded)) {
-        return "contains an encoded separator, dot, NUL or percent sign (" + encoded + ")";
-      }
-    }
-    int q = indexOfAny(uri, '?', '#');
-    for (String segment : (q < 0 ? uri : uri.substring(0, q)).split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..")) {
-        return "contains a '.' or '..' segment";
-      }
-    }
-    return null;
-  }
-
-  private static int indexOfAny(String s, char a, char b) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) == a || s.charAt(i) == b) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** A name as it can be shown in a reason: at most 64 chars, control chars replaced. */

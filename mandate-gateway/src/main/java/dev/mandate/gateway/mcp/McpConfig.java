@@ -27,6 +27,11 @@ import java.util.Set;
  *     - service: fs               # the request's service, as in grants fs:read_text_file:/data/**
  *       path: /mcp/fs             # where agents reach it on the gateway
  *       maxSessions: 16           # agent sessions (for stdio: child processes) at once
+ *       maxSessionsPerOwner: 4    # of which one capability (token id or holder key) may hold
+ *       maxSessionsPerClient: 8   # of which one client address may hold
+ *       roots: [{uri: "file:///srv/data", name: data}]  # the roots the gateway gives the
+ *                                 # server (default none: the agent's roots never reach it)
+ *       allowMethods: [x/stats]   # JSON-RPC methods allowed besides MCP's standard ones
  *       stdio:                    # spawn one child per agent session ...
  *         command: node
  *         args: [/opt/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js, /srv]
@@ -86,6 +91,12 @@ public record McpConfig(
    * @param prompts whether {@code prompts/get} is forwarded (checked as {@value
    *     dev.mandate.wire.McpNames#PROMPTS_GET_ACTION})
    * @param maxSessions the most agent sessions at once (for stdio, the most child processes)
+   * @param maxSessionsPerOwner the most of those one owner may hold (a token id and the
+   *     capabilities attenuated from it, or a holder key)
+   * @param maxSessionsPerClient the most of those opened from one client address
+   * @param roots the roots the gateway answers the server's {@code roots/list} with; empty: the
+   *     gateway declares no roots to the server (the agent's own are never passed on)
+   * @param allowMethods JSON-RPC methods agents may send besides MCP's standard ones
    */
   public record Upstream(
       String service,
@@ -94,9 +105,71 @@ public record McpConfig(
       Map<String, ResourceRule> tools,
       boolean resources,
       boolean prompts,
-      int maxSessions) {
+      int maxSessions,
+      int maxSessionsPerOwner,
+      int maxSessionsPerClient,
+      List<Root> roots,
+      Set<String> allowMethods) {
+    /**
+     * @throws IllegalArgumentException if a session limit is below 1 or a share exceeds the total
+     */
     public Upstream {
       tools = Map.copyOf(tools);
+      roots = List.copyOf(roots);
+      allowMethods = Set.copyOf(allowMethods);
+      if (maxSessions < 1
+          || maxSessionsPerOwner < 1
+          || maxSessionsPerClient < 1
+          || maxSessionsPerOwner > maxSessions
+          || maxSessionsPerClient > maxSessions) {
+        throw new IllegalArgumentException(
+            "session limits must be at least 1 and the shares at most maxSessions");
+      }
+    }
+
+    /** An upstream with the default session shares, no roots and the standard methods only. */
+    public Upstream(
+        String service,
+        String path,
+        Transport transport,
+        Map<String, ResourceRule> tools,
+        boolean resources,
+        boolean prompts,
+        int maxSessions) {
+      this(
+          service,
+          path,
+          transport,
+          tools,
+          resources,
+          prompts,
+          maxSessions,
+          defaultPerOwner(maxSessions),
+          defaultPerClient(maxSessions),
+          List.of(),
+          Set.of());
+    }
+
+    /** A quarter of the sessions (at least one): one capability cannot take every slot. */
+    public static int defaultPerOwner(int maxSessions) {
+      return Math.max(1, maxSessions / 4);
+    }
+
+    /** Half of the sessions (at least one): one client address cannot take every slot. */
+    public static int defaultPerClient(int maxSessions) {
+      return Math.max(1, maxSessions / 2);
+    }
+  }
+
+  /**
+   * A root the gateway gives an upstream server in answer to its {@code roots/list}.
+   *
+   * @param uri the root's URI, such as {@code file:///srv/data}
+   * @param name a name for it, or null
+   */
+  public record Root(String uri, String name) {
+    public Root {
+      Objects.requireNonNull(uri, "uri");
     }
   }
 

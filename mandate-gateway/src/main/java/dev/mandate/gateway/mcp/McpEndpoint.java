@@ -1,7 +1,6 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.CallGuard;
@@ -16,6 +15,7 @@ import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
@@ -26,6 +26,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -63,13 +65,33 @@ final class McpEndpoint {
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
+  private final Clock clock;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
+  // Admission and the insertion of an admitted session are one step, so a flood of initialize
+  // requests cannot overshoot the session limits.
+  private final Object admission = new Object();
+  private final SessionAdmission.Limits limits;
+  private final MethodAllowlist methods;
+  private final ClientFeatures clientFeatures;
+  private final Disclosure disclosure;
+  private final SessionAccess sessionAccess;
 
-  McpEndpoint(Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient) {
+  McpEndpoint(
+      Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
     this.httpClient = httpClient;
+    this.clock = clock;
+    this.limits =
+        new SessionAdmission.Limits(
+            upstream.maxSessions(),
+            upstream.maxSessionsPerOwner(),
+            upstream.maxSessionsPerClient());
+    this.methods = MethodAllowlist.standardAnd(upstream.allowMethods());
+    this.clientFeatures = new ClientFeatures(upstream.roots());
+    this.disclosure = new Disclosure(upstream);
+    this.sessionAccess = new SessionAccess(guard, upstream.service());
   }
 
   String path() {
@@ -92,6 +114,21 @@ final class McpEndpoint {
     for (McpSession s : sessions.values()) {
       if (s.idleFor(config.sessionIdleTimeout())) {
         LOG.debug("closing idle session {} of {}", s.shortId(), upstream.service());
+        end(s);
+      }
+    }
+  }
+
+  /**
+   * Closes sessions whose capability was revoked (the revocation view denies one of its ids) or
+   * expired; the agent must open a new one with a valid capability.
+   */
+  void closeEndedSessions() {
+    Instant now = clock.instant();
+    for (McpSession s : sessions.values()) {
+      String why = s.capability().ended(now, guard::isRevoked);
+      if (why != null) {
+        LOG.debug("closing session {} of {}: {}", s.shortId(), upstream.service(), why);
         end(s);
       }
     }
@@ -218,7 +255,8 @@ final class McpEndpoint {
       return;
     }
     String sessionId = request.getHeaders().get(SESSION_HEADER);
-    if (isRequest && "initialize".equals(JsonRpc.method(message))) {
+    String method = JsonRpc.isResponse(message) ? null : JsonRpc.method(message);
+    if (isRequest && "initialize".equals(method)) {
       initialize(request, response, callback, message, bearer, sessionId, accepts);
       return;
     }
@@ -237,17 +275,65 @@ final class McpEndpoint {
       rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, "Mcp-Session-Id is required");
       return;
     }
-    McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !heldBy(session, bearer)) {
-      // A session of another owner is reported as unknown, so ids cannot be probed.
-      rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
-      return;
+    String sourceIp = Request.getRemoteAddr(request);
+    boolean guardedCall = isRequest && McpNames.guarded(method);
+    McpSession session;
+    if (guardedCall) {
+      // The call's own check below verifies the token and a proof over the call.
+      session = sessions.get(sessionId);
+      if (session == null || session.closed() || !heldBy(session, bearer)) {
+        // A session of another owner is reported as unknown, so ids cannot be probed.
+        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
+        return;
+      }
+    } else {
+      SessionAccess.Outcome access =
+          sessionAccess.check(
+              bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", method, sourceIp);
+      if (access instanceof SessionAccess.Denied denied) {
+        deny(response, callback, id, denied.result(), true);
+        return;
+      }
+      SessionAccess.Granted granted = (SessionAccess.Granted) access;
+      session = sessions.get(sessionId);
+      if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
+        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
+        return;
+      }
+      if (!authorizedHere(bearer)) {
+        refuseNothingHere(response, callback, id, bearer, sourceIp);
+        return;
+      }
+      session.usedBy(granted.capability());
     }
     session.touch();
     if (!isRequest) {
-      if (!authorizedHere(bearer)) {
-        unauthorized(response, callback, null, "the token allows nothing on " + service());
-        return;
+      if (method == null) {
+        // Only to a request of the server that the gateway delivered to this agent, once.
+        if (!session.claimAnswer(message)) {
+          refuse(
+              response,
+              callback,
+              400,
+              null,
+              bearer,
+              sourceIp,
+              audited("response", idText(message.get("id"))),
+              Decision.Code.INVALID_REQUEST,
+              "this response answers no request the server sent to this session");
+          return;
+        }
+      } else {
+        if (!methods.allows(method, true)) {
+          refuseMethod(response, callback, 400, null, bearer, sourceIp, method);
+          return;
+        }
+        if (ClientFeatures.owned(method)) {
+          // The gateway owns roots: the agent's changes to them never reach the server.
+          response.setStatus(202);
+          callback.succeeded();
+          return;
+        }
       }
       try {
         session.send(message, null);
@@ -258,13 +344,25 @@ final class McpEndpoint {
       callback.succeeded();
       return;
     }
-    String method = JsonRpc.method(message);
-    UnaryOperator<JsonNode> transform = UnaryOperator.identity();
-    if (McpNames.guarded(method)) {
+    if (!methods.allows(method, false)) {
+      refuseMethod(response, callback, 200, id, bearer, sourceIp, method);
+      return;
+    }
+    UnaryOperator<JsonNode> transform;
+    if (guardedCall) {
       Outcome outcome =
           ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
       if (outcome instanceof Refused refused) {
-        rpcError(response, callback, 200, id, JsonRpcErrors.DENIED, denied(refused.reason()));
+        refuse(
+            response,
+            callback,
+            200,
+            id,
+            bearer,
+            sourceIp,
+            audited(method, ""),
+            Decision.Code.INVALID_REQUEST,
+            refused.reason());
         return;
       }
       ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
@@ -280,25 +378,138 @@ final class McpEndpoint {
                   .withApproval(
                       approval.approval() == null ? null : Approval.of(approval.approval())),
               ((Mapped) outcome).request(),
-              Request.getRemoteAddr(request));
+              sourceIp);
       if (!result.allowed()) {
-        if (result.unauthenticated()) {
-          unauthorized(response, callback, id, result.reason());
-        } else {
-          json(response, callback, 200, deniedError(id, result));
-        }
+        deny(response, callback, id, result, false);
         return;
       }
+      session.usedBy(SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
+      transform = UnaryOperator.identity();
     } else {
-      if (!authorizedHere(bearer)) {
-        unauthorized(response, callback, id, "the token allows nothing on " + service());
+      Disclosure.Coverage coverage = coverage(bearer);
+      JsonNode params = message.get("params");
+      Disclosure.Refusal refusal = disclosure.refusal(method, params, coverage);
+      if (refusal != null) {
+        refuse(
+            response,
+            callback,
+            200,
+            id,
+            bearer,
+            sourceIp,
+            audited(method, refusal.resource()),
+            refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
+            refusal.reason());
         return;
       }
-      if (McpNames.TOOLS_LIST.equals(method)) {
-        transform = r -> filterTools(r, bearer);
-      }
+      transform = disclosure.answer(method, params, coverage);
     }
     forward(response, callback, session, message, accepts.sse, transform, null);
+  }
+
+  /**
+   * Answers a denial of the guard: 503 with {@code Retry-After} when the gateway cannot decide now
+   * (a stale revocation view, a failing store), never a token error a client might act on by
+   * discarding a good token; 401 when the token or, for a session operation, its proof is not good;
+   * else the JSON-RPC denial of the call.
+   *
+   * @param session whether a session operation (not a call) was denied
+   */
+  private void deny(
+      Response response, Callback callback, JsonNode id, GuardResult result, boolean session) {
+    if (result.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      ObjectNode answer =
+          JsonRpc.error(
+              id,
+              JsonRpcErrors.UNAVAILABLE,
+              "the gateway cannot decide right now: " + result.reason());
+      ((ObjectNode) answer.get("error"))
+          .putObject("data")
+          .put(JsonRpcErrors.DATA_CODE, result.code());
+      json(response, callback, 503, answer);
+    } else if (session || result.unauthenticated()) {
+      unauthorized(response, callback, id, result.reason());
+    } else {
+      json(response, callback, 200, deniedError(id, result));
+    }
+  }
+
+  /** Refuses (401, audited) a token that could allow nothing on this upstream. */
+  private void refuseNothingHere(
+      Response response, Callback callback, JsonNode id, String bearer, String sourceIp) {
+    String reason = "the token allows nothing on " + service();
+    guard.recordRefusal(bearer, audited("session", ""), Decision.Code.GRANT, reason, sourceIp);
+    unauthorized(response, callback, id, reason);
+  }
+
+  /** What the bearer's capability could be allowed on this upstream, for {@link Disclosure}. */
+  private Disclosure.Coverage coverage(String bearer) {
+    return new Disclosure.Coverage() {
+      @Override
+      public boolean couldCall(String action) {
+        return guard.couldAllow(bearer, service(), action);
+      }
+
+      @Override
+      public boolean covers(String action, String resource) {
+        return guard.couldAllow(bearer, service(), action, resource);
+      }
+    };
+  }
+
+  /** Refuses a JSON-RPC method that is not on the upstream's allowlist. */
+  private void refuseMethod(
+      Response response,
+      Callback callback,
+      int status,
+      JsonNode id,
+      String bearer,
+      String sourceIp,
+      String method) {
+    refuse(
+        response,
+        callback,
+        status,
+        id,
+        bearer,
+        sourceIp,
+        audited(CallMapping.printable(method), ""),
+        Decision.Code.INVALID_REQUEST,
+        "method '" + CallMapping.printable(method) + "' is not allowed on " + service());
+  }
+
+  /**
+   * Answers a refusal the front end made itself, recorded in the audit trail and the metrics like
+   * the guard's own denials.
+   *
+   * @param status the HTTP status for the JSON-RPC error (200 for a request's denial)
+   */
+  private void refuse(
+      Response response,
+      Callback callback,
+      int status,
+      JsonNode id,
+      String bearer,
+      String sourceIp,
+      dev.mandate.token.Request what,
+      Decision.Code code,
+      String reason) {
+    GuardResult result = guard.recordRefusal(bearer, what, code, reason, sourceIp);
+    if (result.httpStatus() == 503) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      status = 503;
+    }
+    json(response, callback, status, deniedError(id, result));
+  }
+
+  /** The request a refusal is audited as: this upstream's service, the action and resource. */
+  private dev.mandate.token.Request audited(String action, String resource) {
+    return new dev.mandate.token.Request(null, service(), action, resource, null, null);
+  }
+
+  private static String idText(JsonNode id) {
+    return id == null ? "" : CallMapping.printable(id.asText());
   }
 
   private void initialize(
@@ -320,34 +531,67 @@ final class McpEndpoint {
           "initialize starts a new session; send it without Mcp-Session-Id");
       return;
     }
-    McpSession.Owner owner = owner(bearer);
-    if (owner == null || !authorizedHere(bearer)) {
-      unauthorized(
-          response,
-          callback,
-          id,
-          "the token is invalid, expired or revoked, or allows nothing on " + service());
+    String client = Request.getRemoteAddr(request);
+    SessionAccess.Outcome access =
+        sessionAccess.check(
+            bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", "initialize", client);
+    if (access instanceof SessionAccess.Denied denied) {
+      deny(response, callback, id, denied.result(), true);
       return;
     }
-    if (sessions.size() >= upstream.maxSessions()) {
-      closeIdleSessions();
-      if (sessions.size() >= upstream.maxSessions()) {
-        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        rpcError(
-            response,
-            callback,
-            503,
-            id,
-            JsonRpcErrors.UNAVAILABLE,
-            "too many sessions on " + service() + "; try again later");
-        return;
+    if (!authorizedHere(bearer)) {
+      refuseNothingHere(response, callback, id, bearer, client);
+      return;
+    }
+    SessionAccess.Granted granted = (SessionAccess.Granted) access;
+    McpSession.Owner owner = granted.owner();
+    McpSession session =
+        new McpSession(
+            service(),
+            owner,
+            client == null ? "" : client,
+            clientFeatures,
+            this::connect,
+            config.callTimeout());
+    session.usedBy(granted.capability());
+    SessionAdmission.Verdict<McpSession> verdict;
+    synchronized (admission) {
+      verdict =
+          SessionAdmission.admit(limits, owner, session.client(), sessions.values(), service());
+      if (verdict instanceof SessionAdmission.Admit<McpSession> admit) {
+        admit.evict().forEach(evicted -> sessions.remove(evicted.id(), evicted));
+        sessions.put(session.id(), session);
       }
     }
-    McpSession session = new McpSession(service(), owner, this::connect, config.callTimeout());
+    if (verdict instanceof SessionAdmission.Refuse<McpSession> refused) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      refuse(
+          response,
+          callback,
+          refused.status(),
+          id,
+          bearer,
+          client,
+          audited("initialize", ""),
+          Decision.Code.LIMIT_EXCEEDED,
+          refused.reason());
+      return;
+    }
+    for (McpSession evicted : ((SessionAdmission.Admit<McpSession>) verdict).evict()) {
+      LOG.debug("evicting idle session {} of {} for a new one", evicted.shortId(), service());
+      evicted.close();
+    }
     session.rememberBearer(bearer);
-    sessions.put(session.id(), session);
-    // JSON when the client takes it, so the session id travels with the complete answer.
-    forward(response, callback, session, message, !accepts.json, r -> r, session);
+    // The agent's roots never reach the server; JSON when the client takes it, so the session id
+    // travels with the complete answer.
+    forward(
+        response,
+        callback,
+        session,
+        clientFeatures.initialize(message),
+        !accepts.json,
+        disclosure.answer("initialize", null, coverage(bearer)),
+        session);
   }
 
   /**
@@ -485,6 +729,7 @@ final class McpEndpoint {
           if (stream == null) {
             stream = SseWriter.start(response, sessionHeader(newSession));
           }
+          session.delivering(next);
           stream.event(next);
           lastWrite = System.nanoTime();
           continue;
@@ -546,25 +791,6 @@ final class McpEndpoint {
         : null;
   }
 
-  /** Keeps the tools that are configured and that the capability could call. */
-  private JsonNode filterTools(JsonNode response, String bearer) {
-    JsonNode tools = response.path("result").get("tools");
-    if (tools == null || !tools.isArray()) {
-      return response;
-    }
-    ArrayNode kept = JsonRpc.MAPPER.createArrayNode();
-    for (JsonNode tool : tools) {
-      String name = tool.path("name").asText(null);
-      if (name != null
-          && upstream.tools().containsKey(name)
-          && guard.couldAllow(bearer, service(), name)) {
-        kept.add(tool);
-      }
-    }
-    ((ObjectNode) response.get("result")).set("tools", kept);
-    return response;
-  }
-
   // ---- GET -----------------------------------------------------------------------------------
 
   private void get(Request request, Response response, Callback callback) {
@@ -590,6 +816,8 @@ final class McpEndpoint {
     Server server = request.getConnectionMetaData().getConnector().getServer();
     try {
       SseWriter stream = SseWriter.start(response, null);
+      // Answered at once, so the agent knows the stream is held before any message comes.
+      stream.comment("stream open");
       long lastWrite = System.nanoTime();
       while (true) {
         JsonNode next = session.nextServerMessage(1, TimeUnit.SECONDS);
@@ -600,6 +828,7 @@ final class McpEndpoint {
         }
         if (next != null) {
           session.touch();
+          session.delivering(next);
           stream.event(next);
           lastWrite = System.nanoTime();
         } else if (System.nanoTime() - lastWrite > TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS)) {
@@ -643,15 +872,29 @@ final class McpEndpoint {
       problem(response, callback, 400, "session_required", "Mcp-Session-Id is required");
       return null;
     }
+    String sourceIp = Request.getRemoteAddr(request);
+    SessionAccess.Outcome access =
+        sessionAccess.check(
+            bearer,
+            request.getHeaders().get(MandateHeaders.PROOF),
+            request.getMethod(),
+            null,
+            sourceIp);
+    if (access instanceof SessionAccess.Denied denied) {
+      deny(response, callback, null, denied.result(), true);
+      return null;
+    }
+    SessionAccess.Granted granted = (SessionAccess.Granted) access;
     McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !heldBy(session, bearer)) {
+    if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
       problem(response, callback, 404, "session_not_found", "session not found");
       return null;
     }
     if (!authorizedHere(bearer)) {
-      unauthorized(response, callback, null, "the token allows nothing on " + service());
+      refuseNothingHere(response, callback, null, bearer, sourceIp);
       return null;
     }
+    session.usedBy(granted.capability());
     session.touch();
     return session;
   }
@@ -679,9 +922,10 @@ final class McpEndpoint {
   }
 
   /**
-   * Whether the bearer has the session's owner (see {@link McpSession.Owner}). The text last found
-   * to have it is remembered, so an agent presenting the same token call after call is not decoded
-   * again.
+   * For a guarded call, whose own check then verifies the token and its holder's proof over the
+   * call: whether the token claims the session's owner (see {@link McpSession.Owner}). The text
+   * last found to claim it is remembered, so an agent presenting the same token call after call is
+   * not decoded again.
    */
   private static boolean heldBy(McpSession session, String bearer) {
     if (session.knownBearer(bearer)) {

@@ -4,6 +4,7 @@ import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * the upstream's path; requests to other paths are not handled ({@code handle} returns false).
  *
  * <p>Every guarded call ({@code tools/call}, {@code resources/read}, {@code prompts/get}) is
- * decided by the {@link CallGuard}; {@code tools/list} shows only the tools that are configured and
- * that the presented capability could call; every other message passes through. A denial is a
- * JSON-RPC error {@code -32003} whose message starts with {@code "denied by Mandate: "}; a missing
- * or unusable token is HTTP 401 with {@code WWW-Authenticate: Bearer}.
+ * decided by the {@link CallGuard}, and every other session operation by {@link
+ * CallGuard#checkSession}; lists show only what the presented capability covers; methods outside
+ * MCP's standard set are refused (see the package documentation). A denial is a JSON-RPC error
+ * {@code -32003} whose message starts with {@code "denied by Mandate: "}; a missing or unusable
+ * token (or proof, for a session operation) is HTTP 401 with {@code WWW-Authenticate: Bearer}; a
+ * stale revocation view is HTTP 503 with {@code Retry-After}.
  *
  * <p>Create it with {@link #create}, {@link #close()} it to end all sessions and stop their
  * upstream processes. Thread-safe.
@@ -35,12 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class McpHandler extends Handler.Abstract implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(McpHandler.class);
   private static final long WAKE_PERIOD_MILLIS = 100;
+  private static final long ENDED_SWEEP_MILLIS = 500;
   private final Map<String, McpEndpoint> endpoints = new LinkedHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
-  private McpHandler(McpConfig config, CallGuard guard) {
+  private McpHandler(McpConfig config, CallGuard guard, Clock clock) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 2);
     threads.setName("mcp-upstream");
     threads.setDaemon(true);
@@ -59,7 +63,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
       throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
     }
     for (Upstream u : config.upstreams()) {
-      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient));
+      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, clock));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -74,6 +78,18 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
         period,
         period,
         TimeUnit.SECONDS);
+    // A revoked or expired capability's sessions (and child processes) end within a second or so.
+    sweeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            endpoints.values().forEach(McpEndpoint::closeEndedSessions);
+          } catch (RuntimeException e) {
+            LOG.warn("MCP session sweep: {}", e.toString());
+          }
+        },
+        ENDED_SWEEP_MILLIS,
+        ENDED_SWEEP_MILLIS,
+        TimeUnit.MILLISECONDS);
     // Calls answered without a waiting thread get their keep-alive comments and timeouts from a
     // thread woken here (so no timer is set per call). Its own thread: closing idle stdio sessions
     // may take seconds.
@@ -107,8 +123,15 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
    * @return the handler, ready to serve
    */
   public static McpHandler create(McpConfig config, CallGuard guard) {
+    return create(config, guard, Clock.systemUTC());
+  }
+
+  /** As {@link #create(McpConfig, CallGuard)}, with the clock that capabilities expire by. */
+  static McpHandler create(McpConfig config, CallGuard guard, Clock clock) {
     return new McpHandler(
-        Objects.requireNonNull(config, "config"), Objects.requireNonNull(guard, "guard"));
+        Objects.requireNonNull(config, "config"),
+        Objects.requireNonNull(guard, "guard"),
+        Objects.requireNonNull(clock, "clock"));
   }
 
   /** Publishes the number of open sessions per service as {@code mandate.gateway.mcp.sessions}. */

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * starts a new upstream session and replays the agent's {@code initialize} (and {@code
  * notifications/initialized}) so the agent's session carries on. Restarts are rate-limited.
  */
-final class McpSession {
+final class McpSession implements SessionAdmission.Held {
   private static final Logger LOG = LoggerFactory.getLogger(McpSession.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_BUFFERED = 1000;
@@ -148,6 +148,9 @@ final class McpSession {
   private final String id = newId();
   private final String service;
   private final Owner owner;
+  private final String client;
+  private final ClientFeatures features;
+  private final ServerRequests serverRequests = new ServerRequests();
   private final Connector connector;
   private final Duration callTimeout;
   private final Object lock = new Object();
@@ -157,6 +160,7 @@ final class McpSession {
   private final Deque<Long> restarts = new ArrayDeque<>();
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile String knownBearer;
+  private volatile SessionCapability capability;
   private volatile boolean closed;
   private volatile int generation;
   private volatile Pending replay;
@@ -166,9 +170,25 @@ final class McpSession {
   private ObjectNode initialize;
   private boolean clientInitialized;
 
-  McpSession(String service, Owner owner, Connector connector, Duration callTimeout) {
+  /**
+   * @param service the upstream's service, for messages
+   * @param owner who may use the session
+   * @param client the address the session was opened from
+   * @param features the client-side features the gateway answers for the agent
+   * @param connector opens the upstream session
+   * @param callTimeout how long a replayed initialization may take
+   */
+  McpSession(
+      String service,
+      Owner owner,
+      String client,
+      ClientFeatures features,
+      Connector connector,
+      Duration callTimeout) {
     this.service = service;
     this.owner = owner;
+    this.client = client;
+    this.features = features;
     this.connector = connector;
     this.callTimeout = callTimeout;
   }
@@ -200,8 +220,40 @@ final class McpSession {
   }
 
   /** Who the session belongs to. */
-  Owner owner() {
+  @Override
+  public Owner owner() {
     return owner;
+  }
+
+  @Override
+  public String client() {
+    return client;
+  }
+
+  /** The capability the session runs on: the last one that used it ({@link #usedBy}). */
+  SessionCapability capability() {
+    return capability;
+  }
+
+  /**
+   * Notes the verified capability that just used the session (a refreshed or delegated one may
+   * follow its opener): the session ends when that one is revoked or expires.
+   */
+  void usedBy(SessionCapability current) {
+    capability = current;
+  }
+
+  /** Notes a message about to be written to the agent (see {@link ServerRequests}). */
+  void delivering(JsonNode message) {
+    serverRequests.delivering(message);
+  }
+
+  /**
+   * Whether an agent's response answers a request of the upstream delivered to the agent and not
+   * answered yet; true once per such request.
+   */
+  boolean claimAnswer(JsonNode response) {
+    return serverRequests.claim(response);
   }
 
   /**
@@ -209,13 +261,16 @@ final class McpSession {
    * the caller need not decode it again. Compared in constant time.
    */
   boolean knownBearer(String bearer) {
-    String known = knownBearer;
-    if (known == null || known.length() != bearer.length()) {
+    return constantTimeEquals(knownBearer, bearer);
+  }
+
+  private static boolean constantTimeEquals(String known, String presented) {
+    if (known == null || known.length() != presented.length()) {
       return false;
     }
     int diff = 0;
     for (int i = 0; i < known.length(); i++) {
-      diff |= known.charAt(i) ^ bearer.charAt(i);
+      diff |= known.charAt(i) ^ presented.charAt(i);
     }
     return diff == 0;
   }
@@ -231,9 +286,17 @@ final class McpSession {
 
   /** Whether nothing has happened for {@code idle} and nothing is waiting or streaming. */
   boolean idleFor(Duration idle) {
-    return pending.isEmpty()
-        && !getStreamOpen.get()
-        && System.nanoTime() - lastUsedNanos > idle.toNanos();
+    return idle() && System.nanoTime() - lastUsedNanos > idle.toNanos();
+  }
+
+  @Override
+  public boolean idle() {
+    return pending.isEmpty() && !getStreamOpen.get();
+  }
+
+  @Override
+  public long lastUsedNanos() {
+    return lastUsedNanos;
   }
 
   boolean closed() {
@@ -328,7 +391,10 @@ final class McpSession {
     int gen = ++generation;
     // Requests sent on the previous connection will never be answered.
     failPending(gen, unavailableMessage());
-    UpstreamConnection c = connector.connect(new Link(gen));
+    Link link = new Link(gen);
+    UpstreamConnection c = connector.connect(link);
+    // Set before anything is sent on it, so before the upstream can say anything to answer.
+    link.connection = c;
     if (restart) {
       try {
         replayInitialization(c);
@@ -462,6 +528,7 @@ final class McpSession {
   /** Receives one upstream connection's messages; ignores them once a newer one exists. */
   private final class Link implements UpstreamConnection.Listener {
     private final int gen;
+    private volatile UpstreamConnection connection;
 
     Link(int gen) {
       this.gen = gen;
@@ -470,6 +537,11 @@ final class McpSession {
     @Override
     public void onMessage(JsonNode message) {
       if (gen != generation || closed) {
+        return;
+      }
+      JsonNode own = features.answer(message);
+      if (own != null) {
+        answerUpstream(connection, own);
         return;
       }
       route(message);
@@ -494,6 +566,10 @@ final class McpSession {
   }
 
   private void route(JsonNode message) {
+    if (JsonRpc.isNotification(message)
+        && "notifications/cancelled".equals(JsonRpc.method(message))) {
+      serverRequests.cancelled(message);
+    }
     if (JsonRpc.isResponse(message)) {
       String key = JsonRpc.idKey(message.get("id"));
       Pending r = replay;
@@ -533,6 +609,17 @@ final class McpSession {
       serverMessages.poll();
       serverMessages.offer(redacted);
       LOG.debug("session {}: server message buffer full; dropped the oldest", shortId());
+    }
+  }
+
+  /** Sends the gateway's own answer to a request of the upstream (best effort). */
+  private void answerUpstream(UpstreamConnection c, JsonNode answer) {
+    try {
+      if (c != null && c.alive()) {
+        c.send(answer);
+      }
+    } catch (UpstreamUnavailableException e) {
+      LOG.debug("session {}: could not answer the upstream: {}", shortId(), e.getMessage());
     }
   }
 

@@ -107,11 +107,11 @@ class CallMappingTest {
       delimiter = '|',
       value = {
         "destination missing | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\"}} | argument 'destination' is missing",
-        "destination outside the root | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\",\"destination\":\"/etc/a\"}} | argument 'destination' must be an absolute path under /srv",
+        "destination outside the root | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\",\"destination\":\"/etc/a\"}} | argument 'destination' must be an absolute path under the upstream's root directory",
         "empty batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[]}} | argument 'paths' is missing or not a non-empty array of strings",
         "non-string in batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",7]}} | argument 'paths' holds something other than a string",
         "a string for a batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":\"/srv/a\"}} | argument 'paths' is missing or not a non-empty array of strings",
-        "one path outside | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",\"/etc/shadow\"]}} | argument 'paths' must be an absolute path under /srv",
+        "one path outside | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",\"/etc/shadow\"]}} | argument 'paths' must be an absolute path under the upstream's root directory",
       })
   void toolsCall_onSeveralPaths_refusesAnyBadOne(String name, String params, String reason)
       throws Exception {
@@ -148,7 +148,7 @@ class CallMappingTest {
         "{\"name\":\"write_file\",\"arguments\":{\"path\":\"/srv/x\"}} | tool 'write_file' is not enabled on fs",
         "{\"name\":\"read_text_file\",\"arguments\":{}} | argument 'path' is missing or not a string",
         "{\"name\":\"read_text_file\",\"arguments\":{\"path\":[\"/srv/x\"]}} | argument 'path' is missing or not a string",
-        "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/etc/passwd\"}} | must be an absolute path under /srv",
+        "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/etc/passwd\"}} | must be an absolute path under the upstream's root directory",
         "{\"name\":\"read_text_file\",\"arguments\":\"/srv/x\"} | arguments must be an object",
         "{\"arguments\":{}} | needs a tool name",
       })
@@ -166,14 +166,25 @@ class CallMappingTest {
 
   @ParameterizedTest
   @CsvSource({
-    "file:///srv/../etc/passwd",
     "file:///srv/%2e%2e/etc/passwd",
     "file:///srv/a%2Fb",
-    "file:///srv/./a",
     "file:///srv/a%252fb",
+    "file:///../etc/passwd",
+    "file:///srv/\uFF0E\uFF0E/etc/passwd",
+    "/srv/a.txt",
   })
   void resourcesRead_refusesUrisThatCouldNameAnotherResource(String uri) throws Exception {
     assertThat(map("resources/read", "{\"uri\":\"" + uri + "\"}")).isInstanceOf(Refused.class);
+  }
+
+  @Test
+  void resourcesRead_isDecidedAndForwardedOnTheNormalisedUri() throws Exception {
+    JsonNode params = JsonRpc.parse("{\"uri\":\"FILE:///srv/public/./../secret/%7Ekey\"}");
+
+    Request r = ((Mapped) CallMapping.map(FS, "resources/read", params)).request();
+
+    assertThat(r.resource()).isEqualTo("file:///srv/secret/~key");
+    assertThat(params.get("uri").asText()).isEqualTo("file:///srv/secret/~key");
   }
 
   @Test

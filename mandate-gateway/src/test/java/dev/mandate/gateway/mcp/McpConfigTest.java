@@ -228,4 +228,68 @@ class McpConfigTest {
         .hasMessageContaining("mcp.upstreams[0].maxSessions must be a whole number")
         .hasMessageContaining("mcp.upstreams[0].prompts must be true or false");
   }
+
+  @Test
+  void parse_readsSessionSharesRootsAndAllowedMethods_withSafeDefaults() {
+    McpConfig c =
+        parse(
+            """
+            mcp:
+              upstreams:
+                - service: fs
+                  path: /mcp/fs
+                  stdio: {command: node}
+                  tools: {a: {}}
+                  maxSessions: 32
+                  maxSessionsPerOwner: 2
+                  maxSessionsPerClient: 6
+                  roots: [{uri: "file:///srv/data", name: data}, {uri: "file:///srv/tmp"}]
+                  allowMethods: [x/stats]
+                - service: mail
+                  path: /mcp/mail
+                  stdio: {command: node}
+                  tools: {send: {}}
+            """);
+
+    McpConfig.Upstream fs = c.upstreams().get(0);
+    assertThat(fs.maxSessionsPerOwner()).isEqualTo(2);
+    assertThat(fs.maxSessionsPerClient()).isEqualTo(6);
+    assertThat(fs.roots())
+        .containsExactly(
+            new McpConfig.Root("file:///srv/data", "data"),
+            new McpConfig.Root("file:///srv/tmp", null));
+    assertThat(fs.allowMethods()).containsExactly("x/stats");
+    McpConfig.Upstream mail = c.upstreams().get(1);
+    assertThat(mail.maxSessions()).isEqualTo(16);
+    assertThat(mail.maxSessionsPerOwner()).isEqualTo(4);
+    assertThat(mail.maxSessionsPerClient()).isEqualTo(8);
+    assertThat(mail.roots()).isEmpty();
+    assertThat(mail.allowMethods()).isEmpty();
+  }
+
+  @Test
+  void parse_refusesSharesAboveTheTotal_rootsWithoutScheme_andOddMethodNames() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    mcp:
+                      upstreams:
+                        - service: fs
+                          path: /mcp/fs
+                          stdio: {command: node}
+                          tools: {a: {}}
+                          maxSessions: 4
+                          maxSessionsPerOwner: 5
+                          maxSessionsPerClient: 0
+                          roots: [{uri: /srv/data}, {name: nameless}]
+                          allowMethods: ["x stats"]
+                    """))
+        .hasMessageContaining(
+            "mcp.upstreams[0].maxSessionsPerOwner must be between 1 and maxSessions (4); got 5")
+        .hasMessageContaining("mcp.upstreams[0].maxSessionsPerClient must be between 1")
+        .hasMessageContaining("mcp.upstreams[0].roots[0].uri must be an absolute URI")
+        .hasMessageContaining("mcp.upstreams[0].roots[1].uri is required")
+        .hasMessageContaining("mcp.upstreams[0].allowMethods[0] must be a JSON-RPC method name");
+  }
 }

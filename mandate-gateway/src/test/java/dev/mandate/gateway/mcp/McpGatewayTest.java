@@ -15,6 +15,7 @@ import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
+import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -38,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -256,20 +258,28 @@ class McpGatewayTest {
         bed.mintWith("\"holderKey\":\"" + holder.verifyingKey().toText() + "\"", INVOICES_2024)
             .token();
     AtomicReference<UnaryOperator<String>> proofs = new AtomicReference<>(body -> null);
-    McpSyncClient c = connect("/mcp/fs", () -> token, body -> proofs.get().apply(body));
+    // Every session operation carries the holder's proof; the calls' proofs vary below.
+    McpSyncClient c =
+        connect(
+            "/mcp/fs",
+            () -> token,
+            (method, body) ->
+                isToolsCall(body)
+                    ? proofs.get().apply(body)
+                    : sessionProof(holder, token, method, body));
 
     // No proof.
     assertDenied(() -> c.callTool(read("data/invoices/2024/inv-001.txt")));
 
     // A fresh proof per call works.
-    proofs.set(body -> proofFor(holder, token, body, null));
+    proofs.set(body -> proofFor(holder, token, "POST", body, null));
     assertThat(text(c.callTool(read("data/invoices/2024/inv-001.txt")))).contains("2024-001");
 
     // The same proof again is a replay.
     AtomicReference<String> captured = new AtomicReference<>();
     proofs.set(
         body -> {
-          String p = proofFor(holder, token, body, null);
+          String p = proofFor(holder, token, "POST", body, null);
           if (p != null) {
             captured.compareAndSet(null, p);
             return captured.get();
@@ -280,7 +290,7 @@ class McpGatewayTest {
     assertDenied(() -> c.callTool(read("data/invoices/2024/inv-001.txt")));
 
     // A proof made for other arguments does not fit this call.
-    proofs.set(body -> proofFor(holder, token, body, "data/invoices/2024/other.txt"));
+    proofs.set(body -> proofFor(holder, token, "POST", body, "data/invoices/2024/other.txt"));
     assertDenied(() -> c.callTool(read("data/invoices/2024/inv-001.txt")));
   }
 
@@ -291,7 +301,10 @@ class McpGatewayTest {
     String first = bed.mintWith(bound, INVOICES_2024).token();
     AtomicReference<String> current = new AtomicReference<>(first);
     McpSyncClient c =
-        connect("/mcp/fs", current::get, body -> proofFor(holder, current.get(), body, null));
+        connect(
+            "/mcp/fs",
+            current::get,
+            (method, body) -> proofFor(holder, current.get(), method, body, null));
     assertThat(text(c.callTool(read("data/invoices/2024/inv-001.txt")))).contains("2024-001");
 
     // A refresh: a new mint (new token id) for the same holder key carries on in the session.
@@ -301,17 +314,41 @@ class McpGatewayTest {
     current.set(refreshed);
     assertThat(text(c.callTool(read("data/invoices/2024/inv-001.txt")))).contains("2024-001");
 
-    // At the HTTP level: the session answers its owner's tokens only.
+    // At the HTTP level: the session answers its owner's tokens only, each with its proof.
+    String initialize =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+            + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+            + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}";
     String session =
-        initialize("/mcp/fs", first).headers().firstValue("Mcp-Session-Id").orElseThrow();
+        bed.rawPost(
+                "/mcp/fs",
+                withProof(headers(first, null), sessionProof(holder, first, "POST", initialize)),
+                initialize)
+            .headers()
+            .firstValue("Mcp-Session-Id")
+            .orElseThrow();
     String initialized = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-    assertThat(bed.rawPost("/mcp/fs", headers(refreshed, session), initialized).statusCode())
+    assertThat(
+            bed.rawPost(
+                    "/mcp/fs",
+                    withProof(
+                        headers(refreshed, session),
+                        sessionProof(holder, refreshed, "POST", initialized)),
+                    initialized)
+                .statusCode())
         .isEqualTo(202);
     SigningKey other = SigningKey.generate(RANDOM);
     String othersToken =
         bed.mintWith("\"holderKey\":\"" + other.verifyingKey().toText() + "\"", INVOICES_2024)
             .token();
-    assertThat(bed.rawPost("/mcp/fs", headers(othersToken, session), initialized).statusCode())
+    assertThat(
+            bed.rawPost(
+                    "/mcp/fs",
+                    withProof(
+                        headers(othersToken, session),
+                        sessionProof(other, othersToken, "POST", initialized)),
+                    initialized)
+                .statusCode())
         .isEqualTo(404);
     assertThat(
             bed.rawPost("/mcp/fs", headers(bed.mint(INVOICES_2024).token(), session), initialized)
@@ -325,7 +362,14 @@ class McpGatewayTest {
             .bindTo(other.verifyingKey())
             .sign(holder)
             .toText();
-    assertThat(bed.rawPost("/mcp/fs", headers(delegated, session), initialized).statusCode())
+    assertThat(
+            bed.rawPost(
+                    "/mcp/fs",
+                    withProof(
+                        headers(delegated, session),
+                        sessionProof(other, delegated, "POST", initialized)),
+                    initialized)
+                .statusCode())
         .isEqualTo(202);
   }
 
@@ -618,7 +662,8 @@ class McpGatewayTest {
     return connect(path, () -> token, null);
   }
 
-  private McpSyncClient connect(String path, Supplier<String> token, UnaryOperator<String> proof) {
+  private McpSyncClient connect(
+      String path, Supplier<String> token, BiFunction<String, String, String> proof) {
     return connect(path, token, proof, null);
   }
 
@@ -626,7 +671,7 @@ class McpGatewayTest {
   private McpSyncClient connect(
       String path,
       Supplier<String> token,
-      UnaryOperator<String> proof,
+      BiFunction<String, String, String> proof,
       UnaryOperator<String> approval) {
     HttpClientStreamableHttpTransport transport =
         HttpClientStreamableHttpTransport.builder(bed.gateway.url())
@@ -634,7 +679,7 @@ class McpGatewayTest {
             .httpRequestCustomizer(
                 (builder, method, uri, body, context) -> {
                   builder.header("Authorization", "Bearer " + token.get());
-                  String p = proof == null || body == null ? null : proof.apply(body);
+                  String p = proof == null ? null : proof.apply(method, body);
                   if (p != null) {
                     builder.header(MandateHeaders.PROOF, p);
                   }
@@ -655,13 +700,17 @@ class McpGatewayTest {
     return client;
   }
 
-  /** A proof for the tools/call in {@code body} (for {@code otherPath} instead, if given). */
-  private String proofFor(SigningKey holder, String token, String body, String otherPath) {
+  /**
+   * A proof for the tools/call in {@code body} (for {@code otherPath} instead, if given), or for
+   * the session operation that any other message is.
+   */
+  private String proofFor(
+      SigningKey holder, String token, String method, String body, String otherPath) {
     try {
-      JsonNode m = McpTestBed.JSON.readTree(body);
-      if (!"tools/call".equals(m.path("method").asText())) {
-        return null;
+      if (!isToolsCall(body)) {
+        return sessionProof(holder, token, method, body);
       }
+      JsonNode m = McpTestBed.JSON.readTree(body);
       ObjectNode args = (ObjectNode) m.path("params").path("arguments").deepCopy();
       if (otherPath != null) {
         args.put("path", path(otherPath));
@@ -681,6 +730,35 @@ class McpGatewayTest {
     }
   }
 
+  private static boolean isToolsCall(String body) {
+    try {
+      return body != null
+          && "tools/call".equals(McpTestBed.JSON.readTree(body).path("method").asText());
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The holder's proof for a session operation on fs: an HTTP method and a message, if any. */
+  private static String sessionProof(SigningKey holder, String token, String method, String body) {
+    String rpcMethod = null;
+    try {
+      JsonNode m = body == null ? null : McpTestBed.JSON.readTree(body);
+      rpcMethod = m != null && m.path("method").isTextual() ? m.get("method").asText() : null;
+    } catch (java.io.IOException e) {
+      // not JSON: the operation is the HTTP method alone
+    }
+    Request request =
+        new Request(
+            McpTestBed.AUDIENCE,
+            "fs",
+            McpNames.SESSION_ACTION,
+            McpNames.sessionResource(method, rpcMethod),
+            null,
+            null);
+    return Proof.create(holder, token, request, Instant.now(), RANDOM).text();
+  }
+
   private HttpResponse<String> initialize(String path, String token) throws Exception {
     return bed.rawPost(
         path,
@@ -688,6 +766,11 @@ class McpGatewayTest {
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
             + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
             + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+  }
+
+  private static Map<String, String> withProof(Map<String, String> headers, String proof) {
+    headers.put(MandateHeaders.PROOF, proof);
+    return headers;
   }
 
   private static Map<String, String> headers(String token, String session) {

@@ -52,6 +52,10 @@ final class McpTestBed implements AutoCloseable {
             - "everything:*:*"
             - "everything-http:*:*"
             - "memory:*:*"
+            - "everything:resources.read:demo://resource/**"
+            - "fs-open:*:*"
+            - "fs-rooted:*:/**"
+            - "small:*:*"
           maxTtl: 1h
           maxDepth: 4
         approver:
@@ -100,9 +104,20 @@ final class McpTestBed implements AutoCloseable {
   /**
    * As {@link #start(Path)}, with further upstreams: YAML list items indented for {@code
    * mcp.upstreams}, in which {@code FS_SERVER} and {@code FILES} stand for the filesystem server's
-   * entry point and its root.
+   * entry point and its root, {@code EVERYTHING_SERVER} for the everything server's entry point and
+   * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
   static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
+    return start(tmp, moreUpstreams, "30s", CALL_TIMEOUT);
+  }
+
+  /**
+   * As {@link #start(Path, String)}, with the gateway's revocation view stale after {@code
+   * maxStaleness} and calls (including starting a stdio server for a session) timing out after
+   * {@code callTimeout}.
+   */
+  static McpTestBed start(
+      Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout) throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
@@ -141,6 +156,7 @@ final class McpTestBed implements AutoCloseable {
             .directory(tmp.toFile());
     everythingOverHttp.environment().put("PORT", String.valueOf(httpPort));
     Process httpEverything = everythingOverHttp.start();
+    awaitListening(httpPort, httpEverything);
     String yaml =
         """
         listen: {host: 127.0.0.1, port: 0}
@@ -149,7 +165,7 @@ final class McpTestBed implements AutoCloseable {
           url: %s
           clientId: gateway
           clientSecretEnv: GW_SECRET
-          maxStaleness: 30s
+          maxStaleness: %s
         spool: {dir: %s}
         mcp:
           callTimeout: %ds
@@ -204,8 +220,9 @@ final class McpTestBed implements AutoCloseable {
             .formatted(
                 AUDIENCE,
                 authority.url(),
+                maxStaleness,
                 tmp.resolve("spool"),
-                CALL_TIMEOUT.toSeconds(),
+                callTimeout.toSeconds(),
                 entryPoint("server-filesystem"),
                 files,
                 files,
@@ -218,6 +235,8 @@ final class McpTestBed implements AutoCloseable {
                 entryPoint("server-memory"),
                 tmp.resolve("memory.jsonl"),
                 moreUpstreams
+                    .replace("EVERYTHING_HTTP", "http://127.0.0.1:" + httpPort + "/mcp")
+                    .replace("EVERYTHING_SERVER", entryPoint("server-everything").toString())
                     .replace("FS_SERVER", entryPoint("server-filesystem").toString())
                     .replace("FILES", files.toString()));
     Path configFile = tmp.resolve("gateway.yaml");
@@ -401,6 +420,21 @@ final class McpTestBed implements AutoCloseable {
     return "Basic "
         + Base64.getEncoder()
             .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Waits (at most 60 s) until the process listens on the port, so no test races its start. */
+  private static void awaitListening(int port, Process process) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException notYet) {
+        if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("the everything server over HTTP did not start", notYet);
+        }
+        Thread.sleep(50);
+      }
+    }
   }
 
   private static int freePort() throws IOException {
