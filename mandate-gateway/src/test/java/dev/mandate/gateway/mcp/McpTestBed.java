@@ -116,8 +116,8 @@ final class McpTestBed implements AutoCloseable {
    * maxStaleness} and calls (including starting a stdio server for a session) timing out after
    * {@code callTimeout}.
    */
-  static McpTestBed start(
-      Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout) throws Exception {
+  static McpTestBed start(Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout)
+      throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
     Files.createDirectories(files.resolve("data/invoices/2024"));
