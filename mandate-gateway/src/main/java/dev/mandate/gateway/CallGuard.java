@@ -42,6 +42,33 @@ public interface CallGuard {
   GuardResult checkSession(Presentation presented, Request request, String sourceIp);
 
   /**
+   * Authenticates the capability a request presents in its headers, before its body is read: it
+   * must be present, well-formed, signed under a trusted key, unrevoked, within its validity and
+   * for this gateway's audience. Grants and arguments are not consulted, and a holder-bound
+   * capability's proof, which signs the body, is left to {@link #check}. Neither audited nor
+   * counted: a front end that answers with the denial records it ({@link #record}).
+   *
+   * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
+   * @param request the operation as far as the headers tell it (its audience is set to this
+   *     gateway's)
+   * @return null if the capability is usable here; else the denial (401 for a missing or
+   *     unverifiable token, 403 for an expired or revoked one, 503 while the revocation view is
+   *     stale)
+   */
+  GuardResult authenticate(String bearer, Request request);
+
+  /**
+   * Records a denial in the audit trail and the metrics, as {@link #check} does its own.
+   *
+   * @param denial a denial, such as one of {@link #authenticate}
+   * @param request the call as far as it could be built; its audience is set to this gateway's
+   * @param sourceIp the caller's address; may be null
+   * @return the denial, or a 503 denial when it could not be recorded
+   * @throws IllegalArgumentException if the result allows
+   */
+  GuardResult record(GuardResult denial, Request request, String sourceIp);
+
+  /**
    * Tells whether the capability could allow some call of {@code action} on {@code service} (for
    * filtering tool lists). False when the revocation view is stale. Not audited. Never throws.
    */
