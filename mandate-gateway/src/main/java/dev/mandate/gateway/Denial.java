@@ -27,7 +27,11 @@ public final class Denial extends RuntimeException {
   public enum Body {
     /** Read (or there was none): the connection may be kept. */
     READ,
-    /** Left unread: a bounded rest is read and dropped, and past that the connection closed. */
+    /**
+     * Left unread: for a sender with a usable capability a bounded rest is read and dropped (so it
+     * reads the answer), and past that the connection closed; any other sender's connection is
+     * closed without reading it.
+     */
     DISCARD,
     /**
      * Left unread and never to be read (an unauthenticated sender): answered at once and the
@@ -114,6 +118,15 @@ public final class Denial extends RuntimeException {
   /** This denial, audited as {@code request} (the call as far as it was built). */
   public Denial auditedAs(Request request) {
     return new Denial(status, error, rpcCode, code, reason, request, body, mandateDenial, result);
+  }
+
+  /**
+   * This denial answered with another HTTP status (an MCP front end answers a call's denial in a
+   * JSON-RPC error of a 200 answer, and a session operation's as a 401).
+   */
+  public Denial answeredWith(int httpStatus) {
+    return new Denial(
+        httpStatus, error, rpcCode, code, reason, audited, body, mandateDenial, result);
   }
 
   /** This denial, with the request body in the given state. */

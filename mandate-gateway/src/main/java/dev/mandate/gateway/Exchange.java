@@ -20,6 +20,7 @@ public final class Exchange {
   private final String bearer;
   private InputStream body;
   private JsonNode rpcId;
+  private boolean jsonRpc;
 
   /** Wraps one request. */
   public Exchange(Request request, Response response, Callback callback) {
@@ -67,6 +68,18 @@ public final class Exchange {
   /** Records the id of the JSON-RPC request being handled, for the answer to a denial. */
   public void rpcId(JsonNode id) {
     this.rpcId = id;
+  }
+
+  /**
+   * Whether the request carries a JSON-RPC message, so a denial is answered as a JSON-RPC error.
+   */
+  public boolean jsonRpc() {
+    return jsonRpc;
+  }
+
+  /** Marks the request as carrying a JSON-RPC message. */
+  public void answerInJsonRpc() {
+    this.jsonRpc = true;
   }
 
   /** The token of an {@code Authorization} header of the Bearer scheme (RFC 6750), or null. */

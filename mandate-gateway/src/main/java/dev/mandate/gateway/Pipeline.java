@@ -108,7 +108,10 @@ public final class Pipeline<C, M> {
     Denial recorded = record(x, d);
     switch (recorded.bodyState()) {
       case DISCARD -> {
-        if (!UnreadBodies.discard(x.body())) {
+        // Drained (bounded) only for a sender with a usable capability, so that it reads the
+        // answer; an unauthenticated sender's body is never read.
+        if (guard.authenticate(x.bearer(), frontEnd.auditedAs(x)) != null
+            || !UnreadBodies.discard(x.body())) {
           x.response().getHeaders().put(HttpHeader.CONNECTION, "close");
         }
       }
