@@ -90,9 +90,9 @@ public interface CallGuard {
   boolean isRevoked(String revocationId);
 
   /**
-   * Records a call that a front end refused before asking {@link #check} (a tool that is not
-   * configured, a resource argument missing or outside the configured root, an encoded or dotted
-   * resource), so that it reaches the audit trail like the guard's own denials. Counts no use and
+   * Records a request that a front end refused itself (no route, a malformed body, a tool that is
+   * not configured, a resource argument outside the configured root, a refused session, ...), so
+   * that it reaches the audit trail and the metrics like the guard's own denials. Counts no use and
    * consults no verifier; the token id in the record is the one the token claims, unverified.
    *
    * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
@@ -100,10 +100,16 @@ public interface CallGuard {
    * @param code the closest {@link Decision.Code} (for example {@code GRANT} or {@code
    *     INVALID_REQUEST}); not {@code ALLOW}
    * @param reason a sentence safe to show the caller, without secrets
+   * @param status the HTTP status of the refusal (recorded with it); not 200
    * @param sourceIp the caller's address; may be null
-   * @return the denial (403) to answer with, or a 503 denial when it could not be recorded
-   * @throws IllegalArgumentException if code is {@code ALLOW}
+   * @return the denial to answer with, or a 503 denial when it could not be recorded
+   * @throws IllegalArgumentException if code is {@code ALLOW} or the status is 200
    */
   GuardResult recordRefusal(
-      String bearer, Request request, Decision.Code code, String reason, String sourceIp);
+      String bearer,
+      Request request,
+      Decision.Code code,
+      String reason,
+      int status,
+      String sourceIp);
 }

@@ -138,7 +138,12 @@ public final class Guard implements CallGuard {
 
   @Override
   public GuardResult recordRefusal(
-      String bearer, Request request, Decision.Code code, String reason, String sourceIp) {
+      String bearer,
+      Request request,
+      Decision.Code code,
+      String reason,
+      int status,
+      String sourceIp) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(reason, "reason");
@@ -147,7 +152,7 @@ public final class Guard implements CallGuard {
     }
     Request req = atThisGateway(request, request.context());
     GuardResult result =
-        GuardResult.deny(403, code.name(), "gateway", reason, claimedTokenId(bearer), null);
+        GuardResult.deny(status, code.name(), "gateway", reason, claimedTokenId(bearer), null);
     result = audit(result, req, sourceIp, null);
     counter(result).increment();
     return result;

@@ -128,7 +128,10 @@ public final class Pipeline<C, M> {
     }
     Request what = d.audited() != null ? d.audited() : frontEnd.auditedAs(x);
     try {
-      return d.recorded(guard.recordRefusal(x.bearer(), what, d.code(), d.reason(), x.sourceIp()));
+      // A refused JSON-RPC request is answered in a 200; the refusal itself is a 403.
+      int status = d.status() == 200 ? 403 : d.status();
+      return d.recorded(
+          guard.recordRefusal(x.bearer(), what, d.code(), d.reason(), status, x.sourceIp()));
     } catch (RuntimeException e) {
       // Not expected (the guard never throws on bad input): still answer the denial.
       LOG.warn("cannot record a refusal: {}", e.toString());

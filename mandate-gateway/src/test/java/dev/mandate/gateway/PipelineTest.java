@@ -252,8 +252,13 @@ class PipelineTest {
 
     @Override
     public GuardResult recordRefusal(
-        String bearer, Request request, Decision.Code code, String reason, String sourceIp) {
-      return record(GuardResult.deny(403, code.name(), null, reason, null, null), request, null);
+        String bearer,
+        Request request,
+        Decision.Code code,
+        String reason,
+        int status,
+        String sourceIp) {
+      return record(GuardResult.deny(status, code.name(), null, reason, null, null), request, null);
     }
 
     @Override
