@@ -161,6 +161,11 @@ final class HttpArguments {
         && (bytes[2] & 0xff) == 0xbf) {
       return null;
     }
+    return strictUtf8(bytes);
+  }
+
+  /** The bytes as strict UTF-8 (malformed or unmappable input refused), or null. */
+  static String strictUtf8(byte[] bytes) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()

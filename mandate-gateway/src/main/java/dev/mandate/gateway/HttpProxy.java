@@ -439,16 +439,7 @@ final class HttpProxy extends Handler.Abstract {
         out.write(bytes, 0, bytes.length);
       }
     }
-    var decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    try {
-      return decoder.decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      return null;
-    }
+    return HttpArguments.strictUtf8(out.toByteArray());
   }
 
   static String printable(String s) {

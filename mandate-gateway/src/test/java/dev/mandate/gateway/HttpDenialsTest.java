@@ -3,7 +3,6 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mandate.token.Capability;
 import io.micrometer.core.instrument.Counter;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -78,12 +77,7 @@ class HttpDenialsTest {
   @TestFactory
   Stream<DynamicTest> everyDenial_isAuditedAndCounted() {
     String token = authority.mint("api:*:/repos/octo/**", null);
-    String expired =
-        Capability.decode(token)
-            .attenuate()
-            .expiresAt(Instant.now().minus(Duration.ofMinutes(5)))
-            .sign()
-            .toText();
+    String expired = TestPeers.expired(token);
     String forged = token.substring(0, token.length() - 6) + "AAAAAA";
     List<Kind> kinds =
         List.of(
@@ -162,12 +156,7 @@ class HttpDenialsTest {
   @Test
   void aRequestWithoutAUsableCapability_isAnsweredBeforeItsBody_andItsConnectionClosed()
       throws Exception {
-    String expired =
-        Capability.decode(authority.mint("api:*:/repos/octo/**", null))
-            .attenuate()
-            .expiresAt(Instant.now().minus(Duration.ofMinutes(5)))
-            .sign()
-            .toText();
+    String expired = TestPeers.expired(authority.mint("api:*:/repos/octo/**", null));
     URI url = URI.create(gateway.url());
     String[] authorizations = {null, "Bearer mandate-forged", "Bearer " + expired};
     String[] statuses = {"HTTP/1.1 401", "HTTP/1.1 401", "HTTP/1.1 403"};

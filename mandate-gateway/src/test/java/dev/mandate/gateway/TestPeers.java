@@ -419,6 +419,15 @@ final class TestPeers {
         Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
   }
 
+  /** The token attenuated to have expired five minutes ago. */
+  static String expired(String token) {
+    return dev.mandate.token.Capability.decode(token)
+        .attenuate()
+        .expiresAt(java.time.Instant.now().minus(Duration.ofMinutes(5)))
+        .sign()
+        .toText();
+  }
+
   static String sha256(String text) {
     try {
       return java.util.HexFormat.of()
