@@ -30,14 +30,17 @@ public final class Exchange {
     this.bearer = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
   }
 
+  /** The request. */
   public Request request() {
     return request;
   }
 
+  /** The response, not committed until a stage or the denial renderer writes it. */
   public Response response() {
     return response;
   }
 
+  /** The callback that completes the exchange. */
   public Callback callback() {
     return callback;
   }

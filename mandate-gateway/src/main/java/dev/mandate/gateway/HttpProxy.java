@@ -37,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens and those
  * credentials ({@link SecretRedaction}) from the answer.
  *
- * <p>Before the guard: a method or URL override is refused ({@link RequestOverrides}, 400), a body
- * the route does not take is refused ({@link BodyType}, 415), and arguments the upstream may read
- * as a checked argument are refused ({@link ArgumentAliasing}, 400).
+ * <p>Requests run through the {@link Pipeline}'s stages, refusals answered by {@link
+ * ProblemDenials}: transport checks ({@link HttpRoutes}: 400 or 404; a method or URL override,
+ * {@link RequestOverrides}: 400; a declared body over the limit: 413; a body the route does not
+ * take, {@link BodyType}: 415), the capability from the headers before any body is read (any denial
+ * ends the request there, its body unread and its connection closed), the bounded read of a JSON or
+ * form body, the arguments ({@link HttpArguments}; aliasing a checked argument, {@link
+ * ArgumentAliasing}: 400), the guard, and the forward.
  *
  * <p>The request the guard decides is built as: {@code service} and {@code action} from the route;
  * {@code resource} from the route's resource template with path parameters substituted; {@code

@@ -51,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * request that gets progress, server requests, keep-alive comments or its timeout first is handed
  * to a thread of the server's pool, which relays its messages until the response (bounded by the
  * call timeout and by the session limit). {@code initialize} is always relayed by a thread.
+ *
+ * <p>Requests run through the {@link Pipeline}'s stages ({@code Stages}), refusals answered by
+ * {@link JsonRpcDenials}: transport checks (Origin, method, size, media types), the capability from
+ * the headers (a missing, malformed or forged one, or a stale revocation view, ends the request
+ * before its body), the bounded read of the message, parse and map (JSON-RPC, protocol version,
+ * session id, {@link MethodAllowlist}, {@link CallMapping}), verification (the guard for a guarded
+ * call; {@link SessionAccess}, {@link SessionAdmission}, answers to server requests and {@link
+ * Disclosure} for the rest), and the forward.
  */
 final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
