@@ -104,12 +104,17 @@ final class HttpProxy extends Handler.Abstract {
    * A request past the transport checks.
    *
    * @param match the route and its path parameters
+   * @param operation the route's operation as the headers tell it (computed once per request)
    * @param approval the approval header read
    * @param body the body's kind
    * @param hasBody whether the request has a body
    */
   record Admitted(
-      HttpRoutes.Match match, ApprovalHeader.Read approval, BodyType.Check body, boolean hasBody) {}
+      HttpRoutes.Match match,
+      Request operation,
+      ApprovalHeader.Read approval,
+      BodyType.Check body,
+      boolean hasBody) {}
 
   /**
    * A request mapped to the call the guard decides.
@@ -165,6 +170,7 @@ final class HttpProxy extends Handler.Abstract {
     public Admitted admit(Exchange x) {
       org.eclipse.jetty.server.Request request = x.request();
       HttpRoutes.Match match = routes.match(request.getMethod(), request.getHttpURI().getPath());
+      Request operation = operation(x, match);
       try {
         ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
         if (approval.problem() != null) {
@@ -190,15 +196,15 @@ final class HttpProxy extends Handler.Abstract {
                   body.problem())
               .body(Denial.Body.DISCARD);
         }
-        return new Admitted(match, approval, body, hasBody);
+        return new Admitted(match, operation, approval, body, hasBody);
       } catch (Denial d) {
-        throw d.auditedAs(operation(x, match));
+        throw d.auditedAs(operation);
       }
     }
 
     @Override
     public Request authenticatedAs(Exchange x, Admitted call) {
-      return operation(x, call.match());
+      return call.operation();
     }
 
     @Override
@@ -223,7 +229,7 @@ final class HttpProxy extends Handler.Abstract {
                 call.body().kind(),
                 body,
                 () -> CheckedArguments.of(x.bearer()));
-        Request operation = operation(x, call.match());
+        Request operation = call.operation();
         return new Mapped(
             call,
             new Request(
@@ -235,7 +241,7 @@ final class HttpProxy extends Handler.Abstract {
                 operation.context()),
             body);
       } catch (Denial d) {
-        throw d.auditedAs(operation(x, call.match()));
+        throw d.auditedAs(call.operation());
       }
     }
 
