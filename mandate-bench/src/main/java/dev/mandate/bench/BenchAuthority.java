@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
+import dev.mandate.crypto.VerifyingKey;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,11 +29,16 @@ final class BenchAuthority implements AutoCloseable {
   private final AuthorityServer server;
   private final String gatewaySecret;
   private final String token;
+  private final String admin;
+  private final String tokenGrant;
 
-  private BenchAuthority(AuthorityServer server, String gatewaySecret, String token) {
+  private BenchAuthority(
+      AuthorityServer server, String gatewaySecret, String token, String admin, String tokenGrant) {
     this.server = server;
     this.gatewaySecret = gatewaySecret;
     this.token = token;
+    this.admin = admin;
+    this.tokenGrant = tokenGrant;
   }
 
   /**
@@ -73,18 +79,28 @@ final class BenchAuthority implements AutoCloseable {
         post(server.url() + "/v1/clients", "{\"clientId\":\"gateway\"}", admin)
             .get("secret")
             .asText();
-    String token =
-        post(
-                server.url() + "/v1/capabilities",
-                "{\"grants\":[\""
-                    + tokenGrant
-                    + "\"],\"ttl\":\"1h\",\"audience\":\""
-                    + AUDIENCE
-                    + "\"}",
-                admin)
-            .get("token")
-            .asText();
-    return new BenchAuthority(server, gatewaySecret, token);
+    String token = mint(server.url(), admin, tokenGrant, "");
+    return new BenchAuthority(server, gatewaySecret, token, admin, tokenGrant);
+  }
+
+  private static String mint(String url, String admin, String grant, String more) throws Exception {
+    return post(
+            url + "/v1/capabilities",
+            "{\"grants\":[\""
+                + grant
+                + "\"],\"ttl\":\"1h\",\"audience\":\""
+                + AUDIENCE
+                + "\""
+                + more
+                + "}",
+            admin)
+        .get("token")
+        .asText();
+  }
+
+  /** A capability like {@link #token()}'s, bound to {@code holder}: every call needs its proof. */
+  String boundTo(VerifyingKey holder) throws Exception {
+    return mint(server.url(), admin, tokenGrant, ",\"holderKey\":\"" + holder.toText() + "\"");
   }
 
   String url() {

@@ -3,7 +3,11 @@ package dev.mandate.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.InsecureSecretKeyAccess;
+import dev.mandate.crypto.SigningKey;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.token.Proof;
+import dev.mandate.wire.MandateHeaders;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,6 +20,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,11 +33,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -92,7 +102,81 @@ public final class GatewayLoad {
   static final String UPSTREAM = "upstream";
   static final String GATEWAY = "gateway + authority";
 
+  /**
+   * The holder key of the bound capability the gateway process mints and {@code --drive} proves
+   * with: from a fixed seed, so that both processes know it without passing a private key around (a
+   * benchmark's throwaway key, never a deployment's).
+   */
+  private static final SigningKey BENCH_HOLDER = benchHolder();
+
+  /**
+   * The request the route {@code GET /items/{id}} makes of {@code GET /items/42}: proofs sign it.
+   */
+  private static dev.mandate.token.Request itemRequest() {
+    ObjectNode args = JSON.createObjectNode().put("id", "42");
+    return new dev.mandate.token.Request(
+        BenchAuthority.AUDIENCE, "api", "get_item", "/items/42", args, null);
+  }
+
+  private static SigningKey benchHolder() {
+    try {
+      byte[] seed =
+          MessageDigest.getInstance("SHA-256")
+              .digest("mandate-bench gateway-load holder".getBytes(StandardCharsets.UTF_8));
+      return SigningKey.fromSeed(seed, InsecureSecretKeyAccess.get());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private GatewayLoad() {}
+
+  /**
+   * The external generator of {@code bin/bench-hop} for what h2load cannot send: {@code --drive URL
+   * SHAPE SECONDS N CREDENTIAL}, SHAPE {@code rate} (N calls/s, open loop, latency from each call's
+   * intended send time) or {@code saturation} (N connections, closed loop); CREDENTIAL {@code
+   * none}, {@code bearer:TOKEN} or {@code holder:TOKEN} (a fresh proof per call with the bench's
+   * holder key: signed per call in the warm-up, then pre-signed before measuring, N × SECONDS at a
+   * rate and {@code bench.presign} at saturation, so that the generator's signing, ~0.1 to 0.4 ms
+   * each, does not pace the measured calls). Warms up for {@code bench.warmupSeconds} at saturation
+   * first and prints the protocol line WARM when measuring starts; then one line: {@code calls=..
+   * seconds=.. errors=.. p50us=.. p99us=..}.
+   */
+  private static void drive(String url, String shape, int seconds, int n, String credential)
+      throws Exception {
+    Auth auth; // reassigned once warm: a holder's proofs are pre-signed then
+    if (credential.startsWith("bearer:")) {
+      auth = Auth.bearer(credential.substring(7));
+    } else if (credential.startsWith("holder:")) {
+      auth = Auth.holder(credential.substring(7), BENCH_HOLDER, itemRequest());
+    } else {
+      auth = h -> {};
+    }
+    boolean rate = shape.equals("rate");
+    try (LoadClient client = new LoadClient(rate ? OPEN_LOOP_CONNECTIONS : n)) {
+      // This JVM's own hot paths compiled first; then a line tells the script that measuring
+      // starts (it reads the target's CPU time), and a pause lets it read before the first call.
+      client.saturate(url, auth, rate ? 10 : n, WARMUP_SECONDS);
+      if (credential.startsWith("holder:")) {
+        int count = rate ? n * seconds + n : Integer.getInteger("bench.presign", 40_000);
+        auth = Auth.presigned(credential.substring(7), BENCH_HOLDER, itemRequest(), count);
+      }
+      System.out.println(PROTOCOL + "WARM");
+      System.out.flush();
+      Thread.sleep(300);
+      Run run =
+          rate ? client.fixedRate(url, auth, n, seconds) : client.saturate(url, auth, n, seconds);
+      System.out.printf(
+          Locale.ROOT,
+          "calls=%d seconds=%.2f errors=%d p50us=%d p99us=%d%n",
+          run.calls(),
+          run.seconds(),
+          run.errors(),
+          run.latency().getValueAtPercentile(50) / 1000,
+          run.latency().getValueAtPercentile(99) / 1000);
+    }
+    System.exit(0);
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length == 1 && args[0].equals("--upstream")) {
@@ -101,6 +185,10 @@ public final class GatewayLoad {
     }
     if (args.length == 2 && args[0].equals("--gateways")) {
       runGateways(args[1]);
+      return;
+    }
+    if (args.length == 6 && args[0].equals("--drive")) {
+      drive(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]);
       return;
     }
     if (args.length != 1 && args.length != 4) {
@@ -114,14 +202,15 @@ public final class GatewayLoad {
       String upstreamUrl = upstream.ready().get("url");
       try (Peer gateways = Peer.start(GATEWAY, gatewayJvmOptions(), "--gateways", upstreamUrl)) {
         Map<String, String> ready = gateways.ready();
-        String auth = "Bearer " + ready.get("token");
+        String bearer = "Bearer " + ready.get("token");
+        Auth auth = Auth.bearer(ready.get("token"));
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("direct", upstreamUrl + "/items/42");
         targets.put("gateway (sync: batched)", ready.get("batched") + "/items/42");
         targets.put("gateway (sync: always)", ready.get("always") + "/items/42");
         // A sanity check that every target answers 200, so no phase measures denials.
         for (String url : targets.values()) {
-          check(url, auth);
+          check(url, bearer);
         }
         List<Peer> peers = List.of(upstream, gateways);
         // Compile the hot paths of every process (generator, upstream, gateways) before the first
@@ -315,6 +404,60 @@ public final class GatewayLoad {
     }
   }
 
+  /** The credentials one call carries, set on its headers as it is sent. */
+  interface Auth {
+    void apply(HttpFields.Mutable headers);
+
+    /** A bearer capability: the same header on every call. */
+    static Auth bearer(String token) {
+      String value = "Bearer " + token;
+      return h -> h.put(HttpHeader.AUTHORIZATION, value);
+    }
+
+    /**
+     * A holder-bound capability: each call carries a fresh proof over exactly its request, signed
+     * by this process as it sends the call (an Ed25519 signature, ~50 µs of the generator's CPU).
+     */
+    static Auth holder(String token, SigningKey holder, dev.mandate.token.Request request) {
+      String value = "Bearer " + token;
+      SecureRandom random = new SecureRandom();
+      return h -> {
+        h.put(HttpHeader.AUTHORIZATION, value);
+        h.put(
+            MandateHeaders.PROOF,
+            Proof.create(holder, token, request, Instant.now(), random).text());
+      };
+    }
+
+    /**
+     * A holder-bound capability with {@code count} distinct proofs signed before the run (on every
+     * core, timestamped now: they must be used within the gateway's proof window), handed out one
+     * per call so that the generator's signing does not pace the run; past them, one is signed per
+     * call.
+     */
+    static Auth presigned(
+        String token, SigningKey holder, dev.mandate.token.Request request, int count) {
+      Auth fallback = holder(token, holder, request);
+      String value = "Bearer " + token;
+      Instant now = Instant.now();
+      String[] proofs =
+          IntStream.range(0, count)
+              .parallel()
+              .mapToObj(i -> Proof.create(holder, token, request, now, new SecureRandom()).text())
+              .toArray(String[]::new);
+      AtomicInteger next = new AtomicInteger();
+      return h -> {
+        int i = next.getAndIncrement();
+        if (i >= proofs.length) {
+          fallback.apply(h);
+          return;
+        }
+        h.put(HttpHeader.AUTHORIZATION, value);
+        h.put(MandateHeaders.PROOF, proofs[i]);
+      };
+    }
+  }
+
   /** The load generator: Jetty's asynchronous client over at most {@code connections}. */
   static final class LoadClient implements AutoCloseable {
     private final org.eclipse.jetty.client.HttpClient client;
@@ -335,11 +478,11 @@ public final class GatewayLoad {
       client.start();
     }
 
-    private void send(URI uri, String auth, org.eclipse.jetty.client.Response.Listener listener) {
+    private void send(URI uri, Auth auth, org.eclipse.jetty.client.Response.Listener listener) {
       client
           .newRequest(uri)
           .method(HttpMethod.GET)
-          .headers(h -> h.put(HttpHeader.AUTHORIZATION, auth))
+          .headers(auth::apply)
           .timeout(30, TimeUnit.SECONDS)
           .send(listener);
     }
@@ -353,7 +496,7 @@ public final class GatewayLoad {
      * ones do; its latency runs from that due time to the end of the answer, so time spent waiting
      * for a free connection (the client queues beyond its connections) is charged to the call.
      */
-    Run fixedRate(String url, String auth, int rate, int seconds) throws InterruptedException {
+    Run fixedRate(String url, Auth auth, int rate, int seconds) throws InterruptedException {
       URI uri = URI.create(url);
       int total = rate * seconds;
       long interval = 1_000_000_000L / rate;
@@ -394,8 +537,7 @@ public final class GatewayLoad {
     }
 
     /** Closed loop: {@code connections} callers, each sending the next call when one ends. */
-    Run saturate(String url, String auth, int connections, int seconds)
-        throws InterruptedException {
+    Run saturate(String url, Auth auth, int connections, int seconds) throws InterruptedException {
       URI uri = URI.create(url);
       Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
       AtomicLong errors = new AtomicLong();
@@ -419,7 +561,7 @@ public final class GatewayLoad {
     /** One closed-loop caller. */
     private final class Caller implements org.eclipse.jetty.client.Response.Listener {
       private final URI uri;
-      private final String auth;
+      private final Auth auth;
       private final long deadline;
       private final Recorder recorder;
       private final AtomicLong errors;
@@ -429,7 +571,7 @@ public final class GatewayLoad {
 
       Caller(
           URI uri,
-          String auth,
+          Auth auth,
           long deadline,
           Recorder recorder,
           AtomicLong errors,
@@ -631,7 +773,9 @@ public final class GatewayLoad {
             + " always="
             + always.url()
             + " token="
-            + authority.token(),
+            + authority.token()
+            + " holderToken="
+            + authority.boundTo(BENCH_HOLDER.verifyingKey()),
         () -> {
           batched.close();
           always.close();
