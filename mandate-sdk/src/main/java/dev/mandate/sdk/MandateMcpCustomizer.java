@@ -21,7 +21,7 @@ import java.util.Objects;
  * URI as resource, and {@code prompts.get} with the prompt name). Every other message of a
  * holder-bound capability's session (initialize, tools/list, notifications, answers to the server,
  * the GET stream, session DELETE) gets a proof over the session operation ({@link
- * McpNames#SESSION_ACTION} on {@link McpNames#sessionResource}), which the gateway requires so that
+ * McpNames#SESSION_ACTION} on {@link McpNames#operation}), which the gateway requires so that
  * a stolen token without this wallet's key cannot use a session; a bearer capability sends the
  * token alone. A guarded call also carries an approval the wallet keeps for exactly that call
  * ({@link Wallet#addApproval}); a call the gateway refuses with {@code APPROVAL_REQUIRED} fails
@@ -100,7 +100,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
                   shape.audience(),
                   shape.service(),
                   McpNames.SESSION_ACTION,
-                  McpNames.sessionResource(method, rpcMethod),
+                  McpNames.operation(method, rpcMethod),
                   null,
                   null));
     }

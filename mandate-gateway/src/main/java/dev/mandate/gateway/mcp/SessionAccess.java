@@ -12,7 +12,7 @@ import dev.mandate.wire.McpNames;
 /**
  * Decides every session operation that is not a guarded call (initialize, lists, notifications,
  * answers to the server, the GET stream, DELETE): the capability must be valid here and, if
- * holder-bound, come with its holder's proof over the operation ({@link McpNames#sessionResource}).
+ * holder-bound, come with its holder's proof over the operation ({@link McpNames#operation}).
  * So a stolen holder-bound token without its key can neither open a session nor use one, and a
  * token bound to someone else's public key cannot operate their session. Guarded calls carry a
  * proof over the call itself instead.
@@ -63,7 +63,7 @@ final class SessionAccess {
             null,
             service,
             McpNames.SESSION_ACTION,
-            McpNames.sessionResource(httpMethod, jsonRpcMethod),
+            McpNames.operation(httpMethod, jsonRpcMethod),
             null,
             null);
     GuardResult result = guard.checkSession(presented, operation, sourceIp);

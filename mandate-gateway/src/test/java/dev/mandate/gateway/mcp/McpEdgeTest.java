@@ -504,7 +504,7 @@ class McpEdgeTest {
             McpTestBed.AUDIENCE,
             "small",
             McpNames.SESSION_ACTION,
-            McpNames.sessionResource(httpMethod, rpcMethod),
+            McpNames.operation(httpMethod, rpcMethod),
             null,
             null);
     return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();

@@ -753,7 +753,7 @@ class McpGatewayTest {
             McpTestBed.AUDIENCE,
             "fs",
             McpNames.SESSION_ACTION,
-            McpNames.sessionResource(method, rpcMethod),
+            McpNames.operation(method, rpcMethod),
             null,
             null);
     return Proof.create(holder, token, request, Instant.now(), RANDOM).text();
