@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Call;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
@@ -57,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * args} a JSON object of the path parameters, then the query parameters (one value: a string;
  * repeated: an array of strings), then the body's fields: a JSON body's (a non-object body goes
  * under {@code body}) or a form body's (as query parameters). A name given twice is a 400, so a
- * query parameter can never shadow a path parameter. Holder proofs sign exactly this request.
+ * query parameter can never shadow a path parameter. A holder proof signs the call as sent, not
+ * this request: the HTTP {@link Call} of the method, the path and query exactly as received, and
+ * the body's arguments (spec §7), from which this request is derived.
  *
  * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
  * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
@@ -243,6 +246,7 @@ final class HttpProxy extends Handler.Abstract {
       return;
     }
     byte[] readBody = null;
+    ObjectNode bodyArgs = JSON.createObjectNode();
     if (body.kind() == BodyType.Kind.JSON || body.kind() == BodyType.Kind.FORM) {
       try {
         readBody = readBounded(clientBody);
@@ -261,15 +265,23 @@ final class HttpProxy extends Handler.Abstract {
       }
       String problem;
       if (body.kind() == BodyType.Kind.JSON) {
-        problem = readBody.length == 0 ? null : addBody(args, readBody);
+        problem = readBody.length == 0 ? null : addBody(bodyArgs, readBody);
       } else {
         String text = utf8(readBody);
         try {
           formParameters = UrlEncodedParameters.parse(text);
           problem =
-              text == null ? "the form body is not UTF-8" : addParameters(args, formParameters);
+              text == null ? "the form body is not UTF-8" : addParameters(bodyArgs, formParameters);
         } catch (IllegalArgumentException e) {
           problem = "the form body is " + e.getMessage();
+        }
+      }
+      if (problem == null) {
+        for (Map.Entry<String, JsonNode> f : bodyArgs.properties()) {
+          problem = put(args, f.getKey(), f.getValue());
+          if (problem != null) {
+            break;
+          }
         }
       }
       if (problem != null) {
@@ -296,10 +308,19 @@ final class HttpProxy extends Handler.Abstract {
     Map<String, Object> context = new HashMap<>();
     context.put("method", method);
     context.put("path", rawPath);
+    // The call as sent, which a holder proof signs; the request below is derived from it.
+    Call call =
+        Call.http(
+            null,
+            route.service(),
+            method,
+            query != null ? rawPath + "?" + query : rawPath,
+            bodyArgs);
     GuardResult result =
         guard.check(
             Presentation.of(bearer)
                 .withProof(proof == null ? null : Proof.of(proof))
+                .withCall(call)
                 .withApproval(
                     approval.approval() == null ? null : Approval.of(approval.approval())),
             new Request(null, route.service(), route.action(), resource, args, context),

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
-import dev.mandate.token.Request;
 import dev.mandate.wire.Problem;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -152,9 +151,8 @@ class HttpGatewayTest {
             "api:list_issues:/repos/octo/**",
             "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
     String path = "/repos/octo/hello/issues";
-    ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
-    Request request =
-        new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
+    // Signed as sent: method, path and query, body; nothing of the route's mapping.
+    Call request = Call.http(TestPeers.AUDIENCE, "api", "GET", path, null);
 
     TestPeers.Reply none = call("GET", path, token, null, null);
     assertThat(none.status()).isEqualTo(403);

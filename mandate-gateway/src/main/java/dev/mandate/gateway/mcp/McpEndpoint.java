@@ -371,13 +371,15 @@ final class McpEndpoint {
         return;
       }
       String proof = request.getHeaders().get(MandateHeaders.PROOF);
+      Mapped mapped = (Mapped) outcome;
       GuardResult result =
           guard.check(
               Presentation.of(bearer)
                   .withProof(proof == null ? null : Proof.of(proof))
+                  .withCall(mapped.call())
                   .withApproval(
                       approval.approval() == null ? null : Approval.of(approval.approval())),
-              ((Mapped) outcome).request(),
+              mapped.request(),
               sourceIp);
       if (!result.allowed()) {
         deny(response, callback, id, result, false);

@@ -17,9 +17,9 @@
  * requests must present a token with the same token id (the same mint, or a capability delegated
  * from it) or, for a holder-bound token, the same holder key (a refreshed capability); any other
  * token is told 404, as if the session did not exist. Every session operation of a holder-bound
- * capability carries its holder's proof ({@link dev.mandate.wire.McpNames#operation}).
- * Sessions are bounded per upstream, per owner and per client address, and end when their
- * capability is revoked or expires.
+ * capability carries its holder's proof ({@link dev.mandate.wire.McpNames#operation}). Sessions are
+ * bounded per upstream, per owner and per client address, and end when their capability is revoked
+ * or expires.
  *
  * <p>Entry points: {@link dev.mandate.gateway.mcp.McpConfig} (the {@code mcp:} section of the
  * gateway configuration) and {@link dev.mandate.gateway.mcp.McpHandler} (the Jetty handler).
