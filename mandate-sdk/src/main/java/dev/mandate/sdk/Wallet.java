@@ -1,10 +1,12 @@
 package dev.mandate.sdk;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.InvalidTokenException;
@@ -226,13 +228,15 @@ public final class Wallet {
 
   /**
    * Keeps a person's approval of one call of a held capability ({@code mnda1_...}, as the
-   * authority's {@code POST /v1/approvals} returns it) until that call is made: the next {@link
-   * #authorize} whose request has the approval's request digest, for the approval's token id,
-   * presents it in {@code Mandate-Approval} and the wallet forgets it, since an approval allows one
-   * call. If that call then fails to reach the gateway, ask for a new approval. An approval that
-   * expires unused is dropped; so are a capability's approvals when it is removed. An approval
-   * names the token id, so one for a capability that has since been refreshed (a new token id) does
-   * not fit any call. The text is a credential: the wallet never logs or prints it.
+   * authority's {@code POST /v1/approvals} returns it) until that call is made: the next MCP call
+   * whose request has the approval's request digest, for the approval's token id, presents it in
+   * {@code Mandate-Approval} and the wallet forgets it, since an approval allows one call. A tool
+   * call is matched only if the capability's {@link RequestShape} mirrors the gateway's mapping
+   * ({@link RequestShape#withApprovalMatching}); a resource read or prompt always is. If that call
+   * then fails to reach the gateway, ask for a new approval. An approval that expires unused is
+   * dropped; so are a capability's approvals when it is removed. An approval names the token id, so
+   * one for a capability that has since been refreshed (a new token id) does not fit any call. The
+   * text is a credential: the wallet never logs or prints it.
    *
    * @param handle the capability the approval is for
    * @param approvalText the approval's text form
@@ -261,28 +265,55 @@ public final class Wallet {
   }
 
   /**
-   * Returns the headers for one call: the bearer token, for a holder-bound capability a fresh proof
-   * over the request the gateway will build for {@code call} (see {@link RequestShape}), and an
-   * approval of exactly this call if {@link #addApproval} gave one (which is then forgotten). A
-   * capability from an {@link AuthorityCapabilitySource} is refreshed first if it is due.
+   * Returns the headers for one MCP tool call: the bearer token, for a holder-bound capability a
+   * fresh proof over the call as sent ({@link RequestShape#callFor}: the shape's audience and
+   * service, {@code tools/call}, the tool name and arguments), and, if the shape matches approvals
+   * ({@link RequestShape#withApprovalMatching}), an approval of exactly this call that {@link
+   * #addApproval} gave (which is then forgotten). A capability from an {@link
+   * AuthorityCapabilitySource} is refreshed first if it is due.
    *
-   * @throws IllegalArgumentException if this wallet does not hold the handle, or the request shape
-   *     gives no resource for the call
+   * @throws IllegalArgumentException if this wallet does not hold the handle
    * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    */
   public Presentation authorize(CapabilityHandle handle, ToolCall call) {
     Objects.requireNonNull(call, "call");
     Held h = held(handle);
-    Request request = h.shape.requestFor(call);
-    return present(h, request);
+    return present(h, h.shape.callFor(call), h.shape.approvalRequest(call));
   }
 
   /**
-   * As {@link #authorize} for a request built by the caller (MCP resources, prompts and session
-   * operations).
+   * Returns the headers for one request to a gateway's HTTP route: the bearer token and, for a
+   * holder-bound capability, a fresh proof over the request as sent (the shape's audience and
+   * service, the method, the path and query, the body's arguments). Nothing of the gateway's routes
+   * is needed. Send exactly this method, path, query and body; to present an approval, add it with
+   * {@link Presentation#withApproval}.
+   *
+   * @param method the HTTP method, such as {@code GET}
+   * @param target the path and query exactly as sent (percent-encoded as on the wire), such as
+   *     {@code /invoices/42?full=1}
+   * @param body the arguments of the body: a JSON object body itself, a form body's fields (one
+   *     value a string, a repeated name an array of strings), a non-object JSON body under {@code
+   *     body}; null or empty when there is no such body
+   * @throws IllegalArgumentException if this wallet does not hold the handle, or the method or
+   *     target is empty
+   * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    */
-  Presentation authorize(CapabilityHandle handle, Request request) {
-    return present(held(handle), request);
+  public Presentation authorizeHttp(
+      CapabilityHandle handle, String method, String target, ObjectNode body) {
+    if (method == null || method.isEmpty() || target == null || !target.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "an HTTP call needs a method and a target starting with /, such as GET /invoices/42");
+    }
+    Held h = held(handle);
+    return present(h, Call.http(h.shape.audience(), h.shape.service(), method, target, body), null);
+  }
+
+  /**
+   * As {@link #authorize} for a call built by the caller (MCP resources, prompts and session
+   * operations), with the request the gateway decides for it to match a kept approval (or null).
+   */
+  Presentation authorize(CapabilityHandle handle, Call call, Request approvalRequest) {
+    return present(held(handle), call, approvalRequest);
   }
 
   /** The bearer token alone, for a guarded call no request fits (the gateway refuses it). */
@@ -296,17 +327,20 @@ public final class Wallet {
     return held(handle).shape;
   }
 
-  private Presentation present(Held h, Request request) {
+  private Presentation present(Held h, Call call, Request approvalRequest) {
     Instant now = clock.instant();
     Capability capability = h.usable(now, this);
     String token = capability.toText();
     Proof proof =
         capability.holderKeyId().isPresent()
-            ? Proof.create(holderKey, token, request, now, random)
+            ? Proof.create(holderKey, token, call, now, random)
             : null;
     return Presentation.of(token)
         .withProof(proof)
-        .withApproval(h.takeApproval(capability.tokenId(), request, now));
+        .withApproval(
+            approvalRequest == null
+                ? null
+                : h.takeApproval(capability.tokenId(), approvalRequest, now));
   }
 
   /**
