@@ -108,7 +108,7 @@ final class StolenTokenReplay implements AutoCloseable {
             Proof.create(
                     key,
                     stolenToken,
-                    shape.requestFor(new ToolCall(tool, object)),
+                    shape.callFor(new ToolCall(tool, object)),
                     Instant.now(),
                     random)
                 .text());

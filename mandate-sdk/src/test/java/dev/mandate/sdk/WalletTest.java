@@ -234,7 +234,8 @@ class WalletTest {
     CapabilityHandle h = wallet.add("invoices", token, FS);
     Presentation p = wallet.authorize(h, READ);
     String body = token.substring("mnd1_".length());
-    String proofBody = p.proof().map(Proof::text).orElse(null).substring(Proof.TEXT_PREFIX.length());
+    String proofBody =
+        p.proof().map(Proof::text).orElse(null).substring(Proof.TEXT_PREFIX.length());
 
     assertThat(p.toString()).isEqualTo("Presentation[token redacted, with proof]");
     for (Object o :
