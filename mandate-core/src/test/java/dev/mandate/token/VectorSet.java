@@ -814,26 +814,20 @@ final class VectorSet {
             read("/data/b.txt"));
     prove(c, agent, callOf(pr), NOW);
     finish(c);
-    c = add("deny-holder-proof-other-target", "a proof for another tool", bound.toText(), pr);
-    prove(c, agent, callOf(pr).put("target", "write_file"), NOW);
-    finish(c);
-    c = add("deny-holder-proof-other-method", "a proof for another MCP method", bound.toText(), pr);
-    prove(c, agent, callOf(pr).put("method", "POST prompts/get"), NOW);
-    finish(c);
-    c =
-        add(
-            "deny-holder-proof-other-protocol",
-            "a proof for the same names over another protocol",
-            bound.toText(),
-            pr);
-    prove(c, agent, callOf(pr).put("protocol", "http"), NOW);
-    finish(c);
-    c = add("deny-holder-proof-other-audience", "a proof for another gateway", bound.toText(), pr);
-    prove(c, agent, callOf(pr).put("audience", "other-gateway"), NOW);
-    finish(c);
-    c = add("deny-holder-proof-other-service", "a proof for another service", bound.toText(), pr);
-    prove(c, agent, callOf(pr).put("service", "mail"), NOW);
-    finish(c);
+    // A proof for the same call but one signed field changed: another tool, MCP method,
+    // protocol, gateway or service.
+    String[][] others = {
+      {"target", "write_file", "a proof for another tool"},
+      {"method", "POST prompts/get", "a proof for another MCP method"},
+      {"protocol", "http", "a proof for the same names over another protocol"},
+      {"audience", "other-gateway", "a proof for another gateway"},
+      {"service", "mail", "a proof for another service"},
+    };
+    for (String[] other : others) {
+      c = add("deny-holder-proof-other-" + other[0], other[2], bound.toText(), pr);
+      prove(c, agent, callOf(pr).put(other[0], other[1]), NOW);
+      finish(c);
+    }
     c = add("deny-holder-proof-stale", "a proof older than the window", bound.toText(), pr);
     prove(c, agent, callOf(pr), NOW.minusSeconds(200));
     finish(c);

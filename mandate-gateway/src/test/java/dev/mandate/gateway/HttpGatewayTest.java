@@ -144,13 +144,14 @@ class HttpGatewayTest {
     }
   }
 
+  private String boundTo(SigningKey holder, String grant) {
+    return authority.mint(grant, "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+  }
+
   @Test
   void holderBoundToken_needsAFreshProofForExactlyThisCall() {
     SigningKey holder = SigningKey.generate(RANDOM);
-    String token =
-        authority.mint(
-            "api:list_issues:/repos/octo/**",
-            "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    String token = boundTo(holder, "api:list_issues:/repos/octo/**");
     String path = "/repos/octo/hello/issues";
     // Signed as sent: method, path and query, body; nothing of the route's mapping.
     Call request = Call.http(TestPeers.AUDIENCE, "api", "GET", path, null);
@@ -174,10 +175,7 @@ class HttpGatewayTest {
   @Test
   void holderProof_signsTheMethodPathQueryAndBodyAsSent_notTheRoutesMapping() {
     SigningKey holder = SigningKey.generate(RANDOM);
-    String token =
-        authority.mint(
-            "api:create_issue:/repos/octo/**",
-            "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    String token = boundTo(holder, "api:create_issue:/repos/octo/**");
     String path = "/repos/octo/hello/issues?label=bug";
     ObjectNode body = TestPeers.JSON.createObjectNode().put("title", "a bug");
     Call sent = Call.http(TestPeers.AUDIENCE, "api", "POST", path, body);

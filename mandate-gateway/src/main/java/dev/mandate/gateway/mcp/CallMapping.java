@@ -82,13 +82,7 @@ final class CallMapping {
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return new Refused("tools/call arguments must be an object");
     }
-    Call call =
-        Call.mcp(
-            null,
-            upstream.service(),
-            McpNames.operation("POST", McpNames.TOOLS_CALL),
-            name.textValue(),
-            arguments == null || arguments.isNull() ? null : (ObjectNode) arguments);
+    Call call = sent(upstream, McpNames.TOOLS_CALL, name.textValue(), arguments);
     // From here on only the call: the request is derived from what the client signed.
     ObjectNode args = call.args();
     if (rule instanceof Fixed fixed) {
@@ -159,13 +153,7 @@ final class CallMapping {
     if (uri == null || !uri.isTextual() || uri.textValue().isEmpty()) {
       return new Refused("resources/read needs a uri");
     }
-    Call call =
-        Call.mcp(
-            null,
-            upstream.service(),
-            McpNames.operation("POST", McpNames.RESOURCES_READ),
-            uri.textValue(),
-            null);
+    Call call = sent(upstream, McpNames.RESOURCES_READ, uri.textValue(), null);
     ResourceUris.Normalised normalised = ResourceUris.normalise(call.target());
     if (!normalised.ok()) {
       return new Refused("resource uri " + normalised.problem());
@@ -189,17 +177,25 @@ final class CallMapping {
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return new Refused("prompts/get arguments must be an object");
     }
-    Call call =
-        Call.mcp(
-            null,
-            upstream.service(),
-            McpNames.operation("POST", McpNames.PROMPTS_GET),
-            name.textValue(),
-            arguments == null || arguments.isNull() ? null : (ObjectNode) arguments);
+    Call call = sent(upstream, McpNames.PROMPTS_GET, name.textValue(), arguments);
     return new Mapped(
         call,
         new Request(
             null, call.service(), McpNames.PROMPTS_GET_ACTION, call.target(), call.args(), null));
+  }
+
+  /**
+   * The call a POSTed guarded message is, as sent: no audience yet (the guard sets its own), the
+   * upstream's service, {@code POST} and the JSON-RPC method, the target, the arguments (an object
+   * or absent; checked by the caller).
+   */
+  private static Call sent(Upstream upstream, String method, String target, JsonNode arguments) {
+    return Call.mcp(
+        null,
+        upstream.service(),
+        McpNames.operation("POST", method),
+        target,
+        arguments == null || arguments.isNull() ? null : (ObjectNode) arguments);
   }
 
   /**

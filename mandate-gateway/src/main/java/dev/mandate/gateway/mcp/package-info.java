@@ -8,7 +8,8 @@
  * would widen a server's reach: the agent's roots never reach the server (the gateway answers
  * {@code roots/list} from configuration), and the agent's answers reach only the server requests
  * delivered to it. A guarded call presents {@code Mandate-Proof} and {@code Mandate-Approval}
- * headers with its POST; a denial is a JSON-RPC error {@code -32003} whose {@code data} carries the
+ * headers with its POST; the proof signs the call as sent (the tool name, URI or prompt name and
+ * the arguments), from which {@code CallMapping} alone derives the request decided; a denial is a JSON-RPC error {@code -32003} whose {@code data} carries the
  * denial's {@code code} (and, for {@code APPROVAL_REQUIRED}, what to ask an approver for). While
  * the revocation view is stale every operation is answered 503 with {@code Retry-After}. No header
  * of the agent's request reaches an upstream.
