@@ -9,10 +9,11 @@
  * {@code roots/list} from configuration), and the agent's answers reach only the server requests
  * delivered to it. A guarded call presents {@code Mandate-Proof} and {@code Mandate-Approval}
  * headers with its POST; the proof signs the call as sent (the tool name, URI or prompt name and
- * the arguments), from which {@code CallMapping} alone derives the request decided; a denial is a JSON-RPC error {@code -32003} whose {@code data} carries the
- * denial's {@code code} (and, for {@code APPROVAL_REQUIRED}, what to ask an approver for). While
- * the revocation view is stale every operation is answered 503 with {@code Retry-After}. No header
- * of the agent's request reaches an upstream.
+ * the arguments), from which {@code CallMapping} alone derives the request decided; a denial is a
+ * JSON-RPC error {@code -32003} whose {@code data} carries the denial's {@code code} (and, for
+ * {@code APPROVAL_REQUIRED}, what to ask an approver for). While the revocation view is stale every
+ * operation is answered 503 with {@code Retry-After}. No header of the agent's request reaches an
+ * upstream.
  *
  * <p>A session ({@code Mcp-Session-Id}) belongs to the verified token that opened it: later
  * requests must present a token with the same token id (the same mint, or a capability delegated
