@@ -47,11 +47,13 @@ for lib in libawt_xawt libsplashscreen libjsound libjawt libfontmanager liblcms 
   rm -f "$out/opt/java/lib/$lib.so"
 done
 
-# Every shared library the JRE's binaries need, and what sqlite-jdbc's library and the C
-# library load by name (libgcc_s for thread cancellation).
+# Every shared library the JRE's binaries need; the C library's parts that sqlite-jdbc's native
+# library links (libpthread, libdl, librt: it is built for older C libraries); and libgcc_s, which
+# the C library loads by name for thread cancellation.
 libs=$( (find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) \
   -exec ldd {} \; 2>/dev/null || true) | grep -o '/[^ ]*\.so[^ ]*' | sort -u)
-extra=$(ldconfig -p | grep -o '/[^ ]*/libgcc_s\.so\.1$' | head -1 || true)
+extra=$(ldconfig -p | grep -oE '/[^ ]*/(libgcc_s\.so\.1|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1)$' \
+  | grep -v '/lib32/\|/libx32/\|i386' | sort -u || true)
 for lib in $libs $extra; do
   case "$lib" in "$out"/*) continue ;; esac
   mkdir -p "$out$(dirname "$lib")"

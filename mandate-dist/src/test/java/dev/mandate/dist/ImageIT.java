@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the image that Jib wrote to {@code target/mandate-image.tar}: its layers are unpacked into a
  * root file system, and its entrypoint, user and environment, read from the image's own config, run
- * an authority, the CLI and a gateway. Where this test may make a mount namespace (as root, the
- * way CI runs), each process runs inside that root file system ({@code unshare --root}, with
- * {@code /proc} and the few device nodes a container runtime provides), so the image's JRE and C
- * libraries are what runs. Elsewhere the same entrypoint runs with the image's JRE and class path
- * on this host's C library, which checks the layout but not the image's libraries.
+ * an authority, the CLI and a gateway. Where this test may make a mount namespace (as root, the way
+ * CI runs), each process runs inside that root file system ({@code unshare --root}, with {@code
+ * /proc} and the few device nodes a container runtime provides), so the image's JRE and C libraries
+ * are what runs. Elsewhere the same entrypoint runs with the image's JRE and class path on this
+ * host's C library, which checks the layout but not the image's libraries.
  */
 class ImageIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +54,8 @@ class ImageIT {
     root = Files.createDirectories(work.resolve("rootfs"));
     run(List.of("tar", "-xf", tar.toString(), "-C", unpacked.toString()));
     JsonNode manifest = JSON.readTree(unpacked.resolve("manifest.json").toFile()).get(0);
-    config = JSON.readTree(unpacked.resolve(manifest.get("Config").asText()).toFile()).get("config");
+    config =
+        JSON.readTree(unpacked.resolve(manifest.get("Config").asText()).toFile()).get("config");
     for (JsonNode layer : manifest.get("Layers")) {
       run(
           List.of(
@@ -186,7 +187,8 @@ class ImageIT {
     pb.environment().clear();
     for (JsonNode e : config.withArray("Env")) {
       String[] kv = e.asText().split("=", 2);
-      pb.environment().put(kv[0], isolated ? kv[1] : kv[1].replace("/var/lib/", root + "/var/lib/"));
+      pb.environment()
+          .put(kv[0], isolated ? kv[1] : kv[1].replace("/var/lib/", root + "/var/lib/"));
     }
     pb.environment().putAll(env);
     pb.directory(isolated ? null : root.resolve(workDir.substring(1)).toFile());
