@@ -56,7 +56,9 @@ class SystemdUnitsTest {
   void secrets_areCredentials_neverArguments(String unit) throws IOException {
     List<String> lines = Files.readAllLines(UNITS.resolve(unit));
     assertThat(lines).anyMatch(l -> l.startsWith("LoadCredential="));
-    assertThat(String.join(" ", mandateArguments(lines))).doesNotContainIgnoringCase("secret");
+    assertThat(String.join(" ", mandateArguments(lines)))
+        .doesNotContainIgnoringCase("password")
+        .doesNotContain("MANDATE_MASTER_KEY=");
     assertThat(lines).contains("NoNewPrivileges=yes", "ProtectSystem=strict", "UMask=0077");
   }
 
