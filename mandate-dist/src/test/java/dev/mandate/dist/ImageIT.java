@@ -78,12 +78,21 @@ class ImageIT {
 
   @AfterAll
   static void stop() throws InterruptedException {
+    // The image's process runs under unshare; switching to the image's user clears the signal that
+    // would end it with its parent, so each process tree is stopped from the leaves up.
+    List<ProcessHandle> all = new ArrayList<>();
     for (Process p : processes) {
-      p.destroy();
+      p.descendants().forEach(all::add);
+      all.add(p.toHandle());
     }
-    for (Process p : processes) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+    for (ProcessHandle h : all) {
+      h.destroy();
+    }
+    for (ProcessHandle h : all) {
+      try {
+        h.onExit().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        h.destroyForcibly();
       }
     }
   }
