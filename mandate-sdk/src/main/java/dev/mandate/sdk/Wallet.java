@@ -14,6 +14,9 @@ import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,10 +31,11 @@ import java.util.stream.Collectors;
 
 /**
  * An agent runtime's capabilities, held behind opaque {@link CapabilityHandle}s so that a model
- * only ever sees handles and tool names, never token text. The wallet generates its holder key and
- * keeps it: there is no way to get the private key out, only {@link #holderPublicKey()}, which the
- * authority (or a parent agent) binds capabilities to. Every {@link #authorize} signs a fresh proof
- * with it for exactly one call.
+ * only ever sees handles and tool names, never token text. The wallet generates its holder key
+ * ({@link #create}) or loads it ({@link #fromKeyFile}, {@link #fromKeyStore}, so an agent keeps its
+ * identity across restarts) and keeps it: there is no way to get the private key out, only {@link
+ * #holderPublicKey()}, which the authority (or a parent agent) binds capabilities to. Every {@link
+ * #authorize} signs a fresh proof with it for exactly one call.
  *
  * <p>A capability with an approval caveat needs a person's approval of each call: the gateway
  * refuses the call with {@code APPROVAL_REQUIRED} and says what to ask for; the runtime gets the
@@ -72,6 +76,53 @@ public final class Wallet {
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(clock, "clock");
     return new Wallet(SigningKey.generate(random), random, clock);
+  }
+
+  /**
+   * Creates an empty wallet with the holder key in {@code keyFile}, so that an agent keeps its
+   * identity across restarts: the file {@code mandate keygen --name NAME} writes ({@code
+   * mndsk1_...}). Like ssh, refuses a file that group or others may read or write. The key stays in
+   * the wallet: nothing returns it.
+   *
+   * @param keyFile the private key file, mode 0600
+   * @param random the randomness for handle ids, proof nonces and delegation blocks
+   * @param clock the time for proofs, expiry checks and refreshes
+   * @throws java.nio.file.NoSuchFileException if the file does not exist
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if it is a directory, too open, a public key, or not a private
+   *     key (the message says which, and never quotes the file)
+   * @throws NullPointerException if an argument is null
+   */
+  public static Wallet fromKeyFile(Path keyFile, SecureRandom random, Clock clock)
+      throws IOException {
+    Objects.requireNonNull(keyFile, "keyFile");
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(clock, "clock");
+    return new Wallet(HolderKeys.fromFile(keyFile), random, clock);
+  }
+
+  /**
+   * Creates an empty wallet with the Ed25519 holder key stored under {@code alias} in a loaded key
+   * store (PKCS#12 from {@code keytool -genkeypair -keyalg Ed25519}, or any store whose provider
+   * releases the key bytes). The key is copied into the wallet; the store is not kept.
+   *
+   * @param keyStore a key store on which {@link KeyStore#load} has been called
+   * @param alias the entry's alias
+   * @param password the entry's password; the caller keeps and clears it
+   * @param random the randomness for handle ids, proof nonces and delegation blocks
+   * @param clock the time for proofs, expiry checks and refreshes
+   * @throws IllegalArgumentException if there is no such key entry, the password is wrong, the key
+   *     is not Ed25519 or its bytes cannot be had, or the store is not loaded
+   * @throws NullPointerException if an argument is null
+   */
+  public static Wallet fromKeyStore(
+      KeyStore keyStore, String alias, char[] password, SecureRandom random, Clock clock) {
+    Objects.requireNonNull(keyStore, "keyStore");
+    Objects.requireNonNull(alias, "alias");
+    Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(clock, "clock");
+    return new Wallet(HolderKeys.fromKeyStore(keyStore, alias, password), random, clock);
   }
 
   /** Returns the public half of the holder key, to bind capabilities to this wallet. */
