@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** A wallet that loads its holder key keeps its identity, and never gives the key out. */
 class WalletKeyTest {
   private static final RequestShape FS =
-      RequestShape.of("gw-test", "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+      RequestShape.of("gw-test", "fs")
+          .withApprovalMatching(ResourceRule.argumentUnderRoot("path", "/srv"));
   private static final ToolCall READ =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
   private static final char[] STORE_PASSWORD = "store-password".toCharArray();
@@ -69,7 +70,9 @@ class WalletKeyTest {
     CapabilityHandle handle = afterRestart.add("invoices", token, FS);
     Verifier verifier =
         Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
-    Decision d = verifier.authorize(afterRestart.authorize(handle, READ), FS.requestFor(READ));
+    Decision d =
+        verifier.authorize(
+            afterRestart.authorize(handle, READ).withCall(FS.callFor(READ)), FS.requestFor(READ));
     assertThat(d).isInstanceOf(Decision.Allow.class);
   }
 
