@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.MandateHeaders;
 import java.io.BufferedReader;
@@ -109,13 +110,9 @@ public final class GatewayLoad {
    */
   private static final SigningKey BENCH_HOLDER = benchHolder();
 
-  /**
-   * The request the route {@code GET /items/{id}} makes of {@code GET /items/42}: proofs sign it.
-   */
-  private static dev.mandate.token.Request itemRequest() {
-    ObjectNode args = JSON.createObjectNode().put("id", "42");
-    return new dev.mandate.token.Request(
-        BenchAuthority.AUDIENCE, "api", "get_item", "/items/42", args, null);
+  /** The call {@code GET /items/42} as sent, which a holder's proof signs (spec §7). */
+  private static Call itemCall() {
+    return Call.http(BenchAuthority.AUDIENCE, "api", "GET", "/items/42", null);
   }
 
   private static SigningKey benchHolder() {
@@ -148,7 +145,7 @@ public final class GatewayLoad {
     if (credential.startsWith("bearer:")) {
       auth = Auth.bearer(credential.substring(7));
     } else if (credential.startsWith("holder:")) {
-      auth = Auth.holder(credential.substring(7), BENCH_HOLDER, itemRequest());
+      auth = Auth.holder(credential.substring(7), BENCH_HOLDER, itemCall());
     } else {
       auth = h -> {};
     }
@@ -159,7 +156,7 @@ public final class GatewayLoad {
       client.saturate(url, auth, rate ? 10 : n, WARMUP_SECONDS);
       if (credential.startsWith("holder:")) {
         int count = rate ? n * seconds + n : Integer.getInteger("bench.presign", 40_000);
-        auth = Auth.presigned(credential.substring(7), BENCH_HOLDER, itemRequest(), count);
+        auth = Auth.presigned(credential.substring(7), BENCH_HOLDER, itemCall(), count);
       }
       System.out.println(PROTOCOL + "WARM");
       System.out.flush();
@@ -418,14 +415,13 @@ public final class GatewayLoad {
      * A holder-bound capability: each call carries a fresh proof over exactly its request, signed
      * by this process as it sends the call (an Ed25519 signature, ~50 µs of the generator's CPU).
      */
-    static Auth holder(String token, SigningKey holder, dev.mandate.token.Request request) {
+    static Auth holder(String token, SigningKey holder, Call call) {
       String value = "Bearer " + token;
       SecureRandom random = new SecureRandom();
       return h -> {
         h.put(HttpHeader.AUTHORIZATION, value);
         h.put(
-            MandateHeaders.PROOF,
-            Proof.create(holder, token, request, Instant.now(), random).text());
+            MandateHeaders.PROOF, Proof.create(holder, token, call, Instant.now(), random).text());
       };
     }
 
@@ -435,15 +431,14 @@ public final class GatewayLoad {
      * per call so that the generator's signing does not pace the run; past them, one is signed per
      * call.
      */
-    static Auth presigned(
-        String token, SigningKey holder, dev.mandate.token.Request request, int count) {
-      Auth fallback = holder(token, holder, request);
+    static Auth presigned(String token, SigningKey holder, Call call, int count) {
+      Auth fallback = holder(token, holder, call);
       String value = "Bearer " + token;
       Instant now = Instant.now();
       String[] proofs =
           IntStream.range(0, count)
               .parallel()
-              .mapToObj(i -> Proof.create(holder, token, request, now, new SecureRandom()).text())
+              .mapToObj(i -> Proof.create(holder, token, call, now, new SecureRandom()).text())
               .toArray(String[]::new);
       AtomicInteger next = new AtomicInteger();
       return h -> {
