@@ -25,13 +25,13 @@ class ApproveCommandTest {
   // The authority runs on the system clock, so the commands here do too.
   private final CliRun cli = new CliRun().at(Instant.now());
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  private CliAuthority authority;
   private Path financeDesk;
   private Path authorityPub;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
+    authority = CliAuthority.start(tmp);
     financeDesk = authority.createClient("finance-desk");
     authorityPub = tmp.resolve("authority.pub");
     Files.writeString(
@@ -113,7 +113,7 @@ class ApproveCommandTest {
     CliRun.Result approved =
         cli.pipe(
             token,
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"approve"},
                 authority.as("finance-desk", financeDesk),
                 new String[] {"--group", "finance", "--request", JAN, "--ttl", "1h"}));
@@ -134,12 +134,12 @@ class ApproveCommandTest {
 
     CliRun.Result query =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"audit", "query"},
                 authority.asAdmin(),
                 new String[] {"--token-id", tokenId}));
     CliRun.Result verify =
-        cli.run(LocalAuthority.args(new String[] {"audit", "verify"}, authority.asAdmin()));
+        cli.run(CliAuthority.args(new String[] {"audit", "verify"}, authority.asAdmin()));
 
     assertThat(query.exit()).as(query.err()).isZero();
     assertThat(query.out()).contains("approve").doesNotContain(approved.value());
@@ -153,7 +153,7 @@ class ApproveCommandTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"approve"},
                 authority.asAgent(),
                 new String[] {"--token-id", tokenId, "--group", "finance", "--request", JAN}));
@@ -183,7 +183,7 @@ class ApproveCommandTest {
     for (String[] c : cases) {
       CliRun.Result r =
           cli.run(
-              LocalAuthority.args(
+              CliAuthority.args(
                   new String[] {"approve"}, authority.as("finance-desk", financeDesk), c));
 
       String what = String.join(" ", c);
@@ -232,7 +232,7 @@ class ApproveCommandTest {
   private String mintRequiringFinance() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {
@@ -244,14 +244,14 @@ class ApproveCommandTest {
 
   private CliRun.Result approve(String... options) {
     return cli.run(
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"approve"}, authority.as("finance-desk", financeDesk), options));
   }
 
   private CliRun.Result check(String token, String request, String... extra) {
     return cli.pipe(
         token,
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"check", "--pub", authorityPub.toString(), "--request", request}, extra));
   }
 

@@ -15,15 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  private CliAuthority authority;
   private Capability minted;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
+    authority = CliAuthority.start(tmp);
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {
@@ -33,7 +33,7 @@ class AuditCommandTest {
     minted = Capability.decode(r.value());
     CliRun.Result revoked =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", minted.tokenId(), "--reason", "done"}));
@@ -47,7 +47,7 @@ class AuditCommandTest {
 
   private CliRun.Result audit(String... rest) {
     return cli.run(
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"audit"},
             new String[] {rest[0]},
             authority.asAdmin(),
@@ -84,14 +84,13 @@ class AuditCommandTest {
         .singleElement()
         .satisfies(
             line ->
-                assertThat(LocalAuthority.JSON.readTree(line).get("sequence").asLong())
-                    .isEqualTo(1));
+                assertThat(CliAuthority.JSON.readTree(line).get("sequence").asLong()).isEqualTo(1));
   }
 
   @Test
   void queryWithAClientThatIsNotAdmin_isRefused() {
     CliRun.Result r =
-        cli.run(LocalAuthority.args(new String[] {"audit", "query"}, authority.asAgent()));
+        cli.run(CliAuthority.args(new String[] {"audit", "query"}, authority.asAgent()));
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().lines()).singleElement().asString().contains("admin_required");

@@ -16,11 +16,11 @@ class MintCommandAuthorityTest {
 
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  private CliAuthority authority;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
+    authority = CliAuthority.start(tmp);
   }
 
   @AfterEach
@@ -32,7 +32,7 @@ class MintCommandAuthorityTest {
   void allowedMint_printsTheTokenOnStdout_andItsIdsOnStderr() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", INVOICES, "--ttl", "15m"}));
@@ -50,7 +50,7 @@ class MintCommandAuthorityTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {
@@ -70,7 +70,7 @@ class MintCommandAuthorityTest {
   void policyDenial_printsTheReason_andExitsOne() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", "fs:read_text_file:/data/secrets/**", "--ttl", "15m"}));
@@ -88,7 +88,7 @@ class MintCommandAuthorityTest {
   void ttlAboveThePolicyMaximum_isDenied() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", INVOICES, "--ttl", "2h"}));
@@ -99,7 +99,7 @@ class MintCommandAuthorityTest {
 
   @Test
   void wrongSecret_saysTheCredentialsWereRefused() throws Exception {
-    Path wrong = LocalAuthority.secretFile(tmp.resolve("wrong.secret"), "mndcs1_wrong");
+    Path wrong = CliAuthority.secretFile(tmp.resolve("wrong.secret"), "mndcs1_wrong");
 
     CliRun.Result r =
         cli.run(
@@ -157,7 +157,7 @@ class MintCommandAuthorityTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {
@@ -177,7 +177,7 @@ class MintCommandAuthorityTest {
   void localOnlyCaveat_isRefusedWithAHint() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10"}));
@@ -195,7 +195,7 @@ class MintCommandAuthorityTest {
     for (String[] option : refused) {
       CliRun.Result each =
           cli.run(
-              LocalAuthority.args(
+              CliAuthority.args(
                   new String[] {"mint"},
                   authority.asAgent(),
                   new String[] {
@@ -206,7 +206,7 @@ class MintCommandAuthorityTest {
     }
     CliRun.Result sealed =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", INVOICES, "--ttl", "15m", "--seal"}));
@@ -222,7 +222,7 @@ class MintCommandAuthorityTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {"--allow", INVOICES, "--ttl", "15m"}));

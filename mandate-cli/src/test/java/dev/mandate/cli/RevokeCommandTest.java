@@ -15,11 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 class RevokeCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  private CliAuthority authority;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
+    authority = CliAuthority.start(tmp);
   }
 
   @AfterEach
@@ -30,7 +30,7 @@ class RevokeCommandTest {
   private Capability mint() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"mint"},
                 authority.asAgent(),
                 new String[] {
@@ -53,7 +53,7 @@ class RevokeCommandTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", token.tokenId(), "--reason", "agent finished"}));
@@ -73,7 +73,7 @@ class RevokeCommandTest {
     CliRun.Result r =
         cli.pipe(
             token.toText(),
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"}, authority.asAgent(), new String[] {"--reason", "leaked"}));
 
     assertThat(r.exit()).as(r.err()).isZero();
@@ -86,9 +86,9 @@ class RevokeCommandTest {
     String[] byId = {"--revocation-id", token.revocationIds().get(0), "--reason", "r"};
 
     CliRun.Result agent =
-        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAgent(), byId));
+        cli.run(CliAuthority.args(new String[] {"revoke"}, authority.asAgent(), byId));
     CliRun.Result admin =
-        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAdmin(), byId));
+        cli.run(CliAuthority.args(new String[] {"revoke"}, authority.asAdmin(), byId));
 
     assertThat(agent.exit()).isEqualTo(2);
     assertThat(agent.err().lines()).singleElement().asString().contains("not_owner");
@@ -100,7 +100,7 @@ class RevokeCommandTest {
   void unknownToken_isOneLineNotFound() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", "00112233445566778899aabbccddeeff", "--reason", "r"}));
@@ -113,7 +113,7 @@ class RevokeCommandTest {
   void reasonIsRequired() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", "00112233445566778899aabbccddeeff"}));
@@ -144,7 +144,7 @@ class RevokeCommandTest {
 
     assertThat(minted.exit()).as(minted.err()).isZero();
     assertThat(minted.err()).isEmpty();
-    JsonNode m = LocalAuthority.JSON.readTree(minted.out());
+    JsonNode m = CliAuthority.JSON.readTree(minted.out());
     Capability token = Capability.decode(m.get("token").asText());
     assertThat(m.get("tokenId").asText()).isEqualTo(token.tokenId());
     assertThat(m.get("revocationIds").get(0).asText()).isEqualTo(token.revocationIds().get(0));
@@ -154,7 +154,7 @@ class RevokeCommandTest {
 
     assertThat(revoked.exit()).as(revoked.err()).isZero();
     assertThat(revoked.err()).isEmpty();
-    JsonNode r = LocalAuthority.JSON.readTree(revoked.out());
+    JsonNode r = CliAuthority.JSON.readTree(revoked.out());
     assertThat(r.get("sequence").asLong()).isPositive();
     assertThat(r.get("tokenId").asText()).isEqualTo(token.tokenId());
     assertThat(feedSnapshot()).contains(r.get("revocationId").asText());
@@ -176,7 +176,7 @@ class RevokeCommandTest {
             "1m");
 
     assertThat(r.exit()).as(r.err()).isZero();
-    JsonNode m = LocalAuthority.JSON.readTree(r.out());
+    JsonNode m = CliAuthority.JSON.readTree(r.out());
     assertThat(Capability.decode(m.get("token").asText()).tokenId())
         .isEqualTo(m.get("tokenId").asText());
     assertThat(m.get("expiresAt").asText()).isEqualTo(CliRun.NOW.plusSeconds(60).toString());

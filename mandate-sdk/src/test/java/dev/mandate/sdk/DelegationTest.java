@@ -1,8 +1,8 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.AUDIENCE;
-import static dev.mandate.sdk.AuthorityFixture.args;
-import static dev.mandate.sdk.AuthorityFixture.token;
+import static dev.mandate.sdk.AgentAuthority.AUDIENCE;
+import static dev.mandate.sdk.AgentAuthority.args;
+import static dev.mandate.sdk.AgentAuthority.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +40,7 @@ class DelegationTest {
           .build();
 
   @TempDir Path tmp;
-  AuthorityFixture authority;
+  AgentAuthority authority;
   Verifier verifier;
   Wallet parent;
   Wallet sub;
@@ -48,7 +48,7 @@ class DelegationTest {
 
   @BeforeEach
   void start() throws Exception {
-    authority = AuthorityFixture.start(tmp);
+    authority = AgentAuthority.start(tmp);
     verifier = authority.verifier();
     parent = Wallet.create(authority.random, authority.clock);
     sub = Wallet.create(authority.random, authority.clock);
@@ -287,7 +287,7 @@ class DelegationTest {
                 subKey,
                 Restrictions.builder()
                     .allow("fs:read_text_file:/data/x/**")
-                    .expiresAt(AuthorityFixture.START.plusSeconds(60))
+                    .expiresAt(AgentAuthority.START.plusSeconds(60))
                     .build()))
         .as("an absolute expiry is a lifetime too")
         .startsWith("mnd1_");

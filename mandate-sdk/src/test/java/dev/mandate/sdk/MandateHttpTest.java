@@ -46,7 +46,7 @@ class MandateHttpTest {
                 .sign()
                 .toText(),
             billing);
-    ToolCall call = new ToolCall("get_invoice", AuthorityFixture.args("id", "42"));
+    ToolCall call = new ToolCall("get_invoice", AgentAuthority.args("id", "42"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/api/invoices/",
@@ -59,8 +59,7 @@ class MandateHttpTest {
                     Presentation.of(bearer.substring("Bearer ".length()))
                         .withProof(
                             Proof.of(exchange.getRequestHeaders().getFirst("Mandate-Proof"))),
-                    billing.requestFor(
-                        new ToolCall("get_invoice", AuthorityFixture.args("id", id))));
+                    billing.requestFor(new ToolCall("get_invoice", AgentAuthority.args("id", id))));
             exchange.sendResponseHeaders(d.allowed() ? 200 : 403, -1);
           }
         });
