@@ -13,15 +13,17 @@ import java.util.Map;
  */
 public final class McpUpstream {
   private final String service;
-  private final String transport;
+  private final List<String> nodeArgs;
+  private final String url;
   private String path;
   private final Map<String, String> env = new LinkedHashMap<>();
   private final Map<String, String> tools = new LinkedHashMap<>();
   private final List<String> more = new ArrayList<>();
 
-  private McpUpstream(String service, String transport) {
+  private McpUpstream(String service, List<String> nodeArgs, String url) {
     this.service = service;
-    this.transport = transport;
+    this.nodeArgs = nodeArgs;
+    this.url = url;
     this.path = "/mcp/" + service;
   }
 
@@ -31,13 +33,12 @@ public final class McpUpstream {
     for (Object a : args) {
       quoted.add(GatewayYaml.quote(a.toString()));
     }
-    return new McpUpstream(
-        service, "stdio:\n    command: node\n    args: [" + String.join(", ", quoted) + "]");
+    return new McpUpstream(service, quoted, null);
   }
 
   /** A server the gateway reaches over Streamable HTTP at {@code url}. */
   public static McpUpstream http(String service, String url) {
-    return new McpUpstream(service, "http: {url: " + GatewayYaml.quote(url) + "}");
+    return new McpUpstream(service, null, url);
   }
 
   /** A tool whose calls name no resource. */
@@ -93,11 +94,18 @@ public final class McpUpstream {
     StringBuilder y = new StringBuilder();
     y.append("  - service: ").append(service).append('\n');
     y.append("    path: ").append(path).append('\n');
-    y.append("    ").append(transport).append('\n');
-    if (!env.isEmpty()) {
-      List<String> pairs = new ArrayList<>();
-      env.forEach((k, v) -> pairs.add(k + ": " + GatewayYaml.quote(v)));
-      y.append("    env: {").append(String.join(", ", pairs)).append("}\n");
+    if (url != null) {
+      y.append("    http: {url: ").append(GatewayYaml.quote(url)).append("}\n");
+    } else {
+      y.append("    stdio: {command: node, args: [")
+          .append(String.join(", ", nodeArgs))
+          .append(']');
+      if (!env.isEmpty()) {
+        List<String> pairs = new ArrayList<>();
+        env.forEach((k, v) -> pairs.add(k + ": " + GatewayYaml.quote(v)));
+        y.append(", env: {").append(String.join(", ", pairs)).append('}');
+      }
+      y.append("}\n");
     }
     for (String m : more) {
       y.append("    ").append(m).append('\n');
