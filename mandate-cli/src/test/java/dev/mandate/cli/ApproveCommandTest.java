@@ -8,9 +8,9 @@ import dev.mandate.token.Capability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,22 +25,16 @@ class ApproveCommandTest {
   // The authority runs on the system clock, so the commands here do too.
   private final CliRun cli = new CliRun().at(Instant.now());
   @TempDir Path tmp;
-  private CliAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private Path financeDesk;
   private Path authorityPub;
 
   @BeforeEach
   void start() throws Exception {
-    authority = CliAuthority.start(tmp);
     financeDesk = authority.createClient("finance-desk");
     authorityPub = tmp.resolve("authority.pub");
     Files.writeString(
         authorityPub, authority.get("/v1/keys").get(0).get("publicKey").asText() + "\n");
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
   }
 
   @Test
@@ -231,13 +225,7 @@ class ApproveCommandTest {
 
   private String mintRequiringFinance() {
     CliRun.Result r =
-        cli.run(
-            CliAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", INVOICES, "--ttl", "15m", "--require-approval", "finance"
-                }));
+        authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--require-approval", "finance");
     assertThat(r.exit()).as(r.err()).isZero();
     return r.value();
   }

@@ -7,30 +7,22 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private CliAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private Capability minted;
 
   @BeforeEach
   void start() throws Exception {
-    authority = CliAuthority.start(tmp);
-    CliRun.Result r =
-        cli.run(
-            CliAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
-                }));
-    assertThat(r.exit()).as(r.err()).isZero();
-    minted = Capability.decode(r.value());
+    minted =
+        authority.minted(
+            cli, "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m");
     CliRun.Result revoked =
         cli.run(
             CliAuthority.args(
@@ -38,11 +30,6 @@ class AuditCommandTest {
                 authority.asAgent(),
                 new String[] {"--token-id", minted.tokenId(), "--reason", "done"}));
     assertThat(revoked.exit()).as(revoked.err()).isZero();
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
   }
 
   private CliRun.Result audit(String... rest) {

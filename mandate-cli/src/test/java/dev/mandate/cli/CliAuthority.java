@@ -2,13 +2,18 @@ package dev.mandate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mandate.demo.Housekeeping;
 import dev.mandate.testkit.Stack;
+import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The authority a command talks to: a {@link Stack} (SQLite in a temporary directory) whose policy
@@ -16,7 +21,7 @@ import java.util.Arrays;
  * approves for group finance (created on demand), with the secrets of admin and agent in 0600
  * files, as the commands' {@code --secret-file} reads them.
  */
-final class CliAuthority implements AutoCloseable {
+final class CliAuthority implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
   static final String POLICY =
       """
       version: 1
@@ -37,31 +42,67 @@ final class CliAuthority implements AutoCloseable {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
-  final Path dir;
-  final Stack stack;
-  final Path adminSecret;
-  final Path agentSecret;
+  Path dir;
+  Stack stack;
+  Path adminSecret;
+  Path agentSecret;
 
-  private CliAuthority(Path dir, Stack stack) throws IOException {
-    this.dir = dir;
-    this.stack = stack;
-    this.adminSecret = secretFile(dir.resolve("admin.secret"), stack.secret("admin"));
-    this.agentSecret = secretFile(dir.resolve("agent.secret"), stack.secret("agent"));
+  /**
+   * One for {@code @RegisterExtension}: started before each test in a temporary directory of its
+   * own, stopped and deleted after it.
+   */
+  CliAuthority() {}
+
+  /** Starts one in {@code dir}. */
+  static CliAuthority start(Path dir) throws IOException {
+    CliAuthority a = new CliAuthority();
+    a.open(dir);
+    return a;
   }
 
-  static CliAuthority start(Path dir) throws IOException {
-    Stack stack =
+  private void open(Path dir) throws IOException {
+    this.dir = dir;
+    this.stack =
         Stack.builder(dir)
             .policy(POLICY)
             .clients("agent")
             .shutdownTimeout(Duration.ofSeconds(5))
             .start();
     try {
-      return new CliAuthority(dir, stack);
+      this.adminSecret = secretFile(dir.resolve("admin.secret"), stack.secret("admin"));
+      this.agentSecret = secretFile(dir.resolve("agent.secret"), stack.secret("agent"));
     } catch (IOException | RuntimeException e) {
       stack.close();
       throw e;
     }
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    open(Files.createTempDirectory("mandate-cli-authority"));
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    try {
+      close();
+    } finally {
+      Housekeeping.deleteTree(dir);
+    }
+  }
+
+  /** Runs {@code mandate mint} as the agent with these options. */
+  CliRun.Result mint(CliRun cli, String... options) {
+    return cli.run(args(new String[] {"mint"}, asAgent(), options));
+  }
+
+  /** Mints as the agent with these options, expecting success; the capability. */
+  Capability minted(CliRun cli, String... options) {
+    CliRun.Result r = mint(cli, options);
+    if (r.exit() != 0) {
+      throw new AssertionError("mandate mint failed: " + r.err());
+    }
+    return Capability.decode(r.value());
   }
 
   static Path secretFile(Path file, String secret) throws IOException {

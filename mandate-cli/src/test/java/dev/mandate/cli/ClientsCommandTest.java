@@ -7,20 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code mandate clients ...} against a real authority, with credentials from the environment. */
 class ClientsCommandTest {
   @TempDir Path tmp;
-  private CliAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private CliRun admin;
 
   @BeforeEach
   void start() throws Exception {
-    authority = CliAuthority.start(tmp);
     admin =
         new CliRun()
             .env(
@@ -28,11 +27,6 @@ class ClientsCommandTest {
                     "MANDATE_AUTHORITY", authority.url(),
                     "MANDATE_CLIENT", "admin",
                     "MANDATE_SECRET_FILE", authority.adminSecret.toString()));
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
   }
 
   private CliRun.Result mintAs(String client, Path secret) {

@@ -4,25 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeysCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private CliAuthority authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = CliAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
 
   private List<String> list(String... extra) {
     CliRun.Result r =

@@ -7,37 +7,18 @@ import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RevokeCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private CliAuthority authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = CliAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
 
   private Capability mint() {
-    CliRun.Result r =
-        cli.run(
-            CliAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
-                }));
-    assertThat(r.exit()).as(r.err()).isZero();
-    return Capability.decode(r.value());
+    return authority.minted(
+        cli, "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m");
   }
 
   private List<String> feedSnapshot() {
