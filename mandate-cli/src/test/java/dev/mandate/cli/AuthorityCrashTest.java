@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,9 +63,7 @@ class AuthorityCrashTest {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void killNine_whileRevoking_losesNoAcknowledgedRevocation_andTheAuditChainVerifies()
       throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    port = Await.freePort();
     baseUrl = "http://127.0.0.1:" + port;
     data = tmp.resolve("data");
 

@@ -1,9 +1,9 @@
 package dev.mandate.cli;
 
+import dev.mandate.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.token.Capability;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -95,10 +95,7 @@ class MintCommandAuthorityTest {
 
   @Test
   void unreachableAuthority_saysSo_inOneLine() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Await.freePort();
     String url = "http://127.0.0.1:" + port;
 
     CliRun.Result r =
