@@ -1,8 +1,8 @@
 package dev.mandate.cli;
 
-import dev.mandate.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mandate.testkit.Await;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

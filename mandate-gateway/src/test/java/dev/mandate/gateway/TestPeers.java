@@ -176,6 +176,11 @@ public final class TestPeers {
       return out;
     }
 
+    /** The decision records the authority holds from {@code from} on, oldest first. */
+    java.util.List<JsonNode> decisionsSince(java.time.Instant from) {
+      return api.decisionsWhere(adminAuth, "from=" + from);
+    }
+
     Reply post(String path, String json, String auth) {
       return api.post(path, json, auth);
     }
@@ -346,6 +351,15 @@ public final class TestPeers {
         yaml,
         Path.of("gateway-test.yaml").toAbsolutePath(),
         Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
+  }
+
+  /** The token attenuated to have expired five minutes ago. */
+  static String expired(String token) {
+    return dev.mandate.token.Capability.decode(token)
+        .attenuate()
+        .expiresAt(java.time.Instant.now().minus(Duration.ofMinutes(5)))
+        .sign()
+        .toText();
   }
 
   static String sha256(String text) {

@@ -121,8 +121,15 @@ public final class AuthorityApi {
 
   /** The decision records the audit trail holds for a token, oldest first. */
   public List<JsonNode> decisions(String adminAuthorization, String tokenId) {
-    JsonNode page =
-        get("/v1/audit?tokenId=" + tokenId + "&limit=1000", adminAuthorization).expect(200);
+    return decisionsWhere(adminAuthorization, "tokenId=" + tokenId);
+  }
+
+  /**
+   * The decision records of the audit trail's first page (1000 records) that match {@code query}
+   * ({@code GET /v1/audit} parameters such as {@code from=2025-06-01T12:00:00Z}), oldest first.
+   */
+  public List<JsonNode> decisionsWhere(String adminAuthorization, String query) {
+    JsonNode page = get("/v1/audit?" + query + "&limit=1000", adminAuthorization).expect(200);
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode n : page.get("records")) {
       if (n.get("type").asText().equals("decision")) {

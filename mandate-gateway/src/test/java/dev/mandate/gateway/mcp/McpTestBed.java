@@ -30,8 +30,8 @@ import java.util.function.Predicate;
 
 /**
  * A real authority (SQLite in a temp dir), a real gateway with the MCP front end, and real MCP
- * servers from npm (installed in src/test/node by the build): filesystem, everything and memory
- * over stdio, and a second everything server over Streamable HTTP.
+ * servers from npm ({@link NpmPeers}, installed by mandate-testkit-http's build): filesystem,
+ * everything and memory over stdio, and a second everything server over Streamable HTTP.
  */
 final class McpTestBed implements AutoCloseable {
   static final String AUDIENCE = "gw-mcp-test";
