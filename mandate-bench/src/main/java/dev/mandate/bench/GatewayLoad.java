@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.testkit.Stack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -621,17 +622,12 @@ public final class GatewayLoad {
   /** The gateway process: an authority on SQLite and two gateways (batched and always). */
   private static void runGateways(String upstreamUrl) throws Exception {
     Path tmp = Files.createTempDirectory("mandate-gateway-load");
-    BenchAuthority authority =
-        BenchAuthority.start(tmp.resolve("authority"), "api:*:/**", "api:get_item:/items/**");
+    Stack authority = BenchGateway.authority(tmp.resolve("authority"), "api:*:/**");
+    String token = BenchGateway.token(authority, "api:get_item:/items/**");
     GatewayServer batched = gateway(tmp, "batched", authority, upstreamUrl);
     GatewayServer always = gateway(tmp, "always", authority, upstreamUrl);
     servePeer(
-        "READY batched="
-            + batched.url()
-            + " always="
-            + always.url()
-            + " token="
-            + authority.token(),
+        "READY batched=" + batched.url() + " always=" + always.url() + " token=" + token,
         () -> {
           batched.close();
           always.close();
@@ -639,12 +635,12 @@ public final class GatewayLoad {
         });
   }
 
-  private static GatewayServer gateway(
-      Path tmp, String sync, BenchAuthority authority, String upstreamUrl) throws IOException {
+  private static GatewayServer gateway(Path tmp, String sync, Stack authority, String upstreamUrl)
+      throws IOException {
     return BenchGateway.start(
         tmp.resolve("gateway-" + sync),
         authority.url(),
-        authority.gatewaySecret(),
+        authority.secret("gateway"),
         sync,
         """
         http:
