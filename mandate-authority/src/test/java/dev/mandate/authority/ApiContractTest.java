@@ -9,6 +9,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.dialect.Dialects;
+import dev.mandate.testkit.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,13 +208,12 @@ class ApiContractTest {
         .isNotEmpty();
   }
 
-  private static String credential(TestAuthority.Reply created) {
+  private static String credential(Reply created) {
     JsonNode c = created.json();
     return TestAuthority.basic(c.get("clientId").asText(), c.get("secret").asText());
   }
 
-  private TestAuthority.Reply check(
-      int status, String method, String path, String body, String authorization) {
+  private Reply check(int status, String method, String path, String body, String authorization) {
     return check(status, method, path, path, body, authorization);
   }
 
@@ -221,7 +221,7 @@ class ApiContractTest {
    * Sends the request to {@code target} ({@code template} with its parameters filled in, or the
    * template followed by a query string) and checks the answer against the document.
    */
-  private TestAuthority.Reply check(
+  private Reply check(
       int status,
       String method,
       String template,
@@ -229,7 +229,7 @@ class ApiContractTest {
       String body,
       String authorization) {
     String url = target.startsWith("?") ? template + target : target;
-    TestAuthority.Reply r =
+    Reply r =
         method.equals("GET")
             ? authority.get(url, authorization)
             : authority.send(

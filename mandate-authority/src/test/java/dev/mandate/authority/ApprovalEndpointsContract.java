@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -90,7 +91,7 @@ abstract class ApprovalEndpointsContract {
     assertThat(verifier.authorize(Presentation.of(token), call).code())
         .isEqualTo(Decision.Code.APPROVAL_REQUIRED);
 
-    TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", EMAIL, null);
+    Reply r = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     JsonNode answer = r.json();
@@ -126,7 +127,7 @@ abstract class ApprovalEndpointsContract {
     String tokenId = mint(agent, "{\"grants\":[\"mail:send_email:*\"]}").get("tokenId").asText();
     String echo = "{\"service\":\"everything\",\"action\":\"echo\",\"resource\":\"\"}";
 
-    TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", echo, null);
+    Reply r = approve(financeDesk, tokenId, "finance", echo, null);
 
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     assertThat(r.json().get("requestDigest").asText())
@@ -137,8 +138,8 @@ abstract class ApprovalEndpointsContract {
   void ttl_setsTheExpiry_upToOneHour() {
     String tokenId = mint(agent, "{\"grants\":[\"mail:send_email:*\"]}").get("tokenId").asText();
 
-    TestAuthority.Reply hour = approve(financeDesk, tokenId, "finance", EMAIL, "\"1h\"");
-    TestAuthority.Reply seconds = approve(financeDesk, tokenId, "finance", EMAIL, "\"90s\"");
+    Reply hour = approve(financeDesk, tokenId, "finance", EMAIL, "\"1h\"");
+    Reply seconds = approve(financeDesk, tokenId, "finance", EMAIL, "\"90s\"");
 
     assertThat(hour.status()).as(hour.body()).isEqualTo(201);
     assertThat(hour.json().get("expiresAt").asText())
@@ -155,8 +156,8 @@ abstract class ApprovalEndpointsContract {
     String call =
         "{\"service\":\"mail\",\"action\":\"send_email\",\"resource\":\"" + longResource + "\"}";
 
-    TestAuthority.Reply first = approve(financeDesk, tokenId, "finance", EMAIL, null);
-    TestAuthority.Reply second = approve(financeDesk, tokenId, "finance", call, null);
+    Reply first = approve(financeDesk, tokenId, "finance", EMAIL, null);
+    Reply second = approve(financeDesk, tokenId, "finance", call, null);
     assertThat(first.status()).as(first.body()).isEqualTo(201);
     assertThat(second.status()).as(second.body()).isEqualTo(201);
 
@@ -199,8 +200,8 @@ abstract class ApprovalEndpointsContract {
   void aClientWithoutTheGroupInApproves_is403_andTheRefusalIsAudited() {
     String tokenId = mint(agent, "{\"grants\":[\"mail:send_email:*\"]}").get("tokenId").asText();
 
-    TestAuthority.Reply byAgent = approve(agent, tokenId, "finance", EMAIL, null);
-    TestAuthority.Reply otherGroup = approve(financeDesk, tokenId, "owners", EMAIL, null);
+    Reply byAgent = approve(agent, tokenId, "finance", EMAIL, null);
+    Reply otherGroup = approve(financeDesk, tokenId, "owners", EMAIL, null);
 
     assertThat(byAgent.status()).isEqualTo(403);
     assertThat(byAgent.json().get("code").asText()).isEqualTo("approval_denied");
@@ -225,10 +226,8 @@ abstract class ApprovalEndpointsContract {
             authority.admin(),
             "{\"grants\":[\"mail:send_email:*\"],\"requireApproval\":[\"finance\"]}");
 
-    TestAuthority.Reply self =
-        approve(authority.admin(), minted.get("tokenId").asText(), "finance", EMAIL, null);
-    TestAuthority.Reply other =
-        approve(financeDesk, minted.get("tokenId").asText(), "finance", EMAIL, null);
+    Reply self = approve(authority.admin(), minted.get("tokenId").asText(), "finance", EMAIL, null);
+    Reply other = approve(financeDesk, minted.get("tokenId").asText(), "finance", EMAIL, null);
 
     assertThat(self.status()).isEqualTo(403);
     assertThat(self.json().get("code").asText()).isEqualTo("self_approval");
@@ -240,9 +239,9 @@ abstract class ApprovalEndpointsContract {
     String tokenId =
         mint(agent, "{\"grants\":[\"mail:send_email:*\"],\"ttl\":\"5m\"}").get("tokenId").asText();
 
-    TestAuthority.Reply unknown = approve(financeDesk, "0".repeat(32), "finance", EMAIL, null);
+    Reply unknown = approve(financeDesk, "0".repeat(32), "finance", EMAIL, null);
     clock.set(TestAuthority.NOW.plus(Duration.ofMinutes(5)));
-    TestAuthority.Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
+    Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
@@ -252,7 +251,7 @@ abstract class ApprovalEndpointsContract {
 
   @Test
   void withoutCredentials_is401() {
-    TestAuthority.Reply r = approve(null, "0".repeat(32), "finance", EMAIL, null);
+    Reply r = approve(null, "0".repeat(32), "finance", EMAIL, null);
 
     assertThat(r.status()).isEqualTo(401);
   }
@@ -401,7 +400,7 @@ abstract class ApprovalEndpointsContract {
       {"{" + ok + ",\"request\":" + EMAIL + ",\"ttl\":600}", "wrong_type", "'ttl'"},
     };
     for (String[] c : cases) {
-      TestAuthority.Reply r = authority.post("/v1/approvals", c[0], financeDesk);
+      Reply r = authority.post("/v1/approvals", c[0], financeDesk);
       String what = abbreviate(c[0]) + " -> " + abbreviate(r.body());
       assertThat(r.status()).as(what).isEqualTo(400);
       assertThat(r.json().get("code").asText()).as(what).isEqualTo(c[1]);
@@ -420,7 +419,7 @@ abstract class ApprovalEndpointsContract {
 
     List<String> digests = new ArrayList<>();
     for (String call : List.of(absent, nulled, empty)) {
-      TestAuthority.Reply r = approve(financeDesk, tokenId, "finance", call, null);
+      Reply r = approve(financeDesk, tokenId, "finance", call, null);
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       digests.add(r.json().get("requestDigest").asText());
     }
@@ -453,7 +452,7 @@ abstract class ApprovalEndpointsContract {
 
   @Test
   void mintWithRequireApproval_outsideThePolicysApproval_is403() {
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"mail:send_email:*\"],\"requireApproval\":[\"owners\"]}",
@@ -474,7 +473,7 @@ abstract class ApprovalEndpointsContract {
       {"[1]", "wrong_type"},
     };
     for (String[] c : cases) {
-      TestAuthority.Reply r =
+      Reply r =
           authority.post(
               "/v1/capabilities",
               "{\"grants\":[\"fs:read_text_file:/data/**\"],\"requireApproval\":" + c[0] + "}",
@@ -488,13 +487,12 @@ abstract class ApprovalEndpointsContract {
   // ---- helpers ----
 
   JsonNode mint(String authorization, String body) {
-    TestAuthority.Reply r = authority.post("/v1/capabilities", body, authorization);
+    Reply r = authority.post("/v1/capabilities", body, authorization);
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     return r.json();
   }
 
-  TestAuthority.Reply approve(
-      String authorization, String tokenId, String group, String request, String ttl) {
+  Reply approve(String authorization, String tokenId, String group, String request, String ttl) {
     String body =
         "{\"tokenId\":\""
             + tokenId

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.server.ServerLimits;
+import dev.mandate.testkit.RawPeer;
+import dev.mandate.testkit.Reply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,13 +70,13 @@ class AuthorityFloodTest {
       peer(i);
     }
 
-    TestAuthority.Reply minted =
+    Reply minted =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"10m\"}",
             authority.admin());
     assertThat(minted.status()).as(minted.body()).isEqualTo(201);
-    TestAuthority.Reply revoked =
+    Reply revoked =
         authority.post(
             "/v1/revocations",
             "{\"tokenId\":\""

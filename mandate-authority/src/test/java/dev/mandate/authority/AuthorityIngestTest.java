@@ -3,6 +3,7 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -49,11 +50,10 @@ class AuthorityIngestTest {
     String stranger = authority.createClient("stranger");
     long before = authority.count("audit_log");
 
-    TestAuthority.Reply forged =
-        authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), agent);
+    Reply forged = authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), agent);
     assertThat(forged.status()).as(forged.body()).isEqualTo(403);
     assertThat(forged.json().get("code").asText()).isEqualTo("not_a_gateway");
-    TestAuthority.Reply admin =
+    Reply admin =
         authority.post("/v1/audit/batches", batch("b-2", TestAuthority.NOW), authority.admin());
     assertThat(admin.status()).isEqualTo(403);
     // A client with credentials but no policy entry at all is no gateway either.
@@ -62,8 +62,7 @@ class AuthorityIngestTest {
         .isEqualTo(403);
     assertThat(authority.count("audit_log")).isEqualTo(before);
 
-    TestAuthority.Reply ok =
-        authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), gateway);
+    Reply ok = authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), gateway);
     assertThat(ok.status()).as(ok.body()).isEqualTo(201);
     assertThat(authority.count("audit_log")).isEqualTo(before + 1);
   }
@@ -75,19 +74,19 @@ class AuthorityIngestTest {
     long before = authority.count("audit_log");
     Instant now = TestAuthority.NOW;
 
-    TestAuthority.Reply backdated =
+    Reply backdated =
         authority.post(
             "/v1/audit/batches", batch("old", now, now.minusSeconds(8 * 86_400)), gateway);
     assertThat(backdated.status()).isEqualTo(400);
     assertThat(backdated.json().get("code").asText()).isEqualTo("implausible_time");
     assertThat(backdated.json().get("detail").asText()).startsWith("events[1].at");
-    TestAuthority.Reply ahead =
+    Reply ahead =
         authority.post("/v1/audit/batches", batch("ahead", now.plusSeconds(600)), gateway);
     assertThat(ahead.status()).isEqualTo(400);
     assertThat(authority.count("audit_log")).isEqualTo(before);
 
     // Within the window: a spool that waited out a six-day outage, a clock a minute ahead.
-    TestAuthority.Reply plausible =
+    Reply plausible =
         authority.post(
             "/v1/audit/batches",
             batch("ok", now.minusSeconds(6 * 86_400), now.plusSeconds(60)),
@@ -108,8 +107,7 @@ class AuthorityIngestTest {
         .isEqualTo(201);
     long before = authority.count("audit_log");
 
-    TestAuthority.Reply limited =
-        authority.post("/v1/audit/batches", batch("more", TestAuthority.NOW), gateway);
+    Reply limited = authority.post("/v1/audit/batches", batch("more", TestAuthority.NOW), gateway);
     assertThat(limited.status()).as(limited.body()).isEqualTo(429);
     assertThat(limited.json().get("code").asText()).isEqualTo("rate_limited");
     assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");

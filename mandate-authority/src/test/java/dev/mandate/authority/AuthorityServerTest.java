@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
@@ -48,7 +49,7 @@ class AuthorityServerTest {
 
   @Test
   void health_isOk() {
-    TestAuthority.Reply r = authority.get("/v1/health");
+    Reply r = authority.get("/v1/health");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.json().get("status").asText()).isEqualTo("ok");
     assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
@@ -58,7 +59,7 @@ class AuthorityServerTest {
   void metrics_arePrometheusText_withMintCounterAndFeedGauge() {
     assertThat(authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).status())
         .isEqualTo(201);
-    TestAuthority.Reply r = authority.get("/metrics");
+    Reply r = authority.get("/metrics");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
     assertThat(r.body())
@@ -72,7 +73,7 @@ class AuthorityServerTest {
 
   @Test
   void mint_returnsATokenThatVerifiesWithThePublishedKey() throws Exception {
-    TestAuthority.Reply r = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin());
+    Reply r = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin());
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     JsonNode minted = r.json();
     String token = minted.get("token").asText();
@@ -108,7 +109,7 @@ class AuthorityServerTest {
   void mint_withHolderKeyAndIndirect_bindsTheToken() {
     VerifyingKey holder = SigningKey.generate(new SecureRandom()).verifyingKey();
     String agent = authority.createClient("agent");
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"1h\","
@@ -125,7 +126,7 @@ class AuthorityServerTest {
   void mint_withLiteralGrants_takesEachValueAsItIs_noEscapingNeeded() throws Exception {
     // A file name read from untrusted data, with glob characters that must not act as globs.
     String name = "/data/reports/q1*{all}.txt";
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"literalGrants\":[{\"service\":\"fs\",\"action\":\"read_text_file\","
@@ -157,7 +158,7 @@ class AuthorityServerTest {
 
   @Test
   void mint_withABadLiteralGrant_is400NamingIt() {
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/a/**\"],\"literalGrants\":[{\"service\":"
@@ -176,7 +177,7 @@ class AuthorityServerTest {
   @Test
   void mint_deniedByPolicy_is403WithTheReason_andAudited() {
     String agent = authority.createClient("agent");
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/secrets/**\"],\"ttl\":\"15m\"}",
@@ -191,7 +192,7 @@ class AuthorityServerTest {
 
   @Test
   void mint_withTtlAboveThePolicyMaximum_isDenied() {
-    TestAuthority.Reply r =
+    Reply r =
         authority.post(
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"2h\"}",
@@ -204,7 +205,7 @@ class AuthorityServerTest {
   @Test
   void badCredentials_are401WithWwwAuthenticate_andTheSameAnswerForUnknownAndWrong() {
     authority.createClient("agent");
-    List<TestAuthority.Reply> replies = new ArrayList<>();
+    List<Reply> replies = new ArrayList<>();
     replies.add(authority.post("/v1/capabilities", MINT_ADMIN, null));
     replies.add(
         authority.post("/v1/capabilities", MINT_ADMIN, TestAuthority.basic("agent", "wrong")));
@@ -212,7 +213,7 @@ class AuthorityServerTest {
         authority.post("/v1/capabilities", MINT_ADMIN, TestAuthority.basic("nobody", "wrong")));
     replies.add(authority.post("/v1/capabilities", MINT_ADMIN, "Bearer abc"));
     replies.add(authority.post("/v1/capabilities", MINT_ADMIN, "Basic !!!notbase64"));
-    for (TestAuthority.Reply r : replies) {
+    for (Reply r : replies) {
       assertThat(r.status()).isEqualTo(401);
       assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Basic ");
       assertThat(r.body()).isEqualTo(replies.get(0).body());
@@ -223,7 +224,7 @@ class AuthorityServerTest {
   @Test
   void adminEndpoints_refuseOtherClients() {
     String agent = authority.createClient("agent");
-    TestAuthority.Reply r = authority.post("/v1/keys/rotate", "", agent);
+    Reply r = authority.post("/v1/keys/rotate", "", agent);
     assertThat(r.status()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("admin_required");
     assertThat(authority.get("/v1/audit", agent).status()).isEqualTo(403);
@@ -268,7 +269,7 @@ class AuthorityServerTest {
       },
     };
     for (String[] c : cases) {
-      TestAuthority.Reply r = authority.post("/v1/capabilities", c[0], authority.admin());
+      Reply r = authority.post("/v1/capabilities", c[0], authority.admin());
       assertThat(r.status()).as(c[0] + " -> " + r.body()).isEqualTo(Integer.parseInt(c[1]));
       assertThat(r.json().get("code").asText()).as(c[0]).isEqualTo(c[2]);
       assertThat(r.json().get("detail").asText()).isNotBlank();
@@ -278,7 +279,7 @@ class AuthorityServerTest {
     java.util.Arrays.fill(big, (byte) ' ');
     big[0] = '{';
     big[big.length - 1] = '}';
-    TestAuthority.Reply tooBig = authority.send("POST", "/v1/capabilities", big, authority.admin());
+    Reply tooBig = authority.send("POST", "/v1/capabilities", big, authority.admin());
     assertThat(tooBig.status()).isEqualTo(413);
     assertThat(tooBig.json().get("code").asText()).isEqualTo("body_too_large");
 
@@ -299,17 +300,17 @@ class AuthorityServerTest {
                 HttpRequest.BodyPublishers.ofInputStream(
                     () -> new java.io.ByteArrayInputStream(big)))
             .build();
-    TestAuthority.Reply r = authority.send(request);
+    Reply r = authority.send(request);
     assertThat(r.status()).isEqualTo(413);
     assertThat(authority.count("tokens")).isZero();
   }
 
   @Test
   void unknownPath_is404_andWrongMethod_is405WithAllow() {
-    TestAuthority.Reply notFound = authority.get("/v1/nothing");
+    Reply notFound = authority.get("/v1/nothing");
     assertThat(notFound.status()).isEqualTo(404);
     assertThat(notFound.json().get("code").asText()).isEqualTo("not_found");
-    TestAuthority.Reply wrongMethod = authority.send("DELETE", "/v1/keys", new byte[0], null);
+    Reply wrongMethod = authority.send("DELETE", "/v1/keys", new byte[0], null);
     assertThat(wrongMethod.status()).isEqualTo(405);
     assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
     assertThat(wrongMethod.json().get("code").asText()).isEqualTo("method_not_allowed");
@@ -317,7 +318,7 @@ class AuthorityServerTest {
 
   @Test
   void errors_areRfc9457Problems_withAStableCode() {
-    TestAuthority.Reply r = authority.get("/v1/nothing");
+    Reply r = authority.get("/v1/nothing");
     assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
     assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
     Problem p = Problem.parse(r.body()).orElseThrow();
@@ -334,7 +335,7 @@ class AuthorityServerTest {
         HttpRequest.newBuilder(URI.create(authority.server.url() + "/v1/health"))
             .header("X-Padding", "a".repeat(64 * 1024))
             .build();
-    TestAuthority.Reply r = authority.send(request);
+    Reply r = authority.send(request);
     assertThat(r.status()).isEqualTo(431);
     assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
     Problem p = Problem.parse(r.body()).orElseThrow();
@@ -350,7 +351,7 @@ class AuthorityServerTest {
     String tokenId = minted.get("tokenId").asText();
     String authorityBlockId = minted.get("revocationIds").get(0).asText();
 
-    TestAuthority.Reply revoked =
+    Reply revoked =
         authority.post(
             "/v1/revocations",
             "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"leaked in a log\"}",
@@ -401,11 +402,11 @@ class AuthorityServerTest {
                 agent)
             .json();
     String tokenId = minted.get("tokenId").asText();
-    TestAuthority.Reply byOther =
+    Reply byOther =
         authority.post(
             "/v1/revocations", "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"x\"}", other);
     assertThat(byOther.status()).isEqualTo(404);
-    TestAuthority.Reply byIdAlone =
+    Reply byIdAlone =
         authority.post(
             "/v1/revocations",
             "{\"revocationId\":\""
@@ -413,19 +414,18 @@ class AuthorityServerTest {
                 + "\",\"reason\":\"x\"}",
             agent);
     assertThat(byIdAlone.status()).isEqualTo(403);
-    TestAuthority.Reply byOwner =
+    Reply byOwner =
         authority.post(
             "/v1/revocations", "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"done\"}", agent);
     assertThat(byOwner.status()).isEqualTo(201);
-    TestAuthority.Reply noReason =
-        authority.post("/v1/revocations", "{\"tokenId\":\"" + tokenId + "\"}", agent);
+    Reply noReason = authority.post("/v1/revocations", "{\"tokenId\":\"" + tokenId + "\"}", agent);
     assertThat(noReason.status()).isEqualTo(400);
   }
 
   @Test
   void longPoll_returnsSoonAfterARevocationIsPublishedDuringTheWait() throws Exception {
     JsonNode minted = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin()).json();
-    CompletableFuture<TestAuthority.Reply> poll =
+    CompletableFuture<Reply> poll =
         CompletableFuture.supplyAsync(() -> authority.get("/v1/revocations?since=0&wait=20000"));
     Thread.sleep(300);
     assertThat(poll).isNotDone();
@@ -434,7 +434,7 @@ class AuthorityServerTest {
         "/v1/revocations",
         "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"x\"}",
         authority.admin());
-    TestAuthority.Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
     long millis = (System.nanoTime() - start) / 1_000_000;
     assertThat(millis).isLessThan(1000);
     assertThat(r.status()).isEqualTo(200);
@@ -444,7 +444,7 @@ class AuthorityServerTest {
   @Test
   void longPoll_expiresWithNoEntries() {
     long start = System.nanoTime();
-    TestAuthority.Reply r = authority.get("/v1/revocations?since=0&wait=300");
+    Reply r = authority.get("/v1/revocations?since=0&wait=300");
     assertThat(r.status()).isEqualTo(200);
     assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(250);
     assertThat(r.json().get("latestSequence").asLong()).isZero();
@@ -508,13 +508,13 @@ class AuthorityServerTest {
             .json();
     String tokenId = minted.get("tokenId").asText();
     String rid = minted.get("revocationIds").get(0).asText();
-    TestAuthority.Reply suspended =
+    Reply suspended =
         authority.post(
             "/v1/indirect/" + tokenId + "/suspend", "{\"reason\":\"incident\"}", authority.admin());
     assertThat(suspended.status()).as(suspended.body()).isEqualTo(201);
     assertThat(authority.get("/v1/revocations?since=0").json().get("snapshot").get(0).asText())
         .isEqualTo(rid);
-    TestAuthority.Reply resumed =
+    Reply resumed =
         authority.send(
             "POST", "/v1/indirect/" + tokenId + "/resume", new byte[0], authority.admin());
     assertThat(resumed.status()).as(resumed.body()).isEqualTo(201);
@@ -546,10 +546,10 @@ class AuthorityServerTest {
             + "\"at\":\"2025-06-01T11:59:00Z\",\"detail\":{\"allowed\":false,\"reason\":\"revoked\"}},"
             + "{\"type\":\"decision\",\"at\":\"2025-06-01T11:59:01Z\"}]}";
     long before = authority.count("audit_log");
-    TestAuthority.Reply first = authority.post("/v1/audit/batches", batch, gateway);
+    Reply first = authority.post("/v1/audit/batches", batch, gateway);
     assertThat(first.status()).as(first.body()).isEqualTo(201);
     assertThat(first.json().get("duplicate").asBoolean()).isFalse();
-    TestAuthority.Reply again = authority.post("/v1/audit/batches", batch, gateway);
+    Reply again = authority.post("/v1/audit/batches", batch, gateway);
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.json().get("duplicate").asBoolean()).isTrue();
     assertThat(authority.count("audit_log")).isEqualTo(before + 2);
@@ -561,7 +561,7 @@ class AuthorityServerTest {
     assertThat(records.get(0).get("detail").get("reason").asText()).isEqualTo("revoked");
     assertThat(records.get(0).get("hash").asText()).hasSize(64);
 
-    TestAuthority.Reply forged =
+    Reply forged =
         authority.post(
             "/v1/audit/batches",
             "{\"batchId\":\"b-2\",\"events\":[{\"type\":\"mint\",\"at\":\"2025-06-01T11:59:00Z\"}]}",
@@ -608,7 +608,7 @@ class AuthorityServerTest {
             .asText();
     String oldKeyId = Capability.decode(before).rootKeyId();
 
-    TestAuthority.Reply rotated = authority.post("/v1/keys/rotate", "", authority.admin());
+    Reply rotated = authority.post("/v1/keys/rotate", "", authority.admin());
     assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
     String newKeyId = rotated.json().get("keyId").asText();
     assertThat(rotated.json().get("state").asText()).isEqualTo("ACTIVE");
@@ -631,8 +631,7 @@ class AuthorityServerTest {
 
     assertThat(authority.post("/v1/keys/" + newKeyId + "/retire", "", authority.admin()).status())
         .isEqualTo(409);
-    TestAuthority.Reply retired =
-        authority.post("/v1/keys/" + oldKeyId + "/retire", "", authority.admin());
+    Reply retired = authority.post("/v1/keys/" + oldKeyId + "/retire", "", authority.admin());
     assertThat(retired.status()).isEqualTo(200);
     assertThat(retired.json().get("state").asText()).isEqualTo("RETIRED");
     assertThat(authority.get("/v1/keys").json().findValuesAsText("keyId"))
@@ -689,7 +688,7 @@ class AuthorityServerTest {
     assertThat(
             authority.post("/v1/clients", "{\"clientId\":\"agent\"}", authority.admin()).status())
         .isEqualTo(409);
-    TestAuthority.Reply rotated = authority.post("/v1/clients/agent/secret", "", authority.admin());
+    Reply rotated = authority.post("/v1/clients/agent/secret", "", authority.admin());
     assertThat(rotated.status()).isEqualTo(200);
     String fresh = TestAuthority.basic("agent", rotated.json().get("secret").asText());
     String mint = "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}";
@@ -703,7 +702,7 @@ class AuthorityServerTest {
   void clients_areListedWithoutSecrets_forAdminsOnly() {
     String agent = authority.createClient("agent");
 
-    TestAuthority.Reply list = authority.get("/v1/clients", authority.admin());
+    Reply list = authority.get("/v1/clients", authority.admin());
 
     assertThat(list.status()).isEqualTo(200);
     assertThat(list.json().findValuesAsText("clientId")).containsExactly("admin", "agent");
@@ -722,8 +721,7 @@ class AuthorityServerTest {
     // A successful check is cached; disabling must still take effect at once.
     assertThat(authority.post("/v1/capabilities", mint, agent).status()).isEqualTo(201);
 
-    TestAuthority.Reply disabled =
-        authority.post("/v1/clients/agent/disable", "", authority.admin());
+    Reply disabled = authority.post("/v1/clients/agent/disable", "", authority.admin());
 
     assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
     assertThat(disabled.json().get("disabledAt").asText()).isEqualTo(TestAuthority.NOW.toString());
@@ -745,7 +743,7 @@ class AuthorityServerTest {
 
   @Test
   void anAdmin_cannotDisableItself() {
-    TestAuthority.Reply r = authority.post("/v1/clients/admin/disable", "", authority.admin());
+    Reply r = authority.post("/v1/clients/admin/disable", "", authority.admin());
 
     assertThat(r.status()).isEqualTo(409);
     assertThat(r.json().get("code").asText()).isEqualTo("client_self");
@@ -756,12 +754,12 @@ class AuthorityServerTest {
 
   @Test
   void close_answersAWaitingLongPoll_beforeStopping() throws Exception {
-    CompletableFuture<TestAuthority.Reply> poll =
+    CompletableFuture<Reply> poll =
         CompletableFuture.supplyAsync(() -> authority.get("/v1/revocations?since=0&wait=30000"));
     Thread.sleep(300);
     long start = System.nanoTime();
     authority.close();
-    TestAuthority.Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    Reply r = poll.get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(r.status()).isEqualTo(200);
     assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4000);
   }

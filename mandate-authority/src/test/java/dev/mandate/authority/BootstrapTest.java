@@ -3,6 +3,7 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -55,7 +56,7 @@ class BootstrapTest {
     try (TestAuthority second = TestAuthority.start(tmp)) {
       assertThat(second.server.bootstrapReport()).isEmpty();
       assertThat(Files.readString(tmp.resolve("data/master.key"))).isEqualTo(masterKey);
-      TestAuthority.Reply keys = second.get("/v1/keys");
+      Reply keys = second.get("/v1/keys");
       assertThat(keys.json()).hasSize(1);
       assertThat(keys.json().get(0).get("keyId").asText()).isEqualTo(keyId);
       assertThat(second.get("/v1/audit/verify", TestAuthority.basic("admin", secret)).status())

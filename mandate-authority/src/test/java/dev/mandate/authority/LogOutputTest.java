@@ -14,6 +14,7 @@ import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Reply;
 import java.io.ByteArrayOutputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -97,11 +98,10 @@ class LogOutputTest {
     try (Capture c = new Capture(events, rendered);
         TestAuthority authority = TestAuthority.start(tmp)) {
       admin = authority.adminSecret;
-      TestAuthority.Reply created =
-          authority.post("/v1/clients", "{\"clientId\":\"agent\"}", authority.admin());
+      Reply created = authority.post("/v1/clients", "{\"clientId\":\"agent\"}", authority.admin());
       assertThat(created.status()).isEqualTo(201);
       clientSecret = created.json().get("secret").asText();
-      TestAuthority.Reply minted =
+      Reply minted =
           authority.post(
               "/v1/capabilities",
               "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.authority.store.PostgresTestDatabase;
+import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,12 +44,12 @@ class PostgresReplicasTest {
                     "{\"grants\":[\"fs:read_text_file:/data/x/**\"],\"ttl\":\"15m\"}",
                     admin)
                 .json();
-        CompletableFuture<TestAuthority.Reply> poll =
+        CompletableFuture<Reply> poll =
             CompletableFuture.supplyAsync(() -> b.get("/v1/revocations?since=0&wait=20000"));
         Thread.sleep(500);
         assertThat(poll).isNotDone();
 
-        TestAuthority.Reply revoked =
+        Reply revoked =
             a.post(
                 "/v1/revocations",
                 "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"test\"}",
@@ -56,7 +57,7 @@ class PostgresReplicasTest {
         long acknowledged = System.nanoTime();
         assertThat(revoked.status()).as(revoked.body()).isEqualTo(201);
 
-        TestAuthority.Reply seen = poll.get(5, TimeUnit.SECONDS);
+        Reply seen = poll.get(5, TimeUnit.SECONDS);
         long millis = (System.nanoTime() - acknowledged) / 1_000_000;
         assertThat(seen.status()).isEqualTo(200);
         assertThat(seen.json().get("snapshot").get(0).asText())

@@ -1,16 +1,12 @@
 package dev.mandate.authority;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,10 +18,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.Map;
 
-/** An authority on an ephemeral loopback port with SQLite in a temp dir, and an HTTP client. */
+/**
+ * An authority under test, on an ephemeral loopback port with SQLite in a temp dir and a fixed
+ * clock, and its HTTP API ({@link AuthorityApi}). The authority's own tests start it from a config
+ * they vary; the other modules' tests use mandate-testkit's {@code Stack}.
+ */
 final class TestAuthority implements AutoCloseable {
   static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -55,6 +54,7 @@ final class TestAuthority implements AutoCloseable {
   final Path policyFile;
   final AuthorityServer server;
   final String adminSecret;
+  final AuthorityApi api;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private TestAuthority(Path dataDir, Path policyFile, AuthorityServer server, String adminSecret) {
@@ -62,6 +62,7 @@ final class TestAuthority implements AutoCloseable {
     this.policyFile = policyFile;
     this.server = server;
     this.adminSecret = adminSecret;
+    this.api = new AuthorityApi(server.url());
   }
 
   static AuthorityConfig.Builder config(Path tmp) throws IOException {
@@ -97,26 +98,12 @@ final class TestAuthority implements AutoCloseable {
   }
 
   static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    return Http.basic(client, secret);
   }
 
   /** Creates a client through the API and returns its Authorization header value. */
   String createClient(String clientId) {
-    Reply r = post("/v1/clients", "{\"clientId\":\"" + clientId + "\"}", admin());
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-    return basic(clientId, r.json().get("secret").asText());
-  }
-
-  record Reply(int status, HttpHeaders headers, String body) {
-    JsonNode json() {
-      try {
-        return JSON.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
-    }
+    return basic(clientId, api.createClient(admin(), clientId));
   }
 
   Reply get(String path) {
@@ -124,44 +111,23 @@ final class TestAuthority implements AutoCloseable {
   }
 
   Reply get(String path, String authorization) {
-    return send(request(path, authorization).GET().build());
+    return api.get(path, authorization);
   }
 
   Reply post(String path, String json, String authorization) {
-    return send(
-        request(path, authorization)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build());
+    return api.post(path, json, authorization);
   }
 
   Reply send(String method, String path, byte[] body, String authorization) {
-    return send(
-        request(path, authorization)
-            .header("Content-Type", "application/json")
-            .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-            .build());
-  }
-
-  HttpRequest.Builder request(String path, String authorization) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(40));
-    if (authorization != null) {
-      b.header("Authorization", authorization);
-    }
-    return b;
+    return api.send(method, path, body, authorization);
   }
 
   Reply send(HttpRequest request) {
-    try {
-      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return Http.send(HttpRequest.newBuilder(request, (name, value) -> true));
+  }
+
+  HttpRequest.Builder request(String path, String authorization) {
+    return Http.request(server.url() + path, authorization);
   }
 
   /** Counts the rows of a table in the SQLite database, behind the server's back. */

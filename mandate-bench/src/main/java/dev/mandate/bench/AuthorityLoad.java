@@ -3,6 +3,7 @@ package dev.mandate.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mandate.testkit.Http;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -208,13 +209,13 @@ public final class AuthorityLoad {
       http.start();
       try {
         String base = authority.url();
-        String admin = BenchAuthority.basic("admin", authority.adminSecret());
+        String admin = Http.basic("admin", authority.adminSecret());
         JsonNode created =
             send(
                 http.newRequest(base + "/v1/clients").method(HttpMethod.POST),
                 "{\"clientId\":\"bench\"}",
                 admin);
-        String bench = BenchAuthority.basic("bench", created.get("secret").asText());
+        String bench = Http.basic("bench", created.get("secret").asText());
         checkOneMint(http, base, bench);
 
         System.err.println("authority-load: " + backend + ": warm-up " + warmupSeconds + " s");

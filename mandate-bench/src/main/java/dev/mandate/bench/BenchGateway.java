@@ -2,6 +2,7 @@ package dev.mandate.bench;
 
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.testkit.Stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +11,43 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The gateway of a gateway benchmark: on a free port of 127.0.0.1, client {@code gateway} of a
- * {@link BenchAuthority}, for its audience, spooling its decisions in a directory of its own.
+ * The peers of a gateway benchmark: an authority (a {@link Stack} on SQLite, with a client {@code
+ * gateway} for the gateway under test) and gateways on free ports of 127.0.0.1, for the audience
+ * {@link #AUDIENCE}, each spooling its decisions in a directory of its own. Their secrets belong to
+ * a throwaway data directory.
  */
 final class BenchGateway {
+  static final String AUDIENCE = "gw-bench";
+
   private BenchGateway() {}
+
+  /**
+   * Starts the authority in {@code dir}: the admin client may mint {@code adminGrant} ({@code
+   * service:action:resource}) for the audience.
+   */
+  static Stack authority(Path dir, String adminGrant) throws IOException {
+    return Stack.builder(dir)
+        .policy(
+            """
+            version: 1
+            clients:
+              admin:
+                grants: ["%s"]
+                maxTtl: 2h
+                require: [audience]
+                audiences: [%s]
+              gateway:
+                role: gateway
+            """
+                .formatted(adminGrant, AUDIENCE))
+        .clients("gateway")
+        .start();
+  }
+
+  /** The load generator's capability: {@code grant} for an hour, minted by the admin. */
+  static String token(Stack authority, String grant) {
+    return authority.api().mint(authority.admin(), "1h", AUDIENCE, null, grant).token();
+  }
 
   /**
    * Starts a gateway with its files in {@code dir}.
@@ -40,7 +73,7 @@ final class BenchGateway {
         spool: {dir: %s, sync: %s}
         shutdownTimeout: 2s
         """
-                .formatted(BenchAuthority.AUDIENCE, authorityUrl, dir.resolve("spool"), sync)
+                .formatted(AUDIENCE, authorityUrl, dir.resolve("spool"), sync)
             + frontEnd;
     GatewayConfig config =
         GatewayConfig.parse(yaml, dir.resolve("gateway.yaml"), Map.of("GW_SECRET", secret));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.MandateHeaders;
@@ -112,7 +113,7 @@ public final class GatewayLoad {
 
   /** The call {@code GET /items/42} as sent, which a holder's proof signs (spec §7). */
   private static Call itemCall() {
-    return Call.http(BenchAuthority.AUDIENCE, "api", "GET", "/items/42", null);
+    return Call.http(BenchGateway.AUDIENCE, "api", "GET", "/items/42", null);
   }
 
   private static SigningKey benchHolder() {
@@ -758,8 +759,19 @@ public final class GatewayLoad {
   /** The gateway process: an authority on SQLite and two gateways (batched and always). */
   private static void runGateways(String upstreamUrl) throws Exception {
     Path tmp = Files.createTempDirectory("mandate-gateway-load");
-    BenchAuthority authority =
-        BenchAuthority.start(tmp.resolve("authority"), "api:*:/**", "api:get_item:/items/**");
+    Stack authority = BenchGateway.authority(tmp.resolve("authority"), "api:*:/**");
+    String token = BenchGateway.token(authority, "api:get_item:/items/**");
+    // The same grant bound to the bench's holder key: each call needs a proof (--drive holder:).
+    String holderToken =
+        authority
+            .api()
+            .mint(
+                authority.admin(),
+                "1h",
+                BenchGateway.AUDIENCE,
+                "\"holderKey\":\"" + BENCH_HOLDER.verifyingKey().toText() + "\"",
+                "api:get_item:/items/**")
+            .token();
     GatewayServer batched = gateway(tmp, "batched", authority, upstreamUrl);
     GatewayServer always = gateway(tmp, "always", authority, upstreamUrl);
     servePeer(
@@ -768,9 +780,9 @@ public final class GatewayLoad {
             + " always="
             + always.url()
             + " token="
-            + authority.token()
+            + token
             + " holderToken="
-            + authority.boundTo(BENCH_HOLDER.verifyingKey()),
+            + holderToken,
         () -> {
           batched.close();
           always.close();
@@ -778,12 +790,12 @@ public final class GatewayLoad {
         });
   }
 
-  private static GatewayServer gateway(
-      Path tmp, String sync, BenchAuthority authority, String upstreamUrl) throws IOException {
+  private static GatewayServer gateway(Path tmp, String sync, Stack authority, String upstreamUrl)
+      throws IOException {
     return BenchGateway.start(
         tmp.resolve("gateway-" + sync),
         authority.url(),
-        authority.gatewaySecret(),
+        authority.secret("gateway"),
         sync,
         """
         http:

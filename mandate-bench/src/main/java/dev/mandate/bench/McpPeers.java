@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.gateway.mcp.McpFrontEnd;
+import dev.mandate.testkit.Stack;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -137,11 +138,10 @@ public final class McpPeers {
   // ---- authority on SQLite ----
 
   private static AutoCloseable authority(Path dir, ObjectNode ready) throws Exception {
-    BenchAuthority authority =
-        BenchAuthority.start(dir, SERVICE + ":*:*", SERVICE + ":" + TOOL + ":*");
+    Stack authority = BenchGateway.authority(dir, SERVICE + ":*:*");
     ready.put("url", authority.url());
-    ready.put("gatewaySecret", authority.gatewaySecret());
-    ready.put("token", authority.token());
+    ready.put("gatewaySecret", authority.secret("gateway"));
+    ready.put("token", BenchGateway.token(authority, SERVICE + ":" + TOOL + ":*"));
     return authority;
   }
 

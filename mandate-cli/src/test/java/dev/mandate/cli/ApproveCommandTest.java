@@ -8,9 +8,9 @@ import dev.mandate.token.Capability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,22 +25,16 @@ class ApproveCommandTest {
   // The authority runs on the system clock, so the commands here do too.
   private final CliRun cli = new CliRun().at(Instant.now());
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private Path financeDesk;
   private Path authorityPub;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
     financeDesk = authority.createClient("finance-desk");
     authorityPub = tmp.resolve("authority.pub");
     Files.writeString(
         authorityPub, authority.get("/v1/keys").get(0).get("publicKey").asText() + "\n");
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
   }
 
   @Test
@@ -113,7 +107,7 @@ class ApproveCommandTest {
     CliRun.Result approved =
         cli.pipe(
             token,
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"approve"},
                 authority.as("finance-desk", financeDesk),
                 new String[] {"--group", "finance", "--request", JAN, "--ttl", "1h"}));
@@ -134,12 +128,12 @@ class ApproveCommandTest {
 
     CliRun.Result query =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"audit", "query"},
                 authority.asAdmin(),
                 new String[] {"--token-id", tokenId}));
     CliRun.Result verify =
-        cli.run(LocalAuthority.args(new String[] {"audit", "verify"}, authority.asAdmin()));
+        cli.run(CliAuthority.args(new String[] {"audit", "verify"}, authority.asAdmin()));
 
     assertThat(query.exit()).as(query.err()).isZero();
     assertThat(query.out()).contains("approve").doesNotContain(approved.value());
@@ -153,7 +147,7 @@ class ApproveCommandTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"approve"},
                 authority.asAgent(),
                 new String[] {"--token-id", tokenId, "--group", "finance", "--request", JAN}));
@@ -183,7 +177,7 @@ class ApproveCommandTest {
     for (String[] c : cases) {
       CliRun.Result r =
           cli.run(
-              LocalAuthority.args(
+              CliAuthority.args(
                   new String[] {"approve"}, authority.as("finance-desk", financeDesk), c));
 
       String what = String.join(" ", c);
@@ -231,27 +225,21 @@ class ApproveCommandTest {
 
   private String mintRequiringFinance() {
     CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", INVOICES, "--ttl", "15m", "--require-approval", "finance"
-                }));
+        authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--require-approval", "finance");
     assertThat(r.exit()).as(r.err()).isZero();
     return r.value();
   }
 
   private CliRun.Result approve(String... options) {
     return cli.run(
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"approve"}, authority.as("finance-desk", financeDesk), options));
   }
 
   private CliRun.Result check(String token, String request, String... extra) {
     return cli.pipe(
         token,
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"check", "--pub", authorityPub.toString(), "--request", request}, extra));
   }
 

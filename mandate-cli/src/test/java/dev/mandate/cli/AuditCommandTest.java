@@ -7,47 +7,34 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private Capability minted;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
-    CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
-                }));
-    assertThat(r.exit()).as(r.err()).isZero();
-    minted = Capability.decode(r.value());
+    minted =
+        authority.minted(
+            cli, "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m");
     CliRun.Result revoked =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", minted.tokenId(), "--reason", "done"}));
     assertThat(revoked.exit()).as(revoked.err()).isZero();
   }
 
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
-
   private CliRun.Result audit(String... rest) {
     return cli.run(
-        LocalAuthority.args(
+        CliAuthority.args(
             new String[] {"audit"},
             new String[] {rest[0]},
             authority.asAdmin(),
@@ -84,14 +71,13 @@ class AuditCommandTest {
         .singleElement()
         .satisfies(
             line ->
-                assertThat(LocalAuthority.JSON.readTree(line).get("sequence").asLong())
-                    .isEqualTo(1));
+                assertThat(CliAuthority.JSON.readTree(line).get("sequence").asLong()).isEqualTo(1));
   }
 
   @Test
   void queryWithAClientThatIsNotAdmin_isRefused() {
     CliRun.Result r =
-        cli.run(LocalAuthority.args(new String[] {"audit", "query"}, authority.asAgent()));
+        cli.run(CliAuthority.args(new String[] {"audit", "query"}, authority.asAgent()));
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().lines()).singleElement().asString().contains("admin_required");

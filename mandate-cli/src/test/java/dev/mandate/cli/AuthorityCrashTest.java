@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,9 +63,7 @@ class AuthorityCrashTest {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void killNine_whileRevoking_losesNoAcknowledgedRevocation_andTheAuditChainVerifies()
       throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    port = Await.freePort();
     baseUrl = "http://127.0.0.1:" + port;
     data = tmp.resolve("data");
 
@@ -114,7 +111,7 @@ class AuthorityCrashTest {
     feed.get("snapshot").forEach(n -> denied.add(n.asText()));
     assertThat(denied).as("every acknowledged revocation is in the feed").containsAll(acknowledged);
     assertThat(feed.get("latestSequence").asLong()).isEqualTo(denied.size());
-    JsonNode verified = getJson("/v1/audit/verify", basic("admin", admin));
+    JsonNode verified = getJson("/v1/audit/verify", Http.basic("admin", admin));
     assertThat(verified.get("ok").asBoolean()).as(verified.toString()).isTrue();
     assertThat(verified.get("recordsChecked").asLong()).isGreaterThanOrEqualTo(acknowledged.size());
 
@@ -142,7 +139,7 @@ class AuthorityCrashTest {
             http.send(
                 HttpRequest.newBuilder(URI.create(baseUrl + "/v1/revocations"))
                     .timeout(Duration.ofSeconds(10))
-                    .header("Authorization", basic("admin", admin))
+                    .header("Authorization", Http.basic("admin", admin))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body))
                     .build(),
@@ -213,20 +210,8 @@ class AuthorityCrashTest {
     return Files.readString(tmp.resolve("admin.secret")).strip();
   }
 
-  private JsonNode getJson(String path, String authorization) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).GET();
-    if (authorization != null) {
-      b.header("Authorization", authorization);
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return LocalAuthority.JSON.readTree(r.body());
-  }
-
-  private static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  private JsonNode getJson(String path, String authorization) {
+    return Http.get(baseUrl + path, authorization).expect(200);
   }
 
   private static void pause(long ms) {

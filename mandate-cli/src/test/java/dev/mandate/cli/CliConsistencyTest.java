@@ -85,7 +85,7 @@ class CliConsistencyTest {
     assertThat(r.exit()).isZero();
     assertThat(r.out()).matches("(?s)mandate \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\nJava .*");
     assertThat(flag.out()).isEqualTo(r.out());
-    assertThat(LocalAuthority.JSON.readTree(json.out()).get("version").asText())
+    assertThat(CliAuthority.JSON.readTree(json.out()).get("version").asText())
         .isEqualTo(r.out().lines().findFirst().orElseThrow().substring("mandate ".length()));
   }
 

@@ -7,20 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code mandate clients ...} against a real authority, with credentials from the environment. */
 class ClientsCommandTest {
   @TempDir Path tmp;
-  private LocalAuthority authority;
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
   private CliRun admin;
 
   @BeforeEach
   void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
     admin =
         new CliRun()
             .env(
@@ -30,15 +29,10 @@ class ClientsCommandTest {
                     "MANDATE_SECRET_FILE", authority.adminSecret.toString()));
   }
 
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
-
   private CliRun.Result mintAs(String client, Path secret) {
     return new CliRun()
         .run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {
                   "mint", "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
                 },
@@ -105,7 +99,7 @@ class ClientsCommandTest {
         .hasSize(2)
         .anySatisfy(l -> assertThat(l).startsWith("admin  admin   created="))
         .anySatisfy(l -> assertThat(l).startsWith("agent  client  created="));
-    JsonNode list = LocalAuthority.JSON.readTree(json.out());
+    JsonNode list = CliAuthority.JSON.readTree(json.out());
     assertThat(list.findValuesAsText("clientId")).containsExactly("admin", "agent");
     assertThat(json.out()).doesNotContain("secret").doesNotContain("mndcs1_");
   }
@@ -121,7 +115,7 @@ class ClientsCommandTest {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(Files.readString(authority.agentSecret)).isNotEqualTo(old).startsWith("mndcs1_");
     assertThat(mintAs("agent", authority.agentSecret).exit()).isZero();
-    Path oldFile = LocalAuthority.secretFile(tmp.resolve("old.secret"), old.strip());
+    Path oldFile = CliAuthority.secretFile(tmp.resolve("old.secret"), old.strip());
     CliRun.Result refused = mintAs("agent", oldFile);
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("refused the credentials of client 'agent'");
@@ -134,7 +128,7 @@ class ClientsCommandTest {
     CliRun.Result r = admin.run("clients", "disable", "agent", "--json");
 
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(LocalAuthority.JSON.readTree(r.out()).get("disabledAt").isTextual()).isTrue();
+    assertThat(CliAuthority.JSON.readTree(r.out()).get("disabledAt").isTextual()).isTrue();
     CliRun.Result refused = mintAs("agent", authority.agentSecret);
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("refused the credentials");
@@ -148,8 +142,7 @@ class ClientsCommandTest {
   @Test
   void aNonAdmin_cannotManageClients() {
     CliRun.Result r =
-        new CliRun()
-            .run(LocalAuthority.args(new String[] {"clients", "list"}, authority.asAgent()));
+        new CliRun().run(CliAuthority.args(new String[] {"clients", "list"}, authority.asAgent()));
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("admin_required");

@@ -20,14 +20,8 @@ class GatewayCommandTest {
 
   @Test
   void runningGateway_printsWhereItListensAndWhatItServes_andAnswersHealth() throws Exception {
-    try (LocalAuthority authority = LocalAuthority.start(tmp)) {
-      String admin = Files.readString(authority.adminSecret).strip();
-      String secret =
-          authority
-              .post("/v1/clients", "{\"clientId\":\"gateway\"}", "admin", admin)
-              .get("secret")
-              .asText();
-      Path secretFile = LocalAuthority.secretFile(tmp.resolve("gateway.secret"), secret);
+    try (CliAuthority authority = CliAuthority.start(tmp)) {
+      Path secretFile = authority.createClient("gateway");
       Path config = tmp.resolve("gateway.yaml");
       Files.writeString(
           config,
@@ -70,7 +64,7 @@ class GatewayCommandTest {
           .containsPattern("Mandate gateway 'gw-cli' listening on http://127\\.0\\.0\\.1:\\d+")
           .contains("api  http://127.0.0.1:9")
           .contains("GET /repos/{owner}/{repo}/issues  -> api  as api:list_issues:/repos/")
-          .doesNotContain(secret);
+          .doesNotContain(Files.readString(secretFile).strip());
     }
   }
 

@@ -4,30 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeysCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
 
   private List<String> list(String... extra) {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"keys", "list", "--authority", authority.url()}, extra));
     assertThat(r.exit()).as(r.err()).isZero();
     return r.out().lines().toList();
@@ -47,7 +36,7 @@ class KeysCommandTest {
     String first = idOf(list().get(0));
 
     CliRun.Result rotated =
-        cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
+        cli.run(CliAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
 
     assertThat(rotated.exit()).as(rotated.err()).isZero();
     String second = rotated.value();
@@ -58,7 +47,7 @@ class KeysCommandTest {
         .anySatisfy(l -> assertThat(l).startsWith(second + " ACTIVE"));
 
     CliRun.Result retired =
-        cli.run(LocalAuthority.args(new String[] {"keys", "retire", first}, authority.asAdmin()));
+        cli.run(CliAuthority.args(new String[] {"keys", "retire", first}, authority.asAdmin()));
 
     assertThat(retired.exit()).as(retired.err()).isZero();
     assertThat(retired.value()).startsWith(first + " RETIRED");
@@ -71,7 +60,7 @@ class KeysCommandTest {
     String active = idOf(list().get(0));
 
     CliRun.Result r =
-        cli.run(LocalAuthority.args(new String[] {"keys", "retire", active}, authority.asAdmin()));
+        cli.run(CliAuthority.args(new String[] {"keys", "retire", active}, authority.asAdmin()));
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().lines()).singleElement().asString().contains("rotate first");
@@ -80,7 +69,7 @@ class KeysCommandTest {
   @Test
   void rotate_byANonAdminClient_isRefused() {
     CliRun.Result r =
-        cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAgent()));
+        cli.run(CliAuthority.args(new String[] {"keys", "rotate"}, authority.asAgent()));
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("admin_required");
@@ -91,7 +80,7 @@ class KeysCommandTest {
     CliRun.Result r = cli.run("keys", "list", "--json", "--authority", authority.url());
 
     assertThat(r.exit()).as(r.err()).isZero();
-    var keys = LocalAuthority.JSON.readTree(r.out());
+    var keys = CliAuthority.JSON.readTree(r.out());
     assertThat(keys).hasSize(1);
     assertThat(keys.get(0).get("state").asText()).isEqualTo("ACTIVE");
     assertThat(keys.get(0).get("fingerprint").asText()).matches("SHA256:[A-Za-z0-9+/]{43}");
@@ -100,7 +89,7 @@ class KeysCommandTest {
 
   @Test
   void export_writesTheVerifyingKeys_forCheck_andPrintsTheirFingerprints() throws Exception {
-    cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
+    cli.run(CliAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
     Path out = tmp.resolve("authority.pub");
 
     CliRun.Result r =
@@ -131,8 +120,8 @@ class KeysCommandTest {
   @Test
   void bootstrap_keepsOnlyThePinnedKey_andAWrongFingerprintWritesNothing() throws Exception {
     String pinned = list("--json").get(0);
-    String fingerprint = LocalAuthority.JSON.readTree(pinned).get(0).get("fingerprint").asText();
-    cli.run(LocalAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
+    String fingerprint = CliAuthority.JSON.readTree(pinned).get(0).get("fingerprint").asText();
+    cli.run(CliAuthority.args(new String[] {"keys", "rotate"}, authority.asAdmin()));
     Path trust = tmp.resolve("authority.trust");
 
     CliRun.Result r =
@@ -177,7 +166,7 @@ class KeysCommandTest {
   private String mintByAuthority() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {
                   "mint", "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
                 },

@@ -2,12 +2,11 @@ package dev.mandate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mandate.testkit.Await;
 import dev.mandate.token.Capability;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code mandate mint --authority}: the authority mints under its policy. */
@@ -16,26 +15,11 @@ class MintCommandAuthorityTest {
 
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
 
   @Test
   void allowedMint_printsTheTokenOnStdout_andItsIdsOnStderr() {
-    CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", INVOICES, "--ttl", "15m"}));
+    CliRun.Result r = authority.mint(cli, "--allow", INVOICES, "--ttl", "15m");
 
     assertThat(r.exit()).as(r.err()).isZero();
     Capability token = Capability.decode(r.value());
@@ -49,18 +33,14 @@ class MintCommandAuthorityTest {
     cli.keygen(tmp.resolve("holder"), "agent");
 
     CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow",
-                  INVOICES,
-                  "--ttl",
-                  "1h",
-                  "--holder",
-                  tmp.resolve("holder/agent.pub").toString()
-                }));
+        authority.mint(
+            cli,
+            "--allow",
+            INVOICES,
+            "--ttl",
+            "1h",
+            "--holder",
+            tmp.resolve("holder/agent.pub").toString());
 
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(Capability.decode(r.value()).holderKeyId()).isPresent();
@@ -69,11 +49,7 @@ class MintCommandAuthorityTest {
   @Test
   void policyDenial_printsTheReason_andExitsOne() {
     CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", "fs:read_text_file:/data/secrets/**", "--ttl", "15m"}));
+        authority.mint(cli, "--allow", "fs:read_text_file:/data/secrets/**", "--ttl", "15m");
 
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
@@ -86,12 +62,7 @@ class MintCommandAuthorityTest {
 
   @Test
   void ttlAboveThePolicyMaximum_isDenied() {
-    CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", INVOICES, "--ttl", "2h"}));
+    CliRun.Result r = authority.mint(cli, "--allow", INVOICES, "--ttl", "2h");
 
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).startsWith("mandate: denied by policy: ");
@@ -99,7 +70,7 @@ class MintCommandAuthorityTest {
 
   @Test
   void wrongSecret_saysTheCredentialsWereRefused() throws Exception {
-    Path wrong = LocalAuthority.secretFile(tmp.resolve("wrong.secret"), "mndcs1_wrong");
+    Path wrong = CliAuthority.secretFile(tmp.resolve("wrong.secret"), "mndcs1_wrong");
 
     CliRun.Result r =
         cli.run(
@@ -124,10 +95,7 @@ class MintCommandAuthorityTest {
 
   @Test
   void unreachableAuthority_saysSo_inOneLine() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Await.freePort();
     String url = "http://127.0.0.1:" + port;
 
     CliRun.Result r =
@@ -156,18 +124,14 @@ class MintCommandAuthorityTest {
     cli.keygen(tmp.resolve("keys"), "authority");
 
     CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--key",
-                  tmp.resolve("keys/authority.key").toString(),
-                  "--allow",
-                  INVOICES,
-                  "--ttl",
-                  "15m"
-                }));
+        authority.mint(
+            cli,
+            "--key",
+            tmp.resolve("keys/authority.key").toString(),
+            "--allow",
+            INVOICES,
+            "--ttl",
+            "15m");
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--key and --authority cannot be combined");
@@ -176,11 +140,7 @@ class MintCommandAuthorityTest {
   @Test
   void localOnlyCaveat_isRefusedWithAHint() {
     CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10"}));
+        authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10");
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err())
@@ -194,22 +154,12 @@ class MintCommandAuthorityTest {
     };
     for (String[] option : refused) {
       CliRun.Result each =
-          cli.run(
-              LocalAuthority.args(
-                  new String[] {"mint"},
-                  authority.asAgent(),
-                  new String[] {
-                    "--allow", INVOICES, "--ttl", "15m", "--audience", "gw-b", option[0], option[1]
-                  }));
+          authority.mint(
+              cli, "--allow", INVOICES, "--ttl", "15m", "--audience", "gw-b", option[0], option[1]);
       assertThat(each.exit()).as(option[0]).isEqualTo(2);
       assertThat(each.err()).as(option[0]).contains("with --authority, ").contains(option[2]);
     }
-    CliRun.Result sealed =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", INVOICES, "--ttl", "15m", "--seal"}));
+    CliRun.Result sealed = authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--seal");
     assertThat(sealed.exit()).isEqualTo(2);
     assertThat(sealed.err()).contains("cannot carry the seal (seal)");
   }
@@ -220,12 +170,7 @@ class MintCommandAuthorityTest {
         authority.agentSecret,
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
 
-    CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {"--allow", INVOICES, "--ttl", "15m"}));
+    CliRun.Result r = authority.mint(cli, "--allow", INVOICES, "--ttl", "15m");
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("readable or writable by other users").contains("chmod 600");

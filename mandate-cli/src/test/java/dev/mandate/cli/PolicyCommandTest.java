@@ -164,7 +164,7 @@ class PolicyCommandTest {
 
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).isEmpty();
-    var report = LocalAuthority.JSON.readTree(r.out());
+    var report = CliAuthority.JSON.readTree(r.out());
     assertThat(r.out().strip().lines()).hasSize(1);
     assertThat(report.get("total").asInt()).isEqualTo(3);
     assertThat(report.get("passed").asInt()).isEqualTo(2);
@@ -188,11 +188,11 @@ class PolicyCommandTest {
     CliRun.Result invalid = cli.run("policy", "check", "--json", bad.toString());
 
     assertThat(ok.exit()).isZero();
-    var okJson = LocalAuthority.JSON.readTree(ok.out());
+    var okJson = CliAuthority.JSON.readTree(ok.out());
     assertThat(okJson.get("ok").asBoolean()).isTrue();
     assertThat(okJson.get("errors")).isEmpty();
     assertThat(invalid.exit()).isEqualTo(1);
-    var invalidJson = LocalAuthority.JSON.readTree(invalid.out());
+    var invalidJson = CliAuthority.JSON.readTree(invalid.out());
     assertThat(invalidJson.get("ok").asBoolean()).isFalse();
     assertThat(invalidJson.get("errors").get(0).asText()).contains("maxTTL");
     assertThat(invalidJson.get("file").asText()).isEqualTo(bad.toString());

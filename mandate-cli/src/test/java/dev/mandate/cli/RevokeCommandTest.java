@@ -7,37 +7,18 @@ import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RevokeCommandTest {
   private final CliRun cli = new CliRun();
   @TempDir Path tmp;
-  private LocalAuthority authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = LocalAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
+  @RegisterExtension final CliAuthority authority = new CliAuthority();
 
   private Capability mint() {
-    CliRun.Result r =
-        cli.run(
-            LocalAuthority.args(
-                new String[] {"mint"},
-                authority.asAgent(),
-                new String[] {
-                  "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m"
-                }));
-    assertThat(r.exit()).as(r.err()).isZero();
-    return Capability.decode(r.value());
+    return authority.minted(
+        cli, "--allow", "fs:read_text_file:/data/invoices/2024/**", "--ttl", "15m");
   }
 
   private List<String> feedSnapshot() {
@@ -53,7 +34,7 @@ class RevokeCommandTest {
 
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", token.tokenId(), "--reason", "agent finished"}));
@@ -73,7 +54,7 @@ class RevokeCommandTest {
     CliRun.Result r =
         cli.pipe(
             token.toText(),
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"}, authority.asAgent(), new String[] {"--reason", "leaked"}));
 
     assertThat(r.exit()).as(r.err()).isZero();
@@ -86,9 +67,9 @@ class RevokeCommandTest {
     String[] byId = {"--revocation-id", token.revocationIds().get(0), "--reason", "r"};
 
     CliRun.Result agent =
-        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAgent(), byId));
+        cli.run(CliAuthority.args(new String[] {"revoke"}, authority.asAgent(), byId));
     CliRun.Result admin =
-        cli.run(LocalAuthority.args(new String[] {"revoke"}, authority.asAdmin(), byId));
+        cli.run(CliAuthority.args(new String[] {"revoke"}, authority.asAdmin(), byId));
 
     assertThat(agent.exit()).isEqualTo(2);
     assertThat(agent.err().lines()).singleElement().asString().contains("not_owner");
@@ -100,7 +81,7 @@ class RevokeCommandTest {
   void unknownToken_isOneLineNotFound() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", "00112233445566778899aabbccddeeff", "--reason", "r"}));
@@ -113,7 +94,7 @@ class RevokeCommandTest {
   void reasonIsRequired() {
     CliRun.Result r =
         cli.run(
-            LocalAuthority.args(
+            CliAuthority.args(
                 new String[] {"revoke"},
                 authority.asAgent(),
                 new String[] {"--token-id", "00112233445566778899aabbccddeeff"}));
@@ -144,7 +125,7 @@ class RevokeCommandTest {
 
     assertThat(minted.exit()).as(minted.err()).isZero();
     assertThat(minted.err()).isEmpty();
-    JsonNode m = LocalAuthority.JSON.readTree(minted.out());
+    JsonNode m = CliAuthority.JSON.readTree(minted.out());
     Capability token = Capability.decode(m.get("token").asText());
     assertThat(m.get("tokenId").asText()).isEqualTo(token.tokenId());
     assertThat(m.get("revocationIds").get(0).asText()).isEqualTo(token.revocationIds().get(0));
@@ -154,7 +135,7 @@ class RevokeCommandTest {
 
     assertThat(revoked.exit()).as(revoked.err()).isZero();
     assertThat(revoked.err()).isEmpty();
-    JsonNode r = LocalAuthority.JSON.readTree(revoked.out());
+    JsonNode r = CliAuthority.JSON.readTree(revoked.out());
     assertThat(r.get("sequence").asLong()).isPositive();
     assertThat(r.get("tokenId").asText()).isEqualTo(token.tokenId());
     assertThat(feedSnapshot()).contains(r.get("revocationId").asText());
@@ -176,7 +157,7 @@ class RevokeCommandTest {
             "1m");
 
     assertThat(r.exit()).as(r.err()).isZero();
-    JsonNode m = LocalAuthority.JSON.readTree(r.out());
+    JsonNode m = CliAuthority.JSON.readTree(r.out());
     assertThat(Capability.decode(m.get("token").asText()).tokenId())
         .isEqualTo(m.get("tokenId").asText());
     assertThat(m.get("expiresAt").asText()).isEqualTo(CliRun.NOW.plusSeconds(60).toString());

@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.gateway.GatewayServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import dev.mandate.testkit.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -79,20 +74,7 @@ class ServeCommandTest {
   }
 
   private static int get(String url, String client, String secret) {
-    try {
-      String basic =
-          Base64.getEncoder()
-              .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-      return HttpClient.newHttpClient()
-          .send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .header("Authorization", "Basic " + basic)
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return Http.get(url, Http.basic(client, secret)).status();
   }
 
   @Test

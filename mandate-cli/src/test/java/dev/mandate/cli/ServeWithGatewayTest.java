@@ -2,19 +2,15 @@ package dev.mandate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.gateway.GatewayServer;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,17 +28,12 @@ class ServeWithGatewayTest {
     String agentSecret;
     String adminSecret;
     Path gatewaySecret;
-    try (LocalAuthority first = LocalAuthority.start(tmp)) {
+    try (CliAuthority first = CliAuthority.start(tmp)) {
       adminSecret = Files.readString(first.adminSecret).strip();
       agentSecret = Files.readString(first.agentSecret).strip();
-      String secret =
-          first
-              .post("/v1/clients", "{\"clientId\":\"gateway\"}", "admin", adminSecret)
-              .get("secret")
-              .asText();
-      gatewaySecret = LocalAuthority.secretFile(tmp.resolve("gateway.secret"), secret);
+      gatewaySecret = first.createClient("gateway");
     }
-    int port = freePort();
+    int port = Await.freePort();
     String authority = "http://127.0.0.1:" + port;
     // The upstream API is the authority's own public key listing, mapped onto the one resource
     // the policy lets the agent mint.
@@ -69,22 +60,23 @@ class ServeWithGatewayTest {
     serve.lifetime =
         (AuthorityServer server, GatewayServer gateway) -> {
           assertThat(gateway).isNotNull();
+          AuthorityApi api = new AuthorityApi(server.url());
           String token =
-              post(
-                      server.url() + "/v1/capabilities",
-                      "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"5m\"}",
-                      "agent",
-                      agentSecret)
-                  .get("token")
-                  .asText();
-          HttpResponse<String> denied = get(gateway.url() + "/v1/keys", null);
-          HttpResponse<String> allowed = get(gateway.url() + "/v1/keys", token);
+              api.mint(
+                      Http.basic("agent", agentSecret),
+                      "5m",
+                      null,
+                      null,
+                      "fs:read_text_file:/data/invoices/2024/**")
+                  .token();
+          Reply denied = Http.get(gateway.url() + "/v1/keys", null);
+          Reply allowed = Http.get(gateway.url() + "/v1/keys", "Bearer " + token);
           seen.set(
               new Seen(
-                  denied.statusCode(),
-                  allowed.statusCode(),
+                  denied.status(),
+                  allowed.status(),
                   allowed.body(),
-                  awaitDecision(server.url(), adminSecret)));
+                  decisionAudited(api, Http.basic("admin", adminSecret))));
         };
 
     CliRun.Result r =
@@ -133,73 +125,17 @@ class ServeWithGatewayTest {
   }
 
   /** Polls the audit trail (as the admin) for a decision the gateway reported, up to 10 s. */
-  private static boolean awaitDecision(String authority, String adminSecret) {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get(authority + "/v1/audit?limit=500", null, "admin", adminSecret);
-      if (r.statusCode() == 200 && r.body().contains("\"decision")) {
-        return true;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static HttpResponse<String> get(String url, String bearer) {
-    return get(url, bearer, null, null);
-  }
-
-  private static HttpResponse<String> get(String url, String bearer, String client, String secret) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
-    if (bearer != null) {
-      b.header("Authorization", "Bearer " + bearer);
-    }
-    if (client != null) {
-      b.header("Authorization", "Basic " + basic(client, secret));
-    }
-    return send(b.build());
-  }
-
-  private static JsonNode post(String url, String json, String client, String secret) {
-    HttpResponse<String> r =
-        send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "Basic " + basic(client, secret))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+  private static boolean decisionAudited(AuthorityApi api, String admin) {
     try {
-      return LocalAuthority.JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static String basic(String client, String secret) {
-    return Base64.getEncoder()
-        .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static HttpResponse<String> send(HttpRequest request) {
-    try {
-      return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new AssertionError(request.uri() + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
+      Await.until(
+          Duration.ofSeconds(10),
+          () -> {
+            Reply r = api.get("/v1/audit?limit=500", admin);
+            return r.status() == 200 && r.body().contains("\"decision");
+          });
+      return true;
+    } catch (AssertionError e) {
+      return false;
     }
   }
 }

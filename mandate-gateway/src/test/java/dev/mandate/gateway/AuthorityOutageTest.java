@@ -3,6 +3,9 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -21,9 +24,9 @@ class AuthorityOutageTest {
   private final AtomicInteger decided = new AtomicInteger();
 
   /** Sends one call; every call the gateway answers is one decision it must report. */
-  private TestPeers.Reply call(GatewayServer gateway, String token) {
-    TestPeers.Reply r =
-        TestPeers.send(
+  private Reply call(GatewayServer gateway, String token) {
+    Reply r =
+        Http.send(
             HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
                 .header("Authorization", "Bearer " + token));
     decided.incrementAndGet();
@@ -47,9 +50,9 @@ class AuthorityOutageTest {
         long stoppedAt = System.nanoTime();
         authority.stop();
         assertThat(call(gateway, token).status()).as("within the bound").isEqualTo(200);
-        TestPeers.Reply denied = null;
+        Reply denied = null;
         while (denied == null && System.nanoTime() - stoppedAt < Duration.ofSeconds(6).toNanos()) {
-          TestPeers.Reply r = call(gateway, token);
+          Reply r = call(gateway, token);
           if (r.status() != 200) {
             denied = r;
           } else {
@@ -67,11 +70,11 @@ class AuthorityOutageTest {
         assertThat(denied.json().get("detail").asText())
             .contains("revocation view")
             .contains("older than the 2 s bound");
-        assertThat(TestPeers.get(gateway.url() + "/health", null).status()).isEqualTo(503);
+        assertThat(Http.get(gateway.url() + "/health", null).status()).isEqualTo(503);
 
         // The same gateway recovers once the authority is back.
         authority.restart();
-        TestPeers.await(Duration.ofSeconds(5), () -> call(gateway, token).status() == 200);
+        Await.until(Duration.ofSeconds(5), () -> call(gateway, token).status() == 200);
 
         // Down again: these decisions cannot be uploaded before the gateway stops.
         authority.stop();
@@ -82,10 +85,9 @@ class AuthorityOutageTest {
       // A new gateway on the same spool uploads what the first one left behind.
       authority.restart();
       try (GatewayServer again = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
-        assertThat(TestPeers.get(again.url() + "/health", null).status()).isEqualTo(200);
+        assertThat(Http.get(again.url() + "/health", null).status()).isEqualTo(200);
         int expected = decided.get();
-        TestPeers.await(
-            Duration.ofSeconds(15), () -> authority.decisions(tokenId).size() >= expected);
+        Await.until(Duration.ofSeconds(15), () -> authority.decisions(tokenId).size() >= expected);
       }
       JsonNode records = authority.decisions(tokenId);
       assertThat(records.size()).as("every decision exactly once").isEqualTo(decided.get());

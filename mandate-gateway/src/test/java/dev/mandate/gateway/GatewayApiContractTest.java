@@ -9,6 +9,8 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.dialect.Dialects;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,7 +47,7 @@ class GatewayApiContractTest {
             authority);
     try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
       for (String path : documented) {
-        TestPeers.Reply r = TestPeers.get(gateway.url() + path, null);
+        Reply r = Http.get(gateway.url() + path, null);
         String where = "GET " + path + " -> " + r.status() + " " + r.body();
         assertThat(r.status()).as(where).isEqualTo(200);
         String response = "/paths/" + path.replace("/", "~1") + "/get/responses/" + r.status();

@@ -2,6 +2,10 @@ package dev.mandate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.RawPeer;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.net.URI;
@@ -31,8 +35,8 @@ class GatewayEdgeTest {
     peers.forEach(RawPeer::close);
   }
 
-  private static TestPeers.Reply call(GatewayServer gateway, String token) {
-    return TestPeers.send(
+  private static Reply call(GatewayServer gateway, String token) {
+    return Http.send(
         HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
             .header("Authorization", "Bearer " + token));
   }
@@ -89,16 +93,16 @@ class GatewayEdgeTest {
         for (int i = 0; i < 30; i++) {
           peer("127.0.0.14", gateway);
         }
-        TestPeers.await(GENEROUS, () -> counter(gateway, "refused.connections") >= 10);
+        Await.until(GENEROUS, () -> counter(gateway, "refused.connections") >= 10);
 
         assertThat(call(gateway, token).status()).isEqualTo(200);
-        TestPeers.Reply health = TestPeers.get(gateway.url() + "/health", null);
+        Reply health = Http.get(gateway.url() + "/health", null);
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.json().get("status").asText()).isEqualTo("ok");
 
         // A revocation still reaches the gateway through the feed.
         authority.revoke(Capability.decode(token).tokenId());
-        TestPeers.await(GENEROUS, () -> call(gateway, token).status() == 403);
+        Await.until(GENEROUS, () -> call(gateway, token).status() == 403);
         assertThat(counter(gateway, "refused.connections")).isEqualTo(10);
         // Gone before the gateway stops, so its shutdown does not wait for them.
         peers.forEach(RawPeer::close);
@@ -121,23 +125,22 @@ class GatewayEdgeTest {
 
       try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(call(gateway, token).status()).isEqualTo(200);
-        TestPeers.Reply rotated = authority.post("/v1/keys/rotate", "", authority.adminAuth);
+        Reply rotated = authority.post("/v1/keys/rotate", "", authority.adminAuth);
         assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
         String fresh = authority.mint("api:list_issues:/repos/octo/**", null);
         // The old key still verifies (VERIFY_ONLY); the new one is fetched when a token names
         // it, at most once per keyRefetchInterval (10 s).
         assertThat(call(gateway, token).status()).isEqualTo(200);
-        TestPeers.await(GENEROUS, () -> call(gateway, fresh).status() == 200);
+        Await.until(GENEROUS, () -> call(gateway, fresh).status() == 200);
 
-        TestPeers.Reply retired =
-            authority.post("/v1/keys/" + oldKey + "/retire", "", authority.adminAuth);
+        Reply retired = authority.post("/v1/keys/" + oldKey + "/retire", "", authority.adminAuth);
         assertThat(retired.status()).as(retired.body()).isEqualTo(200);
-        TestPeers.await(GENEROUS, () -> call(gateway, token).status() != 200);
-        TestPeers.Reply denied = call(gateway, token);
+        Await.until(GENEROUS, () -> call(gateway, token).status() != 200);
+        Reply denied = call(gateway, token);
         assertThat(denied.status()).isEqualTo(401);
         assertThat(denied.body()).contains("UNKNOWN_KEY");
         assertThat(call(gateway, fresh).status()).isEqualTo(200);
-        assertThat(TestPeers.get(gateway.url() + "/health", null).status()).isEqualTo(200);
+        assertThat(Http.get(gateway.url() + "/health", null).status()).isEqualTo(200);
       }
     }
   }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Request;
@@ -58,7 +61,7 @@ class HttpApprovalTest {
   void withoutAnApproval_is403ApprovalRequired_sayingWhatToAskFor() {
     String token = needingApproval("finance", "owners");
 
-    TestPeers.Reply r = call(PATH, token, Map.of());
+    Reply r = call(PATH, token, Map.of());
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     JsonNode json = r.json();
@@ -86,7 +89,7 @@ class HttpApprovalTest {
     String tokenId = Capability.decode(token).tokenId();
 
     // 1. Without an approval: denied, with what to ask for.
-    TestPeers.Reply none = call(PATH, token, Map.of());
+    Reply none = call(PATH, token, Map.of());
     assertThat(none.status()).as(none.body()).isEqualTo(403);
     assertThat(none.json().get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     assertThat(none.json().get("requestDigest").asText())
@@ -96,7 +99,7 @@ class HttpApprovalTest {
     String approval = authority.approve(tokenId, none.json().get("request"));
     assertThat(Approval.of(approval).claims().requestDigest())
         .isEqualTo(none.json().get("requestDigest").asText());
-    TestPeers.Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
+    Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(approved.status()).as(approved.body()).isEqualTo(200);
     JsonNode upstreamSaw = approved.json().get("headers");
     assertThat(upstreamSaw.has("mandate-approval")).isFalse();
@@ -104,14 +107,14 @@ class HttpApprovalTest {
     assertThat(approved.body()).doesNotContain(approval);
 
     // 3. The same approval again: used up.
-    TestPeers.Reply again = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
+    Reply again = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
     assertThat(again.status()).as(again.body()).isEqualTo(403);
     assertThat(again.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(again.json().get("detail").asText()).contains("already used");
 
     // The audit trail names the approval by id, never by text.
     String approvalId = Approval.of(approval).claims().approvalId();
-    TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
+    Await.until(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
     JsonNode decisions = authority.decisions(tokenId);
     assertThat(decisions.toString()).doesNotContain(approval.substring(6));
     assertThat(decisions)
@@ -129,7 +132,7 @@ class HttpApprovalTest {
     JsonNode closedRequest = call(closed(), token, Map.of()).json().get("request");
     String forClosed = authority.approve(tokenId, closedRequest);
 
-    TestPeers.Reply open = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forClosed));
+    Reply open = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forClosed));
 
     assertThat(open.status()).as(open.body()).isEqualTo(403);
     assertThat(open.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -148,7 +151,7 @@ class HttpApprovalTest {
     JsonNode request = call(PATH, other, Map.of()).json().get("request");
     String forOther = authority.approve(Capability.decode(other).tokenId(), request);
 
-    TestPeers.Reply r = call(PATH, mine, Map.of(MandateHeaders.APPROVAL, forOther));
+    Reply r = call(PATH, mine, Map.of(MandateHeaders.APPROVAL, forOther));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -164,7 +167,7 @@ class HttpApprovalTest {
             .sign()
             .toText();
 
-    TestPeers.Reply r = call(PATH, token, Map.of());
+    Reply r = call(PATH, token, Map.of());
 
     assertThat(r.json().get("approverGroups"))
         .extracting(JsonNode::asText)
@@ -186,13 +189,13 @@ class HttpApprovalTest {
                 RANDOM)
             .text();
 
-    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forged));
+    Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forged));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(r.json().get("detail").asText()).contains("not signed by a trusted authority key");
     assertThat(r.json().has("requestDigest")).isFalse();
-    TestPeers.await(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 1);
+    Await.until(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 1);
     JsonNode record = authority.decisions(tokenId).get(0);
     assertThat(record.get("detail").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(record.get("detail").get("approvalId").asText())
@@ -204,7 +207,7 @@ class HttpApprovalTest {
   void aMalformedApproval_is403ApprovalInvalid() {
     String token = needingApproval("finance");
 
-    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_not-an-approval"));
+    Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_not-an-approval"));
 
     assertThat(r.status()).as(r.body()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
@@ -215,7 +218,7 @@ class HttpApprovalTest {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     String oversized = "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS);
 
-    TestPeers.Reply big = call(PATH, token, Map.of(MandateHeaders.APPROVAL, oversized));
+    Reply big = call(PATH, token, Map.of(MandateHeaders.APPROVAL, oversized));
 
     assertThat(big.status()).as(big.body()).isEqualTo(400);
     assertThat(big.json().get("code").asText()).isEqualTo("bad_request");
@@ -230,7 +233,7 @@ class HttpApprovalTest {
             .header("Authorization", "Bearer " + token)
             .header(MandateHeaders.APPROVAL, "mnda1_a")
             .header(MandateHeaders.APPROVAL, "mnda1_b");
-    TestPeers.Reply twice = TestPeers.send(two);
+    Reply twice = Http.send(two);
     assertThat(twice.status()).as(twice.body()).isEqualTo(400);
     assertThat(twice.json().get("detail").asText()).contains("at most one");
     assertThat(twice.json().has("headers")).as("not the upstream's echo").isFalse();
@@ -240,7 +243,7 @@ class HttpApprovalTest {
   void aCapabilityWithoutAnApprovalCaveat_ignoresAnApproval_butTheUpstreamNeverSeesIt() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
 
-    TestPeers.Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_whatever"));
+    Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_whatever"));
 
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonNode headers = r.json().get("headers");
@@ -271,11 +274,11 @@ class HttpApprovalTest {
     return new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
   }
 
-  private TestPeers.Reply call(String path, String token, Map<String, String> headers) {
+  private Reply call(String path, String token, Map<String, String> headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(gateway.url() + path))
             .header("Authorization", "Bearer " + token);
     headers.forEach(b::header);
-    return TestPeers.send(b.GET());
+    return Http.send(b.GET());
   }
 }

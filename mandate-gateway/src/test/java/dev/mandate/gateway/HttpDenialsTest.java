@@ -3,6 +3,9 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import io.micrometer.core.instrument.Counter;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -130,12 +133,12 @@ class HttpDenialsTest {
     Instant from = Instant.now().minusSeconds(5);
     double before = denials();
 
-    TestPeers.Reply r = TestPeers.send(kind.request().apply(marker));
+    Reply r = Http.send(kind.request().apply(marker));
 
     assertThat(r.status()).as(r.body()).isEqualTo(kind.status());
     assertThat(denials()).isGreaterThan(before);
     AtomicReference<JsonNode> record = new AtomicReference<>();
-    TestPeers.await(
+    Await.until(
         Duration.ofSeconds(10),
         () -> {
           for (JsonNode d : authority.decisionsSince(from)) {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
@@ -49,8 +52,7 @@ class HttpGatewayTest {
     gateway.close();
   }
 
-  private TestPeers.Reply call(
-      String method, String path, String token, String proof, String body) {
+  private Reply call(String method, String path, String token, String proof, String body) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gateway.url() + path));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
@@ -66,13 +68,13 @@ class HttpGatewayTest {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    return TestPeers.send(b);
+    return Http.send(b);
   }
 
   @Test
   void allowedCall_isForwardedWithUpstreamCredential_andWithoutMandateHeaders() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues?state=open", token, null, null);
+    Reply r = call("GET", "/repos/octo/hello/issues?state=open", token, null, null);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonNode echo = r.json();
     assertThat(echo.get("path").asText()).isEqualTo("/repos/octo/hello/issues");
@@ -92,7 +94,7 @@ class HttpGatewayTest {
   void jsonBody_becomesArguments_andIsForwardedUnchanged() {
     String token = authority.mint("api:create_issue:/repos/octo/**", null);
     String body = "{\"title\":\"hi\",\"labels\":[\"bug\"]}";
-    TestPeers.Reply r = call("POST", "/repos/octo/hello/issues", token, null, body);
+    Reply r = call("POST", "/repos/octo/hello/issues", token, null, body);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("body").asText()).isEqualTo(body);
   }
@@ -100,7 +102,7 @@ class HttpGatewayTest {
   @Test
   void deniedCall_is403WithReason_andReachesTheAuthoritysAuditTrail() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    TestPeers.Reply r = call("GET", "/repos/other/hello/issues", token, null, null);
+    Reply r = call("GET", "/repos/other/hello/issues", token, null, null);
     assertThat(r.status()).isEqualTo(403);
     JsonNode json = r.json();
     assertThat(json.get("title").asText()).isEqualTo("Forbidden");
@@ -111,7 +113,7 @@ class HttpGatewayTest {
     assertThat(problem.type()).isEqualTo("about:blank");
     assertThat(problem.status()).isEqualTo(403);
     String tokenId = Capability.decode(token).tokenId();
-    TestPeers.await(Duration.ofSeconds(5), () -> authority.decisions(tokenId).size() == 1);
+    Await.until(Duration.ofSeconds(5), () -> authority.decisions(tokenId).size() == 1);
     JsonNode record = authority.decisions(tokenId).get(0);
     assertThat(record.get("actor").asText()).isEqualTo("gateway/" + TestPeers.AUDIENCE);
     assertThat(record.get("detail").get("decision").asText()).isEqualTo("deny");
@@ -122,7 +124,7 @@ class HttpGatewayTest {
 
   @Test
   void missingToken_is401WithBearerChallenge() {
-    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", null, null, null);
+    Reply r = call("GET", "/repos/octo/hello/issues", null, null, null);
     assertThat(r.status()).isEqualTo(401);
     assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"mandate\"");
     assertThat(r.json().get("title").asText()).isEqualTo("Unauthorized");
@@ -136,7 +138,7 @@ class HttpGatewayTest {
     char c = token.charAt(i) == 'A' ? 'B' : 'A';
     String forged = token.substring(0, i) + c + token.substring(i + 1);
     for (String bad : List.of(forged, "mnd1_garbage", "not-a-token")) {
-      TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", bad, null, null);
+      Reply r = call("GET", "/repos/octo/hello/issues", bad, null, null);
       assertThat(r.status()).as(bad).isEqualTo(401);
       assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow())
           .startsWith("Bearer realm=\"mandate\"")
@@ -156,18 +158,18 @@ class HttpGatewayTest {
     // Signed as sent: method, path and query, body; nothing of the route's mapping.
     Call request = Call.http(TestPeers.AUDIENCE, "api", "GET", path, null);
 
-    TestPeers.Reply none = call("GET", path, token, null, null);
+    Reply none = call("GET", path, token, null, null);
     assertThat(none.status()).isEqualTo(403);
     assertThat(none.json().get("code").asText()).isEqualTo("PROOF_REQUIRED");
 
     String proof = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
     assertThat(call("GET", path, token, proof, null).status()).isEqualTo(200);
-    TestPeers.Reply replay = call("GET", path, token, proof, null);
+    Reply replay = call("GET", path, token, proof, null);
     assertThat(replay.status()).isEqualTo(403);
     assertThat(replay.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
 
     String otherArgs = Proof.create(holder, token, request, Instant.now(), RANDOM).text();
-    TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
+    Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
     assertThat(wrong.status()).isEqualTo(403);
     assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");
   }
@@ -181,14 +183,14 @@ class HttpGatewayTest {
     Call sent = Call.http(TestPeers.AUDIENCE, "api", "POST", path, body);
 
     String proof = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
-    TestPeers.Reply ok = call("POST", path, token, proof, "{\"title\":\"a bug\"}");
+    Reply ok = call("POST", path, token, proof, "{\"title\":\"a bug\"}");
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
 
     String other = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
-    TestPeers.Reply otherBody = call("POST", path, token, other, "{\"title\":\"another\"}");
+    Reply otherBody = call("POST", path, token, other, "{\"title\":\"another\"}");
     assertThat(otherBody.json().get("code").asText()).isEqualTo("PROOF_INVALID");
     String third = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
-    TestPeers.Reply otherQuery =
+    Reply otherQuery =
         call(
             "POST",
             "/repos/octo/hello/issues?label=feature",
@@ -204,7 +206,7 @@ class HttpGatewayTest {
                 Instant.now(),
                 RANDOM)
             .text();
-    TestPeers.Reply otherMethod = call("POST", path, token, fourth, "{\"title\":\"a bug\"}");
+    Reply otherMethod = call("POST", path, token, fourth, "{\"title\":\"a bug\"}");
     assertThat(otherMethod.json().get("code").asText()).isEqualTo("PROOF_INVALID");
   }
 
@@ -212,7 +214,7 @@ class HttpGatewayTest {
   void expiredToken_isDenied() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     String expired = TestPeers.expired(token);
-    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", expired, null, null);
+    Reply r = call("GET", "/repos/octo/hello/issues", expired, null, null);
     assertThat(r.status()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("EXPIRED");
   }
@@ -224,7 +226,7 @@ class HttpGatewayTest {
     assertThat(call("GET", path, token, null, null).status()).isEqualTo(200);
     authority.revoke(Capability.decode(token).tokenId());
     Duration took =
-        TestPeers.await(
+        Await.until(
             Duration.ofSeconds(3), () -> call("GET", path, token, null, null).status() == 403);
     assertThat(took).isLessThan(Duration.ofSeconds(1));
     assertThat(call("GET", path, token, null, null).json().get("code").asText())
@@ -239,7 +241,7 @@ class HttpGatewayTest {
         .isEqualTo(403);
     assertThat(call("GET", "/repos/octo/a/issues", token, null, null).status()).isEqualTo(200);
     assertThat(call("GET", "/repos/octo/b/issues", token, null, null).status()).isEqualTo(200);
-    TestPeers.Reply third = call("GET", "/repos/octo/c/issues", token, null, null);
+    Reply third = call("GET", "/repos/octo/c/issues", token, null, null);
     assertThat(third.status()).isEqualTo(403);
     assertThat(third.json().get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
     assertThat(third.json().get("detail").asText()).contains("at most 2 uses");
@@ -248,7 +250,7 @@ class HttpGatewayTest {
   @Test
   void tokensInUpstreamAnswers_areRedacted_evenWhenSplitAcrossChunks() {
     String token = authority.mint("api:leak:/leak", null);
-    TestPeers.Reply r = call("GET", "/leak", token, null, null);
+    Reply r = call("GET", "/leak", token, null, null);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body())
         .isEqualTo(
@@ -261,12 +263,12 @@ class HttpGatewayTest {
   void compressedUpstreamAnswers_areDecodedAndRedacted_orRefusedWhenUninspectable() {
     String token = authority.mint("api:leak:/leak", null);
     for (String encoding : List.of("gzip", "deflate")) {
-      TestPeers.Reply r = call("GET", "/encoded/" + encoding, token, null, null);
+      Reply r = call("GET", "/encoded/" + encoding, token, null, null);
       assertThat(r.status()).as(encoding).isEqualTo(200);
       assertThat(r.body()).as(encoding).isEqualTo("a [REDACTED:mandate-token] z");
       assertThat(r.headers().firstValue("Content-Encoding")).as(encoding).isEmpty();
     }
-    TestPeers.Reply br = call("GET", "/encoded/br", token, null, null);
+    Reply br = call("GET", "/encoded/br", token, null, null);
     assertThat(br.status()).isEqualTo(502);
     assertThat(br.json().get("detail").asText()).contains("'br'");
     assertThat(br.body()).doesNotContain("mnd1_");
@@ -275,7 +277,7 @@ class HttpGatewayTest {
   @Test
   void aCompressedAnswerThatExpandsBeyondTheBound_isRefused_notInflatedIntoMemory() {
     String token = authority.mint("api:leak:/leak", null);
-    TestPeers.Reply r = call("GET", "/bomb", token, null, null);
+    Reply r = call("GET", "/bomb", token, null, null);
     assertThat(r.status()).as(r.body()).isEqualTo(502);
     assertThat(r.json().get("detail").asText()).contains("'deflate'").contains("expands more than");
   }
@@ -284,8 +286,8 @@ class HttpGatewayTest {
   void oversizedBody_is413_streamedOrJson() {
     String token = authority.mint("api:*:/**", null);
     byte[] big = new byte[100 * 1024];
-    TestPeers.Reply streamed =
-        TestPeers.send(
+    Reply streamed =
+        Http.send(
             HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/octet-stream")
@@ -294,8 +296,8 @@ class HttpGatewayTest {
     assertThat(streamed.json().get("code").asText()).isEqualTo("body_too_large");
 
     // Chunked (no Content-Length): the limit is enforced while streaming.
-    TestPeers.Reply chunked =
-        TestPeers.send(
+    Reply chunked =
+        Http.send(
             HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/octet-stream")
@@ -304,8 +306,8 @@ class HttpGatewayTest {
                         () -> new java.io.ByteArrayInputStream(big))));
     assertThat(chunked.status()).isEqualTo(413);
 
-    TestPeers.Reply small =
-        TestPeers.send(
+    Reply small =
+        Http.send(
             HttpRequest.newBuilder(URI.create(gateway.url() + "/upload"))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/octet-stream")
@@ -317,7 +319,7 @@ class HttpGatewayTest {
   @Test
   void slowUpstream_is504() {
     String token = authority.mint("api:slow:/slow", null);
-    TestPeers.Reply r = call("GET", "/slow", token, null, null);
+    Reply r = call("GET", "/slow", token, null, null);
     assertThat(r.status()).isEqualTo(504);
     assertThat(r.json().get("code").asText()).isEqualTo("upstream_timeout");
   }
@@ -332,7 +334,7 @@ class HttpGatewayTest {
   @Test
   void unreachableUpstream_is502_namingItWithoutDetails() {
     String token = authority.mint("api:leak:/leak", null);
-    TestPeers.Reply r = call("GET", "/down", token, null, null);
+    Reply r = call("GET", "/down", token, null, null);
     assertThat(r.status()).isEqualTo(502);
     assertThat(r.json().get("code").asText()).isEqualTo("bad_gateway");
     assertThat(r.json().get("detail").asText()).isEqualTo("the upstream 'down' is unreachable");
@@ -343,7 +345,7 @@ class HttpGatewayTest {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
             .header("X-Padding", "a".repeat(64 * 1024));
-    TestPeers.Reply r = TestPeers.send(b);
+    Reply r = Http.send(b);
     assertThat(r.status()).isEqualTo(431);
     assertThat(r.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
     Problem problem = Problem.parse(r.body()).orElseThrow();
@@ -355,10 +357,10 @@ class HttpGatewayTest {
   @Test
   void unknownRouteAndEncodedSeparators_areRefusedWithoutForwarding() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    TestPeers.Reply unknown = call("GET", "/nothing/here", token, null, null);
+    Reply unknown = call("GET", "/nothing/here", token, null, null);
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
-    TestPeers.Reply encoded = call("GET", "/repos/octo%2F..%2Fother/x/issues", token, null, null);
+    Reply encoded = call("GET", "/repos/octo%2F..%2Fother/x/issues", token, null, null);
     assertThat(encoded.status()).isIn(400, 404);
     assertThat(encoded.body()).doesNotContain("Exception");
   }
@@ -366,18 +368,18 @@ class HttpGatewayTest {
   @Test
   void queryParameter_cannotShadowAPathParameter() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    TestPeers.Reply r = call("GET", "/repos/octo/hello/issues?owner=other", token, null, null);
+    Reply r = call("GET", "/repos/octo/hello/issues?owner=other", token, null, null);
     assertThat(r.status()).isEqualTo(400);
   }
 
   @Test
   void healthAndMetrics() {
-    TestPeers.Reply health = TestPeers.get(gateway.url() + "/health", null);
+    Reply health = Http.get(gateway.url() + "/health", null);
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.json().get("status").asText()).isEqualTo("ok");
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     call("GET", "/repos/octo/hello/issues", token, null, null);
-    TestPeers.Reply metrics = TestPeers.get(gateway.url() + "/metrics", null);
+    Reply metrics = Http.get(gateway.url() + "/metrics", null);
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body())
         .contains("mandate_gateway_decisions_total")

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Constraint;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -101,10 +103,10 @@ class HttpRequestSemanticsTest {
 
     assertThat(direct("GET", "/notes/1", override, null, null).json().get("method").asText())
         .isEqualTo("DELETE");
-    TestPeers.Reply plain = call("GET", "/notes/1", token, Map.of(), null, null);
+    Reply plain = call("GET", "/notes/1", token, Map.of(), null, null);
     assertThat(plain.status()).as(plain.body()).isEqualTo(200);
     assertThat(plain.json().get("method").asText()).isEqualTo("GET");
-    TestPeers.Reply attack = call("GET", "/notes/1", token, override, null, null);
+    Reply attack = call("GET", "/notes/1", token, override, null, null);
     assertThat(attack.status()).isEqualTo(400);
     assertThat(attack.json().get("detail").asText())
         .contains(header, "overrides the request's method");
@@ -125,7 +127,7 @@ class HttpRequestSemanticsTest {
             direct("POST", "/mail", Map.of(), form, "_method=DELETE").json().get("method").asText())
         .isEqualTo("DELETE");
     assertThat(call("POST", "/mail", token, Map.of(), null, null).status()).isEqualTo(200);
-    TestPeers.Reply query = call("POST", "/mail?_method=DELETE", token, Map.of(), null, null);
+    Reply query = call("POST", "/mail?_method=DELETE", token, Map.of(), null, null);
     assertThat(query.status()).isEqualTo(400);
     assertThat(query.json().get("detail").asText()).contains("'_method' overrides");
     assertThat(call("POST", "/mail", token, Map.of(), form, "_method=DELETE").status())
@@ -140,9 +142,9 @@ class HttpRequestSemanticsTest {
 
     assertThat(direct("GET", "/public/home", override, null, null).json().get("path").asText())
         .isEqualTo("/admin/users");
-    TestPeers.Reply plain = call("GET", "/public/home", token, Map.of(), null, null);
+    Reply plain = call("GET", "/public/home", token, Map.of(), null, null);
     assertThat(plain.json().get("path").asText()).isEqualTo("/public/home");
-    TestPeers.Reply attack = call("GET", "/public/home", token, override, null, null);
+    Reply attack = call("GET", "/public/home", token, override, null, null);
     assertThat(attack.status()).isEqualTo(400);
     assertThat(attack.json().get("detail").asText())
         .contains(header, "overrides the request's URL");
@@ -153,7 +155,7 @@ class HttpRequestSemanticsTest {
     // Tomcat and Spring strip ";..." from a segment before routing: "..;" climbs like "..".
     String token = authority.mint("api:read_note:/notes/**", null);
     for (String path : List.of("/notes/..;", "/notes/1;x=2", "/notes/..%3B")) {
-      TestPeers.Reply r = call("GET", path, token, Map.of(), null, null);
+      Reply r = call("GET", path, token, Map.of(), null, null);
       assertThat(r.status()).as(path).isIn(400, 404);
       assertThat(r.body()).as(path).doesNotContain("\"method\"");
     }
@@ -187,10 +189,10 @@ class HttpRequestSemanticsTest {
     assertThat(
             direct("POST", "/mail?" + query, Map.of(), null, null).json().at("/params/to").asText())
         .isEqualTo(EVIL);
-    TestPeers.Reply plain = call("POST", "/mail?to=" + OK, token, Map.of(), null, null);
+    Reply plain = call("POST", "/mail?to=" + OK, token, Map.of(), null, null);
     assertThat(plain.status()).as(plain.body()).isEqualTo(200);
     assertThat(plain.json().at("/params/to").asText()).isEqualTo(OK);
-    TestPeers.Reply attack = call("POST", "/mail?" + query, token, Map.of(), null, null);
+    Reply attack = call("POST", "/mail?" + query, token, Map.of(), null, null);
     assertThat(attack.status()).as(attack.body()).isEqualTo(400);
     assertThat(attack.json().get("detail").asText()).contains(reason);
   }
@@ -205,7 +207,7 @@ class HttpRequestSemanticsTest {
         .isEqualTo(EVIL);
     assertThat(call("POST", "/mail", token, Map.of(), json, "{\"to\":\"" + OK + "\"}").status())
         .isEqualTo(200);
-    TestPeers.Reply attack = call("POST", "/mail", token, Map.of(), json, twoKeys);
+    Reply attack = call("POST", "/mail", token, Map.of(), json, twoKeys);
     assertThat(attack.status()).isEqualTo(400);
     assertThat(attack.json().get("detail").asText()).contains("'TO' could be read");
 
@@ -216,7 +218,7 @@ class HttpRequestSemanticsTest {
                 .at("/params/to")
                 .asText())
         .isEqualTo(EVIL);
-    TestPeers.Reply both = call("POST", "/mail?to=" + OK, token, Map.of(), form, "to=" + EVIL);
+    Reply both = call("POST", "/mail?to=" + OK, token, Map.of(), form, "to=" + EVIL);
     assertThat(both.status()).isEqualTo(400);
     assertThat(both.json().get("detail").asText()).contains("given twice");
   }
@@ -226,10 +228,10 @@ class HttpRequestSemanticsTest {
     String token = mailToExampleCom();
     String form = "application/x-www-form-urlencoded";
 
-    TestPeers.Reply ok = call("POST", "/mail", token, Map.of(), form, "to=" + OK + "&subject=hi");
+    Reply ok = call("POST", "/mail", token, Map.of(), form, "to=" + OK + "&subject=hi");
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
     assertThat(ok.json().get("body").asText()).isEqualTo("to=" + OK + "&subject=hi");
-    TestPeers.Reply evil = call("POST", "/mail", token, Map.of(), form, "to=" + EVIL);
+    Reply evil = call("POST", "/mail", token, Map.of(), form, "to=" + EVIL);
     assertThat(evil.status()).isEqualTo(403);
     assertThat(evil.json().get("code").asText()).isEqualTo("ARGUMENT");
   }
@@ -253,7 +255,7 @@ class HttpRequestSemanticsTest {
     assertThat(
             direct("POST", "/mail?to=" + OK, Map.of(), type, body).json().at("/params/to").asText())
         .isEqualTo(EVIL);
-    TestPeers.Reply attack = call("POST", "/mail?to=" + OK, token, Map.of(), type, body);
+    Reply attack = call("POST", "/mail?to=" + OK, token, Map.of(), type, body);
     assertThat(attack.status()).as(attack.body()).isEqualTo(415);
     assertThat(attack.json().get("code").asText()).isEqualTo("unsupported_media_type");
     assertThat(attack.json().get("detail").asText()).contains(reason);
@@ -261,8 +263,8 @@ class HttpRequestSemanticsTest {
 
   @Test
   void aBodyWithoutContentType_is415() {
-    TestPeers.Reply r =
-        TestPeers.send(
+    Reply r =
+        Http.send(
             HttpRequest.newBuilder(URI.create(gateway.url() + "/mail?to=" + OK))
                 .header("Authorization", "Bearer " + mailToExampleCom())
                 .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"" + EVIL + "\"}")));
@@ -287,7 +289,7 @@ class HttpRequestSemanticsTest {
     assertThat(fooled.get("clientIp").asText()).isEqualTo("10.9.9.9");
     assertThat(fooled.get("host").asText()).isEqualTo("evil.example");
 
-    TestPeers.Reply r = call("GET", "/notes/1", token, spoofed, null, null);
+    Reply r = call("GET", "/notes/1", token, spoofed, null, null);
     assertThat(r.status()).isEqualTo(200);
     JsonNode echo = r.json();
     String gatewayHost = URI.create(gateway.url()).getAuthority();
@@ -308,7 +310,7 @@ class HttpRequestSemanticsTest {
     String token = authority.mint("api:echo:/echo", null);
     String credential = "Bearer " + TestPeers.UPSTREAM_SECRET;
 
-    TestPeers.Reply r = call("GET", "/echo", token, Map.of(), null, null);
+    Reply r = call("GET", "/echo", token, Map.of(), null, null);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.json().get("authorizationSha256").asText())
         .as("the upstream got the credential")
@@ -319,7 +321,7 @@ class HttpRequestSemanticsTest {
     assertThat(r.headers().firstValue("X-Echo-Authorization"))
         .hasValue(SecretRedaction.REPLACEMENT);
 
-    TestPeers.Reply streamed = call("GET", "/echo-stream", token, Map.of(), null, null);
+    Reply streamed = call("GET", "/echo-stream", token, Map.of(), null, null);
     assertThat(streamed.status()).isEqualTo(200);
     assertThat(streamed.body())
         .isEqualTo(
@@ -334,7 +336,7 @@ class HttpRequestSemanticsTest {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private TestPeers.Reply call(
+  private Reply call(
       String method,
       String pathAndQuery,
       String token,
@@ -346,7 +348,7 @@ class HttpRequestSemanticsTest {
     return send(b, method, headers, contentType, body);
   }
 
-  private TestPeers.Reply direct(
+  private Reply direct(
       String method,
       String pathAndQuery,
       Map<String, String> headers,
@@ -360,7 +362,7 @@ class HttpRequestSemanticsTest {
         body);
   }
 
-  private static TestPeers.Reply send(
+  private static Reply send(
       HttpRequest.Builder b,
       String method,
       Map<String, String> headers,
@@ -375,7 +377,7 @@ class HttpRequestSemanticsTest {
         body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
-    return TestPeers.send(b);
+    return Http.send(b);
   }
 
   /**

@@ -3,6 +3,9 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -218,7 +221,7 @@ class MultiProcessGatewayTest {
       for (GatewayProcess g : gateways) {
         Callable<Duration> untilDenied =
             () -> {
-              TestPeers.await(
+              Await.until(
                   Duration.ofSeconds(5),
                   () -> call(g, "/repos/octo/hello/issues", token).statusCode() == 403);
               return Duration.ofNanos(System.nanoTime() - revoked);
@@ -289,7 +292,7 @@ class MultiProcessGatewayTest {
                 }
               }));
     }
-    TestPeers.await(Duration.ofSeconds(30), () -> answered.size() >= 200);
+    Await.until(Duration.ofSeconds(30), () -> answered.size() >= 200);
     victim.kill();
     dead.set(true);
     for (Future<?> w : workers) {
@@ -300,10 +303,10 @@ class MultiProcessGatewayTest {
     assertThat(before.values()).contains(200, 403);
 
     victim.start();
-    TestPeers.await(
+    Await.until(
         Duration.ofSeconds(30), () -> victim.health().path("auditPendingBytes").asLong() == 0);
     Map<String, Integer> records = new HashMap<>();
-    TestPeers.await(
+    Await.until(
         Duration.ofSeconds(15),
         () -> {
           records.clear();
@@ -322,8 +325,8 @@ class MultiProcessGatewayTest {
     Map<String, Integer> out = new HashMap<>();
     long after = 0;
     while (true) {
-      TestPeers.Reply r =
-          TestPeers.get(
+      Reply r =
+          Http.get(
               authority.url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000&after=" + after,
               authority.adminAuth);
       assertThat(r.status()).as(r.body()).isEqualTo(200);

@@ -3,6 +3,8 @@ package dev.mandate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.MandateHeaders;
@@ -79,20 +81,20 @@ class RedisSharedStateTest {
   void maxUses_isSharedExactlyAcrossTwoGateways_underConcurrency() throws Exception {
     String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":5");
     ExecutorService pool = Executors.newFixedThreadPool(20);
-    List<Future<TestPeers.Reply>> replies = new ArrayList<>();
+    List<Future<Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       GatewayServer gw = i % 2 == 0 ? one : two;
-      Callable<TestPeers.Reply> call =
+      Callable<Reply> call =
           () ->
-              TestPeers.send(
+              Http.send(
                   HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
                       .header("Authorization", "Bearer " + token));
       replies.add(pool.submit(call));
     }
     int allowed = 0;
     int limited = 0;
-    for (Future<TestPeers.Reply> f : replies) {
-      TestPeers.Reply r = f.get();
+    for (Future<Reply> f : replies) {
+      Reply r = f.get();
       if (r.status() == 200) {
         allowed++;
       } else if (r.status() == 403 && r.json().get("code").asText().equals("LIMIT_EXCEEDED")) {
@@ -121,8 +123,8 @@ class RedisSharedStateTest {
                 Instant.now(),
                 random)
             .text();
-    TestPeers.Reply first = send(one, token, proof);
-    TestPeers.Reply second = send(two, token, proof);
+    Reply first = send(one, token, proof);
+    Reply second = send(two, token, proof);
     assertThat(first.status()).isEqualTo(200);
     assertThat(second.status()).isEqualTo(403);
     assertThat(second.json().get("code").asText()).isEqualTo("PROOF_REPLAYED");
@@ -132,14 +134,14 @@ class RedisSharedStateTest {
   void anApprovalUsedAtOneGateway_isUsedUpAtTheOther() {
     String token =
         authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
-    TestPeers.Reply asked = approvalCall(one, token, null);
+    Reply asked = approvalCall(one, token, null);
     assertThat(asked.json().get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     String approval =
         authority.approve(
             dev.mandate.token.Capability.decode(token).tokenId(), asked.json().get("request"));
 
-    TestPeers.Reply first = approvalCall(two, token, approval);
-    TestPeers.Reply second = approvalCall(one, token, approval);
+    Reply first = approvalCall(two, token, approval);
+    Reply second = approvalCall(one, token, approval);
 
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     assertThat(second.status()).as(second.body()).isEqualTo(403);
@@ -147,18 +149,18 @@ class RedisSharedStateTest {
     assertThat(second.json().get("detail").asText()).contains("already used");
   }
 
-  private static TestPeers.Reply approvalCall(GatewayServer gw, String token, String approval) {
+  private static Reply approvalCall(GatewayServer gw, String token, String approval) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
             .header("Authorization", "Bearer " + token);
     if (approval != null) {
       b.header(MandateHeaders.APPROVAL, approval);
     }
-    return TestPeers.send(b);
+    return Http.send(b);
   }
 
-  private static TestPeers.Reply send(GatewayServer gw, String token, String proof) {
-    return TestPeers.send(
+  private static Reply send(GatewayServer gw, String token, String proof) {
+    return Http.send(
         HttpRequest.newBuilder(URI.create(gw.url() + "/repos/octo/hello/issues"))
             .header("Authorization", "Bearer " + token)
             .header("Mandate-Proof", proof));

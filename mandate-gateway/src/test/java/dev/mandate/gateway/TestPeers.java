@@ -1,7 +1,5 @@
 package dev.mandate.gateway;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,18 +7,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.GatewayYaml;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
@@ -35,7 +31,7 @@ import org.eclipse.jetty.util.Callback;
  * The real peers a gateway test needs: an authority (SQLite in a temp dir, system clock) with a
  * client for audit uploads, and an upstream HTTP API that echoes what it receives.
  */
-final class TestPeers {
+public final class TestPeers {
   /**
    * How long /slow and /stall keep the gateway waiting: twice the test gateway's 3 s upstream
    * timeout. The timeout covers the gateway's own work on an answer too (inflating the deflate bomb
@@ -64,22 +60,6 @@ final class TestPeers {
           role: gateway
       """;
 
-  static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
-
-  record Reply(int status, HttpHeaders headers, String body) {
-    JsonNode json() {
-      try {
-        return JSON.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
-    }
-  }
-
   private static Authority shared;
   private static Upstream sharedUpstream;
 
@@ -105,14 +85,19 @@ final class TestPeers {
     return sharedUpstream;
   }
 
-  /** A running authority; restartable on the same port and data. */
-  static final class Authority implements AutoCloseable {
+  /**
+   * A running authority (SQLite in dir, or another database) with clients {@code gateway} and
+   * {@code approver} registered; restartable on the same port and data.
+   */
+  public static final class Authority implements AutoCloseable {
     final Path dir;
     final String jdbcUrl;
+    final String audience;
     AuthorityServer server;
-    String adminAuth;
-    String gatewayClientSecret;
-    String approverAuth;
+    public AuthorityApi api;
+    public String adminAuth;
+    public String gatewayClientSecret;
+    public String approverAuth;
     int port;
 
     Authority(Path dir) throws IOException {
@@ -121,21 +106,24 @@ final class TestPeers {
 
     /** An authority on this database ({@code jdbc:postgresql:...}), or SQLite in dir if null. */
     Authority(Path dir, String jdbcUrl) throws IOException {
+      this(dir, jdbcUrl, POLICY, AUDIENCE);
+    }
+
+    /** An authority with this policy, which must know clients gateway and approver. */
+    public Authority(Path dir, String jdbcUrl, String policy, String audience) throws IOException {
       this.dir = dir;
       this.jdbcUrl = jdbcUrl;
-      Files.writeString(dir.resolve("policy.yaml"), POLICY);
+      this.audience = audience;
+      Files.writeString(dir.resolve("policy.yaml"), policy);
       start(0);
       this.port = server.port();
+      this.api = new AuthorityApi(url());
       this.adminAuth =
-          basic(
+          Http.basic(
               "admin",
               server.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
-      Reply r = post("/v1/clients", "{\"clientId\":\"gateway\"}", adminAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
-      gatewayClientSecret = r.json().get("secret").asText();
-      Reply approver = post("/v1/clients", "{\"clientId\":\"approver\"}", adminAuth);
-      assertThat(approver.status()).as(approver.body()).isEqualTo(201);
-      approverAuth = basic("approver", approver.json().get("secret").asText());
+      gatewayClientSecret = api.createClient(adminAuth, "gateway");
+      approverAuth = Http.basic("approver", api.createClient(adminAuth, "approver"));
     }
 
     private void start(int port) {
@@ -160,84 +148,41 @@ final class TestPeers {
       start(port);
     }
 
-    String url() {
+    public String url() {
       return "http://127.0.0.1:" + port;
     }
 
     /** Mints with the admin client; {@code extra} is JSON fields such as {@code "maxUses":5}. */
     String mint(String grant, String extra) {
-      String body =
-          "{\"grants\":[\""
-              + grant
-              + "\"],\"ttl\":\"10m\",\"audience\":\""
-              + AUDIENCE
-              + "\""
-              + (extra == null ? "" : "," + extra)
-              + "}";
-      Reply r = post("/v1/capabilities", body, adminAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
-      return r.json().get("token").asText();
+      return api.mint(adminAuth, "10m", audience, extra, grant).token();
     }
 
     /**
-     * Has the approver client (a person, policy {@code approves: [finance]}) approve one call:
-     * {@code POST /v1/approvals} with a request given as JSON ({@code audience}, {@code service},
-     * {@code action}, {@code resource}, {@code args}), as an APPROVAL_REQUIRED denial names it.
-     *
-     * @return the approval's text
+     * Has the approver client (a person, policy {@code approves: [finance]}) approve one call, as
+     * an APPROVAL_REQUIRED denial names it; returns the approval's text.
      */
     String approve(String tokenId, JsonNode request) {
-      ObjectNode body = JSON.createObjectNode();
-      body.put("tokenId", tokenId);
-      body.put("group", "finance");
-      body.set("request", request);
-      body.put("ttl", "5m");
-      Reply r = post("/v1/approvals", body.toString(), approverAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
-      return r.json().get("approval").asText();
+      return api.approve(approverAuth, tokenId, "finance", request, "5m");
     }
 
     void revoke(String tokenId) {
-      Reply r =
-          post(
-              "/v1/revocations",
-              "{\"tokenId\":\"" + tokenId + "\",\"reason\":\"gateway test\"}",
-              adminAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      api.revoke(adminAuth, tokenId, null, "gateway test");
     }
 
     /** The decision records the authority holds for a token. */
     JsonNode decisions(String tokenId) {
-      Reply r = get(url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000", adminAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(200);
       ArrayNode out = JSON.createArrayNode();
-      for (JsonNode n : r.json().get("records")) {
-        if (n.get("type").asText().equals("decision")) {
-          out.add(n);
-        }
-      }
+      api.decisions(adminAuth, tokenId).forEach(out::add);
       return out;
     }
 
     /** The decision records the authority holds from {@code from} on, oldest first. */
     java.util.List<JsonNode> decisionsSince(java.time.Instant from) {
-      Reply r = get(url() + "/v1/audit?from=" + from + "&limit=1000", adminAuth);
-      assertThat(r.status()).as(r.body()).isEqualTo(200);
-      java.util.List<JsonNode> out = new java.util.ArrayList<>();
-      for (JsonNode n : r.json().get("records")) {
-        if (n.get("type").asText().equals("decision")) {
-          out.add(n);
-        }
-      }
-      return out;
+      return api.decisionsWhere(adminAuth, "from=" + from);
     }
 
     Reply post(String path, String json, String auth) {
-      return send(
-          HttpRequest.newBuilder(URI.create(url() + path))
-              .header("Authorization", auth)
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(json)));
+      return api.post(path, json, auth);
     }
 
     @Override
@@ -371,18 +316,12 @@ final class TestPeers {
 
   /** Gateway configuration YAML for these peers. */
   static String config(Authority authority, Upstream upstream, Path spool, String extra) {
-    return """
-        listen: {host: 127.0.0.1, port: 0}
-        audience: %s
-        authority:
-          url: %s
-          clientId: gateway
-          clientSecretEnv: GW_SECRET
-          maxStaleness: %s
-          pollWait: 5s
-        spool: {dir: %s}
-        limits: {maxRequestBody: 64KiB, upstreamTimeout: 3s}
-        shutdownTimeout: 1s
+    return GatewayYaml.of(AUDIENCE, authority.url(), spool)
+        .maxStaleness(extra != null && extra.contains("#stale2s") ? "2s" : "30s")
+        .pollWait("5s")
+        .section("limits: {maxRequestBody: 64KiB, upstreamTimeout: 3s}")
+        .section(
+            """
         http:
           upstreams:
             api:
@@ -401,15 +340,10 @@ final class TestPeers {
             - {match: "GET /slow", upstream: api, action: slow}
             - {match: "GET /stall", upstream: api, action: slow, resource: /slow}
             - {match: "GET /down", upstream: down, action: leak, resource: /leak}
-        %s
-        """
-        .formatted(
-            AUDIENCE,
-            authority.url(),
-            extra != null && extra.contains("#stale2s") ? "2s" : "30s",
-            spool,
-            upstream.url(),
-            extra == null ? "" : extra.replace("#stale2s", ""));
+            """
+                .formatted(upstream.url()))
+        .section(extra == null ? "" : extra.replace("#stale2s", ""))
+        .text();
   }
 
   static GatewayConfig parse(String yaml, Authority authority) {
@@ -437,51 +371,6 @@ final class TestPeers {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  static Reply get(String url, String authorization) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
-    if (authorization != null) {
-      b.header("Authorization", authorization);
-    }
-    return send(b.GET());
-  }
-
-  static Reply send(HttpRequest.Builder b) {
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  /** Polls {@code check} every 20 ms until true or {@code timeout}; returns the elapsed time. */
-  static Duration await(Duration timeout, java.util.function.BooleanSupplier check) {
-    long start = System.nanoTime();
-    while (!check.getAsBoolean()) {
-      if (System.nanoTime() - start > timeout.toNanos()) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   private TestPeers() {}

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.Reply;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrustedKeysFileTest {
   @TempDir Path tmp;
 
-  private TestPeers.Reply callWith(Path trustFile) throws Exception {
+  private Reply callWith(Path trustFile) throws Exception {
     TestPeers.Authority authority = TestPeers.sharedAuthority();
     TestPeers.Upstream upstream = TestPeers.sharedUpstream();
     String yaml =
@@ -27,7 +29,7 @@ class TrustedKeysFileTest {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
     try (GatewayServer gateway =
         GatewayServer.start(TestPeers.parse(yaml, authority), Clock.systemUTC(), List.of())) {
-      return TestPeers.send(
+      return Http.send(
           HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
               .header("Authorization", "Bearer " + token)
               .GET());
@@ -35,7 +37,7 @@ class TrustedKeysFileTest {
   }
 
   private String authorityKey() throws Exception {
-    return TestPeers.get(TestPeers.sharedAuthority().url() + "/v1/keys", null)
+    return Http.get(TestPeers.sharedAuthority().url() + "/v1/keys", null)
         .json()
         .get(0)
         .get("publicKey")
@@ -47,7 +49,7 @@ class TrustedKeysFileTest {
     Path trust =
         Files.writeString(tmp.resolve("pinned.trust"), "# pinned\n" + authorityKey() + "\n");
 
-    TestPeers.Reply r = callWith(trust);
+    Reply r = callWith(trust);
 
     assertThat(r.status()).as(r.body()).isEqualTo(200);
   }
@@ -57,7 +59,7 @@ class TrustedKeysFileTest {
     String stranger = SigningKey.generate(new SecureRandom()).verifyingKey().toText();
     Path trust = Files.writeString(tmp.resolve("other.trust"), stranger + "\n");
 
-    TestPeers.Reply r = callWith(trust);
+    Reply r = callWith(trust);
 
     assertThat(r.status()).isEqualTo(401);
     assertThat(r.body()).contains("UNKNOWN_KEY");

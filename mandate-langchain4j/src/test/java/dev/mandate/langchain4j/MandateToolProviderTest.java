@@ -46,13 +46,13 @@ class MandateToolProviderTest {
   }
 
   @TempDir static Path tmp;
-  private GatewayFixture stack;
+  private InvoicesStack stack;
   private final List<MandateToolProvider> providers = new ArrayList<>();
   private final List<ToolOutcome> outcomes = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
-    stack = GatewayFixture.start(tmp);
+    stack = InvoicesStack.start(tmp);
   }
 
   @AfterAll

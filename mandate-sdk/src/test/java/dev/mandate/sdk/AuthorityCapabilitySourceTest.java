@@ -1,8 +1,8 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.AUDIENCE;
-import static dev.mandate.sdk.AuthorityFixture.args;
-import static dev.mandate.sdk.AuthorityFixture.token;
+import static dev.mandate.sdk.AgentAuthority.AUDIENCE;
+import static dev.mandate.sdk.AgentAuthority.args;
+import static dev.mandate.sdk.AgentAuthority.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,13 +35,13 @@ class AuthorityCapabilitySourceTest {
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
 
   @TempDir Path tmp;
-  AuthorityFixture authority;
+  AgentAuthority authority;
   Wallet wallet;
   Verifier verifier;
 
   @BeforeEach
   void start() throws Exception {
-    authority = AuthorityFixture.start(tmp);
+    authority = AgentAuthority.start(tmp);
     wallet = Wallet.create(authority.random, authority.clock);
     verifier = authority.verifier();
   }
@@ -63,7 +63,7 @@ class AuthorityCapabilitySourceTest {
 
     Capability capability = Capability.decode(token(p));
     assertThat(capability.holderKeyId()).hasValue(wallet.holderPublicKey().keyId());
-    assertThat(capability.expiresAt()).isEqualTo(AuthorityFixture.START.plusSeconds(600));
+    assertThat(capability.expiresAt()).isEqualTo(AgentAuthority.START.plusSeconds(600));
     Decision decision =
         verifier.authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE));
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
@@ -124,7 +124,7 @@ class AuthorityCapabilitySourceTest {
     Capability refreshed = Capability.decode(token(p));
     assertThat(refreshed.tokenId()).isNotEqualTo(firstId);
     assertThat(refreshed.expiresAt())
-        .isEqualTo(AuthorityFixture.START.plus(Duration.ofMinutes(18).plusSeconds(30)));
+        .isEqualTo(AgentAuthority.START.plus(Duration.ofMinutes(18).plusSeconds(30)));
     assertThat(wallet.handles()).containsExactly(handle);
     assertThat(
             verifier

@@ -1,8 +1,8 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.AUDIENCE;
-import static dev.mandate.sdk.AuthorityFixture.args;
-import static dev.mandate.sdk.AuthorityFixture.token;
+import static dev.mandate.sdk.AgentAuthority.AUDIENCE;
+import static dev.mandate.sdk.AgentAuthority.args;
+import static dev.mandate.sdk.AgentAuthority.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,7 +46,7 @@ class DelegationTest {
           .build();
 
   @TempDir Path tmp;
-  AuthorityFixture authority;
+  AgentAuthority authority;
   Verifier verifier;
   Wallet parent;
   Wallet sub;
@@ -54,7 +54,7 @@ class DelegationTest {
 
   @BeforeEach
   void start() throws Exception {
-    authority = AuthorityFixture.start(tmp);
+    authority = AgentAuthority.start(tmp);
     verifier = authority.verifier();
     parent = Wallet.create(authority.random, authority.clock);
     sub = Wallet.create(authority.random, authority.clock);
@@ -307,7 +307,7 @@ class DelegationTest {
                 subKey,
                 Restrictions.builder()
                     .allow("fs:read_text_file:/data/x/**")
-                    .expiresAt(AuthorityFixture.START.plusSeconds(60))
+                    .expiresAt(AgentAuthority.START.plusSeconds(60))
                     .build()))
         .as("an absolute expiry is a lifetime too")
         .startsWith("mnd1_");

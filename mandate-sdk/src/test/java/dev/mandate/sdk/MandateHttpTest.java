@@ -64,7 +64,7 @@ class MandateHttpTest {
                         "billing",
                         "get_invoice",
                         "/invoices/" + id,
-                        AuthorityFixture.args("id", id),
+                        AgentAuthority.args("id", id),
                         null));
             exchange.sendResponseHeaders(d.allowed() ? 200 : 403, -1);
           }

@@ -1,6 +1,6 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.JSON;
+import static dev.mandate.sdk.AgentAuthority.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.args;
+import static dev.mandate.sdk.AgentAuthority.args;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,7 +1,7 @@
 package dev.mandate.sdk;
 
-import static dev.mandate.sdk.AuthorityFixture.args;
-import static dev.mandate.sdk.AuthorityFixture.token;
+import static dev.mandate.sdk.AgentAuthority.args;
+import static dev.mandate.sdk.AgentAuthority.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

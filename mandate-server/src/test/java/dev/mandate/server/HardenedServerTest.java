@@ -2,6 +2,7 @@ package dev.mandate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mandate.testkit.RawPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -3,28 +3,19 @@ package dev.mandate.demo.scenarios;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
-import dev.mandate.authority.BootstrapReport;
 import dev.mandate.demo.scenarios.Scenario.Suite;
-import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.testkit.GatewayYaml;
+import dev.mandate.testkit.McpUpstream;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Request;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -187,29 +178,17 @@ final class ScenarioBed implements AutoCloseable {
   final GatewayServer gateway;
   final String orchestratorSecret;
   private final Path state;
-  private final String adminAuth;
-  private final String approverAuth;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final Stack stack;
 
-  private ScenarioBed(
-      Suite suite,
-      Path root,
-      Path files,
-      Path state,
-      AuthorityServer authority,
-      GatewayServer gateway,
-      String adminAuth,
-      String orchestratorSecret,
-      String approverAuth) {
+  private ScenarioBed(Suite suite, Path root, Path files, Path state, Stack stack) {
     this.suite = suite;
     this.root = root;
     this.files = files;
     this.state = state;
-    this.authority = authority;
-    this.gateway = gateway;
-    this.adminAuth = adminAuth;
-    this.orchestratorSecret = orchestratorSecret;
-    this.approverAuth = approverAuth;
+    this.stack = stack;
+    this.authority = stack.authority();
+    this.gateway = stack.gateway();
+    this.orchestratorSecret = stack.secret(ORCHESTRATOR);
   }
 
   /**
@@ -221,40 +200,16 @@ final class ScenarioBed implements AutoCloseable {
     Path root = Files.createDirectories(dir).toRealPath();
     Path files = Files.createDirectories(root.resolve("files"));
     Path state = Files.createDirectories(root.resolve("state"));
-    Path policy = root.resolve("policy.yaml");
-    Files.writeString(policy, policy(suite));
-    AuthorityServer authority =
-        AuthorityServer.start(
-            AuthorityConfig.builder(root.resolve("authority"))
-                .port(0)
-                .policyFile(policy)
-                .clock(Clock.systemUTC())
-                .policyReloadInterval(Duration.ZERO)
-                .shutdownTimeout(Duration.ofSeconds(2))
-                .environment(Map.of())
-                .build());
-    GatewayServer gateway = null;
+    Stack stack =
+        Stack.builder(root)
+            .policy(policy(suite))
+            .clients(ORCHESTRATOR, "gateway", APPROVER)
+            .start();
     try {
-      String admin =
-          basic(
-              "admin",
-              authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
-      String orchestratorSecret = createClient(authority, admin, ORCHESTRATOR);
-      String gatewaySecret = createClient(authority, admin, "gateway");
-      String approverAuth = basic(APPROVER, createClient(authority, admin, APPROVER));
-      String yaml = gatewayYaml(authority.url(), root, files, state, nodeDir);
-      Path configFile = root.resolve("gateway.yaml");
-      Files.writeString(configFile, yaml);
-      gateway =
-          GatewayServer.start(
-              GatewayConfig.parse(yaml, configFile, Map.of("GW_SECRET", gatewaySecret)));
-      return new ScenarioBed(
-          suite, root, files, state, authority, gateway, admin, orchestratorSecret, approverAuth);
+      stack.startGateway(gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir));
+      return new ScenarioBed(suite, root, files, state, stack);
     } catch (RuntimeException | IOException e) {
-      if (gateway != null) {
-        gateway.close();
-      }
-      authority.close();
+      stack.close();
       throw e;
     }
   }
@@ -283,66 +238,37 @@ final class ScenarioBed implements AutoCloseable {
     return y.toString();
   }
 
-  private static String gatewayYaml(
-      String authorityUrl, Path root, Path files, Path state, NodeServers node) {
-    StringBuilder y = new StringBuilder();
-    y.append("listen: {host: 127.0.0.1, port: 0}\n");
-    y.append("audience: ").append(AUDIENCE).append('\n');
-    y.append("authority:\n  url: ").append(authorityUrl).append('\n');
-    y.append("  clientId: gateway\n  clientSecretEnv: GW_SECRET\n  maxStaleness: 30s\n");
-    y.append("spool: {dir: ").append(q(root.resolve("spool").toString())).append("}\n");
-    y.append("mcp:\n  callTimeout: 20s\n  upstreams:\n");
+  private static GatewayYaml gatewayYaml(
+      GatewayYaml yaml, Path files, Path state, NodeServers node) {
+    List<McpUpstream> upstreams = new ArrayList<>();
     for (Map.Entry<String, Map<String, String>> u : TOOLS.entrySet()) {
       String service = u.getKey();
-      List<String> args = new ArrayList<>();
-      Map<String, String> env = new LinkedHashMap<>();
-      switch (service) {
-        case "fs" -> {
-          args.add(node.npmServer("server-filesystem").toString());
-          args.add(files.toString());
-        }
-        case "memory" -> {
-          args.add(node.npmServer("server-memory").toString());
-          env.put("MEMORY_FILE_PATH", state.resolve("memory.jsonl").toString());
-        }
-        default -> {
-          args.add(node.ownServer(service).toString());
-          args.add("--state");
-          args.add(state.resolve(service + ".json").toString());
-        }
-      }
-      y.append("    - service: ").append(service).append('\n');
-      y.append("      path: /mcp/").append(service).append('\n');
-      y.append("      stdio:\n        command: node\n        args: [");
-      y.append(String.join(", ", args.stream().map(ScenarioBed::q).toList())).append("]\n");
-      if (!env.isEmpty()) {
-        y.append("        env: {");
-        y.append(
-            String.join(
-                ", ",
-                env.entrySet().stream().map(e -> e.getKey() + ": " + q(e.getValue())).toList()));
-        y.append("}\n");
-      }
-      y.append("      tools:\n");
+      McpUpstream upstream =
+          switch (service) {
+            case "fs" -> McpUpstream.node(service, node.npmServer("server-filesystem"), files);
+            case "memory" ->
+                McpUpstream.node(service, node.npmServer("server-memory"))
+                    .env("MEMORY_FILE_PATH", state.resolve("memory.jsonl").toString());
+            default ->
+                McpUpstream.node(
+                    service, node.ownServer(service), "--state", state.resolve(service + ".json"));
+          };
       u.getValue()
           .forEach(
               (tool, arg) -> {
-                y.append("        ").append(tool).append(": ");
                 if (arg.isEmpty()) {
-                  y.append("{}\n");
-                } else if (service.equals("fs")) {
-                  y.append("{resource: {")
-                      .append(arg.endsWith("[]") ? "fromArray: " : "fromArg: ")
-                      .append("[")
-                      .append(arg.replace("[]", "").replace(",", ", "))
-                      .append("], root: ");
-                  y.append(q(files.toString())).append("}}\n");
+                  upstream.tool(tool);
+                } else if (!service.equals("fs")) {
+                  upstream.toolOnArg(tool, arg);
+                } else if (arg.endsWith("[]")) {
+                  upstream.toolOnPaths(tool, files, arg.replace("[]", ""));
                 } else {
-                  y.append("{resource: {fromArg: ").append(arg).append("}}\n");
+                  upstream.toolOnPath(tool, files, arg.split(","));
                 }
               });
+      upstreams.add(upstream);
     }
-    return y.toString();
+    return yaml.mcp(List.of("callTimeout: 20s"), upstreams.toArray(McpUpstream[]::new));
   }
 
   /**
@@ -423,11 +349,7 @@ final class ScenarioBed implements AutoCloseable {
 
   /** Revokes one block of a capability at the authority, as an administrator. */
   void revokeBlock(String revocationId) {
-    post(
-        "/v1/revocations",
-        "{\"revocationId\":\"" + revocationId + "\",\"reason\":\"session ended\"}",
-        adminAuth,
-        201);
+    stack.api().revoke(stack.admin(), null, revocationId, "session ended");
   }
 
   private static String fill(String text, String injection) {
@@ -439,83 +361,16 @@ final class ScenarioBed implements AutoCloseable {
     return quoted.substring(1, quoted.length() - 1);
   }
 
-  private JsonNode post(String path, String json, String authorization, int expected) {
-    return post(http, authority.url() + path, json, authorization, expected);
-  }
-
-  private static JsonNode post(
-      HttpClient http, String url, String json, String authorization, int expected) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .timeout(Duration.ofSeconds(20))
-                  .header("Content-Type", "application/json")
-                  .header("Authorization", authorization)
-                  .POST(HttpRequest.BodyPublishers.ofString(json))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != expected) {
-        throw new IllegalStateException(
-            "POST " + url + " answered " + r.statusCode() + ": " + r.body());
-      }
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
   /**
    * The suite's user approves exactly this call of the capability with {@code tokenId} at the
    * authority, as group {@code group}; returns the approval.
    */
   String approve(String tokenId, String group, Request request) {
-    ObjectNode call = JSON.createObjectNode();
-    call.put("audience", request.audience());
-    call.put("service", request.service());
-    call.put("action", request.action());
-    call.put("resource", request.resource());
-    call.set("args", request.args());
-    ObjectNode body = JSON.createObjectNode();
-    body.put("tokenId", tokenId);
-    body.put("group", group);
-    body.set("request", call);
-    body.put("ttl", "2m");
-    return post(http, authority.url() + "/v1/approvals", body.toString(), approverAuth, 201)
-        .get("approval")
-        .asText();
-  }
-
-  private static String createClient(AuthorityServer authority, String admin, String id) {
-    return post(
-            HttpClient.newHttpClient(),
-            authority.url() + "/v1/clients",
-            "{\"clientId\":\"" + id + "\"}",
-            admin,
-            201)
-        .get("secret")
-        .asText();
-  }
-
-  private static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String q(String s) {
-    return JSON.valueToTree(s).toString();
+    return stack.approve(APPROVER, tokenId, group, request, "2m");
   }
 
   @Override
   public void close() {
-    try {
-      gateway.close();
-    } finally {
-      authority.close();
-    }
+    stack.close();
   }
 }

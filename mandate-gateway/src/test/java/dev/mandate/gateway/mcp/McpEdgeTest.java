@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.AuthorityApi.Minted;
+import dev.mandate.testkit.Await;
 import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
@@ -28,7 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -110,7 +111,7 @@ class McpEdgeTest {
   @Test
   void roots_theAgentsNeverReachTheServer_andAnswersToRequestsNeverMade_areDropped()
       throws Exception {
-    McpTestBed.Minted minted = bed.mint("fs-open:list_allowed_directories:*");
+    Minted minted = bed.mint("fs-open:list_allowed_directories:*");
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
 
     RawMcp.Answer init = raw.initialize(minted.token(), "{\"roots\":{\"listChanged\":true}}");
@@ -164,7 +165,7 @@ class McpEdgeTest {
     String invoices = bed.files.resolve("data/invoices").toString();
 
     // The server asks for roots once initialized; the gateway answers from its configuration.
-    await(
+    Await.until(
         Duration.ofSeconds(15),
         () ->
             text(c.callTool(new CallToolRequest("list_allowed_directories", Map.of())))
@@ -177,7 +178,7 @@ class McpEdgeTest {
 
   @Test
   void methods_notOnTheAllowlist_areRefusedAndAudited_configuredOnesPass() throws Exception {
-    McpTestBed.Minted minted = bed.mint("fs-open:list_allowed_directories:*");
+    Minted minted = bed.mint("fs-open:list_allowed_directories:*");
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
     String session = opened(raw.initialize(minted.token(), "{}"));
     endLater(raw, minted.token(), session);
@@ -208,7 +209,7 @@ class McpEdgeTest {
 
   @Test
   void everyRefusal_ofEveryStage_isAuditedAndCounted() throws Exception {
-    McpTestBed.Minted minted = bed.mint("fs-open:list_allowed_directories:*");
+    Minted minted = bed.mint("fs-open:list_allowed_directories:*");
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
     String session = opened(raw.initialize(minted.token(), "{}"));
     endLater(raw, minted.token(), session);
@@ -398,7 +399,7 @@ class McpEdgeTest {
 
   @Test
   void sessions_oneNarrowToken_cannotTakeEverySlot_othersStillGetIn() throws Exception {
-    McpTestBed.Minted mallory = bed.mint("small:echo:*");
+    Minted mallory = bed.mint("small:echo:*");
     RawMcp raw = raw("/mcp/small", "127.0.0.21");
     for (int i = 0; i < 2; i++) {
       activeSession(raw, mallory.token());
@@ -461,7 +462,7 @@ class McpEdgeTest {
 
   @Test
   void sessions_endWhenTheirCapabilityIsRevoked_stoppingTheirServer() throws Exception {
-    McpTestBed.Minted minted = bed.mint("fs-open:list_allowed_directories:*");
+    Minted minted = bed.mint("fs-open:list_allowed_directories:*");
     Set<Long> before = pids(McpTestBed.children("server-filesystem"));
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
     String session = opened(raw.initialize(minted.token(), "{}"));
@@ -472,7 +473,7 @@ class McpEdgeTest {
 
     bed.revoke(minted);
 
-    await(Duration.ofSeconds(20), () -> !started.get(0).isAlive());
+    Await.until(Duration.ofSeconds(20), () -> !started.get(0).isAlive());
     // The token is refused now in any case; the session is gone, not just refused.
     assertThat(raw.delete(minted.token(), session).status()).isIn(401, 404);
   }
@@ -494,7 +495,7 @@ class McpEdgeTest {
     assertThat(started).hasSize(1);
 
     assertThat(started.get(0).isAlive()).isTrue();
-    await(Duration.ofSeconds(40), () -> !started.get(0).isAlive());
+    Await.until(Duration.ofSeconds(40), () -> !started.get(0).isAlive());
   }
 
   // ---- holder-bound sessions -----------------------------------------------------------------
@@ -502,7 +503,7 @@ class McpEdgeTest {
   @Test
   void holderBound_aStolenTokenWithoutItsKey_canNeitherOpenNorUseASession() throws Exception {
     SigningKey holder = SigningKey.generate(RANDOM);
-    McpTestBed.Minted minted =
+    Minted minted =
         bed.mintWith("\"holderKey\":\"" + holder.verifyingKey().toText() + "\"", "small:echo:*");
     String token = minted.token();
     RawMcp raw = raw("/mcp/small", "127.0.0.51");
@@ -656,16 +657,6 @@ class McpEdgeTest {
     clients.add(client);
     client.initialize();
     return client;
-  }
-
-  private static void await(Duration limit, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("condition not met within " + limit);
-      }
-      Thread.sleep(50);
-    }
   }
 
   private static String text(McpSchema.CallToolResult r) {

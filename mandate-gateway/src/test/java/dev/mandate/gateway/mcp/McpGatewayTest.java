@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.TokenRedaction;
+import dev.mandate.testkit.AuthorityApi.Minted;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
@@ -123,7 +124,7 @@ class McpGatewayTest {
   void fs_moveIsCheckedAtItsDestination_batchReadAtEveryFile() throws Exception {
     Files.writeString(bed.files.resolve("data/inbox/note-1.txt"), "note one");
     Files.writeString(bed.files.resolve("data/inbox/note-2.txt"), "note two");
-    McpTestBed.Minted minted =
+    Minted minted =
         bed.mint(
             "fs:move_file:/data/inbox/**",
             "fs:move_file:/data/archive/**",
@@ -378,7 +379,7 @@ class McpGatewayTest {
 
   @Test
   void approval_aCallWithoutOne_isDeniedWithWhatToAskFor_inTheErrorData() {
-    McpTestBed.Minted minted = bed.mint("everything:echo:*");
+    Minted minted = bed.mint("everything:echo:*");
     String token =
         Capability.decode(minted.token()).attenuate().requireApproval("finance").sign().toText();
     McpSyncClient c = connect("/mcp/everything", token);
@@ -406,7 +407,7 @@ class McpGatewayTest {
   @Test
   void approval_fromTheAuthority_allowsExactlyItsCall_once_otherArgumentsAreRefused() {
     // The filesystem server: the authority approves only calls with a resource, and echo has none.
-    McpTestBed.Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
+    Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
     AtomicReference<String> approval = new AtomicReference<>();
     McpSyncClient c =
         connect(
@@ -445,7 +446,7 @@ class McpGatewayTest {
 
   @Test
   void approval_anOversizedHeader_is400_andAMalformedOne_isApprovalInvalid() throws Exception {
-    McpTestBed.Minted minted = bed.mint("everything:echo:*");
+    Minted minted = bed.mint("everything:echo:*");
     String token =
         Capability.decode(minted.token()).attenuate().requireApproval("finance").sign().toText();
     String session =
@@ -497,7 +498,7 @@ class McpGatewayTest {
 
   @Test
   void revocationAtTheAuthority_takesEffectAtTheGatewayWithinOneSecond() throws Exception {
-    McpTestBed.Minted minted = bed.mint("everything:echo:*");
+    Minted minted = bed.mint("everything:echo:*");
     McpSyncClient c = connect("/mcp/everything", minted.token());
     CallToolRequest echo = new CallToolRequest("echo", Map.of("message", "still here"));
     assertThat(text(c.callTool(echo))).contains("still here");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.AuthorityApi.Minted;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -50,7 +51,7 @@ class McpSymlinkTest {
   private final List<McpSyncClient> clients = new ArrayList<>();
 
   /** One session per mount for the whole class: each session starts a filesystem server. */
-  private McpTestBed.Minted minted;
+  private Minted minted;
 
   private McpSyncClient fs;
   private McpSyncClient unresolved;

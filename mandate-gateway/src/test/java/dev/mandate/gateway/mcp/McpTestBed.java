@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mandate.authority.AuthorityConfig;
-import dev.mandate.authority.AuthorityServer;
-import dev.mandate.authority.BootstrapReport;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.mandate.gateway.TestPeers;
+import dev.mandate.testkit.AuthorityApi.Minted;
+import dev.mandate.testkit.Await;
+import dev.mandate.testkit.GatewayYaml;
+import dev.mandate.testkit.Http;
+import dev.mandate.testkit.McpUpstream;
+import dev.mandate.testkit.NpmPeers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,13 +30,12 @@ import java.util.function.Predicate;
 
 /**
  * A real authority (SQLite in a temp dir), a real gateway with the MCP front end, and real MCP
- * servers from npm (installed in src/test/node by the build): filesystem, everything and memory
- * over stdio, and a second everything server over Streamable HTTP.
+ * servers from npm ({@link NpmPeers}, installed by mandate-testkit-http's build): filesystem,
+ * everything and memory over stdio, and a second everything server over Streamable HTTP.
  */
 final class McpTestBed implements AutoCloseable {
   static final String AUDIENCE = "gw-mcp-test";
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(4);
 
   private static final String POLICY =
@@ -66,35 +66,22 @@ final class McpTestBed implements AutoCloseable {
       """;
 
   final Path files;
-  final AuthorityServer authority;
+  final TestPeers.Authority authority;
   final GatewayServer gateway;
   final Process httpEverything;
   private final String agentAuth;
-  private final String adminAuth;
-  private final String approverAuth;
-  private final HttpClient http = HttpClient.newHttpClient();
 
   private McpTestBed(
       Path files,
-      AuthorityServer authority,
+      TestPeers.Authority authority,
       GatewayServer gateway,
       Process httpEverything,
-      String agentAuth,
-      String adminAuth,
-      String approverAuth) {
+      String agentAuth) {
     this.files = files;
     this.authority = authority;
     this.gateway = gateway;
     this.httpEverything = httpEverything;
     this.agentAuth = agentAuth;
-    this.adminAuth = adminAuth;
-    this.approverAuth = approverAuth;
-  }
-
-  static Path entryPoint(String server) {
-    Path p = NODE_DIR.resolve("node_modules/@modelcontextprotocol/" + server + "/dist/index.js");
-    assertThat(p).as("npm peers are installed (mvn runs npm ci in src/test/node)").exists();
-    return p;
   }
 
   static McpTestBed start(Path tmp) throws Exception {
@@ -128,224 +115,102 @@ final class McpTestBed implements AutoCloseable {
     Files.writeString(files.resolve("data/invoices/2024/inv-001.txt"), "invoice 2024-001: 120 EUR");
     Files.writeString(files.resolve("data/invoices/2023/inv-900.txt"), "invoice 2023-900: 99 EUR");
 
-    Path policy = tmp.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
-    AuthorityServer authority =
-        AuthorityServer.start(
-            AuthorityConfig.builder(tmp.resolve("authority"))
-                .port(0)
-                .policyFile(policy)
-                .clock(Clock.systemUTC())
-                .policyReloadInterval(Duration.ZERO)
-                .shutdownTimeout(Duration.ofSeconds(2))
-                .environment(Map.of())
-                .build());
-    String admin =
-        basic(
-            "admin",
-            authority.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow());
-    String agentSecret = createClient(authority, admin, "agent");
-    String gatewaySecret = createClient(authority, admin, "gateway");
-    String approverSecret = createClient(authority, admin, "approver");
+    Path authorityDir = Files.createDirectories(tmp.resolve("authority"));
+    TestPeers.Authority authority = new TestPeers.Authority(authorityDir, null, POLICY, AUDIENCE);
+    String agentAuth =
+        Http.basic("agent", authority.api.createClient(authority.adminAuth, "agent"));
 
-    int httpPort = freePort();
-    ProcessBuilder everythingOverHttp =
-        new ProcessBuilder("node", entryPoint("server-everything").toString(), "streamableHttp")
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("everything-http.log").toFile())
-            .directory(tmp.toFile());
-    everythingOverHttp.environment().put("PORT", String.valueOf(httpPort));
-    Process httpEverything = everythingOverHttp.start();
-    awaitListening(httpPort, httpEverything);
+    int httpPort = Await.freePort();
+    Process httpEverything =
+        NpmPeers.startOverHttp(
+            "server-everything", httpPort, tmp.resolve("everything-http.log"), "streamableHttp");
+    String everythingHttp = "http://127.0.0.1:" + httpPort + "/mcp";
+    Path fsServer = NpmPeers.server("server-filesystem");
+    Path everything = NpmPeers.server("server-everything");
     String yaml =
-        """
-        listen: {host: 127.0.0.1, port: 0}
-        audience: %s
-        authority:
-          url: %s
-          clientId: gateway
-          clientSecretEnv: GW_SECRET
-          maxStaleness: %s
-        spool: {dir: %s}
-        mcp:
-          callTimeout: %ds
-          maxRequestBody: 256KiB
-          upstreams:
-            - service: fs
-              path: /mcp/fs
-              stdio:
-                command: node
-                args: [%s, %s]
-              tools:
-                read_text_file: {resource: {fromArg: path, root: %s}}
-                write_file: {resource: {fromArg: path, root: %s}}
-                list_directory: {resource: {fromArg: path, root: %s}}
-                move_file: {resource: {fromArg: [source, destination], root: %s}}
-                read_multiple_files: {resource: {fromArray: paths, root: %s}}
-            - service: everything
-              path: /mcp/everything
-              maxSessions: 8
-              stdio:
-                command: node
-                args: [%s, stdio]
-              tools:
-                echo: {}
-                get-env: {}
-                get-sum: {}
-                trigger-long-running-operation: {}
-                trigger-sampling-request: {}
-              resources: true
-              prompts: true
-            - service: everything-http
-              path: /mcp/everything-http
-              http: {url: "http://127.0.0.1:%d/mcp"}
-              tools:
-                echo: {}
-                get-env: {}
-            - service: memory
-              path: /mcp/memory
-              stdio:
-                command: node
-                args: [%s]
-                env: {MEMORY_FILE_PATH: %s}
-              tools:
-                create_entities: {}
-                add_observations: {}
-                delete_entities: {}
-                read_graph: {}
-                search_nodes: {}
-                open_nodes: {}
-        %s
-        """
-            .formatted(
-                AUDIENCE,
-                authority.url(),
-                maxStaleness,
-                tmp.resolve("spool"),
-                callTimeout.toSeconds(),
-                entryPoint("server-filesystem"),
-                files,
-                files,
-                files,
-                files,
-                files,
-                files,
-                entryPoint("server-everything"),
-                httpPort,
-                entryPoint("server-memory"),
-                tmp.resolve("memory.jsonl"),
+        GatewayYaml.of(AUDIENCE, authority.url(), tmp.resolve("spool"))
+            .maxStaleness(maxStaleness)
+            .mcp(
+                List.of("callTimeout: " + callTimeout.toSeconds() + "s", "maxRequestBody: 256KiB"),
+                McpUpstream.node("fs", fsServer, files)
+                    .toolOnPath("read_text_file", files, "path")
+                    .toolOnPath("write_file", files, "path")
+                    .toolOnPath("list_directory", files, "path")
+                    .toolOnPath("move_file", files, "source", "destination")
+                    .toolOnPaths("read_multiple_files", files, "paths"),
+                McpUpstream.node("everything", everything, "stdio")
+                    .with("maxSessions: 8")
+                    .with("resources: true")
+                    .with("prompts: true")
+                    .tool("echo")
+                    .tool("get-env")
+                    .tool("get-sum")
+                    .tool("trigger-long-running-operation")
+                    .tool("trigger-sampling-request"),
+                McpUpstream.http("everything-http", everythingHttp).tool("echo").tool("get-env"),
+                McpUpstream.node("memory", NpmPeers.server("server-memory"))
+                    .env("MEMORY_FILE_PATH", tmp.resolve("memory.jsonl").toString())
+                    .tool("create_entities")
+                    .tool("add_observations")
+                    .tool("delete_entities")
+                    .tool("read_graph")
+                    .tool("search_nodes")
+                    .tool("open_nodes"))
+            .upstreams(
                 moreUpstreams
-                    .replace("EVERYTHING_HTTP", "http://127.0.0.1:" + httpPort + "/mcp")
-                    .replace("EVERYTHING_SERVER", entryPoint("server-everything").toString())
-                    .replace("FS_SERVER", entryPoint("server-filesystem").toString())
-                    .replace("FILES", files.toString()));
+                    .replace("EVERYTHING_HTTP", everythingHttp)
+                    .replace("EVERYTHING_SERVER", everything.toString())
+                    .replace("FS_SERVER", fsServer.toString())
+                    .replace("FILES", files.toString()))
+            .text();
     Path configFile = tmp.resolve("gateway.yaml");
     Files.writeString(configFile, yaml);
     GatewayServer gateway =
         GatewayServer.start(
-            GatewayConfig.parse(yaml, configFile, Map.of("GW_SECRET", gatewaySecret)),
+            GatewayConfig.parse(
+                yaml, configFile, Map.of(GatewayYaml.SECRET_ENV, authority.gatewayClientSecret)),
             Clock.systemUTC(),
             List.of(new McpFrontEnd.Factory()));
-    return new McpTestBed(
-        files,
-        authority,
-        gateway,
-        httpEverything,
-        basic("agent", agentSecret),
-        admin,
-        basic("approver", approverSecret));
+    return new McpTestBed(files, authority, gateway, httpEverything, agentAuth);
   }
 
   String url(String path) {
     return gateway.url() + path;
   }
 
-  /** Mints a capability for the agent; extra fields are JSON members such as {@code "ttl":"5m"}. */
+  /**
+   * Mints a capability for the agent, for 10 minutes; extra fields are JSON members such as {@code
+   * "holderKey":"..."}.
+   */
   Minted mintWith(String extraJson, String... grants) {
-    StringBuilder body = new StringBuilder("{\"grants\":[");
-    for (int i = 0; i < grants.length; i++) {
-      body.append(i == 0 ? "" : ",").append(JSON.valueToTree(grants[i]).toString());
-    }
-    body.append("],\"ttl\":\"10m\",\"audience\":\"").append(AUDIENCE).append('"');
-    if (extraJson != null && !extraJson.isEmpty()) {
-      body.append(',').append(extraJson);
-    }
-    body.append('}');
-    JsonNode r = post(authority.url() + "/v1/capabilities", body.toString(), agentAuth, 201);
-    List<String> revocationIds = new ArrayList<>();
-    r.get("revocationIds").forEach(n -> revocationIds.add(n.asText()));
-    return new Minted(r.get("token").asText(), r.get("tokenId").asText(), revocationIds);
+    return authority.api.mint(agentAuth, "10m", AUDIENCE, extraJson, grants);
   }
 
   Minted mint(String... grants) {
     return mintWith(null, grants);
   }
 
-  record Minted(String token, String tokenId, List<String> revocationIds) {}
-
   /**
-   * Has the approver client (a person, policy {@code approves: [finance]}) approve one call with
-   * {@code POST /v1/approvals}; the request is JSON as an APPROVAL_REQUIRED error's data names it.
+   * Has the approver client (a person, policy {@code approves: [finance]}) approve one call; the
+   * request is JSON as an APPROVAL_REQUIRED error's data names it.
    *
    * @return the approval's text
    */
   String approve(String tokenId, JsonNode request) {
-    var body = JSON.createObjectNode().put("tokenId", tokenId).put("group", "finance");
-    body.set("request", request);
-    return post(authority.url() + "/v1/approvals", body.toString(), approverAuth, 201)
-        .get("approval")
-        .asText();
+    return authority.api.approve(authority.approverAuth, tokenId, "finance", request, null);
   }
 
   /** Revokes a minted capability's authority block at the authority. */
   void revoke(Minted minted) {
-    post(
-        authority.url() + "/v1/revocations",
-        "{\"tokenId\":\""
-            + minted.tokenId()
-            + "\",\"revocationId\":\""
-            + minted.revocationIds().get(0)
-            + "\",\"reason\":\"test\"}",
-        agentAuth,
-        201);
+    authority.api.revoke(agentAuth, minted.tokenId(), minted.revocationIds().get(0), "test");
   }
 
   /**
    * Waits (at most 10 s, while the gateway's batch travels) for the first decision record of a
    * token that {@code match} accepts.
    */
-  JsonNode awaitDecision(String tokenId, Predicate<JsonNode> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      for (JsonNode d : decisions(tokenId)) {
-        if (match.test(d)) {
-          return d;
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no matching decision for token " + tokenId + " within 10 s");
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  /** The decision records the authority's audit trail holds for a token, oldest first. */
-  private List<JsonNode> decisions(String tokenId) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create(authority.url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000"))
-                .header("Authorization", adminAuth)
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    List<JsonNode> out = new ArrayList<>();
-    for (JsonNode n : JSON.readTree(r.body()).get("records")) {
-      if (n.get("type").asText().equals("decision")) {
-        out.add(n);
-      }
-    }
-    return out;
+  JsonNode awaitDecision(String tokenId, Predicate<JsonNode> match) {
+    return authority.api.awaitDecision(authority.adminAuth, tokenId, match, Duration.ofSeconds(10));
   }
 
   /** Runs the TypeScript SDK client script and returns its JSON report. */
@@ -353,11 +218,11 @@ final class McpTestBed implements AutoCloseable {
     Process p =
         new ProcessBuilder(
                 "node",
-                NODE_DIR.resolve("mcp-client.mjs").toString(),
+                NpmPeers.dir().resolve("mcp-client.mjs").toString(),
                 url(path),
                 token,
                 operationsJson)
-            .directory(NODE_DIR.toFile())
+            .directory(NpmPeers.dir().toFile())
             .redirectErrorStream(false)
             .start();
     p.getOutputStream().close();
@@ -381,68 +246,6 @@ final class McpTestBed implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private JsonNode post(String url, String json, String authorization, int expected) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .header("Content-Type", "application/json")
-                  .header("Authorization", authorization)
-                  .POST(HttpRequest.BodyPublishers.ofString(json))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(expected);
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  private static String createClient(AuthorityServer authority, String admin, String id)
-      throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(authority.url() + "/v1/clients"))
-                    .header("Content-Type", "application/json")
-                    .header("Authorization", admin)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"clientId\":\"" + id + "\"}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return JSON.readTree(r.body()).get("secret").asText();
-  }
-
-  static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Waits (at most 60 s) until the process listens on the port, so no test races its start. */
-  private static void awaitListening(int port, Process process) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException notYet) {
-        if (!process.isAlive() || System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("the everything server over HTTP did not start", notYet);
-        }
-        Thread.sleep(50);
-      }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** Child processes of this JVM running the given npm server. */
   static List<ProcessHandle> children(String server) {
     List<ProcessHandle> out = new ArrayList<>();
@@ -455,6 +258,8 @@ final class McpTestBed implements AutoCloseable {
         .forEach(out::add);
     return out;
   }
+
+  private final HttpClient http = HttpClient.newHttpClient();
 
   @Override
   public void close() {

@@ -3,10 +3,8 @@ package dev.mandate.sdk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityConfig;
-import dev.mandate.authority.AuthorityServer;
-import dev.mandate.authority.BootstrapReport;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
@@ -14,26 +12,19 @@ import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A real authority on an ephemeral loopback port, SQLite in a temp dir, a policy that lets client
- * {@code agent} mint holder-bound capabilities for gateway {@value #AUDIENCE}, and the agent's
- * secret. Its clock is the test's {@link MutableClock}.
+ * The authority an agent fetches capabilities from: a {@link Stack} whose policy lets client {@code
+ * agent} mint holder-bound capabilities for gateway {@value #AUDIENCE}, on the test's {@link
+ * MutableClock}, with what the SDK's tests build on it (capability sources, a verifier).
  */
-final class AuthorityFixture implements AutoCloseable {
+final class AgentAuthority implements AutoCloseable {
   static final Instant START = Instant.parse("2025-06-01T12:00:00Z");
   static final String AUDIENCE = "gw-test";
   static final String CLIENT = "agent";
@@ -53,56 +44,30 @@ final class AuthorityFixture implements AutoCloseable {
       """;
 
   final MutableClock clock;
-  final AuthorityServer server;
+  final Stack stack;
   final String agentSecret;
   final SecureRandom random = new SecureRandom();
-  private final HttpClient http = HttpClient.newHttpClient();
 
-  private AuthorityFixture(MutableClock clock, AuthorityServer server, String agentSecret) {
+  private AgentAuthority(MutableClock clock, Stack stack) {
     this.clock = clock;
-    this.server = server;
-    this.agentSecret = agentSecret;
+    this.stack = stack;
+    this.agentSecret = stack.secret(CLIENT);
   }
 
-  static AuthorityFixture start(Path tmp) throws Exception {
+  static AgentAuthority start(Path tmp) throws IOException {
     MutableClock clock = new MutableClock(START);
-    Path policy = tmp.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
-    AuthorityServer server =
-        AuthorityServer.start(
-            AuthorityConfig.builder(tmp.resolve("data"))
-                .port(0)
-                .policyFile(policy)
-                .clock(clock)
-                .policyReloadInterval(Duration.ZERO)
-                .shutdownTimeout(Duration.ofSeconds(5))
-                .environment(Map.of())
-                .build());
-    try {
-      String admin =
-          server.bootstrapReport().flatMap(BootstrapReport::adminSecretOnce).orElseThrow();
-      HttpResponse<String> created =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(server.url() + "/v1/clients"))
-                      .header("Authorization", basic("admin", admin))
-                      .header("Content-Type", "application/json")
-                      .POST(HttpRequest.BodyPublishers.ofString("{\"clientId\":\"agent\"}"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      if (created.statusCode() != 201) {
-        throw new AssertionError("cannot create the agent client: " + created.body());
-      }
-      return new AuthorityFixture(
-          clock, server, JSON.readTree(created.body()).get("secret").asText());
-    } catch (Exception | AssertionError e) {
-      server.close();
-      throw e;
-    }
+    Stack stack =
+        Stack.builder(tmp)
+            .policy(POLICY)
+            .clients(CLIENT)
+            .clock(clock)
+            .shutdownTimeout(Duration.ofSeconds(5))
+            .start();
+    return new AgentAuthority(clock, stack);
   }
 
   URI url() {
-    return URI.create(server.url());
+    return URI.create(stack.url());
   }
 
   /** A source for the agent client asking for these grants for the policy's maximum lifetime. */
@@ -130,13 +95,9 @@ final class AuthorityFixture implements AutoCloseable {
   }
 
   /** A verifier trusting the keys the authority publishes, on the test's clock. */
-  Verifier verifier() throws IOException, InterruptedException {
-    HttpResponse<String> keys =
-        http.send(
-            HttpRequest.newBuilder(URI.create(server.url() + "/v1/keys")).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+  Verifier verifier() {
     List<VerifyingKey> trusted = new ArrayList<>();
-    for (JsonNode k : JSON.readTree(keys.body())) {
+    for (JsonNode k : stack.api().keys()) {
       trusted.add(VerifyingKey.parse(k.get("publicKey").asText()));
     }
     return Verifier.builder()
@@ -144,12 +105,6 @@ final class AuthorityFixture implements AutoCloseable {
         .clock(clock)
         .usageCounter(UsageCounter.inMemory(clock))
         .build();
-  }
-
-  static String basic(String client, String secret) {
-    return "Basic "
-        + Base64.getEncoder()
-            .encodeToString((client + ":" + secret).getBytes(StandardCharsets.UTF_8));
   }
 
   static ObjectNode args(String... namesAndValues) {
@@ -167,6 +122,6 @@ final class AuthorityFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    stack.close();
   }
 }

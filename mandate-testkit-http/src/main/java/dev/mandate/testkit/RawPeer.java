@@ -1,4 +1,4 @@
-package dev.mandate.server;
+package dev.mandate.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -15,14 +15,14 @@ import java.time.Duration;
  * A raw TCP client bound to a chosen loopback address (Linux routes all of 127/8 to the loopback
  * interface), for the slow and partial requests no HTTP client library sends.
  */
-final class RawPeer implements Closeable {
+public final class RawPeer implements Closeable {
   private final Socket socket;
 
   private RawPeer(Socket socket) {
     this.socket = socket;
   }
 
-  static RawPeer connect(String from, int port) throws IOException {
+  public static RawPeer connect(String from, int port) throws IOException {
     Socket s = new Socket();
     s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
     s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
@@ -31,7 +31,7 @@ final class RawPeer implements Closeable {
   }
 
   /** Writes text; false if the server has closed the connection. */
-  boolean send(String text) {
+  public boolean send(String text) {
     try {
       socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().flush();
@@ -42,7 +42,7 @@ final class RawPeer implements Closeable {
   }
 
   /** The status code of the next response, or -1 if the connection ends first. */
-  int status() {
+  public int status() {
     try {
       InputStream in = socket.getInputStream();
       ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -61,7 +61,7 @@ final class RawPeer implements Closeable {
   }
 
   /** Reads one whole response (headers and a Content-Length body); its status, or -1. */
-  int response() {
+  public int response() {
     int status = status();
     if (status < 0) {
       return status;
@@ -98,7 +98,7 @@ final class RawPeer implements Closeable {
   }
 
   /** Whether the server closes the connection within {@code limit}, reading and dropping data. */
-  boolean closedWithin(Duration limit) {
+  public boolean closedWithin(Duration limit) {
     try {
       socket.setSoTimeout((int) limit.toMillis());
       InputStream in = socket.getInputStream();
