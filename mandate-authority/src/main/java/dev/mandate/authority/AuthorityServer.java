@@ -82,7 +82,7 @@ public final class AuthorityServer implements AutoCloseable {
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new HealthEndpoints(metrics).routes());
+    routes.addAll(new HealthEndpoints(metrics, store).routes());
     routes.addAll(
         new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
     routes.addAll(
@@ -180,7 +180,10 @@ public final class AuthorityServer implements AutoCloseable {
       return false;
     }
     String path = Request.getPathInContext(request);
-    return path.equals("/v1/revocations") || path.equals("/v1/health") || path.equals("/v1/keys");
+    return path.equals("/v1/revocations")
+        || path.equals("/v1/health")
+        || path.equals("/v1/ready")
+        || path.equals("/v1/keys");
   }
 
   /** The operations this server answers (docs/openapi/authority.yaml documents each). */

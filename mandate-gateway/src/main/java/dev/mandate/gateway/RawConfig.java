@@ -21,7 +21,10 @@ record RawConfig(
     Limits limits,
     Http http,
     Mcp mcp,
+    Metrics metrics,
     String shutdownTimeout) {
+
+  record Metrics(String tokenFile, String tokenEnv) {}
 
   record Listen(String host, Integer port) {}
 
