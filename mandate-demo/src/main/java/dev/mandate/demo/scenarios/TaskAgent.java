@@ -14,6 +14,7 @@ import dev.mandate.demo.scenarios.Scenario.UserTask;
 import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.MandateHttp;
+import dev.mandate.sdk.MandateMcpCustomizer;
 import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.token.Capability;
@@ -47,6 +48,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Plays the scripted agent for one user task, alone and under each injection task, against the real
@@ -66,12 +68,17 @@ final class TaskAgent {
   private final Wallet orchestrator;
   private final CapabilityHandle granted;
   private final Map<String, Session> sessions;
+  private final Wallet agent;
+  private final AtomicInteger runs;
   private final HttpClient http = HttpClient.newHttpClient();
 
   /** An agent's MCP session with one upstream, presenting what the current step says. */
   static final class Session {
     McpSyncClient client;
-    volatile String bearer;
+
+    /** Presents the current run's capability on session operations (signed by its holder). */
+    volatile MandateMcpCustomizer current;
+
     volatile Presentation next;
   }
 
@@ -82,22 +89,28 @@ final class TaskAgent {
     this.orchestrator = orchestrator.wallet;
     this.granted = orchestrator.granted;
     this.sessions = orchestrator.sessions;
+    this.agent = orchestrator.agent;
+    this.runs = orchestrator.runs;
   }
 
   /**
    * The agent runtime of a suite: a wallet holding the one capability the authority mints for the
    * suite under its policy (the union of the grants its user tasks name, bound to this wallet's
    * key), from which every run's capabilities are delegated, and the MCP sessions with the gateway.
-   * A session is bound to the token id, which delegated capabilities share, so the upstream servers
-   * are spawned once per suite rather than once per run.
+   * A session belongs to the token id, which delegated capabilities share, and to the holder key:
+   * every run's capabilities are delegated to one agent wallet, so the upstream servers are spawned
+   * once per suite rather than once per run.
    */
   static final class Orchestrator implements AutoCloseable {
     final Wallet wallet;
+    final Wallet agent;
+    final AtomicInteger runs = new AtomicInteger();
     final CapabilityHandle granted;
     final Map<String, Session> sessions = new LinkedHashMap<>();
 
     Orchestrator(ScenarioBed bed, SecureRandom random) {
       this.wallet = Wallet.create(random, Clock.systemUTC());
+      this.agent = Wallet.create(random, Clock.systemUTC());
       Set<String> grants = new LinkedHashSet<>();
       bed.suite
           .userTasks()
@@ -207,9 +220,16 @@ final class TaskAgent {
     return null;
   }
 
-  /** The capabilities of one run, delegated to a fresh agent wallet. */
+  /** The capabilities of one run, delegated afresh to the suite's agent wallet. */
   private final class Run {
-    final Wallet wallet = Wallet.create(random, clock);
+    final Wallet wallet = agent;
+
+    /**
+     * Each run's delegations expire a second apart: delegations of the same restrictions to the
+     * same key in the same second would be one capability, sharing its use count.
+     */
+    final Duration ttl = RUN_TTL.plusSeconds(runs.incrementAndGet());
+
     final Map<String, CapabilityHandle> handles = new LinkedHashMap<>();
     final Map<String, String> texts = new LinkedHashMap<>();
     private CapabilityHandle leakedHandle;
@@ -224,12 +244,12 @@ final class TaskAgent {
                 handles.put(name, wallet.add(name, text, bed.shape(spec.service())));
               });
       for (Session s : sessions.values()) {
-        s.bearer = null;
+        s.current = null;
       }
     }
 
     String delegate(CapabilitySpec spec, Integer maxUses) {
-      Restrictions.Builder r = Restrictions.builder().ttl(RUN_TTL);
+      Restrictions.Builder r = Restrictions.builder().ttl(ttl);
       spec.grants().forEach(r::allow);
       if (maxUses != null) {
         r.maxUses(maxUses);
@@ -245,11 +265,11 @@ final class TaskAgent {
       return orchestrator.delegate(granted, wallet.holderPublicKey(), r.build());
     }
 
-    /** A token of this run usable to open a session with {@code service}, or null. */
-    String bearerFor(String service) {
+    /** A capability of this run usable for a session with {@code service}, or null. */
+    CapabilityHandle handleFor(String service) {
       for (Map.Entry<String, CapabilitySpec> e : task.capabilities().entrySet()) {
         if (e.getValue().service().equals(service)) {
-          return texts.get(e.getKey());
+          return handles.get(e.getKey());
         }
       }
       return null;
@@ -429,21 +449,26 @@ final class TaskAgent {
   }
 
   private Session session(Run run, String service) throws SessionRefusedException {
-    String bearer = run.bearerFor(service);
-    if (bearer == null) {
+    CapabilityHandle handle = run.handleFor(service);
+    if (handle == null) {
       throw new SessionRefusedException("no capability for " + service + "; no session");
     }
+    MandateMcpCustomizer current = MandateMcpCustomizer.of(run.wallet, handle);
     Session s = sessions.get(service);
     if (s == null) {
       Session created = new Session();
-      created.bearer = bearer;
+      created.current = current;
       HttpClientStreamableHttpTransport transport =
           HttpClientStreamableHttpTransport.builder(bed.gateway.url())
               .endpoint("/mcp/" + service)
               .httpRequestCustomizer(
                   (builder, method, uri, body, context) -> {
                     Presentation p = isToolCall(body) ? created.next : null;
-                    MandateHttp.attach(builder, p != null ? p : Presentation.of(created.bearer));
+                    if (p != null) {
+                      MandateHttp.attach(builder, p);
+                    } else {
+                      created.current.customize(builder, method, uri, body, context);
+                    }
                   })
               .build();
       created.client =
@@ -455,7 +480,7 @@ final class TaskAgent {
       sessions.put(service, created);
       s = created;
     }
-    s.bearer = bearer;
+    s.current = current;
     return s;
   }
 
