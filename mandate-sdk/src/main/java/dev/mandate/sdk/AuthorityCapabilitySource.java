@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -56,6 +58,7 @@ public final class AuthorityCapabilitySource {
   private final char[] secret;
   private final Path secretFile;
   private final Restrictions restrictions;
+  private final Map<String, String> parameters;
   private final double refreshWhenRemaining;
   private final HttpClient http;
   private final Duration timeout;
@@ -67,6 +70,7 @@ public final class AuthorityCapabilitySource {
     this.secret = b.secret;
     this.secretFile = b.secretFile;
     this.restrictions = b.restrictions;
+    this.parameters = Map.copyOf(b.parameters);
     this.refreshWhenRemaining = b.refreshWhenRemaining;
     this.http =
         b.http != null
@@ -130,7 +134,7 @@ public final class AuthorityCapabilitySource {
     if (restrictions.caveats().stream().noneMatch(Caveat.Audience.class::isInstance)) {
       asked.audience(shape.audience());
     }
-    MintRequestBody body = MintRequestBody.of(asked.build(), false);
+    MintRequestBody body = MintRequestBody.of(asked.build(), false).withParameters(parameters);
     HttpRequest request;
     try {
       request =
@@ -270,6 +274,7 @@ public final class AuthorityCapabilitySource {
     private char[] secret;
     private Path secretFile;
     private Restrictions restrictions;
+    private final Map<String, String> parameters = new LinkedHashMap<>();
     private double refreshWhenRemaining = 0.2;
     private HttpClient http;
     private Duration timeout = Duration.ofSeconds(30);
@@ -325,8 +330,9 @@ public final class AuthorityCapabilitySource {
     /**
      * Sets what to ask the authority for: at least one grant, and optionally a ttl (whole seconds;
      * default the policy's maximum), one audience (default the {@link RequestShape}'s), max uses,
-     * max depth and an approval caveat. The policy decides; the capability is always bound to the
-     * wallet's key.
+     * max depth, an approval caveat, and argument constraints and conditions (on the whole
+     * capability or on one grant, {@link dev.mandate.token.Grant#constrain}). The policy decides;
+     * the capability is always bound to the wallet's key.
      *
      * @throws IllegalArgumentException if there is no grant, a holder key is given, or a
      *     restriction is one a mint request cannot carry (see {@link MintRequestBody#of})
@@ -342,6 +348,21 @@ public final class AuthorityCapabilitySource {
       }
       MintRequestBody.of(restrictions, false);
       this.restrictions = restrictions;
+      return this;
+    }
+
+    /**
+     * Gives the value of a parameter of a constraint that the policy's template carries and the
+     * grant's pattern does not bind (such as {@code max} in {@code /amount=range:0..{max}}); the
+     * policy checks it against the parameter's regex.
+     *
+     * @throws IllegalArgumentException if the name or value is empty
+     */
+    public Builder parameter(String name, String value) {
+      if (name == null || name.isEmpty() || value == null || value.isEmpty()) {
+        throw new IllegalArgumentException("a parameter needs a name and a value");
+      }
+      parameters.put(name, value);
       return this;
     }
 
