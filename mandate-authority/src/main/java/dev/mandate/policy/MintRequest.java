@@ -60,31 +60,6 @@ public record MintRequest(
             : Collections.unmodifiableList(new ArrayList<>(requireApproval));
   }
 
-  /** A request without grant caveats or parameters. */
-  public MintRequest(
-      String clientId,
-      List<String> grants,
-      Duration ttl,
-      boolean holderBound,
-      String audience,
-      Integer maxUses,
-      Integer maxDepth,
-      boolean indirect,
-      List<String> requireApproval) {
-    this(
-        clientId,
-        grants,
-        ttl,
-        holderBound,
-        audience,
-        maxUses,
-        maxDepth,
-        indirect,
-        requireApproval,
-        null,
-        null);
-  }
-
   /** The caveats asked for on grant {@code i}; empty for none. */
   List<Caveat> caveatsOfGrant(int i) {
     return i < grantCaveats.size() ? grantCaveats.get(i) : List.of();

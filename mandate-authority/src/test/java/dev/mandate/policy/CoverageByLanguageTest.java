@@ -44,6 +44,8 @@ class CoverageByLanguageTest {
             null,
             null,
             false,
+            null,
+            null,
             null));
   }
 

@@ -174,7 +174,17 @@ class CoverageSoundnessTest {
   private static PolicyDecision evaluate(Policy policy, String grant) {
     return policy.evaluate(
         new MintRequest(
-            "c", List.of(grant), Duration.ofMinutes(1), true, "gw", null, null, false, null));
+            "c",
+            List.of(grant),
+            Duration.ofMinutes(1),
+            true,
+            "gw",
+            null,
+            null,
+            false,
+            null,
+            null,
+            null));
   }
 
   private static Policy policyFor(String template) {

@@ -35,6 +35,8 @@ class PolicyEvaluateTest {
         null,
         null,
         false,
+        null,
+        null,
         null);
   }
 
@@ -78,6 +80,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -90,7 +94,9 @@ class PolicyEvaluateTest {
   void malformedRequests_areDeniedNotThrown() {
     assertThat(POLICY.evaluate(null).allowed()).isFalse();
     assertThat(
-            decide(new MintRequest(null, null, null, false, null, null, null, false, null))
+            decide(
+                    new MintRequest(
+                        null, null, null, false, null, null, null, false, null, null, null))
                 .reason())
         .contains("not in the policy");
     assertThat(decide(invoice()).reason()).contains("asked for no grants");
@@ -107,6 +113,8 @@ class PolicyEvaluateTest {
                         null,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("a grant is missing");
@@ -134,6 +142,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -156,6 +166,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
     assertThat(d.allowed()).isTrue();
     assertThat(d.ttl()).isEqualTo(Duration.ofHours(1));
@@ -171,6 +183,8 @@ class PolicyEvaluateTest {
                         null,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("must be positive");
@@ -189,6 +203,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -209,6 +225,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -230,6 +248,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -245,6 +265,8 @@ class PolicyEvaluateTest {
                         5,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("must name an audience (require: audience)");
@@ -263,6 +285,8 @@ class PolicyEvaluateTest {
                 1001,
                 null,
                 false,
+                null,
+                null,
                 null));
     assertThat(over.allowed()).isFalse();
     assertThat(over.reason()).contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
@@ -278,6 +302,8 @@ class PolicyEvaluateTest {
                 10,
                 null,
                 false,
+                null,
+                null,
                 null));
     assertThat(under.maxUses()).isEqualTo(10);
     assertThat(decideGrant("fs:read_text_file:/data/invoices/2024/**").maxUses()).isEqualTo(1000);
@@ -296,6 +322,8 @@ class PolicyEvaluateTest {
                 null,
                 null,
                 false,
+                null,
+                null,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -315,6 +343,8 @@ class PolicyEvaluateTest {
                         null,
                         3,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("asked for maxDepth 3, above its policy's 2 (maxDepth)");
@@ -329,6 +359,8 @@ class PolicyEvaluateTest {
                         null,
                         0,
                         false,
+                        null,
+                        null,
                         null))
                 .maxDepth())
         .isZero();
@@ -347,6 +379,8 @@ class PolicyEvaluateTest {
                         null,
                         null,
                         true,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("may not mint indirect capabilities");
@@ -361,6 +395,8 @@ class PolicyEvaluateTest {
                 5,
                 null,
                 true,
+                null,
+                null,
                 null));
     assertThat(mailer.allowed()).isTrue();
     assertThat(mailer.indirect()).isTrue();
@@ -469,7 +505,17 @@ class PolicyEvaluateTest {
   private static PolicyDecision tenant(String grant) {
     return LOOSE.evaluate(
         new MintRequest(
-            "tenant-agent", List.of(grant), null, false, null, null, null, false, null));
+            "tenant-agent",
+            List.of(grant),
+            null,
+            false,
+            null,
+            null,
+            null,
+            false,
+            null,
+            null,
+            null));
   }
 
   @ParameterizedTest

@@ -100,6 +100,8 @@ class PolicyHolderTest {
                         null,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .allowed())
         .isTrue();

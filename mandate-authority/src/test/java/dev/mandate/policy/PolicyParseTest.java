@@ -426,6 +426,8 @@ class PolicyParseTest {
                         null,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .allowed())
         .isTrue();

@@ -20,13 +20,17 @@ class GrantCaveatsTest {
   private final SigningKey root = Fixtures.key(1);
   private final Verifier verifier = Fixtures.verifier(root).build();
 
-  private Capability bank() {
+  private Capability.Minter mint(long seed) {
     return Capability.mint(root)
         .clock(Fixtures.clock())
-        .random(Fixtures.random(3))
+        .random(Fixtures.random(seed))
+        .ttl(Duration.ofHours(1));
+  }
+
+  private Capability bank() {
+    return mint(3)
         .allow(Grant.parse("bank:send_money:*").constrain("/amount", exact(4)))
         .allow("bank:get_balance:*")
-        .ttl(Duration.ofHours(1))
         .sign();
   }
 
@@ -66,12 +70,9 @@ class GrantCaveatsTest {
   @Test
   void anotherMatchingGrantWhoseConstraintsHold_allows() {
     Capability two =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(4))
+        mint(4)
             .allow(Grant.parse("bank:send_money:*").constrain("/amount", exact(4)))
             .allow(Grant.parse("bank:send_money:acct-1").where("args.amount < 100"))
-            .ttl(Duration.ofHours(1))
             .sign();
     assertThat(decide(two, call("send_money", 50)).allowed()).isTrue();
     Decision d = decide(two, call("send_money", 500));
@@ -81,12 +82,7 @@ class GrantCaveatsTest {
   @Test
   void aConditionOfTheMatchingGrant_isChecked() {
     Capability cap =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(5))
-            .allow(Grant.parse("bank:send_money:*").where("args.amount <= 10"))
-            .ttl(Duration.ofHours(1))
-            .sign();
+        mint(5).allow(Grant.parse("bank:send_money:*").where("args.amount <= 10")).sign();
     assertThat(decide(cap, call("send_money", 10)).allowed()).isTrue();
     Decision d = decide(cap, call("send_money", 11));
     assertThat(d.code()).isEqualTo(Decision.Code.CONDITION);
@@ -109,11 +105,8 @@ class GrantCaveatsTest {
   @Test
   void attenuation_canConstrainAGrantFurther() {
     Capability child =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(7))
+        mint(7)
             .allow("bank:send_money:*")
-            .ttl(Duration.ofHours(1))
             .sign()
             .attenuate()
             .clock(Fixtures.clock())
@@ -160,8 +153,7 @@ class GrantCaveatsTest {
     for (int i = 0; i < 64; i++) {
       g = g.constrain("/a" + i, exact(i));
     }
-    Capability.Minter m =
-        Capability.mint(root).clock(Fixtures.clock()).allow(g).ttl(Duration.ofHours(1));
+    Capability.Minter m = mint(9).allow(g);
     assertThatThrownBy(m::sign).isInstanceOf(IllegalArgumentException.class);
     assertThat(List.of(g).get(0).caveats()).hasSize(64);
   }
