@@ -135,31 +135,7 @@ public final class AuthorityCapabilitySource {
       asked.audience(shape.audience());
     }
     MintRequestBody body = MintRequestBody.of(asked.build(), false).withParameters(parameters);
-    HttpRequest request;
-    try {
-      request =
-          HttpRequest.newBuilder(endpoint)
-              .timeout(timeout)
-              .header("Content-Type", "application/json")
-              .header("Accept", "application/json")
-              .header("Authorization", basicCredentials())
-              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-              .build();
-    } catch (IOException e) {
-      throw new CapabilityUnavailableException(
-          "cannot read the client secret for '" + clientId + "': " + e.getMessage(), e);
-    }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new CapabilityUnavailableException(
-          "cannot reach the authority at " + endpoint + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CapabilityUnavailableException(
-          "interrupted while fetching a capability from " + endpoint, e);
-    }
+    HttpResponse<String> response = post(endpoint, body, "fetching a capability from");
     if (response.statusCode() != 201) {
       throw new CapabilityUnavailableException(
           "the authority at "
@@ -193,6 +169,71 @@ public final class AuthorityCapabilitySource {
       throw new CapabilityUnavailableException(
           "the authority at " + endpoint + " answered with no valid capability: " + e.getMessage(),
           e);
+    }
+  }
+
+  /**
+   * Revokes what {@code wallet} delegated, and only that: the block of {@code delegatedText} that
+   * the wallet's key signed, with everything derived from it, while the wallet's own capability
+   * stays valid. The wallet signs a proof ({@link Wallet#revocationProof}); the authority checks it
+   * and publishes the revocation to every gateway.
+   *
+   * @param reason why, for the audit trail
+   * @return the revoked block's revocation id
+   * @throws IllegalArgumentException if the wallet delegated no block of that capability
+   * @throws CapabilityUnavailableException if the authority cannot be reached or refuses
+   */
+  public String revokeDelegation(Wallet wallet, String delegatedText, String reason) {
+    Objects.requireNonNull(wallet, "wallet");
+    Wallet.RevocationProof proof = wallet.revocationProof(delegatedText);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("token", delegatedText);
+    body.put("block", proof.block());
+    body.put("proof", proof.text());
+    body.put("reason", reason);
+    URI revocations = endpoint.resolve("revocations"); // beside /v1/capabilities
+    HttpResponse<String> response = post(revocations, body, "revoking at");
+    if (response.statusCode() != 201) {
+      throw new CapabilityUnavailableException(
+          "the authority at "
+              + revocations
+              + " refused the revocation (HTTP "
+              + response.statusCode()
+              + reason(response.body())
+              + ")");
+    }
+    try {
+      return JSON.readTree(response.body()).path("revocationId").asText();
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "the authority at " + revocations + " answered with no JSON", e);
+    }
+  }
+
+  /** POSTs a JSON body with the client's credentials. */
+  private HttpResponse<String> post(URI uri, Object body, String doing) {
+    HttpRequest request;
+    try {
+      request =
+          HttpRequest.newBuilder(uri)
+              .timeout(timeout)
+              .header("Content-Type", "application/json")
+              .header("Accept", "application/json")
+              .header("Authorization", basicCredentials())
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+              .build();
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "cannot read the client secret for '" + clientId + "': " + e.getMessage(), e);
+    }
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "cannot reach the authority at " + uri + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CapabilityUnavailableException("interrupted while " + doing + " " + uri, e);
     }
   }
 
