@@ -42,6 +42,33 @@ public interface CallGuard {
   GuardResult checkSession(Presentation presented, Request request, String sourceIp);
 
   /**
+   * Authenticates the capability a request presents in its headers, before its body is read: it
+   * must be present, well-formed, signed under a trusted key, unrevoked, within its validity and
+   * for this gateway's audience. Grants and arguments are not consulted, and a holder-bound
+   * capability's proof, which signs the body, is left to {@link #check}. Neither audited nor
+   * counted: a front end that answers with the denial records it ({@link #record}).
+   *
+   * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
+   * @param request the operation as far as the headers tell it (its audience is set to this
+   *     gateway's)
+   * @return null if the capability is usable here; else the denial (401 for a missing or
+   *     unverifiable token, 403 for an expired or revoked one, 503 while the revocation view is
+   *     stale)
+   */
+  GuardResult authenticate(String bearer, Request request);
+
+  /**
+   * Records a denial in the audit trail and the metrics, as {@link #check} does its own.
+   *
+   * @param denial a denial, such as one of {@link #authenticate}
+   * @param request the call as far as it could be built; its audience is set to this gateway's
+   * @param sourceIp the caller's address; may be null
+   * @return the denial, or a 503 denial when it could not be recorded
+   * @throws IllegalArgumentException if the result allows
+   */
+  GuardResult record(GuardResult denial, Request request, String sourceIp);
+
+  /**
    * Tells whether the capability could allow some call of {@code action} on {@code service} (for
    * filtering tool lists). False when the revocation view is stale. Not audited. Never throws.
    */
@@ -63,9 +90,9 @@ public interface CallGuard {
   boolean isRevoked(String revocationId);
 
   /**
-   * Records a call that a front end refused before asking {@link #check} (a tool that is not
-   * configured, a resource argument missing or outside the configured root, an encoded or dotted
-   * resource), so that it reaches the audit trail like the guard's own denials. Counts no use and
+   * Records a request that a front end refused itself (no route, a malformed body, a tool that is
+   * not configured, a resource argument outside the configured root, a refused session, ...), so
+   * that it reaches the audit trail and the metrics like the guard's own denials. Counts no use and
    * consults no verifier; the token id in the record is the one the token claims, unverified.
    *
    * @param bearer the token from {@code Authorization: Bearer}, or null if none was sent
@@ -73,10 +100,16 @@ public interface CallGuard {
    * @param code the closest {@link Decision.Code} (for example {@code GRANT} or {@code
    *     INVALID_REQUEST}); not {@code ALLOW}
    * @param reason a sentence safe to show the caller, without secrets
+   * @param status the HTTP status of the refusal (recorded with it); not 200
    * @param sourceIp the caller's address; may be null
-   * @return the denial (403) to answer with, or a 503 denial when it could not be recorded
-   * @throws IllegalArgumentException if code is {@code ALLOW}
+   * @return the denial to answer with, or a 503 denial when it could not be recorded
+   * @throws IllegalArgumentException if code is {@code ALLOW} or the status is 200
    */
   GuardResult recordRefusal(
-      String bearer, Request request, Decision.Code code, String reason, String sourceIp);
+      String bearer,
+      Request request,
+      Decision.Code code,
+      String reason,
+      int status,
+      String sourceIp);
 }

@@ -138,7 +138,12 @@ public final class Guard implements CallGuard {
 
   @Override
   public GuardResult recordRefusal(
-      String bearer, Request request, Decision.Code code, String reason, String sourceIp) {
+      String bearer,
+      Request request,
+      Decision.Code code,
+      String reason,
+      int status,
+      String sourceIp) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(reason, "reason");
@@ -147,8 +152,45 @@ public final class Guard implements CallGuard {
     }
     Request req = atThisGateway(request, request.context());
     GuardResult result =
-        GuardResult.deny(403, code.name(), "gateway", reason, claimedTokenId(bearer), null);
+        GuardResult.deny(status, code.name(), "gateway", reason, claimedTokenId(bearer), null);
     result = audit(result, req, sourceIp, null);
+    counter(result).increment();
+    return result;
+  }
+
+  @Override
+  public GuardResult authenticate(String bearer, Request request) {
+    Objects.requireNonNull(request, "request");
+    if (bearer == null || bearer.isEmpty()) {
+      return GuardResult.deny(
+          401,
+          Decision.Code.MALFORMED.name(),
+          Decision.Check.FORMAT.label(),
+          "no capability was presented; send Authorization: Bearer <token>",
+          null,
+          null);
+    }
+    GuardResult unavailable = stale(bearer);
+    if (unavailable != null) {
+      return unavailable;
+    }
+    // Without the proof: a holder-bound capability is refused as PROOF_REQUIRED only after every
+    // other check of authenticate passed, and its proof signs the body, which is not read yet.
+    Decision d = verifier.authenticate(Presentation.of(bearer), atThisGateway(request, null));
+    if (d.allowed() || d.code() == Decision.Code.PROOF_REQUIRED) {
+      return null;
+    }
+    return GuardResult.of(d);
+  }
+
+  @Override
+  public GuardResult record(GuardResult denial, Request request, String sourceIp) {
+    Objects.requireNonNull(denial, "denial");
+    Objects.requireNonNull(request, "request");
+    if (denial.allowed()) {
+      throw new IllegalArgumentException("only a denial is recorded this way");
+    }
+    GuardResult result = audit(denial, atThisGateway(request, request.context()), sourceIp, null);
     counter(result).increment();
     return result;
   }

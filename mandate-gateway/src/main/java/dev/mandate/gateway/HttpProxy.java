@@ -1,16 +1,9 @@
 package dev.mandate.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
@@ -18,15 +11,11 @@ import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.Problem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -48,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * and forwards allowed calls with the upstream's credentials, redacting Mandate tokens and those
  * credentials ({@link SecretRedaction}) from the answer.
  *
- * <p>Before the guard: a method or URL override is refused ({@link RequestOverrides}, 400), a body
- * the route does not take is refused ({@link BodyType}, 415), and arguments the upstream may read
- * as a checked argument are refused ({@link ArgumentAliasing}, 400).
+ * <p>Requests run through the {@link Pipeline}'s stages, refusals answered by {@link
+ * ProblemDenials}: transport checks ({@link HttpRoutes}: 400 or 404; a method or URL override,
+ * {@link RequestOverrides}: 400; a declared body over the limit: 413; a body the route does not
+ * take, {@link BodyType}: 415), the capability from the headers before any body is read (any denial
+ * ends the request there, its body unread and its connection closed), the bounded read of a JSON or
+ * form body, the arguments ({@link HttpArguments}; aliasing a checked argument, {@link
+ * ArgumentAliasing}: 400), the guard, and the forward.
  *
  * <p>The request the guard decides is built as: {@code service} and {@code action} from the route;
  * {@code resource} from the route's resource template with path parameters substituted; {@code
@@ -98,33 +91,37 @@ final class HttpProxy extends Handler.Abstract {
 
   private static final Set<String> NOT_FORWARDED = Set.of("authorization", "accept-encoding");
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
-
-  static {
-    JSON.getFactory()
-        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
-  }
-
-  private record CompiledRoute(GatewayConfig.HttpRoute route, PathTemplate template) {}
-
-  private final List<CompiledRoute> routes;
+  private final HttpRoutes routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
   private final Map<String, SecretRedaction> credentials = new HashMap<>();
   private final CallGuard guard;
   private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
   private final Duration upstreamTimeout;
+  private final Pipeline<Admitted, Mapped> pipeline;
+
+  /**
+   * A request past the transport checks.
+   *
+   * @param match the route and its path parameters
+   * @param approval the approval header read
+   * @param body the body's kind
+   * @param hasBody whether the request has a body
+   */
+  record Admitted(
+      HttpRoutes.Match match, ApprovalHeader.Read approval, BodyType.Check body, boolean hasBody) {}
+
+  /**
+   * A request mapped to the call the guard decides.
+   *
+   * @param call the admitted request
+   * @param request the call
+   * @param readBody the body read (forwarded as read), or null when it streams to the upstream
+   */
+  record Mapped(Admitted call, Request request, byte[] readBody) {}
 
   HttpProxy(GatewayConfig config, CallGuard guard, org.eclipse.jetty.client.HttpClient client) {
-    List<CompiledRoute> compiled = new ArrayList<>();
-    for (GatewayConfig.HttpRoute r : config.routes()) {
-      compiled.add(new CompiledRoute(r, PathTemplate.parse(r.pathTemplate())));
-    }
-    this.routes = List.copyOf(compiled);
+    this.routes = new HttpRoutes(config.routes());
     this.upstreams = config.upstreams();
     upstreams.forEach(
         (name, u) -> credentials.put(name, SecretRedaction.ofHeaderValues(u.headers().values())));
@@ -132,6 +129,7 @@ final class HttpProxy extends Handler.Abstract {
     this.client = client;
     this.maxBody = config.limits().maxRequestBodyBytes();
     this.upstreamTimeout = config.limits().upstreamTimeout();
+    this.pipeline = new Pipeline<>(new Stages(), guard, new ProblemDenials());
   }
 
   /** Whether any route is configured (else the proxy answers only 404s). */
@@ -143,7 +141,7 @@ final class HttpProxy extends Handler.Abstract {
   public boolean handle(
       org.eclipse.jetty.server.Request request, Response response, Callback callback) {
     try {
-      proxy(request, response, callback);
+      pipeline.handle(new Exchange(request, response, callback));
     } catch (Throwable t) {
       LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
       if (!response.isCommitted()) {
@@ -161,179 +159,150 @@ final class HttpProxy extends Handler.Abstract {
     return true;
   }
 
-  private void proxy(org.eclipse.jetty.server.Request request, Response response, Callback callback)
-      throws IOException {
-    String rawPath = request.getHttpURI().getPath();
-    List<String> segments = new ArrayList<>();
-    for (String raw : PathTemplate.split(rawPath == null ? "/" : rawPath)) {
-      String decoded = percentDecode(raw, false);
-      if (decoded == null || decoded.equals(".") || decoded.equals("..")) {
-        ProblemResponses.send(
-            response,
-            callback,
-            Problem.of(400, "bad_request", "the path is not a plain, decodable path"));
-        return;
-      }
-      segments.add(decoded);
-    }
-    String method = request.getMethod();
-    CompiledRoute matched = null;
-    Map<String, String> params = null;
-    for (CompiledRoute r : routes) {
-      if (!r.route().method().equals(method)) {
-        continue;
-      }
-      params = r.template().match(segments);
-      if (params != null) {
-        matched = r;
-        break;
-      }
-    }
-    if (matched == null) {
-      ProblemResponses.send(
-          response,
-          callback,
-          Problem.of(
-              404,
-              "not_found",
-              "no route of this gateway matches " + printable(method + " " + rawPath)));
-      return;
-    }
-    ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
-    if (approval.problem() != null) {
-      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", approval.problem()));
-      return;
-    }
-    String override = RequestOverrides.headerProblem(request.getHeaders());
-    if (override != null) {
-      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", override));
-      return;
-    }
-    long contentLength = request.getLength();
-    InputStream clientBody = Content.Source.asInputStream(request);
-    if (contentLength > maxBody) {
-      tooLarge(response, callback, clientBody);
-      return;
-    }
-    boolean hasBody = contentLength > 0 || (contentLength < 0 && hasBody(request));
-    BodyType.Check body =
-        BodyType.of(request.getHeaders(), hasBody, matched.route().contentTypes());
-    if (body.problem() != null) {
-      refuseUnread(response, callback, clientBody, 415, "unsupported_media_type", body.problem());
-      return;
-    }
-
-    ObjectNode args = JSON.createObjectNode();
-    params.forEach(args::put);
-    String query = request.getHttpURI().getQuery();
-    List<UrlEncodedParameters.Parameter> queryParameters;
-    List<UrlEncodedParameters.Parameter> formParameters = List.of();
-    try {
-      queryParameters = UrlEncodedParameters.parse(query);
-    } catch (IllegalArgumentException e) {
-      ProblemResponses.send(
-          response,
-          callback,
-          Problem.of(400, "bad_request", "the query string is " + e.getMessage()));
-      return;
-    }
-    String conflict = addParameters(args, queryParameters);
-    if (conflict != null) {
-      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", conflict));
-      return;
-    }
-    byte[] readBody = null;
-    if (body.kind() == BodyType.Kind.JSON || body.kind() == BodyType.Kind.FORM) {
+  /** The HTTP front end's stages, in the order {@link Pipeline} calls them. */
+  private final class Stages implements Pipeline.FrontEnd<Admitted, Mapped> {
+    @Override
+    public Admitted admit(Exchange x) {
+      org.eclipse.jetty.server.Request request = x.request();
+      HttpRoutes.Match match = routes.match(request.getMethod(), request.getHttpURI().getPath());
       try {
-        readBody = readBounded(clientBody);
-      } catch (IOException e) {
-        // The client went away or sent its body too slowly (the server's minimum rate): an
-        // ordinary refusal, not a gateway failure worth a stack trace per connection.
-        ProblemResponses.send(
-            response,
-            callback,
-            Problem.of(400, "bad_request", "the request body could not be read"));
-        return;
-      }
-      if (readBody == null) {
-        tooLarge(response, callback, clientBody);
-        return;
-      }
-      String problem;
-      if (body.kind() == BodyType.Kind.JSON) {
-        problem = readBody.length == 0 ? null : addBody(args, readBody);
-      } else {
-        String text = utf8(readBody);
-        try {
-          formParameters = UrlEncodedParameters.parse(text);
-          problem =
-              text == null ? "the form body is not UTF-8" : addParameters(args, formParameters);
-        } catch (IllegalArgumentException e) {
-          problem = "the form body is " + e.getMessage();
+        ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
+        if (approval.problem() != null) {
+          throw badRequest(approval.problem());
         }
+        String override = RequestOverrides.headerProblem(request.getHeaders());
+        if (override != null) {
+          throw badRequest(override);
+        }
+        long contentLength = request.getLength();
+        if (contentLength > maxBody) {
+          throw BodyRead.tooLarge(maxBody);
+        }
+        boolean hasBody = contentLength > 0 || (contentLength < 0 && hasBody(request));
+        BodyType.Check body =
+            BodyType.of(request.getHeaders(), hasBody, match.route().contentTypes());
+        if (body.problem() != null) {
+          throw Denial.protocol(
+                  415,
+                  "unsupported_media_type",
+                  Denial.RPC_INVALID_REQUEST,
+                  Decision.Code.INVALID_REQUEST,
+                  body.problem())
+              .body(Denial.Body.DISCARD);
+        }
+        return new Admitted(match, approval, body, hasBody);
+      } catch (Denial d) {
+        throw d.auditedAs(operation(x, match));
       }
-      if (problem != null) {
-        ProblemResponses.send(response, callback, Problem.of(400, "bad_request", problem));
-        return;
-      }
-    }
-    String bearer = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
-    String aliasing =
-        ArgumentAliasing.problem(
-            params.keySet(),
-            queryParameters,
-            formParameters,
-            args,
-            () -> CheckedArguments.of(bearer));
-    if (aliasing != null) {
-      ProblemResponses.send(response, callback, Problem.of(400, "bad_request", aliasing));
-      return;
     }
 
-    GatewayConfig.HttpRoute route = matched.route();
-    String resource = PathTemplate.expand(route.resourceTemplate(), params);
-    String proof = request.getHeaders().get(MandateHeaders.PROOF);
-    Map<String, Object> context = new HashMap<>();
-    context.put("method", method);
-    context.put("path", rawPath);
-    GuardResult result =
-        guard.check(
-            Presentation.of(bearer)
-                .withProof(proof == null ? null : Proof.of(proof))
-                .withApproval(
-                    approval.approval() == null ? null : Approval.of(approval.approval())),
-            new Request(null, route.service(), route.action(), resource, args, context),
-            org.eclipse.jetty.server.Request.getRemoteAddr(request));
-    if (!result.allowed()) {
-      denied(response, callback, result, bearer != null);
-      return;
+    @Override
+    public Request authenticatedAs(Exchange x, Admitted call) {
+      return operation(x, call.match());
     }
-    forward(
-        request,
-        response,
-        callback,
-        upstreams.get(route.upstream()),
-        rawPath,
-        query,
-        clientBody,
-        readBody,
-        contentLength);
+
+    @Override
+    public boolean refusedBeforeBody(GuardResult denial) {
+      // The call's decision would be this denial anyway: answer it now, unread.
+      return true;
+    }
+
+    @Override
+    public long bodyLimit(Admitted call) {
+      BodyType.Kind kind = call.body().kind();
+      return kind == BodyType.Kind.JSON || kind == BodyType.Kind.FORM ? maxBody : -1;
+    }
+
+    @Override
+    public Mapped map(Exchange x, Admitted call, byte[] body) {
+      try {
+        ObjectNode args =
+            HttpArguments.of(
+                call.match().params(),
+                x.request().getHttpURI().getQuery(),
+                call.body().kind(),
+                body,
+                () -> CheckedArguments.of(x.bearer()));
+        Request operation = operation(x, call.match());
+        return new Mapped(
+            call,
+            new Request(
+                null,
+                operation.service(),
+                operation.action(),
+                operation.resource(),
+                args,
+                operation.context()),
+            body);
+      } catch (Denial d) {
+        throw d.auditedAs(operation(x, call.match()));
+      }
+    }
+
+    @Override
+    public void verify(Exchange x, Mapped m) {
+      String proof = x.request().getHeaders().get(MandateHeaders.PROOF);
+      String approval = m.call().approval().approval();
+      GuardResult result =
+          guard.check(
+              Presentation.of(x.bearer())
+                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withApproval(approval == null ? null : Approval.of(approval)),
+              m.request(),
+              x.sourceIp());
+      if (!result.allowed()) {
+        throw Denial.of(result);
+      }
+    }
+
+    @Override
+    public void forward(Exchange x, Mapped m) {
+      HttpProxy.this.forward(x, upstreams.get(m.call().match().route().upstream()), m);
+    }
+
+    @Override
+    public Request auditedAs(Exchange x) {
+      return new Request(
+          null,
+          "",
+          printable(x.request().getMethod()),
+          printable(String.valueOf(x.request().getHttpURI().getPath())),
+          null,
+          null);
+    }
+  }
+
+  /** The route's operation as the headers tell it: without the arguments the body may add. */
+  private static Request operation(Exchange x, HttpRoutes.Match match) {
+    GatewayConfig.HttpRoute route = match.route();
+    Map<String, Object> context = new HashMap<>();
+    context.put("method", x.request().getMethod());
+    context.put("path", x.request().getHttpURI().getPath());
+    return new Request(
+        null,
+        route.service(),
+        route.action(),
+        PathTemplate.expand(route.resourceTemplate(), match.params()),
+        null,
+        context);
+  }
+
+  private static Denial badRequest(String reason) {
+    return Denial.protocol(
+        400, "bad_request", Denial.RPC_INVALID_REQUEST, Decision.Code.INVALID_REQUEST, reason);
   }
 
   /**
    * Sends the call upstream without waiting: the answer is relayed by an {@link UpstreamExchange}
    * on whichever thread delivers it, so no request thread is held while the upstream works.
    */
-  private void forward(
-      org.eclipse.jetty.server.Request request,
-      Response response,
-      Callback callback,
-      GatewayConfig.Upstream upstream,
-      String rawPath,
-      String query,
-      InputStream clientBody,
-      byte[] readBody,
-      long contentLength) {
+  private void forward(Exchange x, GatewayConfig.Upstream upstream, Mapped m) {
+    org.eclipse.jetty.server.Request request = x.request();
+    Response response = x.response();
+    Callback callback = x.callback();
+    String rawPath = request.getHttpURI().getPath();
+    String query = request.getHttpURI().getQuery();
+    byte[] readBody = m.readBody();
     URI target = URI.create(upstream.url() + rawPath + (query != null ? "?" + query : ""));
     org.eclipse.jetty.client.Request out =
         client
@@ -365,7 +334,7 @@ final class HttpProxy extends Handler.Abstract {
     BoundedBody bounded = null;
     if (readBody != null) {
       out.body(new BytesRequestContent(readBody));
-    } else if (contentLength > 0 || (contentLength < 0 && hasBody(request))) {
+    } else if (m.call().hasBody()) {
       bounded = new BoundedBody(request, maxBody);
       out.body(bounded);
     }
@@ -379,12 +348,12 @@ final class HttpProxy extends Handler.Abstract {
               if (body != null && body.exceeded()) {
                 // Draining what the client still sends blocks: not on the thread that delivered
                 // the upstream's failure.
+                Denial tooLarge = BodyRead.tooLarge(maxBody).auditedAs(m.request());
                 try {
-                  client.getExecutor().execute(() -> tooLarge(response, callback, clientBody));
+                  client.getExecutor().execute(() -> pipeline.refuse(x, tooLarge));
                 } catch (RejectedExecutionException stopping) {
                   // The gateway is stopping: answer without draining, and close the connection.
-                  response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                  tooLarge(response, callback, InputStream.nullInputStream());
+                  pipeline.refuse(x, tooLarge.body(Denial.Body.CLOSE));
                 }
                 return;
               }
@@ -448,180 +417,6 @@ final class HttpProxy extends Handler.Abstract {
     return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
   }
 
-  /** Refuses a request whose body is left unread. */
-  private static void refuseUnread(
-      Response response,
-      Callback callback,
-      InputStream unread,
-      int status,
-      String error,
-      String reason) {
-    if (!UnreadBodies.discard(unread)) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    }
-    ProblemResponses.send(response, callback, Problem.of(status, error, reason));
-  }
-
-  private void tooLarge(Response response, Callback callback, InputStream unread) {
-    if (!UnreadBodies.discard(unread)) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    }
-    ProblemResponses.send(
-        response,
-        callback,
-        Problem.of(
-            413,
-            "body_too_large",
-            "the request body is larger than the gateway's limit of " + maxBody + " bytes"));
-  }
-
-  /**
-   * Answers a guard's denial with a problem whose code is the decision's: 401 with {@code
-   * WWW-Authenticate} (RFC 6750: {@code error="invalid_token"} unless no token was sent), 403 (an
-   * {@code APPROVAL_REQUIRED} denial adds {@link GuardResult.ApprovalNeeded#toJson()}'s members),
-   * or 503 with {@code Retry-After}.
-   */
-  private static void denied(
-      Response response, Callback callback, GuardResult r, boolean tokenSent) {
-    Problem problem;
-    if (r.unauthenticated() || !tokenSent) {
-      response
-          .getHeaders()
-          .put(
-              HttpHeader.WWW_AUTHENTICATE,
-              tokenSent
-                  ? "Bearer realm=\"mandate\", error=\"invalid_token\""
-                  : "Bearer realm=\"mandate\"");
-      problem =
-          Problem.of(
-              401,
-              r.code(),
-              tokenSent
-                  ? r.reason()
-                  : "no capability was presented; send Authorization: Bearer <token>");
-    } else if (r.httpStatus() == 503) {
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-      problem = Problem.of(503, r.code(), r.reason());
-    } else {
-      problem = Problem.of(r.httpStatus(), r.code(), r.reason());
-      if (r.approvalNeeded() != null) {
-        problem = problem.withAll(r.approvalNeeded().toJson());
-      }
-    }
-    ProblemResponses.send(response, callback, problem);
-  }
-
-  /** Reads the whole body, or returns null if it is larger than the limit. */
-  private byte[] readBounded(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[8192];
-    long total = 0;
-    int n;
-    while ((n = in.read(buf)) > 0) {
-      total += n;
-      if (total > maxBody) {
-        return null;
-      }
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
-  }
-
-  private static String addBody(ObjectNode args, byte[] body) {
-    // Decoded here, not by Jackson, which would guess UTF-16 or UTF-32 from the first bytes.
-    String text = utf8(body);
-    if (text == null) {
-      return "the JSON body is not UTF-8 (without a byte order mark)";
-    }
-    JsonNode parsed;
-    try {
-      parsed = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      return "the JSON body is not valid JSON: " + e.getOriginalMessage();
-    } catch (IOException e) {
-      return "the JSON body could not be read";
-    }
-    if (parsed == null || parsed.isMissingNode()) {
-      return null;
-    }
-    if (!parsed.isObject()) {
-      return put(args, "body", parsed);
-    }
-    for (Map.Entry<String, JsonNode> f : parsed.properties()) {
-      String conflict = put(args, f.getKey(), f.getValue());
-      if (conflict != null) {
-        return conflict;
-      }
-    }
-    return null;
-  }
-
-  /** Adds parameters as arguments: one value as a string, a repeated name as an array. */
-  private static String addParameters(
-      ObjectNode args, List<UrlEncodedParameters.Parameter> parameters) {
-    Map<String, List<String>> values = new LinkedHashMap<>();
-    for (UrlEncodedParameters.Parameter p : parameters) {
-      values.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.value());
-    }
-    for (Map.Entry<String, List<String>> e : values.entrySet()) {
-      JsonNode node;
-      if (e.getValue().size() == 1) {
-        node = args.textNode(e.getValue().get(0));
-      } else {
-        ArrayNode array = args.arrayNode();
-        e.getValue().forEach(array::add);
-        node = array;
-      }
-      String conflict = put(args, e.getKey(), node);
-      if (conflict != null) {
-        return conflict;
-      }
-    }
-    return null;
-  }
-
-  /** The bytes as strict UTF-8 (no byte order mark), or null. */
-  private static String utf8(byte[] bytes) {
-    if (bytes.length >= 3
-        && (bytes[0] & 0xff) == 0xef
-        && (bytes[1] & 0xff) == 0xbb
-        && (bytes[2] & 0xff) == 0xbf) {
-      return null;
-    }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      return null;
-    }
-  }
-
-  private static String put(ObjectNode args, String name, JsonNode value) {
-    if (args.has(name)) {
-      return "the argument '"
-          + printable(name)
-          + "' is given twice (path, query or body); give it once";
-    }
-    args.set(name, value);
-    return null;
-  }
-
-  static String bearer(String authorization) {
-    if (authorization == null) {
-      return null;
-    }
-    String a = authorization.trim();
-    if (a.length() < 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = a.substring(7).trim();
-    return token.isEmpty() ? null : token;
-  }
-
   /** Decodes %XX (and '+' in queries) as UTF-8; null when malformed. */
   static String percentDecode(String s, boolean plusIsSpace) {
     if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
@@ -648,19 +443,10 @@ final class HttpProxy extends Handler.Abstract {
         out.write(bytes, 0, bytes.length);
       }
     }
-    var decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    try {
-      return decoder.decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      return null;
-    }
+    return HttpArguments.strictUtf8(out.toByteArray());
   }
 
-  private static String printable(String s) {
+  static String printable(String s) {
     String p = s.length() > 200 ? s.substring(0, 200) + "..." : s;
     return p.replaceAll("[^\\x20-\\x7e]", "?");
   }

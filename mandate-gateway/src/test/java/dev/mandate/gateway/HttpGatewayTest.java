@@ -175,12 +175,7 @@ class HttpGatewayTest {
   @Test
   void expiredToken_isDenied() {
     String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    String expired =
-        Capability.decode(token)
-            .attenuate()
-            .expiresAt(Instant.now().minus(Duration.ofMinutes(5)))
-            .sign()
-            .toText();
+    String expired = TestPeers.expired(token);
     TestPeers.Reply r = call("GET", "/repos/octo/hello/issues", expired, null, null);
     assertThat(r.status()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("EXPIRED");

@@ -219,6 +219,19 @@ final class TestPeers {
       return out;
     }
 
+    /** The decision records the authority holds from {@code from} on, oldest first. */
+    java.util.List<JsonNode> decisionsSince(java.time.Instant from) {
+      Reply r = get(url() + "/v1/audit?from=" + from + "&limit=1000", adminAuth);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      java.util.List<JsonNode> out = new java.util.ArrayList<>();
+      for (JsonNode n : r.json().get("records")) {
+        if (n.get("type").asText().equals("decision")) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+
     Reply post(String path, String json, String auth) {
       return send(
           HttpRequest.newBuilder(URI.create(url() + path))
@@ -404,6 +417,15 @@ final class TestPeers {
         yaml,
         Path.of("gateway-test.yaml").toAbsolutePath(),
         Map.of("GW_SECRET", authority.gatewayClientSecret, "UPSTREAM_TOKEN", UPSTREAM_SECRET));
+  }
+
+  /** The token attenuated to have expired five minutes ago. */
+  static String expired(String token) {
+    return dev.mandate.token.Capability.decode(token)
+        .attenuate()
+        .expiresAt(java.time.Instant.now().minus(Duration.ofMinutes(5)))
+        .sign()
+        .toText();
   }
 
   static String sha256(String text) {

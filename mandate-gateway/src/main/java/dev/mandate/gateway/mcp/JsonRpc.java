@@ -24,8 +24,8 @@ import java.util.function.UnaryOperator;
  * <p>The gateway's own error codes are in {@link dev.mandate.wire.JsonRpcErrors}.
  */
 final class JsonRpc {
-  static final int PARSE_ERROR = -32700;
-  static final int INVALID_REQUEST = -32600;
+  static final int PARSE_ERROR = dev.mandate.gateway.Denial.RPC_PARSE_ERROR;
+  static final int INVALID_REQUEST = dev.mandate.gateway.Denial.RPC_INVALID_REQUEST;
 
   /** Nesting deeper than this is refused while parsing (the verifier bounds args further). */
   static final int MAX_NESTING = 64;

@@ -1,18 +1,19 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.ApprovalHeader;
+import dev.mandate.gateway.BodyRead;
 import dev.mandate.gateway.CallGuard;
+import dev.mandate.gateway.Denial;
+import dev.mandate.gateway.Exchange;
 import dev.mandate.gateway.GuardResult;
-import dev.mandate.gateway.UnreadBodies;
+import dev.mandate.gateway.Pipeline;
 import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
-import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -21,9 +22,7 @@ import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
-import dev.mandate.wire.Problem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -52,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * request that gets progress, server requests, keep-alive comments or its timeout first is handed
  * to a thread of the server's pool, which relays its messages until the response (bounded by the
  * call timeout and by the session limit). {@code initialize} is always relayed by a thread.
+ *
+ * <p>Requests run through the {@link Pipeline}'s stages ({@code Stages}), refusals answered by
+ * {@link JsonRpcDenials}: transport checks (Origin, method, size, media types), the capability from
+ * the headers (a missing, malformed or forged one, or a stale revocation view, ends the request
+ * before its body), the bounded read of the message, parse and map (JSON-RPC, protocol version,
+ * session id, {@link MethodAllowlist}, {@link CallMapping}), verification (the guard for a guarded
+ * call; {@link SessionAccess}, {@link SessionAdmission}, answers to server requests and {@link
+ * Disclosure} for the rest), and the forward.
  */
 final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
@@ -75,6 +82,7 @@ final class McpEndpoint {
   private final ClientFeatures clientFeatures;
   private final Disclosure disclosure;
   private final SessionAccess sessionAccess;
+  private final Pipeline<Admitted, Call> pipeline;
 
   McpEndpoint(
       Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
@@ -92,6 +100,7 @@ final class McpEndpoint {
     this.clientFeatures = new ClientFeatures(upstream.roots());
     this.disclosure = new Disclosure(upstream);
     this.sessionAccess = new SessionAccess(guard, upstream.service());
+    this.pipeline = new Pipeline<>(new Stages(), guard, new JsonRpcDenials());
   }
 
   String path() {
@@ -158,392 +167,349 @@ final class McpEndpoint {
   }
 
   void handle(Request request, Response response, Callback callback) {
-    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-    if (origin != null && !config.allowedOrigins().contains(origin)) {
-      problem(
-          response,
-          callback,
-          403,
-          "origin_not_allowed",
-          "the request's Origin is not in mcp.allowedOrigins");
-      return;
-    }
-    switch (request.getMethod()) {
-      case "POST" -> post(request, response, callback);
-      case "GET" -> get(request, response, callback);
-      case "DELETE" -> delete(request, response, callback);
-      default -> {
-        response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
-        problem(response, callback, 405, "method_not_allowed", "use POST, GET or DELETE");
-      }
-    }
+    pipeline.handle(new Exchange(request, response, callback));
   }
 
-  // ---- POST ----------------------------------------------------------------------------------
+  /**
+   * What the transport checks admit.
+   *
+   * @param httpMethod POST (a JSON-RPC message), GET (the server's stream) or DELETE (the end)
+   * @param accepts what the client takes
+   */
+  private record Admitted(String httpMethod, Accepts accepts) {}
 
-  private void post(Request request, Response response, Callback callback) {
-    long length = request.getLength();
-    InputStream in = Content.Source.asInputStream(request);
-    if (length > config.maxRequestBytes()) {
-      refuseBody(in, response);
-      rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
-      return;
-    }
-    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    if (contentType == null
-        || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      refuseBody(in, response);
-      rpcError(response, callback, 415, null, JsonRpc.INVALID_REQUEST, "send application/json");
-      return;
-    }
-    Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
-    if (!accepts.json && !accepts.sse) {
-      refuseBody(in, response);
-      rpcError(
-          response,
-          callback,
-          406,
-          null,
-          JsonRpc.INVALID_REQUEST,
-          "accept application/json and text/event-stream");
-      return;
-    }
-    byte[] body;
-    try {
-      body = readBody(in, length);
-    } catch (IOException e) {
-      rpcError(response, callback, 400, null, JsonRpc.PARSE_ERROR, "could not read the body");
-      return;
-    }
-    if (body == null) {
-      refuseBody(in, response);
-      rpcError(response, callback, 413, null, JsonRpc.INVALID_REQUEST, "request body too large");
-      return;
-    }
+  /** One request in the making: mapped by stage 4, given its session and answer by 5 to 7. */
+  private static final class Call {
+    final Admitted admitted;
+    final String sessionId;
     JsonNode message;
-    try {
-      message = JsonRpc.parse(body);
-    } catch (IOException e) {
-      rpcError(response, callback, 400, null, JsonRpc.PARSE_ERROR, "the body is not valid JSON");
-      return;
-    }
-    if (message == null || message.isArray()) {
-      rpcError(
-          response,
-          callback,
-          400,
-          null,
-          JsonRpc.INVALID_REQUEST,
-          "send one JSON-RPC message per request (batches are not supported)");
-      return;
-    }
-    boolean isRequest = JsonRpc.isRequest(message);
-    if (!isRequest && !JsonRpc.isNotification(message) && !JsonRpc.isResponse(message)) {
-      rpcError(
-          response,
-          callback,
-          400,
-          message.get("id"),
-          JsonRpc.INVALID_REQUEST,
-          "not a JSON-RPC request, notification or response");
-      return;
-    }
-    JsonNode id = isRequest ? message.get("id") : null;
-    String bearer = bearer(request);
-    if (bearer == null) {
-      unauthorized(response, callback, id, null);
-      return;
-    }
-    String sessionId = request.getHeaders().get(SESSION_HEADER);
-    String method = JsonRpc.isResponse(message) ? null : JsonRpc.method(message);
-    if (isRequest && "initialize".equals(method)) {
-      initialize(request, response, callback, message, bearer, sessionId, accepts);
-      return;
-    }
-    String version = request.getHeaders().get(VERSION_HEADER);
-    if (version != null && !PROTOCOL_VERSIONS.contains(version)) {
-      rpcError(
-          response,
-          callback,
-          400,
-          id,
-          JsonRpc.INVALID_REQUEST,
-          "unsupported MCP-Protocol-Version; supported: " + String.join(", ", PROTOCOL_VERSIONS));
-      return;
-    }
-    if (sessionId == null) {
-      rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, "Mcp-Session-Id is required");
-      return;
-    }
-    String sourceIp = Request.getRemoteAddr(request);
-    boolean guardedCall = isRequest && McpNames.guarded(method);
+    boolean isRequest;
+    String method;
+    JsonNode id;
+    boolean guarded;
+    dev.mandate.token.Request request;
     McpSession session;
-    if (guardedCall) {
-      // The call's own check below verifies the token and a proof over the call.
-      session = sessions.get(sessionId);
-      if (session == null || session.closed() || !heldBy(session, bearer)) {
-        // A session of another owner is reported as unknown, so ids cannot be probed.
-        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
-        return;
-      }
-    } else {
-      SessionAccess.Outcome access =
-          sessionAccess.check(
-              bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", method, sourceIp);
-      if (access instanceof SessionAccess.Denied denied) {
-        deny(response, callback, id, denied.result(), true);
-        return;
-      }
-      SessionAccess.Granted granted = (SessionAccess.Granted) access;
-      session = sessions.get(sessionId);
-      if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
-        rpcError(response, callback, 404, id, JsonRpc.INVALID_REQUEST, "session not found");
-        return;
-      }
-      if (!authorizedHere(bearer)) {
-        refuseNothingHere(response, callback, id, bearer, sourceIp);
-        return;
-      }
-      session.usedBy(granted.capability());
+    UnaryOperator<JsonNode> transform = UnaryOperator.identity();
+
+    Call(Admitted admitted, String sessionId) {
+      this.admitted = admitted;
+      this.sessionId = sessionId;
     }
-    session.touch();
-    if (!isRequest) {
-      if (method == null) {
-        // Only to a request of the server that the gateway delivered to this agent, once.
-        if (!session.claimAnswer(message)) {
-          refuse(
-              response,
-              callback,
-              400,
-              null,
-              bearer,
-              sourceIp,
-              audited("response", idText(message.get("id"))),
-              Decision.Code.INVALID_REQUEST,
-              "this response answers no request the server sent to this session");
-          return;
+
+    boolean post() {
+      return "POST".equals(admitted.httpMethod());
+    }
+
+    boolean initialize() {
+      return isRequest && "initialize".equals(method);
+    }
+  }
+
+  /** The MCP front end's stages, in the order {@link Pipeline} calls them. */
+  private final class Stages implements Pipeline.FrontEnd<Admitted, Call> {
+    @Override
+    public Admitted admit(Exchange x) {
+      Request request = x.request();
+      String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+      if (origin != null && !config.allowedOrigins().contains(origin)) {
+        throw httpRefusal(
+            403, "origin_not_allowed", "the request's Origin is not in mcp.allowedOrigins");
+      }
+      Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
+      switch (request.getMethod()) {
+        case "POST" -> {
+          x.answerInJsonRpc();
+          if (request.getLength() > config.maxRequestBytes()) {
+            throw BodyRead.tooLarge(config.maxRequestBytes());
+          }
+          String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+          if (contentType == null
+              || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw invalid(415, "send application/json").body(Denial.Body.DISCARD);
+          }
+          if (!accepts.json && !accepts.sse) {
+            throw invalid(406, "accept application/json and text/event-stream")
+                .body(Denial.Body.DISCARD);
+          }
         }
-      } else {
-        if (!methods.allows(method, true)) {
-          refuseMethod(response, callback, 400, null, bearer, sourceIp, method);
-          return;
+        case "GET" -> {
+          if (!accepts.sse) {
+            throw httpRefusal(
+                406, "not_acceptable", "a GET stream needs Accept: text/event-stream");
+          }
         }
-        if (ClientFeatures.owned(method)) {
-          // The gateway owns roots: the agent's changes to them never reach the server.
-          response.setStatus(202);
-          callback.succeeded();
-          return;
+        case "DELETE" -> {}
+        default -> {
+          x.response().getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
+          throw httpRefusal(405, "method_not_allowed", "use POST, GET or DELETE");
         }
       }
+      return new Admitted(request.getMethod(), accepts);
+    }
+
+    @Override
+    public dev.mandate.token.Request authenticatedAs(Exchange x, Admitted call) {
+      return audited(McpNames.SESSION_ACTION, McpNames.sessionResource(call.httpMethod(), null));
+    }
+
+    @Override
+    public boolean refusedBeforeBody(GuardResult denial) {
+      // An expired or revoked capability is authentic: its denial is answered in the terms of the
+      // message (a JSON-RPC error with the request's id), so the message is read first.
+      return denial.unauthenticated() || denial.httpStatus() == 503;
+    }
+
+    @Override
+    public long bodyLimit(Admitted call) {
+      return "POST".equals(call.httpMethod()) ? config.maxRequestBytes() : -1;
+    }
+
+    @Override
+    public Call map(Exchange x, Admitted admitted, byte[] body) {
+      Call c = new Call(admitted, x.request().getHeaders().get(SESSION_HEADER));
+      if (!c.post()) {
+        if (c.sessionId == null) {
+          throw httpRefusal(400, "session_required", "Mcp-Session-Id is required");
+        }
+        return c;
+      }
+      JsonNode message;
       try {
-        session.send(message, null);
-      } catch (UpstreamUnavailableException e) {
-        LOG.debug("session {}: could not forward a message: {}", session.shortId(), e.getMessage());
-      }
-      response.setStatus(202);
-      callback.succeeded();
-      return;
-    }
-    if (!methods.allows(method, false)) {
-      refuseMethod(response, callback, 200, id, bearer, sourceIp, method);
-      return;
-    }
-    UnaryOperator<JsonNode> transform;
-    if (guardedCall) {
-      Outcome outcome =
-          ResolvedPaths.resolve(upstream, CallMapping.map(upstream, method, message.get("params")));
-      if (outcome instanceof Refused refused) {
-        refuse(
-            response,
-            callback,
-            200,
-            id,
-            bearer,
-            sourceIp,
-            audited(method, ""),
+        message = JsonRpc.parse(body);
+      } catch (IOException e) {
+        throw Denial.protocol(
+            400,
+            "bad_request",
+            JsonRpc.PARSE_ERROR,
             Decision.Code.INVALID_REQUEST,
-            refused.reason());
-        return;
+            "the body is not valid JSON");
       }
-      ApprovalHeader.Read approval = ApprovalHeader.read(request.getHeaders());
-      if (approval.problem() != null) {
-        rpcError(response, callback, 400, id, JsonRpc.INVALID_REQUEST, approval.problem());
-        return;
+      if (message == null || message.isArray()) {
+        throw invalid(400, "send one JSON-RPC message per request (batches are not supported)");
       }
-      String proof = request.getHeaders().get(MandateHeaders.PROOF);
-      GuardResult result =
-          guard.check(
-              Presentation.of(bearer)
-                  .withProof(proof == null ? null : Proof.of(proof))
-                  .withApproval(
-                      approval.approval() == null ? null : Approval.of(approval.approval())),
-              ((Mapped) outcome).request(),
-              sourceIp);
-      if (!result.allowed()) {
-        deny(response, callback, id, result, false);
-        return;
+      c.message = message;
+      c.isRequest = JsonRpc.isRequest(message);
+      if (!c.isRequest && !JsonRpc.isNotification(message) && !JsonRpc.isResponse(message)) {
+        x.rpcId(message.get("id"));
+        throw invalid(400, "not a JSON-RPC request, notification or response");
       }
-      session.usedBy(SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
-      transform = UnaryOperator.identity();
-    } else {
-      Disclosure.Coverage coverage = coverage(bearer);
-      JsonNode params = message.get("params");
-      Disclosure.Refusal refusal = disclosure.refusal(method, params, coverage);
-      if (refusal != null) {
-        refuse(
-            response,
-            callback,
-            200,
-            id,
-            bearer,
-            sourceIp,
-            audited(method, refusal.resource()),
-            refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
-            refusal.reason());
-        return;
+      c.id = c.isRequest ? message.get("id") : null;
+      x.rpcId(c.id);
+      c.method = JsonRpc.isResponse(message) ? null : JsonRpc.method(message);
+      if (c.initialize()) {
+        if (c.sessionId != null) {
+          throw invalid(400, "initialize starts a new session; send it without Mcp-Session-Id");
+        }
+        return c;
       }
-      transform = disclosure.answer(method, params, coverage);
+      String version = x.request().getHeaders().get(VERSION_HEADER);
+      if (version != null && !PROTOCOL_VERSIONS.contains(version)) {
+        throw invalid(
+            400,
+            "unsupported MCP-Protocol-Version; supported: " + String.join(", ", PROTOCOL_VERSIONS));
+      }
+      if (c.sessionId == null) {
+        throw invalid(400, "Mcp-Session-Id is required");
+      }
+      if (c.method != null && !methods.allows(c.method, !c.isRequest)) {
+        throw Denial.refused(
+                c.isRequest ? 200 : 400,
+                "method_not_allowed",
+                Decision.Code.INVALID_REQUEST,
+                "method '" + CallMapping.printable(c.method) + "' is not allowed on " + service())
+            .auditedAs(audited(CallMapping.printable(c.method), ""));
+      }
+      c.guarded = c.isRequest && McpNames.guarded(c.method);
+      if (c.guarded) {
+        Outcome outcome =
+            ResolvedPaths.resolve(
+                upstream, CallMapping.map(upstream, c.method, message.get("params")));
+        if (outcome instanceof Refused refused) {
+          throw Denial.refused(200, "bad_request", Decision.Code.INVALID_REQUEST, refused.reason())
+              .auditedAs(audited(c.method, ""));
+        }
+        c.request = ((Mapped) outcome).request();
+      }
+      return c;
     }
-    forward(response, callback, session, message, accepts.sse, transform, null);
+
+    @Override
+    public void verify(Exchange x, Call c) {
+      if (!c.post()) {
+        c.session = sessionOf(x, c, null);
+      } else if (c.initialize()) {
+        c.session = open(x, c);
+      } else if (c.guarded) {
+        c.session = sessions.get(c.sessionId);
+        if (c.session == null || c.session.closed() || !heldBy(c.session, x.bearer())) {
+          // A session of another owner is reported as unknown, so ids cannot be probed.
+          throw invalid(404, "session not found");
+        }
+        ApprovalHeader.Read approval = ApprovalHeader.read(x.request().getHeaders());
+        if (approval.problem() != null) {
+          throw invalid(400, approval.problem());
+        }
+        String proof = x.request().getHeaders().get(MandateHeaders.PROOF);
+        GuardResult result =
+            guard.check(
+                Presentation.of(x.bearer())
+                    .withProof(proof == null ? null : Proof.of(proof))
+                    .withApproval(
+                        approval.approval() == null ? null : Approval.of(approval.approval())),
+                c.request,
+                x.sourceIp());
+        if (!result.allowed()) {
+          throw Denial.of(result)
+              .answeredWith(
+                  result.unauthenticated() || result.httpStatus() == 503
+                      ? result.httpStatus()
+                      : 200);
+        }
+        c.session.usedBy(
+            SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
+      } else {
+        c.session = sessionOf(x, c, c.method);
+        if (!c.isRequest && c.method == null && !c.session.claimAnswer(c.message)) {
+          // Only to a request of the server that the gateway delivered to this agent, once.
+          throw Denial.refused(
+                  400,
+                  "bad_request",
+                  Decision.Code.INVALID_REQUEST,
+                  "this response answers no request the server sent to this session")
+              .auditedAs(audited("response", idText(c.message.get("id"))));
+        }
+        if (c.isRequest) {
+          Disclosure.Coverage coverage = coverage(x.bearer());
+          JsonNode params = c.message.get("params");
+          Disclosure.Refusal refusal = disclosure.refusal(c.method, params, coverage);
+          if (refusal != null) {
+            throw Denial.refused(
+                    200,
+                    "bad_request",
+                    refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
+                    refusal.reason())
+                .auditedAs(audited(c.method, refusal.resource()));
+          }
+          c.transform = disclosure.answer(c.method, params, coverage);
+        }
+      }
+      c.session.touch();
+    }
+
+    @Override
+    public void forward(Exchange x, Call c) {
+      Response response = x.response();
+      Callback callback = x.callback();
+      switch (c.admitted.httpMethod()) {
+        case "GET" -> stream(x, c.session);
+        case "DELETE" -> {
+          end(c.session);
+          response.setStatus(204);
+          callback.succeeded();
+        }
+        default -> {
+          if (c.initialize()) {
+            // The agent's roots never reach the server; JSON when the client takes it, so the
+            // session id travels with the complete answer.
+            McpEndpoint.this.forward(
+                response,
+                callback,
+                c.session,
+                clientFeatures.initialize(c.message),
+                !c.admitted.accepts().json,
+                disclosure.answer("initialize", null, coverage(x.bearer())),
+                c.session);
+          } else if (c.isRequest) {
+            McpEndpoint.this.forward(
+                response,
+                callback,
+                c.session,
+                c.message,
+                c.admitted.accepts().sse,
+                c.transform,
+                null);
+          } else {
+            // The gateway owns roots: the agent's changes to them never reach the server.
+            if (c.method == null || !ClientFeatures.owned(c.method)) {
+              try {
+                c.session.send(c.message, null);
+              } catch (UpstreamUnavailableException e) {
+                LOG.debug(
+                    "session {}: could not forward a message: {}",
+                    c.session.shortId(),
+                    e.getMessage());
+              }
+            }
+            response.setStatus(202);
+            callback.succeeded();
+          }
+        }
+      }
+    }
+
+    @Override
+    public dev.mandate.token.Request auditedAs(Exchange x) {
+      return audited(
+          McpNames.SESSION_ACTION, McpNames.sessionResource(x.request().getMethod(), null));
+    }
   }
 
   /**
-   * Answers a denial of the guard: 503 with {@code Retry-After} when the gateway cannot decide now
-   * (a stale revocation view, a failing store), never a token error a client might act on by
-   * discarding a good token; 401 when the token or, for a session operation, its proof is not good;
-   * else the JSON-RPC denial of the call.
+   * The session an operation that is not a guarded call acts on, once the capability and its
+   * holder's proof over the operation are verified ({@link SessionAccess}).
    *
-   * @param session whether a session operation (not a call) was denied
+   * @param jsonRpcMethod the POSTed message's method, or null
+   * @throws Denial 401 (or 503) if access is refused; 404 if the session is not the caller's
    */
-  private void deny(
-      Response response, Callback callback, JsonNode id, GuardResult result, boolean session) {
-    if (result.httpStatus() == 503) {
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-      ObjectNode answer =
-          JsonRpc.error(
-              id,
-              JsonRpcErrors.UNAVAILABLE,
-              "the gateway cannot decide right now: " + result.reason());
-      ((ObjectNode) answer.get("error"))
-          .putObject("data")
-          .put(JsonRpcErrors.DATA_CODE, result.code());
-      json(response, callback, 503, answer);
-    } else if (session || result.unauthenticated()) {
-      unauthorized(response, callback, id, result.reason());
-    } else {
-      json(response, callback, 200, deniedError(id, result));
+  private McpSession sessionOf(Exchange x, Call c, String jsonRpcMethod) {
+    SessionAccess.Granted granted =
+        granted(
+            sessionAccess.check(
+                x.bearer(),
+                x.request().getHeaders().get(MandateHeaders.PROOF),
+                c.admitted.httpMethod(),
+                jsonRpcMethod,
+                x.sourceIp()));
+    McpSession session = sessions.get(c.sessionId);
+    if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
+      throw c.post()
+          ? invalid(404, "session not found")
+          : httpRefusal(404, "session_not_found", "session not found");
     }
-  }
-
-  /** Refuses (401, audited) a token that could allow nothing on this upstream. */
-  private void refuseNothingHere(
-      Response response, Callback callback, JsonNode id, String bearer, String sourceIp) {
-    String reason = "the token allows nothing on " + service();
-    guard.recordRefusal(bearer, audited("session", ""), Decision.Code.GRANT, reason, sourceIp);
-    unauthorized(response, callback, id, reason);
-  }
-
-  /** What the bearer's capability could be allowed on this upstream, for {@link Disclosure}. */
-  private Disclosure.Coverage coverage(String bearer) {
-    return new Disclosure.Coverage() {
-      @Override
-      public boolean couldCall(String action) {
-        return guard.couldAllow(bearer, service(), action);
-      }
-
-      @Override
-      public boolean covers(String action, String resource) {
-        return guard.couldAllow(bearer, service(), action, resource);
-      }
-    };
-  }
-
-  /** Refuses a JSON-RPC method that is not on the upstream's allowlist. */
-  private void refuseMethod(
-      Response response,
-      Callback callback,
-      int status,
-      JsonNode id,
-      String bearer,
-      String sourceIp,
-      String method) {
-    refuse(
-        response,
-        callback,
-        status,
-        id,
-        bearer,
-        sourceIp,
-        audited(CallMapping.printable(method), ""),
-        Decision.Code.INVALID_REQUEST,
-        "method '" + CallMapping.printable(method) + "' is not allowed on " + service());
-  }
-
-  /**
-   * Answers a refusal the front end made itself, recorded in the audit trail and the metrics like
-   * the guard's own denials.
-   *
-   * @param status the HTTP status for the JSON-RPC error (200 for a request's denial)
-   */
-  private void refuse(
-      Response response,
-      Callback callback,
-      int status,
-      JsonNode id,
-      String bearer,
-      String sourceIp,
-      dev.mandate.token.Request what,
-      Decision.Code code,
-      String reason) {
-    GuardResult result = guard.recordRefusal(bearer, what, code, reason, sourceIp);
-    if (result.httpStatus() == 503) {
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-      status = 503;
+    if (!authorizedHere(x.bearer())) {
+      throw nothingHere();
     }
-    json(response, callback, status, deniedError(id, result));
+    session.usedBy(granted.capability());
+    return session;
   }
 
-  /** The request a refusal is audited as: this upstream's service, the action and resource. */
-  private dev.mandate.token.Request audited(String action, String resource) {
-    return new dev.mandate.token.Request(null, service(), action, resource, null, null);
-  }
-
-  private static String idText(JsonNode id) {
-    return id == null ? "" : CallMapping.printable(id.asText());
-  }
-
-  private void initialize(
-      Request request,
-      Response response,
-      Callback callback,
-      JsonNode message,
-      String bearer,
-      String sessionId,
-      Accepts accepts) {
-    JsonNode id = message.get("id");
-    if (sessionId != null) {
-      rpcError(
-          response,
-          callback,
-          400,
-          id,
-          JsonRpc.INVALID_REQUEST,
-          "initialize starts a new session; send it without Mcp-Session-Id");
-      return;
-    }
-    String client = Request.getRemoteAddr(request);
-    SessionAccess.Outcome access =
-        sessionAccess.check(
-            bearer, request.getHeaders().get(MandateHeaders.PROOF), "POST", "initialize", client);
+  /** A granted session operation, or the denial of a refused one (503 or 401). */
+  private static SessionAccess.Granted granted(SessionAccess.Outcome access) {
     if (access instanceof SessionAccess.Denied denied) {
-      deny(response, callback, id, denied.result(), true);
-      return;
+      GuardResult r = denied.result();
+      throw Denial.of(r).answeredWith(r.httpStatus() == 503 ? 503 : 401);
     }
-    if (!authorizedHere(bearer)) {
-      refuseNothingHere(response, callback, id, bearer, client);
-      return;
+    return (SessionAccess.Granted) access;
+  }
+
+  /**
+   * Admits a new session for an initialize request: the capability verified with its holder's
+   * proof, something allowed on this upstream, and room within the session limits (idle sessions
+   * are evicted for it).
+   */
+  private McpSession open(Exchange x, Call c) {
+    String client = x.sourceIp();
+    SessionAccess.Granted granted =
+        granted(
+            sessionAccess.check(
+                x.bearer(),
+                x.request().getHeaders().get(MandateHeaders.PROOF),
+                "POST",
+                "initialize",
+                client));
+    if (!authorizedHere(x.bearer())) {
+      throw nothingHere();
     }
-    SessionAccess.Granted granted = (SessionAccess.Granted) access;
     McpSession.Owner owner = granted.owner();
     McpSession session =
         new McpSession(
@@ -564,34 +530,60 @@ final class McpEndpoint {
       }
     }
     if (verdict instanceof SessionAdmission.Refuse<McpSession> refused) {
-      response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-      refuse(
-          response,
-          callback,
-          refused.status(),
-          id,
-          bearer,
-          client,
-          audited("initialize", ""),
-          Decision.Code.LIMIT_EXCEEDED,
-          refused.reason());
-      return;
+      x.response().getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      throw Denial.refused(
+              refused.status(), "session_limit", Decision.Code.LIMIT_EXCEEDED, refused.reason())
+          .auditedAs(audited("initialize", ""));
     }
     for (McpSession evicted : ((SessionAdmission.Admit<McpSession>) verdict).evict()) {
       LOG.debug("evicting idle session {} of {} for a new one", evicted.shortId(), service());
       evicted.close();
     }
-    session.rememberBearer(bearer);
-    // The agent's roots never reach the server; JSON when the client takes it, so the session id
-    // travels with the complete answer.
-    forward(
-        response,
-        callback,
-        session,
-        clientFeatures.initialize(message),
-        !accepts.json,
-        disclosure.answer("initialize", null, coverage(bearer)),
-        session);
+    session.rememberBearer(x.bearer());
+    return session;
+  }
+
+  /** The refusal (401, audited) of a token that could allow nothing on this upstream. */
+  private Denial nothingHere() {
+    return Denial.refused(
+            401, "invalid_token", Decision.Code.GRANT, "the token allows nothing on " + service())
+        .auditedAs(audited("session", ""));
+  }
+
+  /** A JSON-RPC protocol error: an invalid request. */
+  private static Denial invalid(int status, String reason) {
+    return Denial.protocol(
+        status, "bad_request", JsonRpc.INVALID_REQUEST, Decision.Code.INVALID_REQUEST, reason);
+  }
+
+  /** An HTTP-level refusal that is no JSON-RPC answer (no message is read): a problem body. */
+  private static Denial httpRefusal(int status, String error, String reason) {
+    return Denial.protocol(
+        status, error, JsonRpc.INVALID_REQUEST, Decision.Code.INVALID_REQUEST, reason);
+  }
+
+  /** What the bearer's capability could be allowed on this upstream, for {@link Disclosure}. */
+  private Disclosure.Coverage coverage(String bearer) {
+    return new Disclosure.Coverage() {
+      @Override
+      public boolean couldCall(String action) {
+        return guard.couldAllow(bearer, service(), action);
+      }
+
+      @Override
+      public boolean covers(String action, String resource) {
+        return guard.couldAllow(bearer, service(), action, resource);
+      }
+    };
+  }
+
+  /** The request a refusal is audited as: this upstream's service, the action and resource. */
+  private dev.mandate.token.Request audited(String action, String resource) {
+    return new dev.mandate.token.Request(null, service(), action, resource, null, null);
+  }
+
+  private static String idText(JsonNode id) {
+    return id == null ? "" : CallMapping.printable(id.asText());
   }
 
   /**
@@ -611,9 +603,7 @@ final class McpEndpoint {
     JsonNode id = message.get("id");
     McpSession.Pending pending = session.expect(id, sse, progressToken(message));
     if (pending == null) {
-      rpcError(
-          response, callback, 200, id, JsonRpc.INVALID_REQUEST, "request id is already in use");
-      return;
+      throw invalid(200, "request id is already in use");
     }
     long start = System.nanoTime();
     long deadline = start + config.callTimeout().toNanos();
@@ -665,8 +655,11 @@ final class McpEndpoint {
       if (newSession != null) {
         end(newSession);
       }
-      rpcError(
-          response, callback, 200, id, JsonRpcErrors.UNAVAILABLE, session.unavailableMessage());
+      JsonRpcDenials.json(
+          response,
+          callback,
+          200,
+          JsonRpc.error(id, JsonRpcErrors.UNAVAILABLE, session.unavailableMessage()));
       return;
     }
     if (!async) {
@@ -781,7 +774,7 @@ final class McpEndpoint {
     if (sessionHeader != null) {
       response.getHeaders().put(SESSION_HEADER, sessionHeader);
     }
-    json(response, callback, 200, message);
+    JsonRpcDenials.json(response, callback, 200, message);
   }
 
   private static String progressToken(JsonNode message) {
@@ -793,27 +786,15 @@ final class McpEndpoint {
 
   // ---- GET -----------------------------------------------------------------------------------
 
-  private void get(Request request, Response response, Callback callback) {
-    Accepts accepts = Accepts.of(request.getHeaders().get(HttpHeader.ACCEPT));
-    if (!accepts.sse) {
-      problem(
-          response,
-          callback,
-          406,
-          "not_acceptable",
-          "a GET stream needs Accept: text/event-stream");
-      return;
-    }
-    McpSession session = authorizedSession(request, response, callback);
-    if (session == null) {
-      return;
-    }
+  /** Relays the session's own messages on the GET stream, until it or the session ends. */
+  private void stream(Exchange x, McpSession session) {
     if (!session.openGetStream()) {
-      problem(response, callback, 409, "stream_open", "this session already has a GET stream");
-      return;
+      throw httpRefusal(409, "stream_open", "this session already has a GET stream");
     }
-    String bearer = bearer(request);
-    Server server = request.getConnectionMetaData().getConnector().getServer();
+    Response response = x.response();
+    Callback callback = x.callback();
+    String bearer = x.bearer();
+    Server server = x.request().getConnectionMetaData().getConnector().getServer();
     try {
       SseWriter stream = SseWriter.start(response, null);
       // Answered at once, so the agent knows the stream is held before any message comes.
@@ -846,57 +827,6 @@ final class McpEndpoint {
     } finally {
       session.closeGetStream();
     }
-  }
-
-  // ---- DELETE --------------------------------------------------------------------------------
-
-  private void delete(Request request, Response response, Callback callback) {
-    McpSession session = authorizedSession(request, response, callback);
-    if (session == null) {
-      return;
-    }
-    end(session);
-    response.setStatus(204);
-    callback.succeeded();
-  }
-
-  /** The request's session if the token may use it; otherwise answers and returns null. */
-  private McpSession authorizedSession(Request request, Response response, Callback callback) {
-    String bearer = bearer(request);
-    if (bearer == null) {
-      unauthorized(response, callback, null, null);
-      return null;
-    }
-    String sessionId = request.getHeaders().get(SESSION_HEADER);
-    if (sessionId == null) {
-      problem(response, callback, 400, "session_required", "Mcp-Session-Id is required");
-      return null;
-    }
-    String sourceIp = Request.getRemoteAddr(request);
-    SessionAccess.Outcome access =
-        sessionAccess.check(
-            bearer,
-            request.getHeaders().get(MandateHeaders.PROOF),
-            request.getMethod(),
-            null,
-            sourceIp);
-    if (access instanceof SessionAccess.Denied denied) {
-      deny(response, callback, null, denied.result(), true);
-      return null;
-    }
-    SessionAccess.Granted granted = (SessionAccess.Granted) access;
-    McpSession session = sessions.get(sessionId);
-    if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
-      problem(response, callback, 404, "session_not_found", "session not found");
-      return null;
-    }
-    if (!authorizedHere(bearer)) {
-      refuseNothingHere(response, callback, null, bearer, sourceIp);
-      return null;
-    }
-    session.usedBy(granted.capability());
-    session.touch();
-    return session;
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -947,109 +877,6 @@ final class McpEndpoint {
     } catch (RuntimeException e) {
       return null;
     }
-  }
-
-  private static String denied(String reason) {
-    return JsonRpcErrors.DENIED_MESSAGE_PREFIX + reason;
-  }
-
-  /**
-   * The JSON-RPC error for a guard's denial: the reason in the message, and in {@code data} the
-   * code and, for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
-   */
-  private static JsonNode deniedError(JsonNode id, GuardResult result) {
-    ObjectNode answer = JsonRpc.error(id, JsonRpcErrors.DENIED, denied(result.reason()));
-    ObjectNode data = ((ObjectNode) answer.get("error")).putObject("data");
-    data.put(JsonRpcErrors.DATA_CODE, result.code());
-    if (result.approvalNeeded() != null) {
-      data.setAll(result.approvalNeeded().toJson());
-    }
-    return answer;
-  }
-
-  private static String bearer(Request request) {
-    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = auth.substring(7).trim();
-    return token.isEmpty() ? null : token;
-  }
-
-  /** Reads at most the configured bytes; null if the body is larger. */
-  /** Reads the whole body, or returns null if it is larger than the limit. */
-  private byte[] readBody(InputStream in, long length) throws IOException {
-    long max = config.maxRequestBytes();
-    if (length >= 0 && length <= max) {
-      // The declared length (checked against the bound before): read exactly that.
-      byte[] bytes = new byte[(int) length];
-      if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
-        throw new IOException("the body ended before its declared length");
-      }
-      return bytes;
-    }
-    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-    return bytes.length > max ? null : bytes;
-  }
-
-  private void unauthorized(Response response, Callback callback, JsonNode id, String reason) {
-    StringBuilder challenge = new StringBuilder("Bearer realm=\"mandate\"");
-    if (reason != null) {
-      challenge
-          .append(", error=\"invalid_token\", error_description=\"")
-          .append(headerSafe(reason))
-          .append('"');
-    }
-    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, challenge.toString());
-    rpcError(
-        response,
-        callback,
-        401,
-        id,
-        JsonRpcErrors.DENIED,
-        denied(reason == null ? "a capability is required (Authorization: Bearer)" : reason));
-  }
-
-  private static String headerSafe(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 200; i++) {
-      char c = s.charAt(i);
-      out.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '\'' : c);
-    }
-    return out.toString();
-  }
-
-  /**
-   * Marks the connection to close after a refusal that leaves the request body unread, so the
-   * client does not reuse a connection the server is about to drop.
-   */
-  /**
-   * Before an error answer to a POST whose body is refused: drops a bounded rest of the body so the
-   * client, still sending, reads the answer; past the bound the connection closes after it.
-   */
-  private static void refuseBody(InputStream unread, Response response) {
-    if (!UnreadBodies.discard(unread)) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    }
-  }
-
-  private static void rpcError(
-      Response response, Callback callback, int status, JsonNode id, int code, String message) {
-    json(response, callback, status, JsonRpc.error(id, code, message));
-  }
-
-  private static void json(Response response, Callback callback, int status, JsonNode body) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    byte[] bytes = JsonRpc.writeBytes(body);
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
-    response.write(true, ByteBuffer.wrap(bytes), callback);
-  }
-
-  /** An HTTP-level refusal that is no JSON-RPC answer (no message was read): a problem body. */
-  private static void problem(
-      Response response, Callback callback, int status, String code, String detail) {
-    ProblemResponses.send(response, callback, Problem.of(status, code, detail));
   }
 
   /** What the client's Accept header allows. */

@@ -204,7 +204,94 @@ class McpEdgeTest {
                 && d.at("/detail/decision").asText().equals("deny"));
   }
 
-  // ---- lists, completions, resources ---------------------------------------------------------
+  // ---- every refusal audited and counted -----------------------------------------------------
+
+  @Test
+  void everyRefusal_ofEveryStage_isAuditedAndCounted() throws Exception {
+    McpTestBed.Minted minted = bed.mint("fs-open:list_allowed_directories:*");
+    RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
+    String session = opened(raw.initialize(minted.token(), "{}"));
+    endLater(raw, minted.token(), session);
+    String[][] refusals = {
+      // body, expected status, the audited action
+      {"{not json", "400", McpNames.SESSION_ACTION},
+      {"[]", "400", McpNames.SESSION_ACTION},
+      {
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":"
+            + "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/\"}}}",
+        "200",
+        "tools/call"
+      },
+      {"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"x/other\"}", "200", "x/other"},
+    };
+    for (String[] refusal : refusals) {
+      double before = denials();
+
+      RawMcp.Answer a = raw.post(minted.token(), session, refusal[0]);
+
+      assertThat(a.status()).as(refusal[0]).isEqualTo(Integer.parseInt(refusal[1]));
+      assertThat(a.json().has("error")).as(a.body()).isTrue();
+      assertThat(denials()).as(refusal[0]).isGreaterThan(before);
+      bed.awaitDecision(
+          minted.tokenId(),
+          d ->
+              d.at("/detail/action").asText().equals(refusal[2])
+                  && d.at("/detail/decision").asText().equals("deny")
+                  // A refused JSON-RPC request is answered in a 200 and audited as a 403.
+                  && d.at("/detail/status").asInt()
+                      == (refusal[1].equals("200") ? 403 : Integer.parseInt(refusal[1])));
+    }
+
+    // Refused sessions and missing tokens are counted too (the latter names no token to find).
+    double before = denials();
+    assertThat(raw.post(minted.token(), "no-such-session", INITIALIZED).status()).isEqualTo(404);
+    assertThat(raw.post(null, session, INITIALIZED).status()).isEqualTo(401);
+    assertThat(denials()).isGreaterThanOrEqualTo(before + 2);
+  }
+
+  @Test
+  void aMessageWithoutAUsableCapability_isAnsweredBeforeItsBody_andItsConnectionClosed()
+      throws Exception {
+    java.net.URI url = java.net.URI.create(bed.gateway.url());
+    for (String authorization : new String[] {null, "Bearer mandate-forged"}) {
+      try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+        // Waiting for the body would end in the minimum data rate's 400, not in this answer.
+        socket.setSoTimeout(20_000);
+        socket
+            .getOutputStream()
+            .write(
+                ("POST /mcp/fs-open HTTP/1.1\r\nHost: gateway\r\n"
+                        + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                        + "Content-Type: application/json\r\n"
+                        + "Accept: application/json, text/event-stream\r\n"
+                        + "Content-Length: 60000\r\n\r\n{\"jsonrpc\":")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        String answer =
+            new String(
+                socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(answer)
+            .as(String.valueOf(authorization))
+            .startsWith("HTTP/1.1 401")
+            .containsIgnoringCase("connection: close")
+            .contains("WWW-Authenticate: Bearer");
+      }
+    }
+  }
+
+  /** Denials the gateway has counted, of every code. */
+  private double denials() {
+    return bed
+        .gateway
+        .metrics()
+        .find("mandate.gateway.decisions")
+        .tag("decision", "deny")
+        .counters()
+        .stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count)
+        .sum();
+  }
 
   @Test
   void lists_showOnlyWhatTheCapabilityCovers() {
