@@ -9,9 +9,9 @@ module dev.mandate.core {
   requires com.github.benmanes.caffeine;
   requires org.bouncycastle.provider;
   requires com.google.common;
-  requires com.google.protobuf;
+  requires static com.google.protobuf; // with CEL, optional
   requires re2j;
-  requires cel;
+  requires static cel; // only condition caveats need it
   requires java.json.canonicalization;
 
   exports dev.mandate.token;

@@ -46,6 +46,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final RevocationFeed feed;
   private final Metrics metrics;
   private final PolicyReloader policy;
+  private final List<Route> routes;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -98,6 +99,7 @@ public final class AuthorityServer implements AutoCloseable {
             .routes());
     routes.addAll(new AuditEndpoints(store, policy, config).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
+    this.routes = List.copyOf(routes);
     PolicyReloader policyInForce = policy;
     Router router =
         new Router(
@@ -181,6 +183,11 @@ public final class AuthorityServer implements AutoCloseable {
     }
     String path = Request.getPathInContext(request);
     return path.equals("/v1/revocations") || path.equals("/v1/health") || path.equals("/v1/keys");
+  }
+
+  /** The operations this server answers (docs/openapi/authority.yaml documents each). */
+  List<Route> routes() {
+    return routes;
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:7700}. */

@@ -1,5 +1,6 @@
 package dev.mandate.authority;
 
+import java.util.Set;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -10,9 +11,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs one line per request (method, path, status, duration, client id) and times it. Logs neither
  * the query string, headers nor bodies, so no credential or token reaches the log.
+ *
+ * <p>Routes that machines poll all day (every gateway's revocation long-poll, load balancers'
+ * health checks, metrics scrapes) are logged at DEBUG when they succeed, so they do not bury the
+ * requests people make; a refusal or failure on them is logged at INFO like any other.
  */
 final class RequestLog extends Handler.Wrapper {
   private static final Logger LOG = LoggerFactory.getLogger("dev.mandate.authority.access");
+  private static final Set<String> POLLED =
+      Set.of("GET /v1/revocations", "GET /v1/health", "GET /metrics");
 
   private final Metrics metrics;
 
@@ -51,7 +58,8 @@ final class RequestLog extends Handler.Wrapper {
     Object client = request.getAttribute(Router.CLIENT_ATTRIBUTE);
     metrics.request(
         request.getMethod(), route == null ? "unmatched" : route.toString(), status, nanos);
-    LOG.atInfo()
+    boolean routine = status < 400 && POLLED.contains(request.getMethod() + " " + route);
+    (routine ? LOG.atDebug() : LOG.atInfo())
         .addKeyValue("method", request.getMethod())
         .addKeyValue("path", Router.printable(Request.getPathInContext(request)))
         .addKeyValue("status", status)

@@ -48,8 +48,10 @@ final class PolicyParser {
       java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
   private static final java.util.regex.Pattern PARAMETER_NAME =
       java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
-  private static final Set<String> ROOT_KEYS = Set.of("version", "clients");
-  private static final Set<String> CLIENT_KEYS =
+  // Every key the parser accepts; docs/config-reference.md and the policy schema are checked
+  // against these (PolicyReferenceTest).
+  static final Set<String> ROOT_KEYS = Set.of("version", "clients");
+  static final Set<String> CLIENT_KEYS =
       Set.of(
           "description",
           "grants",

@@ -56,10 +56,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       {@code --seconds}, after {@code --warmup} seconds of the same load (so the authority's JIT
  *       has compiled the mint path); with the CPU time per mint of the authority process (total and
  *       by thread group, from /proc on Linux) and of this process; and
- *   <li>revocation-feed latency: a follower long-polls GET /v1/revocations?since=N&wait=30000 while
- *       {@code --revocations} revocations are posted one by one; the latency of each is the time
- *       from the poster receiving its 2xx acknowledgement to the follower receiving the entry (0
- *       when the follower got it first).
+ *   <li>revocation-feed latency: a follower long-polls {@code GET
+ *       /v1/revocations?since=N&wait=30000} while {@code --revocations} revocations are posted one
+ *       by one; the latency of each is the time from the poster receiving its 2xx acknowledgement
+ *       to the follower receiving the entry (0 when the follower got it first).
  * </ol>
  *
  * <p>Both processes share the machine's CPUs, so the throughput is what the machine does with the

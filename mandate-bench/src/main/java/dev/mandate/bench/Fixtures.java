@@ -16,6 +16,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
@@ -71,6 +72,7 @@ public final class Fixtures {
 
   static final String SERVICE = "fs";
   static final String ACTION = "read_text_file";
+  static final String PROOF_METHOD = "POST tools/call";
   static final String RESOURCE = "/data/invoices/2024/jan.pdf";
   static final String DENIED_RESOURCE = "/data/invoices/2023/dec.pdf";
 
@@ -86,6 +88,7 @@ public final class Fixtures {
   final String mandateBoundToken;
   final Request request;
   final Request deniedRequest;
+  final Call call;
   final Verifier mandateCold;
   final Verifier mandateWarm;
   final Verifier mandateColdNoReplay;
@@ -165,6 +168,8 @@ public final class Fixtures {
       mandateBoundToken = mandateBoundCapability.toText();
       ObjectNode args = JsonNodeFactory.instance.objectNode().put("path", RESOURCE);
       request = new Request(null, SERVICE, ACTION, RESOURCE, args, Map.of());
+      // The MCP tools/call the request is mapped from, which a holder proof signs.
+      call = Call.mcp(null, SERVICE, PROOF_METHOD, ACTION, args);
       deniedRequest =
           new Request(
               null,
@@ -205,7 +210,7 @@ public final class Fixtures {
       proofs = new Proof[PROOF_POOL];
       for (int i = 0; i < PROOF_POOL; i++) {
         proofs[i] =
-            Proof.create(holderKey, mandateBoundToken, request, NOW.minusMillis(i % 1000), rng);
+            Proof.create(holderKey, mandateBoundToken, call, NOW.minusMillis(i % 1000), rng);
       }
 
       // ---- floor: the real messages, signatures and keys of Mandate's chain ----
@@ -215,18 +220,20 @@ public final class Fixtures {
       floorSignatures = parts.signatures;
       floorRootPoint =
           org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFullExport(floorKeys[0], 0);
-      // A proof message has the size of Mandate's: domain, token digest, the request fields, the
-      // args digest, time and nonce.
+      // A proof message has the size of Mandate's: domain, token digest, the call's fields
+      // (audience, protocol, service, method, target), the args digest, time and nonce.
       int proofMessageLength =
           17
               + 32
               + 2
               + 2
+              + "mcp".length()
+              + 2
               + SERVICE.length()
               + 2
-              + ACTION.length()
+              + PROOF_METHOD.length()
               + 2
-              + RESOURCE.length()
+              + ACTION.length()
               + 32
               + 8
               + 16;
@@ -338,7 +345,8 @@ public final class Fixtures {
 
   Decision mandateWithProof(Verifier verifier, int i) {
     return requireAllowed(
-        verifier.authorize(Presentation.of(mandateBoundToken).withProof(proofs[i]), request));
+        verifier.authorize(
+            Presentation.of(mandateBoundToken).withProof(proofs[i]).withCall(call), request));
   }
 
   boolean floor3() {

@@ -42,7 +42,7 @@ public final class TokenSizes {
             .decode(f.proofs[0].text().substring(dev.mandate.token.Proof.TEXT_PREFIX.length()))
             .length,
         f.proofs[0].text().length(),
-        "binary; text form mndp1_ + base64url");
+        "binary; text form mndp2_ + base64url");
     entry(
         root,
         "biscuit",

@@ -9,6 +9,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
@@ -17,6 +18,7 @@ import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
+import dev.mandate.wire.McpNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -106,13 +108,17 @@ final class CheckCommand implements Callable<Integer> {
       names = "--holder-key",
       paramLabel = "FILE",
       description =
-          "Sign the per-call proof with this holder private key, as an agent runtime would.")
+          "Sign the per-call proof with this holder private key, as an agent runtime would. A"
+              + " proof signs the call as sent; here that is the MCP tools/call of the request's"
+              + " action with its args, sent to its audience and service.")
   Path holderKey;
 
   @Option(
       names = "--proof",
       paramLabel = "PROOF",
-      description = "A proof (mndp1_...) made by the holder for exactly this request.")
+      description =
+          "A proof (mndp2_...) made by the holder over the MCP tools/call of the request's action"
+              + " with its args, at its audience and service.")
   String proof;
 
   @Option(
@@ -146,9 +152,17 @@ final class CheckCommand implements Callable<Integer> {
     String token = Stdin.requireToken(t.stdin(), "check");
     Capability.decode(token);
     Proof presentedProof = proof == null ? null : Proof.of(proof);
+    // The call a gateway would have received for this request, which a proof signs.
+    Call sent =
+        Call.mcp(
+            call.audience(),
+            call.service(),
+            McpNames.operation("POST", McpNames.TOOLS_CALL),
+            call.action(),
+            call.args());
     if (holder != null) {
       try {
-        presentedProof = Proof.create(holder, token, call, t.clock().instant(), t.random());
+        presentedProof = Proof.create(holder, token, sent, t.clock().instant(), t.random());
       } catch (RuntimeException e) {
         throw new BadInputException("cannot sign a proof for this request: " + e.getMessage());
       }
@@ -167,6 +181,7 @@ final class CheckCommand implements Callable<Integer> {
         verifier.authorize(
             Presentation.of(token)
                 .withProof(presentedProof)
+                .withCall(sent)
                 .withApproval(approvalText == null ? null : Approval.of(approvalText)),
             call);
     t.out().println(json ? JSON.writeValueAsString(toJson(decision)) : describe(decision));

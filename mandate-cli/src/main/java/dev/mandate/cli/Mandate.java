@@ -60,6 +60,7 @@ import picocli.CommandLine.Spec;
       "Environment: MANDATE_AUTHORITY, MANDATE_CLIENT and MANDATE_SECRET_FILE stand",
       "in for --authority, --client and --secret-file. Secrets are read from files,",
       "and tokens from stdin, so they do not show up in process listings.",
+      "MANDATE_LOG_FORMAT=json makes serve and gateway log one JSON object a line.",
       "",
       "Shell completion: source <(mandate completion)"
     })
@@ -72,6 +73,9 @@ public final class Mandate implements Callable<Integer> {
 
   /** Exit status for bad usage or bad input. */
   public static final int USAGE = 2;
+
+  /** The environment variable that picks the log format of serve and gateway: text or json. */
+  static final String LOG_FORMAT = "MANDATE_LOG_FORMAT";
 
   private final Terminal terminal;
 
@@ -92,6 +96,13 @@ public final class Mandate implements Callable<Integer> {
    * @return the exit status
    */
   public static int run(Terminal terminal, String... args) {
+    String logFormat = terminal.environment().get(LOG_FORMAT);
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      // The logging configuration picks its output by this name; any other leaves no log at all.
+      report(terminal.err(), LOG_FORMAT + " must be text or json, got '" + logFormat + "'");
+      terminal.err().flush();
+      return USAGE;
+    }
     CommandLine cli = commandLine(terminal);
     try {
       return cli.execute(args);

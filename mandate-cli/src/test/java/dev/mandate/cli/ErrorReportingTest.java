@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +99,17 @@ class ErrorReportingTest {
     CliRun.Result unknown = cli.run("frobnicate");
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(unknown.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void unknownLogFormat_isBadUsage_beforeAnyCommandRuns() {
+    CliRun.Result r = new CliRun().env(Map.of("MANDATE_LOG_FORMAT", "xml")).run("version");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("mandate: MANDATE_LOG_FORMAT must be text or json, got 'xml'\n");
+    assertThat(new CliRun().env(Map.of("MANDATE_LOG_FORMAT", "json")).run("version").exit())
+        .isZero();
   }
 
   @Test

@@ -7,11 +7,11 @@ import java.util.function.Function;
 
 /**
  * The one {@code ${NAME}} substitution of configuration values (gateway upstream headers, stdio
- * environments): each {@code ${NAME}} is replaced by the environment variable {@code NAME}, where
- * a name is a letter or underscore followed by letters, digits and underscores. There is no
- * default syntax and no escape: a {@code $} not followed by {@code {} is kept as it is, and a
- * {@code ${} that does not start a well-formed reference is an error rather than text, so a typo
- * such as {@code ${GITHUB-TOKEN}} is reported instead of being sent upstream verbatim.
+ * environments): each {@code ${NAME}} is replaced by the environment variable {@code NAME}, where a
+ * name is a letter or underscore followed by letters, digits and underscores. There is no default
+ * syntax and no escape: a {@code $} not followed by <code>&#123;</code> is kept as it is, and a
+ * <code>$&#123;</code> that does not start a well-formed reference is an error rather than text, so
+ * a typo such as {@code ${GITHUB-TOKEN}} is reported instead of being sent upstream verbatim.
  */
 public final class EnvReferences {
   private EnvReferences() {}

@@ -87,7 +87,13 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
     return constrain(pointer, new Constraint.Exact(TextNode.valueOf(value)));
   }
 
-  /** Adds a CEL condition over {@code args} and {@code context} that must be true. */
+  /**
+   * Adds a CEL condition over {@code args} and {@code context} that must be true.
+   *
+   * @throws IllegalArgumentException if the expression does not compile or exceeds the limits
+   * @throws IllegalStateException if CEL ({@code dev.cel:cel}, an optional dependency) is not on
+   *     the class path
+   */
   public B where(String celExpression) {
     Caveat.Condition condition = new Caveat.Condition(celExpression);
     Conditions.compileOrThrow(celExpression, Limits.DEFAULTS);

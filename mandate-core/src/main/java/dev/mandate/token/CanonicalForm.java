@@ -3,6 +3,7 @@ package dev.mandate.token;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -14,6 +15,9 @@ import java.util.Map;
  */
 final class CanonicalForm {
   private static final BigInteger MAX_EXACT = BigInteger.valueOf((1L << 53) - 1);
+
+  /** The most UTF-8 bytes a signed string ({@code str}: a u16 length) holds. */
+  static final int MAX_SIGNED_BYTES = 0xFFFF;
 
   private CanonicalForm() {}
 
@@ -29,6 +33,32 @@ final class CanonicalForm {
         ? "the request's audience, service, action or resource is not valid Unicode (an unpaired"
             + " surrogate)"
         : null;
+  }
+
+  /**
+   * What is ambiguous in the strings of a call a proof signs, or null: an unpaired surrogate, or a
+   * string longer than its signed form (a {@code u16} byte length) carries.
+   */
+  static String stringProblem(Call call) {
+    for (String s :
+        new String[] {
+          call.audience() == null ? "" : call.audience(),
+          call.service(),
+          call.method(),
+          call.target()
+        }) {
+      if (unpairedSurrogate(s)) {
+        return "the call's audience, service, method or target is not valid Unicode (an unpaired"
+            + " surrogate)";
+      }
+      if (s.length() > MAX_SIGNED_BYTES / 3
+          && s.getBytes(StandardCharsets.UTF_8).length > MAX_SIGNED_BYTES) {
+        return "the call's audience, service, method or target is longer than "
+            + MAX_SIGNED_BYTES
+            + " bytes of UTF-8";
+      }
+    }
+    return null;
   }
 
   /** What in the arguments is ambiguous, or null. Recursion is bounded by the args limits. */

@@ -44,7 +44,7 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
     DEPTH,
     /** The token is bound to a holder key and the call carries no proof. */
     PROOF_REQUIRED,
-    /** The proof is malformed or its signature does not verify for this token and request. */
+    /** The proof is malformed, or its signature does not verify for this token and call. */
     PROOF_INVALID,
     /** The proof's time is outside the accepted window. */
     PROOF_STALE,

@@ -12,23 +12,29 @@ import java.util.Objects;
 import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
- * A per-call proof of possession of the holder key of a holder-bound capability. It signs the token
- * digest, audience, service, action, resource, the canonical (RFC 8785) digest of the arguments,
- * the time and a random nonce, so it is good for exactly one call.
+ * A per-call proof of possession of the holder key of a holder-bound capability (spec §7). It signs
+ * the token digest, the {@link Call} as the client sends it (audience, protocol, service, method,
+ * target, and the canonical (RFC 8785) digest of the arguments), the time and a random nonce, so it
+ * is good for exactly one call. It signs nothing of the gateway's mapping of the call: the gateway
+ * derives the resources from the signed call itself.
  *
- * <p>Text form: {@code mndp1_} and the unpadded URL-safe base64 of: version (1 byte, 1), time (8
- * bytes, Unix milliseconds), nonce (16 bytes), Ed25519 signature (64 bytes).
+ * <p>Text form: {@code mndp2_} and the unpadded URL-safe base64 of: version (1 byte, 2), time (8
+ * bytes, Unix milliseconds), nonce (16 bytes), Ed25519 signature (64 bytes). Version 1 ({@code
+ * mndp1_}), which signed the gateway's mapped request, is refused.
  */
 public final class Proof {
   /** Prefix of the text form of a proof. */
-  public static final String TEXT_PREFIX = "mndp1_";
+  public static final String TEXT_PREFIX = "mndp2_";
+
+  /** Prefix of version 1 proofs, which signed the gateway's mapped request; refused. */
+  private static final String V1_PREFIX = "mndp1_";
 
   private final String text;
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int NONCE_BYTES = 16;
   static final int BINARY_BYTES = 1 + 8 + NONCE_BYTES + 64;
-  private static final byte[] DOMAIN = "mandate/v1/proof\0".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DOMAIN = "mandate/v2/proof\0".getBytes(StandardCharsets.US_ASCII);
 
   record Parsed(long timeMillis, byte[] nonce, byte[] signature) {}
 
@@ -46,7 +52,7 @@ public final class Proof {
     return new Proof(Objects.requireNonNull(text, "text"));
   }
 
-  /** Returns the text form, {@code mndp1_...}. */
+  /** Returns the text form, {@code mndp2_...}. */
   public String text() {
     return text;
   }
@@ -56,24 +62,25 @@ public final class Proof {
    *
    * @param holder the holder key the capability is bound to
    * @param token the capability's text form, exactly as it will be presented
-   * @param request the call, exactly as the gateway will build it
+   * @param call the call, exactly as it will be sent
    * @param time the current time
    * @param random the source of the nonce
    * @return the proof
    * @throws InvalidTokenException if the token is not well-formed
-   * @throws IllegalArgumentException if the arguments cannot be put in canonical JSON form
+   * @throws IllegalArgumentException if the call cannot be put in its signed form (an unpaired
+   *     surrogate, a string over 65 535 UTF-8 bytes, arguments without a canonical JSON form)
    */
   public static Proof create(
-      SigningKey holder, String token, Request request, Instant time, SecureRandom random) {
+      SigningKey holder, String token, Call call, Instant time, SecureRandom random) {
     Objects.requireNonNull(holder, "holder");
-    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(call, "call");
     Chain chain = Capability.decode(token).chain();
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     long millis = time.toEpochMilli();
     byte[] message;
     try {
-      message = message(chain.tokenDigest, request, millis, nonce);
+      message = message(chain.tokenDigest, call, millis, nonce);
     } catch (FormatException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
@@ -84,6 +91,12 @@ public final class Proof {
   }
 
   static Parsed parse(String text) {
+    if (text != null && text.startsWith(V1_PREFIX)) {
+      throw new FormatException(
+          Decision.Code.PROOF_INVALID,
+          "proof version 1 (mndp1_) signed the gateway's mapped request and is no longer accepted;"
+              + " a proof now signs the call as sent (mndp2_): update the client's Mandate SDK");
+    }
     if (text == null || !text.startsWith(TEXT_PREFIX)) {
       throw new FormatException(
           Decision.Code.PROOF_INVALID, "a proof starts with '" + TEXT_PREFIX + "'");
@@ -113,15 +126,16 @@ public final class Proof {
         in.i64("proof time"), in.raw(NONCE_BYTES, "nonce"), in.raw(64, "proof signature"));
   }
 
-  static byte[] message(byte[] tokenDigest, Request request, long timeMillis, byte[] nonce) {
+  static byte[] message(byte[] tokenDigest, Call call, long timeMillis, byte[] nonce) {
     return new ByteWriter()
         .raw(DOMAIN)
         .raw(tokenDigest)
-        .str(request.audience() == null ? "" : request.audience())
-        .str(request.service())
-        .str(request.action())
-        .str(request.resource())
-        .raw(argsDigest(request.argsTree()))
+        .str(call.audience() == null ? "" : call.audience())
+        .str(call.protocol().wireName())
+        .str(call.service())
+        .str(call.method())
+        .str(call.target())
+        .raw(argsDigest(call.argsTree()))
         .i64(timeMillis)
         .raw(nonce)
         .toByteArray();

@@ -1,6 +1,7 @@
 package dev.mandate.token;
 
 import static dev.mandate.token.Reasons.deny;
+import static dev.mandate.token.Reasons.printable;
 
 import dev.mandate.internal.crypto.Ed25519;
 import java.time.Duration;
@@ -8,27 +9,39 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * The holder proof of a holder-bound token (spec §7): present, well formed, made within the window,
- * signed by the current holder over exactly this token and call, and not used before.
+ * The holder proof of a holder-bound token (spec §7): present, well formed, presented with the call
+ * it signs (the call as received, for the same audience and service as the request decided), made
+ * within the window, signed by the current holder over exactly this token and call, and not used
+ * before.
  */
 final class ProofCheck {
   private final Duration clockSkew;
   private final Duration proofWindow;
   private final ReplayGuard replayGuard;
+  private final RequestCheck requestCheck;
 
-  ProofCheck(Duration clockSkew, Duration proofWindow, ReplayGuard replayGuard) {
+  ProofCheck(
+      Duration clockSkew,
+      Duration proofWindow,
+      ReplayGuard replayGuard,
+      RequestCheck requestCheck) {
     this.clockSkew = clockSkew;
     this.proofWindow = proofWindow;
     this.replayGuard = replayGuard;
+    this.requestCheck = requestCheck;
   }
 
   /**
    * Checks the proof if the token is holder-bound; a bearer token needs none.
    *
-   * @throws Reasons.Denial if the proof is missing, malformed, stale, forged or replayed, or the
-   *     replay guard fails
+   * @param request the request decided, which the call must be for (audience and service)
+   * @param proof the presented proof, or null
+   * @param call the call as received, which the proof must sign, or null if none was given
+   * @throws Reasons.Denial if the proof is missing, malformed, stale, forged or replayed, the call
+   *     is missing, refused or for another audience or service than the request, or the replay
+   *     guard fails
    */
-  void check(Chain chain, Request request, Proof proof, Instant now) {
+  void check(Chain chain, Request request, Proof proof, Call call, Instant now) {
     byte[] holder = chain.holderKey();
     if (holder == null) {
       return;
@@ -50,6 +63,7 @@ final class ProofCheck {
     } catch (FormatException e) {
       throw deny(chain, Decision.Code.PROOF_INVALID, last, Decision.Check.HOLDER, e.getMessage());
     }
+    checkCall(chain, request, call);
     long skewMillis = proofWindow.plus(clockSkew).toMillis();
     long age = now.toEpochMilli() - parsed.timeMillis();
     if (age > skewMillis || age < -clockSkew.toMillis()) {
@@ -67,7 +81,7 @@ final class ProofCheck {
               + " s skew) around "
               + now);
     }
-    byte[] message = Proof.message(chain.tokenDigest, request, parsed.timeMillis(), parsed.nonce());
+    byte[] message = Proof.message(chain.tokenDigest, call, parsed.timeMillis(), parsed.nonce());
     if (!Ed25519.verify(holder, message, 0, message.length, parsed.signature())) {
       throw deny(
           chain,
@@ -76,7 +90,7 @@ final class ProofCheck {
           Decision.Check.HOLDER,
           "the proof is not signed by holder "
               + chain.last().block().holderKeyId()
-              + " for this token and exactly this request");
+              + " for this token and exactly this call");
     }
     String proofId =
         HexFormat.of().formatHex(chain.tokenDigest)
@@ -103,5 +117,39 @@ final class ProofCheck {
           Decision.Check.HOLDER,
           "the proof was already used once");
     }
+  }
+
+  /**
+   * Checks that the call the proof must sign was given, is the request's (the same audience and
+   * service: the gateway derived the request from it), and has a signed form.
+   */
+  private void checkCall(Chain chain, Request request, Call call) {
+    if (call == null) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_INVALID,
+          chain.links.size() - 1,
+          Decision.Check.HOLDER,
+          "the proof cannot be checked: the call it must sign was not given with it");
+    }
+    String callAudience = call.audience() == null ? "" : call.audience();
+    String requestAudience = request.audience() == null ? "" : request.audience();
+    if (!callAudience.equals(requestAudience) || !call.service().equals(request.service())) {
+      throw deny(
+          chain,
+          Decision.Code.INVALID_REQUEST,
+          -1,
+          Decision.Check.REQUEST,
+          "the call was sent to service '"
+              + printable(call.service())
+              + "' at '"
+              + printable(callAudience)
+              + "' but the request decided is for service '"
+              + printable(request.service())
+              + "' at '"
+              + printable(requestAudience)
+              + "'");
+    }
+    requestCheck.call(chain, call);
   }
 }

@@ -45,6 +45,20 @@ final class RequestCheck {
     return resources;
   }
 
+  /**
+   * Checks the call a holder proof signs: its arguments within the same limits as a request's, and
+   * nothing its signed form could not tell apart from another call ({@link CanonicalForm}).
+   *
+   * @throws Reasons.Denial if the call is over a limit or refused
+   */
+  void call(Chain chain, Call call) {
+    checkArgs(chain, call.argsTree());
+    String problem = CanonicalForm.stringProblem(call);
+    if (problem != null) {
+      throw deny(chain, Decision.Code.INVALID_REQUEST, -1, Decision.Check.REQUEST, problem);
+    }
+  }
+
   /** A request resource as grants see it: paths normalised (§5.1), anything else as given. */
   private static String normalised(Chain chain, String resource) {
     if (!resource.startsWith("/")) {

@@ -36,7 +36,7 @@ public final class Verifier {
     this.chainCheck = new ChainCheck(b.trustedKeys, b.limits, b.cacheSize);
     this.requestCheck = new RequestCheck(b.limits);
     this.caveatCheck = new CaveatCheck(b.clock, b.clockSkew, b.revoked, b.limits);
-    this.proofCheck = new ProofCheck(b.clockSkew, b.proofWindow, replayGuard);
+    this.proofCheck = new ProofCheck(b.clockSkew, b.proofWindow, replayGuard, requestCheck);
     this.approvalCheck = new ApprovalCheck(b.trustedKeys, b.clockSkew, replayGuard);
     this.useCheck = new UseCheck(b.usageCounter, b.clockSkew);
   }
@@ -50,9 +50,11 @@ public final class Verifier {
    * Decides whether what was presented allows {@code request}. An allowed call has used up its
    * proof and approval and been counted against every max-uses caveat.
    *
-   * @param presented the token as presented, with the holder proof (required for holder-bound
-   *     tokens) and the approval (required when a block has an approval caveat), if any
-   * @param request the call
+   * @param presented the token as presented, with the holder proof and the call as received that it
+   *     signs (both required for holder-bound tokens) and the approval (required when a block has
+   *     an approval caveat), if any
+   * @param request the call as mapped for the grants; for a holder-bound token it must have the
+   *     presented call's audience and service, and be derived from it
    * @return the decision; never null
    * @throws NullPointerException if presented or request is null (a programmer error)
    */
@@ -70,7 +72,8 @@ public final class Verifier {
       List<String> resources = requestCheck.resources(chain, request);
       Instant now = clock.instant();
       List<UseCheck.Use> uses = caveatCheck.check(chain, request, resources, now);
-      proofCheck.check(chain, request, presented.proof().orElse(null), now);
+      proofCheck.check(
+          chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
       approvalCheck.check(chain, request, presented.approval().orElse(null), now);
       useCheck.count(chain, uses);
       return new Decision.Allow(verified.capability());
@@ -133,14 +136,14 @@ public final class Verifier {
   /**
    * Decides whether what was presented is a capability that is valid here and, if holder-bound,
    * presented by its holder: the signature chain, revocation, time and audience, and the holder
-   * proof over {@code request} (used up, as for a call). Grants, arguments, conditions, approvals
-   * and use counts are not considered: this is for what a holder does that no grant names, such as
-   * opening, using and ending an MCP session, so that a stolen holder-bound token without its key
-   * can do none of it.
+   * proof over the presented call (used up, as for a call). Grants, arguments, conditions,
+   * approvals and use counts are not considered: this is for what a holder does that no grant
+   * names, such as opening, using and ending an MCP session, so that a stolen holder-bound token
+   * without its key can do none of it.
    *
-   * @param presented the token as presented, with the holder proof if any
-   * @param request what the proof must be made over (its service, action and resource name the
-   *     operation)
+   * @param presented the token as presented, with the holder proof and the call it signs if any
+   * @param request the operation (its audience and service are the call's; its action and resource
+   *     name the operation for the audit trail)
    * @return an {@link Decision.Allow} with the verified capability, or the denial; never null
    * @throws NullPointerException if presented or request is null (a programmer error)
    */
@@ -158,7 +161,8 @@ public final class Verifier {
       requestCheck.resources(chain, request);
       Instant now = clock.instant();
       caveatCheck.checkValid(chain, request, now);
-      proofCheck.check(chain, request, presented.proof().orElse(null), now);
+      proofCheck.check(
+          chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
       return new Decision.Allow(verified.capability());
     } catch (Reasons.Denial d) {
       return d.decision;

@@ -5,7 +5,7 @@ package dev.mandate.wire;
  * The gateway never forwards a header whose name starts with {@link #PREFIX}.
  */
 public final class MandateHeaders {
-  /** A holder's proof of possession for this one call, {@code mndp1_...} (spec §7). */
+  /** A holder's proof of possession for this one call, {@code mndp2_...} (spec §7). */
   public static final String PROOF = "Mandate-Proof";
 
   /** A person's approval of this one call, {@code mnda1_...} (spec §7.1). */

@@ -6,10 +6,12 @@ package dev.mandate.wire;
  * resources/read} as {@link #RESOURCES_READ_ACTION} on the resource's URI, a {@code prompts/get} as
  * {@link #PROMPTS_GET_ACTION} on the prompt's name.
  *
- * <p>Every other operation of a holder-bound capability's session (initialize, lists,
- * notifications, answers to the server, the GET stream, DELETE) carries a holder proof too, made
- * over the request {@link #sessionResource} names with action {@link #SESSION_ACTION}: no grant
- * covers it, the proof only shows that the holder's key is present.
+ * <p>A holder proof signs every MCP operation as an MCP {@link dev.mandate.token.Call} whose method
+ * is the {@link #operation}: a guarded call with its target and arguments, and every other
+ * operation of a holder-bound capability's session (initialize, lists, notifications, answers to
+ * the server, the GET stream, DELETE) with an empty target and no arguments. No grant covers a
+ * session operation (the gateway decides it as {@link #SESSION_ACTION}); its proof only shows that
+ * the holder's key is present.
  */
 public final class McpNames {
   /** The MCP method that calls a tool. */
@@ -31,23 +33,23 @@ public final class McpNames {
   public static final String PROMPTS_GET_ACTION = "prompts.get";
 
   /**
-   * The action a session operation's holder proof is made over (with the gateway's audience, the
-   * upstream's service, the resource {@link #sessionResource} names and no arguments).
+   * The action a gateway decides a session operation as (with the resource {@link #operation}
+   * names), for its audit trail; no grant is consulted.
    */
   public static final String SESSION_ACTION = "mcp.session";
 
   private McpNames() {}
 
   /**
-   * The resource a session operation's holder proof is made over: the HTTP method, then, for a
-   * POSTed request or notification, a space and its JSON-RPC method ({@code POST initialize},
-   * {@code POST notifications/initialized}); a POSTed answer to the server is {@code POST}, the GET
-   * stream {@code GET} and ending the session {@code DELETE}.
+   * The method of an MCP {@link dev.mandate.token.Call}: the HTTP method, then, for a POSTed
+   * request or notification, a space and its JSON-RPC method ({@code POST tools/call}, {@code POST
+   * initialize}, {@code POST notifications/initialized}); a POSTed answer to the server is {@code
+   * POST}, the GET stream {@code GET} and ending the session {@code DELETE}.
    *
    * @param httpMethod the HTTP method, such as {@code POST}
    * @param jsonRpcMethod the POSTed message's method, or null for an answer or a GET or DELETE
    */
-  public static String sessionResource(String httpMethod, String jsonRpcMethod) {
+  public static String operation(String httpMethod, String jsonRpcMethod) {
     return jsonRpcMethod == null ? httpMethod : httpMethod + " " + jsonRpcMethod;
   }
 

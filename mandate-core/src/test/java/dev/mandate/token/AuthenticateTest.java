@@ -28,7 +28,12 @@ class AuthenticateTest {
   }
 
   private Proof proof(SigningKey key, Capability cap, Request r, long seed) {
-    return Proof.create(key, cap.toText(), r, Fixtures.NOW, Fixtures.random(seed));
+    return Proof.create(key, cap.toText(), operation(r), Fixtures.NOW, Fixtures.random(seed));
+  }
+
+  /** The MCP session operation a gateway decides as {@code r} (its resource names it). */
+  private static Call operation(Request r) {
+    return Call.mcp(r.audience(), r.service(), r.resource(), "", null);
   }
 
   @Test
@@ -48,13 +53,25 @@ class AuthenticateTest {
     assertThat(verifier.authenticate(token, session).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     assertThat(
-            verifier.authenticate(token.withProof(proof(thief, bound, session, 4)), session).code())
+            verifier
+                .authenticate(
+                    token.withProof(proof(thief, bound, session, 4)).withCall(operation(session)),
+                    session)
+                .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
     Request other = new Request("gw", "fs", "mcp.session", "DELETE", null, null);
-    assertThat(verifier.authenticate(token.withProof(good), other).code())
+    assertThat(
+            verifier.authenticate(token.withProof(good).withCall(operation(other)), other).code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
-    assertThat(verifier.authenticate(token.withProof(good), session).allowed()).isTrue();
-    assertThat(verifier.authenticate(token.withProof(good), session).code())
+    assertThat(
+            verifier
+                .authenticate(token.withProof(good).withCall(operation(session)), session)
+                .allowed())
+        .isTrue();
+    assertThat(
+            verifier
+                .authenticate(token.withProof(good).withCall(operation(session)), session)
+                .code())
         .isEqualTo(Decision.Code.PROOF_REPLAYED);
   }
 

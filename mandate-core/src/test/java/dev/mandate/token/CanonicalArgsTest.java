@@ -99,13 +99,18 @@ class CanonicalArgsTest {
     Request signed =
         new Request(
             null, "bank", "send_money", "acct", F.objectNode().put("amount", 1L << 53), null);
-    Proof proof = Proof.create(agent, bound, signed, Fixtures.NOW, Fixtures.random(3));
+    Proof proof =
+        Proof.create(agent, bound, Fixtures.call(signed), Fixtures.NOW, Fixtures.random(3));
     // 2^53 + 1 has the same double, hence the same canonical digest, as 2^53.
     Request moved =
         new Request(
             null, "bank", "send_money", "acct", F.objectNode().put("amount", (1L << 53) + 1), null);
 
-    assertThat(verifier.authorize(Presentation.of(bound).withProof(proof), moved).code())
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound).withProof(proof).withCall(Fixtures.call(moved)), moved)
+                .code())
         .isEqualTo(Decision.Code.INVALID_REQUEST);
   }
 }

@@ -39,6 +39,11 @@ final class Fixtures {
     return clockAt(NOW);
   }
 
+  /** The MCP {@code tools/call} a gateway maps to {@code r}: r's action as the tool, r's args. */
+  static Call call(Request r) {
+    return Call.mcp(r.audience(), r.service(), "POST tools/call", r.action(), r.args());
+  }
+
   static Verifier.Builder verifier(SigningKey root) {
     return Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock());
   }

@@ -110,15 +110,24 @@ class MoreResourcesTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request signed = move("/data/inbox/a", "/data/archive/a");
-    Proof proof = Proof.create(agent, bound.toText(), signed, NOW, Fixtures.random(3));
+    Proof proof =
+        Proof.create(agent, bound.toText(), Fixtures.call(signed), NOW, Fixtures.random(3));
 
     assertThat(
-            verifier.authorize(Presentation.of(bound.toText()).withProof(proof), signed).allowed())
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText())
+                        .withProof(proof)
+                        .withCall(Fixtures.call(signed)),
+                    signed)
+                .allowed())
         .isTrue();
     assertThat(
             verifier
                 .authorize(
-                    Presentation.of(bound.toText()).withProof(proof),
+                    Presentation.of(bound.toText())
+                        .withProof(proof)
+                        .withCall(Fixtures.call(move("/data/inbox/a", "/data/other/a"))),
                     move("/data/inbox/a", "/data/other/a"))
                 .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);

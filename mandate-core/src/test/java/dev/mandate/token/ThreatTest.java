@@ -364,10 +364,18 @@ class ThreatTest {
     Request r = read("/data/a.txt");
     assertThat(verifier.authorize(Presentation.of(bound.toText()), r).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
-    Proof proof = Proof.create(agent, bound.toText(), r, NOW, Fixtures.random(3));
-    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(proof), r).allowed())
+    Proof proof = Proof.create(agent, bound.toText(), Fixtures.call(r), NOW, Fixtures.random(3));
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(proof).withCall(Fixtures.call(r)), r)
+                .allowed())
         .isTrue();
-    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(proof), r).code())
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(proof).withCall(Fixtures.call(r)), r)
+                .code())
         .isEqualTo(Decision.Code.PROOF_REPLAYED);
   }
 
@@ -382,8 +390,12 @@ class ThreatTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request r = read("/data/a.txt");
-    Proof forged = Proof.create(thief, bound.toText(), r, NOW, Fixtures.random(3));
-    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(forged), r).code())
+    Proof forged = Proof.create(thief, bound.toText(), Fixtures.call(r), NOW, Fixtures.random(3));
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(forged).withCall(Fixtures.call(r)), r)
+                .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
@@ -396,10 +408,16 @@ class ThreatTest {
             .ttl(Duration.ofHours(1))
             .bindTo(agent.verifyingKey())
             .sign();
-    Proof proof = Proof.create(agent, bound.toText(), read("/data/a.txt"), NOW, Fixtures.random(3));
+    Proof proof =
+        Proof.create(
+            agent, bound.toText(), Fixtures.call(read("/data/a.txt")), NOW, Fixtures.random(3));
     assertThat(
             verifier
-                .authorize(Presentation.of(bound.toText()).withProof(proof), read("/data/b.txt"))
+                .authorize(
+                    Presentation.of(bound.toText())
+                        .withProof(proof)
+                        .withCall(Fixtures.call(read("/data/b.txt"))),
+                    read("/data/b.txt"))
                 .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
@@ -414,11 +432,23 @@ class ThreatTest {
             .bindTo(agent.verifyingKey())
             .sign();
     Request r = read("/data/a.txt");
-    Proof old = Proof.create(agent, bound.toText(), r, NOW.minusSeconds(120), Fixtures.random(3));
-    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(old), r).code())
+    Proof old =
+        Proof.create(
+            agent, bound.toText(), Fixtures.call(r), NOW.minusSeconds(120), Fixtures.random(3));
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(old).withCall(Fixtures.call(r)), r)
+                .code())
         .isEqualTo(Decision.Code.PROOF_STALE);
-    Proof future = Proof.create(agent, bound.toText(), r, NOW.plusSeconds(120), Fixtures.random(4));
-    assertThat(verifier.authorize(Presentation.of(bound.toText()).withProof(future), r).code())
+    Proof future =
+        Proof.create(
+            agent, bound.toText(), Fixtures.call(r), NOW.plusSeconds(120), Fixtures.random(4));
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(bound.toText()).withProof(future).withCall(Fixtures.call(r)), r)
+                .code())
         .isEqualTo(Decision.Code.PROOF_STALE);
   }
 
@@ -454,8 +484,13 @@ class ThreatTest {
             java.util.List.of(c.links.get(0).signature(), sig),
             null);
     Request r = read("/data/a.txt");
-    Proof proof = Proof.create(thief, withBytes(forged), r, NOW, Fixtures.random(5));
-    assertThat(verifier.authorize(Presentation.of(withBytes(forged)).withProof(proof), r).code())
+    Proof proof = Proof.create(thief, withBytes(forged), Fixtures.call(r), NOW, Fixtures.random(5));
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(withBytes(forged)).withProof(proof).withCall(Fixtures.call(r)),
+                    r)
+                .code())
         .isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
 
@@ -482,7 +517,13 @@ class ThreatTest {
                 .authorize(
                     Presentation.of(delegated.toText())
                         .withProof(
-                            Proof.create(sub, delegated.toText(), ok, NOW, Fixtures.random(1))),
+                            Proof.create(
+                                sub,
+                                delegated.toText(),
+                                Fixtures.call(ok),
+                                NOW,
+                                Fixtures.random(1)))
+                        .withCall(Fixtures.call(ok)),
                     ok)
                 .allowed())
         .isTrue();
@@ -492,7 +533,13 @@ class ThreatTest {
                 .authorize(
                     Presentation.of(delegated.toText())
                         .withProof(
-                            Proof.create(sub, delegated.toText(), other, NOW, Fixtures.random(2))),
+                            Proof.create(
+                                sub,
+                                delegated.toText(),
+                                Fixtures.call(other),
+                                NOW,
+                                Fixtures.random(2)))
+                        .withCall(Fixtures.call(other)),
                     other)
                 .code())
         .isEqualTo(Decision.Code.GRANT);
@@ -502,7 +549,13 @@ class ThreatTest {
                 .authorize(
                     Presentation.of(delegated.toText())
                         .withProof(
-                            Proof.create(agent, delegated.toText(), ok, NOW, Fixtures.random(3))),
+                            Proof.create(
+                                agent,
+                                delegated.toText(),
+                                Fixtures.call(ok),
+                                NOW,
+                                Fixtures.random(3)))
+                        .withCall(Fixtures.call(ok)),
                     ok)
                 .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);

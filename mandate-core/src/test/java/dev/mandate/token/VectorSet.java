@@ -51,7 +51,7 @@ final class VectorSet {
         "description",
         "Mandate token format v1 test vectors. For each case: trust the listed root keys, set the"
             + " clock to 'time', treat 'revoked' as revoked revocation ids, authorize 'request'"
-            + " with 'token' and 'proof', and compare with 'expected' (decision, code, block,"
+            + " with 'token', 'proof' (over 'call', the call as received) and 'approval', and compare with 'expected' (decision, code, block,"
             + " caveat). 'revocationIds' lists the token's block revocation ids when it decodes."
             + " Reasons are informative; codes are normative. See docs/spec.md.");
     ObjectNode keyNode = root.putObject("keys");
@@ -114,6 +114,42 @@ final class VectorSet {
             : null);
   }
 
+  /** The MCP tools/call a gateway maps to the request: its action as the tool, its args. */
+  private static ObjectNode callOf(JsonNode request) {
+    ObjectNode c = F.objectNode();
+    if (request.hasNonNull("audience")) {
+      c.put("audience", request.get("audience").asText());
+    }
+    c.put("protocol", "mcp");
+    c.put("service", request.get("service").asText());
+    c.put("method", "POST tools/call");
+    c.put("target", request.get("action").asText());
+    c.set("args", request.get("args").deepCopy());
+    return c;
+  }
+
+  static Call toCall(JsonNode c) {
+    return new Call(
+        c.hasNonNull("audience") ? c.get("audience").asText() : null,
+        Call.Protocol.valueOf(c.get("protocol").asText().toUpperCase(java.util.Locale.ROOT)),
+        c.get("service").asText(),
+        c.get("method").asText(),
+        c.get("target").asText(),
+        (ObjectNode) c.get("args"));
+  }
+
+  /**
+   * Makes the case present, with the call a gateway received for its request, a proof by {@code
+   * key} over {@code signed} (a call as JSON) made at {@code time}.
+   */
+  private void prove(ObjectNode c, SigningKey key, ObjectNode signed, Instant time) {
+    c.set("call", callOf(c.get("request")));
+    c.put(
+        "proof",
+        Proof.create(key, c.get("token").asText(), toCall(signed), time, Fixtures.random(seed++))
+            .text());
+  }
+
   private ObjectNode add(String id, String description, String token, ObjectNode request) {
     ObjectNode c = cases.addObject();
     c.put("id", String.format("%03d-%s", cases.size(), id));
@@ -125,6 +161,7 @@ final class VectorSet {
     c.put("clockSkewSeconds", 30);
     c.put("proofWindowSeconds", 60);
     c.set("request", request);
+    c.putNull("call");
     c.putNull("proof");
     c.putNull("approval");
     c.putArray("revoked");
@@ -767,11 +804,7 @@ final class VectorSet {
     simple("deny-holder-no-proof", "a bound token needs a proof", bound, read("/data/a.txt"));
     ObjectNode pr = read("/data/a.txt");
     c = add("allow-holder-proof", "a fresh proof by the holder", bound.toText(), pr);
-    c.put(
-        "proof",
-        Proof.create(
-                agent, bound.toText(), toRequest(pr), NOW.minusSeconds(5), Fixtures.random(seed++))
-            .text());
+    prove(c, agent, callOf(pr), NOW.minusSeconds(5));
     finish(c);
     c =
         add(
@@ -779,26 +812,91 @@ final class VectorSet {
             "a proof for other arguments",
             bound.toText(),
             read("/data/b.txt"));
-    c.put(
-        "proof",
-        Proof.create(agent, bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++)).text());
+    prove(c, agent, callOf(pr), NOW);
     finish(c);
+    // A proof for the same call but one signed field changed: another tool, MCP method,
+    // protocol, gateway or service.
+    String[][] others = {
+      {"target", "write_file", "a proof for another tool"},
+      {"method", "POST prompts/get", "a proof for another MCP method"},
+      {"protocol", "http", "a proof for the same names over another protocol"},
+      {"audience", "other-gateway", "a proof for another gateway"},
+      {"service", "mail", "a proof for another service"},
+    };
+    for (String[] other : others) {
+      c = add("deny-holder-proof-other-" + other[0], other[2], bound.toText(), pr);
+      prove(c, agent, callOf(pr).put(other[0], other[1]), NOW);
+      finish(c);
+    }
     c = add("deny-holder-proof-stale", "a proof older than the window", bound.toText(), pr);
-    c.put(
-        "proof",
-        Proof.create(
-                agent,
-                bound.toText(),
-                toRequest(pr),
-                NOW.minusSeconds(200),
-                Fixtures.random(seed++))
-            .text());
+    prove(c, agent, callOf(pr), NOW.minusSeconds(200));
     finish(c);
     c = add("deny-holder-proof-thief", "a proof by another key", bound.toText(), pr);
-    c.put(
-        "proof",
-        Proof.create(k("thief"), bound.toText(), toRequest(pr), NOW, Fixtures.random(seed++))
-            .text());
+    prove(c, k("thief"), callOf(pr), NOW);
+    finish(c);
+    c =
+        add(
+            "deny-holder-proof-without-call",
+            "a proof presented without the call it signs",
+            bound.toText(),
+            pr);
+    prove(c, agent, callOf(pr), NOW);
+    c.putNull("call");
+    finish(c);
+    c =
+        add(
+            "deny-holder-proof-call-for-other-service",
+            "the call presented is for another service than the request decided",
+            bound.toText(),
+            pr);
+    prove(c, agent, callOf(pr).put("service", "mail"), NOW);
+    ((ObjectNode) c.get("call")).put("service", "mail");
+    finish(c);
+    c =
+        add(
+            "deny-holder-proof-version-1",
+            "a version 1 proof (mndp1_), which signed the mapped request",
+            bound.toText(),
+            pr);
+    prove(c, agent, callOf(pr), NOW);
+    c.put("proof", "mndp1_" + c.get("proof").asText().substring(Proof.TEXT_PREFIX.length()));
+    finish(c);
+
+    Capability invoices =
+        mint()
+            .allow("billing:get_invoice:/invoices/**")
+            .ttl(Duration.ofHours(1))
+            .audience("gw-1")
+            .bindTo(agent.verifyingKey())
+            .sign();
+    ObjectNode invoice =
+        req("billing", "get_invoice", "/invoices/42", args("id", "42", "full", "1"))
+            .put("audience", "gw-1");
+    ObjectNode httpCall = F.objectNode();
+    httpCall.put("audience", "gw-1");
+    httpCall.put("protocol", "http");
+    httpCall.put("service", "billing");
+    httpCall.put("method", "GET");
+    httpCall.put("target", "/invoices/42?full=1");
+    httpCall.putObject("args");
+    c =
+        add(
+            "allow-holder-proof-http",
+            "an HTTP call signed as sent (method, path and query, body arguments); the gateway maps"
+                + " it to the route's request",
+            invoices.toText(),
+            invoice);
+    prove(c, agent, httpCall, NOW);
+    c.set("call", httpCall);
+    finish(c);
+    c =
+        add(
+            "deny-holder-proof-http-other-path",
+            "an HTTP proof for another path",
+            invoices.toText(),
+            invoice);
+    prove(c, agent, httpCall.deepCopy().put("target", "/invoices/43?full=1"), NOW);
+    c.set("call", httpCall);
     finish(c);
 
     Capability delegated =
@@ -808,11 +906,7 @@ final class VectorSet {
             .sign(agent);
     ObjectNode dr = read("/data/invoices/a.pdf");
     c = add("allow-delegated", "the sub-agent proves with its own key", delegated.toText(), dr);
-    c.put(
-        "proof",
-        Proof.create(
-                k("sub-agent"), delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++))
-            .text());
+    prove(c, k("sub-agent"), callOf(dr), NOW);
     finish(c);
     c =
         add(
@@ -820,10 +914,7 @@ final class VectorSet {
             "the parent's key is no longer the holder",
             delegated.toText(),
             dr);
-    c.put(
-        "proof",
-        Proof.create(agent, delegated.toText(), toRequest(dr), NOW, Fixtures.random(seed++))
-            .text());
+    prove(c, agent, callOf(dr), NOW);
     finish(c);
 
     byte[] rebind =
@@ -841,9 +932,7 @@ final class VectorSet {
         handBuilt(
             List.of(bound.chain().payloadOf(0), rebind), List.of(k("root"), k("thief")), null);
     c = add("deny-rebind-by-thief", "a thief re-binds a stolen token to its own key", rebound, pr);
-    c.put(
-        "proof",
-        Proof.create(k("thief"), rebound, toRequest(pr), NOW, Fixtures.random(seed++)).text());
+    prove(c, k("thief"), callOf(pr), NOW);
     finish(c);
 
     Capability moves =

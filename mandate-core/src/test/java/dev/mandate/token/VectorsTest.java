@@ -52,11 +52,13 @@ class VectorsTest {
             .build();
     JsonNode proof = c.get("proof");
     JsonNode approval = c.get("approval");
+    JsonNode call = c.get("call");
     return v.authorize(
         Presentation.of(c.get("token").asText())
             .withProof(proof == null || proof.isNull() ? null : Proof.of(proof.asText()))
             .withApproval(
-                approval == null || approval.isNull() ? null : Approval.of(approval.asText())),
+                approval == null || approval.isNull() ? null : Approval.of(approval.asText()))
+            .withCall(call == null || call.isNull() ? null : VectorSet.toCall(call)),
         VectorSet.toRequest(c.get("request")));
   }
 

@@ -44,7 +44,13 @@ class VerifierStoresTest {
             .authorize(
                 Presentation.of(delegated.toText())
                     .withProof(
-                        Proof.create(holder, delegated.toText(), call, NOW, Fixtures.random(5)))
+                        Proof.create(
+                            holder,
+                            delegated.toText(),
+                            Fixtures.call(call),
+                            NOW,
+                            Fixtures.random(5)))
+                    .withCall(Fixtures.call(call))
                     .withApproval(approval),
                 call);
 
@@ -86,7 +92,10 @@ class VerifierStoresTest {
             .build()
             .authorize(
                 Presentation.of(cap.toText())
-                    .withProof(Proof.create(holder, cap.toText(), call, NOW, Fixtures.random(6))),
+                    .withProof(
+                        Proof.create(
+                            holder, cap.toText(), Fixtures.call(call), NOW, Fixtures.random(6)))
+                    .withCall(Fixtures.call(call)),
                 call);
 
     assertThat(d.code()).isEqualTo(Decision.Code.UNAVAILABLE);
@@ -129,7 +138,7 @@ class VerifierStoresTest {
   void presentation_andItsParts_neverPrintSecrets() {
     Capability cap = mint().bindTo(holder.verifyingKey()).sign();
     Request call = Request.of("fs", "read_text_file", "/data/a");
-    Proof proof = Proof.create(holder, cap.toText(), call, NOW, Fixtures.random(8));
+    Proof proof = Proof.create(holder, cap.toText(), Fixtures.call(call), NOW, Fixtures.random(8));
     Presentation p = Presentation.of(cap.toText()).withProof(proof);
 
     assertThat(p.toString()).doesNotContain(cap.toText()).doesNotContain(proof.text());

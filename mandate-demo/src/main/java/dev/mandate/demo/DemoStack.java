@@ -214,12 +214,12 @@ final class DemoStack implements AutoCloseable {
     return URI.create(gateway.url() + MCP_PATH);
   }
 
-  /** How the gateway builds a request from a filesystem call: resource = path under the root. */
+  /**
+   * Where the agents' calls go: the gateway's audience and the filesystem service. Nothing of the
+   * gateway's mapping: proofs sign the calls as sent.
+   */
   RequestShape shape() {
-    return RequestShape.of(
-        AUDIENCE,
-        "fs",
-        RequestShape.ResourceRule.argumentUnderRoot("path", workspace.root.toString()));
+    return RequestShape.of(AUDIENCE, "fs");
   }
 
   /** Stops the gateway (and its MCP server processes), then the authority. */

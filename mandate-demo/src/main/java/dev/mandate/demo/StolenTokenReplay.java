@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.ToolCall;
+import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
-import dev.mandate.token.Request;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
@@ -77,7 +77,7 @@ final class StolenTokenReplay implements AutoCloseable {
               : Proof.create(
                       key,
                       stolenToken,
-                      shape.requestFor(new ToolCall(tool, arguments)),
+                      shape.callFor(new ToolCall(tool, arguments)),
                       Instant.now(),
                       random)
                   .text();
@@ -100,14 +100,9 @@ final class StolenTokenReplay implements AutoCloseable {
   }
 
   private String sessionProof(SigningKey key, String rpcMethod) {
-    Request operation =
-        new Request(
-            shape.audience(),
-            shape.service(),
-            McpNames.SESSION_ACTION,
-            McpNames.sessionResource("POST", rpcMethod),
-            null,
-            null);
+    Call operation =
+        Call.mcp(
+            shape.audience(), shape.service(), McpNames.operation("POST", rpcMethod), "", null);
     return Proof.create(key, stolenToken, operation, Instant.now(), random).text();
   }
 

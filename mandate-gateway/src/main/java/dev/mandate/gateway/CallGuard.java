@@ -17,8 +17,9 @@ public interface CallGuard {
    *
    * @param presented the token from {@code Authorization: Bearer} (null if none was sent), with the
    *     proof from the {@code Mandate-Proof} header and the approval from the {@link
-   *     ApprovalHeader} (at most {@link ApprovalHeader#MAX_CHARS} chars) if sent
-   * @param request the call as built from the wire (service, action, resource, args)
+   *     ApprovalHeader} (at most {@link ApprovalHeader#MAX_CHARS} chars) if sent, and the call as
+   *     received (which the proof signs; the guard sets its audience to this gateway's)
+   * @param request the call as mapped from that call (service, action, resource, args)
    * @param sourceIp the caller's address, for conditions and the audit trail; may be null
    * @return the result, already audited and counted; act on it only if {@link
    *     GuardResult#allowed()}, and answer a denial with {@link GuardResult#httpStatus()} (and, for
@@ -32,9 +33,9 @@ public interface CallGuard {
    * presented with its holder's proof over {@code request}; grants are not consulted. A denial is
    * audited and counted like a call's; an allow is neither (it allows no call).
    *
-   * @param presented the token and its proof, if any
-   * @param request the operation the proof must be made over (its audience is set to this
-   *     gateway's)
+   * @param presented the token and its proof, if any, and the operation as received (the call the
+   *     proof signs; its audience is set to this gateway's)
+   * @param request the operation as decided (its audience is set to this gateway's)
    * @param sourceIp the caller's address; may be null
    * @return an allowed result carrying the verifier's {@link Decision.Allow}; a 503 denial while
    *     the revocation view is stale; otherwise the verifier's denial

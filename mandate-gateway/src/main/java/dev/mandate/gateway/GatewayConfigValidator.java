@@ -37,8 +37,11 @@ import java.util.regex.Pattern;
  * reports everything that is wrong. Returns null when there was any problem.
  */
 final class GatewayConfigValidator {
-  /** Paths the gateway answers itself; routes cannot use them. */
-  private static final Set<String> RESERVED_PATHS = Set.of("/health", "/metrics");
+  /**
+   * Paths the gateway answers itself; routes cannot use them. docs/openapi/gateway.yaml documents
+   * exactly these (GatewayApiContractTest).
+   */
+  static final Set<String> RESERVED_PATHS = Set.of("/health", "/metrics");
 
   private static final Pattern METHOD = Pattern.compile("[A-Z]{3,10}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");

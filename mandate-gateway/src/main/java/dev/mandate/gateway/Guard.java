@@ -117,11 +117,18 @@ public final class Guard implements CallGuard {
       context.put("sourceIp", sourceIp);
     }
     Request req = atThisGateway(request, context);
-    GuardResult result = decide(presented, req);
+    GuardResult result = decide(atThisGateway(presented), req);
     result = audit(result, req, sourceIp, approvalId(presented));
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     return result;
+  }
+
+  /** The presentation as decided here: its call, if any, sent to this gateway's audience. */
+  private Presentation atThisGateway(Presentation presented) {
+    return presented.call().isEmpty()
+        ? presented
+        : presented.withCall(presented.call().get().withAudience(audience));
   }
 
   /** The request as decided here: with this gateway's audience and the given context. */
@@ -225,7 +232,7 @@ public final class Guard implements CallGuard {
     Request req = atThisGateway(request, request.context());
     GuardResult result = stale(presented.token());
     if (result == null) {
-      result = GuardResult.of(verifier.authenticate(presented, req));
+      result = GuardResult.of(verifier.authenticate(atThisGateway(presented), req));
     }
     if (result.allowed()) {
       return result;

@@ -14,7 +14,7 @@ import java.util.Objects;
  * with the HTTP status a front end should answer with. Immutable.
  *
  * <p>{@code code} is the name of a {@link Decision.Code} ({@code ALLOW}, {@code EXPIRED}, ...). The
- * verifier itself denies a used-up max-uses caveat (code {@code LIMIT_EXCEEDED}, caveat {@value
+ * verifier itself denies a used-up max-uses caveat (code {@code LIMIT_EXCEEDED}, caveat {@link
  * #CAVEAT_MAX_USES}, 403) and a failing replay guard or counter store ({@link #UNAVAILABLE}, 503).
  * Gateway-made denials reuse the closest core code and say what happened in {@code caveat} and
  * {@code reason}:

@@ -43,6 +43,15 @@ final class HttpArguments {
   private HttpArguments() {}
 
   /**
+   * A call's arguments.
+   *
+   * @param all what the request is decided with: path parameters, query parameters, body fields
+   * @param body the body's fields alone, which a holder proof signs with the path and query (spec
+   *     §7)
+   */
+  record Parsed(ObjectNode all, ObjectNode body) {}
+
+  /**
    * The call's arguments.
    *
    * @param params the route's path parameters
@@ -52,7 +61,7 @@ final class HttpArguments {
    * @param checked the capability's checked argument names, computed only if needed
    * @throws Denial 400 naming what is malformed, given twice or ambiguous
    */
-  static ObjectNode of(
+  static Parsed of(
       Map<String, String> params,
       String query,
       BodyType.Kind kind,
@@ -68,9 +77,10 @@ final class HttpArguments {
       throw bad("the query string is " + e.getMessage());
     }
     addParameters(args, queryParameters);
+    ObjectNode bodyArgs = JSON.createObjectNode();
     if (body != null && kind == BodyType.Kind.JSON) {
       if (body.length > 0) {
-        addBody(args, body);
+        addBody(bodyArgs, body);
       }
     } else if (body != null && kind == BodyType.Kind.FORM) {
       String text = utf8(body);
@@ -82,14 +92,17 @@ final class HttpArguments {
       if (text == null) {
         throw bad("the form body is not UTF-8");
       }
-      addParameters(args, formParameters);
+      addParameters(bodyArgs, formParameters);
+    }
+    for (Map.Entry<String, JsonNode> f : bodyArgs.properties()) {
+      put(args, f.getKey(), f.getValue());
     }
     String aliasing =
         ArgumentAliasing.problem(params.keySet(), queryParameters, formParameters, args, checked);
     if (aliasing != null) {
       throw bad(aliasing);
     }
-    return args;
+    return new Parsed(args, bodyArgs);
   }
 
   private static Denial bad(String reason) {

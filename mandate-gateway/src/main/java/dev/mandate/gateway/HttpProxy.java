@@ -1,8 +1,8 @@
 package dev.mandate.gateway;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Call;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * args} a JSON object of the path parameters, then the query parameters (one value: a string;
  * repeated: an array of strings), then the body's fields: a JSON body's (a non-object body goes
  * under {@code body}) or a form body's (as query parameters). A name given twice is a 400, so a
- * query parameter can never shadow a path parameter. Holder proofs sign exactly this request.
+ * query parameter can never shadow a path parameter. A holder proof signs the call as sent, not
+ * this request: the HTTP {@link Call} of the method, the path and query exactly as received, and
+ * the body's arguments (spec §7), from which this request is derived.
  *
  * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
  * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
@@ -115,10 +117,12 @@ final class HttpProxy extends Handler.Abstract {
    * A request mapped to the call the guard decides.
    *
    * @param call the admitted request
-   * @param request the call
+   * @param sent the call as sent, which a holder proof signs (spec §7): method, path and query as
+   *     received, the body's arguments
+   * @param request the call as decided, derived from it
    * @param readBody the body read (forwarded as read), or null when it streams to the upstream
    */
-  record Mapped(Admitted call, Request request, byte[] readBody) {}
+  record Mapped(Admitted call, Call sent, Request request, byte[] readBody) {}
 
   HttpProxy(GatewayConfig config, CallGuard guard, org.eclipse.jetty.client.HttpClient client) {
     this.routes = new HttpRoutes(config.routes());
@@ -216,22 +220,33 @@ final class HttpProxy extends Handler.Abstract {
     @Override
     public Mapped map(Exchange x, Admitted call, byte[] body) {
       try {
-        ObjectNode args =
+        String query = x.request().getHttpURI().getQuery();
+        HttpArguments.Parsed args =
             HttpArguments.of(
                 call.match().params(),
-                x.request().getHttpURI().getQuery(),
+                query,
                 call.body().kind(),
                 body,
                 () -> CheckedArguments.of(x.bearer()));
         Request operation = operation(x, call.match());
+        String path = x.request().getHttpURI().getPath();
+        String target = path == null ? "/" : path;
+        Call sent =
+            Call.http(
+                null,
+                operation.service(),
+                x.request().getMethod(),
+                query != null ? target + "?" + query : target,
+                args.body());
         return new Mapped(
             call,
+            sent,
             new Request(
                 null,
                 operation.service(),
                 operation.action(),
                 operation.resource(),
-                args,
+                args.all(),
                 operation.context()),
             body);
       } catch (Denial d) {
@@ -247,6 +262,7 @@ final class HttpProxy extends Handler.Abstract {
           guard.check(
               Presentation.of(x.bearer())
                   .withProof(proof == null ? null : Proof.of(proof))
+                  .withCall(m.sent())
                   .withApproval(approval == null ? null : Approval.of(approval)),
               m.request(),
               x.sourceIp());

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Replaces Mandate secrets that appear in upstream output, so a tool result cannot leak a
  * capability, a proof, an approval or a signing key into an agent's context: every {@code mnd1_},
- * {@code mndp1_}, {@code mnda1_} or {@code mndsk1_} followed by at least one base64url character,
- * and the characters that follow, becomes {@value #REPLACEMENT}. Public keys ({@code mndpk1_}) are
- * not secret and stay.
+ * {@code mndp2_} (or the retired {@code mndp1_}), {@code mnda1_} or {@code mndsk1_} followed by at
+ * least one base64url character, and the characters that follow, becomes {@value #REPLACEMENT}.
+ * Public keys ({@code mndpk1_}) are not secret and stay.
  *
  * <p>The streaming form keeps at most a prefix's worth of bytes back, so a token split across
  * writes (chunks) is still found and nothing is buffered beyond that.
@@ -22,6 +22,7 @@ public final class TokenRedaction {
 
   private static final byte[][] PREFIXES = {
     "mnd1_".getBytes(StandardCharsets.US_ASCII),
+    "mndp2_".getBytes(StandardCharsets.US_ASCII),
     "mndp1_".getBytes(StandardCharsets.US_ASCII),
     "mnda1_".getBytes(StandardCharsets.US_ASCII),
     "mndsk1_".getBytes(StandardCharsets.US_ASCII)

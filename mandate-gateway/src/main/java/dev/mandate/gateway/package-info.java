@@ -16,8 +16,9 @@
  *   <li><b>Verification</b> by {@link dev.mandate.token.Verifier}: keys from the authority (cached,
  *       re-fetched at most every {@code keyRefetchInterval} when a token names an unknown key),
  *       revocation, expiry, audience (this gateway's {@code audience}), grants, arguments,
- *       conditions, the holder proof, whose replay is checked in memory or in Redis, and the
- *       approval (see below).
+ *       conditions, the holder proof over the call as received (spec §7: HTTP method, path and
+ *       query as sent, the body's arguments), whose replay is checked in memory or in Redis, and
+ *       the approval (see below).
  *   <li><b>Max uses</b>: an allowed call counts one use per max-uses caveat, atomically and only if
  *       every limit has room (in memory, or one Lua script in Redis shared by all gateways). An
  *       exhausted limit denies with code {@code LIMIT_EXCEEDED}, caveat {@code max-uses}.

@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 class HttpArgumentsTest {
   private static ObjectNode args(String query, BodyType.Kind kind, String body) {
     return HttpArguments.of(
-        Map.of("repo", "hello"),
-        query,
-        kind,
-        body == null ? null : body.getBytes(StandardCharsets.UTF_8),
-        () -> CheckedArguments.NONE);
+            Map.of("repo", "hello"),
+            query,
+            kind,
+            body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+            () -> CheckedArguments.NONE)
+        .all();
   }
 
   private static Denial refusal(String query, BodyType.Kind kind, String body) {

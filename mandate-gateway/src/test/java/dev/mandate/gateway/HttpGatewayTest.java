@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
-import dev.mandate.token.Request;
 import dev.mandate.wire.Problem;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -144,17 +144,17 @@ class HttpGatewayTest {
     }
   }
 
+  private String boundTo(SigningKey holder, String grant) {
+    return authority.mint(grant, "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+  }
+
   @Test
   void holderBoundToken_needsAFreshProofForExactlyThisCall() {
     SigningKey holder = SigningKey.generate(RANDOM);
-    String token =
-        authority.mint(
-            "api:list_issues:/repos/octo/**",
-            "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    String token = boundTo(holder, "api:list_issues:/repos/octo/**");
     String path = "/repos/octo/hello/issues";
-    ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
-    Request request =
-        new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
+    // Signed as sent: method, path and query, body; nothing of the route's mapping.
+    Call request = Call.http(TestPeers.AUDIENCE, "api", "GET", path, null);
 
     TestPeers.Reply none = call("GET", path, token, null, null);
     assertThat(none.status()).isEqualTo(403);
@@ -170,6 +170,42 @@ class HttpGatewayTest {
     TestPeers.Reply wrong = call("GET", path + "?state=closed", token, otherArgs, null);
     assertThat(wrong.status()).isEqualTo(403);
     assertThat(wrong.json().get("code").asText()).isEqualTo("PROOF_INVALID");
+  }
+
+  @Test
+  void holderProof_signsTheMethodPathQueryAndBodyAsSent_notTheRoutesMapping() {
+    SigningKey holder = SigningKey.generate(RANDOM);
+    String token = boundTo(holder, "api:create_issue:/repos/octo/**");
+    String path = "/repos/octo/hello/issues?label=bug";
+    ObjectNode body = TestPeers.JSON.createObjectNode().put("title", "a bug");
+    Call sent = Call.http(TestPeers.AUDIENCE, "api", "POST", path, body);
+
+    String proof = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
+    TestPeers.Reply ok = call("POST", path, token, proof, "{\"title\":\"a bug\"}");
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+
+    String other = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
+    TestPeers.Reply otherBody = call("POST", path, token, other, "{\"title\":\"another\"}");
+    assertThat(otherBody.json().get("code").asText()).isEqualTo("PROOF_INVALID");
+    String third = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
+    TestPeers.Reply otherQuery =
+        call(
+            "POST",
+            "/repos/octo/hello/issues?label=feature",
+            token,
+            third,
+            "{\"title\":\"a bug\"}");
+    assertThat(otherQuery.json().get("code").asText()).isEqualTo("PROOF_INVALID");
+    String fourth =
+        Proof.create(
+                holder,
+                token,
+                Call.http(TestPeers.AUDIENCE, "api", "PUT", path, body),
+                Instant.now(),
+                RANDOM)
+            .text();
+    TestPeers.Reply otherMethod = call("POST", path, token, fourth, "{\"title\":\"a bug\"}");
+    assertThat(otherMethod.json().get("code").asText()).isEqualTo("PROOF_INVALID");
   }
 
   @Test

@@ -2,10 +2,9 @@ package dev.mandate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
-import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -114,13 +113,11 @@ class RedisSharedStateTest {
         authority.mint(
             "api:list_issues:/repos/octo/**",
             "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
-    ObjectNode args = TestPeers.JSON.createObjectNode().put("owner", "octo").put("repo", "hello");
     String proof =
         Proof.create(
                 holder,
                 token,
-                new Request(
-                    TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null),
+                Call.http(TestPeers.AUDIENCE, "api", "GET", "/repos/octo/hello/issues", null),
                 Instant.now(),
                 random)
             .text();

@@ -15,6 +15,7 @@ class TokenRedactionTest {
   void redact_replacesTokensProofsApprovalsAndSigningKeys_butNotPublicKeys() {
     assertThat(TokenRedaction.redact("a mnd1_abc-_9 b")).isEqualTo("a " + R + " b");
     assertThat(TokenRedaction.redact("p=mndp1_XYZ;")).isEqualTo("p=" + R + ";");
+    assertThat(TokenRedaction.redact("p=mndp2_XYZ;")).isEqualTo("p=" + R + ";");
     assertThat(TokenRedaction.redact("ok mnda1_AQID-_x.")).isEqualTo("ok " + R + ".");
     assertThat(TokenRedaction.redact("\"mndsk1_k\"")).isEqualTo("\"" + R + "\"");
     assertThat(TokenRedaction.redact("mndpk1_public")).isEqualTo("mndpk1_public");

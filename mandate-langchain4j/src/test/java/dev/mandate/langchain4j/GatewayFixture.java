@@ -177,10 +177,19 @@ final class GatewayFixture implements AutoCloseable {
     return URI.create(gateway.url() + "/mcp/fs");
   }
 
-  /** How the gateway builds the request for a filesystem call: resource = path under the root. */
+  /** Where the agent's calls go; nothing of the gateway's mapping (proofs sign calls as sent). */
   RequestShape shape() {
-    return RequestShape.of(
-        AUDIENCE, "fs", RequestShape.ResourceRule.argumentUnderRoot("path", workspace.toString()));
+    return RequestShape.of(AUDIENCE, "fs");
+  }
+
+  /**
+   * As {@link #shape()}, mirroring the gateway's rule (resource = path under the root), to ask for
+   * and match approvals of calls.
+   */
+  RequestShape approvalShape() {
+    return shape()
+        .withApprovalMatching(
+            RequestShape.ResourceRule.argumentUnderRoot("path", workspace.toString()));
   }
 
   /** Fetches a capability for these grants from the authority, bound to the wallet's key. */
@@ -215,7 +224,7 @@ final class GatewayFixture implements AutoCloseable {
                 .ttl(Duration.ofMinutes(5))
                 .build())
         .build()
-        .addTo(wallet, "careful", shape());
+        .addTo(wallet, "careful", approvalShape());
   }
 
   /**

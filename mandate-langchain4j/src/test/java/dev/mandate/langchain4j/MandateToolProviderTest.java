@@ -168,7 +168,8 @@ class MandateToolProviderTest {
               ToolCall call =
                   new ToolCall(outcome.tool(), (ObjectNode) JSON.readTree(outcome.arguments()));
               String approval =
-                  stack.approve(wallet.describe(handle).tokenId(), stack.shape().requestFor(call));
+                  stack.approve(
+                      wallet.describe(handle).tokenId(), stack.approvalShape().requestFor(call));
               wallet.addApproval(handle, approval);
             } catch (Exception e) {
               throw new AssertionError(e);

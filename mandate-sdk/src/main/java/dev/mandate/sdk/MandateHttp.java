@@ -10,15 +10,16 @@ import java.util.Objects;
  * approval if it has them) on a request to a Mandate gateway's HTTP proxy, as its headers.
  *
  * <pre>{@code
- * ToolCall call = new ToolCall("get_invoice", args);   // args as the gateway's route builds them
- * HttpRequest request =
- *     MandateHttp.attach(HttpRequest.newBuilder(uri).GET(), wallet.authorize(handle, call)).build();
+ * URI uri = URI.create("https://gateway.internal/invoices/42?full=1");
+ * Presentation p = wallet.authorizeHttp(handle, "GET", "/invoices/42?full=1", null);
+ * HttpRequest request = MandateHttp.attach(HttpRequest.newBuilder(uri).GET(), p).build();
  * }</pre>
  *
- * A presentation is good for one call: make a new one (with {@link Wallet#authorize}) per request.
- * When the gateway answers 403 {@code APPROVAL_REQUIRED}, its JSON body names the {@code tokenId},
- * {@code requestDigest}, {@code approverGroups} and {@code request} to ask an approver for; hand
- * the approval to {@link Wallet#addApproval} and make the call again.
+ * A presentation is good for one call: make a new one (with {@link Wallet#authorizeHttp}) per
+ * request, over exactly the method, path, query and body sent. When the gateway answers 403 {@code
+ * APPROVAL_REQUIRED}, its JSON body names the {@code tokenId}, {@code requestDigest}, {@code
+ * approverGroups} and {@code request} to ask an approver for; present the approval with the call
+ * again ({@link Presentation#withApproval}).
  */
 public final class MandateHttp {
   private MandateHttp() {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Call;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Request;
 import dev.mandate.wire.McpNames;
@@ -15,18 +16,18 @@ import java.util.Objects;
 
 /**
  * Glue for the MCP Java SDK's Streamable HTTP client transport: presents one held capability to a
- * Mandate gateway on every HTTP request the transport makes. For a {@code tools/call} it signs a
- * proof over the request the gateway builds (via the capability's {@link RequestShape}); {@code
- * resources/read} and {@code prompts/get} get a proof too (action {@code resources.read} with the
- * URI as resource, and {@code prompts.get} with the prompt name). Every other message of a
- * holder-bound capability's session (initialize, tools/list, notifications, answers to the server,
- * the GET stream, session DELETE) gets a proof over the session operation ({@link
- * McpNames#SESSION_ACTION} on {@link McpNames#sessionResource}), which the gateway requires so that
- * a stolen token without this wallet's key cannot use a session; a bearer capability sends the
- * token alone. A guarded call also carries an approval the wallet keeps for exactly that call
- * ({@link Wallet#addApproval}); a call the gateway refuses with {@code APPROVAL_REQUIRED} fails
- * with a JSON-RPC error whose {@code data} names the {@code tokenId}, {@code requestDigest}, {@code
- * approverGroups} and {@code request} to ask an approver for.
+ * Mandate gateway on every HTTP request the transport makes. For a holder-bound capability every
+ * request carries a proof over the MCP call exactly as sent ({@link dev.mandate.token.Call}: the
+ * {@link RequestShape}'s audience and service, the HTTP method and JSON-RPC method, and for {@code
+ * tools/call}, {@code resources/read} and {@code prompts/get} the tool name, URI or prompt name and
+ * the arguments), so nothing of the gateway's mapping is needed. Every other message of the session
+ * (initialize, tools/list, notifications, answers to the server, the GET stream, session DELETE) is
+ * signed the same way with an empty target and no arguments ({@link McpNames#operation}), which the
+ * gateway requires so that a stolen token without this wallet's key cannot use a session; a bearer
+ * capability sends the token alone. A guarded call also carries an approval the wallet keeps for
+ * exactly that call ({@link Wallet#addApproval}); a call the gateway refuses with {@code
+ * APPROVAL_REQUIRED} fails with a JSON-RPC error whose {@code data} names the {@code tokenId},
+ * {@code requestDigest}, {@code approverGroups} and {@code request} to ask an approver for.
  *
  * <pre>{@code
  * McpSyncClient client =
@@ -38,10 +39,9 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * A call the request shape cannot map (for example a missing {@code path} argument) is sent with
- * the bearer token only, so the gateway refuses it with a reason the model can read. A resource URI
- * is signed as given: the gateway decides on its normalised form, so send normalised URIs. Needs
- * {@code io.modelcontextprotocol.sdk:mcp} 1.1.x on the class path.
+ * A guarded call without the parameters its method needs (a tool name, a URI, an arguments object)
+ * is sent with the bearer token only, so the gateway refuses it with a reason the model can read.
+ * Needs {@code io.modelcontextprotocol.sdk:mcp} 1.1.x on the class path.
  */
 public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCustomizer {
   private static final System.Logger LOG = System.getLogger(MandateMcpCustomizer.class.getName());
@@ -87,22 +87,21 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
         message != null && message.path("method").isTextual()
             ? message.get("method").textValue()
             : null;
+    RequestShape shape = wallet.shape(handle);
     Presentation presentation;
     if (message != null && message.hasNonNull("id") && McpNames.guarded(rpcMethod)) {
-      Request request = guardedRequest(message, rpcMethod);
-      presentation = request == null ? wallet.bearer(handle) : wallet.authorize(handle, request);
+      presentation = guarded(shape, message.get("params"), method, rpcMethod);
     } else {
-      RequestShape shape = wallet.shape(handle);
       presentation =
           wallet.authorize(
               handle,
-              new Request(
+              Call.mcp(
                   shape.audience(),
                   shape.service(),
-                  McpNames.SESSION_ACTION,
-                  McpNames.sessionResource(method, rpcMethod),
-                  null,
-                  null));
+                  McpNames.operation(method, rpcMethod),
+                  "",
+                  null),
+              null);
     }
     MandateHttp.attach(builder, presentation);
   }
@@ -120,63 +119,65 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
     }
   }
 
-  /** The request the gateway checks for this guarded JSON-RPC request, or null if none fits. */
-  private Request guardedRequest(JsonNode message, String method) {
-    JsonNode params = message.get("params");
-    if (params == null || !params.isObject()) {
-      return null;
-    }
-    RequestShape shape = wallet.shape(handle);
+  /**
+   * The presentation of a guarded JSON-RPC request: a proof over the call as sent, with a kept
+   * approval of the request the gateway decides for it; the bearer token alone if the message lacks
+   * what its method needs.
+   */
+  private Presentation guarded(
+      RequestShape shape, JsonNode params, String httpMethod, String rpcMethod) {
+    String target = params == null ? null : text(params, rpcMethod);
+    ObjectNode arguments;
     try {
-      switch (method) {
-        case McpNames.TOOLS_CALL:
-          {
-            JsonNode name = params.get("name");
-            if (name == null || !name.isTextual()) {
-              return null;
-            }
-            return shape.requestFor(new ToolCall(name.textValue(), arguments(params)));
-          }
-        case McpNames.RESOURCES_READ:
-          {
-            JsonNode uri = params.get("uri");
-            if (uri == null || !uri.isTextual()) {
-              return null;
-            }
-            return new Request(
-                shape.audience(),
-                shape.service(),
-                McpNames.RESOURCES_READ_ACTION,
-                uri.textValue(),
-                null,
-                null);
-          }
-        case McpNames.PROMPTS_GET:
-          {
-            JsonNode name = params.get("name");
-            if (name == null || !name.isTextual()) {
-              return null;
-            }
-            return new Request(
-                shape.audience(),
-                shape.service(),
-                McpNames.PROMPTS_GET_ACTION,
-                name.textValue(),
-                arguments(params),
-                null);
-          }
-        default:
-          return null;
-      }
+      arguments = params == null ? null : arguments(params);
     } catch (IllegalArgumentException e) {
+      target = null;
+      arguments = null;
+    }
+    if (target == null) {
       LOG.log(
           System.Logger.Level.DEBUG,
-          "{0}: no proof for this {1}, the gateway will refuse it: {2}",
+          "{0}: no proof for this {1}, the gateway will refuse it",
           handle,
-          method,
-          e.getMessage());
-      return null;
+          rpcMethod);
+      return wallet.bearer(handle);
     }
+    Call call =
+        Call.mcp(
+            shape.audience(),
+            shape.service(),
+            McpNames.operation(httpMethod, rpcMethod),
+            target,
+            arguments);
+    Request approvalRequest =
+        switch (rpcMethod) {
+          case McpNames.TOOLS_CALL -> shape.approvalRequest(new ToolCall(target, arguments));
+          case McpNames.RESOURCES_READ ->
+              new Request(
+                  shape.audience(),
+                  shape.service(),
+                  McpNames.RESOURCES_READ_ACTION,
+                  target,
+                  null,
+                  null);
+          default ->
+              new Request(
+                  shape.audience(),
+                  shape.service(),
+                  McpNames.PROMPTS_GET_ACTION,
+                  target,
+                  arguments,
+                  null);
+        };
+    return wallet.authorize(handle, call, approvalRequest);
+  }
+
+  /** The tool name, URI or prompt name a guarded method names, or null if it has none. */
+  private static String text(JsonNode params, String rpcMethod) {
+    JsonNode value = params.get(McpNames.RESOURCES_READ.equals(rpcMethod) ? "uri" : "name");
+    return value != null && value.isTextual() && !value.textValue().isEmpty()
+        ? value.textValue()
+        : null;
   }
 
   private static ObjectNode arguments(JsonNode params) {

@@ -2,20 +2,28 @@ package dev.mandate.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.token.Call;
 import dev.mandate.token.Request;
+import dev.mandate.wire.McpNames;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * How the gateway that accepts a capability turns a call into the {@link Request} it checks, so
- * that the wallet signs proofs over exactly that request: the gateway's audience, the upstream's
- * service id, and a rule that gives the resource for a tool call. It must mirror the gateway's
- * configuration for the upstream (for the filesystem MCP server, typically {@code
- * ResourceRule.argumentUnderRoot("path", "/srv")}); a proof over a different request is denied.
- * Immutable.
+ * Where a capability is presented: the gateway's audience and the service behind it, the names the
+ * capability's own audience caveat and grants use. A wallet signs each call's proof over the call
+ * as it is sent to that audience and service ({@link dev.mandate.token.Call}), so it needs nothing
+ * of how the gateway maps calls to resources.
+ *
+ * <p>Optionally, a {@link ResourceRule} that mirrors the gateway's tool-to-resource mapping: the
+ * wallet uses it only to match a person's approvals it keeps ({@link Wallet#addApproval}) to their
+ * MCP tool calls, since an approval names the request the gateway decides. Without one, present an
+ * approval with the call yourself ({@link dev.mandate.token.Presentation#withApproval}). Immutable.
  */
 public final class RequestShape {
-  /** Gives the resource of a call from its tool name and arguments, as the gateway does. */
+  /**
+   * Gives the resource of a call from its tool name and arguments, as the gateway does; used only
+   * to match kept approvals to calls.
+   */
   @FunctionalInterface
   public interface ResourceRule {
     /**
@@ -115,17 +123,25 @@ public final class RequestShape {
   }
 
   /**
-   * Returns a shape.
+   * Returns a shape for calls to {@code service} at the gateway with {@code audience}.
    *
-   * @param audience the gateway's audience, as configured on the gateway
+   * @param audience the gateway's audience, such as {@code gw-1}
    * @param service the upstream's service id, such as {@code fs}
-   * @param resourceRule how the gateway gives the resource of a call
    * @throws IllegalArgumentException if the audience or service is empty
-   * @throws NullPointerException if the rule is null
    */
-  public static RequestShape of(String audience, String service, ResourceRule resourceRule) {
+  public static RequestShape of(String audience, String service) {
     requireText(audience, "audience");
     requireText(service, "service");
+    return new RequestShape(audience, service, null);
+  }
+
+  /**
+   * Returns a copy that also mirrors the gateway's tool-to-resource mapping, to match kept
+   * approvals to tool calls (proofs do not need it).
+   *
+   * @throws NullPointerException if the rule is null
+   */
+  public RequestShape withApprovalMatching(ResourceRule resourceRule) {
     return new RequestShape(
         audience, service, Objects.requireNonNull(resourceRule, "resourceRule"));
   }
@@ -141,18 +157,52 @@ public final class RequestShape {
   }
 
   /**
-   * Returns the request the gateway builds for this call: this audience and service, action = the
-   * tool name, the resource per the rule, args = the call's arguments.
+   * Returns the MCP {@code tools/call} this call is when sent to this audience and service: what a
+   * holder proof signs.
+   */
+  public Call callFor(ToolCall call) {
+    return Call.mcp(
+        audience,
+        service,
+        McpNames.operation("POST", McpNames.TOOLS_CALL),
+        call.name(),
+        call.arguments());
+  }
+
+  /**
+   * Returns the request the gateway decides for this call, as the resource rule mirrors it (this
+   * audience and service, action = the tool name, the resource per the rule, args = the call's
+   * arguments), to ask for or match an approval of it.
    *
+   * @throws IllegalStateException if this shape has no resource rule
    * @throws IllegalArgumentException if the rule gives no resource for the call
    */
   public Request requestFor(ToolCall call) {
+    if (resourceRule == null) {
+      throw new IllegalStateException(
+          "this request shape does not mirror the gateway's mapping (withApprovalMatching)");
+    }
     ObjectNode args = call.arguments();
     String resource = resourceRule.resourceFor(call.name(), args);
     if (resource == null) {
       throw new IllegalArgumentException("the resource rule gave no resource for " + call.name());
     }
     return new Request(audience, service, call.name(), resource, args, null);
+  }
+
+  /**
+   * The request a kept approval of this tool call names, or null if this shape has no resource rule
+   * or the rule gives the call no resource (the gateway refuses such a call).
+   */
+  Request approvalRequest(ToolCall call) {
+    if (resourceRule == null) {
+      return null;
+    }
+    try {
+      return requestFor(call);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   @Override

@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * One call an agent wants to make: the tool (for MCP, the tool name; for an HTTP route, the route's
- * action) and its arguments. The wallet turns it into the {@link dev.mandate.token.Request} the
- * gateway will build, through the capability's {@link RequestShape}. Immutable: the arguments are
- * copied in and out.
+ * One MCP tool call an agent wants to make: the tool name and its arguments. The wallet signs it as
+ * the {@code tools/call} it is ({@link RequestShape#callFor}). Immutable: the arguments are copied
+ * in and out.
  *
  * @param name the tool name, such as {@code read_text_file}
  * @param arguments the call's arguments, a JSON object (empty when null)

@@ -1,10 +1,12 @@
 package dev.mandate.sdk;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
 import dev.mandate.token.Grant;
@@ -13,6 +15,9 @@ import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,10 +32,11 @@ import java.util.stream.Collectors;
 
 /**
  * An agent runtime's capabilities, held behind opaque {@link CapabilityHandle}s so that a model
- * only ever sees handles and tool names, never token text. The wallet generates its holder key and
- * keeps it: there is no way to get the private key out, only {@link #holderPublicKey()}, which the
- * authority (or a parent agent) binds capabilities to. Every {@link #authorize} signs a fresh proof
- * with it for exactly one call.
+ * only ever sees handles and tool names, never token text. The wallet generates its holder key
+ * ({@link #create}) or loads it ({@link #fromKeyFile}, {@link #fromKeyStore}, so an agent keeps its
+ * identity across restarts) and keeps it: there is no way to get the private key out, only {@link
+ * #holderPublicKey()}, which the authority (or a parent agent) binds capabilities to. Every {@link
+ * #authorize} signs a fresh proof with it for exactly one call.
  *
  * <p>A capability with an approval caveat needs a person's approval of each call: the gateway
  * refuses the call with {@code APPROVAL_REQUIRED} and says what to ask for; the runtime gets the
@@ -71,6 +77,53 @@ public final class Wallet {
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(clock, "clock");
     return new Wallet(SigningKey.generate(random), random, clock);
+  }
+
+  /**
+   * Creates an empty wallet with the holder key in {@code keyFile}, so that an agent keeps its
+   * identity across restarts: the file {@code mandate keygen --name NAME} writes ({@code
+   * mndsk1_...}). Like ssh, refuses a file that group or others may read or write. The key stays in
+   * the wallet: nothing returns it.
+   *
+   * @param keyFile the private key file, mode 0600
+   * @param random the randomness for handle ids, proof nonces and delegation blocks
+   * @param clock the time for proofs, expiry checks and refreshes
+   * @throws java.nio.file.NoSuchFileException if the file does not exist
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if it is a directory, too open, a public key, or not a private
+   *     key (the message says which, and never quotes the file)
+   * @throws NullPointerException if an argument is null
+   */
+  public static Wallet fromKeyFile(Path keyFile, SecureRandom random, Clock clock)
+      throws IOException {
+    Objects.requireNonNull(keyFile, "keyFile");
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(clock, "clock");
+    return new Wallet(HolderKeys.fromFile(keyFile), random, clock);
+  }
+
+  /**
+   * Creates an empty wallet with the Ed25519 holder key stored under {@code alias} in a loaded key
+   * store (PKCS#12 from {@code keytool -genkeypair -keyalg Ed25519}, or any store whose provider
+   * releases the key bytes). The key is copied into the wallet; the store is not kept.
+   *
+   * @param keyStore a key store on which {@link KeyStore#load} has been called
+   * @param alias the entry's alias
+   * @param password the entry's password; the caller keeps and clears it
+   * @param random the randomness for handle ids, proof nonces and delegation blocks
+   * @param clock the time for proofs, expiry checks and refreshes
+   * @throws IllegalArgumentException if there is no such key entry, the password is wrong, the key
+   *     is not Ed25519 or its bytes cannot be had, or the store is not loaded
+   * @throws NullPointerException if an argument is null
+   */
+  public static Wallet fromKeyStore(
+      KeyStore keyStore, String alias, char[] password, SecureRandom random, Clock clock) {
+    Objects.requireNonNull(keyStore, "keyStore");
+    Objects.requireNonNull(alias, "alias");
+    Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(clock, "clock");
+    return new Wallet(HolderKeys.fromKeyStore(keyStore, alias, password), random, clock);
   }
 
   /** Returns the public half of the holder key, to bind capabilities to this wallet. */
@@ -227,13 +280,15 @@ public final class Wallet {
 
   /**
    * Keeps a person's approval of one call of a held capability ({@code mnda1_...}, as the
-   * authority's {@code POST /v1/approvals} returns it) until that call is made: the next {@link
-   * #authorize} whose request has the approval's request digest, for the approval's token id,
-   * presents it in {@code Mandate-Approval} and the wallet forgets it, since an approval allows one
-   * call. If that call then fails to reach the gateway, ask for a new approval. An approval that
-   * expires unused is dropped; so are a capability's approvals when it is removed. An approval
-   * names the token id, so one for a capability that has since been refreshed (a new token id) does
-   * not fit any call. The text is a credential: the wallet never logs or prints it.
+   * authority's {@code POST /v1/approvals} returns it) until that call is made: the next MCP call
+   * whose request has the approval's request digest, for the approval's token id, presents it in
+   * {@code Mandate-Approval} and the wallet forgets it, since an approval allows one call. A tool
+   * call is matched only if the capability's {@link RequestShape} mirrors the gateway's mapping
+   * ({@link RequestShape#withApprovalMatching}); a resource read or prompt always is. If that call
+   * then fails to reach the gateway, ask for a new approval. An approval that expires unused is
+   * dropped; so are a capability's approvals when it is removed. An approval names the token id, so
+   * one for a capability that has since been refreshed (a new token id) does not fit any call. The
+   * text is a credential: the wallet never logs or prints it.
    *
    * @param handle the capability the approval is for
    * @param approvalText the approval's text form
@@ -262,28 +317,55 @@ public final class Wallet {
   }
 
   /**
-   * Returns the headers for one call: the bearer token, for a holder-bound capability a fresh proof
-   * over the request the gateway will build for {@code call} (see {@link RequestShape}), and an
-   * approval of exactly this call if {@link #addApproval} gave one (which is then forgotten). A
-   * capability from an {@link AuthorityCapabilitySource} is refreshed first if it is due.
+   * Returns the headers for one MCP tool call: the bearer token, for a holder-bound capability a
+   * fresh proof over the call as sent ({@link RequestShape#callFor}: the shape's audience and
+   * service, {@code tools/call}, the tool name and arguments), and, if the shape matches approvals
+   * ({@link RequestShape#withApprovalMatching}), an approval of exactly this call that {@link
+   * #addApproval} gave (which is then forgotten). A capability from an {@link
+   * AuthorityCapabilitySource} is refreshed first if it is due.
    *
-   * @throws IllegalArgumentException if this wallet does not hold the handle, or the request shape
-   *     gives no resource for the call
+   * @throws IllegalArgumentException if this wallet does not hold the handle
    * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    */
   public Presentation authorize(CapabilityHandle handle, ToolCall call) {
     Objects.requireNonNull(call, "call");
     Held h = held(handle);
-    Request request = h.shape.requestFor(call);
-    return present(h, request);
+    return present(h, h.shape.callFor(call), h.shape.approvalRequest(call));
   }
 
   /**
-   * As {@link #authorize} for a request built by the caller (MCP resources, prompts and session
-   * operations).
+   * Returns the headers for one request to a gateway's HTTP route: the bearer token and, for a
+   * holder-bound capability, a fresh proof over the request as sent (the shape's audience and
+   * service, the method, the path and query, the body's arguments). Nothing of the gateway's routes
+   * is needed. Send exactly this method, path, query and body; to present an approval, add it with
+   * {@link Presentation#withApproval}.
+   *
+   * @param method the HTTP method, such as {@code GET}
+   * @param target the path and query exactly as sent (percent-encoded as on the wire), such as
+   *     {@code /invoices/42?full=1}
+   * @param body the arguments of the body: a JSON object body itself, a form body's fields (one
+   *     value a string, a repeated name an array of strings), a non-object JSON body under {@code
+   *     body}; null or empty when there is no such body
+   * @throws IllegalArgumentException if this wallet does not hold the handle, or the method or
+   *     target is empty
+   * @throws CapabilityUnavailableException if the capability has expired and could not be refreshed
    */
-  Presentation authorize(CapabilityHandle handle, Request request) {
-    return present(held(handle), request);
+  public Presentation authorizeHttp(
+      CapabilityHandle handle, String method, String target, ObjectNode body) {
+    if (method == null || method.isEmpty() || target == null || !target.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "an HTTP call needs a method and a target starting with /, such as GET /invoices/42");
+    }
+    Held h = held(handle);
+    return present(h, Call.http(h.shape.audience(), h.shape.service(), method, target, body), null);
+  }
+
+  /**
+   * As {@link #authorize} for a call built by the caller (MCP resources, prompts and session
+   * operations), with the request the gateway decides for it to match a kept approval (or null).
+   */
+  Presentation authorize(CapabilityHandle handle, Call call, Request approvalRequest) {
+    return present(held(handle), call, approvalRequest);
   }
 
   /** The bearer token alone, for a guarded call no request fits (the gateway refuses it). */
@@ -297,17 +379,20 @@ public final class Wallet {
     return held(handle).shape;
   }
 
-  private Presentation present(Held h, Request request) {
+  private Presentation present(Held h, Call call, Request approvalRequest) {
     Instant now = clock.instant();
     Capability capability = h.usable(now, this);
     String token = capability.toText();
     Proof proof =
         capability.holderKeyId().isPresent()
-            ? Proof.create(holderKey, token, request, now, random)
+            ? Proof.create(holderKey, token, call, now, random)
             : null;
     return Presentation.of(token)
         .withProof(proof)
-        .withApproval(h.takeApproval(capability.tokenId(), request, now));
+        .withApproval(
+            approvalRequest == null
+                ? null
+                : h.takeApproval(capability.tokenId(), approvalRequest, now));
   }
 
   /**

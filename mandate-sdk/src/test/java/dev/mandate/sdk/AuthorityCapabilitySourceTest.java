@@ -24,8 +24,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuthorityCapabilitySourceTest {
-  static final RequestShape FS =
-      RequestShape.of(AUDIENCE, "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  /** What the wallet knows: where it sends calls, nothing of the gateway's mapping. */
+  static final RequestShape FS = RequestShape.of(AUDIENCE, "fs");
+
+  /** The gateway's mapping of fs calls, to build the request a verifier decides. */
+  static final RequestShape MAPPED =
+      FS.withApprovalMatching(ResourceRule.argumentUnderRoot("path", "/srv"));
+
   static final ToolCall READ_INVOICE =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
 
@@ -59,7 +64,8 @@ class AuthorityCapabilitySourceTest {
     Capability capability = Capability.decode(token(p));
     assertThat(capability.holderKeyId()).hasValue(wallet.holderPublicKey().keyId());
     assertThat(capability.expiresAt()).isEqualTo(AuthorityFixture.START.plusSeconds(600));
-    Decision decision = verifier.authorize(p, FS.requestFor(READ_INVOICE));
+    Decision decision =
+        verifier.authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE));
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
   }
 
@@ -93,19 +99,35 @@ class AuthorityCapabilitySourceTest {
         authority.source("fs:read_text_file:/data/**").build().addTo(wallet, "data", FS);
     Presentation p = wallet.authorize(handle, READ_INVOICE);
 
-    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
-    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).code())
+    assertThat(
+            verifier
+                .authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE))
+                .allowed())
+        .isTrue();
+    assertThat(
+            verifier
+                .authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE))
+                .code())
         .isEqualTo(Decision.Code.PROOF_REPLAYED);
-    assertThat(verifier.authorize(Presentation.of(token(p)), FS.requestFor(READ_INVOICE)).code())
+    assertThat(
+            verifier
+                .authorize(
+                    Presentation.of(token(p)).withCall(FS.callFor(READ_INVOICE)),
+                    MAPPED.requestFor(READ_INVOICE))
+                .code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     ToolCall other = new ToolCall("read_text_file", args("path", "/srv/data/invoices/b.txt"));
-    assertThat(verifier.authorize(p, FS.requestFor(other)).code())
+    assertThat(verifier.authorize(p.withCall(FS.callFor(other)), MAPPED.requestFor(other)).code())
         .as("a proof covers exactly one request")
         .isEqualTo(Decision.Code.PROOF_INVALID);
     Presentation next = wallet.authorize(handle, other);
     assertThat(next.proof().map(Proof::text).orElse(null))
         .isNotEqualTo(p.proof().map(Proof::text).orElse(null));
-    assertThat(verifier.authorize(next, FS.requestFor(other)).allowed()).isTrue();
+    assertThat(
+            verifier
+                .authorize(next.withCall(FS.callFor(other)), MAPPED.requestFor(other))
+                .allowed())
+        .isTrue();
   }
 
   @Test
@@ -128,7 +150,11 @@ class AuthorityCapabilitySourceTest {
     assertThat(refreshed.expiresAt())
         .isEqualTo(AuthorityFixture.START.plus(Duration.ofMinutes(18).plusSeconds(30)));
     assertThat(wallet.handles()).containsExactly(handle);
-    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
+    assertThat(
+            verifier
+                .authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE))
+                .allowed())
+        .isTrue();
   }
 
   @Test
@@ -166,7 +192,11 @@ class AuthorityCapabilitySourceTest {
     authority.clock.advance(Duration.ofMinutes(9));
     Presentation p = wallet.authorize(handle, READ_INVOICE);
     assertThat(Capability.decode(token(p)).tokenId()).isEqualTo(first);
-    assertThat(verifier.authorize(p, FS.requestFor(READ_INVOICE)).allowed()).isTrue();
+    assertThat(
+            verifier
+                .authorize(p.withCall(FS.callFor(READ_INVOICE)), MAPPED.requestFor(READ_INVOICE))
+                .allowed())
+        .isTrue();
 
     authority.clock.advance(Duration.ofMinutes(2));
     assertThatThrownBy(() -> wallet.authorize(handle, READ_INVOICE))
@@ -191,7 +221,7 @@ class AuthorityCapabilitySourceTest {
 
     ToolCall list = new ToolCall("list_directory", args("path", "/srv/data/invoices"));
     Presentation p = wallet.authorize(handle, list);
-    Decision decision = verifier.authorize(p, FS.requestFor(list));
+    Decision decision = verifier.authorize(p.withCall(FS.callFor(list)), MAPPED.requestFor(list));
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
     assertThat(source.toString()).doesNotContain(authority.agentSecret).contains("redacted");
   }

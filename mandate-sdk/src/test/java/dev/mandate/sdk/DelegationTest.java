@@ -11,6 +11,7 @@ import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
@@ -29,8 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Parent wallet → sub-agent wallet, against a real authority and the core verifier. */
 class DelegationTest {
-  static final RequestShape FS =
-      RequestShape.of(AUDIENCE, "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  /** What the wallet knows: where it sends calls, nothing of the gateway's mapping. */
+  static final RequestShape FS = RequestShape.of(AUDIENCE, "fs");
+
+  /** The gateway's mapping of fs calls, to build the request a verifier decides. */
+  static final RequestShape MAPPED =
+      FS.withApprovalMatching(ResourceRule.argumentUnderRoot("path", "/srv"));
+
   static final Restrictions INVOICES_2024 =
       Restrictions.builder()
           .allow("fs:read_text_file:/data/invoices/2024/**")
@@ -121,8 +127,9 @@ class DelegationTest {
     assertThat(
             verifier
                 .authorize(
-                    Presentation.of(token(p)),
-                    FS.requestFor(read("/srv/data/invoices/2024/jan.txt")))
+                    Presentation.of(token(p))
+                        .withCall(FS.callFor(read("/srv/data/invoices/2024/jan.txt"))),
+                    MAPPED.requestFor(read("/srv/data/invoices/2024/jan.txt")))
                 .code())
         .isEqualTo(Decision.Code.EXPIRED);
     assertThatThrownBy(() -> sub.authorize(h, read("/srv/data/invoices/2024/jan.txt")))
@@ -178,10 +185,14 @@ class DelegationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bound to holder key " + sub.holderPublicKey().keyId());
     // ... and proofs by the thief's key are denied.
-    Request request = FS.requestFor(read("/srv/data/invoices/2024/jan.txt"));
+    Request request = MAPPED.requestFor(read("/srv/data/invoices/2024/jan.txt"));
+    Call call = FS.callFor(read("/srv/data/invoices/2024/jan.txt"));
     Proof forged =
-        Proof.create(thief, delegated, request, authority.clock.instant(), authority.random);
-    assertThat(verifier.authorize(Presentation.of(delegated).withProof(forged), request).code())
+        Proof.create(thief, delegated, call, authority.clock.instant(), authority.random);
+    assertThat(
+            verifier
+                .authorize(Presentation.of(delegated).withProof(forged).withCall(call), request)
+                .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
@@ -215,14 +226,18 @@ class DelegationTest {
     parent.delegate(parentHandle, subKey.verifyingKey(), INVOICES_2024);
     Presentation parents = parent.authorize(parentHandle, read("/srv/data/secrets/ssh_key"));
     String parentToken = token(parents);
-    Request request = FS.requestFor(read("/srv/data/secrets/ssh_key"));
+    Request request = MAPPED.requestFor(read("/srv/data/secrets/ssh_key"));
+    Call call = FS.callFor(read("/srv/data/secrets/ssh_key"));
 
     Proof subProof =
-        Proof.create(subKey, parentToken, request, authority.clock.instant(), authority.random);
+        Proof.create(subKey, parentToken, call, authority.clock.instant(), authority.random);
 
-    assertThat(verifier.authorize(Presentation.of(parentToken).withProof(subProof), request).code())
+    assertThat(
+            verifier
+                .authorize(Presentation.of(parentToken).withProof(subProof).withCall(call), request)
+                .code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
-    assertThat(verifier.authorize(Presentation.of(parentToken), request).code())
+    assertThat(verifier.authorize(Presentation.of(parentToken).withCall(call), request).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     assertThatThrownBy(() -> sub.add("parent's", parentToken, FS))
         .isInstanceOf(IllegalArgumentException.class)
@@ -255,8 +270,13 @@ class DelegationTest {
     assertThat(Capability.decode(delegated).holderKeyId()).hasValue(sub.holderPublicKey().keyId());
     ToolCall jan = read("/srv/data/invoices/2024/jan.txt");
     Presentation p = sub.authorize(h, jan);
-    assertThat(local.authorize(p, FS.requestFor(jan)).allowed()).isTrue();
-    assertThat(local.authorize(Presentation.of(token(p)), FS.requestFor(jan)).code())
+    assertThat(local.authorize(p.withCall(FS.callFor(jan)), MAPPED.requestFor(jan)).allowed())
+        .isTrue();
+    assertThat(
+            local
+                .authorize(
+                    Presentation.of(token(p)).withCall(FS.callFor(jan)), MAPPED.requestFor(jan))
+                .code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
   }
 
@@ -318,7 +338,7 @@ class DelegationTest {
 
   private Decision decide(Wallet wallet, CapabilityHandle handle, ToolCall call) {
     Presentation p = wallet.authorize(handle, call);
-    return verifier.authorize(p, FS.requestFor(call));
+    return verifier.authorize(p.withCall(FS.callFor(call)), MAPPED.requestFor(call));
   }
 
   private static String delegatedToken(Wallet wallet, CapabilityHandle handle) {

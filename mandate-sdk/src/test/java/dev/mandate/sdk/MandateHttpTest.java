@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
 import java.net.InetSocketAddress;
@@ -30,11 +32,9 @@ class MandateHttpTest {
     Verifier verifier =
         Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
     Wallet wallet = Wallet.create(random, clock);
-    // An HTTP route GET /api/invoices/{id} -> service billing, action get_invoice,
-    // resource /invoices/{id}, args {id}.
-    RequestShape billing =
-        RequestShape.of(
-            "gw-test", "billing", (tool, args) -> "/invoices/" + args.path("id").asText());
+    // The wallet knows where it sends calls; the route GET /api/invoices/{id} -> action
+    // get_invoice on resource /invoices/{id} is the receiving end's alone.
+    RequestShape billing = RequestShape.of("gw-test", "billing");
     CapabilityHandle h =
         wallet.add(
             "billing",
@@ -46,21 +46,26 @@ class MandateHttpTest {
                 .sign()
                 .toText(),
             billing);
-    ToolCall call = new ToolCall("get_invoice", AuthorityFixture.args("id", "42"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/api/invoices/",
         exchange -> {
           try (exchange) {
-            String id = exchange.getRequestURI().getPath().substring("/api/invoices/".length());
+            String path = exchange.getRequestURI().getRawPath();
+            String id = path.substring("/api/invoices/".length());
             String bearer = exchange.getRequestHeaders().getFirst("Authorization");
             Decision d =
                 verifier.authorize(
                     Presentation.of(bearer.substring("Bearer ".length()))
-                        .withProof(
-                            Proof.of(exchange.getRequestHeaders().getFirst("Mandate-Proof"))),
-                    billing.requestFor(
-                        new ToolCall("get_invoice", AuthorityFixture.args("id", id))));
+                        .withProof(Proof.of(exchange.getRequestHeaders().getFirst("Mandate-Proof")))
+                        .withCall(Call.http("gw-test", "billing", "GET", path, null)),
+                    new Request(
+                        "gw-test",
+                        "billing",
+                        "get_invoice",
+                        "/invoices/" + id,
+                        AuthorityFixture.args("id", id),
+                        null));
             exchange.sendResponseHeaders(d.allowed() ? 200 : 403, -1);
           }
         });
@@ -71,7 +76,9 @@ class MandateHttpTest {
       HttpResponse<Void> response =
           HttpClient.newHttpClient()
               .send(
-                  MandateHttp.attach(HttpRequest.newBuilder(uri).GET(), wallet.authorize(h, call))
+                  MandateHttp.attach(
+                          HttpRequest.newBuilder(uri).GET(),
+                          wallet.authorizeHttp(h, "GET", "/api/invoices/42", null))
                       .build(),
                   HttpResponse.BodyHandlers.discarding());
       URI other =
@@ -79,7 +86,9 @@ class MandateHttpTest {
       HttpResponse<Void> reused =
           HttpClient.newHttpClient()
               .send(
-                  MandateHttp.attach(HttpRequest.newBuilder(other).GET(), wallet.authorize(h, call))
+                  MandateHttp.attach(
+                          HttpRequest.newBuilder(other).GET(),
+                          wallet.authorizeHttp(h, "GET", "/api/invoices/42", null))
                       .build(),
                   HttpResponse.BodyHandlers.discarding());
 
@@ -98,12 +107,12 @@ class MandateHttpTest {
             .header("Mandate-Proof", "stale");
 
     HttpHeaders headers =
-        MandateHttp.attach(builder, Presentation.of("mnd1_abc").withProof(Proof.of("mndp1_xyz")))
+        MandateHttp.attach(builder, Presentation.of("mnd1_abc").withProof(Proof.of("mndp2_xyz")))
             .build()
             .headers();
 
     assertThat(headers.allValues("Authorization")).containsExactly("Bearer mnd1_abc");
-    assertThat(headers.allValues("Mandate-Proof")).containsExactly("mndp1_xyz");
+    assertThat(headers.allValues("Mandate-Proof")).containsExactly("mndp2_xyz");
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
@@ -38,8 +39,10 @@ import org.junit.jupiter.api.Test;
 
 class MandateMcpCustomizerTest {
   static final String ROOT = "/srv";
-  static final RequestShape FS =
-      RequestShape.of("gw-test", "fs", ResourceRule.argumentUnderRoot("path", ROOT));
+
+  /** All the wallet knows: where calls go. The gateway's root and rules stay the gateway's. */
+  static final RequestShape FS = RequestShape.of("gw-test", "fs");
+
   static final URI ENDPOINT = URI.create("http://127.0.0.1:1/mcp/fs");
 
   final SecureRandom random = new SecureRandom();
@@ -85,13 +88,18 @@ class MandateMcpCustomizerTest {
     args.put("head", 10);
     Request gatewayRequest =
         new Request("gw-test", "fs", "read_text_file", "/data/invoices/2024/jan.txt", args, null);
+    // What the gateway received, before its mapping: the call the proof signs.
+    Call received = Call.mcp("gw-test", "fs", "POST tools/call", "read_text_file", args);
     Decision decision =
-        verifier.authorize(Presentation.of(token).withProof(Proof.of(proof)), gatewayRequest);
+        verifier.authorize(
+            Presentation.of(token).withProof(Proof.of(proof)).withCall(received), gatewayRequest);
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
     assertThat(
             verifier
                 .authorize(
-                    Presentation.of(token).withProof(Proof.of(proof)),
+                    Presentation.of(token)
+                        .withProof(Proof.of(proof))
+                        .withCall(received.withAudience("another-gateway")),
                     gatewayRequest.withAudience("another-gateway"))
                 .allowed())
         .isFalse();
@@ -105,6 +113,13 @@ class MandateMcpCustomizerTest {
     ObjectNode args = JSON.createObjectNode().put("path", "/srv/data/invoices/2024/jan.txt");
     Request gatewayRequest =
         new Request("gw-test", "fs", "read_text_file", "/data/invoices/2024/jan.txt", args, null);
+    // Matching kept approvals to tool calls needs the gateway's mapping, mirrored.
+    handle =
+        wallet.add(
+            "approved",
+            bearer(customize("GET", null)),
+            FS.withApprovalMatching(ResourceRule.argumentUnderRoot("path", ROOT)));
+    customizer = MandateMcpCustomizer.of(wallet, handle);
     String tokenId = Capability.decode(bearer(customize("GET", null))).tokenId();
     String approval =
         dev.mandate.token.Approval.issue(
@@ -159,11 +174,22 @@ class MandateMcpCustomizerTest {
           Presentation.of(token)
               .withProof(Proof.of(headers.firstValue("Mandate-Proof").orElseThrow()));
       Request operation = new Request("gw-test", "fs", McpNames.SESSION_ACTION, c[2], null, null);
-      Request another =
-          new Request("gw-test", "fs", McpNames.SESSION_ACTION, "POST x/other", null, null);
 
-      assertThat(verifier.authenticate(presented, another).allowed()).as(c[2]).isFalse();
-      assertThat(verifier.authenticate(presented, operation).allowed()).as(c[2]).isTrue();
+      assertThat(
+              verifier
+                  .authenticate(
+                      presented.withCall(Call.mcp("gw-test", "fs", "POST x/other", "", null)),
+                      operation)
+                  .allowed())
+          .as(c[2])
+          .isFalse();
+      assertThat(
+              verifier
+                  .authenticate(
+                      presented.withCall(Call.mcp("gw-test", "fs", c[2], "", null)), operation)
+                  .allowed())
+          .as(c[2])
+          .isTrue();
     }
   }
 
@@ -194,15 +220,33 @@ class MandateMcpCustomizerTest {
   }
 
   @Test
-  void aCallTheShapeCannotMap_isSentWithoutProof_forTheGatewayToRefuse() throws Exception {
+  void aCallWithoutWhatItsMethodNeeds_isSentWithoutProof_forTheGatewayToRefuse() throws Exception {
+    HttpHeaders noName =
+        customize(
+            "POST",
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{"
+                + "\"arguments\":{\"path\":\"/etc/passwd\"}}}");
+    HttpHeaders badArguments =
+        customize(
+            "POST",
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"read_text_file\",\"arguments\":\"/etc/passwd\"}}");
+
+    for (HttpHeaders headers : List.of(noName, badArguments)) {
+      assertThat(bearer(headers)).startsWith("mnd1_");
+      assertThat(headers.firstValue("Mandate-Proof")).isEmpty();
+    }
+  }
+
+  @Test
+  void aToolCallOutsideTheGatewaysRoot_isSignedAsSent_andTheGatewayDecides() throws Exception {
     HttpHeaders headers =
         customize(
             "POST",
             "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
                 + "\"read_text_file\",\"arguments\":{\"path\":\"/etc/passwd\"}}}");
 
-    assertThat(bearer(headers)).startsWith("mnd1_");
-    assertThat(headers.firstValue("Mandate-Proof")).isEmpty();
+    assertThat(headers.firstValue("Mandate-Proof")).isPresent();
   }
 
   @Test
@@ -218,7 +262,14 @@ class MandateMcpCustomizerTest {
     Decision decision =
         verifier.authorize(
             Presentation.of(bearer(headers))
-                .withProof(Proof.of(headers.firstValue("Mandate-Proof").orElseThrow())),
+                .withProof(Proof.of(headers.firstValue("Mandate-Proof").orElseThrow()))
+                .withCall(
+                    Call.mcp(
+                        "gw-test",
+                        "fs",
+                        "POST resources/read",
+                        "file:///data/invoices/a.txt",
+                        null)),
             gatewayRequest);
     assertThat(decision.allowed()).as(decision.toString()).isTrue();
   }
@@ -321,7 +372,14 @@ class MandateMcpCustomizerTest {
               Decision d =
                   verifier.authorize(
                       Presentation.of(bearer.substring("Bearer ".length()))
-                          .withProof(Proof.of(proof)),
+                          .withProof(Proof.of(proof))
+                          .withCall(
+                              Call.mcp(
+                                  "gw-test",
+                                  "fs",
+                                  "POST tools/call",
+                                  params.path("name").asText(),
+                                  args)),
                       request);
               result
                   .putArray("content")

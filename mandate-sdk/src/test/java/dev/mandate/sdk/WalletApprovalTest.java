@@ -24,8 +24,11 @@ import org.junit.jupiter.api.Test;
 
 /** A wallet keeps approvals for their calls and presents each once; time from a test clock. */
 class WalletApprovalTest {
+  /** Matching kept approvals to tool calls needs the gateway's mapping, mirrored. */
   static final RequestShape FS =
-      RequestShape.of("gw-test", "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+      RequestShape.of("gw-test", "fs")
+          .withApprovalMatching(ResourceRule.argumentUnderRoot("path", "/srv"));
+
   static final ToolCall JAN =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
   static final ToolCall FEB =
@@ -90,7 +93,7 @@ class WalletApprovalTest {
 
     Presentation p = wallet.authorize(h, JAN);
 
-    assertThat(p.proof().map(Proof::text).orElse(null)).startsWith("mndp1_");
+    assertThat(p.proof().map(Proof::text).orElse(null)).startsWith(Proof.TEXT_PREFIX);
     assertThat(p.approval().map(Approval::text).orElse(null)).startsWith(Approval.TEXT_PREFIX);
     Decision d = verify(p, JAN);
     assertThat(d.allowed()).as(d.toString()).isTrue();
@@ -219,6 +222,6 @@ class WalletApprovalTest {
   }
 
   private Decision verify(Presentation p, ToolCall call) {
-    return verifier.authorize(p, FS.requestFor(call));
+    return verifier.authorize(p.withCall(FS.callFor(call)), FS.requestFor(call));
   }
 }

@@ -8,11 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.token.Verifier;
@@ -27,8 +29,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class WalletTest {
-  static final RequestShape FS =
-      RequestShape.of("gw-test", "fs", ResourceRule.argumentUnderRoot("path", "/srv"));
+  static final RequestShape FS = RequestShape.of("gw-test", "fs");
+
+  /** The gateway's mapping, mirrored: only what a verifier here decides needs it. */
+  static final RequestShape MAPPED =
+      FS.withApprovalMatching(ResourceRule.argumentUnderRoot("path", "/srv"));
+
   static final ToolCall READ =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
 
@@ -95,27 +101,62 @@ class WalletTest {
     Presentation plain = wallet.authorize(bearer, READ);
 
     assertThat(first.proof().map(Proof::text).orElse(null))
-        .startsWith("mndp1_")
+        .startsWith("mndp2_")
         .isNotEqualTo(second.proof().map(Proof::text).orElse(null));
     assertThat(plain.proof().map(Proof::text).orElse(null)).isNull();
     for (Presentation p : List.of(first, second, plain)) {
-      Decision d = verifier.authorize(p, FS.requestFor(READ));
+      Decision d = verifier.authorize(p.withCall(FS.callFor(READ)), MAPPED.requestFor(READ));
       assertThat(d.allowed()).as(d.toString()).isTrue();
     }
   }
 
   @Test
-  void authorize_refusesACallTheShapeCannotMap() {
+  void authorize_signsTheCallAsSent_withoutMirroringTheGateway() {
     CapabilityHandle h =
         wallet.add("bound", mint().bindTo(wallet.holderPublicKey()).sign().toText(), FS);
+    ToolCall outside = new ToolCall("read_text_file", args("path", "/etc/passwd"));
 
-    assertThatThrownBy(
-            () -> wallet.authorize(h, new ToolCall("read_text_file", args("path", "/etc/passwd"))))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("under /srv");
-    assertThatThrownBy(() -> wallet.authorize(h, new ToolCall("read_text_file", null)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'path' is missing");
+    Presentation p = wallet.authorize(h, outside);
+
+    assertThat(p.proof()).isPresent();
+    // The gateway decides on its own mapping: here, outside the granted tree.
+    Decision d =
+        verifier.authorize(
+            p.withCall(FS.callFor(outside)),
+            new Request(
+                "gw-test", "fs", "read_text_file", "/etc/passwd", outside.arguments(), null));
+    assertThat(d.code()).isEqualTo(Decision.Code.GRANT);
+    assertThat(FS.callFor(outside))
+        .isEqualTo(
+            Call.mcp("gw-test", "fs", "POST tools/call", "read_text_file", outside.arguments()));
+    assertThatThrownBy(() -> FS.requestFor(outside))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("withApprovalMatching");
+  }
+
+  @Test
+  void authorizeHttp_signsMethodPathQueryAndBody() {
+    CapabilityHandle h =
+        wallet.add("bound", mint().bindTo(wallet.holderPublicKey()).sign().toText(), FS);
+    Presentation p = wallet.authorizeHttp(h, "GET", "/srv/data/x?head=1", null);
+    Request decided = MAPPED.requestFor(READ);
+
+    assertThat(
+            verifier
+                .authorize(
+                    p.withCall(Call.http("gw-test", "fs", "GET", "/srv/data/x?head=2", null)),
+                    decided)
+                .code())
+        .isEqualTo(Decision.Code.PROOF_INVALID);
+    assertThat(
+            verifier
+                .authorize(
+                    p.withCall(Call.http("gw-test", "fs", "GET", "/srv/data/x?head=1", null)),
+                    decided)
+                .allowed())
+        .isTrue();
+    assertThatThrownBy(() -> wallet.authorizeHttp(h, "GET", "srv/data/x", null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -193,7 +234,8 @@ class WalletTest {
     CapabilityHandle h = wallet.add("invoices", token, FS);
     Presentation p = wallet.authorize(h, READ);
     String body = token.substring("mnd1_".length());
-    String proofBody = p.proof().map(Proof::text).orElse(null).substring("mndp1_".length());
+    String proofBody =
+        p.proof().map(Proof::text).orElse(null).substring(Proof.TEXT_PREFIX.length());
 
     assertThat(p.toString()).isEqualTo("Presentation[token redacted, with proof]");
     for (Object o :
@@ -223,18 +265,18 @@ class WalletTest {
     args.put("path", "/srv/changed");
     assertThat(call.arguments().get("path").asText()).isEqualTo("/srv/data/x");
 
-    assertThat(FS.requestFor(call).resource()).isEqualTo("/data/x");
-    assertThat(FS.requestFor(new ToolCall("t", args("path", "/srv"))).resource()).isEqualTo("/");
-    assertThatThrownBy(() -> FS.requestFor(new ToolCall("t", args("path", "/srvx/a"))))
+    assertThat(MAPPED.requestFor(call).resource()).isEqualTo("/data/x");
+    assertThat(MAPPED.requestFor(new ToolCall("t", args("path", "/srv"))).resource())
+        .isEqualTo("/");
+    assertThatThrownBy(() -> MAPPED.requestFor(new ToolCall("t", args("path", "/srvx/a"))))
         .isInstanceOf(IllegalArgumentException.class);
     RequestShape mixed =
-        RequestShape.of(
-            "gw",
-            "fs",
-            ResourceRule.perTool(
-                Map.of(
-                    "read_text_file", ResourceRule.argument("path"),
-                    "status", ResourceRule.fixed("server"))));
+        RequestShape.of("gw", "fs")
+            .withApprovalMatching(
+                ResourceRule.perTool(
+                    Map.of(
+                        "read_text_file", ResourceRule.argument("path"),
+                        "status", ResourceRule.fixed("server"))));
     assertThat(mixed.requestFor(new ToolCall("status", null)).resource()).isEqualTo("server");
     assertThat(mixed.requestFor(call).resource()).isEqualTo("/srv/data/x");
     assertThatThrownBy(() -> mixed.requestFor(new ToolCall("rm", null)))

@@ -345,7 +345,11 @@ final class ScenarioBed implements AutoCloseable {
     return y.toString();
   }
 
-  /** The request shape a wallet needs for capabilities presented to {@code service}. */
+  /**
+   * The request shape a wallet needs for capabilities presented to {@code service}: the audience
+   * and service, which proofs need, and a mirror of the gateway's tool-to-resource rules, which
+   * only the scenarios with approvals need (to ask for and match an approval of a call).
+   */
   RequestShape shape(String service) {
     Map<String, ResourceRule> rules = new LinkedHashMap<>();
     TOOLS
@@ -357,11 +361,11 @@ final class ScenarioBed implements AutoCloseable {
                     arg.isEmpty()
                         ? ResourceRule.fixed("")
                         : service.equals("fs")
-                            // Proofs sign the first resource; the gateway checks the others.
+                            // An approval names the first resource; the gateway checks the others.
                             ? ResourceRule.argumentUnderRoot(
                                 arg.replace("[]", "").split(",")[0], files.toString())
                             : ResourceRule.argument(arg)));
-    return RequestShape.of(AUDIENCE, service, ResourceRule.perTool(rules));
+    return RequestShape.of(AUDIENCE, service).withApprovalMatching(ResourceRule.perTool(rules));
   }
 
   /**

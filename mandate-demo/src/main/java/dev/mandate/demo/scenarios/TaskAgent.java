@@ -370,7 +370,7 @@ final class TaskAgent {
         String forged = Rebinding.forge(run.leakedText(), thief);
         Proof proof =
             Proof.create(
-                thief, forged, bed.shape(service).requestFor(toolCall), clock.instant(), random);
+                thief, forged, bed.shape(service).callFor(toolCall), clock.instant(), random);
         out.add(
             send(
                 run,

@@ -6,14 +6,17 @@ import dev.mandate.gateway.mcp.McpConfig.Fixed;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Call;
 import dev.mandate.token.Request;
 import dev.mandate.wire.McpNames;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the {@link Request} a guarded MCP message is checked as, from the upstream's
- * configuration:
+ * Builds the {@link Call} a guarded MCP message is, exactly as the client sent it (the call a
+ * holder proof signs: method {@code POST} and the JSON-RPC method, the tool name, URI or prompt
+ * name as target, the {@code arguments}), and from that call alone the {@link Request} it is
+ * checked as, per the upstream's configuration:
  *
  * <ul>
  *   <li>{@code tools/call}: action = the tool's name, resource (and further resources, for a tool
@@ -24,13 +27,25 @@ import java.util.List;
  *       name, args = the prompt's {@code arguments}.
  * </ul>
  *
- * A holder's proof must be made over exactly this request (with the gateway's audience).
+ * So a client signs without knowing this configuration, and the resources decided come from the
+ * arguments it signed.
  */
 final class CallMapping {
   /** What mapping a message gave: a request to check, or a refusal the guard never sees. */
   sealed interface Outcome permits Mapped, Refused {}
 
-  record Mapped(Request request) implements Outcome {}
+  /**
+   * A mapped message.
+   *
+   * @param call the call as sent (no audience yet: the guard sets this gateway's)
+   * @param request what the call is checked as
+   */
+  record Mapped(Call call, Request request) implements Outcome {
+    /** Returns a copy with this request (the same call). */
+    Mapped with(Request newRequest) {
+      return new Mapped(call, newRequest);
+    }
+  }
 
   record Refused(String reason) implements Outcome {}
 
@@ -67,22 +82,23 @@ final class CallMapping {
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return new Refused("tools/call arguments must be an object");
     }
-    ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
+    Call call = sent(upstream, McpNames.TOOLS_CALL, name.textValue(), arguments);
+    // From here on only the call: the request is derived from what the client signed.
+    ObjectNode args = call.args();
     if (rule instanceof Fixed fixed) {
       return new Mapped(
-          new Request(null, upstream.service(), name.textValue(), fixed.value(), args, null));
+          call, new Request(null, call.service(), call.target(), fixed.value(), args, null));
     }
     FromArguments from = (FromArguments) rule;
     List<String> resources = new ArrayList<>();
     for (String argument : from.arguments()) {
-      JsonNode value = args == null ? null : args.get(argument);
-      String problem = collect(value, from.arrays(), from.root(), resources);
+      String problem = collect(args.get(argument), from.arrays(), from.root(), resources);
       if (problem != null) {
         return new Refused("argument '" + argument + "' " + problem);
       }
     }
     for (String argument : from.optional()) {
-      JsonNode value = args == null ? null : args.get(argument);
+      JsonNode value = args.get(argument);
       if (value == null || value.isNull() || (value.isArray() && value.isEmpty())) {
         continue; // absent: names no resource
       }
@@ -92,10 +108,11 @@ final class CallMapping {
       }
     }
     return new Mapped(
+        call,
         new Request(
             null,
-            upstream.service(),
-            name.textValue(),
+            call.service(),
+            call.target(),
             resources.get(0),
             args,
             null,
@@ -160,19 +177,16 @@ final class CallMapping {
     if (uri == null || !uri.isTextual() || uri.textValue().isEmpty()) {
       return new Refused("resources/read needs a uri");
     }
-    ResourceUris.Normalised normalised = ResourceUris.normalise(uri.textValue());
+    Call call = sent(upstream, McpNames.RESOURCES_READ, uri.textValue(), null);
+    ResourceUris.Normalised normalised = ResourceUris.normalise(call.target());
     if (!normalised.ok()) {
       return new Refused("resource uri " + normalised.problem());
     }
     ((ObjectNode) params).put("uri", normalised.value());
     return new Mapped(
+        call,
         new Request(
-            null,
-            upstream.service(),
-            McpNames.RESOURCES_READ_ACTION,
-            normalised.value(),
-            null,
-            null));
+            null, call.service(), McpNames.RESOURCES_READ_ACTION, normalised.value(), null, null));
   }
 
   private static Outcome prompt(Upstream upstream, JsonNode params) {
@@ -187,10 +201,25 @@ final class CallMapping {
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return new Refused("prompts/get arguments must be an object");
     }
-    ObjectNode args = arguments == null || arguments.isNull() ? null : (ObjectNode) arguments;
+    Call call = sent(upstream, McpNames.PROMPTS_GET, name.textValue(), arguments);
     return new Mapped(
+        call,
         new Request(
-            null, upstream.service(), McpNames.PROMPTS_GET_ACTION, name.textValue(), args, null));
+            null, call.service(), McpNames.PROMPTS_GET_ACTION, call.target(), call.args(), null));
+  }
+
+  /**
+   * The call a POSTed guarded message is, as sent: no audience yet (the guard sets its own), the
+   * upstream's service, {@code POST} and the JSON-RPC method, the target, the arguments (an object
+   * or absent; checked by the caller).
+   */
+  private static Call sent(Upstream upstream, String method, String target, JsonNode arguments) {
+    return Call.mcp(
+        null,
+        upstream.service(),
+        McpNames.operation("POST", method),
+        target,
+        arguments == null || arguments.isNull() ? null : (ObjectNode) arguments);
   }
 
   /**

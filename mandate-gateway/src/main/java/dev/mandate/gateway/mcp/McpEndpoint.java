@@ -188,6 +188,8 @@ final class McpEndpoint {
     JsonNode id;
     boolean guarded;
     dev.mandate.token.Request request;
+    // The guarded call as sent, which a holder proof signs; request is derived from it.
+    dev.mandate.token.Call sent;
     McpSession session;
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
 
@@ -249,7 +251,7 @@ final class McpEndpoint {
 
     @Override
     public dev.mandate.token.Request authenticatedAs(Exchange x, Admitted call) {
-      return audited(McpNames.SESSION_ACTION, McpNames.sessionResource(call.httpMethod(), null));
+      return audited(McpNames.SESSION_ACTION, McpNames.operation(call.httpMethod(), null));
     }
 
     @Override
@@ -329,6 +331,7 @@ final class McpEndpoint {
               .auditedAs(audited(c.method, ""));
         }
         c.request = ((Mapped) outcome).request();
+        c.sent = ((Mapped) outcome).call();
       }
       return c;
     }
@@ -354,6 +357,7 @@ final class McpEndpoint {
             guard.check(
                 Presentation.of(x.bearer())
                     .withProof(proof == null ? null : Proof.of(proof))
+                    .withCall(c.sent)
                     .withApproval(
                         approval.approval() == null ? null : Approval.of(approval.approval())),
                 c.request,
@@ -449,8 +453,7 @@ final class McpEndpoint {
 
     @Override
     public dev.mandate.token.Request auditedAs(Exchange x) {
-      return audited(
-          McpNames.SESSION_ACTION, McpNames.sessionResource(x.request().getMethod(), null));
+      return audited(McpNames.SESSION_ACTION, McpNames.operation(x.request().getMethod(), null));
     }
   }
 

@@ -111,7 +111,7 @@ final class ResolvedPaths {
               + (1 + Request.MAX_MORE_RESOURCES)
               + " resources in one call once symbolic links are resolved");
     }
-    return new Mapped(
+    return mapped.with(
         new Request(
             request.audience(),
             request.service(),

@@ -2,6 +2,7 @@ package dev.mandate.gateway.mcp;
 
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GuardResult;
+import dev.mandate.token.Call;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
@@ -12,10 +13,11 @@ import dev.mandate.wire.McpNames;
 /**
  * Decides every session operation that is not a guarded call (initialize, lists, notifications,
  * answers to the server, the GET stream, DELETE): the capability must be valid here and, if
- * holder-bound, come with its holder's proof over the operation ({@link McpNames#sessionResource}).
- * So a stolen holder-bound token without its key can neither open a session nor use one, and a
- * token bound to someone else's public key cannot operate their session. Guarded calls carry a
- * proof over the call itself instead.
+ * holder-bound, come with its holder's proof over the operation: an MCP call whose method is the
+ * {@link McpNames#operation}, with an empty target and no arguments. So a stolen holder-bound token
+ * without its key can neither open a session nor use one, and a token bound to someone else's
+ * public key cannot operate their session. Guarded calls carry a proof over the call itself
+ * instead.
  */
 final class SessionAccess {
   private final CallGuard guard;
@@ -56,16 +58,12 @@ final class SessionAccess {
    */
   Outcome check(
       String bearer, String proof, String httpMethod, String jsonRpcMethod, String sourceIp) {
+    String method = McpNames.operation(httpMethod, jsonRpcMethod);
     Presentation presented =
-        Presentation.of(bearer).withProof(proof == null ? null : Proof.of(proof));
-    Request operation =
-        new Request(
-            null,
-            service,
-            McpNames.SESSION_ACTION,
-            McpNames.sessionResource(httpMethod, jsonRpcMethod),
-            null,
-            null);
+        Presentation.of(bearer)
+            .withProof(proof == null ? null : Proof.of(proof))
+            .withCall(Call.mcp(null, service, method, "", null));
+    Request operation = new Request(null, service, McpNames.SESSION_ACTION, method, null, null);
     GuardResult result = guard.checkSession(presented, operation, sourceIp);
     if (!result.allowed()) {
       return new Denied(result);

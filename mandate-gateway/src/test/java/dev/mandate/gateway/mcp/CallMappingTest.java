@@ -11,6 +11,7 @@ import dev.mandate.gateway.mcp.McpConfig.Fixed;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Call;
 import dev.mandate.token.Request;
 import dev.mandate.wire.McpNames;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,25 @@ class CallMappingTest {
     assertThat(r.action()).isEqualTo("read_text_file");
     assertThat(r.resource()).isEqualTo("/a/b");
     assertThat(r.args().get("head").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void toolsCall_theCallASignedProofCovers_isTheMessageAsSent_withoutTheMapping() throws Exception {
+    Call c =
+        ((Mapped)
+                map(
+                    "tools/call",
+                    "{\"name\":\"read_text_file\",\"arguments\":{\"path\":\"/srv/a/b\",\"head\":2}}"))
+            .call();
+
+    assertThat(c)
+        .isEqualTo(
+            Call.mcp(
+                null,
+                "fs",
+                "POST tools/call",
+                "read_text_file",
+                McpTestBed.JSON.createObjectNode().put("path", "/srv/a/b").put("head", 2)));
   }
 
   @Test
@@ -247,9 +267,14 @@ class CallMappingTest {
   void resourcesRead_isDecidedAndForwardedOnTheNormalisedUri() throws Exception {
     JsonNode params = JsonRpc.parse("{\"uri\":\"FILE:///srv/public/./../secret/%7Ekey\"}");
 
-    Request r = ((Mapped) CallMapping.map(FS, "resources/read", params)).request();
+    Mapped mapped = (Mapped) CallMapping.map(FS, "resources/read", params);
+    Request r = mapped.request();
 
     assertThat(r.resource()).isEqualTo("file:///srv/secret/~key");
+    assertThat(mapped.call().target())
+        .as("a proof signs the URI as sent")
+        .isEqualTo("FILE:///srv/public/./../secret/%7Ekey");
+    assertThat(mapped.call().method()).isEqualTo("POST resources/read");
     assertThat(params.get("uri").asText()).isEqualTo("file:///srv/secret/~key");
   }
 

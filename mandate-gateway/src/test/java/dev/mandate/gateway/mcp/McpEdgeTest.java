@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
-import dev.mandate.token.Request;
 import dev.mandate.wire.JsonRpcErrors;
 import dev.mandate.wire.McpNames;
 import io.modelcontextprotocol.client.McpClient;
@@ -586,14 +586,8 @@ class McpEdgeTest {
   /** The holder's proof for a session operation on the small upstream. */
   private static String sessionProof(
       SigningKey holder, String token, String httpMethod, String rpcMethod) {
-    Request operation =
-        new Request(
-            McpTestBed.AUDIENCE,
-            "small",
-            McpNames.SESSION_ACTION,
-            McpNames.sessionResource(httpMethod, rpcMethod),
-            null,
-            null);
+    Call operation =
+        Call.mcp(McpTestBed.AUDIENCE, "small", McpNames.operation(httpMethod, rpcMethod), "", null);
     return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();
   }
 

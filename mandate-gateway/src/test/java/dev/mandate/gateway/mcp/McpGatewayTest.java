@@ -10,6 +10,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
@@ -715,16 +716,15 @@ class McpGatewayTest {
       if (otherPath != null) {
         args.put("path", path(otherPath));
       }
-      String resource = CallMapping.underRoot(args.path("path").asText(), bed.files.toString());
-      Request request =
-          new Request(
+      // Signed as sent: the client knows nothing of the gateway's root or resource rules.
+      Call call =
+          Call.mcp(
               McpTestBed.AUDIENCE,
               "fs",
+              "POST tools/call",
               m.path("params").path("name").asText(),
-              resource,
-              args,
-              null);
-      return Proof.create(holder, token, request, Instant.now(), RANDOM).text();
+              args);
+      return Proof.create(holder, token, call, Instant.now(), RANDOM).text();
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }
@@ -748,15 +748,9 @@ class McpGatewayTest {
     } catch (java.io.IOException e) {
       // not JSON: the operation is the HTTP method alone
     }
-    Request request =
-        new Request(
-            McpTestBed.AUDIENCE,
-            "fs",
-            McpNames.SESSION_ACTION,
-            McpNames.sessionResource(method, rpcMethod),
-            null,
-            null);
-    return Proof.create(holder, token, request, Instant.now(), RANDOM).text();
+    Call operation =
+        Call.mcp(McpTestBed.AUDIENCE, "fs", McpNames.operation(method, rpcMethod), "", null);
+    return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();
   }
 
   private HttpResponse<String> initialize(String path, String token) throws Exception {

@@ -8,6 +8,7 @@ import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.token.Call;
 import dev.mandate.token.Request;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,8 @@ class ResolvedPathsTest {
         4);
   }
 
+  private static final Call CALL = Call.mcp(null, "fs", "POST tools/call", "read_text_file", null);
+
   private Upstream fs() {
     return fs(root.toString(), root.toString());
   }
@@ -55,7 +58,8 @@ class ResolvedPathsTest {
   private static Outcome read(Upstream upstream, String resource, String... more) {
     return ResolvedPaths.resolve(
         upstream,
-        new Mapped(new Request(null, "fs", "read_text_file", resource, null, null, List.of(more))));
+        new Mapped(
+            CALL, new Request(null, "fs", "read_text_file", resource, null, null, List.of(more))));
   }
 
   private static List<String> more(Outcome outcome) {
@@ -73,7 +77,8 @@ class ResolvedPathsTest {
   @Test
   void withoutLinks_theRequestIsUnchanged() {
     Mapped mapped =
-        new Mapped(new Request(null, "fs", "read_text_file", "/data/public/ok.txt", null, null));
+        new Mapped(
+            CALL, new Request(null, "fs", "read_text_file", "/data/public/ok.txt", null, null));
     assertThat(ResolvedPaths.resolve(fs(), mapped)).isSameAs(mapped);
     assertThat(more(read(fs(), "/data/public/new.txt"))).isEmpty();
     assertThat(more(read(fs(), "/data/public/../public/./ok.txt"))).isEmpty();
@@ -168,7 +173,7 @@ class ResolvedPathsTest {
         .contains("its root is not a directory");
     Mapped mapped =
         new Mapped(
-            new Request(null, "fs", "read_text_file", "/data/public/report.txt", null, null));
+            CALL, new Request(null, "fs", "read_text_file", "/data/public/report.txt", null, null));
     assertThat(ResolvedPaths.resolve(fs(root.toString(), null), mapped)).isSameAs(mapped);
   }
 

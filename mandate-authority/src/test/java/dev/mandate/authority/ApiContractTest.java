@@ -1,0 +1,286 @@
+package dev.mandate.authority;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.dialect.Dialects;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * docs/openapi/authority.yaml against a real authority: every route the server registers is
+ * documented and every documented one exists, and every operation, called for real, answers with a
+ * documented status and content type and a body that its schema accepts (errors included, as
+ * problem+json).
+ */
+class ApiContractTest {
+  private static final Path OPENAPI = Path.of("..", "docs", "openapi", "authority.yaml");
+  private static final String DOC_IRI = "https://mandate.test/openapi/authority.json";
+  private static final String POLICY =
+      """
+      version: 1
+      clients:
+        admin:
+          grants: ["fs:read_text_file:/data/**", "mail:send_email:*"]
+          maxTtl: 1h
+          indirect: true
+        agent:
+          grants: ["mail:send_email:*"]
+          maxTtl: 1h
+        finance-desk:
+          approves: [finance]
+          maxTtl: 5m
+        gateway-1:
+          role: gateway
+      """;
+  private static final String EMAIL =
+      "{\"audience\":\"gw-1\",\"service\":\"mail\",\"action\":\"send_email\","
+          + "\"resource\":\"bob@example.com\",\"args\":{\"to\":\"bob@example.com\"}}";
+
+  @TempDir Path tmp;
+  private JsonNode api;
+  private SchemaRegistry schemas;
+  private TestAuthority authority;
+  private final TreeSet<String> called = new TreeSet<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    api = new YAMLMapper().readTree(Files.readString(OPENAPI));
+    String json = TestAuthority.JSON.writeValueAsString(api);
+    schemas =
+        SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
+    Files.writeString(tmp.resolve("policy.yaml"), POLICY);
+    authority = TestAuthority.start(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    if (authority != null) {
+      authority.close();
+    }
+  }
+
+  @Test
+  void registeredRoutes_areExactlyTheDocumentedOperations() {
+    TreeSet<String> registered = new TreeSet<>();
+    authority.server.routes().forEach(r -> registered.add(r.method() + " " + r.template()));
+
+    assertThat(registered).hasSizeGreaterThan(15).isEqualTo(documented());
+  }
+
+  @Test
+  void everyOperation_answersAsDocumented() {
+    String admin = authority.admin();
+    check(200, "GET", "/v1/health", null, null);
+    check(200, "GET", "/metrics", null, null);
+    check(200, "GET", "/v1/keys", null, null);
+    check(400, "GET", "/v1/keys", "?all=maybe", null, null);
+
+    // Clients.
+    String agent = credential(check(201, "POST", "/v1/clients", "{\"clientId\":\"agent\"}", admin));
+    check(409, "POST", "/v1/clients", "{\"clientId\":\"agent\"}", admin);
+    check(400, "POST", "/v1/clients", "{\"clientId\":\"agent\",\"extra\":1}", admin);
+    String desk =
+        credential(check(201, "POST", "/v1/clients", "{\"clientId\":\"finance-desk\"}", admin));
+    String gateway =
+        credential(check(201, "POST", "/v1/clients", "{\"clientId\":\"gateway-1\"}", admin));
+    check(200, "GET", "/v1/clients", null, admin);
+    check(401, "GET", "/v1/clients", null, null);
+    check(403, "GET", "/v1/clients", null, agent);
+    agent =
+        credential(
+            check(
+                200,
+                "POST",
+                "/v1/clients/{clientId}/secret",
+                "/v1/clients/agent/secret",
+                null,
+                admin));
+    check(404, "POST", "/v1/clients/{clientId}/secret", "/v1/clients/nobody/secret", null, admin);
+
+    // Capabilities, approvals, indirect switches, revocations.
+    String indirect =
+        check(
+                201,
+                "POST",
+                "/v1/capabilities",
+                "{\"grants\":[\"fs:read_text_file:/data/**\"],\"ttl\":\"15m\",\"indirect\":true}",
+                admin)
+            .json()
+            .get("tokenId")
+            .asText();
+    String approvable =
+        check(
+                201,
+                "POST",
+                "/v1/capabilities",
+                "{\"grants\":[\"mail:send_email:*\"],\"requireApproval\":[\"finance\"]}",
+                admin)
+            .json()
+            .get("tokenId")
+            .asText();
+    check(400, "POST", "/v1/capabilities", "{\"grants\":[]}", agent);
+    check(403, "POST", "/v1/capabilities", "{\"grants\":[\"fs:read_text_file:/data/**\"]}", agent);
+    check(
+        201,
+        "POST",
+        "/v1/approvals",
+        "{\"tokenId\":\"" + approvable + "\",\"group\":\"finance\",\"request\":" + EMAIL + "}",
+        desk);
+    check(
+        201,
+        "POST",
+        "/v1/indirect/{tokenId}/suspend",
+        "/v1/indirect/" + indirect + "/suspend",
+        "{\"reason\":\"paused\"}",
+        admin);
+    check(
+        201,
+        "POST",
+        "/v1/indirect/{tokenId}/resume",
+        "/v1/indirect/" + indirect + "/resume",
+        null,
+        admin);
+    check(
+        409,
+        "POST",
+        "/v1/indirect/{tokenId}/suspend",
+        "/v1/indirect/" + approvable + "/suspend",
+        null,
+        admin);
+    check(
+        201,
+        "POST",
+        "/v1/revocations",
+        "{\"tokenId\":\"" + indirect + "\",\"reason\":\"leaked\"}",
+        admin);
+    check(400, "POST", "/v1/revocations", "{\"reason\":\"no id\"}", admin);
+    check(200, "GET", "/v1/revocations", "?since=0", null, null);
+    check(200, "GET", "/v1/revocations", "?since=1&wait=0", null, null);
+    check(400, "GET", "/v1/revocations", "?since=-1", null, null);
+
+    // The audit trail.
+    String batch =
+        "{\"batchId\":\"b-1\",\"events\":[{\"type\":\"decision\",\"tokenId\":\"t\","
+            + "\"clientId\":\"agent\",\"at\":\""
+            + TestAuthority.NOW
+            + "\",\"detail\":{\"allowed\":true}}]}";
+    check(201, "POST", "/v1/audit/batches", batch, gateway);
+    check(200, "POST", "/v1/audit/batches", batch, gateway);
+    check(403, "POST", "/v1/audit/batches", batch, admin);
+    check(200, "GET", "/v1/audit", null, admin);
+    check(200, "GET", "/v1/audit", "?limit=2", null, admin);
+    check(400, "GET", "/v1/audit", "?limit=0", null, admin);
+    check(200, "GET", "/v1/audit/verify", null, admin);
+
+    // Keys, then the last client operation.
+    String first = authority.get("/v1/keys").json().get(0).get("keyId").asText();
+    String second = check(201, "POST", "/v1/keys/rotate", null, admin).json().get("keyId").asText();
+    check(409, "POST", "/v1/keys/{keyId}/retire", "/v1/keys/" + second + "/retire", null, admin);
+    check(200, "POST", "/v1/keys/{keyId}/retire", "/v1/keys/" + first + "/retire", null, admin);
+    check(200, "GET", "/v1/keys", "?all=true", null, null);
+    check(200, "POST", "/v1/clients/{clientId}/disable", "/v1/clients/agent/disable", null, admin);
+
+    assertThat(called).as("every documented operation was called").isEqualTo(documented());
+  }
+
+  @Test
+  void theValidatorRefusesAnAnswerThatBreaksTheDocument() {
+    Schema key = schemas.getSchema(SchemaLocation.of(DOC_IRI + "#/components/schemas/Key"));
+    assertThat(
+            key.validate(
+                "{\"keyId\":\"k\",\"publicKey\":\"x\",\"state\":\"ACTIVE\"}", InputFormat.JSON))
+        .isNotEmpty();
+  }
+
+  private static String credential(TestAuthority.Reply created) {
+    JsonNode c = created.json();
+    return TestAuthority.basic(c.get("clientId").asText(), c.get("secret").asText());
+  }
+
+  private TestAuthority.Reply check(
+      int status, String method, String path, String body, String authorization) {
+    return check(status, method, path, path, body, authorization);
+  }
+
+  /**
+   * Sends the request to {@code target} ({@code template} with its parameters filled in, or the
+   * template followed by a query string) and checks the answer against the document.
+   */
+  private TestAuthority.Reply check(
+      int status,
+      String method,
+      String template,
+      String target,
+      String body,
+      String authorization) {
+    String url = target.startsWith("?") ? template + target : target;
+    TestAuthority.Reply r =
+        method.equals("GET")
+            ? authority.get(url, authorization)
+            : authority.send(
+                method, url, body == null ? new byte[0] : body.getBytes(), authorization);
+    String where = method + " " + url + " -> " + r.status() + " " + r.body();
+    assertThat(r.status()).as(where).isEqualTo(status);
+
+    String op = "/paths/" + escape(template) + "/" + method.toLowerCase(Locale.ROOT);
+    assertThat(api.at(op).isObject()).as("documented: " + method + " " + template).isTrue();
+    String response = op + "/responses/" + status;
+    JsonNode documented = api.at(response);
+    assertThat(documented.isObject()).as("status documented: " + where).isTrue();
+    if (documented.has("$ref")) {
+      response = documented.get("$ref").asText().substring(1);
+      documented = api.at(response);
+    }
+    String type = r.headers().firstValue("Content-Type").orElse("");
+    String essence = type.split(";")[0].strip().toLowerCase(Locale.ROOT);
+    assertThat(documented.path("content").has(essence))
+        .as("content type " + type + " documented: " + where)
+        .isTrue();
+    if (essence.endsWith("json")) {
+      Schema schema =
+          schemas.getSchema(
+              SchemaLocation.of(
+                  DOC_IRI + "#" + response + "/content/" + escape(essence) + "/schema"));
+      assertThat(
+              schema.validate(
+                  r.body(),
+                  InputFormat.JSON,
+                  c -> c.executionConfig(e -> e.formatAssertionsEnabled(true))))
+          .as(where)
+          .isEmpty();
+    }
+    called.add(method + " " + template);
+    return r;
+  }
+
+  private TreeSet<String> documented() {
+    TreeSet<String> out = new TreeSet<>();
+    Iterator<Map.Entry<String, JsonNode>> paths = api.get("paths").fields();
+    paths.forEachRemaining(
+        p ->
+            p.getValue()
+                .fieldNames()
+                .forEachRemaining(m -> out.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey())));
+    return out;
+  }
+
+  /** A JSON Pointer token (RFC 6901). */
+  private static String escape(String token) {
+    return token.replace("~", "~0").replace("/", "~1");
+  }
+}
