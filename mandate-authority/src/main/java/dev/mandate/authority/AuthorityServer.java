@@ -94,7 +94,9 @@ public final class AuthorityServer implements AutoCloseable {
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
             .routes());
     routes.addAll(
-        new RevocationEndpoints(store, feed, audit, metrics, config.clock(), threads).routes());
+        new RevocationEndpoints(
+                store, prepared.keys(), feed, audit, metrics, config.clock(), threads)
+            .routes());
     routes.addAll(new AuditEndpoints(store, policy, config).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
     this.routes = List.copyOf(routes);

@@ -104,11 +104,12 @@ record RawConfig(
 
   record Tool(Resource resource) {}
 
-  /** {@code fromArg} and {@code fromArray} take one name or a list of names. */
+  /** {@code fromArg}, {@code fromArray} and {@code optional} take one name or a list of names. */
   record Resource(
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArg,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArray,
       String root,
       String hostRoot,
-      String value) {}
+      String value,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> optional) {}
 }
