@@ -82,7 +82,7 @@ public final class AuthorityServer implements AutoCloseable {
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new HealthEndpoints(metrics).routes());
+    routes.addAll(new HealthEndpoints(metrics, store).routes());
     routes.addAll(
         new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
     routes.addAll(
@@ -94,7 +94,9 @@ public final class AuthorityServer implements AutoCloseable {
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
             .routes());
     routes.addAll(
-        new RevocationEndpoints(store, feed, audit, metrics, config.clock(), threads).routes());
+        new RevocationEndpoints(
+                store, prepared.keys(), feed, audit, metrics, config.clock(), threads)
+            .routes());
     routes.addAll(new AuditEndpoints(store, policy, config).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
     this.routes = List.copyOf(routes);
@@ -180,7 +182,10 @@ public final class AuthorityServer implements AutoCloseable {
       return false;
     }
     String path = Request.getPathInContext(request);
-    return path.equals("/v1/revocations") || path.equals("/v1/health") || path.equals("/v1/keys");
+    return path.equals("/v1/revocations")
+        || path.equals("/v1/health")
+        || path.equals("/v1/ready")
+        || path.equals("/v1/keys");
   }
 
   /** The operations this server answers (docs/openapi/authority.yaml documents each). */

@@ -12,6 +12,7 @@ import dev.mandate.policy.PolicyDecision;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.MintRequestBody;
+import dev.mandate.token.Restrictions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,11 +68,17 @@ final class CapabilityEndpoints {
     MintRequestBody body = call.body(MintRequestBody.class);
     String clientId = call.client().clientId();
     List<String> grants = grantTexts(body);
+    List<List<Caveat>> grantCaveats = new ArrayList<>();
+    grants.forEach(g -> grantCaveats.add(List.of()));
+    addConstrainedGrants(body.constrainedGrants(), grants, grantCaveats);
     if (grants.isEmpty()) {
       throw ApiException.badRequest(
           "missing_field",
-          "grants (or literalGrants) must list at least one service:action:resource grant");
+          "grants (or literalGrants, constrainedGrants) must list at least one"
+              + " service:action:resource grant");
     }
+    List<Caveat> everyCall = callCaveats(body.arguments(), body.conditions());
+    Map<String, String> parameters = parameters(body.parameters());
     Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
     checkApprovalGroups(body.requireApproval());
     VerifyingKey holder = null;
@@ -92,7 +99,9 @@ final class CapabilityEndpoints {
             body.maxUses(),
             body.maxDepth(),
             Boolean.TRUE.equals(body.indirect()),
-            body.requireApproval());
+            body.requireApproval(),
+            grantCaveats,
+            parameters);
     Policy inForce = policy.current();
     PolicyDecision decision = inForce.evaluate(request);
     if (!decision.allowed()) {
@@ -125,7 +134,16 @@ final class CapabilityEndpoints {
     if (!decision.approvalGroups().isEmpty()) {
       minter.requireApproval(decision.approvalGroups().toArray(String[]::new));
     }
-    Capability capability = minter.sign();
+    // Arguments and conditions on every call only narrow: added as asked.
+    everyCall.forEach(minter::caveat);
+    Capability capability;
+    try {
+      capability = minter.sign();
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "the capability asked for does not fit in a token: " + Router.printable(e.getMessage()));
+    }
     String tokenId = capability.tokenId();
     Instant issuedAt = capability.blocks().get(0).issuedAt();
     TokenRecord record =
@@ -139,6 +157,14 @@ final class CapabilityEndpoints {
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("keyId", rootKey.verifyingKey().keyId());
     detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
+    if (decision.grants().stream().anyMatch(g -> !g.caveats().isEmpty()) || !everyCall.isEmpty()) {
+      detail.put(
+          "grantCaveats",
+          decision.grants().stream()
+              .map(g -> g.caveats().stream().map(Object::toString).toList())
+              .toList());
+      detail.put("caveats", everyCall.stream().map(Object::toString).toList());
+    }
     detail.put("expiresAt", capability.expiresAt().toString());
     detail.put("audience", decision.audience());
     detail.put("holderKeyId", holder == null ? null : holder.keyId());
@@ -193,6 +219,95 @@ final class CapabilityEndpoints {
       }
     }
     return texts;
+  }
+
+  /** Most arguments and conditions on every call, and most template parameter values, asked. */
+  private static final int MAX_ASKED = 32;
+
+  /**
+   * Adds each of {@code constrainedGrants} to the grant texts, and its caveats to {@code
+   * grantCaveats} at the same index; a malformed one is 400 naming it.
+   */
+  private static void addConstrainedGrants(
+      List<MintRequestBody.ConstrainedGrant> constrained,
+      List<String> texts,
+      List<List<Caveat>> grantCaveats) {
+    if (constrained == null) {
+      return;
+    }
+    if (constrained.size() > Policy.MAX_GRANTS_PER_REQUEST) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          "constrainedGrants lists "
+              + constrained.size()
+              + " grants; at most "
+              + Policy.MAX_GRANTS_PER_REQUEST
+              + " fit in one capability");
+    }
+    for (int i = 0; i < constrained.size(); i++) {
+      MintRequestBody.ConstrainedGrant c = constrained.get(i);
+      if (c == null || c.grant() == null) {
+        throw ApiException.badRequest(
+            "invalid_field", "constrainedGrants[" + i + "] must be {grant, arguments, conditions}");
+      }
+      Grant grant;
+      try {
+        grant = c.toGrant();
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(
+            "invalid_field", "constrainedGrants[" + i + "]: " + Router.printable(e.getMessage()));
+      }
+      texts.add(grant.toString());
+      grantCaveats.add(grant.caveats());
+    }
+  }
+
+  /** The {@code arguments} and {@code conditions} on every call; a malformed one is 400. */
+  private static List<Caveat> callCaveats(List<String> arguments, List<String> conditions) {
+    List<Caveat> out = new ArrayList<>();
+    Restrictions.Builder check = Restrictions.builder();
+    int count =
+        (arguments == null ? 0 : arguments.size()) + (conditions == null ? 0 : conditions.size());
+    if (count > MAX_ASKED) {
+      throw ApiException.badRequest(
+          "invalid_field", "at most " + MAX_ASKED + " arguments and conditions in all");
+    }
+    for (int i = 0; arguments != null && i < arguments.size(); i++) {
+      try {
+        out.add(Caveat.Argument.parse(arguments.get(i)));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw ApiException.badRequest(
+            "invalid_field", "arguments[" + i + "]: " + Router.printable(e.getMessage()));
+      }
+    }
+    for (int i = 0; conditions != null && i < conditions.size(); i++) {
+      try {
+        check.where(conditions.get(i));
+        out.add(new Caveat.Condition(conditions.get(i)));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw ApiException.badRequest(
+            "invalid_field", "conditions[" + i + "]: " + Router.printable(e.getMessage()));
+      }
+    }
+    return out;
+  }
+
+  /** The template parameter values asked for; at most {@value #MAX_ASKED}, else 400. */
+  private static Map<String, String> parameters(Map<String, String> asked) {
+    if (asked == null) {
+      return Map.of();
+    }
+    if (asked.size() > MAX_ASKED) {
+      throw ApiException.badRequest(
+          "invalid_field", "parameters names at most " + MAX_ASKED + " values");
+    }
+    for (Map.Entry<String, String> e : asked.entrySet()) {
+      if (e.getValue() == null) {
+        throw ApiException.badRequest(
+            "invalid_field", "parameters." + Router.printable(e.getKey()) + " must be a string");
+      }
+    }
+    return asked;
   }
 
   /** Refuses a malformed {@code requireApproval}; whether the policy allows it is decided later. */

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 final class RequestLog extends Handler.Wrapper {
   private static final Logger LOG = LoggerFactory.getLogger("dev.mandate.authority.access");
   private static final Set<String> POLLED =
-      Set.of("GET /v1/revocations", "GET /v1/health", "GET /metrics");
+      Set.of("GET /v1/revocations", "GET /v1/health", "GET /v1/ready", "GET /metrics");
 
   private final Metrics metrics;
 

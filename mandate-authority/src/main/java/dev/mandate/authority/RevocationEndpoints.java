@@ -5,6 +5,9 @@ import dev.mandate.authority.store.ClientRecord;
 import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.authority.store.RevocationSnapshot;
 import dev.mandate.authority.store.TokenRecord;
+import dev.mandate.token.Capability;
+import dev.mandate.token.DelegatedRevocation;
+import dev.mandate.token.InvalidTokenException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +25,11 @@ import org.eclipse.jetty.http.HttpHeader;
  *
  * <ul>
  *   <li>{@code POST /v1/revocations} (admin, or the client that minted the token): publishes a
- *       REVOKE and answers 201 only once it is durable.
+ *       REVOKE and answers 201 only once it is durable. With {@code token} (the capability's text)
+ *       and {@code block} (1 or more), it revokes that delegated block only, leaving the blocks
+ *       before it (the delegator's own capability) valid; allowed to the client that minted the
+ *       token, an admin, or any client with a {@code proof} signed by the key that signed the
+ *       block, the delegator's ({@link DelegatedRevocation}).
  *   <li>{@code POST /v1/indirect/{tokenId}/suspend} and {@code .../resume} (admin or minting
  *       client): switch an indirect capability off and on.
  *   <li>{@code GET /v1/revocations?since=N&wait=MS} (public): the feed after N, long-polling up to
@@ -36,13 +43,20 @@ final class RevocationEndpoints {
   static final long MAX_WAIT_MS = 30_000;
 
   private final AuthorityStore store;
+  private final RootKeys keys;
   private final RevocationFeed feed;
   private final AuditTrail audit;
   private final Metrics metrics;
   private final Clock clock;
   private final Executor executor;
 
-  record RevokeBody(String revocationId, String tokenId, String reason) {}
+  record RevokeBody(
+      String revocationId,
+      String tokenId,
+      String reason,
+      String token,
+      Integer block,
+      String proof) {}
 
   record SuspendBody(String reason) {}
 
@@ -55,12 +69,14 @@ final class RevocationEndpoints {
 
   RevocationEndpoints(
       AuthorityStore store,
+      RootKeys keys,
       RevocationFeed feed,
       AuditTrail audit,
       Metrics metrics,
       Clock clock,
       Executor executor) {
     this.store = store;
+    this.keys = keys;
     this.feed = feed;
     this.audit = audit;
     this.metrics = metrics;
@@ -90,6 +106,14 @@ final class RevocationEndpoints {
     String tokenId = Ids.check("tokenId", body.tokenId());
     String revocationId = Ids.check("revocationId", body.revocationId());
     String reason = Ids.reason(body.reason(), true);
+    if (body.token() != null || body.block() != null || body.proof() != null) {
+      if (tokenId != null || revocationId != null) {
+        throw ApiException.badRequest(
+            "invalid_field",
+            "give either token and block (a delegated block) or tokenId/revocationId, not both");
+      }
+      return delegated(call, body, reason);
+    }
     if (tokenId == null && revocationId == null) {
       throw ApiException.badRequest(
           "missing_field", "give the tokenId or the revocationId of what to revoke");
@@ -109,6 +133,56 @@ final class RevocationEndpoints {
           "only an admin may revoke by revocation id alone; give the tokenId of a token you"
               + " minted");
     }
+    return publish(caller, revocationId, tokenId, reason, null);
+  }
+
+  /**
+   * Revokes one delegated block of a presented capability: for the client that minted it (or an
+   * admin), or with a proof by the key that signed the block.
+   */
+  private CompletionStage<Reply> delegated(Call call, RevokeBody body, String reason) {
+    if (body.token() == null || body.block() == null) {
+      throw ApiException.badRequest(
+          "missing_field", "a delegated block is named by token (its text) and block (1 or more)");
+    }
+    if (body.token().length() > 32_768) {
+      throw ApiException.badRequest("invalid_field", "token is longer than any capability");
+    }
+    String revocationId;
+    String tokenId;
+    String by;
+    try {
+      if (body.proof() != null) {
+        revocationId =
+            DelegatedRevocation.checkProof(
+                body.token(), body.block(), body.proof(), keys.trusted(), clock);
+        by = "delegator";
+      } else {
+        revocationId = DelegatedRevocation.revocationId(body.token(), body.block(), keys.trusted());
+        by = "minter";
+      }
+      tokenId = Capability.decode(body.token()).tokenId();
+    } catch (InvalidTokenException e) {
+      throw ApiException.badRequest("invalid_token", Router.printable(e.getMessage()));
+    }
+    if (body.proof() == null) {
+      // Without the delegator's proof, only who minted the token (or an admin) may revoke.
+      TokenRecord token =
+          store
+              .token(tokenId)
+              .orElseThrow(
+                  () ->
+                      ApiException.forbidden(
+                          "not_owner",
+                          "give a proof signed by the delegator's key (proof), or be the client"
+                              + " that minted the token"));
+      requireOwner(call, token);
+    }
+    return publish(call.client(), revocationId, tokenId, reason, by + " of block " + body.block());
+  }
+
+  private CompletionStage<Reply> publish(
+      ClientRecord caller, String revocationId, String tokenId, String reason, String delegated) {
     FeedEntry entry =
         store.publish(
             FeedEntry.Kind.REVOKE,
@@ -123,6 +197,9 @@ final class RevocationEndpoints {
     detail.put("revocationId", revocationId);
     detail.put("sequence", entry.sequence());
     detail.put("reason", reason);
+    if (delegated != null) {
+      detail.put("delegated", delegated);
+    }
     audit.record("revoke", caller.clientId(), tokenId, caller.clientId(), detail);
     return Reply.now(201, new Published(entry.sequence(), revocationId, tokenId));
   }

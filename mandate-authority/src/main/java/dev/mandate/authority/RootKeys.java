@@ -5,6 +5,8 @@ import dev.mandate.authority.store.KeyState;
 import dev.mandate.authority.store.RootKeyRecord;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.token.TrustedKeys;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
@@ -131,6 +133,15 @@ final class RootKeys {
     store.retireKey(keyId, clock.instant());
     opened.remove(keyId);
     return find(keyId).orElseThrow();
+  }
+
+  /** The root keys capabilities verify under now: every key not retired. */
+  TrustedKeys trusted() {
+    return keyId ->
+        find(keyId)
+            .filter(k -> k.state() != KeyState.RETIRED)
+            .map(k -> VerifyingKey.parse(k.publicKey()))
+            .orElse(null);
   }
 
   Optional<RootKeyRecord> find(String keyId) {

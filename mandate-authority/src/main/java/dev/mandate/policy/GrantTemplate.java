@@ -54,10 +54,14 @@ final class GrantTemplate {
   // among its candidate bindings matter, so other parts stop at the first candidate found.
   private final boolean[] sharesParameters = new boolean[3];
 
-  private GrantTemplate(String text, List<Part> parts, Set<String> parameters) {
+  private final List<ConstraintTemplate> constraints;
+
+  private GrantTemplate(
+      String text, List<Part> parts, Set<String> parameters, List<ConstraintTemplate> constraints) {
     this.text = text;
     this.parts = parts;
     this.parameters = parameters;
+    this.constraints = constraints;
     for (int i = 0; i < 3; i++) {
       for (int j = 0; j < 3; j++) {
         if (i != j) {
@@ -75,9 +79,19 @@ final class GrantTemplate {
     return text;
   }
 
-  /** The names of the parameters the template uses. */
+  /** The names of the parameters the template's pattern uses. */
   Set<String> parameters() {
     return parameters;
+  }
+
+  /** The constraints and conditions every grant minted under this template carries. */
+  List<ConstraintTemplate> constraints() {
+    return constraints;
+  }
+
+  /** This template, carrying these constraints and conditions. */
+  GrantTemplate withConstraints(List<ConstraintTemplate> required) {
+    return new GrantTemplate(text, parts, parameters, List.copyOf(required));
   }
 
   /**
@@ -126,7 +140,7 @@ final class GrantTemplate {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return new GrantTemplate(text, List.copyOf(parts), Set.copyOf(used));
+    return new GrantTemplate(text, List.copyOf(parts), Set.copyOf(used), List.of());
   }
 
   /**

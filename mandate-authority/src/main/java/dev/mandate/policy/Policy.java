@@ -38,8 +38,12 @@ import java.util.TreeMap;
  *     grants:                      # templates; {name} is a parameter
  *       - "fs:read_text_file:/data/invoices/{year}/**"
  *       - "fs:list_directory:/data/invoices/{year}"
+ *       - grant: "bank:send_money:*"                # a template with constraints of its own:
+ *         arguments: ["/amount=range:0..{max}"]     #   every grant minted under it carries them
+ *         conditions: ["args.currency == 'EUR'"]    #   (spec 5.3), parameters and all
  *     parameters:                  # name -> RE2 regex a value must fully match
  *       year: "20[0-9]{2}"
+ *       max: "[0-9]{1,4}"
  *     maxTtl: 1h                   # required: 30s, 15m, 1h30m, 7d (1s to 366d)
  *     require: [holder, audience]  # caveats a mint request must include: holder, audience, maxUses
  *     audiences: [gateway-1]       # optional; if present the request must name one of these
@@ -72,6 +76,22 @@ import java.util.TreeMap;
  * in which {@code {name}} (an identifier alone in braces) refers to a declared parameter; braces
  * with a comma, {@code {a,b}}, are glob alternatives, and a parameter may not appear inside them.
  * Every parameter used must be declared and every declared parameter should be used.
+ *
+ * <h3>Templates that carry constraints</h3>
+ *
+ * <p>A template written as a mapping carries argument constraints ({@code POINTER=KIND:VALUE}, as
+ * {@code mandate mint --arg} takes them) and CEL conditions, at most {@value
+ * PolicyParser#MAX_TEMPLATE_CONSTRAINTS} in all, which may use parameters too. Every grant minted
+ * under such a template carries them as its own caveats (spec 5.3), added by the authority whether
+ * the request asked for them or not, so they are both fixed and required. A parameter of a
+ * constraint takes the value the grant's pattern binds it to, or else the value the mint request
+ * gives in {@code parameters} (which must then be given); each value must fully match the
+ * parameter's regex and consist of letters, digits and {@code . _ @ + -} only, so that it can never
+ * change the structure of the constraint (in a condition, it becomes an integer or a string
+ * literal). Caveats the request asks for on a grant are kept as well: they only narrow. When a
+ * grant is covered alternative by alternative by templates that carry constraints, each alternative
+ * is minted as a grant of its own with its template's constraints. So a minted grant is never wider
+ * than the instantiation of the template that covers it, constraints included.
  *
  * <h2>Deciding a mint request</h2>
  *
@@ -236,6 +256,11 @@ public final class Policy {
   /** The client ids, in file order. */
   public Set<String> clientIds() {
     return clients.keySet();
+  }
+
+  /** The client's compiled rules, or null; for tests in this package. */
+  ClientRules rules(String clientId) {
+    return clients.get(clientId);
   }
 
   /**
@@ -405,7 +430,8 @@ public final class Policy {
 
     List<Grant> grants = new ArrayList<>(texts.size());
     List<String> explanations = new ArrayList<>(texts.size());
-    for (String text : texts) {
+    for (int i = 0; i < texts.size(); i++) {
+      String text = texts.get(i);
       String refusal = grantProblem(text);
       Grant grant = null;
       if (refusal == null) {
@@ -416,13 +442,23 @@ public final class Policy {
         return PolicyDecision.deny(
             clientId, who + " may not mint " + quoted(text) + ": " + refusal);
       }
-      Covered covered = coverage(rules, grant);
+      Covered covered = coverage(rules, grant, request.parameters());
       if (!covered.ok()) {
         return PolicyDecision.deny(
             clientId, who + " may not mint " + quoted(text) + ": " + covered.text());
       }
-      grants.add(grant);
+      grants.addAll(constrained(grant, request.caveatsOfGrant(i), covered));
       explanations.add(text + " (" + covered.text() + ")");
+    }
+    if (grants.size() > MAX_GRANTS_PER_REQUEST) {
+      return PolicyDecision.deny(
+          clientId,
+          who
+              + "'s grants are covered by templates with different constraints, which makes "
+              + grants.size()
+              + " grants; at most "
+              + MAX_GRANTS_PER_REQUEST
+              + " fit in one capability");
     }
     return new PolicyDecision(
         true,
@@ -443,8 +479,102 @@ public final class Policy {
         approvalGroups);
   }
 
-  /** Whether a grant is covered, and the explanation ("template T with p=v") or why not. */
-  private record Covered(boolean ok, String text) {}
+  /**
+   * Whether a grant is covered, and the explanation ("template T with p=v") or why not; when
+   * covered, by which template and binding each piece of it is (the whole grant, or each of its
+   * alternatives).
+   */
+  private record Covered(boolean ok, String text, List<Piece> pieces) {
+    Covered(boolean ok, String text) {
+      this(ok, text, List.of());
+    }
+  }
+
+  /**
+   * A grant (or an alternative of one), the template that covers it, and that template's
+   * constraints instantiated for it.
+   */
+  private record Piece(Grant grant, GrantTemplate template, List<Caveat> required) {}
+
+  /**
+   * The grants to mint for a covered requested grant: the grant itself with the caveats asked for
+   * on it and, when its templates carry constraints, each piece with its template's constraints
+   * too. So a minted grant is never wider than the template instantiation that covers it,
+   * constraints included.
+   */
+  private static List<Grant> constrained(Grant grant, List<Caveat> asked, Covered covered) {
+    boolean templatesConstrain = covered.pieces().stream().anyMatch(p -> !p.required().isEmpty());
+    List<Piece> pieces =
+        templatesConstrain ? covered.pieces() : List.of(new Piece(grant, null, List.of()));
+    List<Grant> out = new ArrayList<>(pieces.size());
+    for (Piece piece : pieces) {
+      Grant minted = piece.grant().withoutCaveats();
+      for (Caveat c : asked) {
+        minted = minted.with(c);
+      }
+      for (Caveat c : piece.required()) {
+        if (!minted.caveats().contains(c)) {
+          minted = minted.with(c);
+        }
+      }
+      out.add(minted);
+    }
+    return out;
+  }
+
+  /**
+   * A template's constraints instantiated: each parameter takes the value the grant's pattern binds
+   * it to, or else the one the request gives, which must match the parameter's regex.
+   *
+   * @throws IllegalArgumentException completing "may not mint GRANT: "
+   */
+  private static List<Caveat> required(
+      GrantTemplate t,
+      Map<String, String> binding,
+      Map<String, String> requestParameters,
+      Map<String, Parameter> declared) {
+    List<Caveat> out = new ArrayList<>(t.constraints().size());
+    for (ConstraintTemplate ct : t.constraints()) {
+      Map<String, String> values = new java.util.HashMap<>();
+      for (String name : ct.parameters()) {
+        String bound = binding.get(name);
+        String asked = requestParameters.get(name);
+        if (bound != null && asked != null && !bound.equals(asked)) {
+          throw new IllegalArgumentException(
+              "parameter "
+                  + name
+                  + " is "
+                  + quoted(bound)
+                  + " in the grant but "
+                  + quoted(asked)
+                  + " in parameters");
+        }
+        String value = bound != null ? bound : asked;
+        if (value == null) {
+          throw new IllegalArgumentException(
+              "template "
+                  + t.text()
+                  + " requires '"
+                  + ct.text()
+                  + "'; give a value for "
+                  + name
+                  + " in parameters");
+        }
+        String problem = GrantTemplate.valueProblem(declared.get(name), value);
+        if (problem != null) {
+          throw new IllegalArgumentException("template " + t.text() + ": " + problem);
+        }
+        values.put(name, value);
+      }
+      try {
+        out.add(ct.instantiate(values));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "template " + t.text() + " requires '" + ct.text() + "': " + e.getMessage());
+      }
+    }
+    return out;
+  }
 
   /** Most pieces a grant's brace alternatives are spelled out into, one by one. */
   static final int MAX_ALTERNATIVES = 64;
@@ -454,16 +584,29 @@ public final class Policy {
    * is covered; otherwise, if it has brace alternatives, each of them must be (perhaps by another
    * template or binding): the grant matches exactly the union of what they match.
    */
-  private static Covered coverage(ClientRules rules, Grant grant) {
+  private static Covered coverage(
+      ClientRules rules, Grant grant, Map<String, String> requestParameters) {
     if (rules.templates().isEmpty()) {
       return new Covered(false, "its policy has no grant templates");
     }
     Coverage best = null;
     GrantTemplate bestTemplate = null;
+    String unmet = null;
     for (GrantTemplate t : rules.templates()) {
       Coverage cov = t.covers(grant);
       if (cov.covered()) {
-        return new Covered(true, "template " + t.text() + bindingText(cov.binding()));
+        // Covered only if the template's own constraints can be instantiated, too.
+        List<Caveat> required;
+        try {
+          required = required(t, cov.binding(), requestParameters, rules.parameters());
+        } catch (IllegalArgumentException e) {
+          unmet = unmet == null ? e.getMessage() : unmet + "; " + e.getMessage();
+          continue;
+        }
+        return new Covered(
+            true,
+            "template " + t.text() + bindingText(cov.binding()),
+            List.of(new Piece(grant, t, required)));
       }
       if (best == null || cov.failedPart() > best.failedPart()) {
         best = cov;
@@ -474,15 +617,20 @@ public final class Policy {
         rules.templates().size() == 1
             ? "its only template is '" + bestTemplate.text() + "'"
             : "no template covers it; the closest is '" + bestTemplate.text() + "'";
-    Covered refusal = new Covered(false, closest + ", and " + best.why());
+    Covered refusal =
+        unmet != null
+            ? new Covered(false, unmet)
+            : new Covered(false, closest + ", and " + best.why());
     List<Grant> pieces = alternatives(grant);
     if (pieces.size() < 2) {
       return refusal;
     }
     List<String> each = new ArrayList<>(pieces.size());
+    List<Piece> covering = new ArrayList<>(pieces.size());
     for (Grant piece : pieces) {
       String problem = resourceProblem(piece.resource());
-      Covered covered = problem != null ? new Covered(false, problem) : coverage(rules, piece);
+      Covered covered =
+          problem != null ? new Covered(false, problem) : coverage(rules, piece, requestParameters);
       if (!covered.ok()) {
         // The whole grant's reason, unless it is covered but for one alternative.
         return each.isEmpty()
@@ -495,8 +643,9 @@ public final class Policy {
                     + covered.text());
       }
       each.add(piece + ": " + covered.text());
+      covering.addAll(covered.pieces());
     }
-    return new Covered(true, "each alternative: " + String.join("; ", each));
+    return new Covered(true, "each alternative: " + String.join("; ", each), covering);
   }
 
   /**

@@ -181,6 +181,63 @@ final class PolicyParser {
     return new Parsed(new Policy(source, digest(text), clients, problems.warnings()), problems);
   }
 
+  /** The keys of a grant template written as a mapping. */
+  static final Set<String> TEMPLATE_KEYS = Set.of("grant", "arguments", "conditions");
+
+  /** Most constraints and conditions one template carries. */
+  static final int MAX_TEMPLATE_CONSTRAINTS = 16;
+
+  /**
+   * The {@code arguments} and {@code conditions} of a template written as a mapping, or null when
+   * one is invalid (reported).
+   */
+  private static List<ConstraintTemplate> constraintTemplates(
+      NodeReader r, MapNode m, String path, Map<String, GrantTemplate.Parameter> parameters) {
+    List<ConstraintTemplate> out = new ArrayList<>();
+    boolean ok = true;
+    for (String key : List.of("arguments", "conditions")) {
+      Node n = NodeReader.optional(m, key);
+      String keyPath = NodeReader.child(path, key);
+      List<String> texts = n == null ? List.of() : r.strings(n, keyPath);
+      if (texts == null) {
+        ok = false;
+        continue;
+      }
+      for (int i = 0; i < texts.size(); i++) {
+        String text = texts.get(i);
+        try {
+          out.add(
+              key.equals("arguments")
+                  ? ConstraintTemplate.argument(text, parameters)
+                  : ConstraintTemplate.condition(text, parameters));
+        } catch (IllegalArgumentException e) {
+          r.problems()
+              .error(
+                  n.line(),
+                  NodeReader.index(keyPath, i),
+                  "'"
+                      + text
+                      + "' is not a valid "
+                      + key.substring(0, key.length() - 1)
+                      + ": "
+                      + e.getMessage());
+          ok = false;
+        }
+      }
+    }
+    if (out.size() > MAX_TEMPLATE_CONSTRAINTS) {
+      r.problems()
+          .error(
+              m.line(),
+              path,
+              "more than "
+                  + MAX_TEMPLATE_CONSTRAINTS
+                  + " arguments and conditions on one template");
+      ok = false;
+    }
+    return ok ? out : null;
+  }
+
   private static Policy.ClientRules client(NodeReader r, Entry entry) {
     Problems problems = r.problems();
     String id = entry.key();
@@ -247,12 +304,31 @@ final class PolicyParser {
           for (int i = 0; i < list.items().size(); i++) {
             Node item = list.items().get(i);
             String itemPath = NodeReader.index(gPath, i);
-            String text = r.string(item, itemPath);
+            MapNode withConstraints = item instanceof MapNode im ? im : null;
+            Node grantNode = item;
+            if (withConstraints != null) {
+              r.allowKeys(withConstraints, itemPath, TEMPLATE_KEYS);
+              grantNode = r.required(withConstraints, "grant", itemPath);
+              if (grantNode == null) {
+                continue;
+              }
+              itemPath = NodeReader.child(itemPath, "grant");
+            }
+            String text = r.string(grantNode, itemPath);
             if (text == null) {
               continue;
             }
             try {
               GrantTemplate t = GrantTemplate.parse(text, parameters);
+              if (withConstraints != null) {
+                List<ConstraintTemplate> required =
+                    constraintTemplates(r, withConstraints, NodeReader.index(gPath, i), parameters);
+                if (required == null) {
+                  continue;
+                }
+                required.forEach(c -> usedParameters.addAll(c.parameters()));
+                t = t.withConstraints(required);
+              }
               templates.add(t);
               grantTexts.add(text);
               usedParameters.addAll(t.parameters());

@@ -232,6 +232,16 @@ public final class PolicyTestRunner {
       return null;
     }
     return new MintRequest(
-        client, grants, ttl, holder, audience, maxUses, maxDepth, indirect, requireApproval);
+        client,
+        grants,
+        ttl,
+        holder,
+        audience,
+        maxUses,
+        maxDepth,
+        indirect,
+        requireApproval,
+        null,
+        null);
   }
 }

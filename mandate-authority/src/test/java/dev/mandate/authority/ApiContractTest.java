@@ -87,6 +87,7 @@ class ApiContractTest {
   void everyOperation_answersAsDocumented() {
     String admin = authority.admin();
     check(200, "GET", "/v1/health", null, null);
+    check(200, "GET", "/v1/ready", null, null);
     check(200, "GET", "/metrics", null, null);
     check(200, "GET", "/v1/keys", null, null);
     check(400, "GET", "/v1/keys", "?all=maybe", null, null);

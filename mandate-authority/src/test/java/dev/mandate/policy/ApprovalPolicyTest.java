@@ -52,7 +52,9 @@ class ApprovalPolicyTest {
         null,
         null,
         false,
-        requireApproval);
+        requireApproval,
+        null,
+        null);
   }
 
   // ---- parsing ----

@@ -35,16 +35,7 @@ class CoverageByLanguageTest {
 
   private static PolicyDecision mint(String... grants) {
     return POLICY.evaluate(
-        new MintRequest(
-            "banker",
-            List.of(grants),
-            Duration.ofMinutes(5),
-            false,
-            null,
-            null,
-            null,
-            false,
-            null));
+        MintRequests.basic("banker", List.of(grants), Duration.ofMinutes(5), false, null));
   }
 
   @ParameterizedTest

@@ -173,8 +173,7 @@ class CoverageSoundnessTest {
 
   private static PolicyDecision evaluate(Policy policy, String grant) {
     return policy.evaluate(
-        new MintRequest(
-            "c", List.of(grant), Duration.ofMinutes(1), true, "gw", null, null, false, null));
+        MintRequests.basic("c", List.of(grant), Duration.ofMinutes(1), true, "gw"));
   }
 
   private static Policy policyFor(String template) {

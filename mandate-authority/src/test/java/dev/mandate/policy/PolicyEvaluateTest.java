@@ -26,16 +26,8 @@ class PolicyEvaluateTest {
 
   /** A request the invoice agent's policy allows, for each test to spoil one way. */
   private static MintRequest invoice(String... grants) {
-    return new MintRequest(
-        "invoice-agent",
-        List.of(grants),
-        Duration.ofMinutes(15),
-        true,
-        "gateway-1",
-        null,
-        null,
-        false,
-        null);
+    return MintRequests.basic(
+        "invoice-agent", List.of(grants), Duration.ofMinutes(15), true, "gateway-1");
   }
 
   private static PolicyDecision decide(MintRequest r) {
@@ -69,16 +61,8 @@ class PolicyEvaluateTest {
   void unknownClient_isDenied() {
     PolicyDecision d =
         POLICY.evaluate(
-            new MintRequest(
-                "x",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                "gateway-1",
-                null,
-                null,
-                false,
-                null));
+            MintRequests.basic(
+                "x", List.of("fs:read_text_file:/data/invoices/2024/**"), null, true, "gateway-1"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).startsWith("client 'x' is not in the policy");
@@ -89,26 +73,13 @@ class PolicyEvaluateTest {
   @Test
   void malformedRequests_areDeniedNotThrown() {
     assertThat(POLICY.evaluate(null).allowed()).isFalse();
-    assertThat(
-            decide(new MintRequest(null, null, null, false, null, null, null, false, null))
-                .reason())
+    assertThat(decide(MintRequests.basic(null, null, null, false, null)).reason())
         .contains("not in the policy");
     assertThat(decide(invoice()).reason()).contains("asked for no grants");
     List<String> withNull = new ArrayList<>();
     withNull.add(null);
     assertThat(
-            decide(
-                    new MintRequest(
-                        "invoice-agent",
-                        withNull,
-                        null,
-                        true,
-                        "gateway-1",
-                        null,
-                        null,
-                        false,
-                        null))
-                .reason())
+            decide(MintRequests.basic("invoice-agent", withNull, null, true, "gateway-1")).reason())
         .contains("a grant is missing");
     assertThat(decideGrant("not a grant").reason()).contains("is not a valid grant");
     assertThat(decideGrant("fs:read_text_file:/data/invoices/2024/\u0000").allowed()).isFalse();
@@ -125,16 +96,12 @@ class PolicyEvaluateTest {
   void ttlAboveMax_isRefusedNotCapped() {
     PolicyDecision d =
         decide(
-            new MintRequest(
+            MintRequests.basic(
                 "invoice-agent",
                 List.of("fs:read_text_file:/data/invoices/2024/**"),
                 Duration.ofHours(2),
                 true,
-                "gateway-1",
-                null,
-                null,
-                false,
-                null));
+                "gateway-1"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -147,31 +114,23 @@ class PolicyEvaluateTest {
   void ttlOmitted_getsMaxTtl_andNonPositiveTtl_isDenied() {
     PolicyDecision d =
         decide(
-            new MintRequest(
+            MintRequests.basic(
                 "invoice-agent",
                 List.of("fs:read_text_file:/data/invoices/2024/**"),
                 null,
                 true,
-                "gateway-1",
-                null,
-                null,
-                false,
-                null));
+                "gateway-1"));
     assertThat(d.allowed()).isTrue();
     assertThat(d.ttl()).isEqualTo(Duration.ofHours(1));
 
     assertThat(
             decide(
-                    new MintRequest(
+                    MintRequests.basic(
                         "invoice-agent",
                         List.of("fs:read_text_file:/data/invoices/2024/**"),
                         Duration.ZERO,
                         true,
-                        "gateway-1",
-                        null,
-                        null,
-                        false,
-                        null))
+                        "gateway-1"))
                 .reason())
         .contains("must be positive");
   }
@@ -180,16 +139,12 @@ class PolicyEvaluateTest {
   void missingHolderBinding_whenRequired_isDenied() {
     PolicyDecision d =
         decide(
-            new MintRequest(
+            MintRequests.basic(
                 "invoice-agent",
                 List.of("fs:read_text_file:/data/invoices/2024/**"),
                 null,
                 false,
-                "gateway-1",
-                null,
-                null,
-                false,
-                null));
+                "gateway-1"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -200,16 +155,12 @@ class PolicyEvaluateTest {
   void audienceNotInList_isDenied() {
     PolicyDecision d =
         decide(
-            new MintRequest(
+            MintRequests.basic(
                 "invoice-agent",
                 List.of("fs:read_text_file:/data/invoices/2024/**"),
                 null,
                 true,
-                "gateway-2",
-                null,
-                null,
-                false,
-                null));
+                "gateway-2"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason())
@@ -221,15 +172,11 @@ class PolicyEvaluateTest {
   void missingAudience_whenRequiredOrListed_isDenied() {
     PolicyDecision d =
         decide(
-            new MintRequest(
+            MintRequests.basic(
                 "invoice-agent",
                 List.of("fs:read_text_file:/data/invoices/2024/**"),
                 null,
                 true,
-                null,
-                null,
-                null,
-                false,
                 null));
 
     assertThat(d.allowed()).isFalse();
@@ -245,6 +192,8 @@ class PolicyEvaluateTest {
                         5,
                         null,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("must name an audience (require: audience)");
@@ -263,6 +212,8 @@ class PolicyEvaluateTest {
                 1001,
                 null,
                 false,
+                null,
+                null,
                 null));
     assertThat(over.allowed()).isFalse();
     assertThat(over.reason()).contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
@@ -278,6 +229,8 @@ class PolicyEvaluateTest {
                 10,
                 null,
                 false,
+                null,
+                null,
                 null));
     assertThat(under.maxUses()).isEqualTo(10);
     assertThat(decideGrant("fs:read_text_file:/data/invoices/2024/**").maxUses()).isEqualTo(1000);
@@ -286,17 +239,7 @@ class PolicyEvaluateTest {
   @Test
   void missingMaxUses_whenRequired_isDenied() {
     PolicyDecision d =
-        decide(
-            new MintRequest(
-                "mailer",
-                List.of("mail:send:tenant/acme/*"),
-                null,
-                true,
-                "gw",
-                null,
-                null,
-                false,
-                null));
+        decide(MintRequests.basic("mailer", List.of("mail:send:tenant/acme/*"), null, true, "gw"));
 
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).contains("client 'mailer' must set maxUses (require: maxUses)");
@@ -315,6 +258,8 @@ class PolicyEvaluateTest {
                         null,
                         3,
                         false,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("asked for maxDepth 3, above its policy's 2 (maxDepth)");
@@ -329,6 +274,8 @@ class PolicyEvaluateTest {
                         null,
                         0,
                         false,
+                        null,
+                        null,
                         null))
                 .maxDepth())
         .isZero();
@@ -347,6 +294,8 @@ class PolicyEvaluateTest {
                         null,
                         null,
                         true,
+                        null,
+                        null,
                         null))
                 .reason())
         .contains("may not mint indirect capabilities");
@@ -361,6 +310,8 @@ class PolicyEvaluateTest {
                 5,
                 null,
                 true,
+                null,
+                null,
                 null));
     assertThat(mailer.allowed()).isTrue();
     assertThat(mailer.indirect()).isTrue();
@@ -467,9 +418,7 @@ class PolicyEvaluateTest {
           "loose.yaml");
 
   private static PolicyDecision tenant(String grant) {
-    return LOOSE.evaluate(
-        new MintRequest(
-            "tenant-agent", List.of(grant), null, false, null, null, null, false, null));
+    return LOOSE.evaluate(MintRequests.basic("tenant-agent", List.of(grant), null, false, null));
   }
 
   @ParameterizedTest

@@ -91,16 +91,8 @@ class PolicyHolderTest {
             holder
                 .current()
                 .evaluate(
-                    new MintRequest(
-                        "agent",
-                        List.of("fs:read:/data/x"),
-                        Duration.ofMinutes(30),
-                        true,
-                        "gw",
-                        null,
-                        null,
-                        false,
-                        null))
+                    MintRequests.basic(
+                        "agent", List.of("fs:read:/data/x"), Duration.ofMinutes(30), true, "gw"))
                 .allowed())
         .isTrue();
   }

@@ -417,16 +417,12 @@ class PolicyParseTest {
     assertThat(
             starter
                 .evaluate(
-                    new MintRequest(
+                    MintRequests.basic(
                         "example-agent",
                         List.of("fs:read_text_file:/data/projects/apollo/reports/2024/**"),
                         Duration.ofMinutes(10),
                         true,
-                        "gateway-1",
-                        null,
-                        null,
-                        false,
-                        null))
+                        "gateway-1"))
                 .allowed())
         .isTrue();
   }

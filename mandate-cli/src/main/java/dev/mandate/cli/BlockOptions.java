@@ -14,6 +14,27 @@ import picocli.CommandLine.Option;
  * attenuate}; each option maps to one setter of {@link Restrictions.Builder}.
  */
 final class BlockOptions {
+  /** The grants in command-line order, each with the --grant-arg and --grant-where after it. */
+  private final List<GrantEntry> grants = new ArrayList<>();
+
+  /** An option that needs a grant before it and had none, or null. */
+  private String misplaced;
+
+  /** One grant and its own caveats, in the order given. */
+  private static final class GrantEntry {
+    final Grant grant;
+    final List<Caveat.Argument> arguments = new ArrayList<>();
+    final List<String> conditions = new ArrayList<>();
+
+    GrantEntry(Grant grant) {
+      this.grant = grant;
+    }
+  }
+
+  // Picocli calls an option method with every value so far, in command-line order, so the last
+  // value is the one just given; that is how --grant-arg finds the --allow before it. It calls each
+  // once with no value before parsing, to reset it.
+
   @Option(
       names = "--allow",
       paramLabel = "SERVICE:ACTION:RESOURCE",
@@ -22,7 +43,11 @@ final class BlockOptions {
           "A grant, globs in each part, e.g. fs:read_text_file:/data/invoices/2024/** or"
               + " 'fs:{read_text_file,list_directory}:/data/**'. Repeatable; a request must match"
               + " one grant of every block that lists grants.")
-  List<Grant> grants = new ArrayList<>();
+  void allow(List<Grant> given) {
+    if (!given.isEmpty()) {
+      grants.add(new GrantEntry(given.get(given.size() - 1)));
+    }
+  }
 
   @Option(
       names = "--allow-literal",
@@ -33,7 +58,47 @@ final class BlockOptions {
               + " plain characters, so a value read from untrusted data (a channel or file name)"
               + " needs no escaping and can never become a wildcard. The resource is everything"
               + " after the second ':'. Repeatable.")
-  List<Grant> literalGrants = new ArrayList<>();
+  void allowLiteral(List<Grant> given) {
+    if (!given.isEmpty()) {
+      grants.add(new GrantEntry(given.get(given.size() - 1)));
+    }
+  }
+
+  @Option(
+      names = "--grant-arg",
+      paramLabel = "POINTER=KIND:VALUE",
+      converter = Converters.ArgumentConverter.class,
+      description =
+          "An argument constraint of the --allow or --allow-literal just before it only: it"
+              + " applies when that grant is the one that matches a call (--arg applies to every"
+              + " call). Repeatable.")
+  void grantArgument(List<Caveat.Argument> given) {
+    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-arg");
+    if (last != null) {
+      last.arguments.add(given.get(given.size() - 1));
+    }
+  }
+
+  @Option(
+      names = "--grant-where",
+      paramLabel = "CEL",
+      description =
+          "A CEL condition of the --allow or --allow-literal just before it only (--where"
+              + " applies to every call). Repeatable.")
+  void grantCondition(List<String> given) {
+    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-where");
+    if (last != null) {
+      last.conditions.add(given.get(given.size() - 1));
+    }
+  }
+
+  private GrantEntry lastGrant(String option) {
+    if (grants.isEmpty()) {
+      misplaced = misplaced != null ? misplaced : option;
+      return null;
+    }
+    return grants.get(grants.size() - 1);
+  }
 
   @Option(
       names = "--ttl",
@@ -101,7 +166,7 @@ final class BlockOptions {
 
   /** Whether any grant was given, with --allow or --allow-literal. */
   boolean hasGrants() {
-    return !grants.isEmpty() || !literalGrants.isEmpty();
+    return !grants.isEmpty();
   }
 
   /**
@@ -111,9 +176,25 @@ final class BlockOptions {
    * @throws BadInputException naming the option whose value the core library refused
    */
   Restrictions.Builder restrictions() {
+    if (misplaced != null) {
+      throw new BadInputException(
+          misplaced + " applies to the --allow or --allow-literal just before it; give that first");
+    }
     Restrictions.Builder spec = Restrictions.builder();
-    grants.forEach(spec::allow);
-    literalGrants.forEach(spec::allow);
+    for (GrantEntry entry : grants) {
+      Grant grant = entry.grant;
+      for (Caveat.Argument argument : entry.arguments) {
+        grant = grant.with(argument);
+      }
+      for (String condition : entry.conditions) {
+        try {
+          grant = grant.where(condition);
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("--grant-where '" + condition + "': " + e.getMessage());
+        }
+      }
+      spec.allow(grant);
+    }
     apply("--ttl", () -> spec.ttl(ttl), ttl != null);
     apply("--expires", () -> spec.expiresAt(expires), expires != null);
     apply("--not-before", () -> spec.notBefore(notBefore), notBefore != null);

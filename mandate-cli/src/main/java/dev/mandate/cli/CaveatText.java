@@ -9,6 +9,32 @@ final class CaveatText {
   private CaveatText() {}
 
   /** One line, close to the mint/attenuate option that adds the caveat. */
+  /** The help on argument constraints, shown in the footer of mint and attenuate. */
+  static final String[] ARGUMENT_HELP = {
+    "",
+    "Argument constraints: --arg POINTER=KIND:VALUE. POINTER is a JSON Pointer into",
+    "the call's args (e.g. /path); the argument must exist and satisfy KIND:VALUE:",
+    "  within:/data/x            a path that, once normalised, lies under /data/x",
+    "  glob:*@example.com        a string matching the glob (*, **, ?, {a,b})",
+    "  prefix:abc                a string starting with abc",
+    "  regex:^[a-z]+$            a string wholly matching the RE2 expression",
+    "  exact:\"read\"              equal to this JSON scalar (\"text\", 42, true)",
+    "  oneof:[\"a\",\"b\"]           equal to one of these JSON scalars",
+    "  range:0..100              a number in [0, 100]; range:10.. and range:..5 too",
+    "  cidr:10.0.0.0/8,fd00::/8  an IP address in one of these blocks",
+    "  url:https@a.example.com,*.example.org",
+    "                            a URL with one of the schemes (before @; default",
+    "                            https) on one of the hosts; private, loopback and",
+    "                            metadata addresses are always refused",
+    "  shell:ls,git              a plain command line running one of the programs",
+    "  not:KIND:VALUE            present, and NOT satisfying KIND:VALUE",
+    "Repeat --arg for several constraints; all must hold.",
+    "",
+    "Durations: 500ms, 30s, 15m, 2h, 7d, 1h30m.",
+    "Instants: ISO-8601 (2030-01-01T00:00:00Z).",
+    "--where takes a CEL expression over args and context: 'args.amount <= 100'."
+  };
+
   static String describe(Caveat caveat) {
     if (caveat instanceof Caveat.Expiry e) {
       return "expires " + e.notAfter();
@@ -17,7 +43,7 @@ final class CaveatText {
     } else if (caveat instanceof Caveat.Audience a) {
       return "audience " + String.join(", ", a.audiences());
     } else if (caveat instanceof Caveat.Argument a) {
-      return "arg " + a.pointer() + "=" + ArgumentSyntax.format(a.constraint());
+      return "arg " + a.text();
     } else if (caveat instanceof Caveat.Condition c) {
       return "where " + c.expression();
     } else if (caveat instanceof Caveat.MaxDepth d) {
@@ -42,7 +68,7 @@ final class CaveatText {
       a.audiences().forEach(o.putArray("audiences")::add);
     } else if (caveat instanceof Caveat.Argument a) {
       o.put("pointer", a.pointer());
-      o.put("constraint", ArgumentSyntax.format(a.constraint()));
+      o.put("constraint", a.text().substring(a.pointer().length() + 1));
     } else if (caveat instanceof Caveat.Condition c) {
       o.put("expression", c.expression());
     } else if (caveat instanceof Caveat.MaxDepth d) {

@@ -108,7 +108,7 @@ final class Converters {
     @Override
     public Caveat.Argument convert(String value) {
       try {
-        return ArgumentSyntax.parse(value);
+        return Caveat.Argument.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(Printable.escape(e.getMessage()));
       }

@@ -72,6 +72,14 @@ final class InspectCommand implements Callable<Integer> {
       }
       ArrayNode grants = o.putArray("grants");
       b.grants().forEach(g -> grants.add(g.toString()));
+      if (b.grants().stream().anyMatch(g -> !g.caveats().isEmpty())) {
+        // Aligned with grants: the caveats of each grant's own, [] for none.
+        ArrayNode grantCaveats = o.putArray("grantCaveats");
+        for (Grant g : b.grants()) {
+          ArrayNode own = grantCaveats.addArray();
+          g.caveats().forEach(c -> own.add(CaveatText.toJson(c)));
+        }
+      }
       ArrayNode caveats = o.putArray("caveats");
       b.caveats().forEach(c -> caveats.add(CaveatText.toJson(c)));
       o.put("holderKeyId", b.holderKeyId());
@@ -103,6 +111,9 @@ final class InspectCommand implements Callable<Integer> {
         out.println("  grants:");
         for (Grant g : b.grants()) {
           out.println("    allow " + Printable.escape(g.toString()));
+          for (Caveat c : g.caveats()) {
+            out.println("      when it matches: " + Printable.escape(CaveatText.describe(c)));
+          }
         }
       }
       if (b.caveats().isEmpty()) {

@@ -127,8 +127,9 @@ public final class Mandate implements Callable<Integer> {
     for (String name : new String[] {"mint", "attenuate"}) {
       var usage = cli.getSubcommands().get(name).getCommandSpec().usageMessage();
       String[] footer = usage.footer();
-      String[] all = Arrays.copyOf(footer, footer.length + ArgumentSyntax.HELP.length);
-      System.arraycopy(ArgumentSyntax.HELP, 0, all, footer.length, ArgumentSyntax.HELP.length);
+      String[] all = Arrays.copyOf(footer, footer.length + CaveatText.ARGUMENT_HELP.length);
+      System.arraycopy(
+          CaveatText.ARGUMENT_HELP, 0, all, footer.length, CaveatText.ARGUMENT_HELP.length);
       usage.footer(all);
     }
     return cli;

@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
       "",
       "With --authority the token goes to stdout and its ids to stderr; a policy",
       "denial prints 'mandate: denied by policy: <reason>' and exits 1. The",
-      "authority adds exactly the caveats its policy requires (with an approval",
-      "caveat if it says approval: [GROUP]); narrow the token further with",
+      "authority adds the caveats its policy requires (with an approval caveat if",
+      "it says approval: [GROUP], and the constraints its templates carry, whose",
+      "parameters --param NAME=VALUE gives); narrow the token further with",
       "'mandate attenuate'. MANDATE_AUTHORITY, MANDATE_CLIENT and MANDATE_SECRET_FILE",
       "stand in for the three options.",
     })
@@ -78,6 +79,14 @@ final class MintCommand implements Callable<Integer> {
   boolean indirect;
 
   @Mixin BlockOptions block;
+
+  @Option(
+      names = "--param",
+      paramLabel = "NAME=VALUE",
+      description =
+          "With --authority: the value of a parameter of a constraint the policy's template"
+              + " carries (e.g. --param max=5000 for /amount=range:0..{max}). Repeatable.")
+  java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
 
   @Option(
       names = "--json",
@@ -118,6 +127,12 @@ final class MintCommand implements Callable<Integer> {
           spec.commandLine(),
           "--indirect needs --authority: only an authority can switch a capability off and on");
     }
+    if (!parameters.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--param needs --authority: it gives values for the constraints of the policy's"
+              + " templates");
+    }
     if (!restrictions.hasExpiry()) {
       throw new ParameterException(
           spec.commandLine(), "an expiry is mandatory: give --ttl (e.g. --ttl 15m) or --expires");
@@ -143,7 +158,7 @@ final class MintCommand implements Callable<Integer> {
   private int mintByAuthority(Restrictions restrictions) {
     MintRequestBody body;
     try {
-      body = MintRequestBody.of(restrictions, indirect);
+      body = MintRequestBody.of(restrictions, indirect).withParameters(parameters);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "with --authority, " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Capability;
+import dev.mandate.token.DelegatedRevocation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Spec;
       "  export MANDATE_AUTHORITY=http://127.0.0.1:7700 MANDATE_CLIENT=agent",
       "  export MANDATE_SECRET_FILE=agent.secret",
       "  mandate revoke --reason 'task finished' < agent.tok",
+      "  mandate revoke --block 1 --holder-key agent.key --reason done < sub.tok",
     })
 final class RevokeCommand implements Callable<Integer> {
   @ParentCommand Mandate parent;
@@ -58,6 +60,24 @@ final class RevokeCommand implements Callable<Integer> {
   String revocationId;
 
   @Option(
+      names = "--block",
+      paramLabel = "N",
+      description =
+          "Revoke only block N (1 or more) of the token on stdin: what was delegated there and"
+              + " everything derived from it, while the blocks before it (your own capability) stay"
+              + " valid. Allowed with --holder-key (the key that signed block N, the delegator's),"
+              + " or to the client that minted the token.")
+  Integer block;
+
+  @Option(
+      names = "--holder-key",
+      paramLabel = "FILE",
+      description =
+          "With --block: the delegator's private key, which signed block N; it signs a proof for"
+              + " the authority (the key itself is never sent).")
+  java.nio.file.Path holderKey;
+
+  @Option(
       names = "--reason",
       required = true,
       paramLabel = "TEXT",
@@ -74,13 +94,42 @@ final class RevokeCommand implements Callable<Integer> {
     AuthorityClient client = authority.authenticated(spec);
     Terminal t = parent.terminal();
     String token = tokenId;
-    if (token == null && revocationId == null) {
+    Capability delegated = null;
+    if (block != null) {
+      if (tokenId != null || revocationId != null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "--block names a block of the token on stdin; leave out --token-id and --revocation-id");
+      }
+      delegated = Capability.decode(Stdin.requireToken(t.stdin(), "revoke"));
+    } else if (holderKey != null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--holder-key signs the revocation of a delegated --block N");
+    } else if (token == null && revocationId == null) {
       // The token's id names its first block: revoking it cascades to everything derived from it.
       token = Capability.decode(Stdin.requireToken(t.stdin(), "revoke")).tokenId();
     }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("tokenId", token);
-    body.put("revocationId", revocationId);
+    if (block != null) {
+      body.put("token", delegated.toText());
+      body.put("block", block);
+      if (holderKey != null) {
+        try {
+          body.put(
+              "proof",
+              DelegatedRevocation.sign(
+                  delegated,
+                  block,
+                  KeyFiles.readSigningKey(holderKey, "--holder-key"),
+                  t.clock().instant()));
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("--block " + block + ": " + e.getMessage());
+        }
+      }
+    } else {
+      body.put("tokenId", token);
+      body.put("revocationId", revocationId);
+    }
     body.put("reason", reason);
     JsonNode published = client.post("/v1/revocations", body);
     long sequence = published.path("sequence").asLong();

@@ -138,16 +138,32 @@ class MintCommandAuthorityTest {
   }
 
   @Test
-  void localOnlyCaveat_isRefusedWithAHint() {
+  void argumentsAndConditions_areMintedByTheAuthority_perGrantToo() {
     CliRun.Result r =
-        authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--where", "args.size < 10");
+        authority.mint(
+            cli,
+            "--allow",
+            INVOICES,
+            "--grant-arg",
+            "/head=range:..10",
+            "--ttl",
+            "15m",
+            "--where",
+            "size(args) < 10",
+            "--arg",
+            "/path=prefix:/data");
 
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err())
-        .contains("with --authority, a mint request cannot carry a condition (where)")
-        .contains("attenuate");
+    assertThat(r.exit()).as(r.err()).isZero();
+    dev.mandate.token.Block minted = Capability.decode(r.value()).blocks().get(0);
+    assertThat(minted.grants().get(0).caveats()).hasSize(1);
+    assertThat(minted.caveats())
+        .extracting(dev.mandate.caveat.Caveat::kind)
+        .contains("argument", "condition");
+  }
+
+  @Test
+  void localOnlyCaveat_isRefusedWithAHint() {
     String[][] refused = {
-      {"--arg", "/path=within:/data", "an argument constraint (constrain)"},
       {"--expires", "2030-01-01T00:00:00Z", "ask for a ttl instead"},
       {"--not-before", "2020-01-01T00:00:00Z", "a not-before time (notBefore)"},
       {"--audience", "gw-a", "at most one audience"}, // with the --audience gw-b below

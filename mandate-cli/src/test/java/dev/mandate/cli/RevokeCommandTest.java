@@ -48,6 +48,74 @@ class RevokeCommandTest {
   }
 
   @Test
+  void revokeADelegatedBlock_withTheDelegatorsKey_leavesTheDelegatorsOwnBlock() {
+    cli.at(java.time.Instant.now()); // the authority checks the proof's time on its own clock
+    Path keys = tmp.resolve("keys");
+    cli.keygen(keys, "agent");
+    cli.keygen(keys, "sub");
+    CliRun.Result minted =
+        cli.run(
+            CliAuthority.args(
+                new String[] {"mint"},
+                authority.asAgent(),
+                new String[] {
+                  "--allow",
+                  "fs:read_text_file:/data/invoices/2024/**",
+                  "--ttl",
+                  "15m",
+                  "--holder",
+                  keys.resolve("agent.pub").toString()
+                }));
+    assertThat(minted.exit()).as(minted.err()).isZero();
+    CliRun.Result child =
+        cli.pipe(
+            minted.value(),
+            "attenuate",
+            "--allow",
+            "fs:read_text_file:/data/invoices/2024/01/**",
+            "--bind",
+            keys.resolve("sub.pub").toString(),
+            "--holder-key",
+            keys.resolve("agent.key").toString());
+    assertThat(child.exit()).as(child.err()).isZero();
+    Capability delegated = Capability.decode(child.value());
+
+    CliRun.Result bySub =
+        cli.pipe(
+            child.value(),
+            CliAuthority.args(
+                new String[] {"revoke"},
+                authority.asAgent(),
+                new String[] {
+                  "--block",
+                  "1",
+                  "--holder-key",
+                  keys.resolve("sub.key").toString(),
+                  "--reason",
+                  "x"
+                }));
+    CliRun.Result r =
+        cli.pipe(
+            child.value(),
+            CliAuthority.args(
+                new String[] {"revoke"},
+                authority.asAgent(),
+                new String[] {
+                  "--block",
+                  "1",
+                  "--holder-key",
+                  keys.resolve("agent.key").toString(),
+                  "--reason",
+                  "sub-task done"
+                }));
+
+    assertThat(bySub.exit()).isEqualTo(2);
+    assertThat(bySub.err()).contains("did not sign block 1").doesNotContain("internal error");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(feedSnapshot()).containsExactly(delegated.revocationIds().get(1));
+  }
+
+  @Test
   void revokeTheTokenOnStdin() {
     Capability token = mint();
 

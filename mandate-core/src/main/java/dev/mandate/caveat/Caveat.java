@@ -91,6 +91,27 @@ public sealed interface Caveat
       com.fasterxml.jackson.core.JsonPointer.compile(pointer);
     }
 
+    /**
+     * Parses the text form {@code POINTER=KIND:VALUE}, as in {@code /amount=range:0..5000} or
+     * {@code /path=within:/data}: KIND is within, glob, prefix, regex, exact (a JSON scalar), oneof
+     * (a JSON array of scalars), range (MIN..MAX, either may be empty), cidr, url (SCHEMES@HOSTS),
+     * shell or not (not:KIND:VALUE).
+     *
+     * @throws IllegalArgumentException saying what is wrong and the expected form
+     */
+    public static Argument parse(String text) {
+      return ArgumentSyntax.parse(text);
+    }
+
+    /**
+     * Returns the text form {@code POINTER=KIND:VALUE}, which {@link #parse} reads back to an equal
+     * caveat, except for all-of and any-of constraints, which have no text form and are shown
+     * readably as {@code all(... and ...)} and {@code any(... or ...)}.
+     */
+    public String text() {
+      return pointer + "=" + ArgumentSyntax.format(constraint);
+    }
+
     @Override
     public String kind() {
       return "argument";

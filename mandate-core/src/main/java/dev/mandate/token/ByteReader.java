@@ -41,6 +41,12 @@ final class ByteReader {
     return data[pos++] & 0xFF;
   }
 
+  /** Returns the next byte without consuming it. */
+  int peekU8(String what) {
+    need(1, what);
+    return data[pos] & 0xFF;
+  }
+
   int u16(String what) {
     need(2, what);
     int v = ((data[pos] & 0xFF) << 8) | (data[pos + 1] & 0xFF);

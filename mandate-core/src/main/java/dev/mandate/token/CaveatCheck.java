@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 /**
  * The caveats and grants of every block, in the spec's order (§6): revocation (all blocks), expiry
  * and not-before (all blocks), audience, grants (block by block), then arguments and conditions
- * (block by block, in caveat order). Max-uses caveats are collected for {@link UseCheck}.
+ * (block by block, in caveat order). A grant's own arguments and conditions are checked with the
+ * grants. Max-uses caveats are collected for {@link UseCheck}.
  */
 final class CaveatCheck {
   private final Clock clock;
@@ -44,8 +45,9 @@ final class CaveatCheck {
     checkRevocation(chain);
     checkTime(chain, now);
     checkAudience(chain, request.audience());
-    checkGrants(chain, request, resources);
-    return checkArguments(chain, request, now);
+    CallFacts call = new CallFacts(request, now);
+    checkGrants(chain, request, resources, call);
+    return checkArguments(chain, call);
   }
 
   /**
@@ -68,7 +70,7 @@ final class CaveatCheck {
   boolean covers(Chain chain, Request request, List<String> resources) {
     try {
       checkValid(chain, request, clock.instant());
-      checkGrants(chain, request, resources);
+      checkGrants(chain, request, resources, null);
       return true;
     } catch (Reasons.Denial d) {
       return false;
@@ -156,64 +158,95 @@ final class CaveatCheck {
     }
   }
 
-  private static void checkGrants(Chain chain, Request request, List<String> resources) {
+  /**
+   * Checks that each resource is covered by a grant of every block that lists grants. With {@code
+   * call}, a grant covers a resource only if its own caveats hold too (spec 5.3); when grants match
+   * but the caveats of each fail, the first matching grant's failure is reported. Without, only the
+   * patterns count.
+   */
+  private static void checkGrants(
+      Chain chain, Request request, List<String> resources, CallFacts call) {
     for (Chain.Link link : chain.links) {
       List<Grant> grants = link.block().grants();
       if (grants.isEmpty()) {
         continue;
       }
-      for (String resource : resources) {
-        if (!covered(grants, request.service(), request.action(), resource)) {
-          throw deny(
-              chain,
-              Decision.Code.GRANT,
-              link.block().index(),
-              Decision.Check.GRANT,
-              printable(request.service() + ":" + request.action() + ":" + resource)
-                  + " is not covered by block "
-                  + link.block().index()
-                  + "'s grants "
-                  + Reasons.grantList(grants));
-        }
-      }
-    }
-  }
-
-  private static boolean covered(
-      List<Grant> grants, String service, String action, String resource) {
-    for (Grant g : grants) {
-      if (g.matches(service, action, resource)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private List<UseCheck.Use> checkArguments(Chain chain, Request request, Instant now) {
-    JsonNode args = request.argsTree();
-    Map<String, Object> context = null;
-    List<UseCheck.Use> uses = List.of();
-    for (Chain.Link link : chain.links) {
       int index = link.block().index();
-      for (Caveat c : link.caveats()) {
+      for (String resource : resources) {
+        Failure first = null;
+        boolean covered = false;
+        for (Grant g : grants) {
+          if (!g.matches(request.service(), request.action(), resource)) {
+            continue;
+          }
+          Failure failure = call == null ? null : call.firstFailure(g.caveats(), index, g);
+          if (failure == null) {
+            covered = true;
+            break;
+          }
+          first = first == null ? failure : first;
+        }
+        if (covered) {
+          continue;
+        }
+        if (first != null) {
+          throw deny(chain, first.code(), index, first.check(), first.reason());
+        }
+        throw deny(
+            chain,
+            Decision.Code.GRANT,
+            index,
+            Decision.Check.GRANT,
+            printable(request.service() + ":" + request.action() + ":" + resource)
+                + " is not covered by block "
+                + index
+                + "'s grants "
+                + Reasons.grantList(grants));
+      }
+    }
+  }
+
+  /** Why an argument constraint or a condition does not hold. */
+  private record Failure(Decision.Code code, Decision.Check check, String reason) {}
+
+  /** The call's arguments and context, for argument constraints and conditions. */
+  private final class CallFacts {
+    private final Request request;
+    private final Instant now;
+    private final JsonNode args;
+    private Map<String, Object> context;
+
+    CallFacts(Request request, Instant now) {
+      this.request = request;
+      this.now = now;
+      this.args = request.argsTree();
+    }
+
+    /**
+     * Returns the first of these caveats (arguments and conditions; others are skipped) that does
+     * not hold, or null; {@code grant} names the grant they belong to, or is null for the block's.
+     */
+    Failure firstFailure(List<Caveat> caveats, int index, Grant grant) {
+      String owner = grant == null ? "block " + index : "grant " + grant + " of block " + index;
+      for (Caveat c : caveats) {
         if (c instanceof Caveat.Argument a) {
           JsonNode value = args.at(JsonPointer.compile(a.pointer()));
           if (value.isMissingNode()) {
-            throw deny(
-                chain,
+            return new Failure(
                 Decision.Code.ARGUMENT,
-                index,
                 Decision.Check.ARGUMENT,
-                "argument " + a.pointer() + " is required by block " + index + " but missing");
+                "argument " + a.pointer() + " is required by " + owner + " but missing");
           }
           String violation = a.constraint().violation(value);
           if (violation != null) {
-            throw deny(
-                chain,
+            return new Failure(
                 Decision.Code.ARGUMENT,
-                index,
                 Decision.Check.ARGUMENT,
-                "argument " + a.pointer() + ": " + violation);
+                "argument "
+                    + a.pointer()
+                    + (grant == null ? "" : " (" + owner + ")")
+                    + ": "
+                    + violation);
           }
         } else if (c instanceof Caveat.Condition cond) {
           if (context == null) {
@@ -222,14 +255,27 @@ final class CaveatCheck {
           }
           String problem = Conditions.check(cond.expression(), args, context, limits);
           if (problem != null) {
-            throw deny(
-                chain,
+            return new Failure(
                 Decision.Code.CONDITION,
-                index,
                 Decision.Check.CONDITION,
-                "condition '" + cond.expression() + "' of block " + index + ": " + problem);
+                "condition '" + cond.expression() + "' of " + owner + ": " + problem);
           }
-        } else if (c instanceof Caveat.MaxUses u) {
+        }
+      }
+      return null;
+    }
+  }
+
+  private static List<UseCheck.Use> checkArguments(Chain chain, CallFacts call) {
+    List<UseCheck.Use> uses = List.of();
+    for (Chain.Link link : chain.links) {
+      int index = link.block().index();
+      Failure failure = call.firstFailure(link.caveats(), index, null);
+      if (failure != null) {
+        throw deny(chain, failure.code(), index, failure.check(), failure.reason());
+      }
+      for (Caveat c : link.caveats()) {
+        if (c instanceof Caveat.MaxUses u) {
           if (uses.isEmpty()) {
             uses = new ArrayList<>(2);
           }

@@ -21,6 +21,7 @@ final class CaveatCodec {
   static final int MAX_DEPTH = 6;
   static final int MAX_USES = 7;
   static final int APPROVAL = 8;
+  static final int GRANT_CAVEAT = 9;
 
   static final int C_EXACT = 1;
   static final int C_ONE_OF = 2;
@@ -75,6 +76,46 @@ final class CaveatCodec {
       throw new IllegalArgumentException("no encoding for caveat " + caveat);
     }
     out.u8(kind).lengthPrefixed(body.toByteArray());
+  }
+
+  /**
+   * Writes one caveat of a grant's own (kind 9): the grant's index in its block, then the caveat,
+   * an argument constraint or a condition, in its usual encoding.
+   */
+  static void writeForGrant(ByteWriter out, int grantIndex, Caveat caveat) {
+    ByteWriter body = new ByteWriter(true);
+    body.u16(grantIndex);
+    write(body, caveat);
+    out.u8(GRANT_CAVEAT).lengthPrefixed(body.toByteArray());
+  }
+
+  /**
+   * One caveat as read from a block: {@code grant} is the index of the grant it belongs to, or -1
+   * for a caveat of the whole block.
+   */
+  record Entry(int grant, Caveat caveat) {}
+
+  /** Reads a caveat of the block, or of one of its {@code grantCount} grants (kind 9). */
+  static Entry readEntry(ByteReader in, int grantCount, Limits limits) {
+    int kind = in.peekU8("caveat kind");
+    if (kind != GRANT_CAVEAT) {
+      return new Entry(-1, read(in, limits));
+    }
+    in.u8("caveat kind");
+    ByteReader body = in.region("grant caveat");
+    int grant = body.u16("grant index");
+    if (grant >= grantCount) {
+      throw new FormatException(
+          "a grant caveat names grant " + grant + " of a block with " + grantCount + " grants");
+    }
+    int innerKind = body.peekU8("grant caveat kind");
+    if (innerKind != ARGUMENT && innerKind != CONDITION) {
+      throw new FormatException(
+          "a grant caveat holds an argument constraint or a condition, not kind " + innerKind);
+    }
+    Caveat caveat = read(body, limits);
+    body.expectEnd("grant caveat");
+    return new Entry(grant, caveat);
   }
 
   static Caveat read(ByteReader in, Limits limits) {

@@ -211,8 +211,22 @@ final class Chain {
           caveatCount + " caveats exceed the limit of " + limits.maxCaveatsPerBlock());
     }
     List<Caveat> caveats = new ArrayList<>(caveatCount);
+    // A grant's own caveats follow the block's, by grant index (spec 5.3): one binary form.
+    int lastGrant = -1;
     for (int c = 0; c < caveatCount; c++) {
-      caveats.add(CaveatCodec.read(in, limits));
+      CaveatCodec.Entry entry = CaveatCodec.readEntry(in, grantCount, limits);
+      if (entry.grant() < 0) {
+        if (lastGrant >= 0) {
+          throw new FormatException("a block caveat follows a grant caveat");
+        }
+        caveats.add(entry.caveat());
+      } else {
+        if (entry.grant() < lastGrant) {
+          throw new FormatException("grant caveats are not in grant order");
+        }
+        lastGrant = entry.grant();
+        grants.set(lastGrant, grants.get(lastGrant).with(entry.caveat()));
+      }
     }
     byte[] nextKey = in.raw(KEY_BYTES, "next key");
     byte[] secretCommitment = in.raw(COMMITMENT_BYTES, "secret commitment");
@@ -296,8 +310,14 @@ final class Chain {
     }
     out.u16(grants.size());
     grants.forEach(g -> out.str(g.toString()));
-    out.u8(caveats.size());
+    int grantCaveats = grants.stream().mapToInt(g -> g.caveats().size()).sum();
+    out.u8(caveats.size() + grantCaveats);
     caveats.forEach(c -> CaveatCodec.write(out, c));
+    for (int g = 0; g < grants.size(); g++) {
+      for (Caveat c : grants.get(g).caveats()) {
+        CaveatCodec.writeForGrant(out, g, c);
+      }
+    }
     out.raw(nextKey).raw(secretCommitment).u8(flags);
     return out.toByteArray();
   }

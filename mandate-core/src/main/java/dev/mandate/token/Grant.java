@@ -1,8 +1,12 @@
 package dev.mandate.token;
 
+import dev.mandate.caveat.Caveat;
+import dev.mandate.caveat.Constraint;
 import dev.mandate.internal.CompiledPatterns;
 import dev.mandate.internal.match.Glob;
 import dev.mandate.internal.match.ResourcePaths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a block allows: {@code service:action:resource-pattern}, a glob in each part ({@code *}
@@ -16,6 +20,13 @@ import dev.mandate.internal.match.ResourcePaths;
  * channel name, a file name from a listing), is never pasted into grant text: {@link #literal}
  * makes a grant of exactly that service, action and resource, and {@link #escape} makes one value
  * literal inside a pattern ({@code "/users/" + Grant.escape(name) + "/**"}).
+ *
+ * <p>A grant may carry its own argument constraints and conditions ({@link #constrain}, {@link
+ * #where}), which apply only when this grant is the one that matches the call: {@code
+ * bank:send_money:*} with {@code /amount} exactly 4 beside an unconstrained {@code
+ * bank:get_balance:*}. A block allows a call when one of its grants matches it and every caveat of
+ * that grant holds (spec section 5.3). The grant text ({@link #toString()}) is the pattern only;
+ * {@link #caveats()} are the grant's own caveats.
  */
 public final class Grant {
   /** Longest accepted grant text, in chars. */
@@ -31,6 +42,7 @@ public final class Grant {
   private final Glob serviceGlob;
   private final Glob actionGlob;
   private final Glob resourceGlob;
+  private final List<Caveat> caveats;
 
   /**
    * Validates each part.
@@ -50,6 +62,17 @@ public final class Grant {
     this.service = service;
     this.action = action;
     this.resource = resource;
+    this.caveats = List.of();
+  }
+
+  private Grant(Grant pattern, List<Caveat> caveats) {
+    this.service = pattern.service;
+    this.action = pattern.action;
+    this.resource = pattern.resource;
+    this.serviceGlob = pattern.serviceGlob;
+    this.actionGlob = pattern.actionGlob;
+    this.resourceGlob = pattern.resourceGlob;
+    this.caveats = List.copyOf(caveats);
   }
 
   /** Returns the service pattern. */
@@ -65,6 +88,59 @@ public final class Grant {
   /** Returns the resource pattern. */
   public String resource() {
     return resource;
+  }
+
+  /**
+   * Returns this grant's own caveats (argument constraints and conditions), in the order given;
+   * empty when only the block's caveats apply.
+   */
+  public List<Caveat> caveats() {
+    return caveats;
+  }
+
+  /**
+   * Returns this grant with one more caveat of its own: the argument at {@code pointer} must exist
+   * and satisfy {@code constraint} whenever this grant is the one that matches a call.
+   *
+   * @throws IllegalArgumentException if the pointer is not a JSON Pointer
+   */
+  public Grant constrain(String pointer, Constraint constraint) {
+    return with(new Caveat.Argument(pointer, constraint));
+  }
+
+  /**
+   * Returns this grant with one more caveat of its own: a CEL condition over {@code args} and
+   * {@code context} that must be true whenever this grant is the one that matches a call.
+   *
+   * @throws IllegalArgumentException if the expression does not compile to a boolean
+   */
+  public Grant where(String celExpression) {
+    Caveat.Condition condition = new Caveat.Condition(celExpression);
+    Conditions.compileOrThrow(celExpression, Limits.DEFAULTS);
+    return with(condition);
+  }
+
+  /**
+   * Returns this grant with one more caveat of its own.
+   *
+   * @throws IllegalArgumentException if the caveat is not an argument constraint or a condition
+   *     (expiry, audience, uses and the like apply to a whole block)
+   */
+  public Grant with(Caveat caveat) {
+    if (!(caveat instanceof Caveat.Argument) && !(caveat instanceof Caveat.Condition)) {
+      throw new IllegalArgumentException(
+          "a grant carries only argument constraints and conditions; a "
+              + (caveat == null ? "null" : caveat.kind())
+              + " caveat applies to a whole block");
+    }
+    List<Caveat> all = new ArrayList<>(caveats);
+    all.add(caveat);
+    return new Grant(this, all);
+  }
+
+  /** Returns the same pattern without caveats of its own. */
+  public Grant withoutCaveats() {
+    return caveats.isEmpty() ? this : new Grant(this, List.of());
   }
 
   /**
@@ -183,7 +259,10 @@ public final class Grant {
         : "'" + c + "'";
   }
 
-  /** Returns {@code service:action:resource}. */
+  /**
+   * Returns {@code service:action:resource}, the grant's pattern; its own caveats are in {@link
+   * #caveats()}.
+   */
   @Override
   public String toString() {
     return service + ":" + action + ":" + resource;
@@ -194,11 +273,12 @@ public final class Grant {
     return o instanceof Grant g
         && g.service.equals(service)
         && g.action.equals(action)
-        && g.resource.equals(resource);
+        && g.resource.equals(resource)
+        && g.caveats.equals(caveats);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(service, action, resource);
+    return java.util.Objects.hash(service, action, resource, caveats);
   }
 }

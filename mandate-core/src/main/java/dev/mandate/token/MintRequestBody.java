@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.config.Durations;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,6 +31,14 @@ import java.util.List;
  *     channel name, which then need no escaping; or null. They are asked for beside {@code grants}
  *     and judged by the policy the same way. {@link #of} writes every grant into {@code grants} (a
  *     literal one escaped), so this field is for clients that write the JSON themselves.
+ * @param constrainedGrants grants with argument constraints and conditions of their own (spec
+ *     section 5.3), judged by the policy like {@code grants}; or null
+ * @param arguments argument constraints on every call, {@code POINTER=KIND:VALUE} each ({@link
+ *     Caveat.Argument#parse}); or null. They only narrow, so the authority adds them as asked
+ * @param conditions CEL conditions on every call; or null. They only narrow, like {@code arguments}
+ * @param parameters values for the parameters of the constraints the policy's templates carry that
+ *     a grant's pattern does not bind (such as {@code max} in {@code /amount=range:0..{max}}); or
+ *     null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MintRequestBody(
@@ -41,7 +50,56 @@ public record MintRequestBody(
     Integer maxDepth,
     Boolean indirect,
     List<String> requireApproval,
-    List<LiteralGrant> literalGrants) {
+    List<LiteralGrant> literalGrants,
+    List<ConstrainedGrant> constrainedGrants,
+    List<String> arguments,
+    List<String> conditions,
+    java.util.Map<String, String> parameters) {
+
+  /**
+   * One grant of {@link #constrainedGrants}: a grant with its own argument constraints and
+   * conditions, which apply when it is the grant that matches a call.
+   *
+   * @param grant the grant, {@code service:action:resource-pattern}
+   * @param arguments its argument constraints, {@code POINTER=KIND:VALUE} each; or null
+   * @param conditions its CEL conditions; or null
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ConstrainedGrant(String grant, List<String> arguments, List<String> conditions) {
+    /**
+     * Returns the grant with its caveats.
+     *
+     * @throws IllegalArgumentException naming what is invalid
+     */
+    public Grant toGrant() {
+      Grant g = Grant.parse(grant);
+      for (String a : arguments == null ? List.<String>of() : arguments) {
+        g = g.with(Caveat.Argument.parse(a));
+      }
+      for (String c : conditions == null ? List.<String>of() : conditions) {
+        g = g.where(c);
+      }
+      return g;
+    }
+  }
+
+  /** Returns this request with values for the policy's template parameters (see above). */
+  public MintRequestBody withParameters(java.util.Map<String, String> values) {
+    return new MintRequestBody(
+        grants,
+        ttl,
+        audience,
+        holderKey,
+        maxUses,
+        maxDepth,
+        indirect,
+        requireApproval,
+        literalGrants,
+        constrainedGrants,
+        arguments,
+        conditions,
+        values == null || values.isEmpty() ? null : java.util.Map.copyOf(values));
+  }
 
   /**
    * One grant of {@link #literalGrants}: exactly this service, action and resource.
@@ -62,10 +120,12 @@ public record MintRequestBody(
   }
 
   /**
-   * Returns the mint request for these restrictions. An authority adds exactly the caveats its
-   * policy decides, so a mint request carries only grants, a ttl in whole seconds, one audience, a
-   * holder key, max uses (at most 2147483647), max depth and an approval caveat; anything else is
-   * added afterwards by attenuating the minted capability.
+   * Returns the mint request for these restrictions. A mint request carries grants (with their own
+   * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key, max
+   * uses (at most 2147483647), max depth, an approval caveat, and argument constraints and
+   * conditions on every call; anything else (an absolute expiry, not-before, the seal, an all-of or
+   * any-of constraint, which has no text form) is added afterwards by attenuating the minted
+   * capability.
    *
    * @param indirect whether to ask for an indirect capability (one the authority can switch off)
    * @throws IllegalArgumentException naming the first restriction a mint request cannot carry
@@ -76,6 +136,8 @@ public record MintRequestBody(
     Integer maxUses = null;
     Integer maxDepth = null;
     List<String> approvers = null;
+    List<String> arguments = new ArrayList<>();
+    List<String> conditions = new ArrayList<>();
     for (Caveat c : restrictions.caveats()) {
       if (c instanceof Caveat.Audience a) {
         if (audience != null || a.audiences().size() > 1) {
@@ -98,15 +160,41 @@ public record MintRequestBody(
           throw new IllegalArgumentException("a mint request asks for one approval caveat");
         }
         approvers = r.groups();
+      } else if (c instanceof Caveat.Argument a) {
+        arguments.add(argumentText(a));
+      } else if (c instanceof Caveat.Condition cond) {
+        conditions.add(cond.expression());
       } else {
         throw cannotCarry(describe(c));
       }
+    }
+    List<String> plain = new ArrayList<>();
+    List<ConstrainedGrant> constrained = new ArrayList<>();
+    for (Grant g : restrictions.grants()) {
+      if (g.caveats().isEmpty()) {
+        plain.add(g.toString());
+        continue;
+      }
+      List<String> grantArguments = new ArrayList<>();
+      List<String> grantConditions = new ArrayList<>();
+      for (Caveat c : g.caveats()) {
+        if (c instanceof Caveat.Argument a) {
+          grantArguments.add(argumentText(a));
+        } else {
+          grantConditions.add(((Caveat.Condition) c).expression());
+        }
+      }
+      constrained.add(
+          new ConstrainedGrant(
+              g.toString(),
+              grantArguments.isEmpty() ? null : grantArguments,
+              grantConditions.isEmpty() ? null : grantConditions));
     }
     if (restrictions.sealed()) {
       throw cannotCarry("the seal (seal)");
     }
     return new MintRequestBody(
-        restrictions.grants().stream().map(Grant::toString).toList(),
+        plain.isEmpty() ? null : plain,
         ttl,
         audience,
         restrictions.holder().map(k -> k.toText()).orElse(null),
@@ -114,7 +202,25 @@ public record MintRequestBody(
         maxDepth,
         indirect ? Boolean.TRUE : null,
         approvers,
+        null,
+        constrained.isEmpty() ? null : constrained,
+        arguments.isEmpty() ? null : arguments,
+        conditions.isEmpty() ? null : conditions,
         null);
+  }
+
+  /** The text of an argument caveat, refused when it has none that reads back the same. */
+  private static String argumentText(Caveat.Argument a) {
+    String text = a.text();
+    try {
+      if (Caveat.Argument.parse(text).equals(a)) {
+        return text;
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the refusal
+    }
+    throw cannotCarry(
+        "the argument constraint " + text + " (it has no text form; all-of and any-of)");
   }
 
   private static String describe(Caveat c) {
@@ -124,21 +230,12 @@ public record MintRequestBody(
     if (c instanceof Caveat.NotBefore) {
       return "a not-before time (notBefore)";
     }
-    if (c instanceof Caveat.Argument) {
-      return "an argument constraint (constrain)";
-    }
-    if (c instanceof Caveat.Condition) {
-      return "a condition (where)";
-    }
     return "a " + c.kind() + " caveat";
   }
 
   private static IllegalArgumentException cannotCarry(String what) {
     return new IllegalArgumentException(
-        "a mint request cannot carry "
-            + what
-            + ": the authority adds exactly the caveats its policy requires; attenuate the minted"
-            + " capability to add it");
+        "a mint request cannot carry " + what + ": attenuate the minted capability to add it");
   }
 
   /** The one duration grammar ({@link Durations#format}), in whole seconds. */

@@ -1,5 +1,6 @@
 package dev.mandate.token;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -77,6 +78,26 @@ public record Request(
   /** A request without audience, arguments or context. */
   public static Request of(String service, String action, String resource) {
     return new Request(null, service, action, resource, null, null);
+  }
+
+  /**
+   * Returns the resource a JSON value names, the one text form spec section 5.4 fixes: a string as
+   * it is; a number or a boolean in its canonical scalar form (section 6.1: {@code 4.0} and {@code
+   * 4} are both {@code 4}, {@code true} is {@code true}). Enforcement points use it for resources
+   * taken from a call's arguments, and clients to sign proofs over the same resource.
+   *
+   * @throws IllegalArgumentException if the value is missing, null, an array or an object, or a
+   *     number without a canonical form
+   */
+  public static String resourceOf(JsonNode value) {
+    if (value == null || !(value.isTextual() || value.isNumber() || value.isBoolean())) {
+      throw new IllegalArgumentException(
+          "a resource is a string, number or boolean, got "
+              + (value == null || value.isMissingNode() ? "nothing" : value.getNodeType()));
+    }
+    return value.isTextual()
+        ? value.textValue()
+        : CaveatCodec.jsonText(dev.mandate.internal.JsonScalars.canonical(value));
   }
 
   /** Returns a copy with this audience. */

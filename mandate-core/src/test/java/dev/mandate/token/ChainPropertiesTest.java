@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
+import java.math.BigDecimal;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -27,8 +28,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Properties of random capability chains, generated from a fixed seed so every run checks the same
- * chains: attenuation never widens what is allowed, any edit or truncation of the token is denied,
- * the text form round-trips, and revocation ids are stable and unique.
+ * chains: attenuation never widens what is allowed (grants carry constraints of their own at
+ * random, and requests vary an amount argument, so a child's unconstrained grant meeting a parent's
+ * constrained one is exercised), any edit or truncation of the token is denied, the text form
+ * round-trips, and revocation ids are stable and unique.
  */
 class ChainPropertiesTest {
   private static final long SEED = 0x4D414E44L;
@@ -60,6 +63,7 @@ class ChainPropertiesTest {
     "{acct-1,acct-2}"
   };
   private static final String[] AUDIENCES = {"gw-1", "gw-2", "gw-3"};
+  private static final int[] AMOUNTS = {5, 5000};
 
   private static final String[] SERVICES = {"fs", "http", "bank", "db"};
   private static final String[] ACTIONS = {"read", "write", "list", "delete", "rename"};
@@ -92,6 +96,11 @@ class ChainPropertiesTest {
         for (String action : ACTIONS) {
           for (String resource : RESOURCES) {
             ObjectNode args = JsonNodeFactory.instance.objectNode().put("path", resource);
+            // Every third request has no amount, so grant constraints on it deny by absence too.
+            int amount = (requests.size() % 3) - 1;
+            if (amount >= 0) {
+              args.put("amount", AMOUNTS[amount]);
+            }
             requests.add(new Request(audience, service, action, resource, args, null));
           }
         }
@@ -330,12 +339,21 @@ class ChainPropertiesTest {
     return chain;
   }
 
-  private static String randomGrant(Random shape) {
-    return pick(shape, SERVICE_PATTERNS)
-        + ":"
-        + pick(shape, ACTION_PATTERNS)
-        + ":"
-        + pick(shape, RESOURCE_PATTERNS);
+  /** A random grant; one in three carries a constraint or a condition of its own (spec 5.3). */
+  private static Grant randomGrant(Random shape) {
+    Grant g =
+        Grant.parse(
+            pick(shape, SERVICE_PATTERNS)
+                + ":"
+                + pick(shape, ACTION_PATTERNS)
+                + ":"
+                + pick(shape, RESOURCE_PATTERNS));
+    return switch (shape.nextInt(9)) {
+      case 0 -> g.constrain("/amount", new Constraint.Range(null, BigDecimal.valueOf(100)));
+      case 1 -> g.where("args.amount > 1000");
+      case 2 -> g.constrain("/path", new Constraint.PathWithin("/data/a"));
+      default -> g;
+    };
   }
 
   private static String pick(Random shape, String[] options) {

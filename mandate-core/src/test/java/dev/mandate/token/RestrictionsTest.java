@@ -8,9 +8,11 @@ import dev.mandate.caveat.Constraint;
 import dev.mandate.config.Durations;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -170,8 +172,12 @@ class RestrictionsTest {
     List.of(
             Restrictions.builder().expiresAt(t).build(),
             Restrictions.builder().notBefore(t).build(),
-            Restrictions.builder().constrainExact("/path", "/a").build(),
-            Restrictions.builder().where("true").build(),
+            Restrictions.builder()
+                .constrain(
+                    "/n",
+                    new Constraint.AnyOf(
+                        List.of(new Constraint.Prefix("a"), new Constraint.Prefix("b"))))
+                .build(),
             Restrictions.builder().seal().build())
         .forEach(
             r ->
@@ -180,15 +186,42 @@ class RestrictionsTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("a mint request cannot carry")
                     .hasMessageContaining("attenuate"));
-    assertThatThrownBy(
-            () -> MintRequestBody.of(Restrictions.builder().where("true").build(), false))
-        .hasMessageContaining("(where)");
+    assertThatThrownBy(() -> MintRequestBody.of(Restrictions.builder().seal().build(), false))
+        .hasMessageContaining("(seal)");
     assertThatThrownBy(
             () -> MintRequestBody.of(Restrictions.builder().audience("a", "b").build(), false))
         .hasMessageContaining("at most one audience");
     assertThatThrownBy(
             () -> MintRequestBody.of(Restrictions.builder().maxUses(1L << 31).build(), false))
         .hasMessageContaining(String.valueOf(Integer.MAX_VALUE));
+  }
+
+  @Test
+  void mintRequest_carriesArgumentsConditionsAndGrantCaveats_asText() {
+    Restrictions r =
+        Restrictions.builder()
+            .allow("bank:get_balance:*")
+            .allow(
+                Grant.parse("bank:send_money:*")
+                    .constrain("/amount", new Constraint.Range(null, new BigDecimal("5000")))
+                    .where("args.currency == 'EUR'"))
+            .constrainExact("/account", "acct-1")
+            .where("args.memo == ''")
+            .build();
+
+    MintRequestBody body = MintRequestBody.of(r, false);
+
+    assertThat(body.grants()).containsExactly("bank:get_balance:*");
+    assertThat(body.constrainedGrants())
+        .containsExactly(
+            new MintRequestBody.ConstrainedGrant(
+                "bank:send_money:*",
+                List.of("/amount=range:..5000"),
+                List.of("args.currency == 'EUR'")));
+    assertThat(body.arguments()).containsExactly("/account=exact:\"acct-1\"");
+    assertThat(body.conditions()).containsExactly("args.memo == ''");
+    assertThat(body.constrainedGrants().get(0).toGrant()).isEqualTo(r.grants().get(1));
+    assertThat(body.withParameters(Map.of("max", "10")).parameters()).containsEntry("max", "10");
   }
 
   private static String ttlOf(Duration ttl) {

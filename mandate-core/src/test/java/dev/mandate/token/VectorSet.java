@@ -1013,6 +1013,136 @@ final class VectorSet {
                 Fixtures.random(seed++))
             .text());
     finish(c);
+    grantCaveats();
+  }
+
+  /** Spec 5.3: a grant's own argument constraints and conditions. */
+  private void grantCaveats() {
+    Capability bank =
+        mint()
+            .allow(
+                Grant.parse("bank:send_money:*")
+                    .constrain("/amount", new Constraint.Exact(JSON.valueToTree(4)))
+                    .where("args.recipient == 'GB29NWBK60161331926819'"))
+            .allow("bank:get_balance:*")
+            .ttl(Duration.ofHours(1))
+            .sign();
+    simple(
+        "allow-grant-caveats",
+        "send_money's own constraints hold: amount exactly 4 to the one recipient",
+        bank,
+        req(
+            "bank",
+            "send_money",
+            "acct-1",
+            args("amount", 4, "recipient", "GB29NWBK60161331926819")));
+    simple(
+        "allow-grant-caveats-other-grant",
+        "get_balance has no amount, and send_money's constraints do not apply to it",
+        bank,
+        req("bank", "get_balance", "acct-1", args()));
+    simple(
+        "deny-grant-caveat-argument",
+        "the one grant that matches send_money requires amount 4",
+        bank,
+        req(
+            "bank",
+            "send_money",
+            "acct-1",
+            args("amount", 9000, "recipient", "GB29NWBK60161331926819")));
+    simple(
+        "deny-grant-caveat-condition",
+        "the matching grant's condition names another recipient",
+        bank,
+        req("bank", "send_money", "acct-1", args("amount", 4, "recipient", "attacker")));
+    simple(
+        "deny-grant-caveat-argument-missing",
+        "the matching grant's argument is missing",
+        bank,
+        req("bank", "send_money", "acct-1", args("recipient", "GB29NWBK60161331926819")));
+    Capability either =
+        mint()
+            .allow(
+                Grant.parse("bank:send_money:*")
+                    .constrain("/amount", new Constraint.Range(null, new BigDecimal("100"))))
+            .allow(
+                Grant.parse("bank:send_money:acct-savings")
+                    .constrain("/amount", new Constraint.Range(null, new BigDecimal("5000"))))
+            .ttl(Duration.ofHours(1))
+            .sign();
+    simple(
+        "allow-grant-caveats-any-matching-grant",
+        "two grants match; the second one's constraint holds",
+        either,
+        req("bank", "send_money", "acct-savings", args("amount", 4000)));
+    simple(
+        "deny-grant-caveats-every-matching-grant-fails",
+        "no matching grant's constraint holds; the first one's failure is reported",
+        either,
+        req("bank", "send_money", "acct-1", args("amount", 4000)));
+    Capability lifted =
+        fixed(bank.attenuate()).allow("bank:send_money:*").allow("bank:get_balance:*").sign();
+    simple(
+        "deny-grant-caveats-attenuation-cannot-lift",
+        "a later block's unconstrained grant does not lift the authority block's constraint",
+        lifted,
+        req(
+            "bank",
+            "send_money",
+            "acct-1",
+            args("amount", 9000, "recipient", "GB29NWBK60161331926819")));
+
+    SigningKey eph = SigningKey.generate(Fixtures.random(seed++));
+    byte[] expiry = caveatBytes(new Caveat.Expiry(NOW.plusSeconds(3600)));
+    byte[] argument = caveatBytes(new Caveat.Argument("/path", new Constraint.Prefix("/data/")));
+    byte[] maxDepth = caveatBytes(new Caveat.MaxDepth(2));
+    malformed(
+        "deny-grant-caveat-no-such-grant",
+        "a grant caveat names grant 1 of a block with one grant",
+        eph,
+        expiry,
+        grantCaveatBytes(1, argument));
+    malformed(
+        "deny-grant-caveat-of-a-block-kind",
+        "a grant caveat may hold an argument constraint or a condition only, not an expiry",
+        eph,
+        expiry,
+        grantCaveatBytes(0, expiry));
+    malformed(
+        "deny-grant-caveat-before-block-caveat",
+        "a block caveat after a grant caveat: grant caveats come last, so one binary form",
+        eph,
+        expiry,
+        grantCaveatBytes(0, argument),
+        maxDepth);
+  }
+
+  /** One caveat in its binary form. */
+  private static byte[] caveatBytes(Caveat caveat) {
+    ByteWriter out = new ByteWriter(true);
+    CaveatCodec.write(out, caveat);
+    return out.toByteArray();
+  }
+
+  /** A grant caveat (kind 9) around an inner caveat's bytes, whatever they are. */
+  private static byte[] grantCaveatBytes(int grant, byte[] inner) {
+    byte[] body = new ByteWriter().u16(grant).raw(inner).toByteArray();
+    return new ByteWriter().u8(CaveatCodec.GRANT_CAVEAT).lengthPrefixed(body).toByteArray();
+  }
+
+  /** A case whose authority block (grant fs:*:/data/**) holds exactly these caveat bytes. */
+  private void malformed(String id, String description, SigningKey next, byte[]... caveats) {
+    byte[] payload = authorityPayload(List.of(), next, 0);
+    for (byte[] caveat : caveats) {
+      payload = withExtraCaveat(payload, caveat);
+    }
+    finish(
+        add(
+            id,
+            description,
+            handBuilt(
+                List.of(payload), List.of(k("root")), next.seed(InsecureSecretKeyAccess.get())),
+            read("/data/a")));
   }
 
   private static ObjectNode move(String source, String destination) {
@@ -1024,6 +1154,11 @@ final class VectorSet {
 
   /** Returns the payload with one more caveat of the given unknown kind (empty body). */
   private static byte[] withExtraCaveat(byte[] payload, int kind) {
+    return withExtraCaveat(payload, new ByteWriter().u8(kind).u16(0).toByteArray());
+  }
+
+  /** Returns the payload with these caveat bytes appended to its caveats. */
+  private static byte[] withExtraCaveat(byte[] payload, byte[] caveat) {
     // Authority payload layout: kind(1) tokenId(16) keyId(str) issuedAt(8) grants caveats
     // nextKey(32) flags(1).
     ByteReader in = new ByteReader(payload, 0, payload.length);
@@ -1043,7 +1178,7 @@ final class VectorSet {
     out.raw(java.util.Arrays.copyOfRange(payload, 0, countAt));
     out.u8(count + 1);
     out.raw(java.util.Arrays.copyOfRange(payload, countAt + 1, payload.length - 49));
-    out.u8(kind).u16(0);
+    out.raw(caveat);
     out.raw(tail);
     return out.toByteArray();
   }

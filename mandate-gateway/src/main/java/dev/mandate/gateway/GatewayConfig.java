@@ -60,6 +60,8 @@ import java.util.Set;
  * @param upstreams HTTP upstreams by name
  * @param routes HTTP routes, in the order they are matched
  * @param mcp the MCP front end's settings (the {@code mcp:} section), or null when absent
+ * @param metricsToken the bearer token {@code GET /metrics} requires (the {@code metrics:}
+ *     section), or null when the metrics are public
  * @param shutdownTimeout how long closing waits for in-flight calls and the last audit upload
  *     (default 10 s)
  */
@@ -75,6 +77,7 @@ public record GatewayConfig(
     Map<String, Upstream> upstreams,
     List<HttpRoute> routes,
     McpConfig mcp,
+    Secret metricsToken,
     Duration shutdownTimeout) {
 
   /**

@@ -41,7 +41,10 @@ final class GatewayConfigValidator {
    * Paths the gateway answers itself; routes cannot use them. docs/openapi/gateway.yaml documents
    * exactly these (GatewayApiContractTest).
    */
-  static final Set<String> RESERVED_PATHS = Set.of("/health", "/metrics");
+  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics");
+
+  /** The shortest metrics token accepted: a guessable one would protect nothing. */
+  static final int MIN_METRICS_TOKEN = 16;
 
   private static final Pattern METHOD = Pattern.compile("[A-Z]{3,10}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
@@ -118,6 +121,7 @@ final class GatewayConfigValidator {
     Map<String, Upstream> upstreams = upstreams(http.upstreams());
     List<HttpRoute> routes = routes(http.routes(), upstreams);
     McpConfig mcp = raw.mcp() == null ? null : new McpSectionValidator(check).mcp(raw.mcp());
+    Secret metricsToken = metricsToken(raw.metrics());
     Duration shutdown = check.duration(ROOT, SHUTDOWN_TIMEOUT, raw.shutdownTimeout());
     if (!problems.isEmpty()) {
       return null;
@@ -134,7 +138,29 @@ final class GatewayConfigValidator {
         upstreams,
         routes,
         mcp,
+        metricsToken,
         shutdown);
+  }
+
+  /** The token {@code GET /metrics} requires, or null when the section is absent. */
+  private Secret metricsToken(RawConfig.Metrics m) {
+    if (m == null) {
+      return null;
+    }
+    ConfigPath where = ROOT.key("metrics");
+    if (!check.exactlyOne(where, m.tokenFile(), m.tokenEnv(), "tokenFile and tokenEnv")) {
+      return null;
+    }
+    String value =
+        m.tokenFile() != null
+            ? secretFile(where.key("tokenFile"), m.tokenFile())
+            : check.envValue(where.key("tokenEnv"), m.tokenEnv());
+    if (value != null && value.length() < MIN_METRICS_TOKEN) {
+      check.problem(
+          where, ": the token must be at least " + MIN_METRICS_TOKEN + " characters long");
+      return null;
+    }
+    return value == null ? null : Secret.of(value);
   }
 
   private Authority authority(RawConfig.Authority a) {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
+import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.UsageCounter;
+import dev.mandate.wire.Problem;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,6 +18,7 @@ import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,7 +149,8 @@ public final class GatewayServer implements AutoCloseable {
               .protect(
                   r ->
                       HttpMethod.GET.is(r.getMethod())
-                          && "/health".equals(r.getHttpURI().getPath()))
+                          && ("/health".equals(r.getHttpURI().getPath())
+                              || "/ready".equals(r.getHttpURI().getPath())))
               .http(
                   h -> {
                     h.setResponseHeaderSize(config.limits().maxResponseHeaderBytes());
@@ -398,11 +402,24 @@ public final class GatewayServer implements AutoCloseable {
       if (path == null) {
         path = "/";
       }
-      if (path.equals("/health") && request.getMethod().equals("GET")) {
+      if ((path.equals("/health") || path.equals("/ready")) && request.getMethod().equals("GET")) {
         health(response, callback);
         return true;
       }
       if (path.equals("/metrics") && request.getMethod().equals("GET")) {
+        if (!metricsAllowed(request)) {
+          response
+              .getHeaders()
+              .put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"mandate-metrics\"");
+          ProblemResponses.send(
+              response,
+              callback,
+              Problem.of(
+                  401,
+                  "unauthenticated",
+                  "the metrics need Authorization: Bearer with the configured metrics token"));
+          return true;
+        }
         byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
         response
             .getHeaders()
@@ -420,6 +437,24 @@ public final class GatewayServer implements AutoCloseable {
       return proxy.handle(request, response, callback);
     }
 
+    /** Whether the request may read the metrics: always when no token is configured. */
+    private boolean metricsAllowed(Request request) {
+      Secret token = config.metricsToken();
+      if (token == null) {
+        return true;
+      }
+      String presented = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      String expected = "Bearer " + token.revealForUse();
+      return presented != null
+          && MessageDigest.isEqual(
+              presented.getBytes(StandardCharsets.UTF_8),
+              expected.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code /health} and {@code /ready}: 200 while the revocation view is fresh, else 503 (every
+     * call is refused then, so a load balancer should send traffic elsewhere).
+     */
     private void health(Response response, Callback callback) {
       boolean fresh = link.isFresh();
       ObjectNode n = JSON.createObjectNode();

@@ -330,11 +330,12 @@ final class McpSectionValidator {
     if (r.value() != null) {
       if (r.fromArg() != null
           || r.fromArray() != null
+          || r.optional() != null
           || r.root() != null
           || r.hostRoot() != null) {
         check.problem(
             where,
-            " takes either value: or fromArg:/fromArray: (with an optional root:), not both");
+            " takes either value: or fromArg:/fromArray: (with optional: and root:), not both");
         return null;
       }
       String value = check.text(where.key("value"), r.value());
@@ -381,7 +382,19 @@ final class McpSectionValidator {
       }
       hostRoot = hostRoot.equals("none") ? null : hostRoot;
     }
-    return new FromArguments(arguments, arrays, root, hostRoot);
+    List<String> optional = List.of();
+    if (r.optional() != null) {
+      optional = argumentNames(where.key("optional"), r.optional());
+      if (optional == null) {
+        return null;
+      }
+      if (optional.stream().anyMatch(arguments::contains)) {
+        check.problem(
+            where.key("optional"), " names an argument that is already required (" + namesAt + ")");
+        return null;
+      }
+    }
+    return new FromArguments(arguments, arrays, root, hostRoot, optional);
   }
 
   /**

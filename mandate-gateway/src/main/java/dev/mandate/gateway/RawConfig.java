@@ -21,7 +21,10 @@ record RawConfig(
     Limits limits,
     Http http,
     Mcp mcp,
+    Metrics metrics,
     String shutdownTimeout) {
+
+  record Metrics(String tokenFile, String tokenEnv) {}
 
   record Listen(String host, Integer port) {}
 
@@ -101,11 +104,12 @@ record RawConfig(
 
   record Tool(Resource resource) {}
 
-  /** {@code fromArg} and {@code fromArray} take one name or a list of names. */
+  /** {@code fromArg}, {@code fromArray} and {@code optional} take one name or a list of names. */
   record Resource(
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArg,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> fromArray,
       String root,
       String hostRoot,
-      String value) {}
+      String value,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> optional) {}
 }

@@ -66,4 +66,62 @@ class GatewayApiContractTest {
       }
     }
   }
+
+  @Test
+  void metricsToken_isRequiredWhenConfigured_andReadyAnswersAsHealth() throws Exception {
+    Path tokenFile = tmp.resolve("metrics.token");
+    String token = "scraper-token-0123456789";
+    Files.writeString(tokenFile, token + "\n");
+    TestPeers.Authority authority = TestPeers.sharedAuthority();
+    GatewayConfig config =
+        TestPeers.parse(
+            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null)
+                + "\nmetrics:\n  tokenFile: "
+                + tokenFile
+                + "\n",
+            authority);
+    try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
+      Reply none = Http.get(gateway.url() + "/metrics", null);
+      assertThat(none.status()).isEqualTo(401);
+      assertThat(none.json().get("code").asText()).isEqualTo("unauthenticated");
+      assertThat(none.body()).doesNotContain(token);
+      Reply wrong =
+          Http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.url() + "/metrics"))
+                  .header("Authorization", "Bearer " + token + "x")
+                  .GET());
+      assertThat(wrong.status()).isEqualTo(401);
+      Reply right =
+          Http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.url() + "/metrics"))
+                  .header("Authorization", "Bearer " + token)
+                  .GET());
+      assertThat(right.status()).isEqualTo(200);
+      assertThat(right.body()).contains("# TYPE");
+
+      Reply health = Http.get(gateway.url() + "/health", null);
+      Reply ready = Http.get(gateway.url() + "/ready", null);
+      assertThat(ready.status()).isEqualTo(health.status()).isEqualTo(200);
+      assertThat(ready.json().get("status").asText()).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void metricsToken_tooShortOrDoublyGiven_isAConfigurationError() throws Exception {
+    Path tokenFile = tmp.resolve("short.token");
+    Files.writeString(tokenFile, "short\n");
+    TestPeers.Authority authority = TestPeers.sharedAuthority();
+    String base =
+        TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> TestPeers.parse(base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n", authority))
+        .hasMessageContaining("metrics")
+        .hasMessageContaining("at least 16");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                TestPeers.parse(
+                    base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n  tokenEnv: HOME\n",
+                    authority))
+        .hasMessageContaining("tokenFile and tokenEnv");
+  }
 }

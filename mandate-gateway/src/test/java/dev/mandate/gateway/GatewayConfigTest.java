@@ -117,6 +117,29 @@ class GatewayConfigTest {
   }
 
   @Test
+  void optionalResourceArguments_areParsed_andMayNotRepeatARequiredOne() {
+    String mcp =
+        """
+        mcp:
+          upstreams:
+            - service: mail
+              path: /mcp/mail
+              stdio: {command: node}
+              tools: {send_email: {resource: {fromArray: recipients, optional: %s}}}
+        """;
+    GatewayConfig c = GatewayConfig.parse(MINIMAL + mcp.formatted("[cc, bcc]"), SOURCE, ENV);
+    McpConfig.FromArguments rule =
+        (McpConfig.FromArguments) c.mcp().upstreams().get(0).tools().get("send_email");
+    assertThat(rule.arguments()).containsExactly("recipients");
+    assertThat(rule.optional()).containsExactly("cc", "bcc");
+
+    assertThatThrownBy(
+            () -> GatewayConfig.parse(MINIMAL + mcp.formatted("[cc, recipients]"), SOURCE, ENV))
+        .isInstanceOf(GatewayConfigException.class)
+        .hasMessageContaining("resource.optional names an argument that is already required");
+  }
+
+  @Test
   void unknownKey_isAnErrorWithItsLocationAndTheAllowedKeys() {
     String yaml =
         MINIMAL.replace("  clientId: gateway-1\n", "  clientId: gateway-1\n  clientSecert: x\n");
@@ -226,7 +249,7 @@ class GatewayConfigTest {
                 + "  - line 8, column 21: spool.sync must be 'always' or 'batched', got"
                 + " 'sometimes'\n"
                 + "  - line 9, column 1: unknown key 'colour' at the top level; allowed: audience,"
-                + " authority, http, limits, listen, mcp, redis, shutdownTimeout, spool,"
+                + " authority, http, limits, listen, mcp, metrics, redis, shutdownTimeout, spool,"
                 + " verification\n"
                 + "  - line 15, column 45: mcp.upstreams[0].tools.a.resource.root must be an"
                 + " absolute, normalised directory path such as /srv/files; got 'relative'\n"

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -56,6 +58,7 @@ public final class AuthorityCapabilitySource {
   private final char[] secret;
   private final Path secretFile;
   private final Restrictions restrictions;
+  private final Map<String, String> parameters;
   private final double refreshWhenRemaining;
   private final HttpClient http;
   private final Duration timeout;
@@ -67,6 +70,7 @@ public final class AuthorityCapabilitySource {
     this.secret = b.secret;
     this.secretFile = b.secretFile;
     this.restrictions = b.restrictions;
+    this.parameters = Map.copyOf(b.parameters);
     this.refreshWhenRemaining = b.refreshWhenRemaining;
     this.http =
         b.http != null
@@ -130,32 +134,8 @@ public final class AuthorityCapabilitySource {
     if (restrictions.caveats().stream().noneMatch(Caveat.Audience.class::isInstance)) {
       asked.audience(shape.audience());
     }
-    MintRequestBody body = MintRequestBody.of(asked.build(), false);
-    HttpRequest request;
-    try {
-      request =
-          HttpRequest.newBuilder(endpoint)
-              .timeout(timeout)
-              .header("Content-Type", "application/json")
-              .header("Accept", "application/json")
-              .header("Authorization", basicCredentials())
-              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-              .build();
-    } catch (IOException e) {
-      throw new CapabilityUnavailableException(
-          "cannot read the client secret for '" + clientId + "': " + e.getMessage(), e);
-    }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new CapabilityUnavailableException(
-          "cannot reach the authority at " + endpoint + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CapabilityUnavailableException(
-          "interrupted while fetching a capability from " + endpoint, e);
-    }
+    MintRequestBody body = MintRequestBody.of(asked.build(), false).withParameters(parameters);
+    HttpResponse<String> response = post(endpoint, body, "fetching a capability from");
     if (response.statusCode() != 201) {
       throw new CapabilityUnavailableException(
           "the authority at "
@@ -189,6 +169,71 @@ public final class AuthorityCapabilitySource {
       throw new CapabilityUnavailableException(
           "the authority at " + endpoint + " answered with no valid capability: " + e.getMessage(),
           e);
+    }
+  }
+
+  /**
+   * Revokes what {@code wallet} delegated, and only that: the block of {@code delegatedText} that
+   * the wallet's key signed, with everything derived from it, while the wallet's own capability
+   * stays valid. The wallet signs a proof ({@link Wallet#revocationProof}); the authority checks it
+   * and publishes the revocation to every gateway.
+   *
+   * @param reason why, for the audit trail
+   * @return the revoked block's revocation id
+   * @throws IllegalArgumentException if the wallet delegated no block of that capability
+   * @throws CapabilityUnavailableException if the authority cannot be reached or refuses
+   */
+  public String revokeDelegation(Wallet wallet, String delegatedText, String reason) {
+    Objects.requireNonNull(wallet, "wallet");
+    Wallet.RevocationProof proof = wallet.revocationProof(delegatedText);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("token", delegatedText);
+    body.put("block", proof.block());
+    body.put("proof", proof.text());
+    body.put("reason", reason);
+    URI revocations = endpoint.resolve("revocations"); // beside /v1/capabilities
+    HttpResponse<String> response = post(revocations, body, "revoking at");
+    if (response.statusCode() != 201) {
+      throw new CapabilityUnavailableException(
+          "the authority at "
+              + revocations
+              + " refused the revocation (HTTP "
+              + response.statusCode()
+              + reason(response.body())
+              + ")");
+    }
+    try {
+      return JSON.readTree(response.body()).path("revocationId").asText();
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "the authority at " + revocations + " answered with no JSON", e);
+    }
+  }
+
+  /** POSTs a JSON body with the client's credentials. */
+  private HttpResponse<String> post(URI uri, Object body, String doing) {
+    HttpRequest request;
+    try {
+      request =
+          HttpRequest.newBuilder(uri)
+              .timeout(timeout)
+              .header("Content-Type", "application/json")
+              .header("Accept", "application/json")
+              .header("Authorization", basicCredentials())
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+              .build();
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "cannot read the client secret for '" + clientId + "': " + e.getMessage(), e);
+    }
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new CapabilityUnavailableException(
+          "cannot reach the authority at " + uri + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CapabilityUnavailableException("interrupted while " + doing + " " + uri, e);
     }
   }
 
@@ -270,6 +315,7 @@ public final class AuthorityCapabilitySource {
     private char[] secret;
     private Path secretFile;
     private Restrictions restrictions;
+    private final Map<String, String> parameters = new LinkedHashMap<>();
     private double refreshWhenRemaining = 0.2;
     private HttpClient http;
     private Duration timeout = Duration.ofSeconds(30);
@@ -325,8 +371,9 @@ public final class AuthorityCapabilitySource {
     /**
      * Sets what to ask the authority for: at least one grant, and optionally a ttl (whole seconds;
      * default the policy's maximum), one audience (default the {@link RequestShape}'s), max uses,
-     * max depth and an approval caveat. The policy decides; the capability is always bound to the
-     * wallet's key.
+     * max depth, an approval caveat, and argument constraints and conditions (on the whole
+     * capability or on one grant, {@link dev.mandate.token.Grant#constrain}). The policy decides;
+     * the capability is always bound to the wallet's key.
      *
      * @throws IllegalArgumentException if there is no grant, a holder key is given, or a
      *     restriction is one a mint request cannot carry (see {@link MintRequestBody#of})
@@ -342,6 +389,21 @@ public final class AuthorityCapabilitySource {
       }
       MintRequestBody.of(restrictions, false);
       this.restrictions = restrictions;
+      return this;
+    }
+
+    /**
+     * Gives the value of a parameter of a constraint that the policy's template carries and the
+     * grant's pattern does not bind (such as {@code max} in {@code /amount=range:0..{max}}); the
+     * policy checks it against the parameter's regex.
+     *
+     * @throws IllegalArgumentException if the name or value is empty
+     */
+    public Builder parameter(String name, String value) {
+      if (name == null || name.isEmpty() || value == null || value.isEmpty()) {
+        throw new IllegalArgumentException("a parameter needs a name and a value");
+      }
+      parameters.put(name, value);
       return this;
     }
 

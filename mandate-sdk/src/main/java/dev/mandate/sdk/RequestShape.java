@@ -35,9 +35,10 @@ public final class RequestShape {
     String resourceFor(String tool, ObjectNode args);
 
     /**
-     * The string argument {@code name} as it is (gateway: {@code resource: {fromArg: name}}). For a
-     * tool on several paths (gateway: {@code fromArg: [source, destination]} or an array argument),
-     * name the first: proofs sign only the first resource.
+     * The argument {@code name} as it is (gateway: {@code resource: {fromArg: name}}); a number or
+     * boolean in its canonical text ({@link Request#resourceOf}). For a tool on several paths
+     * (gateway: {@code fromArg: [source, destination]} or an array argument), name the first:
+     * proofs sign only the first resource.
      *
      * @throws IllegalArgumentException if the name is empty
      */
@@ -218,11 +219,13 @@ public final class RequestShape {
     if (value != null && value.isArray() && !value.isEmpty()) {
       value = value.get(0);
     }
-    if (value == null || !value.isTextual()) {
+    if (value == null || !(value.isTextual() || value.isNumber() || value.isBoolean())) {
       throw new IllegalArgumentException(
-          "argument '" + name + "' is missing or not a string or a non-empty array of strings");
+          "argument '"
+              + name
+              + "' is missing or not a string, number or boolean, or a non-empty array of them");
     }
-    return value.textValue();
+    return Request.resourceOf(value);
   }
 
   private static void requireText(String value, String what) {

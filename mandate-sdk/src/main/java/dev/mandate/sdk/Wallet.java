@@ -8,6 +8,7 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Block;
 import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
+import dev.mandate.token.DelegatedRevocation;
 import dev.mandate.token.Grant;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.Presentation;
@@ -438,6 +439,43 @@ public final class Wallet {
         parent.attenuate().clock(clock).random(random).restrict(restrictions).bindTo(subAgentKey);
     Capability child = parent.holderKeyId().isPresent() ? block.sign(holderKey) : block.sign();
     return child.toText();
+  }
+
+  /**
+   * A proof, for the authority, that this wallet asks to revoke block {@code block} of a capability
+   * it delegated.
+   *
+   * @param block the index of the block this wallet's key signed
+   * @param text the proof's text, {@code mndr1_...}
+   */
+  public record RevocationProof(int block, String text) {}
+
+  /**
+   * Signs a request to revoke what this wallet delegated in {@code delegatedText} (as {@link
+   * #delegate} returned it, or anything derived from it): the first block this wallet's key signed.
+   * Revoking it denies the delegated capability and everything derived from it, never this wallet's
+   * own. {@link AuthorityCapabilitySource#revokeDelegation} sends it.
+   *
+   * @throws IllegalArgumentException if the text is not a capability, or this wallet's key signed
+   *     none of its blocks
+   */
+  public RevocationProof revocationProof(String delegatedText) {
+    Capability delegated;
+    try {
+      delegated = Capability.decode(delegatedText);
+    } catch (InvalidTokenException e) {
+      throw new IllegalArgumentException("not a capability: " + e.getMessage(), e);
+    }
+    String mine = holderKey.verifyingKey().keyId();
+    List<Block> blocks = delegated.blocks();
+    for (int i = 1; i < blocks.size(); i++) {
+      if (mine.equals(blocks.get(i - 1).holderKeyId())) {
+        return new RevocationProof(
+            i, DelegatedRevocation.sign(delegated, i, holderKey, clock.instant()));
+      }
+    }
+    throw new IllegalArgumentException(
+        "this wallet's key " + mine + " signed no block of that capability; it delegated nothing");
   }
 
   /**

@@ -70,6 +70,30 @@ class AuthorityCapabilitySourceTest {
   }
 
   @Test
+  void revokeDelegation_revokesTheSubAgentsBlock_notTheWalletsOwn() {
+    AuthorityCapabilitySource source = authority.source("fs:read_text_file:/data/**").build();
+    CapabilityHandle handle = source.addTo(wallet, "data", FS);
+    Wallet subAgent = Wallet.create(authority.random, authority.clock);
+    String delegated =
+        wallet.delegate(
+            handle,
+            subAgent.holderPublicKey(),
+            Restrictions.builder()
+                .allow("fs:read_text_file:/data/invoices/**")
+                .ttl(Duration.ofMinutes(5))
+                .build());
+    Capability child = Capability.decode(delegated);
+
+    String revoked = source.revokeDelegation(wallet, delegated, "sub-task done");
+
+    assertThat(revoked).isEqualTo(child.revocationIds().get(1));
+    assertThat(child.revocationIds().get(0)).isNotEqualTo(revoked);
+    assertThatThrownBy(() -> subAgent.revocationProof(delegated))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("delegated nothing");
+  }
+
+  @Test
   void presentation_isGoodForOneCallOnly() {
     CapabilityHandle handle =
         authority.source("fs:read_text_file:/data/**").build().addTo(wallet, "data", FS);
@@ -300,7 +324,10 @@ class AuthorityCapabilitySourceTest {
                 authority
                     .client()
                     .restrictions(
-                        Restrictions.builder().allow("fs:x:/y").where("args.path != ''").build()))
+                        Restrictions.builder()
+                            .allow("fs:x:/y")
+                            .notBefore(AgentAuthority.START)
+                            .build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("attenuate");
     assertThatThrownBy(

@@ -97,6 +97,16 @@ final class CallMapping {
         return new Refused("argument '" + argument + "' " + problem);
       }
     }
+    for (String argument : from.optional()) {
+      JsonNode value = args.get(argument);
+      if (value == null || value.isNull() || (value.isArray() && value.isEmpty())) {
+        continue; // absent: names no resource
+      }
+      String problem = collect(value, value.isArray(), from.root(), resources);
+      if (problem != null) {
+        return new Refused("argument '" + argument + "' " + problem);
+      }
+    }
     return new Mapped(
         call,
         new Request(
@@ -110,25 +120,34 @@ final class CallMapping {
   }
 
   /**
-   * Adds the resources of one argument (a string, or for {@code array} a non-empty array of
-   * strings) to {@code into}; returns what is wrong with the argument instead, or null.
+   * Adds the resources of one argument (a value, or for {@code array} a non-empty array of values)
+   * to {@code into}; returns what is wrong with the argument instead, or null. A value is a string,
+   * or without a root also a number or boolean, named by its canonical text ({@link
+   * Request#resourceOf}).
    */
   private static String collect(JsonNode value, boolean array, String root, List<String> into) {
-    if (!array && (value == null || !value.isTextual())) {
-      return "is missing or not a string";
+    String expected = root == null ? "a string, number or boolean" : "a string";
+    if (!array && (value == null || !resourceValue(value, root))) {
+      return "is missing or not " + expected;
     }
     if (array && (value == null || !value.isArray() || value.isEmpty())) {
-      return "is missing or not a non-empty array of strings";
+      return "is missing or not a non-empty array of values, each " + expected;
     }
     int count = array ? value.size() : 1;
     if (into.size() + count > 1 + Request.MAX_MORE_RESOURCES) {
       return "names more than " + (1 + Request.MAX_MORE_RESOURCES) + " resources in one call";
     }
     for (JsonNode item : array ? value : List.of(value)) {
-      if (!item.isTextual()) {
-        return "holds something other than a string";
+      if (!resourceValue(item, root)) {
+        return "holds something other than " + expected;
       }
-      String resource = underRoot(item.textValue(), root);
+      String text;
+      try {
+        text = Request.resourceOf(item);
+      } catch (IllegalArgumentException e) {
+        return "holds a number with no canonical form";
+      }
+      String resource = underRoot(text, root);
       if (resource == null) {
         // Never the root itself: a denial names no path of the upstream's host (only grant-relative
         // resources), and the root is one.
@@ -139,6 +158,11 @@ final class CallMapping {
       into.add(resource);
     }
     return null;
+  }
+
+  /** Whether a value can name a resource: a string, or without a root a number or boolean. */
+  private static boolean resourceValue(JsonNode value, String root) {
+    return value.isTextual() || (root == null && (value.isNumber() || value.isBoolean()));
   }
 
   /**

@@ -42,6 +42,8 @@ import java.util.Set;
  *         read_text_file: {resource: {fromArg: path, root: /srv}}   # resource /x for /srv/x
  *         move_file: {resource: {fromArg: [source, destination], root: /srv}}  # both checked
  *         read_multiple_files: {resource: {fromArray: paths, root: /srv}}  # each path checked
+ *         send_email: {resource: {fromArray: recipients, optional: [cc, bcc]}}  # cc, bcc if given
+ *         update_scheduled: {resource: {fromArg: id}}     # a number: its canonical text, "42"
  *         # Symbolic links under a root are resolved on the gateway's host (stdio: by default).
  *         # hostRoot: where the root is on this host if elsewhere (a container's volume), or none;
  *         # an http upstream resolves only with a hostRoot.
@@ -224,31 +226,50 @@ public record McpConfig(
    * under the host root are resolved (see {@code ResolvedPaths}), and where a link leads elsewhere
    * the place it leads to must be granted too.
    *
+   * <p>Without a root, a value may also be a number or a boolean, whose resource is its canonical
+   * text (spec §5.4, {@code Request.resourceOf}): {@code 42} for a scheduled transaction's id.
+   *
+   * <p>{@code optional} arguments are resources too when present (spec §5.4): an absent or null one
+   * contributes nothing, a value contributes one resource, an array each of its values (none for an
+   * empty array), checked like the others; so {@code cc} and {@code bcc} beside {@code recipients}
+   * are checked whenever a call names them.
+   *
    * @param arguments the arguments' names, at least one, in order
    * @param arrays whether each argument is an array of strings rather than a string
    * @param root the upstream's directory that resource {@code /} stands for, or null
    * @param hostRoot where the directory {@code root} names is on the gateway's host, for resolving
    *     symbolic links; null when the gateway cannot see the upstream's files (no resolution)
+   * @param optional the names of arguments that are resources when present, in order; may be empty
    */
-  public record FromArguments(List<String> arguments, boolean arrays, String root, String hostRoot)
+  public record FromArguments(
+      List<String> arguments, boolean arrays, String root, String hostRoot, List<String> optional)
       implements ResourceRule {
     /**
-     * @throws IllegalArgumentException if no argument is named, or a host root is given without a
-     *     root
+     * @throws IllegalArgumentException if no argument is named, an optional one is also required,
+     *     or a host root is given without a root
      */
     public FromArguments {
       arguments = List.copyOf(arguments);
+      optional = List.copyOf(optional);
       if (arguments.isEmpty()) {
         throw new IllegalArgumentException("name at least one argument");
+      }
+      if (optional.stream().anyMatch(arguments::contains)) {
+        throw new IllegalArgumentException("an argument is either required or optional");
       }
       if (hostRoot != null && root == null) {
         throw new IllegalArgumentException("a host root needs a root");
       }
     }
 
-    /** Arguments without link resolution. */
+    /** Required arguments only. */
+    public FromArguments(List<String> arguments, boolean arrays, String root, String hostRoot) {
+      this(arguments, arrays, root, hostRoot, List.of());
+    }
+
+    /** Required arguments without link resolution. */
     public FromArguments(List<String> arguments, boolean arrays, String root) {
-      this(arguments, arrays, root, null);
+      this(arguments, arrays, root, null, List.of());
     }
   }
 

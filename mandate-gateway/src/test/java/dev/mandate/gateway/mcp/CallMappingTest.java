@@ -33,7 +33,9 @@ class CallMappingTest {
               "move_file", new FromArguments(List.of("source", "destination"), false, "/srv"),
               "read_multiple_files", new FromArguments(List.of("paths"), true, "/srv"),
               "echo", new Fixed(""),
-              "raw", new FromArguments(List.of("id"), false, null)),
+              "raw", new FromArguments(List.of("id"), false, null),
+              "send_email",
+                  new FromArguments(List.of("recipients"), true, null, null, List.of("cc", "bcc"))),
           true,
           false,
           4);
@@ -128,14 +130,78 @@ class CallMappingTest {
       value = {
         "destination missing | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\"}} | argument 'destination' is missing",
         "destination outside the root | {\"name\":\"move_file\",\"arguments\":{\"source\":\"/srv/a\",\"destination\":\"/etc/a\"}} | argument 'destination' must be an absolute path under the upstream's root directory",
-        "empty batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[]}} | argument 'paths' is missing or not a non-empty array of strings",
+        "empty batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[]}} | argument 'paths' is missing or not a non-empty array of values, each a string",
         "non-string in batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",7]}} | argument 'paths' holds something other than a string",
-        "a string for a batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":\"/srv/a\"}} | argument 'paths' is missing or not a non-empty array of strings",
+        "a string for a batch | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":\"/srv/a\"}} | argument 'paths' is missing or not a non-empty array of values, each a string",
         "one path outside | {\"name\":\"read_multiple_files\",\"arguments\":{\"paths\":[\"/srv/a\",\"/etc/shadow\"]}} | argument 'paths' must be an absolute path under the upstream's root directory",
       })
   void toolsCall_onSeveralPaths_refusesAnyBadOne(String name, String params, String reason)
       throws Exception {
     assertThat(((Refused) map("tools/call", params)).reason()).startsWith(reason);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "42 | 42",
+        "-7 | -7",
+        "4.0 | 4",
+        "0.50 | 0.5",
+        "true | true",
+        "false | false",
+        "\"42\" | 42",
+      })
+  void toolsCall_aNumberOrBooleanResource_isItsCanonicalText(String id, String resource)
+      throws Exception {
+    Request r =
+        ((Mapped) map("tools/call", "{\"name\":\"raw\",\"arguments\":{\"id\":" + id + "}}"))
+            .request();
+
+    assertThat(r.resource()).isEqualTo(resource);
+  }
+
+  @Test
+  void toolsCall_aNumberUnderARoot_orAnObject_isRefused() throws Exception {
+    assertThat(
+            ((Refused)
+                    map("tools/call", "{\"name\":\"read_text_file\",\"arguments\":{\"path\":7}}"))
+                .reason())
+        .isEqualTo("argument 'path' is missing or not a string");
+    assertThat(
+            ((Refused) map("tools/call", "{\"name\":\"raw\",\"arguments\":{\"id\":{\"a\":1}}}"))
+                .reason())
+        .isEqualTo("argument 'id' is missing or not a string, number or boolean");
+  }
+
+  @Test
+  void toolsCall_optionalArguments_areResourcesWhenPresent() throws Exception {
+    Request none =
+        ((Mapped)
+                map(
+                    "tools/call",
+                    "{\"name\":\"send_email\",\"arguments\":{\"recipients\":[\"a@x\"],\"cc\":null,"
+                        + "\"bcc\":[]}}"))
+            .request();
+    Request all =
+        ((Mapped)
+                map(
+                    "tools/call",
+                    "{\"name\":\"send_email\",\"arguments\":{\"recipients\":[\"a@x\"],"
+                        + "\"cc\":\"c@x\",\"bcc\":[\"b1@x\",\"b2@x\"]}}"))
+            .request();
+
+    assertThat(none.resource()).isEqualTo("a@x");
+    assertThat(none.moreResources()).isEmpty();
+    assertThat(all.moreResources()).containsExactly("c@x", "b1@x", "b2@x");
+    assertThat(
+            ((Refused)
+                    map(
+                        "tools/call",
+                        "{\"name\":\"send_email\",\"arguments\":{\"recipients\":[\"a@x\"],"
+                            + "\"cc\":[\"c@x\",{}]}}"))
+                .reason())
+        .startsWith("argument 'cc' holds something other than a string, number or boolean");
   }
 
   @Test

@@ -1,11 +1,9 @@
-package dev.mandate.cli;
+package dev.mandate.caveat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mandate.caveat.Caveat;
-import dev.mandate.caveat.Constraint;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,36 +11,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The compact {@code --arg POINTER=KIND:VALUE} syntax for argument constraints, and its inverse for
- * display. The pointer is everything before the first {@code =}.
+ * The compact {@code POINTER=KIND:VALUE} text of an argument constraint ({@link
+ * Caveat.Argument#parse}, {@link Caveat.Argument#text}), shared by the CLI's {@code --arg}, the
+ * mint API and policy templates. The pointer is everything before the first {@code =}.
  */
 final class ArgumentSyntax {
-  /** The help text shown in the footer of mint and attenuate. */
-  static final String[] HELP = {
-    "",
-    "Argument constraints: --arg POINTER=KIND:VALUE. POINTER is a JSON Pointer into",
-    "the call's args (e.g. /path); the argument must exist and satisfy KIND:VALUE:",
-    "  within:/data/x            a path that, once normalised, lies under /data/x",
-    "  glob:*@example.com        a string matching the glob (*, **, ?, {a,b})",
-    "  prefix:abc                a string starting with abc",
-    "  regex:^[a-z]+$            a string wholly matching the RE2 expression",
-    "  exact:\"read\"              equal to this JSON scalar (\"text\", 42, true)",
-    "  oneof:[\"a\",\"b\"]           equal to one of these JSON scalars",
-    "  range:0..100              a number in [0, 100]; range:10.. and range:..5 too",
-    "  cidr:10.0.0.0/8,fd00::/8  an IP address in one of these blocks",
-    "  url:https@a.example.com,*.example.org",
-    "                            a URL with one of the schemes (before @; default",
-    "                            https) on one of the hosts; private, loopback and",
-    "                            metadata addresses are always refused",
-    "  shell:ls,git              a plain command line running one of the programs",
-    "  not:KIND:VALUE            present, and NOT satisfying KIND:VALUE",
-    "Repeat --arg for several constraints; all must hold.",
-    "",
-    "Durations: 500ms, 30s, 15m, 2h, 7d, 1h30m.",
-    "Instants: ISO-8601 (2030-01-01T00:00:00Z).",
-    "--where takes a CEL expression over args and context: 'args.amount <= 100'."
-  };
-
   // Decimals are read exactly (1e400 is a number, not infinity), and anything after the value is
   // refused; the constraint then keeps each scalar in the canonical form a token carries (4.0
   // becomes 4).
@@ -63,20 +36,20 @@ final class ArgumentSyntax {
     if (eq <= 0) {
       throw new IllegalArgumentException(
           "'"
-              + Printable.escape(text)
+              + text
               + "' is not POINTER=KIND:VALUE (e.g. /path=within:/data); see --help for the kinds");
     }
     String pointer = text.substring(0, eq);
     if (!pointer.startsWith("/")) {
       throw new IllegalArgumentException(
-          "the argument '" + Printable.escape(pointer) + "' must be a JSON Pointer such as /path");
+          "the argument '" + pointer + "' must be a JSON Pointer such as /path");
     }
     Constraint constraint = constraint(text.substring(eq + 1), 0);
     try {
       return new Caveat.Argument(pointer, constraint);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "'" + Printable.escape(pointer) + "' is not a valid JSON Pointer: " + e.getMessage());
+          "'" + pointer + "' is not a valid JSON Pointer: " + e.getMessage());
     }
   }
 
@@ -85,7 +58,7 @@ final class ArgumentSyntax {
     if (colon <= 0) {
       throw new IllegalArgumentException(
           "'"
-              + Printable.escape(spec)
+              + spec
               + "' is not KIND:VALUE; KIND is one of within, glob, prefix, regex, exact, oneof,"
               + " range, cidr, url, shell, not");
     }
@@ -112,7 +85,7 @@ final class ArgumentSyntax {
         default ->
             throw new IllegalArgumentException(
                 "unknown constraint kind '"
-                    + Printable.escape(kind)
+                    + kind
                     + "'; use within, glob, prefix, regex, exact, oneof, range, cidr, url, shell"
                     + " or not");
       };
@@ -172,7 +145,7 @@ final class ArgumentSyntax {
     try {
       return new BigDecimal(text);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + Printable.escape(text) + "' is not a number");
+      throw new IllegalArgumentException("'" + text + "' is not a number");
     }
   }
 
@@ -186,7 +159,7 @@ final class ArgumentSyntax {
     List<String> items = Arrays.stream(value.split(",", -1)).map(String::strip).toList();
     if (items.stream().anyMatch(String::isEmpty)) {
       throw new IllegalArgumentException(
-          "an empty " + what + " in '" + Printable.escape(value) + "'; separate items with ,");
+          "an empty " + what + " in '" + value + "'; separate items with ,");
     }
     return items;
   }

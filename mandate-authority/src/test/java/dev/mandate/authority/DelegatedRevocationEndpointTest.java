@@ -1,0 +1,150 @@
+package dev.mandate.authority;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.Reply;
+import dev.mandate.token.Capability;
+import dev.mandate.token.DelegatedRevocation;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code POST /v1/revocations} with {@code token} and {@code block}: a holder revokes what it
+ * delegated, never its own block.
+ */
+class DelegatedRevocationEndpointTest {
+  @TempDir Path tmp;
+  private TestAuthority authority;
+  private final SigningKey agentKey = SigningKey.generate(new SecureRandom());
+  private final SigningKey subAgentKey = SigningKey.generate(new SecureRandom());
+
+  @BeforeEach
+  void start() throws Exception {
+    authority = TestAuthority.start(tmp);
+  }
+
+  @AfterEach
+  void stop() {
+    authority.close();
+  }
+
+  /** A capability minted for the agent, bound to its key, and the sub-agent's delegation. */
+  private Capability[] parentAndChild(String client) {
+    JsonNode minted =
+        authority
+            .post(
+                "/v1/capabilities",
+                "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\","
+                    + "\"holderKey\":\""
+                    + agentKey.verifyingKey().toText()
+                    + "\"}",
+                client)
+            .json();
+    Capability parent = Capability.decode(minted.get("token").asText());
+    Capability child =
+        parent
+            .attenuate()
+            .allow("fs:read_text_file:/data/invoices/2024/01/**")
+            .bindTo(subAgentKey.verifyingKey())
+            .sign(agentKey);
+    return new Capability[] {parent, child};
+  }
+
+  private static String body(Capability token, int block, String proof) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("token", token.toText()).put("block", block).put("reason", "task done");
+    if (proof != null) {
+      o.put("proof", proof);
+    }
+    return o.toString();
+  }
+
+  private List<String> revokedIds() {
+    List<String> ids = new ArrayList<>();
+    authority
+        .get("/v1/revocations?since=0")
+        .json()
+        .get("snapshot")
+        .forEach(n -> ids.add(n.asText()));
+    return ids;
+  }
+
+  @Test
+  void theDelegatorsProof_revokesTheChildBlockOnly() {
+    String agent = authority.createClient("agent");
+    String bystander = authority.createClient("bystander");
+    Capability[] pc = parentAndChild(agent);
+    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, TestAuthority.NOW);
+
+    // Any authenticated client may carry the delegator's proof (e.g. the agent's runtime).
+    Reply r = authority.post("/v1/revocations", body(pc[1], 1, proof), bystander);
+
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    assertThat(r.json().get("revocationId").asText()).isEqualTo(pc[1].revocationIds().get(1));
+    assertThat(revokedIds())
+        .containsExactly(pc[1].revocationIds().get(1))
+        .doesNotContain(pc[0].revocationIds().get(0));
+  }
+
+  @Test
+  void theMintingClient_mayRevokeADelegatedBlockWithoutAProof_othersMayNot() {
+    String agent = authority.createClient("agent");
+    String other = authority.createClient("other");
+    Capability[] pc = parentAndChild(agent);
+
+    assertThat(authority.post("/v1/revocations", body(pc[1], 1, null), other).status())
+        .isEqualTo(404);
+    assertThat(authority.post("/v1/revocations", body(pc[1], 1, null), agent).status())
+        .isEqualTo(201);
+    assertThat(revokedIds()).containsExactly(pc[1].revocationIds().get(1));
+  }
+
+  @Test
+  void aWrongProofBlockZeroOrAForgedToken_is400_andNothingIsRevoked() {
+    String agent = authority.createClient("agent");
+    String other = authority.createClient("other");
+    Capability[] pc = parentAndChild(agent);
+    String bySubAgent =
+        DelegatedRevocation.sign(
+            pc[1].attenuate().allow("fs:read_text_file:/data/invoices/2024/01/a").sign(subAgentKey),
+            2,
+            subAgentKey,
+            TestAuthority.NOW);
+
+    Reply wrongKey = authority.post("/v1/revocations", body(pc[1], 1, bySubAgent), other);
+    Reply blockZero = authority.post("/v1/revocations", body(pc[1], 0, null), agent);
+    String forged = pc[1].toText().substring(0, pc[1].toText().length() - 4) + "AAAA";
+    Reply tampered =
+        authority.post(
+            "/v1/revocations",
+            "{\"token\":\"" + forged + "\",\"block\":1,\"reason\":\"x\"}",
+            agent);
+    Reply mixed =
+        authority.post(
+            "/v1/revocations",
+            "{\"token\":\""
+                + pc[1].toText()
+                + "\",\"block\":1,\"tokenId\":\""
+                + pc[1].tokenId()
+                + "\",\"reason\":\"x\"}",
+            agent);
+
+    assertThat(wrongKey.status()).as(wrongKey.body()).isEqualTo(400);
+    assertThat(wrongKey.body()).contains("not signed by the key that signed block 1");
+    assertThat(blockZero.status()).isEqualTo(400);
+    assertThat(blockZero.body()).contains("block 0 is the authority's");
+    assertThat(tampered.status()).isEqualTo(400);
+    assertThat(mixed.status()).isEqualTo(400);
+    assertThat(revokedIds()).isEmpty();
+  }
+}
