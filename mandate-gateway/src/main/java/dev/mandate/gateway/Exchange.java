@@ -21,6 +21,10 @@ public final class Exchange {
   private InputStream body;
   private JsonNode rpcId;
   private boolean jsonRpc;
+  private final long startNanos = System.nanoTime();
+  private dev.mandate.token.Request decidedRequest;
+  private GuardResult decision;
+  private boolean logged;
 
   /** Wraps one request. */
   public Exchange(Request request, Response response, Callback callback) {
@@ -83,6 +87,46 @@ public final class Exchange {
   /** Marks the request as carrying a JSON-RPC message. */
   public void answerInJsonRpc() {
     this.jsonRpc = true;
+  }
+
+  /** The request's id for logs: the connection's id and the request's within it. */
+  public String requestId() {
+    return request.getConnectionMetaData().getId() + "/" + request.getId();
+  }
+
+  /** Microseconds since the exchange began. */
+  long elapsedMicros() {
+    return (System.nanoTime() - startNanos) / 1_000;
+  }
+
+  /**
+   * Records what was decided for the request (the first decision only), for the decision log.
+   *
+   * @param decided the request as decided (service, action, resource), or null if not known
+   * @param result the guard's decision
+   */
+  public void decided(dev.mandate.token.Request decided, GuardResult result) {
+    if (decision == null) {
+      this.decidedRequest = decided;
+      this.decision = result;
+    }
+  }
+
+  GuardResult decision() {
+    return decision;
+  }
+
+  dev.mandate.token.Request decidedRequest() {
+    return decidedRequest;
+  }
+
+  /** Marks the decision as logged; false if it was already. */
+  boolean markLogged() {
+    if (logged) {
+      return false;
+    }
+    logged = true;
+    return true;
   }
 
   /** The token of an {@code Authorization} header of the Bearer scheme (RFC 6750), or null. */

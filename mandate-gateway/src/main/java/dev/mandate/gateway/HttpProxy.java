@@ -272,6 +272,7 @@ final class HttpProxy extends Handler.Abstract {
                   .withApproval(approval == null ? null : Approval.of(approval)),
               m.request(),
               x.sourceIp());
+      x.decided(m.request(), result);
       if (!result.allowed()) {
         throw Denial.of(result);
       }

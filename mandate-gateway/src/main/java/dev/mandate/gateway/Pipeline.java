@@ -94,6 +94,7 @@ public final class Pipeline<C, M> {
       byte[] body = limit < 0 ? null : BodyRead.read(x.body(), x.request().getLength(), limit);
       M mapped = frontEnd.map(x, call, body);
       frontEnd.verify(x, mapped);
+      DecisionLog.log(x);
       frontEnd.forward(x, mapped);
     } catch (Denial d) {
       refuse(x, d);
@@ -106,6 +107,12 @@ public final class Pipeline<C, M> {
    */
   public void refuse(Exchange x, Denial d) {
     Denial recorded = record(x, d);
+    if (recorded.result() != null) {
+      x.decided(
+          recorded.audited() != null ? recorded.audited() : frontEnd.auditedAs(x),
+          recorded.result());
+      DecisionLog.log(x);
+    }
     switch (recorded.bodyState()) {
       case DISCARD -> {
         // Drained (bounded) only for a sender with a usable capability, so that it reads the

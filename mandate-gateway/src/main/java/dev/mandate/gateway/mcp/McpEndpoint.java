@@ -362,6 +362,7 @@ final class McpEndpoint {
                         approval.approval() == null ? null : Approval.of(approval.approval())),
                 c.request,
                 x.sourceIp());
+        x.decided(c.request, result);
         if (!result.allowed()) {
           throw Denial.of(result)
               .answeredWith(
