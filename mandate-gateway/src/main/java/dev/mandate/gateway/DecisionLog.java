@@ -7,9 +7,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One structured log line for every request the gateway decides (logger {@code mandate.decisions},
  * INFO): request id, client address, capability (token id), service, action, resource, decision,
- * code, status and the time from the request's arrival to the decision. With {@code MANDATE_LOG_FORMAT=json} each line is a JSON object whose key-value pairs are these
- * fields. Set the logger to WARN to turn it off; the audit trail keeps every decision either way.
- * No token, proof or argument value is logged.
+ * code, status and the time from the request's arrival to the decision. With {@code
+ * MANDATE_LOG_FORMAT=json} each line is a JSON object whose key-value pairs are these fields. Set
+ * the logger to WARN to turn it off; the audit trail keeps every decision either way. No token,
+ * proof or argument value is logged.
  */
 final class DecisionLog {
   private static final Logger LOG = LoggerFactory.getLogger("mandate.decisions");
