@@ -88,6 +88,15 @@ public final class JsonScalars {
   }
 
   private static void requireWellFormed(String s) {
+    int i = unpairedSurrogate(s);
+    if (i >= 0) {
+      throw new IllegalArgumentException(
+          "a string value contains an unpaired surrogate at index " + i + ", which is not text");
+    }
+  }
+
+  /** The index of the first unpaired surrogate in {@code s} (not text, not UTF-8), or -1. */
+  public static int unpairedSurrogate(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)
@@ -95,10 +104,10 @@ public final class JsonScalars {
           && Character.isLowSurrogate(s.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException(
-            "a string value contains an unpaired surrogate at index " + i + ", which is not text");
+        return i;
       }
     }
+    return -1;
   }
 
   private static String abbreviate(String s) {

@@ -1,5 +1,6 @@
 package dev.mandate.token;
 
+import dev.mandate.internal.JsonScalars;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -91,20 +92,15 @@ final class ByteWriter {
   }
 
   private static void requireEncodable(String s) {
-    for (int i = 0; i < s.length(); i++) {
+    int i = JsonScalars.unpairedSurrogate(s);
+    if (i >= 0) {
       char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException(
-            "the text '"
-                + (s.length() > 40 ? s.substring(0, 40) + "..." : s).replace(c, '?')
-                + "' contains an unpaired surrogate (index "
-                + i
-                + "), which UTF-8 cannot encode");
-      }
+      throw new IllegalArgumentException(
+          "the text '"
+              + (s.length() > 40 ? s.substring(0, 40) + "..." : s).replace(c, '?')
+              + "' contains an unpaired surrogate (index "
+              + i
+              + "), which UTF-8 cannot encode");
     }
   }
 }

@@ -68,15 +68,28 @@ public final class Verifier {
       return d.decision;
     }
     Chain chain = verified.chain();
+    return evaluated(
+        chain,
+        () -> {
+          List<String> resources = requestCheck.resources(chain, request);
+          Instant now = clock.instant();
+          List<UseCheck.Use> uses = caveatCheck.check(chain, request, resources, now);
+          proofCheck.check(
+              chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
+          approvalCheck.check(chain, request, presented.approval().orElse(null), now);
+          useCheck.count(chain, uses);
+          return new Decision.Allow(verified.capability());
+        });
+  }
+
+  /** The checks after the chain, run once; what they throw becomes the denial it stands for. */
+  private interface Checks {
+    Decision run() throws Reasons.Denial;
+  }
+
+  private static Decision evaluated(Chain chain, Checks checks) {
     try {
-      List<String> resources = requestCheck.resources(chain, request);
-      Instant now = clock.instant();
-      List<UseCheck.Use> uses = caveatCheck.check(chain, request, resources, now);
-      proofCheck.check(
-          chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
-      approvalCheck.check(chain, request, presented.approval().orElse(null), now);
-      useCheck.count(chain, uses);
-      return new Decision.Allow(verified.capability());
+      return checks.run();
     } catch (Reasons.Denial d) {
       return d.decision;
     } catch (FormatException e) {
@@ -157,26 +170,16 @@ public final class Verifier {
       return d.decision;
     }
     Chain chain = verified.chain();
-    try {
-      requestCheck.resources(chain, request);
-      Instant now = clock.instant();
-      caveatCheck.checkValid(chain, request, now);
-      proofCheck.check(
-          chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
-      return new Decision.Allow(verified.capability());
-    } catch (Reasons.Denial d) {
-      return d.decision;
-    } catch (FormatException e) {
-      return Reasons.deny(chain, e.code(), -1, Decision.Check.REQUEST, e.getMessage()).decision;
-    } catch (RuntimeException e) {
-      return Reasons.deny(
-              chain,
-              Decision.Code.INVALID_REQUEST,
-              -1,
-              Decision.Check.REQUEST,
-              "the request could not be evaluated")
-          .decision;
-    }
+    return evaluated(
+        chain,
+        () -> {
+          requestCheck.resources(chain, request);
+          Instant now = clock.instant();
+          caveatCheck.checkValid(chain, request, now);
+          proofCheck.check(
+              chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
+          return new Decision.Allow(verified.capability());
+        });
   }
 
   /**
