@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -91,6 +92,13 @@ public final class Soak {
   private final AtomicLong errorCount = new AtomicLong();
   private volatile boolean restarting;
 
+  /**
+   * Calls in flight at most: one client address may hold 64 connections at the gateway ({@code
+   * limits.maxConnectionsPerAddress}), and the JDK client opens one per call in flight. A call
+   * waits for a permit, so a slow gateway slows the load rather than being refused connections.
+   */
+  private final Semaphore inFlight = new Semaphore(48);
+
   /** Per token id: the HTTP resources decided, and the count of MCP calls decided. */
   private final Map<String, Set<String>> httpDecided = new ConcurrentHashMap<>();
 
@@ -120,7 +128,14 @@ public final class Soak {
       System.exit(2);
     }
     Soak soak = new Soak(Long.parseLong(args[0]), Integer.parseInt(args[1]), Path.of(args[2]));
-    int status = soak.run();
+    int status;
+    try {
+      status = soak.run();
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      status = 2;
+    }
+    // The load's threads are not daemons: exit rather than wait for them.
     System.exit(status);
   }
 
@@ -310,6 +325,9 @@ public final class Soak {
   private void httpCall(long n) {
     Token token = httpToken.get();
     String resource = "/items/" + n;
+    if (!permit()) {
+      return;
+    }
     sent.incrementAndGet();
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(url(resource)))
@@ -319,6 +337,7 @@ public final class Soak {
     http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .whenComplete(
             (r, e) -> {
+              inFlight.release();
               if (e != null) {
                 unreachable("http " + resource, e);
                 return;
@@ -344,7 +363,6 @@ public final class Soak {
   private void mcpCall(long n) {
     List<AtomicReference<Session>> all = sessions.get();
     AtomicReference<Session> slot = all.get((int) (n % all.size()));
-    sent.incrementAndGet();
     Session s = slot.get();
     Token token = mcpToken.get();
     if (s == null || !s.token().equals(token)) {
@@ -355,6 +373,10 @@ public final class Soak {
       slot.set(s);
     }
     Session session = s;
+    if (!permit()) {
+      return;
+    }
+    sent.incrementAndGet();
     String body =
         "{\"jsonrpc\":\"2.0\",\"id\":"
             + n
@@ -365,6 +387,7 @@ public final class Soak {
     http.sendAsync(mcpPost(token, session.id(), body), HttpResponse.BodyHandlers.ofString())
         .whenComplete(
             (r, e) -> {
+              inFlight.release();
               if (e != null) {
                 unreachable("mcp", e);
                 return;
@@ -403,6 +426,17 @@ public final class Soak {
                 failed("mcp", "unexpected answer " + abbreviate(text));
               }
             });
+  }
+
+  /** Waits for a permit to send; false if interrupted. */
+  private boolean permit() {
+    try {
+      inFlight.acquire();
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Opens an MCP session (initialize, then initialized); null if the gateway is restarting. */
@@ -580,9 +614,10 @@ public final class Soak {
             + " one gateway restart%n",
         minutes, rate);
     out.printf(
-        "calls sent %d; HTTP allowed %d, MCP allowed %d, denied as revoked %d, refused while"
+        "calls sent %d (%.0f a second); HTTP allowed %d, MCP allowed %d, denied as revoked %d, refused while"
             + " restarting %d; MCP sessions opened %d%n",
         sent.get(),
+        sent.get() / (minutes * 60.0),
         httpAllowed.get(),
         mcpAllowed.get(),
         deniedRevoked.get(),
