@@ -17,8 +17,8 @@ import java.util.function.Predicate;
  * ChainCheck}, cached by token text, so a second use costs only the per-call checks), the request's
  * limits and canonical form ({@link RequestCheck}), revocation, time, audience, grants, arguments
  * and conditions ({@link CaveatCheck}), the holder proof ({@link ProofCheck}), the approval ({@link
- * ApprovalCheck}) and last the max-uses count ({@link UseCheck}), so a use is counted only for a
- * call that is otherwise allowed.
+ * ApprovalCheck}) and last the budgets' debit and the max-uses count ({@link UseCheck}), so a call
+ * is debited and counted only when it is otherwise allowed.
  */
 public final class Verifier {
   private final Clock clock;
@@ -38,7 +38,7 @@ public final class Verifier {
     this.caveatCheck = new CaveatCheck(b.clock, b.clockSkew, b.revoked, b.limits);
     this.proofCheck = new ProofCheck(b.clockSkew, b.proofWindow, replayGuard, requestCheck);
     this.approvalCheck = new ApprovalCheck(b.trustedKeys, b.clockSkew, replayGuard);
-    this.useCheck = new UseCheck(b.usageCounter, b.clockSkew);
+    this.useCheck = new UseCheck(b.usageCounter, b.budgetLedger, b.clockSkew);
   }
 
   /** Starts building a verifier. */
@@ -48,7 +48,8 @@ public final class Verifier {
 
   /**
    * Decides whether what was presented allows {@code request}. An allowed call has used up its
-   * proof and approval and been counted against every max-uses caveat.
+   * proof and approval, been debited from every budget and rate that applies to it, and been
+   * counted against every max-uses caveat.
    *
    * @param presented the token as presented, with the holder proof and the call as received that it
    *     signs (both required for holder-bound tokens) and the approval (required when a block has
@@ -73,11 +74,11 @@ public final class Verifier {
         () -> {
           List<String> resources = requestCheck.resources(chain, request);
           Instant now = clock.instant();
-          List<UseCheck.Use> uses = caveatCheck.check(chain, request, resources, now);
+          CaveatCheck.Spending spending = caveatCheck.check(chain, request, resources, now);
           proofCheck.check(
               chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
           approvalCheck.check(chain, request, presented.approval().orElse(null), now);
-          useCheck.count(chain, uses);
+          useCheck.debit(chain, spending.uses(), spending.spends());
           return new Decision.Allow(verified.capability());
         });
   }
@@ -222,6 +223,7 @@ public final class Verifier {
     private Limits limits = Limits.DEFAULTS;
     private ReplayGuard replayGuard;
     private UsageCounter usageCounter;
+    private BudgetLedger budgetLedger;
     private long cacheSize = 10_000;
 
     private Builder() {}
@@ -294,6 +296,17 @@ public final class Verifier {
      */
     public Builder usageCounter(UsageCounter counter) {
       this.usageCounter = Objects.requireNonNull(counter, "counter");
+      return this;
+    }
+
+    /**
+     * Where what calls spent from budgets and rates is kept (default: none, so a call on a
+     * capability with a budget is denied with {@link Decision.Code#UNAVAILABLE}: an undebited call
+     * is never allowed). Use {@link BudgetLedger#inMemory} in one process, a shared ledger across
+     * several.
+     */
+    public Builder budgetLedger(BudgetLedger ledger) {
+      this.budgetLedger = Objects.requireNonNull(ledger, "ledger");
       return this;
     }
 
