@@ -112,6 +112,51 @@ final class BudgetCheck {
     return out;
   }
 
+  /**
+   * What is left of every budget and rate of the chain (the block's and its grants', in block
+   * order).
+   *
+   * @throws RuntimeException if the ledger cannot answer
+   */
+  static List<Decision.BudgetLeft> left(Chain chain, BudgetLedger ledger, Duration skew) {
+    List<Applied> all = new ArrayList<>();
+    for (Chain.Link link : chain.links) {
+      blockBudgets(link, all);
+      for (int g = 0; g < link.block().grants().size(); g++) {
+        grantBudgets(link, g, all);
+      }
+    }
+    if (all.isEmpty()) {
+      return List.of();
+    }
+    List<BudgetLedger.Debit> debits = new ArrayList<>(all.size());
+    for (Applied a : all) {
+      long window = a.caveat() instanceof Caveat.Rate r ? r.window().toMillis() : 0;
+      debits.add(
+          new BudgetLedger.Debit(
+              a.key(),
+              0,
+              a.limit().movePointRight(6).longValueExact(),
+              window,
+              UseCheck.forgetAfter(chain, a.block(), skew)));
+    }
+    long[] spent = ledger.spent(debits);
+    List<Decision.BudgetLeft> out = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      long left = Math.max(0, debits.get(i).limit() - spent[i]);
+      out.add(
+          new Decision.BudgetLeft(
+              all.get(i).block(), all.get(i).text(), all.get(i).limit(), units(left)));
+    }
+    return out;
+  }
+
+  /** Millionths as a decimal in canonical form. */
+  static BigDecimal units(long micros) {
+    BigDecimal d = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+    return d.scale() < 0 ? d.setScale(0) : d;
+  }
+
   private static long amount(Chain chain, Applied a, String pointer, JsonNode args) {
     JsonNode value = args.at(JsonPointer.compile(pointer));
     String owner = "block " + a.block() + "'s budget " + a.text();
@@ -159,10 +204,8 @@ final class BudgetCheck {
 
   /** The denial of a call that does not fit a budget: which budget, and what is left of it. */
   static Reasons.Denial exhausted(Chain chain, Spend s, long remainingMicros) {
-    BigDecimal left = BigDecimal.valueOf(remainingMicros, 6).stripTrailingZeros();
-    left = left.scale() < 0 ? left.setScale(0) : left;
-    BigDecimal needs = BigDecimal.valueOf(s.debit().amount(), 6).stripTrailingZeros();
-    needs = needs.scale() < 0 ? needs.setScale(0) : needs;
+    BigDecimal left = units(remainingMicros);
+    BigDecimal needs = units(s.debit().amount());
     Applied a = s.applied();
     boolean calls = a.caveat() instanceof Caveat.Rate r && r.pointer() == null;
     String reason =

@@ -28,6 +28,8 @@ public final class Verifier {
   private final ProofCheck proofCheck;
   private final ApprovalCheck approvalCheck;
   private final UseCheck useCheck;
+  private final BudgetLedger budgetLedger;
+  private final Duration clockSkew;
 
   private Verifier(Builder b) {
     ReplayGuard replayGuard =
@@ -39,6 +41,8 @@ public final class Verifier {
     this.proofCheck = new ProofCheck(b.clockSkew, b.proofWindow, replayGuard, requestCheck);
     this.approvalCheck = new ApprovalCheck(b.trustedKeys, b.clockSkew, replayGuard);
     this.useCheck = new UseCheck(b.usageCounter, b.budgetLedger, b.clockSkew);
+    this.budgetLedger = b.budgetLedger;
+    this.clockSkew = b.clockSkew;
   }
 
   /** Starts building a verifier. */
@@ -144,6 +148,35 @@ public final class Verifier {
       return caveatCheck.covers(chain, request, requestCheck.resources(chain, request));
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * Returns what is left of every budget and rate of a capability (its blocks' and their grants',
+   * in block order; empty if it has none), so that a holder or an operator can see it before
+   * spending. The token's signature chain must verify under a trusted root key; whether it is
+   * expired, revoked or meant for this audience does not matter here, and no holder proof is needed
+   * (what is left is not a secret of the holder's).
+   *
+   * @throws InvalidTokenException if the token is malformed or does not verify under a trusted key
+   * @throws IllegalStateException if this verifier has no budget ledger, or the ledger cannot
+   *     answer
+   */
+  public List<Decision.BudgetLeft> budgetsLeft(String token) {
+    Objects.requireNonNull(token, "token");
+    Chain chain;
+    try {
+      chain = verifiedChain(Presentation.of(token)).chain();
+    } catch (Reasons.Denial d) {
+      throw new InvalidTokenException(d.decision.code(), d.decision.block(), d.decision.reason());
+    }
+    if (budgetLedger == null) {
+      throw new IllegalStateException("this verifier has no budget ledger");
+    }
+    try {
+      return BudgetCheck.left(chain, budgetLedger, clockSkew);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the budget ledger cannot answer right now");
     }
   }
 

@@ -217,6 +217,33 @@ class BudgetTest {
   }
 
   @Test
+  void budgetsLeft_listsEveryBudgetOfEveryBlockAndGrant_withWhatIsLeft() {
+    Capability parent =
+        Capability.mint(root)
+            .clock(Fixtures.clock())
+            .random(Fixtures.random(10))
+            .allow(Grant.parse("bank:send_money:*").budget("calls<=5/1h"))
+            .allow("bank:get_balance:*")
+            .budget("sum(/amount)<=5000")
+            .ttl(Duration.ofDays(1))
+            .sign();
+    Capability child = parent.attenuate().budget("sum(/amount)<=1000").sign();
+    assertThat(call(child, send("250.25")).allowed()).isTrue();
+
+    assertThat(verifier.budgetsLeft(child.toText()))
+        .containsExactly(
+            new Decision.BudgetLeft(
+                0, "sum(/amount)<=5000", new BigDecimal("5000"), new BigDecimal("4749.75")),
+            new Decision.BudgetLeft(0, "calls<=5/1h", new BigDecimal("5"), new BigDecimal("4")),
+            new Decision.BudgetLeft(
+                1, "sum(/amount)<=1000", new BigDecimal("1000"), new BigDecimal("749.75")));
+    assertThatThrownBy(() -> verifier.budgetsLeft(child.toText() + "x"))
+        .isInstanceOf(InvalidTokenException.class);
+    assertThatThrownBy(() -> Fixtures.verifier(root).build().budgetsLeft(child.toText()))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void textForm_roundTrips_andRefusesNonsense() {
     for (String text :
         List.of("sum(/amount)<=5000", "sum(/a=b)<=0.5/1h", "calls<=10/1m", "sum(/x~1y)<=1/366d")) {

@@ -6,6 +6,7 @@ import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
 import dev.mandate.token.ReplayGuard;
+import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.wire.Problem;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -111,6 +112,7 @@ public final class GatewayServer implements AutoCloseable {
       this.uploader = new AuditUploader(spool, authorityClient, config.authority(), metrics);
       ReplayGuard replay;
       UsageCounter usage;
+      BudgetLedger budgets;
       if (config.redis() != null) {
         this.redis = new RedisState(config.redis(), clock);
         opened.add(redis);
@@ -123,14 +125,24 @@ public final class GatewayServer implements AutoCloseable {
         }
         replay = redis;
         usage = redis;
+        budgets = redis;
       } else {
         this.redis = null;
         replay = ReplayGuard.inMemory(1_000_000, clock);
         usage = UsageCounter.inMemory(clock);
+        budgets = BudgetLedger.inMemory(clock);
       }
       this.guard =
           new Guard(
-              config.audience(), link, config.verification(), replay, usage, spool, clock, metrics);
+              config.audience(),
+              link,
+              config.verification(),
+              replay,
+              usage,
+              budgets,
+              spool,
+              clock,
+              metrics);
       this.frontEnds = new ArrayList<>();
       for (FrontEnd.Factory f : factories) {
         FrontEnd fe = f.create(config, guard, metrics);

@@ -10,6 +10,7 @@ import dev.mandate.token.Limits;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.Request;
+import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import io.micrometer.core.instrument.Counter;
@@ -48,6 +49,7 @@ public final class Guard implements CallGuard {
   private final String audience;
   private final AuthorityLink link;
   private final Verifier verifier;
+  private final BudgetLedger budgets;
   private final AuditSpool spool;
   private final Clock clock;
   private final MeterRegistry metrics;
@@ -60,6 +62,7 @@ public final class Guard implements CallGuard {
       GatewayConfig.Verification verification,
       ReplayGuard replayGuard,
       UsageCounter usage,
+      BudgetLedger budgets,
       AuditSpool spool,
       Clock clock,
       MeterRegistry metrics) {
@@ -89,6 +92,34 @@ public final class Guard implements CallGuard {
             throw e;
           }
         };
+    this.budgets = budgets;
+    BudgetLedger loggedBudgets =
+        new BudgetLedger() {
+          @Override
+          public Outcome tryDebit(List<Debit> debits) {
+            try {
+              return budgets.tryDebit(debits);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public void refund(List<Debit> debits, long atMillis) {
+            try {
+              budgets.refund(debits, atMillis);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable, a refund is lost: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public long[] spent(List<Debit> debits) {
+            return budgets.spent(debits);
+          }
+        };
     this.verifier =
         Verifier.builder()
             .trustedKeys(link)
@@ -98,6 +129,7 @@ public final class Guard implements CallGuard {
             .revoked(link::isDenied)
             .replayGuard(logged)
             .usageCounter(loggedUsage)
+            .budgetLedger(loggedBudgets)
             .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
             .verificationCacheSize(verification.cacheSize())
             .build();
