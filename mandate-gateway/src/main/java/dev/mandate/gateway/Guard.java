@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.token.Approval;
+import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Limits;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.Request;
-import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.token.Verifier;
 import io.micrometer.core.instrument.Counter;
@@ -272,6 +272,16 @@ public final class Guard implements CallGuard {
     result = audit(result, req, sourceIp, null);
     counter(result).increment();
     return result;
+  }
+
+  /**
+   * What is left of every budget and rate of a capability ({@link Verifier#budgetsLeft}).
+   *
+   * @throws dev.mandate.token.InvalidTokenException if it does not verify here
+   * @throws IllegalStateException if the budget ledger cannot answer
+   */
+  List<Decision.BudgetLeft> budgetsLeft(String token) {
+    return verifier.budgetsLeft(token);
   }
 
   @Override

@@ -160,8 +160,8 @@ public record GuardResult(
 
   /**
    * For a call refused by a budget or a rate: {@code {"budget": {"block", "budget", "limit",
-   * "remaining"}}}, which budget and what is left of it (limit and remaining as JSON numbers);
-   * else null. The front ends add it to the problem or to the JSON-RPC error's {@code data}.
+   * "remaining"}}}, which budget and what is left of it (limit and remaining as JSON numbers); else
+   * null. The front ends add it to the problem or to the JSON-RPC error's {@code data}.
    */
   public ObjectNode budgetJson() {
     if (!(decision instanceof Decision.Deny deny) || deny.budget().isEmpty()) {

@@ -19,9 +19,9 @@ import redis.clients.jedis.params.SetParams;
  * Usage counters, budgets and used proofs and approvals in Redis, shared by every gateway that
  * points at it. Counting is one Lua script per call (check every limit, then increment every
  * counter), and so is a budget's debit (check every budget, then debit every one), so both are
- * exact across gateways; counters and budgets expire when their token does. A used proof or approval (the
- * verifier names approvals {@code approval:<id>}) is a key set with {@code NX} that expires when it
- * would be refused anyway (a stale proof, an expired approval).
+ * exact across gateways; counters and budgets expire when their token does. A used proof or
+ * approval (the verifier names approvals {@code approval:<id>}) is a key set with {@code NX} that
+ * expires when it would be refused anyway (a stale proof, an expired approval).
  */
 final class RedisState implements UsageCounter, BudgetLedger, ReplayGuard, AutoCloseable {
   private static final String USES_PREFIX = "mandate:uses:";
@@ -103,6 +103,7 @@ final class RedisState implements UsageCounter, BudgetLedger, ReplayGuard, AutoC
           + "local out = {}\n"
           + "for i = 1, #KEYS do out[i] = spent(KEYS[i], tonumber(ARGV[i]), now) end\n"
           + "return out\n";
+
   private static final String PROOF_PREFIX = "mandate:proof:";
 
   /**
