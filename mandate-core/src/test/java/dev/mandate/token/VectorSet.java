@@ -1195,37 +1195,30 @@ final class VectorSet {
         "a budget's limit is plain digits without trailing zeros: 5000.0 is refused",
         eph,
         expiry,
-        new ByteWriter()
-            .u8(CaveatCodec.BUDGET)
-            .lengthPrefixed(new ByteWriter().str("/amount").str("5000.0").toByteArray())
-            .toByteArray());
+        rawCaveat(CaveatCodec.BUDGET, new ByteWriter().str("/amount").str("5000.0").toByteArray()));
     malformed(
         "deny-budget-limit-zero",
         "a budget's limit is above zero",
         eph,
         expiry,
-        new ByteWriter()
-            .u8(CaveatCodec.BUDGET)
-            .lengthPrefixed(new ByteWriter().str("/amount").str("0").toByteArray())
-            .toByteArray());
+        rawCaveat(CaveatCodec.BUDGET, new ByteWriter().str("/amount").str("0").toByteArray()));
     malformed(
         "deny-rate-window-zero",
         "a rate's window is at least one second",
         eph,
         expiry,
-        new ByteWriter()
-            .u8(CaveatCodec.RATE)
-            .lengthPrefixed(new ByteWriter().str("").str("10").u32(0).toByteArray())
-            .toByteArray());
+        rawCaveat(CaveatCodec.RATE, new ByteWriter().str("").str("10").u32(0).toByteArray()));
     malformed(
         "deny-rate-of-calls-fractional",
         "a rate of calls is a whole number of calls",
         eph,
         expiry,
-        new ByteWriter()
-            .u8(CaveatCodec.RATE)
-            .lengthPrefixed(new ByteWriter().str("").str("1.5").u32(60).toByteArray())
-            .toByteArray());
+        rawCaveat(CaveatCodec.RATE, new ByteWriter().str("").str("1.5").u32(60).toByteArray()));
+  }
+
+  /** A caveat of this kind around these content bytes, whatever they are. */
+  private static byte[] rawCaveat(int kind, byte[] content) {
+    return new ByteWriter().u8(kind).lengthPrefixed(content).toByteArray();
   }
 
   /** One caveat in its binary form. */
