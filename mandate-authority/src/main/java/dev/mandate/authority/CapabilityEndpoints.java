@@ -162,7 +162,11 @@ final class CapabilityEndpoints {
     detail.put("keyId", rootKey.verifyingKey().keyId());
     detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
     if (!budgets.isEmpty()) {
-      detail.put("budgets", budgets.stream().map(Object::toString).toList());
+      detail.put(
+          "budgets",
+          budgets.stream()
+              .map(c -> c instanceof Caveat.Budget b ? b.text() : ((Caveat.Rate) c).text())
+              .toList());
     }
     if (decision.grants().stream().anyMatch(g -> !g.caveats().isEmpty()) || !everyCall.isEmpty()) {
       detail.put(
