@@ -44,34 +44,6 @@ public record MintRequest(
     Map<String, String> parameters,
     List<Caveat> budgets) {
 
-  /** A request that asks for no budget of the block's own. */
-  public MintRequest(
-      String clientId,
-      List<String> grants,
-      Duration ttl,
-      boolean holderBound,
-      String audience,
-      Integer maxUses,
-      Integer maxDepth,
-      boolean indirect,
-      List<String> requireApproval,
-      List<List<Caveat>> grantCaveats,
-      Map<String, String> parameters) {
-    this(
-        clientId,
-        grants,
-        ttl,
-        holderBound,
-        audience,
-        maxUses,
-        maxDepth,
-        indirect,
-        requireApproval,
-        grantCaveats,
-        parameters,
-        null);
-  }
-
   /**
    * Copies the lists (null grants become empty; null elements are kept, and later denied; a null
    * {@code requireApproval} stays null).
