@@ -8,6 +8,7 @@ import dev.mandate.gateway.BodyRead;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.Denial;
 import dev.mandate.gateway.Exchange;
+import dev.mandate.gateway.Guard;
 import dev.mandate.gateway.GuardResult;
 import dev.mandate.gateway.Pipeline;
 import dev.mandate.gateway.mcp.CallMapping.Mapped;
@@ -409,6 +410,19 @@ final class McpEndpoint {
       }
       c.request = ((Mapped) outcome).request();
       c.sent = ((Mapped) outcome).call();
+      if (c.envelope != null && c.envelope.traceparent() != null) {
+        // Kept in the decision's audit record (Guard.TRACE_CONTEXT).
+        dev.mandate.token.Request r = c.request;
+        c.request =
+            new dev.mandate.token.Request(
+                r.audience(),
+                r.service(),
+                r.action(),
+                r.resource(),
+                r.args(),
+                Map.of(Guard.TRACE_CONTEXT, c.envelope.traceparent()),
+                r.moreResources());
+      }
     }
 
     @Override
@@ -472,10 +486,12 @@ final class McpEndpoint {
       if (!authorizedHere(x.bearer())) {
         throw nothingHere();
       }
-      c.transform =
-          "server/discover".equals(c.method)
-              ? McpEndpoint.this::discovered
-              : privately(disclosed(x, c));
+      if ("server/discover".equals(c.method)) {
+        c.transform = McpEndpoint.this::discovered;
+      } else {
+        UnaryOperator<JsonNode> filter = disclosed(x, c);
+        c.transform = c.method.endsWith("/list") ? privately(filter) : filter;
+      }
     }
 
     /**
@@ -608,9 +624,8 @@ final class McpEndpoint {
   private void forwardStateless(Exchange x, Call c) {
     Response response = x.response();
     Callback callback = x.callback();
-    if (!c.guarded) {
-      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "private, no-store");
-    }
+    // Every answer is for this capability only, lists and discovery most of all.
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "private, no-store");
     UnaryOperator<JsonNode> transform = c.transform;
     stateless.send(
         c.message,

@@ -151,7 +151,11 @@ final class StatelessRequest {
     JsonNode trace = meta.get("traceparent");
     return new Envelope(
         capabilities.isObject() ? capabilities : JsonNodeFactory.instance.objectNode(),
-        trace != null && trace.isTextual() ? trace.textValue() : null);
+        trace != null
+                && trace.isTextual()
+                && dev.mandate.gateway.Guard.TRACEPARENT.matcher(trace.textValue()).matches()
+            ? trace.textValue()
+            : null);
   }
 
   /**

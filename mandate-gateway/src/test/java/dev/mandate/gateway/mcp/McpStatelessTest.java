@@ -254,6 +254,35 @@ class McpStatelessTest {
   }
 
   @Test
+  void theTraceContextInMeta_isKeptInTheDecisionsAuditRecord() throws Exception {
+    var minted = authority.api.mint(agentAuth, "10m", AUDIENCE, null, "bank:read_file:/public/**");
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String body =
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\","
+            + "\"arguments\":{\"path\":\"/public/t.txt\"},\"_meta\":{"
+            + "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+            + "\"io.modelcontextprotocol/clientCapabilities\":{},"
+            + "\"traceparent\":\""
+            + traceparent
+            + "\"}}}";
+
+    HttpResponse<String> r = post(minted.token(), "tools/call", "read_file", body, Map.of());
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode decision =
+        authority.api.awaitDecision(
+            authority.adminAuth,
+            minted.tokenId(),
+            d -> "read_file".equals(d.path("detail").path("action").asText()),
+            Duration.ofSeconds(10));
+    assertThat(decision.get("detail").path("traceparent").asText())
+        .as(decision.toString())
+        .isEqualTo(traceparent);
+    assertThat(decision.get("detail").get("decision").asText()).isEqualTo("allow");
+    assertThat(decision.get("detail").get("resource").asText()).isEqualTo("/public/t.txt");
+  }
+
+  @Test
   void holderBound_everyRequestCarriesItsProof_aStolenTokenGetsNothing() throws Exception {
     SigningKey holder = SigningKey.generate(RANDOM);
     String token =
