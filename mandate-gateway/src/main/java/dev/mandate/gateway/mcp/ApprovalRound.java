@@ -30,10 +30,9 @@ final class ApprovalRound {
   /**
    * What a retry brought.
    *
-   * @param approval the approval's text, or null if the person gave none
-   * @param requestDigest the digest of the call the round asked for, or null if unreadable
+   * @param approval the approval's text, or null if the person gave none (declined, cancelled)
    */
-  record Retry(String approval, String requestDigest) {}
+  record Retry(String approval) {}
 
   private ApprovalRound() {}
 
@@ -59,15 +58,6 @@ final class ApprovalRound {
       return null;
     }
     p.remove("requestState");
-    String digest = null;
-    try {
-      JsonNode decoded =
-          JsonRpc.parse(
-              Base64.getUrlDecoder().decode(state.textValue().substring(STATE_PREFIX.length())));
-      digest = decoded != null ? decoded.path("requestDigest").textValue() : null;
-    } catch (java.io.IOException | IllegalArgumentException e) {
-      digest = null;
-    }
     String approval = null;
     if (response != null && "accept".equals(response.path("action").textValue())) {
       JsonNode text = response.path("content").get("approval");
@@ -75,7 +65,7 @@ final class ApprovalRound {
         approval = text.textValue().strip();
       }
     }
-    return new Retry(approval, digest);
+    return new Retry(approval);
   }
 
   /** The input-required result asking for the approval a denial names. */

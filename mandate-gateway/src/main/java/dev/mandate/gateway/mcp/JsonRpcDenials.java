@@ -102,7 +102,8 @@ final class JsonRpcDenials implements DenialRenderer {
 
   /**
    * A denied tool call as a tool result the model reads: {@code isError: true}, the reason as text,
-   * and in {@code structuredContent} the code and, for {@code APPROVAL_REQUIRED}, what to ask an
+   * and in {@code structuredContent} the code, the same text as {@code message} (some clients show
+   * the structured content instead of the text) and, for {@code APPROVAL_REQUIRED}, what to ask an
    * approver for (MCP server/tools, "Error handling": tool errors are reported in the result).
    */
   static ObjectNode deniedResult(Denial d, boolean stateless) {
@@ -115,7 +116,7 @@ final class JsonRpcDenials implements DenialRenderer {
     ObjectNode structured = result.putObject("structuredContent");
     structured.put(
         JsonRpcErrors.DATA_CODE, d.result() != null ? d.result().code() : d.code().name());
-    structured.put("reason", d.reason());
+    structured.put("message", JsonRpcErrors.DENIED_MESSAGE_PREFIX + d.reason());
     if (d.result() != null && d.result().approvalNeeded() != null) {
       structured.setAll(d.result().approvalNeeded().toJson());
     }
