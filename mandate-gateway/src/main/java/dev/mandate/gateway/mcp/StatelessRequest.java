@@ -3,11 +3,9 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.BodyRead;
 import dev.mandate.gateway.Denial;
 import dev.mandate.token.Decision;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -191,13 +189,8 @@ final class StatelessRequest {
       if (!Base64.getEncoder().encodeToString(bytes).equals(m.group(1))) {
         return null;
       }
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (IllegalArgumentException | CharacterCodingException e) {
+      return BodyRead.strictUtf8(bytes);
+    } catch (IllegalArgumentException e) {
       return null;
     }
   }

@@ -306,14 +306,7 @@ class McpStatelessTest {
 
     // The holder: a proof over each request, the call's over the call.
     ObjectNode args = JSON.createObjectNode().put("path", "/public/a.txt");
-    String proof =
-        Proof.create(
-                holder,
-                token,
-                Call.mcp(AUDIENCE, "bank", "POST tools/call", "read_file", args),
-                Instant.now(),
-                RANDOM)
-            .text();
+    String proof = proof(holder, token, "POST tools/call", "read_file", args);
     HttpResponse<String> held =
         post(token, "tools/call", "read_file", body, Map.of(MandateHeaders.PROOF, proof));
     assertThat(held.statusCode()).as(held.body()).isEqualTo(200);
@@ -328,14 +321,7 @@ class McpStatelessTest {
     String list =
         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{" + META + "}}";
     assertThat(post(token, "tools/list", null, list, Map.of()).statusCode()).isEqualTo(401);
-    String listProof =
-        Proof.create(
-                holder,
-                token,
-                Call.mcp(AUDIENCE, "bank", "POST tools/list", "", null),
-                Instant.now(),
-                RANDOM)
-            .text();
+    String listProof = proof(holder, token, "POST tools/list", "", null);
     HttpResponse<String> listed =
         post(token, "tools/list", null, list, Map.of(MandateHeaders.PROOF, listProof));
     assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
@@ -368,6 +354,14 @@ class McpStatelessTest {
     assertThat(error.get("data").get("supported"))
         .extracting(JsonNode::asText)
         .containsExactly("2025-11-25");
+  }
+
+  /** The holder's proof over one MCP operation or call at the bank upstream. */
+  private static String proof(
+      SigningKey holder, String token, String method, String target, ObjectNode args) {
+    return Proof.create(
+            holder, token, Call.mcp(AUDIENCE, "bank", method, target, args), Instant.now(), RANDOM)
+        .text();
   }
 
   /** What a person answers a form elicitation with: an approval's text, or "" to decline. */
