@@ -314,6 +314,82 @@ class MultiProcessGatewayTest {
 
   @Test
   @Order(3)
+  void manyHoldersOfOneDelegationTree_acrossBothProcesses_neverSpendBeyondAnyAncestorsBudget()
+      throws Exception {
+    // parent (sum 1000) -> a (sum 400) -> a1 (no budget of its own)
+    //                   -> b (calls 60 an hour)
+    //                   -> c (no budget of its own)
+    String parent =
+        authority.mint("api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=1000\"]");
+    Capability root = Capability.decode(parent);
+    Capability a = root.attenuate().budget("sum(/amount)<=400").sign();
+    Capability a1 = a.attenuate().sign();
+    Capability b = root.attenuate().budget("calls<=60/1h").sign();
+    Capability c = root.attenuate().sign();
+    List<String> holders = List.of(parent, a.toText(), a1.toText(), b.toText(), c.toText());
+    java.util.Random amounts = new java.util.Random(15);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<HttpResponse<String>>> replies = new ArrayList<>();
+    List<Integer> holderOf = new ArrayList<>();
+    List<Integer> amountOf = new ArrayList<>();
+    for (int i = 0; i < 240; i++) {
+      GatewayProcess g = gateways[i % 2];
+      int holder = (i / 2) % holders.size();
+      int amount = 1 + amounts.nextInt(20);
+      holderOf.add(holder);
+      amountOf.add(amount);
+      String token = holders.get(holder);
+      replies.add(
+          pool.submit(
+              () ->
+                  send(
+                      HttpRequest.newBuilder(URI.create(g.url() + "/repos/octo/r/issues"))
+                          .header("Authorization", "Bearer " + token)
+                          .header("Content-Type", "application/json")
+                          .POST(
+                              HttpRequest.BodyPublishers.ofString(
+                                  "{\"amount\": " + amount + "}")))));
+    }
+    long[] spent = new long[holders.size()];
+    int[] calls = new int[holders.size()];
+    int denied = 0;
+    for (int i = 0; i < replies.size(); i++) {
+      HttpResponse<String> r = replies.get(i).get(60, TimeUnit.SECONDS);
+      if (r.statusCode() == 200) {
+        spent[holderOf.get(i)] += amountOf.get(i);
+        calls[holderOf.get(i)]++;
+      } else {
+        JsonNode problem = TestPeers.JSON.readTree(r.body());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(problem.get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
+        assertThat(problem.has("budget")).as(r.body()).isTrue();
+        denied++;
+      }
+    }
+    pool.shutdown();
+    long total = java.util.Arrays.stream(spent).sum();
+    assertThat(total).as("the parent's budget").isLessThanOrEqualTo(1000);
+    assertThat(spent[1] + spent[2])
+        .as("a's budget, shared with its child a1")
+        .isLessThanOrEqualTo(400);
+    assertThat(calls[3]).as("b's rate").isLessThanOrEqualTo(60);
+    // 240 calls of 1..20 ask for about 2,500: the parent's budget runs out, nearly to the end.
+    assertThat(denied).isPositive();
+    assertThat(total).isGreaterThan(1000 - 20);
+    // Both processes read the same ledger: what is left is what the calls did not spend.
+    for (GatewayProcess g : gateways) {
+      HttpResponse<String> left =
+          send(
+              HttpRequest.newBuilder(URI.create(g.url() + "/budgets"))
+                  .header("Authorization", "Bearer " + a1.toText()));
+      JsonNode budgets = TestPeers.JSON.readTree(left.body()).get("budgets");
+      assertThat(budgets.get(0).get("remaining").asLong()).isEqualTo(1000 - total);
+      assertThat(budgets.get(1).get("remaining").asLong()).isEqualTo(400 - spent[1] - spent[2]);
+    }
+  }
+
+  @Test
+  @Order(4)
   void aGatewayKilledUnderLoad_losesNoAuditRecord_afterItRestartsOnItsSpool() throws Exception {
     GatewayProcess victim = gateways[0];
     String token = authority.mint("api:list_issues:/repos/octo/**", null);

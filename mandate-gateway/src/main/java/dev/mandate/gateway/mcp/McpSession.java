@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.wire.JsonRpcErrors;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -628,14 +629,6 @@ final class McpSession implements SessionAdmission.Held {
    * the peer to match it.
    */
   private static JsonNode redactKeepingId(JsonNode message) {
-    if (!message.isObject()) {
-      return JsonRpc.redact(message);
-    }
-    JsonNode id = message.get("id");
-    JsonNode redacted = JsonRpc.redact(message);
-    if (id != null && redacted.isObject()) {
-      ((ObjectNode) redacted).set("id", id);
-    }
-    return redacted;
+    return JsonRpc.redactKeepingId(message, TokenRedaction::redact, TokenRedaction::redacting);
   }
 }

@@ -421,6 +421,32 @@ class McpGatewayTest {
   }
 
   @Test
+  void budget_aCallBeyondIt_isDeniedNamingItAndWhatIsLeft_inTheErrorData() {
+    String token =
+        Capability.decode(bed.mint("everything:echo:*").token())
+            .attenuate()
+            .budget("calls<=2/1h")
+            .sign()
+            .toText();
+    McpSyncClient c = connect("/mcp/everything", token);
+    for (int i = 0; i < 2; i++) {
+      assertThat(text(c.callTool(new CallToolRequest("echo", Map.of("message", "hi")))))
+          .contains("hi");
+    }
+
+    McpError denial =
+        catchThrowableOfType(
+            McpError.class, () -> c.callTool(new CallToolRequest("echo", Map.of("message", "hi"))));
+
+    assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpcErrors.DENIED);
+    JsonNode data = McpTestBed.JSON.valueToTree(denial.getJsonRpcError().data());
+    assertThat(data.get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
+    assertThat(data.get("budget").get("block").asInt()).isEqualTo(1);
+    assertThat(data.get("budget").get("budget").asText()).isEqualTo("calls<=2/1h");
+    assertThat(data.get("budget").get("remaining").asInt()).isZero();
+  }
+
+  @Test
   void approval_fromTheAuthority_allowsExactlyItsCall_once_otherArgumentsAreRefused() {
     // The filesystem server: the authority approves only calls with a resource, and echo has none.
     Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
