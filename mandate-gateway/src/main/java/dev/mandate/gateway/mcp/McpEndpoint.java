@@ -73,6 +73,7 @@ final class McpEndpoint {
   private static final long KEEP_ALIVE_SECONDS = 15;
 
   private final Upstream upstream;
+  private final HostPaths hostPaths;
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
@@ -93,6 +94,7 @@ final class McpEndpoint {
   McpEndpoint(
       Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
     this.upstream = upstream;
+    this.hostPaths = HostPaths.of(upstream);
     this.config = config;
     this.guard = guard;
     this.httpClient = httpClient;
@@ -752,7 +754,8 @@ final class McpEndpoint {
             client == null ? "" : client,
             clientFeatures,
             this::connect,
-            config.startTimeout());
+            config.startTimeout(),
+            hostPaths);
     session.usedBy(granted.capability());
     SessionAdmission.Verdict<McpSession> verdict;
     synchronized (admission) {

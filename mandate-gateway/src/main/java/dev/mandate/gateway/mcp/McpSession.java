@@ -168,6 +168,7 @@ final class McpSession implements SessionAdmission.Held {
 
   // Guarded by lock.
   private UpstreamConnection upstream;
+  private final HostPaths hostPaths;
   private ObjectNode initialize;
   private boolean clientInitialized;
 
@@ -178,6 +179,7 @@ final class McpSession implements SessionAdmission.Held {
    * @param features the client-side features the gateway answers for the agent
    * @param connector opens the upstream session
    * @param startTimeout how long a replayed initialization may take
+   * @param hostPaths the upstream's host roots, rewritten in the errors it answers
    */
   McpSession(
       String service,
@@ -185,7 +187,9 @@ final class McpSession implements SessionAdmission.Held {
       String client,
       ClientFeatures features,
       Connector connector,
-      Duration startTimeout) {
+      Duration startTimeout,
+      HostPaths hostPaths) {
+    this.hostPaths = hostPaths;
     this.service = service;
     this.owner = owner;
     this.client = client;
@@ -580,7 +584,7 @@ final class McpSession implements SessionAdmission.Held {
       }
       Pending p = pending.remove(key);
       if (p != null) {
-        p.deliver(redactKeepingId(message));
+        p.deliver(hostPaths.inErrors(redactKeepingId(message)));
       } else {
         LOG.debug("upstream {} answered an unknown or abandoned request; dropped", service);
       }
