@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * Successful results are left as they are (the agent named those paths itself).
  */
 final class HostPaths {
+  /** After a whole path: its end, a separator, a delimiter, or a full stop ending a sentence. */
+  private static final String WHOLE = "(?=$|[/\\s'\"`:,;)\\]}>]|\\.(?:$|\\s))";
+
   private static final HostPaths NONE = new HostPaths(List.of());
 
   /** The host paths to hide, longest first, each with the pattern finding it as a whole path. */
@@ -63,9 +66,7 @@ final class HostPaths {
     sorted.sort(Comparator.comparingInt(String::length).reversed());
     // A root as a whole path: followed by a separator or by something that cannot continue a name.
     return new HostPaths(
-        sorted.stream()
-            .map(r -> Pattern.compile(Pattern.quote(r) + "(?![^/\\s'\"`:,;)\\]}>])"))
-            .toList());
+        sorted.stream().map(r -> Pattern.compile(Pattern.quote(r) + WHOLE)).toList());
   }
 
   private static void addWithRealPath(String directory, Set<String> into) {

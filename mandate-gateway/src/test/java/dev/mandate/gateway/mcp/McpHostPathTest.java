@@ -126,6 +126,15 @@ class McpHostPathTest {
           .doesNotContain(tmp.toRealPath().toString() + "/");
     }
     softly.assertAll();
+    // The upstream's own words reach the agent, naming the file as the capability does.
+    RawMcp.Answer missing =
+        raw.post(
+            minted.token(),
+            session,
+            message(call("read_text_file", "path", root + "/data/inbox/missing.txt")));
+    assertThat(missing.json().at("/result/content/0/text").asText())
+        .contains("ENOENT")
+        .contains("'/data/inbox/missing.txt'");
   }
 
   /** A tools/call's params: the tool and its string arguments, given as name-value pairs. */
