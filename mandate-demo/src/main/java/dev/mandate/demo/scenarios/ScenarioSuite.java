@@ -4,6 +4,7 @@ import dev.mandate.demo.Housekeeping;
 import dev.mandate.demo.scenarios.Scenario.InjectionTask;
 import dev.mandate.demo.scenarios.Scenario.Suite;
 import dev.mandate.demo.scenarios.Scenario.UserTask;
+import dev.mandate.testkit.Stack;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -112,10 +113,11 @@ public final class ScenarioSuite {
     List<RunResult> baseline = new ArrayList<>();
     List<RunResult> attacked = new ArrayList<>();
     long started = System.nanoTime();
-    try (ScenarioBed bed = ScenarioBed.start(suite, dir, node);
-        TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(bed, random)) {
+    SuiteWorld world = SuiteWorld.create(suite, dir);
+    try (Stack stack = world.start(node);
+        TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(world, stack, random)) {
       for (UserTask task : suite.userTasks()) {
-        TaskAgent agent = new TaskAgent(bed, orchestrator, task, random);
+        TaskAgent agent = new TaskAgent(world, stack, orchestrator, task, random);
         baseline.add(agent.run(null));
         for (InjectionTask injection : suite.injectionTasks()) {
           attacked.add(agent.run(injection));
