@@ -3,7 +3,7 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mandate.authority.store.PostgresTestDatabase;
+import dev.mandate.testkit.PostgresSchema;
 import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ class PostgresReplicasTest {
 
   @Test
   void aRevocationPostedToOneReplica_reachesTheOthersLongPollWithinASecond() throws Exception {
-    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+    try (PostgresSchema db = PostgresSchema.create()) {
       String masterKey =
           MasterKey.TEXT_PREFIX
               + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
@@ -70,7 +70,7 @@ class PostgresReplicasTest {
     }
   }
 
-  private AuthorityConfig replica(PostgresTestDatabase db, String name, String masterKey)
+  private AuthorityConfig replica(PostgresSchema db, String name, String masterKey)
       throws Exception {
     return TestAuthority.config(tmp, name)
         .jdbcUrl(db.jdbcUrl())

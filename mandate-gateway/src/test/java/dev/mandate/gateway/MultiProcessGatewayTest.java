@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
+import dev.mandate.testkit.PostgresSchema;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.io.IOException;
