@@ -9,6 +9,8 @@ import dev.langchain4j.service.AiServices;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.langchain4j.MandateToolProvider;
 import dev.mandate.langchain4j.ScriptStep;
@@ -388,21 +390,24 @@ public final class Demo {
    */
   private static URI startGateway(Stack stack, Workspace workspace, Path filesystemServer) {
     Path root = workspace.root;
+    GatewayServer gateway;
     try {
-      stack.startGateway(
-          stack
-              .gatewayYaml(AUDIENCE)
-              .mcp(
-                  List.of("callTimeout: 15s"),
-                  McpUpstream.node("fs", filesystemServer, root)
-                      .path(MCP_PATH)
-                      .toolOnPath("read_text_file", root, "path")
-                      .toolOnPath("list_directory", root, "path")
-                      .toolOnPath("write_file", root, "path")));
+      gateway =
+          stack.startGateway(
+              stack
+                  .gatewayYaml(AUDIENCE)
+                  .mcp(
+                      List.of("callTimeout: 15s"),
+                      McpUpstream.node("fs", filesystemServer, root)
+                          .path(MCP_PATH)
+                          .toolOnPath("read_text_file", root, "path")
+                          .toolOnPath("list_directory", root, "path")
+                          .toolOnPath("write_file", root, "path")),
+              (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
     } catch (IOException | RuntimeException e) {
       throw new DemoException("the gateway did not start: " + e.getMessage(), e);
     }
-    return URI.create(stack.gateway().url() + MCP_PATH);
+    return URI.create(gateway.url() + MCP_PATH);
   }
 
   // ---- running and recording -----------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.mandate.demo.Housekeeping;
 import dev.mandate.demo.scenarios.Scenario.InjectionTask;
 import dev.mandate.demo.scenarios.Scenario.Suite;
 import dev.mandate.demo.scenarios.Scenario.UserTask;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.testkit.Stack;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -114,13 +115,15 @@ public final class ScenarioSuite {
     List<RunResult> attacked = new ArrayList<>();
     long started = System.nanoTime();
     SuiteWorld world = SuiteWorld.create(suite, dir);
-    try (Stack stack = world.start(node);
-        TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(world, stack, random)) {
-      for (UserTask task : suite.userTasks()) {
-        TaskAgent agent = new TaskAgent(world, stack, orchestrator, task, random);
-        baseline.add(agent.run(null));
-        for (InjectionTask injection : suite.injectionTasks()) {
-          attacked.add(agent.run(injection));
+    try (Stack stack = world.startAuthority()) {
+      GatewayServer gateway = world.startGateway(stack, node);
+      try (TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(world, stack, random)) {
+        for (UserTask task : suite.userTasks()) {
+          TaskAgent agent = new TaskAgent(world, stack, gateway, orchestrator, task, random);
+          baseline.add(agent.run(null));
+          for (InjectionTask injection : suite.injectionTasks()) {
+            attacked.add(agent.run(injection));
+          }
         }
       }
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.demo.scenarios.Scenario.Suite;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.testkit.GatewayYaml;
@@ -189,25 +191,23 @@ final class SuiteWorld {
         Files.createDirectories(root.resolve("state")));
   }
 
+  /** Starts the suite's authority (SQLite in the world's directory). */
+  Stack startAuthority() throws IOException {
+    return Stack.builder(root)
+        .policy(policy(suite))
+        .clients(ORCHESTRATOR, "gateway", APPROVER)
+        .start();
+  }
+
   /**
-   * Starts the suite's authority (SQLite in the world's directory) and its gateway with the MCP
-   * servers.
+   * Starts the stack's gateway with the suite's MCP servers.
    *
    * @param nodeDir the installed MCP servers (see {@link NodeServers})
    */
-  Stack start(NodeServers nodeDir) throws IOException {
-    Stack stack =
-        Stack.builder(root)
-            .policy(policy(suite))
-            .clients(ORCHESTRATOR, "gateway", APPROVER)
-            .start();
-    try {
-      stack.startGateway(gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir));
-      return stack;
-    } catch (RuntimeException | IOException e) {
-      stack.close();
-      throw e;
-    }
+  GatewayServer startGateway(Stack stack, NodeServers nodeDir) throws IOException {
+    return stack.startGateway(
+        gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir),
+        (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.mandate.demo.scenarios.Scenario.Call;
 import dev.mandate.demo.scenarios.Scenario.CapabilitySpec;
 import dev.mandate.demo.scenarios.Scenario.InjectionTask;
 import dev.mandate.demo.scenarios.Scenario.UserTask;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.MandateHttp;
@@ -64,6 +65,7 @@ final class TaskAgent {
 
   private final SuiteWorld bed;
   private final Stack stack;
+  private final GatewayServer gateway;
   private final UserTask task;
   private final SecureRandom random;
   private final Clock clock = Clock.systemUTC();
@@ -85,9 +87,15 @@ final class TaskAgent {
   }
 
   TaskAgent(
-      SuiteWorld bed, Stack stack, Orchestrator orchestrator, UserTask task, SecureRandom random) {
+      SuiteWorld bed,
+      Stack stack,
+      GatewayServer gateway,
+      Orchestrator orchestrator,
+      UserTask task,
+      SecureRandom random) {
     this.bed = bed;
     this.stack = stack;
+    this.gateway = gateway;
     this.task = task;
     this.random = random;
     this.orchestrator = orchestrator.wallet;
@@ -408,7 +416,7 @@ final class TaskAgent {
   /** Waits until the gateway has followed the revocation feed past the revocation. */
   private void awaitRevoked(String token, String service, String tool) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (stack.gateway().guard().couldAllow(token, service, tool)) {
+    while (gateway.guard().couldAllow(token, service, tool)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the gateway did not learn of a revocation within 10 s");
       }
@@ -465,7 +473,7 @@ final class TaskAgent {
       Session created = new Session();
       created.current = current;
       HttpClientStreamableHttpTransport transport =
-          HttpClientStreamableHttpTransport.builder(stack.gateway().url())
+          HttpClientStreamableHttpTransport.builder(gateway.url())
               .endpoint("/mcp/" + service)
               .httpRequestCustomizer(
                   (builder, method, uri, body, context) -> {
@@ -495,7 +503,7 @@ final class TaskAgent {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(stack.gateway().url() + "/mcp/" + service))
+              HttpRequest.newBuilder(URI.create(gateway.url() + "/mcp/" + service))
                   .timeout(Duration.ofSeconds(20))
                   .header("Content-Type", "application/json")
                   .header("Accept", "application/json, text/event-stream")
