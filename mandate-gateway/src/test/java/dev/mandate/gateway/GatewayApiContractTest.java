@@ -11,6 +11,7 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.dialect.Dialects;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,10 +41,10 @@ class GatewayApiContractTest {
     SchemaRegistry schemas =
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
 
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
+    Stack authority = ProxySetup.sharedStack();
     GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null),
+        ProxySetup.parse(
+            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null),
             authority);
     try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
       for (String path : documented) {
@@ -72,10 +73,10 @@ class GatewayApiContractTest {
     Path tokenFile = tmp.resolve("metrics.token");
     String token = "scraper-token-0123456789";
     Files.writeString(tokenFile, token + "\n");
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
+    Stack authority = ProxySetup.sharedStack();
     GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null)
+        ProxySetup.parse(
+            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null)
                 + "\nmetrics:\n  tokenFile: "
                 + tokenFile
                 + "\n",
@@ -110,16 +111,16 @@ class GatewayApiContractTest {
   void metricsToken_tooShortOrDoublyGiven_isAConfigurationError() throws Exception {
     Path tokenFile = tmp.resolve("short.token");
     Files.writeString(tokenFile, "short\n");
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    String base =
-        TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null);
+    Stack authority = ProxySetup.sharedStack();
+    String base = ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null);
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> TestPeers.parse(base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n", authority))
+            () ->
+                ProxySetup.parse(base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n", authority))
         .hasMessageContaining("metrics")
         .hasMessageContaining("at least 16");
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->
-                TestPeers.parse(
+                ProxySetup.parse(
                     base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n  tokenEnv: HOME\n",
                     authority))
         .hasMessageContaining("tokenFile and tokenEnv");

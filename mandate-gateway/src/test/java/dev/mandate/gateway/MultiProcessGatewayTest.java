@@ -7,6 +7,7 @@ import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.PostgresSchema;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,8 +64,8 @@ class MultiProcessGatewayTest {
 
   @TempDir static Path tmp;
   private PostgresSchema db;
-  private TestPeers.Authority authority;
-  private TestPeers.Upstream upstream;
+  private Stack authority;
+  private EchoUpstream upstream;
   private final GatewayProcess[] gateways = new GatewayProcess[2];
 
   /** One gateway JVM: its configuration, port, spool and log. */
@@ -81,7 +82,7 @@ class MultiProcessGatewayTest {
       this.config = tmp.resolve(name + ".yaml");
       this.log = tmp.resolve(name + ".log");
       String yaml =
-          TestPeers.config(authority, upstream, tmp.resolve(name + "-spool"), REDIS)
+          ProxySetup.config(authority, upstream, tmp.resolve(name + "-spool"), REDIS)
               .replace("port: 0}", "port: " + port + "}");
       Files.writeString(config, yaml);
     }
@@ -102,8 +103,8 @@ class MultiProcessGatewayTest {
               GatewayServer.class.getName(),
               "--config",
               config.toString());
-      pb.environment().put("GW_SECRET", authority.gatewayClientSecret);
-      pb.environment().put("UPSTREAM_TOKEN", TestPeers.UPSTREAM_SECRET);
+      pb.environment().put("GW_SECRET", authority.secret("gateway"));
+      pb.environment().put("UPSTREAM_TOKEN", ProxySetup.UPSTREAM_SECRET);
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       process = pb.start();
@@ -123,7 +124,7 @@ class MultiProcessGatewayTest {
     JsonNode health() {
       HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url() + "/health")));
       try {
-        return r == null ? null : TestPeers.JSON.readTree(r.body());
+        return r == null ? null : ProxySetup.JSON.readTree(r.body());
       } catch (IOException e) {
         return null;
       }
@@ -169,8 +170,9 @@ class MultiProcessGatewayTest {
     Assumptions.assumeTrue(redis, "Redis at 127.0.0.1:6379 is not reachable");
     db = PostgresSchema.create();
     authority =
-        new TestPeers.Authority(Files.createDirectories(tmp.resolve("authority")), db.jdbcUrl());
-    upstream = new TestPeers.Upstream();
+        ProxySetup.stack(
+            Files.createDirectories(tmp.resolve("authority")), b -> b.jdbcUrl(db.jdbcUrl()));
+    upstream = new EchoUpstream();
     gateways[0] = new GatewayProcess("gw-a");
     gateways[1] = new GatewayProcess("gw-b");
     // Both JVMs start at once: they are the slow part.
@@ -210,11 +212,11 @@ class MultiProcessGatewayTest {
   @Test
   @Order(1)
   void aRevocationAtTheAuthority_reachesBothGatewayProcessesWithinOneSecond() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     for (GatewayProcess g : gateways) {
       assertThat(call(g, "/repos/octo/hello/issues", token).statusCode()).isEqualTo(200);
     }
-    authority.revoke(Capability.decode(token).tokenId());
+    ProxySetup.revoke(authority, Capability.decode(token).tokenId());
     long revoked = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -237,14 +239,14 @@ class MultiProcessGatewayTest {
     }
     for (GatewayProcess g : gateways) {
       HttpResponse<String> r = call(g, "/repos/octo/hello/issues", token);
-      assertThat(TestPeers.JSON.readTree(r.body()).get("code").asText()).isEqualTo("REVOKED");
+      assertThat(ProxySetup.JSON.readTree(r.body()).get("code").asText()).isEqualTo("REVOKED");
     }
   }
 
   @Test
   @Order(2)
   void maxUses_isSharedExactly_whenBothGatewayProcessesAreHammeredAtOnce() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":20");
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", "\"maxUses\":20");
     ExecutorService pool = Executors.newFixedThreadPool(16);
     List<Future<HttpResponse<String>>> replies = new ArrayList<>();
     for (int i = 0; i < 120; i++) {
@@ -258,7 +260,7 @@ class MultiProcessGatewayTest {
       String outcome =
           r.statusCode() == 200
               ? "allowed"
-              : r.statusCode() + " " + TestPeers.JSON.readTree(r.body()).path("code").asText();
+              : r.statusCode() + " " + ProxySetup.JSON.readTree(r.body()).path("code").asText();
       outcomes.merge(outcome, 1, Integer::sum);
     }
     pool.shutdown();
@@ -269,7 +271,7 @@ class MultiProcessGatewayTest {
   @Order(3)
   void aGatewayKilledUnderLoad_losesNoAuditRecord_afterItRestartsOnItsSpool() throws Exception {
     GatewayProcess victim = gateways[0];
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     String tokenId = Capability.decode(token).tokenId();
     // Every call has its own resource, so its audit record can be told apart; every fourth is
     // denied (outside the grant), so denials are covered as well as allowed calls.
@@ -329,7 +331,7 @@ class MultiProcessGatewayTest {
       Reply r =
           Http.get(
               authority.url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000&after=" + after,
-              authority.adminAuth);
+              authority.admin());
       assertThat(r.status()).as(r.body()).isEqualTo(200);
       JsonNode page = r.json();
       for (JsonNode n : page.get("records")) {
