@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
@@ -56,8 +57,9 @@ abstract class ApprovalEndpointsContract {
           + "\"subject\":\"Invoice\",\"amount\":12.50}}";
 
   @TempDir Path tmp;
-  final TestClock clock = new TestClock(TestAuthority.NOW);
-  TestAuthority authority;
+  final TestClock clock = new TestClock(AuthorityTests.NOW);
+  AuthorityServer server;
+  AuthorityApi authority;
   String agent;
   String financeDesk;
 
@@ -67,15 +69,16 @@ abstract class ApprovalEndpointsContract {
   @BeforeEach
   void start() throws Exception {
     Files.writeString(tmp.resolve("policy.yaml"), POLICY);
-    authority = TestAuthority.start(database(TestAuthority.config(tmp).clock(clock)).build());
-    agent = authority.createClient("agent");
-    financeDesk = authority.createClient("finance-desk");
+    server = AuthorityServer.start(database(AuthorityTests.config(tmp).clock(clock)).build());
+    authority = AuthorityTests.api(server);
+    agent = authority.clientAuth("agent");
+    financeDesk = authority.clientAuth("finance-desk");
   }
 
   @AfterEach
   void stop() {
     if (authority != null) {
-      authority.close();
+      server.close();
     }
   }
 
@@ -103,7 +106,7 @@ abstract class ApprovalEndpointsContract {
         .isEqualTo(decoded.requestDigest())
         .isEqualTo(Approval.requestDigest(call));
     assertThat(answer.get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofMinutes(10)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofMinutes(10)).toString());
     assertThat(decoded.tokenId()).isEqualTo(tokenId);
     assertThat(decoded.group()).isEqualTo("finance");
 
@@ -143,9 +146,9 @@ abstract class ApprovalEndpointsContract {
 
     assertThat(hour.status()).as(hour.body()).isEqualTo(201);
     assertThat(hour.json().get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofHours(1)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofHours(1)).toString());
     assertThat(seconds.json().get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofSeconds(90)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofSeconds(90)).toString());
   }
 
   @Test
@@ -240,7 +243,7 @@ abstract class ApprovalEndpointsContract {
         mint(agent, "{\"grants\":[\"mail:send_email:*\"],\"ttl\":\"5m\"}").get("tokenId").asText();
 
     Reply unknown = approve(financeDesk, "0".repeat(32), "finance", EMAIL, null);
-    clock.set(TestAuthority.NOW.plus(Duration.ofMinutes(5)));
+    clock.set(AuthorityTests.NOW.plus(Duration.ofMinutes(5)));
     Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
     assertThat(unknown.status()).isEqualTo(404);
@@ -506,7 +509,7 @@ abstract class ApprovalEndpointsContract {
   }
 
   static Request emailCall(String resource) {
-    ObjectNode args = TestAuthority.JSON.createObjectNode();
+    ObjectNode args = AuthorityTests.JSON.createObjectNode();
     args.put("to", "bob@example.com").put("subject", "Invoice").put("amount", 12.50);
     return new Request("gw-1", "mail", "send_email", resource, args, null);
   }

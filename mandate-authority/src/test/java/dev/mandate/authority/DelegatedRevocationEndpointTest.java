@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
@@ -24,18 +25,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DelegatedRevocationEndpointTest {
   @TempDir Path tmp;
-  private TestAuthority authority;
+  private AuthorityServer server;
+  private AuthorityApi authority;
   private final SigningKey agentKey = SigningKey.generate(new SecureRandom());
   private final SigningKey subAgentKey = SigningKey.generate(new SecureRandom());
 
   @BeforeEach
   void start() throws Exception {
-    authority = TestAuthority.start(tmp);
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
   }
 
   @AfterEach
   void stop() {
-    authority.close();
+    server.close();
   }
 
   /** A capability minted for the agent, bound to its key, and the sub-agent's delegation. */
@@ -81,10 +84,10 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void theDelegatorsProof_revokesTheChildBlockOnly() {
-    String agent = authority.createClient("agent");
-    String bystander = authority.createClient("bystander");
+    String agent = authority.clientAuth("agent");
+    String bystander = authority.clientAuth("bystander");
     Capability[] pc = parentAndChild(agent);
-    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, TestAuthority.NOW);
+    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, AuthorityTests.NOW);
 
     // Any authenticated client may carry the delegator's proof (e.g. the agent's runtime).
     Reply r = authority.post("/v1/revocations", body(pc[1], 1, proof), bystander);
@@ -98,8 +101,8 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void theMintingClient_mayRevokeADelegatedBlockWithoutAProof_othersMayNot() {
-    String agent = authority.createClient("agent");
-    String other = authority.createClient("other");
+    String agent = authority.clientAuth("agent");
+    String other = authority.clientAuth("other");
     Capability[] pc = parentAndChild(agent);
 
     assertThat(authority.post("/v1/revocations", body(pc[1], 1, null), other).status())
@@ -111,15 +114,15 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void aWrongProofBlockZeroOrAForgedToken_is400_andNothingIsRevoked() {
-    String agent = authority.createClient("agent");
-    String other = authority.createClient("other");
+    String agent = authority.clientAuth("agent");
+    String other = authority.clientAuth("other");
     Capability[] pc = parentAndChild(agent);
     String bySubAgent =
         DelegatedRevocation.sign(
             pc[1].attenuate().allow("fs:read_text_file:/data/invoices/2024/01/a").sign(subAgentKey),
             2,
             subAgentKey,
-            TestAuthority.NOW);
+            AuthorityTests.NOW);
 
     Reply wrongKey = authority.post("/v1/revocations", body(pc[1], 1, bySubAgent), other);
     Reply blockZero = authority.post("/v1/revocations", body(pc[1], 0, null), agent);
