@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
-import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
@@ -20,35 +19,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class AuthorityServerTest {
+class AuthorityServerTest extends RunningAuthorityTest {
   private static final String MINT_ADMIN =
       "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"15m\"}";
-
-  @TempDir Path tmp;
-  private AuthorityServer server;
-  private AuthorityApi authority;
-
-  @BeforeEach
-  void start() throws Exception {
-    server = AuthorityTests.start(tmp);
-    authority = AuthorityTests.api(server);
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   // ---- health and metrics ----
 
@@ -171,8 +151,7 @@ class AuthorityServerTest {
                 + "\"ttl\":\"15m\"}",
             authority.admin());
 
-    assertThat(r.status()).isEqualTo(400);
-    assertThat(r.json().get("code").asText()).isEqualTo("invalid_field");
+    assertThat(r.problemCode(400)).isEqualTo("invalid_field");
     assertThat(r.json().get("detail").asText())
         .startsWith("literalGrants[0]: ")
         .contains("not a normalised path");
@@ -187,8 +166,7 @@ class AuthorityServerTest {
             "/v1/capabilities",
             "{\"grants\":[\"fs:read_text_file:/data/secrets/**\"],\"ttl\":\"15m\"}",
             agent);
-    assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(r.problemCode(403)).isEqualTo("policy_denied");
     assertThat(r.json().get("detail").asText()).contains("fs:read_text_file:/data/secrets/**");
     assertThat(AuthorityTests.count(tmp.resolve("data"), "tokens")).isZero();
     JsonNode audit = authority.get("/v1/audit?client=agent", authority.admin()).json();
@@ -228,8 +206,7 @@ class AuthorityServerTest {
   void adminEndpoints_refuseOtherClients() {
     String agent = authority.clientAuth("agent");
     Reply r = authority.post("/v1/keys/rotate", "", agent);
-    assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("code").asText()).isEqualTo("admin_required");
+    assertThat(r.problemCode(403)).isEqualTo("admin_required");
     assertThat(authority.get("/v1/audit", agent).status()).isEqualTo(403);
   }
 
@@ -283,8 +260,7 @@ class AuthorityServerTest {
     big[0] = '{';
     big[big.length - 1] = '}';
     Reply tooBig = authority.send("POST", "/v1/capabilities", big, authority.admin());
-    assertThat(tooBig.status()).isEqualTo(413);
-    assertThat(tooBig.json().get("code").asText()).isEqualTo("body_too_large");
+    assertThat(tooBig.problemCode(413)).isEqualTo("body_too_large");
 
     assertThat(AuthorityTests.count(tmp.resolve("data"), "tokens")).isZero();
     assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(audit);
@@ -311,8 +287,7 @@ class AuthorityServerTest {
   @Test
   void unknownPath_is404_andWrongMethod_is405WithAllow() {
     Reply notFound = authority.get("/v1/nothing");
-    assertThat(notFound.status()).isEqualTo(404);
-    assertThat(notFound.json().get("code").asText()).isEqualTo("not_found");
+    assertThat(notFound.problemCode(404)).isEqualTo("not_found");
     Reply wrongMethod = authority.send("DELETE", "/v1/keys", new byte[0], null);
     assertThat(wrongMethod.status()).isEqualTo(405);
     assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
@@ -749,8 +724,7 @@ class AuthorityServerTest {
   void anAdmin_cannotDisableItself() {
     Reply r = authority.post("/v1/clients/admin/disable", "", authority.admin());
 
-    assertThat(r.status()).isEqualTo(409);
-    assertThat(r.json().get("code").asText()).isEqualTo("client_self");
+    assertThat(r.problemCode(409)).isEqualTo("client_self");
     assertThat(authority.get("/v1/audit/verify", authority.admin()).status()).isEqualTo(200);
   }
 

@@ -6,40 +6,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
-import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code POST /v1/revocations} with {@code token} and {@code block}: a holder revokes what it
  * delegated, never its own block.
  */
-class DelegatedRevocationEndpointTest {
-  @TempDir Path tmp;
-  private AuthorityServer server;
-  private AuthorityApi authority;
+class DelegatedRevocationEndpointTest extends RunningAuthorityTest {
   private final SigningKey agentKey = SigningKey.generate(new SecureRandom());
   private final SigningKey subAgentKey = SigningKey.generate(new SecureRandom());
-
-  @BeforeEach
-  void start() throws Exception {
-    server = AuthorityTests.start(tmp);
-    authority = AuthorityTests.api(server);
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   /** A capability minted for the agent, bound to its key, and the sub-agent's delegation. */
   private Capability[] parentAndChild(String client) {
