@@ -7,10 +7,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 /**
  * An upstream API: echoes requests as JSON; {@code /slow} waits 2 s; {@code /stall} answers a
@@ -48,93 +44,89 @@ final class EchoUpstream implements AutoCloseable {
     }
     server =
         LoopbackServer.start(
-            new Handler.Abstract() {
-              @Override
-              public boolean handle(Request request, Response response, Callback callback)
-                  throws Exception {
-                String path = request.getHttpURI().getPath();
-                if (path.equals("/slow")) {
+            (request, response, callback) -> {
+              String path = request.getHttpURI().getPath();
+              if (path.equals("/slow")) {
+                Thread.sleep(UPSTREAM_STALL_MILLIS);
+              }
+              if (path.equals("/stall")) {
+                // Starts answering, then falls silent for longer than the gateway waits.
+                response.getHeaders().put("Content-Type", "text/plain");
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                  out.write("partial".getBytes(StandardCharsets.US_ASCII));
+                  out.flush();
                   Thread.sleep(UPSTREAM_STALL_MILLIS);
+                  out.write(" rest".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // The gateway gave up and closed the connection.
                 }
-                if (path.equals("/stall")) {
-                  // Starts answering, then falls silent for longer than the gateway waits.
-                  response.getHeaders().put("Content-Type", "text/plain");
-                  try (OutputStream out = Content.Sink.asOutputStream(response)) {
-                    out.write("partial".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    Thread.sleep(UPSTREAM_STALL_MILLIS);
-                    out.write(" rest".getBytes(StandardCharsets.US_ASCII));
-                  } catch (IOException e) {
-                    // The gateway gave up and closed the connection.
-                  }
-                  callback.succeeded();
-                  return true;
-                }
-                if (path.equals("/bomb")) {
-                  response.getHeaders().put("Content-Type", "text/plain");
-                  response.getHeaders().put("Content-Encoding", "deflate");
-                  response.write(true, java.nio.ByteBuffer.wrap(DeflateBomb.BYTES), callback);
-                  return true;
-                }
-                if (path.startsWith("/encoded/")) {
-                  String encoding = path.substring("/encoded/".length());
-                  byte[] plain = ("a " + LEAKED + " z").getBytes(StandardCharsets.US_ASCII);
-                  java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
-                  try (OutputStream out =
-                      switch (encoding) {
-                        case "gzip" -> new java.util.zip.GZIPOutputStream(packed);
-                        case "deflate" -> new java.util.zip.DeflaterOutputStream(packed);
-                        default -> packed;
-                      }) {
-                    out.write(plain);
-                  }
-                  response.getHeaders().put("Content-Type", "text/plain");
-                  response.getHeaders().put("Content-Encoding", encoding);
-                  response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
-                  return true;
-                }
-                if (path.equals("/leak")) {
-                  response.getHeaders().put("X-Leak", "token=" + LEAKED);
-                  response.getHeaders().put("Content-Type", "text/plain");
-                  try (OutputStream out = Content.Sink.asOutputStream(response)) {
-                    // Tokens split across chunks: "mn|d1_..." and "...mndsk1_|abc".
-                    for (String chunk :
-                        new String[] {
-                          "before mn",
-                          "d1_AAAA",
-                          "BBBB after; key mndsk",
-                          "1_",
-                          "xyz-_9 end; pk mndpk1_keep"
-                        }) {
-                      out.write(chunk.getBytes(StandardCharsets.US_ASCII));
-                      out.flush();
-                    }
-                  }
-                  callback.succeeded();
-                  return true;
-                }
-                ObjectNode echo = JSON.createObjectNode();
-                echo.put("method", request.getMethod());
-                echo.put("path", path);
-                echo.put("query", request.getHttpURI().getQuery());
-                ObjectNode headers = echo.putObject("headers");
-                for (HttpField f : request.getHeaders()) {
-                  headers.put(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue());
-                }
-                // The gateway redacts its upstream credentials from answers: a digest shows which
-                // credential arrived.
-                String authorization = request.getHeaders().get("Authorization");
-                if (authorization != null) {
-                  echo.put("authorizationSha256", ProxySetup.sha256(authorization));
-                }
-                byte[] body = Content.Source.asInputStream(request).readAllBytes();
-                echo.put("bodyLength", body.length);
-                echo.put("body", new String(body, StandardCharsets.UTF_8));
-                byte[] out = JSON.writeValueAsBytes(echo);
-                response.getHeaders().put("Content-Type", "application/json");
-                response.write(true, java.nio.ByteBuffer.wrap(out), callback);
+                callback.succeeded();
                 return true;
               }
+              if (path.equals("/bomb")) {
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.getHeaders().put("Content-Encoding", "deflate");
+                response.write(true, java.nio.ByteBuffer.wrap(DeflateBomb.BYTES), callback);
+                return true;
+              }
+              if (path.startsWith("/encoded/")) {
+                String encoding = path.substring("/encoded/".length());
+                byte[] plain = ("a " + LEAKED + " z").getBytes(StandardCharsets.US_ASCII);
+                java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+                try (OutputStream out =
+                    switch (encoding) {
+                      case "gzip" -> new java.util.zip.GZIPOutputStream(packed);
+                      case "deflate" -> new java.util.zip.DeflaterOutputStream(packed);
+                      default -> packed;
+                    }) {
+                  out.write(plain);
+                }
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.getHeaders().put("Content-Encoding", encoding);
+                response.write(true, java.nio.ByteBuffer.wrap(packed.toByteArray()), callback);
+                return true;
+              }
+              if (path.equals("/leak")) {
+                response.getHeaders().put("X-Leak", "token=" + LEAKED);
+                response.getHeaders().put("Content-Type", "text/plain");
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                  // Tokens split across chunks: "mn|d1_..." and "...mndsk1_|abc".
+                  for (String chunk :
+                      new String[] {
+                        "before mn",
+                        "d1_AAAA",
+                        "BBBB after; key mndsk",
+                        "1_",
+                        "xyz-_9 end; pk mndpk1_keep"
+                      }) {
+                    out.write(chunk.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                  }
+                }
+                callback.succeeded();
+                return true;
+              }
+              ObjectNode echo = JSON.createObjectNode();
+              echo.put("method", request.getMethod());
+              echo.put("path", path);
+              echo.put("query", request.getHttpURI().getQuery());
+              ObjectNode headers = echo.putObject("headers");
+              for (HttpField f : request.getHeaders()) {
+                headers.put(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue());
+              }
+              // The gateway redacts its upstream credentials from answers: a digest shows which
+              // credential arrived.
+              String authorization = request.getHeaders().get("Authorization");
+              if (authorization != null) {
+                echo.put("authorizationSha256", ProxySetup.sha256(authorization));
+              }
+              byte[] body = Content.Source.asInputStream(request).readAllBytes();
+              echo.put("bodyLength", body.length);
+              echo.put("body", new String(body, StandardCharsets.UTF_8));
+              byte[] out = JSON.writeValueAsBytes(echo);
+              response.getHeaders().put("Content-Type", "application/json");
+              response.write(true, java.nio.ByteBuffer.wrap(out), callback);
+              return true;
             });
   }
 

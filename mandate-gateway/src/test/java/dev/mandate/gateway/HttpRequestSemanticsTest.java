@@ -23,10 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -408,25 +406,21 @@ class HttpRequestSemanticsTest {
     FrameworkUpstream() throws Exception {
       server =
           LoopbackServer.start(
-              new Handler.Abstract() {
-                @Override
-                public boolean handle(Request request, Response response, Callback callback)
-                    throws Exception {
-                  String authorization = request.getHeaders().get("Authorization");
-                  if (request.getHttpURI().getPath().equals("/echo-stream")) {
-                    stream(response, authorization);
-                    callback.succeeded();
-                    return true;
-                  }
-                  byte[] body = Content.Source.asInputStream(request).readAllBytes();
-                  byte[] out = ProxySetup.JSON.writeValueAsBytes(read(request, body));
-                  if (authorization != null) {
-                    response.getHeaders().put("X-Echo-Authorization", authorization);
-                  }
-                  response.getHeaders().put("Content-Type", "application/json");
-                  response.write(true, ByteBuffer.wrap(out), callback);
+              (request, response, callback) -> {
+                String authorization = request.getHeaders().get("Authorization");
+                if (request.getHttpURI().getPath().equals("/echo-stream")) {
+                  stream(response, authorization);
+                  callback.succeeded();
                   return true;
                 }
+                byte[] body = Content.Source.asInputStream(request).readAllBytes();
+                byte[] out = ProxySetup.JSON.writeValueAsBytes(read(request, body));
+                if (authorization != null) {
+                  response.getHeaders().put("X-Echo-Authorization", authorization);
+                }
+                response.getHeaders().put("Content-Type", "application/json");
+                response.write(true, ByteBuffer.wrap(out), callback);
+                return true;
               });
     }
 

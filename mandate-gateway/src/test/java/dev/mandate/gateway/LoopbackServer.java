@@ -1,8 +1,11 @@
 package dev.mandate.gateway;
 
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 
 /** A Jetty server on 127.0.0.1 and an ephemeral port with one handler: a test's upstream. */
 public final class LoopbackServer implements AutoCloseable {
@@ -15,9 +18,23 @@ public final class LoopbackServer implements AutoCloseable {
     server.setHandler(handler);
   }
 
-  /** Starts a server answering with {@code handler}. */
-  public static LoopbackServer start(Handler handler) throws Exception {
-    LoopbackServer s = new LoopbackServer(handler);
+  /** How the server answers a request (as {@link Handler#handle}). */
+  @FunctionalInterface
+  public interface Answer {
+    boolean handle(Request request, Response response, Callback callback) throws Exception;
+  }
+
+  /** Starts a server answering with {@code answer}. */
+  public static LoopbackServer start(Answer answer) throws Exception {
+    LoopbackServer s =
+        new LoopbackServer(
+            new Handler.Abstract() {
+              @Override
+              public boolean handle(Request request, Response response, Callback callback)
+                  throws Exception {
+                return answer.handle(request, response, callback);
+              }
+            });
     s.server.start();
     return s;
   }

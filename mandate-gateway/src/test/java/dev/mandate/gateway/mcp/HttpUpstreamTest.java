@@ -47,28 +47,24 @@ class HttpUpstreamTest {
   void start() throws Exception {
     server =
         LoopbackServer.start(
-            new Handler.Abstract() {
-              @Override
-              public boolean handle(Request request, Response response, Callback callback)
-                  throws Exception {
-                seenHeaders.add(
-                    Map.of(
-                        "method",
-                        request.getMethod(),
-                        "session",
-                        String.valueOf(request.getHeaders().get("Mcp-Session-Id")),
-                        "version",
-                        String.valueOf(request.getHeaders().get("MCP-Protocol-Version")),
-                        "credential",
-                        String.valueOf(request.getHeaders().get("X-Upstream-Key"))));
-                if (!request.getMethod().equals("POST")) {
-                  response.setStatus(405);
-                  callback.succeeded();
-                  return true;
-                }
-                Content.Source.consumeAll(request);
-                return answer.handle(request, response, callback);
+            (request, response, callback) -> {
+              seenHeaders.add(
+                  Map.of(
+                      "method",
+                      request.getMethod(),
+                      "session",
+                      String.valueOf(request.getHeaders().get("Mcp-Session-Id")),
+                      "version",
+                      String.valueOf(request.getHeaders().get("MCP-Protocol-Version")),
+                      "credential",
+                      String.valueOf(request.getHeaders().get("X-Upstream-Key"))));
+              if (!request.getMethod().equals("POST")) {
+                response.setStatus(405);
+                callback.succeeded();
+                return true;
               }
+              Content.Source.consumeAll(request);
+              return answer.handle(request, response, callback);
             });
     client = new HttpClient();
     client.start();
