@@ -30,13 +30,6 @@ final class KeyFiles {
   /** Key files are one short line; anything larger is not a key file. */
   static final int MAX_KEY_FILE_BYTES = 4096;
 
-  private static final Set<PosixFilePermission> GROUP_OR_OTHER =
-      Set.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE);
-
   private KeyFiles() {}
 
   /**
@@ -196,23 +189,7 @@ final class KeyFiles {
 
   private static void requirePrivate(Path file, String option) {
     try {
-      PosixFileAttributeView view =
-          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view == null) {
-        return; // Not a POSIX file system: nothing to check.
-      }
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
-        throw new BadInputException(
-            option
-                + " "
-                + file
-                + " is readable or writable by other users (mode "
-                + PosixFilePermissions.toString(perms)
-                + "); run 'chmod 600 "
-                + file
-                + "' and consider the key exposed");
-      }
+      SecretFiles.checkPrivate(file, option, "key");
     } catch (NoSuchFileException e) {
       throw missing(file, option);
     } catch (IOException e) {

@@ -74,26 +74,39 @@ final class SecretFiles {
 
   private static void requirePrivate(Path file, String option) {
     try {
-      PosixFileAttributeView view =
-          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view == null) {
-        return; // Not a POSIX file system: nothing to check.
-      }
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
-        throw new BadInputException(
-            option
-                + " "
-                + file
-                + " is readable or writable by other users (mode "
-                + PosixFilePermissions.toString(perms)
-                + "); run 'chmod 600 "
-                + file
-                + "' and consider the secret exposed");
-      }
+      checkPrivate(file, option, "secret");
     } catch (IOException e) {
       throw new BadInputException(
           option + " " + file + " cannot be checked: " + Errors.describe(e));
+    }
+  }
+
+  /**
+   * Refuses a file other users can read or write (on a POSIX file system; elsewhere nothing is
+   * checked), naming the {@code what} it holds as exposed.
+   *
+   * @throws BadInputException if it is not private
+   * @throws IOException if its permissions cannot be read
+   */
+  static void checkPrivate(Path file, String option, String what) throws IOException {
+    PosixFileAttributeView view =
+        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (view == null) {
+      return; // Not a POSIX file system: nothing to check.
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+    if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
+      throw new BadInputException(
+          option
+              + " "
+              + file
+              + " is readable or writable by other users (mode "
+              + PosixFilePermissions.toString(perms)
+              + "); run 'chmod 600 "
+              + file
+              + "' and consider the "
+              + what
+              + " exposed");
     }
   }
 
