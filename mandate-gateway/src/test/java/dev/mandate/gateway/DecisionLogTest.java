@@ -11,7 +11,6 @@ import dev.mandate.testkit.Stack;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -32,11 +31,7 @@ class DecisionLogTest {
     logger.setLevel(ch.qos.logback.classic.Level.INFO);
     logger.addAppender(captured);
     Stack authority = ProxySetup.sharedStack();
-    GatewayConfig config =
-        ProxySetup.parse(
-            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null),
-            authority);
-    try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
+    try (GatewayServer gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"))) {
       String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
       Reply allowed = get(gateway, "/repos/octo/hello/issues", token);
       Reply denied = get(gateway, "/repos/other/hello/issues", token);

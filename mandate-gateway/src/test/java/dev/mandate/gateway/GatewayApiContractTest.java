@@ -42,11 +42,7 @@ class GatewayApiContractTest {
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
 
     Stack authority = ProxySetup.sharedStack();
-    GatewayConfig config =
-        ProxySetup.parse(
-            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null),
-            authority);
-    try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
+    try (GatewayServer gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"))) {
       for (String path : documented) {
         Reply r = Http.get(gateway.url() + path, null);
         String where = "GET " + path + " -> " + r.status() + " " + r.body();

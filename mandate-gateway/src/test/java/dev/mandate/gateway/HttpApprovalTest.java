@@ -17,10 +17,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,13 +42,7 @@ class HttpApprovalTest {
   @BeforeAll
   void start() throws Exception {
     authority = ProxySetup.sharedStack();
-    EchoUpstream upstream = EchoUpstream.shared();
-    gateway =
-        GatewayServer.start(
-            ProxySetup.parse(
-                ProxySetup.config(authority, upstream, tmp.resolve("spool"), null), authority),
-            Clock.systemUTC(),
-            List.of());
+    gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"));
   }
 
   @AfterAll

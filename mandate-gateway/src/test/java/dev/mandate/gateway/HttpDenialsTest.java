@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -46,11 +45,7 @@ class HttpDenialsTest {
   @BeforeAll
   void start() throws Exception {
     authority = ProxySetup.sharedStack();
-    GatewayConfig config =
-        ProxySetup.parse(
-            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null),
-            authority);
-    gateway = GatewayServer.start(config, Clock.systemUTC(), List.of());
+    gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"));
   }
 
   @AfterAll

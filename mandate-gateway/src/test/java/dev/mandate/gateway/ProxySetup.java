@@ -138,6 +138,15 @@ public final class ProxySetup {
         .text();
   }
 
+  /**
+   * Starts the HTTP proxy (no front ends) for {@code stack} in front of the shared {@link
+   * EchoUpstream}, spooling in {@code spool}.
+   */
+  static GatewayServer startProxy(Stack stack, Path spool) throws Exception {
+    GatewayConfig config = parse(config(stack, EchoUpstream.shared(), spool, null), stack);
+    return GatewayServer.start(config, java.time.Clock.systemUTC(), List.of());
+  }
+
   static GatewayConfig parse(String yaml, Stack stack) {
     return GatewayConfig.parse(
         yaml,
