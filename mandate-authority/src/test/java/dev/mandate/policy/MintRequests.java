@@ -14,7 +14,7 @@ final class MintRequests {
   static MintRequest basic(
       String clientId, List<String> grants, Duration ttl, boolean holderBound, String audience) {
     return new MintRequest(
-        clientId, grants, ttl, holderBound, audience, null, null, false, null, null, null);
+        clientId, grants, ttl, holderBound, audience, null, null, false, null, null, null, null);
   }
 
   /**
@@ -37,6 +37,7 @@ final class MintRequests {
         maxUses,
         maxDepth,
         indirect,
+        null,
         null,
         null,
         null);

@@ -42,9 +42,16 @@ class GatewayApiContractTest {
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
 
     Stack authority = ProxySetup.sharedStack();
+    // GET /budgets answers the holder of a capability.
+    String budgeted =
+        ProxySetup.mint(
+            authority,
+            "api:create_issue:/repos/octo/**",
+            "\"budgets\":[\"sum(/amount)<=5000\",\"calls<=10/1m\"]");
     try (GatewayServer gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"))) {
       for (String path : documented) {
-        Reply r = Http.get(gateway.url() + path, null);
+        Reply r =
+            Http.get(gateway.url() + path, path.equals("/budgets") ? "Bearer " + budgeted : null);
         String where = "GET " + path + " -> " + r.status() + " " + r.body();
         assertThat(r.status()).as(where).isEqualTo(200);
         String response = "/paths/" + path.replace("/", "~1") + "/get/responses/" + r.status();
@@ -60,6 +67,13 @@ class GatewayApiContractTest {
               .as(where)
               .isEmpty();
         }
+      }
+      Reply budgets = Http.get(gateway.url() + "/budgets", "Bearer " + budgeted);
+      assertThat(budgets.json().get("budgets")).hasSize(2);
+      for (int status : new int[] {401}) {
+        Reply denied = Http.get(gateway.url() + "/budgets", null);
+        assertThat(denied.status()).isEqualTo(status);
+        assertThat(api.at("/paths/~1budgets/get/responses/" + status).isMissingNode()).isFalse();
       }
     }
   }

@@ -90,8 +90,9 @@ public final class ProxySetup {
     return stack.api().approve(stack.auth("approver"), tokenId, "finance", request, "5m");
   }
 
-  static void revoke(Stack stack, String tokenId) {
-    stack.api().revoke(stack.admin(), tokenId, null, "gateway test");
+  /** Revokes a token's first block; returns the revocation's feed sequence. */
+  static long revoke(Stack stack, String tokenId) {
+    return stack.api().revoke(stack.admin(), tokenId, null, "gateway test");
   }
 
   /** The decision records the authority holds for a token. */
