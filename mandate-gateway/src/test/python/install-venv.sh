@@ -10,5 +10,11 @@ if [ -x "$venv/bin/python" ] && cmp -s "$here/requirements.txt" "$venv/requireme
 fi
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --retries 0 -r "$here/requirements.txt"
+# pip warns about every index location it cannot read; keep its output in a log, shown on failure.
+log="$venv.log"
+if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --retries 0 \
+    -r "$here/requirements.txt" >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
 cp "$here/requirements.txt" "$venv/requirements.txt"

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.token.Approval;
+import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Limits;
@@ -59,6 +60,7 @@ public final class Guard implements CallGuard {
   private final String audience;
   private final AuthorityLink link;
   private final Verifier verifier;
+  private final BudgetLedger budgets;
   private final AuditSpool spool;
   private final Clock clock;
   private final MeterRegistry metrics;
@@ -71,6 +73,7 @@ public final class Guard implements CallGuard {
       GatewayConfig.Verification verification,
       ReplayGuard replayGuard,
       UsageCounter usage,
+      BudgetLedger budgets,
       AuditSpool spool,
       Clock clock,
       MeterRegistry metrics) {
@@ -100,6 +103,34 @@ public final class Guard implements CallGuard {
             throw e;
           }
         };
+    this.budgets = budgets;
+    BudgetLedger loggedBudgets =
+        new BudgetLedger() {
+          @Override
+          public Outcome tryDebit(List<Debit> debits) {
+            try {
+              return budgets.tryDebit(debits);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public void refund(List<Debit> debits, long atMillis) {
+            try {
+              budgets.refund(debits, atMillis);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable, a refund is lost: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public long[] spent(List<Debit> debits) {
+            return budgets.spent(debits);
+          }
+        };
     this.verifier =
         Verifier.builder()
             .trustedKeys(link)
@@ -109,6 +140,7 @@ public final class Guard implements CallGuard {
             .revoked(link::isDenied)
             .replayGuard(logged)
             .usageCounter(loggedUsage)
+            .budgetLedger(loggedBudgets)
             .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
             .verificationCacheSize(verification.cacheSize())
             .build();
@@ -251,6 +283,16 @@ public final class Guard implements CallGuard {
     result = audit(result, req, sourceIp, null);
     counter(result).increment();
     return result;
+  }
+
+  /**
+   * What is left of every budget and rate of a capability ({@link Verifier#budgetsLeft}).
+   *
+   * @throws dev.mandate.token.InvalidTokenException if it does not verify here
+   * @throws IllegalStateException if the budget ledger cannot answer
+   */
+  List<Decision.BudgetLeft> budgetsLeft(String token) {
+    return verifier.budgetsLeft(token);
   }
 
   @Override

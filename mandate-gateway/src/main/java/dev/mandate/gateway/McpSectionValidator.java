@@ -26,6 +26,7 @@ final class McpSectionValidator {
   static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
   static final long DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(30);
   static final int DEFAULT_MAX_SESSIONS = 16;
 
@@ -94,6 +95,9 @@ final class McpSectionValidator {
             DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES);
     Duration callTimeout =
         check.positiveDuration(where.key("callTimeout"), raw.callTimeout(), DEFAULT_CALL_TIMEOUT);
+    Duration startTimeout =
+        check.positiveDuration(
+            where.key("startTimeout"), raw.startTimeout(), DEFAULT_START_TIMEOUT);
     Duration idleTimeout =
         check.positiveDuration(
             where.key("sessionIdleTimeout"),
@@ -104,7 +108,14 @@ final class McpSectionValidator {
       return null;
     }
     return new McpConfig(
-        prefix, upstreams, maxRequest, maxUpstreamMessage, callTimeout, idleTimeout, origins);
+        prefix,
+        upstreams,
+        maxRequest,
+        maxUpstreamMessage,
+        callTimeout,
+        startTimeout,
+        idleTimeout,
+        origins);
   }
 
   /** One upstream; {@code prefix} is the checked path prefix, or null if it is wrong. */

@@ -79,6 +79,7 @@ record RawConfig(
       String maxRequestBody,
       String maxUpstreamMessage,
       String callTimeout,
+      String startTimeout,
       String sessionIdleTimeout,
       List<String> allowedOrigins) {}
 

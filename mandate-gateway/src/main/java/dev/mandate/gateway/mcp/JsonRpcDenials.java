@@ -129,7 +129,8 @@ final class JsonRpcDenials implements DenialRenderer {
 
   /**
    * The JSON-RPC error for a denial: the reason in the message, and in {@code data} the code and,
-   * for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
+   * for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval, and for a budget's
+   * denial, which budget and what is left of it.
    */
   private static JsonNode deniedError(JsonNode id, Denial d) {
     ObjectNode answer =
@@ -138,6 +139,9 @@ final class JsonRpcDenials implements DenialRenderer {
     data.put(JsonRpcErrors.DATA_CODE, d.result() != null ? d.result().code() : d.code().name());
     if (d.result() != null && d.result().approvalNeeded() != null) {
       data.setAll(d.result().approvalNeeded().toJson());
+    }
+    if (d.result() != null && d.result().budgetJson() != null) {
+      data.setAll(d.result().budgetJson());
     }
     return answer;
   }

@@ -21,6 +21,7 @@ import java.util.Set;
  *   maxRequestBody: 1MiB          # larger POST bodies get 413 (default 1MiB)
  *   maxUpstreamMessage: 16MiB     # an upstream message larger than this ends the upstream session
  *   callTimeout: 60s              # a request the upstream has not answered by then gets an error
+ *   startTimeout: 60s             # starting an upstream session (process and initialize) may take
  *   sessionIdleTimeout: 30m       # sessions unused this long are closed (their child stopped)
  *   allowedOrigins: []            # browser Origins allowed to call; any other Origin gets 403
  *   upstreams:
@@ -61,6 +62,10 @@ import java.util.Set;
  * @param callTimeout how long a forwarded request may wait for the upstream's answer (SSE answers
  *     carry keep-alive comments meanwhile; for clients that accept only JSON, keep the gateway's
  *     {@code limits.idleTimeout} above it)
+ * @param startTimeout how long opening an upstream session may take: starting a stdio server's
+ *     process and its answer to the agent's {@code initialize} (or to the gateway's replay of it
+ *     after a restart); a cold start is slower than a call, and should not fail a session because
+ *     the calls' bound is short
  * @param sessionIdleTimeout how long an agent session may stay unused before it is closed
  * @param allowedOrigins the {@code Origin} header values accepted (requests without one are
  *     accepted; MCP clients outside browsers send none)
@@ -71,6 +76,7 @@ public record McpConfig(
     long maxRequestBytes,
     long maxUpstreamMessageBytes,
     Duration callTimeout,
+    Duration startTimeout,
     Duration sessionIdleTimeout,
     Set<String> allowedOrigins) {
 
@@ -84,6 +90,7 @@ public record McpConfig(
     upstreams = List.copyOf(upstreams);
     allowedOrigins = Set.copyOf(allowedOrigins);
     Objects.requireNonNull(callTimeout, "callTimeout");
+    Objects.requireNonNull(startTimeout, "startTimeout");
     Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
   }
 

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -751,7 +752,7 @@ final class McpEndpoint {
             client == null ? "" : client,
             clientFeatures,
             this::connect,
-            config.callTimeout());
+            config.startTimeout());
     session.usedBy(granted.capability());
     SessionAdmission.Verdict<McpSession> verdict;
     synchronized (admission) {
@@ -839,7 +840,8 @@ final class McpEndpoint {
       throw invalid(200, "request id is already in use");
     }
     long start = System.nanoTime();
-    long deadline = start + config.callTimeout().toNanos();
+    // Opening a session may start the upstream's process: it has the start bound, not the calls'.
+    long deadline = start + timeout(newSession).toNanos();
     long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
     // Requests other than initialize are answered without a thread waiting: the response is
     // written from the thread that delivers it. Only a request that gets anything else first
@@ -900,6 +902,11 @@ final class McpEndpoint {
     }
   }
 
+  /** How long a request may wait for its answer: a session's initialize has the start bound. */
+  private Duration timeout(McpSession newSession) {
+    return newSession == null ? config.callTimeout() : config.startTimeout();
+  }
+
   /**
    * Waits for a sent request's messages and writes them: as one JSON body, or as an SSE stream that
    * carries related messages before the response. Blocks its thread until the response.
@@ -944,7 +951,7 @@ final class McpEndpoint {
                   "upstream "
                       + service()
                       + " did not answer within "
-                      + config.callTimeout().toSeconds()
+                      + timeout(newSession).toSeconds()
                       + " s");
           finish(response, callback, stream, sse, error, null);
           return;

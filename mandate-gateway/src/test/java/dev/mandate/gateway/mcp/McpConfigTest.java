@@ -68,6 +68,7 @@ class McpConfigTest {
 
     assertThat(c.pathPrefix()).isEqualTo("/mcp");
     assertThat(c.callTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.startTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.maxRequestBytes()).isEqualTo(1024 * 1024);
     McpConfig.Upstream fs = c.upstreams().get(0);
     Stdio stdio = (Stdio) fs.transport();
