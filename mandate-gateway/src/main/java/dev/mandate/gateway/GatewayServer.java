@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.server.Tracing;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.wire.Problem;
@@ -69,11 +70,13 @@ public final class GatewayServer implements AutoCloseable {
     /** Creates a front end for a gateway. */
     interface Factory {
       /**
-       * Returns the front end, or null if the configuration does not ask for it.
+       * Returns the front end, or null if the configuration does not ask for it. Its calls to
+       * upstreams should be made in {@code tracing}'s client spans.
        *
        * @throws GatewayConfigException if its section of the configuration is invalid
        */
-      FrontEnd create(GatewayConfig config, CallGuard guard, MeterRegistry metrics);
+      FrontEnd create(
+          GatewayConfig config, CallGuard guard, MeterRegistry metrics, Tracing tracing);
     }
   }
 
@@ -82,6 +85,7 @@ public final class GatewayServer implements AutoCloseable {
   private final HttpClient authorityClient;
   private final org.eclipse.jetty.client.HttpClient upstreamClient;
   private final AuthorityLink link;
+  private final Tracing tracing;
   private final AuditSpool spool;
   private final AuditUploader uploader;
   private final RedisState redis;
@@ -103,12 +107,17 @@ public final class GatewayServer implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2))
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    this.link = new AuthorityLink(config.authority(), authorityClient, clock, metrics);
+    this.tracing =
+        config.tracing() == null
+            ? Tracing.off()
+            : Tracing.otlp(config.tracing().otlpEndpoint(), config.tracing().serviceName());
+    this.link = new AuthorityLink(config.authority(), authorityClient, tracing, clock, metrics);
     this.spool = AuditSpool.open(config.spool());
     List<AutoCloseable> opened = new ArrayList<>();
     opened.add(spool);
     try {
-      this.uploader = new AuditUploader(spool, authorityClient, config.authority(), metrics);
+      this.uploader =
+          new AuditUploader(spool, authorityClient, tracing, config.authority(), metrics);
       ReplayGuard replay;
       UsageCounter usage;
       if (config.redis() != null) {
@@ -133,7 +142,7 @@ public final class GatewayServer implements AutoCloseable {
               config.audience(), link, config.verification(), replay, usage, spool, clock, metrics);
       this.frontEnds = new ArrayList<>();
       for (FrontEnd.Factory f : factories) {
-        FrontEnd fe = f.create(config, guard, metrics);
+        FrontEnd fe = f.create(config, guard, metrics, tracing);
         if (fe != null) {
           frontEnds.add(fe);
           opened.add(fe);
@@ -166,8 +175,8 @@ public final class GatewayServer implements AutoCloseable {
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
       registerServerMetrics(http, metrics);
-      HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
-      http.setHandler(new GracefulHandler(new Dispatch(proxy)));
+      HttpProxy proxy = new HttpProxy(config, guard, upstreamClient, tracing);
+      http.setHandler(new GracefulHandler(tracing.serverSpans(new Dispatch(proxy))));
       server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
@@ -175,6 +184,7 @@ public final class GatewayServer implements AutoCloseable {
         closeQuietly(c);
       }
       link.close();
+      tracing.close();
       throw e;
     }
   }
@@ -305,6 +315,7 @@ public final class GatewayServer implements AutoCloseable {
       redis.close();
     }
     metrics.close();
+    tracing.close();
     stopped.countDown();
     LOG.info("gateway '{}' stopped", config.audience());
   }

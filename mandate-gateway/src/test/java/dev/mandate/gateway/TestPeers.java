@@ -93,6 +93,7 @@ public final class TestPeers {
     final Path dir;
     final String jdbcUrl;
     final String audience;
+    private final java.util.function.Consumer<AuthorityConfig.Builder> configure;
     AuthorityServer server;
     public AuthorityApi api;
     public String adminAuth;
@@ -101,7 +102,7 @@ public final class TestPeers {
     int port;
 
     Authority(Path dir) throws IOException {
-      this(dir, null);
+      this(dir, (String) null);
     }
 
     /** An authority on this database ({@code jdbc:postgresql:...}), or SQLite in dir if null. */
@@ -111,6 +112,23 @@ public final class TestPeers {
 
     /** An authority with this policy, which must know clients gateway and approver. */
     public Authority(Path dir, String jdbcUrl, String policy, String audience) throws IOException {
+      this(dir, jdbcUrl, policy, audience, b -> {});
+    }
+
+    /** An authority on SQLite in dir, its configuration adjusted by {@code configure}. */
+    Authority(Path dir, java.util.function.Consumer<AuthorityConfig.Builder> configure)
+        throws IOException {
+      this(dir, null, POLICY, AUDIENCE, configure);
+    }
+
+    private Authority(
+        Path dir,
+        String jdbcUrl,
+        String policy,
+        String audience,
+        java.util.function.Consumer<AuthorityConfig.Builder> configure)
+        throws IOException {
+      this.configure = configure;
       this.dir = dir;
       this.jdbcUrl = jdbcUrl;
       this.audience = audience;
@@ -137,6 +155,7 @@ public final class TestPeers {
       if (jdbcUrl != null) {
         b.jdbcUrl(jdbcUrl);
       }
+      configure.accept(b);
       server = AuthorityServer.start(b.build());
     }
 

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
+import dev.mandate.gateway.UpstreamSpans;
 import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.server.Tracing;
 import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,6 +47,7 @@ final class HttpUpstream implements UpstreamConnection {
   private final String service;
   private final Http config;
   private final HttpClient client;
+  private final Tracing tracing;
   private final Listener listener;
   private final long maxMessageBytes;
   private final Duration timeout;
@@ -59,12 +62,14 @@ final class HttpUpstream implements UpstreamConnection {
       String service,
       Http config,
       HttpClient client,
+      Tracing tracing,
       Listener listener,
       long maxMessageBytes,
       Duration timeout) {
     this.service = service;
     this.config = config;
     this.client = client;
+    this.tracing = tracing;
     this.listener = listener;
     this.maxMessageBytes = maxMessageBytes;
     this.timeout = timeout;
@@ -90,6 +95,7 @@ final class HttpUpstream implements UpstreamConnection {
             // Idle, not total: an SSE answer may stream progress for longer; the endpoint bounds
             // the whole call.
             .idleTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    UpstreamSpans.trace(tracing, post);
     try {
       post.send(new Answer(request ? message.get("id") : null, initialized));
     } catch (RuntimeException e) {

@@ -84,6 +84,7 @@ class HttpUpstreamTest {
                 URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/mcp"),
                 Map.of("X-Upstream-Key", Secret.of(KEY))),
             client,
+            dev.mandate.server.Tracing.off(),
             new UpstreamConnection.Listener() {
               @Override
               public void onMessage(JsonNode message) {
