@@ -50,6 +50,8 @@ import picocli.CommandLine.Spec;
       "  MANDATE_DB_PASSWORD_FILE=/etc/mandate/db.password mandate serve \\",
       "    --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
       "  mandate serve --gateway gateway.yaml # and a gateway, in-process",
+      "  MANDATE_METRICS_TOKEN_FILE=/etc/mandate/metrics.token \\",
+      "    MANDATE_OTLP_ENDPOINT=http://127.0.0.1:4318/v1/traces mandate serve",
       "",
       "The master key: --master-key-file, --master-key-command,",
       "MANDATE_MASTER_KEY_FILE, MANDATE_MASTER_KEY (the key itself) or",
@@ -96,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin DatabaseOptions db;
 
   @Mixin MasterKeyOptions masterKey;
+
+  @Mixin ObservabilityOptions observability;
 
   @Option(
       names = "--admin-secret-out",
@@ -207,6 +211,7 @@ final class ServeCommand implements Callable<Integer> {
         b.policyFile(policy);
       }
       b.masterKeySource(masterKey.source(spec, data));
+      observability.apply(spec, b);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }
