@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.server.ServerMeters;
 import dev.mandate.server.Tracing;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.wire.Problem;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -82,6 +82,7 @@ public final class GatewayServer implements AutoCloseable {
 
   private final GatewayConfig config;
   private final PrometheusMeterRegistry metrics;
+  private final AutoCloseable jvmMeters;
   private final HttpClient authorityClient;
   private final org.eclipse.jetty.client.HttpClient upstreamClient;
   private final AuthorityLink link;
@@ -101,6 +102,7 @@ public final class GatewayServer implements AutoCloseable {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("audience", config.audience());
+    this.jvmMeters = ServerMeters.bindJvm(metrics);
     this.authorityClient =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -174,9 +176,13 @@ public final class GatewayServer implements AutoCloseable {
       this.upstreamClient = upstreamClient(config, http.threads());
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
-      registerServerMetrics(http, metrics);
+      ServerMeters.bindLimits(metrics, http, "mandate.gateway.server");
       HttpProxy proxy = new HttpProxy(config, guard, upstreamClient, tracing);
-      http.setHandler(new GracefulHandler(tracing.serverSpans(new Dispatch(proxy))));
+      http.setHandler(
+          new GracefulHandler(
+              tracing.serverSpans(
+                  ServerMeters.timed(
+                      new Dispatch(proxy), metrics, "mandate.gateway.http.requests"))));
       server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
@@ -314,6 +320,7 @@ public final class GatewayServer implements AutoCloseable {
     if (redis != null) {
       redis.close();
     }
+    closeQuietly(jvmMeters);
     metrics.close();
     tracing.close();
     stopped.countDown();
@@ -324,24 +331,6 @@ public final class GatewayServer implements AutoCloseable {
    * The HTTP proxy's client: asynchronous, HTTP/1.1, never following redirects, adding no headers
    * of its own (no User-Agent, no Accept-Encoding, so answers come uncompressed).
    */
-  private static void registerServerMetrics(HardenedServer http, MeterRegistry metrics) {
-    FunctionCounter.builder(
-            "mandate.gateway.server.refused.connections", http, HardenedServer::refusedConnections)
-        .description("Connections closed at accept: their client address was at its cap")
-        .register(metrics);
-    FunctionCounter.builder(
-            "mandate.gateway.server.slow.headers", http, HardenedServer::slowHeaders)
-        .description("Connections closed because request headers came too slowly")
-        .register(metrics);
-    FunctionCounter.builder("mandate.gateway.server.slow.bodies", http, HardenedServer::slowBodies)
-        .description("Request bodies cut for arriving slower than the minimum rate")
-        .register(metrics);
-    FunctionCounter.builder(
-            "mandate.gateway.server.refused.requests", http, HardenedServer::refusedRequests)
-        .description("Requests refused with 503 after waiting too long for a thread")
-        .register(metrics);
-  }
-
   private static org.eclipse.jetty.client.HttpClient upstreamClient(
       GatewayConfig config, java.util.concurrent.Executor threads) {
     org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
