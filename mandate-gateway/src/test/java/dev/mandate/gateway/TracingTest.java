@@ -93,21 +93,23 @@ class TracingTest {
       assertThat(refused.attribute("http.response.status_code")).isEqualTo("403");
       assertThat(collector.find(s -> s.parentSpanId().equals(refused.spanId()))).isEmpty();
 
-      // Gateway -> authority: the gateway's call to the revocation feed and the authority's span
-      // serving it, one trace.
+      // Gateway -> authority: the gateway's fetch of the root keys (made at start, answered at
+      // once, unlike a feed long-poll that may still be waiting when the gateway stops) and the
+      // authority's span serving it, one trace.
       ReceivedSpan feedCall =
           collector.await(
               WAIT,
               s ->
                   s.service().equals("gw-traced")
                       && s.kind().equals("CLIENT")
-                      && "/v1/revocations".equals(s.attribute("url.path")));
+                      && "/v1/keys".equals(s.attribute("url.path")));
       ReceivedSpan feedServed =
           collector.await(
               WAIT, s -> s.kind().equals("SERVER") && s.parentSpanId().equals(feedCall.spanId()));
       assertThat(feedServed.service()).isEqualTo("mandate-authority");
       assertThat(feedServed.traceId()).isEqualTo(feedCall.traceId());
-      assertThat(feedServed.attribute("url.path")).isEqualTo("/v1/revocations");
+      assertThat(feedServed.attribute("url.path")).isEqualTo("/v1/keys");
+      assertThat(feedServed.attribute("http.response.status_code")).isEqualTo("200");
 
       // Nothing secret reaches the collector: no token, no upstream credential, no query.
       for (ReceivedSpan s : collector.spans()) {

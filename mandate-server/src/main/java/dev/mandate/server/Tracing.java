@@ -83,6 +83,7 @@ public final class Tracing implements AutoCloseable {
     if (serviceName.isBlank()) {
       throw new IllegalArgumentException("the service name must not be blank");
     }
+    routeSdkLogging();
     OtlpHttpSpanExporter exporter =
         OtlpHttpSpanExporter.builder()
             .setEndpoint(endpoint.toString())
@@ -103,6 +104,26 @@ public final class Tracing implements AutoCloseable {
             .build();
     return new Tracing(provider, provider.get("dev.mandate"));
   }
+
+  /**
+   * Sends what the OpenTelemetry SDK logs (through {@code java.util.logging}, such as an export the
+   * collector did not take) to SLF4J, so it lands in the server's log in its format, not raw on
+   * standard error. Only the SDK's loggers are bridged; the JVM's own logging is left as it is.
+   */
+  private static synchronized void routeSdkLogging() {
+    java.util.logging.Logger sdk = java.util.logging.Logger.getLogger("io.opentelemetry");
+    for (java.util.logging.Handler h : sdk.getHandlers()) {
+      if (h instanceof org.slf4j.bridge.SLF4JBridgeHandler) {
+        return;
+      }
+    }
+    sdk.setUseParentHandlers(false);
+    sdk.addHandler(new org.slf4j.bridge.SLF4JBridgeHandler());
+    SDK_LOGGERS.add(sdk);
+  }
+
+  /** Held so the configured JUL logger is not collected (and its handler forgotten). */
+  private static final List<java.util.logging.Logger> SDK_LOGGERS = new ArrayList<>();
 
   /**
    * Checks an OTLP endpoint: an absolute {@code http} or {@code https} URL with a host and no user
