@@ -58,7 +58,7 @@ class TracingTest {
       span.end(200, null);
       tracing.flush(Duration.ofSeconds(10));
 
-      assertThat(headers.get("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+      assertThat(headers.get("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]");
     } finally {
       sdk.detachAppender(captured);
     }
