@@ -360,7 +360,8 @@ public final class PolicyTestRunner {
         indirect,
         requireApproval,
         grantCaveats,
-        parameters);
+        parameters,
+        null);
   }
 
   /** A list of {@code {grant, arguments, conditions}} as grants carrying those caveats. */

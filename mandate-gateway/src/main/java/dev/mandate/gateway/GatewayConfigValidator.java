@@ -42,7 +42,7 @@ final class GatewayConfigValidator {
    * Paths the gateway answers itself; routes cannot use them. docs/openapi/gateway.yaml documents
    * exactly these (GatewayApiContractTest).
    */
-  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics");
+  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics", "/budgets");
 
   /** The shortest metrics token accepted: a guessable one would protect nothing. */
   static final int MIN_METRICS_TOKEN = 16;
