@@ -88,6 +88,7 @@ public final class Soak {
   private final AtomicLong deniedRevoked = new AtomicLong();
   private final AtomicLong unavailableDuringRestart = new AtomicLong();
   private final AtomicLong sessionsOpened = new AtomicLong();
+  private final AtomicLong endedWithTheirSession = new AtomicLong();
   private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
   private final AtomicLong errorCount = new AtomicLong();
   private volatile boolean restarting;
@@ -417,6 +418,12 @@ public final class Soak {
                 mcpDecided
                     .computeIfAbsent(session.token().id(), k -> new AtomicLong())
                     .incrementAndGet();
+              } else if (text.contains("the session has ended")
+                  && (restarting || !session.token().equals(mcpToken.get()))) {
+                // In flight when its session ended: the session's capability was revoked (the
+                // sweeper ends such sessions) or the gateway was stopping for its restart.
+                endedWithTheirSession.incrementAndGet();
+                slot.compareAndSet(session, null);
               } else if (text.contains("\"error\"") && text.contains("revoked")) {
                 deniedRevoked.incrementAndGet();
                 mcpDecided
@@ -615,13 +622,15 @@ public final class Soak {
         minutes, rate);
     out.printf(
         "calls sent %d (%.0f a second); HTTP allowed %d, MCP allowed %d, denied as revoked %d, refused while"
-            + " restarting %d; MCP sessions opened %d%n",
+            + " restarting %d; MCP calls in flight when their session ended (revoked or"
+            + " restarting) %d; MCP sessions opened %d%n",
         sent.get(),
         sent.get() / (minutes * 60.0),
         httpAllowed.get(),
         mcpAllowed.get(),
         deniedRevoked.get(),
         unavailableDuringRestart.get(),
+        endedWithTheirSession.get(),
         sessionsOpened.get());
     out.printf("revoked capability refused after: %s%n", String.join(", ", revocationTimes));
     out.printf("errors %d%n", errorCount.get());

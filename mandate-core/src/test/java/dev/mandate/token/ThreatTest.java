@@ -703,10 +703,7 @@ class ThreatTest {
     Capability cap = invoices();
     java.util.concurrent.atomic.AtomicBoolean trusted =
         new java.util.concurrent.atomic.AtomicBoolean(true);
-    Verifier v =
-        Fixtures.verifier(root)
-            .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
-            .build();
+    Verifier v = trustingRootWhile(trusted);
     assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).allowed()).isTrue();
     trusted.set(false);
     assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).code())
@@ -720,10 +717,7 @@ class ThreatTest {
     String token = invoices().toText();
     java.util.concurrent.atomic.AtomicBoolean trusted =
         new java.util.concurrent.atomic.AtomicBoolean(true);
-    Verifier v =
-        Fixtures.verifier(root)
-            .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
-            .build();
+    Verifier v = trustingRootWhile(trusted);
     assertThat(v.authenticate(Presentation.of(token), read("/data/a")).allowed()).isTrue();
     assertThat(v.authorize(Presentation.of(token), read("/data/a")).allowed()).isTrue();
     trusted.set(false);
@@ -731,5 +725,12 @@ class ThreatTest {
         .isEqualTo(Decision.Code.UNKNOWN_KEY);
     trusted.set(true);
     assertThat(v.authorize(Presentation.of(token), read("/data/a")).allowed()).isTrue();
+  }
+
+  /** A verifier that trusts the root key while {@code trusted} holds (a retirement toggled). */
+  private Verifier trustingRootWhile(java.util.concurrent.atomic.AtomicBoolean trusted) {
+    return Fixtures.verifier(root)
+        .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
+        .build();
   }
 }

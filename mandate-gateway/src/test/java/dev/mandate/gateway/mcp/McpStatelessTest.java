@@ -171,9 +171,11 @@ class McpStatelessTest {
       assertThat(denied.get("structured").get("code").asText()).isEqualTo("GRANT");
     }
     assertThat(Files.readString(tmp.resolve("server.log")))
-        .as("the denied calls never reached the server")
-        .doesNotContain("mallory")
-        .doesNotContain("acct-9");
+        .as("the allowed call reached the server, the denied ones never did")
+        .contains("CALLED read_file /public/a.txt")
+        .doesNotContain("/private/diary.txt")
+        .doesNotContain("CALLED send_message mallory")
+        .doesNotContain("CALLED transfer 5 acct-9");
   }
 
   @Test
@@ -209,12 +211,57 @@ class McpStatelessTest {
     JsonNode result = report.get("results").get(0);
     assertThat(result.get("isError").asBoolean()).as(report.toString()).isFalse();
     assertThat(result.get("text").asText()).isEqualTo("moved 120 to acct-1");
+    assertThat(Files.readString(tmp.resolve("server.log"))).contains("CALLED transfer 120 acct-1");
 
     // Declined: denied as it stands, not asked again.
     JsonNode declined = client(token, operations, elicitation -> "");
     JsonNode denied = declined.get("results").get(0);
     assertThat(denied.get("isError").asBoolean()).as(declined.toString()).isTrue();
     assertThat(denied.get("structured").get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+  }
+
+  @Test
+  void approvalRound_onTheWire_isAskedOnlyOfFormClients_andAForgedRetryIsRefused()
+      throws Exception {
+    String token = mint("\"requireApproval\":[\"finance\"]", "bank:transfer:acct-1");
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"transfer\","
+            + "\"arguments\":{\"to_account\":\"acct-1\",\"amount\":7},%s"
+            + "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+            + "\"io.modelcontextprotocol/clientCapabilities\":%s}}}";
+
+    // A client that cannot show a form gets the denial, with what to ask an approver for.
+    JsonNode plain =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted("", "{}"), Map.of()).body())
+            .get("result");
+    assertThat(plain.get("isError").asBoolean()).as(plain.toString()).isTrue();
+    assertThat(plain.get("structuredContent").get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(plain.get("structuredContent").get("requestDigest").asText()).hasSize(64);
+
+    // A form client is asked, in the revision's input-required result.
+    String forms = "{\"elicitation\":{\"form\":{}}}";
+    JsonNode asked =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted("", forms), Map.of()).body())
+            .get("result");
+    assertThat(asked.get("resultType").asText()).as(asked.toString()).isEqualTo("input_required");
+    assertThat(asked.get("requestState").asText()).startsWith("mandate-approval.1.");
+    assertThat(asked.get("inputRequests").get("mandate_approval").get("method").asText())
+        .isEqualTo("elicitation/create");
+
+    // A retry with a made-up approval and state: refused, and the server never sees the call.
+    String forged =
+        "\"requestState\":\"mandate-approval.1.e30\",\"inputResponses\":{\"mandate_approval\":"
+            + "{\"action\":\"accept\",\"content\":{\"approval\":\"mnda1_forged\"}}},";
+    JsonNode refused =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted(forged, forms), Map.of())
+                    .body())
+            .get("result");
+    assertThat(refused.get("isError").asBoolean()).as(refused.toString()).isTrue();
+    assertThat(refused.get("structuredContent").get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(Files.readString(tmp.resolve("server.log"))).doesNotContain("CALLED transfer 7 ");
   }
 
   @Test
@@ -251,6 +298,7 @@ class McpStatelessTest {
     HttpResponse<String> honest = post(token, "tools/call", "transfer", body, Map.of());
     assertThat(honest.statusCode()).as(honest.body()).isEqualTo(200);
     assertThat(JSON.readTree(honest.body()).get("result").get("isError").asBoolean()).isTrue();
+    assertThat(Files.readString(tmp.resolve("server.log"))).doesNotContain("CALLED transfer 1 ");
   }
 
   @Test
