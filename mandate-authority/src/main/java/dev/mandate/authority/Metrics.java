@@ -1,15 +1,10 @@
 package dev.mandate.authority;
 
 import dev.mandate.server.HardenedServer;
+import dev.mandate.server.ServerMeters;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +14,10 @@ import java.util.function.LongSupplier;
 final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final AutoCloseable jvm;
 
   Metrics(LongSupplier feedLatestSequence) {
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    gc.bindTo(registry);
+    this.jvm = ServerMeters.bindJvm(registry);
     Gauge.builder("mandate.feed.latest.sequence", feedLatestSequence::getAsLong)
         .description("Sequence of the last revocation feed entry this replica has seen")
         .register(registry);
@@ -34,20 +25,7 @@ final class Metrics implements AutoCloseable {
 
   /** Exposes what the server's connection, header, body and thread limits refused. */
   void server(HardenedServer server) {
-    FunctionCounter.builder(
-            "mandate.server.refused.connections", server, HardenedServer::refusedConnections)
-        .description("Connections closed at accept: their client address was at its cap")
-        .register(registry);
-    FunctionCounter.builder("mandate.server.slow.headers", server, HardenedServer::slowHeaders)
-        .description("Connections closed because request headers came too slowly")
-        .register(registry);
-    FunctionCounter.builder("mandate.server.slow.bodies", server, HardenedServer::slowBodies)
-        .description("Request bodies cut for arriving slower than the minimum rate")
-        .register(registry);
-    FunctionCounter.builder(
-            "mandate.server.refused.requests", server, HardenedServer::refusedRequests)
-        .description("Requests refused with 503 after waiting too long for a thread")
-        .register(registry);
+    ServerMeters.bindLimits(registry, server, "mandate.server");
   }
 
   /** Counts a mint request by outcome: {@code issued}, {@code denied} or {@code failed}. */
@@ -94,7 +72,11 @@ final class Metrics implements AutoCloseable {
 
   @Override
   public void close() {
-    gc.close();
+    try {
+      jvm.close();
+    } catch (Exception e) {
+      // Only stops listening for garbage collections: nothing to report.
+    }
     registry.close();
   }
 }

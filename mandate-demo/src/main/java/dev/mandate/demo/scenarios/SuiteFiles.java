@@ -18,7 +18,8 @@ import java.util.Set;
 /** Loads the suites from this package's resources and checks what JSON alone cannot. */
 final class SuiteFiles {
   /** The suites, in report order. */
-  static final List<String> NAMES = List.of("workspace", "banking", "slack", "travel");
+  static final List<String> NAMES =
+      List.of("workspace", "banking", "slack", "travel", "constraints");
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -74,9 +75,9 @@ final class SuiteFiles {
                 + approvers
                 + " exactly when its capability requires approval");
         require(
-            call.approvedBy() == null || call.approvedBy().equals(ScenarioBed.APPROVER),
+            call.approvedBy() == null || call.approvedBy().equals(SuiteWorld.APPROVER),
             task.id(),
-            "calls are approved by the suite's user, group '" + ScenarioBed.APPROVER + "'");
+            "calls are approved by the suite's user, group '" + SuiteWorld.APPROVER + "'");
       }
       // Over-use attacks repeat the carrier call, which must then find its capability used up.
       String carrierCap = task.calls().get(task.carrier()).cap();
@@ -96,7 +97,7 @@ final class SuiteFiles {
           .forEach(
               (n, c) ->
                   require(
-                      c.grants().stream().allMatch(g -> g.startsWith(c.service() + ":")),
+                      c.grants().stream().allMatch(g -> g.grant().startsWith(c.service() + ":")),
                       task.id(),
                       "capability '" + n + "' grants another service than " + c.service()));
     }

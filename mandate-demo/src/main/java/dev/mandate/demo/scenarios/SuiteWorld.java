@@ -3,15 +3,14 @@ package dev.mandate.demo.scenarios;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityServer;
 import dev.mandate.demo.scenarios.Scenario.Suite;
+import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.testkit.GatewayYaml;
 import dev.mandate.testkit.McpUpstream;
 import dev.mandate.testkit.Stack;
-import dev.mandate.token.Request;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +23,12 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * One suite's world: a real authority (SQLite in a temporary directory) whose policy lets the
- * orchestrator mint exactly the grants the suite's user tasks name, a real gateway with the MCP
- * front end, and real MCP servers behind it (the npm filesystem and memory servers, and this
- * package's mail, bank, calendar and chat servers, which keep their state in JSON files that {@link
- * #reset} rewrites before every run).
+ * One suite's world, run on a {@link Stack}: the policy that lets the orchestrator mint exactly the
+ * grants the suite's user tasks name, the gateway's MCP upstreams (the npm filesystem and memory
+ * servers, and this package's mail, bank, calendar and chat servers, which keep their state in JSON
+ * files that {@link #reset} rewrites before every run), and the files and state they work on.
  */
-final class ScenarioBed implements AutoCloseable {
+final class SuiteWorld {
   static final String AUDIENCE = "scenario-gateway";
   static final String ORCHESTRATOR = "orchestrator";
 
@@ -43,8 +41,9 @@ final class ScenarioBed implements AutoCloseable {
   /**
    * The tools each upstream exposes through the gateway, with the argument a call's resource comes
    * from ("" for none; "a,b" for a call on two paths, both checked; "paths[]" for an array of
-   * paths, each checked). The gateway configuration and the wallets' request shapes are both made
-   * from this table, so they cannot disagree.
+   * paths, each checked; "to;cc,bcc" for a resource argument with optional ones after the
+   * semicolon, checked when present). The gateway configuration and the wallets' request shapes are
+   * both made from this table, so they cannot disagree.
    */
   static final Map<String, Map<String, String>> TOOLS = tools();
 
@@ -98,7 +97,7 @@ final class ScenarioBed implements AutoCloseable {
             "search_emails",
             "",
             "send_email",
-            "to",
+            "to;cc,bcc",
             "delete_email",
             "id",
             "list_contacts",
@@ -174,60 +173,91 @@ final class ScenarioBed implements AutoCloseable {
   final Suite suite;
   final Path root;
   final Path files;
-  final AuthorityServer authority;
-  final GatewayServer gateway;
-  final String orchestratorSecret;
   private final Path state;
-  private final Stack stack;
 
-  private ScenarioBed(Suite suite, Path root, Path files, Path state, Stack stack) {
+  private SuiteWorld(Suite suite, Path root, Path files, Path state) {
     this.suite = suite;
     this.root = root;
     this.files = files;
     this.state = state;
-    this.stack = stack;
-    this.authority = stack.authority();
-    this.gateway = stack.gateway();
-    this.orchestratorSecret = stack.secret(ORCHESTRATOR);
+  }
+
+  /** The world of a suite in {@code dir}: its files and its servers' state, not yet written. */
+  static SuiteWorld create(Suite suite, Path dir) throws IOException {
+    Path root = Files.createDirectories(dir).toRealPath();
+    return new SuiteWorld(
+        suite,
+        root,
+        Files.createDirectories(root.resolve("files")),
+        Files.createDirectories(root.resolve("state")));
+  }
+
+  /** Starts the suite's authority (SQLite in the world's directory). */
+  Stack startAuthority() throws IOException {
+    return Stack.builder(root)
+        .policy(policy(suite))
+        .clients(ORCHESTRATOR, "gateway", APPROVER)
+        .start();
   }
 
   /**
-   * Starts the authority and the gateway for a suite in {@code dir}.
+   * Starts the stack's gateway with the suite's MCP servers.
    *
    * @param nodeDir the installed MCP servers (see {@link NodeServers})
    */
-  static ScenarioBed start(Suite suite, Path dir, NodeServers nodeDir) throws IOException {
-    Path root = Files.createDirectories(dir).toRealPath();
-    Path files = Files.createDirectories(root.resolve("files"));
-    Path state = Files.createDirectories(root.resolve("state"));
-    Stack stack =
-        Stack.builder(root)
-            .policy(policy(suite))
-            .clients(ORCHESTRATOR, "gateway", APPROVER)
-            .start();
-    try {
-      stack.startGateway(gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir));
-      return new ScenarioBed(suite, root, files, state, stack);
-    } catch (RuntimeException | IOException e) {
-      stack.close();
-      throw e;
-    }
+  GatewayServer startGateway(Stack stack, NodeServers nodeDir) throws IOException {
+    return stack.startGateway(
+        gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir),
+        (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
   }
 
   /**
-   * The policy: the orchestrator may mint, holder-bound and for this gateway, the suite's grants.
+   * The policy: the orchestrator may mint, holder-bound and for this gateway, the suite's grants; a
+   * grant named in the suite's {@code templates} carries that template's constraints, which the
+   * authority puts on what it mints (with the suite's {@code parameters}).
    */
   static String policy(Suite suite) {
     TreeSet<String> grants = new TreeSet<>();
     suite
         .userTasks()
-        .forEach(t -> t.capabilities().values().forEach(c -> grants.addAll(c.grants())));
+        .forEach(
+            t ->
+                t.capabilities()
+                    .values()
+                    .forEach(c -> c.grants().forEach(g -> grants.add(g.grant()))));
     StringBuilder y = new StringBuilder();
     y.append("version: 1\nclients:\n  ").append(ORCHESTRATOR).append(":\n");
     y.append("    description: the ").append(suite.name()).append(" suite's agent runtime\n");
     y.append("    grants:\n");
     for (String g : grants) {
-      y.append("      - ").append(JSON.valueToTree(g).toString()).append('\n');
+      Scenario.TemplateSpec t = suite.templates().get(g);
+      if (t == null) {
+        y.append("      - ").append(JSON.valueToTree(g).toString()).append('\n');
+        continue;
+      }
+      y.append("      - grant: ").append(JSON.valueToTree(g).toString()).append('\n');
+      if (!t.arguments().isEmpty()) {
+        y.append("        arguments: ")
+            .append(JSON.valueToTree(t.arguments()).toString())
+            .append('\n');
+      }
+      if (!t.conditions().isEmpty()) {
+        y.append("        conditions: ")
+            .append(JSON.valueToTree(t.conditions()).toString())
+            .append('\n');
+      }
+    }
+    if (!suite.parameters().isEmpty()) {
+      y.append("    parameters:\n");
+      suite
+          .parameters()
+          .forEach(
+              (name, p) ->
+                  y.append("      ")
+                      .append(name)
+                      .append(": ")
+                      .append(JSON.valueToTree(p.regex()).toString())
+                      .append('\n'));
     }
     y.append("    maxTtl: 15m\n    require: [holder, audience]\n");
     y.append("    audiences: [").append(AUDIENCE).append("]\n    maxDepth: 3\n");
@@ -259,7 +289,9 @@ final class ScenarioBed implements AutoCloseable {
                 if (arg.isEmpty()) {
                   upstream.tool(tool);
                 } else if (!service.equals("fs")) {
-                  upstream.toolOnArg(tool, arg);
+                  String[] parts = arg.split(";");
+                  upstream.toolOnArg(
+                      tool, parts[0], parts.length > 1 ? parts[1].split(",") : new String[0]);
                 } else if (arg.endsWith("[]")) {
                   upstream.toolOnPaths(tool, files, arg.replace("[]", ""));
                 } else {
@@ -290,7 +322,7 @@ final class ScenarioBed implements AutoCloseable {
                             // An approval names the first resource; the gateway checks the others.
                             ? ResourceRule.argumentUnderRoot(
                                 arg.replace("[]", "").split(",")[0], files.toString())
-                            : ResourceRule.argument(arg)));
+                            : ResourceRule.argument(arg.split(";")[0])));
     return RequestShape.of(AUDIENCE, service).withApprovalMatching(ResourceRule.perTool(rules));
   }
 
@@ -347,11 +379,6 @@ final class ScenarioBed implements AutoCloseable {
     };
   }
 
-  /** Revokes one block of a capability at the authority, as an administrator. */
-  void revokeBlock(String revocationId) {
-    stack.api().revoke(stack.admin(), null, revocationId, "session ended");
-  }
-
   private static String fill(String text, String injection) {
     return text.replace("{injection}", injection);
   }
@@ -359,18 +386,5 @@ final class ScenarioBed implements AutoCloseable {
   private static String jsonEscaped(String text) {
     String quoted = JSON.valueToTree(text).toString();
     return quoted.substring(1, quoted.length() - 1);
-  }
-
-  /**
-   * The suite's user approves exactly this call of the capability with {@code tokenId} at the
-   * authority, as group {@code group}; returns the approval.
-   */
-  String approve(String tokenId, String group, Request request) {
-    return stack.approve(APPROVER, tokenId, group, request, "2m");
-  }
-
-  @Override
-  public void close() {
-    stack.close();
   }
 }
