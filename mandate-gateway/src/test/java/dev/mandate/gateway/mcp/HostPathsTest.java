@@ -22,11 +22,11 @@ class HostPathsTest {
   @Test
   void onlyErrorAnswersAreRewritten_keepingTheId() throws Exception {
     JsonNode error =
-        McpTestBed.JSON.readTree(
+        McpStack.JSON.readTree(
             "{\"jsonrpc\":\"2.0\",\"id\":\"/srv/files/a\",\"error\":{\"code\":-1,"
                 + "\"message\":\"bad /srv/files/a\",\"data\":{\"/srv/files/k\":1}}}");
     JsonNode isError =
-        McpTestBed.JSON.readTree(
+        McpStack.JSON.readTree(
             "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"isError\":true,"
                 + "\"content\":[{\"type\":\"text\",\"text\":\"at /srv/files/b\"}]}}");
     String ok =
@@ -38,6 +38,6 @@ class HostPathsTest {
             "{\"jsonrpc\":\"2.0\",\"id\":\"/srv/files/a\",\"error\":{\"code\":-1,"
                 + "\"message\":\"bad /a\",\"data\":{\"/k\":1}}}");
     assertThat(paths.inErrors(isError).at("/result/content/0/text").asText()).isEqualTo("at /b");
-    assertThat(paths.inErrors(McpTestBed.JSON.readTree(ok)).toString()).isEqualTo(ok);
+    assertThat(paths.inErrors(McpStack.JSON.readTree(ok)).toString()).isEqualTo(ok);
   }
 }

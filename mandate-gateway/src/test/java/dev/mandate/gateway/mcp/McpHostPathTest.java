@@ -29,7 +29,7 @@ class McpHostPathTest {
   private static final String MARKER = "host-Root-q7Zx";
 
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
   private Path alias;
   private Minted minted;
   private RawMcp raw;
@@ -40,7 +40,7 @@ class McpHostPathTest {
   void start() throws Exception {
     Path real = Files.createDirectories(tmp.resolve(MARKER));
     alias = Files.createSymbolicLink(tmp.resolve("alias"), real);
-    bed = McpTestBed.start(alias);
+    bed = McpStack.start(alias);
     assertThat(bed.files.toString()).contains(MARKER);
     Files.writeString(tmp.resolve("outside.txt"), "outside the root");
     Files.createSymbolicLink(
@@ -139,7 +139,7 @@ class McpHostPathTest {
 
   /** A tools/call's params: the tool and its string arguments, given as name-value pairs. */
   private static ObjectNode call(String tool, String... namesAndValues) {
-    ObjectNode params = McpTestBed.JSON.createObjectNode().put("name", tool);
+    ObjectNode params = McpStack.JSON.createObjectNode().put("name", tool);
     ObjectNode args = params.putObject("arguments");
     for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
       args.put(namesAndValues[i], namesAndValues[i + 1]);
@@ -152,14 +152,12 @@ class McpHostPathTest {
     ((ObjectNode) params.get("arguments"))
         .putArray("paths")
         .addAll(
-            java.util.Arrays.stream(paths)
-                .map(McpTestBed.JSON.getNodeFactory()::textNode)
-                .toList());
+            java.util.Arrays.stream(paths).map(McpStack.JSON.getNodeFactory()::textNode).toList());
     return params;
   }
 
   private String message(ObjectNode params) {
-    ObjectNode m = McpTestBed.JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id++);
+    ObjectNode m = McpStack.JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id++);
     m.put("method", "tools/call").set("params", params);
     return m.toString();
   }
