@@ -41,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * </ol>
  */
 public final class Guard implements CallGuard {
+  /**
+   * The request context key of the W3C trace context a call carried (an MCP 2026-07-28 request's
+   * {@code _meta.traceparent}), kept in the audit record of its decision so that a decision can be
+   * found from a trace.
+   */
+  public static final String TRACE_CONTEXT = "traceparent";
+
+  /** A W3C {@code traceparent}: version, trace id, parent id, flags, in lower-case hex. */
+  public static final java.util.regex.Pattern TRACEPARENT =
+      java.util.regex.Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
   private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FIELD_CHARS = 1024;
@@ -423,6 +434,10 @@ public final class Guard implements CallGuard {
       }
       if (approvalId != null) {
         g.writeStringField("approvalId", approvalId);
+      }
+      if (req.context().get(TRACE_CONTEXT) instanceof String trace
+          && TRACEPARENT.matcher(trace).matches()) {
+        g.writeStringField(TRACE_CONTEXT, trace);
       }
       g.writeNumberField("status", result.httpStatus());
       g.writeEndObject();
