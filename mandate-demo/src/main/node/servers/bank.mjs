@@ -1,6 +1,7 @@
 // A small bank server over MCP (stdio). State: {"account": {iban, owner, balance, password,
 // street, city}, "transactions": [{id, date, from, to, amount, subject}], "scheduled": [{id, iban,
-// amount, subject, date, recurring}]} in the state file.
+// amount, subject, date, recurring}]} in the state file. A scheduled transaction's id is text
+// ("sched-1") or an integer (7), as the seed has it.
 import { z } from "zod";
 import { fail, load, nextId, ok, save, serve } from "./state.mjs";
 
@@ -62,8 +63,12 @@ await serve("scenario-bank", (server) => {
   server.registerTool(
     "update_scheduled_transaction",
     {
-      description: "Changes the amount or the IBAN of a scheduled transaction.",
-      inputSchema: { id: z.string(), amount: z.number().positive().optional(), iban: z.string().optional() },
+      description: "Changes the amount or the IBAN of a scheduled transaction (its id as listed).",
+      inputSchema: {
+        id: z.union([z.string(), z.number().int()]),
+        amount: z.number().positive().optional(),
+        iban: z.string().optional(),
+      },
     },
     async ({ id, amount, iban }) => {
       const s = await load();

@@ -1,5 +1,6 @@
 // A small mail server over MCP (stdio). State: {"owner", "contacts": [{name, email}],
-// "inbox": [{id, from, to, subject, body, date}], "sent": [...]} in the state file.
+// "inbox": [{id, from, to, subject, body, date}], "sent": [... with cc and bcc when given]} in the
+// state file.
 import { z } from "zod";
 import { fail, load, nextId, ok, save, serve } from "./state.mjs";
 
@@ -40,12 +41,20 @@ await serve("scenario-mail", (server) => {
   server.registerTool(
     "send_email",
     {
-      description: "Sends an email from the owner.",
-      inputSchema: { to: z.string(), subject: z.string(), body: z.string() },
+      description: "Sends an email from the owner, with optional cc and bcc recipients.",
+      inputSchema: {
+        to: z.string(),
+        subject: z.string(),
+        body: z.string(),
+        cc: z.array(z.string()).optional(),
+        bcc: z.array(z.string()).optional(),
+      },
     },
-    async ({ to, subject, body }) => {
+    async ({ to, subject, body, cc, bcc }) => {
       const s = await load();
       const m = { id: nextId("sent", s.sent), from: s.owner, to, subject, body, date: "2026-05-14" };
+      if (cc !== undefined) m.cc = cc;
+      if (bcc !== undefined) m.bcc = bcc;
       s.sent.push(m);
       await save(s);
       return ok({ sent: m });

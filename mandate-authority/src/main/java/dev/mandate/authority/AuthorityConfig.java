@@ -2,6 +2,8 @@ package dev.mandate.authority;
 
 import dev.mandate.authority.store.JdbcUrls;
 import dev.mandate.server.ServerLimits;
+import dev.mandate.server.Tracing;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -30,6 +32,9 @@ public final class AuthorityConfig {
   /** The audit events a second one gateway may upload when none is configured. */
   public static final int DEFAULT_AUDIT_EVENTS_PER_SECOND = 5000;
 
+  /** The shortest metrics token accepted, as at the gateway. */
+  public static final int MIN_METRICS_TOKEN = 16;
+
   private final Path dataDir;
   private final String host;
   private final int port;
@@ -49,6 +54,9 @@ public final class AuthorityConfig {
   private final int auditEventsPerSecond;
   private final Duration auditMaxAge;
   private final Duration auditMaxSkew;
+  private final char[] metricsToken;
+  private final URI otlpEndpoint;
+  private final String tracingServiceName;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -77,6 +85,9 @@ public final class AuthorityConfig {
     this.auditEventsPerSecond = b.auditEventsPerSecond;
     this.auditMaxAge = b.auditMaxAge;
     this.auditMaxSkew = b.auditMaxSkew;
+    this.metricsToken = b.metricsToken == null ? null : b.metricsToken.clone();
+    this.otlpEndpoint = b.otlpEndpoint;
+    this.tracingServiceName = b.tracingServiceName;
   }
 
   /**
@@ -189,6 +200,24 @@ public final class AuthorityConfig {
     return auditMaxSkew;
   }
 
+  /**
+   * The bearer token {@code GET /metrics} requires, or null when the metrics are public. A copy;
+   * never printed.
+   */
+  char[] metricsToken() {
+    return metricsToken == null ? null : metricsToken.clone();
+  }
+
+  /** The OTLP/HTTP traces endpoint spans are exported to, or null when tracing is off. */
+  public URI otlpEndpoint() {
+    return otlpEndpoint;
+  }
+
+  /** The spans' {@code service.name} (default {@code mandate-authority}). */
+  public String tracingServiceName() {
+    return tracingServiceName;
+  }
+
   @Override
   public String toString() {
     return "AuthorityConfig[dataDir="
@@ -204,6 +233,8 @@ public final class AuthorityConfig {
         + ", masterKey="
         + masterKeySource.describe()
         + (databasePassword != null ? ", dbPassword=<redacted>" : "")
+        + (metricsToken != null ? ", metricsToken=<redacted>" : "")
+        + (otlpEndpoint != null ? ", otlpEndpoint=" + otlpEndpoint : "")
         + "]";
   }
 
@@ -227,6 +258,9 @@ public final class AuthorityConfig {
     private int auditEventsPerSecond = DEFAULT_AUDIT_EVENTS_PER_SECOND;
     private Duration auditMaxAge = Duration.ofDays(7);
     private Duration auditMaxSkew = Duration.ofMinutes(5);
+    private char[] metricsToken;
+    private URI otlpEndpoint;
+    private String tracingServiceName = "mandate-authority";
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -417,6 +451,43 @@ public final class AuthorityConfig {
         throw new IllegalArgumentException("auditMaxSkew must be 0..1h, got " + maxSkew);
       }
       this.auditMaxSkew = maxSkew;
+      return this;
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer TOKEN} on {@code GET /metrics} (default: none, the
+     * metrics are public).
+     *
+     * @throws IllegalArgumentException if the token is shorter than {@value #MIN_METRICS_TOKEN}
+     *     characters (a guessable one would protect nothing)
+     */
+    public Builder metricsToken(char[] token) {
+      if (token == null || token.length < MIN_METRICS_TOKEN) {
+        throw new IllegalArgumentException(
+            "the metrics token must be at least " + MIN_METRICS_TOKEN + " characters long");
+      }
+      this.metricsToken = token.clone();
+      return this;
+    }
+
+    /**
+     * Exports a trace span per request to an OTLP/HTTP endpoint, such as {@code
+     * http://127.0.0.1:4318/v1/traces} (default: tracing off).
+     *
+     * @param serviceName the spans' {@code service.name}, or null for {@code mandate-authority}
+     * @throws IllegalArgumentException if the endpoint is not an http or https URL with a host, or
+     *     carries credentials, or the name is blank
+     */
+    public Builder tracing(URI otlpEndpoint, String serviceName) {
+      Objects.requireNonNull(otlpEndpoint, "otlpEndpoint");
+      Tracing.checkEndpoint(otlpEndpoint);
+      if (serviceName != null && serviceName.isBlank()) {
+        throw new IllegalArgumentException("the tracing service name must not be blank");
+      }
+      this.otlpEndpoint = otlpEndpoint;
+      if (serviceName != null) {
+        this.tracingServiceName = serviceName;
+      }
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.mandate.authority.store.StoreException;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
+import dev.mandate.server.Tracing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final RevocationFeed feed;
   private final Metrics metrics;
+  private final Tracing tracing;
   private final PolicyReloader policy;
   private final List<Route> routes;
   private volatile BootstrapReport report;
@@ -82,7 +84,7 @@ public final class AuthorityServer implements AutoCloseable {
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new HealthEndpoints(metrics, store).routes());
+    routes.addAll(new HealthEndpoints(metrics, store, config.metricsToken()).routes());
     routes.addAll(
         new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
     routes.addAll(
@@ -113,7 +115,11 @@ public final class AuthorityServer implements AutoCloseable {
                         .map(ClientPolicy::admin)
                         .orElse(false),
             config.maxBodyBytes());
-    http.setHandler(new GracefulHandler(new RequestLog(metrics, router)));
+    this.tracing =
+        config.otlpEndpoint() == null
+            ? Tracing.off()
+            : Tracing.otlp(config.otlpEndpoint(), config.tracingServiceName());
+    http.setHandler(new GracefulHandler(tracing.serverSpans(new RequestLog(metrics, router))));
     server.setErrorHandler(new ProblemErrorHandler("authority"));
     server.setStopTimeout(config.shutdownTimeout().toMillis());
     this.report = prepared.report();
@@ -247,6 +253,7 @@ public final class AuthorityServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metrics.close();
+    tracing.close();
     // The store, then the data directory's lock: a successor may start once this returns.
     prepared.close();
     LOG.info("authority stopped");

@@ -1,15 +1,10 @@
 package dev.mandate.authority;
 
 import dev.mandate.server.HardenedServer;
-import dev.mandate.server.ServerMetrics;
+import dev.mandate.server.ServerMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +14,10 @@ import java.util.function.LongSupplier;
 final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final AutoCloseable jvm;
 
   Metrics(LongSupplier feedLatestSequence) {
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    gc.bindTo(registry);
+    this.jvm = ServerMeters.bindJvm(registry);
     Gauge.builder("mandate.feed.latest.sequence", feedLatestSequence::getAsLong)
         .description("Sequence of the last revocation feed entry this replica has seen")
         .register(registry);
@@ -34,7 +25,7 @@ final class Metrics implements AutoCloseable {
 
   /** Exposes what the server's connection, header, body and thread limits refused. */
   void server(HardenedServer server) {
-    ServerMetrics.bind(server, registry, "mandate.server");
+    ServerMeters.bindLimits(registry, server, "mandate.server");
   }
 
   /** Counts a mint request by outcome: {@code issued}, {@code denied} or {@code failed}. */
@@ -81,7 +72,11 @@ final class Metrics implements AutoCloseable {
 
   @Override
   public void close() {
-    gc.close();
+    try {
+      jvm.close();
+    } catch (Exception e) {
+      // Only stops listening for garbage collections: nothing to report.
+    }
     registry.close();
   }
 }

@@ -30,18 +30,35 @@ import java.util.Set;
  *       maxDepth: 1                                        # optional
  *       indirect: false                                    # optional, default false
  *       requireApproval: [finance]                         # optional approver groups
+ *       constrainedGrants:                                 # optional: grants with constraints
+ *         - grant: "bank:send_money:*"                     #   of their own, as in the mint API
+ *           arguments: ["/amount=range:0..100"]
+ *           conditions: ["args.subject != ''"]
+ *       parameters: {max: "500"}                           # optional template parameter values
+ *       arguments: ["/to=glob:*@example.com"]              # optional, on every call
+ *       conditions: ["size(args.body) < 10000"]            # optional, on every call
  *     expect: allow                                        # required: allow or deny
  *     reason: "not normalised"   # optional: a substring the decision's reason must contain
+ *     minted:                    # optional (allow only): the grants the authority would mint,
+ *       - grant: "bank:send_money:*"                       #   in order, each with exactly these
+ *         arguments: ["/amount=range:0..100", "/amount=range:0..500"]   # constraints in any
+ *         conditions: ["args.subject != ''"]               #   order (the request's and its
+ *                                                          #   template's)
  * }</pre>
  *
- * <p>The file is read as strictly as a policy: unknown keys and wrong types are errors.
+ * <p>The file is read as strictly as a policy: unknown keys and wrong types are errors; constraints
+ * use the mint API's {@code POINTER=KIND:VALUE} form and are checked as it checks them. Call-wide
+ * {@code arguments} and {@code conditions} are checked but do not change the decision: the policy
+ * never judges what only narrows a capability, and the authority adds them as asked.
  */
 public final class PolicyTestRunner {
   /** Most test cases in one file. */
   public static final int MAX_TESTS = 10_000;
 
   private static final Set<String> ROOT_KEYS = Set.of("tests");
-  private static final Set<String> TEST_KEYS = Set.of("name", "request", "expect", "reason");
+  private static final Set<String> TEST_KEYS =
+      Set.of("name", "request", "expect", "reason", "minted");
+  private static final Set<String> GRANT_KEYS = Set.of("grant", "arguments", "conditions");
   private static final Set<String> REQUEST_KEYS =
       Set.of(
           "client",
@@ -52,7 +69,11 @@ public final class PolicyTestRunner {
           "maxUses",
           "maxDepth",
           "indirect",
-          "requireApproval");
+          "requireApproval",
+          "constrainedGrants",
+          "parameters",
+          "arguments",
+          "conditions");
 
   private PolicyTestRunner() {}
 
@@ -107,6 +128,12 @@ public final class PolicyTestRunner {
       if (d.allowed() != c.allow()) {
         message =
             "expected " + (c.allow() ? "allow" : "deny") + ", got " + got + " (" + d.reason() + ")";
+      } else if (c.minted() != null && d.allowed() && !sameGrants(c.minted(), d.grants())) {
+        message =
+            "expected the grants minted to be "
+                + describe(c.minted())
+                + ", got "
+                + describe(d.grants());
       } else if (c.reason() != null && !d.reason().contains(c.reason())) {
         message =
             "expected "
@@ -130,7 +157,60 @@ public final class PolicyTestRunner {
     return new PolicyTestReport(results, coverage);
   }
 
-  private record Case(String name, MintRequest request, boolean allow, String reason) {}
+  private record Case(
+      String name, MintRequest request, boolean allow, String reason, List<Grant> minted) {}
+
+  /**
+   * Whether two lists name the same grants in the same order, each with the same constraints and
+   * conditions in any order (they all must hold, so their order means nothing).
+   */
+  private static boolean sameGrants(List<Grant> expected, List<Grant> actual) {
+    if (expected.size() != actual.size()) {
+      return false;
+    }
+    for (int i = 0; i < expected.size(); i++) {
+      Grant e = expected.get(i);
+      Grant a = actual.get(i);
+      if (!e.withoutCaveats().equals(a.withoutCaveats())
+          || !sorted(e.caveats()).equals(sorted(a.caveats()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<String> sorted(List<dev.mandate.caveat.Caveat> caveats) {
+    List<String> out = new ArrayList<>();
+    for (dev.mandate.caveat.Caveat c : caveats) {
+      out.add(caveatText(c));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private static String caveatText(dev.mandate.caveat.Caveat c) {
+    return c instanceof dev.mandate.caveat.Caveat.Argument a
+        ? "argument " + a.text()
+        : "condition " + ((dev.mandate.caveat.Caveat.Condition) c).expression();
+  }
+
+  /** Grants with their own constraints and conditions, for a failing case's message. */
+  private static String describe(List<Grant> grants) {
+    List<String> out = new ArrayList<>(grants.size());
+    for (Grant g : grants) {
+      StringBuilder b = new StringBuilder(g.toString());
+      for (dev.mandate.caveat.Caveat c : g.caveats()) {
+        b.append(" [")
+            .append(
+                c instanceof dev.mandate.caveat.Caveat.Argument a
+                    ? a.text()
+                    : ((dev.mandate.caveat.Caveat.Condition) c).expression())
+            .append(']');
+      }
+      out.add(b.toString());
+    }
+    return out.toString();
+  }
 
   private static List<Case> parse(String yaml, Problems problems) {
     List<Case> cases = new ArrayList<>();
@@ -181,8 +261,20 @@ public final class PolicyTestRunner {
       }
       n = r.required(t, "request", path);
       MintRequest request = n == null ? null : request(r, n, NodeReader.child(path, "request"));
+      List<Grant> minted = null;
+      n = NodeReader.optional(t, "minted");
+      if (n != null) {
+        int before = r.problems().errors().size();
+        minted = constrainedGrants(r, n, NodeReader.child(path, "minted"));
+        if ("deny".equals(expect)) {
+          problems.error(n.line(), NodeReader.child(path, "minted"), "only an allowed case mints");
+        }
+        if (r.problems().errors().size() != before) {
+          minted = null;
+        }
+      }
       if (name != null && expect != null && request != null) {
-        cases.add(new Case(name, request, expect.equals("allow"), reason));
+        cases.add(new Case(name, request, expect.equals("allow"), reason, minted));
       }
     }
     return cases;
@@ -228,6 +320,32 @@ public final class PolicyTestRunner {
     if (n != null) {
       requireApproval = r.strings(n, NodeReader.child(path, "requireApproval"));
     }
+    List<List<dev.mandate.caveat.Caveat>> grantCaveats = new ArrayList<>();
+    if (grants != null) {
+      grants = new ArrayList<>(grants);
+      grants.forEach(g -> grantCaveats.add(List.of()));
+      n = NodeReader.optional(m, "constrainedGrants");
+      if (n != null) {
+        List<Grant> constrained =
+            constrainedGrants(r, n, NodeReader.child(path, "constrainedGrants"));
+        for (Grant g : constrained == null ? List.<Grant>of() : constrained) {
+          grants.add(g.withoutCaveats().toString());
+          grantCaveats.add(g.caveats());
+        }
+      }
+    }
+    Map<String, String> parameters = null;
+    n = NodeReader.optional(m, "parameters");
+    if (n != null) {
+      parameters = stringMap(r, n, NodeReader.child(path, "parameters"));
+    }
+    // Checked like the mint API checks them; the policy's decision does not depend on them.
+    for (String key : List.of("arguments", "conditions")) {
+      n = NodeReader.optional(m, key);
+      if (n != null) {
+        withCaveats(r, new Grant("any", "any", "*"), n, key, NodeReader.child(path, key));
+      }
+    }
     if (r.problems().errors().size() != errorsBefore) {
       return null;
     }
@@ -241,8 +359,88 @@ public final class PolicyTestRunner {
         maxDepth,
         indirect,
         requireApproval,
-        null,
-        null,
+        grantCaveats,
+        parameters,
         null);
+  }
+
+  /** A list of {@code {grant, arguments, conditions}} as grants carrying those caveats. */
+  private static List<Grant> constrainedGrants(NodeReader r, Node node, String path) {
+    ListNode list = r.list(node, path);
+    if (list == null) {
+      return null;
+    }
+    List<Grant> out = new ArrayList<>();
+    for (int i = 0; i < list.items().size(); i++) {
+      String itemPath = NodeReader.index(path, i);
+      MapNode g = r.map(list.items().get(i), itemPath);
+      if (g == null) {
+        continue;
+      }
+      r.allowKeys(g, itemPath, GRANT_KEYS);
+      Node n = r.required(g, "grant", itemPath);
+      String text = n == null ? null : r.string(n, NodeReader.child(itemPath, "grant"));
+      if (text == null) {
+        continue;
+      }
+      Grant grant;
+      try {
+        grant = Grant.parse(text);
+      } catch (IllegalArgumentException e) {
+        r.problems().error(n.line(), NodeReader.child(itemPath, "grant"), e.getMessage());
+        continue;
+      }
+      for (String key : List.of("arguments", "conditions")) {
+        n = NodeReader.optional(g, key);
+        if (n != null && grant != null) {
+          grant = withCaveats(r, grant, n, key, NodeReader.child(itemPath, key));
+        }
+      }
+      if (grant != null) {
+        out.add(grant);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The grant with the constraints ({@code key} arguments) or conditions listed at {@code node}
+   * added; null (with the problems reported) if one is malformed.
+   */
+  private static Grant withCaveats(NodeReader r, Grant grant, Node node, String key, String path) {
+    List<String> texts = r.strings(node, path);
+    if (texts == null) {
+      return null;
+    }
+    Grant out = grant;
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        out =
+            key.equals("arguments")
+                ? out.with(dev.mandate.caveat.Caveat.Argument.parse(texts.get(i)))
+                : out.where(texts.get(i));
+      } catch (IllegalArgumentException e) {
+        r.problems().error(node.line(), NodeReader.index(path, i), e.getMessage());
+        out = null;
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** A map of names to strings. */
+  private static Map<String, String> stringMap(NodeReader r, Node node, String path) {
+    MapNode m = r.map(node, path);
+    if (m == null) {
+      return null;
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (YamlTree.Entry e : m.entries().values()) {
+      String value = r.string(e.value(), NodeReader.child(path, e.key()));
+      if (value != null) {
+        out.put(e.key(), value);
+      }
+    }
+    return out;
   }
 }

@@ -129,4 +129,115 @@ class PolicyTestRunnerTest {
     assertThatThrownBy(() -> PolicyTestRunner.run(POLICY, "tests: []\n", "tests.yaml"))
         .hasMessageContaining("there are no tests");
   }
+
+  private static final Policy PAYER =
+      Policy.parse(
+          """
+          version: 1
+          clients:
+            payer:
+              grants:
+                - "bank:get_balance:*"
+                - grant: "bank:send_money:*"
+                  arguments: ["/amount=range:0..{max}"]
+              parameters:
+                max: "100|500"
+              maxTtl: 1h
+          """,
+          "payer.yaml");
+
+  @Test
+  void grantConstraints_parameters_andTheGrantsMinted_canBeTested() {
+    String tests =
+        """
+        tests:
+          - name: a constrained grant gets the template's constraint after its own
+            request:
+              client: payer
+              grants: ["bank:get_balance:*"]
+              constrainedGrants:
+                - grant: "bank:send_money:acct-1"
+                  arguments: ["/amount=range:0..50"]
+                  conditions: ["args.memo != ''"]
+              parameters: {max: "100"}
+              arguments: ['/currency=exact:"EUR"']
+              conditions: ["size(args) < 10"]
+            expect: allow
+            minted:
+              - grant: "bank:get_balance:*"
+              - grant: "bank:send_money:acct-1"
+                arguments: ["/amount=range:0..50", "/amount=range:0..100"]
+                conditions: ["args.memo != ''"]
+          - name: a parameter the policy does not accept is refused
+            request:
+              client: payer
+              constrainedGrants: [{grant: "bank:send_money:*"}]
+              grants: []
+              parameters: {max: "9999"}
+            expect: deny
+            reason: "max"
+        """;
+
+    PolicyTestReport report = PolicyTestRunner.run(PAYER, tests, "tests.yaml");
+
+    assertThat(report.allPassed()).as(report.render()).isTrue();
+    assertThat(report.coverage())
+        .extracting(PolicyTestReport.TemplateCoverage::exercisedBy)
+        .containsExactly(1, 1);
+  }
+
+  @Test
+  void mintedGrants_thatDifferFromTheDecision_failTheCase_namingBoth() {
+    String tests =
+        """
+        tests:
+          - name: forgets the template's constraint
+            request:
+              client: payer
+              grants: []
+              constrainedGrants: [{grant: "bank:send_money:acct-1"}]
+              parameters: {max: "500"}
+            expect: allow
+            minted:
+              - grant: "bank:send_money:acct-1"
+        """;
+
+    PolicyTestReport report = PolicyTestRunner.run(PAYER, tests, "tests.yaml");
+
+    assertThat(report.allPassed()).isFalse();
+    assertThat(report.render())
+        .contains("FAIL forgets the template's constraint: expected the grants minted to be")
+        .contains("[bank:send_money:acct-1], got [bank:send_money:acct-1 [/amount=range:0..500]]");
+  }
+
+  @Test
+  void malformedConstraints_orMintedOnADeny_areProblemsWithTheirPlace() {
+    String tests =
+        """
+        tests:
+          - name: bad
+            request:
+              client: payer
+              grants: []
+              constrainedGrants:
+                - grant: "bank:send_money:*"
+                  arguments: ["/amount=between:1..2"]
+                  colour: blue
+              arguments: ["amount=exact:1"]
+              conditions: ["args.x ==="]
+              parameters: {max: [1]}
+            expect: deny
+            minted: [{grant: "bank:get_balance:*"}]
+        """;
+
+    assertThatThrownBy(() -> PolicyTestRunner.run(PAYER, tests, "tests.yaml"))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("tests[0].request.constrainedGrants[0].arguments[0]")
+        .hasMessageContaining("tests[0].request.constrainedGrants[0]")
+        .hasMessageContaining("colour")
+        .hasMessageContaining("tests[0].request.arguments[0]")
+        .hasMessageContaining("tests[0].request.conditions[0]")
+        .hasMessageContaining("tests[0].request.parameters.max")
+        .hasMessageContaining("tests[0].minted: only an allowed case mints");
+  }
 }

@@ -46,6 +46,8 @@ import picocli.CommandLine.Option;
       "  MANDATE_DB_PASSWORD_FILE=/etc/mandate/db.password mandate serve \\",
       "    --db 'jdbc:postgresql://127.0.0.1:5432/mandate?user=mandate'",
       "  mandate serve --gateway gateway.yaml # and a gateway, in-process",
+      "  MANDATE_METRICS_TOKEN_FILE=/etc/mandate/metrics.token \\",
+      "    MANDATE_OTLP_ENDPOINT=http://127.0.0.1:4318/v1/traces mandate serve",
       "",
       "The master key: --master-key-file, --master-key-command,",
       "MANDATE_MASTER_KEY_FILE, MANDATE_MASTER_KEY (the key itself) or",
@@ -89,6 +91,8 @@ final class ServeCommand extends CliCommand {
   @Mixin DatabaseOptions db;
 
   @Mixin MasterKeyOptions masterKey;
+
+  @Mixin ObservabilityOptions observability;
 
   @Option(
       names = "--admin-secret-out",
@@ -200,6 +204,7 @@ final class ServeCommand extends CliCommand {
         b.policyFile(policy);
       }
       b.masterKeySource(masterKey.source(spec, data));
+      observability.apply(spec, b);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     }

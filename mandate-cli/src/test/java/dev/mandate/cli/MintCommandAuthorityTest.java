@@ -29,6 +29,37 @@ class MintCommandAuthorityTest {
   }
 
   @Test
+  void json_isOneObjectOnStdout_withTheTokenAndItsIds_andNothingOnStderr() throws Exception {
+    CliRun.Result r = authority.mint(cli, "--allow", INVOICES, "--ttl", "15m", "--json");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).isEmpty();
+    com.fasterxml.jackson.databind.JsonNode o = CliAuthority.JSON.readTree(r.out());
+    Capability token = Capability.decode(o.get("token").asText());
+    assertThat(o.get("tokenId").asText()).isEqualTo(token.tokenId());
+    assertThat(o.get("revocationIds").get(0).asText()).isEqualTo(token.revocationIds().get(0));
+    assertThat(java.time.Instant.parse(o.get("expiresAt").asText())).isEqualTo(token.expiresAt());
+    assertThat(r.out().strip().lines()).hasSize(1);
+
+    cli.keygen(tmp.resolve("keys"), "authority");
+    CliRun.Result local =
+        cli.run(
+            "mint",
+            "--key",
+            tmp.resolve("keys/authority.key").toString(),
+            "--allow",
+            INVOICES,
+            "--ttl",
+            "15m",
+            "--json");
+    assertThat(local.exit()).as(local.err()).isZero();
+    assertThat(local.err()).isEmpty();
+    com.fasterxml.jackson.databind.JsonNode l = CliAuthority.JSON.readTree(local.out());
+    assertThat(Capability.decode(l.get("token").asText()).tokenId())
+        .isEqualTo(l.get("tokenId").asText());
+  }
+
+  @Test
   void holderOption_bindsTheMintedToken() throws Exception {
     cli.keygen(tmp.resolve("holder"), "agent");
 

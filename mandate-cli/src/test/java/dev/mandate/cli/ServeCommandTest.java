@@ -355,4 +355,59 @@ class ServeCommandTest {
         .doesNotContain(other);
     assertThat(tmp.resolve("a/master.key")).doesNotExist();
   }
+
+  @Test
+  void metricsTokenFile_fromTheEnvironment_protectsTheMetrics_andABadOtlpEndpointIsAUsageError()
+      throws Exception {
+    Path token = tmp.resolve("metrics.token");
+    Files.writeString(token, "metrics-token-0123456789\n");
+    Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    int[] statuses = new int[3];
+    Served s =
+        serve(
+            new CliRun.Live(true, Map.of("MANDATE_METRICS_TOKEN_FILE", token.toString())),
+            null,
+            url -> {
+              statuses[0] = Http.get(url + "/metrics", null).status();
+              statuses[1] = Http.get(url + "/metrics", "Bearer metrics-token-0123456789").status();
+              statuses[2] = Http.get(url + "/v1/health", null).status();
+            },
+            "serve",
+            "--data",
+            tmp.resolve("data").toString(),
+            "--port",
+            "0",
+            "--otlp-endpoint",
+            "http://127.0.0.1:9/v1/traces");
+    assertThat(s.exit()).as(s.err()).isZero();
+    assertThat(statuses).containsExactly(401, 200, 200);
+
+    Files.writeString(token, "short\n");
+    Served shortToken =
+        serve(
+            new CliRun.Live(true, Map.of()),
+            null,
+            "serve",
+            "--data",
+            tmp.resolve("data2").toString(),
+            "--port",
+            "0",
+            "--metrics-token-file",
+            token.toString());
+    assertThat(shortToken.exit()).isEqualTo(2);
+    assertThat(shortToken.err()).contains("at least 16 characters").doesNotContain("short\n");
+
+    Served badUrl =
+        serve(
+            "serve",
+            "--data",
+            tmp.resolve("data3").toString(),
+            "--port",
+            "0",
+            "--otlp-endpoint",
+            "ftp://collector/v1/traces");
+    assertThat(badUrl.exit()).isEqualTo(2);
+    assertThat(badUrl.err()).contains("--otlp-endpoint").contains("http or https");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,7 @@ final class AuditUploader implements AutoCloseable {
 
   private final AuditSpool spool;
   private final HttpClient http;
+  private final Tracing tracing;
   private final URI endpoint;
   private final String authorization;
   private final Counter uploaded;
@@ -49,7 +51,12 @@ final class AuditUploader implements AutoCloseable {
   private boolean lastBatchFull;
 
   AuditUploader(
-      AuditSpool spool, HttpClient http, GatewayConfig.Authority authority, MeterRegistry metrics) {
+      AuditSpool spool,
+      HttpClient http,
+      Tracing tracing,
+      GatewayConfig.Authority authority,
+      MeterRegistry metrics) {
+    this.tracing = tracing;
     this.spool = spool;
     this.http = http;
     this.endpoint = authority.url().resolve("/v1/audit/batches");
@@ -181,14 +188,14 @@ final class AuditUploader implements AutoCloseable {
       body.write(batch.events().get(i));
     }
     body.write("]}".getBytes(StandardCharsets.US_ASCII));
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(endpoint)
             .timeout(REQUEST_TIMEOUT)
             .header("Authorization", authorization)
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-            .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    HttpResponse<String> response =
+        tracing.send(http, request, HttpResponse.BodyHandlers.ofString());
     int status = response.statusCode();
     if (status == 200 || status == 201) {
       spool.acknowledge(batch);

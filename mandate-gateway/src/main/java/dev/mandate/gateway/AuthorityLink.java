@@ -3,6 +3,7 @@ package dev.mandate.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.server.Tracing;
 import dev.mandate.token.TrustedKeys;
 import dev.mandate.wire.Problem;
 import io.micrometer.core.instrument.Counter;
@@ -52,6 +53,7 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
 
   private final URI base;
   private final HttpClient http;
+  private final Tracing tracing;
   private final Clock clock;
   private final Duration maxStaleness;
   private final Duration pollWait;
@@ -107,7 +109,12 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
    * @param metrics where the staleness gauge and failure counter go
    */
   public AuthorityLink(
-      GatewayConfig.Authority authority, HttpClient http, Clock clock, MeterRegistry metrics) {
+      GatewayConfig.Authority authority,
+      HttpClient http,
+      Tracing tracing,
+      Clock clock,
+      MeterRegistry metrics) {
+    this.tracing = tracing;
     this.base = authority.url();
     this.http = http;
     this.clock = clock;
@@ -297,13 +304,13 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
   private void poll(Duration wait) throws IOException, InterruptedException {
     long since = view.sequence();
     URI uri = base.resolve("/v1/revocations?since=" + since + "&wait=" + wait.toMillis());
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(wait.plus(Duration.ofSeconds(5)))
             .header("Accept", "application/json")
-            .GET()
-            .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            .GET();
+    HttpResponse<String> response =
+        tracing.send(http, request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException("the revocation feed answered " + answer(response));
     }
@@ -381,15 +388,14 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
 
   private void fetchKeys() throws IOException {
     lastKeyAttempt = clock.instant();
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(base.resolve("/v1/keys"))
             .timeout(KEY_FETCH_TIMEOUT)
             .header("Accept", "application/json")
-            .GET()
-            .build();
+            .GET();
     HttpResponse<String> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = tracing.send(http, request, HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching root keys");

@@ -62,6 +62,7 @@ import java.util.Set;
  * @param mcp the MCP front end's settings (the {@code mcp:} section), or null when absent
  * @param metricsToken the bearer token {@code GET /metrics} requires (the {@code metrics:}
  *     section), or null when the metrics are public
+ * @param tracing where traces go (the {@code tracing:} section), or null when tracing is off
  * @param shutdownTimeout how long closing waits for in-flight calls and the last audit upload
  *     (default 10 s)
  */
@@ -78,6 +79,7 @@ public record GatewayConfig(
     List<HttpRoute> routes,
     McpConfig mcp,
     Secret metricsToken,
+    Tracing tracing,
     Duration shutdownTimeout) {
 
   /**
@@ -101,6 +103,22 @@ public record GatewayConfig(
 
   /** Where the gateway listens. */
   public record Listen(String host, int port) {}
+
+  /**
+   * OpenTelemetry traces, exported over OTLP/HTTP.
+   *
+   * @param otlpEndpoint the collector's traces URL, e.g. {@code http://127.0.0.1:4318/v1/traces}
+   * @param serviceName the spans' {@code service.name} (default {@code mandate-gateway})
+   */
+  public record Tracing(URI otlpEndpoint, String serviceName) {
+    /**
+     * @throws NullPointerException if a part is null
+     */
+    public Tracing {
+      Objects.requireNonNull(otlpEndpoint, "otlpEndpoint");
+      Objects.requireNonNull(serviceName, "serviceName");
+    }
+  }
 
   /**
    * The authority the gateway follows and reports to.

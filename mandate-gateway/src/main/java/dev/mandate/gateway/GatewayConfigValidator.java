@@ -16,6 +16,7 @@ import dev.mandate.gateway.mcp.McpConfig;
 import dev.mandate.server.ServerLimits;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,6 +46,9 @@ final class GatewayConfigValidator {
 
   /** The shortest metrics token accepted: a guessable one would protect nothing. */
   static final int MIN_METRICS_TOKEN = 16;
+
+  /** The spans' {@code service.name} when the tracing section names none. */
+  static final String DEFAULT_SERVICE_NAME = "mandate-gateway";
 
   private static final Pattern METHOD = Pattern.compile("[A-Z]{3,10}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
@@ -122,6 +126,7 @@ final class GatewayConfigValidator {
     List<HttpRoute> routes = routes(http.routes(), upstreams);
     McpConfig mcp = raw.mcp() == null ? null : new McpSectionValidator(check).mcp(raw.mcp());
     Secret metricsToken = metricsToken(raw.metrics());
+    GatewayConfig.Tracing tracing = tracing(raw.tracing());
     Duration shutdown = check.duration(ROOT, SHUTDOWN_TIMEOUT, raw.shutdownTimeout());
     if (!problems.isEmpty()) {
       return null;
@@ -139,7 +144,39 @@ final class GatewayConfigValidator {
         routes,
         mcp,
         metricsToken,
+        tracing,
         shutdown);
+  }
+
+  /** Where traces go, or null when the section is absent (tracing off). */
+  private GatewayConfig.Tracing tracing(RawConfig.Tracing t) {
+    if (t == null) {
+      return null;
+    }
+    ConfigPath where = ROOT.key("tracing");
+    if (t.otlpEndpoint() == null || t.otlpEndpoint().isBlank()) {
+      check.problem(
+          where.key("otlpEndpoint"),
+          " is required: the collector's traces URL, such as http://127.0.0.1:4318/v1/traces");
+      return null;
+    }
+    URI endpoint;
+    try {
+      endpoint = new URI(t.otlpEndpoint());
+      dev.mandate.server.Tracing.checkEndpoint(endpoint);
+    } catch (URISyntaxException e) {
+      check.problem(where.key("otlpEndpoint"), ": not a URL: " + e.getReason());
+      return null;
+    } catch (IllegalArgumentException e) {
+      check.problem(where.key("otlpEndpoint"), ": " + e.getMessage());
+      return null;
+    }
+    String name = t.serviceName() == null ? DEFAULT_SERVICE_NAME : t.serviceName();
+    if (name.isBlank()) {
+      check.problem(where.key("serviceName"), " must not be blank");
+      return null;
+    }
+    return new GatewayConfig.Tracing(endpoint, name);
   }
 
   /** The token {@code GET /metrics} requires, or null when the section is absent. */

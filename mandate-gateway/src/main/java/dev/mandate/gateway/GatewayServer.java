@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
-import dev.mandate.server.ServerMetrics;
+import dev.mandate.server.ServerMeters;
+import dev.mandate.server.Tracing;
 import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
@@ -72,19 +73,23 @@ public final class GatewayServer implements AutoCloseable {
     /** Creates a front end for a gateway. */
     interface Factory {
       /**
-       * Returns the front end, or null if the configuration does not ask for it.
+       * Returns the front end, or null if the configuration does not ask for it. Its calls to
+       * upstreams should be made in {@code tracing}'s client spans.
        *
        * @throws GatewayConfigException if its section of the configuration is invalid
        */
-      FrontEnd create(GatewayConfig config, CallGuard guard, MeterRegistry metrics);
+      FrontEnd create(
+          GatewayConfig config, CallGuard guard, MeterRegistry metrics, Tracing tracing);
     }
   }
 
   private final GatewayConfig config;
   private final PrometheusMeterRegistry metrics;
+  private final AutoCloseable jvmMeters;
   private final HttpClient authorityClient;
   private final org.eclipse.jetty.client.HttpClient upstreamClient;
   private final AuthorityLink link;
+  private final Tracing tracing;
   private final AuditSpool spool;
   private final AuditUploader uploader;
   private final RedisState redis;
@@ -100,18 +105,24 @@ public final class GatewayServer implements AutoCloseable {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics.config().commonTags("audience", config.audience());
+    this.jvmMeters = ServerMeters.bindJvm(metrics);
     this.authorityClient =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    this.link = new AuthorityLink(config.authority(), authorityClient, clock, metrics);
+    this.tracing =
+        config.tracing() == null
+            ? Tracing.off()
+            : Tracing.otlp(config.tracing().otlpEndpoint(), config.tracing().serviceName());
+    this.link = new AuthorityLink(config.authority(), authorityClient, tracing, clock, metrics);
     this.spool = AuditSpool.open(config.spool());
     List<AutoCloseable> opened = new ArrayList<>();
     opened.add(spool);
     try {
-      this.uploader = new AuditUploader(spool, authorityClient, config.authority(), metrics);
+      this.uploader =
+          new AuditUploader(spool, authorityClient, tracing, config.authority(), metrics);
       ReplayGuard replay;
       UsageCounter usage;
       BudgetLedger budgets;
@@ -147,7 +158,7 @@ public final class GatewayServer implements AutoCloseable {
               metrics);
       this.frontEnds = new ArrayList<>();
       for (FrontEnd.Factory f : factories) {
-        FrontEnd fe = f.create(config, guard, metrics);
+        FrontEnd fe = f.create(config, guard, metrics, tracing);
         if (fe != null) {
           frontEnds.add(fe);
           opened.add(fe);
@@ -179,9 +190,13 @@ public final class GatewayServer implements AutoCloseable {
       this.upstreamClient = upstreamClient(config, http.threads());
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
-      ServerMetrics.bind(http, metrics, "mandate.gateway.server");
-      HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
-      http.setHandler(new GracefulHandler(new Dispatch(proxy)));
+      ServerMeters.bindLimits(metrics, http, "mandate.gateway.server");
+      HttpProxy proxy = new HttpProxy(config, guard, upstreamClient, tracing);
+      http.setHandler(
+          new GracefulHandler(
+              tracing.serverSpans(
+                  ServerMeters.timed(
+                      new Dispatch(proxy), metrics, "mandate.gateway.http.requests"))));
       server.setErrorHandler(new ProblemErrorHandler("gateway"));
       server.setStopTimeout(config.shutdownTimeout().toMillis());
     } catch (RuntimeException e) {
@@ -189,6 +204,7 @@ public final class GatewayServer implements AutoCloseable {
         closeQuietly(c);
       }
       link.close();
+      tracing.close();
       throw e;
     }
   }
@@ -318,7 +334,9 @@ public final class GatewayServer implements AutoCloseable {
     if (redis != null) {
       redis.close();
     }
+    closeQuietly(jvmMeters);
     metrics.close();
+    tracing.close();
     stopped.countDown();
     LOG.info("gateway '{}' stopped", config.audience());
   }

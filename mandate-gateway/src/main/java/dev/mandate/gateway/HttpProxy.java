@@ -1,6 +1,7 @@
 package dev.mandate.gateway;
 
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.server.Tracing;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Call;
 import dev.mandate.token.Decision;
@@ -100,6 +101,7 @@ final class HttpProxy extends Handler.Abstract {
   private final org.eclipse.jetty.client.HttpClient client;
   private final long maxBody;
   private final Duration upstreamTimeout;
+  private final Tracing tracing;
   private final Pipeline<Admitted, Mapped> pipeline;
 
   /**
@@ -129,7 +131,12 @@ final class HttpProxy extends Handler.Abstract {
    */
   record Mapped(Admitted call, Call sent, Request request, byte[] readBody) {}
 
-  HttpProxy(GatewayConfig config, CallGuard guard, org.eclipse.jetty.client.HttpClient client) {
+  HttpProxy(
+      GatewayConfig config,
+      CallGuard guard,
+      org.eclipse.jetty.client.HttpClient client,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.routes = new HttpRoutes(config.routes());
     this.upstreams = config.upstreams();
     upstreams.forEach(
@@ -362,6 +369,7 @@ final class HttpProxy extends Handler.Abstract {
       out.body(bounded);
     }
     BoundedBody body = bounded;
+    UpstreamSpans.trace(tracing, out);
     out.send(
         new UpstreamExchange(
             response,

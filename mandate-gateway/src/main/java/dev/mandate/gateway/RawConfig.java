@@ -22,9 +22,12 @@ record RawConfig(
     Http http,
     Mcp mcp,
     Metrics metrics,
+    Tracing tracing,
     String shutdownTimeout) {
 
   record Metrics(String tokenFile, String tokenEnv) {}
+
+  record Tracing(String otlpEndpoint, String serviceName) {}
 
   record Listen(String host, Integer port) {}
 

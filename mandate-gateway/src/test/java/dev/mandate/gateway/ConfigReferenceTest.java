@@ -104,6 +104,7 @@ class ConfigReferenceTest {
     actual.put("mcp.upstreams[].maxSessions", g -> mcp.maxSessions());
     actual.put("mcp.upstreams[].roots", g -> mcp.roots());
     actual.put("mcp.upstreams[].allowMethods", g -> List.copyOf(mcp.allowMethods()));
+    actual.put("tracing.serviceName", g -> g.tracing().serviceName());
     actual.put("shutdownTimeout", GatewayConfig::shutdownTimeout);
 
     Map<String, JsonNode> defaults = new LinkedHashMap<>();
@@ -325,6 +326,7 @@ class ConfigReferenceTest {
               path: /mcp/fs
               http: {url: http://127.0.0.1:3001/mcp}
               tools: {echo: {}}
+        tracing: {otlpEndpoint: "http://127.0.0.1:4318/v1/traces"}
         """;
   }
 

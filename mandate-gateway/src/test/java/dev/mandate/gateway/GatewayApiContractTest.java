@@ -108,7 +108,14 @@ class GatewayApiContractTest {
                   .header("Authorization", "Bearer " + token)
                   .GET());
       assertThat(right.status()).isEqualTo(200);
-      assertThat(right.body()).contains("# TYPE");
+      assertThat(right.body())
+          .contains("# TYPE")
+          .as("JVM and HTTP server meters")
+          .contains("jvm_memory_used_bytes")
+          .contains("jvm_threads_live_threads")
+          .contains("mandate_gateway_server_refused_connections_total")
+          .containsPattern(
+              "mandate_gateway_http_requests_seconds_count\\{[^}]*method=\"GET\",status=\"401\"");
 
       Reply health = Http.get(gateway.url() + "/health", null);
       Reply ready = Http.get(gateway.url() + "/ready", null);

@@ -250,7 +250,7 @@ class GatewayConfigTest {
                 + " 'sometimes'\n"
                 + "  - line 9, column 1: unknown key 'colour' at the top level; allowed: audience,"
                 + " authority, http, limits, listen, mcp, metrics, redis, shutdownTimeout, spool,"
-                + " verification\n"
+                + " tracing, verification\n"
                 + "  - line 15, column 45: mcp.upstreams[0].tools.a.resource.root must be an"
                 + " absolute, normalised directory path such as /srv/files; got 'relative'\n"
                 + "  - line 16, column 7: mcp.upstreams[0].maxSessions must be between 1 and"

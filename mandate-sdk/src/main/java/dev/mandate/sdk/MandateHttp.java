@@ -27,7 +27,9 @@ public final class MandateHttp {
   /**
    * Sets the {@code Authorization} header and, if the presentation has them, the {@code
    * Mandate-Proof} and {@code Mandate-Approval} headers (replacing any values already set) and
-   * returns the same builder.
+   * returns the same builder. When the OpenTelemetry API is on the class path and a span is current
+   * on this thread, also sets {@code traceparent} (W3C) naming it, so the gateway's trace continues
+   * the agent's.
    *
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the presentation has no token
@@ -41,6 +43,7 @@ public final class MandateHttp {
     builder.setHeader("Authorization", "Bearer " + presentation.token());
     presentation.proof().ifPresent(p -> builder.setHeader(MandateHeaders.PROOF, p.text()));
     presentation.approval().ifPresent(a -> builder.setHeader(MandateHeaders.APPROVAL, a.text()));
+    TraceHeaders.attach(builder);
     return builder;
   }
 }

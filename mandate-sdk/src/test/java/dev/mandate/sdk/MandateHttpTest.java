@@ -127,4 +127,30 @@ class MandateHttpTest {
     assertThat(headers.firstValue("Authorization")).hasValue("Bearer mnd1_abc");
     assertThat(headers.firstValue("Mandate-Proof")).isEmpty();
   }
+
+  @Test
+  void attach_namesTheAgentsCurrentSpanInTraceparent_andNothingWithoutOne() {
+    Presentation p = Presentation.of("mnd1_token");
+    HttpRequest untraced =
+        MandateHttp.attach(HttpRequest.newBuilder(URI.create("http://127.0.0.1:1/x")), p).build();
+    assertThat(untraced.headers().firstValue("traceparent")).isEmpty();
+
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String spanId = "00f067aa0ba902b7";
+    io.opentelemetry.api.trace.Span agentSpan =
+        io.opentelemetry.api.trace.Span.wrap(
+            io.opentelemetry.api.trace.SpanContext.create(
+                traceId,
+                spanId,
+                io.opentelemetry.api.trace.TraceFlags.getSampled(),
+                io.opentelemetry.api.trace.TraceState.getDefault()));
+    HttpRequest traced;
+    try (io.opentelemetry.context.Scope ignored = agentSpan.makeCurrent()) {
+      traced =
+          MandateHttp.attach(HttpRequest.newBuilder(URI.create("http://127.0.0.1:1/x")), p).build();
+    }
+    assertThat(traced.headers().firstValue("traceparent"))
+        .contains("00-" + traceId + "-" + spanId + "-01");
+    assertThat(traced.headers().firstValue("Authorization")).contains("Bearer mnd1_token");
+  }
 }

@@ -66,9 +66,17 @@ public final class McpUpstream {
     return this;
   }
 
-  /** A tool whose resource is the value of the argument {@code arg}. */
-  public McpUpstream toolOnArg(String name, String arg) {
-    tools.put(name, "{resource: {fromArg: " + arg + "}}");
+  /**
+   * A tool whose resource is the value of the argument {@code arg}, and, when present, the values
+   * of the {@code optional} arguments too (each checked; absent adds nothing).
+   */
+  public McpUpstream toolOnArg(String name, String arg, String... optional) {
+    tools.put(
+        name,
+        "{resource: {fromArg: "
+            + arg
+            + (optional.length == 0 ? "" : ", optional: [" + String.join(", ", optional) + "]")
+            + "}}");
     return this;
   }
 

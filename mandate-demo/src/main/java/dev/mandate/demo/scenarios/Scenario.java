@@ -1,6 +1,8 @@
 package dev.mandate.demo.scenarios;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -23,6 +25,10 @@ final class Scenario {
    * @param seed the initial state: {@code files} (path to text, under the filesystem root), and
    *     {@code mail}, {@code bank}, {@code calendar}, {@code chat} (server state JSON), {@code
    *     memory} (the knowledge graph's entities)
+   * @param templates constraints the authority's policy attaches to a grant template, by the
+   *     template's grant (the orchestrator's own mint gets them; spec §5.3); empty for none
+   * @param parameters the template parameters: name to {@code {"regex", "value"}}, the regex the
+   *     policy checks and the value the orchestrator asks for; empty for none
    */
   @JsonIgnoreProperties({"description"})
   record Suite(
@@ -30,10 +36,61 @@ final class Scenario {
       String owner,
       ObjectNode seed,
       List<UserTask> userTasks,
-      List<InjectionTask> injectionTasks) {
+      List<InjectionTask> injectionTasks,
+      Map<String, TemplateSpec> templates,
+      Map<String, Parameter> parameters) {
     Suite {
       userTasks = List.copyOf(userTasks);
       injectionTasks = List.copyOf(injectionTasks);
+      templates = templates == null ? Map.of() : Map.copyOf(templates);
+      parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
+    }
+  }
+
+  /**
+   * What a policy template carries besides its grant.
+   *
+   * @param arguments constraints in the {@code POINTER=KIND:VALUE} form, such as {@code
+   *     /amount=range:0..{max}}
+   * @param conditions CEL conditions
+   */
+  record TemplateSpec(List<String> arguments, List<String> conditions) {
+    TemplateSpec {
+      arguments = arguments == null ? List.of() : List.copyOf(arguments);
+      conditions = conditions == null ? List.of() : List.copyOf(conditions);
+    }
+  }
+
+  /**
+   * A template parameter.
+   *
+   * @param regex what the policy accepts for it
+   * @param value what the orchestrator's mint request gives
+   */
+  record Parameter(String regex, String value) {}
+
+  /**
+   * One grant of a capability, with argument constraints and conditions of its own that apply only
+   * to the calls it matches (spec §5.3). In a suite file, a plain string is a grant without any.
+   *
+   * @param grant the {@code service:action:resource} pattern
+   * @param args JSON Pointer to constraint, as in {@link CapabilitySpec#args()}
+   * @param where CEL conditions over {@code args}
+   */
+  record GrantSpec(String grant, Map<String, JsonNode> args, List<String> where) {
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    GrantSpec(
+        @JsonProperty("grant") String grant,
+        @JsonProperty("args") Map<String, JsonNode> args,
+        @JsonProperty("where") List<String> where) {
+      this.grant = java.util.Objects.requireNonNull(grant, "grant");
+      this.args = args == null ? Map.of() : Map.copyOf(args);
+      this.where = where == null ? List.of() : List.copyOf(where);
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static GrantSpec of(String grant) {
+      return new GrantSpec(grant, null, null);
     }
   }
 
@@ -71,7 +128,8 @@ final class Scenario {
    * delegated to the agent for one run.
    *
    * @param service the upstream it is presented to
-   * @param grants {@code service:action:resource} grants (the authority's policy must cover them)
+   * @param grants {@code service:action:resource} grants (the authority's policy must cover them),
+   *     each perhaps with constraints of its own
    * @param args JSON Pointer to constraint, such as {@code {"/to": {"oneOf": ["a@x"]}}}; see {@link
    *     Constraints}
    * @param where CEL conditions over {@code args}
@@ -82,7 +140,7 @@ final class Scenario {
    */
   record CapabilitySpec(
       String service,
-      List<String> grants,
+      List<GrantSpec> grants,
       Map<String, JsonNode> args,
       List<String> where,
       Integer maxUses,

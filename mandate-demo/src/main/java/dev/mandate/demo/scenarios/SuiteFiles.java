@@ -18,7 +18,8 @@ import java.util.Set;
 /** Loads the suites from this package's resources and checks what JSON alone cannot. */
 final class SuiteFiles {
   /** The suites, in report order. */
-  static final List<String> NAMES = List.of("workspace", "banking", "slack", "travel");
+  static final List<String> NAMES =
+      List.of("workspace", "banking", "slack", "travel", "constraints");
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -96,7 +97,7 @@ final class SuiteFiles {
           .forEach(
               (n, c) ->
                   require(
-                      c.grants().stream().allMatch(g -> g.startsWith(c.service() + ":")),
+                      c.grants().stream().allMatch(g -> g.grant().startsWith(c.service() + ":")),
                       task.id(),
                       "capability '" + n + "' grants another service than " + c.service()));
     }

@@ -41,8 +41,9 @@ final class SuiteWorld {
   /**
    * The tools each upstream exposes through the gateway, with the argument a call's resource comes
    * from ("" for none; "a,b" for a call on two paths, both checked; "paths[]" for an array of
-   * paths, each checked). The gateway configuration and the wallets' request shapes are both made
-   * from this table, so they cannot disagree.
+   * paths, each checked; "to;cc,bcc" for a resource argument with optional ones after the
+   * semicolon, checked when present). The gateway configuration and the wallets' request shapes are
+   * both made from this table, so they cannot disagree.
    */
   static final Map<String, Map<String, String>> TOOLS = tools();
 
@@ -96,7 +97,7 @@ final class SuiteWorld {
             "search_emails",
             "",
             "send_email",
-            "to",
+            "to;cc,bcc",
             "delete_email",
             "id",
             "list_contacts",
@@ -211,19 +212,52 @@ final class SuiteWorld {
   }
 
   /**
-   * The policy: the orchestrator may mint, holder-bound and for this gateway, the suite's grants.
+   * The policy: the orchestrator may mint, holder-bound and for this gateway, the suite's grants; a
+   * grant named in the suite's {@code templates} carries that template's constraints, which the
+   * authority puts on what it mints (with the suite's {@code parameters}).
    */
   static String policy(Suite suite) {
     TreeSet<String> grants = new TreeSet<>();
     suite
         .userTasks()
-        .forEach(t -> t.capabilities().values().forEach(c -> grants.addAll(c.grants())));
+        .forEach(
+            t ->
+                t.capabilities()
+                    .values()
+                    .forEach(c -> c.grants().forEach(g -> grants.add(g.grant()))));
     StringBuilder y = new StringBuilder();
     y.append("version: 1\nclients:\n  ").append(ORCHESTRATOR).append(":\n");
     y.append("    description: the ").append(suite.name()).append(" suite's agent runtime\n");
     y.append("    grants:\n");
     for (String g : grants) {
-      y.append("      - ").append(JSON.valueToTree(g).toString()).append('\n');
+      Scenario.TemplateSpec t = suite.templates().get(g);
+      if (t == null) {
+        y.append("      - ").append(JSON.valueToTree(g).toString()).append('\n');
+        continue;
+      }
+      y.append("      - grant: ").append(JSON.valueToTree(g).toString()).append('\n');
+      if (!t.arguments().isEmpty()) {
+        y.append("        arguments: ")
+            .append(JSON.valueToTree(t.arguments()).toString())
+            .append('\n');
+      }
+      if (!t.conditions().isEmpty()) {
+        y.append("        conditions: ")
+            .append(JSON.valueToTree(t.conditions()).toString())
+            .append('\n');
+      }
+    }
+    if (!suite.parameters().isEmpty()) {
+      y.append("    parameters:\n");
+      suite
+          .parameters()
+          .forEach(
+              (name, p) ->
+                  y.append("      ")
+                      .append(name)
+                      .append(": ")
+                      .append(JSON.valueToTree(p.regex()).toString())
+                      .append('\n'));
     }
     y.append("    maxTtl: 15m\n    require: [holder, audience]\n");
     y.append("    audiences: [").append(AUDIENCE).append("]\n    maxDepth: 3\n");
@@ -255,7 +289,9 @@ final class SuiteWorld {
                 if (arg.isEmpty()) {
                   upstream.tool(tool);
                 } else if (!service.equals("fs")) {
-                  upstream.toolOnArg(tool, arg);
+                  String[] parts = arg.split(";");
+                  upstream.toolOnArg(
+                      tool, parts[0], parts.length > 1 ? parts[1].split(",") : new String[0]);
                 } else if (arg.endsWith("[]")) {
                   upstream.toolOnPaths(tool, files, arg.replace("[]", ""));
                 } else {
@@ -286,7 +322,7 @@ final class SuiteWorld {
                             // An approval names the first resource; the gateway checks the others.
                             ? ResourceRule.argumentUnderRoot(
                                 arg.replace("[]", "").split(",")[0], files.toString())
-                            : ResourceRule.argument(arg)));
+                            : ResourceRule.argument(arg.split(";")[0])));
     return RequestShape.of(AUDIENCE, service).withApprovalMatching(ResourceRule.perTool(rules));
   }
 

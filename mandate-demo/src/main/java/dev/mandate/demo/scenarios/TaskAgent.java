@@ -20,6 +20,7 @@ import dev.mandate.sdk.ToolCall;
 import dev.mandate.sdk.Wallet;
 import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
+import dev.mandate.token.Grant;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Restrictions;
@@ -126,14 +127,18 @@ final class TaskAgent {
       Set<String> grants = new LinkedHashSet<>();
       bed.suite
           .userTasks()
-          .forEach(t -> t.capabilities().values().forEach(c -> grants.addAll(c.grants())));
-      this.granted =
+          .forEach(
+              t ->
+                  t.capabilities()
+                      .values()
+                      .forEach(c -> c.grants().forEach(g -> grants.add(g.grant()))));
+      AuthorityCapabilitySource.Builder source =
           AuthorityCapabilitySource.builder(URI.create(stack.url()))
               .clientId(SuiteWorld.ORCHESTRATOR)
               .clientSecret(stack.secret(SuiteWorld.ORCHESTRATOR).toCharArray())
-              .restrictions(asking(grants, Duration.ofMinutes(15)))
-              .build()
-              .addTo(wallet, bed.suite.name(), bed.shape("fs"));
+              .restrictions(asking(grants, Duration.ofMinutes(15)));
+      bed.suite.parameters().forEach((name, p) -> source.parameter(name, p.value()));
+      this.granted = source.build().addTo(wallet, bed.suite.name(), bed.shape("fs"));
     }
 
     private static Restrictions asking(Set<String> grants, Duration ttl) {
@@ -274,7 +279,17 @@ final class TaskAgent {
 
     String delegate(CapabilitySpec spec, Integer maxUses) {
       Restrictions.Builder r = Restrictions.builder().ttl(ttl);
-      spec.grants().forEach(r::allow);
+      for (Scenario.GrantSpec g : spec.grants()) {
+        Grant grant = Grant.parse(g.grant());
+        for (Map.Entry<String, JsonNode> a : g.args().entrySet()) {
+          grant =
+              grant.constrain(a.getKey(), Constraints.parse(a.getValue(), bed.files.toString()));
+        }
+        for (String condition : g.where()) {
+          grant = grant.where(condition);
+        }
+        r.allow(grant);
+      }
       if (maxUses != null) {
         r.maxUses(maxUses);
       }

@@ -3,7 +3,9 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
+import dev.mandate.gateway.UpstreamSpans;
 import dev.mandate.gateway.mcp.McpConfig.Http;
+import dev.mandate.server.Tracing;
 import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,6 +46,7 @@ final class HttpUpstream implements UpstreamConnection {
   private final String service;
   private final Http config;
   private final HttpClient client;
+  private final Tracing tracing;
   private final Listener listener;
   private final long maxMessageBytes;
   private final Duration timeout;
@@ -58,12 +61,14 @@ final class HttpUpstream implements UpstreamConnection {
       String service,
       Http config,
       HttpClient client,
+      Tracing tracing,
       Listener listener,
       long maxMessageBytes,
       Duration timeout) {
     this.service = service;
     this.config = config;
     this.client = client;
+    this.tracing = tracing;
     this.listener = listener;
     this.maxMessageBytes = maxMessageBytes;
     this.timeout = timeout;
@@ -89,6 +94,7 @@ final class HttpUpstream implements UpstreamConnection {
             // Idle, not total: an SSE answer may stream progress for longer; the endpoint bounds
             // the whole call.
             .idleTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    UpstreamSpans.trace(tracing, post);
     try {
       post.send(new Answer(request ? message.get("id") : null, initialized));
     } catch (RuntimeException e) {

@@ -17,6 +17,7 @@ import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.server.Tracing;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -76,6 +77,7 @@ final class McpEndpoint {
   private final McpConfig config;
   private final CallGuard guard;
   private final HttpClient httpClient;
+  private final Tracing tracing;
   private final Clock clock;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
   // Admission and the insertion of an admitted session are one step, so a flood of initialize
@@ -91,7 +93,13 @@ final class McpEndpoint {
   private final StatelessUpstream stateless;
 
   McpEndpoint(
-      Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
+      Upstream upstream,
+      McpConfig config,
+      CallGuard guard,
+      HttpClient httpClient,
+      Tracing tracing,
+      Clock clock) {
+    this.tracing = tracing;
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
@@ -176,6 +184,7 @@ final class McpEndpoint {
         upstream.service(),
         (Http) upstream.transport(),
         httpClient,
+        tracing,
         listener,
         config.maxUpstreamMessageBytes(),
         config.callTimeout());

@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
 
@@ -38,12 +39,12 @@ public final class McpFrontEnd implements GatewayServer.FrontEnd {
   public static final class Factory implements GatewayServer.FrontEnd.Factory {
     @Override
     public GatewayServer.FrontEnd create(
-        GatewayConfig config, CallGuard guard, MeterRegistry metrics) {
+        GatewayConfig config, CallGuard guard, MeterRegistry metrics, Tracing tracing) {
       McpConfig mcp = config.mcp();
       if (mcp == null) {
         return null;
       }
-      McpHandler handler = McpHandler.create(mcp, guard);
+      McpHandler handler = McpHandler.create(mcp, guard, tracing);
       handler.bindMetrics(metrics);
       return new McpFrontEnd(mcp.pathPrefix(), handler);
     }

@@ -2,6 +2,7 @@ package dev.mandate.gateway.mcp;
 
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
+import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -44,7 +45,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
   private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
-  private McpHandler(McpConfig config, CallGuard guard, Clock clock) {
+  private McpHandler(McpConfig config, CallGuard guard, Clock clock, Tracing tracing) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 2);
     threads.setName("mcp-upstream");
     threads.setDaemon(true);
@@ -63,7 +64,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
       throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
     }
     for (Upstream u : config.upstreams()) {
-      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, clock));
+      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, tracing, clock));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -120,18 +121,24 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
    *
    * @param config the MCP configuration
    * @param guard decides every guarded call
+   * @param tracing the spans calls to {@code http} upstreams are made in
    * @return the handler, ready to serve
    */
-  public static McpHandler create(McpConfig config, CallGuard guard) {
-    return create(config, guard, Clock.systemUTC());
+  public static McpHandler create(McpConfig config, CallGuard guard, Tracing tracing) {
+    return new McpHandler(
+        Objects.requireNonNull(config, "config"),
+        Objects.requireNonNull(guard, "guard"),
+        Clock.systemUTC(),
+        Objects.requireNonNull(tracing, "tracing"));
   }
 
-  /** As {@link #create(McpConfig, CallGuard)}, with the clock that capabilities expire by. */
+  /** Without tracing, with the clock that capabilities expire by. */
   static McpHandler create(McpConfig config, CallGuard guard, Clock clock) {
     return new McpHandler(
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(guard, "guard"),
-        Objects.requireNonNull(clock, "clock"));
+        Objects.requireNonNull(clock, "clock"),
+        Tracing.off());
   }
 
   /** Publishes the number of open sessions per service as {@code mandate.gateway.mcp.sessions}. */

@@ -73,6 +73,7 @@ class HttpUpstreamTest {
             "up",
             new Http(URI.create(server.url() + "/mcp"), Map.of("X-Upstream-Key", Secret.of(KEY))),
             client,
+            dev.mandate.server.Tracing.off(),
             new UpstreamConnection.Listener() {
               @Override
               public void onMessage(JsonNode message) {

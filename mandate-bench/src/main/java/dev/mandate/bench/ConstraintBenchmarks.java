@@ -1,0 +1,175 @@
+package dev.mandate.bench;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.caveat.Constraint;
+import dev.mandate.crypto.SigningKey;
+import dev.mandate.token.Capability;
+import dev.mandate.token.Decision;
+import dev.mandate.token.Grant;
+import dev.mandate.token.Presentation;
+import dev.mandate.token.Request;
+import dev.mandate.token.TrustedKeys;
+import dev.mandate.token.Verifier;
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What constraints on one grant (spec §5.3) add to a call: the same {@code send_money} request
+ * authorized, on a verification cache hit (the gateway's steady state), against one-block
+ * capabilities that differ only in where the amount limit sits. {@code bin/bench-constraints} runs
+ * it; docs/benchmarks.md has the figures.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms256m", "-Xmx256m"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@State(Scope.Benchmark)
+public class ConstraintBenchmarks {
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  private static final BigDecimal MAX = new BigDecimal("100");
+  private static final String[] OTHER_ACTIONS = {
+    "get_balance",
+    "list_transactions",
+    "list_scheduled",
+    "schedule_transaction",
+    "update_scheduled_transaction",
+    "get_user_info",
+    "update_user_info"
+  };
+
+  private Verifier verifier;
+  private Request request;
+  private String plain;
+  private String blockWide;
+  private String perGrant;
+  private String perGrantOfEight;
+  private String perGrantCondition;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    SecureRandom random = new SecureRandom();
+    SigningKey root = SigningKey.generate(random);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    verifier =
+        Verifier.builder()
+            .trustedKeys(TrustedKeys.of(root.verifyingKey()))
+            .clock(clock)
+            .verificationCacheSize(10_000)
+            .build();
+    ObjectNode args =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("iban", "DE89370400440532013000")
+            .put("amount", new BigDecimal("42.50"))
+            .put("subject", "Rent June");
+    request = new Request(null, "bank", "send_money", "DE89370400440532013000", args, Map.of());
+    Constraint upTo100 = new Constraint.Range(BigDecimal.ZERO, MAX);
+
+    plain =
+        mint(root, clock, random)
+            .allow("bank:send_money:*")
+            .allow("bank:get_balance:*")
+            .sign()
+            .toText();
+    // The workaround before grant constraints: a block-wide limit, so one token per tool.
+    blockWide =
+        mint(root, clock, random)
+            .allow("bank:send_money:*")
+            .constrain("/amount", upTo100)
+            .sign()
+            .toText();
+    perGrant =
+        mint(root, clock, random)
+            .allow(Grant.parse("bank:send_money:*").constrain("/amount", upTo100))
+            .allow("bank:get_balance:*")
+            .sign()
+            .toText();
+    Capability.Minter eight = mint(root, clock, random);
+    for (String action : OTHER_ACTIONS) {
+      eight.allow(Grant.parse("bank:" + action + ":*").constrain("/amount", upTo100));
+    }
+    perGrantOfEight =
+        eight.allow(Grant.parse("bank:send_money:*").constrain("/amount", upTo100)).sign().toText();
+    perGrantCondition =
+        mint(root, clock, random)
+            .allow(Grant.parse("bank:send_money:*").where("args.amount <= 100.0"))
+            .allow("bank:get_balance:*")
+            .sign()
+            .toText();
+    for (String token :
+        new String[] {plain, blockWide, perGrant, perGrantOfEight, perGrantCondition}) {
+      authorize(token);
+    }
+    ObjectNode tooMuch = args.deepCopy().put("amount", new BigDecimal("100.01"));
+    Request denied =
+        new Request(null, "bank", "send_money", "DE89370400440532013000", tooMuch, Map.of());
+    for (String token : new String[] {blockWide, perGrant, perGrantOfEight, perGrantCondition}) {
+      if (verifier.authorize(Presentation.of(token), denied).allowed()) {
+        throw new IllegalStateException("a constrained capability allowed 100.01");
+      }
+    }
+  }
+
+  private static Capability.Minter mint(SigningKey root, Clock clock, SecureRandom random) {
+    return Capability.mint(root).clock(clock).random(random).ttl(Duration.ofDays(30));
+  }
+
+  private Decision authorize(String token) {
+    Decision d = verifier.authorize(Presentation.of(token), request);
+    if (!d.allowed()) {
+      throw new IllegalStateException("not allowed: " + d);
+    }
+    return d;
+  }
+
+  /** Two grants, no constraint: the baseline. */
+  @Benchmark
+  public Object noConstraint() {
+    return authorize(plain);
+  }
+
+  /** One grant and a block-wide {@code /amount} range (one token per tool). */
+  @Benchmark
+  public Object blockWideConstraint() {
+    return authorize(blockWide);
+  }
+
+  /** Two grants, the matching one with its own {@code /amount} range. */
+  @Benchmark
+  public Object grantConstraint() {
+    return authorize(perGrant);
+  }
+
+  /** Eight grants, each with its own range; the call matches the last. */
+  @Benchmark
+  public Object grantConstraintEighthOfEight() {
+    return authorize(perGrantOfEight);
+  }
+
+  /** Two grants, the matching one with its own CEL condition instead of a range. */
+  @Benchmark
+  public Object grantCondition() {
+    return authorize(perGrantCondition);
+  }
+}
