@@ -189,7 +189,9 @@ final class CaveatCheck {
           Failure failure = call == null ? null : call.firstFailure(g.caveats(), index, g);
           if (failure == null) {
             covered = true;
-            if (call != null && g.caveats().stream().anyMatch(BudgetCheck::isBudget)) {
+            if (call != null
+                && !g.caveats().isEmpty()
+                && g.caveats().stream().anyMatch(BudgetCheck::isBudget)) {
               BudgetCheck.grantBudgets(link, gi, call.budgets);
             }
             break;

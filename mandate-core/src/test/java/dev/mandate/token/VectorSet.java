@@ -51,7 +51,8 @@ final class VectorSet {
         "description",
         "Mandate token format v1 test vectors. For each case: trust the listed root keys, set the"
             + " clock to 'time', treat 'revoked' as revoked revocation ids, authorize 'request'"
-            + " with 'token', 'proof' (over 'call', the call as received) and 'approval', and compare with 'expected' (decision, code, block,"
+            + " with 'token', 'proof' (over 'call', the call as received) and 'approval', with a"
+            + " fresh use counter and budget ledger (each case is one call), and compare with 'expected' (decision, code, block,"
             + " caveat). 'revocationIds' lists the token's block revocation ids when it decodes."
             + " Reasons are informative; codes are normative. See docs/spec.md.");
     ObjectNode keyNode = root.putObject("keys");

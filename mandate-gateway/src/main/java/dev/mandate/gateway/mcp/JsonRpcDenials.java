@@ -104,7 +104,8 @@ final class JsonRpcDenials implements DenialRenderer {
    * A denied tool call as a tool result the model reads: {@code isError: true}, the reason as text,
    * and in {@code structuredContent} the code, the same text as {@code message} (some clients show
    * the structured content instead of the text) and, for {@code APPROVAL_REQUIRED}, what to ask an
-   * approver for (MCP server/tools, "Error handling": tool errors are reported in the result).
+   * approver for, for a budget's denial which budget and what is left (MCP server/tools, "Error
+   * handling": tool errors are reported in the result).
    */
   static ObjectNode deniedResult(Denial d, boolean stateless) {
     ObjectNode result = JsonNodeFactory.instance.objectNode();
@@ -119,6 +120,9 @@ final class JsonRpcDenials implements DenialRenderer {
     structured.put("message", JsonRpcErrors.DENIED_MESSAGE_PREFIX + d.reason());
     if (d.result() != null && d.result().approvalNeeded() != null) {
       structured.setAll(d.result().approvalNeeded().toJson());
+    }
+    if (d.result() != null && d.result().budgetJson() != null) {
+      structured.setAll(d.result().budgetJson());
     }
     result.put("isError", true);
     if (stateless) {
