@@ -123,6 +123,7 @@ final class GatewayConfigValidator {
     McpConfig mcp = raw.mcp() == null ? null : new McpSectionValidator(check).mcp(raw.mcp());
     Secret metricsToken = metricsToken(raw.metrics());
     Duration shutdown = check.duration(ROOT, SHUTDOWN_TIMEOUT, raw.shutdownTimeout());
+    GatewayConfig.OAuth oauth = oauth(raw.oauth(), authority);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -139,7 +140,41 @@ final class GatewayConfigValidator {
         routes,
         mcp,
         metricsToken,
-        shutdown);
+        shutdown,
+        oauth);
+  }
+
+  /** The {@code oauth:} section; its issuer defaults to the authority's URL. */
+  private GatewayConfig.OAuth oauth(RawConfig.OAuth o, Authority authority) {
+    ConfigPath where = ROOT.key("oauth");
+    if (o == null) {
+      o = new RawConfig.OAuth(null, null, null, null);
+    }
+    URI issuer =
+        o.issuer() != null
+            ? baseUrl(where.key("issuer"), o.issuer())
+            : authority == null ? null : authority.url();
+    URI publicUrl = o.publicUrl() == null ? null : baseUrl(where.key("publicUrl"), o.publicUrl());
+    if (publicUrl != null
+        && (publicUrl.getRawQuery() != null || publicUrl.getRawFragment() != null)) {
+      check.problem(where.key("publicUrl"), " must have no query or fragment");
+    }
+    List<String> scopes = o.scopes() == null ? List.of() : o.scopes();
+    for (String scope : scopes) {
+      // RFC 6749 section 3.3: scope tokens are printable ASCII without space, quote or backslash.
+      if (scope == null
+          || scope.isEmpty()
+          || !scope.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+        check.problem(
+            where.key("scopes"),
+            " must be scope tokens (RFC 6749 section 3.3), got '" + scope + "'");
+      }
+    }
+    if (issuer == null) {
+      return null;
+    }
+    return new GatewayConfig.OAuth(
+        issuer, publicUrl, scopes, Boolean.TRUE.equals(o.dpopRequired()));
   }
 
   /** The token {@code GET /metrics} requires, or null when the section is absent. */

@@ -22,7 +22,10 @@ record RawConfig(
     Http http,
     Mcp mcp,
     Metrics metrics,
-    String shutdownTimeout) {
+    String shutdownTimeout,
+    OAuth oauth) {
+
+  record OAuth(String issuer, String publicUrl, List<String> scopes, Boolean dpopRequired) {}
 
   record Metrics(String tokenFile, String tokenEnv) {}
 
