@@ -41,7 +41,8 @@ final class GatewayConfigValidator {
    * Paths the gateway answers itself; routes cannot use them. docs/openapi/gateway.yaml documents
    * exactly these (GatewayApiContractTest).
    */
-  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics");
+  static final Set<String> RESERVED_PATHS =
+      Set.of("/health", "/ready", "/metrics", ProtectedResource.WELL_KNOWN);
 
   /** The shortest metrics token accepted: a guessable one would protect nothing. */
   static final int MIN_METRICS_TOKEN = 16;
@@ -496,7 +497,7 @@ final class GatewayConfigValidator {
         check.problem(where.key("match"), ": " + problem);
         continue;
       }
-      if (RESERVED_PATHS.contains(parts[1])) {
+      if (RESERVED_PATHS.contains(parts[1]) || parts[1].startsWith(ProtectedResource.WELL_KNOWN)) {
         check.problem(where.key("match"), ": " + parts[1] + " is answered by the gateway itself");
       }
       Upstream upstream = r.upstream() != null ? upstreams.get(r.upstream()) : null;
