@@ -117,8 +117,11 @@ public record GatewayConfig(
    *     {@code Host}
    * @param scopes the scopes to name in the metadata and in 401 challenges; may be empty
    * @param dpopRequired whether the metadata says access tokens must be DPoP-bound
+   * @param stepUp whether an MCP endpoint answers a call outside the presented capability with 403
+   *     and the {@code insufficient_scope} challenge for Bearer tokens too (for DPoP always)
    */
-  public record OAuth(URI issuer, URI publicUrl, List<String> scopes, boolean dpopRequired) {
+  public record OAuth(
+      URI issuer, URI publicUrl, List<String> scopes, boolean dpopRequired, boolean stepUp) {
     /** Copies the list. */
     public OAuth {
       Objects.requireNonNull(issuer, "issuer");

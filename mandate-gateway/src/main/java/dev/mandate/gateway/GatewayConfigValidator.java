@@ -149,7 +149,7 @@ final class GatewayConfigValidator {
   private GatewayConfig.OAuth oauth(RawConfig.OAuth o, Authority authority) {
     ConfigPath where = ROOT.key("oauth");
     if (o == null) {
-      o = new RawConfig.OAuth(null, null, null, null);
+      o = new RawConfig.OAuth(null, null, null, null, null);
     }
     URI issuer =
         o.issuer() != null
@@ -175,7 +175,11 @@ final class GatewayConfigValidator {
       return null;
     }
     return new GatewayConfig.OAuth(
-        issuer, publicUrl, scopes, Boolean.TRUE.equals(o.dpopRequired()));
+        issuer,
+        publicUrl,
+        scopes,
+        Boolean.TRUE.equals(o.dpopRequired()),
+        Boolean.TRUE.equals(o.stepUp()));
   }
 
   /** The token {@code GET /metrics} requires, or null when the section is absent. */

@@ -225,6 +225,20 @@ public final class ProtectedResource {
                 x.request(), x.resourcePath(), x.dpop() ? "DPoP" : "Bearer", scope, d.reason()));
   }
 
+  /**
+   * Whether an MCP endpoint answers this denial of a guarded call with 403 and its challenge
+   * ({@link #forbidden}) rather than a JSON-RPC error in a 200: for a token sent with the DPoP
+   * scheme (an OAuth client: RFC 9449's errors and MCP's scope step-up are HTTP answers), and with
+   * {@code oauth.stepUp} for every token. The Mandate SDK and the MCP SDKs without OAuth read a
+   * denial from the JSON-RPC error and take a 403 for a transport failure.
+   */
+  public boolean answers403(Exchange x, String code) {
+    boolean challengeable =
+        Decision.Code.GRANT.name().equals(code)
+            || PROOF_CODES.stream().anyMatch(c -> c.name().equals(code));
+    return challengeable && (x.dpop() || (oauth != null && oauth.stepUp()));
+  }
+
   /** A header-safe quoted-string body: printable ASCII, no quote or backslash, at most 300. */
   static String quoted(String s) {
     StringBuilder out = new StringBuilder();

@@ -25,7 +25,8 @@ record RawConfig(
     String shutdownTimeout,
     OAuth oauth) {
 
-  record OAuth(String issuer, String publicUrl, List<String> scopes, Boolean dpopRequired) {}
+  record OAuth(
+      String issuer, String publicUrl, List<String> scopes, Boolean dpopRequired, Boolean stepUp) {}
 
   record Metrics(String tokenFile, String tokenEnv) {}
 

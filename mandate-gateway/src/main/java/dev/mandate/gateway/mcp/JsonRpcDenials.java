@@ -53,7 +53,9 @@ final class JsonRpcDenials implements DenialRenderer {
       x.resource().forbidden(x, d);
       ProblemResponses.send(response, callback, Problem.of(d.status(), d.error(), d.reason()));
     } else if (d.mandateDenial()) {
-      x.resource().forbidden(x, d);
+      if (d.status() == 403) {
+        x.resource().forbidden(x, d);
+      }
       json(response, callback, d.status(), deniedError(id, d));
     } else {
       json(response, callback, d.status(), JsonRpc.error(id, d.rpcCode(), d.reason()));

@@ -374,7 +374,7 @@ final class McpEndpoint {
               .answeredWith(
                   result.unauthenticated() || result.httpStatus() == 503
                       ? result.httpStatus()
-                      : 200);
+                      : resource.answers403(x, result.code()) ? 403 : 200);
         }
         c.session.usedBy(
             SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
