@@ -162,6 +162,49 @@ class ProxyCommandTest {
     assertThat(stderr).doesNotContain("mnd1_").doesNotContain("mndsk1_");
   }
 
+  /** Runs the MCP Inspector CLI with the proxy as its stdio server; returns its stdout as JSON. */
+  private JsonNode inspector(String name, String... method) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add("node");
+    command.add(NpmPeers.dir().resolve("node_modules/.bin/mcp-inspector").toString());
+    command.add("--cli");
+    command.addAll(List.of(method));
+    command.add("--");
+    command.addAll(proxyCommand());
+    Path log = tmp.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(NpmPeers.dir().toFile()).redirectError(log.toFile());
+    // The Inspector keeps a catalog of servers; never the user's own.
+    pb.environment().put("MCP_CATALOG_PATH", tmp.resolve(name + "-catalog.json").toString());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    String text = new String(out, StandardCharsets.UTF_8).strip();
+    assertThat(p.exitValue()).as("inspector %s (stderr: %s)", text, read(log)).isZero();
+    assertThat(read(log)).doesNotContain("mnd1_").doesNotContain("mndsk1_");
+    return JSON.readTree(text);
+  }
+
+  @Test
+  void mcpInspectorCli_overStdio_listsAndCalls_holderBound() throws Exception {
+    JsonNode listed = inspector("inspector-list", "--method", "tools/list");
+    List<String> names = new ArrayList<>();
+    listed.get("tools").forEach(t -> names.add(t.get("name").asText()));
+    assertThat(names).containsExactly("echo");
+    JsonNode called =
+        inspector(
+            "inspector-call",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "echo",
+            "--tool-arg",
+            "message=from the inspector");
+    assertThat(called.get("content").get(0).get("text").asText())
+        .isEqualTo("Echo: from the inspector");
+  }
+
   @Test
   void typescriptClient_overTheProxysLoopbackHttp_listsAndCalls() throws Exception {
     int port = dev.mandate.testkit.Await.freePort();
