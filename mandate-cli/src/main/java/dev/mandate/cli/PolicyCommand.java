@@ -9,14 +9,9 @@ import dev.mandate.policy.PolicyTestReport;
 import dev.mandate.policy.PolicyTestRunner;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate policy check|test}: lints a policy file and runs its test cases, offline. */
 @Command(
@@ -24,14 +19,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Check a policy file, or run test cases against it (no authority needed).",
     subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class})
-final class PolicyCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(spec.commandLine(), "give a subcommand: check or test");
-  }
+final class PolicyCommand extends CliCommand.Group {
 
   @Command(
       name = "check",
@@ -40,8 +28,7 @@ final class PolicyCommand implements Callable<Integer> {
         "Lint a policy file: every error that makes it invalid, every warning about a risky choice.",
         "Exit status 0: valid (warnings allowed); 1: invalid."
       })
-  static final class Check implements Callable<Integer> {
-    @ParentCommand PolicyCommand policy;
+  static final class Check extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
     Path file;
@@ -52,7 +39,7 @@ final class PolicyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       LintReport report = Policy.lint(file);
-      Terminal t = policy.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         ObjectNode o = JsonOut.object();
         o.put("file", file.toString());
@@ -94,8 +81,7 @@ final class PolicyCommand implements Callable<Integer> {
         "      expect: deny",
         "      reason: not allowed",
       })
-  static final class Test implements Callable<Integer> {
-    @ParentCommand PolicyCommand policy;
+  static final class Test extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
     Path file;
@@ -129,7 +115,7 @@ final class PolicyCommand implements Callable<Integer> {
       } catch (PolicyException e) {
         throw new BadInputException("the tests file " + tests + " is invalid: " + e.getMessage());
       }
-      Terminal t = policy.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         t.out().println(JsonOut.line(toJson(report)));
       } else {
