@@ -7,6 +7,11 @@ the gateway must turn private. Usage: stateless_server.py PORT
 
 import sys
 
+
+def called(line: str) -> None:
+    """Logs each call that reaches the server, so a test can tell which ones did."""
+    print(f"CALLED {line}", file=sys.stderr, flush=True)
+
 from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import MCPServer
 
@@ -23,18 +28,21 @@ server = MCPServer(
 @server.tool()
 def read_file(path: str) -> str:
     """Reads a file."""
+    called(f"read_file {path}")
     return f"contents of {path}"
 
 
 @server.tool()
 def send_message(to: str, text: str) -> str:
     """Sends a message."""
+    called(f"send_message {to}")
     return f"sent to {to}: {text}"
 
 
 @server.tool()
 def transfer(to_account: str, amount: int) -> str:
     """Moves money."""
+    called(f"transfer {amount} {to_account}")
     return f"moved {amount} to {to_account}"
 
 

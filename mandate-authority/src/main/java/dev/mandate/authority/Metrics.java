@@ -1,8 +1,8 @@
 package dev.mandate.authority;
 
 import dev.mandate.server.HardenedServer;
+import dev.mandate.server.ServerMetrics;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -34,20 +34,7 @@ final class Metrics implements AutoCloseable {
 
   /** Exposes what the server's connection, header, body and thread limits refused. */
   void server(HardenedServer server) {
-    FunctionCounter.builder(
-            "mandate.server.refused.connections", server, HardenedServer::refusedConnections)
-        .description("Connections closed at accept: their client address was at its cap")
-        .register(registry);
-    FunctionCounter.builder("mandate.server.slow.headers", server, HardenedServer::slowHeaders)
-        .description("Connections closed because request headers came too slowly")
-        .register(registry);
-    FunctionCounter.builder("mandate.server.slow.bodies", server, HardenedServer::slowBodies)
-        .description("Request bodies cut for arriving slower than the minimum rate")
-        .register(registry);
-    FunctionCounter.builder(
-            "mandate.server.refused.requests", server, HardenedServer::refusedRequests)
-        .description("Requests refused with 503 after waiting too long for a thread")
-        .register(registry);
+    ServerMetrics.bind(server, registry, "mandate.server");
   }
 
   /** Counts a mint request by outcome: {@code issued}, {@code denied} or {@code failed}. */

@@ -9,6 +9,8 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.dialect.Dialects;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,30 +57,32 @@ class ApiContractTest {
   @TempDir Path tmp;
   private JsonNode api;
   private SchemaRegistry schemas;
-  private TestAuthority authority;
+  private AuthorityServer server;
+  private AuthorityApi authority;
   private final TreeSet<String> called = new TreeSet<>();
 
   @BeforeEach
   void start() throws IOException {
     api = new YAMLMapper().readTree(Files.readString(OPENAPI));
-    String json = TestAuthority.JSON.writeValueAsString(api);
+    String json = AuthorityTests.JSON.writeValueAsString(api);
     schemas =
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
     Files.writeString(tmp.resolve("policy.yaml"), POLICY);
-    authority = TestAuthority.start(tmp);
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
   }
 
   @AfterEach
   void stop() {
     if (authority != null) {
-      authority.close();
+      server.close();
     }
   }
 
   @Test
   void registeredRoutes_areExactlyTheDocumentedOperations() {
     TreeSet<String> registered = new TreeSet<>();
-    authority.server.routes().forEach(r -> registered.add(r.method() + " " + r.template()));
+    server.routes().forEach(r -> registered.add(r.method() + " " + r.template()));
 
     assertThat(registered).hasSizeGreaterThan(15).isEqualTo(documented());
   }
@@ -179,7 +183,7 @@ class ApiContractTest {
     String batch =
         "{\"batchId\":\"b-1\",\"events\":[{\"type\":\"decision\",\"tokenId\":\"t\","
             + "\"clientId\":\"agent\",\"at\":\""
-            + TestAuthority.NOW
+            + AuthorityTests.NOW
             + "\",\"detail\":{\"allowed\":true}}]}";
     check(201, "POST", "/v1/audit/batches", batch, gateway);
     check(200, "POST", "/v1/audit/batches", batch, gateway);
@@ -211,7 +215,7 @@ class ApiContractTest {
 
   private static String credential(Reply created) {
     JsonNode c = created.json();
-    return TestAuthority.basic(c.get("clientId").asText(), c.get("secret").asText());
+    return Http.basic(c.get("clientId").asText(), c.get("secret").asText());
   }
 
   private Reply check(int status, String method, String path, String body, String authorization) {

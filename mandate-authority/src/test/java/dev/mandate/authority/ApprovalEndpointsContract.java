@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
@@ -56,8 +57,9 @@ abstract class ApprovalEndpointsContract {
           + "\"subject\":\"Invoice\",\"amount\":12.50}}";
 
   @TempDir Path tmp;
-  final TestClock clock = new TestClock(TestAuthority.NOW);
-  TestAuthority authority;
+  final TestClock clock = new TestClock(AuthorityTests.NOW);
+  AuthorityServer server;
+  AuthorityApi authority;
   String agent;
   String financeDesk;
 
@@ -67,15 +69,16 @@ abstract class ApprovalEndpointsContract {
   @BeforeEach
   void start() throws Exception {
     Files.writeString(tmp.resolve("policy.yaml"), POLICY);
-    authority = TestAuthority.start(database(TestAuthority.config(tmp).clock(clock)).build());
-    agent = authority.createClient("agent");
-    financeDesk = authority.createClient("finance-desk");
+    server = AuthorityServer.start(database(AuthorityTests.config(tmp).clock(clock)).build());
+    authority = AuthorityTests.api(server);
+    agent = authority.clientAuth("agent");
+    financeDesk = authority.clientAuth("finance-desk");
   }
 
   @AfterEach
   void stop() {
     if (authority != null) {
-      authority.close();
+      server.close();
     }
   }
 
@@ -103,7 +106,7 @@ abstract class ApprovalEndpointsContract {
         .isEqualTo(decoded.requestDigest())
         .isEqualTo(Approval.requestDigest(call));
     assertThat(answer.get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofMinutes(10)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofMinutes(10)).toString());
     assertThat(decoded.tokenId()).isEqualTo(tokenId);
     assertThat(decoded.group()).isEqualTo("finance");
 
@@ -143,9 +146,9 @@ abstract class ApprovalEndpointsContract {
 
     assertThat(hour.status()).as(hour.body()).isEqualTo(201);
     assertThat(hour.json().get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofHours(1)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofHours(1)).toString());
     assertThat(seconds.json().get("expiresAt").asText())
-        .isEqualTo(TestAuthority.NOW.plus(Duration.ofSeconds(90)).toString());
+        .isEqualTo(AuthorityTests.NOW.plus(Duration.ofSeconds(90)).toString());
   }
 
   @Test
@@ -203,15 +206,13 @@ abstract class ApprovalEndpointsContract {
     Reply byAgent = approve(agent, tokenId, "finance", EMAIL, null);
     Reply otherGroup = approve(financeDesk, tokenId, "owners", EMAIL, null);
 
-    assertThat(byAgent.status()).isEqualTo(403);
-    assertThat(byAgent.json().get("code").asText()).isEqualTo("approval_denied");
+    assertThat(byAgent.problemCode(403)).isEqualTo("approval_denied");
     assertThat(byAgent.json().get("detail").asText())
         .isEqualTo(
             "client 'agent' may not approve for group 'finance': its policy does not list it in"
                 + " approves");
     assertThat(byAgent.body()).doesNotContain(Approval.TEXT_PREFIX);
-    assertThat(otherGroup.status()).isEqualTo(403);
-    assertThat(otherGroup.json().get("code").asText()).isEqualTo("approval_denied");
+    assertThat(otherGroup.problemCode(403)).isEqualTo("approval_denied");
     JsonNode records =
         authority.get("/v1/audit?tokenId=" + tokenId, authority.admin()).json().get("records");
     assertThat(records.findValuesAsText("type"))
@@ -229,8 +230,7 @@ abstract class ApprovalEndpointsContract {
     Reply self = approve(authority.admin(), minted.get("tokenId").asText(), "finance", EMAIL, null);
     Reply other = approve(financeDesk, minted.get("tokenId").asText(), "finance", EMAIL, null);
 
-    assertThat(self.status()).isEqualTo(403);
-    assertThat(self.json().get("code").asText()).isEqualTo("self_approval");
+    assertThat(self.problemCode(403)).isEqualTo("self_approval");
     assertThat(other.status()).as(other.body()).isEqualTo(201);
   }
 
@@ -240,13 +240,11 @@ abstract class ApprovalEndpointsContract {
         mint(agent, "{\"grants\":[\"mail:send_email:*\"],\"ttl\":\"5m\"}").get("tokenId").asText();
 
     Reply unknown = approve(financeDesk, "0".repeat(32), "finance", EMAIL, null);
-    clock.set(TestAuthority.NOW.plus(Duration.ofMinutes(5)));
+    clock.set(AuthorityTests.NOW.plus(Duration.ofMinutes(5)));
     Reply expired = approve(financeDesk, tokenId, "finance", EMAIL, null);
 
-    assertThat(unknown.status()).isEqualTo(404);
-    assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
-    assertThat(expired.status()).isEqualTo(409);
-    assertThat(expired.json().get("code").asText()).isEqualTo("token_expired");
+    assertThat(unknown.problemCode(404)).isEqualTo("not_found");
+    assertThat(expired.problemCode(409)).isEqualTo("token_expired");
   }
 
   @Test
@@ -458,8 +456,7 @@ abstract class ApprovalEndpointsContract {
             "{\"grants\":[\"mail:send_email:*\"],\"requireApproval\":[\"owners\"]}",
             agent);
 
-    assertThat(r.status()).isEqualTo(403);
-    assertThat(r.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(r.problemCode(403)).isEqualTo("policy_denied");
     assertThat(r.json().get("detail").asText()).contains("(approval)");
   }
 
@@ -506,7 +503,7 @@ abstract class ApprovalEndpointsContract {
   }
 
   static Request emailCall(String resource) {
-    ObjectNode args = TestAuthority.JSON.createObjectNode();
+    ObjectNode args = AuthorityTests.JSON.createObjectNode();
     args.put("to", "bob@example.com").put("subject", "Invoice").put("amount", 12.50);
     return new Request("gw-1", "mail", "send_email", resource, args, null);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.server.ServerLimits;
+import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.RawPeer;
 import dev.mandate.testkit.Reply;
 import java.nio.charset.StandardCharsets;
@@ -26,19 +27,20 @@ class AuthorityFloodTest {
   private static final Duration GENEROUS = Duration.ofSeconds(20);
 
   @TempDir Path tmp;
-  private TestAuthority authority;
+  private AuthorityServer server;
+  private AuthorityApi authority;
   private final List<RawPeer> peers = new ArrayList<>();
 
   @AfterEach
   void stop() {
     peers.forEach(RawPeer::close);
     if (authority != null) {
-      authority.close();
+      server.close();
     }
   }
 
   private RawPeer peer(int i) throws Exception {
-    RawPeer p = RawPeer.connect("127.0.0." + (2 + i % 10), authority.server.port());
+    RawPeer p = RawPeer.connect("127.0.0." + (2 + i % 10), server.port());
     peers.add(p);
     return p;
   }
@@ -47,7 +49,8 @@ class AuthorityFloodTest {
   void aFloodWithoutCredentials_leavesMintingRevokingAndTheFeedWorking() throws Exception {
     // Fewer threads than the flood has connections, so any request that held one would show.
     ServerLimits limits = ServerLimits.builder().maxThreads(64).protectedThreads(16).build();
-    authority = TestAuthority.start(TestAuthority.config(tmp).serverLimits(limits).build());
+    server = AuthorityServer.start(AuthorityTests.config(tmp).serverLimits(limits).build());
+    authority = AuthorityTests.api(server);
     // The legitimate client has authenticated before (its credential is remembered).
     assertThat(authority.get("/v1/audit?limit=1", authority.admin()).status()).isEqualTo(200);
 
@@ -100,9 +103,10 @@ class AuthorityFloodTest {
   @Test
   void anAddressWhoseCredentialsKeepFailing_isThrottled_butARememberedCredentialStillWorks()
       throws Exception {
-    authority = TestAuthority.start(tmp);
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
     assertThat(authority.get("/v1/audit?limit=1", authority.admin()).status()).isEqualTo(200);
-    RawPeer guesser = RawPeer.connect("127.0.0.5", authority.server.port());
+    RawPeer guesser = RawPeer.connect("127.0.0.5", server.port());
     peers.add(guesser);
     // The test clock stands still, so the budget of failures does not refill.
     for (int i = 0; i < ClientAuthenticator.FAILURES_PER_MINUTE; i++) {
@@ -115,7 +119,7 @@ class AuthorityFloodTest {
     assertThat(guesser.send(get(authority.admin()))).isTrue();
     assertThat(guesser.response()).isEqualTo(200);
     // Other addresses are not throttled.
-    RawPeer other = RawPeer.connect("127.0.0.6", authority.server.port());
+    RawPeer other = RawPeer.connect("127.0.0.6", server.port());
     peers.add(other);
     assertThat(other.send(get(wrongCredential(100)))).isTrue();
     assertThat(other.response()).isEqualTo(401);

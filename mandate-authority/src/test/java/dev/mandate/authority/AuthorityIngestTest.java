@@ -3,6 +3,7 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
@@ -22,12 +23,13 @@ class AuthorityIngestTest {
       "{\"grants\":[\"fs:read_text_file:/data/reports/**\"],\"ttl\":\"10m\"}";
 
   @TempDir Path tmp;
-  private TestAuthority authority;
+  private AuthorityServer server;
+  private AuthorityApi authority;
 
   @AfterEach
   void stop() {
     if (authority != null) {
-      authority.close();
+      server.close();
     }
   }
 
@@ -44,46 +46,49 @@ class AuthorityIngestTest {
 
   @Test
   void onlyAGatewayRoleClient_mayAddDecisions() throws Exception {
-    authority = TestAuthority.start(tmp);
-    String agent = authority.createClient("agent");
-    String gateway = authority.createClient("gateway-1");
-    String stranger = authority.createClient("stranger");
-    long before = authority.count("audit_log");
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
+    String agent = authority.clientAuth("agent");
+    String gateway = authority.clientAuth("gateway-1");
+    String stranger = authority.clientAuth("stranger");
+    long before = AuthorityTests.count(tmp.resolve("data"), "audit_log");
 
-    Reply forged = authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), agent);
+    Reply forged = authority.post("/v1/audit/batches", batch("b-1", AuthorityTests.NOW), agent);
     assertThat(forged.status()).as(forged.body()).isEqualTo(403);
     assertThat(forged.json().get("code").asText()).isEqualTo("not_a_gateway");
     Reply admin =
-        authority.post("/v1/audit/batches", batch("b-2", TestAuthority.NOW), authority.admin());
+        authority.post("/v1/audit/batches", batch("b-2", AuthorityTests.NOW), authority.admin());
     assertThat(admin.status()).isEqualTo(403);
     // A client with credentials but no policy entry at all is no gateway either.
     assertThat(
-            authority.post("/v1/audit/batches", batch("b-3", TestAuthority.NOW), stranger).status())
+            authority
+                .post("/v1/audit/batches", batch("b-3", AuthorityTests.NOW), stranger)
+                .status())
         .isEqualTo(403);
-    assertThat(authority.count("audit_log")).isEqualTo(before);
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(before);
 
-    Reply ok = authority.post("/v1/audit/batches", batch("b-1", TestAuthority.NOW), gateway);
+    Reply ok = authority.post("/v1/audit/batches", batch("b-1", AuthorityTests.NOW), gateway);
     assertThat(ok.status()).as(ok.body()).isEqualTo(201);
-    assertThat(authority.count("audit_log")).isEqualTo(before + 1);
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(before + 1);
   }
 
   @Test
   void eventsDatedFarFromTheAuthoritysClock_areRefused() throws Exception {
-    authority = TestAuthority.start(tmp);
-    String gateway = authority.createClient("gateway-1");
-    long before = authority.count("audit_log");
-    Instant now = TestAuthority.NOW;
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
+    String gateway = authority.clientAuth("gateway-1");
+    long before = AuthorityTests.count(tmp.resolve("data"), "audit_log");
+    Instant now = AuthorityTests.NOW;
 
     Reply backdated =
         authority.post(
             "/v1/audit/batches", batch("old", now, now.minusSeconds(8 * 86_400)), gateway);
-    assertThat(backdated.status()).isEqualTo(400);
-    assertThat(backdated.json().get("code").asText()).isEqualTo("implausible_time");
+    assertThat(backdated.problemCode(400)).isEqualTo("implausible_time");
     assertThat(backdated.json().get("detail").asText()).startsWith("events[1].at");
     Reply ahead =
         authority.post("/v1/audit/batches", batch("ahead", now.plusSeconds(600)), gateway);
     assertThat(ahead.status()).isEqualTo(400);
-    assertThat(authority.count("audit_log")).isEqualTo(before);
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(before);
 
     // Within the window: a spool that waited out a six-day outage, a clock a minute ahead.
     Reply plausible =
@@ -97,26 +102,28 @@ class AuthorityIngestTest {
   @Test
   void aGatewayOverItsRate_isToldToRetry_andNothingIsRecorded() throws Exception {
     // One event a second: a burst of 1000 (one full batch), and the test clock never moves.
-    authority =
-        TestAuthority.start(
-            TestAuthority.config(tmp).auditEventsPerSecond(1).maxBodyBytes(1 << 20).build());
-    String gateway = authority.createClient("gateway-1");
+    server =
+        AuthorityServer.start(
+            AuthorityTests.config(tmp).auditEventsPerSecond(1).maxBodyBytes(1 << 20).build());
+    authority = AuthorityTests.api(server);
+    String gateway = authority.clientAuth("gateway-1");
     Instant[] thousand = new Instant[1000];
-    java.util.Arrays.fill(thousand, TestAuthority.NOW);
+    java.util.Arrays.fill(thousand, AuthorityTests.NOW);
     assertThat(authority.post("/v1/audit/batches", batch("full", thousand), gateway).status())
         .isEqualTo(201);
-    long before = authority.count("audit_log");
+    long before = AuthorityTests.count(tmp.resolve("data"), "audit_log");
 
-    Reply limited = authority.post("/v1/audit/batches", batch("more", TestAuthority.NOW), gateway);
+    Reply limited = authority.post("/v1/audit/batches", batch("more", AuthorityTests.NOW), gateway);
     assertThat(limited.status()).as(limited.body()).isEqualTo(429);
     assertThat(limited.json().get("code").asText()).isEqualTo("rate_limited");
     assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");
-    assertThat(authority.count("audit_log")).isEqualTo(before);
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(before);
   }
 
   @Test
   void retiringARootKey_publishesItInTheFeed_onceAndInSnapshots() throws Exception {
-    authority = TestAuthority.start(tmp);
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
     String token =
         authority
             .post("/v1/capabilities", MINT_ADMIN, authority.admin())

@@ -3,6 +3,7 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class BootstrapTest {
         AuthorityServer.start(
             AuthorityConfig.builder(data)
                 .port(0)
-                .clock(TestAuthority.CLOCK)
+                .clock(AuthorityTests.CLOCK)
                 .environment(Map.of())
                 .build())) {
       BootstrapReport report = server.bootstrapReport().orElseThrow();
@@ -48,29 +49,32 @@ class BootstrapTest {
   void secondStart_reusesEverything_andTheSecretStillWorks() throws Exception {
     String secret;
     String keyId;
-    try (TestAuthority first = TestAuthority.start(tmp)) {
-      secret = first.adminSecret;
-      keyId = first.server.bootstrapReport().orElseThrow().rootKeyId();
+    try (AuthorityServer first = AuthorityTests.start(tmp)) {
+      secret = AuthorityTests.adminSecret(first);
+      keyId = first.bootstrapReport().orElseThrow().rootKeyId();
     }
     String masterKey = Files.readString(tmp.resolve("data/master.key"));
-    try (TestAuthority second = TestAuthority.start(tmp)) {
-      assertThat(second.server.bootstrapReport()).isEmpty();
+    try (AuthorityServer second = AuthorityTests.start(tmp)) {
+      assertThat(second.bootstrapReport()).isEmpty();
       assertThat(Files.readString(tmp.resolve("data/master.key"))).isEqualTo(masterKey);
-      Reply keys = second.get("/v1/keys");
+      Reply keys = AuthorityTests.api(second).get("/v1/keys");
       assertThat(keys.json()).hasSize(1);
       assertThat(keys.json().get(0).get("keyId").asText()).isEqualTo(keyId);
-      assertThat(second.get("/v1/audit/verify", TestAuthority.basic("admin", secret)).status())
+      assertThat(
+              AuthorityTests.api(second)
+                  .get("/v1/audit/verify", Http.basic("admin", secret))
+                  .status())
           .isEqualTo(200);
     }
   }
 
   @Test
   void start_refusesWhenTheMasterKeyIsMissingButSealedKeysExist() throws Exception {
-    try (TestAuthority first = TestAuthority.start(tmp)) {
-      assertThat(first.adminSecret).isNotNull();
+    try (AuthorityServer first = AuthorityTests.start(tmp)) {
+      assertThat(AuthorityTests.adminSecret(first)).isNotNull();
     }
     Files.delete(tmp.resolve("data/master.key"));
-    assertThatThrownBy(() -> TestAuthority.start(tmp))
+    assertThatThrownBy(() -> AuthorityTests.start(tmp))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("master key is missing")
         .hasMessageContaining("Restore the master key");
@@ -79,16 +83,16 @@ class BootstrapTest {
 
   @Test
   void start_refusesAWrongMasterKey() throws Exception {
-    try (TestAuthority first = TestAuthority.start(tmp)) {
-      assertThat(first.adminSecret).isNotNull();
+    try (AuthorityServer first = AuthorityTests.start(tmp)) {
+      assertThat(AuthorityTests.adminSecret(first)).isNotNull();
     }
     String other =
         MasterKey.TEXT_PREFIX
             + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
     assertThatThrownBy(
             () ->
-                TestAuthority.start(
-                    TestAuthority.config(tmp).environment(Map.of(MasterKey.ENV, other)).build()))
+                AuthorityServer.start(
+                    AuthorityTests.config(tmp).environment(Map.of(MasterKey.ENV, other)).build()))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("is not the master key this database was created with");
   }
@@ -98,11 +102,10 @@ class BootstrapTest {
     String key =
         MasterKey.TEXT_PREFIX
             + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
-    try (TestAuthority a =
-        TestAuthority.start(
-            TestAuthority.config(tmp).environment(Map.of(MasterKey.ENV, key)).build())) {
-      assertThat(a.server.bootstrapReport().orElseThrow().masterKeyLocation())
-          .contains(MasterKey.ENV);
+    try (AuthorityServer a =
+        AuthorityServer.start(
+            AuthorityTests.config(tmp).environment(Map.of(MasterKey.ENV, key)).build())) {
+      assertThat(a.bootstrapReport().orElseThrow().masterKeyLocation()).contains(MasterKey.ENV);
     }
     assertThat(tmp.resolve("data/master.key")).doesNotExist();
   }
@@ -110,7 +113,7 @@ class BootstrapTest {
   @Test
   void start_refusesAnInvalidPolicyWithItsProblems() throws Exception {
     Files.writeString(tmp.resolve("policy.yaml"), "version: 1\nclients:\n  a:\n    nope: 1\n");
-    assertThatThrownBy(() -> TestAuthority.start(tmp))
+    assertThatThrownBy(() -> AuthorityTests.start(tmp))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("is invalid")
         .hasMessageContaining("nope");
@@ -119,28 +122,30 @@ class BootstrapTest {
   @Test
   void aSecondAuthority_onTheSameDataDirectory_refusesToStart_untilTheFirstStops()
       throws Exception {
-    try (TestAuthority first = TestAuthority.start(tmp)) {
+    try (AuthorityServer first = AuthorityTests.start(tmp)) {
       assertThat(permissions(tmp.resolve("data/lock"))).isEqualTo("rw-------");
 
-      assertThatThrownBy(() -> TestAuthority.start(tmp))
+      assertThatThrownBy(() -> AuthorityTests.start(tmp))
           .isInstanceOf(AuthorityStartupException.class)
           .hasMessageContaining("another authority is running on the data directory")
           .hasMessageContaining(tmp.resolve("data").toString());
-      assertThat(first.get("/v1/health").status()).as("the first keeps serving").isEqualTo(200);
+      assertThat(AuthorityTests.api(first).get("/v1/health").status())
+          .as("the first keeps serving")
+          .isEqualTo(200);
     }
-    try (TestAuthority again = TestAuthority.start(tmp)) {
-      assertThat(again.get("/v1/health").status()).isEqualTo(200);
+    try (AuthorityServer again = AuthorityTests.start(tmp)) {
+      assertThat(AuthorityTests.api(again).get("/v1/health").status()).isEqualTo(200);
     }
   }
 
   @Test
   void theLock_isReleasedWhenStartupFails() throws Exception {
     Files.writeString(tmp.resolve("policy.yaml"), "version: 1\nclients:\n  a:\n    nope: 1\n");
-    assertThatThrownBy(() -> TestAuthority.start(tmp))
+    assertThatThrownBy(() -> AuthorityTests.start(tmp))
         .isInstanceOf(AuthorityStartupException.class);
-    Files.writeString(tmp.resolve("policy.yaml"), TestAuthority.POLICY);
-    try (TestAuthority a = TestAuthority.start(tmp)) {
-      assertThat(a.get("/v1/health").status()).isEqualTo(200);
+    Files.writeString(tmp.resolve("policy.yaml"), AuthorityTests.POLICY);
+    try (AuthorityServer a = AuthorityTests.start(tmp)) {
+      assertThat(AuthorityTests.api(a).get("/v1/health").status()).isEqualTo(200);
     }
   }
 
@@ -151,7 +156,7 @@ class BootstrapTest {
         AuthorityServer.start(
             AuthorityConfig.builder(data)
                 .port(0)
-                .clock(TestAuthority.CLOCK)
+                .clock(AuthorityTests.CLOCK)
                 .environment(Map.of())
                 .build())) {
       assertThat(server.bootstrapReport()).isPresent();
@@ -167,23 +172,23 @@ class BootstrapTest {
   @Test
   void masterKeyFile_elsewhere_isCreatedThere_0600_andNotInTheDataDirectory() throws Exception {
     Path keyFile = tmp.resolve("secrets/mandate/master.key");
-    try (TestAuthority a =
-        TestAuthority.start(
-            TestAuthority.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
-      assertThat(a.server.bootstrapReport().orElseThrow().masterKeyLocation())
+    try (AuthorityServer a =
+        AuthorityServer.start(
+            AuthorityTests.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
+      assertThat(a.bootstrapReport().orElseThrow().masterKeyLocation())
           .isEqualTo(keyFile.toString());
     }
     assertThat(permissions(keyFile)).isEqualTo("rw-------");
     assertThat(permissions(keyFile.getParent())).isEqualTo("rwx------");
     assertThat(tmp.resolve("data/master.key")).doesNotExist();
     // A restart without the key file's location cannot open the root keys.
-    assertThatThrownBy(() -> TestAuthority.start(tmp))
+    assertThatThrownBy(() -> AuthorityTests.start(tmp))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("master key is missing");
-    try (TestAuthority again =
-        TestAuthority.start(
-            TestAuthority.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
-      assertThat(again.server.bootstrapReport()).isEmpty();
+    try (AuthorityServer again =
+        AuthorityServer.start(
+            AuthorityTests.config(tmp).masterKeySource(MasterKeySource.file(keyFile)).build())) {
+      assertThat(again.bootstrapReport()).isEmpty();
     }
   }
 
@@ -196,14 +201,14 @@ class BootstrapTest {
             java.util.List.of("sh", "-c", "cat '" + wrapped + "'"),
             java.time.Duration.ofSeconds(10));
 
-    try (TestAuthority a =
-        TestAuthority.start(TestAuthority.config(tmp).masterKeySource(command).build())) {
-      assertThat(a.server.bootstrapReport().orElseThrow().masterKeyLocation())
+    try (AuthorityServer a =
+        AuthorityServer.start(AuthorityTests.config(tmp).masterKeySource(command).build())) {
+      assertThat(a.bootstrapReport().orElseThrow().masterKeyLocation())
           .contains("master key command");
     }
-    try (TestAuthority again =
-        TestAuthority.start(TestAuthority.config(tmp).masterKeySource(command).build())) {
-      assertThat(again.server.bootstrapReport()).isEmpty();
+    try (AuthorityServer again =
+        AuthorityServer.start(AuthorityTests.config(tmp).masterKeySource(command).build())) {
+      assertThat(again.bootstrapReport()).isEmpty();
     }
     assertThat(tmp.resolve("data/master.key")).doesNotExist();
   }
@@ -221,37 +226,43 @@ class BootstrapTest {
         MasterKeySource.command(java.util.List.of("true"), java.time.Duration.ofSeconds(10));
 
     assertThatThrownBy(
-            () -> TestAuthority.start(TestAuthority.config(tmp).masterKeySource(failing).build()))
+            () ->
+                AuthorityServer.start(AuthorityTests.config(tmp).masterKeySource(failing).build()))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("exit status 3")
         .message()
         .doesNotContain("secretish");
     assertThatThrownBy(
-            () -> TestAuthority.start(TestAuthority.config(tmp).masterKeySource(silent).build()))
+            () -> AuthorityServer.start(AuthorityTests.config(tmp).masterKeySource(silent).build()))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("holds no master key")
         .hasMessageContaining("mandate admin new-master-key");
     assertThat(tmp.resolve("data/mandate.db")).exists();
-    try (TestAuthority a = TestAuthority.start(tmp)) {
-      assertThat(a.get("/v1/keys").json()).as("nothing was half-created").hasSize(1);
+    try (AuthorityServer a = AuthorityTests.start(tmp)) {
+      assertThat(AuthorityTests.api(a).get("/v1/keys").json())
+          .as("nothing was half-created")
+          .hasSize(1);
     }
   }
 
   @Test
   void hostReset_givesTheAdminANewSecret_theOldOneStops_evenOnARunningAuthority() throws Exception {
-    try (TestAuthority running = TestAuthority.start(tmp)) {
-      String old = running.admin();
-      assertThat(running.get("/v1/audit/verify", old).status()).isEqualTo(200);
+    try (AuthorityServer running = AuthorityTests.start(tmp)) {
+      String old = AuthorityTests.api(running).admin();
+      assertThat(AuthorityTests.api(running).get("/v1/audit/verify", old).status()).isEqualTo(200);
 
-      String fresh = HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build());
+      String fresh = HostAdmin.resetAdminSecret(AuthorityTests.config(tmp).build());
 
-      assertThat(fresh).startsWith("mndcs1_").isNotEqualTo(running.adminSecret);
-      assertThat(running.get("/v1/audit/verify", old).status()).isEqualTo(401);
-      assertThat(running.get("/v1/audit/verify", TestAuthority.basic("admin", fresh)).status())
+      assertThat(fresh).startsWith("mndcs1_").isNotEqualTo(AuthorityTests.adminSecret(running));
+      assertThat(AuthorityTests.api(running).get("/v1/audit/verify", old).status()).isEqualTo(401);
+      assertThat(
+              AuthorityTests.api(running)
+                  .get("/v1/audit/verify", Http.basic("admin", fresh))
+                  .status())
           .isEqualTo(200);
       assertThat(
-              running
-                  .get("/v1/audit?client=admin", TestAuthority.basic("admin", fresh))
+              AuthorityTests.api(running)
+                  .get("/v1/audit?client=admin", Http.basic("admin", fresh))
                   .json()
                   .findValuesAsText("type"))
           .contains("client.secret.reset");
@@ -260,10 +271,10 @@ class BootstrapTest {
 
   @Test
   void hostReset_createsAnAdminThatWasNotCreated_andRefusesAWrongMasterKey() throws Exception {
-    try (TestAuthority a =
-        TestAuthority.start(TestAuthority.config(tmp).createAdminClient(false).build())) {
-      assertThat(a.adminSecret).isNull();
-      assertThat(a.server.bootstrapReport().orElseThrow().adminSecretOnce()).isEmpty();
+    try (AuthorityServer a =
+        AuthorityServer.start(AuthorityTests.config(tmp).createAdminClient(false).build())) {
+      assertThat(AuthorityTests.adminSecret(a)).isNull();
+      assertThat(a.bootstrapReport().orElseThrow().adminSecretOnce()).isEmpty();
     }
     String other =
         MasterKey.TEXT_PREFIX
@@ -271,22 +282,23 @@ class BootstrapTest {
     assertThatThrownBy(
             () ->
                 HostAdmin.resetAdminSecret(
-                    TestAuthority.config(tmp).environment(Map.of(MasterKey.ENV, other)).build()))
+                    AuthorityTests.config(tmp).environment(Map.of(MasterKey.ENV, other)).build()))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("is not the master key this database was created with");
 
-    String secret = HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build());
+    String secret = HostAdmin.resetAdminSecret(AuthorityTests.config(tmp).build());
 
-    try (TestAuthority a = TestAuthority.start(tmp)) {
-      assertThat(a.server.bootstrapReport()).as("the admin exists now").isEmpty();
-      assertThat(a.get("/v1/audit/verify", TestAuthority.basic("admin", secret)).status())
+    try (AuthorityServer a = AuthorityTests.start(tmp)) {
+      assertThat(a.bootstrapReport()).as("the admin exists now").isEmpty();
+      assertThat(
+              AuthorityTests.api(a).get("/v1/audit/verify", Http.basic("admin", secret)).status())
           .isEqualTo(200);
     }
   }
 
   @Test
   void hostReset_ofADataDirectoryThatWasNeverStarted_isRefused() throws Exception {
-    assertThatThrownBy(() -> HostAdmin.resetAdminSecret(TestAuthority.config(tmp).build()))
+    assertThatThrownBy(() -> HostAdmin.resetAdminSecret(AuthorityTests.config(tmp).build()))
         .isInstanceOf(AuthorityStartupException.class)
         .hasMessageContaining("there is no data directory");
   }

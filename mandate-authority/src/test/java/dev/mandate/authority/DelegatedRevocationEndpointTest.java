@@ -9,34 +9,18 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code POST /v1/revocations} with {@code token} and {@code block}: a holder revokes what it
  * delegated, never its own block.
  */
-class DelegatedRevocationEndpointTest {
-  @TempDir Path tmp;
-  private TestAuthority authority;
+class DelegatedRevocationEndpointTest extends RunningAuthorityTest {
   private final SigningKey agentKey = SigningKey.generate(new SecureRandom());
   private final SigningKey subAgentKey = SigningKey.generate(new SecureRandom());
-
-  @BeforeEach
-  void start() throws Exception {
-    authority = TestAuthority.start(tmp);
-  }
-
-  @AfterEach
-  void stop() {
-    authority.close();
-  }
 
   /** A capability minted for the agent, bound to its key, and the sub-agent's delegation. */
   private Capability[] parentAndChild(String client) {
@@ -81,10 +65,10 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void theDelegatorsProof_revokesTheChildBlockOnly() {
-    String agent = authority.createClient("agent");
-    String bystander = authority.createClient("bystander");
+    String agent = authority.clientAuth("agent");
+    String bystander = authority.clientAuth("bystander");
     Capability[] pc = parentAndChild(agent);
-    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, TestAuthority.NOW);
+    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, AuthorityTests.NOW);
 
     // Any authenticated client may carry the delegator's proof (e.g. the agent's runtime).
     Reply r = authority.post("/v1/revocations", body(pc[1], 1, proof), bystander);
@@ -98,8 +82,8 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void theMintingClient_mayRevokeADelegatedBlockWithoutAProof_othersMayNot() {
-    String agent = authority.createClient("agent");
-    String other = authority.createClient("other");
+    String agent = authority.clientAuth("agent");
+    String other = authority.clientAuth("other");
     Capability[] pc = parentAndChild(agent);
 
     assertThat(authority.post("/v1/revocations", body(pc[1], 1, null), other).status())
@@ -111,15 +95,15 @@ class DelegatedRevocationEndpointTest {
 
   @Test
   void aWrongProofBlockZeroOrAForgedToken_is400_andNothingIsRevoked() {
-    String agent = authority.createClient("agent");
-    String other = authority.createClient("other");
+    String agent = authority.clientAuth("agent");
+    String other = authority.clientAuth("other");
     Capability[] pc = parentAndChild(agent);
     String bySubAgent =
         DelegatedRevocation.sign(
             pc[1].attenuate().allow("fs:read_text_file:/data/invoices/2024/01/a").sign(subAgentKey),
             2,
             subAgentKey,
-            TestAuthority.NOW);
+            AuthorityTests.NOW);
 
     Reply wrongKey = authority.post("/v1/revocations", body(pc[1], 1, bySubAgent), other);
     Reply blockZero = authority.post("/v1/revocations", body(pc[1], 0, null), agent);

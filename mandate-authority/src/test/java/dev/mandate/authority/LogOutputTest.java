@@ -14,6 +14,8 @@ import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
 import java.io.ByteArrayOutputStream;
 import java.net.URL;
@@ -47,7 +49,7 @@ class LogOutputTest {
     assertThat(lines).hasSize(2);
     List<JsonNode> events = new ArrayList<>();
     for (String line : lines) {
-      events.add(TestAuthority.JSON.readTree(line));
+      events.add(AuthorityTests.JSON.readTree(line));
     }
     assertThat(events.get(0).get("level").asText()).isEqualTo("INFO");
     assertThat(events.get(0).get("loggerName").asText()).isEqualTo("dev.mandate.authority.access");
@@ -73,7 +75,8 @@ class LogOutputTest {
     List<ILoggingEvent> events = new ArrayList<>();
     // The authority closes first: it finishes (and logs) every request before the capture ends.
     try (Capture c = new Capture(events, null);
-        TestAuthority authority = TestAuthority.start(tmp)) {
+        AuthorityServer server = AuthorityTests.start(tmp)) {
+      AuthorityApi authority = AuthorityTests.api(server);
       assertThat(authority.get("/v1/revocations?since=0&wait=0").status()).isEqualTo(200);
       assertThat(authority.get("/v1/health").status()).isEqualTo(200);
       assertThat(authority.get("/v1/revocations?since=-1").status()).isEqualTo(400);
@@ -96,8 +99,9 @@ class LogOutputTest {
     String clientSecret;
     String token;
     try (Capture c = new Capture(events, rendered);
-        TestAuthority authority = TestAuthority.start(tmp)) {
-      admin = authority.adminSecret;
+        AuthorityServer server = AuthorityTests.start(tmp)) {
+      AuthorityApi authority = AuthorityTests.api(server);
+      admin = AuthorityTests.adminSecret(server);
       Reply created = authority.post("/v1/clients", "{\"clientId\":\"agent\"}", authority.admin());
       assertThat(created.status()).isEqualTo(201);
       clientSecret = created.json().get("secret").asText();
@@ -105,15 +109,14 @@ class LogOutputTest {
           authority.post(
               "/v1/capabilities",
               "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"15m\"}",
-              TestAuthority.basic("agent", clientSecret));
+              Http.basic("agent", clientSecret));
       assertThat(minted.status()).as(minted.body()).isEqualTo(201);
       token = minted.json().get("token").asText();
       // A token sent where it does not belong, a wrong secret, a secret in the query string.
       authority.post("/v1/revocations", "{\"token\":\"" + token + "\"}", authority.admin());
-      authority.get("/v1/clients", TestAuthority.basic("admin", "wrong-secret-4f1c"));
+      authority.get("/v1/clients", Http.basic("admin", "wrong-secret-4f1c"));
       authority.get("/v1/health?secret=query-secret-9d2e");
-      authority.post(
-          "/v1/clients/agent/secret", "{}", TestAuthority.basic("agent", clientSecret + "x"));
+      authority.post("/v1/clients/agent/secret", "{}", Http.basic("agent", clientSecret + "x"));
     }
 
     String log = rendered.toString(StandardCharsets.UTF_8);

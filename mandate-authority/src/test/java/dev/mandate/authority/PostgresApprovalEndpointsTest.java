@@ -1,6 +1,6 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.PostgresTestDatabase;
+import dev.mandate.testkit.PostgresSchema;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -10,11 +10,11 @@ import org.junit.jupiter.api.AfterEach;
  * {@code MANDATE_REQUIRE_POSTGRES=1}.
  */
 class PostgresApprovalEndpointsTest extends ApprovalEndpointsContract {
-  private PostgresTestDatabase db;
+  private PostgresSchema db;
 
   @Override
   AuthorityConfig.Builder database(AuthorityConfig.Builder config) {
-    db = PostgresTestDatabase.create();
+    db = PostgresSchema.create();
     String masterKey =
         MasterKey.TEXT_PREFIX
             + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);

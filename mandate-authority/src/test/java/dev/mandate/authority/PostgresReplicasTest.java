@@ -3,7 +3,8 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mandate.authority.store.PostgresTestDatabase;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.PostgresSchema;
 import dev.mandate.testkit.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,33 +25,38 @@ class PostgresReplicasTest {
 
   @Test
   void aRevocationPostedToOneReplica_reachesTheOthersLongPollWithinASecond() throws Exception {
-    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+    try (PostgresSchema db = PostgresSchema.create()) {
       String masterKey =
           MasterKey.TEXT_PREFIX
               + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
-      Files.writeString(tmp.resolve("policy.yaml"), TestAuthority.POLICY);
-      try (TestAuthority a = TestAuthority.start(replica(db, "a", masterKey));
-          TestAuthority b = TestAuthority.start(replica(db, "b", masterKey))) {
-        assertThat(a.adminSecret).isNotNull();
-        assertThat(b.adminSecret).as("the second replica reuses the admin client").isNull();
-        String admin = a.admin();
+      Files.writeString(tmp.resolve("policy.yaml"), AuthorityTests.POLICY);
+      try (AuthorityServer a = AuthorityServer.start(replica(db, "a", masterKey));
+          AuthorityServer b = AuthorityServer.start(replica(db, "b", masterKey))) {
+        assertThat(AuthorityTests.adminSecret(a)).isNotNull();
+        assertThat(AuthorityTests.adminSecret(b))
+            .as("the second replica reuses the admin client")
+            .isNull();
+        AuthorityApi first = AuthorityTests.api(a);
+        AuthorityApi second = AuthorityTests.api(b);
+        String admin = first.admin();
 
-        assertThat(b.get("/v1/keys").json().findValuesAsText("keyId"))
-            .isEqualTo(a.get("/v1/keys").json().findValuesAsText("keyId"));
+        assertThat(second.get("/v1/keys").json().findValuesAsText("keyId"))
+            .isEqualTo(first.get("/v1/keys").json().findValuesAsText("keyId"));
 
         JsonNode minted =
-            a.post(
+            first
+                .post(
                     "/v1/capabilities",
                     "{\"grants\":[\"fs:read_text_file:/data/x/**\"],\"ttl\":\"15m\"}",
                     admin)
                 .json();
         CompletableFuture<Reply> poll =
-            CompletableFuture.supplyAsync(() -> b.get("/v1/revocations?since=0&wait=20000"));
+            CompletableFuture.supplyAsync(() -> second.get("/v1/revocations?since=0&wait=20000"));
         Thread.sleep(500);
         assertThat(poll).isNotDone();
 
         Reply revoked =
-            a.post(
+            first.post(
                 "/v1/revocations",
                 "{\"tokenId\":\"" + minted.get("tokenId").asText() + "\",\"reason\":\"test\"}",
                 admin);
@@ -65,14 +71,14 @@ class PostgresReplicasTest {
         assertThat(millis).isLessThan(1000);
 
         // The replicas share clients and the audit chain.
-        assertThat(b.get("/v1/audit/verify", admin).json().get("ok").asBoolean()).isTrue();
+        assertThat(second.get("/v1/audit/verify", admin).json().get("ok").asBoolean()).isTrue();
       }
     }
   }
 
-  private AuthorityConfig replica(PostgresTestDatabase db, String name, String masterKey)
+  private AuthorityConfig replica(PostgresSchema db, String name, String masterKey)
       throws Exception {
-    return TestAuthority.config(tmp, name)
+    return AuthorityTests.config(tmp, name)
         .jdbcUrl(db.jdbcUrl())
         .environment(Map.of(MasterKey.ENV, masterKey))
         .shutdownTimeout(Duration.ofSeconds(5))

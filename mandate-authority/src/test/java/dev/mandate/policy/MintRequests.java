@@ -16,4 +16,30 @@ final class MintRequests {
     return new MintRequest(
         clientId, grants, ttl, holderBound, audience, null, null, false, null, null, null, null);
   }
+
+  /**
+   * A holder-bound request for one grant with these limits (audience, max uses and max depth each
+   * null when not asked for); no approval, grant caveats or parameters.
+   */
+  static MintRequest bound(
+      String clientId,
+      String grant,
+      String audience,
+      Integer maxUses,
+      Integer maxDepth,
+      boolean indirect) {
+    return new MintRequest(
+        clientId,
+        List.of(grant),
+        null,
+        true,
+        audience,
+        maxUses,
+        maxDepth,
+        indirect,
+        null,
+        null,
+        null,
+        null);
+  }
 }

@@ -34,6 +34,21 @@ class PolicyEvaluateTest {
     return POLICY.evaluate(r);
   }
 
+  private static final String INVOICE_AGENT = "invoice-agent";
+  private static final String INVOICES_2024 = "fs:read_text_file:/data/invoices/2024/**";
+
+  /** The invoice agent asking for 2024's invoices, as given. */
+  private static MintRequest invoice2024(Duration ttl, boolean holderBound, String audience) {
+    return MintRequests.basic(INVOICE_AGENT, List.of(INVOICES_2024), ttl, holderBound, audience);
+  }
+
+  /** The reason the policy gives for denying {@code r}; fails if it allows it. */
+  private static String deniedReason(MintRequest r) {
+    PolicyDecision d = decide(r);
+    assertThat(d.allowed()).as(d.reason()).isFalse();
+    return d.reason();
+  }
+
   private static PolicyDecision decideGrant(String grant) {
     return decide(invoice(grant));
   }
@@ -94,17 +109,7 @@ class PolicyEvaluateTest {
 
   @Test
   void ttlAboveMax_isRefusedNotCapped() {
-    PolicyDecision d =
-        decide(
-            MintRequests.basic(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                Duration.ofHours(2),
-                true,
-                "gateway-1"));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason())
+    assertThat(deniedReason(invoice2024(Duration.ofHours(2), true, "gateway-1")))
         .isEqualTo(
             "client 'invoice-agent' asked for a lifetime of 2h, but its policy allows at most 1h"
                 + " (maxTtl); ask for 1h or less");
@@ -112,176 +117,66 @@ class PolicyEvaluateTest {
 
   @Test
   void ttlOmitted_getsMaxTtl_andNonPositiveTtl_isDenied() {
-    PolicyDecision d =
-        decide(
-            MintRequests.basic(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                "gateway-1"));
+    PolicyDecision d = decide(invoice2024(null, true, "gateway-1"));
     assertThat(d.allowed()).isTrue();
     assertThat(d.ttl()).isEqualTo(Duration.ofHours(1));
 
-    assertThat(
-            decide(
-                    MintRequests.basic(
-                        "invoice-agent",
-                        List.of("fs:read_text_file:/data/invoices/2024/**"),
-                        Duration.ZERO,
-                        true,
-                        "gateway-1"))
-                .reason())
+    assertThat(decide(invoice2024(Duration.ZERO, true, "gateway-1")).reason())
         .contains("must be positive");
   }
 
   @Test
   void missingHolderBinding_whenRequired_isDenied() {
-    PolicyDecision d =
-        decide(
-            MintRequests.basic(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                false,
-                "gateway-1"));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason())
+    assertThat(deniedReason(invoice2024(null, false, "gateway-1")))
         .contains("client 'invoice-agent' must mint holder-bound tokens (require: holder)");
   }
 
   @Test
   void audienceNotInList_isDenied() {
-    PolicyDecision d =
-        decide(
-            MintRequests.basic(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                "gateway-2"));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason())
+    assertThat(deniedReason(invoice2024(null, true, "gateway-2")))
         .isEqualTo(
             "client 'invoice-agent' may not use audience 'gateway-2'; its policy allows only gateway-1 (audiences)");
   }
 
   @Test
   void missingAudience_whenRequiredOrListed_isDenied() {
-    PolicyDecision d =
-        decide(
-            MintRequests.basic(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                null));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason()).contains("must name an audience, one of gateway-1");
+    assertThat(deniedReason(invoice2024(null, true, null)))
+        .contains("must name an audience, one of gateway-1");
     assertThat(
-            decide(
-                    new MintRequest(
-                        "mailer",
-                        List.of("mail:send:tenant/acme/*"),
-                        null,
-                        true,
-                        null,
-                        5,
-                        null,
-                        false,
-                        null,
-                        null,
-                        null,
-                        null))
+            decide(MintRequests.bound("mailer", "mail:send:tenant/acme/*", null, 5, null, false))
                 .reason())
         .contains("must name an audience (require: audience)");
   }
 
   @Test
   void maxUsesAboveCap_isDenied_andMissingMaxUses_getsTheCap() {
-    PolicyDecision over =
-        decide(
-            new MintRequest(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                "gateway-1",
-                1001,
-                null,
-                false,
-                null,
-                null,
-                null,
-                null));
-    assertThat(over.allowed()).isFalse();
-    assertThat(over.reason()).contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
+    assertThat(
+            deniedReason(
+                MintRequests.bound(INVOICE_AGENT, INVOICES_2024, "gateway-1", 1001, null, false)))
+        .contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
 
     PolicyDecision under =
-        decide(
-            new MintRequest(
-                "invoice-agent",
-                List.of("fs:read_text_file:/data/invoices/2024/**"),
-                null,
-                true,
-                "gateway-1",
-                10,
-                null,
-                false,
-                null,
-                null,
-                null,
-                null));
+        decide(MintRequests.bound(INVOICE_AGENT, INVOICES_2024, "gateway-1", 10, null, false));
     assertThat(under.maxUses()).isEqualTo(10);
     assertThat(decideGrant("fs:read_text_file:/data/invoices/2024/**").maxUses()).isEqualTo(1000);
   }
 
   @Test
   void missingMaxUses_whenRequired_isDenied() {
-    PolicyDecision d =
-        decide(MintRequests.basic("mailer", List.of("mail:send:tenant/acme/*"), null, true, "gw"));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason()).contains("client 'mailer' must set maxUses (require: maxUses)");
+    assertThat(
+            deniedReason(
+                MintRequests.basic("mailer", List.of("mail:send:tenant/acme/*"), null, true, "gw")))
+        .contains("client 'mailer' must set maxUses (require: maxUses)");
   }
 
   @Test
   void maxDepthAbovePolicy_isDenied_andLowerIsKept() {
     assertThat(
-            decide(
-                    new MintRequest(
-                        "invoice-agent",
-                        List.of("fs:read_text_file:/data/invoices/2024/**"),
-                        null,
-                        true,
-                        "gateway-1",
-                        null,
-                        3,
-                        false,
-                        null,
-                        null,
-                        null,
-                        null))
+            decide(MintRequests.bound(INVOICE_AGENT, INVOICES_2024, "gateway-1", null, 3, false))
                 .reason())
         .contains("asked for maxDepth 3, above its policy's 2 (maxDepth)");
     assertThat(
-            decide(
-                    new MintRequest(
-                        "invoice-agent",
-                        List.of("fs:read_text_file:/data/invoices/2024/**"),
-                        null,
-                        true,
-                        "gateway-1",
-                        null,
-                        0,
-                        false,
-                        null,
-                        null,
-                        null,
-                        null))
+            decide(MintRequests.bound(INVOICE_AGENT, INVOICES_2024, "gateway-1", null, 0, false))
                 .maxDepth())
         .isZero();
   }
@@ -289,37 +184,11 @@ class PolicyEvaluateTest {
   @Test
   void indirect_isDeniedUnlessThePolicyAllowsIt() {
     assertThat(
-            decide(
-                    new MintRequest(
-                        "invoice-agent",
-                        List.of("fs:read_text_file:/data/invoices/2024/**"),
-                        null,
-                        true,
-                        "gateway-1",
-                        null,
-                        null,
-                        true,
-                        null,
-                        null,
-                        null,
-                        null))
+            decide(MintRequests.bound(INVOICE_AGENT, INVOICES_2024, "gateway-1", null, null, true))
                 .reason())
         .contains("may not mint indirect capabilities");
     PolicyDecision mailer =
-        decide(
-            new MintRequest(
-                "mailer",
-                List.of("mail:send:tenant/acme/*"),
-                null,
-                true,
-                "gw",
-                5,
-                null,
-                true,
-                null,
-                null,
-                null,
-                null));
+        decide(MintRequests.bound("mailer", "mail:send:tenant/acme/*", "gw", 5, null, true));
     assertThat(mailer.allowed()).isTrue();
     assertThat(mailer.indirect()).isTrue();
   }
@@ -486,11 +355,10 @@ class PolicyEvaluateTest {
 
   @Test
   void everyGrantMustBeCovered() {
-    PolicyDecision d =
-        decide(invoice("fs:read_text_file:/data/invoices/2024/**", "fs:read_text_file:/etc/**"));
-
-    assertThat(d.allowed()).isFalse();
-    assertThat(d.reason()).contains("'fs:read_text_file:/etc/**'");
+    assertThat(
+            deniedReason(
+                invoice("fs:read_text_file:/data/invoices/2024/**", "fs:read_text_file:/etc/**")))
+        .contains("'fs:read_text_file:/etc/**'");
   }
 
   @Test

@@ -3,24 +3,10 @@ package dev.mandate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.token.Capability;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --allow-literal}: a grant of exactly the values given, glob characters and all. */
-class AllowLiteralTest {
-  private final CliRun cli = new CliRun();
-  @TempDir Path dir;
-  private String key;
-  private String pub;
-
-  @BeforeEach
-  void keys() {
-    cli.keygen(dir, "authority");
-    key = dir.resolve("authority.key").toString();
-    pub = dir.resolve("authority.pub").toString();
-  }
+class AllowLiteralTest extends AuthorityKeyTest {
 
   private static String request(String resource) {
     return "{\"service\":\"chat\",\"action\":\"read_channel\",\"resource\":\""

@@ -2,26 +2,18 @@ package dev.mandate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class AttenuateCommandTest {
+class AttenuateCommandTest extends AuthorityKeyTest {
   private static final String JAN = CliRun.readFile("/data/invoices/2024/q1/jan.pdf");
   private static final String JUL = CliRun.readFile("/data/invoices/2024/q3/jul.pdf");
   private static final String SECRETS = CliRun.readFile("/data/secrets/key.pem");
 
-  private final CliRun cli = new CliRun();
-
-  @TempDir Path dir;
-  private String pub;
   private String parent;
 
   @BeforeEach
   void mintParent() {
-    cli.keygen(dir, "authority");
-    pub = dir.resolve("authority.pub").toString();
     parent = mint();
   }
 

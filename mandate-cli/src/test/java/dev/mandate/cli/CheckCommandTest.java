@@ -9,24 +9,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CheckCommandTest {
+class CheckCommandTest extends AuthorityKeyTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final CliRun cli = new CliRun();
-
-  @TempDir Path dir;
-  private String key;
-  private String pub;
-
-  @BeforeEach
-  void keys() {
-    cli.keygen(dir, "authority");
-    key = dir.resolve("authority.key").toString();
-    pub = dir.resolve("authority.pub").toString();
-  }
 
   private String mint(String... extra) {
     String[] args = new String[extra.length + 7];

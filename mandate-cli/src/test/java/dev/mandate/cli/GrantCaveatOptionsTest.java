@@ -4,25 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --grant-arg} and {@code --grant-where}: caveats of the grant given just before. */
-class GrantCaveatOptionsTest {
-  private final CliRun cli = new CliRun();
-  @TempDir Path dir;
-  private String key;
-  private String pub;
-
-  @BeforeEach
-  void keys() {
-    cli.keygen(dir, "authority");
-    key = dir.resolve("authority.key").toString();
-    pub = dir.resolve("authority.pub").toString();
-  }
+class GrantCaveatOptionsTest extends AuthorityKeyTest {
 
   private static String request(String action, String args) {
     return "{\"service\":\"bank\",\"action\":\""

@@ -61,6 +61,15 @@ class ServeCommandTest {
     return new Served(r.exit(), r.out(), r.err(), url.get(), adminStatus[0]);
   }
 
+  /** {@code serve --data DATA --port 0}, then {@code more}. */
+  private static String[] serveOn(Path data, String... more) {
+    String[] args = new String[5 + more.length];
+    System.arraycopy(
+        new String[] {"serve", "--data", data.toString(), "--port", "0"}, 0, args, 0, 5);
+    System.arraycopy(more, 0, args, 5, more.length);
+    return args;
+  }
+
   private static String readString(Path p) {
     try {
       return Files.readString(p);
@@ -81,7 +90,7 @@ class ServeCommandTest {
   void firstStart_printsOneScreen_withWhereEverythingIs_theOneTimeAdminSecret_andWhatToDoNext() {
     Path data = tmp.resolve("data");
 
-    Served s = serve("serve", "--data", data.toString(), "--port", "0");
+    Served s = serve(serveOn(data));
 
     assertThat(s.exit()).as(s.err()).isZero();
     assertThat(s.out())
@@ -104,9 +113,9 @@ class ServeCommandTest {
   @Test
   void laterStart_printsWhereItListens_andNoSecret() {
     Path data = tmp.resolve("data");
-    serve("serve", "--data", data.toString(), "--port", "0");
+    serve(serveOn(data));
 
-    Served again = serve("serve", "--data", data.toString(), "--port", "0");
+    Served again = serve(serveOn(data));
 
     assertThat(again.exit()).as(again.err()).isZero();
     assertThat(again.out())
@@ -118,14 +127,7 @@ class ServeCommandTest {
   @Test
   void startFailure_isOneLine_exitTwo() {
     Served s =
-        serve(
-            "serve",
-            "--data",
-            tmp.resolve("data").toString(),
-            "--port",
-            "0",
-            "--policy",
-            tmp.resolve("missing.yaml").toString());
+        serve(serveOn(tmp.resolve("data"), "--policy", tmp.resolve("missing.yaml").toString()));
 
     assertThat(s.exit()).isEqualTo(2);
     assertThat(s.err().lines().filter(l -> l.startsWith("mandate: ")))
@@ -140,7 +142,7 @@ class ServeCommandTest {
   void firstStart_withoutATerminal_printsNoSecret_andLeavesTheAdminToAHostReset() throws Exception {
     Path data = tmp.resolve("data");
 
-    Served s = serve(new CliRun.Live(), null, "serve", "--data", data.toString(), "--port", "0");
+    Served s = serve(new CliRun.Live(), null, serveOn(data));
 
     assertThat(s.exit()).as(s.err()).isZero();
     assertThat(s.out() + s.err()).doesNotContain("mndcs1_");
@@ -162,8 +164,7 @@ class ServeCommandTest {
     assertThat(reset.out()).doesNotContain("mndcs1_");
     assertThat(mode(secret)).isEqualTo("rw-------");
 
-    Served again =
-        serve(new CliRun.Live(), secret, "serve", "--data", data.toString(), "--port", "0");
+    Served again = serve(new CliRun.Live(), secret, serveOn(data));
 
     assertThat(again.adminStatus()).as("the reset secret works").isEqualTo(200);
   }
@@ -175,16 +176,7 @@ class ServeCommandTest {
     Path secret = tmp.resolve("admin.secret");
 
     Served s =
-        serve(
-            new CliRun.Live(),
-            secret,
-            "serve",
-            "--data",
-            data.toString(),
-            "--port",
-            "0",
-            "--admin-secret-out",
-            secret.toString());
+        serve(new CliRun.Live(), secret, serveOn(data, "--admin-secret-out", secret.toString()));
 
     assertThat(s.exit()).as(s.err()).isZero();
     assertThat(s.out() + s.err()).doesNotContain("mndcs1_");
@@ -202,13 +194,7 @@ class ServeCommandTest {
         serve(
             new CliRun.Live(),
             null,
-            "serve",
-            "--data",
-            data.toString(),
-            "--port",
-            "0",
-            "--admin-secret-out",
-            tmp.resolve("nope/admin.secret").toString());
+            serveOn(data, "--admin-secret-out", tmp.resolve("nope/admin.secret").toString()));
 
     assertThat(s.exit()).isEqualTo(2);
     assertThat(s.err()).startsWith("mandate: --admin-secret-out").contains("does not exist");
@@ -219,7 +205,7 @@ class ServeCommandTest {
   void hostReset_onAnInteractiveTerminal_showsTheSecret_andWithoutOne_needsSecretOut()
       throws Exception {
     Path data = tmp.resolve("data");
-    serve("serve", "--data", data.toString(), "--port", "0");
+    serve(serveOn(data));
 
     CliRun.Result piped = new CliRun().run("admin", "reset-secret", "--data", data.toString());
     CliRun.Result shown =
@@ -241,21 +227,8 @@ class ServeCommandTest {
         serve(
             new CliRun.Live(true, Map.of()),
             null,
-            url ->
-                second[0] =
-                    serve(
-                        new CliRun.Live(true, Map.of()),
-                        null,
-                        "serve",
-                        "--data",
-                        data.toString(),
-                        "--port",
-                        "0"),
-            "serve",
-            "--data",
-            data.toString(),
-            "--port",
-            "0");
+            url -> second[0] = serve(new CliRun.Live(true, Map.of()), null, serveOn(data)),
+            serveOn(data));
 
     assertThat(first.exit()).as(first.err()).isZero();
     assertThat(second[0].exit()).isEqualTo(2);
@@ -271,13 +244,10 @@ class ServeCommandTest {
   void aPasswordInsideDb_isRefused_withoutEchoingIt() {
     Served s =
         serve(
-            "serve",
-            "--data",
-            tmp.resolve("data").toString(),
-            "--port",
-            "0",
-            "--db",
-            "jdbc:postgresql://127.0.0.1:5432/test?user=mandate&password=hunter2");
+            serveOn(
+                tmp.resolve("data"),
+                "--db",
+                "jdbc:postgresql://127.0.0.1:5432/test?user=mandate&password=hunter2"));
 
     assertThat(s.exit()).isEqualTo(2);
     assertThat(s.err())
@@ -299,24 +269,10 @@ class ServeCommandTest {
         serve(
             new CliRun.Live(true, Map.of("MANDATE_DB_PASSWORD_FILE", password.toString())),
             null,
-            "serve",
-            "--data",
-            tmp.resolve("data").toString(),
-            "--port",
-            "0",
-            "--db",
-            pg);
+            serveOn(tmp.resolve("data"), "--db", pg));
     Files.setPosixFilePermissions(
         password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    Served sqlite =
-        serve(
-            "serve",
-            "--data",
-            tmp.resolve("data").toString(),
-            "--port",
-            "0",
-            "--db-password-file",
-            password.toString());
+    Served sqlite = serve(serveOn(tmp.resolve("data"), "--db-password-file", password.toString()));
 
     assertThat(open.exit()).isEqualTo(2);
     assertThat(open.err())
@@ -332,15 +288,7 @@ class ServeCommandTest {
     Path data = tmp.resolve("data");
     Path home = tmp.resolve("home");
 
-    Served s =
-        serve(
-            new CliRun.Live(true, Map.of("HOME", home.toString())),
-            null,
-            "serve",
-            "--data",
-            data.toString(),
-            "--port",
-            "0");
+    Served s = serve(new CliRun.Live(true, Map.of("HOME", home.toString())), null, serveOn(data));
 
     Path key = home.resolve(".config/mandate/master.key");
     assertThat(s.exit()).as(s.err()).isZero();
@@ -370,42 +318,19 @@ class ServeCommandTest {
     assertThat(mode(keyFile)).isEqualTo("rw-------");
     String key = readString(keyFile).strip();
 
-    Served byOption =
-        serve(
-            "serve",
-            "--data",
-            tmp.resolve("a").toString(),
-            "--port",
-            "0",
-            "--master-key-file",
-            keyFile.toString());
+    Served byOption = serve(serveOn(tmp.resolve("a"), "--master-key-file", keyFile.toString()));
     Served byFileVariable =
         serve(
             new CliRun.Live(true, Map.of("MANDATE_MASTER_KEY_FILE", keyFile.toString())),
             null,
-            "serve",
-            "--data",
-            tmp.resolve("a").toString(),
-            "--port",
-            "0");
+            serveOn(tmp.resolve("a")));
     Served byKeyVariable =
         serve(
             new CliRun.Live(true, Map.of("MANDATE_MASTER_KEY", key)),
             null,
-            "serve",
-            "--data",
-            tmp.resolve("a").toString(),
-            "--port",
-            "0");
+            serveOn(tmp.resolve("a")));
     Served byCommand =
-        serve(
-            "serve",
-            "--data",
-            tmp.resolve("a").toString(),
-            "--port",
-            "0",
-            "--master-key-command",
-            "cat '" + keyFile + "'");
+        serve(serveOn(tmp.resolve("a"), "--master-key-command", "cat '" + keyFile + "'"));
     Path otherFile = tmp.resolve("keys/other.key");
     assertThat(new CliRun().run("admin", "new-master-key", "--out", otherFile.toString()).exit())
         .isZero();
@@ -414,11 +339,7 @@ class ServeCommandTest {
         serve(
             new CliRun.Live(true, Map.of("MANDATE_MASTER_KEY", other)),
             null,
-            "serve",
-            "--data",
-            tmp.resolve("a").toString(),
-            "--port",
-            "0");
+            serveOn(tmp.resolve("a")));
 
     assertThat(byOption.exit()).as(byOption.err()).isZero();
     assertThat(byOption.out()).contains("master key      " + keyFile);

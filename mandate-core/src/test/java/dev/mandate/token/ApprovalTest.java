@@ -91,13 +91,7 @@ class ApprovalTest {
   void approvalForAnotherCapability_denied() {
     Capability cap = payments();
     Capability other =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(99))
-            .allow("mail:send_email:*@example.com")
-            .ttl(Duration.ofHours(1))
-            .requireApproval("finance")
-            .sign();
+        Fixtures.mint(root, 99, "mail:send_email:*@example.com").requireApproval("finance").sign();
     Request call = send("bob@example.com", "pay 40 EUR");
 
     Decision d =

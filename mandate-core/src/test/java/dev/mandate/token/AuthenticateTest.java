@@ -19,12 +19,7 @@ class AuthenticateTest {
       new Request("gw", "fs", "mcp.session", "POST tools/list", null, null);
 
   private Capability.Minter mint() {
-    return Capability.mint(root)
-        .clock(Fixtures.clock())
-        .random(Fixtures.random(1))
-        .allow("fs:read_text_file:/data/**")
-        .ttl(Duration.ofHours(1))
-        .audience("gw");
+    return Fixtures.mint(root, 1, "fs:read_text_file:/data/**").audience("gw");
   }
 
   private Proof proof(SigningKey key, Capability cap, Request r, long seed) {

@@ -131,13 +131,7 @@ class CallProofTest {
 
   @Test
   void aBearerToken_needsNoCall() {
-    Capability bearer =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(2))
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .sign();
+    Capability bearer = Fixtures.mint(root, 2, "fs:read_text_file:/data/**").sign();
     assertThat(
             Fixtures.verifier(root)
                 .build()

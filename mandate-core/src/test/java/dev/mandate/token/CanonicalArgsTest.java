@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,14 +18,7 @@ class CanonicalArgsTest {
   private final SigningKey root = Fixtures.key(1);
   private final SigningKey agent = Fixtures.key(9);
   private final Verifier verifier = Fixtures.verifier(root).build();
-  private final String token =
-      Capability.mint(root)
-          .clock(Fixtures.clock())
-          .random(Fixtures.random(7))
-          .allow("bank:send_money:*")
-          .ttl(Duration.ofHours(1))
-          .sign()
-          .toText();
+  private final String token = Fixtures.mint(root, 7, "bank:send_money:*").sign().toText();
 
   private Decision decide(ObjectNode args) {
     return verifier.authorize(
@@ -88,14 +80,7 @@ class CanonicalArgsTest {
   @Test
   void aProofCannotBeMovedToArgumentsWithTheSameCanonicalDigest() {
     String bound =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(8))
-            .allow("bank:send_money:*")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign()
-            .toText();
+        Fixtures.mint(root, 8, "bank:send_money:*").bindTo(agent.verifyingKey()).sign().toText();
     Request signed =
         new Request(
             null, "bank", "send_money", "acct", F.objectNode().put("amount", 1L << 53), null);

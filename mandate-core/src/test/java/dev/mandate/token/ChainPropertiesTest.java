@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Constraint;
-import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import java.math.BigDecimal;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +39,7 @@ class ChainPropertiesTest {
 
   private static final Instant NOW = Instant.parse("2026-01-15T10:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  private static final SigningKey ROOT = key(0x11);
+  private static final SigningKey ROOT = Fixtures.key(0x11);
   private static final Verifier VERIFIER =
       Verifier.builder().trustedKeys(TrustedKeys.of(ROOT.verifyingKey())).clock(CLOCK).build();
 
@@ -107,7 +105,7 @@ class ChainPropertiesTest {
       }
     }
     Random shape = new Random(SEED);
-    SecureRandom keys = deterministicRandom(SEED);
+    SecureRandom keys = Fixtures.random(SEED);
     chains = new ArrayList<>();
     for (int i = 0; i < CHAINS; i++) {
       chains.add(randomChain(shape, keys));
@@ -241,7 +239,7 @@ class ChainPropertiesTest {
   @Test
   void sameSeed_mintsTheSameChains() {
     Random shape = new Random(SEED);
-    SecureRandom keys = deterministicRandom(SEED);
+    SecureRandom keys = Fixtures.random(SEED);
     for (int i = 0; i < 10; i++) {
       assertThat(randomChain(shape, keys)).isEqualTo(chains.get(i));
     }
@@ -362,21 +360,5 @@ class ChainPropertiesTest {
 
   private static String withBytes(byte[] bytes) {
     return "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  private static SigningKey key(int fill) {
-    byte[] seed = new byte[32];
-    Arrays.fill(seed, (byte) fill);
-    return SigningKey.fromSeed(seed, InsecureSecretKeyAccess.get());
-  }
-
-  private static SecureRandom deterministicRandom(long seed) {
-    try {
-      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
-      random.setSeed(seed);
-      return random;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA1PRNG is in every JDK", e);
-    }
   }
 }

@@ -8,7 +8,6 @@ import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -57,11 +56,7 @@ class ConditionsWithoutCelTest {
   @Test
   void withoutCel_conditionsAreDeniedAndRefused_withTheReason() throws Exception {
     String token =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(3))
-            .allow("mail:send_email:*@example.com")
-            .ttl(Duration.ofHours(1))
+        Fixtures.mint(root, 3, "mail:send_email:*@example.com")
             .where("size(args.to) < 100")
             .sign()
             .toText();

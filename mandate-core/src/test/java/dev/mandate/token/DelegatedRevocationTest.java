@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mandate.crypto.SigningKey;
-import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +15,7 @@ class DelegatedRevocationTest {
   private final TrustedKeys trusted = TrustedKeys.of(root.verifyingKey());
 
   private final Capability parent =
-      Capability.mint(root)
-          .clock(Fixtures.clock())
-          .random(Fixtures.random(1))
-          .allow("fs:read:/data/**")
-          .ttl(Duration.ofHours(1))
-          .bindTo(agent.verifyingKey())
-          .sign();
+      Fixtures.mint(root, 1, "fs:read:/data/**").bindTo(agent.verifyingKey()).sign();
   private final Capability child =
       parent
           .attenuate()

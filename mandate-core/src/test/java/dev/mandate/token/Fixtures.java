@@ -5,6 +5,7 @@ import dev.mandate.crypto.SigningKey;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
@@ -42,6 +43,18 @@ final class Fixtures {
   /** The MCP {@code tools/call} a gateway maps to {@code r}: r's action as the tool, r's args. */
   static Call call(Request r) {
     return Call.mcp(r.audience(), r.service(), "POST tools/call", r.action(), r.args());
+  }
+
+  /**
+   * A minter under {@code root} on the fixed clock, its randomness from {@code seed}, granting
+   * {@code grant} for an hour.
+   */
+  static Capability.Minter mint(SigningKey root, long seed, String grant) {
+    return Capability.mint(root)
+        .clock(clock())
+        .random(random(seed))
+        .allow(grant)
+        .ttl(Duration.ofHours(1));
   }
 
   static Verifier.Builder verifier(SigningKey root) {

@@ -34,6 +34,27 @@ class ThreatTest {
         .sign();
   }
 
+  /** A capability to read under /data for an hour, bound to {@code holder}'s key. */
+  private Capability boundTo(SigningKey holder) {
+    return mint()
+        .allow("fs:read_text_file:/data/**")
+        .ttl(Duration.ofHours(1))
+        .bindTo(holder.verifyingKey())
+        .sign();
+  }
+
+  /** The verifier's decision on {@code token} presented for {@code r} with a proof of the call. */
+  private Decision present(String token, Proof proof, Request r) {
+    return verifier.authorize(
+        Presentation.of(token).withProof(proof).withCall(Fixtures.call(r)), r);
+  }
+
+  /** As {@link #present}, with a proof by {@code signer} made now. */
+  private Decision presentSigned(SigningKey signer, String token, Request r, int seed) {
+    return present(
+        token, Proof.create(signer, token, Fixtures.call(r), NOW, Fixtures.random(seed)), r);
+  }
+
   private static String withBytes(byte[] bytes) {
     return "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
@@ -355,59 +376,29 @@ class ThreatTest {
   @Test
   void replayOfStolenProof_denied() {
     SigningKey agent = Fixtures.key(9);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     Request r = read("/data/a.txt");
     assertThat(verifier.authorize(Presentation.of(bound.toText()), r).code())
         .isEqualTo(Decision.Code.PROOF_REQUIRED);
     Proof proof = Proof.create(agent, bound.toText(), Fixtures.call(r), NOW, Fixtures.random(3));
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(bound.toText()).withProof(proof).withCall(Fixtures.call(r)), r)
-                .allowed())
-        .isTrue();
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(bound.toText()).withProof(proof).withCall(Fixtures.call(r)), r)
-                .code())
-        .isEqualTo(Decision.Code.PROOF_REPLAYED);
+    assertThat(present(bound.toText(), proof, r).allowed()).isTrue();
+    assertThat(present(bound.toText(), proof, r).code()).isEqualTo(Decision.Code.PROOF_REPLAYED);
   }
 
   @Test
   void stolenToken_withoutHolderKey_denied() {
     SigningKey agent = Fixtures.key(9);
     SigningKey thief = Fixtures.key(10);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     Request r = read("/data/a.txt");
     Proof forged = Proof.create(thief, bound.toText(), Fixtures.call(r), NOW, Fixtures.random(3));
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(bound.toText()).withProof(forged).withCall(Fixtures.call(r)), r)
-                .code())
-        .isEqualTo(Decision.Code.PROOF_INVALID);
+    assertThat(present(bound.toText(), forged, r).code()).isEqualTo(Decision.Code.PROOF_INVALID);
   }
 
   @Test
   void proofForOtherArguments_denied() {
     SigningKey agent = Fixtures.key(9);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     Proof proof =
         Proof.create(
             agent, bound.toText(), Fixtures.call(read("/data/a.txt")), NOW, Fixtures.random(3));
@@ -425,43 +416,23 @@ class ThreatTest {
   @Test
   void staleProof_denied() {
     SigningKey agent = Fixtures.key(9);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     Request r = read("/data/a.txt");
     Proof old =
         Proof.create(
             agent, bound.toText(), Fixtures.call(r), NOW.minusSeconds(120), Fixtures.random(3));
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(bound.toText()).withProof(old).withCall(Fixtures.call(r)), r)
-                .code())
-        .isEqualTo(Decision.Code.PROOF_STALE);
+    assertThat(present(bound.toText(), old, r).code()).isEqualTo(Decision.Code.PROOF_STALE);
     Proof future =
         Proof.create(
             agent, bound.toText(), Fixtures.call(r), NOW.plusSeconds(120), Fixtures.random(4));
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(bound.toText()).withProof(future).withCall(Fixtures.call(r)), r)
-                .code())
-        .isEqualTo(Decision.Code.PROOF_STALE);
+    assertThat(present(bound.toText(), future, r).code()).isEqualTo(Decision.Code.PROOF_STALE);
   }
 
   @Test
   void rebindingStolenToken_denied() {
     SigningKey agent = Fixtures.key(9);
     SigningKey thief = Fixtures.key(10);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     assertThatThrownBy(() -> bound.attenuate().bindTo(thief.verifyingKey()).sign(thief))
         .isInstanceOf(IllegalArgumentException.class);
     // Forge it by hand: a block binding the thief, signed by the thief.
@@ -485,25 +456,14 @@ class ThreatTest {
             null);
     Request r = read("/data/a.txt");
     Proof proof = Proof.create(thief, withBytes(forged), Fixtures.call(r), NOW, Fixtures.random(5));
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(withBytes(forged)).withProof(proof).withCall(Fixtures.call(r)),
-                    r)
-                .code())
-        .isEqualTo(Decision.Code.BAD_SIGNATURE);
+    assertThat(present(withBytes(forged), proof, r).code()).isEqualTo(Decision.Code.BAD_SIGNATURE);
   }
 
   @Test
   void delegation_toSubAgent_narrowsAndRebinds() {
     SigningKey agent = Fixtures.key(9);
     SigningKey sub = Fixtures.key(11);
-    Capability bound =
-        mint()
-            .allow("fs:read_text_file:/data/**")
-            .ttl(Duration.ofHours(1))
-            .bindTo(agent.verifyingKey())
-            .sign();
+    Capability bound = boundTo(agent);
     Capability delegated =
         bound
             .attenuate()
@@ -512,52 +472,12 @@ class ThreatTest {
             .sign(agent);
     assertThat(delegated.holderKeyId()).contains(sub.verifyingKey().keyId());
     Request ok = read("/data/invoices/a");
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(delegated.toText())
-                        .withProof(
-                            Proof.create(
-                                sub,
-                                delegated.toText(),
-                                Fixtures.call(ok),
-                                NOW,
-                                Fixtures.random(1)))
-                        .withCall(Fixtures.call(ok)),
-                    ok)
-                .allowed())
-        .isTrue();
+    assertThat(presentSigned(sub, delegated.toText(), ok, 1).allowed()).isTrue();
     Request other = read("/data/hr/salaries");
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(delegated.toText())
-                        .withProof(
-                            Proof.create(
-                                sub,
-                                delegated.toText(),
-                                Fixtures.call(other),
-                                NOW,
-                                Fixtures.random(2)))
-                        .withCall(Fixtures.call(other)),
-                    other)
-                .code())
+    assertThat(presentSigned(sub, delegated.toText(), other, 2).code())
         .isEqualTo(Decision.Code.GRANT);
     // The parent's key no longer works on the delegated token.
-    assertThat(
-            verifier
-                .authorize(
-                    Presentation.of(delegated.toText())
-                        .withProof(
-                            Proof.create(
-                                agent,
-                                delegated.toText(),
-                                Fixtures.call(ok),
-                                NOW,
-                                Fixtures.random(3)))
-                        .withCall(Fixtures.call(ok)),
-                    ok)
-                .code())
+    assertThat(presentSigned(agent, delegated.toText(), ok, 3).code())
         .isEqualTo(Decision.Code.PROOF_INVALID);
   }
 

@@ -14,13 +14,7 @@ class UseCountTest {
   private final SigningKey root = Fixtures.key(1);
 
   private Capability limited(int uses) {
-    return Capability.mint(root)
-        .clock(Fixtures.clock())
-        .random(Fixtures.random(7))
-        .allow("fs:*:**")
-        .ttl(Duration.ofHours(1))
-        .maxUses(uses)
-        .sign();
+    return Fixtures.mint(root, 7, "fs:*:**").maxUses(uses).sign();
   }
 
   private static Request read() {
@@ -59,13 +53,7 @@ class UseCountTest {
   @Test
   void aCapabilityWithoutMaxUses_needsNoCounter() {
     Verifier verifier = Fixtures.verifier(root).build();
-    Capability plain =
-        Capability.mint(root)
-            .clock(Fixtures.clock())
-            .random(Fixtures.random(8))
-            .allow("fs:*:**")
-            .ttl(Duration.ofHours(1))
-            .sign();
+    Capability plain = Fixtures.mint(root, 8, "fs:*:**").sign();
 
     assertThat(verifier.authorize(Presentation.of(plain.toText()), read()).allowed()).isTrue();
   }

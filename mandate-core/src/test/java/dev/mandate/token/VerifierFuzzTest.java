@@ -10,10 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.mandate.caveat.Constraint;
-import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import java.math.BigDecimal;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,8 +33,8 @@ import java.util.List;
 class VerifierFuzzTest {
   static final Instant NOW = Instant.parse("2026-01-15T10:00:00Z");
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  static final SigningKey ROOT = key(0x5A);
-  static final SigningKey HOLDER = key(0x5B);
+  static final SigningKey ROOT = Fixtures.key(0x5A);
+  static final SigningKey HOLDER = Fixtures.key(0x5B);
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Verifier VERIFIER =
@@ -80,7 +78,7 @@ class VerifierFuzzTest {
   private static final Capability APPROVALS =
       Capability.mint(ROOT)
           .clock(CLOCK)
-          .random(deterministicRandom(20261126))
+          .random(Fixtures.random(20261126))
           .allow("bank:transfer:*")
           .ttl(Duration.ofHours(1))
           .requireApproval("finance")
@@ -118,7 +116,7 @@ class VerifierFuzzTest {
             request,
             "finance",
             NOW.plusSeconds(300),
-            deterministicRandom(7));
+            Fixtures.random(7));
     byte[] original =
         Base64.getUrlDecoder().decode(genuine.text().substring(Approval.TEXT_PREFIX.length()));
     byte[] edited = original;
@@ -207,7 +205,7 @@ class VerifierFuzzTest {
    * keys, clock and randomness. The first allows {@code fs read_text_file /data/a.txt}.
    */
   static List<Capability> sampleTokens() {
-    SecureRandom random = deterministicRandom(20260115);
+    SecureRandom random = Fixtures.random(20260115);
     Capability files =
         Capability.mint(ROOT)
             .clock(CLOCK)
@@ -258,21 +256,5 @@ class VerifierFuzzTest {
             .bindTo(HOLDER.verifyingKey())
             .sign();
     return List.of(files, narrowed, payments, bound);
-  }
-
-  private static SigningKey key(int fill) {
-    byte[] seed = new byte[32];
-    Arrays.fill(seed, (byte) fill);
-    return SigningKey.fromSeed(seed, InsecureSecretKeyAccess.get());
-  }
-
-  private static SecureRandom deterministicRandom(long seed) {
-    try {
-      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
-      random.setSeed(seed);
-      return random;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA1PRNG is in every JDK", e);
-    }
   }
 }

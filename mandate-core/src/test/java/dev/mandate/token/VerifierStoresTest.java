@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,11 +22,7 @@ class VerifierStoresTest {
       };
 
   private Capability.Minter mint() {
-    return Capability.mint(root)
-        .clock(Fixtures.clock())
-        .random(Fixtures.random(3))
-        .allow("fs:*:**")
-        .ttl(Duration.ofHours(1));
+    return Fixtures.mint(root, 3, "fs:*:**");
   }
 
   @Test

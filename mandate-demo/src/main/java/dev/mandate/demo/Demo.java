@@ -8,13 +8,20 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.service.AiServices;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
+import dev.mandate.crypto.VerifyingKey;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.langchain4j.MandateToolProvider;
 import dev.mandate.langchain4j.ScriptStep;
 import dev.mandate.langchain4j.ScriptedChatModel;
 import dev.mandate.langchain4j.ToolOutcome;
 import dev.mandate.sdk.CapabilityHandle;
+import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.Wallet;
+import dev.mandate.testkit.AuthorityApi;
+import dev.mandate.testkit.McpUpstream;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
@@ -22,6 +29,7 @@ import dev.mandate.token.Restrictions;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +78,39 @@ public final class Demo {
   static final String ASSISTANT = "assistant";
   static final String READER = "reader";
   static final String ATTACKER = "attacker";
+
+  static final String AUDIENCE = "mandate-demo";
+  static final String MCP_PATH = "/mcp/fs";
+
+  /**
+   * The policy: the assistant may mint read access to one year of invoices, bound and audienced.
+   */
+  static final String POLICY =
+      """
+      version: 1
+      clients:
+        assistant:
+          description: The user's assistant; mints one capability per task.
+          grants:
+            - "fs:read_text_file:/invoices/{year}/**"
+            - "fs:list_directory:/invoices/{year}"
+          parameters:
+            year: "20[0-9]{2}"
+          maxTtl: 15m
+          require: [holder, audience]
+          audiences: [%s]
+          maxDepth: 2
+        gateway:
+          description: The demo's gateway; uploads its decisions to the audit trail.
+          role: gateway
+      """
+          .formatted(AUDIENCE);
+
+  /**
+   * Where the agents' calls go: the gateway's audience and the filesystem service. Nothing of the
+   * gateway's mapping: proofs sign the calls as sent.
+   */
+  private static final RequestShape SHAPE = RequestShape.of(AUDIENCE, "fs");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern TOTAL = Pattern.compile("Total:\\s+([0-9][0-9.,]* [A-Z]{3})");
@@ -144,23 +185,20 @@ public final class Demo {
     Path filesystemServer = NodeInstall.filesystemServer();
 
     view.heading("Set-up");
-    try (DemoStack stack = DemoStack.startAuthority(dir)) {
-      view.fact("authority", stack.authorityUrl() + "  (SQLite in a temp dir, demo policy)");
+    try (Stack stack = startAuthority(dir)) {
+      view.fact("authority", stack.url() + "  (SQLite in a temp dir, demo policy)");
       Wallet assistant = Wallet.create(random, Clock.systemUTC());
       Wallet reader = Wallet.create(random, Clock.systemUTC());
       Map<String, String> agentsByKey = new HashMap<>();
       agentsByKey.put(assistant.holderPublicKey().keyId(), ASSISTANT);
       agentsByKey.put(reader.holderPublicKey().keyId(), READER);
 
-      DemoStack.Minted minted =
-          stack.mint(List.of(READ_2024, LIST_2024), TASK_TTL, assistant.holderPublicKey());
+      AuthorityApi.Minted minted =
+          mint(stack, List.of(READ_2024, LIST_2024), TASK_TTL, assistant.holderPublicKey());
       workspace = Workspace.create(dir.resolve("workspace"), minted.token());
-      stack.startGateway(workspace, filesystemServer);
+      URI mcp = startGateway(stack, workspace, filesystemServer);
       view.fact(
-          "gateway",
-          stack.mcpEndpoint()
-              + "  ->  @modelcontextprotocol/server-filesystem over "
-              + workspace.root);
+          "gateway", mcp + "  ->  @modelcontextprotocol/server-filesystem over " + workspace.root);
       view.fact(
           "workspace",
           "invoices/2023, invoices/2024 (3 invoices, one injected), home/.ssh/id_rsa, hr/");
@@ -176,7 +214,7 @@ public final class Demo {
               + TASK_TTL.toMinutes()
               + " min, bound to the assistant's key)");
 
-      CapabilityHandle task = assistant.add("invoices-2024", minted.token(), stack.shape());
+      CapabilityHandle task = assistant.add("invoices-2024", minted.token(), SHAPE);
       String delegated =
           assistant.delegate(
               task,
@@ -187,7 +225,7 @@ public final class Demo {
                   .maxUses(READER_MAX_USES)
                   .maxDepth(0)
                   .build());
-      CapabilityHandle readerTask = reader.add("invoices-2024-read", delegated, stack.shape());
+      CapabilityHandle readerTask = reader.add("invoices-2024-read", delegated, SHAPE);
       printTree(Capability.decode(delegated), agentsByKey);
 
       List<ScriptStep> assistantScript = planAssistant();
@@ -195,8 +233,8 @@ public final class Demo {
       ScriptedChatModel assistantModel = ScriptedChatModel.of(assistantScript);
       ScriptedChatModel readerModel = ScriptedChatModel.of(readerScript);
       String answer;
-      try (MandateToolProvider assistantTools = provider(assistant, task, stack, ASSISTANT);
-          MandateToolProvider readerTools = provider(reader, readerTask, stack, READER)) {
+      try (MandateToolProvider assistantTools = provider(assistant, task, mcp, ASSISTANT);
+          MandateToolProvider readerTools = provider(reader, readerTask, mcp, READER)) {
         view.heading("Tools each model is offered (the gateway filters tools/list)");
         view.fact(ASSISTANT, names(assistantTools.tools()));
         view.fact(READER, names(readerTools.tools()));
@@ -209,8 +247,7 @@ public final class Demo {
         answer = agent(readerModel, readerTools).chat(TASK + " (files are in " + dirOf() + ")");
       }
 
-      try (StolenTokenReplay replay =
-          new StolenTokenReplay(stack.mcpEndpoint(), minted.token(), stack.shape(), random)) {
+      try (StolenTokenReplay replay = new StolenTokenReplay(mcp, minted.token(), SHAPE, random)) {
         replayStolen(replay, null, "stolen assistant token, no proof");
         replayStolen(
             replay, SigningKey.generate(random), "stolen token, proof by the attacker's key");
@@ -303,14 +340,84 @@ public final class Demo {
         all.stream().map(p -> target(p.arguments())).toList());
   }
 
+  // ---- the servers: a Stack on loopback with ephemeral ports --------------------------------
+
+  /**
+   * Starts the authority (SQLite in {@code dir}, the demo policy) and registers the assistant and
+   * gateway clients.
+   *
+   * @throws DemoException if it does not start
+   */
+  private static Stack startAuthority(Path dir) {
+    try {
+      return Stack.builder(dir)
+          .policy(POLICY)
+          .clients(ASSISTANT, "gateway")
+          .throwawayMasterKey()
+          .shutdownTimeout(Duration.ofSeconds(1))
+          .start();
+    } catch (IOException | RuntimeException e) {
+      throw new DemoException("the authority did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Asks the authority, as the assistant client, for a capability under the policy.
+   *
+   * @throws DemoException if the authority refuses
+   */
+  private static AuthorityApi.Minted mint(
+      Stack stack, List<String> grants, Duration ttl, VerifyingKey holder) {
+    try {
+      return stack
+          .api()
+          .mint(
+              stack.auth(ASSISTANT),
+              ttl.toSeconds() + "s",
+              AUDIENCE,
+              "\"holderKey\":\"" + holder.toText() + "\"",
+              grants.toArray(String[]::new));
+    } catch (RuntimeException e) {
+      throw new DemoException("the authority refused the capability: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts the gateway with the filesystem server over {@code workspace} (a second step, since the
+   * workspace holds a token the authority minted); returns its MCP endpoint.
+   *
+   * @throws DemoException if it does not start
+   */
+  private static URI startGateway(Stack stack, Workspace workspace, Path filesystemServer) {
+    Path root = workspace.root;
+    GatewayServer gateway;
+    try {
+      gateway =
+          stack.startGateway(
+              stack
+                  .gatewayYaml(AUDIENCE)
+                  .mcp(
+                      List.of("callTimeout: 15s"),
+                      McpUpstream.node("fs", filesystemServer, root)
+                          .path(MCP_PATH)
+                          .toolOnPath("read_text_file", root, "path")
+                          .toolOnPath("list_directory", root, "path")
+                          .toolOnPath("write_file", root, "path")),
+              (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
+    } catch (IOException | RuntimeException e) {
+      throw new DemoException("the gateway did not start: " + e.getMessage(), e);
+    }
+    return URI.create(gateway.url() + MCP_PATH);
+  }
+
   // ---- running and recording -----------------------------------------------------------------
 
   private MandateToolProvider provider(
-      Wallet wallet, CapabilityHandle handle, DemoStack stack, String agent) {
+      Wallet wallet, CapabilityHandle handle, URI mcp, String agent) {
     return MandateToolProvider.builder()
         .wallet(wallet)
         .handle(handle)
-        .gateway(stack.mcpEndpoint())
+        .gateway(mcp)
         .onOutcome(outcome -> record(agent, outcome))
         .build();
   }

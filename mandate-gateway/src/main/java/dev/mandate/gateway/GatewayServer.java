@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.server.ServerMetrics;
 import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Decision;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.wire.Problem;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -179,7 +179,7 @@ public final class GatewayServer implements AutoCloseable {
       this.upstreamClient = upstreamClient(config, http.threads());
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
-      registerServerMetrics(http, metrics);
+      ServerMetrics.bind(http, metrics, "mandate.gateway.server");
       HttpProxy proxy = new HttpProxy(config, guard, upstreamClient);
       http.setHandler(new GracefulHandler(new Dispatch(proxy)));
       server.setErrorHandler(new ProblemErrorHandler("gateway"));
@@ -327,24 +327,6 @@ public final class GatewayServer implements AutoCloseable {
    * The HTTP proxy's client: asynchronous, HTTP/1.1, never following redirects, adding no headers
    * of its own (no User-Agent, no Accept-Encoding, so answers come uncompressed).
    */
-  private static void registerServerMetrics(HardenedServer http, MeterRegistry metrics) {
-    FunctionCounter.builder(
-            "mandate.gateway.server.refused.connections", http, HardenedServer::refusedConnections)
-        .description("Connections closed at accept: their client address was at its cap")
-        .register(metrics);
-    FunctionCounter.builder(
-            "mandate.gateway.server.slow.headers", http, HardenedServer::slowHeaders)
-        .description("Connections closed because request headers came too slowly")
-        .register(metrics);
-    FunctionCounter.builder("mandate.gateway.server.slow.bodies", http, HardenedServer::slowBodies)
-        .description("Request bodies cut for arriving slower than the minimum rate")
-        .register(metrics);
-    FunctionCounter.builder(
-            "mandate.gateway.server.refused.requests", http, HardenedServer::refusedRequests)
-        .description("Requests refused with 503 after waiting too long for a thread")
-        .register(metrics);
-  }
-
   private static org.eclipse.jetty.client.HttpClient upstreamClient(
       GatewayConfig config, java.util.concurrent.Executor threads) {
     org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -36,19 +37,19 @@ class AuthorityOutageTest {
   @Test
   void unreachableAuthority_servesWithinTheBound_thenDenies_andEveryDecisionArrivesExactlyOnce()
       throws Exception {
-    try (TestPeers.Authority authority = new TestPeers.Authority(tmp);
-        TestPeers.Upstream upstream = new TestPeers.Upstream()) {
+    try (Stack authority = ProxySetup.stack(tmp);
+        EchoUpstream upstream = new EchoUpstream()) {
       GatewayConfig config =
-          TestPeers.parse(
-              TestPeers.config(authority, upstream, tmp.resolve("spool"), "#stale2s"), authority);
-      String token = authority.mint("api:list_issues:/repos/octo/**", null);
+          ProxySetup.parse(
+              ProxySetup.config(authority, upstream, tmp.resolve("spool"), "#stale2s"), authority);
+      String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
       String tokenId = Capability.decode(token).tokenId();
 
       try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(call(gateway, token).status()).isEqualTo(200);
 
         long stoppedAt = System.nanoTime();
-        authority.stop();
+        authority.stopAuthority();
         assertThat(call(gateway, token).status()).as("within the bound").isEqualTo(200);
         Reply denied = null;
         while (denied == null && System.nanoTime() - stoppedAt < Duration.ofSeconds(6).toNanos()) {
@@ -73,23 +74,25 @@ class AuthorityOutageTest {
         assertThat(Http.get(gateway.url() + "/health", null).status()).isEqualTo(503);
 
         // The same gateway recovers once the authority is back.
-        authority.restart();
+        authority.restartAuthority();
         Await.until(Duration.ofSeconds(5), () -> call(gateway, token).status() == 200);
 
         // Down again: these decisions cannot be uploaded before the gateway stops.
-        authority.stop();
+        authority.stopAuthority();
         assertThat(call(gateway, token).status()).isEqualTo(200);
         assertThat(call(gateway, token).status()).isEqualTo(200);
       }
 
       // A new gateway on the same spool uploads what the first one left behind.
-      authority.restart();
+      authority.restartAuthority();
       try (GatewayServer again = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(Http.get(again.url() + "/health", null).status()).isEqualTo(200);
         int expected = decided.get();
-        Await.until(Duration.ofSeconds(15), () -> authority.decisions(tokenId).size() >= expected);
+        Await.until(
+            Duration.ofSeconds(15),
+            () -> ProxySetup.decisions(authority, tokenId).size() >= expected);
       }
-      JsonNode records = authority.decisions(tokenId);
+      JsonNode records = ProxySetup.decisions(authority, tokenId);
       assertThat(records.size()).as("every decision exactly once").isEqualTo(decided.get());
       long staleDenials = 0;
       for (JsonNode r : records) {

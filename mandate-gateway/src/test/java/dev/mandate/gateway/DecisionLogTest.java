@@ -7,10 +7,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -30,13 +30,9 @@ class DecisionLogTest {
     ch.qos.logback.classic.Level before = logger.getLevel();
     logger.setLevel(ch.qos.logback.classic.Level.INFO);
     logger.addAppender(captured);
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null),
-            authority);
-    try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
-      String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    Stack authority = ProxySetup.sharedStack();
+    try (GatewayServer gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"))) {
+      String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
       Reply allowed = get(gateway, "/repos/octo/hello/issues", token);
       Reply denied = get(gateway, "/repos/other/hello/issues", token);
       assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);

@@ -11,6 +11,7 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.dialect.Dialects;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,17 +41,14 @@ class GatewayApiContractTest {
     SchemaRegistry schemas =
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
 
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null),
-            authority);
+    Stack authority = ProxySetup.sharedStack();
     // GET /budgets answers the holder of a capability.
     String budgeted =
-        authority.mint(
+        ProxySetup.mint(
+            authority,
             "api:create_issue:/repos/octo/**",
             "\"budgets\":[\"sum(/amount)<=5000\",\"calls<=10/1m\"]");
-    try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
+    try (GatewayServer gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"))) {
       for (String path : documented) {
         Reply r =
             Http.get(gateway.url() + path, path.equals("/budgets") ? "Bearer " + budgeted : null);
@@ -85,10 +83,10 @@ class GatewayApiContractTest {
     Path tokenFile = tmp.resolve("metrics.token");
     String token = "scraper-token-0123456789";
     Files.writeString(tokenFile, token + "\n");
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
+    Stack authority = ProxySetup.sharedStack();
     GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null)
+        ProxySetup.parse(
+            ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null)
                 + "\nmetrics:\n  tokenFile: "
                 + tokenFile
                 + "\n",
@@ -123,16 +121,16 @@ class GatewayApiContractTest {
   void metricsToken_tooShortOrDoublyGiven_isAConfigurationError() throws Exception {
     Path tokenFile = tmp.resolve("short.token");
     Files.writeString(tokenFile, "short\n");
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    String base =
-        TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null);
+    Stack authority = ProxySetup.sharedStack();
+    String base = ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("spool"), null);
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> TestPeers.parse(base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n", authority))
+            () ->
+                ProxySetup.parse(base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n", authority))
         .hasMessageContaining("metrics")
         .hasMessageContaining("at least 16");
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->
-                TestPeers.parse(
+                ProxySetup.parse(
                     base + "\nmetrics:\n  tokenFile: " + tokenFile + "\n  tokenEnv: HOME\n",
                     authority))
         .hasMessageContaining("tokenFile and tokenEnv");

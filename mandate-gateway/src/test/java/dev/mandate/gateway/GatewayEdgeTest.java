@@ -6,6 +6,7 @@ import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.RawPeer;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.net.URI;
@@ -49,19 +50,19 @@ class GatewayEdgeTest {
 
   @Test
   void aFloodOfSlowAndIdleConnections_leavesCallsRevocationAndHealthWorking() throws Exception {
-    try (TestPeers.Authority authority = new TestPeers.Authority(tmp);
-        TestPeers.Upstream upstream = new TestPeers.Upstream()) {
+    try (Stack authority = ProxySetup.stack(tmp);
+        EchoUpstream upstream = new EchoUpstream()) {
       // 48 slots for calls, 20 connections per address.
       String limits =
           "limits: {maxRequestBody: 64KiB, upstreamTimeout: 2s, maxThreads: 64,"
               + " protectedThreads: 16, maxConnectionsPerAddress: 20}";
       GatewayConfig config =
-          TestPeers.parse(
-              TestPeers.config(authority, upstream, tmp.resolve("spool"), null)
+          ProxySetup.parse(
+              ProxySetup.config(authority, upstream, tmp.resolve("spool"), null)
                   .replace("limits: {maxRequestBody: 64KiB, upstreamTimeout: 3s}", limits),
               authority);
       assertThat(config.limits().server().maxConnectionsPerAddress()).isEqualTo(20);
-      String token = authority.mint("api:list_issues:/repos/octo/**", null);
+      String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
 
       try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(call(gateway, token).status()).isEqualTo(200);
@@ -101,7 +102,7 @@ class GatewayEdgeTest {
         assertThat(health.json().get("status").asText()).isEqualTo("ok");
 
         // A revocation still reaches the gateway through the feed.
-        authority.revoke(Capability.decode(token).tokenId());
+        ProxySetup.revoke(authority, Capability.decode(token).tokenId());
         Await.until(GENEROUS, () -> call(gateway, token).status() == 403);
         assertThat(counter(gateway, "refused.connections")).isEqualTo(10);
         // Gone before the gateway stops, so its shutdown does not wait for them.
@@ -113,27 +114,28 @@ class GatewayEdgeTest {
   @Test
   void aRootKeyRetiredAtTheAuthority_stopsVerifyingThroughTheFeed_whileTheGatewayStaysFresh()
       throws Exception {
-    try (TestPeers.Authority authority = new TestPeers.Authority(tmp);
-        TestPeers.Upstream upstream = new TestPeers.Upstream()) {
+    try (Stack authority = ProxySetup.stack(tmp);
+        EchoUpstream upstream = new EchoUpstream()) {
       GatewayConfig config =
-          TestPeers.parse(
-              TestPeers.config(authority, upstream, tmp.resolve("spool"), null), authority);
+          ProxySetup.parse(
+              ProxySetup.config(authority, upstream, tmp.resolve("spool"), null), authority);
       // Keys are refreshed every 5 minutes: only the feed can carry the retirement in time.
       assertThat(config.authority().keyRefreshInterval()).isGreaterThan(Duration.ofMinutes(1));
-      String token = authority.mint("api:list_issues:/repos/octo/**", null);
+      String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
       String oldKey = Capability.decode(token).rootKeyId();
 
       try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(call(gateway, token).status()).isEqualTo(200);
-        Reply rotated = authority.post("/v1/keys/rotate", "", authority.adminAuth);
+        Reply rotated = authority.api().post("/v1/keys/rotate", "", authority.admin());
         assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
-        String fresh = authority.mint("api:list_issues:/repos/octo/**", null);
+        String fresh = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
         // The old key still verifies (VERIFY_ONLY); the new one is fetched when a token names
         // it, at most once per keyRefetchInterval (10 s).
         assertThat(call(gateway, token).status()).isEqualTo(200);
         Await.until(GENEROUS, () -> call(gateway, fresh).status() == 200);
 
-        Reply retired = authority.post("/v1/keys/" + oldKey + "/retire", "", authority.adminAuth);
+        Reply retired =
+            authority.api().post("/v1/keys/" + oldKey + "/retire", "", authority.admin());
         assertThat(retired.status()).as(retired.body()).isEqualTo(200);
         Await.until(GENEROUS, () -> call(gateway, token).status() != 200);
         Reply denied = call(gateway, token);

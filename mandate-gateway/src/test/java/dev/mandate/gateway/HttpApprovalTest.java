@@ -8,6 +8,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Request;
@@ -16,10 +17,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,19 +36,13 @@ class HttpApprovalTest {
   private static final String PATH = "/repos/octo/hello/issues?state=open";
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
+  private Stack authority;
   private GatewayServer gateway;
 
   @BeforeAll
   void start() throws Exception {
-    authority = TestPeers.sharedAuthority();
-    TestPeers.Upstream upstream = TestPeers.sharedUpstream();
-    gateway =
-        GatewayServer.start(
-            TestPeers.parse(
-                TestPeers.config(authority, upstream, tmp.resolve("spool"), null), authority),
-            Clock.systemUTC(),
-            List.of());
+    authority = ProxySetup.sharedStack();
+    gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"));
   }
 
   @AfterAll
@@ -75,7 +68,7 @@ class HttpApprovalTest {
         .extracting(JsonNode::asText)
         .containsExactly("finance", "owners");
     JsonNode request = json.get("request");
-    assertThat(request.get("audience").asText()).isEqualTo(TestPeers.AUDIENCE);
+    assertThat(request.get("audience").asText()).isEqualTo(ProxySetup.AUDIENCE);
     assertThat(request.get("service").asText()).isEqualTo("api");
     assertThat(request.get("action").asText()).isEqualTo("list_issues");
     assertThat(request.get("resource").asText()).isEqualTo("/repos/octo/hello");
@@ -85,7 +78,8 @@ class HttpApprovalTest {
   @Test
   void anApprovalFromTheAuthority_allowsExactlyItsCall_once_andTheUpstreamNeverSeesIt() {
     String token =
-        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+        ProxySetup.mint(
+            authority, "api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
     String tokenId = Capability.decode(token).tokenId();
 
     // 1. Without an approval: denied, with what to ask for.
@@ -96,7 +90,7 @@ class HttpApprovalTest {
         .isEqualTo(Approval.requestDigest(listIssues("open")));
 
     // 2. A person approves exactly that call at the authority; the call then goes through.
-    String approval = authority.approve(tokenId, none.json().get("request"));
+    String approval = ProxySetup.approve(authority, tokenId, none.json().get("request"));
     assertThat(Approval.of(approval).claims().requestDigest())
         .isEqualTo(none.json().get("requestDigest").asText());
     Reply approved = call(PATH, token, Map.of(MandateHeaders.APPROVAL, approval));
@@ -114,8 +108,8 @@ class HttpApprovalTest {
 
     // The audit trail names the approval by id, never by text.
     String approvalId = Approval.of(approval).claims().approvalId();
-    Await.until(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 3);
-    JsonNode decisions = authority.decisions(tokenId);
+    Await.until(Duration.ofSeconds(10), () -> ProxySetup.decisions(authority, tokenId).size() == 3);
+    JsonNode decisions = ProxySetup.decisions(authority, tokenId);
     assertThat(decisions.toString()).doesNotContain(approval.substring(6));
     assertThat(decisions)
         .filteredOn(d -> d.get("detail").get("decision").asText().equals("allow"))
@@ -127,10 +121,11 @@ class HttpApprovalTest {
   @Test
   void anApprovalForOtherArguments_doesNotOpenThisCall_andStaysUnused() {
     String token =
-        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+        ProxySetup.mint(
+            authority, "api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
     String tokenId = Capability.decode(token).tokenId();
     JsonNode closedRequest = call(closed(), token, Map.of()).json().get("request");
-    String forClosed = authority.approve(tokenId, closedRequest);
+    String forClosed = ProxySetup.approve(authority, tokenId, closedRequest);
 
     Reply open = call(PATH, token, Map.of(MandateHeaders.APPROVAL, forClosed));
 
@@ -146,10 +141,10 @@ class HttpApprovalTest {
   void anApprovalForAnotherCapability_doesNotOpenThisOne() {
     String grant = "api:list_issues:/repos/octo/**";
     String requireApproval = "\"requireApproval\":[\"finance\"]";
-    String mine = authority.mint(grant, requireApproval);
-    String other = authority.mint(grant, requireApproval);
+    String mine = ProxySetup.mint(authority, grant, requireApproval);
+    String other = ProxySetup.mint(authority, grant, requireApproval);
     JsonNode request = call(PATH, other, Map.of()).json().get("request");
-    String forOther = authority.approve(Capability.decode(other).tokenId(), request);
+    String forOther = ProxySetup.approve(authority, Capability.decode(other).tokenId(), request);
 
     Reply r = call(PATH, mine, Map.of(MandateHeaders.APPROVAL, forOther));
 
@@ -195,8 +190,8 @@ class HttpApprovalTest {
     assertThat(r.json().get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(r.json().get("detail").asText()).contains("not signed by a trusted authority key");
     assertThat(r.json().has("requestDigest")).isFalse();
-    Await.until(Duration.ofSeconds(10), () -> authority.decisions(tokenId).size() == 1);
-    JsonNode record = authority.decisions(tokenId).get(0);
+    Await.until(Duration.ofSeconds(10), () -> ProxySetup.decisions(authority, tokenId).size() == 1);
+    JsonNode record = ProxySetup.decisions(authority, tokenId).get(0);
     assertThat(record.get("detail").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(record.get("detail").get("approvalId").asText())
         .isEqualTo(Approval.of(forged).claims().approvalId());
@@ -215,7 +210,7 @@ class HttpApprovalTest {
 
   @Test
   void anOversizedApprovalHeader_orTwoOfThem_is400_andNothingIsDecidedOrForwarded() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     String oversized = "mnda1_" + "A".repeat(ApprovalHeader.MAX_CHARS);
 
     Reply big = call(PATH, token, Map.of(MandateHeaders.APPROVAL, oversized));
@@ -241,7 +236,7 @@ class HttpApprovalTest {
 
   @Test
   void aCapabilityWithoutAnApprovalCaveat_ignoresAnApproval_butTheUpstreamNeverSeesIt() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
 
     Reply r = call(PATH, token, Map.of(MandateHeaders.APPROVAL, "mnda1_whatever"));
 
@@ -255,7 +250,7 @@ class HttpApprovalTest {
 
   /** A bearer token for list_issues under /repos/octo whose calls need approval by a group. */
   private String needingApproval(String... groups) {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     return Capability.decode(token).attenuate().requireApproval(groups).sign().toText();
   }
 
@@ -266,12 +261,12 @@ class HttpApprovalTest {
   /** The request the gateway builds for GET {@link #PATH} with this state. */
   private static Request listIssues(String state) {
     ObjectNode args =
-        TestPeers.JSON
+        ProxySetup.JSON
             .createObjectNode()
             .put("owner", "octo")
             .put("repo", "hello")
             .put("state", state);
-    return new Request(TestPeers.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
+    return new Request(ProxySetup.AUDIENCE, "api", "list_issues", "/repos/octo/hello", args, null);
   }
 
   private Reply call(String path, String token, Map<String, String> headers) {

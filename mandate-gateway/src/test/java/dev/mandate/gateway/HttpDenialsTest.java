@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import io.micrometer.core.instrument.Counter;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -39,17 +39,13 @@ class HttpDenialsTest {
   private static final Random MARKERS = new Random(10);
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
+  private Stack authority;
   private GatewayServer gateway;
 
   @BeforeAll
   void start() throws Exception {
-    authority = TestPeers.sharedAuthority();
-    GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null),
-            authority);
-    gateway = GatewayServer.start(config, Clock.systemUTC(), List.of());
+    authority = ProxySetup.sharedStack();
+    gateway = ProxySetup.startProxy(authority, tmp.resolve("spool"));
   }
 
   @AfterAll
@@ -79,8 +75,8 @@ class HttpDenialsTest {
 
   @TestFactory
   Stream<DynamicTest> everyDenial_isAuditedAndCounted() {
-    String token = authority.mint("api:*:/repos/octo/**", null);
-    String expired = TestPeers.expired(token);
+    String token = ProxySetup.mint(authority, "api:*:/repos/octo/**", null);
+    String expired = ProxySetup.expired(token);
     String forged = token.substring(0, token.length() - 6) + "AAAAAA";
     List<Kind> kinds =
         List.of(
@@ -141,7 +137,7 @@ class HttpDenialsTest {
     Await.until(
         Duration.ofSeconds(10),
         () -> {
-          for (JsonNode d : authority.decisionsSince(from)) {
+          for (JsonNode d : ProxySetup.decisionsSince(authority, from)) {
             if (d.at("/detail/resource").asText().contains(marker)) {
               record.set(d.get("detail"));
               return true;
@@ -159,7 +155,7 @@ class HttpDenialsTest {
   @Test
   void aRequestWithoutAUsableCapability_isAnsweredBeforeItsBody_andItsConnectionClosed()
       throws Exception {
-    String expired = TestPeers.expired(authority.mint("api:*:/repos/octo/**", null));
+    String expired = ProxySetup.expired(ProxySetup.mint(authority, "api:*:/repos/octo/**", null));
     URI url = URI.create(gateway.url());
     String[] authorizations = {null, "Bearer mandate-forged", "Bearer " + expired};
     String[] statuses = {"HTTP/1.1 401", "HTTP/1.1 401", "HTTP/1.1 403"};

@@ -9,6 +9,7 @@ import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Call;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Proof;
@@ -33,17 +34,17 @@ class HttpGatewayTest {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
-  private TestPeers.Upstream upstream;
+  private Stack authority;
+  private EchoUpstream upstream;
   private GatewayServer gateway;
 
   @BeforeAll
   void start() throws Exception {
-    authority = TestPeers.sharedAuthority();
-    upstream = TestPeers.sharedUpstream();
+    authority = ProxySetup.sharedStack();
+    upstream = EchoUpstream.shared();
     GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(authority, upstream, tmp.resolve("spool"), null), authority);
+        ProxySetup.parse(
+            ProxySetup.config(authority, upstream, tmp.resolve("spool"), null), authority);
     gateway = GatewayServer.start(config, Clock.systemUTC(), List.of());
   }
 
@@ -73,7 +74,7 @@ class HttpGatewayTest {
 
   @Test
   void allowedCall_isForwardedWithUpstreamCredential_andWithoutMandateHeaders() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply r = call("GET", "/repos/octo/hello/issues?state=open", token, null, null);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonNode echo = r.json();
@@ -81,10 +82,10 @@ class HttpGatewayTest {
     assertThat(echo.get("query").asText()).isEqualTo("state=open");
     JsonNode headers = echo.get("headers");
     assertThat(echo.get("authorizationSha256").asText())
-        .isEqualTo(TestPeers.sha256("Bearer " + TestPeers.UPSTREAM_SECRET));
+        .isEqualTo(ProxySetup.sha256("Bearer " + ProxySetup.UPSTREAM_SECRET));
     // The upstream echoed the credential; the agent sees it redacted.
     assertThat(headers.get("authorization").asText()).isEqualTo(SecretRedaction.REPLACEMENT);
-    assertThat(r.body()).doesNotContain(TestPeers.UPSTREAM_SECRET);
+    assertThat(r.body()).doesNotContain(ProxySetup.UPSTREAM_SECRET);
     assertThat(headers.get("x-agent").asText()).isEqualTo("yes");
     headers.fieldNames().forEachRemaining(h -> assertThat(h).doesNotStartWith("mandate-"));
     assertThat(r.body()).doesNotContain(token);
@@ -92,7 +93,7 @@ class HttpGatewayTest {
 
   @Test
   void jsonBody_becomesArguments_andIsForwardedUnchanged() {
-    String token = authority.mint("api:create_issue:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:create_issue:/repos/octo/**", null);
     String body = "{\"title\":\"hi\",\"labels\":[\"bug\"]}";
     Reply r = call("POST", "/repos/octo/hello/issues", token, null, body);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -101,7 +102,7 @@ class HttpGatewayTest {
 
   @Test
   void deniedCall_is403WithReason_andReachesTheAuthoritysAuditTrail() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply r = call("GET", "/repos/other/hello/issues", token, null, null);
     assertThat(r.status()).isEqualTo(403);
     JsonNode json = r.json();
@@ -113,9 +114,9 @@ class HttpGatewayTest {
     assertThat(problem.type()).isEqualTo("about:blank");
     assertThat(problem.status()).isEqualTo(403);
     String tokenId = Capability.decode(token).tokenId();
-    Await.until(Duration.ofSeconds(5), () -> authority.decisions(tokenId).size() == 1);
-    JsonNode record = authority.decisions(tokenId).get(0);
-    assertThat(record.get("actor").asText()).isEqualTo("gateway/" + TestPeers.AUDIENCE);
+    Await.until(Duration.ofSeconds(5), () -> ProxySetup.decisions(authority, tokenId).size() == 1);
+    JsonNode record = ProxySetup.decisions(authority, tokenId).get(0);
+    assertThat(record.get("actor").asText()).isEqualTo("gateway/" + ProxySetup.AUDIENCE);
     assertThat(record.get("detail").get("decision").asText()).isEqualTo("deny");
     assertThat(record.get("detail").get("code").asText()).isEqualTo("GRANT");
     assertThat(record.get("detail").get("resource").asText()).isEqualTo("/repos/other/hello");
@@ -134,7 +135,7 @@ class HttpGatewayTest {
 
   @Test
   void forgedToken_is401WithInvalidTokenChallenge() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     // Flip one character in the signed part.
     int i = token.length() / 2;
     char c = token.charAt(i) == 'A' ? 'B' : 'A';
@@ -149,7 +150,8 @@ class HttpGatewayTest {
   }
 
   private String boundTo(SigningKey holder, String grant) {
-    return authority.mint(grant, "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
+    return ProxySetup.mint(
+        authority, grant, "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
   }
 
   @Test
@@ -158,7 +160,7 @@ class HttpGatewayTest {
     String token = boundTo(holder, "api:list_issues:/repos/octo/**");
     String path = "/repos/octo/hello/issues";
     // Signed as sent: method, path and query, body; nothing of the route's mapping.
-    Call request = Call.http(TestPeers.AUDIENCE, "api", "GET", path, null);
+    Call request = Call.http(ProxySetup.AUDIENCE, "api", "GET", path, null);
 
     Reply none = call("GET", path, token, null, null);
     assertThat(none.status()).isEqualTo(403);
@@ -181,8 +183,8 @@ class HttpGatewayTest {
     SigningKey holder = SigningKey.generate(RANDOM);
     String token = boundTo(holder, "api:create_issue:/repos/octo/**");
     String path = "/repos/octo/hello/issues?label=bug";
-    ObjectNode body = TestPeers.JSON.createObjectNode().put("title", "a bug");
-    Call sent = Call.http(TestPeers.AUDIENCE, "api", "POST", path, body);
+    ObjectNode body = ProxySetup.JSON.createObjectNode().put("title", "a bug");
+    Call sent = Call.http(ProxySetup.AUDIENCE, "api", "POST", path, body);
 
     String proof = Proof.create(holder, token, sent, Instant.now(), RANDOM).text();
     Reply ok = call("POST", path, token, proof, "{\"title\":\"a bug\"}");
@@ -204,7 +206,7 @@ class HttpGatewayTest {
         Proof.create(
                 holder,
                 token,
-                Call.http(TestPeers.AUDIENCE, "api", "PUT", path, body),
+                Call.http(ProxySetup.AUDIENCE, "api", "PUT", path, body),
                 Instant.now(),
                 RANDOM)
             .text();
@@ -214,8 +216,8 @@ class HttpGatewayTest {
 
   @Test
   void expiredToken_isDenied() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
-    String expired = TestPeers.expired(token);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
+    String expired = ProxySetup.expired(token);
     Reply r = call("GET", "/repos/octo/hello/issues", expired, null, null);
     assertThat(r.status()).isEqualTo(403);
     assertThat(r.json().get("code").asText()).isEqualTo("EXPIRED");
@@ -223,10 +225,10 @@ class HttpGatewayTest {
 
   @Test
   void revocationAtTheAuthority_takesEffectAtTheGatewayWithinOneSecond() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     String path = "/repos/octo/hello/issues";
     assertThat(call("GET", path, token, null, null).status()).isEqualTo(200);
-    authority.revoke(Capability.decode(token).tokenId());
+    ProxySetup.revoke(authority, Capability.decode(token).tokenId());
     Duration took =
         Await.until(
             Duration.ofSeconds(3), () -> call("GET", path, token, null, null).status() == 403);
@@ -237,7 +239,7 @@ class HttpGatewayTest {
 
   @Test
   void maxUses_countsOnlyAllowedCalls_thenDeniesWithTheCaveat() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":2");
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", "\"maxUses\":2");
     assertThat(call("GET", "/repos/other/x/issues", token, null, null).status())
         .as("a denied call uses nothing")
         .isEqualTo(403);
@@ -251,7 +253,7 @@ class HttpGatewayTest {
 
   @Test
   void tokensInUpstreamAnswers_areRedacted_evenWhenSplitAcrossChunks() {
-    String token = authority.mint("api:leak:/leak", null);
+    String token = ProxySetup.mint(authority, "api:leak:/leak", null);
     Reply r = call("GET", "/leak", token, null, null);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body())
@@ -263,7 +265,7 @@ class HttpGatewayTest {
 
   @Test
   void compressedUpstreamAnswers_areDecodedAndRedacted_orRefusedWhenUninspectable() {
-    String token = authority.mint("api:leak:/leak", null);
+    String token = ProxySetup.mint(authority, "api:leak:/leak", null);
     for (String encoding : List.of("gzip", "deflate")) {
       Reply r = call("GET", "/encoded/" + encoding, token, null, null);
       assertThat(r.status()).as(encoding).isEqualTo(200);
@@ -278,7 +280,7 @@ class HttpGatewayTest {
 
   @Test
   void aCompressedAnswerThatExpandsBeyondTheBound_isRefused_notInflatedIntoMemory() {
-    String token = authority.mint("api:leak:/leak", null);
+    String token = ProxySetup.mint(authority, "api:leak:/leak", null);
     Reply r = call("GET", "/bomb", token, null, null);
     assertThat(r.status()).as(r.body()).isEqualTo(502);
     assertThat(r.json().get("detail").asText()).contains("'deflate'").contains("expands more than");
@@ -286,7 +288,7 @@ class HttpGatewayTest {
 
   @Test
   void oversizedBody_is413_streamedOrJson() {
-    String token = authority.mint("api:*:/**", null);
+    String token = ProxySetup.mint(authority, "api:*:/**", null);
     byte[] big = new byte[100 * 1024];
     Reply streamed =
         Http.send(
@@ -320,7 +322,7 @@ class HttpGatewayTest {
 
   @Test
   void slowUpstream_is504() {
-    String token = authority.mint("api:slow:/slow", null);
+    String token = ProxySetup.mint(authority, "api:slow:/slow", null);
     Reply r = call("GET", "/slow", token, null, null);
     assertThat(r.status()).isEqualTo(504);
     assertThat(r.json().get("code").asText()).isEqualTo("upstream_timeout");
@@ -328,14 +330,14 @@ class HttpGatewayTest {
 
   @Test
   void upstreamFallingSilentMidAnswer_cutsTheConnection_soTheTruncatedAnswerCannotLookComplete() {
-    String token = authority.mint("api:slow:/slow", null);
+    String token = ProxySetup.mint(authority, "api:slow:/slow", null);
     assertThatThrownBy(() -> call("GET", "/stall", token, null, null))
         .hasCauseInstanceOf(java.io.IOException.class);
   }
 
   @Test
   void unreachableUpstream_is502_namingItWithoutDetails() {
-    String token = authority.mint("api:leak:/leak", null);
+    String token = ProxySetup.mint(authority, "api:leak:/leak", null);
     Reply r = call("GET", "/down", token, null, null);
     assertThat(r.status()).isEqualTo(502);
     assertThat(r.json().get("code").asText()).isEqualTo("bad_gateway");
@@ -358,7 +360,7 @@ class HttpGatewayTest {
 
   @Test
   void unknownRouteAndEncodedSeparators_areRefusedWithoutForwarding() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply unknown = call("GET", "/nothing/here", token, null, null);
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.json().get("code").asText()).isEqualTo("not_found");
@@ -369,7 +371,7 @@ class HttpGatewayTest {
 
   @Test
   void queryParameter_cannotShadowAPathParameter() {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply r = call("GET", "/repos/octo/hello/issues?owner=other", token, null, null);
     assertThat(r.status()).isEqualTo(400);
   }
@@ -379,7 +381,7 @@ class HttpGatewayTest {
     Reply health = Http.get(gateway.url() + "/health", null);
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.json().get("status").asText()).isEqualTo("ok");
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     call("GET", "/repos/octo/hello/issues", token, null, null);
     Reply metrics = Http.get(gateway.url() + "/metrics", null);
     assertThat(metrics.status()).isEqualTo(200);

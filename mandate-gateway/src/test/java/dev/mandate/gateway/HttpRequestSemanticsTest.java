@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,12 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,13 +46,13 @@ class HttpRequestSemanticsTest {
   private static final String EVIL = "evil@evil.com";
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
+  private Stack authority;
   private FrameworkUpstream upstream;
   private GatewayServer gateway;
 
   @BeforeAll
   void start() throws Exception {
-    authority = TestPeers.sharedAuthority();
+    authority = ProxySetup.sharedStack();
     upstream = new FrameworkUpstream();
     String yaml =
         """
@@ -82,8 +79,8 @@ class HttpRequestSemanticsTest {
             - {match: "GET /echo", upstream: app, action: echo}
             - {match: "GET /echo-stream", upstream: app, action: echo, resource: /echo}
         """
-            .formatted(TestPeers.AUDIENCE, authority.url(), tmp.resolve("spool"), upstream.url());
-    gateway = GatewayServer.start(TestPeers.parse(yaml, authority), Clock.systemUTC(), List.of());
+            .formatted(ProxySetup.AUDIENCE, authority.url(), tmp.resolve("spool"), upstream.url());
+    gateway = GatewayServer.start(ProxySetup.parse(yaml, authority), Clock.systemUTC(), List.of());
   }
 
   @AfterAll
@@ -98,7 +95,7 @@ class HttpRequestSemanticsTest {
   @ValueSource(strings = {"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"})
   void methodOverrideHeaders_turnAnAllowedGetIntoADelete_atTheUpstream_andAreRefused(
       String header) {
-    String token = authority.mint("api:read_note:/notes/**", null);
+    String token = ProxySetup.mint(authority, "api:read_note:/notes/**", null);
     Map<String, String> override = Map.of(header, "DELETE");
 
     assertThat(direct("GET", "/notes/1", override, null, null).json().get("method").asText())
@@ -114,7 +111,7 @@ class HttpRequestSemanticsTest {
 
   @Test
   void methodOverrideParameter_isRefused_inTheQueryAndInAFormBody() {
-    String token = authority.mint("api:send_mail:/mail", null);
+    String token = ProxySetup.mint(authority, "api:send_mail:/mail", null);
     String form = "application/x-www-form-urlencoded";
 
     assertThat(
@@ -137,7 +134,7 @@ class HttpRequestSemanticsTest {
   @ParameterizedTest
   @ValueSource(strings = {"X-Original-URL", "X-Rewrite-URL"})
   void urlOverrideHeaders_sendAnAllowedPathElsewhere_atTheUpstream_andAreRefused(String header) {
-    String token = authority.mint("api:read_public:/public/**", null);
+    String token = ProxySetup.mint(authority, "api:read_public:/public/**", null);
     Map<String, String> override = Map.of(header, "/admin/users");
 
     assertThat(direct("GET", "/public/home", override, null, null).json().get("path").asText())
@@ -153,7 +150,7 @@ class HttpRequestSemanticsTest {
   @Test
   void pathParametersWithSemicolons_areNotRouted() {
     // Tomcat and Spring strip ";..." from a segment before routing: "..;" climbs like "..".
-    String token = authority.mint("api:read_note:/notes/**", null);
+    String token = ProxySetup.mint(authority, "api:read_note:/notes/**", null);
     for (String path : List.of("/notes/..;", "/notes/1;x=2", "/notes/..%3B")) {
       Reply r = call("GET", path, token, Map.of(), null, null);
       assertThat(r.status()).as(path).isIn(400, 404);
@@ -165,7 +162,7 @@ class HttpRequestSemanticsTest {
 
   /** A capability to send mail to example.com addresses only. */
   private String mailToExampleCom() {
-    return Capability.decode(authority.mint("api:send_mail:/mail", null))
+    return Capability.decode(ProxySetup.mint(authority, "api:send_mail:/mail", null))
         .attenuate()
         .constrain("/to", new Constraint.Glob("*@example.com"))
         .sign()
@@ -276,7 +273,7 @@ class HttpRequestSemanticsTest {
 
   @Test
   void clientForwardingHeaders_foolTheUpstream_andAreReplacedByTheGatewaysOwn() {
-    String token = authority.mint("api:read_note:/notes/**", null);
+    String token = ProxySetup.mint(authority, "api:read_note:/notes/**", null);
     Map<String, String> spoofed =
         Map.of(
             "X-Forwarded-For", "10.9.9.9",
@@ -307,15 +304,15 @@ class HttpRequestSemanticsTest {
 
   @Test
   void anUpstreamEchoingItsRequest_cannotHandTheAgentTheInjectedCredential() {
-    String token = authority.mint("api:echo:/echo", null);
-    String credential = "Bearer " + TestPeers.UPSTREAM_SECRET;
+    String token = ProxySetup.mint(authority, "api:echo:/echo", null);
+    String credential = "Bearer " + ProxySetup.UPSTREAM_SECRET;
 
     Reply r = call("GET", "/echo", token, Map.of(), null, null);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.json().get("authorizationSha256").asText())
         .as("the upstream got the credential")
-        .isEqualTo(TestPeers.sha256(credential));
-    assertThat(r.body()).doesNotContain(TestPeers.UPSTREAM_SECRET);
+        .isEqualTo(ProxySetup.sha256(credential));
+    assertThat(r.body()).doesNotContain(ProxySetup.UPSTREAM_SECRET);
     assertThat(r.json().at("/headers/authorization").asText())
         .isEqualTo(SecretRedaction.REPLACEMENT);
     assertThat(r.headers().firstValue("X-Echo-Authorization"))
@@ -404,34 +401,27 @@ class HttpRequestSemanticsTest {
    * /echo-stream} writes it back in pieces that split it, bare and URL-encoded too.
    */
   static final class FrameworkUpstream implements AutoCloseable {
-    private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final LoopbackServer server;
 
     FrameworkUpstream() throws Exception {
-      connector.setHost("127.0.0.1");
-      server.addConnector(connector);
-      server.setHandler(
-          new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback)
-                throws Exception {
-              String authorization = request.getHeaders().get("Authorization");
-              if (request.getHttpURI().getPath().equals("/echo-stream")) {
-                stream(response, authorization);
-                callback.succeeded();
+      server =
+          LoopbackServer.start(
+              (request, response, callback) -> {
+                String authorization = request.getHeaders().get("Authorization");
+                if (request.getHttpURI().getPath().equals("/echo-stream")) {
+                  stream(response, authorization);
+                  callback.succeeded();
+                  return true;
+                }
+                byte[] body = Content.Source.asInputStream(request).readAllBytes();
+                byte[] out = ProxySetup.JSON.writeValueAsBytes(read(request, body));
+                if (authorization != null) {
+                  response.getHeaders().put("X-Echo-Authorization", authorization);
+                }
+                response.getHeaders().put("Content-Type", "application/json");
+                response.write(true, ByteBuffer.wrap(out), callback);
                 return true;
-              }
-              byte[] body = Content.Source.asInputStream(request).readAllBytes();
-              byte[] out = TestPeers.JSON.writeValueAsBytes(read(request, body));
-              if (authorization != null) {
-                response.getHeaders().put("X-Echo-Authorization", authorization);
-              }
-              response.getHeaders().put("Content-Type", "application/json");
-              response.write(true, ByteBuffer.wrap(out), callback);
-              return true;
-            }
-          });
-      server.start();
+              });
     }
 
     private static void stream(Response response, String authorization) throws IOException {
@@ -468,7 +458,7 @@ class HttpRequestSemanticsTest {
           h.get("Content-Type") == null ? "" : h.get("Content-Type").toLowerCase(Locale.ROOT);
       String text = new String(body, StandardCharsets.UTF_8);
       if (type.contains("json") || text.stripLeading().startsWith("{")) {
-        JsonNode json = TestPeers.JSON.readTree(text);
+        JsonNode json = ProxySetup.JSON.readTree(text);
         json.properties()
             .forEach(e -> params.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
       } else if (type.contains("form")) {
@@ -477,10 +467,10 @@ class HttpRequestSemanticsTest {
       if (request.getMethod().equals("POST") && params.get("_method") != null) {
         method = String.valueOf(params.get("_method"));
       }
-      ObjectNode echo = TestPeers.JSON.createObjectNode();
+      ObjectNode echo = ProxySetup.JSON.createObjectNode();
       echo.put("method", method);
       echo.put("path", path);
-      echo.set("params", TestPeers.JSON.valueToTree(params));
+      echo.set("params", ProxySetup.JSON.valueToTree(params));
       String forwardedFor = h.get("X-Forwarded-For");
       echo.put(
           "clientIp",
@@ -495,7 +485,7 @@ class HttpRequestSemanticsTest {
       }
       String authorization = h.get("Authorization");
       if (authorization != null) {
-        echo.put("authorizationSha256", TestPeers.sha256(authorization));
+        echo.put("authorizationSha256", ProxySetup.sha256(authorization));
       }
       echo.put("body", text);
       return echo;
@@ -526,16 +516,12 @@ class HttpRequestSemanticsTest {
     }
 
     String url() {
-      return "http://127.0.0.1:" + connector.getLocalPort();
+      return server.url();
     }
 
     @Override
     public void close() {
-      try {
-        server.stop();
-      } catch (Exception e) {
-        throw new IllegalStateException("the framework upstream did not stop", e);
-      }
+      server.close();
     }
   }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.Http;
+import dev.mandate.testkit.PostgresSchema;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Capability;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -77,8 +79,8 @@ class MultiProcessGatewayTest {
 
   @TempDir static Path tmp;
   private PostgresSchema db;
-  private TestPeers.Authority authority;
-  private TestPeers.Upstream upstream;
+  private Stack authority;
+  private EchoUpstream upstream;
   private final GatewayProcess[] gateways = new GatewayProcess[2];
 
   /** One gateway JVM: its configuration, port, spool and log. */
@@ -95,7 +97,7 @@ class MultiProcessGatewayTest {
       this.config = tmp.resolve(name + ".yaml");
       this.log = tmp.resolve(name + ".log");
       String yaml =
-          TestPeers.config(authority, upstream, tmp.resolve(name + "-spool"), REDIS)
+          ProxySetup.config(authority, upstream, tmp.resolve(name + "-spool"), REDIS)
               .replace("port: 0}", "port: " + port + "}")
               .replace("maxStaleness: 30s", "maxStaleness: 90s")
               .replace("pollWait: 5s", "pollWait: " + POLL_WAIT.toSeconds() + "s");
@@ -123,8 +125,8 @@ class MultiProcessGatewayTest {
               GatewayServer.class.getName(),
               "--config",
               config.toString());
-      pb.environment().put("GW_SECRET", authority.gatewayClientSecret);
-      pb.environment().put("UPSTREAM_TOKEN", TestPeers.UPSTREAM_SECRET);
+      pb.environment().put("GW_SECRET", authority.secret("gateway"));
+      pb.environment().put("UPSTREAM_TOKEN", ProxySetup.UPSTREAM_SECRET);
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       process = pb.start();
@@ -167,7 +169,7 @@ class MultiProcessGatewayTest {
     JsonNode health() {
       HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url() + "/health")));
       try {
-        return r == null ? null : TestPeers.JSON.readTree(r.body());
+        return r == null ? null : ProxySetup.JSON.readTree(r.body());
       } catch (IOException e) {
         return null;
       }
@@ -213,8 +215,9 @@ class MultiProcessGatewayTest {
     Assumptions.assumeTrue(redis, "Redis at 127.0.0.1:6379 is not reachable");
     db = PostgresSchema.create();
     authority =
-        new TestPeers.Authority(Files.createDirectories(tmp.resolve("authority")), db.jdbcUrl());
-    upstream = new TestPeers.Upstream();
+        ProxySetup.stack(
+            Files.createDirectories(tmp.resolve("authority")), b -> b.jdbcUrl(db.jdbcUrl()));
+    upstream = new EchoUpstream();
     gateways[0] = new GatewayProcess("gw-a");
     gateways[1] = new GatewayProcess("gw-b");
     // Both JVMs start at once: they are the slow part.
@@ -254,11 +257,11 @@ class MultiProcessGatewayTest {
   @Test
   @Order(1)
   void aRevocationAtTheAuthority_isPushedToBothGatewayProcesses() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     for (GatewayProcess g : gateways) {
       assertThat(call(g, "/repos/octo/hello/issues", token).statusCode()).isEqualTo(200);
     }
-    long sequence = authority.revoke(Capability.decode(token).tokenId());
+    long sequence = ProxySetup.revoke(authority, Capability.decode(token).tokenId());
     long revoked = System.nanoTime();
     // Waits on each gateway's view itself (its metrics), not on calls. Applied within half a poll
     // wait, the revocation was pushed to the poll each gateway had waiting; a gateway that only
@@ -284,14 +287,14 @@ class MultiProcessGatewayTest {
     // Once applied, the next call is denied as revoked: no waiting on calls.
     for (GatewayProcess g : gateways) {
       HttpResponse<String> r = call(g, "/repos/octo/hello/issues", token);
-      assertThat(TestPeers.JSON.readTree(r.body()).get("code").asText()).isEqualTo("REVOKED");
+      assertThat(ProxySetup.JSON.readTree(r.body()).get("code").asText()).isEqualTo("REVOKED");
     }
   }
 
   @Test
   @Order(2)
   void maxUses_isSharedExactly_whenBothGatewayProcessesAreHammeredAtOnce() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":20");
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", "\"maxUses\":20");
     ExecutorService pool = Executors.newFixedThreadPool(16);
     List<Future<HttpResponse<String>>> replies = new ArrayList<>();
     for (int i = 0; i < 120; i++) {
@@ -305,7 +308,7 @@ class MultiProcessGatewayTest {
       String outcome =
           r.statusCode() == 200
               ? "allowed"
-              : r.statusCode() + " " + TestPeers.JSON.readTree(r.body()).path("code").asText();
+              : r.statusCode() + " " + ProxySetup.JSON.readTree(r.body()).path("code").asText();
       outcomes.merge(outcome, 1, Integer::sum);
     }
     pool.shutdown();
@@ -320,7 +323,8 @@ class MultiProcessGatewayTest {
     //                   -> b (calls 60 an hour)
     //                   -> c (no budget of its own)
     String parent =
-        authority.mint("api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=1000\"]");
+        ProxySetup.mint(
+            authority, "api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=1000\"]");
     Capability root = Capability.decode(parent);
     Capability a = root.attenuate().budget("sum(/amount)<=400").sign();
     Capability a1 = a.attenuate().sign();
@@ -359,7 +363,7 @@ class MultiProcessGatewayTest {
         spent[holderOf.get(i)] += amountOf.get(i);
         calls[holderOf.get(i)]++;
       } else {
-        JsonNode problem = TestPeers.JSON.readTree(r.body());
+        JsonNode problem = ProxySetup.JSON.readTree(r.body());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
         assertThat(problem.get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
         assertThat(problem.has("budget")).as(r.body()).isTrue();
@@ -382,7 +386,7 @@ class MultiProcessGatewayTest {
           send(
               HttpRequest.newBuilder(URI.create(g.url() + "/budgets"))
                   .header("Authorization", "Bearer " + a1.toText()));
-      JsonNode budgets = TestPeers.JSON.readTree(left.body()).get("budgets");
+      JsonNode budgets = ProxySetup.JSON.readTree(left.body()).get("budgets");
       assertThat(budgets.get(0).get("remaining").asLong()).isEqualTo(1000 - total);
       assertThat(budgets.get(1).get("remaining").asLong()).isEqualTo(400 - spent[1] - spent[2]);
     }
@@ -392,7 +396,7 @@ class MultiProcessGatewayTest {
   @Order(4)
   void aGatewayKilledUnderLoad_losesNoAuditRecord_afterItRestartsOnItsSpool() throws Exception {
     GatewayProcess victim = gateways[0];
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     String tokenId = Capability.decode(token).tokenId();
     // Every call has its own resource, so its audit record can be told apart; every fourth is
     // denied (outside the grant), so denials are covered as well as allowed calls.
@@ -452,7 +456,7 @@ class MultiProcessGatewayTest {
       Reply r =
           Http.get(
               authority.url() + "/v1/audit?tokenId=" + tokenId + "&limit=1000&after=" + after,
-              authority.adminAuth);
+              authority.admin());
       assertThat(r.status()).as(r.body()).isEqualTo(200);
       JsonNode page = r.json();
       for (JsonNode n : page.get("records")) {

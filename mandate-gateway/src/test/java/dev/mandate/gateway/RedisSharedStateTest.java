@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.MandateHeaders;
@@ -35,8 +36,8 @@ class RedisSharedStateTest {
   private static final String REDIS = "redis: {url: \"redis://127.0.0.1:6379\"}";
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
-  private TestPeers.Upstream upstream;
+  private Stack authority;
+  private EchoUpstream upstream;
   private GatewayServer one;
   private GatewayServer two;
 
@@ -54,16 +55,16 @@ class RedisSharedStateTest {
           "Redis is required (MANDATE_REQUIRE_REDIS=1) but 127.0.0.1:6379 is unreachable");
     }
     Assumptions.assumeTrue(reachable, "Redis at 127.0.0.1:6379 is not reachable");
-    authority = TestPeers.sharedAuthority();
-    upstream = TestPeers.sharedUpstream();
+    authority = ProxySetup.sharedStack();
+    upstream = EchoUpstream.shared();
     one = start("spool1");
     two = start("spool2");
   }
 
   private GatewayServer start(String spool) {
     return GatewayServer.start(
-        TestPeers.parse(
-            TestPeers.config(authority, upstream, tmp.resolve(spool), REDIS), authority),
+        ProxySetup.parse(
+            ProxySetup.config(authority, upstream, tmp.resolve(spool), REDIS), authority),
         Clock.systemUTC(),
         List.of());
   }
@@ -79,7 +80,7 @@ class RedisSharedStateTest {
 
   @Test
   void maxUses_isSharedExactlyAcrossTwoGateways_underConcurrency() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", "\"maxUses\":5");
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", "\"maxUses\":5");
     ExecutorService pool = Executors.newFixedThreadPool(20);
     List<Future<Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -110,7 +111,8 @@ class RedisSharedStateTest {
   @Test
   void aBudget_isSpentOnceAcrossTwoGateways_andEitherShowsWhatIsLeft() throws Exception {
     String token =
-        authority.mint("api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=100\"]");
+        ProxySetup.mint(
+            authority, "api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=100\"]");
     ExecutorService pool = Executors.newFixedThreadPool(20);
     List<Future<Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -153,7 +155,8 @@ class RedisSharedStateTest {
   @Test
   void aRate_refusesOnceItsWindowIsFull_atEitherGateway_andRefillsAfterIt() throws Exception {
     String token =
-        authority.mint("api:list_issues:/repos/octo/**", "\"budgets\":[\"calls<=3/5s\"]");
+        ProxySetup.mint(
+            authority, "api:list_issues:/repos/octo/**", "\"budgets\":[\"calls<=3/5s\"]");
     int allowed = 0;
     for (int i = 0; i < 6; i++) {
       GatewayServer gw = i % 2 == 0 ? one : two;
@@ -175,14 +178,15 @@ class RedisSharedStateTest {
     SecureRandom random = new SecureRandom();
     SigningKey holder = SigningKey.generate(random);
     String token =
-        authority.mint(
+        ProxySetup.mint(
+            authority,
             "api:list_issues:/repos/octo/**",
             "\"holderKey\":\"" + holder.verifyingKey().toText() + "\"");
     String proof =
         Proof.create(
                 holder,
                 token,
-                Call.http(TestPeers.AUDIENCE, "api", "GET", "/repos/octo/hello/issues", null),
+                Call.http(ProxySetup.AUDIENCE, "api", "GET", "/repos/octo/hello/issues", null),
                 Instant.now(),
                 random)
             .text();
@@ -196,12 +200,15 @@ class RedisSharedStateTest {
   @Test
   void anApprovalUsedAtOneGateway_isUsedUpAtTheOther() {
     String token =
-        authority.mint("api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
+        ProxySetup.mint(
+            authority, "api:list_issues:/repos/octo/**", "\"requireApproval\":[\"finance\"]");
     Reply asked = approvalCall(one, token, null);
     assertThat(asked.json().get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     String approval =
-        authority.approve(
-            dev.mandate.token.Capability.decode(token).tokenId(), asked.json().get("request"));
+        ProxySetup.approve(
+            authority,
+            dev.mandate.token.Capability.decode(token).tokenId(),
+            asked.json().get("request"));
 
     Reply first = approvalCall(two, token, approval);
     Reply second = approvalCall(one, token, approval);

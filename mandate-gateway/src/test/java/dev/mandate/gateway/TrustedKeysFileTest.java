@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -21,14 +22,15 @@ class TrustedKeysFileTest {
   @TempDir Path tmp;
 
   private Reply callWith(Path trustFile) throws Exception {
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    TestPeers.Upstream upstream = TestPeers.sharedUpstream();
+    Stack authority = ProxySetup.sharedStack();
+    EchoUpstream upstream = EchoUpstream.shared();
     String yaml =
-        TestPeers.config(authority, upstream, tmp.resolve("spool-" + trustFile.getFileName()), null)
+        ProxySetup.config(
+                authority, upstream, tmp.resolve("spool-" + trustFile.getFileName()), null)
             .replace("  pollWait: 5s\n", "  pollWait: 5s\n  trustedKeysFile: " + trustFile + "\n");
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     try (GatewayServer gateway =
-        GatewayServer.start(TestPeers.parse(yaml, authority), Clock.systemUTC(), List.of())) {
+        GatewayServer.start(ProxySetup.parse(yaml, authority), Clock.systemUTC(), List.of())) {
       return Http.send(
           HttpRequest.newBuilder(URI.create(gateway.url() + "/repos/octo/hello/issues"))
               .header("Authorization", "Bearer " + token)
@@ -37,7 +39,7 @@ class TrustedKeysFileTest {
   }
 
   private String authorityKey() throws Exception {
-    return Http.get(TestPeers.sharedAuthority().url() + "/v1/keys", null)
+    return Http.get(ProxySetup.sharedStack().url() + "/v1/keys", null)
         .json()
         .get(0)
         .get("publicKey")
@@ -67,14 +69,14 @@ class TrustedKeysFileTest {
 
   @Test
   void aBrokenOrMissingTrustFile_isAConfigurationError() throws Exception {
-    TestPeers.Authority authority = TestPeers.sharedAuthority();
-    String base = TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("s"), null);
+    Stack authority = ProxySetup.sharedStack();
+    String base = ProxySetup.config(authority, EchoUpstream.shared(), tmp.resolve("s"), null);
     Path broken = Files.writeString(tmp.resolve("broken.trust"), "# nothing\nnot-a-key\n");
 
     for (Path file : new Path[] {broken, tmp.resolve("missing.trust")}) {
       String yaml =
           base.replace("  pollWait: 5s\n", "  pollWait: 5s\n  trustedKeysFile: " + file + "\n");
-      assertThatThrownBy(() -> TestPeers.parse(yaml, authority))
+      assertThatThrownBy(() -> ProxySetup.parse(yaml, authority))
           .isInstanceOf(GatewayConfigException.class)
           .hasMessageContaining("authority.trustedKeysFile " + file);
     }

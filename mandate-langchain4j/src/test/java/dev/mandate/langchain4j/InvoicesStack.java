@@ -1,6 +1,8 @@
 package dev.mandate.langchain4j;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.AuthorityCapabilitySource;
 import dev.mandate.sdk.CapabilityHandle;
 import dev.mandate.sdk.RequestShape;
@@ -53,10 +55,12 @@ final class InvoicesStack implements AutoCloseable {
 
   final Path workspace;
   private final Stack stack;
+  private final GatewayServer gateway;
 
-  private InvoicesStack(Path workspace, Stack stack) {
+  private InvoicesStack(Path workspace, Stack stack, GatewayServer gateway) {
     this.workspace = workspace;
     this.stack = stack;
+    this.gateway = gateway;
   }
 
   static InvoicesStack start(Path tmp) throws Exception {
@@ -72,27 +76,30 @@ final class InvoicesStack implements AutoCloseable {
             .policy(POLICY)
             .clients("agent", "ops", "gateway", "careful-agent", "approver")
             .start();
+    GatewayServer gateway;
     try {
-      stack.startGateway(
-          stack
-              .gatewayYaml(AUDIENCE)
-              .mcp(
-                  List.of("callTimeout: 10s"),
-                  McpUpstream.node("fs", NpmPeers.server("server-filesystem"), workspace)
-                      // Denials as isError tool results: the provider reads them as denials.
-                      .with("toolDenials: result")
-                      .toolOnPath("read_text_file", workspace, "path")
-                      .toolOnPath("list_directory", workspace, "path")
-                      .toolOnPath("write_file", workspace, "path")));
+      gateway =
+          stack.startGateway(
+              stack
+                  .gatewayYaml(AUDIENCE)
+                  .mcp(
+                      List.of("callTimeout: 10s"),
+                      McpUpstream.node("fs", NpmPeers.server("server-filesystem"), workspace)
+                          // Denials as isError tool results: the provider reads them as denials.
+                          .with("toolDenials: result")
+                          .toolOnPath("read_text_file", workspace, "path")
+                          .toolOnPath("list_directory", workspace, "path")
+                          .toolOnPath("write_file", workspace, "path")),
+              (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
     } catch (Exception | AssertionError e) {
       stack.close();
       throw e;
     }
-    return new InvoicesStack(workspace, stack);
+    return new InvoicesStack(workspace, stack, gateway);
   }
 
   URI mcpEndpoint() {
-    return URI.create(stack.gateway().url() + "/mcp/fs");
+    return URI.create(gateway.url() + "/mcp/fs");
   }
 
   /** Where the agent's calls go; nothing of the gateway's mapping (proofs sign calls as sent). */

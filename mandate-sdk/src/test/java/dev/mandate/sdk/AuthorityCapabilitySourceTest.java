@@ -51,13 +51,17 @@ class AuthorityCapabilitySourceTest {
     authority.close();
   }
 
+  /**
+   * A capability the wallet fetches from the authority for {@code grant}, alive for {@code ttl}.
+   */
+  private CapabilityHandle fetched(String name, Duration ttl, String grant) {
+    return authority.source(ttl, grant).build().addTo(wallet, name, FS);
+  }
+
   @Test
   void fetchedCapability_isBoundToTheWallet_andItsPresentationVerifies() {
     CapabilityHandle handle =
-        authority
-            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
-            .build()
-            .addTo(wallet, "invoices", FS);
+        fetched("invoices", Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**");
 
     Presentation p = wallet.authorize(handle, READ_INVOICE);
 
@@ -133,10 +137,7 @@ class AuthorityCapabilitySourceTest {
   @Test
   void refresh_whenLessThanAFifthOfTheLifetimeRemains_keepsTheHandle_andYieldsANewToken() {
     CapabilityHandle handle =
-        authority
-            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
-            .build()
-            .addTo(wallet, "invoices", FS);
+        fetched("invoices", Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**");
     String firstId = Capability.decode(token(wallet.authorize(handle, READ_INVOICE))).tokenId();
 
     authority.clock.advance(Duration.ofMinutes(7)); // 30% left: not yet
@@ -159,16 +160,8 @@ class AuthorityCapabilitySourceTest {
 
   @Test
   void refreshDue_refreshesOnlyWhatIsDue_forAScheduler() {
-    CapabilityHandle due =
-        authority
-            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/a/**")
-            .build()
-            .addTo(wallet, "a", FS);
-    CapabilityHandle notDue =
-        authority
-            .source(Duration.ofMinutes(60), "fs:read_text_file:/data/b/**")
-            .build()
-            .addTo(wallet, "b", FS);
+    CapabilityHandle due = fetched("a", Duration.ofMinutes(10), "fs:read_text_file:/data/a/**");
+    CapabilityHandle notDue = fetched("b", Duration.ofMinutes(60), "fs:read_text_file:/data/b/**");
     String before = tokenId(due);
 
     authority.clock.advance(Duration.ofMinutes(9));
@@ -182,10 +175,7 @@ class AuthorityCapabilitySourceTest {
   @Test
   void refreshFailure_keepsTheCurrentCapabilityWhileValid_thenReportsItUnavailable() {
     CapabilityHandle handle =
-        authority
-            .source(Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**")
-            .build()
-            .addTo(wallet, "invoices", FS);
+        fetched("invoices", Duration.ofMinutes(10), "fs:read_text_file:/data/invoices/**");
     String first = tokenId(handle);
     authority.close(); // the authority is unreachable from now on
 

@@ -4,26 +4,21 @@ import static dev.mandate.sdk.AgentAuthority.args;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mandate.crypto.SigningKey;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
-import dev.mandate.token.TrustedKeys;
-import dev.mandate.token.Verifier;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A wallet keeps approvals for their calls and presents each once; time from a test clock. */
-class WalletApprovalTest {
+class WalletApprovalTest extends WalletTestBase {
   /** Matching kept approvals to tool calls needs the gateway's mapping, mirrored. */
   static final RequestShape FS =
       RequestShape.of("gw-test", "fs")
@@ -34,20 +29,8 @@ class WalletApprovalTest {
   static final ToolCall FEB =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/feb.txt"));
 
-  final SecureRandom random = new SecureRandom();
-  final MutableClock clock = new MutableClock(Instant.parse("2025-06-01T12:00:00Z"));
-  final SigningKey root = SigningKey.generate(random);
-  final Verifier verifier =
-      Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
-  final Wallet wallet = Wallet.create(random, clock);
-
   private Capability.Minter mint() {
-    return Capability.mint(root)
-        .clock(clock)
-        .allow("fs:read_text_file:/data/invoices/**")
-        .audience("gw-test")
-        .ttl(Duration.ofMinutes(30))
-        .requireApproval("finance");
+    return invoices(Duration.ofMinutes(30)).requireApproval("finance");
   }
 
   private String approve(Capability capability, ToolCall call, Duration ttl) {

@@ -16,19 +16,15 @@ import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.token.Restrictions;
-import dev.mandate.token.TrustedKeys;
-import dev.mandate.token.Verifier;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class WalletTest {
+class WalletTest extends WalletTestBase {
   static final RequestShape FS = RequestShape.of("gw-test", "fs");
 
   /** The gateway's mapping, mirrored: only what a verifier here decides needs it. */
@@ -38,19 +34,8 @@ class WalletTest {
   static final ToolCall READ =
       new ToolCall("read_text_file", args("path", "/srv/data/invoices/2024/jan.txt"));
 
-  final SecureRandom random = new SecureRandom();
-  final MutableClock clock = new MutableClock(Instant.parse("2025-06-01T12:00:00Z"));
-  final SigningKey root = SigningKey.generate(random);
-  final Verifier verifier =
-      Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock).build();
-  final Wallet wallet = Wallet.create(random, clock);
-
   private Capability.Minter mint() {
-    return Capability.mint(root)
-        .clock(clock)
-        .allow("fs:read_text_file:/data/invoices/**")
-        .audience("gw-test")
-        .ttl(Duration.ofMinutes(10));
+    return invoices(Duration.ofMinutes(10));
   }
 
   @Test

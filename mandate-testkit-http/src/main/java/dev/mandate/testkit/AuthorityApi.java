@@ -15,10 +15,20 @@ import java.util.function.Predicate;
  */
 public final class AuthorityApi {
   private final String url;
+  private final String admin;
 
   /** The API of the authority at {@code url} (scheme, host and port, no trailing slash). */
   public AuthorityApi(String url) {
+    this(url, null);
+  }
+
+  /**
+   * As {@link #AuthorityApi(String)}, knowing the admin client's secret (the one the authority made
+   * at its first start), for {@link #admin()} and {@link #clientAuth}.
+   */
+  public AuthorityApi(String url, String adminSecret) {
     this.url = url;
+    this.admin = adminSecret == null ? null : Http.basic("admin", adminSecret);
   }
 
   /** A capability the authority minted. */
@@ -26,6 +36,23 @@ public final class AuthorityApi {
 
   public String url() {
     return url;
+  }
+
+  /**
+   * The admin client's {@code Authorization} value.
+   *
+   * @throws IllegalStateException if this API was made without the admin's secret
+   */
+  public String admin() {
+    if (admin == null) {
+      throw new IllegalStateException("no admin secret for the authority at " + url);
+    }
+    return admin;
+  }
+
+  /** A call without credentials. */
+  public Reply get(String path) {
+    return get(path, null);
   }
 
   public Reply get(String path, String authorization) {
@@ -51,6 +78,16 @@ public final class AuthorityApi {
         .expect(201)
         .get("secret")
         .asText();
+  }
+
+  /** Registers a client as the admin; returns the new client's {@code Authorization} value. */
+  public String clientAuth(String clientId) {
+    return Http.basic(clientId, createClient(admin(), clientId));
+  }
+
+  /** A request to {@code path} with these credentials (or none), for what the helpers lack. */
+  public HttpRequest.Builder request(String path, String authorization) {
+    return Http.request(url + path, authorization);
   }
 
   /**

@@ -33,4 +33,15 @@ public record Reply(int status, HttpHeaders headers, String body) {
     }
     return json();
   }
+
+  /**
+   * The {@code code} member of a problem ({@code application/problem+json}) answer, after checking
+   * the status.
+   *
+   * @throws IllegalStateException naming the status and the body if the status is not {@code
+   *     expected}
+   */
+  public String problemCode(int expected) {
+    return expect(expected).path("code").asText(null);
+  }
 }

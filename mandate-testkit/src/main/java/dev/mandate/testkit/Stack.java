@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.AuthorityServer;
 import dev.mandate.authority.BootstrapReport;
-import dev.mandate.gateway.GatewayConfig;
-import dev.mandate.gateway.GatewayServer;
-import dev.mandate.gateway.mcp.McpFrontEnd;
 import dev.mandate.token.Request;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,37 +21,52 @@ import java.util.function.Consumer;
 
 /**
  * Mandate in one process, on loopback with ephemeral ports: an authority (SQLite in a directory of
- * the caller's, a policy, the clients it registers at start) and, once started, a gateway with the
- * MCP front end reporting to it as client {@code gateway}.
+ * the caller's, or another database; a policy; the clients it registers at start) and, once
+ * started, a gateway reporting to it as client {@code gateway}.
  *
  * <pre>{@code
  * try (Stack stack = Stack.builder(tmp).policy(POLICY).clients("agent", "gateway").start()) {
- *   stack.startGateway(GatewayYaml.of("gw", stack.url(), tmp.resolve("spool")).mcp(...));
+ *   GatewayServer gw = stack.startGateway(stack.gatewayYaml("gw").mcp(...), GATEWAY);
  *   Minted m = stack.api().mint(stack.auth("agent"), "10m", "gw", null, "fs:read_text_file:/**");
  * }
  * }</pre>
+ *
+ * <p>The kit does not depend on the gateway, so that the gateway's own tests can use it: the caller
+ * says how a gateway starts from its configuration ({@link GatewayLauncher}), e.g. {@code (yaml,
+ * file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env))}.
  */
 public final class Stack implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
-  private final AuthorityServer authority;
+  private final AuthorityConfig.Builder config;
+  private AuthorityServer authority;
+  private final int port;
   private final AuthorityApi api;
-  private final String admin;
   private final Map<String, String> secrets;
-  private GatewayServer gateway;
+  private AutoCloseable gateway;
 
   private Stack(
       Path dir,
+      AuthorityConfig.Builder config,
       AuthorityServer authority,
-      AuthorityApi api,
-      String admin,
       Map<String, String> secrets) {
     this.dir = dir;
+    this.config = config;
     this.authority = authority;
-    this.api = api;
-    this.admin = admin;
+    this.port = authority.port();
+    this.api = new AuthorityApi(authority.url(), secrets.get("admin"));
     this.secrets = secrets;
+  }
+
+  /**
+   * Starts a gateway from its configuration: the YAML text, the file it was written to, and the
+   * environment it reads secrets from ({@link GatewayYaml#SECRET_ENV}: the {@code gateway} client's
+   * secret).
+   */
+  @FunctionalInterface
+  public interface GatewayLauncher<G extends AutoCloseable> {
+    G start(String yaml, Path file, Map<String, String> env) throws IOException;
   }
 
   /** A stack whose files (policy, data, gateway configuration, spool) go in {@code dir}. */
@@ -148,14 +160,13 @@ public final class Stack implements AutoCloseable {
                 .bootstrapReport()
                 .flatMap(BootstrapReport::adminSecretOnce)
                 .orElseThrow(() -> new IllegalStateException("the authority made no admin client"));
-        String admin = Http.basic("admin", adminSecret);
-        AuthorityApi api = new AuthorityApi(authority.url());
         Map<String, String> secrets = new LinkedHashMap<>();
         secrets.put("admin", adminSecret);
+        Stack stack = new Stack(dir, config, authority, secrets);
         for (String c : clients) {
-          secrets.put(c, api.createClient(admin, c));
+          secrets.put(c, stack.api.createClient(stack.api.admin(), c));
         }
-        return new Stack(dir, authority, api, admin, secrets);
+        return stack;
       } catch (RuntimeException e) {
         authority.close();
         throw e;
@@ -164,19 +175,28 @@ public final class Stack implements AutoCloseable {
   }
 
   /**
-   * Starts the gateway with the MCP front end, as client {@code gateway} (which must be one of the
-   * registered clients); its configuration file is written to the stack's directory.
+   * Starts the gateway, as client {@code gateway} (which must be one of the registered clients),
+   * with {@code launcher}; its configuration file is written to the stack's directory. The stack
+   * stops it when it closes.
    */
-  public GatewayServer startGateway(GatewayYaml yaml) throws IOException {
+  public <G extends AutoCloseable> G startGateway(GatewayYaml yaml, GatewayLauncher<G> launcher)
+      throws IOException {
     String text = yaml.text();
     Path file = dir.resolve("gateway.yaml");
     Files.writeString(file, text);
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.parse(text, file, Map.of(GatewayYaml.SECRET_ENV, secret("gateway"))),
-            Clock.systemUTC(),
-            List.of(new McpFrontEnd.Factory()));
-    return gateway;
+    G started = launcher.start(text, file, Map.of(GatewayYaml.SECRET_ENV, secret("gateway")));
+    gateway = started;
+    return started;
+  }
+
+  /** Stops the authority (the gateway, if any, keeps running and finds it gone). */
+  public void stopAuthority() {
+    authority.close();
+  }
+
+  /** Starts the authority again after {@link #stopAuthority}, on the same port and data. */
+  public void restartAuthority() {
+    authority = AuthorityServer.start(config.port(port).build());
   }
 
   /** A gateway configuration for this stack's authority, spooling in the stack's directory. */
@@ -200,7 +220,7 @@ public final class Stack implements AutoCloseable {
 
   /** The admin client's {@code Authorization} value. */
   public String admin() {
-    return admin;
+    return api.admin();
   }
 
   /** The secret of a client registered at start, or of {@code admin}. */
@@ -234,11 +254,6 @@ public final class Stack implements AutoCloseable {
     return api.approve(auth(approver), tokenId, group, call, ttl);
   }
 
-  /** The gateway, or null before {@link #startGateway}. */
-  public GatewayServer gateway() {
-    return gateway;
-  }
-
   /** Stops the gateway (and its MCP server processes), then the authority. */
   @Override
   public void close() {
@@ -246,6 +261,8 @@ public final class Stack implements AutoCloseable {
       if (gateway != null) {
         gateway.close();
       }
+    } catch (Exception e) {
+      throw new IllegalStateException("the gateway did not stop", e);
     } finally {
       authority.close();
     }

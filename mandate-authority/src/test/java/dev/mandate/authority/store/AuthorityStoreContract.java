@@ -698,14 +698,23 @@ abstract class AuthorityStoreContract {
     }
   }
 
-  @Test
-  void audit_deletedRecordIsReportedMissing() throws SQLException {
-    for (int i = 1; i <= 5; i++) {
+  /**
+   * Appends {@code records} decisions (tokens t1.., client c1), runs {@code sql} behind the store's
+   * back, and verifies the audit chain.
+   */
+  private AuditVerification tampered(int records, String... sql) throws SQLException {
+    for (int i = 1; i <= records; i++) {
       store.append(event("decision", "t" + i, "c1", i));
     }
-    executeRaw("DELETE FROM audit_log WHERE sequence = 3");
+    for (String statement : sql) {
+      executeRaw(statement);
+    }
+    return store.verifyAudit();
+  }
 
-    AuditVerification v = store.verifyAudit();
+  @Test
+  void audit_deletedRecordIsReportedMissing() throws SQLException {
+    AuditVerification v = tampered(5, "DELETE FROM audit_log WHERE sequence = 3");
     assertThat(v.ok()).isFalse();
     assertThat(v.firstBadSequence()).isEqualTo(3L);
     assertThat(v.problem()).isEqualTo("record 3 missing (sequence gap)");
@@ -713,27 +722,20 @@ abstract class AuthorityStoreContract {
 
   @Test
   void audit_deletedLastRecordIsReportedMissing() throws SQLException {
-    for (int i = 1; i <= 5; i++) {
-      store.append(event("decision", "t" + i, "c1", i));
-    }
-    executeRaw("DELETE FROM audit_log WHERE sequence = 5");
-
-    AuditVerification v = store.verifyAudit();
+    AuditVerification v = tampered(5, "DELETE FROM audit_log WHERE sequence = 5");
     assertThat(v.firstBadSequence()).isEqualTo(5L);
     assertThat(v.problem()).contains("record 5 missing");
   }
 
   @Test
   void audit_deletedAndRenumberedRecordBreaksTheChain() throws SQLException {
-    for (int i = 1; i <= 5; i++) {
-      store.append(event("decision", "t" + i, "c1", i));
-    }
-    executeRaw("DELETE FROM audit_log WHERE sequence = 3");
-    executeRaw("UPDATE audit_log SET sequence = 3 WHERE sequence = 4");
-    executeRaw("UPDATE audit_log SET sequence = 4 WHERE sequence = 5");
-    executeRaw("UPDATE audit_head SET seq = 4");
-
-    AuditVerification v = store.verifyAudit();
+    AuditVerification v =
+        tampered(
+            5,
+            "DELETE FROM audit_log WHERE sequence = 3",
+            "UPDATE audit_log SET sequence = 3 WHERE sequence = 4",
+            "UPDATE audit_log SET sequence = 4 WHERE sequence = 5",
+            "UPDATE audit_head SET seq = 4");
     assertThat(v.ok()).isFalse();
     assertThat(v.firstBadSequence()).isEqualTo(3L);
     assertThat(v.problem()).contains("record at sequence 3 was written as sequence 4");
@@ -741,14 +743,12 @@ abstract class AuthorityStoreContract {
 
   @Test
   void audit_swappedRecordsAreReportedReordered() throws SQLException {
-    for (int i = 1; i <= 5; i++) {
-      store.append(event("decision", "t" + i, "c1", i));
-    }
-    executeRaw("UPDATE audit_log SET sequence = -1 WHERE sequence = 2");
-    executeRaw("UPDATE audit_log SET sequence = 2 WHERE sequence = 4");
-    executeRaw("UPDATE audit_log SET sequence = 4 WHERE sequence = -1");
-
-    AuditVerification v = store.verifyAudit();
+    AuditVerification v =
+        tampered(
+            5,
+            "UPDATE audit_log SET sequence = -1 WHERE sequence = 2",
+            "UPDATE audit_log SET sequence = 2 WHERE sequence = 4",
+            "UPDATE audit_log SET sequence = 4 WHERE sequence = -1");
     assertThat(v.ok()).isFalse();
     assertThat(v.firstBadSequence()).isEqualTo(2L);
     assertThat(v.problem())

@@ -1,19 +1,19 @@
 package dev.mandate.authority.store;
 
+import dev.mandate.testkit.PostgresSchema;
 import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
  * The repository suite on PostgreSQL, one fresh schema per test class. Skipped when PostgreSQL is
- * unreachable, failed instead when {@code MANDATE_REQUIRE_POSTGRES=1} (see {@link
- * PostgresTestDatabase}).
+ * unreachable, failed instead when {@code MANDATE_REQUIRE_POSTGRES=1} (see {@link PostgresSchema}).
  */
 class PostgresAuthorityStoreTest extends AuthorityStoreContract {
-  private PostgresTestDatabase database;
+  private PostgresSchema database;
 
   @Override
   String freshDatabaseUrl() {
-    database = PostgresTestDatabase.create();
+    database = PostgresSchema.create();
     return database.jdbcUrl();
   }
 

@@ -4,6 +4,8 @@ import dev.mandate.demo.Housekeeping;
 import dev.mandate.demo.scenarios.Scenario.InjectionTask;
 import dev.mandate.demo.scenarios.Scenario.Suite;
 import dev.mandate.demo.scenarios.Scenario.UserTask;
+import dev.mandate.gateway.GatewayServer;
+import dev.mandate.testkit.Stack;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -113,15 +115,18 @@ public final class ScenarioSuite {
     List<RunResult> attacked = new ArrayList<>();
     List<RunResult> contrast = new ArrayList<>();
     long started = System.nanoTime();
-    try (ScenarioBed bed = ScenarioBed.start(suite, dir, node);
-        TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(bed, random)) {
-      for (UserTask task : suite.userTasks()) {
-        TaskAgent agent = new TaskAgent(bed, orchestrator, task, random);
-        baseline.add(agent.run(null));
-        for (InjectionTask injection : suite.injectionTasks()) {
-          attacked.add(agent.run(injection));
-          if (injection.id().equals(task.contrast())) {
-            contrast.add(agent.run(injection, false));
+    SuiteWorld world = SuiteWorld.create(suite, dir);
+    try (Stack stack = world.startAuthority()) {
+      GatewayServer gateway = world.startGateway(stack, node);
+      try (TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(world, stack, random)) {
+        for (UserTask task : suite.userTasks()) {
+          TaskAgent agent = new TaskAgent(world, stack, gateway, orchestrator, task, random);
+          baseline.add(agent.run(null));
+          for (InjectionTask injection : suite.injectionTasks()) {
+            attacked.add(agent.run(injection));
+            if (injection.id().equals(task.contrast())) {
+              contrast.add(agent.run(injection, false));
+            }
           }
         }
       }

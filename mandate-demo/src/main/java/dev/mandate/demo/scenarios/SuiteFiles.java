@@ -74,9 +74,9 @@ final class SuiteFiles {
                 + approvers
                 + " exactly when its capability requires approval");
         require(
-            call.approvedBy() == null || call.approvedBy().equals(ScenarioBed.APPROVER),
+            call.approvedBy() == null || call.approvedBy().equals(SuiteWorld.APPROVER),
             task.id(),
-            "calls are approved by the suite's user, group '" + ScenarioBed.APPROVER + "'");
+            "calls are approved by the suite's user, group '" + SuiteWorld.APPROVER + "'");
       }
       // Over-use attacks repeat the carrier call, which must then find its capability used up.
       String carrierCap = task.calls().get(task.carrier()).cap();

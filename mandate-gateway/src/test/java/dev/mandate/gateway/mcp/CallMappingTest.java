@@ -93,7 +93,7 @@ class CallMappingTest {
                 "fs",
                 "POST tools/call",
                 "read_text_file",
-                McpTestBed.JSON.createObjectNode().put("path", "/srv/a/b").put("head", 2)));
+                McpStack.JSON.createObjectNode().put("path", "/srv/a/b").put("head", 2)));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import dev.mandate.gateway.LoopbackServer;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.wire.JsonRpcErrors;
@@ -23,8 +24,6 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,49 +39,39 @@ class HttpUpstreamTest {
   private final List<Map<String, String>> seenHeaders = new CopyOnWriteArrayList<>();
   private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> closed = new LinkedBlockingQueue<>();
-  private Server server;
+  private LoopbackServer server;
   private HttpClient client;
   private HttpUpstream upstream;
 
   @BeforeEach
   void start() throws Exception {
-    server = new Server();
-    ServerConnector connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    server.addConnector(connector);
-    server.setHandler(
-        new Handler.Abstract() {
-          @Override
-          public boolean handle(Request request, Response response, Callback callback)
-              throws Exception {
-            seenHeaders.add(
-                Map.of(
-                    "method",
-                    request.getMethod(),
-                    "session",
-                    String.valueOf(request.getHeaders().get("Mcp-Session-Id")),
-                    "version",
-                    String.valueOf(request.getHeaders().get("MCP-Protocol-Version")),
-                    "credential",
-                    String.valueOf(request.getHeaders().get("X-Upstream-Key"))));
-            if (!request.getMethod().equals("POST")) {
-              response.setStatus(405);
-              callback.succeeded();
-              return true;
-            }
-            Content.Source.consumeAll(request);
-            return answer.handle(request, response, callback);
-          }
-        });
-    server.start();
+    server =
+        LoopbackServer.start(
+            (request, response, callback) -> {
+              seenHeaders.add(
+                  Map.of(
+                      "method",
+                      request.getMethod(),
+                      "session",
+                      String.valueOf(request.getHeaders().get("Mcp-Session-Id")),
+                      "version",
+                      String.valueOf(request.getHeaders().get("MCP-Protocol-Version")),
+                      "credential",
+                      String.valueOf(request.getHeaders().get("X-Upstream-Key"))));
+              if (!request.getMethod().equals("POST")) {
+                response.setStatus(405);
+                callback.succeeded();
+                return true;
+              }
+              Content.Source.consumeAll(request);
+              return answer.handle(request, response, callback);
+            });
     client = new HttpClient();
     client.start();
     upstream =
         new HttpUpstream(
             "up",
-            new Http(
-                URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/mcp"),
-                Map.of("X-Upstream-Key", Secret.of(KEY))),
+            new Http(URI.create(server.url() + "/mcp"), Map.of("X-Upstream-Key", Secret.of(KEY))),
             client,
             new UpstreamConnection.Listener() {
               @Override
@@ -103,7 +92,7 @@ class HttpUpstreamTest {
   void stop() throws Exception {
     upstream.close();
     client.stop();
-    server.stop();
+    server.close();
   }
 
   private static Handler.Abstract respond(
@@ -258,7 +247,7 @@ class HttpUpstreamTest {
 
   @Test
   void unreachableUpstream_answersWithUnavailable_andEndsTheConnection() throws Exception {
-    server.stop();
+    server.close();
     upstream.send(request(4, "tools/call"));
     JsonNode error = next();
     assertThat(error.get("id").intValue()).isEqualTo(4);

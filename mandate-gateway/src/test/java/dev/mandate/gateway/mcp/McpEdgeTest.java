@@ -52,7 +52,7 @@ class McpEdgeTest {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
   private final List<McpSyncClient> clients = new ArrayList<>();
   private final List<RawMcp.Stream> streams = new ArrayList<>();
   private final List<Runnable> sessionsToEnd = new ArrayList<>();
@@ -60,7 +60,7 @@ class McpEdgeTest {
   @BeforeAll
   void start() throws Exception {
     bed =
-        McpTestBed.start(
+        McpStack.start(
             tmp,
             """
                 - service: fs-open
@@ -463,11 +463,11 @@ class McpEdgeTest {
   @Test
   void sessions_endWhenTheirCapabilityIsRevoked_stoppingTheirServer() throws Exception {
     Minted minted = bed.mint("fs-open:list_allowed_directories:*");
-    Set<Long> before = pids(McpTestBed.children("server-filesystem"));
+    Set<Long> before = pids(McpStack.children("server-filesystem"));
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
     String session = opened(raw.initialize(minted.token(), "{}"));
     assertThat(raw.post(minted.token(), session, INITIALIZED).status()).isEqualTo(202);
-    List<ProcessHandle> started = new ArrayList<>(McpTestBed.children("server-filesystem"));
+    List<ProcessHandle> started = new ArrayList<>(McpStack.children("server-filesystem"));
     started.removeIf(p -> before.contains(p.pid()));
     assertThat(started).hasSize(1);
 
@@ -486,11 +486,11 @@ class McpEdgeTest {
             .expiresAt(Instant.now().plusSeconds(15))
             .sign()
             .toText();
-    Set<Long> before = pids(McpTestBed.children("server-filesystem"));
+    Set<Long> before = pids(McpStack.children("server-filesystem"));
     RawMcp raw = raw("/mcp/fs-open", "127.0.0.1");
     String session = opened(raw.initialize(token, "{}"));
     assertThat(raw.post(token, session, INITIALIZED).status()).isEqualTo(202);
-    List<ProcessHandle> started = new ArrayList<>(McpTestBed.children("server-filesystem"));
+    List<ProcessHandle> started = new ArrayList<>(McpStack.children("server-filesystem"));
     started.removeIf(p -> before.contains(p.pid()));
     assertThat(started).hasSize(1);
 
@@ -588,7 +588,7 @@ class McpEdgeTest {
   private static String sessionProof(
       SigningKey holder, String token, String httpMethod, String rpcMethod) {
     Call operation =
-        Call.mcp(McpTestBed.AUDIENCE, "small", McpNames.operation(httpMethod, rpcMethod), "", null);
+        Call.mcp(McpStack.AUDIENCE, "small", McpNames.operation(httpMethod, rpcMethod), "", null);
     return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();
   }
 

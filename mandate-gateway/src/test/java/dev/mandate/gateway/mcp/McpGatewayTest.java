@@ -63,7 +63,7 @@ class McpGatewayTest {
 
   /**
    * The everything server behind a node that waits 6 s before loading it: a cold start slower than
-   * the calls' bound ({@link McpTestBed#CALL_TIMEOUT}, 4 s), as a loaded machine makes one.
+   * the calls' bound ({@link McpStack#CALL_TIMEOUT}, 4 s), as a loaded machine makes one.
    */
   private static final String SLOW_START =
       """
@@ -77,12 +77,12 @@ class McpGatewayTest {
       """;
 
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
   private final List<McpSyncClient> clients = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
-    bed = McpTestBed.start(tmp, SLOW_START);
+    bed = McpStack.start(tmp, SLOW_START);
   }
 
   @AfterAll
@@ -408,12 +408,12 @@ class McpGatewayTest {
 
     assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpcErrors.DENIED);
     assertThat(denial.getMessage()).contains("denied by Mandate").contains("approval");
-    JsonNode data = McpTestBed.JSON.valueToTree(denial.getJsonRpcError().data());
+    JsonNode data = McpStack.JSON.valueToTree(denial.getJsonRpcError().data());
     assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     assertThat(data.get("tokenId").asText()).isEqualTo(minted.tokenId());
     assertThat(data.get("approverGroups")).extracting(JsonNode::asText).containsExactly("finance");
     JsonNode request = data.get("request");
-    assertThat(request.get("audience").asText()).isEqualTo(McpTestBed.AUDIENCE);
+    assertThat(request.get("audience").asText()).isEqualTo(McpStack.AUDIENCE);
     assertThat(request.get("service").asText()).isEqualTo("everything");
     assertThat(request.get("action").asText()).isEqualTo("echo");
     assertThat(request.get("args").get("message").asText()).isEqualTo("pay 100 EUR");
@@ -439,7 +439,7 @@ class McpGatewayTest {
             McpError.class, () -> c.callTool(new CallToolRequest("echo", Map.of("message", "hi"))));
 
     assertThat(denial.getJsonRpcError().code()).isEqualTo(JsonRpcErrors.DENIED);
-    JsonNode data = McpTestBed.JSON.valueToTree(denial.getJsonRpcError().data());
+    JsonNode data = McpStack.JSON.valueToTree(denial.getJsonRpcError().data());
     assertThat(data.get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
     assertThat(data.get("budget").get("block").asInt()).isEqualTo(1);
     assertThat(data.get("budget").get("budget").asText()).isEqualTo("calls<=2/1h");
@@ -461,7 +461,7 @@ class McpGatewayTest {
 
     // Without an approval: denied, with what to ask for.
     McpError asked = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
-    JsonNode data = McpTestBed.JSON.valueToTree(asked.getJsonRpcError().data());
+    JsonNode data = McpStack.JSON.valueToTree(asked.getJsonRpcError().data());
     assertThat(data.get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
     assertThat(data.get("request").get("resource").asText())
         .isEqualTo("/data/invoices/2024/inv-001.txt");
@@ -471,7 +471,7 @@ class McpGatewayTest {
     assertThat(text(c.callTool(invoice))).contains("invoice 2024-001");
     McpError reused = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
     assertThat(reused.getMessage()).contains("denied by Mandate").contains("already used");
-    assertThat(McpTestBed.JSON.valueToTree(reused.getJsonRpcError().data()).get("code").asText())
+    assertThat(McpStack.JSON.valueToTree(reused.getJsonRpcError().data()).get("code").asText())
         .isEqualTo("APPROVAL_INVALID");
 
     // An approval of this call does not fit the same file read with other arguments.
@@ -505,11 +505,11 @@ class McpGatewayTest {
     HttpResponse<String> bad = bed.rawPost("/mcp/everything", malformed, call);
 
     assertThat(big.statusCode()).as(big.body()).isEqualTo(400);
-    JsonNode bigError = McpTestBed.JSON.readTree(big.body()).get("error");
+    JsonNode bigError = McpStack.JSON.readTree(big.body()).get("error");
     assertThat(bigError.get("code").asInt()).isEqualTo(JsonRpc.INVALID_REQUEST);
     assertThat(bigError.get("message").asText()).contains("Mandate-Approval", "at most 512");
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(200);
-    JsonNode badError = McpTestBed.JSON.readTree(bad.body()).get("error");
+    JsonNode badError = McpStack.JSON.readTree(bad.body()).get("error");
     assertThat(badError.get("code").asInt()).isEqualTo(JsonRpcErrors.DENIED);
     assertThat(badError.get("data").get("code").asText()).isEqualTo("APPROVAL_INVALID");
     assertThat(badError.get("data").has("requestDigest")).isFalse();
@@ -552,7 +552,7 @@ class McpGatewayTest {
     // was pushed by the authority to the waiting poll; a gateway that only polled would take up to
     // the whole wait. How fast the push is on a quiet machine is a benchmark's figure, not this.
     Duration took = Await.until(Duration.ofSeconds(60), () -> bed.appliedSequence() >= sequence);
-    assertThat(took).isLessThan(McpTestBed.POLL_WAIT.dividedBy(2));
+    assertThat(took).isLessThan(McpStack.POLL_WAIT.dividedBy(2));
 
     // Once the view holds it, the very next call is denied: authentication from the headers
     // decides on the view before the session is looked up.
@@ -601,7 +601,7 @@ class McpGatewayTest {
                     new CallToolRequest(
                         "trigger-long-running-operation", Map.of("duration", 8, "steps", 2))))
         .isInstanceOf(McpError.class)
-        .hasMessageContaining("did not answer within " + McpTestBed.CALL_TIMEOUT.toSeconds());
+        .hasMessageContaining("did not answer within " + McpStack.CALL_TIMEOUT.toSeconds());
   }
 
   @Test
@@ -616,12 +616,12 @@ class McpGatewayTest {
 
   @Test
   void upstreamCrash_failsTheCallInFlightCleanly_thenRecovers() throws Exception {
-    Set<Long> before = pids(McpTestBed.children("server-everything"));
+    Set<Long> before = pids(McpStack.children("server-everything"));
     McpSyncClient c =
         connect(
             "/mcp/everything",
             bed.mint("everything:echo:*", "everything:trigger-long-running-operation:*").token());
-    List<ProcessHandle> started = new ArrayList<>(McpTestBed.children("server-everything"));
+    List<ProcessHandle> started = new ArrayList<>(McpStack.children("server-everything"));
     started.removeIf(p -> before.contains(p.pid()));
     assertThat(started).hasSize(1);
 
@@ -646,7 +646,7 @@ class McpGatewayTest {
   @Test
   void typescriptClient_seesTheSameEnforcement() throws Exception {
     String ops =
-        McpTestBed.JSON
+        McpStack.JSON
             .createArrayNode()
             .add(op("listTools"))
             .add(
@@ -681,7 +681,7 @@ class McpGatewayTest {
     progress.putObject("arguments").put("duration", 1).put("steps", 3);
     ObjectNode sampling = op("callTool").put("name", "trigger-sampling-request");
     sampling.putObject("arguments").put("prompt", "say hi");
-    String ops = McpTestBed.JSON.createArrayNode().add(progress).add(sampling).toString();
+    String ops = McpStack.JSON.createArrayNode().add(progress).add(sampling).toString();
     String token =
         bed.mint(
                 "everything:trigger-long-running-operation:*",
@@ -759,7 +759,7 @@ class McpGatewayTest {
       if (!isToolsCall(body)) {
         return sessionProof(holder, token, method, body);
       }
-      JsonNode m = McpTestBed.JSON.readTree(body);
+      JsonNode m = McpStack.JSON.readTree(body);
       ObjectNode args = (ObjectNode) m.path("params").path("arguments").deepCopy();
       if (otherPath != null) {
         args.put("path", path(otherPath));
@@ -767,7 +767,7 @@ class McpGatewayTest {
       // Signed as sent: the client knows nothing of the gateway's root or resource rules.
       Call call =
           Call.mcp(
-              McpTestBed.AUDIENCE,
+              McpStack.AUDIENCE,
               "fs",
               "POST tools/call",
               m.path("params").path("name").asText(),
@@ -781,7 +781,7 @@ class McpGatewayTest {
   private static boolean isToolsCall(String body) {
     try {
       return body != null
-          && "tools/call".equals(McpTestBed.JSON.readTree(body).path("method").asText());
+          && "tools/call".equals(McpStack.JSON.readTree(body).path("method").asText());
     } catch (java.io.IOException e) {
       return false;
     }
@@ -791,13 +791,13 @@ class McpGatewayTest {
   private static String sessionProof(SigningKey holder, String token, String method, String body) {
     String rpcMethod = null;
     try {
-      JsonNode m = body == null ? null : McpTestBed.JSON.readTree(body);
+      JsonNode m = body == null ? null : McpStack.JSON.readTree(body);
       rpcMethod = m != null && m.path("method").isTextual() ? m.get("method").asText() : null;
     } catch (java.io.IOException e) {
       // not JSON: the operation is the HTTP method alone
     }
     Call operation =
-        Call.mcp(McpTestBed.AUDIENCE, "fs", McpNames.operation(method, rpcMethod), "", null);
+        Call.mcp(McpStack.AUDIENCE, "fs", McpNames.operation(method, rpcMethod), "", null);
     return Proof.create(holder, token, operation, Instant.now(), RANDOM).text();
   }
 
@@ -847,11 +847,11 @@ class McpGatewayTest {
   }
 
   private ObjectNode op(String name) {
-    return McpTestBed.JSON.createObjectNode().put("op", name);
+    return McpStack.JSON.createObjectNode().put("op", name);
   }
 
   private ObjectNode pathArg(String relative) {
-    return McpTestBed.JSON.createObjectNode().put("path", path(relative));
+    return McpStack.JSON.createObjectNode().put("path", path(relative));
   }
 
   private static String text(CallToolResult r) {

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class McpStaleViewTest {
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
 
   @BeforeAll
   void start() throws Exception {
-    bed = McpTestBed.start(tmp, "", "2s", Duration.ofSeconds(30));
+    bed = McpStack.start(tmp, "", "2s", Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -46,7 +46,7 @@ class McpStaleViewTest {
             + "\"arguments\":{\"message\":\"hi\"}}}";
     assertThat(raw.post(token, session, list).status()).isEqualTo(200);
 
-    bed.authority.close();
+    bed.stack.stopAuthority();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     RawMcp.Answer initialize = raw.initialize(token, "{}");
     while (initialize.status() == 200 && System.nanoTime() - deadline < 0) {

@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
-import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
-import dev.mandate.gateway.TestPeers;
+import dev.mandate.gateway.ProxySetup;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.GatewayYaml;
-import dev.mandate.testkit.Http;
 import dev.mandate.testkit.McpUpstream;
+import dev.mandate.testkit.Stack;
 import dev.mandate.token.Call;
 import dev.mandate.token.Proof;
 import dev.mandate.wire.MandateHeaders;
@@ -28,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -72,7 +70,7 @@ class McpStatelessTest {
       """;
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
+  private Stack authority;
   private Process server;
   private GatewayServer gateway;
   private String agentAuth;
@@ -81,9 +79,11 @@ class McpStatelessTest {
   @BeforeAll
   void start() throws Exception {
     authority =
-        new TestPeers.Authority(
-            Files.createDirectories(tmp.resolve("authority")), null, POLICY, AUDIENCE);
-    agentAuth = Http.basic("agent", authority.api.createClient(authority.adminAuth, "agent"));
+        Stack.builder(tmp.resolve("authority"))
+            .policy(POLICY)
+            .clients("gateway", "approver", "agent")
+            .start();
+    agentAuth = authority.auth("agent");
     int port = Await.freePort();
     server =
         new ProcessBuilder(
@@ -93,8 +93,9 @@ class McpStatelessTest {
             .start();
     Await.listening(port, server, Duration.ofSeconds(30));
     String url = "http://127.0.0.1:" + port + "/mcp";
-    String yaml =
-        GatewayYaml.of(AUDIENCE, authority.url(), tmp.resolve("spool"))
+    GatewayYaml yaml =
+        authority
+            .gatewayYaml(AUDIENCE)
             .mcp(
                 List.of("callTimeout: 10s"),
                 McpUpstream.http("bank", url)
@@ -104,16 +105,8 @@ class McpStatelessTest {
                     .toolOnArg("read_file", "path")
                     .toolOnArg("send_message", "to")
                     .toolOnArg("transfer", "to_account"),
-                McpUpstream.http("legacy", url).toolOnArg("read_file", "path"))
-            .text();
-    Path configFile = tmp.resolve("gateway.yaml");
-    Files.writeString(configFile, yaml);
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.parse(
-                yaml, configFile, Map.of(GatewayYaml.SECRET_ENV, authority.gatewayClientSecret)),
-            Clock.systemUTC(),
-            List.of(new McpFrontEnd.Factory()));
+                McpUpstream.http("legacy", url).toolOnArg("read_file", "path"));
+    gateway = authority.startGateway(yaml, ProxySetup.LAUNCH);
   }
 
   @AfterAll
@@ -130,7 +123,7 @@ class McpStatelessTest {
   }
 
   private String mint(String extraJson, String... grants) {
-    return authority.api.mint(agentAuth, "10m", AUDIENCE, extraJson, grants).token();
+    return authority.api().mint(agentAuth, "10m", AUDIENCE, extraJson, grants).token();
   }
 
   @Test
@@ -171,9 +164,11 @@ class McpStatelessTest {
       assertThat(denied.get("structured").get("code").asText()).isEqualTo("GRANT");
     }
     assertThat(Files.readString(tmp.resolve("server.log")))
-        .as("the denied calls never reached the server")
-        .doesNotContain("mallory")
-        .doesNotContain("acct-9");
+        .as("the allowed call reached the server, the denied ones never did")
+        .contains("CALLED read_file /public/a.txt")
+        .doesNotContain("/private/diary.txt")
+        .doesNotContain("CALLED send_message mallory")
+        .doesNotContain("CALLED transfer 5 acct-9");
   }
 
   @Test
@@ -193,12 +188,14 @@ class McpStatelessTest {
               asked[0] = elicitation;
               JsonNode needed = elicitation.get("_meta").get("dev.mandate/approval");
               // A person approves exactly the call the gateway named, at the authority.
-              return authority.api.approve(
-                  authority.approverAuth,
-                  needed.get("tokenId").asText(),
-                  "finance",
-                  needed.get("request"),
-                  null);
+              return authority
+                  .api()
+                  .approve(
+                      authority.auth("approver"),
+                      needed.get("tokenId").asText(),
+                      "finance",
+                      needed.get("request"),
+                      null);
             });
 
     assertThat(asked[0]).as(report.toString()).isNotNull();
@@ -209,12 +206,57 @@ class McpStatelessTest {
     JsonNode result = report.get("results").get(0);
     assertThat(result.get("isError").asBoolean()).as(report.toString()).isFalse();
     assertThat(result.get("text").asText()).isEqualTo("moved 120 to acct-1");
+    assertThat(Files.readString(tmp.resolve("server.log"))).contains("CALLED transfer 120 acct-1");
 
     // Declined: denied as it stands, not asked again.
     JsonNode declined = client(token, operations, elicitation -> "");
     JsonNode denied = declined.get("results").get(0);
     assertThat(denied.get("isError").asBoolean()).as(declined.toString()).isTrue();
     assertThat(denied.get("structured").get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+  }
+
+  @Test
+  void approvalRound_onTheWire_isAskedOnlyOfFormClients_andAForgedRetryIsRefused()
+      throws Exception {
+    String token = mint("\"requireApproval\":[\"finance\"]", "bank:transfer:acct-1");
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"transfer\","
+            + "\"arguments\":{\"to_account\":\"acct-1\",\"amount\":7},%s"
+            + "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+            + "\"io.modelcontextprotocol/clientCapabilities\":%s}}}";
+
+    // A client that cannot show a form gets the denial, with what to ask an approver for.
+    JsonNode plain =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted("", "{}"), Map.of()).body())
+            .get("result");
+    assertThat(plain.get("isError").asBoolean()).as(plain.toString()).isTrue();
+    assertThat(plain.get("structuredContent").get("code").asText()).isEqualTo("APPROVAL_REQUIRED");
+    assertThat(plain.get("structuredContent").get("requestDigest").asText()).hasSize(64);
+
+    // A form client is asked, in the revision's input-required result.
+    String forms = "{\"elicitation\":{\"form\":{}}}";
+    JsonNode asked =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted("", forms), Map.of()).body())
+            .get("result");
+    assertThat(asked.get("resultType").asText()).as(asked.toString()).isEqualTo("input_required");
+    assertThat(asked.get("requestState").asText()).startsWith("mandate-approval.1.");
+    assertThat(asked.get("inputRequests").get("mandate_approval").get("method").asText())
+        .isEqualTo("elicitation/create");
+
+    // A retry with a made-up approval and state: refused, and the server never sees the call.
+    String forged =
+        "\"requestState\":\"mandate-approval.1.e30\",\"inputResponses\":{\"mandate_approval\":"
+            + "{\"action\":\"accept\",\"content\":{\"approval\":\"mnda1_forged\"}}},";
+    JsonNode refused =
+        JSON.readTree(
+                post(token, "tools/call", "transfer", call.formatted(forged, forms), Map.of())
+                    .body())
+            .get("result");
+    assertThat(refused.get("isError").asBoolean()).as(refused.toString()).isTrue();
+    assertThat(refused.get("structuredContent").get("code").asText()).isEqualTo("APPROVAL_INVALID");
+    assertThat(Files.readString(tmp.resolve("server.log"))).doesNotContain("CALLED transfer 7 ");
   }
 
   @Test
@@ -251,11 +293,13 @@ class McpStatelessTest {
     HttpResponse<String> honest = post(token, "tools/call", "transfer", body, Map.of());
     assertThat(honest.statusCode()).as(honest.body()).isEqualTo(200);
     assertThat(JSON.readTree(honest.body()).get("result").get("isError").asBoolean()).isTrue();
+    assertThat(Files.readString(tmp.resolve("server.log"))).doesNotContain("CALLED transfer 1 ");
   }
 
   @Test
   void theTraceContextInMeta_isKeptInTheDecisionsAuditRecord() throws Exception {
-    var minted = authority.api.mint(agentAuth, "10m", AUDIENCE, null, "bank:read_file:/public/**");
+    var minted =
+        authority.api().mint(agentAuth, "10m", AUDIENCE, null, "bank:read_file:/public/**");
     String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     String body =
         "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\","
@@ -270,11 +314,13 @@ class McpStatelessTest {
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode decision =
-        authority.api.awaitDecision(
-            authority.adminAuth,
-            minted.tokenId(),
-            d -> "read_file".equals(d.path("detail").path("action").asText()),
-            Duration.ofSeconds(10));
+        authority
+            .api()
+            .awaitDecision(
+                authority.admin(),
+                minted.tokenId(),
+                d -> "read_file".equals(d.path("detail").path("action").asText()),
+                Duration.ofSeconds(10));
     assertThat(decision.get("detail").path("traceparent").asText())
         .as(decision.toString())
         .isEqualTo(traceparent);

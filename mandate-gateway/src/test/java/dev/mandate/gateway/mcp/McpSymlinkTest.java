@@ -45,7 +45,7 @@ class McpSymlinkTest {
       """;
 
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
   private Path granted;
   private Path hidden;
   private final List<McpSyncClient> clients = new ArrayList<>();
@@ -58,7 +58,7 @@ class McpSymlinkTest {
 
   @BeforeAll
   void start() throws Exception {
-    bed = McpTestBed.start(tmp, UNRESOLVED);
+    bed = McpStack.start(tmp, UNRESOLVED);
     granted = Files.createDirectories(bed.files.resolve("data/links/granted"));
     hidden = Files.createDirectories(bed.files.resolve("data/links/hidden"));
     Files.writeString(granted.resolve("report.txt"), "granted report");

@@ -45,7 +45,7 @@ final class RawMcp {
   record Answer(int status, Map<String, String> headers, String body) {
     JsonNode json() {
       try {
-        return McpTestBed.JSON.readTree(body);
+        return McpStack.JSON.readTree(body);
       } catch (IOException e) {
         throw new AssertionError("not JSON (" + status + "): " + body, e);
       }

@@ -38,6 +38,11 @@ class StatelessRequestTest {
 
   private static final McpConfig.Upstream BOTH = upstream(Set.of("2025-11-25", "2026-07-28"));
 
+  /** Routing headers that agree with {@code call("transfer")}. */
+  private static final HttpFields AGREEING =
+      headers(
+          "MCP-Protocol-Version", "2026-07-28", "Mcp-Method", "tools/call", "Mcp-Name", "transfer");
+
   private static JsonNode call(String name) throws Exception {
     return JsonRpc.parse(
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\""
@@ -66,17 +71,7 @@ class StatelessRequestTest {
 
   @Test
   void agreeingHeaders_pass_andTheEnvelopeIsRead() throws Exception {
-    StatelessRequest.Envelope e =
-        StatelessRequest.check(
-            headers(
-                "MCP-Protocol-Version",
-                "2026-07-28",
-                "Mcp-Method",
-                "tools/call",
-                "Mcp-Name",
-                "transfer"),
-            call("transfer"),
-            BOTH);
+    StatelessRequest.Envelope e = StatelessRequest.check(AGREEING, call("transfer"), BOTH);
 
     assertThat(e.elicitsForms()).isTrue();
     assertThat(e.traceparent())
@@ -164,17 +159,7 @@ class StatelessRequestTest {
     assertThat(unsupported.rpcData().get("supported").toString()).isEqualTo("[\"2026-07-28\"]");
     assertThat(unsupported.rpcData().get("requested").asText()).isEqualTo("2099-01-01");
 
-    Denial sessionsOnly =
-        refusal(
-            headers(
-                "MCP-Protocol-Version",
-                "2026-07-28",
-                "Mcp-Method",
-                "tools/call",
-                "Mcp-Name",
-                "transfer"),
-            call("transfer"),
-            upstream(Set.of("2025-11-25")));
+    Denial sessionsOnly = refusal(AGREEING, call("transfer"), upstream(Set.of("2025-11-25")));
     assertThat(sessionsOnly.rpcCode()).isEqualTo(StatelessRequest.UNSUPPORTED_PROTOCOL_VERSION);
     assertThat(sessionsOnly.rpcData().get("supported").toString()).isEqualTo("[\"2025-11-25\"]");
   }

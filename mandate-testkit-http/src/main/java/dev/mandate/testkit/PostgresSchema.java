@@ -1,4 +1,4 @@
-package dev.mandate.authority.store;
+package dev.mandate.testkit;
 
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -22,13 +22,13 @@ import org.junit.jupiter.api.Assumptions;
  * that so a missing database can't pass silently.
  *
  * <pre>{@code
- * try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+ * try (PostgresSchema db = PostgresSchema.create()) {
  *   AuthorityStore store = AuthorityStore.open(db.jdbcUrl());
  *   ...
  * }
  * }</pre>
  */
-public final class PostgresTestDatabase implements AutoCloseable {
+public final class PostgresSchema implements AutoCloseable {
   /** Environment variable that overrides the server URL (without a schema parameter). */
   public static final String URL_ENV = "MANDATE_TEST_POSTGRES_URL";
 
@@ -47,30 +47,22 @@ public final class PostgresTestDatabase implements AutoCloseable {
 
   private final String baseUrl;
   private final String user;
-  private final String schema;
+  private final String schema = "mandate_test_" + HexFormat.of().formatHex(randomBytes());
 
-  private PostgresTestDatabase(String baseUrl, String user, String schema) {
+  private PostgresSchema(String baseUrl, String user) {
     this.baseUrl = baseUrl;
     this.user = user;
-    this.schema = schema;
   }
 
   /**
    * Creates a new, empty schema {@code mandate_test_<random>}; skips (or, when required, fails) the
    * calling test if PostgreSQL is unreachable.
    */
-  public static PostgresTestDatabase create() {
+  public static PostgresSchema create() {
     String baseUrl = baseUrl();
-    String user = user(baseUrl);
-    String schema = "mandate_test_" + HexFormat.of().formatHex(randomBytes());
-    try (Connection c = DriverManager.getConnection(baseUrl, props(user));
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          "could not create test schema " + schema + ": " + e.getMessage(), e);
-    }
-    return new PostgresTestDatabase(baseUrl, user, schema);
+    PostgresSchema created = new PostgresSchema(baseUrl, user(baseUrl));
+    created.execute("CREATE SCHEMA " + created.schema, "could not create test schema ");
+    return created;
   }
 
   /** True when {@code MANDATE_REQUIRE_POSTGRES=1}. */
@@ -97,12 +89,15 @@ public final class PostgresTestDatabase implements AutoCloseable {
   /** Drops the schema and everything in it. */
   @Override
   public void close() {
+    execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE", "could not drop test schema ");
+  }
+
+  private void execute(String sql, String failure) {
     try (Connection c = DriverManager.getConnection(baseUrl, props(user));
         Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      s.execute(sql);
     } catch (SQLException e) {
-      throw new IllegalStateException(
-          "could not drop test schema " + schema + ": " + e.getMessage(), e);
+      throw new IllegalStateException(failure + schema + ": " + e.getMessage(), e);
     }
   }
 

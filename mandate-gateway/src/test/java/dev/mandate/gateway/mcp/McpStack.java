@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
-import dev.mandate.gateway.TestPeers;
+import dev.mandate.gateway.ProxySetup;
 import dev.mandate.testkit.AuthorityApi.Minted;
 import dev.mandate.testkit.Await;
 import dev.mandate.testkit.GatewayYaml;
-import dev.mandate.testkit.Http;
 import dev.mandate.testkit.McpUpstream;
 import dev.mandate.testkit.NpmPeers;
+import dev.mandate.testkit.Stack;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +27,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A real authority (SQLite in a temp dir), a real gateway with the MCP front end, and real MCP
- * servers from npm ({@link NpmPeers}, installed by mandate-testkit-http's build): filesystem,
- * everything and memory over stdio, and a second everything server over Streamable HTTP.
+ * A {@link Stack} (a real authority, SQLite in a temp dir) whose real gateway runs the MCP front
+ * end in front of real MCP servers from npm ({@link NpmPeers}, installed by mandate-testkit-http's
+ * build): filesystem, everything and memory over stdio, and a second everything server over
+ * Streamable HTTP.
  */
-final class McpTestBed implements AutoCloseable {
+final class McpStack implements AutoCloseable {
   static final String AUDIENCE = "gw-mcp-test";
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(4);
@@ -73,25 +72,18 @@ final class McpTestBed implements AutoCloseable {
       """;
 
   final Path files;
-  final TestPeers.Authority authority;
+  final Stack stack;
   final GatewayServer gateway;
   final Process httpEverything;
-  private final String agentAuth;
 
-  private McpTestBed(
-      Path files,
-      TestPeers.Authority authority,
-      GatewayServer gateway,
-      Process httpEverything,
-      String agentAuth) {
+  private McpStack(Path files, Stack stack, GatewayServer gateway, Process httpEverything) {
     this.files = files;
-    this.authority = authority;
+    this.stack = stack;
     this.gateway = gateway;
     this.httpEverything = httpEverything;
-    this.agentAuth = agentAuth;
   }
 
-  static McpTestBed start(Path tmp) throws Exception {
+  static McpStack start(Path tmp) throws Exception {
     return start(tmp, "");
   }
 
@@ -101,7 +93,7 @@ final class McpTestBed implements AutoCloseable {
    * entry point and its root, {@code EVERYTHING_SERVER} for the everything server's entry point and
    * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
-  static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
+  static McpStack start(Path tmp, String moreUpstreams) throws Exception {
     return start(tmp, moreUpstreams, "90s", CALL_TIMEOUT);
   }
 
@@ -110,7 +102,7 @@ final class McpTestBed implements AutoCloseable {
    * maxStaleness} (the feed long-polled for {@link #POLL_WAIT}, or a third of it if less) and calls
    * timing out after {@code callTimeout} (opening a session has the default start bound, 60 s).
    */
-  static McpTestBed start(Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout)
+  static McpStack start(Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout)
       throws Exception {
     // The filesystem server resolves symlinks, so its root must be a real path.
     Path files = tmp.toRealPath().resolve("files");
@@ -122,10 +114,11 @@ final class McpTestBed implements AutoCloseable {
     Files.writeString(files.resolve("data/invoices/2024/inv-001.txt"), "invoice 2024-001: 120 EUR");
     Files.writeString(files.resolve("data/invoices/2023/inv-900.txt"), "invoice 2023-900: 99 EUR");
 
-    Path authorityDir = Files.createDirectories(tmp.resolve("authority"));
-    TestPeers.Authority authority = new TestPeers.Authority(authorityDir, null, POLICY, AUDIENCE);
-    String agentAuth =
-        Http.basic("agent", authority.api.createClient(authority.adminAuth, "agent"));
+    Stack stack =
+        Stack.builder(tmp.resolve("authority"))
+            .policy(POLICY)
+            .clients("gateway", "approver", "agent")
+            .start();
 
     int httpPort = Await.freePort();
     Process httpEverything =
@@ -134,8 +127,9 @@ final class McpTestBed implements AutoCloseable {
     String everythingHttp = "http://127.0.0.1:" + httpPort + "/mcp";
     Path fsServer = NpmPeers.server("server-filesystem");
     Path everything = NpmPeers.server("server-everything");
-    String yaml =
-        GatewayYaml.of(AUDIENCE, authority.url(), tmp.resolve("spool"))
+    GatewayYaml yaml =
+        stack
+            .gatewayYaml(AUDIENCE)
             .maxStaleness(maxStaleness)
             .pollWait(POLL_WAIT.toSeconds() + "s")
             .mcp(
@@ -169,17 +163,8 @@ final class McpTestBed implements AutoCloseable {
                     .replace("EVERYTHING_HTTP", everythingHttp)
                     .replace("EVERYTHING_SERVER", everything.toString())
                     .replace("FS_SERVER", fsServer.toString())
-                    .replace("FILES", files.toString()))
-            .text();
-    Path configFile = tmp.resolve("gateway.yaml");
-    Files.writeString(configFile, yaml);
-    GatewayServer gateway =
-        GatewayServer.start(
-            GatewayConfig.parse(
-                yaml, configFile, Map.of(GatewayYaml.SECRET_ENV, authority.gatewayClientSecret)),
-            Clock.systemUTC(),
-            List.of(new McpFrontEnd.Factory()));
-    return new McpTestBed(files, authority, gateway, httpEverything, agentAuth);
+                    .replace("FILES", files.toString()));
+    return new McpStack(files, stack, stack.startGateway(yaml, ProxySetup.LAUNCH), httpEverything);
   }
 
   String url(String path) {
@@ -191,7 +176,7 @@ final class McpTestBed implements AutoCloseable {
    * "holderKey":"..."}.
    */
   Minted mintWith(String extraJson, String... grants) {
-    return authority.api.mint(agentAuth, "10m", AUDIENCE, extraJson, grants);
+    return stack.api().mint(stack.auth("agent"), "10m", AUDIENCE, extraJson, grants);
   }
 
   Minted mint(String... grants) {
@@ -205,7 +190,7 @@ final class McpTestBed implements AutoCloseable {
    * @return the approval's text
    */
   String approve(String tokenId, JsonNode request) {
-    return authority.api.approve(authority.approverAuth, tokenId, "finance", request, null);
+    return stack.api().approve(stack.auth("approver"), tokenId, "finance", request, null);
   }
 
   /**
@@ -214,7 +199,9 @@ final class McpTestBed implements AutoCloseable {
    * @return the revocation's sequence in the feed (see {@link #appliedSequence()})
    */
   long revoke(Minted minted) {
-    return authority.api.revoke(agentAuth, minted.tokenId(), minted.revocationIds().get(0), "test");
+    return stack
+        .api()
+        .revoke(stack.auth("agent"), minted.tokenId(), minted.revocationIds().get(0), "test");
   }
 
   /** The last revocation feed sequence the gateway's view holds. */
@@ -227,7 +214,7 @@ final class McpTestBed implements AutoCloseable {
    * token that {@code match} accepts.
    */
   JsonNode awaitDecision(String tokenId, Predicate<JsonNode> match) {
-    return authority.api.awaitDecision(authority.adminAuth, tokenId, match, Duration.ofSeconds(10));
+    return stack.api().awaitDecision(stack.admin(), tokenId, match, Duration.ofSeconds(10));
   }
 
   /** Runs the TypeScript SDK client script and returns its JSON report. */
@@ -280,8 +267,10 @@ final class McpTestBed implements AutoCloseable {
 
   @Override
   public void close() {
-    gateway.close();
-    authority.close();
-    httpEverything.destroy();
+    try {
+      stack.close();
+    } finally {
+      httpEverything.destroy();
+    }
   }
 }

@@ -3,15 +3,14 @@ package dev.mandate.demo.scenarios;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.AuthorityServer;
 import dev.mandate.demo.scenarios.Scenario.Suite;
+import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
 import dev.mandate.sdk.RequestShape.ResourceRule;
 import dev.mandate.testkit.GatewayYaml;
 import dev.mandate.testkit.McpUpstream;
 import dev.mandate.testkit.Stack;
-import dev.mandate.token.Request;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +23,12 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * One suite's world: a real authority (SQLite in a temporary directory) whose policy lets the
- * orchestrator mint exactly the grants the suite's user tasks name, a real gateway with the MCP
- * front end, and real MCP servers behind it (the npm filesystem and memory servers, and this
- * package's mail, bank, calendar and chat servers, which keep their state in JSON files that {@link
- * #reset} rewrites before every run).
+ * One suite's world, run on a {@link Stack}: the policy that lets the orchestrator mint exactly the
+ * grants the suite's user tasks name, the gateway's MCP upstreams (the npm filesystem and memory
+ * servers, and this package's mail, bank, calendar and chat servers, which keep their state in JSON
+ * files that {@link #reset} rewrites before every run), and the files and state they work on.
  */
-final class ScenarioBed implements AutoCloseable {
+final class SuiteWorld {
   static final String AUDIENCE = "scenario-gateway";
   static final String ORCHESTRATOR = "orchestrator";
 
@@ -174,44 +172,42 @@ final class ScenarioBed implements AutoCloseable {
   final Suite suite;
   final Path root;
   final Path files;
-  final AuthorityServer authority;
-  final GatewayServer gateway;
-  final String orchestratorSecret;
   private final Path state;
-  private final Stack stack;
 
-  private ScenarioBed(Suite suite, Path root, Path files, Path state, Stack stack) {
+  private SuiteWorld(Suite suite, Path root, Path files, Path state) {
     this.suite = suite;
     this.root = root;
     this.files = files;
     this.state = state;
-    this.stack = stack;
-    this.authority = stack.authority();
-    this.gateway = stack.gateway();
-    this.orchestratorSecret = stack.secret(ORCHESTRATOR);
+  }
+
+  /** The world of a suite in {@code dir}: its files and its servers' state, not yet written. */
+  static SuiteWorld create(Suite suite, Path dir) throws IOException {
+    Path root = Files.createDirectories(dir).toRealPath();
+    return new SuiteWorld(
+        suite,
+        root,
+        Files.createDirectories(root.resolve("files")),
+        Files.createDirectories(root.resolve("state")));
+  }
+
+  /** Starts the suite's authority (SQLite in the world's directory). */
+  Stack startAuthority() throws IOException {
+    return Stack.builder(root)
+        .policy(policy(suite))
+        .clients(ORCHESTRATOR, "gateway", APPROVER)
+        .start();
   }
 
   /**
-   * Starts the authority and the gateway for a suite in {@code dir}.
+   * Starts the stack's gateway with the suite's MCP servers.
    *
    * @param nodeDir the installed MCP servers (see {@link NodeServers})
    */
-  static ScenarioBed start(Suite suite, Path dir, NodeServers nodeDir) throws IOException {
-    Path root = Files.createDirectories(dir).toRealPath();
-    Path files = Files.createDirectories(root.resolve("files"));
-    Path state = Files.createDirectories(root.resolve("state"));
-    Stack stack =
-        Stack.builder(root)
-            .policy(policy(suite))
-            .clients(ORCHESTRATOR, "gateway", APPROVER)
-            .start();
-    try {
-      stack.startGateway(gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir));
-      return new ScenarioBed(suite, root, files, state, stack);
-    } catch (RuntimeException | IOException e) {
-      stack.close();
-      throw e;
-    }
+  GatewayServer startGateway(Stack stack, NodeServers nodeDir) throws IOException {
+    return stack.startGateway(
+        gatewayYaml(stack.gatewayYaml(AUDIENCE), files, state, nodeDir),
+        (yaml, file, env) -> GatewayServer.start(GatewayConfig.parse(yaml, file, env)));
   }
 
   /**
@@ -347,11 +343,6 @@ final class ScenarioBed implements AutoCloseable {
     };
   }
 
-  /** Revokes one block of a capability at the authority, as an administrator. */
-  void revokeBlock(String revocationId) {
-    stack.api().revoke(stack.admin(), null, revocationId, "session ended");
-  }
-
   private static String fill(String text, String injection) {
     return text.replace("{injection}", injection);
   }
@@ -359,18 +350,5 @@ final class ScenarioBed implements AutoCloseable {
   private static String jsonEscaped(String text) {
     String quoted = JSON.valueToTree(text).toString();
     return quoted.substring(1, quoted.length() - 1);
-  }
-
-  /**
-   * The suite's user approves exactly this call of the capability with {@code tokenId} at the
-   * authority, as group {@code group}; returns the approval.
-   */
-  String approve(String tokenId, String group, Request request) {
-    return stack.approve(APPROVER, tokenId, group, request, "2m");
-  }
-
-  @Override
-  public void close() {
-    stack.close();
   }
 }
