@@ -110,7 +110,7 @@ class AuthorityServerTest extends RunningAuthorityTest {
   @Test
   void mint_withHolderJkt_bindsTheTokenToThatDPoPKey() {
     String jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; // RFC 7638's example thumbprint
-    String agent = authority.createClient("agent");
+    String agent = authority.clientAuth("agent");
     Reply r =
         authority.post(
             "/v1/capabilities",

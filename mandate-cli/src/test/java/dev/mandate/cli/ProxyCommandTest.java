@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
+import dev.mandate.gateway.mcp.McpFrontEnd;
 import dev.mandate.testkit.GatewayYaml;
 import dev.mandate.testkit.McpUpstream;
 import dev.mandate.testkit.NpmPeers;
@@ -13,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,14 +62,20 @@ class ProxyCommandTest {
             .clients("agent", "gateway")
             .shutdownTimeout(Duration.ofSeconds(5))
             .start();
-    stack.startGateway(
-        GatewayYaml.of(AUDIENCE, stack.url(), tmp.resolve("spool"))
-            .mcp(
-                List.of("callTimeout: 20s"),
-                McpUpstream.node("everything", NpmPeers.server("server-everything"), "stdio")
-                    .tool("echo")
-                    .tool("get-env")));
-    endpoint = stack.gateway().url() + "/mcp/everything";
+    GatewayServer gateway =
+        stack.startGateway(
+            GatewayYaml.of(AUDIENCE, stack.url(), tmp.resolve("spool"))
+                .mcp(
+                    List.of("callTimeout: 20s"),
+                    McpUpstream.node("everything", NpmPeers.server("server-everything"), "stdio")
+                        .tool("echo")
+                        .tool("get-env")),
+            (yaml, file, env) ->
+                GatewayServer.start(
+                    GatewayConfig.parse(yaml, file, env),
+                    Clock.systemUTC(),
+                    List.of(new McpFrontEnd.Factory())));
+    endpoint = gateway.url() + "/mcp/everything";
     agentSecret = tmp.resolve("agent.secret");
     Files.writeString(agentSecret, stack.secret("agent"));
     Files.setPosixFilePermissions(agentSecret, PosixFilePermissions.fromString("rw-------"));

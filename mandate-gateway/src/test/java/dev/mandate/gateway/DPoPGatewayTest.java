@@ -12,6 +12,7 @@ import com.nimbusds.oauth2.sdk.dpop.DefaultDPoPProofFactory;
 import com.nimbusds.oauth2.sdk.token.DPoPAccessToken;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
+import dev.mandate.testkit.Stack;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -32,19 +33,19 @@ class DPoPGatewayTest {
   private static final String PATH = "/repos/octo/hello/issues";
 
   @TempDir static Path tmp;
-  private TestPeers.Authority authority;
+  private Stack authority;
   private GatewayServer gateway;
   private ECKey key;
   private DefaultDPoPProofFactory dpop;
 
   @BeforeAll
   void start() throws Exception {
-    authority = TestPeers.sharedAuthority();
+    authority = ProxySetup.sharedStack();
     GatewayConfig config =
-        TestPeers.parse(
-            TestPeers.config(
+        ProxySetup.parse(
+            ProxySetup.config(
                 authority,
-                TestPeers.sharedUpstream(),
+                EchoUpstream.shared(),
                 tmp.resolve("spool"),
                 "oauth: {scopes: [\"api:list_issues:/repos/**\"]}"),
             authority);
@@ -59,7 +60,7 @@ class DPoPGatewayTest {
   }
 
   private String boundToDPoPKey(String grant) throws JOSEException {
-    return authority.mint(grant, "\"holderJkt\":\"" + key.computeThumbprint() + "\"");
+    return ProxySetup.mint(authority, grant, "\"holderJkt\":\"" + key.computeThumbprint() + "\"");
   }
 
   private String proof(DefaultDPoPProofFactory factory, String method, String url, String token)
@@ -142,7 +143,7 @@ class DPoPGatewayTest {
 
   @Test
   void dpopProof_withABearerCapability_isRefused() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply r = call("GET", PATH, "DPoP " + token, proof(dpop, "GET", gateway.url() + PATH, token));
     assertThat(r.json().get("code").asText()).isEqualTo("PROOF_INVALID");
     assertThat(call("GET", PATH, "Bearer " + token, null).status()).isEqualTo(200);
@@ -188,7 +189,7 @@ class DPoPGatewayTest {
 
   @Test
   void callOutsideTheCapability_is403_withTheStepUpChallenge() throws Exception {
-    String token = authority.mint("api:list_issues:/repos/octo/**", null);
+    String token = ProxySetup.mint(authority, "api:list_issues:/repos/octo/**", null);
     Reply r = call("GET", "/repos/other/hello/issues", "Bearer " + token, null);
     assertThat(r.status()).isEqualTo(403);
     assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow())

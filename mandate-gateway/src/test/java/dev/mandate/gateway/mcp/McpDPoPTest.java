@@ -37,13 +37,13 @@ class McpDPoPTest {
       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
 
   @TempDir static Path tmp;
-  private McpTestBed bed;
+  private McpStack bed;
   private ECKey key;
   private DefaultDPoPProofFactory dpop;
 
   @BeforeAll
   void start() throws Exception {
-    bed = McpTestBed.start(tmp);
+    bed = McpStack.start(tmp);
     key = new ECKeyGenerator(Curve.P_256).generate();
     dpop = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
   }
@@ -157,6 +157,6 @@ class McpDPoPTest {
     assertThat(m.status()).isEqualTo(200);
     JsonNode json = m.json();
     assertThat(json.get("resource").asText()).isEqualTo(bed.url("/mcp/fs"));
-    assertThat(json.get("authorization_servers").get(0).asText()).isEqualTo(bed.authority.url());
+    assertThat(json.get("authorization_servers").get(0).asText()).isEqualTo(bed.stack.url());
   }
 }
