@@ -90,12 +90,24 @@ final class CapabilityEndpoints {
         throw ApiException.badRequest("invalid_field", "holderKey: " + e.getMessage());
       }
     }
+    String holderJkt = body.holderJkt();
+    if (holderJkt != null) {
+      if (holder != null) {
+        throw ApiException.badRequest(
+            "invalid_field", "holderJkt: give a holderKey or a holderJkt, not both");
+      }
+      try {
+        Restrictions.builder().bindToDPoPKey(holderJkt);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid_field", "holderJkt: " + e.getMessage());
+      }
+    }
     MintRequest request =
         new MintRequest(
             clientId,
             grants,
             ttl,
-            holder != null,
+            holder != null || holderJkt != null,
             body.audience(),
             body.maxUses(),
             body.maxDepth(),
@@ -124,7 +136,9 @@ final class CapabilityEndpoints {
     if (decision.audience() != null) {
       minter.audience(decision.audience());
     }
-    if (decision.holderBound()) {
+    if (decision.holderBound() && holderJkt != null) {
+      minter.bindToDPoPKey(holderJkt);
+    } else if (decision.holderBound()) {
       minter.bindTo(holder);
     }
     if (decision.maxUses() != null) {

@@ -42,6 +42,8 @@ import java.util.List;
  * @param budgets budgets and rates every call spends from, {@code sum(/amount)<=5000}, {@code
  *     sum(/amount)<=9000/1h} or {@code calls<=10/1m} each ({@link Caveat.Budget#parse}); or null.
  *     They only narrow; the policy may require one and cap it
+ * @param holderJkt the RFC 7638 JWK SHA-256 thumbprint (unpadded base64url) of a DPoP key to bind
+ *     the capability to (spec section 7.2), or null; at most one of {@code holderKey} and this
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MintRequestBody(
@@ -58,7 +60,8 @@ public record MintRequestBody(
     List<String> arguments,
     List<String> conditions,
     java.util.Map<String, String> parameters,
-    List<String> budgets) {
+    List<String> budgets,
+    String holderJkt) {
 
   /**
    * One grant of {@link #constrainedGrants}: a grant with its own argument constraints and
@@ -109,7 +112,8 @@ public record MintRequestBody(
         arguments,
         conditions,
         values == null || values.isEmpty() ? null : java.util.Map.copyOf(values),
-        budgets);
+        budgets,
+        holderJkt);
   }
 
   /**
@@ -132,11 +136,11 @@ public record MintRequestBody(
 
   /**
    * Returns the mint request for these restrictions. A mint request carries grants (with their own
-   * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key, max
-   * uses (at most 2147483647), max depth, an approval caveat, argument constraints, conditions and
-   * budgets on every call; anything else (an absolute expiry, not-before, the seal, an all-of or
-   * any-of constraint, which has no text form) is added afterwards by attenuating the minted
-   * capability.
+   * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key or a
+   * DPoP key's thumbprint, max uses (at most 2147483647), max depth, an approval caveat, argument
+   * constraints, conditions and budgets on every call; anything else (an absolute expiry,
+   * not-before, the seal, an all-of or any-of constraint, which has no text form) is added
+   * afterwards by attenuating the minted capability.
    *
    * @param indirect whether to ask for an indirect capability (one the authority can switch off)
    * @throws IllegalArgumentException naming the first restriction a mint request cannot carry
@@ -229,7 +233,8 @@ public record MintRequestBody(
         arguments.isEmpty() ? null : arguments,
         conditions.isEmpty() ? null : conditions,
         null,
-        budgets.isEmpty() ? null : budgets);
+        budgets.isEmpty() ? null : budgets,
+        restrictions.holderJkt().orElse(null));
   }
 
   /** The text of an argument caveat, refused when it has none that reads back the same. */

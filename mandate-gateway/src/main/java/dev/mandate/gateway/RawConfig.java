@@ -23,7 +23,11 @@ record RawConfig(
     Mcp mcp,
     Metrics metrics,
     Tracing tracing,
-    String shutdownTimeout) {
+    String shutdownTimeout,
+    OAuth oauth) {
+
+  record OAuth(
+      String issuer, String publicUrl, List<String> scopes, Boolean dpopRequired, Boolean stepUp) {}
 
   record Metrics(String tokenFile, String tokenEnv) {}
 

@@ -11,6 +11,7 @@ import dev.mandate.gateway.Exchange;
 import dev.mandate.gateway.Guard;
 import dev.mandate.gateway.GuardResult;
 import dev.mandate.gateway.Pipeline;
+import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
@@ -22,9 +23,7 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
-import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
-import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -99,8 +98,10 @@ final class McpEndpoint {
       CallGuard guard,
       HttpClient httpClient,
       Tracing tracing,
-      Clock clock) {
+      Clock clock,
+      ProtectedResource resource) {
     this.tracing = tracing;
+    this.resource = resource;
     this.upstream = upstream;
     this.hostPaths = HostPaths.of(upstream);
     this.config = config;
@@ -127,6 +128,8 @@ final class McpEndpoint {
                 config.callTimeout())
             : null;
   }
+
+  private final ProtectedResource resource;
 
   String path() {
     return upstream.path();
@@ -193,7 +196,7 @@ final class McpEndpoint {
   }
 
   void handle(Request request, Response response, Callback callback) {
-    pipeline.handle(new Exchange(request, response, callback));
+    pipeline.handle(new Exchange(request, response, callback, resource, upstream.path()));
   }
 
   /**
@@ -488,13 +491,7 @@ final class McpEndpoint {
         decide(x, c);
         return;
       }
-      granted(
-          sessionAccess.check(
-              x.bearer(),
-              x.request().getHeaders().get(MandateHeaders.PROOF),
-              "POST",
-              c.method,
-              x.sourceIp()));
+      granted(sessionAccess.check(x.bearer(), x.proof(), "POST", c.method, x.sourceIp()));
       if (!authorizedHere(x.bearer())) {
         throw nothingHere();
       }
@@ -525,11 +522,10 @@ final class McpEndpoint {
         }
         approvalText = c.retry.approval();
       }
-      String proof = x.request().getHeaders().get(MandateHeaders.PROOF);
       GuardResult result =
           guard.check(
               Presentation.of(x.bearer())
-                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withProof(x.proof())
                   .withCall(c.sent)
                   .withApproval(approvalText == null ? null : Approval.of(approvalText)),
               c.request,
@@ -538,7 +534,9 @@ final class McpEndpoint {
       if (!result.allowed()) {
         throw Denial.of(result)
             .answeredWith(
-                result.unauthenticated() || result.httpStatus() == 503 ? result.httpStatus() : 200);
+                result.unauthenticated() || result.httpStatus() == 503
+                    ? result.httpStatus()
+                    : resource.answers403(x, result.code()) ? 403 : 200);
       }
       return result;
     }
@@ -710,11 +708,7 @@ final class McpEndpoint {
     SessionAccess.Granted granted =
         granted(
             sessionAccess.check(
-                x.bearer(),
-                x.request().getHeaders().get(MandateHeaders.PROOF),
-                c.admitted.httpMethod(),
-                jsonRpcMethod,
-                x.sourceIp()));
+                x.bearer(), x.proof(), c.admitted.httpMethod(), jsonRpcMethod, x.sourceIp()));
     McpSession session = sessions.get(c.sessionId);
     if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
       throw c.post()
@@ -745,13 +739,7 @@ final class McpEndpoint {
   private McpSession open(Exchange x, Call c) {
     String client = x.sourceIp();
     SessionAccess.Granted granted =
-        granted(
-            sessionAccess.check(
-                x.bearer(),
-                x.request().getHeaders().get(MandateHeaders.PROOF),
-                "POST",
-                "initialize",
-                client));
+        granted(sessionAccess.check(x.bearer(), x.proof(), "POST", "initialize", client));
     if (!authorizedHere(x.bearer())) {
       throw nothingHere();
     }

@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
@@ -44,7 +45,7 @@ public final class McpFrontEnd implements GatewayServer.FrontEnd {
       if (mcp == null) {
         return null;
       }
-      McpHandler handler = McpHandler.create(mcp, guard, tracing);
+      McpHandler handler = McpHandler.create(mcp, guard, tracing, ProtectedResource.of(config));
       handler.bindMetrics(metrics);
       return new McpFrontEnd(mcp.pathPrefix(), handler);
     }

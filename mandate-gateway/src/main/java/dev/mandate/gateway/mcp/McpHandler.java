@@ -1,6 +1,7 @@
 package dev.mandate.gateway.mcp;
 
 import dev.mandate.gateway.CallGuard;
+import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.Gauge;
@@ -45,7 +46,8 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
   private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
-  private McpHandler(McpConfig config, CallGuard guard, Clock clock, Tracing tracing) {
+  private McpHandler(
+      McpConfig config, CallGuard guard, Clock clock, Tracing tracing, ProtectedResource resource) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 2);
     threads.setName("mcp-upstream");
     threads.setDaemon(true);
@@ -64,7 +66,8 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
       throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
     }
     for (Upstream u : config.upstreams()) {
-      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, tracing, clock));
+      endpoints.put(
+          u.path(), new McpEndpoint(u, config, guard, httpClient, tracing, clock, resource));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -122,23 +125,28 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
    * @param config the MCP configuration
    * @param guard decides every guarded call
    * @param tracing the spans calls to {@code http} upstreams are made in
+   * @param resource how the gateway describes itself as an OAuth protected resource (its challenges
+   *     name its metadata; DPoP proofs name its public URL)
    * @return the handler, ready to serve
    */
-  public static McpHandler create(McpConfig config, CallGuard guard, Tracing tracing) {
+  public static McpHandler create(
+      McpConfig config, CallGuard guard, Tracing tracing, ProtectedResource resource) {
     return new McpHandler(
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(guard, "guard"),
         Clock.systemUTC(),
-        Objects.requireNonNull(tracing, "tracing"));
+        Objects.requireNonNull(tracing, "tracing"),
+        Objects.requireNonNull(resource, "resource"));
   }
 
-  /** Without tracing, with the clock that capabilities expire by. */
+  /** Without tracing or resource metadata, with the clock that capabilities expire by. */
   static McpHandler create(McpConfig config, CallGuard guard, Clock clock) {
     return new McpHandler(
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(guard, "guard"),
         Objects.requireNonNull(clock, "clock"),
-        Tracing.off());
+        Tracing.off(),
+        ProtectedResource.NONE);
   }
 
   /** Publishes the number of open sessions per service as {@code mandate.gateway.mcp.sessions}. */
