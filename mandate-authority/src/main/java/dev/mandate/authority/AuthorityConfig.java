@@ -49,6 +49,7 @@ public final class AuthorityConfig {
   private final int auditEventsPerSecond;
   private final Duration auditMaxAge;
   private final Duration auditMaxSkew;
+  private final OAuthSettings oauth;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -77,6 +78,12 @@ public final class AuthorityConfig {
     this.auditEventsPerSecond = b.auditEventsPerSecond;
     this.auditMaxAge = b.auditMaxAge;
     this.auditMaxSkew = b.auditMaxSkew;
+    this.oauth = b.oauth;
+  }
+
+  /** The OAuth 2.1 authorization server's settings; empty when the authority answers no OAuth. */
+  public java.util.Optional<OAuthSettings> oauth() {
+    return java.util.Optional.ofNullable(oauth);
   }
 
   /**
@@ -227,6 +234,7 @@ public final class AuthorityConfig {
     private int auditEventsPerSecond = DEFAULT_AUDIT_EVENTS_PER_SECOND;
     private Duration auditMaxAge = Duration.ofDays(7);
     private Duration auditMaxSkew = Duration.ofMinutes(5);
+    private OAuthSettings oauth;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -417,6 +425,15 @@ public final class AuthorityConfig {
         throw new IllegalArgumentException("auditMaxSkew must be 0..1h, got " + maxSkew);
       }
       this.auditMaxSkew = maxSkew;
+      return this;
+    }
+
+    /**
+     * Makes the authority an OAuth 2.1 authorization server with these settings (null: none, the
+     * default).
+     */
+    public Builder oauth(OAuthSettings settings) {
+      this.oauth = settings;
       return this;
     }
 

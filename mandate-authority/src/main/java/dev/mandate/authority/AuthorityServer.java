@@ -47,6 +47,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final Metrics metrics;
   private final PolicyReloader policy;
   private final List<Route> routes;
+  private final OAuthEndpoints oauth;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -85,10 +86,28 @@ public final class AuthorityServer implements AutoCloseable {
     routes.addAll(new HealthEndpoints(metrics, store).routes());
     routes.addAll(
         new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
-    routes.addAll(
+    CapabilityEndpoints capabilities =
         new CapabilityEndpoints(
-                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
-            .routes());
+            store, prepared.keys(), policy, audit, metrics, config.clock(), config.random());
+    routes.addAll(capabilities.routes());
+    if (config.oauth().isPresent()) {
+      OAuthSettings settings = config.oauth().get();
+      this.oauth =
+          new OAuthEndpoints(
+              settings,
+              capabilities,
+              policy,
+              store,
+              feed,
+              metrics,
+              audit,
+              () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
+              config.clock(),
+              config.random());
+      routes.addAll(oauth.routes());
+    } else {
+      this.oauth = null;
+    }
     routes.addAll(
         new ApprovalEndpoints(
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
@@ -247,6 +266,9 @@ public final class AuthorityServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     metrics.close();
+    if (oauth != null) {
+      oauth.close();
+    }
     // The store, then the data directory's lock: a successor may start once this returns.
     prepared.close();
     LOG.info("authority stopped");
