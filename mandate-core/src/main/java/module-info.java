@@ -13,6 +13,7 @@ module dev.mandate.core {
   requires re2j;
   requires static cel; // only condition caveats need it
   requires java.json.canonicalization;
+  requires com.nimbusds.jose.jwt;
 
   exports dev.mandate.token;
   exports dev.mandate.caveat;

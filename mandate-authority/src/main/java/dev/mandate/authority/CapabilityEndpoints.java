@@ -97,6 +97,18 @@ final class CapabilityEndpoints {
         throw ApiException.badRequest("invalid_field", "holderKey: " + e.getMessage());
       }
     }
+    String holderJkt = body.holderJkt();
+    if (holderJkt != null) {
+      if (holder != null) {
+        throw ApiException.badRequest(
+            "invalid_field", "holderJkt: give a holderKey or a holderJkt, not both");
+      }
+      try {
+        Restrictions.builder().bindToDPoPKey(holderJkt);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid_field", "holderJkt: " + e.getMessage());
+      }
+    }
     MintRequest request = request(clientId, body, holder);
     List<Caveat> everyCall = callCaveats(body.arguments(), body.conditions());
     List<String> grants = request.grants();
@@ -121,7 +133,9 @@ final class CapabilityEndpoints {
     if (decision.audience() != null) {
       minter.audience(decision.audience());
     }
-    if (decision.holderBound()) {
+    if (decision.holderBound() && holderJkt != null) {
+      minter.bindToDPoPKey(holderJkt);
+    } else if (decision.holderBound()) {
       minter.bindTo(holder);
     }
     if (decision.maxUses() != null) {
@@ -202,7 +216,7 @@ final class CapabilityEndpoints {
         clientId,
         grants,
         ttl,
-        holder != null || body.holderKey() != null,
+        holder != null || body.holderKey() != null || body.holderJkt() != null,
         body.audience(),
         body.maxUses(),
         body.maxDepth(),

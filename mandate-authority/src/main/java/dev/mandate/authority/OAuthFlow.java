@@ -525,7 +525,8 @@ final class OAuthFlow {
         constrained,
         a.arguments().isEmpty() ? null : a.arguments(),
         a.conditions().isEmpty() ? null : a.conditions(),
-        a.parameters().isEmpty() ? null : a.parameters());
+        a.parameters().isEmpty() ? null : a.parameters(),
+        null);
   }
 
   /** The asked form of an offered grant (with the constraints it was asked with). */

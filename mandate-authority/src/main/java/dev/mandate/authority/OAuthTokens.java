@@ -26,6 +26,7 @@ import com.nimbusds.oauth2.sdk.pkce.CodeChallenge;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.token.AccessToken;
 import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.oauth2.sdk.token.DPoPAccessToken;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import dev.mandate.authority.store.AuthorityStore;
@@ -64,13 +65,12 @@ import org.eclipse.jetty.http.HttpHeader;
  */
 final class OAuthTokens {
   static final String TOKEN = "/oauth/token";
+
+  /**
+   * DPoP proof algorithms at the token endpoint (those Nimbus verifies without extra providers).
+   */
   private static final Set<JWSAlgorithm> DPOP_ALGORITHMS =
-      Set.of(
-          JWSAlgorithm.ES256,
-          JWSAlgorithm.EdDSA,
-          JWSAlgorithm.Ed25519,
-          JWSAlgorithm.PS256,
-          JWSAlgorithm.RS256);
+      Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.PS256, JWSAlgorithm.RS256);
 
   /** One consent's authorization: what it mints, and what it has issued. */
   static final class Authorization {
@@ -87,6 +87,9 @@ final class OAuthTokens {
 
     String refreshHash;
     boolean revoked;
+
+    /** The DPoP key thumbprint its tokens are bound to (RFC 9449 §5: refresh needs it too). */
+    String jkt;
 
     Authorization(
         String id,
@@ -264,6 +267,7 @@ final class OAuthTokens {
             c.resource(),
             c.body(),
             clock.instant().plus(c.lifetime()));
+    a.jkt = holder;
     usedCodes.put(OAuthFlow.hash(code), a);
     authorizations.put(a.id, a);
     synchronized (a) {
@@ -294,7 +298,12 @@ final class OAuthTokens {
       if (!clock.instant().isBefore(a.expires)) {
         throw new OAuthException(OAuth2Error.INVALID_GRANT, "the authorization has expired");
       }
-      return issue(a, holder, "refresh_token");
+      if (a.jkt != null && !a.jkt.equals(holder)) {
+        throw new OAuthException(
+            OAuth2Error.INVALID_DPOP_PROOF,
+            "this refresh token is bound to a DPoP key: send a proof by that key");
+      }
+      return issue(a, a.jkt, "refresh_token");
     }
   }
 
@@ -329,7 +338,8 @@ final class OAuthTokens {
             b.constrainedGrants(),
             b.arguments(),
             b.conditions(),
-            b.parameters());
+            b.parameters(),
+            holder);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("oauthClient", a.clientId);
     detail.put("person", a.person);
@@ -337,7 +347,7 @@ final class OAuthTokens {
     detail.put("grantType", grantType);
     CapabilityEndpoints.Minted minted;
     try {
-      minted = minting.issue(a.policyClient, bindHolder(body, holder), null, detail);
+      minted = minting.issue(a.policyClient, body, null, detail);
     } catch (ApiException e) {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, e.getMessage());
     }
@@ -346,21 +356,12 @@ final class OAuthTokens {
     String refresh = newSecret("mndrt1_");
     a.refreshHash = OAuthFlow.hash(refresh);
     refreshTokens.put(a.refreshHash, a);
-    AccessToken access = new BearerAccessToken(minted.token(), ttl.getSeconds(), null);
+    // A capability bound to the DPoP key the client proved here is a DPoP token (RFC 9449 §5).
+    AccessToken access =
+        holder == null
+            ? new BearerAccessToken(minted.token(), ttl.getSeconds(), null)
+            : new DPoPAccessToken(minted.token(), ttl.getSeconds(), null);
     return new Tokens(access, new RefreshToken(refresh));
-  }
-
-  /**
-   * The capability to mint for a holder that proved a DPoP key at this endpoint: bound to that
-   * key's thumbprint once the token format carries one (the {@code jkt} holder binding); until then
-   * a DPoP proof is refused, so no client believes it holds a bound token that is not.
-   */
-  private static MintRequestBody bindHolder(MintRequestBody body, String jkt) {
-    if (jkt == null) {
-      return body;
-    }
-    throw new OAuthException(
-        OAuth2Error.INVALID_DPOP_PROOF, "DPoP-bound capabilities are not issued by this authority");
   }
 
   /** The JWK thumbprint a valid DPoP proof names, or null without a proof. */
@@ -374,8 +375,10 @@ final class OAuthTokens {
     if (proof == null) {
       return null;
     }
+    // Nimbus narrows the set it is given to what it supports, so it gets a mutable copy.
     DPoPTokenRequestVerifier verifier =
-        new DPoPTokenRequestVerifier(DPOP_ALGORITHMS, tokenUri(), 60, dpopReplay);
+        new DPoPTokenRequestVerifier(
+            new java.util.HashSet<>(DPOP_ALGORITHMS), tokenUri(), 60, dpopReplay);
     try {
       JWKThumbprintConfirmation cnf = verifier.verify(new DPoPIssuer(clientId), proof);
       return cnf.getValue().toString();

@@ -3,14 +3,22 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.oauth2.sdk.AccessTokenResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
 import com.nimbusds.oauth2.sdk.TokenResponse;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import com.nimbusds.oauth2.sdk.dpop.DPoPProofFactory;
+import com.nimbusds.oauth2.sdk.dpop.DefaultDPoPProofFactory;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.State;
@@ -415,6 +423,69 @@ class OAuthFlowTest {
       assertThat(response.getStatusCode()).as(body).isEqualTo(400);
       assertThat(response.getBodyAsJSONObject().get("error")).isEqualTo("invalid_client_metadata");
     }
+  }
+
+  @Test
+  void dpopProofAtTheTokenEndpoint_bindsTheCapabilityAndTheRefreshTokenToThatKey()
+      throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    CodeVerifier verifier = new CodeVerifier();
+    AuthorizationResponse r = consent(id, verifier, "fs:read_file:/docs/**");
+    ECKey key = new ECKeyGenerator(Curve.P_256).generate();
+    DPoPProofFactory proofs = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
+    URI tokenUri = URI.create(authority.server.url() + "/oauth/token");
+    HTTPRequest request =
+        new TokenRequest.Builder(
+                tokenUri,
+                id,
+                new AuthorizationCodeGrant(
+                    r.toSuccessResponse().getAuthorizationCode(),
+                    URI.create(OAuthTestClient.REDIRECT),
+                    verifier))
+            .build()
+            .toHTTPRequest();
+    request.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
+    AccessTokenResponse ok = TokenResponse.parse(request.send()).toSuccessResponse();
+    assertThat(ok.getTokens().getAccessToken().getType().getValue()).isEqualTo("DPoP");
+    Capability capability = Capability.decode(ok.getTokens().getAccessToken().getValue());
+    assertThat(capability.holderKeyId()).contains("jkt:" + key.computeThumbprint().toString());
+
+    // Refreshing needs a proof by the same key.
+    RefreshToken refresh = ok.getTokens().getRefreshToken();
+    TokenResponse without = client.token(id, new RefreshTokenGrant(refresh), null);
+    assertThat(((TokenErrorResponse) without).getErrorObject().getCode())
+        .isEqualTo("invalid_dpop_proof");
+    HTTPRequest again =
+        new TokenRequest.Builder(tokenUri, id, new RefreshTokenGrant(refresh))
+            .build()
+            .toHTTPRequest();
+    again.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
+    AccessTokenResponse refreshed = TokenResponse.parse(again.send()).toSuccessResponse();
+    assertThat(Capability.decode(refreshed.getTokens().getAccessToken().getValue()).holderKeyId())
+        .isEqualTo(capability.holderKeyId());
+  }
+
+  @Test
+  void dpopProofForAnotherEndpoint_isRefused() throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    CodeVerifier verifier = new CodeVerifier();
+    AuthorizationResponse r = consent(id, verifier, "fs:read_file:/docs/**");
+    DPoPProofFactory proofs =
+        new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
+    URI tokenUri = URI.create(authority.server.url() + "/oauth/token");
+    HTTPRequest request =
+        new TokenRequest.Builder(
+                tokenUri,
+                id,
+                new AuthorizationCodeGrant(
+                    r.toSuccessResponse().getAuthorizationCode(),
+                    URI.create(OAuthTestClient.REDIRECT),
+                    verifier))
+            .build()
+            .toHTTPRequest();
+    request.setDPoP(proofs.createDPoPJWT("POST", URI.create("https://elsewhere.example/token")));
+    TokenResponse t = TokenResponse.parse(request.send());
+    assertThat(((TokenErrorResponse) t).getErrorObject().getCode()).isEqualTo("invalid_dpop_proof");
   }
 
   // ---- helpers ----

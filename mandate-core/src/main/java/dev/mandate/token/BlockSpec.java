@@ -28,6 +28,7 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
   final List<Caveat> caveats = new ArrayList<>();
   Duration ttl;
   VerifyingKey holder;
+  byte[] holderJkt;
   boolean seal;
 
   BlockSpec() {}
@@ -134,6 +135,22 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
    */
   public B bindTo(VerifyingKey holderKey) {
     this.holder = Objects.requireNonNull(holderKey, "holderKey");
+    this.holderJkt = null;
+    return self();
+  }
+
+  /**
+   * Binds the capability to a DPoP key (RFC 9449), named by its RFC 7638 JWK SHA-256 thumbprint,
+   * the {@code cnf.jkt} of an OAuth access token: every call must then carry a DPoP proof signed by
+   * that key (spec section 7.2), and no block may follow this one (a DPoP key signs no Mandate
+   * block). Replaces a holder key given before.
+   *
+   * @param jkt the thumbprint, unpadded base64url of 32 bytes (43 characters)
+   * @throws IllegalArgumentException if it is not that
+   */
+  public B bindToDPoPKey(String jkt) {
+    this.holderJkt = Jkt.decode(jkt);
+    this.holder = null;
     return self();
   }
 
@@ -153,7 +170,8 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
     grants.addAll(restrictions.grants());
     caveats.addAll(restrictions.caveats());
     restrictions.ttl().ifPresent(t -> this.ttl = t);
-    restrictions.holder().ifPresent(h -> this.holder = h);
+    restrictions.holder().ifPresent(this::bindTo);
+    restrictions.holderJkt().ifPresent(this::bindToDPoPKey);
     seal |= restrictions.sealed();
     return self();
   }

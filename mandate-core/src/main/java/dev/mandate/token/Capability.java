@@ -188,7 +188,7 @@ public final class Capability {
       SecureRandom rng = orDefault(random);
       byte[] tokenId = new byte[Chain.TOKEN_ID_BYTES];
       rng.nextBytes(tokenId);
-      NextKey next = NextKey.choose(holder, seal, rng);
+      NextKey next = NextKey.choose(holder, holderJkt, seal, rng);
       byte[] payload =
           Chain.payload(
               0,
@@ -253,6 +253,11 @@ public final class Capability {
       if (chain.last().sealed()) {
         throw new IllegalStateException("this capability is sealed; it cannot be attenuated");
       }
+      if (chain.last().jktBound()) {
+        throw new IllegalStateException(
+            "this capability is bound to a DPoP key, which cannot sign a block; it cannot be"
+                + " attenuated (ask its authority for a narrower one)");
+      }
       int newIndex = chain.links.size();
       if (newIndex + 1 > Limits.DEFAULTS.maxBlocks()) {
         throw new IllegalStateException(
@@ -298,7 +303,7 @@ public final class Capability {
       }
       SecureRandom rng = orDefault(random);
       NextKey next;
-      if (holder == null && currentHolder != null) {
+      if (holder == null && holderJkt == null && currentHolder != null) {
         next =
             new NextKey(
                 currentHolder,
@@ -306,7 +311,7 @@ public final class Capability {
                 Chain.FLAG_HOLDER | (seal ? Chain.FLAG_SEALED : 0),
                 null);
       } else {
-        next = NextKey.choose(holder, seal, rng);
+        next = NextKey.choose(holder, holderJkt, seal, rng);
       }
       byte[] payload =
           Chain.payload(
@@ -350,8 +355,13 @@ public final class Capability {
 
   /** The key a new block names for the next signer, and the secret the token carries, if any. */
   private record NextKey(byte[] publicKey, byte[] commitment, int flags, byte[] secret) {
-    static NextKey choose(dev.mandate.crypto.VerifyingKey holder, boolean seal, SecureRandom rng) {
+    static NextKey choose(
+        dev.mandate.crypto.VerifyingKey holder, byte[] jkt, boolean seal, SecureRandom rng) {
       int sealFlag = seal ? Chain.FLAG_SEALED : 0;
+      if (jkt != null) {
+        return new NextKey(
+            jkt.clone(), Chain.NO_COMMITMENT, Chain.FLAG_HOLDER | Chain.FLAG_JKT | sealFlag, null);
+      }
       if (holder != null) {
         return new NextKey(holder.bytes(), Chain.NO_COMMITMENT, Chain.FLAG_HOLDER | sealFlag, null);
       }

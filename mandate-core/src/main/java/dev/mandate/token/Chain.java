@@ -21,6 +21,10 @@ final class Chain {
   static final int KIND_ATTENUATION = 1;
   static final int FLAG_HOLDER = 1;
   static final int FLAG_SEALED = 2;
+
+  /** With HOLDER: the next key is the RFC 7638 SHA-256 JWK thumbprint of a DPoP key (spec 7.2). */
+  static final int FLAG_JKT = 4;
+
   static final int TRAILER_NONE = 0;
   static final int TRAILER_SECRET = 1;
   static final int KEY_BYTES = 32;
@@ -51,6 +55,11 @@ final class Chain {
     boolean sealed() {
       return (flags & FLAG_SEALED) != 0;
     }
+
+    /** True if the holder is a DPoP key named by its JWK thumbprint (spec 7.2). */
+    boolean jktBound() {
+      return (flags & FLAG_JKT) != 0;
+    }
   }
 
   final byte[] binary;
@@ -77,10 +86,29 @@ final class Chain {
     return links.get(links.size() - 1);
   }
 
-  /** The current holder key, or null when the token is a bearer token. */
+  /**
+   * The current holder's Ed25519 key, or null when the token is a bearer token or bound to a DPoP
+   * key ({@link #holderJkt()}).
+   */
   byte[] holderKey() {
     Link last = last();
-    return last.holderBound() ? last.nextKey() : null;
+    return last.holderBound() && !last.jktBound() ? last.nextKey() : null;
+  }
+
+  /** The JWK SHA-256 thumbprint of the current holder's DPoP key, or null if not DPoP-bound. */
+  byte[] holderJkt() {
+    Link last = last();
+    return last.jktBound() ? last.nextKey() : null;
+  }
+
+  /** True if some holder, an Ed25519 key or a DPoP key, must prove every call. */
+  boolean holderBound() {
+    return last().holderBound();
+  }
+
+  /** The holder id of a DPoP-bound block: {@code jkt:} and the thumbprint in base64url. */
+  static String jktKeyId(byte[] thumbprint) {
+    return "jkt:" + Jkt.text(thumbprint);
   }
 
   String toText() {
@@ -231,8 +259,11 @@ final class Chain {
     byte[] nextKey = in.raw(KEY_BYTES, "next key");
     byte[] secretCommitment = in.raw(COMMITMENT_BYTES, "secret commitment");
     int flags = in.u8("flags");
-    if ((flags & ~(FLAG_HOLDER | FLAG_SEALED)) != 0) {
+    if ((flags & ~(FLAG_HOLDER | FLAG_SEALED | FLAG_JKT)) != 0) {
       throw new FormatException("block has unknown flags " + flags);
+    }
+    if ((flags & FLAG_JKT) != 0 && (flags & FLAG_HOLDER) == 0) {
+      throw new FormatException("a DPoP key thumbprint (flag JKT) needs the HOLDER flag");
     }
     if ((flags & (FLAG_HOLDER | FLAG_SEALED)) != 0
         && !java.util.Arrays.equals(secretCommitment, NO_COMMITMENT)) {
@@ -241,7 +272,11 @@ final class Chain {
     }
     in.expectEnd("block");
     String holderKeyId =
-        (flags & FLAG_HOLDER) != 0 ? dev.mandate.internal.crypto.Ed25519.keyId(nextKey) : null;
+        (flags & FLAG_JKT) != 0
+            ? jktKeyId(nextKey)
+            : (flags & FLAG_HOLDER) != 0
+                ? dev.mandate.internal.crypto.Ed25519.keyId(nextKey)
+                : null;
     Block block =
         new Block(
             index,
@@ -272,6 +307,12 @@ final class Chain {
       if (link.sealed() && i != links.size() - 1) {
         throw new BlockFormatException(
             i + 1, new FormatException("a block follows a sealed block"));
+      }
+      if (link.jktBound() && i != links.size() - 1) {
+        throw new BlockFormatException(
+            i + 1,
+            new FormatException(
+                "a block follows a block bound to a DPoP key, which cannot sign a block"));
       }
       if (bound && !link.holderBound()) {
         throw new BlockFormatException(

@@ -39,6 +39,8 @@ import java.util.List;
  * @param parameters values for the parameters of the constraints the policy's templates carry that
  *     a grant's pattern does not bind (such as {@code max} in {@code /amount=range:0..{max}}); or
  *     null
+ * @param holderJkt the RFC 7638 JWK SHA-256 thumbprint (unpadded base64url) of a DPoP key to bind
+ *     the capability to (spec section 7.2), or null; at most one of {@code holderKey} and this
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MintRequestBody(
@@ -54,7 +56,8 @@ public record MintRequestBody(
     List<ConstrainedGrant> constrainedGrants,
     List<String> arguments,
     List<String> conditions,
-    java.util.Map<String, String> parameters) {
+    java.util.Map<String, String> parameters,
+    String holderJkt) {
 
   /**
    * One grant of {@link #constrainedGrants}: a grant with its own argument constraints and
@@ -98,7 +101,8 @@ public record MintRequestBody(
         constrainedGrants,
         arguments,
         conditions,
-        values == null || values.isEmpty() ? null : java.util.Map.copyOf(values));
+        values == null || values.isEmpty() ? null : java.util.Map.copyOf(values),
+        holderJkt);
   }
 
   /**
@@ -121,11 +125,11 @@ public record MintRequestBody(
 
   /**
    * Returns the mint request for these restrictions. A mint request carries grants (with their own
-   * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key, max
-   * uses (at most 2147483647), max depth, an approval caveat, and argument constraints and
-   * conditions on every call; anything else (an absolute expiry, not-before, the seal, an all-of or
-   * any-of constraint, which has no text form) is added afterwards by attenuating the minted
-   * capability.
+   * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key or a
+   * DPoP key's thumbprint, max uses (at most 2147483647), max depth, an approval caveat, and
+   * argument constraints and conditions on every call; anything else (an absolute expiry,
+   * not-before, the seal, an all-of or any-of constraint, which has no text form) is added
+   * afterwards by attenuating the minted capability.
    *
    * @param indirect whether to ask for an indirect capability (one the authority can switch off)
    * @throws IllegalArgumentException naming the first restriction a mint request cannot carry
@@ -206,7 +210,8 @@ public record MintRequestBody(
         constrained.isEmpty() ? null : constrained,
         arguments.isEmpty() ? null : arguments,
         conditions.isEmpty() ? null : conditions,
-        null);
+        null,
+        restrictions.holderJkt().orElse(null));
   }
 
   /** The text of an argument caveat, refused when it has none that reads back the same. */

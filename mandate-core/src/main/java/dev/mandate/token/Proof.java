@@ -30,6 +30,8 @@ public final class Proof {
   private static final String V1_PREFIX = "mndp1_";
 
   private final String text;
+  private final String httpMethod;
+  private final String httpUri;
 
   static final int VERSION = 2;
   static final int NONCE_BYTES = 16;
@@ -38,8 +40,10 @@ public final class Proof {
 
   record Parsed(long timeMillis, byte[] nonce, byte[] signature) {}
 
-  private Proof(String text) {
+  private Proof(String text, String httpMethod, String httpUri) {
     this.text = text;
+    this.httpMethod = httpMethod;
+    this.httpUri = httpUri;
   }
 
   /**
@@ -49,12 +53,46 @@ public final class Proof {
    * @throws NullPointerException if text is null
    */
   public static Proof of(String text) {
-    return new Proof(Objects.requireNonNull(text, "text"));
+    return new Proof(Objects.requireNonNull(text, "text"), null, null);
   }
 
-  /** Returns the text form, {@code mndp2_...}. */
+  /**
+   * A DPoP proof (RFC 9449, the {@code DPoP} header's JWT) as presented with a call to a capability
+   * bound to a DPoP key (spec section 7.2), with the HTTP request it came with: the proof's {@code
+   * htm} and {@code htu} must name them. Not checked here: the {@link Verifier} denies a malformed
+   * or forged one.
+   *
+   * @param jwt the {@code DPoP} header's value
+   * @param httpMethod the request's method as received, such as {@code POST}
+   * @param httpUri the request's absolute URI as the client addressed it ({@code
+   *     https://gw.example/mcp/fs}); its query and fragment are ignored
+   * @throws NullPointerException if an argument is null
+   */
+  public static Proof dpop(String jwt, String httpMethod, String httpUri) {
+    return new Proof(
+        Objects.requireNonNull(jwt, "jwt"),
+        Objects.requireNonNull(httpMethod, "httpMethod"),
+        Objects.requireNonNull(httpUri, "httpUri"));
+  }
+
+  /** Returns the text form, {@code mndp2_...}, or a DPoP proof's JWT. */
   public String text() {
     return text;
+  }
+
+  /** Returns true for a DPoP proof ({@link #dpop}), false for a Mandate proof. */
+  public boolean isDPoP() {
+    return httpMethod != null;
+  }
+
+  /** The HTTP method a DPoP proof came with, or null for a Mandate proof. */
+  String httpMethod() {
+    return httpMethod;
+  }
+
+  /** The HTTP URI a DPoP proof came with, or null for a Mandate proof. */
+  String httpUri() {
+    return httpUri;
   }
 
   /**
@@ -87,7 +125,9 @@ public final class Proof {
     byte[] signature = holder.sign(message);
     ByteWriter out = new ByteWriter().u8(VERSION).i64(millis).raw(nonce).raw(signature);
     return new Proof(
-        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()));
+        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()),
+        null,
+        null);
   }
 
   static Parsed parse(String text) {
@@ -157,12 +197,15 @@ public final class Proof {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Proof p && text.equals(p.text);
+    return o instanceof Proof p
+        && text.equals(p.text)
+        && Objects.equals(httpMethod, p.httpMethod)
+        && Objects.equals(httpUri, p.httpUri);
   }
 
   @Override
   public int hashCode() {
-    return text.hashCode();
+    return Objects.hash(text, httpMethod, httpUri);
   }
 
   /** Never prints the proof: with the token, it allows its call until it is used. */

@@ -42,11 +42,20 @@ final class ProofCheck {
    *     guard fails
    */
   void check(Chain chain, Request request, Proof proof, Call call, Instant now) {
-    byte[] holder = chain.holderKey();
-    if (holder == null) {
+    int last = chain.links.size() - 1;
+    byte[] jkt = chain.holderJkt();
+    if (proof != null && proof.isDPoP() && jkt == null) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_INVALID,
+          last,
+          Decision.Check.HOLDER,
+          "the capability is not bound to a DPoP key: present it without a DPoP proof"
+              + (chain.holderBound() ? ", with a Mandate proof by its holder" : " (as Bearer)"));
+    }
+    if (!chain.holderBound()) {
       return;
     }
-    int last = chain.links.size() - 1;
     if (proof == null || proof.text().isEmpty()) {
       throw deny(
           chain,
@@ -55,7 +64,14 @@ final class ProofCheck {
           Decision.Check.HOLDER,
           "the capability is bound to holder "
               + chain.last().block().holderKeyId()
-              + "; the call needs a proof signed by that key");
+              + (jkt != null
+                  ? "; the call needs a DPoP proof by that key (RFC 9449: Authorization: DPoP"
+                      + " and a DPoP header)"
+                  : "; the call needs a proof signed by that key"));
+    }
+    if (jkt != null) {
+      checkDPoP(chain, request, proof, call, jkt, now);
+      return;
     }
     Proof.Parsed parsed;
     try {
@@ -67,22 +83,10 @@ final class ProofCheck {
     long skewMillis = proofWindow.plus(clockSkew).toMillis();
     long age = now.toEpochMilli() - parsed.timeMillis();
     if (age > skewMillis || age < -clockSkew.toMillis()) {
-      throw deny(
-          chain,
-          Decision.Code.PROOF_STALE,
-          last,
-          Decision.Check.HOLDER,
-          "the proof was made at "
-              + Instant.ofEpochMilli(parsed.timeMillis())
-              + ", outside the accepted window of "
-              + proofWindow.toSeconds()
-              + " s (plus "
-              + clockSkew.toSeconds()
-              + " s skew) around "
-              + now);
+      throw stale(chain, Instant.ofEpochMilli(parsed.timeMillis()), now);
     }
     byte[] message = Proof.message(chain.tokenDigest, call, parsed.timeMillis(), parsed.nonce());
-    if (!Ed25519.verify(holder, message, 0, message.length, parsed.signature())) {
+    if (!Ed25519.verify(chain.holderKey(), message, 0, message.length, parsed.signature())) {
       throw deny(
           chain,
           Decision.Code.PROOF_INVALID,
@@ -96,7 +100,68 @@ final class ProofCheck {
         HexFormat.of().formatHex(chain.tokenDigest)
             + ":"
             + HexFormat.of().formatHex(parsed.nonce());
-    Instant expires = Instant.ofEpochMilli(parsed.timeMillis()).plus(proofWindow).plus(clockSkew);
+    firstUse(
+        chain,
+        proofId,
+        Instant.ofEpochMilli(parsed.timeMillis()).plus(proofWindow).plus(clockSkew));
+  }
+
+  /** The DPoP proof of a capability bound to a DPoP key (spec 7.2). */
+  private void checkDPoP(
+      Chain chain, Request request, Proof proof, Call call, byte[] jkt, Instant now) {
+    int last = chain.links.size() - 1;
+    if (!proof.isDPoP()) {
+      throw deny(
+          chain,
+          Decision.Code.PROOF_INVALID,
+          last,
+          Decision.Check.HOLDER,
+          "the capability is bound to DPoP key "
+              + chain.last().block().holderKeyId()
+              + "; the call needs a DPoP proof (RFC 9449), not a Mandate proof");
+    }
+    checkCall(chain, request, call);
+    DPoPProofs.Verified verified;
+    try {
+      verified =
+          DPoPProofs.verify(proof.text(), jkt, proof.httpMethod(), proof.httpUri(), chain.toText());
+    } catch (FormatException e) {
+      throw deny(chain, Decision.Code.PROOF_INVALID, last, Decision.Check.HOLDER, e.getMessage());
+    }
+    Instant issued = verified.issuedAt();
+    if (issued.isBefore(now.minus(proofWindow).minus(clockSkew))
+        || issued.isAfter(now.plus(clockSkew))) {
+      throw stale(chain, issued, now);
+    }
+    String proofId =
+        "dpop:"
+            + HexFormat.of().formatHex(jkt)
+            + ":"
+            + HexFormat.of()
+                .formatHex(
+                    Chain.sha256(verified.jti().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    firstUse(chain, proofId, issued.plus(proofWindow).plus(clockSkew));
+  }
+
+  private Reasons.Denial stale(Chain chain, Instant made, Instant now) {
+    return deny(
+        chain,
+        Decision.Code.PROOF_STALE,
+        chain.links.size() - 1,
+        Decision.Check.HOLDER,
+        "the proof was made at "
+            + made
+            + ", outside the accepted window of "
+            + proofWindow.toSeconds()
+            + " s (plus "
+            + clockSkew.toSeconds()
+            + " s skew) around "
+            + now);
+  }
+
+  /** Records the proof as used, or denies it as replayed (or the guard as unavailable). */
+  private void firstUse(Chain chain, String proofId, Instant expires) {
+    int last = chain.links.size() - 1;
     boolean first;
     try {
       first = replayGuard.firstUse(proofId, expires);

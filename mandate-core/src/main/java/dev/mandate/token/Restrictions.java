@@ -28,6 +28,7 @@ public final class Restrictions {
   private final List<Caveat> caveats;
   private final Duration ttl;
   private final VerifyingKey holder;
+  private final String holderJkt;
   private final boolean seal;
 
   private Restrictions(Builder b) {
@@ -35,6 +36,7 @@ public final class Restrictions {
     this.caveats = List.copyOf(b.caveats);
     this.ttl = b.ttl;
     this.holder = b.holder;
+    this.holderJkt = b.holderJkt == null ? null : Jkt.text(b.holderJkt);
     this.seal = b.seal;
   }
 
@@ -66,6 +68,14 @@ public final class Restrictions {
     return Optional.ofNullable(holder);
   }
 
+  /**
+   * Returns the JWK SHA-256 thumbprint (RFC 7638, unpadded base64url) of the DPoP key the block
+   * binds the capability to, if any ({@link BlockSpec#bindToDPoPKey}).
+   */
+  public Optional<String> holderJkt() {
+    return Optional.ofNullable(holderJkt);
+  }
+
   /** Returns true if the block forbids any further block. */
   public boolean sealed() {
     return seal;
@@ -78,7 +88,12 @@ public final class Restrictions {
 
   /** Returns true if nothing is restricted: no grant, caveat, lifetime, holder or seal. */
   public boolean isEmpty() {
-    return grants.isEmpty() && caveats.isEmpty() && ttl == null && holder == null && !seal;
+    return grants.isEmpty()
+        && caveats.isEmpty()
+        && ttl == null
+        && holder == null
+        && holderJkt == null
+        && !seal;
   }
 
   @Override
@@ -88,12 +103,13 @@ public final class Restrictions {
         && caveats.equals(r.caveats)
         && Objects.equals(ttl, r.ttl)
         && Objects.equals(holder, r.holder)
+        && Objects.equals(holderJkt, r.holderJkt)
         && seal == r.seal;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(grants, caveats, ttl, holder, seal);
+    return Objects.hash(grants, caveats, ttl, holder, holderJkt, seal);
   }
 
   /** Returns the grants, lifetime, caveats, holder key id and seal; nothing here is secret. */
@@ -106,6 +122,9 @@ public final class Restrictions {
     caveats.forEach(c -> s.append(", ").append(c));
     if (holder != null) {
       s.append(", holder=").append(holder.keyId());
+    }
+    if (holderJkt != null) {
+      s.append(", holder=jkt:").append(holderJkt);
     }
     if (seal) {
       s.append(", sealed");
