@@ -95,6 +95,7 @@ public final class AuthorityServer implements AutoCloseable {
       this.oauth =
           new OAuthEndpoints(
               settings,
+              prepared.keys(),
               capabilities,
               policy,
               store,

@@ -41,6 +41,7 @@ final class OAuthEndpoints implements AutoCloseable {
 
   OAuthEndpoints(
       OAuthSettings settings,
+      RootKeys keys,
       CapabilityEndpoints minting,
       PolicyReloader policy,
       AuthorityStore store,
@@ -58,7 +59,18 @@ final class OAuthEndpoints implements AutoCloseable {
     this.flow = new OAuthFlow(settings, clients, minting, policy, audit, issuer, clock, random);
     this.tokens =
         new OAuthTokens(
-            settings, flow, minting, policy, store, feed, metrics, audit, issuer, clock, random);
+            settings,
+            flow,
+            minting,
+            policy,
+            store,
+            feed,
+            metrics,
+            audit,
+            issuer,
+            clock,
+            random,
+            new TokenExchange(keys, store, audit, clock, random));
   }
 
   List<Route> routes() {
@@ -82,7 +94,8 @@ final class OAuthEndpoints implements AutoCloseable {
     }
     m.setResponseTypes(List.of(ResponseType.CODE));
     m.setResponseModes(List.of(ResponseMode.QUERY));
-    m.setGrantTypes(List.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN));
+    m.setGrantTypes(
+        List.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN, GrantType.TOKEN_EXCHANGE));
     m.setCodeChallengeMethods(List.of(CodeChallengeMethod.S256));
     m.setTokenEndpointAuthMethods(List.of(ClientAuthenticationMethod.NONE));
     m.setSupportsAuthorizationResponseIssuerParam(true);

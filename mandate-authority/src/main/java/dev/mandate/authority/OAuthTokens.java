@@ -29,6 +29,7 @@ import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import com.nimbusds.oauth2.sdk.token.DPoPAccessToken;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
+import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
 import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.config.Durations;
@@ -131,6 +132,7 @@ final class OAuthTokens {
   private final Supplier<URI> issuer;
   private final Clock clock;
   private final SecureRandom random;
+  private final TokenExchange exchange;
   private final Cache<String, Authorization> authorizations =
       Caffeine.newBuilder().maximumSize(100_000).build();
 
@@ -158,7 +160,9 @@ final class OAuthTokens {
       AuditTrail audit,
       Supplier<URI> issuer,
       Clock clock,
-      SecureRandom random) {
+      SecureRandom random,
+      TokenExchange exchange) {
+    this.exchange = exchange;
     this.settings = settings;
     this.flow = flow;
     this.minting = minting;
@@ -212,10 +216,21 @@ final class OAuthTokens {
         tokens = exchangeCode(clientId.getValue(), code, request.getResources(), holder);
       } else if (grant instanceof RefreshTokenGrant refresh) {
         tokens = refresh(clientId.getValue(), refresh.getRefreshToken(), holder);
+      } else if (grant instanceof TokenExchangeGrant exchangeGrant) {
+        return answer(
+            200,
+            exchange
+                .exchange(
+                    clientId.getValue(),
+                    exchangeGrant,
+                    request.getScope(),
+                    request.getAuthorizationDetails(),
+                    holder)
+                .toJSONString());
       } else {
         throw new OAuthException(
             OAuth2Error.UNSUPPORTED_GRANT_TYPE,
-            "grant_type must be authorization_code or refresh_token");
+            "grant_type must be authorization_code, refresh_token or token-exchange");
       }
       return answer(200, new AccessTokenResponse(tokens).toJSONObject().toJSONString());
     } catch (OAuthException e) {
