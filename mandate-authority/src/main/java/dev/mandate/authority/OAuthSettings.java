@@ -94,6 +94,131 @@ public final class OAuthSettings {
     return SecretHash.hash(password, new SecureRandom());
   }
 
+  /** The largest OAuth settings file read, in bytes. */
+  static final int MAX_FILE_BYTES = 256 * 1024;
+
+  /** The file form of the settings ({@code mandate serve --oauth FILE}); see config-reference. */
+  record FileForm(
+      String issuer,
+      java.util.List<ResourceForm> resources,
+      java.util.List<PersonForm> people,
+      String accessTokenTtl,
+      String authorizationTtl,
+      Boolean dynamicRegistration,
+      ClientMetadataForm clientMetadata) {}
+
+  record ResourceForm(String url, String audience) {}
+
+  record PersonForm(String name, String passwordHash, String client) {}
+
+  record ClientMetadataForm(Integer maxBytes, String timeout, Boolean allowHttpLoopback) {}
+
+  /**
+   * Reads settings from a YAML file: {@code issuer}, {@code resources} ({@code url}, {@code
+   * audience}), {@code people} ({@code name}, {@code passwordHash}, {@code client}), {@code
+   * accessTokenTtl}, {@code authorizationTtl}, {@code dynamicRegistration} and {@code
+   * clientMetadata} ({@code maxBytes}, {@code timeout}, {@code allowHttpLoopback}). Unknown keys,
+   * duplicate keys and values of the wrong type are refused.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong in it
+   */
+  public static OAuthSettings load(java.nio.file.Path file) {
+    byte[] bytes;
+    try {
+      if (java.nio.file.Files.size(file) > MAX_FILE_BYTES) {
+        throw new IllegalArgumentException(
+            file + ": larger than " + MAX_FILE_BYTES + " bytes; not an OAuth settings file");
+      }
+      bytes = java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    }
+    FileForm form;
+    try {
+      form = YAML.readValue(bytes, FileForm.class);
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      StringBuilder at = new StringBuilder();
+      for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+        at.append(r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]");
+      }
+      throw new IllegalArgumentException(
+          file
+              + ": "
+              + (at.length() == 0 ? "" : at.substring(at.charAt(0) == '.' ? 1 : 0) + ": ")
+              + e.getOriginalMessage().lines().findFirst().orElse("not valid"));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          file + ": " + e.getMessage().lines().findFirst().orElse("not valid"));
+    }
+    if (form == null) {
+      throw new IllegalArgumentException(file + ": empty; expected a mapping");
+    }
+    try {
+      return fromForm(form);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage());
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+      com.fasterxml.jackson.dataformat.yaml.YAMLMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .build();
+
+  private static OAuthSettings fromForm(FileForm f) {
+    Builder b = builder();
+    if (f.issuer() != null) {
+      b.issuer(f.issuer());
+    }
+    if (f.resources() != null) {
+      for (ResourceForm r : f.resources()) {
+        if (r == null || r.url() == null) {
+          throw new IllegalArgumentException("resources: each needs url and audience");
+        }
+        b.resource(r.url(), r.audience());
+      }
+    }
+    if (f.people() != null) {
+      for (PersonForm p : f.people()) {
+        if (p == null) {
+          throw new IllegalArgumentException("people: each needs name, passwordHash and client");
+        }
+        b.person(new Person(p.name(), p.passwordHash(), p.client()));
+      }
+    }
+    if (f.accessTokenTtl() != null) {
+      b.accessTokenTtl(
+          dev.mandate.config.Durations.parse(
+              f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
+    }
+    if (f.authorizationTtl() != null) {
+      b.authorizationTtl(
+          dev.mandate.config.Durations.parse(
+              f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
+    }
+    if (f.dynamicRegistration() != null) {
+      b.dynamicRegistration(f.dynamicRegistration());
+    }
+    ClientMetadataForm m = f.clientMetadata();
+    if (m != null) {
+      if (m.maxBytes() != null) {
+        b.clientMetadataMaxBytes(m.maxBytes());
+      }
+      if (m.timeout() != null) {
+        b.clientMetadataTimeout(
+            dev.mandate.config.Durations.parse(
+                m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
+      }
+      if (m.allowHttpLoopback() != null) {
+        b.allowHttpLoopbackClientMetadata(m.allowHttpLoopback());
+      }
+    }
+    return b.build();
+  }
+
   /** The issuer identifier, if configured; else the authority's own URL is used. */
   public Optional<URI> issuer() {
     return Optional.ofNullable(issuer);

@@ -114,6 +114,15 @@ final class ServeCommand implements Callable<Integer> {
   Path policy;
 
   @Option(
+      names = "--oauth",
+      paramLabel = "FILE",
+      description =
+          "Also serve as an OAuth 2.1 authorization server for MCP clients, with the issuer,"
+              + " resources, people and limits in FILE (docs/config-reference.md, 'OAuth')."
+              + " A person's passwordHash comes from 'mandate policy hash-password'.")
+  Path oauth;
+
+  @Option(
       names = "--gateway",
       paramLabel = "FILE",
       description =
@@ -205,6 +214,9 @@ final class ServeCommand implements Callable<Integer> {
       }
       if (policy != null) {
         b.policyFile(policy);
+      }
+      if (oauth != null) {
+        b.oauth(dev.mandate.authority.OAuthSettings.load(oauth));
       }
       b.masterKeySource(masterKey.source(spec, data));
     } catch (IllegalArgumentException e) {
