@@ -96,6 +96,7 @@ public final class AuthorityServer implements AutoCloseable {
           new OAuthEndpoints(
               settings,
               prepared.keys(),
+              authenticator,
               capabilities,
               policy,
               store,

@@ -42,6 +42,7 @@ final class OAuthEndpoints implements AutoCloseable {
   OAuthEndpoints(
       OAuthSettings settings,
       RootKeys keys,
+      ClientAuthenticator authenticator,
       CapabilityEndpoints minting,
       PolicyReloader policy,
       AuthorityStore store,
@@ -56,7 +57,9 @@ final class OAuthEndpoints implements AutoCloseable {
     this.issuer = issuer;
     this.clock = clock;
     this.clients = new OAuthClients(settings, random);
-    this.flow = new OAuthFlow(settings, clients, minting, policy, audit, issuer, clock, random);
+    this.flow =
+        new OAuthFlow(
+            settings, clients, authenticator, minting, policy, audit, issuer, clock, random);
     this.tokens =
         new OAuthTokens(
             settings,

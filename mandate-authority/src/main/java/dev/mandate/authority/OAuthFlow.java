@@ -57,9 +57,6 @@ final class OAuthFlow {
   static final Duration CODE_LIFE = Duration.ofSeconds(60);
   private static final int MAX_SIGN_IN_FAILURES = 5;
   static final String MANDATE_DETAIL = "mandate";
-  // A hash to check unknown names against, so a wrong name costs as long as a wrong password.
-  private static final String DUMMY_HASH =
-      "$pbkdf2-sha256$i=210000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
   /**
    * What a client asks for, as grants with their own constraints, plus constraints on every call.
@@ -166,6 +163,7 @@ final class OAuthFlow {
 
   private final OAuthSettings settings;
   private final OAuthClients clients;
+  private final ClientAuthenticator authenticator;
   private final CapabilityEndpoints minting;
   private final PolicyReloader policy;
   private final AuditTrail audit;
@@ -180,6 +178,7 @@ final class OAuthFlow {
   OAuthFlow(
       OAuthSettings settings,
       OAuthClients clients,
+      ClientAuthenticator authenticator,
       CapabilityEndpoints minting,
       PolicyReloader policy,
       AuditTrail audit,
@@ -188,6 +187,7 @@ final class OAuthFlow {
       SecureRandom random) {
     this.settings = settings;
     this.clients = clients;
+    this.authenticator = authenticator;
     this.minting = minting;
     this.policy = policy;
     this.audit = audit;
@@ -327,7 +327,7 @@ final class OAuthFlow {
     }
     String step = nonNull(first(form, "step"));
     if (step.equals("sign-in")) {
-      return signIn(p, form);
+      return signIn(call, p, form);
     }
     if (step.equals("consent") && p.person != null) {
       return consent(p, form);
@@ -335,11 +335,22 @@ final class OAuthFlow {
     return page(400, "Sign in first.", p.redirectUri);
   }
 
-  private CompletionStage<Reply> signIn(Pending p, Map<String, List<String>> form) {
+  private CompletionStage<Reply> signIn(Call call, Pending p, Map<String, List<String>> form) {
     String name = nonNull(first(form, "username"));
     String password = nonNull(first(form, "password"));
     OAuthSettings.Person person = settings.people().get(name);
-    boolean ok = SecretHash.matches(password, person == null ? DUMMY_HASH : person.passwordHash());
+    boolean ok;
+    try {
+      ok =
+          authenticator.checkPassword(
+              password,
+              person == null ? null : person.passwordHash(),
+              Request.getRemoteAddr(call.request()));
+    } catch (ClientAuthenticator.Throttled e) {
+      return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
+    } catch (ClientAuthenticator.Busy e) {
+      return page(503, "The authority is busy; try again in a moment.", null);
+    }
     if (!ok || person == null) {
       synchronized (p) {
         if (++p.failures >= MAX_SIGN_IN_FAILURES) {

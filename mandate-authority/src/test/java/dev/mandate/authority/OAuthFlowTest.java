@@ -71,7 +71,7 @@ class OAuthFlowTest {
         .resource("http://127.0.0.1:9/mcp", "gw-1")
         .person(new OAuthSettings.Person("alice", PASSWORD_HASH, "alice-agents"))
         .allowHttpLoopbackClientMetadata(true)
-        .clientMetadataTimeout(java.time.Duration.ofMillis(500));
+        .clientMetadataTimeout(java.time.Duration.ofSeconds(3));
   }
 
   static TestAuthority start(Path tmp, String dir, OAuthSettings settings) throws Exception {
