@@ -86,6 +86,30 @@ final class AuthorityOptions {
     return authenticated(spec);
   }
 
+  /** The authority, and a client's id and secret file, as a capability source needs them. */
+  record Credentials(String url, String clientId, Path secretFile) {}
+
+  /**
+   * The authority's URL and the client's credentials, each required.
+   *
+   * @throws ParameterException if one is missing
+   */
+  Credentials credentials(CommandSpec spec) {
+    String base = requireUrl(spec);
+    String id = clientId(spec);
+    Path file = secretFile(spec);
+    if (id == null || file == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "this needs client credentials: give --client ID and --secret-file FILE (or set "
+              + ENV_CLIENT
+              + " and "
+              + ENV_SECRET_FILE
+              + ")");
+    }
+    return new Credentials(base, id, file);
+  }
+
   /** The authority's URL from the option or the environment, or null. */
   String url(CommandSpec spec) {
     return url != null ? url : environment(spec, ENV_AUTHORITY);

@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
       CheckCommand.class,
       ServeCommand.class,
       GatewayCommand.class,
+      ProxyCommand.class,
       RevokeCommand.class,
       ApproveCommand.class,
       AuditCommand.class,

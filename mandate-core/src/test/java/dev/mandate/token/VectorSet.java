@@ -51,7 +51,8 @@ final class VectorSet {
         "description",
         "Mandate token format v1 test vectors. For each case: trust the listed root keys, set the"
             + " clock to 'time', treat 'revoked' as revoked revocation ids, authorize 'request'"
-            + " with 'token', 'proof' (over 'call', the call as received) and 'approval', and compare with 'expected' (decision, code, block,"
+            + " with 'token', 'proof' (over 'call', the call as received; a DPoP proof with"
+            + " 'proofHttp', the HTTP request it came with) and 'approval', and compare with 'expected' (decision, code, block,"
             + " caveat). 'revocationIds' lists the token's block revocation ids when it decodes."
             + " Reasons are informative; codes are normative. See docs/spec.md.");
     ObjectNode keyNode = root.putObject("keys");
@@ -1014,6 +1015,106 @@ final class VectorSet {
             .text());
     finish(c);
     grantCaveats();
+    dpop();
+  }
+
+  /**
+   * Spec 7.2: capabilities bound to a DPoP key. The proofs are EdDSA (deterministic); 'proof' holds
+   * the DPoP JWT and 'proofHttp' the method and URI of the HTTP request it came with.
+   */
+  private void dpop() {
+    DPoPClient client = DPoPClient.ed25519(k("agent"));
+    Capability bound =
+        mint()
+            .allow("fs:read_text_file:/data/**")
+            .audience("gw-1")
+            .ttl(Duration.ofHours(1))
+            .bindToDPoPKey(client.jkt())
+            .sign();
+    String token = bound.toText();
+    String url = "https://gw.example/mcp/fs";
+    ObjectNode pr = read("/data/a.txt").put("audience", "gw-1");
+    ObjectNode c = add("deny-dpop-no-proof", "a DPoP-bound token needs a DPoP proof", token, pr);
+    c.set("call", callOf(pr));
+    finish(c);
+    String[][] cases = {
+      {"allow-dpop-proof", "a DPoP proof by the key the token names", "POST", url, token, "0"},
+      {"deny-dpop-other-method", "a DPoP proof for another HTTP method", "GET", url, token, "0"},
+      {
+        "deny-dpop-other-uri",
+        "a DPoP proof for another URI",
+        "POST",
+        "https://gw.example/mcp/mail",
+        token,
+        "0"
+      },
+      {
+        "deny-dpop-other-token",
+        "a DPoP proof whose ath hashes another token",
+        "POST",
+        url,
+        mint()
+            .allow("fs:read_text_file:/data/**")
+            .ttl(Duration.ofHours(1))
+            .bindToDPoPKey(client.jkt())
+            .sign()
+            .toText(),
+        "0"
+      },
+      {"deny-dpop-stale", "a DPoP proof older than the window", "POST", url, token, "-200"},
+    };
+    for (String[] d : cases) {
+      c = add(d[0], d[1], token, pr);
+      c.set("call", callOf(pr));
+      c.put(
+          "proof",
+          client.proof(d[2], d[3], d[4], NOW.plusSeconds(Long.parseLong(d[5])), "jti-" + d[0]));
+      c.putObject("proofHttp").put("method", "POST").put("uri", url);
+      finish(c);
+    }
+    c = add("deny-dpop-thief", "a DPoP proof by another key", token, pr);
+    c.set("call", callOf(pr));
+    c.put("proof", DPoPClient.ed25519(k("thief")).proof("POST", url, token, NOW, "jti-thief"));
+    c.putObject("proofHttp").put("method", "POST").put("uri", url);
+    finish(c);
+    c = add("deny-dpop-mandate-proof", "a Mandate proof for a DPoP-bound token", token, pr);
+    prove(c, k("agent"), callOf(pr), NOW);
+    finish(c);
+
+    SigningKey eph = SigningKey.generate(Fixtures.random(seed++));
+    finish(
+        add(
+            "deny-jkt-without-holder",
+            "the JKT flag without the HOLDER flag",
+            handBuilt(
+                List.of(
+                    authorityPayload(
+                        List.of(new Caveat.Expiry(NOW.plusSeconds(3600))), eph, Chain.FLAG_JKT)),
+                List.of(k("root")),
+                null),
+            read("/data/a")));
+    byte[] jktBound =
+        authorityPayload(
+            List.of(new Caveat.Expiry(NOW.plusSeconds(3600))),
+            eph,
+            Chain.FLAG_HOLDER | Chain.FLAG_JKT);
+    byte[] after =
+        Chain.payload(
+            1,
+            null,
+            null,
+            null,
+            List.of(),
+            List.of(),
+            eph.verifyingKey().bytes(),
+            Chain.NO_COMMITMENT,
+            Chain.FLAG_HOLDER);
+    finish(
+        add(
+            "deny-block-after-jkt",
+            "a block follows a block bound to a DPoP key",
+            handBuilt(List.of(jktBound, after), List.of(k("root"), eph), null),
+            read("/data/a")));
   }
 
   /** Spec 5.3: a grant's own argument constraints and conditions. */

@@ -55,11 +55,21 @@ class VectorsTest {
     JsonNode call = c.get("call");
     return v.authorize(
         Presentation.of(c.get("token").asText())
-            .withProof(proof == null || proof.isNull() ? null : Proof.of(proof.asText()))
+            .withProof(proof(proof, c.get("proofHttp")))
             .withApproval(
                 approval == null || approval.isNull() ? null : Approval.of(approval.asText()))
             .withCall(call == null || call.isNull() ? null : VectorSet.toCall(call)),
         VectorSet.toRequest(c.get("request")));
+  }
+
+  private static Proof proof(JsonNode proof, JsonNode http) {
+    if (proof == null || proof.isNull()) {
+      return null;
+    }
+    if (http != null && !http.isNull()) {
+      return Proof.dpop(proof.asText(), http.get("method").asText(), http.get("uri").asText());
+    }
+    return Proof.of(proof.asText());
   }
 
   @Test

@@ -1,7 +1,10 @@
 package dev.mandate.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.token.Proof;
+import dev.mandate.wire.MandateHeaders;
 import java.io.InputStream;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -14,10 +17,16 @@ import org.eclipse.jetty.util.Callback;
  * Used by one thread at a time.
  */
 public final class Exchange {
+  /** The header of a DPoP proof (RFC 9449 section 4.1). */
+  public static final String DPOP_HEADER = "DPoP";
+
   private final Request request;
   private final Response response;
   private final Callback callback;
   private final String bearer;
+  private final boolean dpop;
+  private final ProtectedResource resource;
+  private final String resourcePath;
   private InputStream body;
   private JsonNode rpcId;
   private boolean jsonRpc;
@@ -26,12 +35,34 @@ public final class Exchange {
   private GuardResult decision;
   private boolean logged;
 
-  /** Wraps one request. */
+  /** Wraps one request to a gateway that does not describe itself as a protected resource. */
   public Exchange(Request request, Response response, Callback callback) {
+    this(request, response, callback, ProtectedResource.NONE, "");
+  }
+
+  /**
+   * Wraps one request.
+   *
+   * @param resource the gateway as a protected resource, for challenges and DPoP proofs
+   * @param resourcePath the path of the resource the request is for: an MCP endpoint's path, or the
+   *     request's path at the HTTP proxy
+   */
+  public Exchange(
+      Request request,
+      Response response,
+      Callback callback,
+      ProtectedResource resource,
+      String resourcePath) {
     this.request = request;
     this.response = response;
     this.callback = callback;
-    this.bearer = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    String bearerToken = token(authorization, "Bearer ");
+    String dpopToken = token(authorization, "DPoP ");
+    this.bearer = bearerToken != null ? bearerToken : dpopToken;
+    this.dpop = dpopToken != null;
+    this.resource = resource;
+    this.resourcePath = resourcePath;
   }
 
   /** The request. */
@@ -49,9 +80,48 @@ public final class Exchange {
     return callback;
   }
 
-  /** The token of {@code Authorization: Bearer}, or null if none was sent. */
+  /**
+   * The token of {@code Authorization: Bearer} or {@code Authorization: DPoP} (RFC 9449 section
+   * 7.1), or null if none was sent.
+   */
   public String bearer() {
     return bearer;
+  }
+
+  /** Whether the token was sent with the DPoP scheme. */
+  public boolean dpop() {
+    return dpop;
+  }
+
+  /** The gateway as a protected resource. */
+  public ProtectedResource resource() {
+    return resource;
+  }
+
+  /** The path of the resource the request is for (see the constructor). */
+  public String resourcePath() {
+    return resourcePath;
+  }
+
+  /**
+   * The holder proof the request carries: with the DPoP scheme, the {@code DPoP} header's proof of
+   * this HTTP request (several {@code DPoP} headers make one that fails); else the {@code
+   * Mandate-Proof} header. A token sent as Bearer never has a DPoP proof, so a capability bound to
+   * a DPoP key presented as Bearer is refused for want of one.
+   *
+   * @return the proof, or null if none was sent
+   */
+  public Proof proof() {
+    if (dpop) {
+      List<String> values = request.getHeaders().getValuesList(DPOP_HEADER);
+      if (values.isEmpty()) {
+        return null;
+      }
+      return Proof.dpop(
+          String.join(",", values), request.getMethod(), resource.requestUri(request));
+    }
+    String proof = request.getHeaders().get(MandateHeaders.PROOF);
+    return proof == null ? null : Proof.of(proof);
   }
 
   /** The client's address. */
@@ -131,14 +201,20 @@ public final class Exchange {
 
   /** The token of an {@code Authorization} header of the Bearer scheme (RFC 6750), or null. */
   static String bearer(String authorization) {
+    return token(authorization, "Bearer ");
+  }
+
+  /** The token of an {@code Authorization} header of this scheme (with its space), or null. */
+  private static String token(String authorization, String scheme) {
     if (authorization == null) {
       return null;
     }
     String a = authorization.trim();
-    if (a.length() < 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    int n = scheme.length();
+    if (a.length() < n || !a.regionMatches(true, 0, scheme, 0, n)) {
       return null;
     }
-    String token = a.substring(7).trim();
+    String token = a.substring(n).trim();
     return token.isEmpty() ? null : token;
   }
 }

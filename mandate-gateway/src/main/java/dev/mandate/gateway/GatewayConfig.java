@@ -47,6 +47,11 @@ import java.util.Set;
  *       resource: /repos/{owner}/{repo}
  *       contentTypes: [application/json]  # the default; a form body's fields are arguments too
  * mcp: ...                               # the MCP front end's section, see McpConfig
+ * oauth:                                 # optional: the gateway as an OAuth protected resource
+ *   issuer: https://authority.example    # the authorization server (default: authority.url)
+ *   publicUrl: https://gw.example        # this gateway as clients address it (DPoP htu)
+ *   scopes: ["fs:read_text_file:/**"]    # scopes to name in metadata and 401 challenges
+ *   dpopRequired: true                   # tokens must be DPoP-bound (RFC 9728 metadata)
  * }</pre>
  *
  * @param source the file this configuration came from
@@ -64,6 +69,8 @@ import java.util.Set;
  *     section), or null when the metrics are public
  * @param shutdownTimeout how long closing waits for in-flight calls and the last audit upload
  *     (default 10 s)
+ * @param oauth how the gateway describes itself as an OAuth protected resource (the {@code oauth:}
+ *     section; defaults when absent)
  */
 public record GatewayConfig(
     Path source,
@@ -78,7 +85,8 @@ public record GatewayConfig(
     List<HttpRoute> routes,
     McpConfig mcp,
     Secret metricsToken,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    OAuth oauth) {
 
   /**
    * Checks that every part is there (only {@code redis} and {@code mcp} are optional) and copies
@@ -97,6 +105,28 @@ public record GatewayConfig(
     upstreams = Map.copyOf(upstreams);
     routes = List.copyOf(routes);
     Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+    Objects.requireNonNull(oauth, "oauth");
+  }
+
+  /**
+   * The gateway as an OAuth protected resource (RFC 9728).
+   *
+   * @param issuer the authorization server's issuer identifier, named in the metadata
+   * @param publicUrl this gateway's base URL as clients address it (DPoP proofs' {@code htu} and
+   *     the metadata's {@code resource} are under it), or null to take it from each request's
+   *     {@code Host}
+   * @param scopes the scopes to name in the metadata and in 401 challenges; may be empty
+   * @param dpopRequired whether the metadata says access tokens must be DPoP-bound
+   * @param stepUp whether an MCP endpoint answers a call outside the presented capability with 403
+   *     and the {@code insufficient_scope} challenge for Bearer tokens too (for DPoP always)
+   */
+  public record OAuth(
+      URI issuer, URI publicUrl, List<String> scopes, boolean dpopRequired, boolean stepUp) {
+    /** Copies the list. */
+    public OAuth {
+      Objects.requireNonNull(issuer, "issuer");
+      scopes = List.copyOf(scopes);
+    }
   }
 
   /** Where the gateway listens. */

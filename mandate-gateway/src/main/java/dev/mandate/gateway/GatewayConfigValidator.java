@@ -41,7 +41,8 @@ final class GatewayConfigValidator {
    * Paths the gateway answers itself; routes cannot use them. docs/openapi/gateway.yaml documents
    * exactly these (GatewayApiContractTest).
    */
-  static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/metrics");
+  static final Set<String> RESERVED_PATHS =
+      Set.of("/health", "/ready", "/metrics", ProtectedResource.WELL_KNOWN);
 
   /** The shortest metrics token accepted: a guessable one would protect nothing. */
   static final int MIN_METRICS_TOKEN = 16;
@@ -123,6 +124,7 @@ final class GatewayConfigValidator {
     McpConfig mcp = raw.mcp() == null ? null : new McpSectionValidator(check).mcp(raw.mcp());
     Secret metricsToken = metricsToken(raw.metrics());
     Duration shutdown = check.duration(ROOT, SHUTDOWN_TIMEOUT, raw.shutdownTimeout());
+    GatewayConfig.OAuth oauth = oauth(raw.oauth(), authority);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -139,7 +141,45 @@ final class GatewayConfigValidator {
         routes,
         mcp,
         metricsToken,
-        shutdown);
+        shutdown,
+        oauth);
+  }
+
+  /** The {@code oauth:} section; its issuer defaults to the authority's URL. */
+  private GatewayConfig.OAuth oauth(RawConfig.OAuth o, Authority authority) {
+    ConfigPath where = ROOT.key("oauth");
+    if (o == null) {
+      o = new RawConfig.OAuth(null, null, null, null, null);
+    }
+    URI issuer =
+        o.issuer() != null
+            ? baseUrl(where.key("issuer"), o.issuer())
+            : authority == null ? null : authority.url();
+    URI publicUrl = o.publicUrl() == null ? null : baseUrl(where.key("publicUrl"), o.publicUrl());
+    if (publicUrl != null
+        && (publicUrl.getRawQuery() != null || publicUrl.getRawFragment() != null)) {
+      check.problem(where.key("publicUrl"), " must have no query or fragment");
+    }
+    List<String> scopes = o.scopes() == null ? List.of() : o.scopes();
+    for (String scope : scopes) {
+      // RFC 6749 section 3.3: scope tokens are printable ASCII without space, quote or backslash.
+      if (scope == null
+          || scope.isEmpty()
+          || !scope.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+        check.problem(
+            where.key("scopes"),
+            " must be scope tokens (RFC 6749 section 3.3), got '" + scope + "'");
+      }
+    }
+    if (issuer == null) {
+      return null;
+    }
+    return new GatewayConfig.OAuth(
+        issuer,
+        publicUrl,
+        scopes,
+        Boolean.TRUE.equals(o.dpopRequired()),
+        Boolean.TRUE.equals(o.stepUp()));
   }
 
   /** The token {@code GET /metrics} requires, or null when the section is absent. */
@@ -461,7 +501,7 @@ final class GatewayConfigValidator {
         check.problem(where.key("match"), ": " + problem);
         continue;
       }
-      if (RESERVED_PATHS.contains(parts[1])) {
+      if (RESERVED_PATHS.contains(parts[1]) || parts[1].startsWith(ProtectedResource.WELL_KNOWN)) {
         check.problem(where.key("match"), ": " + parts[1] + " is answered by the gateway itself");
       }
       Upstream upstream = r.upstream() != null ? upstreams.get(r.upstream()) : null;

@@ -392,6 +392,8 @@ public final class GatewayServer implements AutoCloseable {
   private final class Dispatch extends Handler.Abstract {
     private final HttpProxy proxy;
 
+    private final ProtectedResource resource = ProtectedResource.of(config);
+
     Dispatch(HttpProxy proxy) {
       this.proxy = proxy;
     }
@@ -404,6 +406,10 @@ public final class GatewayServer implements AutoCloseable {
       }
       if ((path.equals("/health") || path.equals("/ready")) && request.getMethod().equals("GET")) {
         health(response, callback);
+        return true;
+      }
+      if (path.startsWith(ProtectedResource.WELL_KNOWN)) {
+        resourceMetadata(request, response, callback, path);
         return true;
       }
       if (path.equals("/metrics") && request.getMethod().equals("GET")) {
@@ -435,6 +441,39 @@ public final class GatewayServer implements AutoCloseable {
         }
       }
       return proxy.handle(request, response, callback);
+    }
+
+    /**
+     * RFC 9728 protected-resource metadata: the gateway as a whole at the well-known path, each MCP
+     * endpoint and each path an HTTP route matches at the path-suffixed form; else 404.
+     */
+    private void resourceMetadata(
+        Request request, Response response, Callback callback, String path) {
+      if (!request.getMethod().equals("GET")) {
+        response.getHeaders().put(HttpHeader.ALLOW, "GET");
+        ProblemResponses.send(
+            response, callback, Problem.of(405, "method_not_allowed", "metadata is read with GET"));
+        return;
+      }
+      String suffix = path.substring(ProtectedResource.WELL_KNOWN.length());
+      boolean known =
+          suffix.isEmpty()
+              || (config.mcp() != null
+                  && config.mcp().upstreams().stream().anyMatch(u -> u.path().equals(suffix)))
+              || (suffix.startsWith("/") && proxy.routes(suffix));
+      if (!resource.described() || !known) {
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(404, "not_found", "no protected resource is described at this path"));
+        return;
+      }
+      byte[] body = resource.metadata(request, suffix).toString().getBytes(StandardCharsets.UTF_8);
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=300");
+      response.write(true, ByteBuffer.wrap(body), callback);
     }
 
     /** Whether the request may read the metrics: always when no token is configured. */

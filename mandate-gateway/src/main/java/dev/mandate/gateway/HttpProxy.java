@@ -5,7 +5,6 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Call;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
-import dev.mandate.token.Proof;
 import dev.mandate.token.Request;
 import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.Problem;
@@ -56,11 +55,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A proof ({@code Mandate-Proof}) and an approval ({@link ApprovalHeader}) are passed to the
  * guard; more than one approval header, or one longer than {@link ApprovalHeader#MAX_CHARS}, is a
- * 400. Forwarded requests lose {@code Authorization}, every {@code Mandate-*} header, hop-by-hop
- * headers, {@code Accept-Encoding} (so the answer arrives uncompressed and can be inspected) and
- * the client's forwarding headers, and gain the gateway's own {@code Forwarded} and {@code
- * X-Forwarded-*} ({@link ForwardedHeaders}) and the upstream's configured headers. Bodies stream; a
- * JSON or form body is read first (bounded) because its fields are arguments.
+ * 400. With {@code Authorization: DPoP}, the {@code DPoP} header's proof is passed instead (spec
+ * §7.2). Forwarded requests lose {@code Authorization}, {@code DPoP}, every {@code Mandate-*}
+ * header, hop-by-hop headers, {@code Accept-Encoding} (so the answer arrives uncompressed and can
+ * be inspected) and the client's forwarding headers, and gain the gateway's own {@code Forwarded}
+ * and {@code X-Forwarded-*} ({@link ForwardedHeaders}) and the upstream's configured headers.
+ * Bodies stream; a JSON or form body is read first (bounded) because its fields are arguments.
  *
  * <p>The upstream hop is asynchronous (Jetty's {@code HttpClient}): the request thread decides the
  * call, sends it and returns; the answer is relayed by an {@link UpstreamExchange} as it arrives.
@@ -91,7 +91,8 @@ final class HttpProxy extends Handler.Abstract {
           "expect",
           "http2-settings");
 
-  private static final Set<String> NOT_FORWARDED = Set.of("authorization", "accept-encoding");
+  private static final Set<String> NOT_FORWARDED =
+      Set.of("authorization", "dpop", "accept-encoding");
 
   private final HttpRoutes routes;
   private final Map<String, GatewayConfig.Upstream> upstreams;
@@ -129,6 +130,8 @@ final class HttpProxy extends Handler.Abstract {
    */
   record Mapped(Admitted call, Call sent, Request request, byte[] readBody) {}
 
+  private final ProtectedResource resource;
+
   HttpProxy(GatewayConfig config, CallGuard guard, org.eclipse.jetty.client.HttpClient client) {
     this.routes = new HttpRoutes(config.routes());
     this.upstreams = config.upstreams();
@@ -138,7 +141,13 @@ final class HttpProxy extends Handler.Abstract {
     this.client = client;
     this.maxBody = config.limits().maxRequestBodyBytes();
     this.upstreamTimeout = config.limits().upstreamTimeout();
+    this.resource = ProtectedResource.of(config);
     this.pipeline = new Pipeline<>(new Stages(), guard, new ProblemDenials());
+  }
+
+  /** Whether some route of any method matches this path. */
+  boolean routes(String rawPath) {
+    return routes.matchesPath(rawPath);
   }
 
   /** Whether any route is configured (else the proxy answers only 404s). */
@@ -150,7 +159,9 @@ final class HttpProxy extends Handler.Abstract {
   public boolean handle(
       org.eclipse.jetty.server.Request request, Response response, Callback callback) {
     try {
-      pipeline.handle(new Exchange(request, response, callback));
+      String path = request.getHttpURI().getPath();
+      pipeline.handle(
+          new Exchange(request, response, callback, resource, path == null ? "" : path));
     } catch (Throwable t) {
       LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
       if (!response.isCommitted()) {
@@ -262,12 +273,11 @@ final class HttpProxy extends Handler.Abstract {
 
     @Override
     public void verify(Exchange x, Mapped m) {
-      String proof = x.request().getHeaders().get(MandateHeaders.PROOF);
       String approval = m.call().approval().approval();
       GuardResult result =
           guard.check(
               Presentation.of(x.bearer())
-                  .withProof(proof == null ? null : Proof.of(proof))
+                  .withProof(x.proof())
                   .withCall(m.sent())
                   .withApproval(approval == null ? null : Approval.of(approval)),
               m.request(),

@@ -30,6 +30,19 @@ final class HttpRoutes {
     return routes.isEmpty();
   }
 
+  /** Whether some route, of any method, matches this path (for its resource metadata). */
+  boolean matchesPath(String rawPath) {
+    for (String method : routes.stream().map(r -> r.route().method()).distinct().toList()) {
+      try {
+        match(method, rawPath);
+        return true;
+      } catch (Denial noRoute) {
+        // try the next method
+      }
+    }
+    return false;
+  }
+
   /**
    * The route of {@code method} and {@code rawPath}.
    *

@@ -13,20 +13,16 @@ import org.eclipse.jetty.http.HttpHeader;
 final class ProblemDenials implements DenialRenderer {
   @Override
   public void render(Exchange x, Denial d) {
-    boolean tokenSent = x.bearer() != null;
     Problem problem = Problem.of(d.status(), d.error(), d.reason());
     if (d.status() == 401) {
-      x.response()
-          .getHeaders()
-          .put(
-              HttpHeader.WWW_AUTHENTICATE,
-              tokenSent
-                  ? "Bearer realm=\"mandate\", error=\"invalid_token\""
-                  : "Bearer realm=\"mandate\"");
+      x.resource().challenge(x, null);
     } else if (d.status() == 503) {
       x.response().getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-    } else if (d.result() != null && d.result().approvalNeeded() != null) {
-      problem = problem.withAll(d.result().approvalNeeded().toJson());
+    } else {
+      x.resource().forbidden(x, d);
+      if (d.result() != null && d.result().approvalNeeded() != null) {
+        problem = problem.withAll(d.result().approvalNeeded().toJson());
+      }
     }
     ProblemResponses.send(x.response(), x.callback(), problem);
   }

@@ -22,7 +22,11 @@ record RawConfig(
     Http http,
     Mcp mcp,
     Metrics metrics,
-    String shutdownTimeout) {
+    String shutdownTimeout,
+    OAuth oauth) {
+
+  record OAuth(
+      String issuer, String publicUrl, List<String> scopes, Boolean dpopRequired, Boolean stepUp) {}
 
   record Metrics(String tokenFile, String tokenEnv) {}
 

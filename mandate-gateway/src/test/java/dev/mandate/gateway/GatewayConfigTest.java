@@ -249,7 +249,7 @@ class GatewayConfigTest {
                 + "  - line 8, column 21: spool.sync must be 'always' or 'batched', got"
                 + " 'sometimes'\n"
                 + "  - line 9, column 1: unknown key 'colour' at the top level; allowed: audience,"
-                + " authority, http, limits, listen, mcp, metrics, redis, shutdownTimeout, spool,"
+                + " authority, http, limits, listen, mcp, metrics, oauth, redis, shutdownTimeout, spool,"
                 + " verification\n"
                 + "  - line 15, column 45: mcp.upstreams[0].tools.a.resource.root must be an"
                 + " absolute, normalised directory path such as /srv/files; got 'relative'\n"

@@ -48,10 +48,14 @@ final class JsonRpcDenials implements DenialRenderer {
       ((ObjectNode) answer.get("error")).putObject("data").put(JsonRpcErrors.DATA_CODE, d.error());
       json(response, callback, 503, answer);
     } else if (d.status() == 401) {
-      unauthorized(response, callback, id, x.bearer() == null ? null : d.reason());
+      unauthorized(x, id, x.bearer() == null ? null : d.reason());
     } else if (!x.jsonRpc()) {
+      x.resource().forbidden(x, d);
       ProblemResponses.send(response, callback, Problem.of(d.status(), d.error(), d.reason()));
     } else if (d.mandateDenial()) {
+      if (d.status() == 403) {
+        x.resource().forbidden(x, d);
+      }
       json(response, callback, d.status(), deniedError(id, d));
     } else {
       json(response, callback, d.status(), JsonRpc.error(id, d.rpcCode(), d.reason()));
@@ -73,34 +77,19 @@ final class JsonRpcDenials implements DenialRenderer {
     return answer;
   }
 
-  private static void unauthorized(
-      Response response, Callback callback, JsonNode id, String reason) {
-    StringBuilder challenge = new StringBuilder("Bearer realm=\"mandate\"");
-    if (reason != null) {
-      challenge
-          .append(", error=\"invalid_token\", error_description=\"")
-          .append(headerSafe(reason))
-          .append('"');
-    }
-    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, challenge.toString());
+  private static void unauthorized(Exchange x, JsonNode id, String reason) {
+    x.resource().challenge(x, reason);
     json(
-        response,
-        callback,
+        x.response(),
+        x.callback(),
         401,
         JsonRpc.error(
             id,
             JsonRpcErrors.DENIED,
             JsonRpcErrors.DENIED_MESSAGE_PREFIX
-                + (reason == null ? "a capability is required (Authorization: Bearer)" : reason)));
-  }
-
-  private static String headerSafe(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 200; i++) {
-      char c = s.charAt(i);
-      out.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '\'' : c);
-    }
-    return out.toString();
+                + (reason == null
+                    ? "a capability is required (Authorization: Bearer, or DPoP with its proof)"
+                    : reason)));
   }
 
   /** Writes a JSON answer. */

@@ -8,6 +8,7 @@ import dev.mandate.gateway.Denial;
 import dev.mandate.gateway.Exchange;
 import dev.mandate.gateway.GuardResult;
 import dev.mandate.gateway.Pipeline;
+import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
@@ -18,9 +19,7 @@ import dev.mandate.token.Approval;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
-import dev.mandate.token.Proof;
 import dev.mandate.wire.JsonRpcErrors;
-import dev.mandate.wire.MandateHeaders;
 import dev.mandate.wire.McpNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -85,7 +84,13 @@ final class McpEndpoint {
   private final Pipeline<Admitted, Call> pipeline;
 
   McpEndpoint(
-      Upstream upstream, McpConfig config, CallGuard guard, HttpClient httpClient, Clock clock) {
+      Upstream upstream,
+      McpConfig config,
+      CallGuard guard,
+      HttpClient httpClient,
+      Clock clock,
+      ProtectedResource resource) {
+    this.resource = resource;
     this.upstream = upstream;
     this.config = config;
     this.guard = guard;
@@ -102,6 +107,8 @@ final class McpEndpoint {
     this.sessionAccess = new SessionAccess(guard, upstream.service());
     this.pipeline = new Pipeline<>(new Stages(), guard, new JsonRpcDenials());
   }
+
+  private final ProtectedResource resource;
 
   String path() {
     return upstream.path();
@@ -167,7 +174,7 @@ final class McpEndpoint {
   }
 
   void handle(Request request, Response response, Callback callback) {
-    pipeline.handle(new Exchange(request, response, callback));
+    pipeline.handle(new Exchange(request, response, callback, resource, upstream.path()));
   }
 
   /**
@@ -352,11 +359,10 @@ final class McpEndpoint {
         if (approval.problem() != null) {
           throw invalid(400, approval.problem());
         }
-        String proof = x.request().getHeaders().get(MandateHeaders.PROOF);
         GuardResult result =
             guard.check(
                 Presentation.of(x.bearer())
-                    .withProof(proof == null ? null : Proof.of(proof))
+                    .withProof(x.proof())
                     .withCall(c.sent)
                     .withApproval(
                         approval.approval() == null ? null : Approval.of(approval.approval())),
@@ -368,7 +374,7 @@ final class McpEndpoint {
               .answeredWith(
                   result.unauthenticated() || result.httpStatus() == 503
                       ? result.httpStatus()
-                      : 200);
+                      : resource.answers403(x, result.code()) ? 403 : 200);
         }
         c.session.usedBy(
             SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
@@ -469,11 +475,7 @@ final class McpEndpoint {
     SessionAccess.Granted granted =
         granted(
             sessionAccess.check(
-                x.bearer(),
-                x.request().getHeaders().get(MandateHeaders.PROOF),
-                c.admitted.httpMethod(),
-                jsonRpcMethod,
-                x.sourceIp()));
+                x.bearer(), x.proof(), c.admitted.httpMethod(), jsonRpcMethod, x.sourceIp()));
     McpSession session = sessions.get(c.sessionId);
     if (session == null || session.closed() || !session.owner().sameAs(granted.owner())) {
       throw c.post()
@@ -504,13 +506,7 @@ final class McpEndpoint {
   private McpSession open(Exchange x, Call c) {
     String client = x.sourceIp();
     SessionAccess.Granted granted =
-        granted(
-            sessionAccess.check(
-                x.bearer(),
-                x.request().getHeaders().get(MandateHeaders.PROOF),
-                "POST",
-                "initialize",
-                client));
+        granted(sessionAccess.check(x.bearer(), x.proof(), "POST", "initialize", client));
     if (!authorizedHere(x.bearer())) {
       throw nothingHere();
     }

@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
+import dev.mandate.gateway.ProtectedResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
 
@@ -43,7 +44,7 @@ public final class McpFrontEnd implements GatewayServer.FrontEnd {
       if (mcp == null) {
         return null;
       }
-      McpHandler handler = McpHandler.create(mcp, guard);
+      McpHandler handler = McpHandler.create(mcp, guard, ProtectedResource.of(config));
       handler.bindMetrics(metrics);
       return new McpFrontEnd(mcp.pathPrefix(), handler);
     }

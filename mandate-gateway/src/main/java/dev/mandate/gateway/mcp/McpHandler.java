@@ -1,6 +1,7 @@
 package dev.mandate.gateway.mcp;
 
 import dev.mandate.gateway.CallGuard;
+import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,7 +45,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
   private final ScheduledExecutorService callTimer;
   private final HttpClient httpClient;
 
-  private McpHandler(McpConfig config, CallGuard guard, Clock clock) {
+  private McpHandler(McpConfig config, CallGuard guard, Clock clock, ProtectedResource resource) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 2);
     threads.setName("mcp-upstream");
     threads.setDaemon(true);
@@ -63,7 +64,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
       throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
     }
     for (Upstream u : config.upstreams()) {
-      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, clock));
+      endpoints.put(u.path(), new McpEndpoint(u, config, guard, httpClient, clock, resource));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -123,15 +124,25 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
    * @return the handler, ready to serve
    */
   public static McpHandler create(McpConfig config, CallGuard guard) {
-    return create(config, guard, Clock.systemUTC());
+    return create(config, guard, Clock.systemUTC(), ProtectedResource.NONE);
+  }
+
+  /**
+   * As {@link #create(McpConfig, CallGuard)}, for a gateway that describes itself as a protected
+   * resource (its challenges name its metadata; DPoP proofs name its public URL).
+   */
+  public static McpHandler create(McpConfig config, CallGuard guard, ProtectedResource resource) {
+    return create(config, guard, Clock.systemUTC(), resource);
   }
 
   /** As {@link #create(McpConfig, CallGuard)}, with the clock that capabilities expire by. */
-  static McpHandler create(McpConfig config, CallGuard guard, Clock clock) {
+  static McpHandler create(
+      McpConfig config, CallGuard guard, Clock clock, ProtectedResource resource) {
     return new McpHandler(
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(guard, "guard"),
-        Objects.requireNonNull(clock, "clock"));
+        Objects.requireNonNull(clock, "clock"),
+        Objects.requireNonNull(resource, "resource"));
   }
 
   /** Publishes the number of open sessions per service as {@code mandate.gateway.mcp.sessions}. */

@@ -51,17 +51,17 @@ final class SessionAccess {
    * Decides one operation.
    *
    * @param bearer the presented token (not null)
-   * @param proof the {@code Mandate-Proof} header, or null
+   * @param proof the holder's proof ({@link dev.mandate.gateway.Exchange#proof()}), or null
    * @param httpMethod {@code POST}, {@code GET} or {@code DELETE}
    * @param jsonRpcMethod the POSTed message's method, or null
    * @param sourceIp the caller's address, or null
    */
   Outcome check(
-      String bearer, String proof, String httpMethod, String jsonRpcMethod, String sourceIp) {
+      String bearer, Proof proof, String httpMethod, String jsonRpcMethod, String sourceIp) {
     String method = McpNames.operation(httpMethod, jsonRpcMethod);
     Presentation presented =
         Presentation.of(bearer)
-            .withProof(proof == null ? null : Proof.of(proof))
+            .withProof(proof)
             .withCall(Call.mcp(null, service, method, "", null));
     Request operation = new Request(null, service, McpNames.SESSION_ACTION, method, null, null);
     GuardResult result = guard.checkSession(presented, operation, sourceIp);

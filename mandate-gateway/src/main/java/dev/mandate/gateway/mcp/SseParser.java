@@ -10,9 +10,10 @@ import java.util.function.Consumer;
  * events: the {@code data:} lines of an event, joined with newlines, are handed over when the blank
  * line that ends the event arrives. {@code event:}, {@code id:}, {@code retry:} and comments carry
  * nothing the gateway needs and are skipped. Lines end with LF, CR or CRLF; splitting bytes is safe
- * for UTF-8, where neither byte occurs inside a character. Not thread-safe: one per stream.
+ * for UTF-8, where neither byte occurs inside a character. Not thread-safe: one per stream. Public
+ * for {@code mandate proxy}, which reads the gateway's streams the same way.
  */
-final class SseParser {
+public final class SseParser {
   private static final byte[] DATA = {'d', 'a', 't', 'a', ':'};
 
   private final long maxEventBytes;
@@ -29,7 +30,7 @@ final class SseParser {
    * @param maxEventBytes the largest event (its data) and the longest line accepted
    * @param onEvent receives each event's data
    */
-  SseParser(long maxEventBytes, Consumer<byte[]> onEvent) {
+  public SseParser(long maxEventBytes, Consumer<byte[]> onEvent) {
     this.maxEventBytes = maxEventBytes;
     // Room for "data: " before the largest event that fits on one line.
     this.maxLineBytes = Math.min(Integer.MAX_VALUE - 8, maxEventBytes + DATA.length + 1);
@@ -41,7 +42,7 @@ final class SseParser {
    *
    * @throws IOException if a line or an event is larger than the bound
    */
-  void feed(ByteBuffer chunk) throws IOException {
+  public void feed(ByteBuffer chunk) throws IOException {
     while (chunk.hasRemaining()) {
       byte b = chunk.get();
       if (b == '\n' && afterCr) {
