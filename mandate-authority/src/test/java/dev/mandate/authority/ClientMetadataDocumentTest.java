@@ -88,25 +88,11 @@ class ClientMetadataDocumentTest {
   void documentClient_completesTheFlow() throws Exception {
     ClientID id = new ClientID(base + "/good.json");
     CodeVerifier verifier = new CodeVerifier();
-    HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                OAuthFlowTest.RESOURCE,
-                new State(),
-                verifier));
+    HttpResponse<String> page = client.get(client.authorize(id, "fs:read_file:/docs/**", verifier));
     assertThat(page.body()).contains("Document client &amp; co");
     AuthorizationResponse r =
         client.consent(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                OAuthFlowTest.RESOURCE,
-                new State(),
-                verifier),
+            client.authorize(id, "fs:read_file:/docs/**", verifier),
             "alice",
             OAuthFlowTest.PASSWORD,
             Map.of());

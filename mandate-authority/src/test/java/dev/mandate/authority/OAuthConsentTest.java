@@ -2,7 +2,6 @@ package dev.mandate.authority;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationRequest;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ResponseType;
@@ -91,13 +90,7 @@ class OAuthConsentTest {
     Capability capability =
         capability(
             client.consent(
-                client.authorizationUri(
-                    id,
-                    OAuthTestClient.REDIRECT,
-                    "fs:read_file:/docs/** fs:write_file:/docs/**",
-                    OAuthFlowTest.RESOURCE,
-                    new State(),
-                    verifier),
+                client.authorize(id, "fs:read_file:/docs/** fs:write_file:/docs/**", verifier),
                 "alice",
                 OAuthFlowTest.PASSWORD,
                 Map.of("grant", "1")),
@@ -113,16 +106,7 @@ class OAuthConsentTest {
     Capability capability =
         capability(
             client.consent(
-                client.authorizationUri(
-                    id,
-                    OAuthTestClient.REDIRECT,
-                    null,
-                    OAuthFlowTest.RESOURCE,
-                    new State(),
-                    verifier),
-                "alice",
-                OAuthFlowTest.PASSWORD,
-                Map.of()),
+                client.authorize(id, null, verifier), "alice", OAuthFlowTest.PASSWORD, Map.of()),
             verifier);
     assertThat(capability.blocks().get(0).grants())
         .extracting(Grant::toString)
@@ -132,14 +116,7 @@ class OAuthConsentTest {
   @Test
   void aGrantNotOffered_cannotBeSmuggledIntoTheConsent() throws Exception {
     HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                OAuthFlowTest.RESOURCE,
-                new State(),
-                new CodeVerifier()));
+        client.get(client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()));
     Map<String, String> form = OAuthTestClient.hidden(page.body());
     form.put("username", "alice");
     form.put("password", OAuthFlowTest.PASSWORD);
@@ -161,9 +138,7 @@ class OAuthConsentTest {
             "[{\"type\":\"mandate\",\"unknown\":1}]")) {
       HttpResponse<String> r = client.get(withDetails(details, new CodeVerifier()));
       assertThat(r.statusCode()).as(details).isEqualTo(303);
-      AuthorizationResponse parsed =
-          AuthorizationResponse.parse(URI.create(r.headers().firstValue("Location").orElseThrow()));
-      assertThat(((AuthorizationErrorResponse) parsed).getErrorObject().getCode())
+      assertThat(OAuthTestClient.errorCode(r))
           .as(details)
           .isEqualTo("invalid_authorization_details");
     }

@@ -274,14 +274,7 @@ class OAuthFlowTest {
   void consentPost_withoutCsrfTokenOrCookie_isRefused() throws Exception {
     ClientID id = client.register(OAuthTestClient.REDIRECT);
     HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                RESOURCE,
-                new State(),
-                new CodeVerifier()));
+        client.get(client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()));
     Map<String, String> form = OAuthTestClient.hidden(page.body());
     assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
         .contains("frame-ancestors 'none'")
@@ -306,14 +299,7 @@ class OAuthFlowTest {
   void wrongPassword_showsSignInAgain_andGrantsNothing() throws Exception {
     ClientID id = client.register(OAuthTestClient.REDIRECT);
     HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                RESOURCE,
-                new State(),
-                new CodeVerifier()));
+        client.get(client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()));
     Map<String, String> form = OAuthTestClient.hidden(page.body());
     form.put("username", "alice");
     form.put("password", "wrong");
@@ -325,38 +311,18 @@ class OAuthFlowTest {
   @Test
   void askingBeyondThePolicy_isRefusedBeforeConsent() throws Exception {
     ClientID id = client.register(OAuthTestClient.REDIRECT);
-    HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:delete_file:/docs/**",
-                RESOURCE,
-                new State(),
-                new CodeVerifier()));
-    Map<String, String> form = OAuthTestClient.hidden(page.body());
-    form.put("username", "alice");
-    form.put("password", PASSWORD);
-    HttpResponse<String> r = client.post("/oauth/authorize", form);
+    HttpResponse<String> r =
+        client.signIn(
+            client.authorize(id, "fs:delete_file:/docs/**", new CodeVerifier()), "alice", PASSWORD);
     assertThat(r.statusCode()).isEqualTo(303);
-    AuthorizationResponse parsed =
-        AuthorizationResponse.parse(URI.create(r.headers().firstValue("Location").orElseThrow()));
-    assertThat(((AuthorizationErrorResponse) parsed).getErrorObject().getCode())
-        .isEqualTo("invalid_scope");
+    assertThat(OAuthTestClient.errorCode(r)).isEqualTo("invalid_scope");
   }
 
   @Test
   void refusal_redirectsAccessDenied() throws Exception {
     ClientID id = client.register(OAuthTestClient.REDIRECT);
     HttpResponse<String> page =
-        client.get(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                RESOURCE,
-                new State(),
-                new CodeVerifier()));
+        client.get(client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()));
     Map<String, String> form = OAuthTestClient.hidden(page.body());
     form.put("username", "alice");
     form.put("password", PASSWORD);
@@ -364,10 +330,7 @@ class OAuthFlowTest {
         OAuthTestClient.hidden(client.post("/oauth/authorize", form).body());
     consent.put("decision", "deny");
     HttpResponse<String> r = client.post("/oauth/authorize", consent);
-    AuthorizationResponse parsed =
-        AuthorizationResponse.parse(URI.create(r.headers().firstValue("Location").orElseThrow()));
-    assertThat(((AuthorizationErrorResponse) parsed).getErrorObject().getCode())
-        .isEqualTo("access_denied");
+    assertThat(OAuthTestClient.errorCode(r)).isEqualTo("access_denied");
   }
 
   @Test
@@ -382,10 +345,7 @@ class OAuthFlowTest {
                 "http://127.0.0.1:9/mcpx",
                 new State(),
                 new CodeVerifier()));
-    AuthorizationResponse parsed =
-        AuthorizationResponse.parse(URI.create(r.headers().firstValue("Location").orElseThrow()));
-    assertThat(((AuthorizationErrorResponse) parsed).getErrorObject().getCode())
-        .isEqualTo("invalid_target");
+    assertThat(OAuthTestClient.errorCode(r)).isEqualTo("invalid_target");
   }
 
   @Test
@@ -434,18 +394,10 @@ class OAuthFlowTest {
     ECKey key = new ECKeyGenerator(Curve.P_256).generate();
     DPoPProofFactory proofs = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
     URI tokenUri = URI.create(authority.server.url() + "/oauth/token");
-    HTTPRequest request =
-        new TokenRequest.Builder(
-                tokenUri,
-                id,
-                new AuthorizationCodeGrant(
-                    r.toSuccessResponse().getAuthorizationCode(),
-                    URI.create(OAuthTestClient.REDIRECT),
-                    verifier))
-            .build()
-            .toHTTPRequest();
-    request.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
-    AccessTokenResponse ok = TokenResponse.parse(request.send()).toSuccessResponse();
+    AccessTokenResponse ok =
+        client
+            .exchangeWithDPoP(id, r.toSuccessResponse().getAuthorizationCode(), verifier, proofs)
+            .toSuccessResponse();
     assertThat(ok.getTokens().getAccessToken().getType().getValue()).isEqualTo("DPoP");
     Capability capability = Capability.decode(ok.getTokens().getAccessToken().getValue());
     assertThat(capability.holderKeyId()).contains("jkt:" + key.computeThumbprint().toString());
@@ -511,11 +463,7 @@ class OAuthFlowTest {
   private AuthorizationResponse consent(ClientID id, CodeVerifier verifier, String scope)
       throws Exception {
     return client.consent(
-        client.authorizationUri(
-            id, OAuthTestClient.REDIRECT, scope, RESOURCE, new State(), verifier),
-        "alice",
-        PASSWORD,
-        Map.of("lifetime", "1d"));
+        client.authorize(id, scope, verifier), "alice", PASSWORD, Map.of("lifetime", "1d"));
   }
 
   private JsonNode lastMint() {

@@ -97,6 +97,52 @@ final class OAuthTestClient {
     return b.build().toURI();
   }
 
+  /** The authorization URI for the test resource, the registered redirect and a fresh state. */
+  URI authorize(ClientID client, String scope, CodeVerifier verifier) {
+    return authorizationUri(client, REDIRECT, scope, OAuthFlowTest.RESOURCE, new State(), verifier);
+  }
+
+  /** Opens the authorization URI and signs in: the consent page, or a redirect to the client. */
+  HttpResponse<String> signIn(URI authorize, String user, String password) {
+    HttpResponse<String> page = get(authorize);
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    Map<String, String> form = hidden(page.body());
+    form.put("username", user);
+    form.put("password", password);
+    return post("/oauth/authorize", form);
+  }
+
+  /** The authorization response a redirect to the client carries. */
+  static AuthorizationResponse redirected(HttpResponse<String> r) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+    return AuthorizationResponse.parse(
+        URI.create(r.headers().firstValue("Location").orElseThrow()));
+  }
+
+  /** The error code of a redirect to the client. */
+  static String errorCode(HttpResponse<String> r) throws Exception {
+    return ((com.nimbusds.oauth2.sdk.AuthorizationErrorResponse) redirected(r))
+        .getErrorObject()
+        .getCode();
+  }
+
+  /** A code exchange with a DPoP proof by {@code proofs}' key. */
+  TokenResponse exchangeWithDPoP(
+      ClientID client,
+      AuthorizationCode code,
+      CodeVerifier verifier,
+      com.nimbusds.oauth2.sdk.dpop.DPoPProofFactory proofs)
+      throws Exception {
+    URI tokenUri = URI.create(base + "/oauth/token");
+    com.nimbusds.oauth2.sdk.http.HTTPRequest request =
+        new TokenRequest.Builder(
+                tokenUri, client, new AuthorizationCodeGrant(code, URI.create(REDIRECT), verifier))
+            .build()
+            .toHTTPRequest();
+    request.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
+    return TokenResponse.parse(request.send());
+  }
+
   HttpResponse<String> get(URI uri) {
     return send(HttpRequest.newBuilder(uri).GET().build());
   }
@@ -140,12 +186,7 @@ final class OAuthTestClient {
    */
   AuthorizationResponse consent(
       URI authorize, String user, String password, Map<String, String> narrowing) throws Exception {
-    HttpResponse<String> page = get(authorize);
-    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-    Map<String, String> form = hidden(page.body());
-    form.put("username", user);
-    form.put("password", password);
-    HttpResponse<String> consent = post("/oauth/authorize", form);
+    HttpResponse<String> consent = signIn(authorize, user, password);
     assertThat(consent.statusCode()).as(consent.body()).isEqualTo(200);
     Map<String, String> approve = hidden(consent.body());
     approve.put("decision", "approve");
@@ -157,10 +198,7 @@ final class OAuthTestClient {
         body.append("&grant=").append(m.group(1));
       }
     }
-    HttpResponse<String> redirect = post("/oauth/authorize", body.toString());
-    assertThat(redirect.statusCode()).as(redirect.body()).isEqualTo(303);
-    return AuthorizationResponse.parse(
-        URI.create(redirect.headers().firstValue("Location").orElseThrow()));
+    return redirected(post("/oauth/authorize", body.toString()));
   }
 
   /** Sends a token request with Nimbus and parses the answer. */

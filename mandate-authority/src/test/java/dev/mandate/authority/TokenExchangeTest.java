@@ -7,16 +7,13 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.TokenResponse;
 import com.nimbusds.oauth2.sdk.dpop.DefaultDPoPProofFactory;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.oauth2.sdk.token.TokenTypeURI;
 import com.nimbusds.oauth2.sdk.token.TypelessAccessToken;
@@ -144,31 +141,16 @@ class TokenExchangeTest {
     CodeVerifier verifier = new CodeVerifier();
     AuthorizationResponse consent =
         client.consent(
-            client.authorizationUri(
-                id,
-                OAuthTestClient.REDIRECT,
-                "fs:read_file:/docs/**",
-                OAuthFlowTest.RESOURCE,
-                new State(),
-                verifier),
+            client.authorize(id, "fs:read_file:/docs/**", verifier),
             "alice",
             OAuthFlowTest.PASSWORD,
             Map.of());
     ECKey key = new ECKeyGenerator(Curve.P_256).generate();
     DefaultDPoPProofFactory proofs = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
-    HTTPRequest codeRequest =
-        new TokenRequest.Builder(
-                tokenUri,
-                id,
-                new AuthorizationCodeGrant(
-                    consent.toSuccessResponse().getAuthorizationCode(),
-                    URI.create(OAuthTestClient.REDIRECT),
-                    verifier))
-            .build()
-            .toHTTPRequest();
-    codeRequest.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
     String subject =
-        TokenResponse.parse(codeRequest.send())
+        client
+            .exchangeWithDPoP(
+                id, consent.toSuccessResponse().getAuthorizationCode(), verifier, proofs)
             .toSuccessResponse()
             .getTokens()
             .getAccessToken()
