@@ -1,6 +1,10 @@
 // A small MCP client on the TypeScript SDK, driven by the gateway's Java tests.
 //
 //   node mcp-client.mjs <endpoint-url> <bearer-token> '<operations as JSON>'
+//   node mcp-client.mjs --stdio '<command and its arguments as a JSON array>' '<operations>'
+//
+// The second form starts the command as an MCP server over stdio (such as `mandate proxy`),
+// passing it this process's environment; its stderr goes to this process's stderr.
 //
 // Operations: {"op":"listTools"}, {"op":"callTool","name":"echo","arguments":{...}},
 // {"op":"callToolWithProgress",...} (value gets "progressEvents": how many progress notifications
@@ -10,14 +14,23 @@
 // or {"ok":false,"code":..,"message":".."}, ...]}, or {"connected":false,"message":".."}.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
-const [url, token, operationsJson] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+let transport;
+let operationsJson;
+if (argv[0] === "--stdio") {
+  const [command, ...args] = JSON.parse(argv[1]);
+  transport = new StdioClientTransport({ command, args, env: process.env, stderr: "inherit" });
+  operationsJson = argv[2];
+} else {
+  const [url, token] = argv;
+  operationsJson = argv[2];
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+}
 const operations = JSON.parse(operationsJson ?? "[]");
-
-const transport = new StreamableHTTPClientTransport(new URL(url), {
-  requestInit: { headers: { Authorization: `Bearer ${token}` } },
-});
 const client = new Client(
   { name: "mandate-gateway-test", version: "1.0.0" },
   { capabilities: { sampling: {} } },

@@ -123,6 +123,23 @@ class AuthorityServerTest {
   }
 
   @Test
+  void mint_withHolderJkt_bindsTheTokenToThatDPoPKey() {
+    String jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; // RFC 7638's example thumbprint
+    String agent = authority.createClient("agent");
+    Reply r =
+        authority.post(
+            "/v1/capabilities",
+            "{\"grants\":[\"fs:read_text_file:/data/invoices/2024/**\"],\"ttl\":\"1h\","
+                + "\"holderJkt\":\""
+                + jkt
+                + "\"}",
+            agent);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    Capability cap = Capability.decode(r.json().get("token").asText());
+    assertThat(cap.holderKeyId()).hasValue("jkt:" + jkt);
+  }
+
+  @Test
   void mint_withLiteralGrants_takesEachValueAsItIs_noEscapingNeeded() throws Exception {
     // A file name read from untrusted data, with glob characters that must not act as globs.
     String name = "/data/reports/q1*{all}.txt";
@@ -264,6 +281,15 @@ class AuthorityServerTest {
       {"", "400", "malformed_json"},
       {
         "{\"grants\":[\"a:b:c\"],\"ttl\":\"15m\",\"holderKey\":\"mndpk1_xx\"}",
+        "400",
+        "invalid_field"
+      },
+      {"{\"grants\":[\"a:b:c\"],\"ttl\":\"15m\",\"holderJkt\":\"short\"}", "400", "invalid_field"},
+      {
+        "{\"grants\":[\"a:b:c\"],\"ttl\":\"15m\",\"holderJkt\":\"NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs\","
+            + "\"holderKey\":\""
+            + SigningKey.generate(new SecureRandom()).verifyingKey().toText()
+            + "\"}",
         "400",
         "invalid_field"
       },

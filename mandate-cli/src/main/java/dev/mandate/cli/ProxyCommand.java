@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Example (Claude Desktop, VS Code or the MCP Inspector run it as their server command):",
+      "Example (an MCP client such as Claude Desktop runs it as its server command):",
       "  mandate proxy --gateway http://127.0.0.1:7800/mcp/fs --audience gw-1 \\",
       "    --authority http://127.0.0.1:7700 --client invoice-agent \\",
       "    --secret-file invoice-agent.secret --key-file agent.key \\",
