@@ -111,6 +111,7 @@ final class CapabilityEndpoints {
     }
     MintRequest request = request(clientId, body, holder);
     List<Caveat> everyCall = callCaveats(body.arguments(), body.conditions());
+    List<Caveat> budgets = budgets(body.budgets());
     List<String> grants = request.grants();
     Policy inForce = policy.current();
     PolicyDecision decision = inForce.evaluate(request);
@@ -149,6 +150,8 @@ final class CapabilityEndpoints {
     }
     // Arguments and conditions on every call only narrow: added as asked.
     everyCall.forEach(minter::caveat);
+    // Budgets too only narrow; the policy checked those it requires.
+    budgets.forEach(minter::caveat);
     Capability capability;
     try {
       capability = minter.sign();
@@ -170,6 +173,13 @@ final class CapabilityEndpoints {
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("keyId", rootKey.verifyingKey().keyId());
     detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
+    if (!budgets.isEmpty()) {
+      detail.put(
+          "budgets",
+          budgets.stream()
+              .map(c -> c instanceof Caveat.Budget b ? b.text() : ((Caveat.Rate) c).text())
+              .toList());
+    }
     if (decision.grants().stream().anyMatch(g -> !g.caveats().isEmpty()) || !everyCall.isEmpty()) {
       detail.put(
           "grantCaveats",
@@ -209,6 +219,7 @@ final class CapabilityEndpoints {
               + " service:action:resource grant");
     }
     callCaveats(body.arguments(), body.conditions());
+    List<Caveat> budgets = budgets(body.budgets());
     Map<String, String> parameters = parameters(body.parameters());
     Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
     checkApprovalGroups(body.requireApproval());
@@ -223,7 +234,8 @@ final class CapabilityEndpoints {
         Boolean.TRUE.equals(body.indirect()),
         body.requireApproval(),
         grantCaveats,
-        parameters);
+        parameters,
+        budgets);
   }
 
   /**
@@ -329,6 +341,26 @@ final class CapabilityEndpoints {
       } catch (IllegalArgumentException | NullPointerException e) {
         throw ApiException.badRequest(
             "invalid_field", "conditions[" + i + "]: " + Router.printable(e.getMessage()));
+      }
+    }
+    return out;
+  }
+
+  /** The {@code budgets} on every call; at most {@value #MAX_ASKED}, a malformed one is 400. */
+  private static List<Caveat> budgets(List<String> asked) {
+    if (asked == null) {
+      return List.of();
+    }
+    if (asked.size() > MAX_ASKED) {
+      throw ApiException.badRequest("invalid_field", "at most " + MAX_ASKED + " budgets");
+    }
+    List<Caveat> out = new ArrayList<>(asked.size());
+    for (int i = 0; i < asked.size(); i++) {
+      try {
+        out.add(Caveat.Budget.parse(asked.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(
+            "invalid_field", "budgets[" + i + "]: " + Router.printable(e.getMessage()));
       }
     }
     return out;

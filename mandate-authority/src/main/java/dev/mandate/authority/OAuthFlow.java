@@ -537,6 +537,7 @@ final class OAuthFlow {
         a.arguments().isEmpty() ? null : a.arguments(),
         a.conditions().isEmpty() ? null : a.conditions(),
         a.parameters().isEmpty() ? null : a.parameters(),
+        null,
         null);
   }
 
@@ -547,7 +548,7 @@ final class OAuthFlow {
         return c;
       }
     }
-    return new MintRequestBody.ConstrainedGrant(g.toString(), null, null);
+    return new MintRequestBody.ConstrainedGrant(g.toString(), null, null, null);
   }
 
   private static Duration lifetime(String text) {
@@ -590,7 +591,7 @@ final class OAuthFlow {
               OAuth2Error.INVALID_SCOPE,
               "scope " + s + " is not a grant (service:action:resource): " + e.getMessage());
         }
-        grants.add(new MintRequestBody.ConstrainedGrant(s, null, null));
+        grants.add(new MintRequestBody.ConstrainedGrant(s, null, null, null));
       }
     }
     if (details != null) {
@@ -612,7 +613,8 @@ final class OAuthFlow {
               "authorization_details type must be " + MANDATE_DETAIL);
         }
         if (m.grants() != null) {
-          m.grants().forEach(g -> grants.add(new MintRequestBody.ConstrainedGrant(g, null, null)));
+          m.grants()
+              .forEach(g -> grants.add(new MintRequestBody.ConstrainedGrant(g, null, null, null)));
         }
         if (m.constrainedGrants() != null) {
           grants.addAll(m.constrainedGrants());

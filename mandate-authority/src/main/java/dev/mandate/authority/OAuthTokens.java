@@ -354,6 +354,7 @@ final class OAuthTokens {
             b.arguments(),
             b.conditions(),
             b.parameters(),
+            b.budgets(),
             holder);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("oauthClient", a.clientId);

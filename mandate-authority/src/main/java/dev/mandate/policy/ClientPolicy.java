@@ -25,6 +25,8 @@ import java.util.Set;
  *     carries; empty means the policy forces none
  * @param role what the client is to the authority; only a {@link Role#GATEWAY} may add decision
  *     records to the audit trail
+ * @param budgets the budgets every capability the client mints must carry for a service, each with
+ *     its cap; empty means the policy requires none
  */
 public record ClientPolicy(
     String id,
@@ -40,7 +42,8 @@ public record ClientPolicy(
     boolean admin,
     List<String> approves,
     List<String> approval,
-    Role role) {
+    Role role,
+    List<BudgetRule> budgets) {
 
   /** Copies the collections. */
   public ClientPolicy {
@@ -51,6 +54,52 @@ public record ClientPolicy(
     approves = List.copyOf(approves);
     approval = List.copyOf(approval);
     java.util.Objects.requireNonNull(role, "role");
+    budgets = List.copyOf(budgets);
+  }
+
+  /**
+   * A budget the policy requires for a service, and its cap: every grant minted for a service
+   * pattern that matches {@code service} must spend from a budget (of the block or of the grant) no
+   * wider than {@code max} (spec 6.3): the same argument (or calls), a limit at most {@code max}'s,
+   * and, for a rate, a lifetime budget or a window at least as long.
+   *
+   * @param service the service name (literal)
+   * @param max the widest budget or rate allowed, {@link dev.mandate.caveat.Caveat.Budget} or
+   *     {@link dev.mandate.caveat.Caveat.Rate}
+   */
+  public record BudgetRule(String service, dev.mandate.caveat.Caveat max) {
+    /** Checks the fields. */
+    public BudgetRule {
+      java.util.Objects.requireNonNull(service, "service");
+      if (!(max instanceof dev.mandate.caveat.Caveat.Budget)
+          && !(max instanceof dev.mandate.caveat.Caveat.Rate)) {
+        throw new IllegalArgumentException("a budget rule's max is a budget or a rate");
+      }
+    }
+
+    /** The text form of {@code max}. */
+    public String maxText() {
+      return max instanceof dev.mandate.caveat.Caveat.Budget b
+          ? b.text()
+          : ((dev.mandate.caveat.Caveat.Rate) max).text();
+    }
+
+    /** Whether {@code c} is a budget or rate no wider than {@code max}. */
+    public boolean satisfiedBy(dev.mandate.caveat.Caveat c) {
+      if (max instanceof dev.mandate.caveat.Caveat.Budget cap) {
+        return c instanceof dev.mandate.caveat.Caveat.Budget b
+            && b.pointer().equals(cap.pointer())
+            && b.limit().compareTo(cap.limit()) <= 0;
+      }
+      dev.mandate.caveat.Caveat.Rate cap = (dev.mandate.caveat.Caveat.Rate) max;
+      if (c instanceof dev.mandate.caveat.Caveat.Budget b) {
+        return b.pointer().equals(cap.pointer()) && b.limit().compareTo(cap.limit()) <= 0;
+      }
+      return c instanceof dev.mandate.caveat.Caveat.Rate r
+          && java.util.Objects.equals(r.pointer(), cap.pointer())
+          && r.limit().compareTo(cap.limit()) <= 0
+          && r.window().compareTo(cap.window()) >= 0;
+    }
   }
 
   /** Whether the client may add decision records to the audit trail ({@code role: gateway}). */

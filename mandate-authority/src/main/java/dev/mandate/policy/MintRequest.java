@@ -27,6 +27,8 @@ import java.util.Map;
  *     none for the rest. The policy adds its templates' own; it never removes one asked for
  * @param parameters values for the parameters of template constraints that the grant pattern does
  *     not bind (such as {@code max} in {@code /amount=range:0..{max}}), by name; null for none
+ * @param budgets the budgets and rates asked for on every call (the block's own; a grant's own are
+ *     in {@code grantCaveats}); null for none. The policy may require one for a service and cap it
  */
 public record MintRequest(
     String clientId,
@@ -39,7 +41,8 @@ public record MintRequest(
     boolean indirect,
     List<String> requireApproval,
     List<List<Caveat>> grantCaveats,
-    Map<String, String> parameters) {
+    Map<String, String> parameters,
+    List<Caveat> budgets) {
 
   /**
    * Copies the lists (null grants become empty; null elements are kept, and later denied; a null
@@ -53,6 +56,7 @@ public record MintRequest(
                 .map(l -> l == null ? List.<Caveat>of() : List.copyOf(l))
                 .toList();
     parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
+    budgets = budgets == null ? List.of() : List.copyOf(budgets);
     grants = grants == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(grants));
     requireApproval =
         requireApproval == null

@@ -450,6 +450,10 @@ public final class Policy {
       grants.addAll(constrained(grant, request.caveatsOfGrant(i), covered));
       explanations.add(text + " (" + covered.text() + ")");
     }
+    String unbudgeted = budgetProblem(c, grants, request.budgets());
+    if (unbudgeted != null) {
+      return PolicyDecision.deny(clientId, who + " " + unbudgeted);
+    }
     if (grants.size() > MAX_GRANTS_PER_REQUEST) {
       return PolicyDecision.deny(
           clientId,
@@ -477,6 +481,36 @@ public final class Policy {
         request.holderBound(),
         request.indirect(),
         approvalGroups);
+  }
+
+  /**
+   * Why the grants do not carry the budgets the client's policy requires, or null if they do: every
+   * grant whose service pattern matches a rule's service must spend from a budget no wider than the
+   * rule's cap, its own or one of the block's ({@code asked}).
+   */
+  private static String budgetProblem(ClientPolicy c, List<Grant> grants, List<Caveat> asked) {
+    for (ClientPolicy.BudgetRule rule : c.budgets()) {
+      for (Grant g : grants) {
+        if (!dev.mandate.internal.match.Glob.compile(g.service()).matches(rule.service())) {
+          continue;
+        }
+        boolean met =
+            asked.stream().anyMatch(rule::satisfiedBy)
+                || g.caveats().stream().anyMatch(rule::satisfiedBy);
+        if (!met) {
+          return "may not mint "
+              + quoted(g.toString())
+              + " without a budget for service "
+              + quoted(rule.service())
+              + " of at most "
+              + rule.maxText()
+              + " (budgets); ask for one with budgets, e.g. \""
+              + rule.maxText()
+              + "\"";
+        }
+      }
+    }
+    return null;
   }
 
   /**

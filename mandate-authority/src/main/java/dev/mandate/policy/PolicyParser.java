@@ -65,7 +65,9 @@ final class PolicyParser {
           "admin",
           "approves",
           "approval",
-          "role");
+          "role",
+          "budgets");
+  static final Set<String> BUDGET_KEYS = Set.of("service", "max");
   private static final String[] SLASH_PROBES = {"/", "a/b", "2024/01"};
 
   private PolicyParser() {}
@@ -458,6 +460,7 @@ final class PolicyParser {
     boolean admin = r.flag(m, "admin", path);
     List<String> approves = groups(r, m, "approves", path, MAX_APPROVER_GROUPS);
     List<String> approval = groups(r, m, "approval", path, MAX_APPROVAL_GROUPS);
+    List<ClientPolicy.BudgetRule> budgets = budgets(r, m, path, problems);
 
     if (templates.isEmpty()
         && !admin
@@ -511,8 +514,69 @@ final class PolicyParser {
             admin,
             approves,
             approval,
-            role);
+            role,
+            budgets);
     return new Policy.ClientRules(policy, List.copyOf(templates), Map.copyOf(parameters));
+  }
+
+  /** Whether a service name is one literal name: no glob syntax, no colon, slash or space. */
+  private static boolean literalService(String name) {
+    if (name.isEmpty() || name.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= ' ' || c == 0x7f || "*?{},\\:/".indexOf(c) >= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The optional {@code budgets} list: {@code {service: NAME, max: "sum(/amount)<=5000"}} each. */
+  private static List<ClientPolicy.BudgetRule> budgets(
+      NodeReader r, MapNode m, String path, Problems problems) {
+    Node n = NodeReader.optional(m, "budgets");
+    if (n == null) {
+      return List.of();
+    }
+    String bPath = NodeReader.child(path, "budgets");
+    YamlTree.ListNode list = r.list(n, bPath);
+    if (list == null) {
+      return List.of();
+    }
+    List<ClientPolicy.BudgetRule> out = new java.util.ArrayList<>();
+    for (int i = 0; i < list.items().size(); i++) {
+      String iPath = NodeReader.index(bPath, i);
+      MapNode item = r.map(list.items().get(i), iPath);
+      if (item == null) {
+        continue;
+      }
+      r.allowKeys(item, iPath, BUDGET_KEYS);
+      Node service = r.required(item, "service", iPath);
+      Node max = r.required(item, "max", iPath);
+      String serviceName =
+          service == null ? null : r.string(service, NodeReader.child(iPath, "service"));
+      String maxText = max == null ? null : r.string(max, NodeReader.child(iPath, "max"));
+      if (serviceName == null || maxText == null) {
+        continue;
+      }
+      if (!literalService(serviceName)) {
+        problems.error(
+            service.line(),
+            NodeReader.child(iPath, "service"),
+            "a budget names one service, literally (no glob), got '" + serviceName + "'");
+        continue;
+      }
+      try {
+        out.add(
+            new ClientPolicy.BudgetRule(
+                serviceName, dev.mandate.caveat.Caveat.Budget.parse(maxText)));
+      } catch (IllegalArgumentException e) {
+        problems.error(max.line(), NodeReader.child(iPath, "max"), e.getMessage());
+      }
+    }
+    return out;
   }
 
   /**

@@ -242,6 +242,7 @@ public final class PolicyTestRunner {
         indirect,
         requireApproval,
         null,
+        null,
         null);
   }
 }

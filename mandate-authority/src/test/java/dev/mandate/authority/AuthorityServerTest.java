@@ -174,6 +174,46 @@ class AuthorityServerTest {
   }
 
   @Test
+  void mint_underAPolicyThatRequiresABudget_refusesWithoutOne_andMintsItWhenAsked()
+      throws Exception {
+    Files.writeString(
+        authority.policyFile,
+        TestAuthority.POLICY.replace(
+            "    indirect: true\n  agent:",
+            "    indirect: true\n    budgets:\n      - {service: fs, max: \"calls<=100/1h\"}\n"
+                + "  agent:"));
+    authority.server.reloadPolicyNow();
+
+    Reply without = authority.post("/v1/capabilities", MINT_ADMIN, authority.admin());
+    assertThat(without.status()).as(without.body()).isEqualTo(403);
+    assertThat(without.json().get("code").asText()).isEqualTo("policy_denied");
+    assertThat(without.json().get("detail").asText())
+        .contains("without a budget for service 'fs' of at most calls<=100/1h");
+    Reply tooWide =
+        authority.post(
+            "/v1/capabilities",
+            MINT_ADMIN.replace("}", ",\"budgets\":[\"calls<=101/1h\"]}"),
+            authority.admin());
+    assertThat(tooWide.status()).isEqualTo(403);
+    Reply malformed =
+        authority.post(
+            "/v1/capabilities",
+            MINT_ADMIN.replace("}", ",\"budgets\":[\"calls<=lots\"]}"),
+            authority.admin());
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.json().get("detail").asText()).startsWith("budgets[0]: ");
+
+    Reply ok =
+        authority.post(
+            "/v1/capabilities",
+            MINT_ADMIN.replace("}", ",\"budgets\":[\"calls<=10/1d\"]}"),
+            authority.admin());
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(Capability.decode(ok.json().get("token").asText()).blocks().get(0).caveats())
+        .contains(dev.mandate.caveat.Caveat.Budget.parse("calls<=10/1d"));
+  }
+
+  @Test
   void mint_withABadLiteralGrant_is400NamingIt() {
     Reply r =
         authority.post(

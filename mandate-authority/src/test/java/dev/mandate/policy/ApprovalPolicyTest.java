@@ -54,6 +54,7 @@ class ApprovalPolicyTest {
         false,
         requireApproval,
         null,
+        null,
         null);
   }
 

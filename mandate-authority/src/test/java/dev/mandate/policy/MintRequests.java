@@ -14,6 +14,6 @@ final class MintRequests {
   static MintRequest basic(
       String clientId, List<String> grants, Duration ttl, boolean holderBound, String audience) {
     return new MintRequest(
-        clientId, grants, ttl, holderBound, audience, null, null, false, null, null, null);
+        clientId, grants, ttl, holderBound, audience, null, null, false, null, null, null, null);
   }
 }

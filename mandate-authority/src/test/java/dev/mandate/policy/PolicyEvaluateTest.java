@@ -194,6 +194,7 @@ class PolicyEvaluateTest {
                         false,
                         null,
                         null,
+                        null,
                         null))
                 .reason())
         .contains("must name an audience (require: audience)");
@@ -214,6 +215,7 @@ class PolicyEvaluateTest {
                 false,
                 null,
                 null,
+                null,
                 null));
     assertThat(over.allowed()).isFalse();
     assertThat(over.reason()).contains("asked for maxUses 1001, above its cap of 1000 (maxUses)");
@@ -229,6 +231,7 @@ class PolicyEvaluateTest {
                 10,
                 null,
                 false,
+                null,
                 null,
                 null,
                 null));
@@ -260,6 +263,7 @@ class PolicyEvaluateTest {
                         false,
                         null,
                         null,
+                        null,
                         null))
                 .reason())
         .contains("asked for maxDepth 3, above its policy's 2 (maxDepth)");
@@ -274,6 +278,7 @@ class PolicyEvaluateTest {
                         null,
                         0,
                         false,
+                        null,
                         null,
                         null,
                         null))
@@ -296,6 +301,7 @@ class PolicyEvaluateTest {
                         true,
                         null,
                         null,
+                        null,
                         null))
                 .reason())
         .contains("may not mint indirect capabilities");
@@ -310,6 +316,7 @@ class PolicyEvaluateTest {
                 5,
                 null,
                 true,
+                null,
                 null,
                 null,
                 null));

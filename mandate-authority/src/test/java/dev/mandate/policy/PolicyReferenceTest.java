@@ -65,6 +65,7 @@ class PolicyReferenceTest {
     actual.put("approves", ClientPolicy::approves);
     actual.put("approval", ClientPolicy::approval);
     actual.put("role", p -> p.role().key());
+    actual.put("budgets", ClientPolicy::budgets);
 
     JsonNode properties =
         new ObjectMapper().readTree(Files.readString(SCHEMA)).at("/$defs/client/properties");

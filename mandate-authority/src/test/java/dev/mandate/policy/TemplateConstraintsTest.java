@@ -76,7 +76,8 @@ class TemplateConstraintsTest {
             false,
             null,
             List.of(asked),
-            parameters));
+            parameters,
+            null));
   }
 
   @Test

@@ -239,15 +239,16 @@ public final class GatewayLoad {
       }
     }
 
-    ObjectNode out = JSON.createObjectNode();
-    out.put("generatedAt", Instant.now().toString());
-    out.put("rate", RATE);
-    out.put("fixedSeconds", FIXED_SECONDS);
-    out.put("saturationSeconds", SATURATION_SECONDS);
-    out.put("connections", CONNECTIONS);
-    out.put("warmupSeconds", WARMUP_SECONDS);
-    out.put("loadAverageBefore", loadBefore);
-    out.put("loadAverageAfter", loadAfter);
+    ObjectNode out =
+        Phase.settings(
+            RATE,
+            FIXED_SECONDS,
+            SATURATION_SECONDS,
+            CONNECTIONS,
+            Map.of(),
+            WARMUP_SECONDS,
+            loadBefore,
+            loadAfter);
     Phase.writeJson(Path.of(args[0]), out, phases);
     String section =
         markdown(out, phases, args.length == 4 ? args[2] : null, args.length == 4 ? args[3] : null);

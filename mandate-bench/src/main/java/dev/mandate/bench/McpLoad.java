@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,16 +145,16 @@ public final class McpLoad {
       }
       String loadAfter = CpuUse.loadAverage();
 
-      ObjectNode out = JSON.createObjectNode();
-      out.put("generatedAt", Instant.now().toString());
-      out.put("rate", RATE);
-      out.put("fixedSeconds", FIXED_SECONDS);
-      out.put("saturationSeconds", SATURATION_SECONDS);
-      out.put("connections", CONNECTIONS);
-      out.put("openConnections", OPEN_CONNECTIONS);
-      out.put("warmupSeconds", WARMUP_SECONDS);
-      out.put("loadAverageBefore", loadBefore);
-      out.put("loadAverageAfter", loadAfter);
+      ObjectNode out =
+          Phase.settings(
+              RATE,
+              FIXED_SECONDS,
+              SATURATION_SECONDS,
+              CONNECTIONS,
+              Map.of("openConnections", OPEN_CONNECTIONS),
+              WARMUP_SECONDS,
+              loadBefore,
+              loadAfter);
       Phase.writeJson(Path.of(args[0]), out, phases);
       // A partial run (bench.targets, bench.modes) is for profiling: no report.
       if (phases.size() == 4) {

@@ -61,6 +61,33 @@ record Phase(
         gatewayCpuMicrosPerCallByThread);
   }
 
+  /**
+   * The settings and conditions of a load run, as its JSON report opens: when, the rate, the
+   * phases' lengths, the connections ({@code extra}: more settings, after them), the warm-up and
+   * the load average before and after.
+   */
+  static ObjectNode settings(
+      int rate,
+      int fixedSeconds,
+      int saturationSeconds,
+      int connections,
+      Map<String, Integer> extra,
+      int warmupSeconds,
+      String loadBefore,
+      String loadAfter) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("generatedAt", java.time.Instant.now().toString());
+    out.put("rate", rate);
+    out.put("fixedSeconds", fixedSeconds);
+    out.put("saturationSeconds", saturationSeconds);
+    out.put("connections", connections);
+    extra.forEach(out::put);
+    out.put("warmupSeconds", warmupSeconds);
+    out.put("loadAverageBefore", loadBefore);
+    out.put("loadAverageAfter", loadAfter);
+    return out;
+  }
+
   /** CPU time spent on {@code calls}, in µs per call to one decimal. */
   static double microsPerCall(long nanos, long calls) {
     return round(nanos / 1e3 / calls, 1);

@@ -5,14 +5,9 @@ import dev.mandate.authority.AuthorityStartupException;
 import dev.mandate.authority.HostAdmin;
 import dev.mandate.authority.MasterKeySource;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate admin reset-secret|new-master-key}: what an operator does on the authority's host,
@@ -24,15 +19,7 @@ import picocli.CommandLine.Spec;
     description =
         "On the authority's host: reset the admin secret, or make a master key to keep in a KMS.",
     subcommands = {AdminCommand.ResetSecret.class, AdminCommand.NewMasterKey.class})
-final class AdminCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "give a subcommand: reset-secret or new-master-key");
-  }
+final class AdminCommand extends CliCommand.Group {
 
   @Command(
       name = "reset-secret",
@@ -48,9 +35,7 @@ final class AdminCommand implements Callable<Integer> {
         "Example:",
         "  mandate admin reset-secret --data /var/lib/mandate --secret-out admin.secret"
       })
-  static final class ResetSecret implements Callable<Integer> {
-    @ParentCommand AdminCommand admin;
-    @Spec CommandSpec spec;
+  static final class ResetSecret extends CliCommand {
 
     @Option(
         names = "--data",
@@ -72,7 +57,7 @@ final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Terminal t = admin.parent.terminal();
+      Terminal t = terminal();
       OneTimeSecret.checkDestination(spec, t, secretOut, "--secret-out", true);
       AuthorityConfig config;
       try {
@@ -125,8 +110,7 @@ final class AdminCommand implements Callable<Integer> {
         "  mandate serve --master-key-command 'aws kms decrypt --query Plaintext \\",
         "    --ciphertext-blob fileb:///etc/mandate/master.kms --output text | base64 -d'"
       })
-  static final class NewMasterKey implements Callable<Integer> {
-    @ParentCommand AdminCommand admin;
+  static final class NewMasterKey extends CliCommand {
 
     @Option(
         names = "--out",
@@ -137,7 +121,7 @@ final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Terminal t = admin.parent.terminal();
+      Terminal t = terminal();
       SecretFiles.checkWritable(out, "--out", false);
       SecretFiles.write(out, MasterKeySource.newKey(t.random()), "--out", false);
       t.err().println("wrote a new master key to " + out + " (mode 0600)");

@@ -8,13 +8,9 @@ import dev.mandate.token.Request;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate approve}: asks the authority for a person's approval of exactly one call of one
@@ -46,9 +42,7 @@ import picocli.CommandLine.Spec;
       "the capability is read from stdin. A refusal by the authority's policy prints",
       "'mandate: approval refused: <reason>' and exits 1."
     })
-final class ApproveCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
+final class ApproveCommand extends CliCommand {
 
   @Mixin AuthorityOptions authority;
 
@@ -89,7 +83,7 @@ final class ApproveCommand implements Callable<Integer> {
   public Integer call() {
     Request call = RequestJson.parse(RequestJson.read("--request", request), null);
     AuthorityClient client = authority.authenticated(spec);
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     String id = tokenId;
     if (id == null) {
       id = Capability.decode(Stdin.requireToken(t.stdin(), "approve")).tokenId();

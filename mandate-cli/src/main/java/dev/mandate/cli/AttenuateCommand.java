@@ -5,14 +5,10 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.Restrictions;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate attenuate}: appends a narrowing block to the token on stdin, offline. */
 @Command(
@@ -31,9 +27,7 @@ import picocli.CommandLine.Spec;
       "  mandate attenuate --holder-key agent.key --bind sub.pub \\",
       "    --allow 'fs:read_text_file:/data/invoices/2024/q1/**' --ttl 5m < token"
     })
-final class AttenuateCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
+final class AttenuateCommand extends CliCommand {
 
   @Option(
       names = "--bind",
@@ -62,7 +56,7 @@ final class AttenuateCommand implements Callable<Integer> {
           "nothing to add: give at least one restriction (--allow, --ttl, --arg, --where, ...),"
               + " --bind or --seal");
     }
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     SigningKey signer =
         holderKey == null ? null : KeyFiles.readSigningKey(holderKey, "--holder-key");
     Capability parentToken = Capability.decode(Stdin.requireToken(t.stdin(), "attenuate"));

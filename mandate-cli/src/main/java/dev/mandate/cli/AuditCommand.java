@@ -12,14 +12,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate audit tail|query|verify}: reads and checks the authority's audit trail. */
 @Command(
@@ -27,21 +23,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Read the authority's audit trail, or verify its hash chain.",
     subcommands = {AuditCommand.Tail.class, AuditCommand.Query.class, AuditCommand.Verify.class})
-final class AuditCommand implements Callable<Integer> {
+final class AuditCommand extends CliCommand.Group {
   /** The largest page the authority serves. */
   static final int PAGE = 1000;
-
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(spec.commandLine(), "give a subcommand: tail, query or verify");
-  }
-
-  Terminal terminal() {
-    return parent.terminal();
-  }
 
   /** The filters {@code GET /v1/audit} understands. */
   static final class Filters {
@@ -117,9 +101,7 @@ final class AuditCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Print the audit records that match the filters, oldest first (admin only).")
-  static final class Query implements Callable<Integer> {
-    @ParentCommand AuditCommand audit;
-    @Spec CommandSpec spec;
+  static final class Query extends CliCommand {
     @Mixin AuthorityOptions authority;
     @Mixin Filters filters;
 
@@ -151,7 +133,7 @@ final class AuditCommand implements Callable<Integer> {
         throw new BadInputException("--after must be >= 0, got " + after);
       }
       AuthorityClient client = authority.authenticated(spec);
-      PrintWriter out = audit.terminal().out();
+      PrintWriter out = terminal().out();
       long last = after;
       int remaining = limit;
       while (remaining > 0) {
@@ -176,9 +158,7 @@ final class AuditCommand implements Callable<Integer> {
         "Print recent audit records, then follow new ones as they are appended (admin only).",
         "Stop with Ctrl-C. Records whose own time is before --from are not shown."
       })
-  static final class Tail implements Callable<Integer> {
-    @ParentCommand AuditCommand audit;
-    @Spec CommandSpec spec;
+  static final class Tail extends CliCommand {
     @Mixin AuthorityOptions authority;
     @Mixin Filters filters;
 
@@ -205,7 +185,7 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
       AuthorityClient client = authority.authenticated(spec);
-      Terminal t = audit.terminal();
+      Terminal t = terminal();
       Instant start = from != null ? from : t.clock().instant().minus(Duration.ofMinutes(10));
       long last = 0;
       for (long poll = 0; poll < maxPolls; poll++) {
@@ -240,9 +220,7 @@ final class AuditCommand implements Callable<Integer> {
         "    --secret-file admin.secret",
         "  mandate audit verify --db jdbc:sqlite:mandate-data/mandate.db"
       })
-  static final class Verify implements Callable<Integer> {
-    @ParentCommand AuditCommand audit;
-    @Spec CommandSpec spec;
+  static final class Verify extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Mixin DatabaseOptions database;
@@ -273,7 +251,7 @@ final class AuditCommand implements Callable<Integer> {
         firstBad = v.hasNonNull("firstBadSequence") ? v.path("firstBadSequence").asText() : null;
         problem = v.hasNonNull("problem") ? v.path("problem").asText() : "no detail given";
       }
-      PrintWriter out = audit.terminal().out();
+      PrintWriter out = terminal().out();
       if (ok) {
         out.println("OK: the audit chain is intact (" + checked + " records checked)");
         return Mandate.OK;

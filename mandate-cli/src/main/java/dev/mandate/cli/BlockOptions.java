@@ -25,6 +25,7 @@ final class BlockOptions {
     final Grant grant;
     final List<Caveat.Argument> arguments = new ArrayList<>();
     final List<String> conditions = new ArrayList<>();
+    final List<String> budgets = new ArrayList<>();
 
     GrantEntry(Grant grant) {
       this.grant = grant;
@@ -92,6 +93,19 @@ final class BlockOptions {
     }
   }
 
+  @Option(
+      names = "--grant-budget",
+      paramLabel = "BUDGET",
+      description =
+          "A budget or rate of the --allow or --allow-literal just before it only (as --budget):"
+              + " the calls that grant covers spend from it. Repeatable.")
+  void grantBudget(List<String> given) {
+    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-budget");
+    if (last != null) {
+      last.budgets.add(given.get(given.size() - 1));
+    }
+  }
+
   private GrantEntry lastGrant(String option) {
     if (grants.isEmpty()) {
       misplaced = misplaced != null ? misplaced : option;
@@ -139,6 +153,16 @@ final class BlockOptions {
       converter = Converters.ArgumentConverter.class,
       description = "An argument constraint, e.g. /path=within:/data (kinds below). Repeatable.")
   List<Caveat.Argument> arguments = new ArrayList<>();
+
+  @Option(
+      names = "--budget",
+      paramLabel = "BUDGET",
+      description =
+          "A budget every call spends from, kept per block by the gateway and shared with every"
+              + " capability delegated from this one: 'sum(/amount)<=5000' (the sum of an argument"
+              + " over the capability's life), 'sum(/amount)<=9000/1h' or 'calls<=10/1m' (per"
+              + " rolling window). A missing or non-numeric amount is denied. Repeatable.")
+  List<String> budgets = new ArrayList<>();
 
   @Option(
       names = "--max-uses",
@@ -193,6 +217,13 @@ final class BlockOptions {
           throw new BadInputException("--grant-where '" + condition + "': " + e.getMessage());
         }
       }
+      for (String budget : entry.budgets) {
+        try {
+          grant = grant.budget(budget);
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("--grant-budget '" + budget + "': " + e.getMessage());
+        }
+      }
       spec.allow(grant);
     }
     apply("--ttl", () -> spec.ttl(ttl), ttl != null);
@@ -204,6 +235,9 @@ final class BlockOptions {
       apply("--where '" + condition + "'", () -> spec.where(condition), true);
     }
     arguments.forEach(spec::caveat);
+    for (String budget : budgets) {
+      apply("--budget '" + budget + "'", () -> spec.budget(budget), true);
+    }
     apply("--max-uses", () -> spec.maxUses(maxUses), maxUses != null);
     apply("--max-depth", () -> spec.maxDepth(maxDepth), maxDepth != null);
     apply(

@@ -8,14 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate bootstrap}: fetches an authority's public keys and keeps only those whose
@@ -45,11 +41,9 @@ import picocli.CommandLine.Spec;
       "After a key rotation, run it again with the new key's fingerprint (keep the",
       "old one pinned too until the tokens it signed have expired)."
     })
-final class BootstrapCommand implements Callable<Integer> {
+final class BootstrapCommand extends CliCommand {
   private static final Pattern FINGERPRINT = Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
 
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
   @Mixin AuthorityOptions authority;
 
   @Option(
@@ -88,7 +82,7 @@ final class BootstrapCommand implements Callable<Integer> {
     AuthorityClient client = authority.publicOrAuthenticated(spec);
     JsonNode list = client.get("/v1/keys", null);
     List<VerifyingKey> offered = KeysCommand.trusted(list, "the authority at " + client.url());
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     List<VerifyingKey> kept = new ArrayList<>();
     Set<String> matched = new LinkedHashSet<>();
     for (VerifyingKey key : offered) {

@@ -32,7 +32,9 @@ final class CaveatText {
     "",
     "Durations: 500ms, 30s, 15m, 2h, 7d, 1h30m.",
     "Instants: ISO-8601 (2030-01-01T00:00:00Z).",
-    "--where takes a CEL expression over args and context: 'args.amount <= 100'."
+    "--where takes a CEL expression over args and context: 'args.amount <= 100'.",
+    "--budget takes sum(/amount)<=5000 (over the capability's life),",
+    "sum(/amount)<=9000/1h or calls<=10/1m (per rolling window)."
   };
 
   static String describe(Caveat caveat) {
@@ -52,6 +54,10 @@ final class CaveatText {
       return "max uses " + u.uses();
     } else if (caveat instanceof Caveat.ApprovalRequired a) {
       return "approval by " + String.join(", ", a.groups());
+    } else if (caveat instanceof Caveat.Budget b) {
+      return "budget " + b.text();
+    } else if (caveat instanceof Caveat.Rate r) {
+      return "rate " + r.text();
     }
     return caveat.kind();
   }
@@ -77,6 +83,15 @@ final class CaveatText {
       o.put("uses", u.uses());
     } else if (caveat instanceof Caveat.ApprovalRequired a) {
       a.groups().forEach(o.putArray("groups")::add);
+    } else if (caveat instanceof Caveat.Budget b) {
+      o.put("pointer", b.pointer());
+      o.put("limit", b.limit());
+    } else if (caveat instanceof Caveat.Rate r) {
+      if (r.pointer() != null) {
+        o.put("pointer", r.pointer());
+      }
+      o.put("limit", r.limit());
+      o.put("windowSeconds", r.window().getSeconds());
     }
     o.put("text", describe(caveat));
     return o;

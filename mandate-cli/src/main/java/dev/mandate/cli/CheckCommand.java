@@ -30,14 +30,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate check}: decides, as a gateway would, whether the token on stdin allows a request.
@@ -65,14 +61,11 @@ import picocli.CommandLine.Spec;
       "Max-uses caveats are reported but not counted: check keeps no state between",
       "runs."
     })
-final class CheckCommand implements Callable<Integer> {
+final class CheckCommand extends CliCommand {
   private static final int MAX_REVOKED_FILE_BYTES = 64 << 20;
   private static final int MAX_APPROVAL_FILE_BYTES = 4096;
   private static final Pattern REVOCATION_ID = Pattern.compile("[0-9a-f]{1,128}");
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--pub",
@@ -138,7 +131,7 @@ final class CheckCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "give either --holder-key or --proof, not both");
     }
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     List<VerifyingKey> keys = new ArrayList<>();
     for (Path p : publicKeys) {
       keys.addAll(KeyFiles.readVerifyingKeys(p, "--pub"));

@@ -5,16 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate clients create|list|rotate|disable}: the authority's client credentials. */
 @Command(
@@ -41,17 +37,8 @@ import picocli.CommandLine.Spec;
       "A new secret is written only to --secret-out FILE (mode 0600), or shown on a",
       "terminal; it is never printed to a pipe or a file you did not name."
     })
-final class ClientsCommand implements Callable<Integer> {
+final class ClientsCommand extends CliCommand.Group {
   private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@\\-]{0,127}");
-
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "give a subcommand: create, list, rotate or disable");
-  }
 
   static String checkId(String clientId) {
     if (!CLIENT_ID.matcher(clientId).matches()) {
@@ -101,9 +88,7 @@ final class ClientsCommand implements Callable<Integer> {
         "Create a client and its secret. The secret is shown once: it goes to --secret-out FILE",
         "(mode 0600) or, without it, to the terminal."
       })
-  static final class Create implements Callable<Integer> {
-    @ParentCommand ClientsCommand clients;
-    @Spec CommandSpec spec;
+  static final class Create extends CliCommand {
 
     @Parameters(
         index = "0",
@@ -129,7 +114,7 @@ final class ClientsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Terminal t = clients.parent.terminal();
+      Terminal t = terminal();
       checkId(clientId);
       if (json && secretOut == null) {
         throw new ParameterException(
@@ -166,9 +151,7 @@ final class ClientsCommand implements Callable<Integer> {
         "List every client, one line each: ID admin|client created=... [disabled=...].",
         "Secrets are never listed: the authority keeps only their hashes."
       })
-  static final class ListClients implements Callable<Integer> {
-    @ParentCommand ClientsCommand clients;
-    @Spec CommandSpec spec;
+  static final class ListClients extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Option(names = "--json", description = "Print one JSON array.")
@@ -177,7 +160,7 @@ final class ClientsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       JsonNode list = authority.authenticated(spec).get("/v1/clients", null);
-      Terminal t = clients.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         var out = JsonOut.object().arrayNode();
         list.forEach(c -> out.add(view(c)));
@@ -196,9 +179,7 @@ final class ClientsCommand implements Callable<Integer> {
         "Give a client a new secret; the old one stops working at once. The new secret goes to",
         "--secret-out FILE (replaced atomically, mode 0600) or, without it, to the terminal."
       })
-  static final class Rotate implements Callable<Integer> {
-    @ParentCommand ClientsCommand clients;
-    @Spec CommandSpec spec;
+  static final class Rotate extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
     String clientId;
@@ -213,7 +194,7 @@ final class ClientsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Terminal t = clients.parent.terminal();
+      Terminal t = terminal();
       checkId(clientId);
       OneTimeSecret.checkDestination(spec, t, secretOut, "--secret-out", true);
       JsonNode rotated =
@@ -236,9 +217,7 @@ final class ClientsCommand implements Callable<Integer> {
         "Disable a client: it can no longer authenticate (mint, revoke, upload audit).",
         "Tokens it already holds stay valid until they expire; revoke them to stop them sooner."
       })
-  static final class Disable implements Callable<Integer> {
-    @ParentCommand ClientsCommand clients;
-    @Spec CommandSpec spec;
+  static final class Disable extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
     String clientId;
@@ -253,7 +232,7 @@ final class ClientsCommand implements Callable<Integer> {
       checkId(clientId);
       JsonNode disabled =
           authority.authenticated(spec).post("/v1/clients/" + clientId + "/disable", null);
-      Terminal t = clients.parent.terminal();
+      Terminal t = terminal();
       t.out().println(json ? JsonOut.line(view(disabled)) : line(disabled));
       return Mandate.OK;
     }

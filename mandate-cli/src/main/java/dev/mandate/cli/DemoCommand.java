@@ -3,10 +3,8 @@ package dev.mandate.cli;
 import dev.mandate.demo.Demo;
 import dev.mandate.demo.DemoException;
 import dev.mandate.demo.DemoReport;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mandate demo}: runs the prompt-injection demo (see {@link Demo}) and exits 0 when Mandate
@@ -29,15 +27,13 @@ import picocli.CommandLine.ParentCommand;
       "Exit status: 0 every task call allowed and every injected call denied;",
       "1 otherwise; 2 the demo could not start."
     })
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends CliCommand {
   /** When to colour the trace. */
   enum ColourMode {
     auto,
     always,
     never
   }
-
-  @ParentCommand Mandate parent;
 
   @Option(
       names = "--color",
@@ -49,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Terminal terminal = parent.terminal();
+    Terminal terminal = terminal();
     boolean useColour =
         switch (colour) {
           case always -> true;

@@ -11,10 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mandate gateway --config FILE}: runs the gateway in front of the configured HTTP APIs and
@@ -38,14 +36,12 @@ import picocli.CommandLine.ParentCommand;
       "",
       "The configuration format is described in docs/architecture.md (gateway section)."
     })
-final class GatewayCommand implements Callable<Integer> {
+final class GatewayCommand extends CliCommand {
   /** What to do once the gateway listens; the default waits for the process to be stopped. */
   @FunctionalInterface
   interface Lifetime {
     void runUntilStopped(GatewayServer gateway) throws InterruptedException;
   }
-
-  @ParentCommand Mandate parent;
 
   @Option(
       names = "--config",
@@ -70,7 +66,7 @@ final class GatewayCommand implements Callable<Integer> {
       throw new BadInputException("the gateway did not start: " + e.getMessage());
     }
     try {
-      PrintWriter out = parent.terminal().out();
+      PrintWriter out = terminal().out();
       printScreen(out, gateway, loaded);
       out.flush();
       lifetime.runUntilStopped(gateway);

@@ -11,10 +11,8 @@ import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mandate inspect}: decodes the token on stdin and shows its blocks. It checks structure
@@ -27,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
       "Decode the token on stdin and show its blocks, caveats and revocation ids.",
       "Signatures, expiry and revocation are NOT verified; use 'mandate check' for that."
     })
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends CliCommand {
   static final String NOT_VERIFIED =
       "not verified: decoded only; signatures, expiry and revocation are not checked, use"
           + " mandate check for that";
@@ -35,14 +33,12 @@ final class InspectCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  @ParentCommand Mandate parent;
-
   @Option(names = "--json", description = "Print a JSON object instead of text.")
   boolean json;
 
   @Override
   public Integer call() throws JsonProcessingException {
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     Capability token = Capability.decode(Stdin.requireToken(t.stdin(), "inspect"));
     if (json) {
       t.out().println(JSON.writeValueAsString(toJson(token)));

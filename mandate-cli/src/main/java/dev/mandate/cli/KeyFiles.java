@@ -4,23 +4,14 @@ import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.crypto.VerifyingKey;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.Set;
 
 /**
  * Reads and writes key files. A private key file holds the text form {@code mndsk1_...} and is
@@ -29,13 +20,6 @@ import java.util.Set;
 final class KeyFiles {
   /** Key files are one short line; anything larger is not a key file. */
   static final int MAX_KEY_FILE_BYTES = 4096;
-
-  private static final Set<PosixFilePermission> GROUP_OR_OTHER =
-      Set.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE);
 
   private KeyFiles() {}
 
@@ -54,7 +38,7 @@ final class KeyFiles {
               + file
               + " holds a public key; pass the private key file (.key) written by mandate keygen");
     }
-    requirePrivate(file, option);
+    SecretFiles.requirePrivate(file, option, "key");
     try {
       return SigningKey.parse(text, InsecureSecretKeyAccess.get());
     } catch (IllegalArgumentException e) {
@@ -72,12 +56,7 @@ final class KeyFiles {
   static VerifyingKey readVerifyingKey(Path file, String option) {
     String text = readSmallFile(file, option);
     if (text.startsWith(SigningKey.TEXT_PREFIX)) {
-      throw new BadInputException(
-          option
-              + " "
-              + file
-              + " holds a PRIVATE key; pass the public key file (.pub) instead, and keep the"
-              + " private key out of places where public keys are shared");
+      throw privateKeyGiven(file, option);
     }
     try {
       return VerifyingKey.parse(text);
@@ -101,21 +80,8 @@ final class KeyFiles {
    *     is not a public key
    */
   static java.util.List<VerifyingKey> readVerifyingKeys(Path file, String option) {
-    if (Files.isDirectory(file)) {
-      throw new BadInputException(option + " " + file + " is a directory; name the key file");
-    }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_KEY_LIST_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw missing(file, option);
-    } catch (IOException e) {
-      throw unreadable(file, option, e);
-    }
-    if (bytes.length > MAX_KEY_LIST_BYTES) {
-      throw new BadInputException(
-          option + " " + file + " is larger than a public key file can be; name the key file");
-    }
+    byte[] bytes =
+        SecretFiles.readAtMost(file, option, MAX_KEY_LIST_BYTES, words("a public key file"));
     String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
     Arrays.fill(bytes, (byte) 0);
     java.util.List<VerifyingKey> keys = new java.util.ArrayList<>();
@@ -125,12 +91,7 @@ final class KeyFiles {
         continue;
       }
       if (line.startsWith(SigningKey.TEXT_PREFIX)) {
-        throw new BadInputException(
-            option
-                + " "
-                + file
-                + " holds a PRIVATE key; pass the public key file (.pub) instead, and keep the"
-                + " private key out of places where public keys are shared");
+        throw privateKeyGiven(file, option);
       }
       try {
         keys.add(VerifyingKey.parse(line));
@@ -194,61 +155,29 @@ final class KeyFiles {
     }
   }
 
-  private static void requirePrivate(Path file, String option) {
-    try {
-      PosixFileAttributeView view =
-          Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view == null) {
-        return; // Not a POSIX file system: nothing to check.
-      }
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
-        throw new BadInputException(
-            option
-                + " "
-                + file
-                + " is readable or writable by other users (mode "
-                + PosixFilePermissions.toString(perms)
-                + "); run 'chmod 600 "
-                + file
-                + "' and consider the key exposed");
-      }
-    } catch (NoSuchFileException e) {
-      throw missing(file, option);
-    } catch (IOException e) {
-      throw unreadable(file, option, e);
-    }
-  }
-
   private static String readSmallFile(Path file, String option) {
-    if (Files.isDirectory(file)) {
-      throw new BadInputException(option + " " + file + " is a directory; name the key file");
-    }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw missing(file, option);
-    } catch (IOException e) {
-      throw unreadable(file, option, e);
-    }
-    if (bytes.length > MAX_KEY_FILE_BYTES) {
-      throw new BadInputException(
-          option + " " + file + " is larger than a key file can be; name the key file");
-    }
+    byte[] bytes = SecretFiles.readAtMost(file, option, MAX_KEY_FILE_BYTES, words("a key file"));
     String text = new String(bytes, StandardCharsets.UTF_8).strip();
     Arrays.fill(bytes, (byte) 0);
     return text;
   }
 
-  private static BadInputException missing(Path file, String option) {
+  private static BadInputException privateKeyGiven(Path file, String option) {
     return new BadInputException(
-        option + " " + file + " does not exist; create keys with 'mandate keygen --out DIR'");
+        option
+            + " "
+            + file
+            + " holds a PRIVATE key; pass the public key file (.pub) instead, and keep the"
+            + " private key out of places where public keys are shared");
   }
 
-  private static BadInputException unreadable(Path file, String option, IOException e) {
-    String why = Errors.describe(e);
-    return new BadInputException(option + " " + file + " cannot be read: " + why);
+  private static String[] words(String kind) {
+    return new String[] {
+      "the key file",
+      " does not exist; create keys with 'mandate keygen --out DIR'",
+      kind,
+      "the key file"
+    };
   }
 
   /**
@@ -307,20 +236,9 @@ final class KeyFiles {
 
   private static void writeAtomically(Path target, byte[] content, String mode, boolean replace) {
     Path dir = target.toAbsolutePath().getParent();
-    FileAttribute<Set<PosixFilePermission>> perms =
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode));
     Path temp = null;
     try {
-      // The mode is set when the file is created (the umask can only remove bits), so the key is
-      // never readable by others, not even for a moment.
-      temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", perms);
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          ch.write(buffer);
-        }
-        ch.force(true);
-      }
+      temp = SecretFiles.writeTemp(target, content, mode);
       if (replace) {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       } else {
@@ -332,13 +250,7 @@ final class KeyFiles {
     } catch (IOException e) {
       throw new BadInputException("cannot write " + target + ": " + Errors.describe(e));
     } finally {
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // The temporary file has mode 0600 and a dot name; nothing secret is exposed by it.
-        }
-      }
+      SecretFiles.deleteQuietly(temp);
     }
   }
 

@@ -2,14 +2,10 @@ package dev.mandate.cli;
 
 import dev.mandate.crypto.SigningKey;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate keygen}: writes a new Ed25519 key pair. */
 @Command(
@@ -20,11 +16,8 @@ import picocli.CommandLine.Spec;
       "Prints the key id. Use the default name for an authority root key and --name for",
       "holder keys (e.g. --name agent)."
     })
-final class KeygenCommand implements Callable<Integer> {
+final class KeygenCommand extends CliCommand {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--out",
@@ -54,7 +47,7 @@ final class KeygenCommand implements Callable<Integer> {
               + Printable.escape(name)
               + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     SigningKey key = SigningKey.generate(t.random());
     Path[] files = KeyFiles.writeKeyPair(out, name, key, force);
     t.out().println(key.verifyingKey().keyId());

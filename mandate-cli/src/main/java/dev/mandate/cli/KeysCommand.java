@@ -8,15 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate keys list|export|rotate|retire}: the authority's root keys. */
 @Command(
@@ -29,15 +24,7 @@ import picocli.CommandLine.Spec;
       KeysCommand.Rotate.class,
       KeysCommand.Retire.class
     })
-final class KeysCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "give a subcommand: list, export, rotate or retire");
-  }
+final class KeysCommand extends CliCommand.Group {
 
   /** {@code KEYID STATE created=... [retired=...] FINGERPRINT PUBLICKEY}. */
   static String line(JsonNode k) {
@@ -116,9 +103,7 @@ final class KeysCommand implements Callable<Integer> {
         "List the root keys gateways should trust: the ACTIVE signing key and the VERIFY_ONLY ones.",
         "One line each: KEYID STATE created=... FINGERPRINT PUBLICKEY. No credentials needed."
       })
-  static final class ListKeys implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-    @Spec CommandSpec spec;
+  static final class ListKeys extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Option(names = "--all", description = "Also list RETIRED keys.")
@@ -131,7 +116,7 @@ final class KeysCommand implements Callable<Integer> {
     public Integer call() {
       JsonNode list =
           authority.publicOrAuthenticated(spec).get("/v1/keys", all ? Map.of("all", "true") : null);
-      Terminal t = keys.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         ArrayNode out = JsonOut.object().arrayNode();
         list.forEach(k -> out.add(view(k)));
@@ -160,9 +145,7 @@ final class KeysCommand implements Callable<Integer> {
         "Example (on the authority's host):",
         "  mandate keys export --authority http://127.0.0.1:7700 --out authority.pub"
       })
-  static final class Export implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-    @Spec CommandSpec spec;
+  static final class Export extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Option(
@@ -180,7 +163,7 @@ final class KeysCommand implements Callable<Integer> {
       AuthorityClient client = authority.publicOrAuthenticated(spec);
       JsonNode list = client.get("/v1/keys", null);
       List<VerifyingKey> trusted = trusted(list, "the authority at " + client.url());
-      Terminal t = keys.parent.terminal();
+      Terminal t = terminal();
       KeyFiles.writeVerifyingKeys(
           out,
           List.of(
@@ -221,15 +204,13 @@ final class KeysCommand implements Callable<Integer> {
             + " it signed keep verifying until it is retired.",
         "Prints the new key id on stdout."
       })
-  static final class Rotate implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-    @Spec CommandSpec spec;
+  static final class Rotate extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Override
     public Integer call() {
       JsonNode created = authority.authenticated(spec).post("/v1/keys/rotate", null);
-      Terminal t = keys.parent.terminal();
+      Terminal t = terminal();
       t.out().println(Printable.escape(created.path("keyId").asText()));
       t.err()
           .println(
@@ -248,9 +229,7 @@ final class KeysCommand implements Callable<Integer> {
         "Retire a VERIFY_ONLY root key (admin only): every token it signed stops verifying.",
         "The ACTIVE key cannot be retired; rotate first."
       })
-  static final class Retire implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-    @Spec CommandSpec spec;
+  static final class Retire extends CliCommand {
     @Mixin AuthorityOptions authority;
 
     @Parameters(index = "0", paramLabel = "KEYID", description = "The key to retire.")
@@ -263,7 +242,7 @@ final class KeysCommand implements Callable<Integer> {
             "'" + Printable.escape(keyId) + "' is not a key id; see 'mandate keys list'");
       }
       JsonNode retired = authority.authenticated(spec).post("/v1/keys/" + keyId + "/retire", null);
-      keys.parent.terminal().out().println(line(retired));
+      terminal().out().println(line(retired));
       return Mandate.OK;
     }
   }

@@ -9,14 +9,10 @@ import dev.mandate.token.Restrictions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate mint}: signs a new capability with a root key held locally ({@code --key}), or
@@ -49,9 +45,7 @@ import picocli.CommandLine.Spec;
       "'mandate attenuate'. MANDATE_AUTHORITY, MANDATE_CLIENT and MANDATE_SECRET_FILE",
       "stand in for the three options.",
     })
-final class MintCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
+final class MintCommand extends CliCommand {
 
   @Option(
       names = "--key",
@@ -137,7 +131,7 @@ final class MintCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "an expiry is mandatory: give --ttl (e.g. --ttl 15m) or --expires");
     }
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     SigningKey rootKey = KeyFiles.readSigningKey(key, "--key");
     Capability.Minter minter =
         Capability.mint(rootKey).clock(t.clock()).random(t.random()).restrict(restrictions);
@@ -167,7 +161,7 @@ final class MintCommand implements Callable<Integer> {
           spec.commandLine(), "an expiry is mandatory: give --ttl (e.g. --ttl 15m)");
     }
     AuthorityClient client = authority.authenticated(spec);
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     JsonNode minted;
     try {
       minted = client.post("/v1/capabilities", body);

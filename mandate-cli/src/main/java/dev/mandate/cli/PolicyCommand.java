@@ -9,14 +9,9 @@ import dev.mandate.policy.PolicyTestReport;
 import dev.mandate.policy.PolicyTestRunner;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code mandate policy check|test}: lints a policy file and runs its test cases, offline. */
 @Command(
@@ -28,15 +23,7 @@ import picocli.CommandLine.Spec;
       PolicyCommand.Test.class,
       PolicyCommand.HashPassword.class
     })
-final class PolicyCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    throw new ParameterException(
-        spec.commandLine(), "give a subcommand: check, test or hash-password");
-  }
+final class PolicyCommand extends CliCommand.Group {
 
   @Command(
       name = "hash-password",
@@ -46,12 +33,11 @@ final class PolicyCommand implements Callable<Integer> {
             + " the passwordHash of a person in the OAuth settings file (mandate serve --oauth).",
         "Example: mandate policy hash-password < alice.password"
       })
-  static final class HashPassword implements Callable<Integer> {
-    @ParentCommand PolicyCommand policy;
+  static final class HashPassword extends CliCommand {
 
     @Override
     public Integer call() {
-      Terminal t = policy.parent.terminal();
+      Terminal t = terminal();
       String password = Stdin.readToken(t.stdin()).lines().findFirst().orElse("");
       if (password.length() < 8 || password.length() > 1024) {
         throw new BadInputException("give a password of 8 to 1024 characters on stdin");
@@ -68,8 +54,7 @@ final class PolicyCommand implements Callable<Integer> {
         "Lint a policy file: every error that makes it invalid, every warning about a risky choice.",
         "Exit status 0: valid (warnings allowed); 1: invalid."
       })
-  static final class Check implements Callable<Integer> {
-    @ParentCommand PolicyCommand policy;
+  static final class Check extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
     Path file;
@@ -80,7 +65,7 @@ final class PolicyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       LintReport report = Policy.lint(file);
-      Terminal t = policy.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         ObjectNode o = JsonOut.object();
         o.put("file", file.toString());
@@ -122,8 +107,7 @@ final class PolicyCommand implements Callable<Integer> {
         "      expect: deny",
         "      reason: not allowed",
       })
-  static final class Test implements Callable<Integer> {
-    @ParentCommand PolicyCommand policy;
+  static final class Test extends CliCommand {
 
     @Parameters(index = "0", paramLabel = "POLICY", description = "The policy file (YAML).")
     Path file;
@@ -157,7 +141,7 @@ final class PolicyCommand implements Callable<Integer> {
       } catch (PolicyException e) {
         throw new BadInputException("the tests file " + tests + " is invalid: " + e.getMessage());
       }
-      Terminal t = policy.parent.terminal();
+      Terminal t = terminal();
       if (json) {
         t.out().println(JsonOut.line(toJson(report)));
       } else {

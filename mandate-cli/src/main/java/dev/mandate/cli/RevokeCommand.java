@@ -6,13 +6,9 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate revoke}: asks the authority to revoke a token (and so everything delegated from
@@ -39,9 +35,7 @@ import picocli.CommandLine.Spec;
       "  mandate revoke --reason 'task finished' < agent.tok",
       "  mandate revoke --block 1 --holder-key agent.key --reason done < sub.tok",
     })
-final class RevokeCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
+final class RevokeCommand extends CliCommand {
 
   @Mixin AuthorityOptions authority;
 
@@ -92,7 +86,7 @@ final class RevokeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     AuthorityClient client = authority.authenticated(spec);
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     String token = tokenId;
     Capability delegated = null;
     if (block != null) {

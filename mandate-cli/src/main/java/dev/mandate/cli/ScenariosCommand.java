@@ -1,9 +1,7 @@
 package dev.mandate.cli;
 
 import dev.mandate.demo.scenarios.ScenarioSuite;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mandate scenarios}: runs the prompt-injection scenario suite (see {@link ScenarioSuite})
@@ -25,12 +23,11 @@ import picocli.CommandLine.ParentCommand;
       "Exit status: 0 utility 100%% and no injected call got through; 1 otherwise;",
       "2 the suite could not run."
     })
-final class ScenariosCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
+final class ScenariosCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    Terminal terminal = parent.terminal();
+    Terminal terminal = terminal();
     return ScenarioSuite.run(terminal.out(), terminal.err());
   }
 }

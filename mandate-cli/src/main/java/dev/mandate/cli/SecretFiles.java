@@ -44,23 +44,14 @@ final class SecretFiles {
    * @throws BadInputException if the file is missing, too open, empty, several lines or too large
    */
   static String read(Path file, String option, String hint) {
-    if (Files.isDirectory(file)) {
-      throw new BadInputException(option + " " + file + " is a directory; name the file");
-    }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw new BadInputException(option + " " + file + " does not exist" + hint);
-    } catch (IOException e) {
-      throw new BadInputException(option + " " + file + " cannot be read: " + Errors.describe(e));
-    }
+    byte[] bytes =
+        readAtMost(
+            file,
+            option,
+            MAX_BYTES,
+            new String[] {"the file", " does not exist" + hint, "a secret", "the secret's file"});
     try {
-      if (bytes.length > MAX_BYTES) {
-        throw new BadInputException(
-            option + " " + file + " is larger than a secret can be; name the secret's file");
-      }
-      requirePrivate(file, option);
+      requirePrivate(file, option, "secret");
       String secret = new String(bytes, StandardCharsets.UTF_8).strip();
       if (secret.isEmpty() || secret.contains("\n")) {
         throw new BadInputException(
@@ -72,7 +63,39 @@ final class SecretFiles {
     }
   }
 
-  private static void requirePrivate(Path file, String option) {
+  /**
+   * Reads at most {@code max} bytes of a small file. {@code words} fill the messages: what to name
+   * instead of a directory, what follows the file's name when it does not exist, what the file
+   * cannot be larger than, and what to name instead of a file too large.
+   *
+   * @throws BadInputException if the file is a directory, missing, unreadable or too large
+   */
+  static byte[] readAtMost(Path file, String option, int max, String[] words) {
+    if (Files.isDirectory(file)) {
+      throw new BadInputException(option + " " + file + " is a directory; name " + words[0]);
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(max + 1);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(option + " " + file + words[1]);
+    } catch (IOException e) {
+      throw new BadInputException(option + " " + file + " cannot be read: " + Errors.describe(e));
+    }
+    if (bytes.length > max) {
+      Arrays.fill(bytes, (byte) 0);
+      throw new BadInputException(
+          option + " " + file + " is larger than " + words[2] + " can be; name " + words[3]);
+    }
+    return bytes;
+  }
+
+  /**
+   * Refuses a file that group or others may read or write, as ssh does with keys.
+   *
+   * @param what what the file holds ("secret", "key"), for the message
+   */
+  static void requirePrivate(Path file, String option, String what) {
     try {
       PosixFileAttributeView view =
           Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
@@ -89,7 +112,9 @@ final class SecretFiles {
                 + PosixFilePermissions.toString(perms)
                 + "); run 'chmod 600 "
                 + file
-                + "' and consider the secret exposed");
+                + "' and consider the "
+                + what
+                + " exposed");
       }
     } catch (IOException e) {
       throw new BadInputException(
@@ -129,23 +154,10 @@ final class SecretFiles {
    * @throws BadInputException if it cannot be written, or exists and {@code replace} is false
    */
   static void write(Path file, String secret, String option, boolean replace) {
-    Path dir = file.toAbsolutePath().getParent();
     byte[] content = (secret + "\n").getBytes(StandardCharsets.UTF_8);
     Path temp = null;
     try {
-      temp =
-          Files.createTempFile(
-              dir,
-              "." + file.getFileName() + ".",
-              ".tmp",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          ch.write(buffer);
-        }
-        ch.force(true);
-      }
+      temp = writeTemp(file, content, "rw-------");
       if (replace) {
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
       } else {
@@ -169,12 +181,39 @@ final class SecretFiles {
           option + " " + file + " cannot be written: " + Errors.describe(e));
     } finally {
       Arrays.fill(content, (byte) 0);
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // The temporary file is 0600 with a dot name; nothing is exposed by leaving it.
-        }
+      deleteQuietly(temp);
+    }
+  }
+
+  /**
+   * Writes {@code content} to a new temporary file beside {@code target}, with a dot name and
+   * {@code mode} from its creation (the umask can only remove bits, so a secret is never readable
+   * by others, not even for a moment), forced to disk.
+   */
+  static Path writeTemp(Path target, byte[] content, String mode) throws IOException {
+    Path temp =
+        Files.createTempFile(
+            target.toAbsolutePath().getParent(),
+            "." + target.getFileName() + ".",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
+    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.wrap(content);
+      while (buffer.hasRemaining()) {
+        ch.write(buffer);
+      }
+      ch.force(true);
+    }
+    return temp;
+  }
+
+  /** Deletes a left-over temporary file, if any; best effort. */
+  static void deleteQuietly(Path temp) {
+    if (temp != null) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException ignored) {
+        // The temporary file has mode 0600 or 0644 and a dot name; nothing secret is exposed by it.
       }
     }
   }

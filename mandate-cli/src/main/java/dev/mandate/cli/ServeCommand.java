@@ -12,13 +12,9 @@ import dev.mandate.gateway.GatewayStartupException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate serve}: runs the authority until SIGTERM or Ctrl-C. On the first start with an
@@ -57,7 +53,7 @@ import picocli.CommandLine.Spec;
       "~/.config/mandate/master.key. Back it up apart from the database: without it",
       "the root keys in the database cannot be used.",
     })
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends CliCommand {
   /**
    * What to do once the authority (and the embedded gateway, if any) listens; the default waits for
    * the process to be stopped.
@@ -69,9 +65,6 @@ final class ServeCommand implements Callable<Integer> {
      */
     void runUntilStopped(AuthorityServer server, GatewayServer gateway) throws InterruptedException;
   }
-
-  @ParentCommand Mandate parent;
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--data",
@@ -135,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     if (adminSecretOut != null) {
       // Replaced if it exists: a restart with the same command line must not fail.
       SecretFiles.checkWritable(adminSecretOut, "--admin-secret-out", true);
@@ -199,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private AuthorityConfig config() {
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     AuthorityConfig.Builder b;
     try {
       b = AuthorityConfig.builder(data).port(port).host(host);

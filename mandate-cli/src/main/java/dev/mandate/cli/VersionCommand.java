@@ -5,19 +5,16 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code mandate version}: this build's version, and the Java runtime it runs on. */
 @Command(
     name = "version",
     mixinStandardHelpOptions = true,
     description = "Print the version of mandate and of the Java runtime it runs on.")
-final class VersionCommand implements Callable<Integer> {
-  @ParentCommand Mandate parent;
+final class VersionCommand extends CliCommand {
 
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
@@ -51,7 +48,7 @@ final class VersionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Terminal t = parent.terminal();
+    Terminal t = terminal();
     if (json) {
       Map<String, String> o = new LinkedHashMap<>();
       o.put("version", version());

@@ -84,6 +84,36 @@ class GrantCaveatOptionsTest {
   }
 
   @Test
+  void budgets_ofTheBlockAndOfAGrant_areMinted_shownAndChecked() {
+    CliRun.Result minted =
+        cli.run(
+            "mint",
+            "--key",
+            key,
+            "--ttl",
+            "5m",
+            "--allow",
+            "bank:send_money:*",
+            "--grant-budget",
+            "calls<=3/1h",
+            "--allow",
+            "bank:get_balance:*",
+            "--budget",
+            "sum(/amount)<=5000.00");
+    assertThat(minted.exit()).as(minted.err()).isZero();
+    List<Grant> grants = Capability.decode(minted.value()).blocks().get(0).grants();
+    assertThat(grants.get(0).caveats()).hasSize(1);
+
+    assertThat(cli.pipe(minted.value(), "inspect").out())
+        .contains("budget sum(/amount)<=5000")
+        .contains("rate calls<=3/1h");
+    CliRun.Result bad =
+        cli.run("mint", "--key", key, "--ttl", "5m", "--allow", "a:b:c", "--budget", "lots");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--budget 'lots'").doesNotContain("internal");
+  }
+
+  @Test
   void aGrantOptionWithoutAGrantBefore_isAUsageError() {
     CliRun.Result r =
         cli.run(

@@ -1,5 +1,7 @@
 package dev.mandate.caveat;
 
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +18,9 @@ public sealed interface Caveat
         Caveat.Condition,
         Caveat.MaxDepth,
         Caveat.MaxUses,
-        Caveat.ApprovalRequired {
+        Caveat.ApprovalRequired,
+        Caveat.Budget,
+        Caveat.Rate {
 
   /** A short name of the caveat kind, as used in decisions and the spec (e.g. {@code expiry}). */
   String kind();
@@ -205,6 +209,98 @@ public sealed interface Caveat
     @Override
     public String kind() {
       return "approval";
+    }
+  }
+
+  /**
+   * A cumulative budget: over the life of the capability, the numbers at {@code pointer} of every
+   * call allowed under it add up to at most {@code limit} (spec section 6.3). The sum is kept per
+   * block revocation id, so every token that contains the block, a delegated child too, spends from
+   * it.
+   */
+  record Budget(String pointer, BigDecimal limit) implements Caveat {
+    /**
+     * Keeps the limit in its canonical form ({@code 5000.00} becomes {@code 5000}).
+     *
+     * @throws IllegalArgumentException if the pointer is not a JSON Pointer, or the limit is not
+     *     above 0, is above 9 000 000 000, or has more than 6 digits after the point
+     */
+    public Budget {
+      pointer = BudgetSyntax.pointer(pointer);
+      limit = BudgetSyntax.limit(limit);
+    }
+
+    /**
+     * Parses the text form of a budget or a rate, as the CLI's {@code --budget}, the mint API and
+     * policies write it: {@code sum(/amount)<=5000} (a budget), {@code sum(/amount)<=9000/1h} or
+     * {@code calls<=10/1m} (a rate over a rolling window).
+     *
+     * @return a {@link Budget} or a {@link Rate}
+     * @throws IllegalArgumentException saying what is wrong and the expected form
+     */
+    public static Caveat parse(String text) {
+      return BudgetSyntax.parse(text);
+    }
+
+    /**
+     * Returns an amount in millionths, the unit budgets count in, or -1 if a budget cannot count
+     * it: negative, above 9 000 000 000, or with more than 6 digits after the point. (A budget
+     * denies such an amount; it never counts it as zero.)
+     */
+    public static long micros(BigDecimal amount) {
+      BigDecimal canonical = BudgetSyntax.canonical(amount);
+      return canonical == null ? -1 : canonical.movePointRight(BudgetSyntax.SCALE).longValueExact();
+    }
+
+    /** Returns the text form {@code sum(POINTER)<=LIMIT}, which {@link #parse} reads back. */
+    public String text() {
+      return "sum(" + pointer + ")<=" + limit.toPlainString();
+    }
+
+    @Override
+    public String kind() {
+      return "budget";
+    }
+  }
+
+  /**
+   * A rate: within any rolling {@code window}, the calls allowed under the capability (when {@code
+   * pointer} is null) or the numbers at {@code pointer} of those calls add up to at most {@code
+   * limit} (spec section 6.3). Kept per block revocation id, like a {@link Budget}.
+   */
+  record Rate(String pointer, BigDecimal limit, Duration window) implements Caveat {
+    /**
+     * Keeps the limit in its canonical form.
+     *
+     * @throws IllegalArgumentException if the pointer is given but not a JSON Pointer, the limit is
+     *     out of range (a count of calls is a whole number), or the window is not whole seconds
+     *     from 1 s to 366 days
+     */
+    public Rate {
+      pointer = pointer == null ? null : BudgetSyntax.pointer(pointer);
+      limit = BudgetSyntax.limit(limit);
+      if (pointer == null && limit.scale() > 0) {
+        throw new IllegalArgumentException(
+            "a rate of calls is a whole number of calls, got " + limit.toPlainString());
+      }
+      window = BudgetSyntax.window(window);
+    }
+
+    /**
+     * Returns the text form {@code sum(POINTER)<=LIMIT/WINDOW} or {@code calls<=LIMIT/WINDOW},
+     * which {@link Budget#parse} reads back.
+     */
+    public String text() {
+      return (pointer == null ? "calls" : "sum(" + pointer + ")")
+          + "<="
+          + limit.toPlainString()
+          + "/"
+          + dev.mandate.config.Durations.format(window);
+    }
+
+    @Override
+    public String kind() {
+      return "rate";
     }
   }
 

@@ -115,6 +115,19 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
   }
 
   /**
+   * Adds a budget or a rate that every call allowed under the capability spends from, in the text
+   * form of {@link Caveat.Budget#parse}: {@code sum(/amount)<=5000} (over the capability's life),
+   * {@code sum(/amount)<=9000/1h} or {@code calls<=10/1m} (per rolling window). A budget never
+   * widens: the call must fit every budget of every block.
+   *
+   * @throws IllegalArgumentException if the text is not a budget or a rate
+   */
+  public B budget(String text) {
+    caveats.add(Caveat.Budget.parse(text));
+    return self();
+  }
+
+  /**
    * Requires a person's approval of every call, by one of these approver groups (an {@link
    * Approval} the authority issues for exactly that call).
    */

@@ -38,17 +38,23 @@ final class CaveatCheck {
    * Checks every caveat and grant for this call at {@code now}.
    *
    * @param resources the request's resources as grants see them ({@link RequestCheck})
-   * @return the max-uses caveats the call must be counted against, in block order
-   * @throws Reasons.Denial at the first caveat or grant that does not hold
+   * @return the max-uses caveats the call must be counted against and what it spends from budgets,
+   *     in block order
+   * @throws Reasons.Denial at the first caveat or grant that does not hold, or an amount a budget
+   *     cannot count
    */
-  List<UseCheck.Use> check(Chain chain, Request request, List<String> resources, Instant now) {
+  Spending check(Chain chain, Request request, List<String> resources, Instant now) {
     checkRevocation(chain);
     checkTime(chain, now);
     checkAudience(chain, request.audience());
     CallFacts call = new CallFacts(request, now);
     checkGrants(chain, request, resources, call);
-    return checkArguments(chain, call);
+    List<UseCheck.Use> uses = checkArguments(chain, call);
+    return new Spending(uses, BudgetCheck.spends(chain, call.budgets, call.args, clockSkew));
   }
+
+  /** What an otherwise allowed call must be counted against and debited from. */
+  record Spending(List<UseCheck.Use> uses, List<BudgetCheck.Spend> spends) {}
 
   /**
    * Checks what makes a token valid here whatever the call: revocation, time and audience.
@@ -175,13 +181,17 @@ final class CaveatCheck {
       for (String resource : resources) {
         Failure first = null;
         boolean covered = false;
-        for (Grant g : grants) {
+        for (int gi = 0; gi < grants.size(); gi++) {
+          Grant g = grants.get(gi);
           if (!g.matches(request.service(), request.action(), resource)) {
             continue;
           }
           Failure failure = call == null ? null : call.firstFailure(g.caveats(), index, g);
           if (failure == null) {
             covered = true;
+            if (call != null && g.caveats().stream().anyMatch(BudgetCheck::isBudget)) {
+              BudgetCheck.grantBudgets(link, gi, call.budgets);
+            }
             break;
           }
           first = first == null ? failure : first;
@@ -215,6 +225,7 @@ final class CaveatCheck {
     private final Instant now;
     private final JsonNode args;
     private Map<String, Object> context;
+    private final List<BudgetCheck.Applied> budgets = new ArrayList<>(0);
 
     CallFacts(Request request, Instant now) {
       this.request = request;
@@ -274,6 +285,7 @@ final class CaveatCheck {
       if (failure != null) {
         throw deny(chain, failure.code(), index, failure.check(), failure.reason());
       }
+      BudgetCheck.blockBudgets(link, call.budgets);
       for (Caveat c : link.caveats()) {
         if (c instanceof Caveat.MaxUses u) {
           if (uses.isEmpty()) {

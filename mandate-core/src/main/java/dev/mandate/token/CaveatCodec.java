@@ -22,6 +22,8 @@ final class CaveatCodec {
   static final int MAX_USES = 7;
   static final int APPROVAL = 8;
   static final int GRANT_CAVEAT = 9;
+  static final int BUDGET = 10;
+  static final int RATE = 11;
 
   static final int C_EXACT = 1;
   static final int C_ONE_OF = 2;
@@ -72,6 +74,14 @@ final class CaveatCodec {
     } else if (caveat instanceof Caveat.ApprovalRequired a) {
       kind = APPROVAL;
       body.strings(a.groups());
+    } else if (caveat instanceof Caveat.Budget b) {
+      kind = BUDGET;
+      body.str(b.pointer()).str(b.limit().toPlainString());
+    } else if (caveat instanceof Caveat.Rate r) {
+      kind = RATE;
+      body.str(r.pointer() == null ? "" : r.pointer())
+          .str(r.limit().toPlainString())
+          .u32(r.window().getSeconds());
     } else {
       throw new IllegalArgumentException("no encoding for caveat " + caveat);
     }
@@ -109,9 +119,13 @@ final class CaveatCodec {
           "a grant caveat names grant " + grant + " of a block with " + grantCount + " grants");
     }
     int innerKind = body.peekU8("grant caveat kind");
-    if (innerKind != ARGUMENT && innerKind != CONDITION) {
+    if (innerKind != ARGUMENT
+        && innerKind != CONDITION
+        && innerKind != BUDGET
+        && innerKind != RATE) {
       throw new FormatException(
-          "a grant caveat holds an argument constraint or a condition, not kind " + innerKind);
+          "a grant caveat holds an argument constraint, a condition, a budget or a rate, not kind "
+              + innerKind);
     }
     Caveat caveat = read(body, limits);
     body.expectEnd("grant caveat");
@@ -150,6 +164,27 @@ final class CaveatCodec {
           }
           case APPROVAL ->
               valid(() -> new Caveat.ApprovalRequired(body.strings("approval groups", 16)));
+          case BUDGET -> {
+            String pointer = body.str("budget pointer");
+            String limit = body.str("budget limit");
+            Caveat.Budget b = valid(() -> new Caveat.Budget(pointer, budgetLimit(limit)));
+            canonicalLimit(limit, b.limit());
+            yield b;
+          }
+          case RATE -> {
+            String pointer = body.str("rate pointer");
+            String limit = body.str("rate limit");
+            long seconds = body.u32("rate window");
+            Caveat.Rate r =
+                valid(
+                    () ->
+                        new Caveat.Rate(
+                            pointer.isEmpty() ? null : pointer,
+                            budgetLimit(limit),
+                            java.time.Duration.ofSeconds(seconds)));
+            canonicalLimit(limit, r.limit());
+            yield r;
+          }
           default ->
               throw new FormatException(
                   Decision.Code.UNKNOWN_CAVEAT,
@@ -316,6 +351,24 @@ final class CaveatCodec {
       throw new FormatException("range bound '" + text + "' is not in canonical form");
     }
     return d;
+  }
+
+  private static BigDecimal budgetLimit(String text) {
+    if (text.length() > 32) {
+      throw new FormatException("a budget limit is longer than 32 chars");
+    }
+    try {
+      return new BigDecimal(text);
+    } catch (NumberFormatException e) {
+      throw new FormatException("budget limit '" + text + "' is not a decimal number");
+    }
+  }
+
+  /** A limit is written as plain digits, without trailing zeros after the point (spec 6.3). */
+  private static void canonicalLimit(String text, BigDecimal limit) {
+    if (!limit.toPlainString().equals(text)) {
+      throw new FormatException("budget limit '" + text + "' is not in canonical form");
+    }
   }
 
   private static <T> T valid(java.util.function.Supplier<T> build) {

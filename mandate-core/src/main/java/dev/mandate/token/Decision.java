@@ -1,5 +1,6 @@
 package dev.mandate.token;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;
 
@@ -91,6 +92,7 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
     MAX_DEPTH("max-depth"),
     /** A max-uses caveat (used up, or the use counter failed or is missing). */
     MAX_USES("max-uses"),
+    BUDGET("budget"),
     /** The holder proof (missing, malformed, stale, forged, replayed). */
     HOLDER("holder"),
     /** An approval caveat (approval missing, invalid, or already used). */
@@ -168,6 +170,23 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
     }
   }
 
+  /**
+   * What is left of one budget or rate of a capability.
+   *
+   * @param block the index of the block that carries it
+   * @param budget its text form ({@code sum(/amount)<=5000}, {@code calls<=10/1m})
+   * @param limit its limit
+   * @param remaining what is left of the limit now (for a rate: within the current window)
+   */
+  record BudgetLeft(int block, String budget, BigDecimal limit, BigDecimal remaining) {
+    /** Checks the fields. */
+    public BudgetLeft {
+      Objects.requireNonNull(budget, "budget");
+      Objects.requireNonNull(limit, "limit");
+      Objects.requireNonNull(remaining, "remaining");
+    }
+  }
+
   /** The call is denied: the first check that failed, in the spec's order (§6). */
   final class Deny implements Decision {
     private final Code code;
@@ -177,6 +196,7 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
     private final String tokenId;
     private final List<String> revocationIds;
     private final List<String> approverGroups;
+    private final BudgetLeft budget;
 
     Deny(
         Code code,
@@ -186,6 +206,18 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
         String tokenId,
         List<String> revocationIds,
         List<String> approverGroups) {
+      this(code, block, check, reason, tokenId, revocationIds, approverGroups, null);
+    }
+
+    Deny(
+        Code code,
+        int block,
+        Check check,
+        String reason,
+        String tokenId,
+        List<String> revocationIds,
+        List<String> approverGroups,
+        BudgetLeft budget) {
       if (code == Code.ALLOW) {
         throw new IllegalArgumentException("a denial needs a deny code");
       }
@@ -196,6 +228,7 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
       this.tokenId = tokenId;
       this.revocationIds = List.copyOf(revocationIds);
       this.approverGroups = List.copyOf(approverGroups);
+      this.budget = budget;
     }
 
     @Override
@@ -240,6 +273,14 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
      */
     public List<String> approverGroups() {
       return approverGroups;
+    }
+
+    /**
+     * For a call refused by a budget or a rate ({@link Check#BUDGET}, {@link Code#LIMIT_EXCEEDED}):
+     * which one and what was left of it before the call; empty for every other denial.
+     */
+    public java.util.Optional<BudgetLeft> budget() {
+      return java.util.Optional.ofNullable(budget);
     }
 
     @Override

@@ -91,8 +91,8 @@ public final class Grant {
   }
 
   /**
-   * Returns this grant's own caveats (argument constraints and conditions), in the order given;
-   * empty when only the block's caveats apply.
+   * Returns this grant's own caveats (argument constraints, conditions, budgets and rates), in the
+   * order given; empty when only the block's caveats apply.
    */
   public List<Caveat> caveats() {
     return caveats;
@@ -121,15 +121,29 @@ public final class Grant {
   }
 
   /**
+   * Returns this grant with one more caveat of its own: a budget or a rate ({@link
+   * Caveat.Budget#parse}, such as {@code sum(/amount)<=5000}) that calls covered by this grant
+   * spend from.
+   *
+   * @throws IllegalArgumentException if the text is not a budget or a rate
+   */
+  public Grant budget(String text) {
+    return with(Caveat.Budget.parse(text));
+  }
+
+  /**
    * Returns this grant with one more caveat of its own.
    *
-   * @throws IllegalArgumentException if the caveat is not an argument constraint or a condition
-   *     (expiry, audience, uses and the like apply to a whole block)
+   * @throws IllegalArgumentException if the caveat is not an argument constraint, a condition, a
+   *     budget or a rate (expiry, audience, uses and the like apply to a whole block)
    */
   public Grant with(Caveat caveat) {
-    if (!(caveat instanceof Caveat.Argument) && !(caveat instanceof Caveat.Condition)) {
+    if (!(caveat instanceof Caveat.Argument)
+        && !(caveat instanceof Caveat.Condition)
+        && !(caveat instanceof Caveat.Budget)
+        && !(caveat instanceof Caveat.Rate)) {
       throw new IllegalArgumentException(
-          "a grant carries only argument constraints and conditions; a "
+          "a grant carries only argument constraints, conditions, budgets and rates; a "
               + (caveat == null ? "null" : caveat.kind())
               + " caveat applies to a whole block");
     }

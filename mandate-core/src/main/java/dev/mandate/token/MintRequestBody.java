@@ -39,6 +39,9 @@ import java.util.List;
  * @param parameters values for the parameters of the constraints the policy's templates carry that
  *     a grant's pattern does not bind (such as {@code max} in {@code /amount=range:0..{max}}); or
  *     null
+ * @param budgets budgets and rates every call spends from, {@code sum(/amount)<=5000}, {@code
+ *     sum(/amount)<=9000/1h} or {@code calls<=10/1m} each ({@link Caveat.Budget#parse}); or null.
+ *     They only narrow; the policy may require one and cap it
  * @param holderJkt the RFC 7638 JWK SHA-256 thumbprint (unpadded base64url) of a DPoP key to bind
  *     the capability to (spec section 7.2), or null; at most one of {@code holderKey} and this
  */
@@ -57,6 +60,7 @@ public record MintRequestBody(
     List<String> arguments,
     List<String> conditions,
     java.util.Map<String, String> parameters,
+    List<String> budgets,
     String holderJkt) {
 
   /**
@@ -66,9 +70,12 @@ public record MintRequestBody(
    * @param grant the grant, {@code service:action:resource-pattern}
    * @param arguments its argument constraints, {@code POINTER=KIND:VALUE} each; or null
    * @param conditions its CEL conditions; or null
+   * @param budgets its budgets and rates ({@link Caveat.Budget#parse}), which the calls it covers
+   *     spend from; or null
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ConstrainedGrant(String grant, List<String> arguments, List<String> conditions) {
+  public record ConstrainedGrant(
+      String grant, List<String> arguments, List<String> conditions, List<String> budgets) {
     /**
      * Returns the grant with its caveats.
      *
@@ -81,6 +88,9 @@ public record MintRequestBody(
       }
       for (String c : conditions == null ? List.<String>of() : conditions) {
         g = g.where(c);
+      }
+      for (String b : budgets == null ? List.<String>of() : budgets) {
+        g = g.budget(b);
       }
       return g;
     }
@@ -102,6 +112,7 @@ public record MintRequestBody(
         arguments,
         conditions,
         values == null || values.isEmpty() ? null : java.util.Map.copyOf(values),
+        budgets,
         holderJkt);
   }
 
@@ -127,7 +138,7 @@ public record MintRequestBody(
    * Returns the mint request for these restrictions. A mint request carries grants (with their own
    * argument constraints and conditions), a ttl in whole seconds, one audience, a holder key or a
    * DPoP key's thumbprint, max uses (at most 2147483647), max depth, an approval caveat, and
-   * argument constraints and conditions on every call; anything else (an absolute expiry,
+   * argument constraints, conditions and budgets on every call; anything else (an absolute expiry,
    * not-before, the seal, an all-of or any-of constraint, which has no text form) is added
    * afterwards by attenuating the minted capability.
    *
@@ -142,6 +153,7 @@ public record MintRequestBody(
     List<String> approvers = null;
     List<String> arguments = new ArrayList<>();
     List<String> conditions = new ArrayList<>();
+    List<String> budgets = new ArrayList<>();
     for (Caveat c : restrictions.caveats()) {
       if (c instanceof Caveat.Audience a) {
         if (audience != null || a.audiences().size() > 1) {
@@ -168,6 +180,10 @@ public record MintRequestBody(
         arguments.add(argumentText(a));
       } else if (c instanceof Caveat.Condition cond) {
         conditions.add(cond.expression());
+      } else if (c instanceof Caveat.Budget b) {
+        budgets.add(b.text());
+      } else if (c instanceof Caveat.Rate r) {
+        budgets.add(r.text());
       } else {
         throw cannotCarry(describe(c));
       }
@@ -181,18 +197,24 @@ public record MintRequestBody(
       }
       List<String> grantArguments = new ArrayList<>();
       List<String> grantConditions = new ArrayList<>();
+      List<String> grantBudgets = new ArrayList<>();
       for (Caveat c : g.caveats()) {
         if (c instanceof Caveat.Argument a) {
           grantArguments.add(argumentText(a));
-        } else {
-          grantConditions.add(((Caveat.Condition) c).expression());
+        } else if (c instanceof Caveat.Condition cond) {
+          grantConditions.add(cond.expression());
+        } else if (c instanceof Caveat.Budget b) {
+          grantBudgets.add(b.text());
+        } else if (c instanceof Caveat.Rate r) {
+          grantBudgets.add(r.text());
         }
       }
       constrained.add(
           new ConstrainedGrant(
               g.toString(),
               grantArguments.isEmpty() ? null : grantArguments,
-              grantConditions.isEmpty() ? null : grantConditions));
+              grantConditions.isEmpty() ? null : grantConditions,
+              grantBudgets.isEmpty() ? null : grantBudgets));
     }
     if (restrictions.sealed()) {
       throw cannotCarry("the seal (seal)");
@@ -211,6 +233,7 @@ public record MintRequestBody(
         arguments.isEmpty() ? null : arguments,
         conditions.isEmpty() ? null : conditions,
         null,
+        budgets.isEmpty() ? null : budgets,
         restrictions.holderJkt().orElse(null));
   }
 

@@ -9,20 +9,78 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The last step (spec §6, max-uses): a call that passed every other check is counted against each
- * max-uses caveat of its capability, and allowed only if every one had room. Without a counter a
- * max-uses caveat cannot be enforced, so the call is denied (fail closed).
+ * The last step (spec §6, max-uses and budgets): a call that passed every other check is debited
+ * from every budget and rate that applies to it, then counted against each max-uses caveat of its
+ * capability, and allowed only if every one had room; a call refused by a max-uses caveat gets its
+ * debit back. Without a counter or a ledger such caveats cannot be enforced, so the call is denied
+ * (fail closed).
  */
 final class UseCheck {
   /** A max-uses caveat of block {@code block}. */
   record Use(int block, String revocationId, long maxUses) {}
 
   private final UsageCounter counter;
+  private final BudgetLedger ledger;
   private final Duration clockSkew;
 
-  UseCheck(UsageCounter counter, Duration clockSkew) {
+  UseCheck(UsageCounter counter, BudgetLedger ledger, Duration clockSkew) {
     this.counter = counter;
+    this.ledger = ledger;
     this.clockSkew = clockSkew;
+  }
+
+  /**
+   * Debits every budget and counts one use against every max-uses caveat, or does neither.
+   *
+   * @throws Reasons.Denial if a budget or a max-uses caveat has no room, or a store is missing or
+   *     fails
+   */
+  void debit(Chain chain, List<Use> uses, List<BudgetCheck.Spend> spends) {
+    if (spends.isEmpty()) {
+      count(chain, uses);
+      return;
+    }
+    BudgetCheck.Spend first = spends.get(0);
+    if (ledger == null) {
+      throw deny(
+          chain,
+          Decision.Code.UNAVAILABLE,
+          first.applied().block(),
+          Decision.Check.BUDGET,
+          "block "
+              + first.applied().block()
+              + " has a budget and this verifier has no budget ledger to keep it"
+              + " (configure one with Verifier.Builder.budgetLedger)");
+    }
+    List<BudgetLedger.Debit> debits = new ArrayList<>(spends.size());
+    for (BudgetCheck.Spend s : spends) {
+      debits.add(s.debit());
+    }
+    BudgetLedger.Outcome outcome;
+    try {
+      outcome = ledger.tryDebit(debits);
+    } catch (RuntimeException e) {
+      throw deny(
+          chain,
+          Decision.Code.UNAVAILABLE,
+          first.applied().block(),
+          Decision.Check.BUDGET,
+          "the budgets of this capability cannot be checked right now (the budget ledger failed);"
+              + " try again shortly");
+    }
+    if (outcome.refused() >= 0) {
+      throw BudgetCheck.exhausted(chain, spends.get(outcome.refused()), outcome.remaining());
+    }
+    try {
+      count(chain, uses);
+    } catch (Reasons.Denial d) {
+      try {
+        ledger.refund(debits, outcome.atMillis());
+      } catch (RuntimeException e) {
+        // What was debited stays spent: the ledger errs towards refusing, never towards allowing.
+      }
+      throw d;
+    }
   }
 
   /**
@@ -30,7 +88,7 @@ final class UseCheck {
    *
    * @throws Reasons.Denial if a caveat is used up, or the counter is missing or fails
    */
-  void count(Chain chain, List<Use> uses) {
+  private void count(Chain chain, List<Use> uses) {
     if (uses.isEmpty()) {
       return;
     }
@@ -47,7 +105,9 @@ final class UseCheck {
     }
     List<UsageCounter.Limit> limits = new ArrayList<>(uses.size());
     for (Use u : uses) {
-      limits.add(new UsageCounter.Limit(u.revocationId(), u.maxUses(), forgetAfter(chain, u)));
+      limits.add(
+          new UsageCounter.Limit(
+              u.revocationId(), u.maxUses(), forgetAfter(chain, u.block(), clockSkew)));
     }
     int exhausted;
     try {
@@ -82,7 +142,7 @@ final class UseCheck {
    * A counter for a block may be forgotten once no token containing that block can be valid: after
    * the earliest expiry among the block and those before it (every such token carries them all).
    */
-  private Instant forgetAfter(Chain chain, Use use) {
+  static Instant forgetAfter(Chain chain, int block, Duration clockSkew) {
     Instant expiry = null;
     for (Chain.Link link : chain.links) {
       for (Caveat c : link.caveats()) {
@@ -90,7 +150,7 @@ final class UseCheck {
           expiry = e.notAfter();
         }
       }
-      if (link.block().index() == use.block()) {
+      if (link.block().index() == block) {
         break;
       }
     }

@@ -17,8 +17,8 @@ import java.util.function.Predicate;
  * ChainCheck}, cached by token text, so a second use costs only the per-call checks), the request's
  * limits and canonical form ({@link RequestCheck}), revocation, time, audience, grants, arguments
  * and conditions ({@link CaveatCheck}), the holder proof ({@link ProofCheck}), the approval ({@link
- * ApprovalCheck}) and last the max-uses count ({@link UseCheck}), so a use is counted only for a
- * call that is otherwise allowed.
+ * ApprovalCheck}) and last the budgets' debit and the max-uses count ({@link UseCheck}), so a call
+ * is debited and counted only when it is otherwise allowed.
  */
 public final class Verifier {
   private final Clock clock;
@@ -28,6 +28,8 @@ public final class Verifier {
   private final ProofCheck proofCheck;
   private final ApprovalCheck approvalCheck;
   private final UseCheck useCheck;
+  private final BudgetLedger budgetLedger;
+  private final Duration clockSkew;
 
   private Verifier(Builder b) {
     ReplayGuard replayGuard =
@@ -38,7 +40,9 @@ public final class Verifier {
     this.caveatCheck = new CaveatCheck(b.clock, b.clockSkew, b.revoked, b.limits);
     this.proofCheck = new ProofCheck(b.clockSkew, b.proofWindow, replayGuard, requestCheck);
     this.approvalCheck = new ApprovalCheck(b.trustedKeys, b.clockSkew, replayGuard);
-    this.useCheck = new UseCheck(b.usageCounter, b.clockSkew);
+    this.useCheck = new UseCheck(b.usageCounter, b.budgetLedger, b.clockSkew);
+    this.budgetLedger = b.budgetLedger;
+    this.clockSkew = b.clockSkew;
   }
 
   /** Starts building a verifier. */
@@ -48,7 +52,8 @@ public final class Verifier {
 
   /**
    * Decides whether what was presented allows {@code request}. An allowed call has used up its
-   * proof and approval and been counted against every max-uses caveat.
+   * proof and approval, been debited from every budget and rate that applies to it, and been
+   * counted against every max-uses caveat.
    *
    * @param presented the token as presented, with the holder proof and the call as received that it
    *     signs (both required for holder-bound tokens) and the approval (required when a block has
@@ -73,11 +78,11 @@ public final class Verifier {
         () -> {
           List<String> resources = requestCheck.resources(chain, request);
           Instant now = clock.instant();
-          List<UseCheck.Use> uses = caveatCheck.check(chain, request, resources, now);
+          CaveatCheck.Spending spending = caveatCheck.check(chain, request, resources, now);
           proofCheck.check(
               chain, request, presented.proof().orElse(null), presented.call().orElse(null), now);
           approvalCheck.check(chain, request, presented.approval().orElse(null), now);
-          useCheck.count(chain, uses);
+          useCheck.debit(chain, spending.uses(), spending.spends());
           return new Decision.Allow(verified.capability());
         });
   }
@@ -143,6 +148,35 @@ public final class Verifier {
       return caveatCheck.covers(chain, request, requestCheck.resources(chain, request));
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * Returns what is left of every budget and rate of a capability (its blocks' and their grants',
+   * in block order; empty if it has none), so that a holder or an operator can see it before
+   * spending. The token's signature chain must verify under a trusted root key; whether it is
+   * expired, revoked or meant for this audience does not matter here, and no holder proof is needed
+   * (what is left is not a secret of the holder's).
+   *
+   * @throws InvalidTokenException if the token is malformed or does not verify under a trusted key
+   * @throws IllegalStateException if this verifier has no budget ledger, or the ledger cannot
+   *     answer
+   */
+  public List<Decision.BudgetLeft> budgetsLeft(String token) {
+    Objects.requireNonNull(token, "token");
+    Chain chain;
+    try {
+      chain = verifiedChain(Presentation.of(token)).chain();
+    } catch (Reasons.Denial d) {
+      throw new InvalidTokenException(d.decision.code(), d.decision.block(), d.decision.reason());
+    }
+    if (budgetLedger == null) {
+      throw new IllegalStateException("this verifier has no budget ledger");
+    }
+    try {
+      return BudgetCheck.left(chain, budgetLedger, clockSkew);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the budget ledger cannot answer right now");
     }
   }
 
@@ -222,6 +256,7 @@ public final class Verifier {
     private Limits limits = Limits.DEFAULTS;
     private ReplayGuard replayGuard;
     private UsageCounter usageCounter;
+    private BudgetLedger budgetLedger;
     private long cacheSize = 10_000;
 
     private Builder() {}
@@ -294,6 +329,17 @@ public final class Verifier {
      */
     public Builder usageCounter(UsageCounter counter) {
       this.usageCounter = Objects.requireNonNull(counter, "counter");
+      return this;
+    }
+
+    /**
+     * Where what calls spent from budgets and rates is kept (default: none, so a call on a
+     * capability with a budget is denied with {@link Decision.Code#UNAVAILABLE}: an undebited call
+     * is never allowed). Use {@link BudgetLedger#inMemory} in one process, a shared ledger across
+     * several.
+     */
+    public Builder budgetLedger(BudgetLedger ledger) {
+      this.budgetLedger = Objects.requireNonNull(ledger, "ledger");
       return this;
     }
 

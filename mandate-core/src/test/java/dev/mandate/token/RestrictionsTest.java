@@ -204,8 +204,10 @@ class RestrictionsTest {
             .allow(
                 Grant.parse("bank:send_money:*")
                     .constrain("/amount", new Constraint.Range(null, new BigDecimal("5000")))
-                    .where("args.currency == 'EUR'"))
+                    .where("args.currency == 'EUR'")
+                    .budget("sum(/amount)<=5000.00"))
             .constrainExact("/account", "acct-1")
+            .budget("calls<=10/1m")
             .where("args.memo == ''")
             .build();
 
@@ -217,7 +219,9 @@ class RestrictionsTest {
             new MintRequestBody.ConstrainedGrant(
                 "bank:send_money:*",
                 List.of("/amount=range:..5000"),
-                List.of("args.currency == 'EUR'")));
+                List.of("args.currency == 'EUR'"),
+                List.of("sum(/amount)<=5000")));
+    assertThat(body.budgets()).containsExactly("calls<=10/1m");
     assertThat(body.arguments()).containsExactly("/account=exact:\"acct-1\"");
     assertThat(body.conditions()).containsExactly("args.memo == ''");
     assertThat(body.constrainedGrants().get(0).toGrant()).isEqualTo(r.grants().get(1));

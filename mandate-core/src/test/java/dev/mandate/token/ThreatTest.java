@@ -703,13 +703,34 @@ class ThreatTest {
     Capability cap = invoices();
     java.util.concurrent.atomic.AtomicBoolean trusted =
         new java.util.concurrent.atomic.AtomicBoolean(true);
-    Verifier v =
-        Fixtures.verifier(root)
-            .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
-            .build();
+    Verifier v = trustingRootWhile(trusted);
     assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).allowed()).isTrue();
     trusted.set(false);
     assertThat(v.authorize(Presentation.of(cap.toText()), read("/data/a")).code())
         .isEqualTo(Decision.Code.UNKNOWN_KEY);
+  }
+
+  @Test
+  void retiredRootKey_deniesTheSameTokenTextAgain_asARequestsSecondStagePresentsIt() {
+    // The gateway authenticates and then authorizes one request with one String: the second
+    // lookup of that very instance is memoised, and must still see the key's retirement.
+    String token = invoices().toText();
+    java.util.concurrent.atomic.AtomicBoolean trusted =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Verifier v = trustingRootWhile(trusted);
+    assertThat(v.authenticate(Presentation.of(token), read("/data/a")).allowed()).isTrue();
+    assertThat(v.authorize(Presentation.of(token), read("/data/a")).allowed()).isTrue();
+    trusted.set(false);
+    assertThat(v.authorize(Presentation.of(token), read("/data/a")).code())
+        .isEqualTo(Decision.Code.UNKNOWN_KEY);
+    trusted.set(true);
+    assertThat(v.authorize(Presentation.of(token), read("/data/a")).allowed()).isTrue();
+  }
+
+  /** A verifier that trusts the root key while {@code trusted} holds (a retirement toggled). */
+  private Verifier trustingRootWhile(java.util.concurrent.atomic.AtomicBoolean trusted) {
+    return Fixtures.verifier(root)
+        .trustedKeys(id -> trusted.get() ? root.verifyingKey() : null)
+        .build();
   }
 }

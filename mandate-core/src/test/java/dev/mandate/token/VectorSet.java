@@ -1016,6 +1016,7 @@ final class VectorSet {
     finish(c);
     grantCaveats();
     dpop();
+    budgets();
   }
 
   /**
@@ -1216,6 +1217,109 @@ final class VectorSet {
         expiry,
         grantCaveatBytes(0, argument),
         maxDepth);
+  }
+
+  /** Budgets and rates (kinds 10 and 11, spec 6.3): one call against a fresh ledger each. */
+  private void budgets() {
+    Capability budget =
+        mint().allow("bank:*:*").ttl(Duration.ofHours(1)).budget("sum(/amount)<=5000").sign();
+    simple(
+        "allow-budget-fits",
+        "a call within the budget is allowed and debited",
+        budget,
+        req("bank", "send_money", "acct-1", args("amount", 4999.5)));
+    simple(
+        "deny-budget-one-call-over",
+        "one call above the whole budget has no room",
+        budget,
+        req("bank", "send_money", "acct-1", args("amount", 5001)));
+    simple(
+        "deny-budget-amount-missing",
+        "a missing amount is denied, never counted as zero",
+        budget,
+        req("bank", "get_balance", "acct-1", null));
+    simple(
+        "deny-budget-amount-a-string",
+        "an amount must be a JSON number",
+        budget,
+        req("bank", "send_money", "acct-1", args("amount", "100")));
+    simple(
+        "deny-budget-amount-negative",
+        "a negative amount would refill the budget: out of range",
+        budget,
+        req("bank", "send_money", "acct-1", args("amount", -100)));
+    simple(
+        "deny-budget-amount-too-precise",
+        "amounts are counted in millionths: a seventh digit after the point is out of range",
+        budget,
+        req("bank", "send_money", "acct-1", args("amount", new BigDecimal("0.0000001"))));
+    Capability raised = fixed(budget.attenuate()).budget("sum(/amount)<=9000").sign();
+    simple(
+        "deny-budget-child-cannot-raise",
+        "a child's larger budget does not lift its parent's: block 0 refuses",
+        raised,
+        req("bank", "send_money", "acct-1", args("amount", 6000)));
+    Capability lowered = fixed(budget.attenuate()).budget("sum(/amount)<=100").sign();
+    simple(
+        "deny-budget-child-lowers",
+        "a child may lower the budget: block 1 refuses",
+        lowered,
+        req("bank", "send_money", "acct-1", args("amount", 101)));
+    Capability perGrant =
+        mint()
+            .allow(Grant.parse("bank:send_money:*").budget("sum(/amount)<=100/1d"))
+            .allow("bank:get_balance:*")
+            .ttl(Duration.ofHours(1))
+            .sign();
+    simple(
+        "allow-budget-of-another-grant",
+        "a grant's budget applies only to the calls that grant covers",
+        perGrant,
+        req("bank", "get_balance", "acct-1", null));
+    simple(
+        "deny-rate-of-a-grant",
+        "a grant's rate: 101 in a day of at most 100",
+        perGrant,
+        req("bank", "send_money", "acct-1", args("amount", 101)));
+    Capability calls =
+        mint().allow("bank:*:*").ttl(Duration.ofHours(1)).budget("calls<=1/1m").sign();
+    simple(
+        "allow-rate-of-calls",
+        "a rate of calls needs no argument",
+        calls,
+        req("bank", "get_balance", "acct-1", null));
+
+    SigningKey eph = SigningKey.generate(Fixtures.random(seed++));
+    byte[] expiry = caveatBytes(new Caveat.Expiry(NOW.plusSeconds(3600)));
+    malformed(
+        "deny-budget-limit-not-canonical",
+        "a budget's limit is plain digits without trailing zeros: 5000.0 is refused",
+        eph,
+        expiry,
+        rawCaveat(CaveatCodec.BUDGET, new ByteWriter().str("/amount").str("5000.0").toByteArray()));
+    malformed(
+        "deny-budget-limit-zero",
+        "a budget's limit is above zero",
+        eph,
+        expiry,
+        rawCaveat(CaveatCodec.BUDGET, new ByteWriter().str("/amount").str("0").toByteArray()));
+    malformed(
+        "deny-rate-window-zero",
+        "a rate's window is at least one second",
+        eph,
+        expiry,
+        rawCaveat(CaveatCodec.RATE, new ByteWriter().str("").str("10").u32(0).toByteArray()));
+    malformed(
+        "deny-rate-of-calls-fractional",
+        "a rate of calls is a whole number of calls",
+        eph,
+        expiry,
+        rawCaveat(CaveatCodec.RATE, new ByteWriter().str("").str("1.5").u32(60).toByteArray()));
+  }
+
+  /** A caveat of this kind around these content bytes, whatever they are. */
+  private static byte[] rawCaveat(int kind, byte[] content) {
+    return new ByteWriter().u8(kind).lengthPrefixed(content).toByteArray();
   }
 
   /** One caveat in its binary form. */

@@ -49,6 +49,7 @@ class VectorsTest {
             .proofWindow(Duration.ofSeconds(c.get("proofWindowSeconds").asLong()))
             .revoked(new HashSet<>(revoked)::contains)
             .usageCounter(UsageCounter.inMemory(Fixtures.clockAt(VectorSet.time(c))))
+            .budgetLedger(BudgetLedger.inMemory(Fixtures.clockAt(VectorSet.time(c))))
             .build();
     JsonNode proof = c.get("proof");
     JsonNode approval = c.get("approval");

@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Request;
 import java.util.Objects;
@@ -49,6 +50,7 @@ public final class Denial extends RuntimeException {
   private final Body body;
   private final boolean mandateDenial;
   private final transient GuardResult result;
+  private final transient JsonNode rpcData;
 
   private Denial(
       int status,
@@ -59,7 +61,8 @@ public final class Denial extends RuntimeException {
       Request audited,
       Body body,
       boolean mandateDenial,
-      GuardResult result) {
+      GuardResult result,
+      JsonNode rpcData) {
     super(reason, null, false, false);
     this.status = status;
     this.error = Objects.requireNonNull(error, "error");
@@ -70,6 +73,7 @@ public final class Denial extends RuntimeException {
     this.body = Objects.requireNonNull(body, "body");
     this.mandateDenial = mandateDenial;
     this.result = result;
+    this.rpcData = rpcData;
     if (code == Decision.Code.ALLOW) {
       throw new IllegalArgumentException("a denial needs a denying code, not ALLOW");
     }
@@ -87,7 +91,7 @@ public final class Denial extends RuntimeException {
    */
   public static Denial protocol(
       int status, String error, int rpcCode, Decision.Code code, String reason) {
-    return new Denial(status, error, rpcCode, code, reason, null, Body.READ, false, null);
+    return new Denial(status, error, rpcCode, code, reason, null, Body.READ, false, null, null);
   }
 
   /**
@@ -95,7 +99,7 @@ public final class Denial extends RuntimeException {
    * answered as a Mandate denial (MCP: {@code denied by Mandate: ...} with the code in the data).
    */
   public static Denial refused(int status, String error, Decision.Code code, String reason) {
-    return new Denial(status, error, 0, code, reason, null, Body.READ, true, null);
+    return new Denial(status, error, 0, code, reason, null, Body.READ, true, null, null);
   }
 
   /** The guard's own denial, already audited and counted. */
@@ -112,12 +116,14 @@ public final class Denial extends RuntimeException {
         null,
         Body.READ,
         true,
-        result);
+        result,
+        null);
   }
 
   /** This denial, audited as {@code request} (the call as far as it was built). */
   public Denial auditedAs(Request request) {
-    return new Denial(status, error, rpcCode, code, reason, request, body, mandateDenial, result);
+    return new Denial(
+        status, error, rpcCode, code, reason, request, body, mandateDenial, result, rpcData);
   }
 
   /**
@@ -126,21 +132,43 @@ public final class Denial extends RuntimeException {
    */
   public Denial answeredWith(int httpStatus) {
     return new Denial(
-        httpStatus, error, rpcCode, code, reason, audited, body, mandateDenial, result);
+        httpStatus, error, rpcCode, code, reason, audited, body, mandateDenial, result, rpcData);
   }
 
   /** This denial, with the request body in the given state. */
   public Denial body(Body state) {
-    return new Denial(status, error, rpcCode, code, reason, audited, state, mandateDenial, result);
+    return new Denial(
+        status, error, rpcCode, code, reason, audited, state, mandateDenial, result, rpcData);
   }
 
   /** This denial with the guard's record of it (which may turn it into a 503: not recorded). */
   Denial recorded(GuardResult record) {
     if (record.httpStatus() == 503) {
       return new Denial(
-          503, record.code(), rpcCode, code, record.reason(), audited, body, mandateDenial, record);
+          503,
+          record.code(),
+          rpcCode,
+          code,
+          record.reason(),
+          audited,
+          body,
+          mandateDenial,
+          record,
+          rpcData);
     }
-    return new Denial(status, error, rpcCode, code, reason, audited, body, mandateDenial, record);
+    return new Denial(
+        status, error, rpcCode, code, reason, audited, body, mandateDenial, record, rpcData);
+  }
+
+  /** This denial, its JSON-RPC error carrying {@code data} (a protocol error's details). */
+  public Denial withRpcData(JsonNode data) {
+    return new Denial(
+        status, error, rpcCode, code, reason, audited, body, mandateDenial, result, data);
+  }
+
+  /** The {@code data} of a protocol error's JSON-RPC error, or null. */
+  public JsonNode rpcData() {
+    return rpcData;
   }
 
   /** The HTTP status to answer with. */

@@ -42,7 +42,7 @@ final class GatewayConfigValidator {
    * exactly these (GatewayApiContractTest).
    */
   static final Set<String> RESERVED_PATHS =
-      Set.of("/health", "/ready", "/metrics", ProtectedResource.WELL_KNOWN);
+      Set.of("/health", "/ready", "/metrics", "/budgets", ProtectedResource.WELL_KNOWN);
 
   /** The shortest metrics token accepted: a guessable one would protect nothing. */
   static final int MIN_METRICS_TOKEN = 16;

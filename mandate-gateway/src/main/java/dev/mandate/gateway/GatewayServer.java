@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.server.HardenedServer;
 import dev.mandate.server.ProblemErrorHandler;
 import dev.mandate.server.ProblemResponses;
+import dev.mandate.token.BudgetLedger;
+import dev.mandate.token.Decision;
+import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.ReplayGuard;
 import dev.mandate.token.UsageCounter;
 import dev.mandate.wire.Problem;
@@ -111,6 +114,7 @@ public final class GatewayServer implements AutoCloseable {
       this.uploader = new AuditUploader(spool, authorityClient, config.authority(), metrics);
       ReplayGuard replay;
       UsageCounter usage;
+      BudgetLedger budgets;
       if (config.redis() != null) {
         this.redis = new RedisState(config.redis(), clock);
         opened.add(redis);
@@ -123,14 +127,24 @@ public final class GatewayServer implements AutoCloseable {
         }
         replay = redis;
         usage = redis;
+        budgets = redis;
       } else {
         this.redis = null;
         replay = ReplayGuard.inMemory(1_000_000, clock);
         usage = UsageCounter.inMemory(clock);
+        budgets = BudgetLedger.inMemory(clock);
       }
       this.guard =
           new Guard(
-              config.audience(), link, config.verification(), replay, usage, spool, clock, metrics);
+              config.audience(),
+              link,
+              config.verification(),
+              replay,
+              usage,
+              budgets,
+              spool,
+              clock,
+              metrics);
       this.frontEnds = new ArrayList<>();
       for (FrontEnd.Factory f : factories) {
         FrontEnd fe = f.create(config, guard, metrics);
@@ -412,6 +426,10 @@ public final class GatewayServer implements AutoCloseable {
         resourceMetadata(request, response, callback, path);
         return true;
       }
+      if (path.equals("/budgets") && request.getMethod().equals("GET")) {
+        budgets(request, response, callback);
+        return true;
+      }
       if (path.equals("/metrics") && request.getMethod().equals("GET")) {
         if (!metricsAllowed(request)) {
           response
@@ -473,6 +491,54 @@ public final class GatewayServer implements AutoCloseable {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=300");
+      response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /**
+     * {@code GET /budgets}: what is left of every budget and rate of the capability presented as
+     * {@code Authorization: Bearer}, for its holder (and an operator holding it) to see before
+     * spending. 401 without a capability that verifies here, 503 when the ledger cannot answer.
+     */
+    private void budgets(Request request, Response response, Callback callback) {
+      String token = Exchange.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      if (token == null) {
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"mandate\"");
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(401, "unauthenticated", "present the capability as Authorization: Bearer"));
+        return;
+      }
+      List<Decision.BudgetLeft> left;
+      try {
+        left = guard.budgetsLeft(token);
+      } catch (InvalidTokenException e) {
+        response
+            .getHeaders()
+            .put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"mandate\", error=\"invalid_token\"");
+        ProblemResponses.send(response, callback, Problem.of(401, e.code().name(), e.getMessage()));
+        return;
+      } catch (IllegalStateException e) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(503, GuardResult.UNAVAILABLE, "the budgets cannot be read right now"));
+        return;
+      }
+      ObjectNode n = JSON.createObjectNode();
+      var list = n.putArray("budgets");
+      for (Decision.BudgetLeft b : left) {
+        ObjectNode o = list.addObject();
+        o.put("block", b.block());
+        o.put("budget", b.budget());
+        o.put("limit", b.limit());
+        o.put("remaining", b.remaining());
+      }
+      byte[] body = n.toString().getBytes(StandardCharsets.UTF_8);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.write(true, ByteBuffer.wrap(body), callback);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.token.Approval;
+import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Limits;
@@ -40,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * </ol>
  */
 public final class Guard implements CallGuard {
+  /**
+   * The request context key of the W3C trace context a call carried (an MCP 2026-07-28 request's
+   * {@code _meta.traceparent}), kept in the audit record of its decision so that a decision can be
+   * found from a trace.
+   */
+  public static final String TRACE_CONTEXT = "traceparent";
+
+  /** A W3C {@code traceparent}: version, trace id, parent id, flags, in lower-case hex. */
+  public static final java.util.regex.Pattern TRACEPARENT =
+      java.util.regex.Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
   private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FIELD_CHARS = 1024;
@@ -48,6 +60,7 @@ public final class Guard implements CallGuard {
   private final String audience;
   private final AuthorityLink link;
   private final Verifier verifier;
+  private final BudgetLedger budgets;
   private final AuditSpool spool;
   private final Clock clock;
   private final MeterRegistry metrics;
@@ -60,6 +73,7 @@ public final class Guard implements CallGuard {
       GatewayConfig.Verification verification,
       ReplayGuard replayGuard,
       UsageCounter usage,
+      BudgetLedger budgets,
       AuditSpool spool,
       Clock clock,
       MeterRegistry metrics) {
@@ -89,6 +103,34 @@ public final class Guard implements CallGuard {
             throw e;
           }
         };
+    this.budgets = budgets;
+    BudgetLedger loggedBudgets =
+        new BudgetLedger() {
+          @Override
+          public Outcome tryDebit(List<Debit> debits) {
+            try {
+              return budgets.tryDebit(debits);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public void refund(List<Debit> debits, long atMillis) {
+            try {
+              budgets.refund(debits, atMillis);
+            } catch (RuntimeException e) {
+              LOG.warn("budget ledger unavailable, a refund is lost: {}", e.getMessage());
+              throw e;
+            }
+          }
+
+          @Override
+          public long[] spent(List<Debit> debits) {
+            return budgets.spent(debits);
+          }
+        };
     this.verifier =
         Verifier.builder()
             .trustedKeys(link)
@@ -98,6 +140,7 @@ public final class Guard implements CallGuard {
             .revoked(link::isDenied)
             .replayGuard(logged)
             .usageCounter(loggedUsage)
+            .budgetLedger(loggedBudgets)
             .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
             .verificationCacheSize(verification.cacheSize())
             .build();
@@ -242,6 +285,16 @@ public final class Guard implements CallGuard {
     return result;
   }
 
+  /**
+   * What is left of every budget and rate of a capability ({@link Verifier#budgetsLeft}).
+   *
+   * @throws dev.mandate.token.InvalidTokenException if it does not verify here
+   * @throws IllegalStateException if the budget ledger cannot answer
+   */
+  List<Decision.BudgetLeft> budgetsLeft(String token) {
+    return verifier.budgetsLeft(token);
+  }
+
   @Override
   public boolean isRevoked(String revocationId) {
     return link.isDenied(revocationId);
@@ -381,6 +434,10 @@ public final class Guard implements CallGuard {
       }
       if (approvalId != null) {
         g.writeStringField("approvalId", approvalId);
+      }
+      if (req.context().get(TRACE_CONTEXT) instanceof String trace
+          && TRACEPARENT.matcher(trace).matches()) {
+        g.writeStringField(TRACE_CONTEXT, trace);
       }
       g.writeNumberField("status", result.httpStatus());
       g.writeEndObject();

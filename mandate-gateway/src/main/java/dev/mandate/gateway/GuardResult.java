@@ -158,6 +158,25 @@ public record GuardResult(
     return new GuardResult(false, httpStatus, code, caveat, reason, tokenId, d, null);
   }
 
+  /**
+   * For a call refused by a budget or a rate: {@code {"budget": {"block", "budget", "limit",
+   * "remaining"}}}, which budget and what is left of it (limit and remaining as JSON numbers); else
+   * null. The front ends add it to the problem or to the JSON-RPC error's {@code data}.
+   */
+  public ObjectNode budgetJson() {
+    if (!(decision instanceof Decision.Deny deny) || deny.budget().isEmpty()) {
+      return null;
+    }
+    Decision.BudgetLeft left = deny.budget().get();
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    ObjectNode b = n.putObject("budget");
+    b.put("block", left.block());
+    b.put("budget", left.budget());
+    b.put("limit", left.limit());
+    b.put("remaining", left.remaining());
+    return n;
+  }
+
   /** Whether the token itself could not be authenticated (answer 401 with WWW-Authenticate). */
   public boolean unauthenticated() {
     return httpStatus == 401;

@@ -476,7 +476,7 @@ final class HttpProxy extends Handler.Abstract {
         out.write(bytes, 0, bytes.length);
       }
     }
-    return HttpArguments.strictUtf8(out.toByteArray());
+    return BodyRead.strictUtf8(out.toByteArray());
   }
 
   static String printable(String s) {

@@ -26,6 +26,7 @@ final class McpSectionValidator {
   static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
   static final long DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
   static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(30);
   static final int DEFAULT_MAX_SESSIONS = 16;
 
@@ -94,6 +95,9 @@ final class McpSectionValidator {
             DEFAULT_MAX_UPSTREAM_MESSAGE_BYTES);
     Duration callTimeout =
         check.positiveDuration(where.key("callTimeout"), raw.callTimeout(), DEFAULT_CALL_TIMEOUT);
+    Duration startTimeout =
+        check.positiveDuration(
+            where.key("startTimeout"), raw.startTimeout(), DEFAULT_START_TIMEOUT);
     Duration idleTimeout =
         check.positiveDuration(
             where.key("sessionIdleTimeout"),
@@ -104,7 +108,14 @@ final class McpSectionValidator {
       return null;
     }
     return new McpConfig(
-        prefix, upstreams, maxRequest, maxUpstreamMessage, callTimeout, idleTimeout, origins);
+        prefix,
+        upstreams,
+        maxRequest,
+        maxUpstreamMessage,
+        callTimeout,
+        startTimeout,
+        idleTimeout,
+        origins);
   }
 
   /** One upstream; {@code prefix} is the checked path prefix, or null if it is wrong. */
@@ -163,6 +174,10 @@ final class McpSectionValidator {
     ok &= roots != null;
     Set<String> methods = allowMethods(where.key("allowMethods"), u.allowMethods());
     ok &= methods != null;
+    Set<String> revisions = revisions(where.key("revisions"), u.revisions(), u.stdio() != null);
+    ok &= revisions != null;
+    McpConfig.ToolDenials toolDenials = toolDenials(where.key("toolDenials"), u.toolDenials());
+    ok &= toolDenials != null;
     if (!ok) {
       return null;
     }
@@ -177,7 +192,66 @@ final class McpSectionValidator {
         perOwner,
         perClient,
         roots,
-        methods);
+        methods,
+        revisions,
+        toolDenials);
+  }
+
+  /**
+   * The MCP revisions an upstream speaks: 2025-11-25 (default), 2026-07-28 (http only), or both;
+   * null (reported) if another is named.
+   */
+  private Set<String> revisions(ConfigPath where, List<String> raw, boolean stdio) {
+    if (raw == null) {
+      return Set.of(McpConfig.SESSION_REVISION);
+    }
+    Set<String> out = new LinkedHashSet<>();
+    boolean ok = !raw.isEmpty();
+    if (raw.isEmpty()) {
+      check.problem(where, " must name at least one revision");
+    }
+    for (int i = 0; i < raw.size(); i++) {
+      String r = check.text(where.index(i), raw.get(i));
+      if (r != null
+          && !r.equals(McpConfig.SESSION_REVISION)
+          && !r.equals(McpConfig.STATELESS_REVISION)) {
+        check.problem(
+            where.index(i),
+            " must be "
+                + McpConfig.SESSION_REVISION
+                + " or "
+                + McpConfig.STATELESS_REVISION
+                + "; got '"
+                + r
+                + "'");
+        r = null;
+      } else if (r != null && r.equals(McpConfig.STATELESS_REVISION) && stdio) {
+        check.problem(
+            where.index(i),
+            " needs an http upstream: the gateway speaks "
+                + McpConfig.STATELESS_REVISION
+                + " to upstreams over HTTP only");
+        r = null;
+      }
+      ok &= r != null;
+      out.add(r);
+    }
+    return ok ? out : null;
+  }
+
+  /** How a denied tools/call is answered: result or error; null (reported) if neither. */
+  private McpConfig.ToolDenials toolDenials(ConfigPath where, String raw) {
+    if (raw == null) {
+      return McpConfig.ToolDenials.BY_REVISION;
+    }
+    if (raw.equals("result")) {
+      return McpConfig.ToolDenials.RESULT;
+    }
+    if (raw.equals("error")) {
+      return McpConfig.ToolDenials.ERROR;
+    }
+    check.problem(where, " must be result or error; got '" + raw + "'");
+    return null;
   }
 
   /** A share of the sessions: 1 to {@code max}, else 0 (reported). */

@@ -8,7 +8,8 @@ import org.eclipse.jetty.http.HttpHeader;
  * The HTTP front end's one way to answer a {@link Denial}: an RFC 9457 problem whose code is the
  * denial's. A 401 carries {@code WWW-Authenticate} (RFC 6750: {@code error="invalid_token"} unless
  * no token was sent); a 503 carries {@code Retry-After}; an {@code APPROVAL_REQUIRED} denial adds
- * {@link GuardResult.ApprovalNeeded#toJson()}'s members.
+ * {@link GuardResult.ApprovalNeeded#toJson()}'s members, a budget's denial {@link
+ * GuardResult#budgetJson()}'s.
  */
 final class ProblemDenials implements DenialRenderer {
   @Override
@@ -22,6 +23,8 @@ final class ProblemDenials implements DenialRenderer {
       x.resource().forbidden(x, d);
       if (d.result() != null && d.result().approvalNeeded() != null) {
         problem = problem.withAll(d.result().approvalNeeded().toJson());
+      } else if (d.result() != null && d.result().budgetJson() != null) {
+        problem = problem.withAll(d.result().budgetJson());
       }
     }
     ProblemResponses.send(x.response(), x.callback(), problem);

@@ -83,6 +83,7 @@ record RawConfig(
       String maxRequestBody,
       String maxUpstreamMessage,
       String callTimeout,
+      String startTimeout,
       String sessionIdleTimeout,
       List<String> allowedOrigins) {}
 
@@ -98,7 +99,9 @@ record RawConfig(
       Integer maxSessionsPerOwner,
       Integer maxSessionsPerClient,
       List<McpRoot> roots,
-      List<String> allowMethods) {}
+      List<String> allowMethods,
+      List<String> revisions,
+      String toolDenials) {}
 
   record McpRoot(String uri, String name) {}
 

@@ -45,6 +45,16 @@
  * the presented approval's {@code approvalId} (as the approval claims it; verified when the call
  * was allowed), never its text. A capability without an approval caveat ignores an approval.
  *
+ * <h2>Budgets</h2>
+ *
+ * The verifier debits every allowed call from the budgets and rates of its capability (spec §6.3)
+ * through the gateway's ledger: in memory, or in Redis shared by every gateway (one Lua script per
+ * call; a gateway that cannot reach Redis answers 503, caveat {@code budget}). A call a budget
+ * refuses is denied with {@code LIMIT_EXCEEDED} (403; MCP: JSON-RPC error {@code -32003}), and the
+ * HTTP body and the JSON-RPC error's {@code data} add {@code budget} ({@code block}, {@code
+ * budget}, {@code limit}, {@code remaining}). {@code GET /budgets} answers the holder of a
+ * capability what is left of each. The debit stands when the upstream then fails.
+ *
  * <h2>Audit spool guarantee</h2>
  *
  * With {@code spool.sync: always} (default) the event is fsynced (group commit: concurrent calls

@@ -83,6 +83,7 @@ class ConfigGrammarTest {
         mcp(
             """
             callTimeout: 1m30s
+            startTimeout: 2m
             sessionIdleTimeout: 1d
             upstreams:
               - service: mail
@@ -91,6 +92,7 @@ class ConfigGrammarTest {
                 tools: {send: {}}
             """);
     assertThat(c.callTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.startTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.sessionIdleTimeout()).isEqualTo(Duration.ofDays(1));
   }
 

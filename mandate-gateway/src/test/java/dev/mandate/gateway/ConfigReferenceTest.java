@@ -96,6 +96,7 @@ class ConfigReferenceTest {
     actual.put("mcp.maxRequestBody", g -> g.mcp().maxRequestBytes());
     actual.put("mcp.maxUpstreamMessage", g -> g.mcp().maxUpstreamMessageBytes());
     actual.put("mcp.callTimeout", g -> g.mcp().callTimeout());
+    actual.put("mcp.startTimeout", g -> g.mcp().startTimeout());
     actual.put("mcp.sessionIdleTimeout", g -> g.mcp().sessionIdleTimeout());
     actual.put("mcp.allowedOrigins", g -> List.copyOf(g.mcp().allowedOrigins()));
     actual.put("mcp.upstreams[].resources", g -> mcp.resources());

@@ -45,9 +45,15 @@ class GatewayApiContractTest {
         TestPeers.parse(
             TestPeers.config(authority, TestPeers.sharedUpstream(), tmp.resolve("spool"), null),
             authority);
+    // GET /budgets answers the holder of a capability.
+    String budgeted =
+        authority.mint(
+            "api:create_issue:/repos/octo/**",
+            "\"budgets\":[\"sum(/amount)<=5000\",\"calls<=10/1m\"]");
     try (GatewayServer gateway = GatewayServer.start(config, Clock.systemUTC(), List.of())) {
       for (String path : documented) {
-        Reply r = Http.get(gateway.url() + path, null);
+        Reply r =
+            Http.get(gateway.url() + path, path.equals("/budgets") ? "Bearer " + budgeted : null);
         String where = "GET " + path + " -> " + r.status() + " " + r.body();
         assertThat(r.status()).as(where).isEqualTo(200);
         String response = "/paths/" + path.replace("/", "~1") + "/get/responses/" + r.status();
@@ -63,6 +69,13 @@ class GatewayApiContractTest {
               .as(where)
               .isEmpty();
         }
+      }
+      Reply budgets = Http.get(gateway.url() + "/budgets", "Bearer " + budgeted);
+      assertThat(budgets.json().get("budgets")).hasSize(2);
+      for (int status : new int[] {401}) {
+        Reply denied = Http.get(gateway.url() + "/budgets", null);
+        assertThat(denied.status()).isEqualTo(status);
+        assertThat(api.at("/paths/~1budgets/get/responses/" + status).isMissingNode()).isFalse();
       }
     }
   }

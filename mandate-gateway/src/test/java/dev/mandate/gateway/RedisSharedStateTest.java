@@ -108,6 +108,69 @@ class RedisSharedStateTest {
   }
 
   @Test
+  void aBudget_isSpentOnceAcrossTwoGateways_andEitherShowsWhatIsLeft() throws Exception {
+    String token =
+        authority.mint("api:create_issue:/repos/octo/**", "\"budgets\":[\"sum(/amount)<=100\"]");
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      GatewayServer gw = i % 2 == 0 ? one : two;
+      replies.add(
+          pool.submit(
+              () ->
+                  Http.post(
+                      gw.url() + "/repos/octo/hello/issues",
+                      "{\"amount\": 7.5}",
+                      "Bearer " + token)));
+    }
+    int allowed = 0;
+    for (Future<Reply> f : replies) {
+      Reply r = f.get();
+      if (r.status() == 200) {
+        allowed++;
+      } else {
+        assertThat(r.status()).as(r.body()).isEqualTo(403);
+        assertThat(r.json().get("code").asText()).isEqualTo("LIMIT_EXCEEDED");
+        assertThat(r.json().get("budget").get("budget").asText()).isEqualTo("sum(/amount)<=100");
+        assertThat(r.json().get("budget").get("remaining").decimalValue())
+            .isEqualByComparingTo("2.5");
+      }
+    }
+    pool.shutdown();
+    assertThat(allowed).isEqualTo(13);
+    for (GatewayServer gw : List.of(one, two)) {
+      Reply left = Http.get(gw.url() + "/budgets", "Bearer " + token);
+      assertThat(left.status()).as(left.body()).isEqualTo(200);
+      assertThat(left.json().get("budgets").get(0).get("remaining").decimalValue())
+          .isEqualByComparingTo("2.5");
+    }
+    Reply anonymous = Http.get(one.url() + "/budgets", null);
+    assertThat(anonymous.status()).isEqualTo(401);
+    Reply forged = Http.get(one.url() + "/budgets", "Bearer " + token.substring(0, 40));
+    assertThat(forged.status()).isEqualTo(401);
+  }
+
+  @Test
+  void aRate_refusesOnceItsWindowIsFull_atEitherGateway_andRefillsAfterIt() throws Exception {
+    String token =
+        authority.mint("api:list_issues:/repos/octo/**", "\"budgets\":[\"calls<=3/5s\"]");
+    int allowed = 0;
+    for (int i = 0; i < 6; i++) {
+      GatewayServer gw = i % 2 == 0 ? one : two;
+      Reply r = Http.get(gw.url() + "/repos/octo/hello/issues", "Bearer " + token);
+      allowed += r.status() == 200 ? 1 : 0;
+      if (r.status() != 200) {
+        assertThat(r.json().get("detail").asText())
+            .isEqualTo("block 0's rate calls<=3/5s has 0 left in the current window");
+      }
+    }
+    assertThat(allowed).isEqualTo(3);
+    dev.mandate.testkit.Await.until(
+        java.time.Duration.ofSeconds(10),
+        () -> Http.get(two.url() + "/repos/octo/hello/issues", "Bearer " + token).status() == 200);
+  }
+
+  @Test
   void aProofUsedAtOneGateway_isAReplayAtTheOther() {
     SecureRandom random = new SecureRandom();
     SigningKey holder = SigningKey.generate(random);

@@ -165,8 +165,9 @@ public final class TestPeers {
       return api.approve(approverAuth, tokenId, "finance", request, "5m");
     }
 
-    void revoke(String tokenId) {
-      api.revoke(adminAuth, tokenId, null, "gateway test");
+    /** Revokes a token's first block; returns the revocation's feed sequence. */
+    long revoke(String tokenId) {
+      return api.revoke(adminAuth, tokenId, null, "gateway test");
     }
 
     /** The decision records the authority holds for a token. */

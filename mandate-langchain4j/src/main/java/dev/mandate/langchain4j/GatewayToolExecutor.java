@@ -1,5 +1,8 @@
 package dev.mandate.langchain4j;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.exception.ToolArgumentsException;
 import dev.langchain4j.exception.ToolExecutionException;
@@ -13,11 +16,13 @@ import java.util.function.Consumer;
 
 /**
  * Sends a model's tool call through the gateway and turns every way it can end into a tool result
- * the model can read: the tool's answer, {@code "denied by Mandate: <reason>"} for a refusal, or
+ * the model can read: the tool's answer, {@code "denied by Mandate: <reason>"} for a refusal
+ * (whether the gateway answers it as a JSON-RPC error or as an {@code isError} tool result), or
  * {@code "tool call failed: <why>"}. It never throws, so a denial cannot abort the conversation.
  */
 final class GatewayToolExecutor implements ToolExecutor {
   private static final int MAX_MESSAGE_CHARS = 500;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final McpClient client;
   private final Consumer<ToolOutcome> observer;
@@ -39,21 +44,30 @@ final class GatewayToolExecutor implements ToolExecutor {
     try {
       ToolExecutionResult result =
           context == null ? client.executeTool(request) : client.executeTool(request, context);
-      outcome =
-          new ToolOutcome(
-              request.name(),
-              request.arguments(),
-              ToolOutcome.Verdict.ALLOWED,
-              result.resultText() == null ? "" : result.resultText(),
-              result.isError());
-      observe(outcome);
-      return result;
+      String text = result.resultText() == null ? "" : result.resultText();
+      String denial = result.isError() ? deniedMessage(text) : null;
+      if (denial == null) {
+        outcome =
+            new ToolOutcome(
+                request.name(),
+                request.arguments(),
+                ToolOutcome.Verdict.ALLOWED,
+                text,
+                result.isError());
+        observe(outcome);
+        return result;
+      }
+      outcome = denied(request, denial);
     } catch (ToolArgumentsException e) {
       outcome = failed(request, "invalid arguments: " + message(e));
     } catch (ToolExecutionException e) {
       String message = message(e);
+      // LangChain4j's MCP client throws for an isError result, with its (structured) content.
+      String asResult = e.getMessage() == null ? null : deniedMessage(e.getMessage().strip());
       if (isDenial(e.errorCode(), message)) {
         outcome = denied(request, message);
+      } else if (asResult != null) {
+        outcome = denied(request, asResult);
       } else if (message.contains("status code: 401")) {
         // The transport drops the body of a non-2xx answer; 401 is the gateway refusing the token
         // itself (malformed, forged, unknown key), as opposed to a refused call.
@@ -73,6 +87,31 @@ final class GatewayToolExecutor implements ToolExecutor {
     }
     observe(outcome);
     return ToolExecutionResult.builder().isError(true).resultText(outcome.resultText()).build();
+  }
+
+  /**
+   * The message of a denial the gateway answered as a tool result ({@code toolDenials: result}, and
+   * every MCP 2026-07-28 request): the text itself, or the {@code message} of the structured
+   * content a client shows instead of the text; null for any other tool error.
+   */
+  private static String deniedMessage(String text) {
+    if (text.startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX)) {
+      return text;
+    }
+    try {
+      JsonNode structured = JSON.readTree(text);
+      JsonNode message = structured == null ? null : structured.get("message");
+      return structured != null
+              && structured.isObject()
+              && structured.has(JsonRpcErrors.DATA_CODE)
+              && message != null
+              && message.isTextual()
+              && message.textValue().startsWith(JsonRpcErrors.DENIED_MESSAGE_PREFIX)
+          ? message.textValue()
+          : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 
   private static boolean isDenial(Integer code, String message) {

@@ -79,6 +79,8 @@ final class InvoicesStack implements AutoCloseable {
               .mcp(
                   List.of("callTimeout: 10s"),
                   McpUpstream.node("fs", NpmPeers.server("server-filesystem"), workspace)
+                      // Denials as isError tool results: the provider reads them as denials.
+                      .with("toolDenials: result")
                       .toolOnPath("read_text_file", workspace, "path")
                       .toolOnPath("list_directory", workspace, "path")
                       .toolOnPath("write_file", workspace, "path")));

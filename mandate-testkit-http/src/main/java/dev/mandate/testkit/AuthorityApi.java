@@ -106,8 +106,10 @@ public final class AuthorityApi {
    *
    * @param tokenId the token, or null when {@code revocationId} alone names the block
    * @param revocationId one block of it, or null for the token's first block
+   * @return the revocation's sequence number in the feed, which a gateway has applied once its
+   *     {@code mandate_gateway_revocation_sequence} reaches it
    */
-  public void revoke(String authorization, String tokenId, String revocationId, String reason) {
+  public long revoke(String authorization, String tokenId, String revocationId, String reason) {
     ObjectNode body = Http.JSON.createObjectNode();
     if (tokenId != null) {
       body.put("tokenId", tokenId);
@@ -116,7 +118,10 @@ public final class AuthorityApi {
       body.put("revocationId", revocationId);
     }
     body.put("reason", reason);
-    post("/v1/revocations", body.toString(), authorization).expect(201);
+    return post("/v1/revocations", body.toString(), authorization)
+        .expect(201)
+        .get("sequence")
+        .asLong();
   }
 
   /** The decision records the audit trail holds for a token, oldest first. */

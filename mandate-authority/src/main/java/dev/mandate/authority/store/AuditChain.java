@@ -1,6 +1,5 @@
 package dev.mandate.authority.store;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,6 +29,14 @@ final class AuditChain {
   static final String GENESIS = "0".repeat(64);
 
   private static final HexFormat HEX = HexFormat.of();
+  private static final byte[] DOMAIN = "mandate.audit.v1".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * One digest per thread: {@code MessageDigest.getInstance} looks the provider up each time, and
+   * the authority hashes every record it appends.
+   */
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(AuditChain::newSha256);
 
   private AuditChain() {}
 
@@ -42,42 +49,50 @@ final class AuditChain {
       String clientId,
       long atMillis,
       String detailJson) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    writeString(out, "mandate.audit.v1");
-    writeLong(out, sequence);
-    writeString(out, previousHash);
-    writeString(out, type);
-    writeString(out, actor);
-    writeString(out, tokenId);
-    writeString(out, clientId);
-    writeLong(out, atMillis);
-    writeString(out, detailJson);
-    return HEX.formatHex(sha256().digest(out.toByteArray()));
+    MessageDigest d = SHA256.get();
+    d.reset();
+    byte[] scratch = new byte[8];
+    writeBytes(d, scratch, DOMAIN);
+    writeLong(d, scratch, sequence);
+    writeString(d, scratch, previousHash);
+    writeString(d, scratch, type);
+    writeString(d, scratch, actor);
+    writeString(d, scratch, tokenId);
+    writeString(d, scratch, clientId);
+    writeLong(d, scratch, atMillis);
+    writeString(d, scratch, detailJson);
+    return HEX.formatHex(d.digest());
   }
 
-  private static void writeString(ByteArrayOutputStream out, String s) {
+  private static void writeString(MessageDigest d, byte[] scratch, String s) {
     if (s == null) {
-      writeInt(out, -1);
+      writeInt(d, scratch, -1);
       return;
     }
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    writeInt(out, bytes.length);
-    out.writeBytes(bytes);
+    writeBytes(d, scratch, s.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void writeInt(ByteArrayOutputStream out, int v) {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      out.write(v >>> shift);
+  /** A string field's encoding from its UTF-8 bytes: their length, then the bytes. */
+  private static void writeBytes(MessageDigest d, byte[] scratch, byte[] bytes) {
+    writeInt(d, scratch, bytes.length);
+    d.update(bytes);
+  }
+
+  private static void writeInt(MessageDigest d, byte[] scratch, int v) {
+    for (int i = 0; i < 4; i++) {
+      scratch[i] = (byte) (v >>> (24 - 8 * i));
     }
+    d.update(scratch, 0, 4);
   }
 
-  private static void writeLong(ByteArrayOutputStream out, long v) {
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      out.write((int) (v >>> shift));
+  private static void writeLong(MessageDigest d, byte[] scratch, long v) {
+    for (int i = 0; i < 8; i++) {
+      scratch[i] = (byte) (v >>> (56 - 8 * i));
     }
+    d.update(scratch, 0, 8);
   }
 
-  private static MessageDigest sha256() {
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

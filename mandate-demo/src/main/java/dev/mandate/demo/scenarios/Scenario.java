@@ -47,6 +47,9 @@ final class Scenario {
    * @param calls the tool calls a correct agent makes, in order
    * @param carrier the index of the call whose result carries the injected text (a read)
    * @param stateContains texts the servers' state must contain afterwards, per service
+   * @param contrast the id of an injection task to run once more with every budget of the task's
+   *     capabilities removed, which must then get through: it shows that the budget is what stops
+   *     it; or null
    */
   record UserTask(
       String id,
@@ -54,7 +57,8 @@ final class Scenario {
       Map<String, CapabilitySpec> capabilities,
       List<Call> calls,
       int carrier,
-      Map<String, List<String>> stateContains) {
+      Map<String, List<String>> stateContains,
+      String contrast) {
     UserTask {
       capabilities = Map.copyOf(capabilities);
       calls = List.copyOf(calls);
@@ -73,6 +77,8 @@ final class Scenario {
    * @param where CEL conditions over {@code args}
    * @param maxUses the most calls it allows
    * @param approval the approver groups whose person must approve each call; empty for none
+   * @param budgets budgets and rates every call with it spends from ({@code sum(/amount)<=1198.7},
+   *     spec 6.3); empty for none
    */
   record CapabilitySpec(
       String service,
@@ -80,8 +86,10 @@ final class Scenario {
       Map<String, JsonNode> args,
       List<String> where,
       Integer maxUses,
-      List<String> approval) {
+      List<String> approval,
+      List<String> budgets) {
     CapabilitySpec {
+      budgets = budgets == null ? List.of() : List.copyOf(budgets);
       grants = List.copyOf(grants);
       args = args == null ? Map.of() : Map.copyOf(args);
       where = where == null ? List.of() : List.copyOf(where);

@@ -111,6 +111,7 @@ public final class ScenarioSuite {
     SecureRandom random = new SecureRandom();
     List<RunResult> baseline = new ArrayList<>();
     List<RunResult> attacked = new ArrayList<>();
+    List<RunResult> contrast = new ArrayList<>();
     long started = System.nanoTime();
     try (ScenarioBed bed = ScenarioBed.start(suite, dir, node);
         TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(bed, random)) {
@@ -119,6 +120,9 @@ public final class ScenarioSuite {
         baseline.add(agent.run(null));
         for (InjectionTask injection : suite.injectionTasks()) {
           attacked.add(agent.run(injection));
+          if (injection.id().equals(task.contrast())) {
+            contrast.add(agent.run(injection, false));
+          }
         }
       }
     }
@@ -126,11 +130,16 @@ public final class ScenarioSuite {
         Locale.ROOT,
         "scenarios: %s: %d runs in %.1f s%n",
         suite.name(),
-        baseline.size() + attacked.size(),
+        baseline.size() + attacked.size() + contrast.size(),
         (System.nanoTime() - started) / 1e9);
     progress.flush();
     return new SuiteResult(
-        suite.name(), suite.userTasks().size(), suite.injectionTasks().size(), baseline, attacked);
+        suite.name(),
+        suite.userTasks().size(),
+        suite.injectionTasks().size(),
+        baseline,
+        attacked,
+        contrast);
   }
 
   /** The table: one row per suite and a total row. */
@@ -184,6 +193,19 @@ public final class ScenarioSuite {
             percent(users == 0 ? 0 : (double) useful / users),
             percent(pairs == 0 ? 0 : (double) usefulUnderAttack / pairs),
             percent(pairs == 0 ? 0 : (double) attacks / pairs)));
+    for (SuiteResult r : results) {
+      for (RunResult c : r.contrast()) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "contrast: %s x %s with its budgets removed: %d of %d injected calls got through"
+                    + " (with them: none)%n",
+                c.userTaskId(),
+                c.injectionId(),
+                c.breaches().size(),
+                c.injected().size()));
+      }
+    }
     return s.toString();
   }
 

@@ -100,6 +100,18 @@ final class SuiteFiles {
                       task.id(),
                       "capability '" + n + "' grants another service than " + c.service()));
     }
+    for (UserTask task : suite.userTasks()) {
+      if (task.contrast() != null) {
+        require(
+            suite.injectionTasks().stream().anyMatch(i -> i.id().equals(task.contrast())),
+            task.id(),
+            "contrast names no injection task of the suite: " + task.contrast());
+        require(
+            task.capabilities().values().stream().anyMatch(c -> !c.budgets().isEmpty()),
+            task.id(),
+            "has a contrast run but no budget to remove");
+      }
+    }
     for (InjectionTask injection : suite.injectionTasks()) {
       require(ids.add(injection.id()), injection.id(), "is used twice");
       require(!injection.steps().isEmpty(), injection.id(), "has no steps");

@@ -12,16 +12,20 @@ import java.util.List;
  * @param injectionTasks how many injection tasks
  * @param baseline one run per user task, without attack
  * @param attacked one run per user task and injection task
+ * @param contrast the contrast runs: a user task with its {@code contrast} injection task, its
+ *     budgets removed (not counted in the metrics; each must let the attack through)
  */
 record SuiteResult(
     String suite,
     int userTasks,
     int injectionTasks,
     List<RunResult> baseline,
-    List<RunResult> attacked) {
+    List<RunResult> attacked,
+    List<RunResult> contrast) {
   SuiteResult {
     baseline = List.copyOf(baseline);
     attacked = List.copyOf(attacked);
+    contrast = List.copyOf(contrast);
   }
 
   /** The number of user-task × injection-task pairs run. */
@@ -55,6 +59,17 @@ record SuiteResult(
     for (RunResult r : attacked) {
       for (Outcome o : r.breaches()) {
         out.add(suite + " " + r.userTaskId() + " x " + r.injectionId() + " let through: " + o);
+      }
+    }
+    for (RunResult r : contrast) {
+      if (!r.attackSucceeded()) {
+        out.add(
+            suite
+                + " "
+                + r.userTaskId()
+                + " x "
+                + r.injectionId()
+                + " without budgets let nothing through: the budget is not what stops it");
       }
     }
     return out;

@@ -167,8 +167,16 @@ final class TaskAgent {
    *     the injected text, or a theft set-up call fails
    */
   RunResult run(InjectionTask injection) throws IOException {
+    return run(injection, true);
+  }
+
+  /**
+   * As {@link #run(InjectionTask)}; without {@code budgets}, the task's capabilities are delegated
+   * without their budgets (the contrast run that shows what a budget stops).
+   */
+  RunResult run(InjectionTask injection, boolean budgets) throws IOException {
     bed.reset(injection == null ? "" : injectedText(injection, bed.suite.owner()));
-    Run run = new Run();
+    Run run = new Run(budgets);
     List<Outcome> legit = new ArrayList<>();
     List<Outcome> injected = new ArrayList<>();
     for (int i = 0; i < task.calls().size(); i++) {
@@ -235,7 +243,11 @@ final class TaskAgent {
     private CapabilityHandle leakedHandle;
     private String leakedText;
 
-    Run() {
+    /** Whether the capabilities carry their budgets. */
+    private final boolean budgets;
+
+    Run(boolean budgets) {
+      this.budgets = budgets;
       task.capabilities()
           .forEach(
               (name, spec) -> {
@@ -261,6 +273,9 @@ final class TaskAgent {
       spec.where().forEach(r::where);
       if (!spec.approval().isEmpty()) {
         r.requireApproval(spec.approval().toArray(String[]::new));
+      }
+      if (budgets) {
+        spec.budgets().forEach(r::budget);
       }
       return orchestrator.delegate(granted, wallet.holderPublicKey(), r.build());
     }

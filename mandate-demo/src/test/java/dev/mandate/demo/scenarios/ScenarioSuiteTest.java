@@ -55,6 +55,12 @@ class ScenarioSuiteTest {
                 assertThat(r.misses()).as("misses in suite %s", name).isEmpty();
                 assertThat(r.utility()).isEqualTo(1.0);
                 assertThat(r.attackSuccessRate()).isEqualTo(0.0);
+                // Each contrast run (budgets removed) ran, and let its attack through (a miss
+                // otherwise): the budget is what stops it.
+                assertThat(r.contrast())
+                    .hasSize(
+                        (int) suite.userTasks().stream().filter(t -> t.contrast() != null).count())
+                    .allSatisfy(run -> assertThat(run.attackSucceeded()).isTrue());
                 // Every injection attempt reached the gateway and was refused there.
                 assertThat(r.attacked()).allSatisfy(run -> assertThat(run.injected()).isNotEmpty());
               }));

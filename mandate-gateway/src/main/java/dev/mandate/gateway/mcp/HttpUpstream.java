@@ -1,7 +1,6 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
 import dev.mandate.gateway.mcp.McpConfig.Http;
@@ -257,15 +256,10 @@ final class HttpUpstream implements UpstreamConnection {
    * but the id, which must come back as it was sent.
    */
   private JsonNode withoutCredentials(JsonNode message) {
-    if (credentials.isEmpty() || !message.isObject()) {
+    if (credentials.isEmpty()) {
       return message;
     }
-    JsonNode id = message.get("id");
-    JsonNode redacted = JsonRpc.redact(message, credentials::redact, credentials::redacting);
-    if (id != null && redacted.isObject()) {
-      ((ObjectNode) redacted).set("id", id);
-    }
-    return redacted;
+    return JsonRpc.redactKeepingId(message, credentials::redact, credentials::redacting);
   }
 
   /**

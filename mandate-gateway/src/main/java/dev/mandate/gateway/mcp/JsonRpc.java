@@ -108,6 +108,14 @@ final class JsonRpc {
     return r;
   }
 
+  static ObjectNode result(JsonNode id, JsonNode result) {
+    ObjectNode r = NODES.objectNode();
+    r.put("jsonrpc", "2.0");
+    r.set("id", id == null ? NODES.nullNode() : id);
+    r.set("result", result);
+    return r;
+  }
+
   static ObjectNode request(JsonNode id, String method, JsonNode params) {
     ObjectNode r = NODES.objectNode();
     r.put("jsonrpc", "2.0");
@@ -143,6 +151,23 @@ final class JsonRpc {
    */
   static JsonNode redact(JsonNode node) {
     return redact(node, TokenRedaction::redact, TokenRedaction::redacting);
+  }
+
+  /**
+   * As {@link #redact(JsonNode, UnaryOperator, UnaryOperator)}, everywhere but a message's id,
+   * which must come back exactly as it was sent for the peer to match it.
+   */
+  static JsonNode redactKeepingId(
+      JsonNode message, UnaryOperator<String> text, UnaryOperator<OutputStream> bytes) {
+    if (!message.isObject()) {
+      return redact(message, text, bytes);
+    }
+    JsonNode id = message.get("id");
+    JsonNode redacted = redact(message, text, bytes);
+    if (id != null && redacted.isObject()) {
+      ((ObjectNode) redacted).set("id", id);
+    }
+    return redacted;
   }
 
   /**

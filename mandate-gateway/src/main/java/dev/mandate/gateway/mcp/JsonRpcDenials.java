@@ -1,6 +1,7 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.Denial;
 import dev.mandate.gateway.DenialRenderer;
@@ -27,12 +28,30 @@ import org.eclipse.jetty.util.Callback;
  *   <li>a Mandate denial: the JSON-RPC error {@link JsonRpcErrors#DENIED} with the reason in the
  *       message and the code (and, for {@code APPROVAL_REQUIRED}, what to ask an approver for) in
  *       {@code data};
- *   <li>a protocol error: a plain JSON-RPC error;
+ *   <li>a Mandate denial of a {@code tools/call} whose upstream answers denials as results ({@link
+ *       McpConfig.ToolDenials}): a tool result with {@code isError: true}, the reason as its text
+ *       and the code (and approval details) as its structured content, so the model reads it;
+ *   <li>an {@code APPROVAL_REQUIRED} denial of a 2026-07-28 call from a client that takes form
+ *       elicitations: the input-required result that asks for the approval ({@link ApprovalRound});
+ *   <li>a protocol error: a plain JSON-RPC error (with its {@code data}, such as the versions an
+ *       unsupported protocol version is answered with);
  *   <li>when the request carries no JSON-RPC message (GET, DELETE, a refused origin or method): a
  *       problem body.
  * </ul>
  */
 final class JsonRpcDenials implements DenialRenderer {
+  /** Request attribute: a denied call is answered as a tool result ({@code Boolean}). */
+  static final String AS_TOOL_RESULT = JsonRpcDenials.class.getName() + ".asToolResult";
+
+  /**
+   * Request attribute: an {@code APPROVAL_REQUIRED} denial is answered with an input-required
+   * result; the value is the upstream's service.
+   */
+  static final String ASK_APPROVAL = JsonRpcDenials.class.getName() + ".askApproval";
+
+  /** Request attribute: the answer is a 2026-07-28 result, which names its {@code resultType}. */
+  static final String STATELESS = JsonRpcDenials.class.getName() + ".stateless";
+
   @Override
   public void render(Exchange x, Denial d) {
     Response response = x.response();
@@ -52,19 +71,70 @@ final class JsonRpcDenials implements DenialRenderer {
     } else if (!x.jsonRpc()) {
       x.resource().forbidden(x, d);
       ProblemResponses.send(response, callback, Problem.of(d.status(), d.error(), d.reason()));
+    } else if (d.mandateDenial()
+        && d.status() == 200
+        && x.request().getAttribute(ASK_APPROVAL) instanceof String service
+        && d.result() != null
+        && d.result().approvalNeeded() != null) {
+      json(
+          response,
+          callback,
+          200,
+          JsonRpc.result(id, ApprovalRound.inputRequired(d.result().approvalNeeded(), service)));
+    } else if (d.mandateDenial()
+        && d.status() == 200
+        && Boolean.TRUE.equals(x.request().getAttribute(AS_TOOL_RESULT))) {
+      json(
+          response,
+          callback,
+          200,
+          JsonRpc.result(
+              id, deniedResult(d, Boolean.TRUE.equals(x.request().getAttribute(STATELESS)))));
     } else if (d.mandateDenial()) {
       if (d.status() == 403) {
         x.resource().forbidden(x, d);
       }
       json(response, callback, d.status(), deniedError(id, d));
     } else {
-      json(response, callback, d.status(), JsonRpc.error(id, d.rpcCode(), d.reason()));
+      ObjectNode error = JsonRpc.error(id, d.rpcCode(), d.reason());
+      if (d.rpcData() != null) {
+        ((ObjectNode) error.get("error")).set("data", d.rpcData());
+      }
+      json(response, callback, d.status(), error);
     }
   }
 
   /**
+   * A denied tool call as a tool result the model reads: {@code isError: true}, the reason as text,
+   * and in {@code structuredContent} the code, the same text as {@code message} (some clients show
+   * the structured content instead of the text) and, for {@code APPROVAL_REQUIRED}, what to ask an
+   * approver for (MCP server/tools, "Error handling": tool errors are reported in the result).
+   */
+  static ObjectNode deniedResult(Denial d, boolean stateless) {
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    result
+        .putArray("content")
+        .addObject()
+        .put("type", "text")
+        .put("text", JsonRpcErrors.DENIED_MESSAGE_PREFIX + d.reason());
+    ObjectNode structured = result.putObject("structuredContent");
+    structured.put(
+        JsonRpcErrors.DATA_CODE, d.result() != null ? d.result().code() : d.code().name());
+    structured.put("message", JsonRpcErrors.DENIED_MESSAGE_PREFIX + d.reason());
+    if (d.result() != null && d.result().approvalNeeded() != null) {
+      structured.setAll(d.result().approvalNeeded().toJson());
+    }
+    result.put("isError", true);
+    if (stateless) {
+      result.put("resultType", "complete");
+    }
+    return result;
+  }
+
+  /**
    * The JSON-RPC error for a denial: the reason in the message, and in {@code data} the code and,
-   * for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval.
+   * for {@code APPROVAL_REQUIRED}, what a client needs to ask for the approval, and for a budget's
+   * denial, which budget and what is left of it.
    */
   private static JsonNode deniedError(JsonNode id, Denial d) {
     ObjectNode answer =
@@ -73,6 +143,9 @@ final class JsonRpcDenials implements DenialRenderer {
     data.put(JsonRpcErrors.DATA_CODE, d.result() != null ? d.result().code() : d.code().name());
     if (d.result() != null && d.result().approvalNeeded() != null) {
       data.setAll(d.result().approvalNeeded().toJson());
+    }
+    if (d.result() != null && d.result().budgetJson() != null) {
+      data.setAll(d.result().budgetJson());
     }
     return answer;
   }

@@ -21,6 +21,7 @@ import java.util.Set;
  *   maxRequestBody: 1MiB          # larger POST bodies get 413 (default 1MiB)
  *   maxUpstreamMessage: 16MiB     # an upstream message larger than this ends the upstream session
  *   callTimeout: 60s              # a request the upstream has not answered by then gets an error
+ *   startTimeout: 60s             # starting an upstream session (process and initialize) may take
  *   sessionIdleTimeout: 30m       # sessions unused this long are closed (their child stopped)
  *   allowedOrigins: []            # browser Origins allowed to call; any other Origin gets 403
  *   upstreams:
@@ -61,6 +62,10 @@ import java.util.Set;
  * @param callTimeout how long a forwarded request may wait for the upstream's answer (SSE answers
  *     carry keep-alive comments meanwhile; for clients that accept only JSON, keep the gateway's
  *     {@code limits.idleTimeout} above it)
+ * @param startTimeout how long opening an upstream session may take: starting a stdio server's
+ *     process and its answer to the agent's {@code initialize} (or to the gateway's replay of it
+ *     after a restart); a cold start is slower than a call, and should not fail a session because
+ *     the calls' bound is short
  * @param sessionIdleTimeout how long an agent session may stay unused before it is closed
  * @param allowedOrigins the {@code Origin} header values accepted (requests without one are
  *     accepted; MCP clients outside browsers send none)
@@ -71,13 +76,21 @@ public record McpConfig(
     long maxRequestBytes,
     long maxUpstreamMessageBytes,
     Duration callTimeout,
+    Duration startTimeout,
     Duration sessionIdleTimeout,
     Set<String> allowedOrigins) {
+
+  /** The MCP revision of sessions opened by {@code initialize} (and the revisions before it). */
+  public static final String SESSION_REVISION = "2025-11-25";
+
+  /** The stateless MCP revision: no sessions, every request carrying its own revision. */
+  public static final String STATELESS_REVISION = "2026-07-28";
 
   public McpConfig {
     upstreams = List.copyOf(upstreams);
     allowedOrigins = Set.copyOf(allowedOrigins);
     Objects.requireNonNull(callTimeout, "callTimeout");
+    Objects.requireNonNull(startTimeout, "startTimeout");
     Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
   }
 
@@ -99,6 +112,10 @@ public record McpConfig(
    * @param roots the roots the gateway answers the server's {@code roots/list} with; empty: the
    *     gateway declares no roots to the server (the agent's own are never passed on)
    * @param allowMethods JSON-RPC methods agents may send besides MCP's standard ones
+   * @param revisions the MCP revisions the upstream speaks ({@link Revisions}): {@code 2025-11-25}
+   *     (sessions through {@code initialize}), {@code 2026-07-28} (stateless requests; http
+   *     upstreams only), or both
+   * @param toolDenials how a denied {@code tools/call} is answered
    */
   public record Upstream(
       String service,
@@ -111,14 +128,25 @@ public record McpConfig(
       int maxSessionsPerOwner,
       int maxSessionsPerClient,
       List<Root> roots,
-      Set<String> allowMethods) {
+      Set<String> allowMethods,
+      Set<String> revisions,
+      ToolDenials toolDenials) {
     /**
-     * @throws IllegalArgumentException if a session limit is below 1 or a share exceeds the total
+     * @throws IllegalArgumentException if a session limit is below 1 or a share exceeds the total,
+     *     no revision or an unknown one is named, or a stdio upstream is said to speak 2026-07-28
      */
     public Upstream {
       tools = Map.copyOf(tools);
       roots = List.copyOf(roots);
       allowMethods = Set.copyOf(allowMethods);
+      revisions = Set.copyOf(revisions);
+      Objects.requireNonNull(toolDenials, "toolDenials");
+      if (revisions.isEmpty() || !Revisions.ALL.containsAll(revisions)) {
+        throw new IllegalArgumentException("revisions must name " + Revisions.ALL_TEXT);
+      }
+      if (revisions.contains(Revisions.STATELESS) && !(transport instanceof Http)) {
+        throw new IllegalArgumentException(Revisions.STATELESS + " needs an http upstream");
+      }
       if (maxSessions < 1
           || maxSessionsPerOwner < 1
           || maxSessionsPerClient < 1
@@ -149,7 +177,19 @@ public record McpConfig(
           defaultPerOwner(maxSessions),
           defaultPerClient(maxSessions),
           List.of(),
-          Set.of());
+          Set.of(),
+          Set.of(Revisions.SESSIONS),
+          ToolDenials.BY_REVISION);
+    }
+
+    /** Whether agents may open 2025-11-25 sessions through this upstream. */
+    public boolean speaksSessions() {
+      return revisions.contains(Revisions.SESSIONS);
+    }
+
+    /** Whether agents may send 2026-07-28 stateless requests through this upstream. */
+    public boolean speaksStateless() {
+      return revisions.contains(Revisions.STATELESS);
     }
 
     /** A quarter of the sessions (at least one): one capability cannot take every slot. */
@@ -172,6 +212,31 @@ public record McpConfig(
   public record Root(String uri, String name) {
     public Root {
       Objects.requireNonNull(uri, "uri");
+    }
+  }
+
+  /**
+   * How a denied {@code tools/call} is answered. The MCP specification reports a tool's execution
+   * errors inside the result so that the model sees them, and keeps JSON-RPC errors for protocol
+   * problems.
+   */
+  public enum ToolDenials {
+    /**
+     * The default: a result for 2026-07-28 requests, an error in 2025-11-25 sessions (whose clients
+     * were built against the error).
+     */
+    BY_REVISION,
+    /**
+     * A tool result with {@code isError: true}: the reason as text content, the code (and an
+     * approval's details) as structured content.
+     */
+    RESULT,
+    /** A JSON-RPC error {@code -32003} with the reason and the code in its data. */
+    ERROR;
+
+    /** Whether a denied call of a request of the given revision is answered as a tool result. */
+    public boolean asResult(boolean stateless) {
+      return this == RESULT || this == BY_REVISION && stateless;
     }
   }
 

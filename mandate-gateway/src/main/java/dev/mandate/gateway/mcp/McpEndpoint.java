@@ -1,11 +1,14 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.ApprovalHeader;
 import dev.mandate.gateway.BodyRead;
 import dev.mandate.gateway.CallGuard;
 import dev.mandate.gateway.Denial;
 import dev.mandate.gateway.Exchange;
+import dev.mandate.gateway.Guard;
 import dev.mandate.gateway.GuardResult;
 import dev.mandate.gateway.Pipeline;
 import dev.mandate.gateway.ProtectedResource;
@@ -25,7 +28,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +68,7 @@ final class McpEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
   static final String SESSION_HEADER = "Mcp-Session-Id";
   static final String VERSION_HEADER = "MCP-Protocol-Version";
-  static final Set<String> PROTOCOL_VERSIONS =
-      Set.of("2024-10-07", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+  static final Set<String> PROTOCOL_VERSIONS = Revisions.SESSION_VERSIONS;
   private static final long KEEP_ALIVE_SECONDS = 15;
 
   private final Upstream upstream;
@@ -82,6 +86,8 @@ final class McpEndpoint {
   private final Disclosure disclosure;
   private final SessionAccess sessionAccess;
   private final Pipeline<Admitted, Call> pipeline;
+  // 2026-07-28 requests go to the upstream one POST each; null if it speaks only 2025-11-25.
+  private final StatelessUpstream stateless;
 
   McpEndpoint(
       Upstream upstream,
@@ -106,6 +112,15 @@ final class McpEndpoint {
     this.disclosure = new Disclosure(upstream);
     this.sessionAccess = new SessionAccess(guard, upstream.service());
     this.pipeline = new Pipeline<>(new Stages(), guard, new JsonRpcDenials());
+    this.stateless =
+        upstream.speaksStateless()
+            ? new StatelessUpstream(
+                upstream.service(),
+                (Http) upstream.transport(),
+                httpClient,
+                config.maxUpstreamMessageBytes(),
+                config.callTimeout())
+            : null;
   }
 
   private final ProtectedResource resource;
@@ -199,6 +214,12 @@ final class McpEndpoint {
     dev.mandate.token.Call sent;
     McpSession session;
     UnaryOperator<JsonNode> transform = UnaryOperator.identity();
+    // A 2026-07-28 request: what its envelope says of the client (null for a session message).
+    StatelessRequest.Envelope envelope;
+    // A 2026-07-28 notification: accepted and dropped (the revision has none over HTTP).
+    boolean statelessNotification;
+    // A retry answering the gateway's approval round, or null.
+    ApprovalRound.Retry retry;
 
     Call(Admitted admitted, String sessionId) {
       this.admitted = admitted;
@@ -305,6 +326,15 @@ final class McpEndpoint {
       c.id = c.isRequest ? message.get("id") : null;
       x.rpcId(c.id);
       c.method = JsonRpc.isResponse(message) ? null : JsonRpc.method(message);
+      if (c.method != null
+          && Revisions.stateless(x.request().getHeaders().get(VERSION_HEADER), message)) {
+        return mapStateless(x, c);
+      }
+      if (c.initialize() && !upstream.speaksSessions()) {
+        // A 2026-07-28-only upstream: the client is told which revision to speak instead.
+        throw StatelessRequest.unsupported(
+            Revisions.served(upstream), message.path("params").path("protocolVersion").asText(""));
+      }
       if (c.initialize()) {
         if (c.sessionId != null) {
           throw invalid(400, "initialize starts a new session; send it without Mcp-Session-Id");
@@ -330,21 +360,88 @@ final class McpEndpoint {
       }
       c.guarded = c.isRequest && McpNames.guarded(c.method);
       if (c.guarded) {
-        Outcome outcome =
-            ResolvedPaths.resolve(
-                upstream, CallMapping.map(upstream, c.method, message.get("params")));
-        if (outcome instanceof Refused refused) {
-          throw Denial.refused(200, "bad_request", Decision.Code.INVALID_REQUEST, refused.reason())
-              .auditedAs(audited(c.method, ""));
-        }
-        c.request = ((Mapped) outcome).request();
-        c.sent = ((Mapped) outcome).call();
+        mapGuarded(x, c);
       }
       return c;
     }
 
+    /**
+     * Stage 4 of a 2026-07-28 request: the revision's checks of its envelope and routing headers
+     * ({@link StatelessRequest}) before anything else, then the methods the revision has, then the
+     * guarded call's mapping. A session id it may carry is ignored.
+     */
+    private Call mapStateless(Exchange x, Call c) {
+      x.request().setAttribute(JsonRpcDenials.STATELESS, Boolean.TRUE);
+      if (!c.isRequest) {
+        c.statelessNotification = true;
+        return c;
+      }
+      c.envelope = StatelessRequest.check(x.request().getHeaders(), c.message, upstream);
+      if (!StatelessRequest.REQUESTS.contains(c.method)
+          && !upstream.allowMethods().contains(c.method)) {
+        throw Denial.refused(
+                200,
+                "method_not_allowed",
+                Decision.Code.INVALID_REQUEST,
+                "method '"
+                    + CallMapping.printable(c.method)
+                    + "' is not allowed on "
+                    + service()
+                    + " in MCP "
+                    + Revisions.STATELESS)
+            .auditedAs(audited(CallMapping.printable(c.method), ""));
+      }
+      c.guarded = McpNames.guarded(c.method);
+      if (c.guarded) {
+        c.retry = ApprovalRound.take(c.message.get("params"));
+        // A person who declined is not asked again: the retry is then denied as it stands.
+        if (c.envelope.elicitsForms() && (c.retry == null || c.retry.approval() != null)) {
+          x.request().setAttribute(JsonRpcDenials.ASK_APPROVAL, service());
+        }
+        mapGuarded(x, c);
+      }
+      return c;
+    }
+
+    /** Builds the call as sent and the request it is decided on, for a guarded message. */
+    private void mapGuarded(Exchange x, Call c) {
+      if (McpNames.TOOLS_CALL.equals(c.method)
+          && upstream.toolDenials().asResult(c.envelope != null)) {
+        x.request().setAttribute(JsonRpcDenials.AS_TOOL_RESULT, Boolean.TRUE);
+      }
+      Outcome outcome =
+          ResolvedPaths.resolve(
+              upstream, CallMapping.map(upstream, c.method, c.message.get("params")));
+      if (outcome instanceof Refused refused) {
+        throw Denial.refused(200, "bad_request", Decision.Code.INVALID_REQUEST, refused.reason())
+            .auditedAs(audited(c.method, ""));
+      }
+      c.request = ((Mapped) outcome).request();
+      c.sent = ((Mapped) outcome).call();
+      if (c.envelope != null && c.envelope.traceparent() != null) {
+        // Kept in the decision's audit record (Guard.TRACE_CONTEXT).
+        dev.mandate.token.Request r = c.request;
+        c.request =
+            new dev.mandate.token.Request(
+                r.audience(),
+                r.service(),
+                r.action(),
+                r.resource(),
+                r.args(),
+                Map.of(Guard.TRACE_CONTEXT, c.envelope.traceparent()),
+                r.moreResources());
+      }
+    }
+
     @Override
     public void verify(Exchange x, Call c) {
+      if (c.statelessNotification) {
+        return; // nothing is forwarded
+      }
+      if (c.envelope != null) {
+        verifyStateless(x, c);
+        return;
+      }
       if (!c.post()) {
         c.session = sessionOf(x, c, null);
       } else if (c.initialize()) {
@@ -355,27 +452,7 @@ final class McpEndpoint {
           // A session of another owner is reported as unknown, so ids cannot be probed.
           throw invalid(404, "session not found");
         }
-        ApprovalHeader.Read approval = ApprovalHeader.read(x.request().getHeaders());
-        if (approval.problem() != null) {
-          throw invalid(400, approval.problem());
-        }
-        GuardResult result =
-            guard.check(
-                Presentation.of(x.bearer())
-                    .withProof(x.proof())
-                    .withCall(c.sent)
-                    .withApproval(
-                        approval.approval() == null ? null : Approval.of(approval.approval())),
-                c.request,
-                x.sourceIp());
-        x.decided(c.request, result);
-        if (!result.allowed()) {
-          throw Denial.of(result)
-              .answeredWith(
-                  result.unauthenticated() || result.httpStatus() == 503
-                      ? result.httpStatus()
-                      : resource.answers403(x, result.code()) ? 403 : 200);
-        }
+        GuardResult result = decide(x, c);
         c.session.usedBy(
             SessionAccess.capability(((Decision.Allow) result.decision()).capability()));
       } else {
@@ -390,27 +467,105 @@ final class McpEndpoint {
               .auditedAs(audited("response", idText(c.message.get("id"))));
         }
         if (c.isRequest) {
-          Disclosure.Coverage coverage = coverage(x.bearer());
-          JsonNode params = c.message.get("params");
-          Disclosure.Refusal refusal = disclosure.refusal(c.method, params, coverage);
-          if (refusal != null) {
-            throw Denial.refused(
-                    200,
-                    "bad_request",
-                    refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
-                    refusal.reason())
-                .auditedAs(audited(c.method, refusal.resource()));
-          }
-          c.transform = disclosure.answer(c.method, params, coverage);
+          c.transform = disclosed(x, c);
         }
       }
       c.session.touch();
+    }
+
+    /**
+     * Stages 5 to 7 of a 2026-07-28 request, decided on its own: a guarded call by the guard with
+     * its proof and approval; anything else needs the capability valid here with its holder's proof
+     * over the operation, as a session operation does, every time (there is no session to remember
+     * it).
+     */
+    private void verifyStateless(Exchange x, Call c) {
+      if (c.guarded) {
+        decide(x, c);
+        return;
+      }
+      granted(sessionAccess.check(x.bearer(), x.proof(), "POST", c.method, x.sourceIp()));
+      if (!authorizedHere(x.bearer())) {
+        throw nothingHere();
+      }
+      if ("server/discover".equals(c.method)) {
+        c.transform = McpEndpoint.this::discovered;
+      } else {
+        UnaryOperator<JsonNode> filter = disclosed(x, c);
+        c.transform = c.method.endsWith("/list") ? privately(filter) : filter;
+      }
+    }
+
+    /**
+     * Decides a guarded call: its proof over the call as sent, and its approval (the {@code
+     * Mandate-Approval} header, or a retry's answer to the gateway's approval round).
+     *
+     * @return the allowing result
+     * @throws Denial the guard's denial (a JSON-RPC answer in a 200, or a 401 or 503)
+     */
+    private GuardResult decide(Exchange x, Call c) {
+      ApprovalHeader.Read approval = ApprovalHeader.read(x.request().getHeaders());
+      if (approval.problem() != null) {
+        throw invalid(400, approval.problem());
+      }
+      String approvalText = approval.approval();
+      if (c.retry != null && c.retry.approval() != null) {
+        if (approvalText != null) {
+          throw invalid(400, "send the approval in Mandate-Approval or in the retry, not both");
+        }
+        approvalText = c.retry.approval();
+      }
+      GuardResult result =
+          guard.check(
+              Presentation.of(x.bearer())
+                  .withProof(x.proof())
+                  .withCall(c.sent)
+                  .withApproval(approvalText == null ? null : Approval.of(approvalText)),
+              c.request,
+              x.sourceIp());
+      x.decided(c.request, result);
+      if (!result.allowed()) {
+        throw Denial.of(result)
+            .answeredWith(
+                result.unauthenticated() || result.httpStatus() == 503
+                    ? result.httpStatus()
+                    : resource.answers403(x, result.code()) ? 403 : 200);
+      }
+      return result;
+    }
+
+    /**
+     * What a request that is not a guarded call may see ({@link Disclosure}): refused if it asks
+     * for what the capability does not cover, else the filter of its answer.
+     */
+    private UnaryOperator<JsonNode> disclosed(Exchange x, Call c) {
+      Disclosure.Coverage coverage = coverage(x.bearer());
+      JsonNode params = c.message.get("params");
+      Disclosure.Refusal refusal = disclosure.refusal(c.method, params, coverage);
+      if (refusal != null) {
+        throw Denial.refused(
+                200,
+                "bad_request",
+                refusal.notCovered() ? Decision.Code.GRANT : Decision.Code.INVALID_REQUEST,
+                refusal.reason())
+            .auditedAs(audited(c.method, refusal.resource()));
+      }
+      return disclosure.answer(c.method, params, coverage);
     }
 
     @Override
     public void forward(Exchange x, Call c) {
       Response response = x.response();
       Callback callback = x.callback();
+      if (c.statelessNotification) {
+        response.setStatus(202);
+        callback.succeeded();
+        return;
+      }
+      if (c.envelope != null) {
+        forwardStateless(x, c);
+        return;
+      }
       switch (c.admitted.httpMethod()) {
         case "GET" -> stream(x, c.session);
         case "DELETE" -> {
@@ -462,6 +617,77 @@ final class McpEndpoint {
     public dev.mandate.token.Request auditedAs(Exchange x) {
       return audited(McpNames.SESSION_ACTION, McpNames.operation(x.request().getMethod(), null));
     }
+  }
+
+  /**
+   * Relays a decided 2026-07-28 request to the upstream and its answer, filtered, to the agent.
+   * Lists are per capability, so neither their result ({@code cacheScope}) nor the HTTP answer may
+   * be kept by a shared cache.
+   */
+  private void forwardStateless(Exchange x, Call c) {
+    Response response = x.response();
+    Callback callback = x.callback();
+    // Every answer is for this capability only, lists and discovery most of all.
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "private, no-store");
+    UnaryOperator<JsonNode> transform = c.transform;
+    stateless.send(
+        c.message,
+        x.request().getHeaders(),
+        (status, answer) -> {
+          try {
+            JsonRpcDenials.json(
+                response,
+                callback,
+                status,
+                answer.get("result") != null && answer.get("result").isObject()
+                    ? transform.apply(answer)
+                    : answer);
+          } catch (RuntimeException e) {
+            callback.failed(e);
+          }
+        });
+  }
+
+  /**
+   * The answer to {@code server/discover}: the revisions this endpoint serves for the upstream, and
+   * its capabilities less what the gateway does not relay (resources or prompts not enabled, list
+   * change subscriptions), private to the caller (2026-07-28 server/discover).
+   */
+  private JsonNode discovered(JsonNode answer) {
+    ObjectNode result = (ObjectNode) answer.get("result");
+    ArrayNode versions = result.putArray("supportedVersions");
+    Revisions.served(upstream).forEach(versions::add);
+    JsonNode caps = result.get("capabilities");
+    if (caps instanceof ObjectNode capabilities) {
+      if (!upstream.resources()) {
+        capabilities.remove("resources");
+      }
+      if (!upstream.prompts()) {
+        capabilities.remove("prompts");
+      }
+      for (String feature : List.of("tools", "resources", "prompts")) {
+        if (capabilities.get(feature) instanceof ObjectNode f) {
+          f.remove("listChanged");
+          f.remove("subscribe");
+        }
+      }
+    }
+    result.put("cacheScope", "private");
+    return answer;
+  }
+
+  /**
+   * A list's filter, and its result marked {@code cacheScope: private} (2026-07-28 basic/index,
+   * caching hints): what one capability sees is not for a shared cache to give another.
+   */
+  private static UnaryOperator<JsonNode> privately(UnaryOperator<JsonNode> filter) {
+    return answer -> {
+      JsonNode out = filter.apply(answer);
+      if (out.get("result") instanceof ObjectNode result) {
+        result.put("cacheScope", "private");
+      }
+      return out;
+    };
   }
 
   /**
@@ -518,7 +744,7 @@ final class McpEndpoint {
             client == null ? "" : client,
             clientFeatures,
             this::connect,
-            config.callTimeout());
+            config.startTimeout());
     session.usedBy(granted.capability());
     SessionAdmission.Verdict<McpSession> verdict;
     synchronized (admission) {
@@ -606,7 +832,8 @@ final class McpEndpoint {
       throw invalid(200, "request id is already in use");
     }
     long start = System.nanoTime();
-    long deadline = start + config.callTimeout().toNanos();
+    // Opening a session may start the upstream's process: it has the start bound, not the calls'.
+    long deadline = start + timeout(newSession).toNanos();
     long keepAlive = TimeUnit.SECONDS.toNanos(KEEP_ALIVE_SECONDS);
     // Requests other than initialize are answered without a thread waiting: the response is
     // written from the thread that delivers it. Only a request that gets anything else first
@@ -667,6 +894,11 @@ final class McpEndpoint {
     }
   }
 
+  /** How long a request may wait for its answer: a session's initialize has the start bound. */
+  private Duration timeout(McpSession newSession) {
+    return newSession == null ? config.callTimeout() : config.startTimeout();
+  }
+
   /**
    * Waits for a sent request's messages and writes them: as one JSON body, or as an SSE stream that
    * carries related messages before the response. Blocks its thread until the response.
@@ -711,7 +943,7 @@ final class McpEndpoint {
                   "upstream "
                       + service()
                       + " did not answer within "
-                      + config.callTimeout().toSeconds()
+                      + timeout(newSession).toSeconds()
                       + " s");
           finish(response, callback, stream, sse, error, null);
           return;

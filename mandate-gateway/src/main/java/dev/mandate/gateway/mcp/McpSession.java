@@ -3,6 +3,7 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.mandate.gateway.TokenRedaction;
 import dev.mandate.wire.JsonRpcErrors;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -152,7 +153,7 @@ final class McpSession implements SessionAdmission.Held {
   private final ClientFeatures features;
   private final ServerRequests serverRequests = new ServerRequests();
   private final Connector connector;
-  private final Duration callTimeout;
+  private final Duration startTimeout;
   private final Object lock = new Object();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final BlockingQueue<JsonNode> serverMessages = new LinkedBlockingQueue<>(MAX_BUFFERED);
@@ -176,7 +177,7 @@ final class McpSession implements SessionAdmission.Held {
    * @param client the address the session was opened from
    * @param features the client-side features the gateway answers for the agent
    * @param connector opens the upstream session
-   * @param callTimeout how long a replayed initialization may take
+   * @param startTimeout how long a replayed initialization may take
    */
   McpSession(
       String service,
@@ -184,13 +185,13 @@ final class McpSession implements SessionAdmission.Held {
       String client,
       ClientFeatures features,
       Connector connector,
-      Duration callTimeout) {
+      Duration startTimeout) {
     this.service = service;
     this.owner = owner;
     this.client = client;
     this.features = features;
     this.connector = connector;
-    this.callTimeout = callTimeout;
+    this.startTimeout = startTimeout;
   }
 
   String id() {
@@ -417,7 +418,7 @@ final class McpSession implements SessionAdmission.Held {
     replay = p;
     try {
       c.send(init);
-      JsonNode answer = p.inbox.poll(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      JsonNode answer = p.inbox.poll(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       if (answer == null || !answer.has("result")) {
         throw new UpstreamUnavailableException(
             "upstream " + service + " did not initialize after a restart");
@@ -628,14 +629,6 @@ final class McpSession implements SessionAdmission.Held {
    * the peer to match it.
    */
   private static JsonNode redactKeepingId(JsonNode message) {
-    if (!message.isObject()) {
-      return JsonRpc.redact(message);
-    }
-    JsonNode id = message.get("id");
-    JsonNode redacted = JsonRpc.redact(message);
-    if (id != null && redacted.isObject()) {
-      ((ObjectNode) redacted).set("id", id);
-    }
-    return redacted;
+    return JsonRpc.redactKeepingId(message, TokenRedaction::redact, TokenRedaction::redacting);
   }
 }

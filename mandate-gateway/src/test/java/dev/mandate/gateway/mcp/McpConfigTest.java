@@ -68,6 +68,7 @@ class McpConfigTest {
 
     assertThat(c.pathPrefix()).isEqualTo("/mcp");
     assertThat(c.callTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.startTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.maxRequestBytes()).isEqualTo(1024 * 1024);
     McpConfig.Upstream fs = c.upstreams().get(0);
     Stdio stdio = (Stdio) fs.transport();
@@ -291,5 +292,63 @@ class McpConfigTest {
         .hasMessageContaining("mcp.upstreams[0].roots[0].uri must be an absolute URI")
         .hasMessageContaining("mcp.upstreams[0].roots[1].uri is required")
         .hasMessageContaining("mcp.upstreams[0].allowMethods[0] must be a JSON-RPC method name");
+  }
+
+  @Test
+  void parse_readsRevisionsAndToolDenials_defaultingToSessionsAndTheRevisionsForm() {
+    McpConfig c =
+        parse(
+            """
+            mcp:
+              upstreams:
+                - service: bank
+                  path: /mcp/bank
+                  http: {url: "http://127.0.0.1:9/mcp"}
+                  tools: {a: {}}
+                  revisions: [2025-11-25, 2026-07-28]
+                  toolDenials: error
+                - service: mail
+                  path: /mcp/mail
+                  stdio: {command: node}
+                  tools: {send: {}}
+            """);
+
+    McpConfig.Upstream bank = c.upstreams().get(0);
+    assertThat(bank.revisions()).containsExactlyInAnyOrder("2025-11-25", "2026-07-28");
+    assertThat(bank.speaksStateless()).isTrue();
+    assertThat(bank.toolDenials()).isEqualTo(McpConfig.ToolDenials.ERROR);
+    assertThat(bank.toolDenials().asResult(true)).isFalse();
+    McpConfig.Upstream mail = c.upstreams().get(1);
+    assertThat(mail.revisions()).containsExactly("2025-11-25");
+    assertThat(mail.speaksStateless()).isFalse();
+    assertThat(mail.toolDenials().asResult(true)).isTrue();
+    assertThat(mail.toolDenials().asResult(false)).isFalse();
+  }
+
+  @Test
+  void parse_refusesUnknownRevisions_statelessStdio_andOtherToolDenials() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    mcp:
+                      upstreams:
+                        - service: fs
+                          path: /mcp/fs
+                          stdio: {command: node}
+                          tools: {a: {}}
+                          revisions: [2026-07-28, 2024-01-01]
+                          toolDenials: silent
+                        - service: mail
+                          path: /mcp/mail
+                          http: {url: "http://127.0.0.1:9/mcp"}
+                          tools: {a: {}}
+                          revisions: []
+                    """))
+        .hasMessageContaining("mcp.upstreams[0].revisions[0] needs an http upstream")
+        .hasMessageContaining(
+            "mcp.upstreams[0].revisions[1] must be 2025-11-25 or 2026-07-28; got '2024-01-01'")
+        .hasMessageContaining("mcp.upstreams[0].toolDenials must be result or error")
+        .hasMessageContaining("mcp.upstreams[1].revisions must name at least one revision");
   }
 }

@@ -38,6 +38,12 @@ final class McpTestBed implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(4);
 
+  /**
+   * How long one long-poll of the revocation feed waits (the most there is): a revocation the
+   * gateway applies well within it was pushed by the authority, not found by the next poll.
+   */
+  static final Duration POLL_WAIT = Duration.ofSeconds(30);
+
   private static final String POLICY =
       """
       version: 1
@@ -56,6 +62,7 @@ final class McpTestBed implements AutoCloseable {
             - "fs-open:*:*"
             - "fs-rooted:*:/**"
             - "small:*:*"
+            - "slow-start:*:*"
           maxTtl: 1h
           maxDepth: 4
         approver:
@@ -95,13 +102,13 @@ final class McpTestBed implements AutoCloseable {
    * {@code EVERYTHING_HTTP} for its URL over Streamable HTTP.
    */
   static McpTestBed start(Path tmp, String moreUpstreams) throws Exception {
-    return start(tmp, moreUpstreams, "30s", CALL_TIMEOUT);
+    return start(tmp, moreUpstreams, "90s", CALL_TIMEOUT);
   }
 
   /**
    * As {@link #start(Path, String)}, with the gateway's revocation view stale after {@code
-   * maxStaleness} and calls (including starting a stdio server for a session) timing out after
-   * {@code callTimeout}.
+   * maxStaleness} (the feed long-polled for {@link #POLL_WAIT}, or a third of it if less) and calls
+   * timing out after {@code callTimeout} (opening a session has the default start bound, 60 s).
    */
   static McpTestBed start(Path tmp, String moreUpstreams, String maxStaleness, Duration callTimeout)
       throws Exception {
@@ -130,6 +137,7 @@ final class McpTestBed implements AutoCloseable {
     String yaml =
         GatewayYaml.of(AUDIENCE, authority.url(), tmp.resolve("spool"))
             .maxStaleness(maxStaleness)
+            .pollWait(POLL_WAIT.toSeconds() + "s")
             .mcp(
                 List.of("callTimeout: " + callTimeout.toSeconds() + "s", "maxRequestBody: 256KiB"),
                 McpUpstream.node("fs", fsServer, files)
@@ -200,9 +208,18 @@ final class McpTestBed implements AutoCloseable {
     return authority.api.approve(authority.approverAuth, tokenId, "finance", request, null);
   }
 
-  /** Revokes a minted capability's authority block at the authority. */
-  void revoke(Minted minted) {
-    authority.api.revoke(agentAuth, minted.tokenId(), minted.revocationIds().get(0), "test");
+  /**
+   * Revokes a minted capability's authority block at the authority.
+   *
+   * @return the revocation's sequence in the feed (see {@link #appliedSequence()})
+   */
+  long revoke(Minted minted) {
+    return authority.api.revoke(agentAuth, minted.tokenId(), minted.revocationIds().get(0), "test");
+  }
+
+  /** The last revocation feed sequence the gateway's view holds. */
+  long appliedSequence() {
+    return (long) gateway.metrics().get("mandate.gateway.revocation.sequence").gauge().value();
   }
 
   /**
