@@ -57,6 +57,7 @@ public final class AuthorityConfig {
   private final char[] metricsToken;
   private final URI otlpEndpoint;
   private final String tracingServiceName;
+  private final OAuthSettings oauth;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -88,6 +89,12 @@ public final class AuthorityConfig {
     this.metricsToken = b.metricsToken == null ? null : b.metricsToken.clone();
     this.otlpEndpoint = b.otlpEndpoint;
     this.tracingServiceName = b.tracingServiceName;
+    this.oauth = b.oauth;
+  }
+
+  /** The OAuth 2.1 authorization server's settings; empty when the authority answers no OAuth. */
+  public java.util.Optional<OAuthSettings> oauth() {
+    return java.util.Optional.ofNullable(oauth);
   }
 
   /**
@@ -261,6 +268,7 @@ public final class AuthorityConfig {
     private char[] metricsToken;
     private URI otlpEndpoint;
     private String tracingServiceName = "mandate-authority";
+    private OAuthSettings oauth;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -488,6 +496,15 @@ public final class AuthorityConfig {
       if (serviceName != null) {
         this.tracingServiceName = serviceName;
       }
+      return this;
+    }
+
+    /**
+     * Makes the authority an OAuth 2.1 authorization server with these settings (null: none, the
+     * default).
+     */
+    public Builder oauth(OAuthSettings settings) {
+      this.oauth = settings;
       return this;
     }
 

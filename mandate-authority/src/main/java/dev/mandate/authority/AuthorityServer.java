@@ -49,6 +49,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final Tracing tracing;
   private final PolicyReloader policy;
   private final List<Route> routes;
+  private final OAuthEndpoints oauth;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -87,10 +88,30 @@ public final class AuthorityServer implements AutoCloseable {
     routes.addAll(new HealthEndpoints(metrics, store, config.metricsToken()).routes());
     routes.addAll(
         new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
-    routes.addAll(
+    CapabilityEndpoints capabilities =
         new CapabilityEndpoints(
-                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
-            .routes());
+            store, prepared.keys(), policy, audit, metrics, config.clock(), config.random());
+    routes.addAll(capabilities.routes());
+    if (config.oauth().isPresent()) {
+      OAuthSettings settings = config.oauth().get();
+      this.oauth =
+          new OAuthEndpoints(
+              settings,
+              prepared.keys(),
+              authenticator,
+              capabilities,
+              policy,
+              store,
+              feed,
+              metrics,
+              audit,
+              () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
+              config.clock(),
+              config.random());
+      routes.addAll(oauth.routes());
+    } else {
+      this.oauth = null;
+    }
     routes.addAll(
         new ApprovalEndpoints(
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
@@ -254,6 +275,9 @@ public final class AuthorityServer implements AutoCloseable {
     }
     metrics.close();
     tracing.close();
+    if (oauth != null) {
+      oauth.close();
+    }
     // The store, then the data directory's lock: a successor may start once this returns.
     prepared.close();
     LOG.info("authority stopped");

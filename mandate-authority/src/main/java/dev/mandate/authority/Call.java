@@ -104,6 +104,37 @@ final class Call {
     return bytes.length == 0 ? null : Json.read(bytes, type);
   }
 
+  /**
+   * Reads an {@code application/x-www-form-urlencoded} body as text (OAuth's token and consent
+   * requests), at most the configured limit.
+   *
+   * @throws ApiException 413 if the body is larger than the limit, 415 if it is not a form
+   */
+  String formBody() {
+    String contentType = header(HttpHeader.CONTENT_TYPE);
+    if (contentType == null
+        || !contentType
+            .toLowerCase(java.util.Locale.ROOT)
+            .startsWith("application/x-www-form-urlencoded")) {
+      throw new ApiException(
+          415,
+          "unsupported_media_type",
+          "send the request body as application/x-www-form-urlencoded");
+    }
+    return new String(readBody(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The raw JSON body, at most the configured limit (for bodies a library parses). */
+  String jsonBody() {
+    String contentType = header(HttpHeader.CONTENT_TYPE);
+    if (contentType == null
+        || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(
+          415, "unsupported_media_type", "send the request body as application/json");
+    }
+    return new String(readBody(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   private byte[] readBody() {
     long declared = request.getLength();
     if (declared > maxBodyBytes) {

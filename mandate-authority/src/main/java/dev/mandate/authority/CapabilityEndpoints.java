@@ -66,24 +66,31 @@ final class CapabilityEndpoints {
 
   private CompletionStage<Reply> mint(Call call) {
     MintRequestBody body = call.body(MintRequestBody.class);
-    String clientId = call.client().clientId();
-    List<String> grants = grantTexts(body);
-    List<List<Caveat>> grantCaveats = new ArrayList<>();
-    grants.forEach(g -> grantCaveats.add(List.of()));
-    addConstrainedGrants(body.constrainedGrants(), grants, grantCaveats);
-    if (grants.isEmpty()) {
-      throw ApiException.badRequest(
-          "missing_field",
-          "grants (or literalGrants, constrainedGrants) must list at least one"
-              + " service:action:resource grant");
-    }
-    List<Caveat> everyCall = callCaveats(body.arguments(), body.conditions());
-    List<Caveat> budgets = budgets(body.budgets());
-    Map<String, String> parameters = parameters(body.parameters());
-    Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
-    checkApprovalGroups(body.requireApproval());
-    VerifyingKey holder = null;
-    if (body.holderKey() != null) {
+    Minted minted = issue(call.client().clientId(), body, null, Map.of());
+    return Reply.now(201, minted);
+  }
+
+  /**
+   * Judges {@code body} as {@code clientId}'s request under the policy in force, without minting:
+   * the policy's decision, for a consent page that must not offer what minting would refuse.
+   *
+   * @throws ApiException 400 if the request is malformed
+   */
+  PolicyDecision judge(String clientId, MintRequestBody body) {
+    return policy.current().evaluate(request(clientId, body, null));
+  }
+
+  /**
+   * Mints what {@code body} asks for, as {@code clientId} would through {@code POST
+   * /v1/capabilities}: the same policy decision, token record and audit event, the event carrying
+   * {@code auditDetail} besides. {@code holder}, if not null, is the key to bind the capability to
+   * instead of {@code body.holderKey()}.
+   *
+   * @throws ApiException 403 {@code policy_denied} with the policy's reason, 400 if malformed
+   */
+  Minted issue(
+      String clientId, MintRequestBody body, VerifyingKey holder, Map<String, Object> auditDetail) {
+    if (holder == null && body.holderKey() != null) {
       try {
         holder = VerifyingKey.parse(body.holderKey());
       } catch (IllegalArgumentException e) {
@@ -102,20 +109,10 @@ final class CapabilityEndpoints {
         throw ApiException.badRequest("invalid_field", "holderJkt: " + e.getMessage());
       }
     }
-    MintRequest request =
-        new MintRequest(
-            clientId,
-            grants,
-            ttl,
-            holder != null || holderJkt != null,
-            body.audience(),
-            body.maxUses(),
-            body.maxDepth(),
-            Boolean.TRUE.equals(body.indirect()),
-            body.requireApproval(),
-            grantCaveats,
-            parameters,
-            budgets);
+    MintRequest request = request(clientId, body, holder);
+    List<Caveat> everyCall = callCaveats(body.arguments(), body.conditions());
+    List<Caveat> budgets = budgets(body.budgets());
+    List<String> grants = request.grants();
     Policy inForce = policy.current();
     PolicyDecision decision = inForce.evaluate(request);
     if (!decision.allowed()) {
@@ -124,6 +121,7 @@ final class CapabilityEndpoints {
       detail.put("reason", decision.reason());
       detail.put("grants", grants.stream().limit(64).toList());
       detail.put("policy", inForce.digest());
+      detail.putAll(auditDetail);
       audit.record("mint.denied", clientId, null, clientId, detail);
       throw ApiException.forbidden("policy_denied", decision.reason());
     }
@@ -200,13 +198,44 @@ final class CapabilityEndpoints {
         "approvalGroups", decision.approvalGroups().isEmpty() ? null : decision.approvalGroups());
     detail.put("revocationIds", capability.revocationIds());
     detail.put("policy", inForce.digest());
+    detail.putAll(auditDetail);
     // The token record and its audit event commit together: never one without the other.
     store.recordMint(record, audit.event("mint", clientId, tokenId, clientId, detail));
     metrics.mint("issued");
-    return Reply.now(
-        201,
-        new Minted(
-            capability.toText(), tokenId, capability.revocationIds(), capability.expiresAt()));
+    return new Minted(
+        capability.toText(), tokenId, capability.revocationIds(), capability.expiresAt());
+  }
+
+  /** The policy's view of {@code body}; a malformed field is 400 naming it. */
+  private static MintRequest request(String clientId, MintRequestBody body, VerifyingKey holder) {
+    List<String> grants = grantTexts(body);
+    List<List<Caveat>> grantCaveats = new ArrayList<>();
+    grants.forEach(g -> grantCaveats.add(List.of()));
+    addConstrainedGrants(body.constrainedGrants(), grants, grantCaveats);
+    if (grants.isEmpty()) {
+      throw ApiException.badRequest(
+          "missing_field",
+          "grants (or literalGrants, constrainedGrants) must list at least one"
+              + " service:action:resource grant");
+    }
+    callCaveats(body.arguments(), body.conditions());
+    List<Caveat> budgets = budgets(body.budgets());
+    Map<String, String> parameters = parameters(body.parameters());
+    Duration ttl = body.ttl() == null ? null : ttl(body.ttl());
+    checkApprovalGroups(body.requireApproval());
+    return new MintRequest(
+        clientId,
+        grants,
+        ttl,
+        holder != null || body.holderKey() != null || body.holderJkt() != null,
+        body.audience(),
+        body.maxUses(),
+        body.maxDepth(),
+        Boolean.TRUE.equals(body.indirect()),
+        body.requireApproval(),
+        grantCaveats,
+        parameters,
+        budgets);
   }
 
   /**

@@ -111,6 +111,28 @@ final class ClientAuthenticator {
     return client;
   }
 
+  /**
+   * Checks a person's password (the consent page's sign-in) under the same bounds as a client
+   * secret: the address's failure budget and the hashing concurrency. {@code stored} null (an
+   * unknown name) costs the same hash and fails.
+   *
+   * @throws Throttled if the address failed too often
+   * @throws Busy if no hash could start within a second
+   */
+  boolean checkPassword(String password, String stored, String remoteAddress) {
+    String address = remoteAddress == null ? "unknown" : remoteAddress;
+    long wait = failures.waitFor(address);
+    if (wait > 0) {
+      throw new Throttled(wait);
+    }
+    boolean matches = slowMatch(password, stored == null ? dummyHash : stored);
+    if (stored == null || !matches) {
+      failures.take(address, 1);
+      return false;
+    }
+    return true;
+  }
+
   private boolean slowMatch(String secret, String stored) {
     try {
       if (!hashing.tryAcquire(1, TimeUnit.SECONDS)) {

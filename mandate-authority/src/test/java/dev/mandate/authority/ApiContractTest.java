@@ -68,7 +68,17 @@ class ApiContractTest {
     schemas =
         SchemaRegistry.withDialect(Dialects.getOpenApi31(), b -> b.schemas(Map.of(DOC_IRI, json)));
     Files.writeString(tmp.resolve("policy.yaml"), POLICY);
-    server = AuthorityTests.start(tmp);
+    server =
+        AuthorityServer.start(
+            AuthorityTests.config(tmp)
+                .oauth(
+                    OAuthSettings.builder()
+                        .resource("http://127.0.0.1:9/mcp", "gw-1")
+                        .person(
+                            new OAuthSettings.Person(
+                                "alice", OAuthSettings.hashPassword("pw"), "agent"))
+                        .build())
+                .build());
     authority = AuthorityTests.api(server);
   }
 
@@ -201,6 +211,44 @@ class ApiContractTest {
     check(200, "GET", "/v1/keys", "?all=true", null, null);
     check(200, "POST", "/v1/clients/{clientId}/disable", "/v1/clients/agent/disable", null, admin);
 
+    // OAuth.
+    check(200, "GET", "/.well-known/oauth-authorization-server", null, null);
+    check(400, "GET", "/oauth/authorize", "?client_id=nobody", null, null);
+    checkBody(400, "POST", "/oauth/authorize", null, "request=x&csrf=y", FORM);
+    checkBody(415, "POST", "/oauth/authorize", null, "{}", "application/json");
+    Reply registered =
+        checkBody(
+            201,
+            "POST",
+            "/oauth/register",
+            null,
+            "{\"redirect_uris\":[\"http://127.0.0.1:9/cb\"]}",
+            "application/json");
+    checkBody(400, "POST", "/oauth/register", null, "{\"redirect_uris\":[]}", "application/json");
+    checkBody(415, "POST", "/oauth/register", null, "a=b", FORM);
+    String oauthClient = registered.json().get("client_id").asText();
+    checkBody(
+        400,
+        "POST",
+        "/oauth/token",
+        null,
+        "grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb"
+            + "&code_verifier="
+            + "a".repeat(43)
+            + "&client_id="
+            + oauthClient,
+        FORM);
+    checkBody(
+        401,
+        "POST",
+        "/oauth/token",
+        null,
+        "grant_type=refresh_token&refresh_token=x&client_id=" + oauthClient,
+        FORM,
+        Http.basic(oauthClient, "secret"));
+    checkBody(415, "POST", "/oauth/token", null, "{}", "application/json");
+    checkBody(413, "POST", "/oauth/token", null, "a=" + "b".repeat(70_000), FORM);
+
     assertThat(called).as("every documented operation was called").isEqualTo(documented());
   }
 
@@ -222,6 +270,30 @@ class ApiContractTest {
     return check(status, method, path, path, body, authorization);
   }
 
+  private static final String FORM = "application/x-www-form-urlencoded";
+
+  private Reply checkBody(
+      int status, String method, String path, String query, String body, String contentType) {
+    return checkBody(status, method, path, query, body, contentType, null);
+  }
+
+  /** A request with a body of {@code contentType} (OAuth's forms), checked as below. */
+  private Reply checkBody(
+      int status,
+      String method,
+      String path,
+      String query,
+      String body,
+      String contentType,
+      String authorization) {
+    java.net.http.HttpRequest.Builder b =
+        authority
+            .request(path + (query == null ? "" : query), authorization)
+            .header("Content-Type", contentType)
+            .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    return verify(status, method, path, path, Http.send(b));
+  }
+
   /**
    * Sends the request to {@code target} ({@code template} with its parameters filled in, or the
    * template followed by a query string) and checks the answer against the document.
@@ -239,6 +311,10 @@ class ApiContractTest {
             ? authority.get(url, authorization)
             : authority.send(
                 method, url, body == null ? new byte[0] : body.getBytes(), authorization);
+    return verify(status, method, template, url, r);
+  }
+
+  private Reply verify(int status, String method, String template, String url, Reply r) {
     String where = method + " " + url + " -> " + r.status() + " " + r.body();
     assertThat(r.status()).as(where).isEqualTo(status);
 

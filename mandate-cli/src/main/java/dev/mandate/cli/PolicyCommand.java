@@ -18,8 +18,34 @@ import picocli.CommandLine.Parameters;
     name = "policy",
     mixinStandardHelpOptions = true,
     description = "Check a policy file, or run test cases against it (no authority needed).",
-    subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class})
+    subcommands = {
+      PolicyCommand.Check.class,
+      PolicyCommand.Test.class,
+      PolicyCommand.HashPassword.class
+    })
 final class PolicyCommand extends CliCommand.Group {
+
+  @Command(
+      name = "hash-password",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Read a person's password from stdin (its first line) and print its PBKDF2 hash, for"
+            + " the passwordHash of a person in the OAuth settings file (mandate serve --oauth).",
+        "Example: mandate policy hash-password < alice.password"
+      })
+  static final class HashPassword extends CliCommand {
+
+    @Override
+    public Integer call() {
+      Terminal t = terminal();
+      String password = Stdin.readToken(t.stdin()).lines().findFirst().orElse("");
+      if (password.length() < 8 || password.length() > 1024) {
+        throw new BadInputException("give a password of 8 to 1024 characters on stdin");
+      }
+      t.out().println(dev.mandate.authority.OAuthSettings.hashPassword(password));
+      return Mandate.OK;
+    }
+  }
 
   @Command(
       name = "check",

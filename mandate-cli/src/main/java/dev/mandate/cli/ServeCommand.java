@@ -111,6 +111,15 @@ final class ServeCommand extends CliCommand {
   Path policy;
 
   @Option(
+      names = "--oauth",
+      paramLabel = "FILE",
+      description =
+          "Also serve as an OAuth 2.1 authorization server for MCP clients, with the issuer,"
+              + " resources, people and limits in FILE (docs/config-reference.md, 'OAuth')."
+              + " A person's passwordHash comes from 'mandate policy hash-password'.")
+  Path oauth;
+
+  @Option(
       names = "--gateway",
       paramLabel = "FILE",
       description =
@@ -202,6 +211,9 @@ final class ServeCommand extends CliCommand {
       }
       if (policy != null) {
         b.policyFile(policy);
+      }
+      if (oauth != null) {
+        b.oauth(dev.mandate.authority.OAuthSettings.load(oauth));
       }
       b.masterKeySource(masterKey.source(spec, data));
       observability.apply(spec, b);

@@ -1018,6 +1018,7 @@ final class VectorSet {
     grantCaveats();
     budgets();
     dpop();
+    budgets();
   }
 
   /**

@@ -143,6 +143,9 @@ public interface AuthorityStore extends AutoCloseable {
       String actor,
       Instant at);
 
+  /** Whether {@code revocationId} has been revoked (a REVOKE entry for it is committed). */
+  boolean revoked(String revocationId);
+
   /**
    * Returns committed feed entries with a sequence greater than {@code afterSequence}, in sequence
    * order, at most {@code limit} of them. Sequences are gap-free and assigned in commit order, so a

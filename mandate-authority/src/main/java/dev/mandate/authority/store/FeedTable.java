@@ -101,6 +101,11 @@ final class FeedTable {
     return db.read("read the revocation feed head", FeedTable::headSequence);
   }
 
+  boolean revoked(String revocationId) {
+    Limits.requireText("revocationId", revocationId, Limits.ID_MAX);
+    return db.read("read a revocation", c -> existingRevoke(c, revocationId).isPresent());
+  }
+
   RevocationSnapshot deniedSnapshot() {
     return db.read(
         "read the revocation snapshot",

@@ -144,6 +144,11 @@ final class JdbcAuthorityStore implements AuthorityStore {
   }
 
   @Override
+  public boolean revoked(String revocationId) {
+    return feed.revoked(revocationId);
+  }
+
+  @Override
   public long latestSequence() {
     return feed.latestSequence();
   }
