@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.ClientRecord;
+import dev.mandate.server.UnreadBodies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -137,13 +138,13 @@ final class Call {
 
   private byte[] readBody() {
     long declared = request.getLength();
-    if (declared > maxBodyBytes) {
-      throw tooLarge();
-    }
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (declared > maxBodyBytes) {
+        throw tooLarge(in);
+      }
       byte[] bytes = in.readNBytes(maxBodyBytes + 1);
       if (bytes.length > maxBodyBytes) {
-        throw tooLarge();
+        throw tooLarge(in);
       }
       return bytes;
     } catch (IOException e) {
@@ -151,7 +152,16 @@ final class Call {
     }
   }
 
-  private ApiException tooLarge() {
+  /**
+   * The 413 for a body over the limit. An authenticated caller's remaining body is read and dropped
+   * first (bounded), so the answer reaches a client still sending instead of being lost to the
+   * reset that closing with unread data causes; a public route's caller (OAuth) is not drained: its
+   * connection closes.
+   */
+  private ApiException tooLarge(InputStream rest) {
+    if (client != null) {
+      UnreadBodies.discard(rest);
+    }
     return new ApiException(
         413,
         "body_too_large",

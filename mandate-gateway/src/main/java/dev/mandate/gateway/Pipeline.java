@@ -1,5 +1,6 @@
 package dev.mandate.gateway;
 
+import dev.mandate.server.UnreadBodies;
 import dev.mandate.token.Request;
 import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;

@@ -1,12 +1,12 @@
-package dev.mandate.gateway;
+package dev.mandate.server;
 
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * What the gateway does with a request body it refuses unread (too large, wrong type): it reads and
- * drops a bounded amount, so a client still sending sees the error answer rather than a reset
- * connection, and closes the connection past that bound.
+ * What both servers do with an authenticated sender's request body they refuse unread (too large,
+ * wrong type): read and drop a bounded amount, so a client still sending sees the error answer
+ * rather than a reset connection, and closes the connection past that bound.
  */
 public final class UnreadBodies {
   /** How much of a refused body is read and dropped before the connection is closed instead. */
