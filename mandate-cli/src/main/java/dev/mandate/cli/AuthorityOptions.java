@@ -58,19 +58,8 @@ final class AuthorityOptions {
    * @throws BadInputException if the URL or the secret file is unusable
    */
   AuthorityClient authenticated(CommandSpec spec) {
-    String base = requireUrl(spec);
-    String id = clientId(spec);
-    Path file = secretFile(spec);
-    if (id == null || file == null) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "this needs client credentials: give --client ID and --secret-file FILE (or set "
-              + ENV_CLIENT
-              + " and "
-              + ENV_SECRET_FILE
-              + ")");
-    }
-    return AuthorityClient.authenticated(base, id, readSecret(file));
+    Credentials c = credentials(spec);
+    return AuthorityClient.authenticated(c.url(), c.clientId(), readSecret(c.secretFile()));
   }
 
   /**
