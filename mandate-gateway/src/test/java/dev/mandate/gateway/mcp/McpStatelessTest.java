@@ -496,6 +496,44 @@ class McpStatelessTest {
         .doesNotContain("/etc/passwd");
   }
 
+  @Test
+  void theReadmesClientSnippet_connectsWith2026_07_28_asItStandsInTheReadme() throws Exception {
+    String readme = Files.readString(Path.of("../README.md"));
+    String begin = "<!-- snippet: mcp-2026-client -->";
+    String end = "<!-- /snippet -->";
+    assertThat(readme).contains(begin).contains(end);
+    String block = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
+    StringBuilder script = new StringBuilder();
+    for (String line : block.replaceAll("^\n+", "").stripTrailing().split("\n", -1)) {
+      assertThat(line).as("an indented code block").matches("( {4}.*)?");
+      script.append(line.isEmpty() ? "" : line.substring(4)).append('\n');
+    }
+    // The snippet as it stands, with this gateway's address for the README's.
+    String readmeGateway = "http://127.0.0.1:7800";
+    assertThat(script).contains(readmeGateway + "/mcp/bank");
+    Path dir = Files.createDirectories(tmp.resolve("readme-client"));
+    Files.writeString(
+        dir.resolve("client.py"), script.toString().replace(readmeGateway, gateway.url()));
+    Files.writeString(dir.resolve("agent.tok"), mint(null, "bank:read_file:/public/**") + "\n");
+
+    Process p =
+        new ProcessBuilder(PYTHON.toString(), "client.py")
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("stderr.log").toFile())
+            .start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).as(out + Files.readString(dir.resolve("stderr.log"))).isZero();
+    List<String> lines = out.strip().lines().toList();
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).isEqualTo("2026-07-28");
+    assertThat(lines.get(1)).isEqualTo("['read_file']");
+    assertThat(lines.get(2)).isEqualTo("contents of /public/a.txt");
+    assertThat(lines.get(3)).startsWith("True denied by Mandate: ");
+  }
+
   /** The holder's proof over one MCP operation or call at the bank upstream. */
   private static String proof(
       SigningKey holder, String token, String method, String target, ObjectNode args) {
