@@ -49,6 +49,7 @@ final class OAuthEndpoints implements AutoCloseable {
       RevocationFeed feed,
       Metrics metrics,
       AuditTrail audit,
+      SignIn signIn,
       Supplier<URI> issuer,
       Clock clock,
       SecureRandom random) {
@@ -59,7 +60,16 @@ final class OAuthEndpoints implements AutoCloseable {
     this.clients = new OAuthClients(settings, random);
     this.flow =
         new OAuthFlow(
-            settings, clients, authenticator, minting, policy, audit, issuer, clock, random);
+            settings,
+            clients,
+            authenticator,
+            signIn,
+            minting,
+            policy,
+            audit,
+            issuer,
+            clock,
+            random);
     this.tokens =
         new OAuthTokens(
             settings,
