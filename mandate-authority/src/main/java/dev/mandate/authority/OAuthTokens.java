@@ -365,7 +365,13 @@ final class OAuthTokens {
     try {
       minted = minting.issue(a.policyClient, body, null, detail);
     } catch (ApiException e) {
-      throw new OAuthException(OAuth2Error.INVALID_GRANT, e.getMessage());
+      throw new OAuthException(
+          OAuth2Error.INVALID_GRANT,
+          holder == null && e.getMessage().contains("holder-bound")
+              ? e.getMessage()
+                  + " (an OAuth client binds its capability by sending a DPoP proof, RFC 9449,"
+                  + " with the token request)"
+              : e.getMessage());
     }
     a.issued.entrySet().removeIf(e -> !e.getValue().isAfter(now));
     a.issued.put(minted.revocationIds().get(0), minted.expiresAt());
