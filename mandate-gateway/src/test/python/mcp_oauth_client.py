@@ -9,8 +9,10 @@ state and the resource indicator (RFC 8707). The "browser" is the test: the auth
 printed as a line {"authorize": URL}; the test signs in, consents and follows the redirect to this
 client's loopback callback (http://127.0.0.1:REDIRECT_PORT/callback), whose code, state and iss
 (RFC 9207, checked by the SDK) are handed back to the SDK, which exchanges the code and retries.
-Then the operations run as in mcp_client.py, plus {"op": "expire"}, which drops the access token
-so that the next call makes the SDK refresh. The last line is one JSON report, with the tokens the
+Then the operations run as in mcp_client.py, plus {"op": "expire"}, which marks the access token
+expired so that the next request makes the SDK refresh it, and {"op": "reconnect"}, which opens a
+new session with the same provider (the gateway binds a bearer capability's session to it). The
+last line is one JSON report, with the tokens the
 SDK holds (for the test to inspect) under "oauth".
 """
 
@@ -81,6 +83,13 @@ class LoopbackCallback:
         return AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
 
 
+def leaf(e):
+    """The first exception inside task groups: the one that says what went wrong."""
+    while isinstance(e, BaseExceptionGroup) and e.exceptions:
+        e = e.exceptions[0]
+    return e
+
+
 async def show_authorization_url(url):
     print(json.dumps({"authorize": url}), flush=True)
 
@@ -105,22 +114,34 @@ async def main():
     )
     http = create_mcp_http_client(auth=provider)
     report = {"results": []}
+    # One session per run of operations between {"op": "reconnect"}s, all on the same provider.
+    sessions = [[]]
+    for op in operations:
+        if op["op"] == "reconnect":
+            sessions.append([])
+        else:
+            sessions[-1].append(op)
     try:
-        async with http, Client(streamable_http_client(url, http_client=http)) as client:
-            report["protocolVersion"] = client.protocol_version
-            for op in operations:
-                if op["op"] == "expire":
-                    provider.context.token_expiry_time = 1  # long past: the next request refreshes first
-                    report["results"].append({"expired": True})
-                    continue
-                try:
-                    report["results"].append(await run(op, client))
-                except MCPError as e:
-                    report["results"].append({"error": {"code": e.error.code, "message": e.error.message}})
+        async with http:
+            for i, session in enumerate(sessions):
+                if i > 0:
+                    report["results"].append({"reconnected": True})
+                async with Client(streamable_http_client(url, http_client=http)) as client:
+                    report["protocolVersion"] = client.protocol_version
+                    for op in session:
+                        if op["op"] == "expire":
+                            provider.context.token_expiry_time = 1  # long past: refresh first
+                            report["results"].append({"expired": True})
+                            continue
+                        try:
+                            report["results"].append(await run(op, client))
+                        except MCPError as e:
+                            report["results"].append({"error": {"code": e.error.code, "message": e.error.message}})
     except MCPError as e:
         report["connectError"] = {"code": e.error.code, "message": e.error.message}
     except Exception as e:  # the OAuth flow's own failures (a refused consent, a mixed-up issuer)
-        report["connectError"] = {"type": type(e).__name__, "message": str(e)}
+        cause = leaf(e)
+        report["connectError"] = {"type": type(cause).__name__, "message": str(cause)}
     finally:
         callback.server.close()
     tokens = storage.tokens

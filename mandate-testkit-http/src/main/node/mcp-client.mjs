@@ -16,8 +16,10 @@
 // client's loopback callback, http://127.0.0.1:<options.redirectPort>/callback, which checks the
 // state and the issuer (RFC 9207: the SDK leaves both to the application) and completes the flow
 // with transport.finishAuth(code). The report then carries "oauth" (the client id and the tokens
-// the SDK holds, for the test to inspect), and the operation {"op":"expireAccessToken"} spoils the
-// access token so that the next call makes the SDK refresh it.
+// the SDK holds, for the test to inspect); the operation {"op":"expireAccessToken"} spoils the
+// access token so that the next request makes the SDK refresh it, and {"op":"reconnect"} opens a
+// new session with the same provider (a bearer capability's session ends with it: the gateway binds
+// a session to the token that opened it, or to its holder key).
 //
 // Operations: {"op":"listTools"}, {"op":"callTool","name":"echo","arguments":{...}},
 // {"op":"callToolWithProgress",...} (value gets "progressEvents": how many progress notifications
@@ -220,6 +222,13 @@ for (const op of operations) {
       case "expireAccessToken":
         provider.saved = { ...provider.saved, access_token: "expired" };
         value = {};
+        break;
+      case "reconnect":
+        await client.close();
+        client = newClient();
+        transport = new StreamableHTTPClientTransport(new URL(argv[2]), { authProvider: provider });
+        await client.connect(transport);
+        value = { sessionId: transport.sessionId ?? null };
         break;
       default:
         throw new Error(`unknown operation ${op.op}`);

@@ -114,7 +114,10 @@ class ProxyCommandTest {
     return command;
   }
 
-  private JsonNode tsClient(Path log, String... args) throws Exception {
+  /**
+   * Runs the TypeScript SDK client script with {@code args}; its report (stderr in {@code log}).
+   */
+  static JsonNode tsClient(Path log, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add("node");
     command.add(NpmPeers.dir().resolve("mcp-client.mjs").toString());
@@ -133,7 +136,7 @@ class ProxyCommandTest {
     return JSON.readTree(lines[lines.length - 1]);
   }
 
-  private static String read(Path log) {
+  static String read(Path log) {
     try {
       return Files.readString(log);
     } catch (IOException e) {

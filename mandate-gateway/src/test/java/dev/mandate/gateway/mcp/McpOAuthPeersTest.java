@@ -113,7 +113,7 @@ class McpOAuthPeersTest {
   private static final String OPERATIONS =
       "[{\"op\":\"listTools\"},"
           + "{\"op\":\"callTool\",\"name\":\"echo\",\"arguments\":{\"message\":\"first\"}},"
-          + "{\"op\":\"expireAccessToken\"},"
+          + "{\"op\":\"expireAccessToken\"},{\"op\":\"reconnect\"},"
           + "{\"op\":\"callTool\",\"name\":\"echo\",\"arguments\":{\"message\":\"refreshed\"}},"
           + "{\"op\":\"callTool\",\"name\":\"get-env\",\"arguments\":{}}]";
 
@@ -228,12 +228,15 @@ class McpOAuthPeersTest {
     JsonNode report = peer.report();
     assertThat(report.get("connected").asBoolean()).as(report.toString()).isTrue();
     JsonNode results = report.get("results");
+    List<Boolean> ok = new ArrayList<>();
+    results.forEach(r -> ok.add(r.get("ok").asBoolean()));
+    assertThat(ok).as(report.toString()).containsExactly(true, true, true, true, true, false);
     List<String> tools = new ArrayList<>();
     results.get(0).get("value").get("tools").forEach(t -> tools.add(t.get("name").asText()));
     assertThat(tools).containsExactly("echo");
     assertThat(results.get(1).get("value").toString()).contains("Echo: first");
-    assertThat(results.get(3).get("value").toString()).contains("Echo: refreshed");
-    assertThat(results.get(4).get("ok").asBoolean()).as(results.toString()).isFalse();
+    assertThat(results.get(4).get("value").toString()).contains("Echo: refreshed");
+    assertThat(results.get(5).get("ok").asBoolean()).as(results.toString()).isFalse();
     JsonNode oauth = report.get("oauth");
     assertThat(oauth.get("clientId").asText()).isEqualTo(documentUrl);
     assertThat(documentFetches.get()).isPositive();
@@ -251,7 +254,7 @@ class McpOAuthPeersTest {
             "py-oauth",
             "[{\"op\":\"tools\"},"
                 + "{\"op\":\"call\",\"tool\":\"echo\",\"args\":{\"message\":\"first\"}},"
-                + "{\"op\":\"expire\"},"
+                + "{\"op\":\"expire\"},{\"op\":\"reconnect\"},"
                 + "{\"op\":\"call\",\"tool\":\"echo\",\"args\":{\"message\":\"refreshed\"}},"
                 + "{\"op\":\"call\",\"tool\":\"get-env\",\"args\":{}}]");
     Map<String, String> asked = consent(peer, "alice", Map.of());
@@ -263,10 +266,11 @@ class McpOAuthPeersTest {
     JsonNode report = peer.report();
     assertThat(report.has("connectError")).as(report.toString()).isFalse();
     JsonNode results = report.get("results");
+    assertThat(results.findValues("error")).as(report.toString()).hasSize(1);
     assertThat(results.get(0).get("tools").toString()).isEqualTo("[\"echo\"]");
     assertThat(results.get(1).get("text").asText()).isEqualTo("Echo: first");
-    assertThat(results.get(3).get("text").asText()).isEqualTo("Echo: refreshed");
-    assertThat(results.get(4).has("error") || results.get(4).path("isError").asBoolean())
+    assertThat(results.get(4).get("text").asText()).isEqualTo("Echo: refreshed");
+    assertThat(results.get(5).has("error") || results.get(5).path("isError").asBoolean())
         .as(results.toString())
         .isTrue();
     JsonNode oauth = report.get("oauth");
@@ -284,7 +288,9 @@ class McpOAuthPeersTest {
     assertThat(forged).isNotEqualTo(back.toString());
     peer.browser.get(URI.create(forged));
     JsonNode report = peer.report();
-    assertThat(report.get("connectError").toString()).containsIgnoringCase("issuer");
+    assertThat(report.get("connectError").get("message").asText())
+        .contains("iss mismatch")
+        .contains("https://other-authority.example");
     assertThat(report.get("oauth").get("accessToken").isNull()).isTrue();
   }
 
