@@ -224,6 +224,66 @@ class OAuthFlowTest {
   }
 
   @Test
+  void tokenRequest_withoutVerifier_orForAnotherRedirectUri_isRefused() throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    CodeVerifier verifier = new CodeVerifier();
+    String code =
+        consent(id, verifier, "fs:read_file:/docs/**")
+            .toSuccessResponse()
+            .getAuthorizationCode()
+            .getValue();
+    // A PKCE downgrade at the token endpoint: the code without its verifier.
+    HttpResponse<String> noVerifier =
+        client.post(
+            "/oauth/token",
+            Map.of(
+                "grant_type",
+                "authorization_code",
+                "code",
+                code,
+                "redirect_uri",
+                OAuthTestClient.REDIRECT,
+                "client_id",
+                id.getValue()));
+    assertThat(noVerifier.statusCode()).isEqualTo(400);
+    assertThat(noVerifier.body()).contains("invalid_grant").doesNotContain("mnd1_");
+
+    CodeVerifier second = new CodeVerifier();
+    AuthorizationResponse r = consent(id, second, "fs:read_file:/docs/**");
+    TokenResponse elsewhere =
+        client.exchange(
+            id,
+            r.toSuccessResponse().getAuthorizationCode(),
+            "http://127.0.0.1:9/other",
+            second,
+            null);
+    assertThat(((TokenErrorResponse) elsewhere).getErrorObject().getCode())
+        .isEqualTo("invalid_grant");
+  }
+
+  @Test
+  void consentStep_withoutCsrfToken_orFromAnotherBrowser_isRefused() throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    HttpResponse<String> consentPage =
+        client.signIn(
+            client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()), "alice", PASSWORD);
+    assertThat(consentPage.statusCode()).isEqualTo(200);
+    Map<String, String> form = OAuthTestClient.hidden(consentPage.body());
+    form.put("decision", "approve");
+    form.put("grant", "0");
+    Map<String, String> forged = new HashMap<>(form);
+    forged.put("csrf", "not-the-token");
+    assertThat(client.post("/oauth/authorize", forged).statusCode()).isEqualTo(403);
+    HttpResponse<String> otherBrowser =
+        new OAuthTestClient(authority.url()).post("/oauth/authorize", form);
+    assertThat(otherBrowser.statusCode()).isEqualTo(403);
+    assertThat(otherBrowser.headers().firstValue("Location")).isEmpty();
+    // The person's own browser can still decide: the refused posts did not use the request up.
+    HttpResponse<String> decided = client.post("/oauth/authorize", form);
+    assertThat(OAuthTestClient.redirected(decided).indicatesSuccess()).isTrue();
+  }
+
+  @Test
   void mismatchedRedirectUri_isShownToThePerson_neverRedirected() throws Exception {
     ClientID id = client.register(OAuthTestClient.REDIRECT);
     for (String redirect :
