@@ -181,6 +181,41 @@ class OAuthFlowTest {
   }
 
   @Test
+  void registeredClientsAndRefreshTokenFamilies_surviveARestart() throws Exception {
+    Flow f = flow();
+    RefreshToken first = f.tokens.getTokens().getRefreshToken();
+    restart();
+    TokenResponse refreshed = client.token(f.client, new RefreshTokenGrant(first), null);
+    assertThat(refreshed.indicatesSuccess()).as(String.valueOf(refreshed)).isTrue();
+    RefreshToken next = refreshed.toSuccessResponse().getTokens().getRefreshToken();
+    // The registered client is still known: its authorization request shows the sign-in page.
+    HttpResponse<String> page =
+        client.get(client.authorize(f.client, "fs:read_file:/docs/**", new CodeVerifier()));
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+
+    // After another restart, the retired token's reuse is still recognised and ends the family.
+    restart();
+    TokenResponse reused = client.token(f.client, new RefreshTokenGrant(first), null);
+    assertThat(((TokenErrorResponse) reused).getErrorObject().getCode()).isEqualTo("invalid_grant");
+    assertThat(client.token(f.client, new RefreshTokenGrant(next), null).indicatesSuccess())
+        .isFalse();
+    assertThat(revokedIds())
+        .contains(
+            Capability.decode(refreshed.toSuccessResponse().getTokens().getAccessToken().getValue())
+                .revocationIds()
+                .get(0));
+  }
+
+  /** Stops the authority and starts it again on the same data (on another port). */
+  private void restart() throws Exception {
+    authority.close();
+    authority =
+        AuthorityServer.start(AuthorityTests.config(tmp, "data").oauth(settings().build()).build());
+    api = AuthorityTests.api(authority);
+    client = new OAuthTestClient(authority.url());
+  }
+
+  @Test
   void refreshToken_stopsWhenAnAdminRevokesTheAuthorization() throws Exception {
     Flow f = flow();
     String authorizationId = lastMint().get("detail").get("authorization").asText();

@@ -181,6 +181,9 @@ class ProxyCommandTest {
     command.add("node");
     command.add(NpmPeers.dir().resolve("node_modules/.bin/mcp-inspector").toString());
     command.add("--cli");
+    // The proxy is a JVM that fetches its capability before it answers: on a loaded machine that
+    // takes longer than the Inspector's default 15 s.
+    command.addAll(List.of("--connect-timeout", "120000"));
     command.addAll(List.of(method));
     command.add("--");
     command.addAll(proxyCommand());

@@ -69,7 +69,8 @@ class ReadmeMcpClientsTest {
     List<String> words = Arrays.asList(line.split("\\s+"));
     int dashes = words.indexOf("--");
     // The Inspector options ProxyCommandTest runs the real Inspector CLI with.
-    assertThat(words.subList(0, dashes)).contains("--cli", "--method", "tools/list");
+    assertThat(words.subList(0, dashes))
+        .contains("--cli", "--connect-timeout", "--method", "tools/list");
     assertThat(words.get(dashes + 1)).isEqualTo("bin/mandate");
     assertProxyWithOAuth(words.subList(dashes + 2, words.size()));
   }

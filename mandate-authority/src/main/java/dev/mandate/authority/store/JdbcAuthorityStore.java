@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link KeyTable}: root keys and their rotation;
  *   <li>{@link ClientTable}: clients;
+ *   <li>{@link OAuthTable}: OAuth clients and authorizations;
  *   <li>{@link TokenTable}: minted tokens, and {@link MintBatcher}, which group-commits mints with
  *       their audit records;
  *   <li>{@link FeedTable}: the revocation feed;
@@ -38,6 +39,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private final Database db;
   private final KeyTable keys;
   private final ClientTable clients;
+  private final OAuthTable oauth;
   private final TokenTable tokens;
   private final MintBatcher mints;
   private final FeedTable feed;
@@ -47,6 +49,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.db = db;
     this.keys = new KeyTable(db);
     this.clients = new ClientTable(db);
+    this.oauth = new OAuthTable(db);
     this.tokens = new TokenTable(db);
     this.mints = new MintBatcher(db);
     this.feed = new FeedTable(db);
@@ -101,6 +104,28 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public Optional<ClientRecord> disableClient(String clientId, Instant at) {
     return clients.disable(clientId, at);
+  }
+
+  // ---------------------------------------------------------------- OAuth
+
+  @Override
+  public void saveOAuthClient(OAuthClientRecord client) {
+    oauth.saveClient(client);
+  }
+
+  @Override
+  public Optional<OAuthClientRecord> oauthClient(String clientId) {
+    return oauth.client(clientId);
+  }
+
+  @Override
+  public void saveOAuthAuthorization(OAuthAuthorizationRecord authorization) {
+    oauth.saveAuthorization(authorization);
+  }
+
+  @Override
+  public Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash) {
+    return oauth.authorizationByRefreshHash(hash);
   }
 
   // ---------------------------------------------------------------- tokens
