@@ -278,6 +278,11 @@ final class OAuthTokens extends Endpoints {
       Optional<OAuthAuthorizationRecord> stored = store.oauthAuthorizationByRefreshHash(hash);
       if (stored.isPresent()) {
         a = authorizations.get(stored.get().authorizationId(), id -> restore(stored.get()));
+        synchronized (a) {
+          // Another replica may have rotated it since this one cached it.
+          a.refreshHash = stored.get().refreshHash();
+          a.revoked |= stored.get().revoked();
+        }
         refreshTokens.put(hash, a);
       }
     }
