@@ -53,8 +53,8 @@ import picocli.CommandLine.Spec;
       "    --secret-file invoice-agent.secret --key-file agent.key \\",
       "    --grant 'fs:read_text_file:/data/invoices/**' --ttl 15m",
       "",
-      "With a person's consent instead of client credentials (the authority is found from the",
-      "gateway's resource metadata; the first run prints and opens the consent page):",
+      "With a person's consent instead of client credentials (the authority is found",
+      "from the gateway's resource metadata; the first run opens the consent page):",
       "  mandate proxy --gateway http://127.0.0.1:7800/mcp/fs --oauth \\",
       "    --oauth-store ~/.config/mandate/fs-proxy.json"
     })
