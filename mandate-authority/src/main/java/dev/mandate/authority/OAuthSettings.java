@@ -255,7 +255,8 @@ public final class OAuthSettings {
 
   /**
    * Whether a client ID metadata document may be fetched from {@code http://127.0.0.1} (for tests
-   * and development only: then that one loopback address is allowed over plain HTTP).
+   * and development only: then that one loopback address is allowed, over plain HTTP or over https
+   * with a certificate the JVM trusts).
    */
   public boolean allowHttpLoopbackClientMetadata() {
     return allowHttpLoopbackClientMetadata;

@@ -43,6 +43,9 @@ abstract class AuthorityStoreContract {
 
   private static final String[] RESET = {
     "DROP TABLE IF EXISTS audit_backup",
+    "DELETE FROM oauth_refresh_tokens",
+    "DELETE FROM oauth_authorizations",
+    "DELETE FROM oauth_clients",
     "DELETE FROM token_revocation_ids",
     "DELETE FROM tokens",
     "DELETE FROM clients",
@@ -886,5 +889,37 @@ abstract class AuthorityStoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ---- OAuth state ----
+
+  @Test
+  void oauthClient_isKept_andAnIdIsRegisteredOnce() {
+    OAuthClientRecord c =
+        new OAuthClientRecord(
+            "mndoc_abc", "Editor & co", List.of("http://127.0.0.1:9/cb", "com.example:/cb"), T0);
+    store.saveOAuthClient(c);
+    assertThat(store.oauthClient("mndoc_abc")).contains(c);
+    assertThat(store.oauthClient("mndoc_other")).isEmpty();
+    assertThatThrownBy(() -> store.saveOAuthClient(c)).isInstanceOf(StoreException.class);
+  }
+
+  @Test
+  void oauthAuthorization_isFoundByEveryRefreshHashOfItsFamily_andUpdatesInPlace() {
+    Instant ends = T0.plus(Duration.ofDays(30));
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h1", false, ends, "{\"v\":1}"));
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h2", false, ends, "{\"v\":2}"));
+    OAuthAuthorizationRecord byRetired = store.oauthAuthorizationByRefreshHash("h1").orElseThrow();
+    OAuthAuthorizationRecord byCurrent = store.oauthAuthorizationByRefreshHash("h2").orElseThrow();
+    assertThat(byRetired).isEqualTo(byCurrent);
+    assertThat(byCurrent.refreshHash()).isEqualTo("h2");
+    assertThat(byCurrent.state()).isEqualTo("{\"v\":2}");
+    assertThat(byCurrent.expiresAt()).isEqualTo(ends);
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h2", true, ends, "{\"v\":3}"));
+    assertThat(store.oauthAuthorizationByRefreshHash("h1").orElseThrow().revoked()).isTrue();
+    assertThat(store.oauthAuthorizationByRefreshHash("h3")).isEmpty();
   }
 }
