@@ -24,8 +24,10 @@ public final class ConsoleSettings {
   private final Duration failureWindow;
   private final Duration lockout;
   private final URI publicUrl;
+  private final java.nio.file.Path policyTests;
 
   private ConsoleSettings(Builder b) {
+    this.policyTests = b.policyTests;
     this.enabled = b.enabled;
     this.idleTimeout = b.idleTimeout;
     this.absoluteTimeout = b.absoluteTimeout;
@@ -80,6 +82,15 @@ public final class ConsoleSettings {
     return Optional.ofNullable(publicUrl);
   }
 
+  /**
+   * The policy's tests file, run on the clients and policy page; when not set, the file beside the
+   * policy named like it with {@code policy} replaced by {@code tests} (or {@code
+   * NAME-tests.yaml}).
+   */
+  public Optional<java.nio.file.Path> policyTests() {
+    return Optional.ofNullable(policyTests);
+  }
+
   /** Whether the console is served over TLS (its public URL is https). */
   boolean secure() {
     return publicUrl != null && "https".equals(publicUrl.getScheme());
@@ -113,8 +124,17 @@ public final class ConsoleSettings {
     private Duration failureWindow = Duration.ofMinutes(15);
     private Duration lockout = Duration.ofMinutes(15);
     private URI publicUrl;
+    private java.nio.file.Path policyTests;
 
     private Builder() {}
+
+    /**
+     * The policy's tests file shown on the clients and policy page (see {@link #policyTests()}).
+     */
+    public Builder policyTests(java.nio.file.Path file) {
+      this.policyTests = Objects.requireNonNull(file, "policyTests");
+      return this;
+    }
 
     /** Whether to serve the console (default true). */
     public Builder enabled(boolean on) {
