@@ -1,10 +1,7 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.PersonRecord;
 import dev.mandate.authority.store.PersonRecord.Role;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,16 +29,10 @@ import java.util.concurrent.CompletionStage;
  *       end.
  * </ul>
  */
-final class PeopleEndpoints {
+final class PeopleEndpoints extends Endpoints {
   static final int MIN_PASSWORD = 8;
   static final int MAX_PASSWORD = 1024;
   static final String TOTP_ISSUER = "Mandate";
-
-  private final AuthorityStore store;
-  private final RootKeys keys;
-  private final AuditTrail audit;
-  private final Clock clock;
-  private final SecureRandom random;
 
   record CreateBody(
       String name, String password, String role, List<String> groups, String client) {}
@@ -73,15 +64,11 @@ final class PeopleEndpoints {
 
   record TotpView(String name, String otpauthUri) {}
 
-  PeopleEndpoints(
-      AuthorityStore store, RootKeys keys, AuditTrail audit, Clock clock, SecureRandom random) {
-    this.store = store;
-    this.keys = keys;
-    this.audit = audit;
-    this.clock = clock;
-    this.random = random;
+  PeopleEndpoints(Parts parts) {
+    super(parts);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("GET", "/v1/people", Route.Access.ADMIN, this::list),
