@@ -24,19 +24,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.CookieManager;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * An OAuth client built with Nimbus (registration, authorization request, token requests) and a
@@ -44,8 +40,6 @@ import java.util.stream.Collectors;
  */
 final class OAuthTestClient {
   static final String REDIRECT = "http://127.0.0.1:9/callback";
-  private static final Pattern HIDDEN =
-      Pattern.compile("<input type=\"hidden\" name=\"([a-z]+)\" value=\"([^\"]*)\">");
 
   final String base;
   final HttpClient browser =
@@ -172,12 +166,7 @@ final class OAuthTestClient {
 
   /** The hidden fields of a page's form. */
   static Map<String, String> hidden(String html) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    Matcher m = HIDDEN.matcher(html);
-    while (m.find()) {
-      fields.put(m.group(1), m.group(2));
-    }
-    return fields;
+    return dev.mandate.testkit.ConsoleBrowser.hidden(html);
   }
 
   /**
@@ -218,13 +207,7 @@ final class OAuthTestClient {
   }
 
   static String encode(Map<String, String> form) {
-    return form.entrySet().stream()
-        .map(
-            e ->
-                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
-                    + "="
-                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    return dev.mandate.testkit.ConsoleBrowser.encode(form);
   }
 
   static Set<String> queryNames(URI uri) {
