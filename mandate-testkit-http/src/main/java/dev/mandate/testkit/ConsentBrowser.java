@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.CookieManager;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * A person's browser at the authority's consent pages ({@code /oauth/authorize}), as tests drive it
@@ -22,8 +18,6 @@ import java.util.stream.Collectors;
  * hidden fields of a page's form and posts the form back as a person would.
  */
 public final class ConsentBrowser {
-  private static final Pattern HIDDEN =
-      Pattern.compile("<input type=\"hidden\" name=\"([a-z]+)\" value=\"([^\"]*)\">");
   private static final Pattern GRANT = Pattern.compile("name=\"grant\" value=\"(\\d+)\"");
 
   private final String authority;
@@ -119,23 +113,12 @@ public final class ConsentBrowser {
 
   /** The hidden fields of a page's form, by name. */
   public static Map<String, String> hidden(String html) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    Matcher m = HIDDEN.matcher(html);
-    while (m.find()) {
-      fields.put(m.group(1), m.group(2));
-    }
-    return fields;
+    return ConsoleBrowser.hidden(html);
   }
 
   /** A form's fields, url-encoded. */
   public static String encode(Map<String, String> form) {
-    return form.entrySet().stream()
-        .map(
-            e ->
-                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
-                    + "="
-                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    return ConsoleBrowser.encode(form);
   }
 
   private HttpResponse<String> send(HttpRequest request) {
