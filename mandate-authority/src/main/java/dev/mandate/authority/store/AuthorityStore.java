@@ -119,6 +119,7 @@ public interface AuthorityStore extends AutoCloseable {
    * current one or a retired one (compare {@link OAuthAuthorizationRecord#refreshHash()}).
    */
   Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash);
+
   // ---- people (the console) ----
 
   /**

@@ -131,6 +131,8 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash) {
     return oauth.authorizationByRefreshHash(hash);
+  }
+
   // ---------------------------------------------------------------- people and sessions
 
   @Override
