@@ -50,6 +50,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final PolicyReloader policy;
   private final List<Route> routes;
   private final OAuthEndpoints oauth;
+  private final Console console;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -84,49 +85,57 @@ public final class AuthorityServer implements AutoCloseable {
 
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
+    SignIn signIn =
+        new SignIn(store, authenticator, prepared.keys(), audit, config.console(), config.clock());
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new HealthEndpoints(metrics, store, config.metricsToken()).routes());
-    routes.addAll(
-        new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
-    CapabilityEndpoints capabilities =
-        new CapabilityEndpoints(
-            store, prepared.keys(), policy, audit, metrics, config.clock(), config.random());
+    Endpoints.Parts parts =
+        new Endpoints.Parts(
+            store, prepared.keys(), policy, feed, audit, metrics, config.clock(), config.random());
+    routes.addAll(new HealthEndpoints(parts, config.metricsToken()).routes());
+    routes.addAll(new KeyEndpoints(parts).routes());
+    CapabilityEndpoints capabilities = new CapabilityEndpoints(parts);
     routes.addAll(capabilities.routes());
     if (config.oauth().isPresent()) {
       OAuthSettings settings = config.oauth().get();
       this.oauth =
           new OAuthEndpoints(
+              parts,
               settings,
-              prepared.keys(),
-              authenticator,
-              capabilities,
-              policy,
-              store,
-              feed,
-              metrics,
-              audit,
               () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
-              config.clock(),
-              config.random());
+              authenticator,
+              signIn,
+              capabilities);
       routes.addAll(oauth.routes());
     } else {
       this.oauth = null;
     }
-    routes.addAll(
-        new ApprovalEndpoints(
-                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
-            .routes());
-    routes.addAll(
-        new RevocationEndpoints(
-                store, prepared.keys(), feed, audit, metrics, config.clock(), threads)
-            .routes());
-    routes.addAll(new AuditEndpoints(store, policy, config).routes());
-    routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
+    routes.addAll(new ApprovalEndpoints(parts).routes());
+    routes.addAll(new RevocationEndpoints(parts, threads).routes());
+    routes.addAll(new AuditEndpoints(parts, config).routes());
+    routes.addAll(new ClientEndpoints(parts).routes());
+    routes.addAll(new PeopleEndpoints(parts).routes());
     this.routes = List.copyOf(routes);
+    // The console's pages are HTML for people, not operations of the JSON API.
+    List<Route> served = new ArrayList<>(routes);
+    if (config.console().enabled()) {
+      List<ConsolePage> pages = new ArrayList<>();
+      pages.addAll(new HomePage(store, config.clock()).pages());
+      this.console =
+          new Console(
+              config.console(),
+              new ConsoleSessions(store, config.console(), config.clock(), config.random()),
+              signIn,
+              audit,
+              config.clock(),
+              pages);
+      served.addAll(console.routes());
+    } else {
+      this.console = null;
+    }
     PolicyReloader policyInForce = policy;
     Router router =
         new Router(
-            routes,
+            served,
             authenticator,
             client ->
                 client.admin()
@@ -180,6 +189,10 @@ public final class AuthorityServer implements AutoCloseable {
         authority.close();
         throw new AuthorityStartupException("cannot create the admin client: " + e.getMessage(), e);
       }
+    }
+    if (authority.console != null) {
+      authority.scheduler.scheduleWithFixedDelay(
+          authority::sweepSessions, 10, 10, TimeUnit.MINUTES);
     }
     if (!config.policyReloadInterval().isZero()) {
       long ms = config.policyReloadInterval().toMillis();
@@ -244,6 +257,14 @@ public final class AuthorityServer implements AutoCloseable {
    */
   public void join() throws InterruptedException {
     server.join();
+  }
+
+  private void sweepSessions() {
+    try {
+      console.sweep();
+    } catch (RuntimeException e) {
+      LOG.warn("could not delete expired console sessions: {}", e.getMessage());
+    }
   }
 
   /** Checks the policy file now, as the periodic check does (for tests and operators). */

@@ -23,8 +23,6 @@ import dev.mandate.token.MintRequestBody;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +48,7 @@ import org.eclipse.jetty.server.Request;
  * {@code SameSite=Strict} cookie, and a CSRF token in each form; a POST without both, or with
  * another browser's, is refused.
  */
-final class OAuthFlow {
+final class OAuthFlow extends Endpoints {
   static final String AUTHORIZE = "/oauth/authorize";
   static final String COOKIE = "mandate_oauth";
   static final Duration PENDING_LIFE = Duration.ofMinutes(10);
@@ -92,6 +90,7 @@ final class OAuthFlow {
     private final String audience;
     private final Asked asked;
     private volatile String person;
+    private volatile String policyClient;
     private volatile List<Grant> offered = List.of();
     private int failures;
 
@@ -164,38 +163,32 @@ final class OAuthFlow {
   private final OAuthSettings settings;
   private final OAuthClients clients;
   private final ClientAuthenticator authenticator;
+  private final SignIn signIn;
   private final CapabilityEndpoints minting;
-  private final PolicyReloader policy;
-  private final AuditTrail audit;
   private final Supplier<URI> issuer;
-  private final Clock clock;
-  private final SecureRandom random;
   private final Cache<String, Pending> pending =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(PENDING_LIFE).build();
   private final Cache<String, Code> codes =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CODE_LIFE).build();
 
   OAuthFlow(
+      Parts parts,
       OAuthSettings settings,
+      Supplier<URI> issuer,
       OAuthClients clients,
       ClientAuthenticator authenticator,
-      CapabilityEndpoints minting,
-      PolicyReloader policy,
-      AuditTrail audit,
-      Supplier<URI> issuer,
-      Clock clock,
-      SecureRandom random) {
+      SignIn signIn,
+      CapabilityEndpoints minting) {
+    super(parts);
     this.settings = settings;
+    this.issuer = issuer;
     this.clients = clients;
     this.authenticator = authenticator;
+    this.signIn = signIn;
     this.minting = minting;
-    this.policy = policy;
-    this.audit = audit;
-    this.issuer = issuer;
-    this.clock = clock;
-    this.random = random;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("GET", AUTHORIZE, Route.Access.PUBLIC, this::authorize),
@@ -338,20 +331,57 @@ final class OAuthFlow {
   private CompletionStage<Reply> signIn(Call call, Pending p, Map<String, List<String>> form) {
     String name = nonNull(first(form, "username"));
     String password = nonNull(first(form, "password"));
+    // People of the OAuth settings file first, then the console's people in the store.
     OAuthSettings.Person person = settings.people().get(name);
     boolean ok;
-    try {
-      ok =
-          authenticator.checkPassword(
+    String policyClient = null;
+    if (person != null) {
+      try {
+        ok =
+            authenticator.checkPassword(
+                password, person.passwordHash(), Request.getRemoteAddr(call.request()));
+      } catch (ClientAuthenticator.Throttled e) {
+        return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
+      } catch (ClientAuthenticator.Busy e) {
+        return page(503, "The authority is busy; try again in a moment.", null);
+      }
+      policyClient = person.clientId();
+    } else {
+      SignIn.Result r =
+          signIn.check(
+              name,
               password,
-              person == null ? null : person.passwordHash(),
+              first(form, "code"),
+              "consent",
               Request.getRemoteAddr(call.request()));
-    } catch (ClientAuthenticator.Throttled e) {
-      return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
-    } catch (ClientAuthenticator.Busy e) {
-      return page(503, "The authority is busy; try again in a moment.", null);
+      switch (r.outcome()) {
+        case THROTTLED:
+          return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
+        case BUSY:
+          return page(503, "The authority is busy; try again in a moment.", null);
+        case LOCKED:
+          pending.invalidate(p.id);
+          return page(
+              403,
+              "Too many failed sign-ins: this account is locked for a while; start again later.",
+              null);
+        default:
+          break;
+      }
+      ok = r.ok();
+      if (ok) {
+        policyClient = r.person().clientId();
+        if (policyClient == null) {
+          return redirectError(
+              URI.create(p.redirectUri),
+              OAuth2Error.ACCESS_DENIED,
+              "the person may grant no client's rights: give them one with 'mandate people"
+                  + " create --client'",
+              p.state);
+        }
+      }
     }
-    if (!ok || person == null) {
+    if (!ok) {
       synchronized (p) {
         if (++p.failures >= MAX_SIGN_IN_FAILURES) {
           pending.invalidate(p.id);
@@ -366,7 +396,7 @@ final class OAuthFlow {
               ConsentPage.signIn(p, "The name or password is wrong."),
               ConsentPage.headers(p.redirectUri)));
     }
-    Optional<ClientPolicy> rights = policy.current().client(person.clientId());
+    Optional<ClientPolicy> rights = policy.current().client(policyClient);
     if (rights.isEmpty()) {
       return redirectError(
           URI.create(p.redirectUri),
@@ -396,7 +426,7 @@ final class OAuthFlow {
     // The policy bounds what may be asked, exactly as for a mint: refuse before asking consent.
     PolicyDecision decision;
     try {
-      decision = minting.judge(person.clientId(), body(p, offered, null, null));
+      decision = minting.judge(policyClient, body(p, offered, null, null));
     } catch (ApiException e) {
       return redirectError(
           URI.create(p.redirectUri),
@@ -411,7 +441,8 @@ final class OAuthFlow {
           description(decision.reason()),
           p.state);
     }
-    p.person = person.name();
+    p.person = name;
+    p.policyClient = policyClient;
     p.offered = List.copyOf(offered);
     return CompletableFuture.completedFuture(
         new Reply(
@@ -426,8 +457,7 @@ final class OAuthFlow {
       return page(400, "This authorization request was already decided.", null);
     }
     URI redirect = URI.create(p.redirectUri);
-    OAuthSettings.Person person = settings.people().get(p.person);
-    if (!"approve".equals(first(form, "decision")) || person == null) {
+    if (!"approve".equals(first(form, "decision")) || p.policyClient == null) {
       audit.record(
           "oauth.consent.refused",
           p.person,
@@ -474,7 +504,7 @@ final class OAuthFlow {
     MintRequestBody body = body(p, kept, maxUses, approval);
     PolicyDecision decision;
     try {
-      decision = minting.judge(person.clientId(), body);
+      decision = minting.judge(p.policyClient, body);
     } catch (ApiException e) {
       return redirectError(
           redirect, OAuth2Error.INVALID_SCOPE, description(e.getMessage()), p.state);
@@ -492,8 +522,8 @@ final class OAuthFlow {
             p.challenge,
             p.resource,
             p.audience,
-            person.name(),
-            person.clientId(),
+            p.person,
+            p.policyClient,
             body,
             lifetime,
             clock.instant().plus(CODE_LIFE)));
@@ -504,7 +534,7 @@ final class OAuthFlow {
     detail.put("lifetime", lifetime.toString());
     detail.put("maxUses", maxUses);
     detail.put("approvalGroups", approval);
-    audit.record("oauth.consent", person.name(), null, person.clientId(), detail);
+    audit.record("oauth.consent", p.person, null, p.policyClient, detail);
     AuthorizationSuccessResponse ok =
         new AuthorizationSuccessResponse(
             redirect,
