@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class AuthorityServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorityServer.class);
   private static final Duration FEED_POLL = Duration.ofMillis(100);
+  private static final Duration DECISION_POLL = Duration.ofMillis(500);
 
   private final AuthorityConfig config;
   private final AuthorityStore store;
@@ -45,6 +46,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final Server server;
   private final ScheduledThreadPoolExecutor scheduler;
   private final RevocationFeed feed;
+  private final DecisionStream decisions;
   private final Metrics metrics;
   private final Tracing tracing;
   private final PolicyReloader policy;
@@ -60,6 +62,12 @@ public final class AuthorityServer implements AutoCloseable {
     this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("mandate-authority-tasks"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     this.feed = new RevocationFeed(store, scheduler, FEED_POLL);
+    this.decisions =
+        new DecisionStream(
+            store,
+            DECISION_POLL,
+            DecisionStream.DEFAULT_MAX_SUBSCRIBERS,
+            DecisionStream.DEFAULT_QUEUE);
     this.metrics = new Metrics(feed::latest);
     AuditTrail audit = new AuditTrail(store, config.clock());
     this.policy = new PolicyReloader(config.policyFile(), config.clock(), audit);
@@ -116,11 +124,11 @@ public final class AuthorityServer implements AutoCloseable {
         new ApprovalEndpoints(
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
             .routes());
-    routes.addAll(
+    RevocationEndpoints revocations =
         new RevocationEndpoints(
-                store, prepared.keys(), feed, audit, metrics, config.clock(), threads)
-            .routes());
-    routes.addAll(new AuditEndpoints(store, policy, config).routes());
+            store, prepared.keys(), feed, audit, metrics, config.clock(), threads);
+    routes.addAll(revocations.routes());
+    routes.addAll(new AuditEndpoints(store, policy, config, decisions::appended).routes());
     routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
     this.routes = List.copyOf(routes);
     PolicyReloader policyInForce = policy;
@@ -262,6 +270,7 @@ public final class AuthorityServer implements AutoCloseable {
       return;
     }
     feed.close();
+    decisions.close();
     try {
       server.stop();
     } catch (Exception e) {
