@@ -47,6 +47,8 @@ public final class AuthorityServer implements AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final RevocationFeed feed;
   private final DecisionStream decisions;
+  private final CapabilityTrees trees;
+  private final RevocationEndpoints revocations;
   private final Metrics metrics;
   private final Tracing tracing;
   private final PolicyReloader policy;
@@ -124,7 +126,8 @@ public final class AuthorityServer implements AutoCloseable {
         new ApprovalEndpoints(
                 store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
             .routes());
-    RevocationEndpoints revocations =
+    this.trees = new CapabilityTrees(store, prepared.keys(), config.clock());
+    this.revocations =
         new RevocationEndpoints(
             store, prepared.keys(), feed, audit, metrics, config.clock(), threads);
     routes.addAll(revocations.routes());
@@ -221,6 +224,21 @@ public final class AuthorityServer implements AutoCloseable {
         || path.equals("/v1/health")
         || path.equals("/v1/ready")
         || path.equals("/v1/keys");
+  }
+
+  /** The live decision stream (for the console). */
+  DecisionStream decisions() {
+    return decisions;
+  }
+
+  /** Capability trees (for the console). */
+  CapabilityTrees trees() {
+    return trees;
+  }
+
+  /** Revocation (for the console's revoke). */
+  RevocationEndpoints revocations() {
+    return revocations;
   }
 
   /** The operations this server answers (docs/openapi/authority.yaml documents each). */

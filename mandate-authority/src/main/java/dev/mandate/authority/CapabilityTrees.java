@@ -255,7 +255,11 @@ final class CapabilityTrees {
       presentedContent(drafts, root, presented);
     }
     List<AuditRecord> decisions =
-        store.newestAudit(List.of(LiveDecision.TYPE), tokenId, null, Long.MAX_VALUE, DECISIONS);
+        new ArrayList<>(
+            store.newestAudit(
+                List.of(LiveDecision.TYPE), tokenId, null, Long.MAX_VALUE, DECISIONS));
+    // Oldest first, so blocks are placed in the order they were first used.
+    Collections.reverse(decisions);
     for (AuditRecord r : decisions) {
       LiveDecision d = LiveDecision.of(r);
       if (d != null) {
@@ -436,8 +440,9 @@ final class CapabilityTrees {
     } else {
       at.denied++;
     }
-    if (at.recent.size() < RECENT_USES) {
-      at.recent.add(d);
+    at.recent.add(0, d);
+    if (at.recent.size() > RECENT_USES) {
+      at.recent.remove(RECENT_USES);
     }
   }
 
