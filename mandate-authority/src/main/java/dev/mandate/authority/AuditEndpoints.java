@@ -6,11 +6,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mandate.authority.store.AuditEvent;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.wire.Problem;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -42,16 +40,13 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /v1/audit/verify} (admin): walks the hash chain and says where it breaks.
  * </ul>
  */
-final class AuditEndpoints {
+final class AuditEndpoints extends Endpoints {
   static final int MAX_EVENTS_PER_BATCH = 1000;
   static final int MAX_PAGE = 1000;
   private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
   private static final Pattern EVENT_TYPE =
       Pattern.compile("(decision|gateway)(\\.[a-z0-9_\\-]{1,32}){0,4}");
 
-  private final AuthorityStore store;
-  private final PolicyReloader policy;
-  private final Clock clock;
   private final Duration maxAge;
   private final Duration maxSkew;
   private final RateLimiter ingestRate;
@@ -95,12 +90,9 @@ final class AuditEndpoints {
   /**
    * @param appended told after each batch is appended (the live decision stream), never blocking
    */
-  AuditEndpoints(
-      AuthorityStore store, PolicyReloader policy, AuthorityConfig config, Runnable appended) {
-    this.store = store;
+  AuditEndpoints(Parts parts, AuthorityConfig config, Runnable appended) {
+    super(parts);
     this.appended = appended;
-    this.policy = policy;
-    this.clock = config.clock();
     this.maxAge = config.auditMaxAge();
     this.maxSkew = config.auditMaxSkew();
     int perSecond = config.auditEventsPerSecond();
@@ -109,6 +101,7 @@ final class AuditEndpoints {
     this.ingestRate = new RateLimiter(clock, perSecond, Duration.ofSeconds(1), burst);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("POST", "/v1/audit/batches", Route.Access.CLIENT, this::ingest),
