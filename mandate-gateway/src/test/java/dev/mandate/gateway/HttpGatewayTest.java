@@ -124,6 +124,47 @@ class HttpGatewayTest {
   }
 
   @Test
+  void decisionRecords_nameTheChainACallCameThrough_andTheMintingClient() {
+    SigningKey alice = SigningKey.generate(RANDOM);
+    SigningKey bob = SigningKey.generate(RANDOM);
+    String minted = boundTo(alice, "api:list_issues:/repos/octo/**");
+    Capability toBob =
+        Capability.decode(minted)
+            .attenuate()
+            .allow("api:list_issues:/repos/octo/hello")
+            .bindTo(bob.verifyingKey())
+            .sign(alice);
+    String path = "/repos/octo/hello/issues";
+    String proof =
+        Proof.create(
+                bob,
+                toBob.toText(),
+                Call.http(ProxySetup.AUDIENCE, "api", "GET", path, null),
+                Instant.now(),
+                RANDOM)
+            .text();
+    assertThat(call("GET", path, toBob.toText(), proof, null).status()).isEqualTo(200);
+    assertThat(call("GET", "/repos/octo/other/issues", toBob.toText(), null, null).status())
+        .isEqualTo(403);
+
+    String tokenId = toBob.tokenId();
+    Await.until(Duration.ofSeconds(5), () -> ProxySetup.decisions(authority, tokenId).size() == 2);
+    JsonNode allowed = ProxySetup.decisions(authority, tokenId).get(0);
+    assertThat(allowed.get("clientId").asText()).as("the client that minted it").isEqualTo("admin");
+    JsonNode blocks = allowed.get("detail").get("blocks");
+    assertThat(blocks).hasSize(2);
+    assertThat(blocks.get(0).get("revocationId").asText()).isEqualTo(toBob.revocationIds().get(0));
+    assertThat(blocks.get(0).get("holderKeyId").asText()).isEqualTo(alice.verifyingKey().keyId());
+    assertThat(blocks.get(1).get("revocationId").asText()).isEqualTo(toBob.revocationIds().get(1));
+    assertThat(blocks.get(1).get("holderKeyId").asText()).isEqualTo(bob.verifyingKey().keyId());
+    JsonNode denied = ProxySetup.decisions(authority, tokenId).get(1);
+    assertThat(denied.get("detail").has("blocks")).isFalse();
+    assertThat(denied.get("detail").get("revocationIds"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(toBob.revocationIds());
+  }
+
+  @Test
   void missingToken_is401WithBearerChallenge() {
     Reply r = call("GET", "/repos/octo/hello/issues", null, null, null);
     assertThat(r.status()).isEqualTo(401);
