@@ -116,7 +116,7 @@ public final class AuthorityServer implements AutoCloseable {
       this.oauth = null;
     }
     routes.addAll(new ApprovalEndpoints(parts).routes());
-    this.trees = new CapabilityTrees(store, prepared.keys(), config.clock());
+    this.trees = new CapabilityTrees(store, prepared.keys(), audit, config.clock());
     this.revocations = new RevocationEndpoints(parts, threads);
     routes.addAll(revocations.routes());
     routes.addAll(new AuditEndpoints(parts, config, decisions::appended).routes());

@@ -19,7 +19,6 @@ import java.util.Optional;
  * @param unplaced revocations of blocks of this token the authority has seen nothing else of
  * @param decisionsRead how many of the newest decisions on this capability were read for uses
  * @param moreDecisions whether older decisions exist that were not read
- * @param fromPresentedToken whether a presented token's blocks are part of it
  */
 record CapabilityTree(
     String tokenId,
@@ -30,8 +29,7 @@ record CapabilityTree(
     Node root,
     List<Revocation> unplaced,
     int decisionsRead,
-    boolean moreDecisions,
-    boolean fromPresentedToken) {
+    boolean moreDecisions) {
 
   CapabilityTree {
     unplaced = List.copyOf(unplaced);

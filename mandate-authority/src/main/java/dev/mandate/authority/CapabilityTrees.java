@@ -40,12 +40,19 @@ final class CapabilityTrees {
   /** The longest token text accepted from a person. */
   static final int MAX_TOKEN_CHARS = 32_768;
 
+  /** The most detail an inspection record holds (the trail's bound is 64 KiB). */
+  private static final int INSPECT_DETAIL_MAX = 60_000;
+
+  /** The audit record of a person pasting a token at the console: its blocks, as signed. */
+  static final String INSPECT = "capability.inspect";
+
   private static final List<String> LIFECYCLE =
-      List.of("mint", "oauth.exchange", "revoke", "suspend", "resume");
+      List.of("mint", "oauth.exchange", INSPECT, "revoke", "suspend", "resume");
   private static final List<String> MINTS = List.of("mint", "oauth.exchange");
 
   private final AuthorityStore store;
   private final RootKeys keys;
+  private final AuditTrail audit;
   private final Clock clock;
 
   /**
@@ -64,24 +71,27 @@ final class CapabilityTrees {
       Instant expiresAt,
       boolean revoked) {}
 
-  CapabilityTrees(AuthorityStore store, RootKeys keys, Clock clock) {
+  CapabilityTrees(AuthorityStore store, RootKeys keys, AuditTrail audit, Clock clock) {
     this.store = store;
     this.keys = keys;
+    this.audit = audit;
     this.clock = clock;
   }
 
   /** The tree of the capability with this token id, if the authority knows of it. */
   Optional<CapabilityTree> find(String tokenId) {
-    return build(tokenId, null);
+    return build(tokenId);
   }
 
   /**
-   * The tree of a token a person pasted, its own blocks included.
+   * The tree of a token a person pasted, its own blocks included. The blocks (never the token) are
+   * recorded in the audit trail as {@value #INSPECT} by {@code actor}, so the authority knows them
+   * from then on: a block delegated offline and never used can be found, and revoked, later.
    *
    * @throws ApiException 400 {@code invalid_token} if it is not a capability whose signatures
    *     verify under this authority's keys, 404 if the authority has no record of its token id
    */
-  CapabilityTree presented(String text) {
+  CapabilityTree presented(String text, String actor) {
     String token = text == null ? "" : text.strip();
     if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
       throw ApiException.badRequest("invalid_token", "paste a capability (mnd1_...)");
@@ -98,17 +108,44 @@ final class CapabilityTrees {
       throw ApiException.badRequest(
           "invalid_token", "this is not a capability of this authority: " + e.getMessage());
     }
-    Optional<TokenRecord> record = store.token(capability.tokenId());
-    if (capability.blocks().size() == 1
-        && record
-            .map(r -> !r.revocationIds().get(0).equals(capability.revocationIds().get(0)))
-            .orElse(false)) {
+    String tokenId = capability.tokenId();
+    TokenRecord record =
+        store
+            .token(tokenId)
+            .orElseThrow(() -> ApiException.notFound("the authority minted no token " + tokenId));
+    if (!record.revocationIds().get(0).equals(capability.revocationIds().get(0))) {
       throw ApiException.badRequest(
           "invalid_token", "this token's minted block is not the one this authority minted");
     }
-    return build(capability.tokenId(), capability)
-        .orElseThrow(
-            () -> ApiException.notFound("the authority minted no token " + capability.tokenId()));
+    audit.record(INSPECT, actor, tokenId, record.clientId(), inspected(capability));
+    return find(tokenId).orElseThrow();
+  }
+
+  /** The audit detail of a pasted token: each block's ids, holder and content, bounded. */
+  private static Map<String, Object> inspected(Capability capability) {
+    List<Map<String, Object>> blocks = new ArrayList<>();
+    List<Map<String, Object>> idsOnly = new ArrayList<>();
+    for (Block b : capability.blocks()) {
+      Map<String, Object> ids = new LinkedHashMap<>();
+      ids.put("revocationId", b.revocationId());
+      ids.put("holderKeyId", b.holderKeyId());
+      ids.put("sealed", b.sealed());
+      idsOnly.add(ids);
+      Map<String, Object> full = new LinkedHashMap<>(ids);
+      RecordedCaveats.put(full, b.grants(), b.caveats());
+      if (!full.containsKey("caveats")) {
+        full.put("caveats", List.of());
+      }
+      blocks.add(full);
+    }
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("blocks", blocks);
+    if (Json.write(detail).length() > INSPECT_DETAIL_MAX) {
+      // The audit record's detail is bounded: keep the chain, leave out the content.
+      detail.put("blocks", idsOnly);
+      detail.put("contentOmitted", true);
+    }
+    return detail;
   }
 
   /** The capabilities {@code clientId} minted (or was issued by token exchange), newest first. */
@@ -209,7 +246,7 @@ final class CapabilityTrees {
     }
   }
 
-  private Optional<CapabilityTree> build(String tokenId, Capability presented) {
+  private Optional<CapabilityTree> build(String tokenId) {
     Optional<TokenRecord> record = store.token(tokenId);
     List<AuditRecord> events =
         new ArrayList<>(store.newestAudit(LIFECYCLE, tokenId, null, Long.MAX_VALUE, EVENTS));
@@ -217,7 +254,7 @@ final class CapabilityTrees {
     if (record.isEmpty() && events.isEmpty()) {
       return Optional.empty();
     }
-    String rootId = rootId(record, events, presented);
+    String rootId = rootId(record, events);
     if (rootId == null) {
       return Optional.empty();
     }
@@ -237,6 +274,7 @@ final class CapabilityTrees {
       switch (e.type()) {
         case "mint" -> mintedContent(root, d);
         case "oauth.exchange" -> exchanged(drafts, root, e, d);
+        case INSPECT -> inspected(drafts, root, e, d);
         case "revoke" -> {
           String id = d.path("revocationId").asText(null);
           if (id != null) {
@@ -250,9 +288,6 @@ final class CapabilityTrees {
         case "resume" -> suspended = false;
         default -> {}
       }
-    }
-    if (presented != null) {
-      presentedContent(drafts, root, presented);
     }
     List<AuditRecord> decisions =
         new ArrayList<>(
@@ -276,7 +311,7 @@ final class CapabilityTrees {
       }
     }
     unplaced.sort((a, b) -> a.at().compareTo(b.at()));
-    Instant expiresAt = record.map(TokenRecord::expiresAt).orElse(presentedExpiry(presented));
+    Instant expiresAt = record.map(TokenRecord::expiresAt).orElse(null);
     boolean indirect = record.map(r -> r.indirectId() != null).orElse(false);
     CapabilityTree.Node rootNode =
         freeze(root, false, suspended, expiresAt != null && !clock.instant().isBefore(expiresAt));
@@ -290,29 +325,24 @@ final class CapabilityTrees {
             rootNode,
             unplaced,
             decisions.size(),
-            decisions.size() == DECISIONS,
-            presented != null));
+            decisions.size() == DECISIONS));
   }
 
-  private static String rootId(
-      Optional<TokenRecord> record, List<AuditRecord> events, Capability presented) {
+  private static String rootId(Optional<TokenRecord> record, List<AuditRecord> events) {
     if (record.isPresent()) {
       return record.get().revocationIds().get(0);
     }
-    if (presented != null) {
-      return presented.revocationIds().get(0);
-    }
     for (AuditRecord r : events) {
-      String id = detail(r.event()).path("revocationIds").path(0).asText(null);
+      JsonNode d = detail(r.event());
+      String id =
+          d.has("revocationIds")
+              ? d.path("revocationIds").path(0).asText(null)
+              : d.path("blocks").path(0).path("revocationId").asText(null);
       if (id != null) {
         return id;
       }
     }
     return null;
-  }
-
-  private static Instant presentedExpiry(Capability presented) {
-    return presented == null ? null : presented.expiresAt();
   }
 
   /** The minted block's grants and caveats, from the mint event. */
@@ -375,30 +405,36 @@ final class CapabilityTrees {
     content(child, grants, caveats, unread, false);
   }
 
-  /** A pasted token's blocks, exactly as signed. */
-  private static void presentedContent(Drafts drafts, Draft root, Capability presented) {
-    List<Block> blocks = presented.blocks();
-    if (!blocks.get(0).revocationId().equals(root.id)) {
+  /** A token's blocks, exactly as signed, as a person pasted it at the console. */
+  private static void inspected(Drafts drafts, Draft root, AuditEvent e, JsonNode d) {
+    JsonNode blocks = d.path("blocks");
+    if (!blocks.path(0).path("revocationId").asText("").equals(root.id)) {
       return;
     }
+    boolean content = !d.path("contentOmitted").asBoolean(false);
     Draft at = root;
-    for (Block b : blocks) {
-      Draft d = b.index() == 0 ? root : drafts.get(b.revocationId(), at, b.index());
-      if (d == null) {
+    for (int i = 0; i < blocks.size(); i++) {
+      JsonNode b = blocks.get(i);
+      Draft draft = i == 0 ? root : drafts.get(b.path("revocationId").asText(), at, i);
+      if (draft == null || draft.parent != (i == 0 ? null : at)) {
         return;
       }
-      if (d.origin == null) {
-        d.origin = "in the token you pasted";
+      if (draft.origin == null) {
+        draft.origin = "pasted at the console by " + e.actor();
       }
-      d.holder = b.holderKeyId();
-      List<Caveat> caveats = new ArrayList<>(b.caveats());
-      b.caveats().stream()
-          .filter(c -> c instanceof Caveat.Expiry)
-          .map(c -> ((Caveat.Expiry) c).notAfter())
-          .min(Instant::compareTo)
-          .ifPresent(t -> d.expiresAt = t);
-      content(d, b.grants(), caveats, List.of(), b.sealed());
-      at = d;
+      draft.holder = b.path("holderKeyId").asText(null);
+      if (content) {
+        List<String> unread = new ArrayList<>();
+        List<Grant> grants = grants(b, unread);
+        List<Caveat> caveats = RecordedCaveats.readAll(b.path("caveats"), unread);
+        caveats.stream()
+            .filter(c -> c instanceof Caveat.Expiry)
+            .map(c -> ((Caveat.Expiry) c).notAfter())
+            .min(Instant::compareTo)
+            .ifPresent(t -> draft.expiresAt = t);
+        content(draft, grants, caveats, unread, b.path("sealed").asBoolean(false));
+      }
+      at = draft;
     }
   }
 

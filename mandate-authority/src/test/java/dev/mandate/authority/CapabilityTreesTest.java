@@ -135,12 +135,12 @@ class CapabilityTreesTest {
   }
 
   @Test
-  void aPastedToken_addsItsBlocks_exactlyAsSigned() {
-    CapabilityTree tree = server.trees().presented(toCarol.toText());
-    assertThat(tree.fromPresentedToken()).isTrue();
-    CapabilityTree.Node carols = tree.find(id(toCarol, 2)).orElseThrow();
+  void aPastedToken_addsItsBlocks_exactlyAsSigned_andTheAuthorityKeepsThem() {
+    CapabilityTree pasted = server.trees().presented(toCarol.toText(), "olivia");
+    CapabilityTree.Node carols = pasted.find(id(toCarol, 2)).orElseThrow();
     assertThat(carols.contentKnown()).isTrue();
     assertThat(carols.index()).isEqualTo(2);
+    assertThat(carols.kind()).isEqualTo("delegation");
     assertThat(carols.grants())
         .extracting(PlainLanguage.Phrase::plain)
         .containsExactly("use read_text_file of fs on /data/invoices/2025/**");
@@ -152,7 +152,20 @@ class CapabilityTreesTest {
             "only the holder of key "
                 + carol.verifyingKey().keyId()
                 + ", proving it on every call");
-    assertThat(tree.find(id(toBob, 1)).orElseThrow().origin()).contains("pasted");
+    assertThat(pasted.find(id(toBob, 1)).orElseThrow().origin())
+        .isEqualTo("pasted at the console by olivia");
+
+    // Recorded (who looked, which blocks; never the token), so the blocks stay known.
+    CapabilityTree later = server.trees().find(minted.tokenId()).orElseThrow();
+    assertThat(later.find(id(toCarol, 2)).orElseThrow().grants()).isEqualTo(carols.grants());
+    var records = api.get("/v1/audit?tokenId=" + minted.tokenId(), api.admin()).expect(200);
+    var inspect =
+        java.util.stream.StreamSupport.stream(records.get("records").spliterator(), false)
+            .filter(r -> r.get("type").asText().equals(CapabilityTrees.INSPECT))
+            .findFirst()
+            .orElseThrow();
+    assertThat(inspect.get("actor").asText()).isEqualTo("olivia");
+    assertThat(inspect.toString()).doesNotContain(toCarol.toText());
   }
 
   @Test
@@ -163,10 +176,10 @@ class CapabilityTreesTest {
             .ttl(java.time.Duration.ofMinutes(5))
             .sign();
     Capability forgedChild = foreign.attenuate().allow("fs:read_text_file:/data/**").sign();
-    assertThatThrownBy(() -> server.trees().presented(forgedChild.toText()))
+    assertThatThrownBy(() -> server.trees().presented(forgedChild.toText(), "olivia"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
         .hasMessageContaining("not a capability of this authority");
-    assertThatThrownBy(() -> server.trees().presented("mnd1_<script>alert(1)</script>"))
+    assertThatThrownBy(() -> server.trees().presented("mnd1_<script>alert(1)</script>", "olivia"))
         .isInstanceOf(ApiException.class);
   }
 
