@@ -54,6 +54,19 @@ record LiveDecision(
     return allowed ? "allow" : "deny";
   }
 
+  /** Whether the token id is one the authority issues (so a link to its page is safe). */
+  boolean linkable() {
+    return Ids.valid(tokenId);
+  }
+
+  /** The token id's first 16 characters, for a table. */
+  String shortTokenId() {
+    if (tokenId == null) {
+      return "";
+    }
+    return tokenId.length() <= 16 ? tokenId : tokenId.substring(0, 16) + "…";
+  }
+
   /** The revocation id of the last block the call came through, or null when not known. */
   String leafRevocationId() {
     return blocks.isEmpty() ? null : blocks.get(blocks.size() - 1).revocationId();
