@@ -2,7 +2,9 @@ package dev.mandate.authority;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +20,9 @@ import org.eclipse.jetty.util.Callback;
  * {@code Last-Event-ID}), a comment line every {@value #HEARTBEAT_SECONDS} seconds while nothing
  * happens (well inside the server's idle timeout), and {@code event: reset} when the page must
  * reload (it was dropped for reading too slowly, or it came back too far behind) before the stream
- * ends. The stream also ends when the watcher's session no longer allows it (checked before every
- * write), after {@code maxLife} (the page reconnects and is authenticated again), and when the
- * server stops. No thread is held while waiting.
+ * ends. The stream also ends when the watcher's session no longer allows it (checked before a
+ * write, at most every {@link #RECHECK}), after {@code maxLife} (the page reconnects and is
+ * authenticated again), and when the server stops. No thread is held while waiting.
  */
 final class DecisionEvents implements Reply.Stream {
   static final long HEARTBEAT_SECONDS = 15;
@@ -28,10 +30,15 @@ final class DecisionEvents implements Reply.Stream {
   private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
   private static final byte[] RESET = "event: reset\ndata: {}\n\n".getBytes(StandardCharsets.UTF_8);
 
+  /** How often the watcher's session is checked again, at most. */
+  static final Duration RECHECK = Duration.ofSeconds(2);
+
   private final DecisionStream.Subscription subscription;
   private final Executor executor;
   private final BooleanSupplier allowed;
-  private final long endNanos;
+  private final Clock clock;
+  private final Instant end;
+  private Instant checked;
   private Response response;
   private Callback done;
 
@@ -39,11 +46,14 @@ final class DecisionEvents implements Reply.Stream {
       DecisionStream.Subscription subscription,
       Executor executor,
       BooleanSupplier allowed,
+      Clock clock,
       Duration maxLife) {
     this.subscription = subscription;
     this.executor = executor;
     this.allowed = allowed;
-    this.endNanos = System.nanoTime() + maxLife.toNanos();
+    this.clock = clock;
+    this.checked = clock.instant();
+    this.end = checked.plus(maxLife);
   }
 
   /** The headers of the stream: event stream, never cached or buffered by a proxy. */
@@ -68,7 +78,7 @@ final class DecisionEvents implements Reply.Stream {
 
   /** Writes what was delivered, or a heartbeat, then waits again. */
   private void next() {
-    if (!allowed.getAsBoolean() || System.nanoTime() - endNanos > 0) {
+    if (!stillAllowed()) {
       finish(new byte[0]);
       return;
     }
@@ -79,6 +89,24 @@ final class DecisionEvents implements Reply.Stream {
     }
     byte[] chunk = batch.isEmpty() ? HEARTBEAT : render(batch);
     response.write(false, ByteBuffer.wrap(chunk), Callback.from(this::await, this::failed));
+  }
+
+  /** The stream's life is not over and, checked every {@link #RECHECK}, its session allows it. */
+  private boolean stillAllowed() {
+    Instant now = clock.instant();
+    if (!now.isBefore(end)) {
+      return false;
+    }
+    if (!now.isBefore(checked.plus(RECHECK))) {
+      checked = now;
+      try {
+        return allowed.getAsBoolean();
+      } catch (RuntimeException e) {
+        // The session store did not answer: stop rather than stream unchecked.
+        return false;
+      }
+    }
+    return true;
   }
 
   private void await() {
