@@ -132,6 +132,8 @@ public final class AuthorityServer implements AutoCloseable {
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
       pages.addAll(new HomePage(store, config.clock()).pages());
+      pages.addAll(new DecisionsPage(decisions, store, threads, config.clock()).pages());
+      pages.addAll(new CapabilitiesPage(trees, revocations, store).pages());
       this.console =
           new Console(
               config.console(),
@@ -227,7 +229,9 @@ public final class AuthorityServer implements AutoCloseable {
   /**
    * The requests that skip the queue for threads, so a flood of mints or uploads cannot starve
    * them: the revocation feed (every gateway goes stale without it), the public keys and the health
-   * check. All three are cheap reads; the feed's long-polls wait without a thread.
+   * check. All three are cheap reads; the feed's long-polls wait without a thread. Also the
+   * console's live decision stream: it waits without a thread too, but in the queue it would hold a
+   * slot for as long as it is open, so a few watchers could starve the API; its own cap bounds it.
    */
   private static boolean isProtected(Request request) {
     if (!HttpMethod.GET.is(request.getMethod())) {
@@ -235,6 +239,7 @@ public final class AuthorityServer implements AutoCloseable {
     }
     String path = Request.getPathInContext(request);
     return path.equals("/v1/revocations")
+        || path.equals(DecisionsPage.EVENTS)
         || path.equals("/v1/health")
         || path.equals("/v1/ready")
         || path.equals("/v1/keys");

@@ -3,16 +3,13 @@ package dev.mandate.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.AuthorityApi;
-import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CapabilityTreesTest {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final AtomicInteger BATCHES = new AtomicInteger();
 
   @TempDir Path tmp;
   private AuthorityServer server;
@@ -231,47 +227,15 @@ class CapabilityTreesTest {
     return c.revocationIds().get(block);
   }
 
-  /** A decision event as the gateway's Guard writes it for an allowed call. */
-  private ObjectNode allowed(Capability through, String path) {
-    ObjectNode e = event(through, "allow", "ALLOW", path);
-    ArrayNode blocks = ((ObjectNode) e.get("detail")).putArray("blocks");
-    for (Block b : through.blocks()) {
-      ObjectNode o = blocks.addObject().put("revocationId", b.revocationId());
-      if (b.holderKeyId() != null) {
-        o.put("holderKeyId", b.holderKeyId());
-      }
-    }
-    return e;
+  private static ObjectNode allowed(Capability through, String path) {
+    return DecisionReports.allowed(through, "fs", "read_text_file", path);
   }
 
-  /** A decision event for a denied call, naming the presented chain's revocation ids. */
-  private ObjectNode denied(Capability presented, String path) {
-    ObjectNode e = event(presented, "deny", "GRANT", path);
-    ArrayNode ids = ((ObjectNode) e.get("detail")).putArray("revocationIds");
-    presented.revocationIds().forEach(ids::add);
-    return e;
-  }
-
-  private static ObjectNode event(Capability c, String decision, String code, String path) {
-    ObjectNode e = AuthorityTests.JSON.createObjectNode();
-    e.put("type", "decision").put("tokenId", c.tokenId()).put("at", AuthorityTests.NOW.toString());
-    e.putObject("detail")
-        .put("decision", decision)
-        .put("code", code)
-        .put("reason", decision + " " + path)
-        .put("service", "fs")
-        .put("action", "read_text_file")
-        .put("resource", path);
-    return e;
+  private static ObjectNode denied(Capability presented, String path) {
+    return DecisionReports.denied(presented, "fs", "read_text_file", path, "deny " + path);
   }
 
   private void report(ObjectNode... events) {
-    ObjectNode batch = AuthorityTests.JSON.createObjectNode();
-    batch.put("batchId", "b" + BATCHES.incrementAndGet());
-    ArrayNode list = batch.putArray("events");
-    for (ObjectNode e : events) {
-      list.add(e);
-    }
-    api.post("/v1/audit/batches", batch.toString(), gateway).expect(201);
+    DecisionReports.report(api, gateway, events);
   }
 }

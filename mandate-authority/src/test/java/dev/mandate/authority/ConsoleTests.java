@@ -24,8 +24,15 @@ final class ConsoleTests implements AutoCloseable {
   }
 
   ConsoleTests(Path tmp, ConsoleSettings settings) throws Exception {
-    this.authority =
-        AuthorityServer.start(AuthorityTests.config(tmp).clock(clock).console(settings).build());
+    this(tmp, b -> b.console(settings));
+  }
+
+  /** With further settings of the authority (server limits, say). */
+  ConsoleTests(Path tmp, java.util.function.Consumer<AuthorityConfig.Builder> settings)
+      throws Exception {
+    AuthorityConfig.Builder b = AuthorityTests.config(tmp).clock(clock);
+    settings.accept(b);
+    this.authority = AuthorityServer.start(b.build());
     this.api = AuthorityTests.api(authority);
   }
 
