@@ -298,6 +298,20 @@ public interface AuthorityStore extends AutoCloseable {
   List<AuditRecord> audit(AuditQuery query);
 
   /**
+   * Returns the newest records whose type is one of {@code types} (exact names), newest first, each
+   * with a sequence below {@code beforeSequence} ({@link Long#MAX_VALUE} for the newest of all),
+   * about {@code tokenId} and {@code clientId} where those are not null.
+   *
+   * @param types 1..16 record types, such as {@code decision} or {@code mint}
+   * @param limit 1..10000
+   */
+  List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit);
+
+  /** Returns the sequence of the last audit record, or 0 when the trail is empty. */
+  long latestAuditSequence();
+
+  /**
    * Walks the whole chain in sequence order, recomputing every hash and checking every link and the
    * sequence continuity. Reports the first bad sequence and what is wrong with it.
    */

@@ -279,6 +279,17 @@ final class JdbcAuthorityStore implements AuthorityStore {
   }
 
   @Override
+  public List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit) {
+    return audit.newest(types, tokenId, clientId, beforeSequence, limit);
+  }
+
+  @Override
+  public long latestAuditSequence() {
+    return audit.latestSequence();
+  }
+
+  @Override
   public AuditVerification verifyAudit() {
     return audit.verify();
   }
