@@ -50,6 +50,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final PolicyReloader policy;
   private final List<Route> routes;
   private final OAuthEndpoints oauth;
+  private final ApprovalChanges approvalChanges;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -112,9 +113,31 @@ public final class AuthorityServer implements AutoCloseable {
     } else {
       this.oauth = null;
     }
+    this.approvalChanges = new ApprovalChanges(store::approvalRequestsChangeCount, scheduler);
+    ApprovalRequests approvalRequests =
+        new ApprovalRequests(
+            store,
+            prepared.keys(),
+            policy,
+            audit,
+            metrics,
+            config.clock(),
+            config.random(),
+            approvalChanges);
     routes.addAll(
         new ApprovalEndpoints(
-                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
+                store,
+                prepared.keys(),
+                policy,
+                audit,
+                metrics,
+                config.clock(),
+                config.random(),
+                approvalRequests)
+            .routes());
+    routes.addAll(
+        new ApprovalRequestEndpoints(
+                approvalRequests, policy, config.clock(), threads, this::publicUrl)
             .routes());
     routes.addAll(
         new RevocationEndpoints(
@@ -230,6 +253,17 @@ public final class AuthorityServer implements AutoCloseable {
   }
 
   /**
+   * The URL callers reach the authority at: the OAuth issuer when one is set, else {@link #url()}.
+   */
+  String publicUrl() {
+    return config
+        .oauth()
+        .flatMap(OAuthSettings::issuer)
+        .map(u -> u.toString().replaceAll("/+$", ""))
+        .orElseGet(this::url);
+  }
+
+  /**
    * What the first start created, including the one-time admin secret; empty when nothing was
    * created (a later start).
    */
@@ -262,6 +296,7 @@ public final class AuthorityServer implements AutoCloseable {
       return;
     }
     feed.close();
+    approvalChanges.close();
     try {
       server.stop();
     } catch (Exception e) {
