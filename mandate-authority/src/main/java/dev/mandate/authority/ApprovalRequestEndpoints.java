@@ -233,7 +233,6 @@ final class ApprovalRequestEndpoints {
               new EventStream(
                   requests.changes(),
                   executor,
-                  clock,
                   STREAM_LIFE,
                   firstFrame -> {
                     ApprovalRequestRecord r = firstFrame ? first : entitledRequest(id, capability);
@@ -253,13 +252,16 @@ final class ApprovalRequestEndpoints {
     if (waitMs == 0 || !status(first).equals("pending")) {
       return Reply.now(200, Json.tree(seen));
     }
-    return awaitChange(id, capability, seen, clock.instant().plusMillis(waitMs));
+    return awaitChange(id, capability, seen, System.nanoTime() + waitMs * 1_000_000);
   }
 
-  /** Answers when the task differs from {@code seen}, or at {@code until} as it stands then. */
+  /**
+   * Answers when the task differs from {@code seen}, or at {@code untilNanos} (on the monotonic
+   * clock: a wait is real time, whatever the authority's clock says) as it stands then.
+   */
   private CompletionStage<Reply> awaitChange(
-      String id, String capability, String seen, Instant until) {
-    Duration left = Duration.between(clock.instant(), until);
+      String id, String capability, String seen, long untilNanos) {
+    Duration left = Duration.ofNanos(untilNanos - System.nanoTime());
     if (left.isNegative() || left.isZero()) {
       return Reply.now(200, Json.tree(seen));
     }
@@ -272,7 +274,7 @@ final class ApprovalRequestEndpoints {
               if (!now.equals(seen) || requests.changes().closed()) {
                 return Reply.now(200, Json.tree(now));
               }
-              return awaitChange(id, capability, seen, until);
+              return awaitChange(id, capability, seen, untilNanos);
             },
             executor);
   }

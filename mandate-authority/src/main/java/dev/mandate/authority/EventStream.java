@@ -2,9 +2,7 @@ package dev.mandate.authority;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -34,8 +32,7 @@ final class EventStream implements Reply.Stream {
   private final ApprovalChanges changes;
   private final Executor executor;
   private final Function<Boolean, Frame> source;
-  private final Clock clock;
-  private final Instant endsAt;
+  private final long endsAtNanos;
   private boolean started;
   private Response response;
   private Callback done;
@@ -48,14 +45,12 @@ final class EventStream implements Reply.Stream {
   EventStream(
       ApprovalChanges changes,
       Executor executor,
-      Clock clock,
       Duration maxLife,
       Function<Boolean, Frame> source) {
     this.changes = changes;
     this.executor = executor;
     this.source = source;
-    this.clock = clock;
-    this.endsAt = clock.instant().plus(maxLife);
+    this.endsAtNanos = System.nanoTime() + maxLife.toNanos();
   }
 
   static Map<String, String> headers() {
@@ -92,7 +87,7 @@ final class EventStream implements Reply.Stream {
       end();
       return;
     }
-    boolean last = frame.last() || !clock.instant().isBefore(endsAt);
+    boolean last = frame.last() || System.nanoTime() - endsAtNanos >= 0;
     byte[] chunk =
         frame.events().isEmpty() ? HEARTBEAT_LINE : frame.events().getBytes(StandardCharsets.UTF_8);
     if (last) {
