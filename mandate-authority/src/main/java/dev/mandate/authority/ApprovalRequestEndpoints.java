@@ -12,7 +12,6 @@ import dev.mandate.policy.ClientPolicy;
 import dev.mandate.token.Request;
 import dev.mandate.wire.Problem;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,15 +57,13 @@ import org.eclipse.jetty.http.HttpHeader;
  *       ApprovalRequests#answer}. The approval goes to the agent, not to the approver.
  * </ul>
  */
-final class ApprovalRequestEndpoints {
+final class ApprovalRequestEndpoints extends Endpoints {
   static final String TASK_PATH = "/task";
   static final Duration STREAM_LIFE = Duration.ofMinutes(10);
   static final int MAX_DISPLAY_BYTES = 64 * 1024;
   private static final Pattern REQUEST_ID = Pattern.compile("[0-9a-z_-]{16,64}");
 
   private final ApprovalRequests requests;
-  private final PolicyReloader policy;
-  private final Clock clock;
   private final Executor executor;
   private final Supplier<String> baseUrl;
 
@@ -107,18 +104,14 @@ final class ApprovalRequestEndpoints {
   record Inbox(List<RequestView> requests) {}
 
   ApprovalRequestEndpoints(
-      ApprovalRequests requests,
-      PolicyReloader policy,
-      Clock clock,
-      Executor executor,
-      Supplier<String> baseUrl) {
+      Parts parts, ApprovalRequests requests, Executor executor, Supplier<String> baseUrl) {
+    super(parts);
     this.requests = requests;
-    this.policy = policy;
-    this.clock = clock;
     this.executor = executor;
     this.baseUrl = baseUrl;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("POST", "/v1/approval-requests", Route.Access.CLIENT, this::create),

@@ -92,22 +92,14 @@ final class ApprovalRequests {
   /** One group's progress towards its quorum. */
   record GroupProgress(String group, int approvals, int required) {}
 
-  ApprovalRequests(
-      AuthorityStore store,
-      RootKeys keys,
-      PolicyReloader policy,
-      AuditTrail audit,
-      Metrics metrics,
-      Clock clock,
-      SecureRandom random,
-      ApprovalChanges changes) {
-    this.store = store;
-    this.keys = keys;
-    this.policy = policy;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.clock = clock;
-    this.random = random;
+  ApprovalRequests(Endpoints.Parts parts, ApprovalChanges changes) {
+    this.store = parts.store();
+    this.keys = parts.keys();
+    this.policy = parts.policy();
+    this.audit = parts.audit();
+    this.metrics = parts.metrics();
+    this.clock = parts.clock();
+    this.random = parts.random();
     this.changes = changes;
     this.verifier =
         Verifier.builder().trustedKeys(keys.trusted()).clock(clock).revoked(store::revoked).build();
