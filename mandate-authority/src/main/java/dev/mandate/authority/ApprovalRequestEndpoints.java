@@ -75,7 +75,12 @@ final class ApprovalRequestEndpoints extends Endpoints {
       ObjectNode display,
       String holder) {}
 
-  record Recorded(String requestId, String status, String statusEndpoint) {}
+  /**
+   * A recorded request: the id it goes by, its status, where the agent polls, and how long it stays
+   * open (seconds; ARAP's {@code expires_in}), which a gateway keeps reusing the id for.
+   */
+  record Recorded(
+      String requestId, String status, String statusEndpoint, Instant expiresAt, long expiresIn) {}
 
   record AnswerBody(String group, String ttl, String reason) {}
 
@@ -165,7 +170,12 @@ final class ApprovalRequestEndpoints extends Endpoints {
     ApprovalRequestRecord r = outcome.request();
     return Reply.now(
         outcome.kind() == ApprovalRequestOutcome.Kind.CREATED ? 201 : 200,
-        new Recorded(r.requestId(), status(r), statusEndpoint(requestId)));
+        new Recorded(
+            r.requestId(),
+            status(r),
+            statusEndpoint(requestId),
+            r.expiresAt(),
+            Math.max(0, Duration.between(clock.instant(), r.expiresAt()).getSeconds())));
   }
 
   private static String requestId(String id) {
