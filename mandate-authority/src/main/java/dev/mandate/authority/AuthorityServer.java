@@ -54,6 +54,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final PolicyReloader policy;
   private final List<Route> routes;
   private final OAuthEndpoints oauth;
+  private final ApprovalChanges approvalChanges;
   private final Console console;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -119,7 +120,11 @@ public final class AuthorityServer implements AutoCloseable {
     } else {
       this.oauth = null;
     }
-    routes.addAll(new ApprovalEndpoints(parts).routes());
+    this.approvalChanges = new ApprovalChanges(store::approvalRequestsChangeCount, scheduler);
+    ApprovalRequests approvalRequests = new ApprovalRequests(parts, approvalChanges);
+    routes.addAll(new ApprovalEndpoints(parts, approvalRequests).routes());
+    routes.addAll(
+        new ApprovalRequestEndpoints(parts, approvalRequests, threads, this::publicUrl).routes());
     this.trees = new CapabilityTrees(store, prepared.keys(), audit, config.clock());
     this.revocations = new RevocationEndpoints(parts, threads);
     routes.addAll(revocations.routes());
@@ -280,6 +285,17 @@ public final class AuthorityServer implements AutoCloseable {
   }
 
   /**
+   * The URL callers reach the authority at: the OAuth issuer when one is set, else {@link #url()}.
+   */
+  String publicUrl() {
+    return config
+        .oauth()
+        .flatMap(OAuthSettings::issuer)
+        .map(u -> u.toString().replaceAll("/+$", ""))
+        .orElseGet(this::url);
+  }
+
+  /**
    * What the first start created, including the one-time admin secret; empty when nothing was
    * created (a later start).
    */
@@ -321,6 +337,7 @@ public final class AuthorityServer implements AutoCloseable {
     }
     feed.close();
     decisions.close();
+    approvalChanges.close();
     try {
       server.stop();
     } catch (Exception e) {

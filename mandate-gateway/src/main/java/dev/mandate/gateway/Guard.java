@@ -63,6 +63,7 @@ public final class Guard implements CallGuard {
   private final Verifier verifier;
   private final BudgetLedger budgets;
   private final AuditSpool spool;
+  private final PendingApprovals pending;
   private final Clock clock;
   private final MeterRegistry metrics;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -76,11 +77,13 @@ public final class Guard implements CallGuard {
       UsageCounter usage,
       BudgetLedger budgets,
       AuditSpool spool,
+      PendingApprovals pending,
       Clock clock,
       MeterRegistry metrics) {
     this.audience = Objects.requireNonNull(audience, "audience");
     this.link = link;
     this.spool = spool;
+    this.pending = pending;
     this.clock = clock;
     this.metrics = metrics;
     // One replay guard for proofs and approvals, so with Redis an approval is single-use across
@@ -162,6 +165,9 @@ public final class Guard implements CallGuard {
     }
     Request req = atThisGateway(request, context);
     GuardResult result = decide(atThisGateway(presented), req);
+    if (result.allowed() && pending != null) {
+      approvalUsed(presented);
+    }
     result = audit(result, req, sourceIp, approvalId(presented));
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -329,10 +335,13 @@ public final class Guard implements CallGuard {
     Decision decision = verifier.authorize(presented, req);
     if (decision instanceof Decision.Deny deny && deny.code() == Decision.Code.APPROVAL_REQUIRED) {
       try {
-        return GuardResult.approvalRequired(
-            deny,
+        GuardResult.ApprovalNeeded needed =
             new GuardResult.ApprovalNeeded(
-                deny.tokenId(), Approval.requestDigest(req), deny.approverGroups(), req));
+                deny.tokenId(), Approval.requestDigest(req), deny.approverGroups(), req, null);
+        if (pending != null && !needed.groups().isEmpty()) {
+          needed = needed.withTask(pending.ask(presented.token(), needed));
+        }
+        return GuardResult.approvalRequired(deny, needed);
       } catch (RuntimeException e) {
         // Not expected (the verifier decoded the token and digested the request); still a denial.
         LOG.warn("cannot describe the approval a call needs: {}", e.toString());
@@ -340,6 +349,21 @@ public final class Guard implements CallGuard {
       }
     }
     return GuardResult.of(decision);
+  }
+
+  /** A call allowed with an approval used it up: its next identical call asks anew. */
+  private void approvalUsed(Presentation presented) {
+    presented
+        .approval()
+        .ifPresent(
+            a -> {
+              try {
+                Approval.Claims claims = a.claims();
+                pending.used(claims.tokenId(), claims.requestDigest());
+              } catch (RuntimeException e) {
+                // An approval the verifier accepted decodes; nothing to forget otherwise.
+              }
+            });
   }
 
   /**

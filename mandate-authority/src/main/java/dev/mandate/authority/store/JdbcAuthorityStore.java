@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link TokenTable}: minted tokens, and {@link MintBatcher}, which group-commits mints with
  *       their audit records;
  *   <li>{@link FeedTable}: the revocation feed;
- *   <li>{@link AuditTable}: the hash-chained audit trail.
+ *   <li>{@link AuditTable}: the hash-chained audit trail;
+ *   <li>{@link ApprovalRequestTable}: calls waiting for a person's approval, and the answers.
  * </ul>
  *
  * <p>Ordering: the feed and the audit chain each have a single head row. A writer first increments
@@ -47,6 +48,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private final MintBatcher mints;
   private final FeedTable feed;
   private final AuditTable audit;
+  private final ApprovalRequestTable approvals;
 
   private JdbcAuthorityStore(Database db) {
     this.db = db;
@@ -59,6 +61,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.mints = new MintBatcher(db);
     this.feed = new FeedTable(db);
     this.audit = new AuditTable(db);
+    this.approvals = new ApprovalRequestTable(db);
   }
 
   static AuthorityStore open(String jdbcUrl, char[] password) {
@@ -259,6 +262,42 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public RevocationSnapshot deniedSnapshot() {
     return feed.deniedSnapshot();
+  }
+
+  // ---------------------------------------------------------------- approval requests
+
+  @Override
+  public ApprovalRequestOutcome recordApprovalRequest(
+      ApprovalRequestRecord request, int maxPendingPerToken) {
+    return approvals.record(request, maxPendingPerToken);
+  }
+
+  @Override
+  public Optional<ApprovalRequestRecord> approvalRequest(String requestId) {
+    return approvals.find(requestId);
+  }
+
+  @Override
+  public Optional<ApprovalRequestRecord> pendingApprovalRequest(
+      String tokenId, String requestDigest, Instant now) {
+    return approvals.pendingFor(tokenId, requestDigest, now);
+  }
+
+  @Override
+  public List<ApprovalRequestRecord> approvalRequests(
+      Set<String> groups, boolean pendingOnly, Instant now, int limit) {
+    return approvals.list(groups, pendingOnly, now, limit);
+  }
+
+  @Override
+  public AnswerOutcome answerApprovalRequest(
+      String requestId, List<ApprovalAnswer> answers, AnswerRules rules) {
+    return approvals.answer(requestId, answers, rules);
+  }
+
+  @Override
+  public long approvalRequestsChangeCount() {
+    return approvals.changeCount();
   }
 
   // ---------------------------------------------------------------- audit trail
