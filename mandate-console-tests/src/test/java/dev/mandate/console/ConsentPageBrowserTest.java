@@ -65,7 +65,6 @@ class ConsentPageBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    browser = Browser.start();
     OAuthSettings oauth =
         OAuthSettings.builder()
             .resource("http://127.0.0.1:9/mcp", "gw-1")
@@ -100,7 +99,7 @@ class ConsentPageBrowserTest {
 
   @BeforeEach
   void fresh() {
-    browser.reset();
+    browser = Browser.reuse(browser);
   }
 
   @Test

@@ -43,8 +43,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * #CHROMIUM_PROPERTY} and {@value #DRIVER_PROPERTY}, defaults {@code /usr/bin/chromium} and {@code
  * /usr/bin/chromedriver}).
  *
- * <p>Start one per test class (starting Chromium costs a second) and {@link #reset} it between
- * tests: that forgets every cookie, closes extra windows and leaves the page blank.
+ * <p>Share one among a test class's tests (starting Chromium costs a second or more): {@link
+ * #reuse} before each test starts it the first time and {@link #reset}s it after that (every cookie
+ * forgotten, extra windows closed, the page blank).
  *
  * <pre>{@code
  * try (Browser browser = Browser.start()) {
@@ -180,6 +181,19 @@ public final class Browser implements AutoCloseable {
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     driver.manage().window().setSize(WINDOW);
     return new Browser(service, driver, profile);
+  }
+
+  /**
+   * {@code previous} {@link #reset}, or a new browser when it is null: for a test class that shares
+   * one browser among its tests, called before each, so that a missing Chromium skips (or fails)
+   * each test visibly rather than the class silently.
+   */
+  public static Browser reuse(Browser previous) {
+    if (previous == null) {
+      return start();
+    }
+    previous.reset();
+    return previous;
   }
 
   /** The Selenium driver, for what this class does not wrap. */
