@@ -14,6 +14,8 @@ def called(line: str) -> None:
 
 from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
 
 server = MCPServer(
     "bank-and-files",
@@ -27,8 +29,13 @@ server = MCPServer(
 
 @server.tool()
 def read_file(path: str) -> str:
-    """Reads a file."""
+    """Reads a file. A path ending in /missing.txt fails as a tool error naming it, one ending in
+    /broken.txt as a protocol error naming it (as servers word their errors with host paths)."""
     called(f"read_file {path}")
+    if path.endswith("/missing.txt"):
+        raise ToolError(f"ENOENT: no such file or directory, open '{path}'")
+    if path.endswith("/broken.txt"):
+        raise MCPError(-32603, f"cannot read {path}", {"path": path})
     return f"contents of {path}"
 
 

@@ -1,15 +1,12 @@
 package dev.mandate.authority;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Request;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -46,7 +43,7 @@ import java.util.regex.Pattern;
  * 1024 chars, expiry) before it is returned. The approval text itself is never stored or logged: it
  * is a bearer credential for that one call.
  */
-final class ApprovalEndpoints {
+final class ApprovalEndpoints extends Endpoints {
   /** Longest approval lifetime a client may ask for. */
   static final Duration MAX_TTL = Duration.ofHours(1);
 
@@ -62,14 +59,6 @@ final class ApprovalEndpoints {
 
   private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{32}");
 
-  private final AuthorityStore store;
-  private final RootKeys keys;
-  private final PolicyReloader policy;
-  private final AuditTrail audit;
-  private final Metrics metrics;
-  private final Clock clock;
-  private final SecureRandom random;
-
   record ApproveBody(String tokenId, String group, CallBody request, String ttl) {}
 
   record CallBody(
@@ -77,23 +66,11 @@ final class ApprovalEndpoints {
 
   record Approved(String approval, String approvalId, String requestDigest, Instant expiresAt) {}
 
-  ApprovalEndpoints(
-      AuthorityStore store,
-      RootKeys keys,
-      PolicyReloader policy,
-      AuditTrail audit,
-      Metrics metrics,
-      Clock clock,
-      SecureRandom random) {
-    this.store = store;
-    this.keys = keys;
-    this.policy = policy;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.clock = clock;
-    this.random = random;
+  ApprovalEndpoints(Parts parts) {
+    super(parts);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(new Route("POST", "/v1/approvals", Route.Access.CLIENT, this::approve));
   }

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.authority.store.AuditEvent;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.wire.Problem;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -37,16 +35,13 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /v1/audit/verify} (admin): walks the hash chain and says where it breaks.
  * </ul>
  */
-final class AuditEndpoints {
+final class AuditEndpoints extends Endpoints {
   static final int MAX_EVENTS_PER_BATCH = 1000;
   static final int MAX_PAGE = 1000;
   private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
   private static final Pattern EVENT_TYPE =
       Pattern.compile("(decision|gateway)(\\.[a-z0-9_\\-]{1,32}){0,4}");
 
-  private final AuthorityStore store;
-  private final PolicyReloader policy;
-  private final Clock clock;
   private final Duration maxAge;
   private final Duration maxSkew;
   private final RateLimiter ingestRate;
@@ -83,10 +78,8 @@ final class AuditEndpoints {
 
   record Page(List<RecordView> records, Long nextAfter) {}
 
-  AuditEndpoints(AuthorityStore store, PolicyReloader policy, AuthorityConfig config) {
-    this.store = store;
-    this.policy = policy;
-    this.clock = config.clock();
+  AuditEndpoints(Parts parts, AuthorityConfig config) {
+    super(parts);
     this.maxAge = config.auditMaxAge();
     this.maxSkew = config.auditMaxSkew();
     int perSecond = config.auditEventsPerSecond();
@@ -95,6 +88,7 @@ final class AuditEndpoints {
     this.ingestRate = new RateLimiter(clock, perSecond, Duration.ofSeconds(1), burst);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("POST", "/v1/audit/batches", Route.Access.CLIENT, this::ingest),

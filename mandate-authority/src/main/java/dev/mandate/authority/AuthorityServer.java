@@ -85,43 +85,30 @@ public final class AuthorityServer implements AutoCloseable {
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
     List<Route> routes = new ArrayList<>();
-    routes.addAll(new HealthEndpoints(metrics, store, config.metricsToken()).routes());
-    routes.addAll(
-        new KeyEndpoints(prepared.keys(), audit, store, feed, metrics, config.clock()).routes());
-    CapabilityEndpoints capabilities =
-        new CapabilityEndpoints(
-            store, prepared.keys(), policy, audit, metrics, config.clock(), config.random());
+    Endpoints.Parts parts =
+        new Endpoints.Parts(
+            store, prepared.keys(), policy, feed, audit, metrics, config.clock(), config.random());
+    routes.addAll(new HealthEndpoints(parts, config.metricsToken()).routes());
+    routes.addAll(new KeyEndpoints(parts).routes());
+    CapabilityEndpoints capabilities = new CapabilityEndpoints(parts);
     routes.addAll(capabilities.routes());
     if (config.oauth().isPresent()) {
       OAuthSettings settings = config.oauth().get();
       this.oauth =
           new OAuthEndpoints(
+              parts,
               settings,
-              prepared.keys(),
-              authenticator,
-              capabilities,
-              policy,
-              store,
-              feed,
-              metrics,
-              audit,
               () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
-              config.clock(),
-              config.random());
+              authenticator,
+              capabilities);
       routes.addAll(oauth.routes());
     } else {
       this.oauth = null;
     }
-    routes.addAll(
-        new ApprovalEndpoints(
-                store, prepared.keys(), policy, audit, metrics, config.clock(), config.random())
-            .routes());
-    routes.addAll(
-        new RevocationEndpoints(
-                store, prepared.keys(), feed, audit, metrics, config.clock(), threads)
-            .routes());
-    routes.addAll(new AuditEndpoints(store, policy, config).routes());
-    routes.addAll(new ClientEndpoints(store, audit, config.clock(), config.random()).routes());
+    routes.addAll(new ApprovalEndpoints(parts).routes());
+    routes.addAll(new RevocationEndpoints(parts, threads).routes());
+    routes.addAll(new AuditEndpoints(parts, config).routes());
+    routes.addAll(new ClientEndpoints(parts).routes());
     this.routes = List.copyOf(routes);
     PolicyReloader policyInForce = policy;
     Router router =

@@ -1,6 +1,5 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.config.Durations;
@@ -13,8 +12,6 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.MintRequestBody;
 import dev.mandate.token.Restrictions;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,35 +28,15 @@ import java.util.concurrent.CompletionStage;
  * audited before the token is returned. A policy refusal is a 403 with the policy's reason, and is
  * audited too.
  */
-final class CapabilityEndpoints {
-
-  private final AuthorityStore store;
-  private final RootKeys keys;
-  private final PolicyReloader policy;
-  private final AuditTrail audit;
-  private final Metrics metrics;
-  private final Clock clock;
-  private final SecureRandom random;
+final class CapabilityEndpoints extends Endpoints {
 
   record Minted(String token, String tokenId, List<String> revocationIds, Instant expiresAt) {}
 
-  CapabilityEndpoints(
-      AuthorityStore store,
-      RootKeys keys,
-      PolicyReloader policy,
-      AuditTrail audit,
-      Metrics metrics,
-      Clock clock,
-      SecureRandom random) {
-    this.store = store;
-    this.keys = keys;
-    this.policy = policy;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.clock = clock;
-    this.random = random;
+  CapabilityEndpoints(Parts parts) {
+    super(parts);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(new Route("POST", "/v1/capabilities", Route.Access.CLIENT, this::mint));
   }

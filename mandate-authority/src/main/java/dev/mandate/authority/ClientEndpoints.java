@@ -1,9 +1,6 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.ClientRecord;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +22,8 @@ import java.util.regex.Pattern;
  *
  * What a client may mint is decided by the policy file, not here.
  */
-final class ClientEndpoints {
+final class ClientEndpoints extends Endpoints {
   private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@\\-]{0,127}");
-
-  private final AuthorityStore store;
-  private final AuditTrail audit;
-  private final Clock clock;
-  private final SecureRandom random;
 
   record CreateBody(String clientId, Boolean admin) {}
 
@@ -44,13 +36,11 @@ final class ClientEndpoints {
     }
   }
 
-  ClientEndpoints(AuthorityStore store, AuditTrail audit, Clock clock, SecureRandom random) {
-    this.store = store;
-    this.audit = audit;
-    this.clock = clock;
-    this.random = random;
+  ClientEndpoints(Parts parts) {
+    super(parts);
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("GET", "/v1/clients", Route.Access.ADMIN, this::list),

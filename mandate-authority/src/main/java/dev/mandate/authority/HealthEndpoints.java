@@ -1,6 +1,5 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.wire.Problem;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,19 +15,16 @@ import org.eclipse.jetty.http.HttpHeader;
  * another authority) and {@code GET /metrics} (Prometheus text), all public unless a metrics token
  * is configured, which {@code /metrics} then requires as {@code Authorization: Bearer}.
  */
-final class HealthEndpoints {
+final class HealthEndpoints extends Endpoints {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final Metrics metrics;
-  private final AuthorityStore store;
   private final byte[] expectedAuthorization;
 
   /**
    * @param metricsToken the bearer token {@code GET /metrics} requires, or null for none
    */
-  HealthEndpoints(Metrics metrics, AuthorityStore store, char[] metricsToken) {
-    this.metrics = metrics;
-    this.store = store;
+  HealthEndpoints(Parts parts, char[] metricsToken) {
+    super(parts);
     this.expectedAuthorization =
         metricsToken == null
             ? null
@@ -61,6 +57,7 @@ final class HealthEndpoints {
     return Reply.now(200, Map.of("status", "ready"));
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route(

@@ -1,10 +1,8 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.authority.store.KeyState;
 import dev.mandate.authority.store.RootKeyRecord;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,16 +25,9 @@ import java.util.concurrent.CompletionStage;
  *       was lost.
  * </ul>
  */
-final class KeyEndpoints {
+final class KeyEndpoints extends Endpoints {
   /** The prefix of a retired root key's entry in the revocation feed. */
   static final String KEY_PREFIX = "key:";
-
-  private final RootKeys keys;
-  private final AuditTrail audit;
-  private final AuthorityStore store;
-  private final RevocationFeed feed;
-  private final Metrics metrics;
-  private final Clock clock;
 
   /** A root key as the API shows it. */
   record KeyView(
@@ -46,19 +37,8 @@ final class KeyEndpoints {
     }
   }
 
-  KeyEndpoints(
-      RootKeys keys,
-      AuditTrail audit,
-      AuthorityStore store,
-      RevocationFeed feed,
-      Metrics metrics,
-      Clock clock) {
-    this.keys = keys;
-    this.audit = audit;
-    this.store = store;
-    this.feed = feed;
-    this.metrics = metrics;
-    this.clock = clock;
+  KeyEndpoints(Parts parts) {
+    super(parts);
   }
 
   /**
@@ -70,6 +50,7 @@ final class KeyEndpoints {
     return KEY_PREFIX + keyId;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("GET", "/v1/keys", Route.Access.PUBLIC, this::list),

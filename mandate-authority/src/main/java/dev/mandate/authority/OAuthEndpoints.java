@@ -8,10 +8,7 @@ import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.rar.AuthorizationType;
-import dev.mandate.authority.store.AuthorityStore;
 import java.net.URI;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +24,7 @@ import java.util.function.Supplier;
  * endpoint ({@link OAuthTokens}). All are public routes: a person authenticates on the consent
  * page, a client by PKCE.
  */
-final class OAuthEndpoints implements AutoCloseable {
+final class OAuthEndpoints extends Endpoints implements AutoCloseable {
   static final String METADATA = "/.well-known/oauth-authorization-server";
   static final String REGISTER = "/oauth/register";
 
@@ -35,47 +32,30 @@ final class OAuthEndpoints implements AutoCloseable {
   private final OAuthClients clients;
   private final OAuthFlow flow;
   private final OAuthTokens tokens;
-  private final AuditTrail audit;
   private final Supplier<URI> issuer;
-  private final Clock clock;
 
   OAuthEndpoints(
+      Parts parts,
       OAuthSettings settings,
-      RootKeys keys,
-      ClientAuthenticator authenticator,
-      CapabilityEndpoints minting,
-      PolicyReloader policy,
-      AuthorityStore store,
-      RevocationFeed feed,
-      Metrics metrics,
-      AuditTrail audit,
       Supplier<URI> issuer,
-      Clock clock,
-      SecureRandom random) {
+      ClientAuthenticator authenticator,
+      CapabilityEndpoints minting) {
+    super(parts);
     this.settings = settings;
-    this.audit = audit;
     this.issuer = issuer;
-    this.clock = clock;
     this.clients = new OAuthClients(settings, random);
-    this.flow =
-        new OAuthFlow(
-            settings, clients, authenticator, minting, policy, audit, issuer, clock, random);
+    this.flow = new OAuthFlow(parts, settings, issuer, clients, authenticator, minting);
     this.tokens =
         new OAuthTokens(
+            parts,
             settings,
+            issuer,
             flow,
             minting,
-            policy,
-            store,
-            feed,
-            metrics,
-            audit,
-            issuer,
-            clock,
-            random,
             new TokenExchange(keys, store, audit, clock, random));
   }
 
+  @Override
   List<Route> routes() {
     List<Route> routes = new ArrayList<>();
     routes.add(new Route("GET", METADATA, Route.Access.PUBLIC, this::metadata));

@@ -23,8 +23,6 @@ import dev.mandate.token.MintRequestBody;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +48,7 @@ import org.eclipse.jetty.server.Request;
  * {@code SameSite=Strict} cookie, and a CSRF token in each form; a POST without both, or with
  * another browser's, is refused.
  */
-final class OAuthFlow {
+final class OAuthFlow extends Endpoints {
   static final String AUTHORIZE = "/oauth/authorize";
   static final String COOKIE = "mandate_oauth";
   static final Duration PENDING_LIFE = Duration.ofMinutes(10);
@@ -165,37 +163,28 @@ final class OAuthFlow {
   private final OAuthClients clients;
   private final ClientAuthenticator authenticator;
   private final CapabilityEndpoints minting;
-  private final PolicyReloader policy;
-  private final AuditTrail audit;
   private final Supplier<URI> issuer;
-  private final Clock clock;
-  private final SecureRandom random;
   private final Cache<String, Pending> pending =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(PENDING_LIFE).build();
   private final Cache<String, Code> codes =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CODE_LIFE).build();
 
   OAuthFlow(
+      Parts parts,
       OAuthSettings settings,
+      Supplier<URI> issuer,
       OAuthClients clients,
       ClientAuthenticator authenticator,
-      CapabilityEndpoints minting,
-      PolicyReloader policy,
-      AuditTrail audit,
-      Supplier<URI> issuer,
-      Clock clock,
-      SecureRandom random) {
+      CapabilityEndpoints minting) {
+    super(parts);
     this.settings = settings;
+    this.issuer = issuer;
     this.clients = clients;
     this.authenticator = authenticator;
     this.minting = minting;
-    this.policy = policy;
-    this.audit = audit;
-    this.issuer = issuer;
-    this.clock = clock;
-    this.random = random;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("GET", AUTHORIZE, Route.Access.PUBLIC, this::authorize),

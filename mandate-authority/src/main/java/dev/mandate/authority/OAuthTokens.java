@@ -30,14 +30,11 @@ import com.nimbusds.oauth2.sdk.token.DPoPAccessToken;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.config.Durations;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.token.MintRequestBody;
 import java.net.URI;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,7 +61,7 @@ import org.eclipse.jetty.http.HttpHeader;
  * the revocation feed: every capability it issued that has not expired, and the authorization's own
  * revocation id, which an admin can also revoke ({@code POST /v1/revocations}) to end it.
  */
-final class OAuthTokens {
+final class OAuthTokens extends Endpoints {
   static final String TOKEN = "/oauth/token";
 
   /**
@@ -124,14 +121,7 @@ final class OAuthTokens {
   private final OAuthSettings settings;
   private final OAuthFlow flow;
   private final CapabilityEndpoints minting;
-  private final PolicyReloader policy;
-  private final AuthorityStore store;
-  private final RevocationFeed feed;
-  private final Metrics metrics;
-  private final AuditTrail audit;
   private final Supplier<URI> issuer;
-  private final Clock clock;
-  private final SecureRandom random;
   private final TokenExchange exchange;
   private final Cache<String, Authorization> authorizations =
       Caffeine.newBuilder().maximumSize(100_000).build();
@@ -150,32 +140,21 @@ final class OAuthTokens {
   private final DefaultDPoPSingleUseChecker dpopReplay = new DefaultDPoPSingleUseChecker(60, 60);
 
   OAuthTokens(
+      Parts parts,
       OAuthSettings settings,
+      Supplier<URI> issuer,
       OAuthFlow flow,
       CapabilityEndpoints minting,
-      PolicyReloader policy,
-      AuthorityStore store,
-      RevocationFeed feed,
-      Metrics metrics,
-      AuditTrail audit,
-      Supplier<URI> issuer,
-      Clock clock,
-      SecureRandom random,
       TokenExchange exchange) {
-    this.exchange = exchange;
+    super(parts);
     this.settings = settings;
+    this.issuer = issuer;
     this.flow = flow;
     this.minting = minting;
-    this.policy = policy;
-    this.store = store;
-    this.feed = feed;
-    this.metrics = metrics;
-    this.audit = audit;
-    this.issuer = issuer;
-    this.clock = clock;
-    this.random = random;
+    this.exchange = exchange;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(new Route("POST", TOKEN, Route.Access.PUBLIC, this::token));
   }

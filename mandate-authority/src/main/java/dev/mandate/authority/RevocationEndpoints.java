@@ -1,6 +1,5 @@
 package dev.mandate.authority;
 
-import dev.mandate.authority.store.AuthorityStore;
 import dev.mandate.authority.store.ClientRecord;
 import dev.mandate.authority.store.FeedEntry;
 import dev.mandate.authority.store.RevocationSnapshot;
@@ -8,7 +7,6 @@ import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.token.Capability;
 import dev.mandate.token.DelegatedRevocation;
 import dev.mandate.token.InvalidTokenException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,16 +36,10 @@ import org.eclipse.jetty.http.HttpHeader;
  *       of {@code latestSequence}; the follower replaces its set with it and continues from there.
  * </ul>
  */
-final class RevocationEndpoints {
+final class RevocationEndpoints extends Endpoints {
   static final int PAGE = 1000;
   static final long MAX_WAIT_MS = 30_000;
 
-  private final AuthorityStore store;
-  private final RootKeys keys;
-  private final RevocationFeed feed;
-  private final AuditTrail audit;
-  private final Metrics metrics;
-  private final Clock clock;
   private final Executor executor;
 
   record RevokeBody(
@@ -67,23 +59,12 @@ final class RevocationEndpoints {
   record FeedView(
       long latestSequence, List<EntryView> entries, List<String> snapshot, Instant serverTime) {}
 
-  RevocationEndpoints(
-      AuthorityStore store,
-      RootKeys keys,
-      RevocationFeed feed,
-      AuditTrail audit,
-      Metrics metrics,
-      Clock clock,
-      Executor executor) {
-    this.store = store;
-    this.keys = keys;
-    this.feed = feed;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.clock = clock;
+  RevocationEndpoints(Parts parts, Executor executor) {
+    super(parts);
     this.executor = executor;
   }
 
+  @Override
   List<Route> routes() {
     return List.of(
         new Route("POST", "/v1/revocations", Route.Access.CLIENT, this::revoke),

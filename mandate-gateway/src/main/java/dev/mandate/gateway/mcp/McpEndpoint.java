@@ -125,7 +125,8 @@ final class McpEndpoint {
                 (Http) upstream.transport(),
                 httpClient,
                 config.maxUpstreamMessageBytes(),
-                config.callTimeout())
+                config.callTimeout(),
+                hostPaths)
             : null;
   }
 
@@ -456,6 +457,12 @@ final class McpEndpoint {
       } else if (c.guarded) {
         c.session = sessions.get(c.sessionId);
         if (c.session == null || c.session.closed() || !heldBy(c.session, x.bearer())) {
+          // The token is decided first: a revoked or expired capability gets its own answer,
+          // whether or not the sweeper has ended its session yet (a stale view was answered 503
+          // before the body was read).
+          if (guard.authenticate(x.bearer(), c.request) != null) {
+            decide(x, c);
+          }
           // A session of another owner is reported as unknown, so ids cannot be probed.
           throw invalid(404, "session not found");
         }

@@ -30,7 +30,8 @@ import org.eclipse.jetty.http.HttpMethod;
  * against the arguments the gateway decided on), and the configured headers (the upstream's
  * credentials). The answer, a JSON body or an SSE stream (bounded by {@code maxUpstreamMessage}),
  * gives the response to the request; notifications before it are dropped. Credentials and Mandate
- * tokens are redacted from it, as from a session's messages. Nothing waits on a thread.
+ * tokens are redacted from it, and an error answer names files grant-relative ({@link HostPaths}),
+ * as a session's messages are. Nothing waits on a thread.
  */
 final class StatelessUpstream {
   /** Receives the answer: the HTTP status to relay it with, and the JSON-RPC response. */
@@ -44,10 +45,17 @@ final class StatelessUpstream {
   private final int maxMessageBytes;
   private final Duration timeout;
   private final SecretRedaction credentials;
+  private final HostPaths hostPaths;
 
   StatelessUpstream(
-      String service, Http config, HttpClient client, long maxMessageBytes, Duration timeout) {
+      String service,
+      Http config,
+      HttpClient client,
+      long maxMessageBytes,
+      Duration timeout,
+      HostPaths hostPaths) {
     this.service = service;
+    this.hostPaths = hostPaths;
     this.config = config;
     this.client = client;
     this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxMessageBytes);
@@ -156,6 +164,7 @@ final class StatelessUpstream {
     if (!credentials.isEmpty()) {
       clean = JsonRpc.redactKeepingId(clean, credentials::redact, credentials::redacting);
     }
+    clean = hostPaths.inErrors(clean);
     answer.answered(status(clean), clean);
   }
 

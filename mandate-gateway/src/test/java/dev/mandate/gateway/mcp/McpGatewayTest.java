@@ -554,16 +554,60 @@ class McpGatewayTest {
     Duration took = Await.until(Duration.ofSeconds(60), () -> bed.appliedSequence() >= sequence);
     assertThat(took).isLessThan(McpStack.POLL_WAIT.dividedBy(2));
 
-    // Once the view holds it, the next call fails. How the client reports it depends on a race it
-    // does not control: the call is denied as revoked, or the gateway's sweeper (which ends the
-    // sessions of revoked capabilities) ended the session first and the client reports that.
-    assertThatThrownBy(() -> c.callTool(echo))
-        .satisfies(
-            e ->
-                assertThat(e.getMessage().toLowerCase())
-                    .containsAnyOf("revoked", "session", "404"));
+    // Once the view holds it, the next call is denied as revoked, whether or not the gateway's
+    // sweeper (which ends the sessions of revoked capabilities) has ended the session yet: the
+    // token is decided before the session is looked up.
+    assertThatThrownBy(() -> c.callTool(echo)).hasMessageContaining("revoked");
     // A new session for the revoked capability is refused as such.
     assertThat(initialize("/mcp/everything", minted.token()).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aRevokedCapabilitysCall_onTheSessionTheSweeperEnded_isAnsweredAsRevoked_notAsAGoneSession()
+      throws Exception {
+    Minted minted = bed.mint("memory:*:*");
+    RawMcp raw = new RawMcp(bed.gateway.url(), "/mcp/memory", "127.0.0.1");
+    RawMcp.Answer init = raw.initialize(minted.token(), "{}");
+    String session = init.session();
+    assertThat(session).as(init.body()).isNotNull();
+    double open = memorySessions();
+    assertThat(open).isGreaterThanOrEqualTo(1);
+
+    long sequence = bed.revoke(minted);
+    Await.until(Duration.ofSeconds(60), () -> bed.appliedSequence() >= sequence);
+    // The sweeper ends the revoked capability's session (and its child process).
+    Await.until(Duration.ofSeconds(30), () -> memorySessions() < open);
+
+    RawMcp.Answer call =
+        raw.post(
+            minted.token(),
+            session,
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"read_graph\",\"arguments\":{}}}");
+    // The token is decided before the session is looked up: its revocation is the answer, not a
+    // 404 that a client would take for an ordinary session expiry and answer with a new session.
+    assertThat(call.status()).as(call.body()).isEqualTo(200);
+    JsonNode error = call.json().get("error");
+    assertThat(error.get("code").asInt()).isEqualTo(JsonRpcErrors.DENIED);
+    assertThat(error.get("data").get("code").asText()).isEqualTo("REVOKED");
+    assertThat(error.get("message").asText()).contains("revoked");
+    // A valid token naming a session that does not exist still gets 404.
+    RawMcp.Answer unknown =
+        raw.post(
+            bed.mint("memory:*:*").token(),
+            session,
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":"
+                + "\"read_graph\",\"arguments\":{}}}");
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+  }
+
+  private double memorySessions() {
+    return bed.gateway
+        .metrics()
+        .get("mandate.gateway.mcp.sessions")
+        .tag("service", "memory")
+        .gauge()
+        .value();
   }
 
   // ---- HTTP level ----------------------------------------------------------------------------

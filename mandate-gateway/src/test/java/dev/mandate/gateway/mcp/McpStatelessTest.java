@@ -60,7 +60,7 @@ class McpStatelessTest {
       version: 1
       clients:
         agent:
-          grants: ["bank:*:/**", "bank:*:*", "legacy:*:/**"]
+          grants: ["bank:*:/**", "bank:*:*", "legacy:*:/**", "files:*:/**"]
           maxTtl: 1h
         approver:
           approves: [finance]
@@ -68,6 +68,9 @@ class McpStatelessTest {
         gateway:
           role: gateway
       """;
+
+  /** The root of the files upstream's paths, as on its host: never to be shown to an agent. */
+  private static final Path HOST_ROOT = Path.of("/srv/host-Root-q7Zx");
 
   @TempDir static Path tmp;
   private Stack authority;
@@ -105,7 +108,10 @@ class McpStatelessTest {
                     .toolOnArg("read_file", "path")
                     .toolOnArg("send_message", "to")
                     .toolOnArg("transfer", "to_account"),
-                McpUpstream.http("legacy", url).toolOnArg("read_file", "path"));
+                McpUpstream.http("legacy", url).toolOnArg("read_file", "path"),
+                McpUpstream.http("files", url)
+                    .with("revisions: [2026-07-28]")
+                    .toolOnPath("read_file", HOST_ROOT, "path"));
     gateway = authority.startGateway(yaml, ProxySetup.LAUNCH);
   }
 
@@ -400,6 +406,132 @@ class McpStatelessTest {
     assertThat(error.get("data").get("supported"))
         .extracting(JsonNode::asText)
         .containsExactly("2025-11-25");
+  }
+
+  @Test
+  void anUpstreamOfStatelessRequestsOnly_refusesASession_andServesTheStatelessClient()
+      throws Exception {
+    String token = mint(null, "files:read_file:/data/**");
+
+    JsonNode report =
+        client(
+            token,
+            "[{\"op\": \"call\", \"tool\": \"read_file\", \"args\": {\"path\": \""
+                + HOST_ROOT
+                + "/data/a.txt\"}}]",
+            null,
+            "/mcp/files");
+    assertThat(report.get("protocolVersion").asText())
+        .as(report.toString())
+        .isEqualTo("2026-07-28");
+    assertThat(report.get("supportedVersions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("2026-07-28");
+    assertThat(report.get("results").get(0).get("text").asText())
+        .isEqualTo("contents of " + HOST_ROOT + "/data/a.txt");
+
+    // A 2025-11-25 client's initialize is told which revision to speak instead.
+    HttpResponse<String> init =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway.url() + "/mcp/files"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                            + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                            + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(init.statusCode()).as(init.body()).isEqualTo(400);
+    assertThat(init.headers().firstValue("Mcp-Session-Id")).isEmpty();
+    JsonNode error = JSON.readTree(init.body()).get("error");
+    assertThat(error.get("code").asInt()).isEqualTo(-32022);
+    assertThat(error.get("data").get("supported"))
+        .extracting(JsonNode::asText)
+        .containsExactly("2026-07-28");
+  }
+
+  @Test
+  void noStatelessDenialOrUpstreamError_namesTheHostRoot() throws Exception {
+    String token = mint(null, "files:read_file:/data/**");
+    String root = HOST_ROOT.toString();
+    Map<String, String> paths = new LinkedHashMap<>();
+    paths.put("dot-dot out of the root", root + "/data/../../etc/passwd");
+    paths.put("dot-dot to the root's parent", root + "/..");
+    paths.put("outside the grant", root + "/public/x.txt");
+    paths.put("outside the root", "/etc/passwd");
+    paths.put("a relative path", "data/x.txt");
+    paths.put("a too-long argument", root + "/data/" + "a".repeat(5000));
+    paths.put("an upstream tool error", root + "/data/missing.txt");
+    paths.put("an upstream protocol error", root + "/data/broken.txt");
+    Map<String, JsonNode> answers = new LinkedHashMap<>();
+    int id = 20;
+    for (Map.Entry<String, String> p : paths.entrySet()) {
+      ObjectNode message = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id++);
+      ObjectNode params = message.put("method", "tools/call").putObject("params");
+      params.put("name", "read_file").putObject("arguments").put("path", p.getValue());
+      params.set("_meta", JSON.readTree("{" + META + "}").get("_meta"));
+      HttpResponse<String> r =
+          post(token, "tools/call", "read_file", message.toString(), Map.of(), "/mcp/files");
+      JsonNode answer = JSON.readTree(r.body());
+      assertThat(answer.has("error") || answer.at("/result/isError").asBoolean())
+          .as("%s is refused: %s", p.getKey(), r.body())
+          .isTrue();
+      assertThat(r.body()).as(p.getKey()).doesNotContain("host-Root-q7Zx");
+      answers.put(p.getKey(), answer);
+    }
+    // The upstream's own words reach the agent, naming the file as the capability does.
+    assertThat(answers.get("an upstream tool error").at("/result/content/0/text").asText())
+        .endsWith("ENOENT: no such file or directory, open '/data/missing.txt'");
+    assertThat(answers.get("an upstream protocol error").at("/error/message").asText())
+        .isEqualTo("cannot read /data/broken.txt");
+    assertThat(answers.get("an upstream protocol error").at("/error/data/path").asText())
+        .isEqualTo("/data/broken.txt");
+    assertThat(Files.readString(tmp.resolve("server.log")))
+        .as("only the calls the capability allows reached the server")
+        .contains("CALLED read_file " + root + "/data/missing.txt")
+        .doesNotContain("/public/x.txt")
+        .doesNotContain("/etc/passwd");
+  }
+
+  @Test
+  void theReadmesClientSnippet_connectsWith2026_07_28_asItStandsInTheReadme() throws Exception {
+    String readme = Files.readString(Path.of("../README.md"));
+    String begin = "<!-- snippet: mcp-2026-client -->";
+    String end = "<!-- /snippet -->";
+    assertThat(readme).contains(begin).contains(end);
+    String block = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
+    StringBuilder script = new StringBuilder();
+    for (String line : block.replaceAll("^\n+", "").stripTrailing().split("\n", -1)) {
+      assertThat(line).as("an indented code block").matches("( {4}.*)?");
+      script.append(line.isEmpty() ? "" : line.substring(4)).append('\n');
+    }
+    // The snippet as it stands, with this gateway's address for the README's.
+    String readmeGateway = "http://127.0.0.1:7800";
+    assertThat(script).contains(readmeGateway + "/mcp/bank");
+    Path dir = Files.createDirectories(tmp.resolve("readme-client"));
+    Files.writeString(
+        dir.resolve("client.py"), script.toString().replace(readmeGateway, gateway.url()));
+    Files.writeString(dir.resolve("agent.tok"), mint(null, "bank:read_file:/public/**") + "\n");
+
+    Process p =
+        new ProcessBuilder(PYTHON.toString(), "client.py")
+            .directory(dir.toFile())
+            .redirectError(dir.resolve("stderr.log").toFile())
+            .start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).as(out + Files.readString(dir.resolve("stderr.log"))).isZero();
+    List<String> lines = out.strip().lines().toList();
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).isEqualTo("2026-07-28");
+    assertThat(lines.get(1)).isEqualTo("['read_file']");
+    assertThat(lines.get(2)).isEqualTo("contents of /public/a.txt");
+    assertThat(lines.get(3)).startsWith("True denied by Mandate: ");
   }
 
   /** The holder's proof over one MCP operation or call at the bank upstream. */
