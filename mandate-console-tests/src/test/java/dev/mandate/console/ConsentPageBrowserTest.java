@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -59,7 +60,8 @@ class ConsentPageBrowserTest {
 
   @TempDir static Path tmp;
   static Stack stack;
-  static Browser browser;
+  @RegisterExtension static final SharedBrowser chromium = new SharedBrowser();
+  private Browser browser;
   static Site app;
   static Site attacker;
 
@@ -86,7 +88,7 @@ class ConsentPageBrowserTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {browser, stack, app, attacker}) {
+    for (AutoCloseable c : new AutoCloseable[] {stack, app, attacker}) {
       try {
         if (c != null) {
           c.close();
@@ -99,7 +101,7 @@ class ConsentPageBrowserTest {
 
   @BeforeEach
   void fresh() {
-    browser = Browser.reuse(browser);
+    browser = chromium.get();
   }
 
   @Test
