@@ -58,6 +58,7 @@ public final class AuthorityConfig {
   private final URI otlpEndpoint;
   private final String tracingServiceName;
   private final OAuthSettings oauth;
+  private final ConsoleSettings console;
 
   private AuthorityConfig(Builder b) {
     this.dataDir = b.dataDir;
@@ -90,6 +91,12 @@ public final class AuthorityConfig {
     this.otlpEndpoint = b.otlpEndpoint;
     this.tracingServiceName = b.tracingServiceName;
     this.oauth = b.oauth;
+    this.console = b.console;
+  }
+
+  /** The console's sessions and sign-in limits (docs/console.md). */
+  public ConsoleSettings console() {
+    return console;
   }
 
   /** The OAuth 2.1 authorization server's settings; empty when the authority answers no OAuth. */
@@ -269,6 +276,7 @@ public final class AuthorityConfig {
     private URI otlpEndpoint;
     private String tracingServiceName = "mandate-authority";
     private OAuthSettings oauth;
+    private ConsoleSettings console = ConsoleSettings.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -505,6 +513,12 @@ public final class AuthorityConfig {
      */
     public Builder oauth(OAuthSettings settings) {
       this.oauth = settings;
+      return this;
+    }
+
+    /** The console's sessions and sign-in limits (default {@link ConsoleSettings#defaults()}). */
+    public Builder console(ConsoleSettings settings) {
+      this.console = Objects.requireNonNull(settings, "console");
       return this;
     }
 

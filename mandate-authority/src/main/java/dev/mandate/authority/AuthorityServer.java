@@ -50,6 +50,7 @@ public final class AuthorityServer implements AutoCloseable {
   private final PolicyReloader policy;
   private final List<Route> routes;
   private final OAuthEndpoints oauth;
+  private final Console console;
   private volatile BootstrapReport report;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -84,6 +85,8 @@ public final class AuthorityServer implements AutoCloseable {
 
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
+    SignIn signIn =
+        new SignIn(store, authenticator, prepared.keys(), audit, config.console(), config.clock());
     List<Route> routes = new ArrayList<>();
     Endpoints.Parts parts =
         new Endpoints.Parts(
@@ -100,6 +103,7 @@ public final class AuthorityServer implements AutoCloseable {
               settings,
               () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
               authenticator,
+              signIn,
               capabilities);
       routes.addAll(oauth.routes());
     } else {
@@ -109,11 +113,29 @@ public final class AuthorityServer implements AutoCloseable {
     routes.addAll(new RevocationEndpoints(parts, threads).routes());
     routes.addAll(new AuditEndpoints(parts, config).routes());
     routes.addAll(new ClientEndpoints(parts).routes());
+    routes.addAll(new PeopleEndpoints(parts).routes());
     this.routes = List.copyOf(routes);
+    // The console's pages are HTML for people, not operations of the JSON API.
+    List<Route> served = new ArrayList<>(routes);
+    if (config.console().enabled()) {
+      List<ConsolePage> pages = new ArrayList<>();
+      pages.addAll(new HomePage(store, config.clock()).pages());
+      this.console =
+          new Console(
+              config.console(),
+              new ConsoleSessions(store, config.console(), config.clock(), config.random()),
+              signIn,
+              audit,
+              config.clock(),
+              pages);
+      served.addAll(console.routes());
+    } else {
+      this.console = null;
+    }
     PolicyReloader policyInForce = policy;
     Router router =
         new Router(
-            routes,
+            served,
             authenticator,
             client ->
                 client.admin()
@@ -167,6 +189,10 @@ public final class AuthorityServer implements AutoCloseable {
         authority.close();
         throw new AuthorityStartupException("cannot create the admin client: " + e.getMessage(), e);
       }
+    }
+    if (authority.console != null) {
+      authority.scheduler.scheduleWithFixedDelay(
+          authority::sweepSessions, 10, 10, TimeUnit.MINUTES);
     }
     if (!config.policyReloadInterval().isZero()) {
       long ms = config.policyReloadInterval().toMillis();
@@ -231,6 +257,14 @@ public final class AuthorityServer implements AutoCloseable {
    */
   public void join() throws InterruptedException {
     server.join();
+  }
+
+  private void sweepSessions() {
+    try {
+      console.sweep();
+    } catch (RuntimeException e) {
+      LOG.warn("could not delete expired console sessions: {}", e.getMessage());
+    }
   }
 
   /** Checks the policy file now, as the periodic check does (for tests and operators). */

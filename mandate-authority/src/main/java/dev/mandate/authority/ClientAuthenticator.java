@@ -42,6 +42,7 @@ final class ClientAuthenticator {
   private final RateLimiter failures;
   private final SecretKeySpec cacheKey;
   private final String dummyHash;
+  private final String dummyPasswordHash;
   private final Cache<String, Boolean> verified =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
 
@@ -53,6 +54,7 @@ final class ClientAuthenticator {
     random.nextBytes(key);
     this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
     this.dummyHash = SecretHash.hash(SecretHash.newSecret(random), random);
+    this.dummyPasswordHash = SecretHash.hashPassword(SecretHash.newSecret(random), random);
   }
 
   /**
@@ -125,7 +127,7 @@ final class ClientAuthenticator {
     if (wait > 0) {
       throw new Throttled(wait);
     }
-    boolean matches = slowMatch(password, stored == null ? dummyHash : stored);
+    boolean matches = slowMatch(password, stored == null ? dummyPasswordHash : stored);
     if (stored == null || !matches) {
       failures.take(address, 1);
       return false;

@@ -113,6 +113,9 @@ final class ConsentPage {
         .append("<p><label>Name <input name=\"username\" autocomplete=\"username\" required>")
         .append("</label></p><p><label>Password <input name=\"password\" type=\"password\"")
         .append(" autocomplete=\"current-password\" required></label></p>")
+        .append("<p><label>One-time code (if you set up an authenticator app) <input name=\"code\"")
+        .append(
+            " inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"8\"></label></p>")
         .append("<p><button type=\"submit\">Sign in</button></p></form>");
     return html("Sign in to Mandate", b.toString());
   }

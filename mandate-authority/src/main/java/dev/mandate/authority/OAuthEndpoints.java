@@ -39,12 +39,13 @@ final class OAuthEndpoints extends Endpoints implements AutoCloseable {
       OAuthSettings settings,
       Supplier<URI> issuer,
       ClientAuthenticator authenticator,
+      SignIn signIn,
       CapabilityEndpoints minting) {
     super(parts);
     this.settings = settings;
     this.issuer = issuer;
     this.clients = new OAuthClients(settings, random);
-    this.flow = new OAuthFlow(parts, settings, issuer, clients, authenticator, minting);
+    this.flow = new OAuthFlow(parts, settings, issuer, clients, authenticator, signIn, minting);
     this.tokens =
         new OAuthTokens(
             parts,

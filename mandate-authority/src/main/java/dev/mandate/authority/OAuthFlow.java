@@ -90,6 +90,7 @@ final class OAuthFlow extends Endpoints {
     private final String audience;
     private final Asked asked;
     private volatile String person;
+    private volatile String policyClient;
     private volatile List<Grant> offered = List.of();
     private int failures;
 
@@ -162,6 +163,7 @@ final class OAuthFlow extends Endpoints {
   private final OAuthSettings settings;
   private final OAuthClients clients;
   private final ClientAuthenticator authenticator;
+  private final SignIn signIn;
   private final CapabilityEndpoints minting;
   private final Supplier<URI> issuer;
   private final Cache<String, Pending> pending =
@@ -175,12 +177,14 @@ final class OAuthFlow extends Endpoints {
       Supplier<URI> issuer,
       OAuthClients clients,
       ClientAuthenticator authenticator,
+      SignIn signIn,
       CapabilityEndpoints minting) {
     super(parts);
     this.settings = settings;
     this.issuer = issuer;
     this.clients = clients;
     this.authenticator = authenticator;
+    this.signIn = signIn;
     this.minting = minting;
   }
 
@@ -327,20 +331,57 @@ final class OAuthFlow extends Endpoints {
   private CompletionStage<Reply> signIn(Call call, Pending p, Map<String, List<String>> form) {
     String name = nonNull(first(form, "username"));
     String password = nonNull(first(form, "password"));
+    // People of the OAuth settings file first, then the console's people in the store.
     OAuthSettings.Person person = settings.people().get(name);
     boolean ok;
-    try {
-      ok =
-          authenticator.checkPassword(
+    String policyClient = null;
+    if (person != null) {
+      try {
+        ok =
+            authenticator.checkPassword(
+                password, person.passwordHash(), Request.getRemoteAddr(call.request()));
+      } catch (ClientAuthenticator.Throttled e) {
+        return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
+      } catch (ClientAuthenticator.Busy e) {
+        return page(503, "The authority is busy; try again in a moment.", null);
+      }
+      policyClient = person.clientId();
+    } else {
+      SignIn.Result r =
+          signIn.check(
+              name,
               password,
-              person == null ? null : person.passwordHash(),
+              first(form, "code"),
+              "consent",
               Request.getRemoteAddr(call.request()));
-    } catch (ClientAuthenticator.Throttled e) {
-      return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
-    } catch (ClientAuthenticator.Busy e) {
-      return page(503, "The authority is busy; try again in a moment.", null);
+      switch (r.outcome()) {
+        case THROTTLED:
+          return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
+        case BUSY:
+          return page(503, "The authority is busy; try again in a moment.", null);
+        case LOCKED:
+          pending.invalidate(p.id);
+          return page(
+              403,
+              "Too many failed sign-ins: this account is locked for a while; start again later.",
+              null);
+        default:
+          break;
+      }
+      ok = r.ok();
+      if (ok) {
+        policyClient = r.person().clientId();
+        if (policyClient == null) {
+          return redirectError(
+              URI.create(p.redirectUri),
+              OAuth2Error.ACCESS_DENIED,
+              "the person may grant no client's rights: give them one with 'mandate people"
+                  + " create --client'",
+              p.state);
+        }
+      }
     }
-    if (!ok || person == null) {
+    if (!ok) {
       synchronized (p) {
         if (++p.failures >= MAX_SIGN_IN_FAILURES) {
           pending.invalidate(p.id);
@@ -355,7 +396,7 @@ final class OAuthFlow extends Endpoints {
               ConsentPage.signIn(p, "The name or password is wrong."),
               ConsentPage.headers(p.redirectUri)));
     }
-    Optional<ClientPolicy> rights = policy.current().client(person.clientId());
+    Optional<ClientPolicy> rights = policy.current().client(policyClient);
     if (rights.isEmpty()) {
       return redirectError(
           URI.create(p.redirectUri),
@@ -385,7 +426,7 @@ final class OAuthFlow extends Endpoints {
     // The policy bounds what may be asked, exactly as for a mint: refuse before asking consent.
     PolicyDecision decision;
     try {
-      decision = minting.judge(person.clientId(), body(p, offered, null, null));
+      decision = minting.judge(policyClient, body(p, offered, null, null));
     } catch (ApiException e) {
       return redirectError(
           URI.create(p.redirectUri),
@@ -400,7 +441,8 @@ final class OAuthFlow extends Endpoints {
           description(decision.reason()),
           p.state);
     }
-    p.person = person.name();
+    p.person = name;
+    p.policyClient = policyClient;
     p.offered = List.copyOf(offered);
     return CompletableFuture.completedFuture(
         new Reply(
@@ -415,8 +457,7 @@ final class OAuthFlow extends Endpoints {
       return page(400, "This authorization request was already decided.", null);
     }
     URI redirect = URI.create(p.redirectUri);
-    OAuthSettings.Person person = settings.people().get(p.person);
-    if (!"approve".equals(first(form, "decision")) || person == null) {
+    if (!"approve".equals(first(form, "decision")) || p.policyClient == null) {
       audit.record(
           "oauth.consent.refused",
           p.person,
@@ -463,7 +504,7 @@ final class OAuthFlow extends Endpoints {
     MintRequestBody body = body(p, kept, maxUses, approval);
     PolicyDecision decision;
     try {
-      decision = minting.judge(person.clientId(), body);
+      decision = minting.judge(p.policyClient, body);
     } catch (ApiException e) {
       return redirectError(
           redirect, OAuth2Error.INVALID_SCOPE, description(e.getMessage()), p.state);
@@ -481,8 +522,8 @@ final class OAuthFlow extends Endpoints {
             p.challenge,
             p.resource,
             p.audience,
-            person.name(),
-            person.clientId(),
+            p.person,
+            p.policyClient,
             body,
             lifetime,
             clock.instant().plus(CODE_LIFE)));
@@ -493,7 +534,7 @@ final class OAuthFlow extends Endpoints {
     detail.put("lifetime", lifetime.toString());
     detail.put("maxUses", maxUses);
     detail.put("approvalGroups", approval);
-    audit.record("oauth.consent", person.name(), null, person.clientId(), detail);
+    audit.record("oauth.consent", p.person, null, p.policyClient, detail);
     AuthorizationSuccessResponse ok =
         new AuthorizationSuccessResponse(
             redirect,

@@ -29,7 +29,8 @@ public final class OAuthSettings {
    * A person who may sign in to the consent page.
    *
    * @param name the sign-in name
-   * @param passwordHash the password's PBKDF2 hash, as {@link #hashPassword} writes it
+   * @param passwordHash the password's Argon2id hash, as {@link #hashPassword} writes it (PBKDF2
+   *     hashes written by earlier versions are still accepted)
    * @param clientId the policy client whose rights the person may grant: capabilities minted by
    *     consent are minted as this client's, under its policy entry
    */
@@ -43,9 +44,12 @@ public final class OAuthSettings {
                 + name);
       }
       Objects.requireNonNull(passwordHash, "passwordHash");
-      if (!passwordHash.startsWith("$pbkdf2-sha256$")) {
+      if (!SecretHash.isKnownFormat(passwordHash)) {
         throw new IllegalArgumentException(
-            "person " + name + ": the password hash must be a $pbkdf2-sha256$ hash");
+            "person "
+                + name
+                + ": the password hash must be an $argon2id$ or $pbkdf2-sha256$ hash"
+                + " (from 'mandate policy hash-password')");
       }
       if (clientId == null || clientId.isBlank()) {
         throw new IllegalArgumentException("person " + name + ": clientId is required");
@@ -86,12 +90,12 @@ public final class OAuthSettings {
   }
 
   /**
-   * Hashes a password for {@link Person#passwordHash()} (PBKDF2-HMAC-SHA256, the hash the authority
-   * keeps of client secrets).
+   * Hashes a password for {@link Person#passwordHash()} with Argon2id (19 MiB, 2 passes), the hash
+   * the console keeps of people's passwords.
    */
   public static String hashPassword(String password) {
     Objects.requireNonNull(password, "password");
-    return SecretHash.hash(password, new SecureRandom());
+    return SecretHash.hashPassword(password, new SecureRandom());
   }
 
   /** The largest OAuth settings file read, in bytes. */

@@ -43,6 +43,29 @@ final class RootKeys {
     this.random = random;
   }
 
+  /**
+   * Seals a person's TOTP secret with the master key, bound to the person's name (a sealed secret
+   * moved to another person's row does not open). Key ids never contain a slash, so the bound name
+   * cannot be taken for a root key's.
+   */
+  String sealPersonSecret(String person, byte[] secret) {
+    return java.util.Base64.getEncoder()
+        .encodeToString(master.seal(secret, "person-totp/" + person, random));
+  }
+
+  /**
+   * Opens what {@link #sealPersonSecret} sealed for {@code person}.
+   *
+   * @throws IllegalStateException if it does not open (another person's, or damaged)
+   */
+  byte[] unsealPersonSecret(String person, String sealed) {
+    try {
+      return master.unseal(java.util.Base64.getDecoder().decode(sealed), "person-totp/" + person);
+    } catch (AuthorityStartupException | IllegalArgumentException e) {
+      throw new IllegalStateException("the TOTP secret of " + person + " does not open");
+    }
+  }
+
   /** Creates a key and stores it in {@code state}. */
   static RootKeyRecord create(
       AuthorityStore store, MasterKey master, KeyState state, Clock clock, SecureRandom random) {

@@ -128,6 +128,57 @@ class ApiContractTest {
                 admin));
     check(404, "POST", "/v1/clients/{clientId}/secret", "/v1/clients/nobody/secret", null, admin);
 
+    // People (the console).
+    String person =
+        "{\"name\":\"olivia\",\"password\":\"long enough\",\"role\":\"operator\","
+            + "\"groups\":[\"finance\"]}";
+    check(201, "POST", "/v1/people", person, admin);
+    check(409, "POST", "/v1/people", person, admin);
+    check(
+        400,
+        "POST",
+        "/v1/people",
+        "{\"name\":\"Olivia!\",\"password\":\"long enough\",\"role\":\"operator\"}",
+        admin);
+    check(
+        400,
+        "POST",
+        "/v1/people",
+        "{\"name\":\"pat\",\"password\":\"short\",\"role\":\"operator\"}",
+        admin);
+    check(403, "POST", "/v1/people", person, agent);
+    check(200, "GET", "/v1/people", null, admin);
+    check(401, "GET", "/v1/people", null, null);
+    check(
+        200,
+        "POST",
+        "/v1/people/{name}/password",
+        "/v1/people/olivia/password",
+        "{\"password\":\"longer enough\"}",
+        admin);
+    check(
+        400,
+        "POST",
+        "/v1/people/{name}/password",
+        "/v1/people/olivia/password",
+        "{\"password\":\"x\"}",
+        admin);
+    check(
+        404,
+        "POST",
+        "/v1/people/{name}/password",
+        "/v1/people/nobody/password",
+        "{\"password\":\"longer enough\"}",
+        admin);
+    check(200, "POST", "/v1/people/{name}/totp", "/v1/people/olivia/totp", null, admin);
+    check(404, "POST", "/v1/people/{name}/totp", "/v1/people/nobody/totp", null, admin);
+    check(200, "POST", "/v1/people/{name}/unlock", "/v1/people/olivia/unlock", null, admin);
+    check(404, "POST", "/v1/people/{name}/unlock", "/v1/people/nobody/unlock", null, admin);
+    check(200, "POST", "/v1/people/{name}/disable", "/v1/people/olivia/disable", null, admin);
+    check(200, "POST", "/v1/people/{name}/disable", "/v1/people/olivia/disable", null, admin);
+    check(409, "POST", "/v1/people/{name}/totp", "/v1/people/olivia/totp", null, admin);
+    check(404, "POST", "/v1/people/{name}/disable", "/v1/people/nobody/disable", null, admin);
+
     // Capabilities, approvals, indirect switches, revocations.
     String indirect =
         check(

@@ -29,7 +29,7 @@ final class PolicyCommand extends CliCommand.Group {
       name = "hash-password",
       mixinStandardHelpOptions = true,
       description = {
-        "Read a person's password from stdin (its first line) and print its PBKDF2 hash, for"
+        "Read a person's password from stdin (its first line) and print its Argon2id hash, for"
             + " the passwordHash of a person in the OAuth settings file (mandate serve --oauth).",
         "Example: mandate policy hash-password < alice.password"
       })

@@ -85,6 +85,24 @@ public final class AuthorityApi {
     return Http.basic(clientId, createClient(admin(), clientId));
   }
 
+  /**
+   * Creates a console person with {@code POST /v1/people} as the admin.
+   *
+   * @param role approver, operator or admin
+   * @param client the policy client the person may grant on the consent page, or null
+   * @return the person as the authority lists them
+   */
+  public JsonNode createPerson(
+      String name, String password, String role, List<String> groups, String client) {
+    ObjectNode body =
+        Http.JSON.createObjectNode().put("name", name).put("password", password).put("role", role);
+    groups.forEach(body.withArray("groups")::add);
+    if (client != null) {
+      body.put("client", client);
+    }
+    return post("/v1/people", body.toString(), admin()).expect(201);
+  }
+
   /** A request to {@code path} with these credentials (or none), for what the helpers lack. */
   public HttpRequest.Builder request(String path, String authorization) {
     return Http.request(url + path, authorization);

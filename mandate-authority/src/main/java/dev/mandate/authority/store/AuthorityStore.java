@@ -96,6 +96,85 @@ public interface AuthorityStore extends AutoCloseable {
    */
   Optional<ClientRecord> disableClient(String clientId, Instant at);
 
+  // ---- people (the console) ----
+
+  /**
+   * Creates the person or replaces their password hash, role, groups, policy client, TOTP secret
+   * and disabled time (their creation time and sign-in failures are kept). A changed TOTP secret
+   * forgets which codes were used.
+   */
+  void upsertPerson(PersonRecord person);
+
+  /** Returns the person, if they exist. */
+  Optional<PersonRecord> person(String name);
+
+  /** Returns every person, disabled ones included, ordered by name. */
+  List<PersonRecord> people();
+
+  /**
+   * Disables a person and ends their sessions, in one transaction. Disabling a disabled person
+   * changes nothing (the first time is kept).
+   *
+   * @return the person as stored, or empty if there is no such person
+   */
+  Optional<PersonRecord> disablePerson(String name, Instant at);
+
+  /**
+   * Counts a failed sign-in of {@code name}: failures older than {@code window} are forgotten, and
+   * the {@code max}-th failure within the window locks sign-in until {@code at + lockFor}.
+   *
+   * @return what the failure did, or empty if there is no such person
+   */
+  Optional<SignInFailure> recordSignInFailure(
+      String name, Instant at, java.time.Duration window, int max, java.time.Duration lockFor);
+
+  /** Forgets a person's sign-in failures and lifts a lock-out. */
+  void clearSignInFailures(String name);
+
+  /**
+   * Records that the person used the TOTP code of time step {@code step}.
+   *
+   * @return false if that step or a later one was used before (a replayed code), else true
+   */
+  boolean useTotpStep(String name, long step);
+
+  // ---- console sessions ----
+
+  /**
+   * Stores a new session.
+   *
+   * @throws StoreException if the id hash exists or the person does not
+   */
+  void createSession(SessionRecord session);
+
+  /** Returns the session with this id hash, if it exists. */
+  Optional<SessionRecord> session(String idHash);
+
+  /** Sets the session's last use to {@code at}, if that is later. */
+  void touchSession(String idHash, Instant at);
+
+  /**
+   * Ends a session.
+   *
+   * @return whether it existed
+   */
+  boolean deleteSession(String idHash);
+
+  /**
+   * Ends every session of a person (after a password change).
+   *
+   * @return how many there were
+   */
+  int deleteSessions(String person);
+
+  /**
+   * Deletes the sessions last used before {@code idleBefore} or created before {@code
+   * createdBefore}.
+   *
+   * @return how many were deleted
+   */
+  int deleteExpiredSessions(Instant idleBefore, Instant createdBefore);
+
   // ---- minted tokens ----
 
   /**

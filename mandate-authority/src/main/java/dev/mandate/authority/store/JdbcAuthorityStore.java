@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link KeyTable}: root keys and their rotation;
  *   <li>{@link ClientTable}: clients;
+ *   <li>{@link PeopleTable}, {@link SessionTable}: the console's people and their sessions;
  *   <li>{@link TokenTable}: minted tokens, and {@link MintBatcher}, which group-commits mints with
  *       their audit records;
  *   <li>{@link FeedTable}: the revocation feed;
@@ -38,6 +39,8 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private final Database db;
   private final KeyTable keys;
   private final ClientTable clients;
+  private final PeopleTable people;
+  private final SessionTable sessions;
   private final TokenTable tokens;
   private final MintBatcher mints;
   private final FeedTable feed;
@@ -47,6 +50,8 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.db = db;
     this.keys = new KeyTable(db);
     this.clients = new ClientTable(db);
+    this.people = new PeopleTable(db);
+    this.sessions = new SessionTable(db);
     this.tokens = new TokenTable(db);
     this.mints = new MintBatcher(db);
     this.feed = new FeedTable(db);
@@ -101,6 +106,74 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public Optional<ClientRecord> disableClient(String clientId, Instant at) {
     return clients.disable(clientId, at);
+  }
+
+  // ---------------------------------------------------------------- people and sessions
+
+  @Override
+  public void upsertPerson(PersonRecord person) {
+    people.upsert(person);
+  }
+
+  @Override
+  public Optional<PersonRecord> person(String name) {
+    return people.find(name);
+  }
+
+  @Override
+  public List<PersonRecord> people() {
+    return people.all();
+  }
+
+  @Override
+  public Optional<PersonRecord> disablePerson(String name, Instant at) {
+    return people.disable(name, at);
+  }
+
+  @Override
+  public Optional<SignInFailure> recordSignInFailure(
+      String name, Instant at, java.time.Duration window, int max, java.time.Duration lockFor) {
+    return people.fail(name, at, window, max, lockFor);
+  }
+
+  @Override
+  public void clearSignInFailures(String name) {
+    people.clearFailures(name);
+  }
+
+  @Override
+  public boolean useTotpStep(String name, long step) {
+    return people.useTotpStep(name, step);
+  }
+
+  @Override
+  public void createSession(SessionRecord session) {
+    sessions.create(session);
+  }
+
+  @Override
+  public Optional<SessionRecord> session(String idHash) {
+    return sessions.find(idHash);
+  }
+
+  @Override
+  public void touchSession(String idHash, Instant at) {
+    sessions.touch(idHash, at);
+  }
+
+  @Override
+  public boolean deleteSession(String idHash) {
+    return sessions.delete(idHash);
+  }
+
+  @Override
+  public int deleteSessions(String person) {
+    return sessions.deleteFor(person);
+  }
+
+  @Override
+  public int deleteExpiredSessions(Instant idleBefore, Instant createdBefore) {
+    return sessions.deleteExpired(idleBefore, createdBefore);
   }
 
   // ---------------------------------------------------------------- tokens

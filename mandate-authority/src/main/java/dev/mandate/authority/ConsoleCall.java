@@ -1,0 +1,115 @@
+package dev.mandate.authority;
+
+import com.nimbusds.oauth2.sdk.util.URLUtils;
+import dev.mandate.authority.store.PersonRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request to a console page, as its handler sees it: the signed-in person, the session's CSRF
+ * token, the path, query and form parameters, and the means to answer with a page in the layout or
+ * a redirect.
+ */
+final class ConsoleCall {
+  private final Console console;
+  private final Call call;
+  private final PersonRecord person;
+  private final String csrf;
+  private final Map<String, List<String>> form;
+  private final ConsoleNav section;
+
+  ConsoleCall(
+      Console console,
+      Call call,
+      PersonRecord person,
+      String csrf,
+      Map<String, List<String>> form,
+      ConsoleNav section) {
+    this.console = console;
+    this.call = call;
+    this.person = person;
+    this.csrf = csrf;
+    this.form = form;
+    this.section = section;
+  }
+
+  /** The signed-in person (role, groups). */
+  PersonRecord person() {
+    return person;
+  }
+
+  /** The session's CSRF token; {@link #page} puts it in the layout, every form must carry it. */
+  String csrf() {
+    return csrf;
+  }
+
+  /** A path parameter of the page's template. */
+  String path(String name) {
+    return call.path(name);
+  }
+
+  /**
+   * A query parameter, or null.
+   *
+   * @throws ApiException 400 if it is given more than once
+   */
+  String query(String name) {
+    return call.query(name);
+  }
+
+  /** The first value of a form field (POST), or null. */
+  String form(String name) {
+    List<String> v = form.get(name);
+    return v == null || v.isEmpty() ? null : v.get(0);
+  }
+
+  /** Every value of a form field (POST), perhaps none. */
+  List<String> formAll(String name) {
+    return form.getOrDefault(name, List.of());
+  }
+
+  /** The underlying request, for what the helpers lack (headers, a JSON body, streaming). */
+  Call call() {
+    return call;
+  }
+
+  /** Now, by the authority's clock. */
+  Instant now() {
+    return console.now();
+  }
+
+  /**
+   * Renders {@code template} (a file in {@code src/main/jte} taking {@code view} and {@code m})
+   * inside the layout, status 200.
+   *
+   * @param model the page's own data, given to the template as {@code m}
+   * @param scripts asset names the page loads, such as {@code live.js}
+   */
+  Reply page(String template, String title, Object model, String... scripts) {
+    return page(200, template, title, model, scripts);
+  }
+
+  /** As {@link #page(String, String, Object, String...)} with another status. */
+  Reply page(int status, String template, String title, Object model, String... scripts) {
+    ConsoleView view =
+        new ConsoleView(
+            title,
+            console.nav(person, section),
+            person.name(),
+            person.role().label(),
+            csrf,
+            List.of(scripts));
+    return console.render(status, template, view, model);
+  }
+
+  /** A 303 to another console path, as after a form. */
+  Reply redirect(String path) {
+    return Console.redirect(path);
+  }
+
+  /** The form body as parsed, for the guard. */
+  static Map<String, List<String>> parseForm(String body) {
+    return URLUtils.parseParameters(body);
+  }
+}

@@ -1,0 +1,207 @@
+package dev.mandate.authority;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The console's sessions and sign-in limits (docs/console.md). Immutable; create with {@link
+ * #builder()} and give to {@link AuthorityConfig.Builder#console}.
+ *
+ * <p>Defaults: on; a session ends after 30 minutes unused and 12 hours after sign-in in any case;
+ * five failed sign-ins of one account within 15 minutes lock it for 15 minutes; no public URL, so
+ * cookies are sent without {@code Secure} (the authority itself speaks plain HTTP on loopback).
+ * Behind a TLS proxy give the public {@code https://} URL: cookies become {@code Secure} with the
+ * {@code __Host-} prefix, and forms must come from that origin.
+ */
+public final class ConsoleSettings {
+  private final boolean enabled;
+  private final Duration idleTimeout;
+  private final Duration absoluteTimeout;
+  private final int maxFailures;
+  private final Duration failureWindow;
+  private final Duration lockout;
+  private final URI publicUrl;
+
+  private ConsoleSettings(Builder b) {
+    this.enabled = b.enabled;
+    this.idleTimeout = b.idleTimeout;
+    this.absoluteTimeout = b.absoluteTimeout;
+    this.maxFailures = b.maxFailures;
+    this.failureWindow = b.failureWindow;
+    this.lockout = b.lockout;
+    this.publicUrl = b.publicUrl;
+  }
+
+  /** The defaults above. */
+  public static ConsoleSettings defaults() {
+    return builder().build();
+  }
+
+  /** Starts settings with the defaults above. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether the authority serves the console at {@code /console}. */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** How long an unused session lasts. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** How long a session lasts after sign-in, however much it is used. */
+  public Duration absoluteTimeout() {
+    return absoluteTimeout;
+  }
+
+  /** Failed sign-ins within {@link #failureWindow()} that lock an account. */
+  public int maxFailures() {
+    return maxFailures;
+  }
+
+  /** The window in which failed sign-ins are counted. */
+  public Duration failureWindow() {
+    return failureWindow;
+  }
+
+  /** How long a locked account stays locked. */
+  public Duration lockout() {
+    return lockout;
+  }
+
+  /** The URL people open the console at, when it differs from the authority's own. */
+  public Optional<URI> publicUrl() {
+    return Optional.ofNullable(publicUrl);
+  }
+
+  /** Whether the console is served over TLS (its public URL is https). */
+  boolean secure() {
+    return publicUrl != null && "https".equals(publicUrl.getScheme());
+  }
+
+  @Override
+  public String toString() {
+    return "ConsoleSettings[enabled="
+        + enabled
+        + ", idleTimeout="
+        + idleTimeout
+        + ", absoluteTimeout="
+        + absoluteTimeout
+        + ", maxFailures="
+        + maxFailures
+        + ", failureWindow="
+        + failureWindow
+        + ", lockout="
+        + lockout
+        + ", publicUrl="
+        + publicUrl
+        + "]";
+  }
+
+  /** Builds {@link ConsoleSettings}; every setter checks its value. */
+  public static final class Builder {
+    private boolean enabled = true;
+    private Duration idleTimeout = Duration.ofMinutes(30);
+    private Duration absoluteTimeout = Duration.ofHours(12);
+    private int maxFailures = 5;
+    private Duration failureWindow = Duration.ofMinutes(15);
+    private Duration lockout = Duration.ofMinutes(15);
+    private URI publicUrl;
+
+    private Builder() {}
+
+    /** Whether to serve the console (default true). */
+    public Builder enabled(boolean on) {
+      this.enabled = on;
+      return this;
+    }
+
+    /**
+     * How long an unused session lasts, 1 minute to 24 hours.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder idleTimeout(Duration d) {
+      this.idleTimeout = range("idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
+      return this;
+    }
+
+    /**
+     * How long a session lasts after sign-in, 5 minutes to 7 days.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder absoluteTimeout(Duration d) {
+      this.absoluteTimeout = range("absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
+      return this;
+    }
+
+    /**
+     * Failed sign-ins that lock an account, 3 to 100, counted within {@code window} (1 minute to 1
+     * day); the account then stays locked for {@code lockout} (1 minute to 1 day).
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder lockout(int maxFailures, Duration window, Duration lockout) {
+      if (maxFailures < 3 || maxFailures > 100) {
+        throw new IllegalArgumentException("maxFailures must be 3 to 100; got " + maxFailures);
+      }
+      this.maxFailures = maxFailures;
+      this.failureWindow = range("window", window, Duration.ofMinutes(1), Duration.ofDays(1));
+      this.lockout = range("lockout", lockout, Duration.ofMinutes(1), Duration.ofDays(1));
+      return this;
+    }
+
+    /**
+     * The URL people open the console at (scheme, host and port; no path), for a console behind a
+     * TLS proxy.
+     *
+     * @throws IllegalArgumentException if it is not an absolute http(s) URL without path, query or
+     *     fragment
+     */
+    public Builder publicUrl(String url) {
+      URI u;
+      try {
+        u = new URI(Objects.requireNonNull(url, "publicUrl"));
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("publicUrl is not a URL: " + url);
+      }
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      if (!(scheme.equals("https") || scheme.equals("http"))
+          || u.getHost() == null
+          || !(path.isEmpty() || path.equals("/"))
+          || u.getRawQuery() != null
+          || u.getRawFragment() != null
+          || u.getRawUserInfo() != null) {
+        throw new IllegalArgumentException(
+            "publicUrl must be an http(s) URL with a host and no path, query or fragment: " + url);
+      }
+      this.publicUrl = URI.create(scheme + "://" + u.getRawAuthority().toLowerCase(Locale.ROOT));
+      return this;
+    }
+
+    /** Returns the settings. */
+    public ConsoleSettings build() {
+      if (idleTimeout.compareTo(absoluteTimeout) > 0) {
+        throw new IllegalArgumentException(
+            "idleTimeout " + idleTimeout + " is longer than absoluteTimeout " + absoluteTimeout);
+      }
+      return new ConsoleSettings(this);
+    }
+
+    private static Duration range(String name, Duration d, Duration min, Duration max) {
+      Objects.requireNonNull(d, name);
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(name + " must be " + min + " to " + max + "; got " + d);
+      }
+      return d;
+    }
+  }
+}
