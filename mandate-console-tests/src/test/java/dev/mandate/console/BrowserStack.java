@@ -15,8 +15,8 @@ import org.openqa.selenium.WebElement;
 /**
  * What a browser test runs against: a {@link Stack} (a real authority, SQLite in the test's
  * directory) with the console on and its people made through the admin API, plus whatever else the
- * test starts and wants stopped with it (a gateway, {@link Site}s); and the steps every console test
- * takes in the browser (sign in, sign out, open a page).
+ * test starts and wants stopped with it (a gateway, {@link Site}s); and the steps every console
+ * test takes in the browser (sign in, sign out, open a page).
  *
  * <p>The people: {@code alice} approves for finance, {@code bob} for legal, {@code olivia} is an
  * operator, {@code adam} an admin; each one's password is {@link #password}.
@@ -70,7 +70,9 @@ final class BrowserStack implements AutoCloseable {
     return "correct horse battery staple for " + name;
   }
 
-  /** Stops {@code c} when the stack closes, before the authority and what came before; returns it. */
+  /**
+   * Stops {@code c} when the stack closes, before the authority and what came before; returns it.
+   */
   <T extends AutoCloseable> T closing(T c) {
     others.add(0, c);
     return c;

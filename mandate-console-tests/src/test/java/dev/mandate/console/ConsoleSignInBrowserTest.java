@@ -101,7 +101,9 @@ class ConsoleSignInBrowserTest {
     assertThat(session).isNotNull();
     assertThat(session.isHttpOnly()).isTrue();
     assertThat(session.getSameSite()).isEqualTo("Strict");
-    assertThat(browser.script("return document.cookie")).asString().doesNotContain(session.getValue());
+    assertThat(browser.script("return document.cookie"))
+        .asString()
+        .doesNotContain(session.getValue());
   }
 
   @Test
