@@ -2,7 +2,12 @@ package dev.mandate.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mandate.gateway.GatewayConfig;
+import dev.mandate.gateway.GatewayServer;
 import dev.mandate.testkit.Browser;
+import dev.mandate.testkit.GatewayYaml;
+import dev.mandate.testkit.McpUpstream;
+import dev.mandate.testkit.NpmPeers;
 import dev.mandate.testkit.Stack;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,6 +81,37 @@ final class BrowserStack implements AutoCloseable {
   <T extends AutoCloseable> T closing(T c) {
     others.add(0, c);
     return c;
+  }
+
+  /** The gateway's audience, in the policies of the tests that start one. */
+  static final String AUDIENCE = "console-gw";
+
+  /** Where the gateway serves the npm everything server (tools echo and get-sum). */
+  static final String EVERYTHING = "/mcp/everything";
+
+  /**
+   * Starts a gateway (client {@code gateway}, which the policy must give {@code role: gateway})
+   * before the npm everything MCP server, with tools {@code echo} and {@code get-sum}.
+   */
+  GatewayServer startGateway() throws IOException {
+    GatewayYaml yaml =
+        stack
+            .gatewayYaml(AUDIENCE)
+            .pollWait("5s")
+            .mcp(
+                List.of("callTimeout: 20s"),
+                McpUpstream.node("everything", NpmPeers.server("server-everything"), "stdio")
+                    .path(EVERYTHING)
+                    .tool("echo")
+                    .tool("get-sum"));
+    return stack.startGateway(
+        yaml, (text, file, env) -> GatewayServer.start(GatewayConfig.parse(text, file, env)));
+  }
+
+  /** An agent of client {@code agent} connected to {@code gateway} with a capability it minted. */
+  Agent agent(GatewayServer gateway, String... grants) {
+    String token = stack.api().mint(stack.auth("agent"), "10m", AUDIENCE, null, grants).token();
+    return closing(new Agent(gateway.url(), EVERYTHING, AUDIENCE, "everything", token));
   }
 
   /** The URL of a console path such as {@code /console/approvals}. */
