@@ -119,7 +119,12 @@ public final class AuthorityServer implements AutoCloseable {
     List<Route> served = new ArrayList<>(routes);
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
-      pages.addAll(new HomePage(store, config.clock()).pages());
+      pages.addAll(new HomePage(store).pages());
+      pages.addAll(new AuditPage(store).pages());
+      pages.addAll(
+          new ClientsPage(
+                  store, policy, config.policyFile(), config.console().policyTests().orElse(null))
+              .pages());
       this.console =
           new Console(
               config.console(),

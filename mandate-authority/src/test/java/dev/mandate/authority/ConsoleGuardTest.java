@@ -119,6 +119,44 @@ class ConsoleGuardTest {
   }
 
   @Test
+  void behindTls_theCookieIsSecureWithTheHostPrefix_andFormsMustComeFromThePublicOrigin()
+      throws Exception {
+    try (ConsoleTests tls =
+        new ConsoleTests(
+            tmp, "tls", ConsoleSettings.builder().publicUrl("https://console.example").build())) {
+      tls.person("olivia", "operator");
+      ConsoleBrowser b = tls.browser();
+      Reply page = b.get("/console/sign-in");
+      assertThat(page.headers().firstValue("Set-Cookie").orElseThrow())
+          .startsWith("__Host-mandate_signin=")
+          .contains("; Secure", "; Path=/");
+      java.util.Map<String, String> form = ConsoleBrowser.hidden(page.body());
+      form.put("name", "olivia");
+      form.put("password", ConsoleTests.PASSWORD);
+      String body = ConsoleBrowser.encode(form);
+      String token = form.get("signin");
+
+      Reply local =
+          b.postRaw(
+              "/console/sign-in",
+              body,
+              Map.of("Origin", tls.authority.url(), "Cookie", "__Host-mandate_signin=" + token));
+      Reply ok =
+          b.postRaw(
+              "/console/sign-in",
+              body,
+              Map.of(
+                  "Origin", "https://console.example", "Cookie", "__Host-mandate_signin=" + token));
+
+      assertThat(local.status()).isEqualTo(403);
+      assertThat(ok.status()).isEqualTo(303);
+      assertThat(ok.headers().firstValue("Set-Cookie").orElseThrow())
+          .startsWith("__Host-mandate_console=")
+          .contains("; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/");
+    }
+  }
+
+  @Test
   void anApprover_seesOnlyTheirPages_andIsRefusedTheOthers() {
     ConsoleBrowser abe = console.signedIn("abe");
     String home = abe.get("/console").body();

@@ -20,12 +20,14 @@ final class ConsoleTests implements AutoCloseable {
   final AuthorityApi api;
 
   ConsoleTests(Path tmp) throws Exception {
-    this(tmp, ConsoleSettings.defaults());
+    this(tmp, "data", ConsoleSettings.defaults());
   }
 
-  ConsoleTests(Path tmp, ConsoleSettings settings) throws Exception {
+  /** An authority with its data in {@code tmp/dir} and these console settings. */
+  ConsoleTests(Path tmp, String dir, ConsoleSettings settings) throws Exception {
     this.authority =
-        AuthorityServer.start(AuthorityTests.config(tmp).clock(clock).console(settings).build());
+        AuthorityServer.start(
+            AuthorityTests.config(tmp, dir).clock(clock).console(settings).build());
     this.api = AuthorityTests.api(authority);
   }
 

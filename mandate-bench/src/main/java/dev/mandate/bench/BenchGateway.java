@@ -22,10 +22,10 @@ final class BenchGateway {
   private BenchGateway() {}
 
   /**
-   * Starts the authority in {@code dir}: the admin client may mint {@code adminGrant} ({@code
+   * Starts the authority in {@code dir}: the admin client may mint {@code adminGrants} ({@code
    * service:action:resource}) for the audience.
    */
-  static Stack authority(Path dir, String adminGrant) throws IOException {
+  static Stack authority(Path dir, String... adminGrants) throws IOException {
     return Stack.builder(dir)
         .policy(
             """
@@ -39,14 +39,30 @@ final class BenchGateway {
               gateway:
                 role: gateway
             """
-                .formatted(adminGrant, AUDIENCE))
+                .formatted(String.join("\", \"", adminGrants), AUDIENCE))
         .clients("gateway")
         .start();
   }
 
-  /** The load generator's capability: {@code grant} for an hour, minted by the admin. */
-  static String token(Stack authority, String grant) {
-    return authority.api().mint(authority.admin(), "1h", AUDIENCE, null, grant).token();
+  /** The load generator's capability: {@code grants} for an hour, minted by the admin. */
+  static String token(Stack authority, String... grants) {
+    return boundToken(authority, null, grants);
+  }
+
+  /**
+   * As {@link #token}, bound to a holder's key ({@code VerifyingKey.toText()}): every call needs
+   * its holder's proof. A null key mints a bearer capability.
+   */
+  static String boundToken(Stack authority, String holderKey, String... grants) {
+    return authority
+        .api()
+        .mint(
+            authority.admin(),
+            "1h",
+            AUDIENCE,
+            holderKey == null ? null : "\"holderKey\":\"" + holderKey + "\"",
+            grants)
+        .token();
   }
 
   /**

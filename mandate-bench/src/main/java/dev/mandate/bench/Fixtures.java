@@ -101,6 +101,7 @@ public final class Fixtures {
   final byte[][] floorMessages;
   final byte[][] floorSignatures;
   final byte[] floorProofKey;
+  final org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint floorProofPoint;
   final byte[] floorProofMessage;
   final byte[] floorProofSignature;
 
@@ -240,6 +241,8 @@ public final class Fixtures {
       floorProofMessage = new byte[proofMessageLength];
       rng.nextBytes(floorProofMessage);
       floorProofKey = holderKey.verifyingKey().bytes();
+      floorProofPoint =
+          org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFullExport(floorProofKey, 0);
       floorProofSignature = holderKey.sign(floorProofMessage);
 
       // ---- biscuit ----
@@ -377,11 +380,30 @@ public final class Fixtures {
 
   boolean floor4() {
     floor3();
+    return floorProof();
+  }
+
+  /** One bare verification of a proof-sized message by the holder key's 32 bytes. */
+  boolean floorProof() {
     if (!org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
         floorProofSignature, 0, floorProofKey, 0, floorProofMessage, 0, floorProofMessage.length)) {
       throw new IllegalStateException("floor proof signature did not verify");
     }
     return true;
+  }
+
+  /** As {@link #floorProof}, by the holder key decoded in advance (no point decompression). */
+  boolean floorProofByPoint() {
+    if (!org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
+        floorProofSignature, 0, floorProofPoint, floorProofMessage, 0, floorProofMessage.length)) {
+      throw new IllegalStateException("floor proof signature did not verify");
+    }
+    return true;
+  }
+
+  /** One bare signature of a proof-sized message by the holder key. */
+  byte[] floorSign() {
+    return holderKey.sign(floorProofMessage);
   }
 
   long biscuit(List<Fact> facts) throws Exception {

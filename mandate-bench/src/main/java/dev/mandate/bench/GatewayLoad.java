@@ -764,15 +764,8 @@ public final class GatewayLoad {
     String token = BenchGateway.token(authority, "api:get_item:/items/**");
     // The same grant bound to the bench's holder key: each call needs a proof (--drive holder:).
     String holderToken =
-        authority
-            .api()
-            .mint(
-                authority.admin(),
-                "1h",
-                BenchGateway.AUDIENCE,
-                "\"holderKey\":\"" + BENCH_HOLDER.verifyingKey().toText() + "\"",
-                "api:get_item:/items/**")
-            .token();
+        BenchGateway.boundToken(
+            authority, BENCH_HOLDER.verifyingKey().toText(), "api:get_item:/items/**");
     GatewayServer batched = gateway(tmp, "batched", authority, upstreamUrl);
     GatewayServer always = gateway(tmp, "always", authority, upstreamUrl);
     servePeer(

@@ -95,6 +95,41 @@ final class Chain {
     return last.holderBound() && !last.jktBound() ? last.nextKey() : null;
   }
 
+  /**
+   * Whether the current holder's Ed25519 key signed {@code message} (false for a bearer or
+   * DPoP-bound chain). The key is decoded and validated once per chain, so a chain the verification
+   * cache holds checks each per-call proof without decompressing the key's point again (about a
+   * tenth of a verification). A key that fails full validation (not in the prime-order subgroup) is
+   * verified by its bytes as before, so this accepts exactly the signatures {@link
+   * dev.mandate.internal.crypto.Ed25519#verify(byte[], byte[], int, int, byte[])} does.
+   */
+  boolean signedByHolder(byte[] message, byte[] signature) {
+    byte[] key = holderKey();
+    if (key == null) {
+      return false;
+    }
+    Object decoded = holderPoint;
+    if (decoded == null) {
+      var point = org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFullExport(key, 0);
+      decoded = point != null ? point : UNDECODED;
+      holderPoint = decoded;
+    }
+    return decoded instanceof org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint point
+        ? dev.mandate.internal.crypto.Ed25519.verify(point, message, 0, message.length, signature)
+        : dev.mandate.internal.crypto.Ed25519.verify(key, message, 0, message.length, signature);
+  }
+
+  /** The holder key's point, validated, or {@link #UNDECODED}; null until first needed. */
+  private volatile Object holderPoint;
+
+  /** A holder key that failed full validation: verified by its bytes. */
+  private static final Object UNDECODED = new Object();
+
+  /** Whether the holder key has been decoded (for tests). */
+  boolean holderKeyDecoded() {
+    return holderPoint instanceof org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint;
+  }
+
   /** The JWK SHA-256 thumbprint of the current holder's DPoP key, or null if not DPoP-bound. */
   byte[] holderJkt() {
     Link last = last();

@@ -3,7 +3,6 @@ package dev.mandate.token;
 import static dev.mandate.token.Reasons.deny;
 import static dev.mandate.token.Reasons.printable;
 
-import dev.mandate.internal.crypto.Ed25519;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -86,7 +85,7 @@ final class ProofCheck {
       throw stale(chain, Instant.ofEpochMilli(parsed.timeMillis()), now);
     }
     byte[] message = Proof.message(chain.tokenDigest, call, parsed.timeMillis(), parsed.nonce());
-    if (!Ed25519.verify(chain.holderKey(), message, 0, message.length, parsed.signature())) {
+    if (!chain.signedByHolder(message, parsed.signature())) {
       throw deny(
           chain,
           Decision.Code.PROOF_INVALID,

@@ -150,4 +150,43 @@ class CallProofTest {
     assertThat(c.args()).isEqualTo(F.objectNode().put("path", "/a"));
     assertThat(Map.of("k", c.protocol().wireName())).containsEntry("k", "http");
   }
+
+  @Test
+  void theHolderKey_isDecodedOncePerChain_andStillTellsItsSignaturesFromOthers() {
+    Chain chain = Capability.decode(bound.toText()).chain();
+    byte[] message = "one proof's message".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] byHolder = agent.sign(message);
+
+    assertThat(chain.holderKeyDecoded()).isFalse();
+    assertThat(chain.signedByHolder(message, byHolder)).isTrue();
+    assertThat(chain.holderKeyDecoded()).isTrue();
+    // From the decoded key on: another message, another signer, a bent signature are refused.
+    assertThat(chain.signedByHolder("another".getBytes(), byHolder)).isFalse();
+    assertThat(chain.signedByHolder(message, Fixtures.key(3).sign(message))).isFalse();
+    byte[] bent = byHolder.clone();
+    bent[10] ^= 1;
+    assertThat(chain.signedByHolder(message, bent)).isFalse();
+    assertThat(chain.signedByHolder(message, new byte[63])).isFalse();
+    assertThat(chain.signedByHolder(message, byHolder)).isTrue();
+    // A bearer chain has no holder to have signed anything.
+    Chain bearer = Fixtures.mint(root, 2, "fs:read_text_file:/data/**").sign().chain();
+    assertThat(bearer.signedByHolder(message, byHolder)).isFalse();
+  }
+
+  @Test
+  void aWarmVerifier_checksEveryProofByTheCachedHolderKey() {
+    Verifier warm = Fixtures.verifier(root).build();
+    for (long seed = 30; seed < 33; seed++) {
+      Proof proof = Proof.create(agent, bound.toText(), call, NOW, Fixtures.random(seed));
+      assertThat(
+              warm.authorize(
+                      Presentation.of(bound.toText()).withProof(proof).withCall(call), request)
+                  .allowed())
+          .isTrue();
+    }
+    Proof forged = Proof.create(Fixtures.key(3), bound.toText(), call, NOW, Fixtures.random(40));
+    Decision d =
+        warm.authorize(Presentation.of(bound.toText()).withProof(forged).withCall(call), request);
+    assertThat(d.code()).isEqualTo(Decision.Code.PROOF_INVALID);
+  }
 }

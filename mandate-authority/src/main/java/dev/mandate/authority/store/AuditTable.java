@@ -145,6 +145,11 @@ final class AuditTable {
     return out;
   }
 
+  /** {@code s} for a LIKE pattern with {@code !} as the escape character. */
+  private static String likeEscaped(String s) {
+    return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+  }
+
   List<AuditRecord> query(AuditQuery query) {
     Limits.requireNonNull("query", query);
     StringBuilder sql = new StringBuilder(COLUMNS).append(" WHERE sequence > ?");
@@ -166,7 +171,28 @@ final class AuditTable {
       sql.append(" AND occurred_at < ?");
       args.add(query.to().toEpochMilli());
     }
-    sql.append(" ORDER BY sequence LIMIT ?");
+    if (query.beforeSequence() > 0) {
+      sql.append(" AND sequence < ?");
+      args.add(query.beforeSequence());
+    }
+    if (query.type() != null) {
+      sql.append(" AND (type = ? OR type LIKE ? ESCAPE '!')");
+      args.add(query.type());
+      args.add(likeEscaped(query.type()) + ".%");
+    }
+    if (query.text() != null && !query.text().isBlank()) {
+      // A scan bounded by the page size; the trail has no full-text index.
+      String pattern = "%" + likeEscaped(query.text().toLowerCase(java.util.Locale.ROOT)) + "%";
+      sql.append(" AND (LOWER(type) LIKE ? ESCAPE '!' OR LOWER(actor) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(token_id, '')) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(client_id, '')) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(detail, '')) LIKE ? ESCAPE '!')");
+      for (int i = 0; i < 5; i++) {
+        args.add(pattern);
+      }
+    }
+    sql.append(
+        query.newestFirst() ? " ORDER BY sequence DESC LIMIT ?" : " ORDER BY sequence LIMIT ?");
     args.add(query.limit());
     return db.read(
         "query the audit trail",

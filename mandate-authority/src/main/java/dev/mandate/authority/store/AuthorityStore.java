@@ -175,6 +175,30 @@ public interface AuthorityStore extends AutoCloseable {
    */
   int deleteExpiredSessions(Instant idleBefore, Instant createdBefore);
 
+  // ---- OAuth state ----
+
+  /**
+   * Stores a client that registered itself (RFC 7591).
+   *
+   * @throws StoreException if a client with that id exists
+   */
+  void saveOAuthClient(OAuthClientRecord client);
+
+  /** Returns the registered OAuth client, if there is one. */
+  Optional<OAuthClientRecord> oauthClient(String clientId);
+
+  /**
+   * Creates or updates an OAuth authorization (its refresh hash, revoked flag and state; its client
+   * and end are kept), and adds its current refresh hash to its family, in one transaction.
+   */
+  void saveOAuthAuthorization(OAuthAuthorizationRecord authorization);
+
+  /**
+   * Returns the authorization that issued the refresh token of this hash, whether the hash is its
+   * current one or a retired one (compare {@link OAuthAuthorizationRecord#refreshHash()}).
+   */
+  Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash);
+
   // ---- minted tokens ----
 
   /**
