@@ -53,7 +53,7 @@ class ConsoleGuardTest {
                   + " base-uri 'none'");
       assertThat(r.headers().firstValue("X-Frame-Options")).contains("DENY");
       assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
-      assertThat(r.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+      assertThat(r.headers().firstValue("Referrer-Policy")).contains("same-origin");
     }
     assertThat(olivia.get("/console").headers().firstValue("Cache-Control")).contains("no-store");
   }
