@@ -125,6 +125,7 @@ public final class AuthorityServer implements AutoCloseable {
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
       pages.addAll(new HomePage(store, config.clock()).pages());
+      pages.addAll(new ApprovalsPage(approvalRequests, threads).pages());
       this.console =
           new Console(
               config.console(),
