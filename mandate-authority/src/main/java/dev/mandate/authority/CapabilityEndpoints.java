@@ -168,21 +168,13 @@ final class CapabilityEndpoints extends Endpoints {
             decision.indirect() ? tokenId : null);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("keyId", rootKey.verifyingKey().keyId());
-    detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
+    RecordedCaveats.put(detail, decision.grants(), everyCall);
     if (!budgets.isEmpty()) {
       detail.put(
           "budgets",
           budgets.stream()
               .map(c -> c instanceof Caveat.Budget b ? b.text() : ((Caveat.Rate) c).text())
               .toList());
-    }
-    if (decision.grants().stream().anyMatch(g -> !g.caveats().isEmpty()) || !everyCall.isEmpty()) {
-      detail.put(
-          "grantCaveats",
-          decision.grants().stream()
-              .map(g -> g.caveats().stream().map(Object::toString).toList())
-              .toList());
-      detail.put("caveats", everyCall.stream().map(Object::toString).toList());
     }
     detail.put("expiresAt", capability.expiresAt().toString());
     detail.put("audience", decision.audience());

@@ -208,7 +208,14 @@ final class Console {
       }
     }
     ConsoleCall consoleCall =
-        new ConsoleCall(this, call, person, s.csrf(), form, section(page.path()));
+        new ConsoleCall(
+            this,
+            call,
+            person,
+            s.csrf(),
+            form,
+            section(page.path()),
+            () -> sessions.live(s.idHash()));
     try {
       return page.handler().handle(consoleCall);
     } catch (ApiException e) {
