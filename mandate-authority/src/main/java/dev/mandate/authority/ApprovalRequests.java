@@ -290,6 +290,7 @@ final class ApprovalRequests {
     metrics.approval("denied");
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("reason", why);
+    detail.put("approver", approver.id());
     detail.put("requestId", r.requestId());
     detail.put("approverGroups", r.groups());
     detail.put("requestDigest", r.requestDigest());
@@ -335,6 +336,7 @@ final class ApprovalRequests {
             reason = a.reason();
           }
         }
+        detail.put("approver", approver.id());
         detail.put("groups", groups);
         if (outcome.kind() == AnswerOutcome.Kind.REFUSED) {
           if (reason != null) {

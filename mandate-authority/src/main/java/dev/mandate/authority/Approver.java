@@ -10,19 +10,18 @@ import java.util.Set;
  *
  * @param id how answers name the approver: {@code client:ID} or {@code person:NAME}; one approver
  *     counts once towards a group's quorum
- * @param actor how the audit trail names the approver: the client id (as for every client action),
- *     or {@code person:NAME}
+ * @param actor how the audit trail names the approver: the client id, or the person's name (as the
+ *     console's own records do)
  * @param groups the approver groups they may answer for
- * @param clientId the client id an approver acts as, which may not answer for capabilities it
- *     minted (self-approval); for a person, the name, which is refused the same way for a
- *     capability minted by a client of that name
+ * @param clientId the policy client the approver acts as, which may not answer for capabilities it
+ *     minted (self-approval): an approver client itself, or the client whose rights a person's
+ *     account grants on the consent page; null for a person linked to no client
  */
 record Approver(String id, String actor, Set<String> groups, String clientId) {
   Approver {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(actor, "actor");
     groups = Set.copyOf(groups);
-    Objects.requireNonNull(clientId, "clientId");
   }
 
   /** An approver client, which may answer for the groups its policy lists in {@code approves}. */
@@ -30,9 +29,12 @@ record Approver(String id, String actor, Set<String> groups, String clientId) {
     return new Approver("client:" + clientId, clientId, approves, clientId);
   }
 
-  /** A person signed in to the console, with their account's approver groups. */
-  static Approver person(String name, Set<String> groups) {
-    return new Approver("person:" + name, "person:" + name, groups, name);
+  /**
+   * A person signed in to the console, with their account's approver groups and the client it is
+   * linked to (or null).
+   */
+  static Approver person(String name, Set<String> groups, String clientId) {
+    return new Approver("person:" + name, name, groups, clientId);
   }
 
   /** Whether the capability is the approver's own: it may not approve its calls. */

@@ -144,6 +144,7 @@ public final class AuthorityServer implements AutoCloseable {
               .pages());
       pages.addAll(new DecisionsPage(decisions, store, threads, config.clock()).pages());
       pages.addAll(new CapabilitiesPage(trees, revocations, store).pages());
+      pages.addAll(new ApprovalsPage(approvalRequests, threads).pages());
       this.console =
           new Console(
               config.console(),
