@@ -128,8 +128,7 @@ class OperatorPagesBrowserTest {
 
     Duration took =
         Await.until(
-            Duration.ofSeconds(5),
-            () -> !child.call("echo", Map.of("message", "again")).allowed());
+            Duration.ofSeconds(5), () -> !child.call("echo", Map.of("message", "again")).allowed());
     assertThat(took).isLessThan(Duration.ofSeconds(1));
     assertThat(parent.call("get-sum", Map.of("a", 2, "b", 3)).allowed())
         .as("the block it came from is not revoked")
