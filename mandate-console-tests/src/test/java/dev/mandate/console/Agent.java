@@ -29,7 +29,11 @@ final class Agent implements AutoCloseable {
 
   final Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
   final CapabilityHandle handle;
+  final String token;
   final String tokenId;
+  private final String gateway;
+  private final String path;
+  private final RequestShape shape;
   private final McpSyncClient client;
 
   /** What became of a call: the tool's text, or the gateway's denial (its JSON-RPC error data). */
@@ -44,7 +48,11 @@ final class Agent implements AutoCloseable {
    * token}, for calls to {@code service} of gateway {@code audience}.
    */
   Agent(String gateway, String path, String audience, String service, String token) {
-    handle = wallet.add("task", token, RequestShape.of(audience, service));
+    this.gateway = gateway;
+    this.path = path;
+    this.shape = RequestShape.of(audience, service);
+    this.token = token;
+    handle = wallet.add("task", token, shape);
     tokenId = Capability.decode(token).tokenId();
     client =
         McpClient.sync(
@@ -56,6 +64,11 @@ final class Agent implements AutoCloseable {
             .initializationTimeout(Duration.ofSeconds(60))
             .build();
     client.initialize();
+  }
+
+  /** Another agent at the same gateway and endpoint, holding {@code token} (say, a delegation). */
+  Agent sibling(String token) {
+    return new Agent(gateway, path, shape.audience(), shape.service(), token);
   }
 
   /** Calls {@code tool} with {@code arguments}. */
@@ -72,6 +85,9 @@ final class Agent implements AutoCloseable {
       JsonNode data =
           e.getJsonRpcError() == null ? null : JSON.valueToTree(e.getJsonRpcError().data());
       return new Outcome(false, e.getMessage(), data);
+    } catch (RuntimeException e) {
+      // A session the gateway ended (its capability revoked) fails in the transport.
+      return new Outcome(false, String.valueOf(e.getMessage()), null);
     }
   }
 

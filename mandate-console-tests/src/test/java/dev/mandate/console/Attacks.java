@@ -13,10 +13,13 @@ import org.openqa.selenium.By;
  * a form to the console, frame a page of it; and the marks of script that ran where it must not.
  */
 final class Attacks {
-  /** Script payloads for agent-controlled text; each sets {@code window.__xss} if it ever runs. */
-  static final String IMG = "<img src=x onerror=\"window.__xss='img'\">";
+  /**
+   * Script payloads for agent-controlled text; each sets {@code window.__xss} if it ever runs. No
+   * double quotes, so that text shown as JSON still shows them verbatim.
+   */
+  static final String IMG = "<img src=x onerror=window.__xss=1>";
 
-  static final String SCRIPT = "<script>window.__xss='script'</script>";
+  static final String SCRIPT = "<script>window.__xss=2</script>";
   static final String BOTH = IMG + SCRIPT;
 
   private static final AtomicInteger PAGES = new AtomicInteger();

@@ -108,7 +108,6 @@ class AuditPageBrowserTest {
     browser.find(By.cssSelector("form[action='/console/audit/verify'] button")).click();
     assertThat(browser.find(By.cssSelector("[role=alert]")).getText())
         .startsWith("The chain is broken at record " + allowed + ":");
-    browser.find(By.linkText("Show record " + allowed + " and the ones before it")).click();
     assertThat(browser.find(By.cssSelector("tr.broken td")).getText())
         .isEqualTo(allowed + " breaks the chain");
     assertThat(browser.axe()).isEmpty();
