@@ -1,6 +1,9 @@
 package dev.mandate.authority;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.authority.store.AnswerOutcome;
+import dev.mandate.authority.store.ApprovalAnswer;
+import dev.mandate.authority.store.ApprovalRequestRecord;
 import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.SigningKey;
@@ -59,15 +62,28 @@ final class ApprovalEndpoints extends Endpoints {
 
   private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{32}");
 
+  private final ApprovalRequests requests;
+
   record ApproveBody(String tokenId, String group, CallBody request, String ttl) {}
 
   record CallBody(
       String audience, String service, String action, String resource, ObjectNode args) {}
 
-  record Approved(String approval, String approvalId, String requestDigest, Instant expiresAt) {}
+  /**
+   * The answer: the approval when one was issued, else (202) the request the approval was counted
+   * in and each group's progress.
+   */
+  record Approved(
+      String approval,
+      String approvalId,
+      String requestDigest,
+      Instant expiresAt,
+      String requestId,
+      List<ApprovalRequests.GroupProgress> progress) {}
 
-  ApprovalEndpoints(Parts parts) {
+  ApprovalEndpoints(Parts parts, ApprovalRequests requests) {
     super(parts);
+    this.requests = requests;
   }
 
   @Override
@@ -127,31 +143,127 @@ final class ApprovalEndpoints extends Endpoints {
           "token " + tokenId + " expired at " + token.expiresAt() + "; nothing to approve");
     }
 
+    ApprovalRequestRecord pending = store.pendingApprovalRequest(tokenId, digest, now).orElse(null);
+    boolean quorum = policy.current().approvals().required(group) > 1;
+    if (pending == null && !quorum) {
+      return Reply.now(201, issue(approver, token, group, request, now, ttl));
+    }
+    // The call waits in a request (a gateway recorded it, or the group needs more approvers):
+    // this approval is one answer to it, and the approval it may complete is the one the agent
+    // polls for (the same text), so the call is approved once.
+    if (pending == null) {
+      pending =
+          requests
+              .record(
+                  approver,
+                  new ApprovalRequests.Submitted(
+                      newRequestId(), tokenId, request, List.of(group), null, null))
+              .request();
+    } else if (!pending.groups().contains(group)) {
+      throw ApiException.conflict(
+          "group_not_asked",
+          "the call waits in request "
+              + pending.requestId()
+              + " for an approver of "
+              + String.join(" or ", pending.groups())
+              + ", not of '"
+              + group
+              + "'");
+    }
+    Approver client =
+        Approver.client(
+            approver,
+            java.util.Set.copyOf(
+                policy.current().client(approver).map(c -> c.approves()).orElse(List.of())));
+    AnswerOutcome outcome =
+        requests.answer(
+            client, pending.requestId(), ApprovalAnswer.Answer.APPROVE, group, null, ttl);
+    ApprovalRequestRecord answered = outcome.request();
+    if (outcome.kind() == AnswerOutcome.Kind.APPROVED) {
+      String text =
+          requests
+              .approvalText(answered)
+              .orElseThrow(() -> new IllegalStateException("the approval just issued is gone"));
+      return Reply.now(
+          201,
+          new Approved(
+              text,
+              answered.approval().approvalId(),
+              answered.requestDigest(),
+              answered.approval().notAfter(),
+              answered.requestId(),
+              null));
+    }
+    return Reply.now(
+        202,
+        new Approved(
+            null,
+            null,
+            answered.requestDigest(),
+            null,
+            answered.requestId(),
+            requests.progress(answered)));
+  }
+
+  /** Issues an approval at once (no request waits for the call, one approver suffices). */
+  private Approved issue(
+      String approver,
+      TokenRecord token,
+      String group,
+      Request request,
+      Instant now,
+      Duration ttl) {
     SigningKey rootKey = keys.signing();
-    Approval issued = Approval.issue(rootKey, tokenId, request, group, now.plus(ttl), random);
+    Approval issued =
+        Approval.issue(rootKey, token.tokenId(), request, group, now.plus(ttl), random);
     String text = issued.text();
     Approval.Claims approval = issued.claims();
+    Map<String, Object> detail =
+        approveDetail(
+            group,
+            approval.approvalId(),
+            approval.requestDigest(),
+            approval.keyId(),
+            request,
+            approval.notAfter());
+    // Audited before it is handed out: an approval nobody can account for never exists.
+    audit.record("approve", approver, token.tokenId(), approver, detail);
+    metrics.approval("issued");
+    return new Approved(
+        text, approval.approvalId(), approval.requestDigest(), approval.notAfter(), null, null);
+  }
+
+  /** What the audit trail says of an issued approval (never its text). */
+  static Map<String, Object> approveDetail(
+      String group,
+      String approvalId,
+      String requestDigest,
+      String keyId,
+      Request request,
+      Instant notAfter) {
     String resource = request.resource();
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("group", group);
-    detail.put("approvalId", approval.approvalId());
-    detail.put("requestDigest", approval.requestDigest());
-    detail.put("keyId", approval.keyId());
+    detail.put("approvalId", approvalId);
+    detail.put("requestDigest", requestDigest);
+    detail.put("keyId", keyId);
     detail.put("audience", request.audience());
     detail.put("service", request.service());
     detail.put("action", request.action());
     detail.put("resource", audited(resource));
     detail.put("resourceTruncated", resource.length() > AUDITED_RESOURCE ? Boolean.TRUE : null);
-    detail.put("expiresAt", approval.notAfter().toString());
-    // Audited before it is handed out: an approval nobody can account for never exists.
-    audit.record("approve", approver, tokenId, approver, detail);
-    metrics.approval("issued");
-    return Reply.now(
-        201,
-        new Approved(text, approval.approvalId(), approval.requestDigest(), approval.notAfter()));
+    detail.put("expiresAt", notAfter.toString());
+    return detail;
   }
 
-  private static String tokenId(String tokenId) {
+  /** A new request id for a call an approver client brings before any gateway recorded it. */
+  private String newRequestId() {
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    return java.util.HexFormat.of().formatHex(id);
+  }
+
+  static String tokenId(String tokenId) {
     if (tokenId == null) {
       throw ApiException.badRequest("missing_field", "the field 'tokenId' is required");
     }
@@ -175,7 +287,7 @@ final class ApprovalEndpoints extends Endpoints {
     return group;
   }
 
-  private static Request request(CallBody call) {
+  static Request request(CallBody call) {
     if (call == null) {
       throw ApiException.badRequest(
           "missing_field",
@@ -214,7 +326,7 @@ final class ApprovalEndpoints extends Endpoints {
   }
 
   /** At most {@value #AUDITED_RESOURCE} chars, never splitting a surrogate pair. */
-  private static String audited(String resource) {
+  static String audited(String resource) {
     if (resource.length() <= AUDITED_RESOURCE) {
       return resource;
     }

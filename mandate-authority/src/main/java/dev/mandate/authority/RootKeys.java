@@ -106,6 +106,15 @@ final class RootKeys {
     return current.key();
   }
 
+  /**
+   * Returns the signing half of a key that still verifies (active or verify-only), to re-derive
+   * what it signed before (Ed25519 signatures are deterministic); empty if the key is retired or
+   * unknown.
+   */
+  Optional<SigningKey> signing(String keyId) {
+    return find(keyId).filter(k -> k.state() != KeyState.RETIRED).map(this::open);
+  }
+
   private synchronized Active reload() {
     RootKeyRecord record =
         store.keys().stream()

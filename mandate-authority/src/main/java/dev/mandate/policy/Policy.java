@@ -59,6 +59,10 @@ import java.util.TreeMap;
  *   gateway-1:
  *     role: gateway                # optional, default client: only a gateway may add decision
  *                                  #   records to the audit trail; maxTtl is then optional
+ * approvals:                       # optional (ApprovalSettings)
+ *   requestTtl: 15m                # optional, 1m to 24h: how long an approval request waits
+ *   groups:
+ *     finance: {required: 2}       # M of N: distinct approvers of the group who must approve
  * }</pre>
  *
  * <p>An approver group name is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit. A client
@@ -163,12 +167,19 @@ public final class Policy {
   private final String source;
   private final String digest;
   private final Map<String, ClientRules> clients;
+  private final ApprovalSettings approvals;
   private final List<String> warnings;
 
-  Policy(String source, String digest, Map<String, ClientRules> clients, List<String> warnings) {
+  Policy(
+      String source,
+      String digest,
+      Map<String, ClientRules> clients,
+      ApprovalSettings approvals,
+      List<String> warnings) {
     this.source = source;
     this.digest = digest;
     this.clients = Collections.unmodifiableMap(new LinkedHashMap<>(clients));
+    this.approvals = approvals;
     this.warnings = List.copyOf(warnings);
   }
 
@@ -251,6 +262,11 @@ public final class Policy {
   /** Warnings found while parsing (the policy is valid regardless), each with its location. */
   public List<String> warnings() {
     return warnings;
+  }
+
+  /** How approval requests wait and how many approvers each group needs ({@code approvals}). */
+  public ApprovalSettings approvals() {
+    return approvals;
   }
 
   /** The client ids, in file order. */

@@ -50,7 +50,9 @@ final class PolicyParser {
       java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
   // Every key the parser accepts; docs/config-reference.md and the policy schema are checked
   // against these (PolicyReferenceTest).
-  static final Set<String> ROOT_KEYS = Set.of("version", "clients");
+  static final Set<String> ROOT_KEYS = Set.of("version", "clients", "approvals");
+  static final Set<String> APPROVALS_KEYS = Set.of("requestTtl", "groups");
+  static final Set<String> APPROVAL_GROUP_KEYS = Set.of("required");
   static final Set<String> CLIENT_KEYS =
       Set.of(
           "description",
@@ -176,11 +178,84 @@ final class PolicyParser {
         }
       }
     }
+    ApprovalSettings approvals = approvals(r, top);
     if (problems.hasErrors()) {
       return new Parsed(null, problems);
     }
     warnUnapprovable(clientsMap, clients, problems);
-    return new Parsed(new Policy(source, digest(text), clients, problems.warnings()), problems);
+    return new Parsed(
+        new Policy(source, digest(text), clients, approvals, problems.warnings()), problems);
+  }
+
+  /** The optional {@code approvals} section ({@link ApprovalSettings}); defaults without it. */
+  private static ApprovalSettings approvals(NodeReader r, MapNode top) {
+    Node n = NodeReader.optional(top, "approvals");
+    if (n == null) {
+      return ApprovalSettings.DEFAULTS;
+    }
+    MapNode m = r.map(n, "approvals");
+    if (m == null) {
+      return ApprovalSettings.DEFAULTS;
+    }
+    r.allowKeys(m, "approvals", APPROVALS_KEYS);
+    Duration ttl = ApprovalSettings.DEFAULT_REQUEST_TTL;
+    Node t = NodeReader.optional(m, "requestTtl");
+    if (t != null) {
+      Duration d = r.duration(t, "approvals.requestTtl");
+      if (d != null
+          && (d.compareTo(ApprovalSettings.MIN_REQUEST_TTL) < 0
+              || d.compareTo(ApprovalSettings.MAX_REQUEST_TTL) > 0)) {
+        r.problems()
+            .error(
+                t.line(),
+                "approvals.requestTtl",
+                "a request waits 1m to 24h for an answer, got " + Durations.format(d));
+      } else if (d != null) {
+        ttl = d;
+      }
+    }
+    Map<String, Integer> required = new LinkedHashMap<>();
+    Node g = NodeReader.optional(m, "groups");
+    MapNode groups = g == null ? null : r.map(g, "approvals.groups");
+    if (groups != null) {
+      if (groups.entries().size() > MAX_APPROVER_GROUPS * 4) {
+        r.problems()
+            .error(
+                groups.line(),
+                "approvals.groups",
+                "more than " + MAX_APPROVER_GROUPS * 4 + " approver groups");
+        return new ApprovalSettings(ttl, required);
+      }
+      for (Entry e : groups.entries().values()) {
+        String path = NodeReader.child("approvals.groups", e.key());
+        if (!Caveat.ApprovalRequired.GROUP.matcher(e.key()).matches()) {
+          r.problems()
+              .error(
+                  e.line(),
+                  path,
+                  "'"
+                      + (e.key().length() > 80 ? e.key().substring(0, 80) + "..." : e.key())
+                      + "' is not an approver group: use 1 to 64 of a-z 0-9 . _ -, starting with"
+                      + " a letter or digit");
+          continue;
+        }
+        MapNode settings = r.map(e.value(), path);
+        if (settings == null) {
+          continue;
+        }
+        r.allowKeys(settings, path, APPROVAL_GROUP_KEYS);
+        Node req = r.required(settings, "required", path);
+        Integer count =
+            req == null
+                ? null
+                : r.integer(
+                    req, NodeReader.child(path, "required"), 1, ApprovalSettings.MAX_REQUIRED);
+        if (count != null) {
+          required.put(e.key(), count);
+        }
+      }
+    }
+    return new ApprovalSettings(ttl, required);
   }
 
   /** The keys of a grant template written as a mapping. */

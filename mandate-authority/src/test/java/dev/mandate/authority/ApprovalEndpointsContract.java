@@ -509,6 +509,11 @@ abstract class ApprovalEndpointsContract {
   }
 
   Verifier verifier() {
+    return verifier(authority, clock);
+  }
+
+  /** A verifier trusting the authority's published keys, on {@code clock}. */
+  static Verifier verifier(AuthorityApi authority, Clock clock) {
     List<VerifyingKey> trusted = new ArrayList<>();
     authority
         .get("/v1/keys")

@@ -36,12 +36,21 @@ class PolicyReferenceTest {
   void schemaAndReference_listExactlyTheKeysTheParserAccepts() throws IOException {
     TreeSet<String> accepted = new TreeSet<>(PolicyParser.ROOT_KEYS);
     PolicyParser.CLIENT_KEYS.forEach(k -> accepted.add("clients.*." + k));
+    PolicyParser.APPROVALS_KEYS.forEach(k -> accepted.add("approvals." + k));
+    PolicyParser.APPROVAL_GROUP_KEYS.forEach(k -> accepted.add("approvals.groups.*." + k));
     JsonNode schema = new ObjectMapper().readTree(Files.readString(SCHEMA));
     JsonNode client = schema.at("/$defs/client");
+    JsonNode approvals = schema.at("/properties/approvals");
 
     TreeSet<String> inSchema = new TreeSet<>();
     schema.get("properties").fieldNames().forEachRemaining(inSchema::add);
     client.get("properties").fieldNames().forEachRemaining(k -> inSchema.add("clients.*." + k));
+    approvals.get("properties").fieldNames().forEachRemaining(k -> inSchema.add("approvals." + k));
+    approvals
+        .at("/properties/groups/additionalProperties/properties")
+        .fieldNames()
+        .forEachRemaining(k -> inSchema.add("approvals.groups.*." + k));
+    assertThat(approvals.get("additionalProperties").asBoolean(true)).isFalse();
     assertThat(schema.at("/properties/clients/additionalProperties/$ref").asText())
         .isEqualTo("#/$defs/client");
     assertThat(schema.get("additionalProperties").asBoolean(true)).isFalse();

@@ -38,28 +38,7 @@ final class CaveatText {
   };
 
   static String describe(Caveat caveat) {
-    if (caveat instanceof Caveat.Expiry e) {
-      return "expires " + e.notAfter();
-    } else if (caveat instanceof Caveat.NotBefore n) {
-      return "not before " + n.notBefore();
-    } else if (caveat instanceof Caveat.Audience a) {
-      return "audience " + String.join(", ", a.audiences());
-    } else if (caveat instanceof Caveat.Argument a) {
-      return "arg " + a.text();
-    } else if (caveat instanceof Caveat.Condition c) {
-      return "where " + c.expression();
-    } else if (caveat instanceof Caveat.MaxDepth d) {
-      return "max depth " + d.blocks() + " further block" + (d.blocks() == 1 ? "" : "s");
-    } else if (caveat instanceof Caveat.MaxUses u) {
-      return "max uses " + u.uses();
-    } else if (caveat instanceof Caveat.ApprovalRequired a) {
-      return "approval by " + String.join(", ", a.groups());
-    } else if (caveat instanceof Caveat.Budget b) {
-      return "budget " + b.text();
-    } else if (caveat instanceof Caveat.Rate r) {
-      return "rate " + r.text();
-    }
-    return caveat.kind();
+    return caveat.describe();
   }
 
   /** A JSON object with the caveat's {@code kind}, its fields, and {@code text} (as above). */

@@ -25,6 +25,37 @@ public sealed interface Caveat
   /** A short name of the caveat kind, as used in decisions and the spec (e.g. {@code expiry}). */
   String kind();
 
+  /**
+   * The caveat in a few words for people, close to the option of {@code mandate mint} that adds it:
+   * {@code expires 2030-01-01T00:00:00Z}, {@code arg /path=within:/data}, {@code where args.amount
+   * <= 100}, {@code approval by finance, legal}, {@code budget sum(/amount)<=5000}. The text may
+   * hold what a token's author wrote (argument values, conditions): escape it where it is shown.
+   */
+  default String describe() {
+    if (this instanceof Expiry e) {
+      return "expires " + e.notAfter();
+    } else if (this instanceof NotBefore n) {
+      return "not before " + n.notBefore();
+    } else if (this instanceof Audience a) {
+      return "audience " + String.join(", ", a.audiences());
+    } else if (this instanceof Argument a) {
+      return "arg " + a.text();
+    } else if (this instanceof Condition c) {
+      return "where " + c.expression();
+    } else if (this instanceof MaxDepth d) {
+      return "max depth " + d.blocks() + " further block" + (d.blocks() == 1 ? "" : "s");
+    } else if (this instanceof MaxUses u) {
+      return "max uses " + u.uses();
+    } else if (this instanceof ApprovalRequired a) {
+      return "approval by " + String.join(", ", a.groups());
+    } else if (this instanceof Budget b) {
+      return "budget " + b.text();
+    } else if (this instanceof Rate r) {
+      return "rate " + r.text();
+    }
+    return kind();
+  }
+
   /** The capability is invalid after {@code notAfter} (whole seconds, UTC). */
   record Expiry(Instant notAfter) implements Caveat {
     /**

@@ -146,30 +146,69 @@ public final class Approval {
       Instant notAfter,
       SecureRandom random) {
     Objects.requireNonNull(rootKey, "rootKey");
-    byte[] token = tokenIdBytes(tokenId);
+    tokenIdBytes(tokenId);
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    return sign(
+        rootKey,
+        new Claims(
+            rootKey.verifyingKey().keyId(),
+            tokenId,
+            requestDigest(request),
+            group,
+            HexFormat.of().formatHex(id),
+            notAfter));
+  }
+
+  /**
+   * Signs an approval that says exactly {@code claims} (for the authority). Ed25519 signatures are
+   * deterministic, so the same key and claims always give the same text: an authority can keep an
+   * approval's claims and re-derive its text when it delivers it, rather than store the text.
+   *
+   * @param rootKey the authority root key named by {@code claims.keyId()}
+   * @param claims what the approval says; {@code notAfter} is truncated to seconds
+   * @return the approval
+   * @throws IllegalArgumentException if the key id is not the key's, the token id or approval id is
+   *     not 32 hex digits, the request digest not 64, or the group is not a valid group name
+   */
+  public static Approval sign(SigningKey rootKey, Claims claims) {
+    Objects.requireNonNull(rootKey, "rootKey");
+    Objects.requireNonNull(claims, "claims");
+    if (!rootKey.verifyingKey().keyId().equals(claims.keyId())) {
+      throw new IllegalArgumentException(
+          "the approval names key " + claims.keyId() + ", not the signing key's id");
+    }
+    byte[] token = tokenIdBytes(claims.tokenId());
+    String group = claims.group();
     if (group == null || !Caveat.ApprovalRequired.GROUP.matcher(group).matches()) {
       throw new IllegalArgumentException(
           "an approver group is 1 to 64 of a-z 0-9 . _ - starting with a letter or digit, got '"
               + group
               + "'");
     }
-    byte[] digest = HexFormat.of().parseHex(requestDigest(request));
-    byte[] id = new byte[16];
-    random.nextBytes(id);
+    byte[] digest = hex(claims.requestDigest(), 32, "request digest");
+    byte[] id = hex(claims.approvalId(), 16, "approval id");
     byte[] body =
         new ByteWriter()
             .u8(VERSION)
-            .str(rootKey.verifyingKey().keyId())
+            .str(claims.keyId())
             .raw(token)
             .raw(digest)
             .str(group)
             .raw(id)
-            .i64(notAfter.getEpochSecond())
+            .i64(claims.notAfter().getEpochSecond())
             .toByteArray();
     byte[] signature = rootKey.sign(new ByteWriter().raw(DOMAIN).raw(body).toByteArray());
     byte[] bytes = new ByteWriter().raw(body).raw(signature).toByteArray();
     return new Approval(
         TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+  }
+
+  private static byte[] hex(String value, int bytes, String what) {
+    if (value == null || value.length() != 2 * bytes || !value.matches("[0-9a-f]+")) {
+      throw new IllegalArgumentException(what + " must be " + 2 * bytes + " lowercase hex digits");
+    }
+    return HexFormat.of().parseHex(value);
   }
 
   static Signed parse(String text) {

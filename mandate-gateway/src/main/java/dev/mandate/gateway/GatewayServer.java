@@ -27,9 +27,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -66,6 +68,14 @@ public final class GatewayServer implements AutoCloseable {
     /** The Jetty handler answering its requests. */
     Handler handler();
 
+    /**
+     * Per service, how to rewrite its host paths in text shown to people (an MCP upstream's roots,
+     * made grant-relative); none by default.
+     */
+    default Map<String, UnaryOperator<String>> hostPaths() {
+      return Map.of();
+    }
+
     /** Releases what it holds (child processes, connections). Must not throw. */
     @Override
     void close();
@@ -92,6 +102,7 @@ public final class GatewayServer implements AutoCloseable {
   private final Tracing tracing;
   private final AuditSpool spool;
   private final AuditUploader uploader;
+  private final PendingApprovals pendingApprovals;
   private final RedisState redis;
   private final Guard guard;
   private final List<FrontEnd> frontEnds;
@@ -123,6 +134,9 @@ public final class GatewayServer implements AutoCloseable {
     try {
       this.uploader =
           new AuditUploader(spool, authorityClient, tracing, config.authority(), metrics);
+      this.pendingApprovals =
+          new PendingApprovals(config.authority(), authorityClient, tracing, metrics);
+      opened.add(pendingApprovals);
       ReplayGuard replay;
       UsageCounter usage;
       BudgetLedger budgets;
@@ -154,6 +168,7 @@ public final class GatewayServer implements AutoCloseable {
               usage,
               budgets,
               spool,
+              pendingApprovals,
               clock,
               metrics);
       this.frontEnds = new ArrayList<>();
@@ -162,6 +177,7 @@ public final class GatewayServer implements AutoCloseable {
         if (fe != null) {
           frontEnds.add(fe);
           opened.add(fe);
+          fe.hostPaths().forEach(pendingApprovals::hideHostPaths);
         }
       }
 
@@ -237,6 +253,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     gateway.link.start();
     gateway.uploader.start();
+    gateway.pendingApprovals.start();
     try {
       gateway.server.start();
     } catch (Exception e) {
@@ -330,6 +347,7 @@ public final class GatewayServer implements AutoCloseable {
           config.spool().dir());
     }
     spool.close();
+    pendingApprovals.close();
     link.close();
     if (redis != null) {
       redis.close();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Block;
 import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -62,6 +63,7 @@ public final class Guard implements CallGuard {
   private final Verifier verifier;
   private final BudgetLedger budgets;
   private final AuditSpool spool;
+  private final PendingApprovals pending;
   private final Clock clock;
   private final MeterRegistry metrics;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -75,11 +77,13 @@ public final class Guard implements CallGuard {
       UsageCounter usage,
       BudgetLedger budgets,
       AuditSpool spool,
+      PendingApprovals pending,
       Clock clock,
       MeterRegistry metrics) {
     this.audience = Objects.requireNonNull(audience, "audience");
     this.link = link;
     this.spool = spool;
+    this.pending = pending;
     this.clock = clock;
     this.metrics = metrics;
     // One replay guard for proofs and approvals, so with Redis an approval is single-use across
@@ -161,6 +165,9 @@ public final class Guard implements CallGuard {
     }
     Request req = atThisGateway(request, context);
     GuardResult result = decide(atThisGateway(presented), req);
+    if (result.allowed() && pending != null) {
+      approvalUsed(presented);
+    }
     result = audit(result, req, sourceIp, approvalId(presented));
     counter(result).increment();
     timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -328,10 +335,13 @@ public final class Guard implements CallGuard {
     Decision decision = verifier.authorize(presented, req);
     if (decision instanceof Decision.Deny deny && deny.code() == Decision.Code.APPROVAL_REQUIRED) {
       try {
-        return GuardResult.approvalRequired(
-            deny,
+        GuardResult.ApprovalNeeded needed =
             new GuardResult.ApprovalNeeded(
-                deny.tokenId(), Approval.requestDigest(req), deny.approverGroups(), req));
+                deny.tokenId(), Approval.requestDigest(req), deny.approverGroups(), req, null);
+        if (pending != null && !needed.groups().isEmpty()) {
+          needed = needed.withTask(pending.ask(presented.token(), needed));
+        }
+        return GuardResult.approvalRequired(deny, needed);
       } catch (RuntimeException e) {
         // Not expected (the verifier decoded the token and digested the request); still a denial.
         LOG.warn("cannot describe the approval a call needs: {}", e.toString());
@@ -339,6 +349,21 @@ public final class Guard implements CallGuard {
       }
     }
     return GuardResult.of(decision);
+  }
+
+  /** A call allowed with an approval used it up: its next identical call asks anew. */
+  private void approvalUsed(Presentation presented) {
+    presented
+        .approval()
+        .ifPresent(
+            a -> {
+              try {
+                Approval.Claims claims = a.claims();
+                pending.used(claims.tokenId(), claims.requestDigest());
+              } catch (RuntimeException e) {
+                // An approval the verifier accepted decodes; nothing to forget otherwise.
+              }
+            });
   }
 
   /**
@@ -412,6 +437,7 @@ public final class Guard implements CallGuard {
       if (result.decision() instanceof Decision.Deny deny && deny.block() >= 0) {
         g.writeNumberField("block", deny.block());
       }
+      writeChain(g, result.decision());
       g.writeStringField("reason", truncate(result.reason()));
       g.writeStringField("service", truncate(req.service()));
       g.writeStringField("action", truncate(req.action()));
@@ -444,6 +470,33 @@ public final class Guard implements CallGuard {
       g.writeEndObject();
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * The blocks the call came through, so the authority can place a use under the delegated block
+   * that made it (the console's capability tree): for an allowed call each verified block's
+   * revocation id and holder key id; for a denied one the revocation ids of what was presented, if
+   * it decoded (not verified: the authority only matches them against blocks it knows).
+   */
+  private static void writeChain(JsonGenerator g, Decision decision) throws IOException {
+    if (decision instanceof Decision.Allow allow) {
+      g.writeArrayFieldStart("blocks");
+      for (Block b : allow.capability().blocks()) {
+        g.writeStartObject();
+        g.writeStringField("revocationId", b.revocationId());
+        if (b.holderKeyId() != null) {
+          g.writeStringField("holderKeyId", b.holderKeyId());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } else if (decision instanceof Decision.Deny deny && !deny.revocationIds().isEmpty()) {
+      g.writeArrayFieldStart("revocationIds");
+      for (String id : deny.revocationIds()) {
+        g.writeString(id);
+      }
+      g.writeEndArray();
+    }
   }
 
   private Counter counter(GuardResult r) {

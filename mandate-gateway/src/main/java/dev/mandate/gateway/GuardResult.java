@@ -69,11 +69,13 @@ public record GuardResult(
    *     approval can satisfy them)
    * @param request the call exactly as the gateway decided it (with its audience); its digest is
    *     {@code requestDigest}
+   * @param task the approval request the gateway recorded for the call at the authority, which the
+   *     agent polls for the approval; null if none was recorded
    */
   public record ApprovalNeeded(
-      String tokenId, String requestDigest, List<String> groups, Request request) {
+      String tokenId, String requestDigest, List<String> groups, Request request, Task task) {
     /**
-     * @throws NullPointerException if a component is null
+     * @throws NullPointerException if a component but {@code task} is null
      */
     public ApprovalNeeded {
       Objects.requireNonNull(tokenId, "tokenId");
@@ -83,10 +85,33 @@ public record GuardResult(
     }
 
     /**
+     * An approval request at the authority (an AuthZEN ARAP task handle): its id and where the
+     * agent polls for the answer with its capability.
+     *
+     * @param id the request's id
+     * @param statusEndpoint {@code GET} it with {@code Authorization: Bearer <capability>}
+     */
+    public record Task(String id, java.net.URI statusEndpoint) {
+      /**
+       * @throws NullPointerException if a component is null
+       */
+      public Task {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(statusEndpoint, "statusEndpoint");
+      }
+    }
+
+    /** This call's needs, waiting in {@code task}. */
+    public ApprovalNeeded withTask(Task task) {
+      return new ApprovalNeeded(tokenId, requestDigest, groups, request, task);
+    }
+
+    /**
      * Returns the fields a client needs, as the front ends send them: {@code tokenId}, {@code
-     * requestDigest}, {@code approverGroups} and {@code request} ({@code audience}, {@code
-     * service}, {@code action}, {@code resource}, {@code args}: the shape the authority's {@code
-     * POST /v1/approvals} takes).
+     * requestDigest}, {@code approverGroups}, {@code request} ({@code audience}, {@code service},
+     * {@code action}, {@code resource}, {@code args}: the shape the authority's {@code POST
+     * /v1/approvals} takes) and, when the gateway recorded the call at the authority, {@code
+     * approvalTask} ({@code id}, {@code statusEndpoint}: where the agent polls for the approval).
      */
     public ObjectNode toJson() {
       ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -100,6 +125,11 @@ public record GuardResult(
       r.put("action", request.action());
       r.put("resource", request.resource());
       r.set("args", request.args().deepCopy());
+      if (task != null) {
+        n.putObject("approvalTask")
+            .put("id", task.id())
+            .put("statusEndpoint", task.statusEndpoint().toString());
+      }
       return n;
     }
   }

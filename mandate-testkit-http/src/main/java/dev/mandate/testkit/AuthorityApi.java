@@ -157,6 +157,37 @@ public final class AuthorityApi {
   }
 
   /**
+   * The agent's view of an approval request ({@code GET /v1/approval-requests/{id}/task}),
+   * presenting the capability it is for.
+   *
+   * @param waitMs how long the authority may wait for a pending request to change (0: answer now)
+   */
+  public Reply approvalTask(String requestId, String capability, long waitMs) {
+    return get(
+        "/v1/approval-requests/" + requestId + "/task" + (waitMs > 0 ? "?wait=" + waitMs : ""),
+        "Bearer " + capability);
+  }
+
+  /**
+   * Answers an approval request as an approver client ({@code POST
+   * /v1/approval-requests/{id}/approve} or {@code .../refuse}); returns the request as it stands.
+   *
+   * @param reason a refusal's reason, or null (and null for an approval)
+   */
+  public JsonNode answerApprovalRequest(
+      String authorization, String requestId, boolean approve, String reason) {
+    ObjectNode body = Http.JSON.createObjectNode();
+    if (reason != null) {
+      body.put("reason", reason);
+    }
+    return post(
+            "/v1/approval-requests/" + requestId + (approve ? "/approve" : "/refuse"),
+            body.toString(),
+            authorization)
+        .expect(200);
+  }
+
+  /**
    * Revokes with {@code POST /v1/revocations}.
    *
    * @param tokenId the token, or null when {@code revocationId} alone names the block

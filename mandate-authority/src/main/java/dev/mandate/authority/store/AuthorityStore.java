@@ -175,6 +175,30 @@ public interface AuthorityStore extends AutoCloseable {
    */
   int deleteExpiredSessions(Instant idleBefore, Instant createdBefore);
 
+  // ---- OAuth state ----
+
+  /**
+   * Stores a client that registered itself (RFC 7591).
+   *
+   * @throws StoreException if a client with that id exists
+   */
+  void saveOAuthClient(OAuthClientRecord client);
+
+  /** Returns the registered OAuth client, if there is one. */
+  Optional<OAuthClientRecord> oauthClient(String clientId);
+
+  /**
+   * Creates or updates an OAuth authorization (its refresh hash, revoked flag and state; its client
+   * and end are kept), and adds its current refresh hash to its family, in one transaction.
+   */
+  void saveOAuthAuthorization(OAuthAuthorizationRecord authorization);
+
+  /**
+   * Returns the authorization that issued the refresh token of this hash, whether the hash is its
+   * current one or a retired one (compare {@link OAuthAuthorizationRecord#refreshHash()}).
+   */
+  Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash);
+
   // ---- minted tokens ----
 
   /**
@@ -250,6 +274,65 @@ public interface AuthorityStore extends AutoCloseable {
    */
   RevocationSnapshot deniedSnapshot();
 
+  // ---- approval requests ----
+
+  /**
+   * Records a call waiting for a person's approval. If the id is already recorded for the same call
+   * nothing changes ({@link ApprovalRequestOutcome.Kind#EXISTING}); if the same call of the same
+   * capability has an open request (pending, or refused and not yet expired) the id becomes another
+   * name of it ({@link ApprovalRequestOutcome.Kind#ATTACHED}); if the capability already has {@code
+   * maxPendingPerToken} pending requests nothing is stored ({@link
+   * ApprovalRequestOutcome.Kind#LIMITED}); else it is stored ({@link
+   * ApprovalRequestOutcome.Kind#CREATED}). A pending request of the same call past its expiry is
+   * marked expired first.
+   *
+   * @param request a new pending request without answers ({@link ApprovalRequestRecord#pending});
+   *     its {@code requestedAt} is the time "now" for expiry checks
+   * @throws IllegalArgumentException if the request is not new and pending, or the limit is below 1
+   * @throws StoreException if the id is already recorded for another call, or the database fails
+   */
+  ApprovalRequestOutcome recordApprovalRequest(
+      ApprovalRequestRecord request, int maxPendingPerToken);
+
+  /** Returns the request an id names (its own, or the one it was attached to), with its answers. */
+  Optional<ApprovalRequestRecord> approvalRequest(String requestId);
+
+  /** Returns the call's pending request that has not expired at {@code now}, if there is one. */
+  Optional<ApprovalRequestRecord> pendingApprovalRequest(
+      String tokenId, String requestDigest, Instant now);
+
+  /**
+   * Returns requests, newest first, with their answers.
+   *
+   * @param groups only requests any of these groups may answer (1 to 256), or null for every one
+   * @param pendingOnly only requests still pending at {@code now}
+   * @param limit 1..1000
+   */
+  List<ApprovalRequestRecord> approvalRequests(
+      Set<String> groups, boolean pendingOnly, Instant now, int limit);
+
+  /**
+   * Records one approver's answer to a pending request in one transaction, serialised against other
+   * answers to it (across replicas): a refusal refuses the request; an approval is counted, and
+   * when the distinct approvers of one of its groups reach {@link AnswerRules#required} the request
+   * is approved with the approval {@link AnswerRules#issue} makes. The audit records {@link
+   * AnswerRules#audit} gives are appended in the same transaction. Nothing is written when the
+   * approver answered before, the request is not pending (or has expired), or is unknown.
+   *
+   * @param requestId the request's id (or another name of it)
+   * @param answers one approver's answer, once per group it counts for (1 to 16, same approver and
+   *     answer); their time is "now"
+   * @throws IllegalArgumentException if the answers are empty or mix approvers or answers
+   */
+  AnswerOutcome answerApprovalRequest(
+      String requestId, List<ApprovalAnswer> answers, AnswerRules rules);
+
+  /**
+   * A number that grows whenever an approval request is recorded, answered, decided or expires (0
+   * with none), for live views that follow what other replicas change.
+   */
+  long approvalRequestsChangeCount();
+
   // ---- audit trail ----
 
   /**
@@ -272,6 +355,20 @@ public interface AuthorityStore extends AutoCloseable {
 
   /** Returns the records matching {@code query}, in sequence order. */
   List<AuditRecord> audit(AuditQuery query);
+
+  /**
+   * Returns the newest records whose type is one of {@code types} (exact names), newest first, each
+   * with a sequence below {@code beforeSequence} ({@link Long#MAX_VALUE} for the newest of all),
+   * about {@code tokenId} and {@code clientId} where those are not null.
+   *
+   * @param types 1..16 record types, such as {@code decision} or {@code mint}
+   * @param limit 1..10000
+   */
+  List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit);
+
+  /** Returns the sequence of the last audit record, or 0 when the trail is empty. */
+  long latestAuditSequence();
 
   /**
    * Walks the whole chain in sequence order, recomputing every hash and checking every link and the

@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link KeyTable}: root keys and their rotation;
  *   <li>{@link ClientTable}: clients;
  *   <li>{@link PeopleTable}, {@link SessionTable}: the console's people and their sessions;
+ *   <li>{@link OAuthTable}: OAuth clients and authorizations;
  *   <li>{@link TokenTable}: minted tokens, and {@link MintBatcher}, which group-commits mints with
  *       their audit records;
  *   <li>{@link FeedTable}: the revocation feed;
- *   <li>{@link AuditTable}: the hash-chained audit trail.
+ *   <li>{@link AuditTable}: the hash-chained audit trail;
+ *   <li>{@link ApprovalRequestTable}: calls waiting for a person's approval, and the answers.
  * </ul>
  *
  * <p>Ordering: the feed and the audit chain each have a single head row. A writer first increments
@@ -41,10 +43,12 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private final ClientTable clients;
   private final PeopleTable people;
   private final SessionTable sessions;
+  private final OAuthTable oauth;
   private final TokenTable tokens;
   private final MintBatcher mints;
   private final FeedTable feed;
   private final AuditTable audit;
+  private final ApprovalRequestTable approvals;
 
   private JdbcAuthorityStore(Database db) {
     this.db = db;
@@ -52,10 +56,12 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.clients = new ClientTable(db);
     this.people = new PeopleTable(db);
     this.sessions = new SessionTable(db);
+    this.oauth = new OAuthTable(db);
     this.tokens = new TokenTable(db);
     this.mints = new MintBatcher(db);
     this.feed = new FeedTable(db);
     this.audit = new AuditTable(db);
+    this.approvals = new ApprovalRequestTable(db);
   }
 
   static AuthorityStore open(String jdbcUrl, char[] password) {
@@ -176,6 +182,28 @@ final class JdbcAuthorityStore implements AuthorityStore {
     return sessions.deleteExpired(idleBefore, createdBefore);
   }
 
+  // ---------------------------------------------------------------- OAuth
+
+  @Override
+  public void saveOAuthClient(OAuthClientRecord client) {
+    oauth.saveClient(client);
+  }
+
+  @Override
+  public Optional<OAuthClientRecord> oauthClient(String clientId) {
+    return oauth.client(clientId);
+  }
+
+  @Override
+  public void saveOAuthAuthorization(OAuthAuthorizationRecord authorization) {
+    oauth.saveAuthorization(authorization);
+  }
+
+  @Override
+  public Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash) {
+    return oauth.authorizationByRefreshHash(hash);
+  }
+
   // ---------------------------------------------------------------- tokens
 
   @Override
@@ -236,6 +264,42 @@ final class JdbcAuthorityStore implements AuthorityStore {
     return feed.deniedSnapshot();
   }
 
+  // ---------------------------------------------------------------- approval requests
+
+  @Override
+  public ApprovalRequestOutcome recordApprovalRequest(
+      ApprovalRequestRecord request, int maxPendingPerToken) {
+    return approvals.record(request, maxPendingPerToken);
+  }
+
+  @Override
+  public Optional<ApprovalRequestRecord> approvalRequest(String requestId) {
+    return approvals.find(requestId);
+  }
+
+  @Override
+  public Optional<ApprovalRequestRecord> pendingApprovalRequest(
+      String tokenId, String requestDigest, Instant now) {
+    return approvals.pendingFor(tokenId, requestDigest, now);
+  }
+
+  @Override
+  public List<ApprovalRequestRecord> approvalRequests(
+      Set<String> groups, boolean pendingOnly, Instant now, int limit) {
+    return approvals.list(groups, pendingOnly, now, limit);
+  }
+
+  @Override
+  public AnswerOutcome answerApprovalRequest(
+      String requestId, List<ApprovalAnswer> answers, AnswerRules rules) {
+    return approvals.answer(requestId, answers, rules);
+  }
+
+  @Override
+  public long approvalRequestsChangeCount() {
+    return approvals.changeCount();
+  }
+
   // ---------------------------------------------------------------- audit trail
 
   @Override
@@ -251,6 +315,17 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public List<AuditRecord> audit(AuditQuery query) {
     return audit.query(query);
+  }
+
+  @Override
+  public List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit) {
+    return audit.newest(types, tokenId, clientId, beforeSequence, limit);
+  }
+
+  @Override
+  public long latestAuditSequence() {
+    return audit.latestSequence();
   }
 
   @Override

@@ -81,7 +81,11 @@ final class ApprovalRound {
         "message",
         "Mandate: this call to "
             + service
-            + " needs a person's approval. Ask an approver ("
+            + " needs a person's approval. "
+            + (needed.task() == null
+                ? ""
+                : "It waits as request " + needed.task().id() + " in the approvers' inbox; ")
+            + "Ask an approver ("
             + String.join(", ", needed.groups())
             + ") to approve request "
             + needed.requestDigest()

@@ -6,6 +6,9 @@ import dev.mandate.gateway.GatewayServer;
 import dev.mandate.gateway.ProtectedResource;
 import dev.mandate.server.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.server.Handler;
 
 /**
@@ -15,10 +18,19 @@ import org.eclipse.jetty.server.Handler;
 public final class McpFrontEnd implements GatewayServer.FrontEnd {
   private final String pathPrefix;
   private final McpHandler handler;
+  private final Map<String, UnaryOperator<String>> hostPaths;
 
-  private McpFrontEnd(String pathPrefix, McpHandler handler) {
+  private McpFrontEnd(
+      String pathPrefix, McpHandler handler, Map<String, UnaryOperator<String>> hostPaths) {
     this.pathPrefix = pathPrefix;
     this.handler = handler;
+    this.hostPaths = hostPaths;
+  }
+
+  /** Each upstream's roots, rewritten grant-relative as its errors are ({@link HostPaths}). */
+  @Override
+  public Map<String, UnaryOperator<String>> hostPaths() {
+    return hostPaths;
   }
 
   @Override
@@ -47,7 +59,11 @@ public final class McpFrontEnd implements GatewayServer.FrontEnd {
       }
       McpHandler handler = McpHandler.create(mcp, guard, tracing, ProtectedResource.of(config));
       handler.bindMetrics(metrics);
-      return new McpFrontEnd(mcp.pathPrefix(), handler);
+      Map<String, UnaryOperator<String>> hostPaths = new HashMap<>();
+      for (McpConfig.Upstream u : mcp.upstreams()) {
+        hostPaths.put(u.service(), HostPaths.of(u)::relative);
+      }
+      return new McpFrontEnd(mcp.pathPrefix(), handler, Map.copyOf(hostPaths));
     }
   }
 }

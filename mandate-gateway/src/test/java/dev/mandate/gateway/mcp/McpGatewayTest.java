@@ -487,6 +487,49 @@ class McpGatewayTest {
   }
 
   @Test
+  void approval_aDeniedCall_waitsAtTheAuthority_withoutHostPaths_andThePolledApprovalOpensItOnce() {
+    Minted minted = bed.mintWith("\"requireApproval\":[\"finance\"]", INVOICES_2024);
+    AtomicReference<String> approval = new AtomicReference<>();
+    McpSyncClient c =
+        connect(
+            "/mcp/fs",
+            minted::token,
+            null,
+            body -> body.contains("tools/call") ? approval.get() : null);
+    CallToolRequest invoice = read("data/invoices/2024/inv-001.txt");
+
+    // Denied (a JSON-RPC error in a 2025-11-25 session), naming the request and where to poll.
+    McpError asked = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    JsonNode data = McpStack.JSON.valueToTree(asked.getJsonRpcError().data());
+    String id = data.at("/approvalTask/id").asText();
+    String approver = bed.stack.auth("approver");
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> bed.stack.api().get("/v1/approval-requests/" + id, approver).status() == 200);
+
+    // The approvers see the call with the upstream's root rewritten: no host path of the gateway's.
+    JsonNode pending = bed.stack.api().get("/v1/approval-requests/" + id, approver).expect(200);
+    assertThat(pending.at("/request/resource").asText())
+        .isEqualTo("/data/invoices/2024/inv-001.txt");
+    assertThat(pending.at("/display/args/path").asText())
+        .isEqualTo("/data/invoices/2024/inv-001.txt");
+    assertThat(pending.get("display").toString()).doesNotContain(bed.files.toString());
+    assertThat(pending.at("/request/args/path").asText())
+        .as("the exact call, which the approval names, keeps the path as sent")
+        .isEqualTo(path("data/invoices/2024/inv-001.txt"));
+
+    // Approved through the API; the agent polls, retries once with the approval, and no more.
+    bed.stack.api().answerApprovalRequest(approver, id, true, null);
+    JsonNode task = bed.stack.api().approvalTask(id, minted.token(), 0).expect(200);
+    assertThat(task.at("/task/status").asText()).isEqualTo("approved");
+    approval.set(task.at("/result/approval_context/mandate_approval").asText());
+    assertThat(text(c.callTool(invoice))).contains("invoice 2024-001");
+    McpError reused = catchThrowableOfType(McpError.class, () -> c.callTool(invoice));
+    assertThat(McpStack.JSON.valueToTree(reused.getJsonRpcError().data()).get("code").asText())
+        .isEqualTo("APPROVAL_INVALID");
+  }
+
+  @Test
   void approval_anOversizedHeader_is400_andAMalformedOne_isApprovalInvalid() throws Exception {
     Minted minted = bed.mint("everything:echo:*");
     String token =

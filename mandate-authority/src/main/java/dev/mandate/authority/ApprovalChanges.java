@@ -1,0 +1,92 @@
+package dev.mandate.authority;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wakes whoever waits for approval requests to change (an agent's long-poll or event stream, an
+ * approver's live inbox): at once for a change this replica made, and within {@link #CHECK} for one
+ * another replica made (read from the store's change count, only while someone waits).
+ */
+final class ApprovalChanges implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApprovalChanges.class);
+
+  /** How often the store is asked for changes other replicas made, while someone waits. */
+  static final Duration CHECK = Duration.ofMillis(500);
+
+  private final LongSupplier changeCount;
+  private final ScheduledExecutorService scheduler;
+  private final Set<CompletableFuture<Void>> waiters = ConcurrentHashMap.newKeySet();
+  private final ScheduledFuture<?> checker;
+  private volatile long seen = -1;
+  private volatile boolean closed;
+
+  ApprovalChanges(LongSupplier changeCount, ScheduledExecutorService scheduler) {
+    this.changeCount = changeCount;
+    this.scheduler = scheduler;
+    long ms = CHECK.toMillis();
+    this.checker = scheduler.scheduleWithFixedDelay(this::check, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Says that this replica changed a request: every waiter wakes. */
+  void changed() {
+    for (CompletableFuture<Void> w : waiters) {
+      w.complete(null);
+    }
+  }
+
+  /**
+   * Completes at the next change, or after {@code max}, whichever comes first; never fails. The
+   * caller reads what changed itself (a wake may also be another request's change).
+   */
+  CompletableFuture<Void> next(Duration max) {
+    CompletableFuture<Void> wake = new CompletableFuture<>();
+    waiters.add(wake);
+    ScheduledFuture<?> timeout =
+        scheduler.schedule(() -> wake.complete(null), max.toMillis(), TimeUnit.MILLISECONDS);
+    wake.whenComplete(
+        (v, e) -> {
+          waiters.remove(wake);
+          timeout.cancel(false);
+        });
+    return wake;
+  }
+
+  private void check() {
+    if (waiters.isEmpty()) {
+      seen = -1;
+      return;
+    }
+    try {
+      long now = changeCount.getAsLong();
+      long before = seen;
+      seen = now;
+      if (before >= 0 && now != before) {
+        changed();
+      }
+    } catch (RuntimeException e) {
+      // The database is unavailable: the waiters' own timeouts end their waits.
+      LOG.debug("cannot read approval request changes: {}", e.toString());
+    }
+  }
+
+  /** Whether the authority is shutting down (streams end). */
+  boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    checker.cancel(false);
+    changed();
+  }
+}

@@ -1,0 +1,504 @@
+package dev.mandate.authority.store;
+
+import dev.mandate.authority.store.ApprovalAnswer.Answer;
+import dev.mandate.authority.store.ApprovalRequestRecord.IssuedApproval;
+import dev.mandate.authority.store.ApprovalRequestRecord.Status;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code approval_requests}, {@code approval_request_groups}, {@code approval_request_aliases}
+ * and {@code approval_answers} tables: calls waiting for a person's approval, and the answers.
+ *
+ * <p>An answer first touches its request's row ({@code UPDATE ... WHERE request_id = ?}), which
+ * takes the row's write lock until commit on PostgreSQL (SQLite serialises every write), so two
+ * approvers answering at once are counted one after the other and a quorum issues one approval. At
+ * most one request per call of a capability is pending: a partial unique index backs the check, and
+ * a create that loses a race on it (another replica) is retried once as an attach.
+ */
+final class ApprovalRequestTable {
+  static final int LIST_MAX = 1000;
+
+  private static final String COLUMNS =
+      "SELECT request_id, token_id, token_client_id, request_digest, request_json, display_json,"
+          + " holder, requested_by, requested_at, expires_at, status, decided_at, approval_group,"
+          + " approval_id, approval_key_id, approval_not_after FROM approval_requests";
+
+  /** PostgreSQL's unique_violation. */
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  private final Database db;
+
+  ApprovalRequestTable(Database db) {
+    this.db = db;
+  }
+
+  ApprovalRequestOutcome record(ApprovalRequestRecord request, int maxPendingPerToken) {
+    Limits.requireNonNull("request", request);
+    if (request.status() != Status.PENDING || !request.answers().isEmpty()) {
+      throw new IllegalArgumentException("only a new pending request without answers is recorded");
+    }
+    if (maxPendingPerToken < 1) {
+      throw new IllegalArgumentException("maxPendingPerToken must be at least 1");
+    }
+    String what = "record approval request " + request.requestId();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return db.transaction(c -> record(c, request, maxPendingPerToken));
+      } catch (SQLException e) {
+        if (attempt == 0 && UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          continue; // another replica recorded the same call first: attach to it
+        }
+        throw Database.failure(what, e);
+      }
+    }
+  }
+
+  private ApprovalRequestOutcome record(Connection c, ApprovalRequestRecord r, int maxPending)
+      throws SQLException {
+    String known = resolve(c, r.requestId());
+    if (known != null) {
+      ApprovalRequestRecord existing = load(c, known);
+      if (!existing.tokenId().equals(r.tokenId())
+          || !existing.requestDigest().equals(r.requestDigest())) {
+        throw new StoreException(
+            "approval request id " + r.requestId() + " is already recorded for another call");
+      }
+      return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.EXISTING, existing);
+    }
+    long now = r.requestedAt().toEpochMilli();
+    // A pending request past its expiry no longer holds the call's one pending place.
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE approval_requests SET status = 'EXPIRED', updated_at = ? WHERE token_id = ?"
+                + " AND request_digest = ? AND status = 'PENDING' AND expires_at <= ?")) {
+      ps.setLong(1, now);
+      ps.setString(2, r.tokenId());
+      ps.setString(3, r.requestDigest());
+      ps.setLong(4, now);
+      ps.executeUpdate();
+    }
+    String open = openFor(c, r.tokenId(), r.requestDigest(), now, true);
+    if (open != null) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO approval_request_aliases (alias_id, request_id) VALUES (?, ?)")) {
+        ps.setString(1, r.requestId());
+        ps.setString(2, open);
+        ps.executeUpdate();
+      }
+      return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.ATTACHED, load(c, open));
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM approval_requests WHERE token_id = ? AND status = 'PENDING'"
+                + " AND expires_at > ?")) {
+      ps.setString(1, r.tokenId());
+      ps.setLong(2, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getLong(1) >= maxPending) {
+          c.rollback();
+          return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.LIMITED, r);
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO approval_requests (request_id, token_id, token_client_id, request_digest,"
+                + " request_json, display_json, holder, requested_by, requested_at, expires_at,"
+                + " status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)")) {
+      ps.setString(1, r.requestId());
+      ps.setString(2, r.tokenId());
+      ps.setString(3, r.tokenClientId());
+      ps.setString(4, r.requestDigest());
+      ps.setString(5, r.requestJson());
+      ps.setString(6, r.displayJson());
+      ps.setString(7, r.holder());
+      ps.setString(8, r.requestedBy());
+      ps.setLong(9, now);
+      ps.setLong(10, r.expiresAt().toEpochMilli());
+      ps.setLong(11, now);
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO approval_request_groups (request_id, ordinal, group_name) VALUES (?, ?, ?)")) {
+      for (int i = 0; i < r.groups().size(); i++) {
+        ps.setString(1, r.requestId());
+        ps.setInt(2, i);
+        ps.setString(3, r.groups().get(i));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.CREATED, load(c, r.requestId()));
+  }
+
+  Optional<ApprovalRequestRecord> find(String requestId) {
+    Limits.requireText("requestId", requestId, 64);
+    return db.read(
+        "read approval request " + requestId,
+        c -> {
+          String id = resolve(c, requestId);
+          return id == null ? Optional.empty() : Optional.of(load(c, id));
+        });
+  }
+
+  Optional<ApprovalRequestRecord> pendingFor(String tokenId, String requestDigest, Instant now) {
+    Limits.requireText("tokenId", tokenId, Limits.ID_MAX);
+    Limits.requireText("requestDigest", requestDigest, 64);
+    Limits.requireNonNull("now", now);
+    return db.read(
+        "find the pending approval request of token " + tokenId,
+        c -> {
+          String id = openFor(c, tokenId, requestDigest, now.toEpochMilli(), false);
+          return id == null ? Optional.empty() : Optional.of(load(c, id));
+        });
+  }
+
+  List<ApprovalRequestRecord> list(
+      Set<String> groups, boolean pendingOnly, Instant now, int limit) {
+    Limits.requireNonNull("now", now);
+    if (limit < 1 || limit > LIST_MAX) {
+      throw new IllegalArgumentException("limit must be 1.." + LIST_MAX + ", got " + limit);
+    }
+    if (groups != null && (groups.isEmpty() || groups.size() > 256)) {
+      throw new IllegalArgumentException("groups must hold 1..256 groups, or be null for any");
+    }
+    List<String> wanted = groups == null ? List.of() : List.copyOf(groups);
+    StringBuilder sql = new StringBuilder(COLUMNS + " r WHERE 1 = 1");
+    if (pendingOnly) {
+      sql.append(" AND r.status = 'PENDING' AND r.expires_at > ?");
+    }
+    if (!wanted.isEmpty()) {
+      sql.append(
+          " AND EXISTS (SELECT 1 FROM approval_request_groups g WHERE g.request_id = r.request_id"
+              + " AND g.group_name IN (");
+      sql.append("?, ".repeat(wanted.size() - 1)).append("?))");
+    }
+    sql.append(" ORDER BY r.requested_at DESC, r.request_id LIMIT ?");
+    return db.read(
+        "list approval requests",
+        c -> {
+          List<Row> rows = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (pendingOnly) {
+              ps.setLong(i++, now.toEpochMilli());
+            }
+            for (String g : wanted) {
+              ps.setString(i++, g);
+            }
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                rows.add(Row.read(rs));
+              }
+            }
+          }
+          List<ApprovalRequestRecord> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(withDetails(c, r));
+          }
+          return out;
+        });
+  }
+
+  /**
+   * A number that grows with every change: requests and answers are only ever added, and a
+   * request's status only ever leaves PENDING, so the sum of the three counts never repeats after a
+   * change (no clock involved, so a replica with another clock still sees the change).
+   */
+  long changeCount() {
+    return db.read(
+        "count approval request changes",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT (SELECT count(*) FROM approval_requests)"
+                          + " + (SELECT count(*) FROM approval_requests WHERE status <> 'PENDING')"
+                          + " + (SELECT count(*) FROM approval_answers)");
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
+  }
+
+  AnswerOutcome answer(String requestId, List<ApprovalAnswer> answers, AnswerRules rules) {
+    Limits.requireText("requestId", requestId, 64);
+    Limits.requireNonNull("answers", answers);
+    Limits.requireNonNull("rules", rules);
+    if (answers.isEmpty() || answers.size() > ApprovalRequestRecord.MAX_GROUPS) {
+      throw new IllegalArgumentException(
+          "an answer counts for 1.." + ApprovalRequestRecord.MAX_GROUPS + " groups");
+    }
+    ApprovalAnswer first = answers.get(0);
+    for (ApprovalAnswer a : answers) {
+      if (!a.approver().equals(first.approver()) || a.answer() != first.answer()) {
+        throw new IllegalArgumentException("one answer is one approver's, approve or refuse");
+      }
+    }
+    return db.write(
+        "answer approval request " + requestId, c -> answer(c, requestId, answers, rules));
+  }
+
+  private AnswerOutcome answer(
+      Connection c, String requestId, List<ApprovalAnswer> answers, AnswerRules rules)
+      throws SQLException {
+    String id = resolve(c, requestId);
+    ApprovalAnswer given = answers.get(0);
+    Instant now = given.at();
+    if (id == null || touch(c, id) != 1) {
+      return new AnswerOutcome(AnswerOutcome.Kind.UNKNOWN, null);
+    }
+    ApprovalRequestRecord before = load(c, id);
+    if (before.statusAt(now) != Status.PENDING) {
+      c.rollback();
+      return new AnswerOutcome(AnswerOutcome.Kind.CLOSED, before);
+    }
+    for (ApprovalAnswer a : before.answers()) {
+      if (a.approver().equals(given.approver())) {
+        c.rollback();
+        return new AnswerOutcome(AnswerOutcome.Kind.ALREADY_ANSWERED, before);
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO approval_answers (request_id, approver, group_name, answer, reason,"
+                + " answered_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (ApprovalAnswer a : answers) {
+        ps.setString(1, id);
+        ps.setString(2, a.approver());
+        ps.setString(3, a.group());
+        ps.setString(4, a.answer().name());
+        ps.setString(5, a.reason());
+        ps.setLong(6, a.at().toEpochMilli());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    List<ApprovalAnswer> all = new ArrayList<>(before.answers());
+    all.addAll(answers);
+    AnswerOutcome.Kind kind;
+    if (given.answer() == Answer.REFUSE) {
+      decide(c, id, "REFUSED", now, null);
+      kind = AnswerOutcome.Kind.REFUSED;
+    } else {
+      String quorum = quorum(before.groups(), all, rules);
+      if (quorum != null) {
+        IssuedApproval issued = rules.issue(quorum, before);
+        decide(c, id, "APPROVED", now, issued);
+        kind = AnswerOutcome.Kind.APPROVED;
+      } else {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE approval_requests SET updated_at = ? WHERE request_id = ?")) {
+          ps.setLong(1, now.toEpochMilli());
+          ps.setString(2, id);
+          ps.executeUpdate();
+        }
+        kind = AnswerOutcome.Kind.COUNTED;
+      }
+    }
+    AnswerOutcome outcome = new AnswerOutcome(kind, load(c, id));
+    List<AuditEvent> events = rules.audit(outcome);
+    if (!events.isEmpty()) {
+      AuditTable.append(c, events);
+    }
+    return outcome;
+  }
+
+  /** The first of the request's groups whose approvers reached its quorum, or null. */
+  private static String quorum(
+      List<String> groups, List<ApprovalAnswer> answers, AnswerRules rules) {
+    Map<String, Set<String>> approvers = new LinkedHashMap<>();
+    for (ApprovalAnswer a : answers) {
+      if (a.answer() == Answer.APPROVE) {
+        approvers.computeIfAbsent(a.group(), g -> new LinkedHashSet<>()).add(a.approver());
+      }
+    }
+    for (String g : groups) {
+      if (approvers.getOrDefault(g, Set.of()).size() >= Math.max(1, rules.required(g))) {
+        return g;
+      }
+    }
+    return null;
+  }
+
+  private static void decide(
+      Connection c, String id, String status, Instant now, IssuedApproval issued)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE approval_requests SET status = ?, decided_at = ?, updated_at = ?,"
+                + " approval_group = ?, approval_id = ?, approval_key_id = ?,"
+                + " approval_not_after = ? WHERE request_id = ?")) {
+      ps.setString(1, status);
+      ps.setLong(2, now.toEpochMilli());
+      ps.setLong(3, now.toEpochMilli());
+      ps.setString(4, issued == null ? null : issued.group());
+      ps.setString(5, issued == null ? null : issued.approvalId());
+      ps.setString(6, issued == null ? null : issued.keyId());
+      Database.setInstant(ps, 7, issued == null ? null : issued.notAfter());
+      ps.setString(8, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Touches the row, taking its write lock until commit; returns the rows touched. */
+  private static int touch(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE approval_requests SET updated_at = updated_at WHERE request_id = ?")) {
+      ps.setString(1, id);
+      return ps.executeUpdate();
+    }
+  }
+
+  /** The request an id names (itself, or the request it is an alias of), or null. */
+  private static String resolve(Connection c, String id) throws SQLException {
+    if (Database.exists(c, "SELECT 1 FROM approval_requests WHERE request_id = ?", id)) {
+      return id;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT request_id FROM approval_request_aliases WHERE alias_id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  /**
+   * The call's pending request that has not expired, or with {@code orRefused} also a refused one
+   * that has not expired (a refused call is not asked again until then); the newest, or null.
+   */
+  private static String openFor(
+      Connection c, String tokenId, String digest, long now, boolean orRefused)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT request_id FROM approval_requests WHERE token_id = ? AND request_digest = ?"
+                + " AND expires_at > ? AND status IN ('PENDING'"
+                + (orRefused ? ", 'REFUSED'" : "")
+                + ") ORDER BY requested_at DESC LIMIT 1")) {
+      ps.setString(1, tokenId);
+      ps.setString(2, digest);
+      ps.setLong(3, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static ApprovalRequestRecord load(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COLUMNS + " WHERE request_id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new StoreException("approval request " + id + " vanished during a transaction");
+        }
+        return withDetails(c, Row.read(rs));
+      }
+    }
+  }
+
+  /** The request with its groups and answers read. */
+  private static ApprovalRequestRecord withDetails(Connection c, Row r) throws SQLException {
+    List<String> groups = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT group_name FROM approval_request_groups WHERE request_id = ? ORDER BY ordinal")) {
+      ps.setString(1, r.requestId());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          groups.add(rs.getString(1));
+        }
+      }
+    }
+    List<ApprovalAnswer> answers = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT approver, group_name, answer, reason, answered_at FROM approval_answers"
+                + " WHERE request_id = ? ORDER BY answered_at, approver, group_name")) {
+      ps.setString(1, r.requestId());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          answers.add(
+              new ApprovalAnswer(
+                  rs.getString(1),
+                  rs.getString(2),
+                  Answer.valueOf(rs.getString(3)),
+                  rs.getString(4),
+                  Instant.ofEpochMilli(rs.getLong(5))));
+        }
+      }
+    }
+    return new ApprovalRequestRecord(
+        r.requestId(),
+        r.tokenId(),
+        r.tokenClientId(),
+        r.requestDigest(),
+        groups,
+        r.requestJson(),
+        r.displayJson(),
+        r.holder(),
+        r.requestedBy(),
+        r.requestedAt(),
+        r.expiresAt(),
+        r.status(),
+        r.decidedAt(),
+        r.approval(),
+        answers);
+  }
+
+  /** A request's row, before its groups and answers are read. */
+  private record Row(
+      String requestId,
+      String tokenId,
+      String tokenClientId,
+      String requestDigest,
+      String requestJson,
+      String displayJson,
+      String holder,
+      String requestedBy,
+      Instant requestedAt,
+      Instant expiresAt,
+      Status status,
+      Instant decidedAt,
+      IssuedApproval approval) {
+    static Row read(ResultSet rs) throws SQLException {
+      String approvalId = rs.getString(14);
+      IssuedApproval issued =
+          approvalId == null
+              ? null
+              : new IssuedApproval(
+                  rs.getString(13), approvalId, rs.getString(15), Database.getInstant(rs, 16));
+      return new Row(
+          rs.getString(1),
+          rs.getString(2),
+          rs.getString(3),
+          rs.getString(4),
+          rs.getString(5),
+          rs.getString(6),
+          rs.getString(7),
+          rs.getString(8),
+          Instant.ofEpochMilli(rs.getLong(9)),
+          Instant.ofEpochMilli(rs.getLong(10)),
+          Status.valueOf(rs.getString(11)),
+          Database.getInstant(rs, 12),
+          issued);
+    }
+  }
+}
