@@ -77,68 +77,43 @@ final class OAuthFlow extends Endpoints {
       List<String> conditions,
       Map<String, String> parameters) {}
 
-  /** One authorization in progress, from the first request to the code. */
-  static final class Pending {
-    private final String id;
-    private final String csrf;
-    private final String browser;
-    private final OAuthClients.OAuthClient client;
-    private final String redirectUri;
-    private final CodeChallenge challenge;
-    private final State state;
-    private final String resource;
-    private final String audience;
-    private final Asked asked;
-    private volatile String person;
-    private volatile List<Grant> offered = List.of();
-    private int failures;
+  /**
+   * One authorization in progress, from the first request to the code.
+   *
+   * @param id the handle the consent page posts back
+   * @param csrf the token the consent page's forms carry
+   * @param browser the cookie that ties the authorization to the browser that started it
+   */
+  record Pending(
+      String id,
+      String csrf,
+      String browser,
+      OAuthClients.OAuthClient client,
+      String redirectUri,
+      CodeChallenge challenge,
+      State state,
+      String resource,
+      String audience,
+      Asked asked,
+      Progress progress) {
 
-    Pending(
-        String id,
-        String csrf,
-        String browser,
-        OAuthClients.OAuthClient client,
-        String redirectUri,
-        CodeChallenge challenge,
-        State state,
-        String resource,
-        String audience,
-        Asked asked) {
-      this.id = id;
-      this.csrf = csrf;
-      this.browser = browser;
-      this.client = client;
-      this.redirectUri = redirectUri;
-      this.challenge = challenge;
-      this.state = state;
-      this.resource = resource;
-      this.audience = audience;
-      this.asked = asked;
-    }
-
-    String id() {
-      return id;
-    }
-
-    String csrf() {
-      return csrf;
-    }
-
-    OAuthClients.OAuthClient client() {
-      return client;
-    }
-
-    String resource() {
-      return resource;
-    }
-
+    /** The person signed in, or null before. */
     String person() {
-      return person;
+      return progress.person;
     }
 
-    Asked asked() {
-      return asked;
+    /** Never prints the form's secrets (csrf, the browser cookie). */
+    @Override
+    public String toString() {
+      return "Pending[" + client.clientId() + "]";
     }
+  }
+
+  /** How far a person has come in an authorization: signed in as, offered, failed sign-ins. */
+  static final class Progress {
+    volatile String person;
+    volatile List<Grant> offered = List.of();
+    int failures;
   }
 
   /**
@@ -295,7 +270,8 @@ final class OAuthFlow extends Endpoints {
             state,
             resource,
             audience,
-            asked);
+            asked,
+            new Progress());
     pending.put(p.id, p);
     Map<String, String> headers = new LinkedHashMap<>(ConsentPage.headers(redirectUri));
     headers.put("Set-Cookie", cookie(p.browser, secureCookie()));
@@ -318,7 +294,7 @@ final class OAuthFlow extends Endpoints {
     if (step.equals("sign-in")) {
       return signIn(call, p, form);
     }
-    if (step.equals("consent") && p.person != null) {
+    if (step.equals("consent") && p.person() != null) {
       return consent(p, form);
     }
     return page(400, "Sign in first.", p.redirectUri);
@@ -342,7 +318,7 @@ final class OAuthFlow extends Endpoints {
     }
     if (!ok || person == null) {
       synchronized (p) {
-        if (++p.failures >= MAX_SIGN_IN_FAILURES) {
+        if (++p.progress.failures >= MAX_SIGN_IN_FAILURES) {
           pending.invalidate(p.id);
           audit.record(
               "oauth.signin.failed", "oauth", null, null, Map.of("client", p.client.clientId()));
@@ -400,12 +376,12 @@ final class OAuthFlow extends Endpoints {
           description(decision.reason()),
           p.state);
     }
-    p.person = person.name();
-    p.offered = List.copyOf(offered);
+    p.progress.person = person.name();
+    p.progress.offered = List.copyOf(offered);
     return CompletableFuture.completedFuture(
         new Reply(
             200,
-            ConsentPage.consent(p, p.offered, settings.authorizationTtl()),
+            ConsentPage.consent(p, p.progress.offered, settings.authorizationTtl()),
             ConsentPage.headers(p.redirectUri)));
   }
 
@@ -415,11 +391,11 @@ final class OAuthFlow extends Endpoints {
       return page(400, "This authorization request was already decided.", null);
     }
     URI redirect = URI.create(p.redirectUri);
-    OAuthSettings.Person person = settings.people().get(p.person);
+    OAuthSettings.Person person = settings.people().get(p.person());
     if (!"approve".equals(first(form, "decision")) || person == null) {
       audit.record(
           "oauth.consent.refused",
-          p.person,
+          p.person(),
           null,
           null,
           Map.of("client", p.client.clientId(), "resource", p.resource));
@@ -433,11 +409,11 @@ final class OAuthFlow extends Endpoints {
       } catch (NumberFormatException e) {
         return page(400, "The form named a permission that was not offered.", null);
       }
-      if (i < 0 || i >= p.offered.size()) {
+      if (i < 0 || i >= p.progress.offered.size()) {
         return page(400, "The form named a permission that was not offered.", null);
       }
-      if (!kept.contains(p.offered.get(i))) {
-        kept.add(p.offered.get(i));
+      if (!kept.contains(p.progress.offered.get(i))) {
+        kept.add(p.progress.offered.get(i));
       }
     }
     if (kept.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.mandate.authority;
 
+import dev.mandate.config.Durations;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -191,13 +192,11 @@ public final class OAuthSettings {
     }
     if (f.accessTokenTtl() != null) {
       b.accessTokenTtl(
-          dev.mandate.config.Durations.parse(
-              f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
+          Durations.parse(f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
     }
     if (f.authorizationTtl() != null) {
       b.authorizationTtl(
-          dev.mandate.config.Durations.parse(
-              f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
+          Durations.parse(f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
     }
     if (f.dynamicRegistration() != null) {
       b.dynamicRegistration(f.dynamicRegistration());
@@ -209,8 +208,7 @@ public final class OAuthSettings {
       }
       if (m.timeout() != null) {
         b.clientMetadataTimeout(
-            dev.mandate.config.Durations.parse(
-                m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
+            Durations.parse(m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
       }
       if (m.allowHttpLoopback() != null) {
         b.allowHttpLoopbackClientMetadata(m.allowHttpLoopback());
@@ -361,7 +359,8 @@ public final class OAuthSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder accessTokenTtl(Duration ttl) {
-      this.accessTokenTtl = range("accessTokenTtl", ttl, Duration.ofMinutes(1), Duration.ofDays(1));
+      this.accessTokenTtl =
+          Durations.requireWithin("accessTokenTtl", ttl, Duration.ofMinutes(1), Duration.ofDays(1));
       return this;
     }
 
@@ -372,7 +371,8 @@ public final class OAuthSettings {
      */
     public Builder authorizationTtl(Duration ttl) {
       this.authorizationTtl =
-          range("authorizationTtl", ttl, Duration.ofHours(1), Duration.ofDays(366));
+          Durations.requireWithin(
+              "authorizationTtl", ttl, Duration.ofHours(1), Duration.ofDays(366));
       return this;
     }
 
@@ -412,21 +412,14 @@ public final class OAuthSettings {
      */
     public Builder clientMetadataTimeout(Duration timeout) {
       this.clientMetadataTimeout =
-          range("clientMetadataTimeout", timeout, Duration.ofMillis(100), Duration.ofSeconds(30));
+          Durations.requireWithin(
+              "clientMetadataTimeout", timeout, Duration.ofMillis(100), Duration.ofSeconds(30));
       return this;
     }
 
     /** Returns the settings. */
     public OAuthSettings build() {
       return new OAuthSettings(this);
-    }
-
-    private static Duration range(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(name + " must be " + min + " to " + max + "; got " + d);
-      }
-      return d;
     }
 
     private static URI absoluteUrl(String what, String url) {

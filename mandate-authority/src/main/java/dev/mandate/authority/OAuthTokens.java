@@ -73,11 +73,10 @@ final class OAuthTokens extends Endpoints {
   /** One consent's authorization: what it mints, and what it has issued. */
   static final class Authorization {
     final String id;
-    final String clientId;
-    final String person;
-    final String policyClient;
-    final String resource;
-    final MintRequestBody body;
+
+    /** The code it was granted by: the client, the person, the resource and what it mints. */
+    final OAuthFlow.Code code;
+
     final Instant expires;
 
     /** The capabilities issued, by root revocation id, with their expiry. */
@@ -89,20 +88,9 @@ final class OAuthTokens extends Endpoints {
     /** The DPoP key thumbprint its tokens are bound to (RFC 9449 §5: refresh needs it too). */
     String jkt;
 
-    Authorization(
-        String id,
-        String clientId,
-        String person,
-        String policyClient,
-        String resource,
-        MintRequestBody body,
-        Instant expires) {
+    Authorization(String id, OAuthFlow.Code code, Instant expires) {
       this.id = id;
-      this.clientId = clientId;
-      this.person = person;
-      this.policyClient = policyClient;
-      this.resource = resource;
-      this.body = body;
+      this.code = code;
       this.expires = expires;
     }
   }
@@ -252,15 +240,7 @@ final class OAuthTokens extends Endpoints {
       throw new OAuthException(
           OAuth2Error.INVALID_TARGET, "resource is not the one the code was issued for");
     }
-    Authorization a =
-        new Authorization(
-            newRevocationId(),
-            clientId,
-            c.person(),
-            c.policyClient(),
-            c.resource(),
-            c.body(),
-            clock.instant().plus(c.lifetime()));
+    Authorization a = new Authorization(newRevocationId(), c, clock.instant().plus(c.lifetime()));
     a.jkt = holder;
     usedCodes.put(OAuthFlow.hash(code), a);
     authorizations.put(a.id, a);
@@ -276,7 +256,7 @@ final class OAuthTokens extends Endpoints {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, "the refresh token is unknown");
     }
     synchronized (a) {
-      if (!a.clientId.equals(clientId)) {
+      if (!a.code.clientId().equals(clientId)) {
         throw new OAuthException(
             OAuth2Error.INVALID_GRANT, "the refresh token was issued to another client");
       }
@@ -309,7 +289,7 @@ final class OAuthTokens extends Endpoints {
     if (left.compareTo(ttl) < 0) {
       ttl = left;
     }
-    Optional<ClientPolicy> rights = policy.current().client(a.policyClient);
+    Optional<ClientPolicy> rights = policy.current().client(a.code.policyClient());
     if (rights.isPresent() && rights.get().maxTtl().compareTo(ttl) < 0) {
       ttl = rights.get().maxTtl();
     }
@@ -317,7 +297,7 @@ final class OAuthTokens extends Endpoints {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, "the authorization has expired");
     }
     ttl = Duration.ofSeconds(ttl.getSeconds());
-    MintRequestBody b = a.body;
+    MintRequestBody b = a.code.body();
     MintRequestBody body =
         new MintRequestBody(
             b.grants(),
@@ -336,13 +316,13 @@ final class OAuthTokens extends Endpoints {
             b.budgets(),
             holder);
     Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("oauthClient", a.clientId);
-    detail.put("person", a.person);
+    detail.put("oauthClient", a.code.clientId());
+    detail.put("person", a.code.person());
     detail.put("authorization", a.id);
     detail.put("grantType", grantType);
     CapabilityEndpoints.Minted minted;
     try {
-      minted = minting.issue(a.policyClient, body, null, detail);
+      minted = minting.issue(a.code.policyClient(), body, null, detail);
     } catch (ApiException e) {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, e.getMessage());
     }
@@ -407,10 +387,10 @@ final class OAuthTokens extends Endpoints {
     }
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("authorization", a.id);
-    detail.put("oauthClient", a.clientId);
+    detail.put("oauthClient", a.code.clientId());
     detail.put("reason", reason);
     detail.put("revocationIds", ids);
-    audit.record("oauth.revoked", "oauth", null, a.policyClient, detail);
+    audit.record("oauth.revoked", "oauth", null, a.code.policyClient(), detail);
   }
 
   private URI tokenUri() {
