@@ -528,16 +528,9 @@ public final class McpLoad {
     static Peer start(
         String name, Path log, Map<String, String> env, List<String> jvmOptions, String... args)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xms256m");
-      command.add("-Xmx768m");
-      command.addAll(jvmOptions);
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(McpPeers.class.getName());
-      command.addAll(List.of(args));
-      ProcessBuilder pb = new ProcessBuilder(command);
+      List<String> jvmArgs = new ArrayList<>(List.of("-Xms256m", "-Xmx768m"));
+      jvmArgs.addAll(jvmOptions);
+      ProcessBuilder pb = new ProcessBuilder(JavaCommand.of(jvmArgs, McpPeers.class, args));
       pb.environment().putAll(env);
       pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
       Process process = pb.start();
@@ -647,24 +640,7 @@ public final class McpLoad {
     double addedP50 = gatewayFixed.p50Ms() - directFixed.p50Ms();
     double addedP99 = gatewayFixed.p99Ms() - directFixed.p99Ms();
     double ratio = gatewaySat.throughput() / directSat.throughput();
-    md.append("\nGateway minus direct:\n\n");
-    md.append(
-        "| added p50 at "
-            + out.get("rate").asInt()
-            + "/s (ms) | added p99 at "
-            + out.get("rate").asInt()
-            + "/s (ms) | throughput ratio at saturation | added CPU µs/call (fixed rate) |"
-            + " added CPU µs/call (saturation) |\n");
-    md.append("|---:|---:|---:|---:|---:|\n");
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "| %.3f | %.3f | %.0f %% | %.1f | %.1f |%n",
-            addedP50,
-            addedP99,
-            ratio * 100,
-            gatewayFixed.cpuMicrosPerCall() - directFixed.cpuMicrosPerCall(),
-            gatewaySat.cpuMicrosPerCall() - directSat.cpuMicrosPerCall()));
+    md.append(Phase.overhead(phases, out.get("rate").asInt(), false));
 
     md.append("\nCPU µs per call by process:\n\n");
     List<String> processes = new ArrayList<>(directFixed.cpuMicrosPerCallByProcess().keySet());
