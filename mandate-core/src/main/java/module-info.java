@@ -1,8 +1,8 @@
 /**
  * Mandate's token library: capabilities (mint, attenuate, decode, verify), caveats and keys. Only
  * the API packages are exported; {@code dev.mandate.internal.*} is not API (the matchers are shared
- * with the authority's policy compiler, and the path normalisation with the gateway, which
- * normalises resource URIs by the same rules).
+ * with the authority's policy compiler, the path normalisation with the gateway, which normalises
+ * resource URIs by the same rules, and strict UTF-8 decoding with both).
  */
 module dev.mandate.core {
   requires transitive com.fasterxml.jackson.databind;
@@ -21,7 +21,8 @@ module dev.mandate.core {
   exports dev.mandate.wire;
   exports dev.mandate.config;
   exports dev.mandate.internal to
-      dev.mandate.authority;
+      dev.mandate.authority,
+      dev.mandate.gateway;
   exports dev.mandate.internal.match to
       dev.mandate.authority,
       dev.mandate.gateway;

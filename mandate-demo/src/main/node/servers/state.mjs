@@ -19,30 +19,43 @@ function stateFile() {
 
 const file = stateFile();
 
-export async function load() {
+async function load() {
   return JSON.parse(await readFile(file, "utf8"));
 }
 
-export async function save(state) {
+async function save(state) {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(state, null, 2));
   await rename(tmp, file);
 }
 
 /** A tool result whose text is the JSON of value. */
-export function ok(value) {
+function ok(value) {
   return { content: [{ type: "text", text: JSON.stringify(value, null, 2) }] };
 }
 
-/** A tool error the model can read. */
+/** A tool error the model can read: what a tool's run returns to refuse. */
 export function fail(message) {
   return { isError: true, content: [{ type: "text", text: message }] };
 }
 
-/** Creates a server, lets define() register its tools, and serves it over stdio. */
-export async function serve(name, define) {
+/**
+ * Creates a server with these tools and serves it over stdio. A tool is {description, input (its
+ * zod argument shape; none if left out), changes, run(state, args)}: run gets the state as read
+ * for the call and returns the result (sent as JSON) or fail(message); the state of a tool that
+ * changes it is written back when run did not fail.
+ */
+export async function serve(name, tools) {
   const server = new McpServer({ name, version: "1.0.0" });
-  define(server);
+  for (const [tool, { description, input = {}, changes = false, run }] of Object.entries(tools)) {
+    server.registerTool(tool, { description, inputSchema: input }, async (args) => {
+      const state = await load();
+      const result = run(state, args);
+      if (result?.isError) return result;
+      if (changes) await save(state);
+      return ok(result);
+    });
+  }
   await server.connect(new StdioServerTransport());
 }
 

@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.JdbcUrls;
+import dev.mandate.config.Durations;
 import dev.mandate.server.ServerLimits;
 import dev.mandate.server.Tracing;
 import java.net.URI;
@@ -372,12 +373,9 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder shutdownTimeout(Duration timeout) {
-      if (timeout == null
-          || timeout.isNegative()
-          || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("shutdownTimeout must be 0..10 minutes, got " + timeout);
-      }
-      this.shutdownTimeout = timeout;
+      this.shutdownTimeout =
+          Durations.requireWithin(
+              "shutdownTimeout", timeout, Duration.ZERO, Duration.ofMinutes(10));
       return this;
     }
 
@@ -447,12 +445,9 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder auditMaxAge(Duration maxAge) {
-      if (maxAge == null
-          || maxAge.compareTo(Duration.ofMinutes(1)) < 0
-          || maxAge.compareTo(Duration.ofDays(366)) > 0) {
-        throw new IllegalArgumentException("auditMaxAge must be 1m..366d, got " + maxAge);
-      }
-      this.auditMaxAge = maxAge;
+      this.auditMaxAge =
+          Durations.requireWithin(
+              "auditMaxAge", maxAge, Duration.ofMinutes(1), Duration.ofDays(366));
       return this;
     }
 
@@ -463,10 +458,8 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder auditMaxSkew(Duration maxSkew) {
-      if (maxSkew == null || maxSkew.isNegative() || maxSkew.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("auditMaxSkew must be 0..1h, got " + maxSkew);
-      }
-      this.auditMaxSkew = maxSkew;
+      this.auditMaxSkew =
+          Durations.requireWithin("auditMaxSkew", maxSkew, Duration.ZERO, Duration.ofHours(1));
       return this;
     }
 

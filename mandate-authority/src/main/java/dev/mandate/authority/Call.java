@@ -10,44 +10,21 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
 
-/** One API request as an endpoint sees it: path parameters, the caller, the bounded body. */
-final class Call {
-  private final Request request;
-  private final Map<String, String> pathParams;
-  private final ClientRecord client;
-  private final boolean admin;
-  private final int maxBodyBytes;
-  private Fields query;
-
-  Call(
-      Request request,
-      Map<String, String> pathParams,
-      ClientRecord client,
-      boolean admin,
-      int maxBodyBytes) {
-    this.request = request;
-    this.pathParams = pathParams;
-    this.client = client;
-    this.admin = admin;
-    this.maxBodyBytes = maxBodyBytes;
-  }
-
-  Request request() {
-    return request;
-  }
+/**
+ * One API request as an endpoint sees it: path parameters, the caller, the bounded body.
+ *
+ * @param client the authenticated client; null only on public routes
+ * @param admin whether the caller is an admin (by its credential or by the policy)
+ */
+record Call(
+    Request request,
+    Map<String, String> pathParams,
+    ClientRecord client,
+    boolean admin,
+    int maxBodyBytes) {
 
   String path(String name) {
     return pathParams.get(name);
-  }
-
-  /** The authenticated client; null only on public routes. */
-  ClientRecord client() {
-    return client;
-  }
-
-  /** Whether the caller is an admin (by its credential or by the policy). */
-  boolean admin() {
-    return admin;
   }
 
   String header(HttpHeader header) {
@@ -60,10 +37,7 @@ final class Call {
 
   /** A query parameter; a repeated parameter is refused. */
   String query(String name) {
-    if (query == null) {
-      query = Request.extractQueryParameters(request);
-    }
-    Fields.Field field = query.get(name);
+    Fields.Field field = Request.extractQueryParameters(request).get(name);
     if (field == null) {
       return null;
     }

@@ -49,23 +49,9 @@ import net.minidev.json.JSONObject;
  * <p>The audit event {@code oauth.exchange} records the {@code act} chain: the actor, then the
  * holders of the subject's delegated blocks, newest first (RFC 8693 §4.1).
  */
-final class TokenExchange {
+record TokenExchange(
+    RootKeys keys, AuthorityStore store, AuditTrail audit, Clock clock, SecureRandom random) {
   static final String HOLDER_KEY_TYPE = "urn:mandate:params:oauth:token-type:holder-key";
-
-  private final RootKeys keys;
-  private final AuthorityStore store;
-  private final AuditTrail audit;
-  private final Clock clock;
-  private final SecureRandom random;
-
-  TokenExchange(
-      RootKeys keys, AuthorityStore store, AuditTrail audit, Clock clock, SecureRandom random) {
-    this.keys = keys;
-    this.store = store;
-    this.audit = audit;
-    this.clock = clock;
-    this.random = random;
-  }
 
   /**
    * Exchanges the subject for a delegated child.

@@ -9,7 +9,9 @@ import dev.mandate.policy.YamlTree.Scalar;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Typed, strict access to a {@link YamlTree}: every wrong type or unknown key becomes a located
@@ -70,6 +72,37 @@ final class NodeReader {
                 + String.join(", ", allowed.stream().sorted().toList()));
       }
     }
+  }
+
+  /** A mapping in a list, with its path ({@code budgets[2]}). */
+  record Item(MapNode map, String path) {}
+
+  /**
+   * The mappings of a list with their paths, each with its keys checked against {@code allowed}; an
+   * item that is not a mapping is reported and skipped. Each is checked when the iteration reaches
+   * it, so problems are reported in the file's order.
+   */
+  Iterable<Item> maps(ListNode list, String path, Set<String> allowed) {
+    return () ->
+        IntStream.range(0, list.items().size())
+            .mapToObj(i -> item(list.items().get(i), index(path, i), allowed))
+            .filter(Objects::nonNull)
+            .iterator();
+  }
+
+  private Item item(Node node, String path, Set<String> allowed) {
+    MapNode m = map(node, path);
+    if (m == null) {
+      return null;
+    }
+    allowKeys(m, path, allowed);
+    return new Item(m, path);
+  }
+
+  /** The string under a required key, or null with the missing key or wrong type reported. */
+  String requiredString(MapNode map, String key, String path) {
+    Node n = required(map, key, path);
+    return n == null ? null : string(n, child(path, key));
   }
 
   /** Reports a missing required key; returns its value or null. */

@@ -4,6 +4,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.config.Durations;
+import dev.mandate.internal.Utf8;
 import dev.mandate.policy.ClientPolicy.Requirement;
 import dev.mandate.policy.ClientPolicy.Role;
 import dev.mandate.policy.GrantTemplate.Parameter;
@@ -12,9 +13,6 @@ import dev.mandate.policy.YamlTree.MapNode;
 import dev.mandate.policy.YamlTree.Node;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,17 +104,11 @@ final class PolicyParser {
           0, "", "the file is larger than " + YamlTree.MAX_BYTES + " bytes (1 MiB); refusing it");
       return null;
     }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
+    String text = Utf8.strict(bytes);
+    if (text == null) {
       problems.error(0, "", "the file is not valid UTF-8");
-      return null;
     }
+    return text;
   }
 
   static String digest(String text) {
@@ -621,25 +613,16 @@ final class PolicyParser {
       return List.of();
     }
     List<ClientPolicy.BudgetRule> out = new java.util.ArrayList<>();
-    for (int i = 0; i < list.items().size(); i++) {
-      String iPath = NodeReader.index(bPath, i);
-      MapNode item = r.map(list.items().get(i), iPath);
-      if (item == null) {
-        continue;
-      }
-      r.allowKeys(item, iPath, BUDGET_KEYS);
-      Node service = r.required(item, "service", iPath);
-      Node max = r.required(item, "max", iPath);
-      String serviceName =
-          service == null ? null : r.string(service, NodeReader.child(iPath, "service"));
-      String maxText = max == null ? null : r.string(max, NodeReader.child(iPath, "max"));
+    for (NodeReader.Item item : r.maps(list, bPath, BUDGET_KEYS)) {
+      String serviceName = r.requiredString(item.map(), "service", item.path());
+      String maxText = r.requiredString(item.map(), "max", item.path());
       if (serviceName == null || maxText == null) {
         continue;
       }
       if (!literalService(serviceName)) {
         problems.error(
-            service.line(),
-            NodeReader.child(iPath, "service"),
+            NodeReader.optional(item.map(), "service").line(),
+            NodeReader.child(item.path(), "service"),
             "a budget names one service, literally (no glob), got '" + serviceName + "'");
         continue;
       }
@@ -648,7 +631,10 @@ final class PolicyParser {
             new ClientPolicy.BudgetRule(
                 serviceName, dev.mandate.caveat.Caveat.Budget.parse(maxText)));
       } catch (IllegalArgumentException e) {
-        problems.error(max.line(), NodeReader.child(iPath, "max"), e.getMessage());
+        problems.error(
+            NodeReader.optional(item.map(), "max").line(),
+            NodeReader.child(item.path(), "max"),
+            e.getMessage());
       }
     }
     return out;

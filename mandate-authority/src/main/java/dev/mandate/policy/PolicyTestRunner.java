@@ -371,15 +371,8 @@ public final class PolicyTestRunner {
       return null;
     }
     List<Grant> out = new ArrayList<>();
-    for (int i = 0; i < list.items().size(); i++) {
-      String itemPath = NodeReader.index(path, i);
-      MapNode g = r.map(list.items().get(i), itemPath);
-      if (g == null) {
-        continue;
-      }
-      r.allowKeys(g, itemPath, GRANT_KEYS);
-      Node n = r.required(g, "grant", itemPath);
-      String text = n == null ? null : r.string(n, NodeReader.child(itemPath, "grant"));
+    for (NodeReader.Item g : r.maps(list, path, GRANT_KEYS)) {
+      String text = r.requiredString(g.map(), "grant", g.path());
       if (text == null) {
         continue;
       }
@@ -387,13 +380,17 @@ public final class PolicyTestRunner {
       try {
         grant = Grant.parse(text);
       } catch (IllegalArgumentException e) {
-        r.problems().error(n.line(), NodeReader.child(itemPath, "grant"), e.getMessage());
+        r.problems()
+            .error(
+                NodeReader.optional(g.map(), "grant").line(),
+                NodeReader.child(g.path(), "grant"),
+                e.getMessage());
         continue;
       }
       for (String key : List.of("arguments", "conditions")) {
-        n = NodeReader.optional(g, key);
+        Node n = NodeReader.optional(g.map(), key);
         if (n != null && grant != null) {
-          grant = withCaveats(r, grant, n, key, NodeReader.child(itemPath, key));
+          grant = withCaveats(r, grant, n, key, NodeReader.child(g.path(), key));
         }
       }
       if (grant != null) {

@@ -72,7 +72,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * authority's own log (one line per request) goes to {@code authority-<store>.log} beside {@code
  * --out}.
  */
-public final class AuthorityLoad {
+public record AuthorityLoad(
+    int seconds,
+    int warmupSeconds,
+    int clients,
+    int revocations,
+    Path logDir,
+    List<String> jvmArgs) {
   static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static final String POLICY =
       """
@@ -91,28 +97,6 @@ public final class AuthorityLoad {
   private static final int WARMUP_SLICE_SECONDS = 3;
   private static final int WARMUP_MAX_SECONDS = 90;
   private static final double JIT_SETTLED_SHARE = 0.05;
-
-  private final int seconds;
-  private final int warmupSeconds;
-  private final int clients;
-  private final int revocations;
-  private final Path logDir;
-  private final List<String> jvmArgs;
-
-  private AuthorityLoad(
-      int seconds,
-      int warmupSeconds,
-      int clients,
-      int revocations,
-      Path logDir,
-      List<String> jvmArgs) {
-    this.seconds = seconds;
-    this.warmupSeconds = warmupSeconds;
-    this.clients = clients;
-    this.revocations = revocations;
-    this.logDir = logDir;
-    this.jvmArgs = jvmArgs;
-  }
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of("mandate-bench/target/authority-load.json");
@@ -505,27 +489,13 @@ public final class AuthorityLoad {
   }
 
   /** The authority under test, running {@link AuthorityProcess} in a JVM of its own. */
-  private static final class Authority implements AutoCloseable {
-    private final Process process;
-    private final String url;
-    private final String adminSecret;
-
-    private Authority(Process process, String url, String adminSecret) {
-      this.process = process;
-      this.url = url;
-      this.adminSecret = adminSecret;
-    }
+  private record Authority(Process process, String url, String adminSecret)
+      implements AutoCloseable {
 
     static Authority start(Path data, Path policy, String jdbcUrl, List<String> jvmArgs, Path log)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(jvmArgs);
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(AuthorityProcess.class.getName());
-      command.add(data.toString());
-      command.add(policy.toString());
+      List<String> command =
+          JavaCommand.of(jvmArgs, AuthorityProcess.class, data.toString(), policy.toString());
       if (jdbcUrl != null) {
         command.add(jdbcUrl);
       }
@@ -559,16 +529,14 @@ public final class AuthorityLoad {
       return new Authority(process, parts[1], parts[2]);
     }
 
-    String url() {
-      return url;
-    }
-
-    String adminSecret() {
-      return adminSecret;
-    }
-
     long pid() {
       return process.pid();
+    }
+
+    /** Never prints the admin secret. */
+    @Override
+    public String toString() {
+      return "Authority[" + url + "]";
     }
 
     /** CPU time (user + system) of the authority process so far. */

@@ -18,18 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What constraints on one grant (spec §5.3) add to a call: the same {@code send_money} request
@@ -37,15 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * capabilities that differ only in where the amount limit sits. {@code bin/bench-constraints} runs
  * it; docs/benchmarks.md has the figures.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(
     value = 1,
     jvmArgsAppend = {"-Xms256m", "-Xmx256m"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@State(Scope.Benchmark)
-public class ConstraintBenchmarks {
+public class ConstraintBenchmarks extends MicroBenchmark {
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
   private static final BigDecimal MAX = new BigDecimal("100");
   private static final String[] OTHER_ACTIONS = {

@@ -146,26 +146,10 @@ public final class Fixtures {
               .clock(issueClock)
               .random(rng)
               .sign();
-      mandateCapability =
-          attenuated1
-              .attenuate()
-              .allow("fs:read_text_file:/data/invoices/2024/**")
-              .expiresAt(EXP_ATTENUATION_2)
-              .constrain("/path", new Constraint.PathWithin("/data/invoices/2024"))
-              .clock(issueClock)
-              .random(rng)
-              .sign();
+      mandateCapability = invoices2024(attenuated1, issueClock, rng).sign();
       mandateToken = mandateCapability.toText();
       mandateBoundCapability =
-          attenuated1
-              .attenuate()
-              .allow("fs:read_text_file:/data/invoices/2024/**")
-              .expiresAt(EXP_ATTENUATION_2)
-              .constrain("/path", new Constraint.PathWithin("/data/invoices/2024"))
-              .bindTo(holderKey.verifyingKey())
-              .clock(issueClock)
-              .random(rng)
-              .sign();
+          invoices2024(attenuated1, issueClock, rng).bindTo(holderKey.verifyingKey()).sign();
       mandateBoundToken = mandateBoundCapability.toText();
       ObjectNode args = JsonNodeFactory.instance.objectNode().put("path", RESOURCE);
       request = new Request(null, SERVICE, ACTION, RESOURCE, args, Map.of());
@@ -583,5 +567,17 @@ public final class Fixtures {
     SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
     r.setSeed(seed(label));
     return r;
+  }
+
+  /** The last block of the benchmark's tokens: the 2024 invoices, within their directory. */
+  private static Capability.Attenuator invoices2024(
+      Capability parent, Clock clock, SecureRandom random) {
+    return parent
+        .attenuate()
+        .allow("fs:read_text_file:/data/invoices/2024/**")
+        .expiresAt(EXP_ATTENUATION_2)
+        .constrain("/path", new Constraint.PathWithin("/data/invoices/2024"))
+        .clock(clock)
+        .random(random);
   }
 }

@@ -542,8 +542,31 @@ public final class GatewayLoad {
       CountDownLatch done = new CountDownLatch(connections);
       long start = System.nanoTime();
       long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+      // One closed-loop caller: it sends the next call when the last one ends.
+      final class Caller implements org.eclipse.jetty.client.Response.Listener {
+        private long sentAt;
+
+        void next() {
+          sentAt = System.nanoTime();
+          if (sentAt >= deadline) {
+            done.countDown();
+            return;
+          }
+          send(uri, auth, this);
+        }
+
+        @Override
+        public void onComplete(Result result) {
+          recorder.recordValue(System.nanoTime() - sentAt);
+          calls.incrementAndGet();
+          if (failed(result)) {
+            errors.incrementAndGet();
+          }
+          next();
+        }
+      }
       for (int c = 0; c < connections; c++) {
-        new Caller(uri, auth, deadline, recorder, errors, calls, done).next();
+        new Caller().next();
       }
       if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
         throw new IllegalStateException("callers still busy 60 s after the deadline");
@@ -553,54 +576,6 @@ public final class GatewayLoad {
           calls.get(),
           errors.get(),
           (System.nanoTime() - start) / 1e9);
-    }
-
-    /** One closed-loop caller. */
-    private final class Caller implements org.eclipse.jetty.client.Response.Listener {
-      private final URI uri;
-      private final Auth auth;
-      private final long deadline;
-      private final Recorder recorder;
-      private final AtomicLong errors;
-      private final AtomicLong calls;
-      private final CountDownLatch done;
-      private long sentAt;
-
-      Caller(
-          URI uri,
-          Auth auth,
-          long deadline,
-          Recorder recorder,
-          AtomicLong errors,
-          AtomicLong calls,
-          CountDownLatch done) {
-        this.uri = uri;
-        this.auth = auth;
-        this.deadline = deadline;
-        this.recorder = recorder;
-        this.errors = errors;
-        this.calls = calls;
-        this.done = done;
-      }
-
-      void next() {
-        sentAt = System.nanoTime();
-        if (sentAt >= deadline) {
-          done.countDown();
-          return;
-        }
-        send(uri, auth, this);
-      }
-
-      @Override
-      public void onComplete(Result result) {
-        recorder.recordValue(System.nanoTime() - sentAt);
-        calls.incrementAndGet();
-        if (failed(result)) {
-          errors.incrementAndGet();
-        }
-        next();
-      }
     }
 
     @Override
@@ -643,15 +618,10 @@ public final class GatewayLoad {
 
     /** Starts this class in a new JVM with {@code jvmOptions} and the role {@code args}. */
     static Peer start(String name, List<String> jvmOptions, String... args) throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(jvmOptions);
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(GatewayLoad.class.getName());
-      command.addAll(List.of(args));
       Process p =
-          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+          new ProcessBuilder(JavaCommand.of(jvmOptions, GatewayLoad.class, args))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       return new Peer(name, p);
     }
 
@@ -842,15 +812,7 @@ public final class GatewayLoad {
             + " CPU µs/call is the CPU time of all three processes divided by the"
             + " calls.\n\n");
     md.append(Phase.table(phases));
-    md.append("\nGateway minus direct:\n\n");
-    md.append(
-        "| Gateway | added p50 at "
-            + out.get("rate").asInt()
-            + "/s (ms) | added p99 at "
-            + out.get("rate").asInt()
-            + "/s (ms) | throughput ratio at saturation | added CPU µs/call (fixed rate) |"
-            + " added CPU µs/call (saturation) |\n");
-    md.append("|---|---:|---:|---:|---:|---:|\n");
+    md.append(Phase.overhead(phases, out.get("rate").asInt(), true));
     Phase directFixed = Phase.find(phases, "direct", "fixed");
     Phase directSat = Phase.find(phases, "direct", "saturation");
     List<String> verdicts = new ArrayList<>();
@@ -862,16 +824,6 @@ public final class GatewayLoad {
       double addedP50 = p.p50Ms() - directFixed.p50Ms();
       double addedP99 = p.p99Ms() - directFixed.p99Ms();
       double ratio = sat.throughput() / directSat.throughput();
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %.3f | %.3f | %.0f %% | %.1f | %.1f |%n",
-              p.target(),
-              addedP50,
-              addedP99,
-              ratio * 100,
-              p.cpuMicrosPerCall() - directFixed.cpuMicrosPerCall(),
-              sat.cpuMicrosPerCall() - directSat.cpuMicrosPerCall()));
       verdicts.add(
           String.format(
               Locale.ROOT,

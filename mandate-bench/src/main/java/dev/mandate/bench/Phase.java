@@ -129,6 +129,44 @@ record Phase(
   }
 
   /**
+   * The "Gateway minus direct" markdown table: for each target other than {@code direct}, what it
+   * adds over direct at the fixed rate {@code rate} (p50, p99, CPU per call) and at saturation
+   * (throughput as a share of direct's, CPU per call). With {@code named}, a first column names the
+   * target.
+   */
+  static String overhead(List<Phase> phases, int rate, boolean named) {
+    StringBuilder md = new StringBuilder("\nGateway minus direct:\n\n");
+    md.append(named ? "| Gateway " : "")
+        .append("| added p50 at ")
+        .append(rate)
+        .append("/s (ms) | added p99 at ")
+        .append(rate)
+        .append(
+            "/s (ms) | throughput ratio at saturation | added CPU µs/call (fixed rate) |"
+                + " added CPU µs/call (saturation) |\n");
+    md.append(named ? "|---" : "").append("|---:|---:|---:|---:|---:|\n");
+    Phase directFixed = find(phases, "direct", "fixed");
+    Phase directSat = find(phases, "direct", "saturation");
+    for (Phase p : phases) {
+      if (p.target().equals("direct") || !p.mode().startsWith("fixed")) {
+        continue;
+      }
+      Phase sat = find(phases, p.target(), "saturation");
+      md.append(named ? "| " + p.target() + " " : "")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "| %.3f | %.3f | %.0f %% | %.1f | %.1f |%n",
+                  p.p50Ms() - directFixed.p50Ms(),
+                  p.p99Ms() - directFixed.p99Ms(),
+                  sat.throughput() / directSat.throughput() * 100,
+                  p.cpuMicrosPerCall() - directFixed.cpuMicrosPerCall(),
+                  sat.cpuMicrosPerCall() - directSat.cpuMicrosPerCall()));
+    }
+    return md.toString();
+  }
+
+  /**
    * Writes a run's raw results to {@code json}, pretty-printed: {@code run} (its settings and load
    * averages) with the phases added under {@code phases}.
    */

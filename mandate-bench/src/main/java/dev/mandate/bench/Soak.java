@@ -225,8 +225,7 @@ public final class Soak {
   }
 
   private Process startMcpUpstream() throws IOException {
-    return new ProcessBuilder(
-            java(), "-Xmx256m", "-cp", classPath(), McpPeers.class.getName(), "upstream")
+    return new ProcessBuilder(JavaCommand.of(List.of("-Xmx256m"), McpPeers.class, "upstream"))
         .redirectError(work.resolve("mcp-upstream.log").toFile())
         .start();
   }
@@ -248,16 +247,15 @@ public final class Soak {
     Path gcLog = work.resolve("gateway-" + incarnation + "-gc.log");
     ProcessBuilder pb =
         new ProcessBuilder(
-            java(),
-            "-Xms128m",
-            "-Xmx256m",
-            "-Xlog:gc:file=" + gcLog,
-            "-DMANDATE_DECISION_LOG=WARN",
-            "-cp",
-            classPath(),
-            GatewayServer.class.getName(),
-            "--config",
-            config.toString());
+            JavaCommand.of(
+                List.of(
+                    "-Xms128m",
+                    "-Xmx256m",
+                    "-Xlog:gc:file=" + gcLog,
+                    "-DMANDATE_DECISION_LOG=WARN"),
+                GatewayServer.class,
+                "--config",
+                config.toString()));
     pb.environment().put("GW_SECRET", authority.secret("gateway"));
     pb.redirectErrorStream(true);
     pb.redirectOutput(
@@ -667,16 +665,8 @@ public final class Soak {
     return s == null ? "" : s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
   private static String jcmd() {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     return Files.exists(jcmd) ? jcmd.toString() : "jcmd";
-  }
-
-  private static String classPath() {
-    return System.getProperty("java.class.path");
   }
 }

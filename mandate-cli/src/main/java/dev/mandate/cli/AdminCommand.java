@@ -67,15 +67,7 @@ final class AdminCommand extends CliCommand.Group {
                 .random(t.random())
                 .environment(t.environment())
                 .masterKeySource(masterKey.source(spec, data));
-        String url = db.url();
-        if (url != null) {
-          b.jdbcUrl(url);
-        }
-        char[] password = db.password(spec);
-        if (password != null) {
-          b.databasePassword(password);
-          java.util.Arrays.fill(password, '\0');
-        }
+        db.apply(spec, b);
         config = b.build();
       } catch (IllegalArgumentException e) {
         throw new BadInputException(e.getMessage());

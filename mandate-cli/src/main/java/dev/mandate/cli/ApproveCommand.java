@@ -75,7 +75,6 @@ final class ApproveCommand extends CliCommand {
   @Option(
       names = "--ttl",
       paramLabel = "DURATION",
-      converter = Converters.DurationConverter.class,
       description = "How long the approval stays usable: at most 1h (default 10m).")
   Duration ttl;
 
@@ -107,11 +106,7 @@ final class ApproveCommand extends CliCommand {
       answer = client.post("/v1/approvals", body);
     } catch (AuthorityCallException e) {
       if (e.status() == 403 && e.code().isPresent()) {
-        t.err()
-            .println(
-                "mandate: "
-                    + Mandate.oneLine("approval refused: " + e.authorityMessage().orElse("")));
-        return Mandate.DENY;
+        return e.refusal(t, "approval refused");
       }
       throw e;
     }

@@ -41,7 +41,6 @@ final class AuditCommand extends CliCommand.Group {
     @Option(
         names = "--to",
         paramLabel = "INSTANT",
-        converter = Converters.InstantConverter.class,
         description = "Only records before this time (ISO-8601, exclusive).")
     Instant to;
 
@@ -108,7 +107,6 @@ final class AuditCommand extends CliCommand.Group {
     @Option(
         names = "--from",
         paramLabel = "INSTANT",
-        converter = Converters.InstantConverter.class,
         description = "Only records at or after this time (ISO-8601).")
     Instant from;
 
@@ -165,7 +163,6 @@ final class AuditCommand extends CliCommand.Group {
     @Option(
         names = "--from",
         paramLabel = "INSTANT",
-        converter = Converters.InstantConverter.class,
         description = "Start with the records at or after this time. Default: 10 minutes ago.")
     Instant from;
 

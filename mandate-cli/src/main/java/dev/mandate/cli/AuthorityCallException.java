@@ -47,4 +47,13 @@ final class AuthorityCallException extends RuntimeException {
   Optional<String> authorityMessage() {
     return Optional.ofNullable(authorityMessage);
   }
+
+  /**
+   * Reports this answer as a refusal ({@code what}: the authority's explanation) on the terminal's
+   * error stream, and returns the exit status of a refusal, {@link Mandate#DENY}.
+   */
+  int refusal(Terminal t, String what) {
+    t.err().println("mandate: " + Mandate.oneLine(what + ": " + authorityMessage().orElse("")));
+    return Mandate.DENY;
+  }
 }

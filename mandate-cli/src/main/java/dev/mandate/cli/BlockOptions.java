@@ -117,21 +117,18 @@ final class BlockOptions {
   @Option(
       names = "--ttl",
       paramLabel = "DURATION",
-      converter = Converters.DurationConverter.class,
       description = "Lifetime from now: 30s, 15m, 2h, 7d, 1h30m.")
   Duration ttl;
 
   @Option(
       names = "--expires",
       paramLabel = "INSTANT",
-      converter = Converters.InstantConverter.class,
       description = "Absolute expiry (ISO-8601, e.g. 2030-01-01T00:00:00Z).")
   Instant expires;
 
   @Option(
       names = "--not-before",
       paramLabel = "INSTANT",
-      converter = Converters.InstantConverter.class,
       description = "Not valid before this instant (ISO-8601).")
   Instant notBefore;
 

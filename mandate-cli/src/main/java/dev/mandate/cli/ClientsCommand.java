@@ -68,16 +68,9 @@ final class ClientsCommand extends CliCommand.Group {
 
   /** The client as --json prints it: never a secret. */
   static ObjectNode view(JsonNode c) {
-    ObjectNode o = JsonOut.object();
-    o.put("clientId", c.path("clientId").asText());
+    ObjectNode o = JsonOut.texts(JsonOut.object(), c, "clientId");
     o.put("admin", c.path("admin").asBoolean());
-    o.put("createdAt", c.path("createdAt").asText());
-    if (c.hasNonNull("disabledAt")) {
-      o.put("disabledAt", c.path("disabledAt").asText());
-    } else {
-      o.putNull("disabledAt");
-    }
-    return o;
+    return JsonOut.texts(o, c, "createdAt", "disabledAt");
   }
 
   @Command(

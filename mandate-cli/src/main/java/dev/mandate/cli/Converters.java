@@ -12,7 +12,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * Option value converters. Each turns a validation failure into a {@link TypeConversionException}
- * so picocli reports it as bad usage, naming the option.
+ * so picocli reports it as bad usage, naming the option. {@link Mandate#commandLine} registers the
+ * instant and lifetime converters for every option of those types.
  */
 final class Converters {
   private Converters() {}

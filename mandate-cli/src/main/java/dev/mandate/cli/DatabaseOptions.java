@@ -1,7 +1,9 @@
 package dev.mandate.cli;
 
+import dev.mandate.authority.AuthorityConfig;
 import dev.mandate.authority.store.JdbcUrls;
 import java.nio.file.Path;
+import java.util.Arrays;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -73,5 +75,18 @@ final class DatabaseOptions {
     }
     return SecretFiles.read(file, option, "; write the database password there (mode 0600)")
         .toCharArray();
+  }
+
+  /** Sets the database URL and password given, if any, on the authority's configuration. */
+  void apply(CommandSpec spec, AuthorityConfig.Builder b) {
+    String db = url();
+    if (db != null) {
+      b.jdbcUrl(db);
+    }
+    char[] password = password(spec);
+    if (password != null) {
+      b.databasePassword(password);
+      Arrays.fill(password, '\0');
+    }
   }
 }

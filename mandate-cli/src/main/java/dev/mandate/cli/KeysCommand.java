@@ -47,14 +47,9 @@ final class KeysCommand extends CliCommand.Group {
 
   /** The key as --json prints it, with its fingerprint. */
   static ObjectNode view(JsonNode k) {
-    ObjectNode o = JsonOut.object();
-    o.put("keyId", k.path("keyId").asText());
-    o.put("state", k.path("state").asText());
-    o.put("createdAt", k.path("createdAt").asText());
-    o.put("retiredAt", k.hasNonNull("retiredAt") ? k.path("retiredAt").asText() : null);
+    ObjectNode o = JsonOut.texts(JsonOut.object(), k, "keyId", "state", "createdAt", "retiredAt");
     o.put("fingerprint", fingerprintOf(k));
-    o.put("publicKey", k.path("publicKey").asText());
-    return o;
+    return JsonOut.texts(o, k, "publicKey");
   }
 
   private static String fingerprintOf(JsonNode k) {

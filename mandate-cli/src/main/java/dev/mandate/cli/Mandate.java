@@ -4,6 +4,8 @@ import dev.mandate.token.InvalidTokenException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -124,6 +126,9 @@ public final class Mandate implements Callable<Integer> {
     cli.setErr(terminal.err());
     // An argument such as --request @file is ours to interpret, not picocli's argument-file syntax.
     cli.setExpandAtFiles(false);
+    // One grammar for every option of these types (an option may still name its own converter).
+    cli.registerConverter(Instant.class, new Converters.InstantConverter());
+    cli.registerConverter(Duration.class, new Converters.DurationConverter());
     cli.setParameterExceptionHandler(Mandate::onBadUsage);
     cli.setExecutionExceptionHandler(Mandate::onFailure);
     for (String name : new String[] {"mint", "attenuate"}) {

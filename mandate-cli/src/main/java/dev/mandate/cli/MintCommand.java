@@ -167,11 +167,7 @@ final class MintCommand extends CliCommand {
       minted = client.post("/v1/capabilities", body);
     } catch (AuthorityCallException e) {
       if (e.status() == 403 && e.code().filter("policy_denied"::equals).isPresent()) {
-        t.err()
-            .println(
-                "mandate: "
-                    + Mandate.oneLine("denied by policy: " + e.authorityMessage().orElse("")));
-        return Mandate.DENY;
+        return e.refusal(t, "denied by policy");
       }
       throw e;
     }

@@ -99,7 +99,6 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(
       names = "--ttl",
       paramLabel = "DURATION",
-      converter = Converters.DurationConverter.class,
       description = "The lifetime to ask for; refreshed before it ends. Default: 15m.")
   Duration ttl = Duration.ofMinutes(15);
 

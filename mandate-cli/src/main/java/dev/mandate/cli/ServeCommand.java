@@ -219,15 +219,7 @@ final class ServeCommand extends CliCommand {
     AuthorityConfig.Builder b;
     try {
       b = AuthorityConfig.builder(data).port(port).host(host);
-      String url = db.url();
-      if (url != null) {
-        b.jdbcUrl(url);
-      }
-      char[] password = db.password(spec);
-      if (password != null) {
-        b.databasePassword(password);
-        java.util.Arrays.fill(password, '\0');
-      }
+      db.apply(spec, b);
       if (policy != null) {
         b.policyFile(policy);
       }

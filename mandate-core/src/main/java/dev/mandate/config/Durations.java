@@ -123,6 +123,28 @@ public final class Durations {
   }
 
   /**
+   * Checks a duration given in code (a builder's setting) against its range.
+   *
+   * @param name the setting, for the message
+   * @return {@code d}
+   * @throws IllegalArgumentException if {@code d} is null or outside {@code [min, max]}, naming the
+   *     setting, the range and the value in this grammar
+   */
+  public static Duration requireWithin(String name, Duration d, Duration min, Duration max) {
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          name
+              + " must be "
+              + format(min)
+              + ".."
+              + format(max)
+              + ", got "
+              + (d == null ? "none" : format(d)));
+    }
+    return d;
+  }
+
+  /**
    * Writes a duration in the grammar {@link #parse(String)} reads, to the millisecond, each unit as
    * large as it divides: {@code 90m} becomes {@code 1h30m}, zero {@code 0s}; a negative duration
    * gets a leading {@code -} (for messages only: {@code parse} refuses it).

@@ -1,6 +1,7 @@
 package dev.mandate.token;
 
 import static dev.mandate.token.Reasons.deny;
+import static dev.mandate.token.Reasons.unavailable;
 
 import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.VerifyingKey;
@@ -15,19 +16,9 @@ import java.util.List;
  * this token id and exactly this call, by a group each caveat lists, unexpired, and not used
  * before.
  */
-final class ApprovalCheck {
+record ApprovalCheck(TrustedKeys trustedKeys, Duration clockSkew, ReplayGuard replayGuard) {
   // How an approval is named to the replay guard, apart from proofs (which are hex:hex).
   private static final String REPLAY_PREFIX = "approval:";
-
-  private final TrustedKeys trustedKeys;
-  private final Duration clockSkew;
-  private final ReplayGuard replayGuard;
-
-  ApprovalCheck(TrustedKeys trustedKeys, Duration clockSkew, ReplayGuard replayGuard) {
-    this.trustedKeys = trustedKeys;
-    this.clockSkew = clockSkew;
-    this.replayGuard = replayGuard;
-  }
 
   /**
    * The groups whose approval every approval caveat accepts, in the order the first caveat lists
@@ -92,7 +83,8 @@ final class ApprovalCheck {
                   + ", then present the approval with the call",
               chain.tokenId,
               chain.revocationIds,
-              acceptedGroups(chain)));
+              acceptedGroups(chain),
+              null));
     }
     Approval.Signed signed;
     try {
@@ -141,13 +133,12 @@ final class ApprovalCheck {
     try {
       firstUse = replayGuard.firstUse(REPLAY_PREFIX + a.approvalId(), expires);
     } catch (RuntimeException e) {
-      throw deny(
+      throw unavailable(
           chain,
-          Decision.Code.UNAVAILABLE,
           first,
           Decision.Check.APPROVAL,
-          "the approval cannot be checked for single use right now (the replay guard failed); try"
-              + " again shortly");
+          "the approval cannot be checked for single use",
+          "replay guard");
     }
     if (!firstUse) {
       throw invalid(

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.caveat.Constraint;
 import dev.mandate.crypto.VerifyingKey;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ import java.util.Objects;
  * @param <B> the concrete builder, for chaining
  */
 public abstract sealed class BlockSpec<B extends BlockSpec<B>>
-    permits Capability.Minter, Capability.Attenuator, Restrictions.Builder {
+    permits BlockSigner, Restrictions.Builder {
   final List<Grant> grants = new ArrayList<>();
   final List<Caveat> caveats = new ArrayList<>();
   Duration ttl;
@@ -34,7 +33,7 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
   BlockSpec() {}
 
   @SuppressWarnings("unchecked")
-  private B self() {
+  B self() {
     return (B) this;
   }
 
@@ -196,9 +195,5 @@ public abstract sealed class BlockSpec<B extends BlockSpec<B>>
       all.add(new Caveat.Expiry(now.plus(ttl)));
     }
     return all;
-  }
-
-  static SecureRandom orDefault(SecureRandom random) {
-    return random != null ? random : new SecureRandom();
   }
 }

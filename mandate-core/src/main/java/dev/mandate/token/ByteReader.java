@@ -1,9 +1,6 @@
 package dev.mandate.token;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.mandate.internal.Utf8;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,18 +52,17 @@ final class ByteReader {
   }
 
   long u32(String what) {
-    need(4, what);
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-      v = (v << 8) | (data[pos++] & 0xFF);
-    }
-    return v;
+    return bigEndian(4, what);
   }
 
   long i64(String what) {
-    need(8, what);
+    return bigEndian(8, what);
+  }
+
+  private long bigEndian(int bytes, String what) {
+    need(bytes, what);
     long v = 0;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < bytes; i++) {
       v = (v << 8) | (data[pos++] & 0xFF);
     }
     return v;
@@ -92,19 +88,12 @@ final class ByteReader {
   String str(String what) {
     int n = u16(what + " length");
     need(n, what);
-    try {
-      String s =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(data, pos, n))
-              .toString();
-      pos += n;
-      return s;
-    } catch (CharacterCodingException e) {
+    String s = Utf8.strict(data, pos, n);
+    if (s == null) {
       throw new FormatException(what + " is not valid UTF-8");
     }
+    pos += n;
+    return s;
   }
 
   List<String> strings(String what, int max) {

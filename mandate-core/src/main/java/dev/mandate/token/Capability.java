@@ -4,7 +4,6 @@ import dev.mandate.caveat.Caveat;
 import dev.mandate.crypto.InsecureSecretKeyAccess;
 import dev.mandate.crypto.SigningKey;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,25 +136,11 @@ public final class Capability {
   }
 
   /** Builds the authority block of a new capability. */
-  public static final class Minter extends BlockSpec<Minter> {
+  public static final class Minter extends BlockSigner<Minter> {
     private final SigningKey rootKey;
-    private Clock clock = Clock.systemUTC();
-    private SecureRandom random;
 
     private Minter(SigningKey rootKey) {
       this.rootKey = rootKey;
-    }
-
-    /** Uses this clock for the ttl and the issue time (default: system UTC). */
-    public Minter clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Uses this randomness for the token id and the chain key (default: a new SecureRandom). */
-    public Minter random(SecureRandom random) {
-      this.random = Objects.requireNonNull(random, "random");
-      return this;
     }
 
     /**
@@ -185,7 +170,7 @@ public final class Capability {
         throw new IllegalStateException(
             "the expiry " + expiry + " is not after the issue time " + issuedAt);
       }
-      SecureRandom rng = orDefault(random);
+      SecureRandom rng = randomness();
       byte[] tokenId = new byte[Chain.TOKEN_ID_BYTES];
       rng.nextBytes(tokenId);
       NextKey next = NextKey.choose(holder, holderJkt, seal, rng);
@@ -207,25 +192,11 @@ public final class Capability {
   }
 
   /** Builds an attenuation block on an existing capability. */
-  public static final class Attenuator extends BlockSpec<Attenuator> {
+  public static final class Attenuator extends BlockSigner<Attenuator> {
     private final Capability parent;
-    private Clock clock = Clock.systemUTC();
-    private SecureRandom random;
 
     private Attenuator(Capability parent) {
       this.parent = parent;
-    }
-
-    /** Uses this clock for the ttl (default: system UTC). */
-    public Attenuator clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Uses this randomness for the chain key (default: a new SecureRandom). */
-    public Attenuator random(SecureRandom random) {
-      this.random = Objects.requireNonNull(random, "random");
-      return this;
     }
 
     /**
@@ -301,7 +272,7 @@ public final class Capability {
         }
         signer = SigningKey.fromSeed(chain.secret, InsecureSecretKeyAccess.get());
       }
-      SecureRandom rng = orDefault(random);
+      SecureRandom rng = randomness();
       NextKey next;
       if (holder == null && holderJkt == null && currentHolder != null) {
         next =

@@ -21,18 +21,7 @@ import java.util.function.Predicate;
  * (block by block, in caveat order). A grant's own arguments and conditions are checked with the
  * grants. Max-uses caveats are collected for {@link UseCheck}.
  */
-final class CaveatCheck {
-  private final Clock clock;
-  private final Duration clockSkew;
-  private final Predicate<String> revoked;
-  private final Limits limits;
-
-  CaveatCheck(Clock clock, Duration clockSkew, Predicate<String> revoked, Limits limits) {
-    this.clock = clock;
-    this.clockSkew = clockSkew;
-    this.revoked = revoked;
-    this.limits = limits;
-  }
+record CaveatCheck(Clock clock, Duration clockSkew, Predicate<String> revoked, Limits limits) {
 
   /**
    * Checks every caveat and grant for this call at {@code now}.

@@ -252,12 +252,7 @@ final class Chain {
     } else if (kind != KIND_ATTENUATION) {
       throw new FormatException("only the first block may be an authority block");
     }
-    int grantCount = in.u16("grant count");
-    if (grantCount > limits.maxGrantsPerBlock()) {
-      throw new FormatException(
-          Decision.Code.LIMIT_EXCEEDED,
-          grantCount + " grants exceed the limit of " + limits.maxGrantsPerBlock());
-    }
+    int grantCount = atMost(in.u16("grant count"), limits.maxGrantsPerBlock(), "grants");
     List<Grant> grants = new ArrayList<>(grantCount);
     for (int g = 0; g < grantCount; g++) {
       String text = in.str("grant");
@@ -267,12 +262,7 @@ final class Chain {
         throw new FormatException(e.getMessage());
       }
     }
-    int caveatCount = in.u8("caveat count");
-    if (caveatCount > limits.maxCaveatsPerBlock()) {
-      throw new FormatException(
-          Decision.Code.LIMIT_EXCEEDED,
-          caveatCount + " caveats exceed the limit of " + limits.maxCaveatsPerBlock());
-    }
+    int caveatCount = atMost(in.u8("caveat count"), limits.maxCaveatsPerBlock(), "caveats");
     List<Caveat> caveats = new ArrayList<>(caveatCount);
     // A grant's own caveats follow the block's, by grant index (spec 5.3): one binary form.
     int lastGrant = -1;
@@ -325,6 +315,15 @@ final class Chain {
             HexFormat.of().formatHex(digest));
     return new Link(
         block, message, signature, nextKey, secretCommitment, flags, digest, List.copyOf(caveats));
+  }
+
+  /** A count read from a block, refused when it is above its limit. */
+  private static int atMost(int count, int limit, String what) {
+    if (count > limit) {
+      throw new FormatException(
+          Decision.Code.LIMIT_EXCEEDED, count + " " + what + " exceed the limit of " + limit);
+    }
+    return count;
   }
 
   private static void checkStructure(List<Link> links, int trailer) {

@@ -205,17 +205,6 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
         String reason,
         String tokenId,
         List<String> revocationIds,
-        List<String> approverGroups) {
-      this(code, block, check, reason, tokenId, revocationIds, approverGroups, null);
-    }
-
-    Deny(
-        Code code,
-        int block,
-        Check check,
-        String reason,
-        String tokenId,
-        List<String> revocationIds,
         List<String> approverGroups,
         BudgetLeft budget) {
       if (code == Code.ALLOW) {

@@ -36,119 +36,75 @@ public record Limits(
    * @throws IllegalArgumentException naming the bad limit and the allowed range
    */
   public Limits {
-    check("maxTokenBytes", maxTokenBytes, 64, 1 << 20);
-    check("maxBlocks", maxBlocks, 1, 255);
-    check("maxConstraintDepth", maxConstraintDepth, 1, 64);
-    check("maxCaveatsPerBlock", maxCaveatsPerBlock, 1, 255);
-    check("maxGrantsPerBlock", maxGrantsPerBlock, 1, 65_535);
-    check("maxConditionLength", maxConditionLength, 1, 65_535);
-    check("maxConditionCost", maxConditionCost, 1, Long.MAX_VALUE);
-    check("maxArgsBytes", maxArgsBytes, 2, 64 << 20);
-    check("maxArgsDepth", maxArgsDepth, 1, 1000);
+    Limit.MAX_TOKEN_BYTES.check(maxTokenBytes);
+    Limit.MAX_BLOCKS.check(maxBlocks);
+    Limit.MAX_CONSTRAINT_DEPTH.check(maxConstraintDepth);
+    Limit.MAX_CAVEATS_PER_BLOCK.check(maxCaveatsPerBlock);
+    Limit.MAX_GRANTS_PER_BLOCK.check(maxGrantsPerBlock);
+    Limit.MAX_CONDITION_LENGTH.check(maxConditionLength);
+    Limit.MAX_CONDITION_COST.check(maxConditionCost);
+    Limit.MAX_ARGS_BYTES.check(maxArgsBytes);
+    Limit.MAX_ARGS_DEPTH.check(maxArgsDepth);
   }
 
-  /** Returns a copy with a different token size limit. */
-  public Limits withMaxTokenBytes(int v) {
+  /**
+   * Returns a copy with one limit changed.
+   *
+   * @throws IllegalArgumentException if {@code value} is outside the limit's range
+   */
+  public Limits with(Limit limit, long value) {
+    limit.check(value);
+    long[] v = {
+      maxTokenBytes,
+      maxBlocks,
+      maxConstraintDepth,
+      maxCaveatsPerBlock,
+      maxGrantsPerBlock,
+      maxConditionLength,
+      maxConditionCost,
+      maxArgsBytes,
+      maxArgsDepth
+    };
+    v[limit.ordinal()] = value;
     return new Limits(
-        v,
-        maxBlocks,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        maxConditionCost,
-        maxArgsBytes,
-        maxArgsDepth);
+        (int) v[0],
+        (int) v[1],
+        (int) v[2],
+        (int) v[3],
+        (int) v[4],
+        (int) v[5],
+        v[6],
+        (int) v[7],
+        (int) v[8]);
   }
 
-  /** Returns a copy with a different block count limit. */
-  public Limits withMaxBlocks(int v) {
-    return new Limits(
-        maxTokenBytes,
-        v,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        maxConditionCost,
-        maxArgsBytes,
-        maxArgsDepth);
-  }
+  /** One of the limits, in the order of the components, with the range it may be set in. */
+  public enum Limit {
+    MAX_TOKEN_BYTES("maxTokenBytes", 64, 1 << 20),
+    MAX_BLOCKS("maxBlocks", 1, 255),
+    MAX_CONSTRAINT_DEPTH("maxConstraintDepth", 1, 64),
+    MAX_CAVEATS_PER_BLOCK("maxCaveatsPerBlock", 1, 255),
+    MAX_GRANTS_PER_BLOCK("maxGrantsPerBlock", 1, 65_535),
+    MAX_CONDITION_LENGTH("maxConditionLength", 1, 65_535),
+    MAX_CONDITION_COST("maxConditionCost", 1, Long.MAX_VALUE),
+    MAX_ARGS_BYTES("maxArgsBytes", 2, 64 << 20),
+    MAX_ARGS_DEPTH("maxArgsDepth", 1, 1000);
 
-  /** Returns a copy with a different constraint nesting limit. */
-  public Limits withMaxConstraintDepth(int v) {
-    return new Limits(
-        maxTokenBytes,
-        maxBlocks,
-        v,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        maxConditionCost,
-        maxArgsBytes,
-        maxArgsDepth);
-  }
+    private final String component;
+    private final long min;
+    private final long max;
 
-  /** Returns a copy with a different CEL expression length limit. */
-  public Limits withMaxConditionLength(int v) {
-    return new Limits(
-        maxTokenBytes,
-        maxBlocks,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        v,
-        maxConditionCost,
-        maxArgsBytes,
-        maxArgsDepth);
-  }
+    Limit(String component, long min, long max) {
+      this.component = component;
+      this.min = min;
+      this.max = max;
+    }
 
-  /** Returns a copy with a different CEL cost limit. */
-  public Limits withMaxConditionCost(long v) {
-    return new Limits(
-        maxTokenBytes,
-        maxBlocks,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        v,
-        maxArgsBytes,
-        maxArgsDepth);
-  }
-
-  /** Returns a copy with a different argument document size limit. */
-  public Limits withMaxArgsBytes(int v) {
-    return new Limits(
-        maxTokenBytes,
-        maxBlocks,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        maxConditionCost,
-        v,
-        maxArgsDepth);
-  }
-
-  /** Returns a copy with a different argument nesting limit. */
-  public Limits withMaxArgsDepth(int v) {
-    return new Limits(
-        maxTokenBytes,
-        maxBlocks,
-        maxConstraintDepth,
-        maxCaveatsPerBlock,
-        maxGrantsPerBlock,
-        maxConditionLength,
-        maxConditionCost,
-        maxArgsBytes,
-        v);
-  }
-
-  private static void check(String name, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          name + " must be between " + min + " and " + max + ", got " + value);
+    private void check(long value) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(
+            component + " must be between " + min + " and " + max + ", got " + value);
+      }
     }
   }
 }

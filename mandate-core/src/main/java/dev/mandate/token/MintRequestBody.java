@@ -151,9 +151,7 @@ public record MintRequestBody(
     Integer maxUses = null;
     Integer maxDepth = null;
     List<String> approvers = null;
-    List<String> arguments = new ArrayList<>();
-    List<String> conditions = new ArrayList<>();
-    List<String> budgets = new ArrayList<>();
+    CaveatTexts block = new CaveatTexts();
     for (Caveat c : restrictions.caveats()) {
       if (c instanceof Caveat.Audience a) {
         if (audience != null || a.audiences().size() > 1) {
@@ -176,15 +174,7 @@ public record MintRequestBody(
           throw new IllegalArgumentException("a mint request asks for one approval caveat");
         }
         approvers = r.groups();
-      } else if (c instanceof Caveat.Argument a) {
-        arguments.add(argumentText(a));
-      } else if (c instanceof Caveat.Condition cond) {
-        conditions.add(cond.expression());
-      } else if (c instanceof Caveat.Budget b) {
-        budgets.add(b.text());
-      } else if (c instanceof Caveat.Rate r) {
-        budgets.add(r.text());
-      } else {
+      } else if (!block.add(c)) {
         throw cannotCarry(describe(c));
       }
     }
@@ -195,32 +185,17 @@ public record MintRequestBody(
         plain.add(g.toString());
         continue;
       }
-      List<String> grantArguments = new ArrayList<>();
-      List<String> grantConditions = new ArrayList<>();
-      List<String> grantBudgets = new ArrayList<>();
-      for (Caveat c : g.caveats()) {
-        if (c instanceof Caveat.Argument a) {
-          grantArguments.add(argumentText(a));
-        } else if (c instanceof Caveat.Condition cond) {
-          grantConditions.add(cond.expression());
-        } else if (c instanceof Caveat.Budget b) {
-          grantBudgets.add(b.text());
-        } else if (c instanceof Caveat.Rate r) {
-          grantBudgets.add(r.text());
-        }
-      }
+      CaveatTexts own = new CaveatTexts();
+      g.caveats().forEach(own::add);
       constrained.add(
           new ConstrainedGrant(
-              g.toString(),
-              grantArguments.isEmpty() ? null : grantArguments,
-              grantConditions.isEmpty() ? null : grantConditions,
-              grantBudgets.isEmpty() ? null : grantBudgets));
+              g.toString(), orNull(own.arguments), orNull(own.conditions), orNull(own.budgets)));
     }
     if (restrictions.sealed()) {
       throw cannotCarry("the seal (seal)");
     }
     return new MintRequestBody(
-        plain.isEmpty() ? null : plain,
+        orNull(plain),
         ttl,
         audience,
         restrictions.holder().map(k -> k.toText()).orElse(null),
@@ -229,12 +204,39 @@ public record MintRequestBody(
         indirect ? Boolean.TRUE : null,
         approvers,
         null,
-        constrained.isEmpty() ? null : constrained,
-        arguments.isEmpty() ? null : arguments,
-        conditions.isEmpty() ? null : conditions,
+        orNull(constrained),
+        orNull(block.arguments),
+        orNull(block.conditions),
         null,
-        budgets.isEmpty() ? null : budgets,
+        orNull(block.budgets),
         restrictions.holderJkt().orElse(null));
+  }
+
+  /** The argument constraints, conditions and budgets of a block or a grant, as texts. */
+  private static final class CaveatTexts {
+    final List<String> arguments = new ArrayList<>();
+    final List<String> conditions = new ArrayList<>();
+    final List<String> budgets = new ArrayList<>();
+
+    /** Adds the caveat's text if it is of one of these kinds, else returns false. */
+    boolean add(Caveat c) {
+      if (c instanceof Caveat.Argument a) {
+        arguments.add(argumentText(a));
+      } else if (c instanceof Caveat.Condition cond) {
+        conditions.add(cond.expression());
+      } else if (c instanceof Caveat.Budget b) {
+        budgets.add(b.text());
+      } else if (c instanceof Caveat.Rate r) {
+        budgets.add(r.text());
+      } else {
+        return false;
+      }
+      return true;
+    }
+  }
+
+  private static <T> List<T> orNull(List<T> texts) {
+    return texts.isEmpty() ? null : texts;
   }
 
   /** The text of an argument caveat, refused when it has none that reads back the same. */

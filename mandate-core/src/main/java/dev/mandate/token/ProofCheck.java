@@ -2,6 +2,7 @@ package dev.mandate.token;
 
 import static dev.mandate.token.Reasons.deny;
 import static dev.mandate.token.Reasons.printable;
+import static dev.mandate.token.Reasons.unavailable;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,22 +14,8 @@ import java.util.HexFormat;
  * within the window, signed by the current holder over exactly this token and call, and not used
  * before.
  */
-final class ProofCheck {
-  private final Duration clockSkew;
-  private final Duration proofWindow;
-  private final ReplayGuard replayGuard;
-  private final RequestCheck requestCheck;
-
-  ProofCheck(
-      Duration clockSkew,
-      Duration proofWindow,
-      ReplayGuard replayGuard,
-      RequestCheck requestCheck) {
-    this.clockSkew = clockSkew;
-    this.proofWindow = proofWindow;
-    this.replayGuard = replayGuard;
-    this.requestCheck = requestCheck;
-  }
+record ProofCheck(
+    Duration clockSkew, Duration proofWindow, ReplayGuard replayGuard, RequestCheck requestCheck) {
 
   /**
    * Checks the proof if the token is holder-bound; a bearer token needs none.
@@ -165,13 +152,12 @@ final class ProofCheck {
     try {
       first = replayGuard.firstUse(proofId, expires);
     } catch (RuntimeException e) {
-      throw deny(
+      throw unavailable(
           chain,
-          Decision.Code.UNAVAILABLE,
           last,
           Decision.Check.HOLDER,
-          "the proof cannot be checked for replay right now (the replay guard failed); try again"
-              + " shortly");
+          "the proof cannot be checked for replay",
+          "replay guard");
     }
     if (!first) {
       throw deny(

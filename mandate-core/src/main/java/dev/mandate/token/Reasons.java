@@ -26,12 +26,49 @@ final class Reasons {
   /** A denial of a decoded token: names its token id and revocation ids. */
   static Denial deny(Chain chain, Decision.Code code, int block, Decision.Check check, String why) {
     return new Denial(
-        new Decision.Deny(code, block, check, why, chain.tokenId, chain.revocationIds, List.of()));
+        new Decision.Deny(
+            code, block, check, why, chain.tokenId, chain.revocationIds, List.of(), null));
+  }
+
+  /**
+   * A denial because a store the check needs failed (fail closed): {@code what} cannot be checked
+   * right now.
+   */
+  static Denial unavailable(
+      Chain chain, int block, Decision.Check check, String what, String store) {
+    return deny(
+        chain,
+        Decision.Code.UNAVAILABLE,
+        block,
+        check,
+        what + " right now (the " + store + " failed); try again shortly");
+  }
+
+  /**
+   * A denial because block {@code block} has a caveat ({@code caveat}) that needs a store this
+   * verifier was built without, named with the builder method that sets one.
+   */
+  static Denial unconfigured(
+      Chain chain, int block, Decision.Check check, String caveat, String store, String setter) {
+    return deny(
+        chain,
+        Decision.Code.UNAVAILABLE,
+        block,
+        check,
+        "block "
+            + block
+            + " has "
+            + caveat
+            + " and this verifier has no "
+            + store
+            + " (configure one with Verifier.Builder."
+            + setter
+            + ")");
   }
 
   /** A denial before the token could be decoded. */
   static Decision.Deny undecoded(Decision.Code code, int block, Decision.Check check, String why) {
-    return new Decision.Deny(code, block, check, why, null, List.of(), List.of());
+    return new Decision.Deny(code, block, check, why, null, List.of(), List.of(), null);
   }
 
   /** The block's grants for a reason: at most 8, each printable, then how many more there are. */

@@ -15,12 +15,7 @@ import java.util.Map;
  * size and nesting limits, nothing the signed canonical forms could not tell apart from another
  * request ({@link CanonicalForm}), and every resource normalised as grants see it.
  */
-final class RequestCheck {
-  private final Limits limits;
-
-  RequestCheck(Limits limits) {
-    this.limits = limits;
-  }
+record RequestCheck(Limits limits) {
 
   /**
    * Checks the request and returns its resources as grants see them, the first one first.

@@ -1,6 +1,8 @@
 package dev.mandate.token;
 
 import static dev.mandate.token.Reasons.deny;
+import static dev.mandate.token.Reasons.unavailable;
+import static dev.mandate.token.Reasons.unconfigured;
 
 import dev.mandate.caveat.Caveat;
 import java.time.Duration;
@@ -15,19 +17,9 @@ import java.util.List;
  * debit back. Without a counter or a ledger such caveats cannot be enforced, so the call is denied
  * (fail closed).
  */
-final class UseCheck {
+record UseCheck(UsageCounter counter, BudgetLedger ledger, Duration clockSkew) {
   /** A max-uses caveat of block {@code block}. */
   record Use(int block, String revocationId, long maxUses) {}
-
-  private final UsageCounter counter;
-  private final BudgetLedger ledger;
-  private final Duration clockSkew;
-
-  UseCheck(UsageCounter counter, BudgetLedger ledger, Duration clockSkew) {
-    this.counter = counter;
-    this.ledger = ledger;
-    this.clockSkew = clockSkew;
-  }
 
   /**
    * Debits every budget and counts one use against every max-uses caveat, or does neither.
@@ -42,15 +34,13 @@ final class UseCheck {
     }
     BudgetCheck.Spend first = spends.get(0);
     if (ledger == null) {
-      throw deny(
+      throw unconfigured(
           chain,
-          Decision.Code.UNAVAILABLE,
           first.applied().block(),
           Decision.Check.BUDGET,
-          "block "
-              + first.applied().block()
-              + " has a budget and this verifier has no budget ledger to keep it"
-              + " (configure one with Verifier.Builder.budgetLedger)");
+          "a budget",
+          "budget ledger to keep it",
+          "budgetLedger");
     }
     List<BudgetLedger.Debit> debits = new ArrayList<>(spends.size());
     for (BudgetCheck.Spend s : spends) {
@@ -60,13 +50,12 @@ final class UseCheck {
     try {
       outcome = ledger.tryDebit(debits);
     } catch (RuntimeException e) {
-      throw deny(
+      throw unavailable(
           chain,
-          Decision.Code.UNAVAILABLE,
           first.applied().block(),
           Decision.Check.BUDGET,
-          "the budgets of this capability cannot be checked right now (the budget ledger failed);"
-              + " try again shortly");
+          "the budgets of this capability cannot be checked",
+          "budget ledger");
     }
     if (outcome.refused() >= 0) {
       throw BudgetCheck.exhausted(chain, spends.get(outcome.refused()), outcome.remaining());
@@ -93,15 +82,13 @@ final class UseCheck {
       return;
     }
     if (counter == null) {
-      throw deny(
+      throw unconfigured(
           chain,
-          Decision.Code.UNAVAILABLE,
           uses.get(0).block(),
           Decision.Check.MAX_USES,
-          "block "
-              + uses.get(0).block()
-              + " has a max-uses caveat and this verifier has no use counter to enforce it"
-              + " (configure one with Verifier.Builder.usageCounter)");
+          "a max-uses caveat",
+          "use counter to enforce it",
+          "usageCounter");
     }
     List<UsageCounter.Limit> limits = new ArrayList<>(uses.size());
     for (Use u : uses) {
@@ -113,13 +100,12 @@ final class UseCheck {
     try {
       exhausted = counter.tryUse(limits);
     } catch (RuntimeException e) {
-      throw deny(
+      throw unavailable(
           chain,
-          Decision.Code.UNAVAILABLE,
           uses.get(0).block(),
           Decision.Check.MAX_USES,
-          "the uses of this capability cannot be counted right now (the use counter failed); try"
-              + " again shortly");
+          "the uses of this capability cannot be counted",
+          "use counter");
     }
     if (exhausted >= 0) {
       Use u = uses.get(exhausted);

@@ -1,5 +1,6 @@
 package dev.mandate.token;
 
+import dev.mandate.config.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -279,10 +280,8 @@ public final class Verifier {
      * @throws IllegalArgumentException if negative or above 10 minutes
      */
     public Builder clockSkew(Duration skew) {
-      if (skew == null || skew.isNegative() || skew.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("clock skew must be 0 to 10 minutes, got " + skew);
-      }
-      this.clockSkew = skew;
+      this.clockSkew =
+          Durations.requireWithin("clockSkew", skew, Duration.ZERO, Duration.ofMinutes(10));
       return this;
     }
 
@@ -292,12 +291,9 @@ public final class Verifier {
      * @throws IllegalArgumentException if outside 1 s to 10 minutes
      */
     public Builder proofWindow(Duration window) {
-      if (window == null
-          || window.compareTo(Duration.ofSeconds(1)) < 0
-          || window.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("proof window must be 1 s to 10 minutes, got " + window);
-      }
-      this.proofWindow = window;
+      this.proofWindow =
+          Durations.requireWithin(
+              "proofWindow", window, Duration.ofSeconds(1), Duration.ofMinutes(10));
       return this;
     }
 

@@ -131,4 +131,20 @@ class DurationsTest {
     assertThat(Durations.format(Duration.ofSeconds(-5))).isEqualTo("-5s");
     assertThat(Durations.format(Duration.ofNanos(1))).isEqualTo("0s");
   }
+
+  @Test
+  void requireWithin_passesAValueInRange_andNamesSettingRangeAndValueOtherwise() {
+    Duration min = Duration.ofSeconds(1);
+    Duration max = Duration.ofMinutes(10);
+    assertThat(Durations.requireWithin("proofWindow", Duration.ofSeconds(60), min, max))
+        .isEqualTo(Duration.ofSeconds(60));
+    assertThat(Durations.requireWithin("proofWindow", max, min, max)).isEqualTo(max);
+    assertThatThrownBy(
+            () -> Durations.requireWithin("proofWindow", Duration.ofMinutes(11), min, max))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("proofWindow must be 1s..10m, got 11m");
+    assertThatThrownBy(() -> Durations.requireWithin("proofWindow", null, min, max))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("proofWindow must be 1s..10m, got none");
+  }
 }

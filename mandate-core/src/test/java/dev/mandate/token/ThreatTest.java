@@ -329,7 +329,10 @@ class ThreatTest {
   @Test
   void oversizedToken_denied() {
     Capability cap = invoices();
-    Verifier tiny = Fixtures.verifier(root).limits(Limits.DEFAULTS.withMaxTokenBytes(64)).build();
+    Verifier tiny =
+        Fixtures.verifier(root)
+            .limits(Limits.DEFAULTS.with(Limits.Limit.MAX_TOKEN_BYTES, 64))
+            .build();
     assertThat(tiny.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
     String huge = "mnd1_" + "A".repeat(100_000);
@@ -355,7 +358,8 @@ class ThreatTest {
     for (int i = 0; i < 5; i++) {
       cap = cap.attenuate().sign();
     }
-    Verifier fewBlocks = Fixtures.verifier(root).limits(Limits.DEFAULTS.withMaxBlocks(4)).build();
+    Verifier fewBlocks =
+        Fixtures.verifier(root).limits(Limits.DEFAULTS.with(Limits.Limit.MAX_BLOCKS, 4)).build();
     assertThat(fewBlocks.authorize(Presentation.of(cap.toText()), read("/data/x")).code())
         .isEqualTo(Decision.Code.LIMIT_EXCEEDED);
   }

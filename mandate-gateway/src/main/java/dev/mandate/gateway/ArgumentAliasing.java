@@ -1,5 +1,7 @@
 package dev.mandate.gateway;
 
+import static dev.mandate.gateway.Denial.printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.gateway.UrlEncodedParameters.Parameter;
@@ -232,15 +234,5 @@ final class ArgumentAliasing {
       node = node.path(key);
     }
     return null;
-  }
-
-  /** A name as it can be shown in a reason: at most 64 chars, control chars replaced. */
-  static String printable(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 64; i++) {
-      char c = s.charAt(i);
-      out.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return s.length() > 64 ? out + "..." : out.toString();
   }
 }

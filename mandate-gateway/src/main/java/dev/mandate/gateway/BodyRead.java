@@ -1,12 +1,9 @@
 package dev.mandate.gateway;
 
+import dev.mandate.internal.Utf8;
 import dev.mandate.token.Decision;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Stage 3 of the {@link Pipeline}: reads a request body whole, up to a limit, for the front ends
@@ -81,15 +78,6 @@ public final class BodyRead {
 
   /** The bytes as strict UTF-8 (malformed or unmappable input refused), or null. */
   public static String strictUtf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
+    return Utf8.strict(bytes);
   }
 }

@@ -6,16 +6,11 @@ import java.util.List;
 /**
  * Where a value is in the configuration file, such as {@code mcp.upstreams[0].tools.read}: keys and
  * list indexes from the top. Printed in messages; turned into a JSON pointer to find its line.
+ *
+ * @param segments each a {@link String} key or an {@link Integer} list index
  */
-final class ConfigPath {
+record ConfigPath(List<Object> segments) {
   static final ConfigPath ROOT = new ConfigPath(List.of());
-
-  /** Each a {@link String} key or an {@link Integer} list index. */
-  private final List<Object> segments;
-
-  private ConfigPath(List<Object> segments) {
-    this.segments = segments;
-  }
 
   ConfigPath key(String key) {
     return append(key);
@@ -55,16 +50,6 @@ final class ConfigPath {
       s.append(segment instanceof String key ? key.replace("~", "~0").replace("/", "~1") : segment);
     }
     return s.toString();
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ConfigPath p && segments.equals(p.segments);
-  }
-
-  @Override
-  public int hashCode() {
-    return segments.hashCode();
   }
 
   /** As written in messages: {@code http.routes[2].match}. */

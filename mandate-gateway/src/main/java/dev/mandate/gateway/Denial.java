@@ -225,4 +225,14 @@ public final class Denial extends RuntimeException {
   public String toString() {
     return "Denial[" + status + " " + error + " " + code + ": " + reason + "]";
   }
+
+  /** A name as it can be shown in a denial's reason: at most 64 chars, control chars replaced. */
+  public static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length() && out.length() < 64; i++) {
+      char c = s.charAt(i);
+      out.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return s.length() > 64 ? out + "..." : out.toString();
+  }
 }

@@ -145,7 +145,7 @@ public final class Guard implements CallGuard {
             .replayGuard(logged)
             .usageCounter(loggedUsage)
             .budgetLedger(loggedBudgets)
-            .limits(Limits.DEFAULTS.withMaxArgsBytes(verification.maxArgsBytes()))
+            .limits(Limits.DEFAULTS.with(Limits.Limit.MAX_ARGS_BYTES, verification.maxArgsBytes()))
             .verificationCacheSize(verification.cacheSize())
             .build();
     this.timer =

@@ -97,7 +97,7 @@ final class RequestOverrides {
     for (String reading : ArgumentAliasing.readings(name)) {
       if (PARAMETERS.contains(reading.toLowerCase(Locale.ROOT))) {
         return "the parameter '"
-            + ArgumentAliasing.printable(name)
+            + Denial.printable(name)
             + "' overrides the request's method or encoding at common web stacks; the gateway"
             + " refuses it";
       }

@@ -3,6 +3,7 @@ package dev.mandate.sdk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.caveat.Caveat;
+import dev.mandate.config.Durations;
 import dev.mandate.token.Capability;
 import dev.mandate.token.InvalidTokenException;
 import dev.mandate.token.MintRequestBody;
@@ -434,12 +435,8 @@ public final class AuthorityCapabilitySource {
      * @throws IllegalArgumentException if out of range
      */
     public Builder timeout(Duration timeout) {
-      if (timeout == null
-          || timeout.compareTo(Duration.ofSeconds(1)) < 0
-          || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
-        throw new IllegalArgumentException("timeout must be 1 s to 5 minutes, got " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout =
+          Durations.requireWithin("timeout", timeout, Duration.ofSeconds(1), Duration.ofMinutes(5));
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.mandate.server;
 
+import dev.mandate.config.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -207,13 +208,15 @@ public final class ServerLimits {
     /** The time allowed for a request's line and headers, 100 ms..10 min. */
     public Builder headerTimeout(Duration d) {
       this.headerTimeout =
-          within("headerTimeout", d, Duration.ofMillis(100), Duration.ofMinutes(10));
+          Durations.requireWithin(
+              "headerTimeout", d, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
     /** The time a connection may be silent, 1 s..1 h. */
     public Builder idleTimeout(Duration d) {
-      this.idleTimeout = within("idleTimeout", d, Duration.ofSeconds(1), Duration.ofHours(1));
+      this.idleTimeout =
+          Durations.requireWithin("idleTimeout", d, Duration.ofSeconds(1), Duration.ofHours(1));
       return this;
     }
 
@@ -247,7 +250,8 @@ public final class ServerLimits {
 
     /** How long a request waits for a thread before a 503, 1 ms..10 min. */
     public Builder queueTimeout(Duration d) {
-      this.queueTimeout = within("queueTimeout", d, Duration.ofMillis(1), Duration.ofMinutes(10));
+      this.queueTimeout =
+          Durations.requireWithin("queueTimeout", d, Duration.ofMillis(1), Duration.ofMinutes(10));
       return this;
     }
 
@@ -273,14 +277,6 @@ public final class ServerLimits {
         throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", got " + n);
       }
       return n;
-    }
-
-    private static Duration within(String name, Duration d, Duration min, Duration max) {
-      if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name + " must be " + min + ".." + max + ", got " + (d == null ? "none" : d));
-      }
-      return d;
     }
   }
 }

@@ -13,18 +13,12 @@ import java.util.List;
  * audit trail. Appends take the head row's lock first, so they are serialised across replicas and
  * sequence numbers are gap-free and in commit order.
  */
-final class AuditTable {
+record AuditTable(Database db) {
   static final int BATCH_MAX = 10_000;
 
   private static final String COLUMNS =
       "SELECT sequence, type, actor, token_id, client_id, occurred_at, detail, previous_hash, hash"
           + " FROM audit_log";
-
-  private final Database db;
-
-  AuditTable(Database db) {
-    this.db = db;
-  }
 
   AuditRecord append(AuditEvent event) {
     Limits.requireNonNull("event", event);

@@ -9,15 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /** The {@code clients} table: who may call the authority, by secret hash. */
-final class ClientTable {
+record ClientTable(Database db) {
   private static final String COLUMNS =
       "SELECT client_id, secret_hash, admin, created_at, disabled_at FROM clients";
-
-  private final Database db;
-
-  ClientTable(Database db) {
-    this.db = db;
-  }
 
   void upsert(ClientRecord client) {
     Limits.requireNonNull("client", client);

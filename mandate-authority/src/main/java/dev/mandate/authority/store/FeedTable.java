@@ -15,17 +15,11 @@ import java.util.Set;
  * The {@code feed} and {@code feed_head} tables: the revocation feed. A writer increments the head
  * first, which serialises writers across replicas and keeps sequences gap-free and in commit order.
  */
-final class FeedTable {
+record FeedTable(Database db) {
   static final int LIMIT_MAX = 10_000;
 
   private static final String COLUMNS =
       "SELECT sequence, kind, revocation_id, token_id, reason, actor, occurred_at FROM feed";
-
-  private final Database db;
-
-  FeedTable(Database db) {
-    this.db = db;
-  }
 
   FeedEntry publish(
       FeedEntry.Kind kind,

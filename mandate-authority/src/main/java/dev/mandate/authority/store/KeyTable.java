@@ -10,12 +10,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** The {@code root_keys} table: root keys and their life cycle, one active signing key at most. */
-final class KeyTable {
-  private final Database db;
-
-  KeyTable(Database db) {
-    this.db = db;
-  }
+record KeyTable(Database db) {
 
   void insert(RootKeyRecord key) {
     Limits.requireNonNull("key", key);

@@ -16,15 +16,9 @@ import java.util.Set;
  * here are single records; grouped mints go through {@link MintBatcher}, which uses {@link
  * #refusals} and {@link #insert} inside its own transactions.
  */
-final class TokenTable {
+record TokenTable(Database db) {
   /** Ids bound in one {@code IN (...)} list, well under every driver's parameter limit. */
   private static final int IN_LIST_MAX = 256;
-
-  private final Database db;
-
-  TokenTable(Database db) {
-    this.db = db;
-  }
 
   void record(TokenRecord token) {
     Limits.requireNonNull("token", token);

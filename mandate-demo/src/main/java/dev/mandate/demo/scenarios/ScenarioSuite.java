@@ -118,9 +118,10 @@ public final class ScenarioSuite {
     SuiteWorld world = SuiteWorld.create(suite, dir);
     try (Stack stack = world.startAuthority()) {
       GatewayServer gateway = world.startGateway(stack, node);
-      try (TaskAgent.Orchestrator orchestrator = new TaskAgent.Orchestrator(world, stack, random)) {
+      try (TaskAgent.Orchestrator orchestrator =
+          new TaskAgent.Orchestrator(world, stack, gateway, random)) {
         for (UserTask task : suite.userTasks()) {
-          TaskAgent agent = new TaskAgent(world, stack, gateway, orchestrator, task, random);
+          TaskAgent agent = new TaskAgent(orchestrator, task);
           baseline.add(agent.run(null));
           for (InjectionTask injection : suite.injectionTasks()) {
             attacked.add(agent.run(injection));

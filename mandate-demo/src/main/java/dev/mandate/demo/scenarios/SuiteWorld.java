@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.demo.scenarios.Scenario.Suite;
+import dev.mandate.demo.scenarios.Scenario.UserTask;
 import dev.mandate.gateway.GatewayConfig;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.RequestShape;
@@ -17,8 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -28,7 +31,7 @@ import java.util.stream.Stream;
  * servers, and this package's mail, bank, calendar and chat servers, which keep their state in JSON
  * files that {@link #reset} rewrites before every run), and the files and state they work on.
  */
-final class SuiteWorld {
+record SuiteWorld(Suite suite, Path root, Path files, Path state) {
   static final String AUDIENCE = "scenario-gateway";
   static final String ORCHESTRATOR = "orchestrator";
 
@@ -170,18 +173,6 @@ final class SuiteWorld {
     return m;
   }
 
-  final Suite suite;
-  final Path root;
-  final Path files;
-  private final Path state;
-
-  private SuiteWorld(Suite suite, Path root, Path files, Path state) {
-    this.suite = suite;
-    this.root = root;
-    this.files = files;
-    this.state = state;
-  }
-
   /** The world of a suite in {@code dir}: its files and its servers' state, not yet written. */
   static SuiteWorld create(Suite suite, Path dir) throws IOException {
     Path root = Files.createDirectories(dir).toRealPath();
@@ -217,14 +208,7 @@ final class SuiteWorld {
    * authority puts on what it mints (with the suite's {@code parameters}).
    */
   static String policy(Suite suite) {
-    TreeSet<String> grants = new TreeSet<>();
-    suite
-        .userTasks()
-        .forEach(
-            t ->
-                t.capabilities()
-                    .values()
-                    .forEach(c -> c.grants().forEach(g -> grants.add(g.grant()))));
+    TreeSet<String> grants = new TreeSet<>(grants(suite));
     StringBuilder y = new StringBuilder();
     y.append("version: 1\nclients:\n  ").append(ORCHESTRATOR).append(":\n");
     y.append("    description: the ").append(suite.name()).append(" suite's agent runtime\n");
@@ -386,5 +370,14 @@ final class SuiteWorld {
   private static String jsonEscaped(String text) {
     String quoted = JSON.valueToTree(text).toString();
     return quoted.substring(1, quoted.length() - 1);
+  }
+
+  /** The grants the suite's user tasks name, in the order they name them. */
+  static Set<String> grants(Suite suite) {
+    Set<String> grants = new LinkedHashSet<>();
+    for (UserTask t : suite.userTasks()) {
+      t.capabilities().values().forEach(c -> c.grants().forEach(g -> grants.add(g.grant())));
+    }
+    return grants;
   }
 }

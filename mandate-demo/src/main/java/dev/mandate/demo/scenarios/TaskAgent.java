@@ -47,7 +47,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,17 +63,9 @@ final class TaskAgent {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration RUN_TTL = Duration.ofMinutes(5);
 
-  private final SuiteWorld bed;
-  private final Stack stack;
-  private final GatewayServer gateway;
+  private final Orchestrator runtime;
   private final UserTask task;
-  private final SecureRandom random;
   private final Clock clock = Clock.systemUTC();
-  private final Wallet orchestrator;
-  private final CapabilityHandle granted;
-  private final Map<String, Session> sessions;
-  private final Wallet agent;
-  private final AtomicInteger runs;
   private final HttpClient http = HttpClient.newHttpClient();
 
   /** An agent's MCP session with one upstream, presenting what the current step says. */
@@ -87,23 +78,9 @@ final class TaskAgent {
     volatile Presentation next;
   }
 
-  TaskAgent(
-      SuiteWorld bed,
-      Stack stack,
-      GatewayServer gateway,
-      Orchestrator orchestrator,
-      UserTask task,
-      SecureRandom random) {
-    this.bed = bed;
-    this.stack = stack;
-    this.gateway = gateway;
+  TaskAgent(Orchestrator runtime, UserTask task) {
+    this.runtime = runtime;
     this.task = task;
-    this.random = random;
-    this.orchestrator = orchestrator.wallet;
-    this.granted = orchestrator.granted;
-    this.sessions = orchestrator.sessions;
-    this.agent = orchestrator.agent;
-    this.runs = orchestrator.runs;
   }
 
   /**
@@ -115,30 +92,31 @@ final class TaskAgent {
    * once per suite rather than once per run.
    */
   static final class Orchestrator implements AutoCloseable {
+    final SuiteWorld bed;
+    final Stack stack;
+    final GatewayServer gateway;
+    final SecureRandom random;
     final Wallet wallet;
     final Wallet agent;
     final AtomicInteger runs = new AtomicInteger();
     final CapabilityHandle granted;
     final Map<String, Session> sessions = new LinkedHashMap<>();
 
-    Orchestrator(SuiteWorld bed, Stack stack, SecureRandom random) {
+    Orchestrator(SuiteWorld bed, Stack stack, GatewayServer gateway, SecureRandom random) {
+      this.bed = bed;
+      this.stack = stack;
+      this.gateway = gateway;
+      this.random = random;
       this.wallet = Wallet.create(random, Clock.systemUTC());
       this.agent = Wallet.create(random, Clock.systemUTC());
-      Set<String> grants = new LinkedHashSet<>();
-      bed.suite
-          .userTasks()
-          .forEach(
-              t ->
-                  t.capabilities()
-                      .values()
-                      .forEach(c -> c.grants().forEach(g -> grants.add(g.grant()))));
+      Set<String> grants = SuiteWorld.grants(bed.suite());
       AuthorityCapabilitySource.Builder source =
           AuthorityCapabilitySource.builder(URI.create(stack.url()))
               .clientId(SuiteWorld.ORCHESTRATOR)
               .clientSecret(stack.secret(SuiteWorld.ORCHESTRATOR).toCharArray())
               .restrictions(asking(grants, Duration.ofMinutes(15)));
-      bed.suite.parameters().forEach((name, p) -> source.parameter(name, p.value()));
-      this.granted = source.build().addTo(wallet, bed.suite.name(), bed.shape("fs"));
+      bed.suite().parameters().forEach((name, p) -> source.parameter(name, p.value()));
+      this.granted = source.build().addTo(wallet, bed.suite().name(), bed.shape("fs"));
     }
 
     private static Restrictions asking(Set<String> grants, Duration ttl) {
@@ -192,7 +170,8 @@ final class TaskAgent {
    * without their budgets (the contrast run that shows what a budget stops).
    */
   RunResult run(InjectionTask injection, boolean budgets) throws IOException {
-    bed.reset(injection == null ? "" : injectedText(injection, bed.suite.owner()));
+    runtime.bed.reset(
+        injection == null ? "" : injectedText(injection, runtime.bed.suite().owner()));
     Run run = new Run(budgets);
     List<Outcome> legit = new ArrayList<>();
     List<Outcome> injected = new ArrayList<>();
@@ -235,9 +214,9 @@ final class TaskAgent {
       }
     }
     for (Map.Entry<String, List<String>> e : task.stateContains().entrySet()) {
-      String state = bed.stateOf(e.getKey());
+      String state = runtime.bed.stateOf(e.getKey());
       for (String text : e.getValue()) {
-        if (!state.contains(text.replace("{root}", bed.files.toString()))) {
+        if (!state.contains(text.replace("{root}", runtime.bed.files().toString()))) {
           return "the " + e.getKey() + " state lacks '" + text + "'";
         }
       }
@@ -247,13 +226,13 @@ final class TaskAgent {
 
   /** The capabilities of one run, delegated afresh to the suite's agent wallet. */
   private final class Run {
-    final Wallet wallet = agent;
+    final Wallet wallet = runtime.agent;
 
     /**
      * Each run's delegations expire a second apart: delegations of the same restrictions to the
      * same key in the same second would be one capability, sharing its use count.
      */
-    final Duration ttl = RUN_TTL.plusSeconds(runs.incrementAndGet());
+    final Duration ttl = RUN_TTL.plusSeconds(runtime.runs.incrementAndGet());
 
     final Map<String, CapabilityHandle> handles = new LinkedHashMap<>();
     final Map<String, String> texts = new LinkedHashMap<>();
@@ -270,9 +249,9 @@ final class TaskAgent {
               (name, spec) -> {
                 String text = delegate(spec, spec.maxUses());
                 texts.put(name, text);
-                handles.put(name, wallet.add(name, text, bed.shape(spec.service())));
+                handles.put(name, wallet.add(name, text, runtime.bed.shape(spec.service())));
               });
-      for (Session s : sessions.values()) {
+      for (Session s : runtime.sessions.values()) {
         s.current = null;
       }
     }
@@ -283,7 +262,8 @@ final class TaskAgent {
         Grant grant = Grant.parse(g.grant());
         for (Map.Entry<String, JsonNode> a : g.args().entrySet()) {
           grant =
-              grant.constrain(a.getKey(), Constraints.parse(a.getValue(), bed.files.toString()));
+              grant.constrain(
+                  a.getKey(), Constraints.parse(a.getValue(), runtime.bed.files().toString()));
         }
         for (String condition : g.where()) {
           grant = grant.where(condition);
@@ -296,7 +276,8 @@ final class TaskAgent {
       spec.args()
           .forEach(
               (pointer, constraint) ->
-                  r.constrain(pointer, Constraints.parse(constraint, bed.files.toString())));
+                  r.constrain(
+                      pointer, Constraints.parse(constraint, runtime.bed.files().toString())));
       spec.where().forEach(r::where);
       if (!spec.approval().isEmpty()) {
         r.requireApproval(spec.approval().toArray(String[]::new));
@@ -304,7 +285,7 @@ final class TaskAgent {
       if (budgets) {
         spec.budgets().forEach(r::budget);
       }
-      return orchestrator.delegate(granted, wallet.holderPublicKey(), r.build());
+      return runtime.wallet.delegate(runtime.granted, wallet.holderPublicKey(), r.build());
     }
 
     /** A capability of this run usable for a session with {@code service}, or null. */
@@ -323,7 +304,7 @@ final class TaskAgent {
         String name = task.calls().get(task.carrier()).cap();
         CapabilitySpec spec = task.capabilities().get(name);
         leakedText = delegate(spec, null);
-        leakedHandle = wallet.add(name + "-copy", leakedText, bed.shape(spec.service()));
+        leakedHandle = wallet.add(name + "-copy", leakedText, runtime.bed.shape(spec.service()));
       }
       return leakedHandle;
     }
@@ -340,11 +321,11 @@ final class TaskAgent {
     if (call.approvedBy() != null) {
       // The user says yes to exactly this call at the authority; the wallet presents it with it.
       String approval =
-          stack.approve(
+          runtime.stack.approve(
               SuiteWorld.APPROVER,
               Capability.decode(run.texts.get(call.cap())).tokenId(),
               call.approvedBy(),
-              bed.shape(spec.service()).requestFor(toolCall),
+              runtime.bed.shape(spec.service()).requestFor(toolCall),
               "2m");
       run.wallet.addApproval(run.handles.get(call.cap()), approval);
     }
@@ -410,11 +391,15 @@ final class TaskAgent {
         out.add(send(run, service, toolCall, captured, describe(toolCall, "replayed proof")));
       }
       case "rebound" -> {
-        SigningKey thief = SigningKey.generate(random);
+        SigningKey thief = SigningKey.generate(runtime.random);
         String forged = Rebinding.forge(run.leakedText(), thief);
         Proof proof =
             Proof.create(
-                thief, forged, bed.shape(service).callFor(toolCall), clock.instant(), random);
+                thief,
+                forged,
+                runtime.bed.shape(service).callFor(toolCall),
+                clock.instant(),
+                runtime.random);
         out.add(
             send(
                 run,
@@ -426,9 +411,13 @@ final class TaskAgent {
       case "revoked" -> {
         CapabilitySpec spec = task.capabilities().get(task.calls().get(task.carrier()).cap());
         String copy = run.delegate(spec, null);
-        CapabilityHandle h = run.wallet.add("revoked-copy", copy, bed.shape(spec.service()));
+        CapabilityHandle h =
+            run.wallet.add("revoked-copy", copy, runtime.bed.shape(spec.service()));
         List<String> ids = Capability.decode(copy).revocationIds();
-        stack.api().revoke(stack.admin(), null, ids.get(ids.size() - 1), "session ended");
+        runtime
+            .stack
+            .api()
+            .revoke(runtime.stack.admin(), null, ids.get(ids.size() - 1), "session ended");
         awaitRevoked(copy, service, toolCall.name());
         out.add(
             send(
@@ -446,7 +435,7 @@ final class TaskAgent {
   /** Waits until the gateway has followed the revocation feed past the revocation. */
   private void awaitRevoked(String token, String service, String tool) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (gateway.guard().couldAllow(token, service, tool)) {
+    while (runtime.gateway.guard().couldAllow(token, service, tool)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the gateway did not learn of a revocation within 10 s");
       }
@@ -498,12 +487,12 @@ final class TaskAgent {
       throw new SessionRefusedException("no capability for " + service + "; no session");
     }
     MandateMcpCustomizer current = MandateMcpCustomizer.of(run.wallet, handle);
-    Session s = sessions.get(service);
+    Session s = runtime.sessions.get(service);
     if (s == null) {
       Session created = new Session();
       created.current = current;
       HttpClientStreamableHttpTransport transport =
-          HttpClientStreamableHttpTransport.builder(gateway.url())
+          HttpClientStreamableHttpTransport.builder(runtime.gateway.url())
               .endpoint("/mcp/" + service)
               .httpRequestCustomizer(
                   (builder, method, uri, body, context) -> {
@@ -521,7 +510,7 @@ final class TaskAgent {
               .initializationTimeout(Duration.ofSeconds(30))
               .build();
       created.client.initialize();
-      sessions.put(service, created);
+      runtime.sessions.put(service, created);
       s = created;
     }
     s.current = current;
@@ -533,7 +522,7 @@ final class TaskAgent {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(gateway.url() + "/mcp/" + service))
+              HttpRequest.newBuilder(URI.create(runtime.gateway.url() + "/mcp/" + service))
                   .timeout(Duration.ofSeconds(20))
                   .header("Content-Type", "application/json")
                   .header("Accept", "application/json, text/event-stream")
@@ -598,11 +587,11 @@ final class TaskAgent {
   }
 
   private String root(String s) {
-    return s.replace("{root}", bed.files.toString());
+    return s.replace("{root}", runtime.bed.files().toString());
   }
 
   private String describe(ToolCall call, String how) {
-    String args = call.arguments().toString().replace(bed.files.toString(), "{root}");
+    String args = call.arguments().toString().replace(runtime.bed.files().toString(), "{root}");
     if (args.length() > 100) {
       args = args.substring(0, 100) + "...}";
     }

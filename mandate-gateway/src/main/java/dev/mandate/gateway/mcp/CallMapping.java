@@ -2,6 +2,7 @@ package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.Denial;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
 import dev.mandate.gateway.mcp.McpConfig.ResourceRule;
@@ -243,13 +244,8 @@ final class CallMapping {
     return path.startsWith(root + "/") ? path.substring(root.length()) : null;
   }
 
-  /** A name as it can be shown in a reason: at most 64 chars, control chars replaced. */
+  /** A name as it can be shown in a reason ({@link Denial#printable}). */
   static String printable(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length() && out.length() < 64; i++) {
-      char c = s.charAt(i);
-      out.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return s.length() > 64 ? out + "..." : out.toString();
+    return Denial.printable(s);
   }
 }
