@@ -80,4 +80,5 @@ async def main():
     print(json.dumps(report), flush=True)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,9 +1,12 @@
 package dev.mandate.authority;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mandate.authority.store.AuditEvent;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
+import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.wire.Problem;
 import java.time.Duration;
@@ -29,7 +32,9 @@ import java.util.regex.Pattern;
  *       AuthorityConfig#auditMaxSkew()} after the authority's clock (else 400 {@code
  *       implausible_time}), and each gateway may upload {@link
  *       AuthorityConfig#auditEventsPerSecond()} events a second on average (else 429 {@code
- *       rate_limited} with {@code Retry-After}, and nothing recorded).
+ *       rate_limited} with {@code Retry-After}, and nothing recorded). An event about a token this
+ *       authority minted, that names no client, is recorded with the minting client, so {@code GET
+ *       /v1/audit?client=} finds the decisions on a client's capabilities.
  *   <li>{@code GET /v1/audit} (admin): records filtered by {@code tokenId}, {@code client}, {@code
  *       from}, {@code to} (ISO-8601), paged by {@code after} (a sequence) and {@code limit}.
  *   <li>{@code GET /v1/audit/verify} (admin): walks the hash chain and says where it breaks.
@@ -45,6 +50,10 @@ final class AuditEndpoints extends Endpoints {
   private final Duration maxAge;
   private final Duration maxSkew;
   private final RateLimiter ingestRate;
+  private final Runnable appended;
+  // Token id -> the client that minted it ("" for a token the authority did not mint).
+  private final Cache<String, String> owners =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(10)).build();
 
   record EventBody(
       String type, String actor, String tokenId, String clientId, Instant at, JsonNode detail) {}
@@ -78,8 +87,12 @@ final class AuditEndpoints extends Endpoints {
 
   record Page(List<RecordView> records, Long nextAfter) {}
 
-  AuditEndpoints(Parts parts, AuthorityConfig config) {
+  /**
+   * @param appended told after each batch is appended (the live decision stream), never blocking
+   */
+  AuditEndpoints(Parts parts, AuthorityConfig config, Runnable appended) {
     super(parts);
+    this.appended = appended;
     this.maxAge = config.auditMaxAge();
     this.maxSkew = config.auditMaxSkew();
     int perSecond = config.auditEventsPerSecond();
@@ -132,7 +145,7 @@ final class AuditEndpoints extends Endpoints {
     Instant now = clock.instant();
     for (int i = 0; i < body.events().size(); i++) {
       String where = "events[" + i + "]";
-      AuditEvent event = toEvent(client, body.events().get(i), where);
+      AuditEvent event = withOwner(toEvent(client, body.events().get(i), where));
       checkTime(event.at(), now, where);
       events.add(event);
     }
@@ -152,11 +165,34 @@ final class AuditEndpoints extends Endpoints {
               Map.of("Retry-After", Long.toString(wait))));
     }
     // Batch ids are per client, so two gateways cannot collide or suppress each other's batches.
-    boolean appended = store.appendBatch(client + "/" + body.batchId(), events);
-    if (!appended) {
+    boolean added = store.appendBatch(client + "/" + body.batchId(), events);
+    if (!added) {
       return Reply.now(200, Map.of("duplicate", true));
     }
+    appended.run();
     return Reply.now(201, Map.of("duplicate", false, "recorded", events.size()));
+  }
+
+  /**
+   * The event with the client that minted its token, when the gateway named none: a gateway knows
+   * the token, the authority knows whose it is, so decisions can be found by client.
+   */
+  private AuditEvent withOwner(AuditEvent e) {
+    if (e.clientId() != null || e.tokenId() == null) {
+      return e;
+    }
+    String owner = owners.get(e.tokenId(), this::owner);
+    return owner.isEmpty()
+        ? e
+        : new AuditEvent(e.type(), e.actor(), e.tokenId(), owner, e.at(), e.detailJson());
+  }
+
+  private String owner(String tokenId) {
+    try {
+      return store.token(tokenId).map(TokenRecord::clientId).orElse("");
+    } catch (IllegalArgumentException notAnId) {
+      return "";
+    }
   }
 
   /**

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class AuthorityServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorityServer.class);
   private static final Duration FEED_POLL = Duration.ofMillis(100);
+  private static final Duration DECISION_POLL = Duration.ofMillis(500);
 
   private final AuthorityConfig config;
   private final AuthorityStore store;
@@ -45,6 +46,9 @@ public final class AuthorityServer implements AutoCloseable {
   private final Server server;
   private final ScheduledThreadPoolExecutor scheduler;
   private final RevocationFeed feed;
+  private final DecisionStream decisions;
+  private final CapabilityTrees trees;
+  private final RevocationEndpoints revocations;
   private final Metrics metrics;
   private final Tracing tracing;
   private final PolicyReloader policy;
@@ -62,6 +66,12 @@ public final class AuthorityServer implements AutoCloseable {
     this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("mandate-authority-tasks"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     this.feed = new RevocationFeed(store, scheduler, FEED_POLL);
+    this.decisions =
+        new DecisionStream(
+            store,
+            DECISION_POLL,
+            DecisionStream.DEFAULT_MAX_SUBSCRIBERS,
+            DecisionStream.DEFAULT_QUEUE);
     this.metrics = new Metrics(feed::latest);
     AuditTrail audit = new AuditTrail(store, config.clock());
     this.policy = new PolicyReloader(config.policyFile(), config.clock(), audit);
@@ -115,8 +125,10 @@ public final class AuthorityServer implements AutoCloseable {
     routes.addAll(new ApprovalEndpoints(parts, approvalRequests).routes());
     routes.addAll(
         new ApprovalRequestEndpoints(parts, approvalRequests, threads, this::publicUrl).routes());
-    routes.addAll(new RevocationEndpoints(parts, threads).routes());
-    routes.addAll(new AuditEndpoints(parts, config).routes());
+    this.trees = new CapabilityTrees(store, prepared.keys(), audit, config.clock());
+    this.revocations = new RevocationEndpoints(parts, threads);
+    routes.addAll(revocations.routes());
+    routes.addAll(new AuditEndpoints(parts, config, decisions::appended).routes());
     routes.addAll(new ClientEndpoints(parts).routes());
     routes.addAll(new PeopleEndpoints(parts).routes());
     this.routes = List.copyOf(routes);
@@ -124,7 +136,14 @@ public final class AuthorityServer implements AutoCloseable {
     List<Route> served = new ArrayList<>(routes);
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
-      pages.addAll(new HomePage(store, config.clock()).pages());
+      pages.addAll(new HomePage(store).pages());
+      pages.addAll(new AuditPage(store).pages());
+      pages.addAll(
+          new ClientsPage(
+                  store, policy, config.policyFile(), config.console().policyTests().orElse(null))
+              .pages());
+      pages.addAll(new DecisionsPage(decisions, store, threads, config.clock()).pages());
+      pages.addAll(new CapabilitiesPage(trees, revocations, store).pages());
       pages.addAll(new ApprovalsPage(approvalRequests, threads).pages());
       this.console =
           new Console(
@@ -221,7 +240,9 @@ public final class AuthorityServer implements AutoCloseable {
   /**
    * The requests that skip the queue for threads, so a flood of mints or uploads cannot starve
    * them: the revocation feed (every gateway goes stale without it), the public keys and the health
-   * check. All three are cheap reads; the feed's long-polls wait without a thread.
+   * check. All three are cheap reads; the feed's long-polls wait without a thread. Also the
+   * console's live decision stream: it waits without a thread too, but in the queue it would hold a
+   * slot for as long as it is open, so a few watchers could starve the API; its own cap bounds it.
    */
   private static boolean isProtected(Request request) {
     if (!HttpMethod.GET.is(request.getMethod())) {
@@ -229,9 +250,25 @@ public final class AuthorityServer implements AutoCloseable {
     }
     String path = Request.getPathInContext(request);
     return path.equals("/v1/revocations")
+        || path.equals(DecisionsPage.EVENTS)
         || path.equals("/v1/health")
         || path.equals("/v1/ready")
         || path.equals("/v1/keys");
+  }
+
+  /** The live decision stream (for the console). */
+  DecisionStream decisions() {
+    return decisions;
+  }
+
+  /** Capability trees (for the console). */
+  CapabilityTrees trees() {
+    return trees;
+  }
+
+  /** Revocation (for the console's revoke). */
+  RevocationEndpoints revocations() {
+    return revocations;
   }
 
   /** The operations this server answers (docs/openapi/authority.yaml documents each). */
@@ -300,6 +337,7 @@ public final class AuthorityServer implements AutoCloseable {
       return;
     }
     feed.close();
+    decisions.close();
     approvalChanges.close();
     try {
       server.stop();

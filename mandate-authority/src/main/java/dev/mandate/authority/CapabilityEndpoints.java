@@ -49,12 +49,31 @@ final class CapabilityEndpoints extends Endpoints {
 
   /**
    * Judges {@code body} as {@code clientId}'s request under the policy in force, without minting:
-   * the policy's decision, for a consent page that must not offer what minting would refuse.
+   * the policy's decision, for a consent page that must not offer what minting would refuse. The
+   * holder binding is judged as it may yet be: the key of an OAuth client is known only when it
+   * proves one at the token endpoint, where minting judges it again (a policy that requires holder
+   * binding refuses a client that proves none there).
    *
    * @throws ApiException 400 if the request is malformed
    */
   PolicyDecision judge(String clientId, MintRequestBody body) {
-    return policy.current().evaluate(request(clientId, body, null));
+    MintRequest r = request(clientId, body, null);
+    return policy
+        .current()
+        .evaluate(
+            new MintRequest(
+                r.clientId(),
+                r.grants(),
+                r.ttl(),
+                true,
+                r.audience(),
+                r.maxUses(),
+                r.maxDepth(),
+                r.indirect(),
+                r.requireApproval(),
+                r.grantCaveats(),
+                r.parameters(),
+                r.budgets()));
   }
 
   /**
@@ -149,21 +168,13 @@ final class CapabilityEndpoints extends Endpoints {
             decision.indirect() ? tokenId : null);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("keyId", rootKey.verifyingKey().keyId());
-    detail.put("grants", decision.grants().stream().map(Grant::toString).toList());
+    RecordedCaveats.put(detail, decision.grants(), everyCall);
     if (!budgets.isEmpty()) {
       detail.put(
           "budgets",
           budgets.stream()
               .map(c -> c instanceof Caveat.Budget b ? b.text() : ((Caveat.Rate) c).text())
               .toList());
-    }
-    if (decision.grants().stream().anyMatch(g -> !g.caveats().isEmpty()) || !everyCall.isEmpty()) {
-      detail.put(
-          "grantCaveats",
-          decision.grants().stream()
-              .map(g -> g.caveats().stream().map(Object::toString).toList())
-              .toList());
-      detail.put("caveats", everyCall.stream().map(Object::toString).toList());
     }
     detail.put("expiresAt", capability.expiresAt().toString());
     detail.put("audience", decision.audience());

@@ -2,7 +2,6 @@ package dev.mandate.authority;
 
 import com.google.common.escape.Escaper;
 import com.google.common.html.HtmlEscapers;
-import dev.mandate.caveat.Caveat;
 import dev.mandate.config.Durations;
 import dev.mandate.token.Grant;
 import java.net.URI;
@@ -174,21 +173,7 @@ final class ConsentPage {
 
   /** A grant in plain language, escaped. */
   static String describe(Grant g) {
-    StringBuilder b = new StringBuilder();
-    b.append("use <strong>")
-        .append(esc(g.action().equals("*") ? "any tool" : g.action()))
-        .append("</strong> of <strong>")
-        .append(esc(g.service()))
-        .append("</strong>");
-    if (!g.resource().equals("*") && !g.resource().equals("**")) {
-      b.append(" on <code>").append(esc(g.resource())).append("</code>");
-    } else {
-      b.append(" on anything");
-    }
-    for (Caveat c : g.caveats()) {
-      b.append(", only when <code>").append(esc(c.toString())).append("</code>");
-    }
-    return b.toString();
+    return PlainLanguage.grant(g).html();
   }
 
   private static String describe(String argument) {

@@ -208,7 +208,14 @@ final class Console {
       }
     }
     ConsoleCall consoleCall =
-        new ConsoleCall(this, call, person, s.csrf(), form, section(page.path()));
+        new ConsoleCall(
+            this,
+            call,
+            person,
+            s.csrf(),
+            form,
+            section(page.path()),
+            () -> sessions.live(s.idHash()));
     try {
       return page.handler().handle(consoleCall);
     } catch (ApiException e) {
@@ -358,13 +365,15 @@ final class Console {
   }
 
   private Reply signOut(Call call) {
+    // First, and whether or not a session came along: a post from another site carries no
+    // SameSite=Strict cookie, and must not clear it either (logout CSRF).
+    if (!sameOrigin(call.request())) {
+      return error(403, "The sign-out form did not come from this console (origin check).", null);
+    }
     Optional<ConsoleSessions.Session> session = sessions.find(call.request());
     if (session.isPresent()) {
       Map<String, List<String>> form = ConsoleCall.parseForm(call.formBody());
       List<String> token = form.get(CSRF_FIELD);
-      if (!sameOrigin(call.request())) {
-        return error(403, "The sign-out form did not come from this console (origin check).", null);
-      }
       if (token == null
           || token.size() != 1
           || !OAuthFlow.constantTimeEquals(token.get(0), session.get().csrf())) {
@@ -451,7 +460,9 @@ final class Console {
     h.put("Content-Security-Policy", CSP);
     h.put("X-Frame-Options", "DENY");
     h.put("X-Content-Type-Options", "nosniff");
-    h.put("Referrer-Policy", "no-referrer");
+    // Not no-referrer: under that policy Chromium sends "Origin: null" on every form post, even a
+    // same-origin one, and the origin check refuses it. same-origin keeps the referrer on the site.
+    h.put("Referrer-Policy", "same-origin");
     h.put("Cache-Control", "no-store");
     h.put("Cross-Origin-Opener-Policy", "same-origin");
     h.put("Cross-Origin-Resource-Policy", "same-origin");

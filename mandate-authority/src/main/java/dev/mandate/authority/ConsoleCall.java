@@ -5,6 +5,7 @@ import dev.mandate.authority.store.PersonRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * One request to a console page, as its handler sees it: the signed-in person, the session's CSRF
@@ -18,6 +19,7 @@ final class ConsoleCall {
   private final String csrf;
   private final Map<String, List<String>> form;
   private final ConsoleNav section;
+  private final BooleanSupplier sessionLive;
 
   ConsoleCall(
       Console console,
@@ -25,13 +27,15 @@ final class ConsoleCall {
       PersonRecord person,
       String csrf,
       Map<String, List<String>> form,
-      ConsoleNav section) {
+      ConsoleNav section,
+      BooleanSupplier sessionLive) {
     this.console = console;
     this.call = call;
     this.person = person;
     this.csrf = csrf;
     this.form = form;
     this.section = section;
+    this.sessionLive = sessionLive;
   }
 
   /** The signed-in person (role, groups). */
@@ -42,6 +46,14 @@ final class ConsoleCall {
   /** The session's CSRF token; {@link #page} puts it in the layout, every form must carry it. */
   String csrf() {
     return csrf;
+  }
+
+  /**
+   * Whether the session of this request is still live (not signed out, expired or disabled), for a
+   * stream that outlasts the request; reads the store on each call.
+   */
+  BooleanSupplier sessionLive() {
+    return sessionLive;
   }
 
   /** A path parameter of the page's template. */

@@ -81,12 +81,7 @@ final class ConsoleSessions {
       }
       Instant now = clock.instant();
       SessionRecord r = s.get();
-      if (!now.isBefore(r.lastSeenAt().plus(settings.idleTimeout()))
-          || !now.isBefore(r.createdAt().plus(settings.absoluteTimeout()))) {
-        store.deleteSession(idHash);
-        continue;
-      }
-      Optional<PersonRecord> person = store.person(r.person());
+      Optional<PersonRecord> person = expired(r, now) ? Optional.empty() : store.person(r.person());
       if (person.isEmpty() || person.get().disabled()) {
         store.deleteSession(idHash);
         continue;
@@ -97,6 +92,23 @@ final class ConsoleSessions {
       return Optional.of(new Session(idHash, person.get(), csrf(id)));
     }
     return Optional.empty();
+  }
+
+  private boolean expired(SessionRecord r, Instant now) {
+    return !now.isBefore(r.lastSeenAt().plus(settings.idleTimeout()))
+        || !now.isBefore(r.createdAt().plus(settings.absoluteTimeout()));
+  }
+
+  /**
+   * Whether the session whose id hashes to {@code idHash} is still live, for a stream that outlasts
+   * its request: it exists, is within its timeouts, and its person is enabled. It is not touched:
+   * an open stream does not keep a session alive.
+   */
+  boolean live(String idHash) {
+    Optional<SessionRecord> s = store.session(idHash);
+    return s.isPresent()
+        && !expired(s.get(), clock.instant())
+        && store.person(s.get().person()).map(p -> !p.disabled()).orElse(false);
   }
 
   /** Ends the session; a later request with its cookie finds none. */

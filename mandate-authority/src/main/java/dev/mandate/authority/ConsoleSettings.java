@@ -24,8 +24,10 @@ public final class ConsoleSettings {
   private final Duration failureWindow;
   private final Duration lockout;
   private final URI publicUrl;
+  private final java.nio.file.Path policyTests;
 
   private ConsoleSettings(Builder b) {
+    this.policyTests = b.policyTests;
     this.enabled = b.enabled;
     this.idleTimeout = b.idleTimeout;
     this.absoluteTimeout = b.absoluteTimeout;
@@ -80,6 +82,15 @@ public final class ConsoleSettings {
     return Optional.ofNullable(publicUrl);
   }
 
+  /**
+   * The policy's tests file, run on the clients and policy page; when not set, the file beside the
+   * policy named like it with {@code policy} replaced by {@code tests} (or {@code
+   * NAME-tests.yaml}).
+   */
+  public Optional<java.nio.file.Path> policyTests() {
+    return Optional.ofNullable(policyTests);
+  }
+
   /** Whether the console is served over TLS (its public URL is https). */
   boolean secure() {
     return publicUrl != null && "https".equals(publicUrl.getScheme());
@@ -113,8 +124,17 @@ public final class ConsoleSettings {
     private Duration failureWindow = Duration.ofMinutes(15);
     private Duration lockout = Duration.ofMinutes(15);
     private URI publicUrl;
+    private java.nio.file.Path policyTests;
 
     private Builder() {}
+
+    /**
+     * The policy's tests file shown on the clients and policy page (see {@link #policyTests()}).
+     */
+    public Builder policyTests(java.nio.file.Path file) {
+      this.policyTests = Objects.requireNonNull(file, "policyTests");
+      return this;
+    }
 
     /** Whether to serve the console (default true). */
     public Builder enabled(boolean on) {
@@ -128,7 +148,9 @@ public final class ConsoleSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder idleTimeout(Duration d) {
-      this.idleTimeout = range("idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
+      this.idleTimeout =
+          OAuthSettings.Builder.range(
+              "idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
       return this;
     }
 
@@ -138,7 +160,9 @@ public final class ConsoleSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder absoluteTimeout(Duration d) {
-      this.absoluteTimeout = range("absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
+      this.absoluteTimeout =
+          OAuthSettings.Builder.range(
+              "absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
       return this;
     }
 
@@ -153,8 +177,11 @@ public final class ConsoleSettings {
         throw new IllegalArgumentException("maxFailures must be 3 to 100; got " + maxFailures);
       }
       this.maxFailures = maxFailures;
-      this.failureWindow = range("window", window, Duration.ofMinutes(1), Duration.ofDays(1));
-      this.lockout = range("lockout", lockout, Duration.ofMinutes(1), Duration.ofDays(1));
+      this.failureWindow =
+          OAuthSettings.Builder.range("window", window, Duration.ofMinutes(1), Duration.ofDays(1));
+      this.lockout =
+          OAuthSettings.Builder.range(
+              "lockout", lockout, Duration.ofMinutes(1), Duration.ofDays(1));
       return this;
     }
 
@@ -166,23 +193,13 @@ public final class ConsoleSettings {
      *     fragment
      */
     public Builder publicUrl(String url) {
-      URI u;
-      try {
-        u = new URI(Objects.requireNonNull(url, "publicUrl"));
-      } catch (java.net.URISyntaxException e) {
-        throw new IllegalArgumentException("publicUrl is not a URL: " + url);
-      }
-      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      URI u = OAuthSettings.Builder.absoluteUrl("publicUrl", url);
       String path = u.getRawPath() == null ? "" : u.getRawPath();
-      if (!(scheme.equals("https") || scheme.equals("http"))
-          || u.getHost() == null
-          || !(path.isEmpty() || path.equals("/"))
-          || u.getRawQuery() != null
-          || u.getRawFragment() != null
-          || u.getRawUserInfo() != null) {
+      if (!(path.isEmpty() || path.equals("/"))) {
         throw new IllegalArgumentException(
             "publicUrl must be an http(s) URL with a host and no path, query or fragment: " + url);
       }
+      String scheme = u.getScheme().toLowerCase(Locale.ROOT);
       this.publicUrl = URI.create(scheme + "://" + u.getRawAuthority().toLowerCase(Locale.ROOT));
       return this;
     }
@@ -194,14 +211,6 @@ public final class ConsoleSettings {
             "idleTimeout " + idleTimeout + " is longer than absoluteTimeout " + absoluteTimeout);
       }
       return new ConsoleSettings(this);
-    }
-
-    private static Duration range(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(name + " must be " + min + " to " + max + "; got " + d);
-      }
-      return d;
     }
   }
 }

@@ -15,6 +15,11 @@ final class Ids {
     return check(field, value);
   }
 
+  /** Whether {@code value} is an id as the authority issues them. */
+  static boolean valid(String value) {
+    return value != null && HEX_ID.matcher(value).matches();
+  }
+
   static String check(String field, String value) {
     if (value != null && !HEX_ID.matcher(value).matches()) {
       throw ApiException.badRequest(

@@ -8,9 +8,12 @@ import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.client.ClientMetadata;
 import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.authority.store.OAuthClientRecord;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -21,14 +24,16 @@ import java.util.regex.Pattern;
 import net.minidev.json.JSONObject;
 
 /**
- * The OAuth clients the authority knows: those that registered themselves (RFC 7591, kept in
- * memory, at most {@value #MAX_REGISTERED}) and those whose {@code client_id} is the https URL of
- * their client ID metadata document, fetched through {@link ClientMetadataFetcher} and kept for
- * five minutes. Every client is public (no secret, {@code token_endpoint_auth_method: none}): PKCE
- * binds its code, and the capability it obtains is what it may use.
+ * The OAuth clients the authority knows: those that registered themselves (RFC 7591, kept in the
+ * authority's store, so a restart forgets none, and the most recent {@value #MAX_REGISTERED} in
+ * memory) and those whose {@code client_id} is the https URL of their client ID metadata document,
+ * fetched through {@link ClientMetadataFetcher} and kept for five minutes. Every client is public
+ * (no secret, {@code token_endpoint_auth_method: none}): PKCE binds its code, and the capability it
+ * obtains is what it may use.
  */
 final class OAuthClients implements AutoCloseable {
   static final int MAX_REGISTERED = 10_000;
+  private static final String REGISTERED_PREFIX = "mndoc_";
   private static final int MAX_REDIRECT_URIS = 10;
   private static final int MAX_URI_LENGTH = 2000;
   private static final Pattern CUSTOM_SCHEME = Pattern.compile("[a-z][a-z0-9+-]*(\\.[a-z0-9+-]+)+");
@@ -60,10 +65,12 @@ final class OAuthClients implements AutoCloseable {
   private final Cache<String, OAuthClient> documents =
       Caffeine.newBuilder().maximumSize(1000).expireAfterWrite(Duration.ofMinutes(5)).build();
   private final ClientMetadataFetcher fetcher;
+  private final AuthorityStore store;
   private final SecureRandom random;
 
-  OAuthClients(OAuthSettings settings, SecureRandom random) {
+  OAuthClients(OAuthSettings settings, AuthorityStore store, SecureRandom random) {
     this.fetcher = new ClientMetadataFetcher(settings);
+    this.store = store;
     this.random = random;
   }
 
@@ -77,6 +84,16 @@ final class OAuthClients implements AutoCloseable {
       throw new Rejected("client_id is missing or too long");
     }
     OAuthClient known = registered.getIfPresent(clientId);
+    if (known == null && clientId.startsWith(REGISTERED_PREFIX) && clientId.length() <= 256) {
+      known =
+          store
+              .oauthClient(clientId)
+              .map(r -> new OAuthClient(r.clientId(), r.name(), r.redirectUris(), false))
+              .orElse(null);
+      if (known != null) {
+        registered.put(clientId, known);
+      }
+    }
     if (known != null) {
       return known;
     }
@@ -126,8 +143,11 @@ final class OAuthClients implements AutoCloseable {
     }
     byte[] bytes = new byte[24];
     random.nextBytes(bytes);
-    String id = "mndoc_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    String id = REGISTERED_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     OAuthClient client = accept(id, metadata, false);
+    store.saveOAuthClient(
+        new OAuthClientRecord(
+            id, client.name(), client.redirectUris(), Instant.ofEpochSecond(issuedAtSeconds)));
     registered.put(id, client);
     JSONObject out = metadata.toJSONObject();
     out.put("client_id", id);

@@ -44,7 +44,7 @@ final class OAuthEndpoints extends Endpoints implements AutoCloseable {
     super(parts);
     this.settings = settings;
     this.issuer = issuer;
-    this.clients = new OAuthClients(settings, random);
+    this.clients = new OAuthClients(settings, store, random);
     this.flow = new OAuthFlow(parts, settings, issuer, clients, authenticator, signIn, minting);
     this.tokens =
         new OAuthTokens(

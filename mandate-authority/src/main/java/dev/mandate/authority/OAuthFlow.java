@@ -376,7 +376,7 @@ final class OAuthFlow extends Endpoints {
               URI.create(p.redirectUri),
               OAuth2Error.ACCESS_DENIED,
               "the person may grant no client's rights: give them one with 'mandate people"
-                  + " create --client'",
+                  + " create --policy-client'",
               p.state);
         }
       }

@@ -255,7 +255,8 @@ public final class OAuthSettings {
 
   /**
    * Whether a client ID metadata document may be fetched from {@code http://127.0.0.1} (for tests
-   * and development only: then that one loopback address is allowed over plain HTTP).
+   * and development only: then that one loopback address is allowed, over plain HTTP or over https
+   * with a certificate the JVM trusts).
    */
   public boolean allowHttpLoopbackClientMetadata() {
     return allowHttpLoopbackClientMetadata;
@@ -425,7 +426,8 @@ public final class OAuthSettings {
       return new OAuthSettings(this);
     }
 
-    private static Duration range(String name, Duration d, Duration min, Duration max) {
+    /** {@code d}, checked to lie within {@code [min, max]}; the message names {@code name}. */
+    static Duration range(String name, Duration d, Duration min, Duration max) {
       Objects.requireNonNull(d, name);
       if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
         throw new IllegalArgumentException(name + " must be " + min + " to " + max + "; got " + d);
@@ -433,7 +435,8 @@ public final class OAuthSettings {
       return d;
     }
 
-    private static URI absoluteUrl(String what, String url) {
+    /** An absolute http(s) URL with a host and without query, fragment or user info. */
+    static URI absoluteUrl(String what, String url) {
       URI u;
       try {
         u = new URI(Objects.requireNonNull(url, what));

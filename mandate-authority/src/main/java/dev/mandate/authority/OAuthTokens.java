@@ -31,6 +31,7 @@ import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
 import dev.mandate.authority.store.FeedEntry;
+import dev.mandate.authority.store.OAuthAuthorizationRecord;
 import dev.mandate.config.Durations;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.token.MintRequestBody;
@@ -273,6 +274,19 @@ final class OAuthTokens extends Endpoints {
     String hash = OAuthFlow.hash(token.getValue());
     Authorization a = refreshTokens.getIfPresent(hash);
     if (a == null) {
+      // Not seen since this authority started: the store keeps every family across restarts.
+      Optional<OAuthAuthorizationRecord> stored = store.oauthAuthorizationByRefreshHash(hash);
+      if (stored.isPresent()) {
+        a = authorizations.get(stored.get().authorizationId(), id -> restore(stored.get()));
+        synchronized (a) {
+          // Another replica may have rotated it since this one cached it.
+          a.refreshHash = stored.get().refreshHash();
+          a.revoked |= stored.get().revoked();
+        }
+        refreshTokens.put(hash, a);
+      }
+    }
+    if (a == null) {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, "the refresh token is unknown");
     }
     synchronized (a) {
@@ -344,19 +358,69 @@ final class OAuthTokens extends Endpoints {
     try {
       minted = minting.issue(a.policyClient, body, null, detail);
     } catch (ApiException e) {
-      throw new OAuthException(OAuth2Error.INVALID_GRANT, e.getMessage());
+      throw new OAuthException(
+          OAuth2Error.INVALID_GRANT,
+          holder == null && e.getMessage().contains("holder-bound")
+              ? e.getMessage()
+                  + " (an OAuth client binds its capability by sending a DPoP proof, RFC 9449,"
+                  + " with the token request)"
+              : e.getMessage());
     }
     a.issued.entrySet().removeIf(e -> !e.getValue().isAfter(now));
     a.issued.put(minted.revocationIds().get(0), minted.expiresAt());
     String refresh = newSecret("mndrt1_");
     a.refreshHash = OAuthFlow.hash(refresh);
     refreshTokens.put(a.refreshHash, a);
+    persist(a);
     // A capability bound to the DPoP key the client proved here is a DPoP token (RFC 9449 §5).
     AccessToken access =
         holder == null
             ? new BearerAccessToken(minted.token(), ttl.getSeconds(), null)
             : new DPoPAccessToken(minted.token(), ttl.getSeconds(), null);
     return new Tokens(access, new RefreshToken(refresh));
+  }
+
+  /** What the store keeps of an authorization besides its id, client, refresh hash and end. */
+  record Saved(
+      String person,
+      String policyClient,
+      String resource,
+      MintRequestBody body,
+      String jkt,
+      Map<String, Long> issued) {}
+
+  /** Stores {@code a} as it now is (its refresh hash joins its family); under {@code a}'s lock. */
+  private void persist(Authorization a) {
+    Map<String, Long> issued = new LinkedHashMap<>();
+    a.issued.forEach((id, expires) -> issued.put(id, expires.toEpochMilli()));
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord(
+            a.id,
+            a.clientId,
+            a.refreshHash,
+            a.revoked,
+            a.expires,
+            Json.write(new Saved(a.person, a.policyClient, a.resource, a.body, a.jkt, issued))));
+  }
+
+  private static Authorization restore(OAuthAuthorizationRecord r) {
+    Saved s = Json.read(r.state().getBytes(java.nio.charset.StandardCharsets.UTF_8), Saved.class);
+    Authorization a =
+        new Authorization(
+            r.authorizationId(),
+            r.clientId(),
+            s.person(),
+            s.policyClient(),
+            s.resource(),
+            s.body(),
+            r.expiresAt());
+    a.jkt = s.jkt();
+    a.refreshHash = r.refreshHash();
+    a.revoked = r.revoked();
+    if (s.issued() != null) {
+      s.issued().forEach((id, millis) -> a.issued.put(id, Instant.ofEpochMilli(millis)));
+    }
+    return a;
   }
 
   /** The JWK thumbprint a valid DPoP proof names, or null without a proof. */
@@ -390,6 +454,7 @@ final class OAuthTokens extends Endpoints {
     List<String> ids = new ArrayList<>();
     synchronized (a) {
       a.revoked = true;
+      persist(a);
       Instant now = clock.instant();
       a.issued.forEach(
           (id, expires) -> {

@@ -164,14 +164,19 @@ final class RevocationEndpoints extends Endpoints {
 
   private CompletionStage<Reply> publish(
       ClientRecord caller, String revocationId, String tokenId, String reason, String delegated) {
+    return Reply.now(201, revoke(caller.clientId(), revocationId, tokenId, reason, delegated));
+  }
+
+  /**
+   * Revokes {@code revocationId} (of token {@code tokenId}) for {@code actor}, who is allowed to:
+   * the REVOKE is durable, followers are woken, and the revocation is audited when this returns.
+   *
+   * @param delegated how a delegated block was named, for the audit record, or null
+   */
+  Published revoke(
+      String actor, String revocationId, String tokenId, String reason, String delegated) {
     FeedEntry entry =
-        store.publish(
-            FeedEntry.Kind.REVOKE,
-            revocationId,
-            tokenId,
-            reason,
-            caller.clientId(),
-            clock.instant());
+        store.publish(FeedEntry.Kind.REVOKE, revocationId, tokenId, reason, actor, clock.instant());
     feed.published(entry.sequence());
     metrics.feedEntry(entry.kind().name());
     Map<String, Object> detail = new LinkedHashMap<>();
@@ -181,8 +186,8 @@ final class RevocationEndpoints extends Endpoints {
     if (delegated != null) {
       detail.put("delegated", delegated);
     }
-    audit.record("revoke", caller.clientId(), tokenId, caller.clientId(), detail);
-    return Reply.now(201, new Published(entry.sequence(), revocationId, tokenId));
+    audit.record("revoke", actor, tokenId, actor, detail);
+    return new Published(entry.sequence(), revocationId, tokenId);
   }
 
   private CompletionStage<Reply> switchIndirect(Call call, FeedEntry.Kind kind) {

@@ -150,11 +150,8 @@ final class TokenExchange {
     detail.put("oauthClient", clientId);
     detail.put("subjectTokenId", subject.tokenId());
     detail.put("act", act(actor.keyId(), subject));
-    detail.put(
-        "grants",
-        child.blocks().get(child.blocks().size() - 1).grants().stream()
-            .map(Grant::toString)
-            .toList());
+    Block last = child.blocks().get(child.blocks().size() - 1);
+    RecordedCaveats.put(detail, last.grants(), last.caveats());
     detail.put("revocationIds", child.revocationIds());
     detail.put("expiresAt", child.expiresAt().toString());
     String owner = store.token(subject.tokenId()).map(TokenRecord::clientId).orElse(null);

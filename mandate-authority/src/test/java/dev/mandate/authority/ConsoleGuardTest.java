@@ -53,7 +53,7 @@ class ConsoleGuardTest {
                   + " base-uri 'none'");
       assertThat(r.headers().firstValue("X-Frame-Options")).contains("DENY");
       assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
-      assertThat(r.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+      assertThat(r.headers().firstValue("Referrer-Policy")).contains("same-origin");
     }
     assertThat(olivia.get("/console").headers().firstValue("Cache-Control")).contains("no-store");
   }
@@ -116,6 +116,44 @@ class ConsoleGuardTest {
             body,
             Map.of("Origin", console.authority.url(), "Sec-Fetch-Site", "same-origin"));
     assertThat(same.status()).isEqualTo(303);
+  }
+
+  @Test
+  void behindTls_theCookieIsSecureWithTheHostPrefix_andFormsMustComeFromThePublicOrigin()
+      throws Exception {
+    try (ConsoleTests tls =
+        new ConsoleTests(
+            tmp, "tls", ConsoleSettings.builder().publicUrl("https://console.example").build())) {
+      tls.person("olivia", "operator");
+      ConsoleBrowser b = tls.browser();
+      Reply page = b.get("/console/sign-in");
+      assertThat(page.headers().firstValue("Set-Cookie").orElseThrow())
+          .startsWith("__Host-mandate_signin=")
+          .contains("; Secure", "; Path=/");
+      java.util.Map<String, String> form = ConsoleBrowser.hidden(page.body());
+      form.put("name", "olivia");
+      form.put("password", ConsoleTests.PASSWORD);
+      String body = ConsoleBrowser.encode(form);
+      String token = form.get("signin");
+
+      Reply local =
+          b.postRaw(
+              "/console/sign-in",
+              body,
+              Map.of("Origin", tls.authority.url(), "Cookie", "__Host-mandate_signin=" + token));
+      Reply ok =
+          b.postRaw(
+              "/console/sign-in",
+              body,
+              Map.of(
+                  "Origin", "https://console.example", "Cookie", "__Host-mandate_signin=" + token));
+
+      assertThat(local.status()).isEqualTo(403);
+      assertThat(ok.status()).isEqualTo(303);
+      assertThat(ok.headers().firstValue("Set-Cookie").orElseThrow())
+          .startsWith("__Host-mandate_console=")
+          .contains("; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/");
+    }
   }
 
   @Test

@@ -20,12 +20,30 @@ final class ConsoleTests implements AutoCloseable {
   final AuthorityApi api;
 
   ConsoleTests(Path tmp) throws Exception {
-    this(tmp, ConsoleSettings.defaults());
+    this(tmp, "data", ConsoleSettings.defaults());
+  }
+
+  /** An authority with its data in {@code tmp/dir} and these console settings. */
+  ConsoleTests(Path tmp, String dir, ConsoleSettings settings) throws Exception {
+    this(tmp, dir, b -> b.console(settings));
   }
 
   ConsoleTests(Path tmp, ConsoleSettings settings) throws Exception {
-    this.authority =
-        AuthorityServer.start(AuthorityTests.config(tmp).clock(clock).console(settings).build());
+    this(tmp, "data", settings);
+  }
+
+  /** With further settings of the authority (server limits, say). */
+  ConsoleTests(Path tmp, java.util.function.Consumer<AuthorityConfig.Builder> settings)
+      throws Exception {
+    this(tmp, "data", settings);
+  }
+
+  private ConsoleTests(
+      Path tmp, String dir, java.util.function.Consumer<AuthorityConfig.Builder> settings)
+      throws Exception {
+    AuthorityConfig.Builder b = AuthorityTests.config(tmp, dir).clock(clock);
+    settings.accept(b);
+    this.authority = AuthorityServer.start(b.build());
     this.api = AuthorityTests.api(authority);
   }
 

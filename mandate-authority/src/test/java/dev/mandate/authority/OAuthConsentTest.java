@@ -2,6 +2,7 @@ package dev.mandate.authority;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.oauth2.sdk.AuthorizationRequest;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ResponseType;
@@ -145,6 +146,65 @@ class OAuthConsentTest {
           .as(details)
           .isEqualTo("invalid_authorization_details");
     }
+  }
+
+  @Test
+  void aConsolePerson_signsInToConsent_andGrantsTheirPolicyClientsRights() throws Exception {
+    api.createPerson("carol", OAuthFlowTest.PASSWORD, "approver", List.of(), "alice-agents");
+    api.createPerson("dan", OAuthFlowTest.PASSWORD, "operator", List.of(), null);
+    CodeVerifier verifier = new CodeVerifier();
+
+    Capability capability =
+        capability(
+            client.consent(
+                client.authorize(id, "fs:read_file:/docs/**", verifier),
+                "carol",
+                OAuthFlowTest.PASSWORD,
+                Map.of()),
+            verifier);
+    HttpResponse<String> wrong =
+        client.signIn(
+            client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()), "carol", "wrong");
+    HttpResponse<String> noClient =
+        client.signIn(
+            client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()),
+            "dan",
+            OAuthFlowTest.PASSWORD);
+
+    assertThat(capability.blocks().get(0).grants())
+        .extracting(Grant::toString)
+        .containsExactly("fs:read_file:/docs/**");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(OAuthTestClient.errorCode(noClient)).isEqualTo("access_denied");
+    JsonNode audit = api.get("/v1/audit?limit=1000", api.admin()).expect(200).get("records");
+    assertThat(audit.findValuesAsText("type")).contains("signin", "signin.failed", "oauth.consent");
+  }
+
+  @Test
+  void aConsolePersonWithTotp_needsTheCodeOnTheConsentPageToo() throws Exception {
+    api.createPerson("erin", OAuthFlowTest.PASSWORD, "approver", List.of(), "alice-agents");
+    String uri =
+        api.post("/v1/people/erin/totp", "", api.admin()).expect(200).get("otpauthUri").asText();
+    byte[] secret =
+        com.google.common.io.BaseEncoding.base32()
+            .decode(uri.replaceAll(".*[?&]secret=([A-Z2-7]+).*", "$1"));
+
+    HttpResponse<String> without =
+        client.signIn(
+            client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()),
+            "erin",
+            OAuthFlowTest.PASSWORD);
+    HttpResponse<String> page =
+        client.get(client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()));
+    Map<String, String> form = OAuthTestClient.hidden(page.body());
+    form.put("username", "erin");
+    form.put("password", OAuthFlowTest.PASSWORD);
+    form.put("code", new Totp().code(secret, AuthorityTests.NOW));
+    HttpResponse<String> with = client.post("/oauth/authorize", form);
+
+    assertThat(without.statusCode()).isEqualTo(401);
+    assertThat(with.statusCode()).as(with.body()).isEqualTo(200);
+    assertThat(with.body()).contains("Signed in as <strong>erin</strong>");
   }
 
   private URI withDetails(String details, CodeVerifier verifier) throws Exception {

@@ -181,6 +181,41 @@ class OAuthFlowTest {
   }
 
   @Test
+  void registeredClientsAndRefreshTokenFamilies_surviveARestart() throws Exception {
+    Flow f = flow();
+    RefreshToken first = f.tokens.getTokens().getRefreshToken();
+    restart();
+    TokenResponse refreshed = client.token(f.client, new RefreshTokenGrant(first), null);
+    assertThat(refreshed.indicatesSuccess()).as(String.valueOf(refreshed)).isTrue();
+    RefreshToken next = refreshed.toSuccessResponse().getTokens().getRefreshToken();
+    // The registered client is still known: its authorization request shows the sign-in page.
+    HttpResponse<String> page =
+        client.get(client.authorize(f.client, "fs:read_file:/docs/**", new CodeVerifier()));
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+
+    // After another restart, the retired token's reuse is still recognised and ends the family.
+    restart();
+    TokenResponse reused = client.token(f.client, new RefreshTokenGrant(first), null);
+    assertThat(((TokenErrorResponse) reused).getErrorObject().getCode()).isEqualTo("invalid_grant");
+    assertThat(client.token(f.client, new RefreshTokenGrant(next), null).indicatesSuccess())
+        .isFalse();
+    assertThat(revokedIds())
+        .contains(
+            Capability.decode(refreshed.toSuccessResponse().getTokens().getAccessToken().getValue())
+                .revocationIds()
+                .get(0));
+  }
+
+  /** Stops the authority and starts it again on the same data (on another port). */
+  private void restart() throws Exception {
+    authority.close();
+    authority =
+        AuthorityServer.start(AuthorityTests.config(tmp, "data").oauth(settings().build()).build());
+    api = AuthorityTests.api(authority);
+    client = new OAuthTestClient(authority.url());
+  }
+
+  @Test
   void refreshToken_stopsWhenAnAdminRevokesTheAuthorization() throws Exception {
     Flow f = flow();
     String authorizationId = lastMint().get("detail").get("authorization").asText();
@@ -221,6 +256,66 @@ class OAuthFlowTest {
             new CodeVerifier(),
             null);
     assertThat(((TokenErrorResponse) t).getErrorObject().getCode()).isEqualTo("invalid_grant");
+  }
+
+  @Test
+  void tokenRequest_withoutVerifier_orForAnotherRedirectUri_isRefused() throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    CodeVerifier verifier = new CodeVerifier();
+    String code =
+        consent(id, verifier, "fs:read_file:/docs/**")
+            .toSuccessResponse()
+            .getAuthorizationCode()
+            .getValue();
+    // A PKCE downgrade at the token endpoint: the code without its verifier.
+    HttpResponse<String> noVerifier =
+        client.post(
+            "/oauth/token",
+            Map.of(
+                "grant_type",
+                "authorization_code",
+                "code",
+                code,
+                "redirect_uri",
+                OAuthTestClient.REDIRECT,
+                "client_id",
+                id.getValue()));
+    assertThat(noVerifier.statusCode()).isEqualTo(400);
+    assertThat(noVerifier.body()).contains("invalid_grant").doesNotContain("mnd1_");
+
+    CodeVerifier second = new CodeVerifier();
+    AuthorizationResponse r = consent(id, second, "fs:read_file:/docs/**");
+    TokenResponse elsewhere =
+        client.exchange(
+            id,
+            r.toSuccessResponse().getAuthorizationCode(),
+            "http://127.0.0.1:9/other",
+            second,
+            null);
+    assertThat(((TokenErrorResponse) elsewhere).getErrorObject().getCode())
+        .isEqualTo("invalid_grant");
+  }
+
+  @Test
+  void consentStep_withoutCsrfToken_orFromAnotherBrowser_isRefused() throws Exception {
+    ClientID id = client.register(OAuthTestClient.REDIRECT);
+    HttpResponse<String> consentPage =
+        client.signIn(
+            client.authorize(id, "fs:read_file:/docs/**", new CodeVerifier()), "alice", PASSWORD);
+    assertThat(consentPage.statusCode()).isEqualTo(200);
+    Map<String, String> form = OAuthTestClient.hidden(consentPage.body());
+    form.put("decision", "approve");
+    form.put("grant", "0");
+    Map<String, String> forged = new HashMap<>(form);
+    forged.put("csrf", "not-the-token");
+    assertThat(client.post("/oauth/authorize", forged).statusCode()).isEqualTo(403);
+    HttpResponse<String> otherBrowser =
+        new OAuthTestClient(authority.url()).post("/oauth/authorize", form);
+    assertThat(otherBrowser.statusCode()).isEqualTo(403);
+    assertThat(otherBrowser.headers().firstValue("Location")).isEmpty();
+    // The person's own browser can still decide: the refused posts did not use the request up.
+    HttpResponse<String> decided = client.post("/oauth/authorize", form);
+    assertThat(OAuthTestClient.redirected(decided).indicatesSuccess()).isTrue();
   }
 
   @Test

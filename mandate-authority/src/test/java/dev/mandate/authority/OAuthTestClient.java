@@ -20,43 +20,26 @@ import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.CookieManager;
+import dev.mandate.testkit.ConsentBrowser;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * An OAuth client built with Nimbus (registration, authorization request, token requests) and a
- * browser for the consent pages (cookies on, redirects off, so each step can be looked at).
+ * person's browser for the consent pages ({@link ConsentBrowser}).
  */
 final class OAuthTestClient {
   static final String REDIRECT = "http://127.0.0.1:9/callback";
-  private static final Pattern HIDDEN =
-      Pattern.compile("<input type=\"hidden\" name=\"([a-z]+)\" value=\"([^\"]*)\">");
 
   final String base;
-  final HttpClient browser =
-      HttpClient.newBuilder()
-          .cookieHandler(new CookieManager())
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  final ConsentBrowser browser;
 
   OAuthTestClient(String base) {
     this.base = base;
+    this.browser = new ConsentBrowser(base);
   }
 
   /** Registers a public client with one redirect URI (RFC 7591). */
@@ -104,12 +87,7 @@ final class OAuthTestClient {
 
   /** Opens the authorization URI and signs in: the consent page, or a redirect to the client. */
   HttpResponse<String> signIn(URI authorize, String user, String password) {
-    HttpResponse<String> page = get(authorize);
-    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-    Map<String, String> form = hidden(page.body());
-    form.put("username", user);
-    form.put("password", password);
-    return post("/oauth/authorize", form);
+    return browser.signIn(authorize, user, password);
   }
 
   /** The authorization response a redirect to the client carries. */
@@ -144,40 +122,20 @@ final class OAuthTestClient {
   }
 
   HttpResponse<String> get(URI uri) {
-    return send(HttpRequest.newBuilder(uri).GET().build());
+    return browser.get(uri);
   }
 
   HttpResponse<String> post(String path, Map<String, String> form) {
-    return post(path, encode(form));
+    return browser.post(path, form);
   }
 
   HttpResponse<String> post(String path, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create(base + path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build());
-  }
-
-  HttpResponse<String> send(HttpRequest request) {
-    try {
-      return browser.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return browser.post(path, body);
   }
 
   /** The hidden fields of a page's form. */
   static Map<String, String> hidden(String html) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    Matcher m = HIDDEN.matcher(html);
-    while (m.find()) {
-      fields.put(m.group(1), m.group(2));
-    }
-    return fields;
+    return ConsentBrowser.hidden(html);
   }
 
   /**
@@ -186,19 +144,7 @@ final class OAuthTestClient {
    */
   AuthorizationResponse consent(
       URI authorize, String user, String password, Map<String, String> narrowing) throws Exception {
-    HttpResponse<String> consent = signIn(authorize, user, password);
-    assertThat(consent.statusCode()).as(consent.body()).isEqualTo(200);
-    Map<String, String> approve = hidden(consent.body());
-    approve.put("decision", "approve");
-    approve.putAll(narrowing);
-    StringBuilder body = new StringBuilder(encode(approve));
-    if (!narrowing.containsKey("grant")) {
-      Matcher m = Pattern.compile("name=\"grant\" value=\"(\\d+)\"").matcher(consent.body());
-      while (m.find()) {
-        body.append("&grant=").append(m.group(1));
-      }
-    }
-    return redirected(post("/oauth/authorize", body.toString()));
+    return AuthorizationResponse.parse(browser.consent(authorize, user, password, narrowing));
   }
 
   /** Sends a token request with Nimbus and parses the answer. */
@@ -218,13 +164,7 @@ final class OAuthTestClient {
   }
 
   static String encode(Map<String, String> form) {
-    return form.entrySet().stream()
-        .map(
-            e ->
-                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
-                    + "="
-                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    return ConsentBrowser.encode(form);
   }
 
   static Set<String> queryNames(URI uri) {

@@ -234,7 +234,7 @@ final class KeyFiles {
     return new Path[] {privateFile, publicFile};
   }
 
-  private static void writeAtomically(Path target, byte[] content, String mode, boolean replace) {
+  static void writeAtomically(Path target, byte[] content, String mode, boolean replace) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = null;
     try {

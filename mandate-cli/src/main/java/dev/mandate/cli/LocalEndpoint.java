@@ -98,7 +98,7 @@ final class LocalEndpoint implements AutoCloseable {
       HttpResponse<InputStream> answer;
       try {
         answer = relay.send(method, body, headers);
-      } catch (CapabilityUnavailableException e) {
+      } catch (CapabilityUnavailableException | McpRelay.NoCapability e) {
         plain(x, 503, "mandate proxy has no usable capability: " + e.getMessage());
         return;
       } catch (IOException e) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionCommand.Provider.class,
     description = {
       "Capability tokens for AI agents: keygen, mint, attenuate, inspect, check;",
-      "the authority: serve, clients, keys, revoke, approve, audit, policy, admin;",
+      "the authority: serve, clients, people, keys, revoke, approve, audit, policy, admin;",
       "and trust: keys export, bootstrap."
     },
     subcommands = {
@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
       PolicyCommand.class,
       KeysCommand.class,
       ClientsCommand.class,
+      PeopleCommand.class,
       AdminCommand.class,
       BootstrapCommand.class,
       DemoCommand.class,

@@ -20,20 +20,48 @@ import java.util.function.Consumer;
 
 /**
  * The gateway side of {@code mandate proxy}: sends an MCP message, the GET stream's request or a
- * session's end to a gateway's MCP endpoint, presenting the wallet's capability with a proof over
- * exactly that operation ({@link MandateMcpCustomizer}, the SDK's MCP glue). Thread-safe.
+ * session's end to a gateway's MCP endpoint, presenting a capability with a proof over exactly that
+ * operation: a Mandate proof by the wallet's key ({@link MandateMcpCustomizer}, the SDK's MCP glue)
+ * or a DPoP proof by the proxy's key ({@link OAuthCapability}). Thread-safe.
  */
 final class McpRelay {
   /** The largest message relayed either way. */
   static final int MAX_MESSAGE_BYTES = 4 << 20;
 
+  /** Adds a capability and its proof over one request to the gateway. */
+  @FunctionalInterface
+  interface Presenter {
+    /**
+     * @throws NoCapability if there is no usable capability (expired, and not refreshed)
+     */
+    void present(HttpRequest.Builder request, String method, URI endpoint, String body);
+  }
+
+  /** No usable capability: the message says why, and holds no token or key. */
+  static final class NoCapability extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoCapability(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   private final URI endpoint;
-  private final MandateMcpCustomizer presenter;
+  private final Presenter presenter;
   private final HttpClient http;
 
   McpRelay(URI endpoint, Wallet wallet, CapabilityHandle handle, HttpClient http) {
+    this(
+        endpoint,
+        (b, method, uri, body) ->
+            MandateMcpCustomizer.of(wallet, handle)
+                .customize(b, method, uri, body, McpTransportContext.EMPTY),
+        http);
+  }
+
+  McpRelay(URI endpoint, Presenter presenter, HttpClient http) {
     this.endpoint = endpoint;
-    this.presenter = MandateMcpCustomizer.of(wallet, handle);
+    this.presenter = presenter;
     this.http = http;
   }
 
@@ -50,6 +78,7 @@ final class McpRelay {
    *     content type, last event id); never {@code Authorization}
    * @throws dev.mandate.sdk.CapabilityUnavailableException if the capability expired and could not
    *     be refreshed
+   * @throws NoCapability likewise, for a capability obtained by OAuth
    */
   HttpResponse<InputStream> send(String method, String body, Map<String, String> headers)
       throws IOException, InterruptedException {
@@ -64,7 +93,7 @@ final class McpRelay {
       b.timeout(Duration.ofMinutes(10));
     }
     headers.forEach(b::header);
-    presenter.customize(b, method, endpoint, body, McpTransportContext.EMPTY);
+    presenter.present(b, method, endpoint, body);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
   }
 

@@ -27,11 +27,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mandate proxy}: a local sidecar for MCP clients that speak neither Mandate's proofs nor
- * DPoP. It holds the agent's holder key (generated, or read with {@link Wallet#fromKeyFile}; never
- * printed), obtains a capability bound to it from the authority with client credentials and
- * refreshes it before it expires ({@link AuthorityCapabilitySource}), and exposes one of the
- * gateway's MCP endpoints on stdio (default) or on loopback Streamable HTTP, signing a proof over
- * every message it relays ({@link McpRelay}).
+ * DPoP. It holds a key that is never printed and a capability bound to it, which it refreshes
+ * before it expires, and exposes one of the gateway's MCP endpoints on stdio (default) or on
+ * loopback Streamable HTTP, signing a proof over every message it relays ({@link McpRelay}). The
+ * capability comes either from the authority with client credentials, bound to the agent's holder
+ * key ({@link AuthorityCapabilitySource}, {@link Wallet#fromKeyFile}), or with {@code --oauth} by a
+ * person's consent, bound to the proxy's DPoP key ({@link OAuthCapability}).
  */
 @Command(
     name = "proxy",
@@ -50,7 +51,12 @@ import picocli.CommandLine.Spec;
       "  mandate proxy --gateway http://127.0.0.1:7800/mcp/fs --audience gw-1 \\",
       "    --authority http://127.0.0.1:7700 --client invoice-agent \\",
       "    --secret-file invoice-agent.secret --key-file agent.key \\",
-      "    --grant 'fs:read_text_file:/data/invoices/**' --ttl 15m"
+      "    --grant 'fs:read_text_file:/data/invoices/**' --ttl 15m",
+      "",
+      "With a person's consent instead of client credentials (the authority is found",
+      "from the gateway's resource metadata; the first run opens the consent page):",
+      "  mandate proxy --gateway http://127.0.0.1:7800/mcp/fs --oauth \\",
+      "    --oauth-store ~/.config/mandate/fs-proxy.json"
     })
 final class ProxyCommand implements Callable<Integer> {
   /** What to do once the HTTP endpoint listens; the default waits for the process to stop. */
@@ -72,9 +78,9 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Option(
       names = "--audience",
-      required = true,
       paramLabel = "ID",
-      description = "The gateway's audience id (its configuration's 'audience').")
+      description =
+          "The gateway's audience id (its configuration's 'audience'). Required without --oauth.")
   String audience;
 
   @Option(
@@ -85,9 +91,9 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Option(
       names = "--grant",
-      required = true,
       paramLabel = "GRANT",
-      description = "A grant to ask for, service:action:resource (repeatable).")
+      description =
+          "A grant to ask for, service:action:resource (repeatable). Required without --oauth.")
   List<String> grants;
 
   @Option(
@@ -112,6 +118,43 @@ final class ProxyCommand implements Callable<Integer> {
           "Serve Streamable HTTP on 127.0.0.1:PORT/mcp (0: any free port) instead of stdio.")
   Integer httpPort;
 
+  @Option(
+      names = "--oauth",
+      description =
+          "Obtain the capability by a person's consent (OAuth authorization code flow with PKCE),"
+              + " bound to the proxy's own DPoP key, from the authorization server the gateway"
+              + " names; instead of --authority, --client, --secret-file, --grant and --key-file.")
+  boolean oauth;
+
+  @Option(
+      names = "--scope",
+      paramLabel = "SCOPE",
+      description =
+          "With --oauth: a scope (a grant, service:action:resource) to ask for (repeatable)."
+              + " Default: the scopes the gateway's resource metadata lists.")
+  List<String> scopes = List.of();
+
+  @Option(
+      names = "--oauth-store",
+      paramLabel = "FILE",
+      description =
+          "With --oauth: where to keep the proxy's DPoP key, its registration and the current"
+              + " refresh token (mode 0600), so later runs refresh without asking the person."
+              + " Default: memory only.")
+  Path oauthStore;
+
+  @Option(
+      names = "--no-browser",
+      description = "With --oauth: print the consent address only; do not open a browser.")
+  boolean noBrowser;
+
+  @Option(
+      names = "--consent-timeout",
+      paramLabel = "DURATION",
+      converter = Converters.DurationConverter.class,
+      description = "With --oauth: how long to wait for the person's consent. Default: 10m.")
+  Duration consentTimeout = Duration.ofMinutes(10);
+
   /** Replaced by tests, which return once they have used the running endpoint. */
   Lifetime lifetime = ProxyCommand::untilShutdown;
 
@@ -126,6 +169,19 @@ final class ProxyCommand implements Callable<Integer> {
     }
     if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
       throw new ParameterException(spec.commandLine(), "--http must be a port 0..65535");
+    }
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    if (oauth) {
+      return serve(t, oauthRelay(t, http));
+    }
+    if (audience == null || grants == null || grants.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give --audience and --grant (the capability to ask the authority for), or --oauth");
     }
     String serviceId = service != null ? service : lastSegment(gateway);
     AuthorityOptions.Credentials credentials = authority.credentials(spec);
@@ -147,11 +203,6 @@ final class ProxyCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--grant: " + e.getMessage());
     }
-    HttpClient http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
     AuthorityCapabilitySource source;
     CapabilityHandle handle;
     try {
@@ -178,6 +229,41 @@ final class ProxyCommand implements Callable<Integer> {
             + " from "
             + credentials.url());
     err.flush();
+    return serve(t, relay);
+  }
+
+  /** The relay of an OAuth capability ({@code --oauth}), once a person has consented. */
+  private McpRelay oauthRelay(Terminal t, HttpClient http) {
+    if (authority.given() || keyFile != null || grants != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--oauth obtains the capability by consent: drop --authority, --client, --secret-file,"
+              + " --key-file and --grant (ask with --scope)");
+    }
+    if (consentTimeout.isNegative() || consentTimeout.isZero()) {
+      throw new ParameterException(spec.commandLine(), "--consent-timeout must be positive");
+    }
+    OAuthCapability capability =
+        OAuthCapability.obtain(
+            new OAuthCapability.Options(
+                gateway, List.copyOf(scopes), oauthStore, !noBrowser, consentTimeout, 0),
+            t.err(),
+            t.clock(),
+            t.random());
+    t.err()
+        .println(
+            "mandate proxy: holder "
+                + capability.holder()
+                + ", capability for "
+                + gateway
+                + " from "
+                + capability.issuer());
+    t.err().flush();
+    return new McpRelay(gateway, capability, http);
+  }
+
+  /** Relays on stdio, or on loopback HTTP with {@code --http}, until stopped. */
+  private int serve(Terminal t, McpRelay relay) throws Exception {
     if (httpPort == null) {
       new StdioBridge(relay, t.out()).run(new BufferedInputStream(t.stdin()));
       return Mandate.OK;

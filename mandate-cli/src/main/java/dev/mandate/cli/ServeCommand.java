@@ -120,6 +120,25 @@ final class ServeCommand extends CliCommand {
   Path oauth;
 
   @Option(
+      names = "--console-url",
+      paramLabel = "URL",
+      description =
+          "The https URL people open the console at, behind a TLS proxy: its session cookie is"
+              + " then Secure (__Host-) and forms must come from that origin (docs/console.md).")
+  String consoleUrl;
+
+  @Option(
+      names = "--policy-tests",
+      paramLabel = "FILE",
+      description =
+          "The policy's tests file, run on the console's clients and policy page. Default: beside"
+              + " the policy, 'policy' in its name replaced by 'tests'.")
+  Path policyTests;
+
+  @Option(names = "--no-console", description = "Serve no console (/console) at all.")
+  boolean noConsole;
+
+  @Option(
       names = "--gateway",
       paramLabel = "FILE",
       description =
@@ -215,6 +234,14 @@ final class ServeCommand extends CliCommand {
       if (oauth != null) {
         b.oauth(dev.mandate.authority.OAuthSettings.load(oauth));
       }
+      var console = dev.mandate.authority.ConsoleSettings.builder().enabled(!noConsole);
+      if (consoleUrl != null) {
+        console.publicUrl(consoleUrl);
+      }
+      if (policyTests != null) {
+        console.policyTests(policyTests);
+      }
+      b.console(console.build());
       b.masterKeySource(masterKey.source(spec, data));
       observability.apply(spec, b);
     } catch (IllegalArgumentException e) {

@@ -90,7 +90,7 @@ final class StdioBridge {
       if ("notifications/initialized".equals(message.path("method").asText(null))) {
         openStream();
       }
-    } catch (CapabilityUnavailableException e) {
+    } catch (CapabilityUnavailableException | McpRelay.NoCapability e) {
       if (request) {
         emit(error(id, -32000, "mandate proxy has no usable capability: " + e.getMessage()));
       }

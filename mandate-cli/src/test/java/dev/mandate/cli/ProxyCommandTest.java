@@ -114,7 +114,10 @@ class ProxyCommandTest {
     return command;
   }
 
-  private JsonNode tsClient(Path log, String... args) throws Exception {
+  /**
+   * Runs the TypeScript SDK client script with {@code args}; its report (stderr in {@code log}).
+   */
+  static JsonNode tsClient(Path log, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add("node");
     command.add(NpmPeers.dir().resolve("mcp-client.mjs").toString());
@@ -133,7 +136,7 @@ class ProxyCommandTest {
     return JSON.readTree(lines[lines.length - 1]);
   }
 
-  private static String read(Path log) {
+  static String read(Path log) {
     try {
       return Files.readString(log);
     } catch (IOException e) {
@@ -178,6 +181,9 @@ class ProxyCommandTest {
     command.add("node");
     command.add(NpmPeers.dir().resolve("node_modules/.bin/mcp-inspector").toString());
     command.add("--cli");
+    // The proxy is a JVM that fetches its capability before it answers: on a loaded machine that
+    // takes longer than the Inspector's default 15 s.
+    command.addAll(List.of("--connect-timeout", "120000"));
     command.addAll(List.of(method));
     command.add("--");
     command.addAll(proxyCommand());

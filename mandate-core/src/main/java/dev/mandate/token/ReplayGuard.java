@@ -1,11 +1,7 @@
 package dev.mandate.token;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Remembers which proofs were already used, so that each proof is accepted at most once within its
@@ -29,31 +25,6 @@ public interface ReplayGuard {
    * number of proofs expected within one proof window.
    */
   static ReplayGuard inMemory(long maxEntries, Clock clock) {
-    Cache<String, Instant> seen =
-        Caffeine.newBuilder()
-            .maximumSize(maxEntries)
-            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-            .expireAfter(
-                new com.github.benmanes.caffeine.cache.Expiry<String, Instant>() {
-                  @Override
-                  public long expireAfterCreate(String key, Instant value, long currentTime) {
-                    long ms = Duration.between(clock.instant(), value).toMillis();
-                    return TimeUnit.MILLISECONDS.toNanos(Math.max(ms, 0) + 1);
-                  }
-
-                  @Override
-                  public long expireAfterUpdate(
-                      String key, Instant value, long currentTime, long currentDuration) {
-                    return currentDuration;
-                  }
-
-                  @Override
-                  public long expireAfterRead(
-                      String key, Instant value, long currentTime, long currentDuration) {
-                    return currentDuration;
-                  }
-                })
-            .build();
-    return (proofId, expiresAt) -> seen.asMap().putIfAbsent(proofId, expiresAt) == null;
+    return new InMemoryReplayGuard(maxEntries, clock, InMemoryReplayGuard.CALLER);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.token.Approval;
+import dev.mandate.token.Block;
 import dev.mandate.token.BudgetLedger;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
@@ -436,6 +437,7 @@ public final class Guard implements CallGuard {
       if (result.decision() instanceof Decision.Deny deny && deny.block() >= 0) {
         g.writeNumberField("block", deny.block());
       }
+      writeChain(g, result.decision());
       g.writeStringField("reason", truncate(result.reason()));
       g.writeStringField("service", truncate(req.service()));
       g.writeStringField("action", truncate(req.action()));
@@ -468,6 +470,33 @@ public final class Guard implements CallGuard {
       g.writeEndObject();
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * The blocks the call came through, so the authority can place a use under the delegated block
+   * that made it (the console's capability tree): for an allowed call each verified block's
+   * revocation id and holder key id; for a denied one the revocation ids of what was presented, if
+   * it decoded (not verified: the authority only matches them against blocks it knows).
+   */
+  private static void writeChain(JsonGenerator g, Decision decision) throws IOException {
+    if (decision instanceof Decision.Allow allow) {
+      g.writeArrayFieldStart("blocks");
+      for (Block b : allow.capability().blocks()) {
+        g.writeStartObject();
+        g.writeStringField("revocationId", b.revocationId());
+        if (b.holderKeyId() != null) {
+          g.writeStringField("holderKeyId", b.holderKeyId());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } else if (decision instanceof Decision.Deny deny && !deny.revocationIds().isEmpty()) {
+      g.writeArrayFieldStart("revocationIds");
+      for (String id : deny.revocationIds()) {
+        g.writeString(id);
+      }
+      g.writeEndArray();
+    }
   }
 
   private Counter counter(GuardResult r) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.crypto.SigningKey;
 import dev.mandate.testkit.Await;
+import dev.mandate.testkit.ConsoleBrowser;
 import dev.mandate.testkit.Http;
 import dev.mandate.testkit.Reply;
 import dev.mandate.testkit.Stack;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,101 @@ class HttpGatewayTest {
     assertThat(record.get("detail").get("code").asText()).isEqualTo("GRANT");
     assertThat(record.get("detail").get("resource").asText()).isEqualTo("/repos/other/hello");
     assertThat(record.get("detail").get("sourceIp").asText()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void decisionRecords_nameTheChainACallCameThrough_andTheMintingClient() {
+    SigningKey alice = SigningKey.generate(RANDOM);
+    SigningKey bob = SigningKey.generate(RANDOM);
+    String minted = boundTo(alice, "api:list_issues:/repos/octo/**");
+    Capability toBob =
+        Capability.decode(minted)
+            .attenuate()
+            .allow("api:list_issues:/repos/octo/hello")
+            .bindTo(bob.verifyingKey())
+            .sign(alice);
+    String path = "/repos/octo/hello/issues";
+    String proof =
+        Proof.create(
+                bob,
+                toBob.toText(),
+                Call.http(ProxySetup.AUDIENCE, "api", "GET", path, null),
+                Instant.now(),
+                RANDOM)
+            .text();
+    assertThat(call("GET", path, toBob.toText(), proof, null).status()).isEqualTo(200);
+    assertThat(call("GET", "/repos/octo/other/issues", toBob.toText(), null, null).status())
+        .isEqualTo(403);
+
+    String tokenId = toBob.tokenId();
+    Await.until(Duration.ofSeconds(5), () -> ProxySetup.decisions(authority, tokenId).size() == 2);
+    JsonNode allowed = ProxySetup.decisions(authority, tokenId).get(0);
+    assertThat(allowed.get("clientId").asText()).as("the client that minted it").isEqualTo("admin");
+    JsonNode blocks = allowed.get("detail").get("blocks");
+    assertThat(blocks).hasSize(2);
+    assertThat(blocks.get(0).get("revocationId").asText()).isEqualTo(toBob.revocationIds().get(0));
+    assertThat(blocks.get(0).get("holderKeyId").asText()).isEqualTo(alice.verifyingKey().keyId());
+    assertThat(blocks.get(1).get("revocationId").asText()).isEqualTo(toBob.revocationIds().get(1));
+    assertThat(blocks.get(1).get("holderKeyId").asText()).isEqualTo(bob.verifyingKey().keyId());
+    JsonNode denied = ProxySetup.decisions(authority, tokenId).get(1);
+    assertThat(denied.get("detail").has("blocks")).isFalse();
+    assertThat(denied.get("detail").get("revocationIds"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(toBob.revocationIds());
+  }
+
+  @Test
+  void aDelegationRevokedAtTheConsole_isDeniedByTheGatewayWithinASecond_itsParentStillAllowed() {
+    SigningKey alice = SigningKey.generate(RANDOM);
+    SigningKey bob = SigningKey.generate(RANDOM);
+    String minted = boundTo(alice, "api:list_issues:/repos/octo/**");
+    String toBob =
+        Capability.decode(minted)
+            .attenuate()
+            .allow("api:list_issues:/repos/octo/hello")
+            .bindTo(bob.verifyingKey())
+            .sign(alice)
+            .toText();
+    String path = "/repos/octo/hello/issues";
+    assertThat(call("GET", path, toBob, proof(bob, toBob, path), null).status()).isEqualTo(200);
+    String tokenId = Capability.decode(minted).tokenId();
+    Await.until(Duration.ofSeconds(5), () -> ProxySetup.decisions(authority, tokenId).size() == 1);
+
+    // An operator finds Bob's block in the tree (learned from the gateway's decision) and revokes
+    // it.
+    String name = "ops-" + Long.toHexString(RANDOM.nextLong());
+    authority.api().createPerson(name, "a long enough password", "operator", List.of(), null);
+    ConsoleBrowser ops = new ConsoleBrowser(authority.url());
+    assertThat(ops.signIn(name, "a long enough password", null).status()).isEqualTo(303);
+    String page = "/console/capabilities/" + tokenId;
+    String bobs = Capability.decode(toBob).revocationIds().get(1);
+    assertThat(ops.get(page).body())
+        .contains("id=\"revoke-" + bobs + "\"")
+        .contains(bob.verifyingKey().keyId());
+    assertThat(ops.get(page + "/revoke?block=" + bobs).body()).contains("Revoking cuts 1 block");
+    assertThat(ops.post(page + "/revoke", Map.of("block", bobs, "reason", "bob is gone")).status())
+        .isEqualTo(303);
+
+    Duration took =
+        Await.until(
+            Duration.ofSeconds(3),
+            () -> call("GET", path, toBob, proof(bob, toBob, path), null).status() == 403);
+    assertThat(took).isLessThan(Duration.ofSeconds(1));
+    assertThat(call("GET", path, toBob, proof(bob, toBob, path), null).json().get("code").asText())
+        .isEqualTo("REVOKED");
+    assertThat(call("GET", path, minted, proof(alice, minted, path), null).status())
+        .as("the block it was delegated from is not revoked")
+        .isEqualTo(200);
+  }
+
+  private static String proof(SigningKey holder, String token, String path) {
+    return Proof.create(
+            holder,
+            token,
+            Call.http(ProxySetup.AUDIENCE, "api", "GET", path, null),
+            Instant.now(),
+            RANDOM)
+        .text();
   }
 
   @Test

@@ -95,6 +95,147 @@ public final class ConsoleBrowser {
     return r;
   }
 
+  /**
+   * Opens a server-sent event stream at {@code path} with this browser's cookies (and any extra
+   * headers, such as {@code Last-Event-ID}); read it with {@link EventStream#next}. Close it when
+   * done.
+   */
+  public EventStream events(String path, Map<String, String> headers) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream").GET();
+    headers.forEach(b::header);
+    try {
+      HttpResponse<java.io.InputStream> r =
+          client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return new EventStream(r.statusCode(), r.headers(), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("HTTP call failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during an HTTP call", e);
+    }
+  }
+
+  /** An open server-sent event stream: its status, headers, and its events as they come. */
+  public static final class EventStream implements AutoCloseable {
+    /** One event: its id, type ({@code message} when unnamed) and data, or a comment line. */
+    public record Event(String id, String type, String data, String comment) {}
+
+    private static final Event END = new Event(null, null, null, null);
+    private final int status;
+    private final java.net.http.HttpHeaders headers;
+    private final java.io.InputStream body;
+    private final java.util.concurrent.BlockingQueue<Event> events =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+
+    private EventStream(int status, java.net.http.HttpHeaders headers, java.io.InputStream body) {
+      this.status = status;
+      this.headers = headers;
+      this.body = body;
+      Thread reader = new Thread(this::read, "event-stream-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    public int status() {
+      return status;
+    }
+
+    public java.net.http.HttpHeaders headers() {
+      return headers;
+    }
+
+    /**
+     * The next event or comment, or empty when the stream ended or none came within {@code
+     * timeout}.
+     */
+    public Optional<Event> next(Duration timeout) {
+      try {
+        Event e = events.poll(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (e == END) {
+          events.add(END);
+          return Optional.empty();
+        }
+        return Optional.ofNullable(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+
+    /** The next event (not a comment) of {@code type}, skipping others, within {@code timeout}. */
+    public Optional<Event> next(String type, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Optional.empty();
+        }
+        Optional<Event> e = next(Duration.ofNanos(left));
+        if (e.isEmpty()) {
+          return e;
+        }
+        if (type.equals(e.get().type())) {
+          return e;
+        }
+      }
+    }
+
+    /** Whether the server ended the stream within {@code timeout} (skipping what it sent). */
+    public boolean ended(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (next(Duration.ofNanos(left)).isEmpty()) {
+          return events.peek() == END;
+        }
+      }
+    }
+
+    private void read() {
+      try (java.io.BufferedReader in =
+          new java.io.BufferedReader(new java.io.InputStreamReader(body, StandardCharsets.UTF_8))) {
+        String id = null;
+        String type = null;
+        StringBuilder data = null;
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.isEmpty()) {
+            if (data != null) {
+              events.add(new Event(id, type == null ? "message" : type, data.toString(), null));
+            }
+            id = null;
+            type = null;
+            data = null;
+          } else if (line.startsWith(":")) {
+            events.add(new Event(null, null, null, line.substring(1).strip()));
+          } else if (line.startsWith("id:")) {
+            id = line.substring(3).strip();
+          } else if (line.startsWith("event:")) {
+            type = line.substring(6).strip();
+          } else if (line.startsWith("data:")) {
+            String d = line.substring(5);
+            d = d.startsWith(" ") ? d.substring(1) : d;
+            data = data == null ? new StringBuilder(d) : data.append('\n').append(d);
+          }
+        }
+      } catch (IOException e) {
+        // Closed by the test or the server: the stream has ended either way.
+      } finally {
+        events.add(END);
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        body.close();
+      } catch (IOException e) {
+        // Already closed.
+      }
+    }
+  }
+
   /** The CSRF token of the last page seen that had one. */
   public String csrf() {
     return csrf;

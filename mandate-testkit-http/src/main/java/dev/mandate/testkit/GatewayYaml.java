@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A gateway's configuration file for a test or a demo: on 127.0.0.1 with an ephemeral port, for one
- * authority as client {@code gateway} (its secret in the environment variable {@value
+ * A gateway's configuration file for a test or a demo: on 127.0.0.1 (an ephemeral port unless set),
+ * for one authority as client {@code gateway} (its secret in the environment variable {@value
  * #SECRET_ENV}), with a spool directory, and whatever sections the caller adds.
  */
 public final class GatewayYaml {
@@ -16,6 +16,7 @@ public final class GatewayYaml {
   private final String audience;
   private final String authorityUrl;
   private final Path spool;
+  private int port;
   private String maxStaleness = "30s";
   private String pollWait;
   private String shutdownTimeout = "1s";
@@ -32,6 +33,15 @@ public final class GatewayYaml {
   /** A gateway named {@code audience} reporting to the authority at {@code authorityUrl}. */
   public static GatewayYaml of(String audience, String authorityUrl, Path spool) {
     return new GatewayYaml(audience, authorityUrl, spool);
+  }
+
+  /**
+   * The port to listen on (default 0: an ephemeral one), for a test that must name the gateway's
+   * URL before it starts (such as in the authority's OAuth resources).
+   */
+  public GatewayYaml port(int port) {
+    this.port = port;
+    return this;
   }
 
   /** How stale its revocation view may grow before it refuses calls (default 30s). */
@@ -86,7 +96,7 @@ public final class GatewayYaml {
   /** The configuration as YAML text. */
   public String text() {
     StringBuilder y = new StringBuilder();
-    y.append("listen: {host: 127.0.0.1, port: 0}\n");
+    y.append("listen: {host: 127.0.0.1, port: ").append(port).append("}\n");
     y.append("audience: ").append(audience).append('\n');
     y.append("authority:\n  url: ").append(authorityUrl).append('\n');
     y.append("  clientId: gateway\n  clientSecretEnv: ").append(SECRET_ENV).append('\n');

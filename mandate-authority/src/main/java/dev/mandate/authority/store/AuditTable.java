@@ -145,6 +145,11 @@ final class AuditTable {
     return out;
   }
 
+  /** {@code s} for a LIKE pattern with {@code !} as the escape character. */
+  private static String likeEscaped(String s) {
+    return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+  }
+
   List<AuditRecord> query(AuditQuery query) {
     Limits.requireNonNull("query", query);
     StringBuilder sql = new StringBuilder(COLUMNS).append(" WHERE sequence > ?");
@@ -166,12 +171,37 @@ final class AuditTable {
       sql.append(" AND occurred_at < ?");
       args.add(query.to().toEpochMilli());
     }
-    sql.append(" ORDER BY sequence LIMIT ?");
+    if (query.beforeSequence() > 0) {
+      sql.append(" AND sequence < ?");
+      args.add(query.beforeSequence());
+    }
+    if (query.type() != null) {
+      sql.append(" AND (type = ? OR type LIKE ? ESCAPE '!')");
+      args.add(query.type());
+      args.add(likeEscaped(query.type()) + ".%");
+    }
+    if (query.text() != null && !query.text().isBlank()) {
+      // A scan bounded by the page size; the trail has no full-text index.
+      String pattern = "%" + likeEscaped(query.text().toLowerCase(java.util.Locale.ROOT)) + "%";
+      sql.append(" AND (LOWER(type) LIKE ? ESCAPE '!' OR LOWER(actor) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(token_id, '')) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(client_id, '')) LIKE ? ESCAPE '!'")
+          .append(" OR LOWER(COALESCE(detail, '')) LIKE ? ESCAPE '!')");
+      for (int i = 0; i < 5; i++) {
+        args.add(pattern);
+      }
+    }
+    sql.append(
+        query.newestFirst() ? " ORDER BY sequence DESC LIMIT ?" : " ORDER BY sequence LIMIT ?");
     args.add(query.limit());
+    return select(sql.toString(), args, "query the audit trail");
+  }
+
+  private List<AuditRecord> select(String sql, List<Object> args, String what) {
     return db.read(
-        "query the audit trail",
+        what,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.size(); i++) {
               Object a = args.get(i);
               if (a instanceof String s) {
@@ -209,6 +239,58 @@ final class AuditTable {
               return out;
             }
           }
+        });
+  }
+
+  /**
+   * The newest records of the given types (exact names), newest first: below {@code
+   * beforeSequence}, about {@code tokenId} and {@code clientId} where those are not null. Walks an
+   * index backwards (by token, by client, or the primary key), so it costs what it returns.
+   */
+  List<AuditRecord> newest(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit) {
+    Limits.requireNonNull("types", types);
+    if (types.isEmpty() || types.size() > 16) {
+      throw new IllegalArgumentException("types must name 1..16 record types, got " + types.size());
+    }
+    types.forEach(t -> Limits.requireText("types[]", t, Limits.ID_MAX));
+    Limits.requireOptionalText("tokenId", tokenId, Limits.ID_MAX);
+    Limits.requireOptionalText("clientId", clientId, Limits.ID_MAX);
+    if (beforeSequence < 1) {
+      throw new IllegalArgumentException("beforeSequence must be >= 1, got " + beforeSequence);
+    }
+    if (limit < 1 || limit > AuditQuery.MAX_LIMIT) {
+      throw new IllegalArgumentException(
+          "limit must be 1.." + AuditQuery.MAX_LIMIT + ", got " + limit);
+    }
+    StringBuilder sql = new StringBuilder(COLUMNS).append(" WHERE sequence < ? AND type IN (");
+    List<Object> args = new ArrayList<>();
+    args.add(beforeSequence);
+    for (int i = 0; i < types.size(); i++) {
+      sql.append(i == 0 ? "?" : ", ?");
+      args.add(types.get(i));
+    }
+    sql.append(')');
+    if (tokenId != null) {
+      sql.append(" AND token_id = ?");
+      args.add(tokenId);
+    }
+    if (clientId != null) {
+      sql.append(" AND client_id = ?");
+      args.add(clientId);
+    }
+    sql.append(" ORDER BY sequence DESC LIMIT ?");
+    args.add(limit);
+    return select(sql.toString(), args, "read the newest audit records");
+  }
+
+  /** The sequence of the last record in the trail, 0 when it is empty. */
+  long latestSequence() {
+    return db.read(
+        "read the audit chain head",
+        c -> {
+          Head head = head(c);
+          return head == null ? 0L : head.sequence();
         });
   }
 

@@ -175,6 +175,30 @@ public interface AuthorityStore extends AutoCloseable {
    */
   int deleteExpiredSessions(Instant idleBefore, Instant createdBefore);
 
+  // ---- OAuth state ----
+
+  /**
+   * Stores a client that registered itself (RFC 7591).
+   *
+   * @throws StoreException if a client with that id exists
+   */
+  void saveOAuthClient(OAuthClientRecord client);
+
+  /** Returns the registered OAuth client, if there is one. */
+  Optional<OAuthClientRecord> oauthClient(String clientId);
+
+  /**
+   * Creates or updates an OAuth authorization (its refresh hash, revoked flag and state; its client
+   * and end are kept), and adds its current refresh hash to its family, in one transaction.
+   */
+  void saveOAuthAuthorization(OAuthAuthorizationRecord authorization);
+
+  /**
+   * Returns the authorization that issued the refresh token of this hash, whether the hash is its
+   * current one or a retired one (compare {@link OAuthAuthorizationRecord#refreshHash()}).
+   */
+  Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash);
+
   // ---- minted tokens ----
 
   /**
@@ -331,6 +355,20 @@ public interface AuthorityStore extends AutoCloseable {
 
   /** Returns the records matching {@code query}, in sequence order. */
   List<AuditRecord> audit(AuditQuery query);
+
+  /**
+   * Returns the newest records whose type is one of {@code types} (exact names), newest first, each
+   * with a sequence below {@code beforeSequence} ({@link Long#MAX_VALUE} for the newest of all),
+   * about {@code tokenId} and {@code clientId} where those are not null.
+   *
+   * @param types 1..16 record types, such as {@code decision} or {@code mint}
+   * @param limit 1..10000
+   */
+  List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit);
+
+  /** Returns the sequence of the last audit record, or 0 when the trail is empty. */
+  long latestAuditSequence();
 
   /**
    * Walks the whole chain in sequence order, recomputing every hash and checking every link and the

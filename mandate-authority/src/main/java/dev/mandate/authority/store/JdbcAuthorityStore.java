@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link KeyTable}: root keys and their rotation;
  *   <li>{@link ClientTable}: clients;
  *   <li>{@link PeopleTable}, {@link SessionTable}: the console's people and their sessions;
+ *   <li>{@link OAuthTable}: OAuth clients and authorizations;
  *   <li>{@link TokenTable}: minted tokens, and {@link MintBatcher}, which group-commits mints with
  *       their audit records;
  *   <li>{@link FeedTable}: the revocation feed;
@@ -42,6 +43,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
   private final ClientTable clients;
   private final PeopleTable people;
   private final SessionTable sessions;
+  private final OAuthTable oauth;
   private final TokenTable tokens;
   private final MintBatcher mints;
   private final FeedTable feed;
@@ -54,6 +56,7 @@ final class JdbcAuthorityStore implements AuthorityStore {
     this.clients = new ClientTable(db);
     this.people = new PeopleTable(db);
     this.sessions = new SessionTable(db);
+    this.oauth = new OAuthTable(db);
     this.tokens = new TokenTable(db);
     this.mints = new MintBatcher(db);
     this.feed = new FeedTable(db);
@@ -179,6 +182,28 @@ final class JdbcAuthorityStore implements AuthorityStore {
     return sessions.deleteExpired(idleBefore, createdBefore);
   }
 
+  // ---------------------------------------------------------------- OAuth
+
+  @Override
+  public void saveOAuthClient(OAuthClientRecord client) {
+    oauth.saveClient(client);
+  }
+
+  @Override
+  public Optional<OAuthClientRecord> oauthClient(String clientId) {
+    return oauth.client(clientId);
+  }
+
+  @Override
+  public void saveOAuthAuthorization(OAuthAuthorizationRecord authorization) {
+    oauth.saveAuthorization(authorization);
+  }
+
+  @Override
+  public Optional<OAuthAuthorizationRecord> oauthAuthorizationByRefreshHash(String hash) {
+    return oauth.authorizationByRefreshHash(hash);
+  }
+
   // ---------------------------------------------------------------- tokens
 
   @Override
@@ -290,6 +315,17 @@ final class JdbcAuthorityStore implements AuthorityStore {
   @Override
   public List<AuditRecord> audit(AuditQuery query) {
     return audit.query(query);
+  }
+
+  @Override
+  public List<AuditRecord> newestAudit(
+      List<String> types, String tokenId, String clientId, long beforeSequence, int limit) {
+    return audit.newest(types, tokenId, clientId, beforeSequence, limit);
+  }
+
+  @Override
+  public long latestAuditSequence() {
+    return audit.latestSequence();
   }
 
   @Override

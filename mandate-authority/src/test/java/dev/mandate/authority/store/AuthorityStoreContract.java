@@ -43,6 +43,9 @@ abstract class AuthorityStoreContract {
 
   private static final String[] RESET = {
     "DROP TABLE IF EXISTS audit_backup",
+    "DELETE FROM oauth_refresh_tokens",
+    "DELETE FROM oauth_authorizations",
+    "DELETE FROM oauth_clients",
     "DELETE FROM token_revocation_ids",
     "DELETE FROM tokens",
     "DELETE FROM clients",
@@ -660,6 +663,149 @@ abstract class AuthorityStoreContract {
     assertThat(r.event()).isEqualTo(event("mint", "t2", "c2", 20));
   }
 
+  // ------------------------------------------------------------------ people and sessions
+
+  private static PersonRecord person(String name) {
+    return new PersonRecord(
+        name,
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+        PersonRecord.Role.OPERATOR,
+        List.of("finance", "legal"),
+        null,
+        null,
+        T0,
+        null,
+        null);
+  }
+
+  @Test
+  void people_areStoredAndReplaced_keepingCreationTime_andNeverPrintTheirSecrets() {
+    store.upsertPerson(person("bob"));
+    store.upsertPerson(person("alice"));
+    PersonRecord changed =
+        new PersonRecord(
+            "bob",
+            "$argon2id$other",
+            PersonRecord.Role.ADMIN,
+            List.of(),
+            "c1",
+            "sealed",
+            at(99),
+            null,
+            null);
+    store.upsertPerson(changed);
+
+    PersonRecord bob = store.person("bob").orElseThrow();
+    assertThat(bob.createdAt()).isEqualTo(T0);
+    assertThat(bob.role()).isEqualTo(PersonRecord.Role.ADMIN);
+    assertThat(bob.groups()).isEmpty();
+    assertThat(bob.clientId()).isEqualTo("c1");
+    assertThat(bob.hasTotp()).isTrue();
+    assertThat(store.person("alice").orElseThrow().groups()).containsExactly("finance", "legal");
+    assertThat(store.people()).extracting(PersonRecord::name).containsExactly("alice", "bob");
+    assertThat(bob.toString()).doesNotContain("argon2").doesNotContain("sealed");
+    assertThat(store.person("carol")).isEmpty();
+  }
+
+  @Test
+  void signInFailures_lockAtTheMaximum_withinTheWindowOnly_andAreCleared() {
+    store.upsertPerson(person("bob"));
+    Duration window = Duration.ofMinutes(15);
+    for (int i = 0; i < 2; i++) {
+      assertThat(
+              store.recordSignInFailure("bob", at(i), window, 3, window).orElseThrow().lockedNow())
+          .isFalse();
+    }
+    SignInFailure third = store.recordSignInFailure("bob", at(2), window, 3, window).orElseThrow();
+    assertThat(third.lockedNow()).isTrue();
+    assertThat(third.lockedUntil()).isEqualTo(at(2).plus(window));
+    assertThat(store.person("bob").orElseThrow().lockedUntil()).isEqualTo(at(2).plus(window));
+    assertThat(store.recordSignInFailure("bob", at(3), window, 3, window).orElseThrow().lockedNow())
+        .as("locked once")
+        .isFalse();
+
+    store.clearSignInFailures("bob");
+    assertThat(store.person("bob").orElseThrow().lockedUntil()).isNull();
+    long later = 3600;
+    store.recordSignInFailure("bob", at(later), window, 3, window);
+    store.recordSignInFailure("bob", at(later + 1), window, 3, window);
+    assertThat(store.recordSignInFailure("bob", at(later + 1000), window, 3, window).orElseThrow())
+        .as("the first two fell out of the window")
+        .isEqualTo(new SignInFailure(1, null, false));
+    assertThat(store.recordSignInFailure("nobody", at(0), window, 3, window)).isEmpty();
+  }
+
+  @Test
+  void totpSteps_areUsedOnce_andOnlyForwards() {
+    store.upsertPerson(person("bob").withTotpSecret("sealed"));
+    assertThat(store.useTotpStep("bob", 100)).isTrue();
+    assertThat(store.useTotpStep("bob", 100)).isFalse();
+    assertThat(store.useTotpStep("bob", 99)).isFalse();
+    assertThat(store.useTotpStep("bob", 101)).isTrue();
+    store.upsertPerson(store.person("bob").orElseThrow().withTotpSecret("new secret"));
+    assertThat(store.useTotpStep("bob", 50)).as("a new secret starts afresh").isTrue();
+  }
+
+  @Test
+  void sessions_areFoundByHash_endAlone_withTheirPerson_orWhenExpired() {
+    store.upsertPerson(person("bob"));
+    store.upsertPerson(person("alice"));
+    String h1 = "1".repeat(64);
+    String h2 = "2".repeat(64);
+    String h3 = "3".repeat(64);
+    store.createSession(new SessionRecord(h1, "bob", at(0), at(0)));
+    store.createSession(new SessionRecord(h2, "bob", at(0), at(0)));
+    store.createSession(new SessionRecord(h3, "alice", at(0), at(500)));
+
+    store.touchSession(h1, at(100));
+    store.touchSession(h1, at(50));
+    assertThat(store.session(h1).orElseThrow().lastSeenAt()).isEqualTo(at(100));
+    assertThat(store.deleteSession(h1)).isTrue();
+    assertThat(store.deleteSession(h1)).isFalse();
+    assertThat(store.disablePerson("bob", at(200)).orElseThrow().disabled()).isTrue();
+    assertThat(store.session(h2)).isEmpty();
+    assertThat(store.deleteExpiredSessions(at(400), at(-1))).isZero();
+    assertThat(store.deleteExpiredSessions(at(501), at(-1))).isEqualTo(1);
+    assertThat(store.session(h3)).isEmpty();
+    assertThatThrownBy(() -> store.createSession(new SessionRecord(h1, "nobody", at(0), at(0))))
+        .isInstanceOf(StoreException.class);
+  }
+
+  @Test
+  void audit_queryFiltersByTypeAndFreeText_newestFirst_andPagesBack() {
+    store.append(event("decision", "t1", "c1", 10));
+    store.append(event("decision.allow", "t2", "c2", 20));
+    store.append(event("decisions", "t3", "c1", 30));
+    store.append(
+        new AuditEvent(
+            "signin.failed", "Mallory", null, null, at(40), "{\"reason\":\"100%_wrong\"}"));
+
+    assertThat(store.audit(query(null, "decision", null, 0)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(2L, 1L);
+    assertThat(store.audit(query(null, null, "mallory", 0)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(4L);
+    assertThat(store.audit(query(null, null, "0%_w", 0)))
+        .as("% and _ are literal")
+        .extracting(AuditRecord::sequence)
+        .containsExactly(4L);
+    assertThat(store.audit(query(null, null, "x%", 0))).isEmpty();
+    assertThat(store.audit(query(null, null, "T2", 0)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(2L);
+    assertThat(store.audit(query("c1", null, null, 0)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(3L, 1L);
+    assertThat(store.audit(query(null, null, null, 3)))
+        .extracting(AuditRecord::sequence)
+        .containsExactly(2L, 1L);
+  }
+
+  private static AuditQuery query(String client, String type, String text, long before) {
+    return new AuditQuery(null, client, null, null, 0, 100, type, text, before, true);
+  }
+
   @Test
   void audit_editOfAnyColumnIsReportedAtThatRecord() throws SQLException {
     for (int i = 1; i <= 5; i++) {
@@ -886,5 +1032,37 @@ abstract class AuthorityStoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ---- OAuth state ----
+
+  @Test
+  void oauthClient_isKept_andAnIdIsRegisteredOnce() {
+    OAuthClientRecord c =
+        new OAuthClientRecord(
+            "mndoc_abc", "Editor & co", List.of("http://127.0.0.1:9/cb", "com.example:/cb"), T0);
+    store.saveOAuthClient(c);
+    assertThat(store.oauthClient("mndoc_abc")).contains(c);
+    assertThat(store.oauthClient("mndoc_other")).isEmpty();
+    assertThatThrownBy(() -> store.saveOAuthClient(c)).isInstanceOf(StoreException.class);
+  }
+
+  @Test
+  void oauthAuthorization_isFoundByEveryRefreshHashOfItsFamily_andUpdatesInPlace() {
+    Instant ends = T0.plus(Duration.ofDays(30));
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h1", false, ends, "{\"v\":1}"));
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h2", false, ends, "{\"v\":2}"));
+    OAuthAuthorizationRecord byRetired = store.oauthAuthorizationByRefreshHash("h1").orElseThrow();
+    OAuthAuthorizationRecord byCurrent = store.oauthAuthorizationByRefreshHash("h2").orElseThrow();
+    assertThat(byRetired).isEqualTo(byCurrent);
+    assertThat(byCurrent.refreshHash()).isEqualTo("h2");
+    assertThat(byCurrent.state()).isEqualTo("{\"v\":2}");
+    assertThat(byCurrent.expiresAt()).isEqualTo(ends);
+    store.saveOAuthAuthorization(
+        new OAuthAuthorizationRecord("auth-1", "mndoc_abc", "h2", true, ends, "{\"v\":3}"));
+    assertThat(store.oauthAuthorizationByRefreshHash("h1").orElseThrow().revoked()).isTrue();
+    assertThat(store.oauthAuthorizationByRefreshHash("h3")).isEmpty();
   }
 }

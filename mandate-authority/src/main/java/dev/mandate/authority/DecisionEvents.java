@@ -1,0 +1,168 @@
+package dev.mandate.authority;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A {@link DecisionStream.Subscription} as server-sent events for the console: one {@code event:
+ * decision} per decision, its {@code id:} the audit sequence (so a reconnecting page resumes with
+ * {@code Last-Event-ID}), a comment line every {@value #HEARTBEAT_SECONDS} seconds while nothing
+ * happens (well inside the server's idle timeout), and {@code event: reset} when the page must
+ * reload (it was dropped for reading too slowly, or it came back too far behind) before the stream
+ * ends. The stream also ends when the watcher's session no longer allows it (checked before a
+ * write, at most every {@link #RECHECK}), after {@code maxLife} (the page reconnects and is
+ * authenticated again), and when the server stops. No thread is held while waiting.
+ */
+final class DecisionEvents implements Reply.Stream {
+  static final long HEARTBEAT_SECONDS = 15;
+  private static final int BATCH = 100;
+  private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] RESET = "event: reset\ndata: {}\n\n".getBytes(StandardCharsets.UTF_8);
+
+  /** How often the watcher's session is checked again, at most. */
+  static final Duration RECHECK = Duration.ofSeconds(2);
+
+  private final DecisionStream.Subscription subscription;
+  private final Executor executor;
+  private final BooleanSupplier allowed;
+  private final Clock clock;
+  private final Instant end;
+  private Instant checked;
+  private Response response;
+  private Callback done;
+
+  DecisionEvents(
+      DecisionStream.Subscription subscription,
+      Executor executor,
+      BooleanSupplier allowed,
+      Clock clock,
+      Duration maxLife) {
+    this.subscription = subscription;
+    this.executor = executor;
+    this.allowed = allowed;
+    this.clock = clock;
+    this.checked = clock.instant();
+    this.end = checked.plus(maxLife);
+  }
+
+  /** The headers of the stream: event stream, never cached or buffered by a proxy. */
+  static Map<String, String> headers() {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Content-Type", "text/event-stream; charset=utf-8");
+    h.put("Cache-Control", "no-store");
+    h.put("X-Accel-Buffering", "no");
+    return h;
+  }
+
+  @Override
+  public void stream(Response response, Callback callback) {
+    this.response = response;
+    this.done = callback;
+    if (subscription.reset()) {
+      finish(RESET);
+      return;
+    }
+    executor.execute(this::next);
+  }
+
+  /** Writes what was delivered, or a heartbeat, then waits again. */
+  private void next() {
+    if (!stillAllowed()) {
+      finish(new byte[0]);
+      return;
+    }
+    List<LiveDecision> batch = subscription.take(BATCH);
+    if (batch.isEmpty() && subscription.ended()) {
+      finish(subscription.dropped() ? RESET : new byte[0]);
+      return;
+    }
+    byte[] chunk = batch.isEmpty() ? HEARTBEAT : render(batch);
+    response.write(false, ByteBuffer.wrap(chunk), Callback.from(this::await, this::failed));
+  }
+
+  /** The stream's life is not over and, checked every {@link #RECHECK}, its session allows it. */
+  private boolean stillAllowed() {
+    Instant now = clock.instant();
+    if (!now.isBefore(end)) {
+      return false;
+    }
+    if (!now.isBefore(checked.plus(RECHECK))) {
+      checked = now;
+      try {
+        return allowed.getAsBoolean();
+      } catch (RuntimeException e) {
+        // The session store did not answer: stop rather than stream unchecked.
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void await() {
+    subscription
+        .ready()
+        .completeOnTimeout(null, HEARTBEAT_SECONDS, TimeUnit.SECONDS)
+        .thenRunAsync(this::next, executor);
+  }
+
+  private void failed(Throwable cause) {
+    subscription.close();
+    done.failed(cause);
+  }
+
+  private void finish(byte[] last) {
+    subscription.close();
+    response.write(true, ByteBuffer.wrap(last), done);
+  }
+
+  static byte[] render(List<LiveDecision> batch) {
+    StringBuilder s = new StringBuilder();
+    for (LiveDecision d : batch) {
+      s.append("id: ").append(d.sequence()).append('\n');
+      s.append("event: decision\n");
+      // JSON has no raw line breaks, so one data line holds it.
+      s.append("data: ").append(Json.write(DecisionJson.of(d))).append("\n\n");
+    }
+    return s.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** What the page's script reads; it sets each value as text, never as markup. */
+  record DecisionJson(
+      long sequence,
+      String at,
+      String gateway,
+      String clientId,
+      String tokenId,
+      String service,
+      String action,
+      String resource,
+      String decision,
+      String code,
+      String reason) {
+    static DecisionJson of(LiveDecision d) {
+      return new DecisionJson(
+          d.sequence(),
+          PlainLanguage.time(d.at()),
+          d.gateway(),
+          d.clientId(),
+          d.tokenId(),
+          d.service(),
+          d.action(),
+          d.resource(),
+          d.decision(),
+          d.code(),
+          d.reason());
+    }
+  }
+}
