@@ -190,16 +190,16 @@ class ApiContractTest {
             .json()
             .get("tokenId")
             .asText();
-    String approvable =
+    JsonNode approvableMint =
         check(
                 201,
                 "POST",
                 "/v1/capabilities",
                 "{\"grants\":[\"mail:send_email:*\"],\"requireApproval\":[\"finance\"]}",
                 admin)
-            .json()
-            .get("tokenId")
-            .asText();
+            .json();
+    String approvable = approvableMint.get("tokenId").asText();
+    String approvableToken = approvableMint.get("token").asText();
     check(400, "POST", "/v1/capabilities", "{\"grants\":[]}", agent);
     check(403, "POST", "/v1/capabilities", "{\"grants\":[\"fs:read_text_file:/data/**\"]}", agent);
     check(
@@ -207,6 +207,71 @@ class ApiContractTest {
         "POST",
         "/v1/approvals",
         "{\"tokenId\":\"" + approvable + "\",\"group\":\"finance\",\"request\":" + EMAIL + "}",
+        desk);
+    // Approval requests: a gateway records a waiting call, approvers answer, the agent polls.
+    String waiting = "0123456789abcdef0123456789abcdef";
+    String record =
+        "{\"requestId\":\""
+            + waiting
+            + "\",\"tokenId\":\""
+            + approvable
+            + "\",\"approverGroups\":[\"finance\"],\"request\":"
+            + EMAIL.replace("bob@", "carol@")
+            + ",\"display\":{\"allows\":[]}}";
+    check(201, "POST", "/v1/approval-requests", record, gateway);
+    check(200, "POST", "/v1/approval-requests", record, gateway);
+    check(403, "POST", "/v1/approval-requests", record, desk);
+    check(400, "POST", "/v1/approval-requests", "{\"requestId\":\"x\"}", gateway);
+    check(
+        404,
+        "POST",
+        "/v1/approval-requests",
+        record.replace(approvable, "0".repeat(32)).replace(waiting, "f".repeat(32)),
+        gateway);
+    check(200, "GET", "/v1/approval-requests", null, desk);
+    check(403, "GET", "/v1/approval-requests", "?all=true", null, desk);
+    check(401, "GET", "/v1/approval-requests", null, null);
+    String byId = "/v1/approval-requests/" + waiting;
+    check(200, "GET", "/v1/approval-requests/{id}", byId, null, desk);
+    check(404, "GET", "/v1/approval-requests/{id}", byId, null, agent);
+    String task = "/v1/approval-requests/{id}/task";
+    check(200, "GET", task, byId + "/task", null, "Bearer " + approvableToken);
+    check(401, "GET", task, byId + "/task", null, null);
+    check(
+        404,
+        "GET",
+        task,
+        "/v1/approval-requests/" + "e".repeat(32) + "/task",
+        null,
+        "Bearer " + approvableToken);
+    check(400, "GET", task, byId + "/task?wait=-1", null, "Bearer " + approvableToken);
+    String approveIt = "/v1/approval-requests/{id}/approve";
+    check(403, "POST", approveIt, byId + "/approve", "{}", agent);
+    check(400, "POST", approveIt, byId + "/approve", "{\"group\":\"Finance\"}", desk);
+    check(200, "POST", approveIt, byId + "/approve", null, desk);
+    check(409, "POST", approveIt, byId + "/approve", null, desk);
+    check(
+        404, "POST", approveIt, "/v1/approval-requests/" + "e".repeat(32) + "/approve", null, desk);
+    check(401, "POST", approveIt, byId + "/approve", null, null);
+    String refuseIt = "/v1/approval-requests/{id}/refuse";
+    check(409, "POST", refuseIt, byId + "/refuse", "{\"reason\":\"late\"}", desk);
+    check(403, "POST", refuseIt, byId + "/refuse", null, agent);
+    check(400, "POST", refuseIt, byId + "/refuse", "{\"reason\":1}", desk);
+    check(404, "POST", refuseIt, "/v1/approval-requests/" + "e".repeat(32) + "/refuse", null, desk);
+    check(401, "POST", refuseIt, byId + "/refuse", null, null);
+    String other = "fedcba9876543210fedcba9876543210";
+    check(
+        201,
+        "POST",
+        "/v1/approval-requests",
+        record.replace(waiting, other).replace("carol@", "dan@"),
+        gateway);
+    check(
+        200,
+        "POST",
+        refuseIt,
+        "/v1/approval-requests/" + other + "/refuse",
+        "{\"reason\":\"no\"}",
         desk);
     check(
         201,

@@ -57,6 +57,31 @@ class ApprovalTest {
   }
 
   @Test
+  void sign_reDerivesAnIssuedApproval_fromItsClaims_andRefusesAnotherKeysOrBadClaims() {
+    Capability cap = payments();
+    Approval issued =
+        approve(cap, send("bob@example.com", "pay 40 EUR"), "owners", Duration.ofMinutes(5));
+    Approval.Claims c = issued.claims();
+
+    assertThat(Approval.sign(root, c).text()).isEqualTo(issued.text());
+    assertThatThrownBy(() -> Approval.sign(Fixtures.key(2), c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not the signing key's id");
+    Approval.Claims shortId =
+        new Approval.Claims(
+            c.keyId(), c.tokenId(), c.requestDigest(), c.group(), "abc", c.notAfter());
+    assertThatThrownBy(() -> Approval.sign(root, shortId))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("approval id");
+    Approval.Claims badGroup =
+        new Approval.Claims(
+            c.keyId(), c.tokenId(), c.requestDigest(), "Owners", c.approvalId(), c.notAfter());
+    assertThatThrownBy(() -> Approval.sign(root, badGroup))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("approver group");
+  }
+
+  @Test
   void approvalOfExactlyThisCall_allowsItOnce() {
     Capability cap = payments();
     Request call = send("bob@example.com", "pay 40 EUR");
