@@ -37,8 +37,9 @@ import picocli.CommandLine.Parameters;
       "  mandate people totp alice          # shows the otpauth:// URI once",
       "  mandate people disable alice",
       "",
-      "A password is read from --password-file FILE (mode 0600), else asked for at a terminal,",
-      "else read from stdin (its first line); never from the command line."
+      "A password is read from --password-file FILE (mode 0600), else asked for",
+      "at a terminal, else read from stdin (its first line); never from the",
+      "command line."
     })
 final class PeopleCommand extends CliCommand.Group {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{0,63}");
