@@ -4,7 +4,6 @@ import dev.mandate.authority.store.ApprovalAnswer.Answer;
 import dev.mandate.authority.store.ApprovalRequestRecord.IssuedApproval;
 import dev.mandate.authority.store.ApprovalRequestRecord.Status;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -26,7 +25,7 @@ import java.util.Set;
  * most one request per call of a capability is pending: a partial unique index backs the check, and
  * a create that loses a race on it (another replica) is retried once as an attach.
  */
-final class ApprovalRequestTable {
+record ApprovalRequestTable(Database db) {
   static final int LIST_MAX = 1000;
 
   private static final String COLUMNS =
@@ -36,12 +35,6 @@ final class ApprovalRequestTable {
 
   /** PostgreSQL's unique_violation. */
   private static final String UNIQUE_VIOLATION = "23505";
-
-  private final Database db;
-
-  ApprovalRequestTable(Database db) {
-    this.db = db;
-  }
 
   ApprovalRequestOutcome record(ApprovalRequestRecord request, int maxPendingPerToken) {
     Limits.requireNonNull("request", request);
@@ -78,70 +71,60 @@ final class ApprovalRequestTable {
     }
     long now = r.requestedAt().toEpochMilli();
     // A pending request past its expiry no longer holds the call's one pending place.
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE approval_requests SET status = 'EXPIRED', updated_at = ? WHERE token_id = ?"
-                + " AND request_digest = ? AND status = 'PENDING' AND expires_at <= ?")) {
-      ps.setLong(1, now);
-      ps.setString(2, r.tokenId());
-      ps.setString(3, r.requestDigest());
-      ps.setLong(4, now);
-      ps.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "UPDATE approval_requests SET status = 'EXPIRED', updated_at = ? WHERE token_id = ?"
+            + " AND request_digest = ? AND status = 'PENDING' AND expires_at <= ?",
+        now,
+        r.tokenId(),
+        r.requestDigest(),
+        now);
     String open = openFor(c, r.tokenId(), r.requestDigest(), now, true);
     if (open != null) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO approval_request_aliases (alias_id, request_id) VALUES (?, ?)")) {
-        ps.setString(1, r.requestId());
-        ps.setString(2, open);
-        ps.executeUpdate();
-      }
+      Sql.update(
+          c,
+          "INSERT INTO approval_request_aliases (alias_id, request_id) VALUES (?, ?)",
+          r.requestId(),
+          open);
       return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.ATTACHED, load(c, open));
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT count(*) FROM approval_requests WHERE token_id = ? AND status = 'PENDING'"
-                + " AND expires_at > ?")) {
-      ps.setString(1, r.tokenId());
-      ps.setLong(2, now);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        if (rs.getLong(1) >= maxPending) {
-          c.rollback();
-          return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.LIMITED, r);
-        }
-      }
+    long pending =
+        Sql.first(
+                c,
+                "SELECT count(*) FROM approval_requests WHERE token_id = ? AND status = 'PENDING'"
+                    + " AND expires_at > ?",
+                Sql::number,
+                r.tokenId(),
+                now)
+            .orElseThrow();
+    if (pending >= maxPending) {
+      c.rollback();
+      return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.LIMITED, r);
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO approval_requests (request_id, token_id, token_client_id, request_digest,"
-                + " request_json, display_json, holder, requested_by, requested_at, expires_at,"
-                + " status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)")) {
-      ps.setString(1, r.requestId());
-      ps.setString(2, r.tokenId());
-      ps.setString(3, r.tokenClientId());
-      ps.setString(4, r.requestDigest());
-      ps.setString(5, r.requestJson());
-      ps.setString(6, r.displayJson());
-      ps.setString(7, r.holder());
-      ps.setString(8, r.requestedBy());
-      ps.setLong(9, now);
-      ps.setLong(10, r.expiresAt().toEpochMilli());
-      ps.setLong(11, now);
-      ps.executeUpdate();
+    Sql.update(
+        c,
+        "INSERT INTO approval_requests (request_id, token_id, token_client_id, request_digest,"
+            + " request_json, display_json, holder, requested_by, requested_at, expires_at,"
+            + " status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)",
+        r.requestId(),
+        r.tokenId(),
+        r.tokenClientId(),
+        r.requestDigest(),
+        r.requestJson(),
+        r.displayJson(),
+        r.holder(),
+        r.requestedBy(),
+        now,
+        r.expiresAt(),
+        now);
+    List<Object[]> groups = new ArrayList<>();
+    for (int i = 0; i < r.groups().size(); i++) {
+      groups.add(new Object[] {r.requestId(), i, r.groups().get(i)});
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO approval_request_groups (request_id, ordinal, group_name) VALUES (?, ?, ?)")) {
-      for (int i = 0; i < r.groups().size(); i++) {
-        ps.setString(1, r.requestId());
-        ps.setInt(2, i);
-        ps.setString(3, r.groups().get(i));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    Sql.batch(
+        c,
+        "INSERT INTO approval_request_groups (request_id, ordinal, group_name) VALUES (?, ?, ?)",
+        groups);
     return new ApprovalRequestOutcome(ApprovalRequestOutcome.Kind.CREATED, load(c, r.requestId()));
   }
 
@@ -176,37 +159,25 @@ final class ApprovalRequestTable {
     if (groups != null && (groups.isEmpty() || groups.size() > 256)) {
       throw new IllegalArgumentException("groups must hold 1..256 groups, or be null for any");
     }
-    List<String> wanted = groups == null ? List.of() : List.copyOf(groups);
     StringBuilder sql = new StringBuilder(COLUMNS + " r WHERE 1 = 1");
+    List<Object> args = new ArrayList<>();
     if (pendingOnly) {
       sql.append(" AND r.status = 'PENDING' AND r.expires_at > ?");
+      args.add(now);
     }
-    if (!wanted.isEmpty()) {
+    if (groups != null) {
       sql.append(
           " AND EXISTS (SELECT 1 FROM approval_request_groups g WHERE g.request_id = r.request_id"
               + " AND g.group_name IN (");
-      sql.append("?, ".repeat(wanted.size() - 1)).append("?))");
+      sql.append("?, ".repeat(groups.size() - 1)).append("?))");
+      args.addAll(groups);
     }
     sql.append(" ORDER BY r.requested_at DESC, r.request_id LIMIT ?");
+    args.add(limit);
     return db.read(
         "list approval requests",
         c -> {
-          List<Row> rows = new ArrayList<>();
-          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            int i = 1;
-            if (pendingOnly) {
-              ps.setLong(i++, now.toEpochMilli());
-            }
-            for (String g : wanted) {
-              ps.setString(i++, g);
-            }
-            ps.setInt(i, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                rows.add(Row.read(rs));
-              }
-            }
-          }
+          List<Row> rows = Sql.list(c, sql.toString(), Row::read, args.toArray());
           List<ApprovalRequestRecord> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
             out.add(withDetails(c, r));
@@ -223,16 +194,14 @@ final class ApprovalRequestTable {
   long changeCount() {
     return db.read(
         "count approval request changes",
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT (SELECT count(*) FROM approval_requests)"
-                          + " + (SELECT count(*) FROM approval_requests WHERE status <> 'PENDING')"
-                          + " + (SELECT count(*) FROM approval_answers)");
-              ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0L;
-          }
-        });
+        c ->
+            Sql.first(
+                    c,
+                    "SELECT (SELECT count(*) FROM approval_requests)"
+                        + " + (SELECT count(*) FROM approval_requests WHERE status <> 'PENDING')"
+                        + " + (SELECT count(*) FROM approval_answers)",
+                    Sql::number)
+                .orElse(0L));
   }
 
   AnswerOutcome answer(String requestId, List<ApprovalAnswer> answers, AnswerRules rules) {
@@ -273,21 +242,13 @@ final class ApprovalRequestTable {
         return new AnswerOutcome(AnswerOutcome.Kind.ALREADY_ANSWERED, before);
       }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO approval_answers (request_id, approver, group_name, answer, reason,"
-                + " answered_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (ApprovalAnswer a : answers) {
-        ps.setString(1, id);
-        ps.setString(2, a.approver());
-        ps.setString(3, a.group());
-        ps.setString(4, a.answer().name());
-        ps.setString(5, a.reason());
-        ps.setLong(6, a.at().toEpochMilli());
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    Sql.batch(
+        c,
+        "INSERT INTO approval_answers (request_id, approver, group_name, answer, reason,"
+            + " answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+        answers.stream()
+            .map(a -> new Object[] {id, a.approver(), a.group(), a.answer(), a.reason(), a.at()})
+            .toList());
     List<ApprovalAnswer> all = new ArrayList<>(before.answers());
     all.addAll(answers);
     AnswerOutcome.Kind kind;
@@ -301,13 +262,7 @@ final class ApprovalRequestTable {
         decide(c, id, "APPROVED", now, issued);
         kind = AnswerOutcome.Kind.APPROVED;
       } else {
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "UPDATE approval_requests SET updated_at = ? WHERE request_id = ?")) {
-          ps.setLong(1, now.toEpochMilli());
-          ps.setString(2, id);
-          ps.executeUpdate();
-        }
+        Sql.update(c, "UPDATE approval_requests SET updated_at = ? WHERE request_id = ?", now, id);
         kind = AnswerOutcome.Kind.COUNTED;
       }
     }
@@ -339,45 +294,35 @@ final class ApprovalRequestTable {
   private static void decide(
       Connection c, String id, String status, Instant now, IssuedApproval issued)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE approval_requests SET status = ?, decided_at = ?, updated_at = ?,"
-                + " approval_group = ?, approval_id = ?, approval_key_id = ?,"
-                + " approval_not_after = ? WHERE request_id = ?")) {
-      ps.setString(1, status);
-      ps.setLong(2, now.toEpochMilli());
-      ps.setLong(3, now.toEpochMilli());
-      ps.setString(4, issued == null ? null : issued.group());
-      ps.setString(5, issued == null ? null : issued.approvalId());
-      ps.setString(6, issued == null ? null : issued.keyId());
-      Database.setInstant(ps, 7, issued == null ? null : issued.notAfter());
-      ps.setString(8, id);
-      ps.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "UPDATE approval_requests SET status = ?, decided_at = ?, updated_at = ?,"
+            + " approval_group = ?, approval_id = ?, approval_key_id = ?,"
+            + " approval_not_after = ? WHERE request_id = ?",
+        status,
+        now,
+        now,
+        issued == null ? null : issued.group(),
+        issued == null ? null : issued.approvalId(),
+        issued == null ? null : issued.keyId(),
+        issued == null ? null : issued.notAfter(),
+        id);
   }
 
   /** Touches the row, taking its write lock until commit; returns the rows touched. */
   private static int touch(Connection c, String id) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE approval_requests SET updated_at = updated_at WHERE request_id = ?")) {
-      ps.setString(1, id);
-      return ps.executeUpdate();
-    }
+    return Sql.update(
+        c, "UPDATE approval_requests SET updated_at = updated_at WHERE request_id = ?", id);
   }
 
   /** The request an id names (itself, or the request it is an alias of), or null. */
   private static String resolve(Connection c, String id) throws SQLException {
-    if (Database.exists(c, "SELECT 1 FROM approval_requests WHERE request_id = ?", id)) {
+    if (Sql.exists(c, "SELECT 1 FROM approval_requests WHERE request_id = ?", id)) {
       return id;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT request_id FROM approval_request_aliases WHERE alias_id = ?")) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
+    return Sql.first(
+            c, "SELECT request_id FROM approval_request_aliases WHERE alias_id = ?", Sql::text, id)
+        .orElse(null);
   }
 
   /**
@@ -387,64 +332,50 @@ final class ApprovalRequestTable {
   private static String openFor(
       Connection c, String tokenId, String digest, long now, boolean orRefused)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    return Sql.first(
+            c,
             "SELECT request_id FROM approval_requests WHERE token_id = ? AND request_digest = ?"
                 + " AND expires_at > ? AND status IN ('PENDING'"
                 + (orRefused ? ", 'REFUSED'" : "")
-                + ") ORDER BY requested_at DESC LIMIT 1")) {
-      ps.setString(1, tokenId);
-      ps.setString(2, digest);
-      ps.setLong(3, now);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
+                + ") ORDER BY requested_at DESC LIMIT 1",
+            Sql::text,
+            tokenId,
+            digest,
+            now)
+        .orElse(null);
   }
 
   private static ApprovalRequestRecord load(Connection c, String id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(COLUMNS + " WHERE request_id = ?")) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new StoreException("approval request " + id + " vanished during a transaction");
-        }
-        return withDetails(c, Row.read(rs));
-      }
-    }
+    Row row =
+        Sql.first(c, COLUMNS + " WHERE request_id = ?", Row::read, id)
+            .orElseThrow(
+                () ->
+                    new StoreException(
+                        "approval request " + id + " vanished during a transaction"));
+    return withDetails(c, row);
   }
 
   /** The request with its groups and answers read. */
   private static ApprovalRequestRecord withDetails(Connection c, Row r) throws SQLException {
-    List<String> groups = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT group_name FROM approval_request_groups WHERE request_id = ? ORDER BY ordinal")) {
-      ps.setString(1, r.requestId());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          groups.add(rs.getString(1));
-        }
-      }
-    }
-    List<ApprovalAnswer> answers = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    List<String> groups =
+        Sql.list(
+            c,
+            "SELECT group_name FROM approval_request_groups WHERE request_id = ? ORDER BY ordinal",
+            Sql::text,
+            r.requestId());
+    List<ApprovalAnswer> answers =
+        Sql.list(
+            c,
             "SELECT approver, group_name, answer, reason, answered_at FROM approval_answers"
-                + " WHERE request_id = ? ORDER BY answered_at, approver, group_name")) {
-      ps.setString(1, r.requestId());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          answers.add(
-              new ApprovalAnswer(
-                  rs.getString(1),
-                  rs.getString(2),
-                  Answer.valueOf(rs.getString(3)),
-                  rs.getString(4),
-                  Instant.ofEpochMilli(rs.getLong(5))));
-        }
-      }
-    }
+                + " WHERE request_id = ? ORDER BY answered_at, approver, group_name",
+            rs ->
+                new ApprovalAnswer(
+                    rs.getString(1),
+                    rs.getString(2),
+                    Answer.valueOf(rs.getString(3)),
+                    rs.getString(4),
+                    Instant.ofEpochMilli(rs.getLong(5))),
+            r.requestId());
     return new ApprovalRequestRecord(
         r.requestId(),
         r.tokenId(),
@@ -484,7 +415,7 @@ final class ApprovalRequestTable {
           approvalId == null
               ? null
               : new IssuedApproval(
-                  rs.getString(13), approvalId, rs.getString(15), Database.getInstant(rs, 16));
+                  rs.getString(13), approvalId, rs.getString(15), Sql.instant(rs, 16));
       return new Row(
           rs.getString(1),
           rs.getString(2),
@@ -497,7 +428,7 @@ final class ApprovalRequestTable {
           Instant.ofEpochMilli(rs.getLong(9)),
           Instant.ofEpochMilli(rs.getLong(10)),
           Status.valueOf(rs.getString(11)),
-          Database.getInstant(rs, 12),
+          Sql.instant(rs, 12),
           issued);
     }
   }

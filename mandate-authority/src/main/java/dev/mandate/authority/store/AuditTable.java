@@ -44,19 +44,17 @@ record AuditTable(Database db) {
           // Lock the chain head first so that two replicas ingesting the same batch id serialise
           // here and the second one sees the first one's batch row.
           lockHead(c);
-          if (Database.exists(c, "SELECT 1 FROM audit_batches WHERE batch_id = ?", batchId)) {
+          if (Sql.exists(c, "SELECT 1 FROM audit_batches WHERE batch_id = ?", batchId)) {
             c.rollback();
             return false;
           }
           List<AuditRecord> written = append(c, copy);
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO audit_batches (batch_id, first_seq, record_count) VALUES (?, ?, ?)")) {
-            ps.setString(1, batchId);
-            ps.setLong(2, written.get(0).sequence());
-            ps.setInt(3, written.size());
-            ps.executeUpdate();
-          }
+          Sql.update(
+              c,
+              "INSERT INTO audit_batches (batch_id, first_seq, record_count) VALUES (?, ?, ?)",
+              batchId,
+              written.get(0).sequence(),
+              written.size());
           return true;
         });
   }
@@ -66,18 +64,18 @@ record AuditTable(Database db) {
    * records are written; this update exists only to take the lock.
    */
   static void lockHead(Connection c) throws SQLException {
-    Database.lockRow(c, "UPDATE audit_head SET seq = seq WHERE id = 1", "the audit_head row");
+    Sql.lockRow(c, "UPDATE audit_head SET seq = seq WHERE id = 1", "the audit_head row");
   }
 
   private record Head(long sequence, String hash) {}
 
   /** Reads the chain head, or {@code null} if its row is missing. */
   private static Head head(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
-        ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? new Head(rs.getLong(1), rs.getString(2)) : null;
-    }
+    return Sql.first(
+            c,
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+            rs -> new Head(rs.getLong(1), rs.getString(2)))
+        .orElse(null);
   }
 
   /** Appends inside the caller's transaction; locks the chain head (again, harmlessly, if held). */
@@ -90,52 +88,49 @@ record AuditTable(Database db) {
     long seq = head.sequence();
     String previous = head.hash();
     List<AuditRecord> out = new ArrayList<>(events.size());
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO audit_log (sequence, type, actor, token_id, client_id, occurred_at, detail,"
-                + " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (AuditEvent e : events) {
-        seq++;
-        long atMillis = e.at().toEpochMilli();
-        String hash =
-            AuditChain.hash(
-                seq,
-                previous,
-                e.type(),
-                e.actor(),
-                e.tokenId(),
-                e.clientId(),
-                atMillis,
-                e.detailJson());
-        ps.setLong(1, seq);
-        ps.setString(2, e.type());
-        ps.setString(3, e.actor());
-        ps.setString(4, e.tokenId());
-        ps.setString(5, e.clientId());
-        ps.setLong(6, atMillis);
-        ps.setString(7, e.detailJson());
-        ps.setString(8, previous);
-        ps.setString(9, hash);
-        ps.addBatch();
-        AuditEvent stored =
-            new AuditEvent(
-                e.type(),
-                e.actor(),
-                e.tokenId(),
-                e.clientId(),
-                Instant.ofEpochMilli(atMillis),
-                e.detailJson());
-        out.add(new AuditRecord(seq, stored, previous, hash));
-        previous = hash;
-      }
-      ps.executeBatch();
+    List<Object[]> rows = new ArrayList<>(events.size());
+    for (AuditEvent e : events) {
+      seq++;
+      long atMillis = e.at().toEpochMilli();
+      String hash =
+          AuditChain.hash(
+              seq,
+              previous,
+              e.type(),
+              e.actor(),
+              e.tokenId(),
+              e.clientId(),
+              atMillis,
+              e.detailJson());
+      rows.add(
+          new Object[] {
+            seq,
+            e.type(),
+            e.actor(),
+            e.tokenId(),
+            e.clientId(),
+            atMillis,
+            e.detailJson(),
+            previous,
+            hash
+          });
+      AuditEvent stored =
+          new AuditEvent(
+              e.type(),
+              e.actor(),
+              e.tokenId(),
+              e.clientId(),
+              Instant.ofEpochMilli(atMillis),
+              e.detailJson());
+      out.add(new AuditRecord(seq, stored, previous, hash));
+      previous = hash;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
-      ps.setLong(1, seq);
-      ps.setString(2, previous);
-      ps.executeUpdate();
-    }
+    Sql.batch(
+        c,
+        "INSERT INTO audit_log (sequence, type, actor, token_id, client_id, occurred_at, detail,"
+            + " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows);
+    Sql.update(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, previous);
     return out;
   }
 
@@ -192,48 +187,26 @@ record AuditTable(Database db) {
   }
 
   private List<AuditRecord> select(String sql, List<Object> args, String what) {
-    return db.read(
-        what,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.size(); i++) {
-              Object a = args.get(i);
-              if (a instanceof String s) {
-                ps.setString(i + 1, s);
-              } else if (a instanceof Integer n) {
-                ps.setInt(i + 1, n);
-              } else {
-                ps.setLong(i + 1, (Long) a);
-              }
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              List<AuditRecord> out = new ArrayList<>();
-              while (rs.next()) {
-                long seq = rs.getLong(1);
-                AuditEvent event;
-                try {
-                  event =
-                      new AuditEvent(
-                          rs.getString(2),
-                          rs.getString(3),
-                          rs.getString(4),
-                          rs.getString(5),
-                          Instant.ofEpochMilli(rs.getLong(6)),
-                          rs.getString(7));
-                } catch (IllegalArgumentException e) {
-                  throw new StoreException(
-                      "audit record "
-                          + seq
-                          + " is malformed ("
-                          + e.getMessage()
-                          + "); run audit verify");
-                }
-                out.add(new AuditRecord(seq, event, rs.getString(8), rs.getString(9)));
-              }
-              return out;
-            }
-          }
-        });
+    return db.read(what, c -> Sql.list(c, sql, AuditTable::record, args.toArray()));
+  }
+
+  private static AuditRecord record(ResultSet rs) throws SQLException {
+    long seq = rs.getLong(1);
+    AuditEvent event;
+    try {
+      event =
+          new AuditEvent(
+              rs.getString(2),
+              rs.getString(3),
+              rs.getString(4),
+              rs.getString(5),
+              Instant.ofEpochMilli(rs.getLong(6)),
+              rs.getString(7));
+    } catch (IllegalArgumentException e) {
+      throw new StoreException(
+          "audit record " + seq + " is malformed (" + e.getMessage() + "); run audit verify");
+    }
+    return new AuditRecord(seq, event, rs.getString(8), rs.getString(9));
   }
 
   /**

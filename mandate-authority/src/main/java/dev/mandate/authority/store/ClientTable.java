@@ -1,10 +1,9 @@
 package dev.mandate.authority.store;
 
-import java.sql.PreparedStatement;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,52 +16,29 @@ record ClientTable(Database db) {
     Limits.requireNonNull("client", client);
     db.writeSecretBearing(
         "save client " + client.clientId(),
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO clients (client_id, secret_hash, admin, created_at, disabled_at)"
-                      + " VALUES (?, ?, ?, ?, ?)"
-                      + " ON CONFLICT (client_id) DO UPDATE"
-                      + " SET secret_hash = excluded.secret_hash, admin = excluded.admin,"
-                      + " disabled_at = excluded.disabled_at")) {
-            ps.setString(1, client.clientId());
-            ps.setString(2, client.secretHash());
-            ps.setInt(3, client.admin() ? 1 : 0);
-            ps.setLong(4, client.createdAt().toEpochMilli());
-            Database.setInstant(ps, 5, client.disabledAt());
-            ps.executeUpdate();
-          }
-          return null;
-        });
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO clients (client_id, secret_hash, admin, created_at, disabled_at)"
+                    + " VALUES (?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (client_id) DO UPDATE"
+                    + " SET secret_hash = excluded.secret_hash, admin = excluded.admin,"
+                    + " disabled_at = excluded.disabled_at",
+                client.clientId(),
+                client.secretHash(),
+                client.admin(),
+                client.createdAt(),
+                client.disabledAt()));
   }
 
   Optional<ClientRecord> find(String clientId) {
     Limits.requireText("clientId", clientId, Limits.ID_MAX);
-    return db.read(
-        "read client " + clientId,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(COLUMNS + " WHERE client_id = ?")) {
-            ps.setString(1, clientId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(record(rs)) : Optional.empty();
-            }
-          }
-        });
+    return db.read("read client " + clientId, c -> find(c, clientId));
   }
 
   List<ClientRecord> all() {
     return db.read(
-        "list clients",
-        c -> {
-          List<ClientRecord> out = new ArrayList<>();
-          try (PreparedStatement ps = c.prepareStatement(COLUMNS + " ORDER BY client_id");
-              ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.add(record(rs));
-            }
-          }
-          return out;
-        });
+        "list clients", c -> Sql.list(c, COLUMNS + " ORDER BY client_id", ClientTable::record));
   }
 
   /** Sets {@code disabled_at} unless already set; returns the client as stored, or empty. */
@@ -72,20 +48,17 @@ record ClientTable(Database db) {
     return db.write(
         "disable client " + clientId,
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE clients SET disabled_at = ? WHERE client_id = ? AND disabled_at IS NULL")) {
-            ps.setLong(1, at.toEpochMilli());
-            ps.setString(2, clientId);
-            ps.executeUpdate();
-          }
-          try (PreparedStatement ps = c.prepareStatement(COLUMNS + " WHERE client_id = ?")) {
-            ps.setString(1, clientId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(record(rs)) : Optional.empty();
-            }
-          }
+          Sql.update(
+              c,
+              "UPDATE clients SET disabled_at = ? WHERE client_id = ? AND disabled_at IS NULL",
+              at,
+              clientId);
+          return find(c, clientId);
         });
+  }
+
+  private static Optional<ClientRecord> find(Connection c, String clientId) throws SQLException {
+    return Sql.first(c, COLUMNS + " WHERE client_id = ?", ClientTable::record, clientId);
   }
 
   private static ClientRecord record(ResultSet rs) throws SQLException {
@@ -94,6 +67,6 @@ record ClientTable(Database db) {
         rs.getString(2),
         rs.getInt(3) != 0,
         Instant.ofEpochMilli(rs.getLong(4)),
-        Database.getInstant(rs, 5));
+        Sql.instant(rs, 5));
   }
 }

@@ -5,11 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -21,8 +17,8 @@ import org.sqlite.SQLiteDataSource;
 /**
  * The store's connection pool and its transaction discipline, shared by the per-table parts: one
  * write transaction at a time per process on SQLite, read-only streaming reads on PostgreSQL, and
- * failure messages that never quote secret-bearing rows. Also the small JDBC helpers the parts
- * share.
+ * failure messages that never quote secret-bearing rows. The statements themselves run through
+ * {@link Sql}.
  */
 final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -269,45 +265,5 @@ final class Database implements AutoCloseable {
     } catch (SQLException suppressed) {
       LOG.warn("rollback failed: {}", suppressed.getMessage());
     }
-  }
-
-  // ---------------------------------------------------------------- helpers for the parts
-
-  static int update(Connection c, String sql) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      return ps.executeUpdate();
-    }
-  }
-
-  static boolean exists(Connection c, String sql, String arg) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, arg);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
-
-  /**
-   * Runs {@code sql}, an update of exactly one row, which takes that row's write lock until commit;
-   * fails naming {@code row} if the row is missing.
-   */
-  static void lockRow(Connection c, String sql, String row) throws SQLException {
-    if (update(c, sql) != 1) {
-      throw new StoreException(row + " is missing; the database was altered by hand");
-    }
-  }
-
-  static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.BIGINT);
-    } else {
-      ps.setLong(index, value.toEpochMilli());
-    }
-  }
-
-  static Instant getInstant(ResultSet rs, int index) throws SQLException {
-    long v = rs.getLong(index);
-    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
 }

@@ -1,11 +1,9 @@
 package dev.mandate.authority.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -47,22 +45,20 @@ record FeedTable(Database db) {
               return existing.get();
             }
           }
-          long atMillis = at.toEpochMilli();
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO feed (sequence, kind, revocation_id, token_id, reason, actor, occurred_at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            ps.setString(2, kind.name());
-            ps.setString(3, revocationId);
-            ps.setString(4, tokenId);
-            ps.setString(5, reason);
-            ps.setString(6, actor);
-            ps.setLong(7, atMillis);
-            ps.executeUpdate();
-          }
-          return new FeedEntry(
-              seq, kind, revocationId, tokenId, reason, actor, Instant.ofEpochMilli(atMillis));
+          // Stored to the millisecond: the entry returned is the one a reader will see.
+          Instant stored = Instant.ofEpochMilli(at.toEpochMilli());
+          Sql.update(
+              c,
+              "INSERT INTO feed (sequence, kind, revocation_id, token_id, reason, actor, occurred_at)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+              seq,
+              kind,
+              revocationId,
+              tokenId,
+              reason,
+              actor,
+              stored);
+          return new FeedEntry(seq, kind, revocationId, tokenId, reason, actor, stored);
         });
   }
 
@@ -75,20 +71,13 @@ record FeedTable(Database db) {
     }
     return db.read(
         "read the revocation feed",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(COLUMNS + " WHERE sequence > ? ORDER BY sequence LIMIT ?")) {
-            ps.setLong(1, afterSequence);
-            ps.setInt(2, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-              List<FeedEntry> out = new ArrayList<>();
-              while (rs.next()) {
-                out.add(entry(rs));
-              }
-              return out;
-            }
-          }
-        });
+        c ->
+            Sql.list(
+                c,
+                COLUMNS + " WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                FeedTable::entry,
+                afterSequence,
+                limit));
   }
 
   long latestSequence() {
@@ -108,50 +97,46 @@ record FeedTable(Database db) {
           // transaction as the insert), so bounding both queries by it gives a consistent snapshot
           // without needing a repeatable-read transaction.
           long seq = headSequence(c);
-          Set<String> denied = new HashSet<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT revocation_id FROM feed WHERE kind = 'REVOKE' AND sequence <= ?")) {
-            ps.setLong(1, seq);
-            collect(ps, denied);
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
+          Set<String> denied =
+              new HashSet<>(
+                  Sql.list(
+                      c,
+                      "SELECT revocation_id FROM feed WHERE kind = 'REVOKE' AND sequence <= ?",
+                      Sql::text,
+                      seq));
+          denied.addAll(
+              Sql.list(
+                  c,
                   "SELECT f.revocation_id FROM feed f WHERE f.kind = 'SUSPEND' AND f.sequence = ("
                       + " SELECT MAX(g.sequence) FROM feed g WHERE g.revocation_id = f.revocation_id"
-                      + " AND g.kind IN ('SUSPEND', 'RESUME') AND g.sequence <= ?)")) {
-            ps.setLong(1, seq);
-            collect(ps, denied);
-          }
+                      + " AND g.kind IN ('SUSPEND', 'RESUME') AND g.sequence <= ?)",
+                  Sql::text,
+                  seq));
           return new RevocationSnapshot(seq, denied);
         });
   }
 
   /** Increments the head, taking its write lock until commit; returns the new sequence. */
   private static long nextSequence(Connection c) throws SQLException {
-    Database.lockRow(c, "UPDATE feed_head SET seq = seq + 1 WHERE id = 1", "the feed_head row");
+    Sql.lockRow(c, "UPDATE feed_head SET seq = seq + 1 WHERE id = 1", "the feed_head row");
     return headSequence(c);
   }
 
   private static long headSequence(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM feed_head WHERE id = 1");
-        ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) {
-        throw new StoreException("the feed_head row is missing; the database was altered by hand");
-      }
-      return rs.getLong(1);
-    }
+    return Sql.first(c, "SELECT seq FROM feed_head WHERE id = 1", Sql::number)
+        .orElseThrow(
+            () ->
+                new StoreException(
+                    "the feed_head row is missing; the database was altered by hand"));
   }
 
   private static Optional<FeedEntry> existingRevoke(Connection c, String revocationId)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(COLUMNS + " WHERE kind = 'REVOKE' AND revocation_id = ?")) {
-      ps.setString(1, revocationId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(entry(rs)) : Optional.empty();
-      }
-    }
+    return Sql.first(
+        c,
+        COLUMNS + " WHERE kind = 'REVOKE' AND revocation_id = ?",
+        FeedTable::entry,
+        revocationId);
   }
 
   private static FeedEntry entry(ResultSet rs) throws SQLException {
@@ -163,13 +148,5 @@ record FeedTable(Database db) {
         rs.getString(5),
         rs.getString(6),
         Instant.ofEpochMilli(rs.getLong(7)));
-  }
-
-  private static void collect(PreparedStatement ps, Set<String> into) throws SQLException {
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        into.add(rs.getString(1));
-      }
-    }
   }
 }

@@ -1,11 +1,9 @@
 package dev.mandate.authority.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -18,57 +16,39 @@ record KeyTable(Database db) {
         "insert root key " + key.keyId(),
         c -> {
           lock(c);
-          if (Database.exists(c, "SELECT 1 FROM root_keys WHERE key_id = ?", key.keyId())) {
+          if (Sql.exists(c, "SELECT 1 FROM root_keys WHERE key_id = ?", key.keyId())) {
             throw new StoreException("a root key with id " + key.keyId() + " already exists");
           }
           if (key.state() == KeyState.ACTIVE
-              && Database.exists(
-                  c, "SELECT 1 FROM root_keys WHERE state = ?", KeyState.ACTIVE.name())) {
+              && Sql.exists(c, "SELECT 1 FROM root_keys WHERE state = ?", KeyState.ACTIVE)) {
             throw new StoreException(
                 "cannot insert key "
                     + key.keyId()
                     + " as ACTIVE: another key is active; insert it VERIFY_ONLY and call activateKey");
           }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO root_keys (key_id, public_key, sealed_private_key, state, created_at,"
-                      + " activated_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, key.keyId());
-            ps.setString(2, key.publicKey());
-            ps.setString(3, Base64.getEncoder().encodeToString(key.sealedPrivateKey()));
-            ps.setString(4, key.state().name());
-            ps.setLong(5, key.createdAt().toEpochMilli());
-            Database.setInstant(ps, 6, key.state() == KeyState.ACTIVE ? key.createdAt() : null);
-            Database.setInstant(ps, 7, key.retiredAt());
-            ps.executeUpdate();
-          }
-          return null;
+          return Sql.update(
+              c,
+              "INSERT INTO root_keys (key_id, public_key, sealed_private_key, state, created_at,"
+                  + " activated_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+              key.keyId(),
+              key.publicKey(),
+              Base64.getEncoder().encodeToString(key.sealedPrivateKey()),
+              key.state(),
+              key.createdAt(),
+              key.state() == KeyState.ACTIVE ? key.createdAt() : null,
+              key.retiredAt());
         });
   }
 
   List<RootKeyRecord> all() {
     return db.read(
         "list root keys",
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT key_id, public_key, sealed_private_key, state, created_at, retired_at"
-                          + " FROM root_keys ORDER BY created_at, key_id");
-              ResultSet rs = ps.executeQuery()) {
-            List<RootKeyRecord> keys = new ArrayList<>();
-            while (rs.next()) {
-              keys.add(
-                  new RootKeyRecord(
-                      rs.getString(1),
-                      rs.getString(2),
-                      Base64.getDecoder().decode(rs.getString(3)),
-                      KeyState.valueOf(rs.getString(4)),
-                      Instant.ofEpochMilli(rs.getLong(5)),
-                      Database.getInstant(rs, 6)));
-            }
-            return keys;
-          }
-        });
+        c ->
+            Sql.list(
+                c,
+                "SELECT key_id, public_key, sealed_private_key, state, created_at, retired_at"
+                    + " FROM root_keys ORDER BY created_at, key_id",
+                KeyTable::record));
   }
 
   /**
@@ -107,19 +87,16 @@ record KeyTable(Database db) {
                     + ": it is the active signing key; activate another key first");
           }
           if (activate) {
-            Database.update(c, "UPDATE root_keys SET state = 'VERIFY_ONLY' WHERE state = 'ACTIVE'");
+            Sql.update(c, "UPDATE root_keys SET state = 'VERIFY_ONLY' WHERE state = 'ACTIVE'");
           }
           // The column names are fixed here, never input.
           String stamp = activate ? "activated_at" : "retired_at";
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE root_keys SET state = ?, " + stamp + " = ? WHERE key_id = ?")) {
-            ps.setString(1, target.name());
-            ps.setLong(2, at.toEpochMilli());
-            ps.setString(3, keyId);
-            ps.executeUpdate();
-          }
-          return null;
+          return Sql.update(
+              c,
+              "UPDATE root_keys SET state = ?, " + stamp + " = ? WHERE key_id = ?",
+              target,
+              at,
+              keyId);
         });
   }
 
@@ -129,22 +106,25 @@ record KeyTable(Database db) {
    * transaction already holds the database write lock).
    */
   private static void lock(Connection c) throws SQLException {
-    Database.lockRow(
+    Sql.lockRow(
         c,
         "UPDATE store_locks SET version = version + 1 WHERE name = 'root_keys'",
         "the root_keys lock row");
   }
 
   private static KeyState state(Connection c, String keyId) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT state FROM root_keys WHERE key_id = ?")) {
-      ps.setString(1, keyId);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new StoreException("no root key with id " + keyId);
-        }
-        return KeyState.valueOf(rs.getString(1));
-      }
-    }
+    return Sql.first(c, "SELECT state FROM root_keys WHERE key_id = ?", Sql::text, keyId)
+        .map(KeyState::valueOf)
+        .orElseThrow(() -> new StoreException("no root key with id " + keyId));
+  }
+
+  private static RootKeyRecord record(ResultSet rs) throws SQLException {
+    return new RootKeyRecord(
+        rs.getString(1),
+        rs.getString(2),
+        Base64.getDecoder().decode(rs.getString(3)),
+        KeyState.valueOf(rs.getString(4)),
+        Instant.ofEpochMilli(rs.getLong(5)),
+        Sql.instant(rs, 6));
   }
 }

@@ -92,21 +92,8 @@ record TokenTable(Database db) {
     List<String> all = new ArrayList<>(ids);
     for (int from = 0; from < all.size(); from += IN_LIST_MAX) {
       List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_LIST_MAX));
-      StringBuilder sql = new StringBuilder(sqlPrefix).append('(');
-      for (int i = 0; i < chunk.size(); i++) {
-        sql.append(i == 0 ? "?" : ", ?");
-      }
-      sql.append(')');
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-        for (int i = 0; i < chunk.size(); i++) {
-          ps.setString(i + 1, chunk.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            found.add(rs.getString(1));
-          }
-        }
-      }
+      String sql = sqlPrefix + "(" + "?, ".repeat(chunk.size() - 1) + "?)";
+      found.addAll(Sql.list(c, sql, Sql::text, chunk.toArray()));
     }
     return found;
   }
@@ -116,35 +103,31 @@ record TokenTable(Database db) {
     if (tokens.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO tokens (token_id, client_id, issued_at, expires_at, indirect_id)"
-                + " VALUES (?, ?, ?, ?, ?)")) {
-      for (TokenRecord token : tokens) {
-        ps.setString(1, token.tokenId());
-        ps.setString(2, token.clientId());
-        ps.setLong(3, token.issuedAt().toEpochMilli());
-        ps.setLong(4, token.expiresAt().toEpochMilli());
-        ps.setString(5, token.indirectId());
-        ps.addBatch();
+    List<Object[]> rows = new ArrayList<>(tokens.size());
+    List<Object[]> revocationRows = new ArrayList<>();
+    for (TokenRecord token : tokens) {
+      rows.add(
+          new Object[] {
+            token.tokenId(),
+            token.clientId(),
+            token.issuedAt(),
+            token.expiresAt(),
+            token.indirectId()
+          });
+      List<String> ids = token.revocationIds();
+      for (int i = 0; i < ids.size(); i++) {
+        revocationRows.add(new Object[] {token.tokenId(), i, ids.get(i)});
       }
-      ps.executeBatch();
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO token_revocation_ids (token_id, ordinal, revocation_id) VALUES (?, ?, ?)")) {
-      // Never empty: a TokenRecord holds at least one revocation id.
-      for (TokenRecord token : tokens) {
-        List<String> ids = token.revocationIds();
-        for (int i = 0; i < ids.size(); i++) {
-          ps.setString(1, token.tokenId());
-          ps.setInt(2, i);
-          ps.setString(3, ids.get(i));
-          ps.addBatch();
-        }
-      }
-      ps.executeBatch();
-    }
+    Sql.batch(
+        c,
+        "INSERT INTO tokens (token_id, client_id, issued_at, expires_at, indirect_id)"
+            + " VALUES (?, ?, ?, ?, ?)",
+        rows);
+    Sql.batch(
+        c,
+        "INSERT INTO token_revocation_ids (token_id, ordinal, revocation_id) VALUES (?, ?, ?)",
+        revocationRows);
   }
 
   private static List<TokenRecord> select(Connection c, String where, String arg)
