@@ -135,7 +135,7 @@ final class ApprovalRequests {
     String digest = Approval.requestDigest(s.request());
     ApprovalRequestOutcome outcome =
         store.recordApprovalRequest(
-            ApprovalRequestRecord.pending(
+            new ApprovalRequestRecord(
                 s.requestId(),
                 s.tokenId(),
                 token.clientId(),
@@ -146,7 +146,11 @@ final class ApprovalRequests {
                 s.holder(),
                 recordedBy,
                 now,
-                expires),
+                expires,
+                ApprovalRequestRecord.Status.PENDING,
+                null,
+                null,
+                List.of()),
             MAX_PENDING_PER_TOKEN);
     switch (outcome.kind()) {
       case LIMITED ->

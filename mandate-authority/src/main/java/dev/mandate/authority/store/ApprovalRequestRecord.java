@@ -101,37 +101,6 @@ public record ApprovalRequestRecord(
     answers = answers == null ? List.of() : List.copyOf(answers);
   }
 
-  /** A new pending request with no answers. */
-  public static ApprovalRequestRecord pending(
-      String requestId,
-      String tokenId,
-      String tokenClientId,
-      String requestDigest,
-      List<String> groups,
-      String requestJson,
-      String displayJson,
-      String holder,
-      String requestedBy,
-      Instant requestedAt,
-      Instant expiresAt) {
-    return new ApprovalRequestRecord(
-        requestId,
-        tokenId,
-        tokenClientId,
-        requestDigest,
-        groups,
-        requestJson,
-        displayJson,
-        holder,
-        requestedBy,
-        requestedAt,
-        expiresAt,
-        Status.PENDING,
-        null,
-        null,
-        List.of());
-  }
-
   /** Its state at {@code now}: a pending request past its expiry has expired. */
   public Status statusAt(Instant now) {
     return status == Status.PENDING && !now.isBefore(expiresAt) ? Status.EXPIRED : status;

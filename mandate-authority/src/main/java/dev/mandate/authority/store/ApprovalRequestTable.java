@@ -159,7 +159,8 @@ record ApprovalRequestTable(Database db) {
     if (groups != null && (groups.isEmpty() || groups.size() > 256)) {
       throw new IllegalArgumentException("groups must hold 1..256 groups, or be null for any");
     }
-    StringBuilder sql = new StringBuilder(COLUMNS + " r WHERE 1 = 1");
+    StringBuilder sql =
+        new StringBuilder("SELECT r.request_id FROM approval_requests r WHERE 1 = 1");
     List<Object> args = new ArrayList<>();
     if (pendingOnly) {
       sql.append(" AND r.status = 'PENDING' AND r.expires_at > ?");
@@ -177,10 +178,10 @@ record ApprovalRequestTable(Database db) {
     return db.read(
         "list approval requests",
         c -> {
-          List<Row> rows = Sql.list(c, sql.toString(), Row::read, args.toArray());
-          List<ApprovalRequestRecord> out = new ArrayList<>(rows.size());
-          for (Row r : rows) {
-            out.add(withDetails(c, r));
+          List<String> ids = Sql.list(c, sql.toString(), Sql::text, args.toArray());
+          List<ApprovalRequestRecord> out = new ArrayList<>(ids.size());
+          for (String id : ids) {
+            out.add(load(c, id));
           }
           return out;
         });
@@ -345,24 +346,14 @@ record ApprovalRequestTable(Database db) {
         .orElse(null);
   }
 
+  /** The request with its groups and answers. */
   private static ApprovalRequestRecord load(Connection c, String id) throws SQLException {
-    Row row =
-        Sql.first(c, COLUMNS + " WHERE request_id = ?", Row::read, id)
-            .orElseThrow(
-                () ->
-                    new StoreException(
-                        "approval request " + id + " vanished during a transaction"));
-    return withDetails(c, row);
-  }
-
-  /** The request with its groups and answers read. */
-  private static ApprovalRequestRecord withDetails(Connection c, Row r) throws SQLException {
     List<String> groups =
         Sql.list(
             c,
             "SELECT group_name FROM approval_request_groups WHERE request_id = ? ORDER BY ordinal",
             Sql::text,
-            r.requestId());
+            id);
     List<ApprovalAnswer> answers =
         Sql.list(
             c,
@@ -375,61 +366,35 @@ record ApprovalRequestTable(Database db) {
                     Answer.valueOf(rs.getString(3)),
                     rs.getString(4),
                     Instant.ofEpochMilli(rs.getLong(5))),
-            r.requestId());
-    return new ApprovalRequestRecord(
-        r.requestId(),
-        r.tokenId(),
-        r.tokenClientId(),
-        r.requestDigest(),
-        groups,
-        r.requestJson(),
-        r.displayJson(),
-        r.holder(),
-        r.requestedBy(),
-        r.requestedAt(),
-        r.expiresAt(),
-        r.status(),
-        r.decidedAt(),
-        r.approval(),
-        answers);
+            id);
+    return Sql.first(c, COLUMNS + " WHERE request_id = ?", rs -> record(rs, groups, answers), id)
+        .orElseThrow(
+            () -> new StoreException("approval request " + id + " vanished during a transaction"));
   }
 
-  /** A request's row, before its groups and answers are read. */
-  private record Row(
-      String requestId,
-      String tokenId,
-      String tokenClientId,
-      String requestDigest,
-      String requestJson,
-      String displayJson,
-      String holder,
-      String requestedBy,
-      Instant requestedAt,
-      Instant expiresAt,
-      Status status,
-      Instant decidedAt,
-      IssuedApproval approval) {
-    static Row read(ResultSet rs) throws SQLException {
-      String approvalId = rs.getString(14);
-      IssuedApproval issued =
-          approvalId == null
-              ? null
-              : new IssuedApproval(
-                  rs.getString(13), approvalId, rs.getString(15), Sql.instant(rs, 16));
-      return new Row(
-          rs.getString(1),
-          rs.getString(2),
-          rs.getString(3),
-          rs.getString(4),
-          rs.getString(5),
-          rs.getString(6),
-          rs.getString(7),
-          rs.getString(8),
-          Instant.ofEpochMilli(rs.getLong(9)),
-          Instant.ofEpochMilli(rs.getLong(10)),
-          Status.valueOf(rs.getString(11)),
-          Sql.instant(rs, 12),
-          issued);
-    }
+  private static ApprovalRequestRecord record(
+      ResultSet rs, List<String> groups, List<ApprovalAnswer> answers) throws SQLException {
+    String approvalId = rs.getString(14);
+    IssuedApproval issued =
+        approvalId == null
+            ? null
+            : new IssuedApproval(
+                rs.getString(13), approvalId, rs.getString(15), Sql.instant(rs, 16));
+    return new ApprovalRequestRecord(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        groups,
+        rs.getString(5),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getString(8),
+        Instant.ofEpochMilli(rs.getLong(9)),
+        Instant.ofEpochMilli(rs.getLong(10)),
+        Status.valueOf(rs.getString(11)),
+        Sql.instant(rs, 12),
+        issued,
+        answers);
   }
 }

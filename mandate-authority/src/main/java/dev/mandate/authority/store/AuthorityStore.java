@@ -286,7 +286,7 @@ public interface AuthorityStore extends AutoCloseable {
    * ApprovalRequestOutcome.Kind#CREATED}). A pending request of the same call past its expiry is
    * marked expired first.
    *
-   * @param request a new pending request without answers ({@link ApprovalRequestRecord#pending});
+   * @param request a new request: status {@code PENDING}, no decision, no approval and no answers;
    *     its {@code requestedAt} is the time "now" for expiry checks
    * @throws IllegalArgumentException if the request is not new and pending, or the limit is below 1
    * @throws StoreException if the id is already recorded for another call, or the database fails
