@@ -298,10 +298,7 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be 0..65535, got " + port);
-      }
-      this.port = port;
+      this.port = Settings.requireWithin("port", port, 0, 65535);
       return this;
     }
 
@@ -346,11 +343,8 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxBodyBytes(int maxBodyBytes) {
-      if (maxBodyBytes < 1024 || maxBodyBytes > 16 * 1024 * 1024) {
-        throw new IllegalArgumentException(
-            "maxBodyBytes must be 1024..16777216, got " + maxBodyBytes);
-      }
-      this.maxBodyBytes = maxBodyBytes;
+      this.maxBodyBytes =
+          Settings.requireWithin("maxBodyBytes", maxBodyBytes, 1024, 16 * 1024 * 1024);
       return this;
     }
 
@@ -420,11 +414,8 @@ public final class AuthorityConfig {
      * @throws IllegalArgumentException if out of range
      */
     public Builder auditEventsPerSecond(int eventsPerSecond) {
-      if (eventsPerSecond < 1 || eventsPerSecond > 1_000_000) {
-        throw new IllegalArgumentException(
-            "auditEventsPerSecond must be 1..1000000, got " + eventsPerSecond);
-      }
-      this.auditEventsPerSecond = eventsPerSecond;
+      this.auditEventsPerSecond =
+          Settings.requireWithin("auditEventsPerSecond", eventsPerSecond, 1, 1_000_000);
       return this;
     }
 

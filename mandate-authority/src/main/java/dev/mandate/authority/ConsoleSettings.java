@@ -1,5 +1,6 @@
 package dev.mandate.authority;
 
+import dev.mandate.config.Durations;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -149,8 +150,7 @@ public final class ConsoleSettings {
      */
     public Builder idleTimeout(Duration d) {
       this.idleTimeout =
-          OAuthSettings.Builder.range(
-              "idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
+          Durations.requireWithin("idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
       return this;
     }
 
@@ -161,8 +161,7 @@ public final class ConsoleSettings {
      */
     public Builder absoluteTimeout(Duration d) {
       this.absoluteTimeout =
-          OAuthSettings.Builder.range(
-              "absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
+          Durations.requireWithin("absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
       return this;
     }
 
@@ -173,15 +172,11 @@ public final class ConsoleSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder lockout(int maxFailures, Duration window, Duration lockout) {
-      if (maxFailures < 3 || maxFailures > 100) {
-        throw new IllegalArgumentException("maxFailures must be 3 to 100; got " + maxFailures);
-      }
-      this.maxFailures = maxFailures;
+      this.maxFailures = Settings.requireWithin("maxFailures", maxFailures, 3, 100);
       this.failureWindow =
-          OAuthSettings.Builder.range("window", window, Duration.ofMinutes(1), Duration.ofDays(1));
+          Durations.requireWithin("window", window, Duration.ofMinutes(1), Duration.ofDays(1));
       this.lockout =
-          OAuthSettings.Builder.range(
-              "lockout", lockout, Duration.ofMinutes(1), Duration.ofDays(1));
+          Durations.requireWithin("lockout", lockout, Duration.ofMinutes(1), Duration.ofDays(1));
       return this;
     }
 
@@ -193,7 +188,7 @@ public final class ConsoleSettings {
      *     fragment
      */
     public Builder publicUrl(String url) {
-      URI u = OAuthSettings.Builder.absoluteUrl("publicUrl", url);
+      URI u = Settings.absoluteUrl("publicUrl", url);
       String path = u.getRawPath() == null ? "" : u.getRawPath();
       if (!(path.isEmpty() || path.equals("/"))) {
         throw new IllegalArgumentException(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -145,7 +146,8 @@ final class Json {
     return dot < 0 ? "" : " in '" + p.substring(0, dot) + "'";
   }
 
-  private static String path(MismatchedInputException e) {
+  /** Where in the document the mapping failed, such as {@code people[0].name}; empty at the top. */
+  static String path(JsonMappingException e) {
     StringBuilder s = new StringBuilder();
     for (var ref : e.getPath()) {
       if (ref.getFieldName() != null) {

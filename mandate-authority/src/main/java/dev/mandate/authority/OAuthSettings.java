@@ -1,10 +1,10 @@
 package dev.mandate.authority;
 
+import dev.mandate.config.Durations;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -141,14 +141,11 @@ public final class OAuthSettings {
     try {
       form = YAML.readValue(bytes, FileForm.class);
     } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-      StringBuilder at = new StringBuilder();
-      for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
-        at.append(r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]");
-      }
+      String at = Json.path(e);
       throw new IllegalArgumentException(
           file
               + ": "
-              + (at.length() == 0 ? "" : at.substring(at.charAt(0) == '.' ? 1 : 0) + ": ")
+              + (at.isEmpty() ? "" : at + ": ")
               + e.getOriginalMessage().lines().findFirst().orElse("not valid"));
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException(
@@ -195,13 +192,11 @@ public final class OAuthSettings {
     }
     if (f.accessTokenTtl() != null) {
       b.accessTokenTtl(
-          dev.mandate.config.Durations.parse(
-              f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
+          Durations.parse(f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
     }
     if (f.authorizationTtl() != null) {
       b.authorizationTtl(
-          dev.mandate.config.Durations.parse(
-              f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
+          Durations.parse(f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
     }
     if (f.dynamicRegistration() != null) {
       b.dynamicRegistration(f.dynamicRegistration());
@@ -213,8 +208,7 @@ public final class OAuthSettings {
       }
       if (m.timeout() != null) {
         b.clientMetadataTimeout(
-            dev.mandate.config.Durations.parse(
-                m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
+            Durations.parse(m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
       }
       if (m.allowHttpLoopback() != null) {
         b.allowHttpLoopbackClientMetadata(m.allowHttpLoopback());
@@ -326,7 +320,7 @@ public final class OAuthSettings {
      * @throws IllegalArgumentException if it is not such a URL
      */
     public Builder issuer(String url) {
-      URI u = absoluteUrl("issuer", url);
+      URI u = Settings.absoluteUrl("issuer", url);
       this.issuer = URI.create(u.toString().replaceAll("/+$", ""));
       return this;
     }
@@ -340,7 +334,7 @@ public final class OAuthSettings {
      *     or fragment, or {@code audience} is blank
      */
     public Builder resource(String url, String audience) {
-      URI u = absoluteUrl("resource", url);
+      URI u = Settings.absoluteUrl("resource", url);
       if (audience == null || audience.isBlank() || audience.length() > 256) {
         throw new IllegalArgumentException("resource " + url + ": audience must be 1 to 256 chars");
       }
@@ -366,7 +360,8 @@ public final class OAuthSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder accessTokenTtl(Duration ttl) {
-      this.accessTokenTtl = range("accessTokenTtl", ttl, Duration.ofMinutes(1), Duration.ofDays(1));
+      this.accessTokenTtl =
+          Durations.requireWithin("accessTokenTtl", ttl, Duration.ofMinutes(1), Duration.ofDays(1));
       return this;
     }
 
@@ -377,7 +372,8 @@ public final class OAuthSettings {
      */
     public Builder authorizationTtl(Duration ttl) {
       this.authorizationTtl =
-          range("authorizationTtl", ttl, Duration.ofHours(1), Duration.ofDays(366));
+          Durations.requireWithin(
+              "authorizationTtl", ttl, Duration.ofHours(1), Duration.ofDays(366));
       return this;
     }
 
@@ -402,11 +398,8 @@ public final class OAuthSettings {
      * @throws IllegalArgumentException if out of range
      */
     public Builder clientMetadataMaxBytes(int bytes) {
-      if (bytes < 512 || bytes > 64 * 1024) {
-        throw new IllegalArgumentException(
-            "clientMetadataMaxBytes must be 512 to 65536; got " + bytes);
-      }
-      this.clientMetadataMaxBytes = bytes;
+      this.clientMetadataMaxBytes =
+          Settings.requireWithin("clientMetadataMaxBytes", bytes, 512, 64 * 1024);
       return this;
     }
 
@@ -417,42 +410,14 @@ public final class OAuthSettings {
      */
     public Builder clientMetadataTimeout(Duration timeout) {
       this.clientMetadataTimeout =
-          range("clientMetadataTimeout", timeout, Duration.ofMillis(100), Duration.ofSeconds(30));
+          Durations.requireWithin(
+              "clientMetadataTimeout", timeout, Duration.ofMillis(100), Duration.ofSeconds(30));
       return this;
     }
 
     /** Returns the settings. */
     public OAuthSettings build() {
       return new OAuthSettings(this);
-    }
-
-    /** {@code d}, checked to lie within {@code [min, max]}; the message names {@code name}. */
-    static Duration range(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(name + " must be " + min + " to " + max + "; got " + d);
-      }
-      return d;
-    }
-
-    /** An absolute http(s) URL with a host and without query, fragment or user info. */
-    static URI absoluteUrl(String what, String url) {
-      URI u;
-      try {
-        u = new URI(Objects.requireNonNull(url, what));
-      } catch (java.net.URISyntaxException e) {
-        throw new IllegalArgumentException(what + " is not a URL: " + url);
-      }
-      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("https") || scheme.equals("http"))
-          || u.getHost() == null
-          || u.getRawQuery() != null
-          || u.getRawFragment() != null
-          || u.getRawUserInfo() != null) {
-        throw new IllegalArgumentException(
-            what + " must be an absolute http(s) URL without query or fragment: " + url);
-      }
-      return u;
     }
   }
 }
