@@ -264,14 +264,12 @@ final class ApprovalEndpoints extends Endpoints {
   }
 
   static String tokenId(String tokenId) {
-    if (tokenId == null) {
-      throw ApiException.badRequest("missing_field", "the field 'tokenId' is required");
-    }
-    if (!TOKEN_ID.matcher(tokenId).matches()) {
-      throw ApiException.badRequest(
-          "invalid_id", "tokenId must be 32 lowercase hex digits, as the authority issued it");
-    }
-    return tokenId;
+    return Ids.required(
+        "tokenId",
+        tokenId,
+        TOKEN_ID,
+        "invalid_id",
+        "tokenId must be 32 lowercase hex digits, as the authority issued it");
   }
 
   private static String group(String group) {
@@ -338,9 +336,7 @@ final class ApprovalEndpoints extends Endpoints {
   }
 
   private static void text(String field, String value, int min, int max) {
-    if (value == null) {
-      throw ApiException.badRequest("missing_field", "the field '" + field + "' is required");
-    }
+    Ids.required(field, value);
     if (value.length() < min || value.length() > max) {
       throw ApiException.badRequest(
           "invalid_field", field + " must be " + min + " to " + max + " characters");

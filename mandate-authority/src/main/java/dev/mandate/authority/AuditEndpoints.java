@@ -7,7 +7,6 @@ import dev.mandate.authority.store.AuditEvent;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
 import dev.mandate.authority.store.TokenRecord;
-import dev.mandate.policy.ClientPolicy;
 import dev.mandate.wire.Problem;
 import java.time.Duration;
 import java.time.Instant;
@@ -114,16 +113,9 @@ final class AuditEndpoints extends Endpoints {
   }
 
   private CompletionStage<Reply> ingest(Call call) {
-    String client = call.client().clientId();
     // Only a gateway's decisions belong in the trail: any other client could record an "allow"
     // that never happened. Checked before the body is read.
-    if (!policy.current().client(client).map(ClientPolicy::ingestsAudit).orElse(false)) {
-      throw ApiException.forbidden(
-          "not_a_gateway",
-          "only a client with 'role: gateway' in the policy may add audit records; '"
-              + client
-              + "' has no such role");
-    }
+    String client = requireGateway(call, "add audit records");
     BatchBody body = call.body(BatchBody.class);
     if (body.batchId() == null || !BATCH_ID.matcher(body.batchId()).matches()) {
       throw ApiException.badRequest(

@@ -237,15 +237,7 @@ final class CapabilityEndpoints extends Endpoints {
     }
     List<MintRequestBody.LiteralGrant> literals = body.literalGrants();
     if (literals != null) {
-      if (literals.size() > Policy.MAX_GRANTS_PER_REQUEST) {
-        throw ApiException.badRequest(
-            "invalid_field",
-            "literalGrants lists "
-                + literals.size()
-                + " grants; at most "
-                + Policy.MAX_GRANTS_PER_REQUEST
-                + " fit in one capability");
-      }
+      requireFits("literalGrants", literals);
       for (int i = 0; i < literals.size(); i++) {
         MintRequestBody.LiteralGrant literal = literals.get(i);
         if (literal == null) {
@@ -270,6 +262,20 @@ final class CapabilityEndpoints extends Endpoints {
    * Adds each of {@code constrainedGrants} to the grant texts, and its caveats to {@code
    * grantCaveats} at the same index; a malformed one is 400 naming it.
    */
+  /** A 400 unless the grants of {@code field} fit in one capability. */
+  private static void requireFits(String field, List<?> grants) {
+    if (grants.size() > Policy.MAX_GRANTS_PER_REQUEST) {
+      throw ApiException.badRequest(
+          "invalid_field",
+          field
+              + " lists "
+              + grants.size()
+              + " grants; at most "
+              + Policy.MAX_GRANTS_PER_REQUEST
+              + " fit in one capability");
+    }
+  }
+
   private static void addConstrainedGrants(
       List<MintRequestBody.ConstrainedGrant> constrained,
       List<String> texts,
@@ -277,15 +283,7 @@ final class CapabilityEndpoints extends Endpoints {
     if (constrained == null) {
       return;
     }
-    if (constrained.size() > Policy.MAX_GRANTS_PER_REQUEST) {
-      throw ApiException.badRequest(
-          "invalid_field",
-          "constrainedGrants lists "
-              + constrained.size()
-              + " grants; at most "
-              + Policy.MAX_GRANTS_PER_REQUEST
-              + " fit in one capability");
-    }
+    requireFits("constrainedGrants", constrained);
     for (int i = 0; i < constrained.size(); i++) {
       MintRequestBody.ConstrainedGrant c = constrained.get(i);
       if (c == null || c.grant() == null) {

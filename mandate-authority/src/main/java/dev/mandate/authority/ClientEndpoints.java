@@ -119,14 +119,11 @@ final class ClientEndpoints extends Endpoints {
   }
 
   private static String checkId(String clientId) {
-    if (clientId == null) {
-      throw ApiException.badRequest("missing_field", "the field 'clientId' is required");
-    }
-    if (!CLIENT_ID.matcher(clientId).matches()) {
-      throw ApiException.badRequest(
-          "invalid_field",
-          "clientId must be 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit");
-    }
-    return clientId;
+    return Ids.required(
+        "clientId",
+        clientId,
+        CLIENT_ID,
+        "invalid_field",
+        "clientId must be 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit");
   }
 }

@@ -11,50 +11,24 @@ import java.util.function.BooleanSupplier;
  * One request to a console page, as its handler sees it: the signed-in person, the session's CSRF
  * token, the path, query and form parameters, and the means to answer with a page in the layout or
  * a redirect.
+ *
+ * @param call the underlying request, for what the helpers lack (headers, a JSON body, streaming)
+ * @param person the signed-in person (role, groups)
+ * @param csrf the session's CSRF token; {@link #page} puts it in the layout, every form must carry
+ *     it
+ * @param form the form fields of a POST, by name
+ * @param section the navigation entry the page belongs to
+ * @param sessionLive whether the session of this request is still live (not signed out, expired or
+ *     disabled), for a stream that outlasts the request; reads the store on each call
  */
-final class ConsoleCall {
-  private final Console console;
-  private final Call call;
-  private final PersonRecord person;
-  private final String csrf;
-  private final Map<String, List<String>> form;
-  private final ConsoleNav section;
-  private final BooleanSupplier sessionLive;
-
-  ConsoleCall(
-      Console console,
-      Call call,
-      PersonRecord person,
-      String csrf,
-      Map<String, List<String>> form,
-      ConsoleNav section,
-      BooleanSupplier sessionLive) {
-    this.console = console;
-    this.call = call;
-    this.person = person;
-    this.csrf = csrf;
-    this.form = form;
-    this.section = section;
-    this.sessionLive = sessionLive;
-  }
-
-  /** The signed-in person (role, groups). */
-  PersonRecord person() {
-    return person;
-  }
-
-  /** The session's CSRF token; {@link #page} puts it in the layout, every form must carry it. */
-  String csrf() {
-    return csrf;
-  }
-
-  /**
-   * Whether the session of this request is still live (not signed out, expired or disabled), for a
-   * stream that outlasts the request; reads the store on each call.
-   */
-  BooleanSupplier sessionLive() {
-    return sessionLive;
-  }
+record ConsoleCall(
+    Console console,
+    Call call,
+    PersonRecord person,
+    String csrf,
+    Map<String, List<String>> form,
+    ConsoleNav section,
+    BooleanSupplier sessionLive) {
 
   /** A path parameter of the page's template. */
   String path(String name) {
@@ -79,11 +53,6 @@ final class ConsoleCall {
   /** Every value of a form field (POST), perhaps none. */
   List<String> formAll(String name) {
     return form.getOrDefault(name, List.of());
-  }
-
-  /** The underlying request, for what the helpers lack (headers, a JSON body, streaming). */
-  Call call() {
-    return call;
   }
 
   /** Now, by the authority's clock. */

@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.AuthorityStore;
+import dev.mandate.policy.ClientPolicy;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -44,4 +45,24 @@ abstract class Endpoints {
 
   /** The routes of this group. */
   abstract List<Route> routes();
+
+  /**
+   * The calling client's id, if the policy gives it {@code role: gateway}.
+   *
+   * @param what what only a gateway may do, for the message
+   * @throws ApiException 403 {@code not_a_gateway} otherwise
+   */
+  final String requireGateway(Call call, String what) {
+    String client = call.client().clientId();
+    if (!policy.current().client(client).map(ClientPolicy::ingestsAudit).orElse(false)) {
+      throw ApiException.forbidden(
+          "not_a_gateway",
+          "only a client with 'role: gateway' in the policy may "
+              + what
+              + "; '"
+              + client
+              + "' has no such role");
+    }
+    return client;
+  }
 }

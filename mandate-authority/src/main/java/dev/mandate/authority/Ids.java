@@ -2,17 +2,36 @@ package dev.mandate.authority;
 
 import java.util.regex.Pattern;
 
-/** Checks the ids callers send (token ids, revocation ids): lowercase hex, bounded length. */
+/**
+ * Checks the ids callers send (token ids, revocation ids: lowercase hex, bounded length) and the
+ * other required fields of a request, each failure a 400 that names the field.
+ */
 final class Ids {
   private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{16,128}");
 
   private Ids() {}
 
   static String require(String field, String value) {
+    return check(field, required(field, value));
+  }
+
+  /** {@code value}; a 400 {@code missing_field} if it is null. */
+  static <T> T required(String field, T value) {
     if (value == null) {
       throw ApiException.badRequest("missing_field", "the field '" + field + "' is required");
     }
-    return check(field, value);
+    return value;
+  }
+
+  /**
+   * {@code value}, required and of the form {@code form}; else a 400 {@code missing_field}, or
+   * {@code code} with the message {@code rule}.
+   */
+  static String required(String field, String value, Pattern form, String code, String rule) {
+    if (!form.matcher(required(field, value)).matches()) {
+      throw ApiException.badRequest(code, rule);
+    }
+    return value;
   }
 
   /** Whether {@code value} is an id as the authority issues them. */

@@ -200,21 +200,16 @@ final class PeopleEndpoints extends Endpoints {
   }
 
   static String checkName(String name) {
-    if (name == null) {
-      throw ApiException.badRequest("missing_field", "the field 'name' is required");
-    }
-    if (!PersonRecord.NAME.matcher(name).matches()) {
-      throw ApiException.badRequest(
-          "invalid_field",
-          "a person's name must be 1 to 64 of a-z 0-9 . _ - @, starting with a letter or digit");
-    }
-    return name;
+    return Ids.required(
+        "name",
+        name,
+        PersonRecord.NAME,
+        "invalid_field",
+        "a person's name must be 1 to 64 of a-z 0-9 . _ - @, starting with a letter or digit");
   }
 
   private static String checkPassword(String password) {
-    if (password == null) {
-      throw ApiException.badRequest("missing_field", "the field 'password' is required");
-    }
+    Ids.required("password", password);
     if (password.length() < MIN_PASSWORD || password.length() > MAX_PASSWORD) {
       throw ApiException.badRequest(
           "weak_password",
