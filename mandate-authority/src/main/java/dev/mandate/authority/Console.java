@@ -87,7 +87,7 @@ final class Console {
     this.clock = clock;
     List<ConsolePage> all = new ArrayList<>(pages);
     // A navigation entry nobody has built yet shows a placeholder (to operators and up).
-    for (ConsoleNav n : ConsoleNav.values()) {
+    for (ConsoleNav n : ConsoleNav.ALL) {
       if (all.stream().noneMatch(p -> p.method().equals("GET") && p.path().equals(n.path()))) {
         all.add(
             ConsolePage.get(
@@ -261,7 +261,7 @@ final class Console {
 
   private static ConsoleNav section(String path) {
     ConsoleNav best = ConsoleNav.OVERVIEW;
-    for (ConsoleNav n : ConsoleNav.values()) {
+    for (ConsoleNav n : ConsoleNav.ALL) {
       if ((path.equals(n.path()) || path.startsWith(n.path() + "/"))
           && n.path().length() > best.path().length()) {
         best = n;
@@ -273,7 +273,7 @@ final class Console {
   /** The navigation {@code person} may use, {@code current} marked. */
   List<ConsoleView.NavLink> nav(PersonRecord person, ConsoleNav current) {
     List<ConsoleView.NavLink> links = new ArrayList<>();
-    for (ConsoleNav n : ConsoleNav.values()) {
+    for (ConsoleNav n : ConsoleNav.ALL) {
       boolean allowed =
           pages.stream()
               .anyMatch(
@@ -282,7 +282,7 @@ final class Console {
                           && p.path().equals(n.path())
                           && person.role().includes(p.role()));
       if (allowed) {
-        links.add(new ConsoleView.NavLink(n.label(), n.path(), n == current));
+        links.add(new ConsoleView.NavLink(n.label(), n.path(), n.equals(current)));
       }
     }
     return links;

@@ -1,39 +1,27 @@
 package dev.mandate.authority;
 
 import dev.mandate.authority.store.PersonRecord.Role;
+import java.util.List;
 
 /**
- * The console's main navigation, in order. A person sees an entry when their role may open the page
- * registered at its path; an entry with no page yet shows a placeholder.
+ * An entry of the console's main navigation. A person sees an entry when their role may open the
+ * page registered at its path; an entry with no page yet shows a placeholder.
+ *
+ * @param placeholderRole who may see the placeholder shown until the entry's page is built
  */
-enum ConsoleNav {
-  OVERVIEW("Overview", Console.ROOT, Role.APPROVER),
-  APPROVALS("Approvals", Console.ROOT + "/approvals", Role.APPROVER),
-  DECISIONS("Decisions", Console.ROOT + "/decisions", Role.OPERATOR),
-  CAPABILITIES("Capabilities", Console.ROOT + "/capabilities", Role.OPERATOR),
-  AUDIT("Audit", Console.ROOT + "/audit", Role.OPERATOR),
-  CLIENTS("Clients & policy", Console.ROOT + "/clients", Role.OPERATOR);
+record ConsoleNav(String label, String path, Role placeholderRole) {
+  static final ConsoleNav OVERVIEW = new ConsoleNav("Overview", Console.ROOT, Role.APPROVER);
+  static final ConsoleNav APPROVALS =
+      new ConsoleNav("Approvals", Console.ROOT + "/approvals", Role.APPROVER);
+  static final ConsoleNav DECISIONS =
+      new ConsoleNav("Decisions", Console.ROOT + "/decisions", Role.OPERATOR);
+  static final ConsoleNav CAPABILITIES =
+      new ConsoleNav("Capabilities", Console.ROOT + "/capabilities", Role.OPERATOR);
+  static final ConsoleNav AUDIT = new ConsoleNav("Audit", Console.ROOT + "/audit", Role.OPERATOR);
+  static final ConsoleNav CLIENTS =
+      new ConsoleNav("Clients & policy", Console.ROOT + "/clients", Role.OPERATOR);
 
-  private final String label;
-  private final String path;
-  private final Role placeholderRole;
-
-  ConsoleNav(String label, String path, Role placeholderRole) {
-    this.label = label;
-    this.path = path;
-    this.placeholderRole = placeholderRole;
-  }
-
-  /** Who may see the placeholder shown until the entry's page is built. */
-  Role placeholderRole() {
-    return placeholderRole;
-  }
-
-  String label() {
-    return label;
-  }
-
-  String path() {
-    return path;
-  }
+  /** The navigation, in order. */
+  static final List<ConsoleNav> ALL =
+      List.of(OVERVIEW, APPROVALS, DECISIONS, CAPABILITIES, AUDIT, CLIENTS);
 }
