@@ -288,6 +288,12 @@ class ApprovalsPageTest {
 
   /** Records a call as the gateway does; returns the request's id. */
   String record(AuthorityApi.Minted m, Request call, String group) {
+    return record(api, gateway, m, call, group);
+  }
+
+  /** Records a call at {@code api}'s authority as gateway {@code gateway} does; returns its id. */
+  static String record(
+      AuthorityApi api, String gateway, AuthorityApi.Minted m, Request call, String group) {
     String id = ApprovalRequestsContract.newId();
     ObjectNode body = AuthorityTests.JSON.createObjectNode();
     body.put("requestId", id).put("tokenId", m.tokenId());
