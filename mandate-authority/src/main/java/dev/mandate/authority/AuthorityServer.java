@@ -137,7 +137,7 @@ public final class AuthorityServer implements AutoCloseable {
     List<Route> served = new ArrayList<>(routes);
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
-      pages.addAll(new HomePage(store).pages());
+      pages.addAll(new HomePage(store, approvalRequests).pages());
       pages.addAll(new AuditPage(store).pages());
       pages.addAll(
           new ClientsPage(
