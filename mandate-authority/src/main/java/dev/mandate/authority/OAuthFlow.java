@@ -77,69 +77,41 @@ final class OAuthFlow extends Endpoints {
       List<String> conditions,
       Map<String, String> parameters) {}
 
-  /** One authorization in progress, from the first request to the code. */
-  static final class Pending {
-    private final String id;
-    private final String csrf;
-    private final String browser;
-    private final OAuthClients.OAuthClient client;
-    private final String redirectUri;
-    private final CodeChallenge challenge;
-    private final State state;
-    private final String resource;
-    private final String audience;
-    private final Asked asked;
+  /**
+   * One authorization in progress, from the first request to the code: what the client asked for,
+   * and how far the person got.
+   */
+  record Pending(
+      String id,
+      String csrf,
+      String browser,
+      OAuthClients.OAuthClient client,
+      String redirectUri,
+      CodeChallenge challenge,
+      State state,
+      String resource,
+      String audience,
+      Asked asked,
+      Progress progress) {
+
+    /** The person who signed in, or null before. */
+    String person() {
+      return progress.person;
+    }
+
+    /** Names no handle: the id, CSRF token and browser binding are secrets of the flow. */
+    @Override
+    public String toString() {
+      return "Pending[client=" + client.clientId() + ", resource=" + resource + "]";
+    }
+  }
+
+  /** How far the person got: signed in (as whom), what they were offered, failed sign-ins. */
+  static final class Progress {
     private volatile String person;
     private volatile String policyClient;
     private volatile List<Grant> offered = List.of();
     private int failures;
-
-    Pending(
-        String id,
-        String csrf,
-        String browser,
-        OAuthClients.OAuthClient client,
-        String redirectUri,
-        CodeChallenge challenge,
-        State state,
-        String resource,
-        String audience,
-        Asked asked) {
-      this.id = id;
-      this.csrf = csrf;
-      this.browser = browser;
-      this.client = client;
-      this.redirectUri = redirectUri;
-      this.challenge = challenge;
-      this.state = state;
-      this.resource = resource;
-      this.audience = audience;
-      this.asked = asked;
-    }
-
-    String id() {
-      return id;
-    }
-
-    String csrf() {
-      return csrf;
-    }
-
-    OAuthClients.OAuthClient client() {
-      return client;
-    }
-
-    String resource() {
-      return resource;
-    }
-
-    String person() {
-      return person;
-    }
-
-    Asked asked() {
-      return asked;
-    }
   }
 
   /**
@@ -299,10 +271,11 @@ final class OAuthFlow extends Endpoints {
             state,
             resource,
             audience,
-            asked);
-    pending.put(p.id, p);
+            asked,
+            new Progress());
+    pending.put(p.id(), p);
     Map<String, String> headers = new LinkedHashMap<>(ConsentPage.headers(redirectUri));
-    headers.put("Set-Cookie", cookie(p.browser, secureCookie()));
+    headers.put("Set-Cookie", cookie(p.browser(), secureCookie()));
     return CompletableFuture.completedFuture(new Reply(200, ConsentPage.signIn(p, null), headers));
   }
 
@@ -314,7 +287,7 @@ final class OAuthFlow extends Endpoints {
     if (p == null) {
       return page(400, "This authorization request has expired or is unknown; start again.", null);
     }
-    if (!sameBrowser(call.request(), p) || !constantTimeEquals(first(form, "csrf"), p.csrf)) {
+    if (!sameBrowser(call.request(), p) || !constantTimeEquals(first(form, "csrf"), p.csrf())) {
       return page(
           403, "The form was not sent by the page this authority showed you (CSRF check).", null);
     }
@@ -322,10 +295,10 @@ final class OAuthFlow extends Endpoints {
     if (step.equals("sign-in")) {
       return signIn(call, p, form);
     }
-    if (step.equals("consent") && p.person != null) {
+    if (step.equals("consent") && p.person() != null) {
       return consent(p, form);
     }
-    return page(400, "Sign in first.", p.redirectUri);
+    return page(400, "Sign in first.", p.redirectUri());
   }
 
   private CompletionStage<Reply> signIn(Call call, Pending p, Map<String, List<String>> form) {
@@ -360,7 +333,7 @@ final class OAuthFlow extends Endpoints {
         case BUSY:
           return page(503, "The authority is busy; try again in a moment.", null);
         case LOCKED:
-          pending.invalidate(p.id);
+          pending.invalidate(p.id());
           return page(
               403,
               "Too many failed sign-ins: this account is locked for a while; start again later.",
@@ -373,20 +346,20 @@ final class OAuthFlow extends Endpoints {
         policyClient = r.person().clientId();
         if (policyClient == null) {
           return redirectError(
-              URI.create(p.redirectUri),
+              URI.create(p.redirectUri()),
               OAuth2Error.ACCESS_DENIED,
               "the person may grant no client's rights: give them one with 'mandate people"
                   + " create --policy-client'",
-              p.state);
+              p.state());
         }
       }
     }
     if (!ok) {
       synchronized (p) {
-        if (++p.failures >= MAX_SIGN_IN_FAILURES) {
-          pending.invalidate(p.id);
+        if (++p.progress().failures >= MAX_SIGN_IN_FAILURES) {
+          pending.invalidate(p.id());
           audit.record(
-              "oauth.signin.failed", "oauth", null, null, Map.of("client", p.client.clientId()));
+              "oauth.signin.failed", "oauth", null, null, Map.of("client", p.client().clientId()));
           return page(403, "Too many failed sign-ins; start again.", null);
         }
       }
@@ -394,34 +367,34 @@ final class OAuthFlow extends Endpoints {
           new Reply(
               401,
               ConsentPage.signIn(p, "The name or password is wrong."),
-              ConsentPage.headers(p.redirectUri)));
+              ConsentPage.headers(p.redirectUri())));
     }
     Optional<ClientPolicy> rights = policy.current().client(policyClient);
     if (rights.isEmpty()) {
       return redirectError(
-          URI.create(p.redirectUri),
+          URI.create(p.redirectUri()),
           OAuth2Error.ACCESS_DENIED,
           "the person's policy client is not in the policy",
-          p.state);
+          p.state());
     }
     List<Grant> offered = new ArrayList<>();
-    if (p.asked.everything()) {
+    if (p.asked().everything()) {
       for (String template : rights.get().grants()) {
         if (!template.contains("{")) {
           offered.add(Grant.parse(template));
         }
       }
     } else {
-      for (MintRequestBody.ConstrainedGrant g : p.asked.grants()) {
+      for (MintRequestBody.ConstrainedGrant g : p.asked().grants()) {
         offered.add(g.toGrant());
       }
     }
     if (offered.isEmpty()) {
       return redirectError(
-          URI.create(p.redirectUri),
+          URI.create(p.redirectUri()),
           OAuth2Error.INVALID_SCOPE,
           "nothing to grant: name the grants in scope or authorization_details",
-          p.state);
+          p.state());
     }
     // The policy bounds what may be asked, exactly as for a mint: refuse before asking consent.
     PolicyDecision decision;
@@ -429,42 +402,42 @@ final class OAuthFlow extends Endpoints {
       decision = minting.judge(policyClient, body(p, offered, null, null));
     } catch (ApiException e) {
       return redirectError(
-          URI.create(p.redirectUri),
+          URI.create(p.redirectUri()),
           OAuth2Error.INVALID_SCOPE,
           description(e.getMessage()),
-          p.state);
+          p.state());
     }
     if (!decision.allowed()) {
       return redirectError(
-          URI.create(p.redirectUri),
+          URI.create(p.redirectUri()),
           OAuth2Error.INVALID_SCOPE,
           description(decision.reason()),
-          p.state);
+          p.state());
     }
-    p.person = name;
-    p.policyClient = policyClient;
-    p.offered = List.copyOf(offered);
+    p.progress().person = name;
+    p.progress().policyClient = policyClient;
+    p.progress().offered = List.copyOf(offered);
     return CompletableFuture.completedFuture(
         new Reply(
             200,
-            ConsentPage.consent(p, p.offered, settings.authorizationTtl()),
-            ConsentPage.headers(p.redirectUri)));
+            ConsentPage.consent(p, p.progress().offered, settings.authorizationTtl()),
+            ConsentPage.headers(p.redirectUri())));
   }
 
   private CompletionStage<Reply> consent(Pending p, Map<String, List<String>> form) {
     // A pending authorization is decided once, whatever the decision.
-    if (pending.asMap().remove(p.id) == null) {
+    if (pending.asMap().remove(p.id()) == null) {
       return page(400, "This authorization request was already decided.", null);
     }
-    URI redirect = URI.create(p.redirectUri);
-    if (!"approve".equals(first(form, "decision")) || p.policyClient == null) {
+    URI redirect = URI.create(p.redirectUri());
+    if (!"approve".equals(first(form, "decision")) || p.progress().policyClient == null) {
       audit.record(
           "oauth.consent.refused",
-          p.person,
+          p.person(),
           null,
           null,
-          Map.of("client", p.client.clientId(), "resource", p.resource));
-      return redirectError(redirect, OAuth2Error.ACCESS_DENIED, "the person refused", p.state);
+          Map.of("client", p.client().clientId(), "resource", p.resource()));
+      return redirectError(redirect, OAuth2Error.ACCESS_DENIED, "the person refused", p.state());
     }
     List<Grant> kept = new ArrayList<>();
     for (String index : form.getOrDefault("grant", List.of())) {
@@ -474,16 +447,16 @@ final class OAuthFlow extends Endpoints {
       } catch (NumberFormatException e) {
         return page(400, "The form named a permission that was not offered.", null);
       }
-      if (i < 0 || i >= p.offered.size()) {
+      if (i < 0 || i >= p.progress().offered.size()) {
         return page(400, "The form named a permission that was not offered.", null);
       }
-      if (!kept.contains(p.offered.get(i))) {
-        kept.add(p.offered.get(i));
+      if (!kept.contains(p.progress().offered.get(i))) {
+        kept.add(p.progress().offered.get(i));
       }
     }
     if (kept.isEmpty()) {
       return redirectError(
-          redirect, OAuth2Error.ACCESS_DENIED, "the person kept no permission", p.state);
+          redirect, OAuth2Error.ACCESS_DENIED, "the person kept no permission", p.state());
     }
     Duration lifetime = lifetime(first(form, "lifetime"));
     Integer maxUses = null;
@@ -504,43 +477,43 @@ final class OAuthFlow extends Endpoints {
     MintRequestBody body = body(p, kept, maxUses, approval);
     PolicyDecision decision;
     try {
-      decision = minting.judge(p.policyClient, body);
+      decision = minting.judge(p.progress().policyClient, body);
     } catch (ApiException e) {
       return redirectError(
-          redirect, OAuth2Error.INVALID_SCOPE, description(e.getMessage()), p.state);
+          redirect, OAuth2Error.INVALID_SCOPE, description(e.getMessage()), p.state());
     }
     if (!decision.allowed()) {
       return redirectError(
-          redirect, OAuth2Error.INVALID_SCOPE, description(decision.reason()), p.state);
+          redirect, OAuth2Error.INVALID_SCOPE, description(decision.reason()), p.state());
     }
     String code = randomId();
     codes.put(
         hash(code),
         new Code(
-            p.client.clientId(),
-            p.redirectUri,
-            p.challenge,
-            p.resource,
-            p.audience,
-            p.person,
-            p.policyClient,
+            p.client().clientId(),
+            p.redirectUri(),
+            p.challenge(),
+            p.resource(),
+            p.audience(),
+            p.person(),
+            p.progress().policyClient,
             body,
             lifetime,
             clock.instant().plus(CODE_LIFE)));
     Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("client", p.client.clientId());
-    detail.put("resource", p.resource);
+    detail.put("client", p.client().clientId());
+    detail.put("resource", p.resource());
     detail.put("grants", kept.stream().map(Grant::toString).toList());
     detail.put("lifetime", lifetime.toString());
     detail.put("maxUses", maxUses);
     detail.put("approvalGroups", approval);
-    audit.record("oauth.consent", p.person, null, p.policyClient, detail);
+    audit.record("oauth.consent", p.person(), null, p.progress().policyClient, detail);
     AuthorizationSuccessResponse ok =
         new AuthorizationSuccessResponse(
             redirect,
             new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
             null,
-            p.state,
+            p.state(),
             new Issuer(issuer.get()),
             null);
     return redirect(ok.toURI());
@@ -552,11 +525,11 @@ final class OAuthFlow extends Endpoints {
     for (Grant g : grants) {
       constrained.add(constrainedGrant(g, p));
     }
-    Asked a = p.asked;
+    Asked a = p.asked();
     return new MintRequestBody(
         null,
         null,
-        p.audience,
+        p.audience(),
         null,
         maxUses,
         null,
@@ -573,7 +546,7 @@ final class OAuthFlow extends Endpoints {
 
   /** The asked form of an offered grant (with the constraints it was asked with). */
   private static MintRequestBody.ConstrainedGrant constrainedGrant(Grant g, Pending p) {
-    for (MintRequestBody.ConstrainedGrant c : p.asked.grants()) {
+    for (MintRequestBody.ConstrainedGrant c : p.asked().grants()) {
       if (c.toGrant().equals(g)) {
         return c;
       }
@@ -739,7 +712,7 @@ final class OAuthFlow extends Endpoints {
   private static boolean sameBrowser(Request request, Pending p) {
     List<org.eclipse.jetty.http.HttpCookie> cookies = Request.getCookies(request);
     for (org.eclipse.jetty.http.HttpCookie c : cookies) {
-      if (COOKIE.equals(c.getName()) && constantTimeEquals(c.getValue(), p.browser)) {
+      if (COOKIE.equals(c.getName()) && constantTimeEquals(c.getValue(), p.browser())) {
         return true;
       }
     }

@@ -71,15 +71,29 @@ final class OAuthTokens extends Endpoints {
   private static final Set<JWSAlgorithm> DPOP_ALGORITHMS =
       Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.PS256, JWSAlgorithm.RS256);
 
+  /**
+   * What a consent authorized, fixed when its code is redeemed.
+   *
+   * @param id the authorization's id, also its own revocation id
+   * @param clientId the OAuth client it was issued to
+   * @param person who consented
+   * @param policyClient the policy client whose rights it mints under
+   * @param resource the resource indicator it was issued for
+   * @param body what it mints, as the person narrowed it
+   * @param expires when it ends, with every refresh token it rotates through
+   */
+  record Consent(
+      String id,
+      String clientId,
+      String person,
+      String policyClient,
+      String resource,
+      MintRequestBody body,
+      Instant expires) {}
+
   /** One consent's authorization: what it mints, and what it has issued. */
   static final class Authorization {
-    final String id;
-    final String clientId;
-    final String person;
-    final String policyClient;
-    final String resource;
-    final MintRequestBody body;
-    final Instant expires;
+    final Consent consent;
 
     /** The capabilities issued, by root revocation id, with their expiry. */
     final Map<String, Instant> issued = new LinkedHashMap<>();
@@ -90,21 +104,8 @@ final class OAuthTokens extends Endpoints {
     /** The DPoP key thumbprint its tokens are bound to (RFC 9449 §5: refresh needs it too). */
     String jkt;
 
-    Authorization(
-        String id,
-        String clientId,
-        String person,
-        String policyClient,
-        String resource,
-        MintRequestBody body,
-        Instant expires) {
-      this.id = id;
-      this.clientId = clientId;
-      this.person = person;
-      this.policyClient = policyClient;
-      this.resource = resource;
-      this.body = body;
-      this.expires = expires;
+    Authorization(Consent consent) {
+      this.consent = consent;
     }
   }
 
@@ -255,16 +256,17 @@ final class OAuthTokens extends Endpoints {
     }
     Authorization a =
         new Authorization(
-            newRevocationId(),
-            clientId,
-            c.person(),
-            c.policyClient(),
-            c.resource(),
-            c.body(),
-            clock.instant().plus(c.lifetime()));
+            new Consent(
+                newRevocationId(),
+                clientId,
+                c.person(),
+                c.policyClient(),
+                c.resource(),
+                c.body(),
+                clock.instant().plus(c.lifetime())));
     a.jkt = holder;
     usedCodes.put(OAuthFlow.hash(code), a);
-    authorizations.put(a.id, a);
+    authorizations.put(a.consent.id(), a);
     synchronized (a) {
       return issue(a, holder, "authorization_code");
     }
@@ -290,11 +292,11 @@ final class OAuthTokens extends Endpoints {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, "the refresh token is unknown");
     }
     synchronized (a) {
-      if (!a.clientId.equals(clientId)) {
+      if (!a.consent.clientId().equals(clientId)) {
         throw new OAuthException(
             OAuth2Error.INVALID_GRANT, "the refresh token was issued to another client");
       }
-      if (a.revoked || store.revoked(a.id)) {
+      if (a.revoked || store.revoked(a.consent.id())) {
         a.revoked = true;
         throw new OAuthException(OAuth2Error.INVALID_GRANT, "the authorization is revoked");
       }
@@ -303,7 +305,7 @@ final class OAuthTokens extends Endpoints {
         throw new OAuthException(
             OAuth2Error.INVALID_GRANT, "the refresh token was already used; authorization revoked");
       }
-      if (!clock.instant().isBefore(a.expires)) {
+      if (!clock.instant().isBefore(a.consent.expires())) {
         throw new OAuthException(OAuth2Error.INVALID_GRANT, "the authorization has expired");
       }
       if (a.jkt != null && !a.jkt.equals(holder)) {
@@ -319,11 +321,11 @@ final class OAuthTokens extends Endpoints {
   private Tokens issue(Authorization a, String holder, String grantType) {
     Instant now = clock.instant();
     Duration ttl = settings.accessTokenTtl();
-    Duration left = Duration.between(now, a.expires);
+    Duration left = Duration.between(now, a.consent.expires());
     if (left.compareTo(ttl) < 0) {
       ttl = left;
     }
-    Optional<ClientPolicy> rights = policy.current().client(a.policyClient);
+    Optional<ClientPolicy> rights = policy.current().client(a.consent.policyClient());
     if (rights.isPresent() && rights.get().maxTtl().compareTo(ttl) < 0) {
       ttl = rights.get().maxTtl();
     }
@@ -331,7 +333,7 @@ final class OAuthTokens extends Endpoints {
       throw new OAuthException(OAuth2Error.INVALID_GRANT, "the authorization has expired");
     }
     ttl = Duration.ofSeconds(ttl.getSeconds());
-    MintRequestBody b = a.body;
+    MintRequestBody b = a.consent.body();
     MintRequestBody body =
         new MintRequestBody(
             b.grants(),
@@ -350,13 +352,13 @@ final class OAuthTokens extends Endpoints {
             b.budgets(),
             holder);
     Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("oauthClient", a.clientId);
-    detail.put("person", a.person);
-    detail.put("authorization", a.id);
+    detail.put("oauthClient", a.consent.clientId());
+    detail.put("person", a.consent.person());
+    detail.put("authorization", a.consent.id());
     detail.put("grantType", grantType);
     CapabilityEndpoints.Minted minted;
     try {
-      minted = minting.issue(a.policyClient, body, null, detail);
+      minted = minting.issue(a.consent.policyClient(), body, null, detail);
     } catch (ApiException e) {
       throw new OAuthException(
           OAuth2Error.INVALID_GRANT,
@@ -395,25 +397,33 @@ final class OAuthTokens extends Endpoints {
     a.issued.forEach((id, expires) -> issued.put(id, expires.toEpochMilli()));
     store.saveOAuthAuthorization(
         new OAuthAuthorizationRecord(
-            a.id,
-            a.clientId,
+            a.consent.id(),
+            a.consent.clientId(),
             a.refreshHash,
             a.revoked,
-            a.expires,
-            Json.write(new Saved(a.person, a.policyClient, a.resource, a.body, a.jkt, issued))));
+            a.consent.expires(),
+            Json.write(
+                new Saved(
+                    a.consent.person(),
+                    a.consent.policyClient(),
+                    a.consent.resource(),
+                    a.consent.body(),
+                    a.jkt,
+                    issued))));
   }
 
   private static Authorization restore(OAuthAuthorizationRecord r) {
     Saved s = Json.read(r.state().getBytes(java.nio.charset.StandardCharsets.UTF_8), Saved.class);
     Authorization a =
         new Authorization(
-            r.authorizationId(),
-            r.clientId(),
-            s.person(),
-            s.policyClient(),
-            s.resource(),
-            s.body(),
-            r.expiresAt());
+            new Consent(
+                r.authorizationId(),
+                r.clientId(),
+                s.person(),
+                s.policyClient(),
+                s.resource(),
+                s.body(),
+                r.expiresAt()));
     a.jkt = s.jkt();
     a.refreshHash = r.refreshHash();
     a.revoked = r.revoked();
@@ -462,7 +472,7 @@ final class OAuthTokens extends Endpoints {
               ids.add(id);
             }
           });
-      ids.add(a.id);
+      ids.add(a.consent.id());
     }
     for (String id : ids) {
       FeedEntry entry =
@@ -471,11 +481,11 @@ final class OAuthTokens extends Endpoints {
       metrics.feedEntry(entry.kind().name());
     }
     Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("authorization", a.id);
-    detail.put("oauthClient", a.clientId);
+    detail.put("authorization", a.consent.id());
+    detail.put("oauthClient", a.consent.clientId());
     detail.put("reason", reason);
     detail.put("revocationIds", ids);
-    audit.record("oauth.revoked", "oauth", null, a.policyClient, detail);
+    audit.record("oauth.revoked", "oauth", null, a.consent.policyClient(), detail);
   }
 
   private URI tokenUri() {
