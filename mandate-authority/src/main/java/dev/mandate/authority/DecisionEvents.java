@@ -1,18 +1,15 @@
 package dev.mandate.authority;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 
 /**
  * A {@link DecisionStream.Subscription} as server-sent events for the console: one {@code event:
@@ -24,23 +21,19 @@ import org.eclipse.jetty.util.Callback;
  * write, at most every {@link #RECHECK}), after {@code maxLife} (the page reconnects and is
  * authenticated again), and when the server stops. No thread is held while waiting.
  */
-final class DecisionEvents implements Reply.Stream {
+final class DecisionEvents extends ServerSentEvents {
   static final long HEARTBEAT_SECONDS = 15;
   private static final int BATCH = 100;
-  private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] RESET = "event: reset\ndata: {}\n\n".getBytes(StandardCharsets.UTF_8);
+  private static final String RESET = event("reset", "{}");
 
   /** How often the watcher's session is checked again, at most. */
   static final Duration RECHECK = Duration.ofSeconds(2);
 
   private final DecisionStream.Subscription subscription;
-  private final Executor executor;
   private final BooleanSupplier allowed;
   private final Clock clock;
   private final Instant end;
   private Instant checked;
-  private Response response;
-  private Callback done;
 
   DecisionEvents(
       DecisionStream.Subscription subscription,
@@ -48,8 +41,8 @@ final class DecisionEvents implements Reply.Stream {
       BooleanSupplier allowed,
       Clock clock,
       Duration maxLife) {
+    super(executor);
     this.subscription = subscription;
-    this.executor = executor;
     this.allowed = allowed;
     this.clock = clock;
     this.checked = clock.instant();
@@ -65,30 +58,26 @@ final class DecisionEvents implements Reply.Stream {
     return h;
   }
 
+  /** The subscription ends on its own: it is closed, dropped, or its stream closed. */
   @Override
-  public void stream(Response response, Callback callback) {
-    this.response = response;
-    this.done = callback;
-    if (subscription.reset()) {
-      finish(RESET);
-      return;
-    }
-    executor.execute(this::next);
+  boolean closed() {
+    return false;
   }
 
-  /** Writes what was delivered, or a heartbeat, then waits again. */
-  private void next() {
+  /** What was delivered, or a reset when the page must reload, or the end. */
+  @Override
+  Frame render(boolean first) {
+    if (first && subscription.reset()) {
+      return new Frame(RESET, true);
+    }
     if (!stillAllowed()) {
-      finish(new byte[0]);
-      return;
+      return new Frame("", true);
     }
     List<LiveDecision> batch = subscription.take(BATCH);
     if (batch.isEmpty() && subscription.ended()) {
-      finish(subscription.dropped() ? RESET : new byte[0]);
-      return;
+      return new Frame(subscription.dropped() ? RESET : "", true);
     }
-    byte[] chunk = batch.isEmpty() ? HEARTBEAT : render(batch);
-    response.write(false, ByteBuffer.wrap(chunk), Callback.from(this::await, this::failed));
+    return new Frame(events(batch), false);
   }
 
   /** The stream's life is not over and, checked every {@link #RECHECK}, its session allows it. */
@@ -109,32 +98,23 @@ final class DecisionEvents implements Reply.Stream {
     return true;
   }
 
-  private void await() {
-    subscription
-        .ready()
-        .completeOnTimeout(null, HEARTBEAT_SECONDS, TimeUnit.SECONDS)
-        .thenRunAsync(this::next, executor);
+  @Override
+  CompletionStage<Void> change() {
+    return subscription.ready().completeOnTimeout(null, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
   }
 
-  private void failed(Throwable cause) {
+  @Override
+  void ended() {
     subscription.close();
-    done.failed(cause);
   }
 
-  private void finish(byte[] last) {
-    subscription.close();
-    response.write(true, ByteBuffer.wrap(last), done);
-  }
-
-  static byte[] render(List<LiveDecision> batch) {
+  private static String events(List<LiveDecision> batch) {
     StringBuilder s = new StringBuilder();
     for (LiveDecision d : batch) {
       s.append("id: ").append(d.sequence()).append('\n');
-      s.append("event: decision\n");
-      // JSON has no raw line breaks, so one data line holds it.
-      s.append("data: ").append(Json.write(DecisionJson.of(d))).append("\n\n");
+      s.append(event("decision", Json.write(DecisionJson.of(d))));
     }
-    return s.toString().getBytes(StandardCharsets.UTF_8);
+    return s.toString();
   }
 
   /** What the page's script reads; it sets each value as text, never as markup. */
