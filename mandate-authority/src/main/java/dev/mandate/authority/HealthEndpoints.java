@@ -1,6 +1,5 @@
 package dev.mandate.authority;
 
-import dev.mandate.wire.Problem;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -39,13 +38,9 @@ final class HealthEndpoints extends Endpoints {
           || !MessageDigest.isEqual(
               presented.getBytes(StandardCharsets.UTF_8), expectedAuthorization)) {
         return CompletableFuture.completedFuture(
-            new Reply(
-                401,
-                Problem.of(
-                    401,
-                    "unauthenticated",
-                    "the metrics need Authorization: Bearer with the configured metrics token"),
-                Map.of("WWW-Authenticate", "Bearer realm=\"mandate-metrics\"")));
+            Replies.unauthenticated(
+                "Bearer realm=\"mandate-metrics\"",
+                "the metrics need Authorization: Bearer with the configured metrics token"));
       }
     }
     return Reply.now(200, new Reply.Text(PROMETHEUS_TEXT, metrics.scrape()));

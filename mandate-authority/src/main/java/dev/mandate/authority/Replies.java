@@ -28,6 +28,12 @@ final class Replies {
     return Reply.of(status, Problem.of(status, code, detail));
   }
 
+  /** A 401 {@code unauthenticated} problem, with the {@code WWW-Authenticate} challenge to meet. */
+  static Reply unauthenticated(String challenge, String detail) {
+    return new Reply(
+        401, Problem.of(401, "unauthenticated", detail), Map.of("WWW-Authenticate", challenge));
+  }
+
   static Reply fromException(Throwable thrown) {
     Throwable t = thrown;
     while ((t instanceof CompletionException || t instanceof ExecutionException)
@@ -38,13 +44,9 @@ final class Replies {
       return problem(e.status(), e.code(), e.getMessage());
     }
     if (t instanceof Router.Unauthenticated) {
-      return new Reply(
-          401,
-          Problem.of(
-              401,
-              "unauthenticated",
-              "send valid client credentials with HTTP Basic authentication (client_id:secret)"),
-          Map.of("WWW-Authenticate", "Basic realm=\"mandate\", charset=\"UTF-8\""));
+      return unauthenticated(
+          "Basic realm=\"mandate\", charset=\"UTF-8\"",
+          "send valid client credentials with HTTP Basic authentication (client_id:secret)");
     }
     if (t instanceof StoreException e) {
       LOG.warn("store failure: {}", e.getMessage(), e);
