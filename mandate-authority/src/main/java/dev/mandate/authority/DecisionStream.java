@@ -60,7 +60,8 @@ final class DecisionStream implements AutoCloseable {
   private long position;
   private volatile boolean watched;
   private volatile boolean closed;
-  private volatile boolean storeFailing;
+  private final StoreOutage outage =
+      new StoreOutage(LOG, "the live decision stream", "the audit trail");
 
   /** The newest decisions matching a filter, and the sequence a stream continues after. */
   record Recent(List<LiveDecision> decisions, long position) {}
@@ -222,15 +223,9 @@ final class DecisionStream implements AutoCloseable {
           break;
         }
       }
-      if (storeFailing) {
-        LOG.info("the live decision stream can read the audit trail again");
-        storeFailing = false;
-      }
+      outage.readOk();
     } catch (RuntimeException e) {
-      if (!storeFailing) {
-        LOG.warn("the live decision stream cannot read the audit trail: {}", e.getMessage());
-        storeFailing = true;
-      }
+      outage.readFailed(e);
     }
   }
 

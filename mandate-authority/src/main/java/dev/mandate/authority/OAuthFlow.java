@@ -346,11 +346,10 @@ final class OAuthFlow extends Endpoints {
         policyClient = r.person().clientId();
         if (policyClient == null) {
           return redirectError(
-              URI.create(p.redirectUri()),
+              p,
               OAuth2Error.ACCESS_DENIED,
               "the person may grant no client's rights: give them one with 'mandate people"
-                  + " create --policy-client'",
-              p.state());
+                  + " create --policy-client'");
         }
       }
     }
@@ -372,10 +371,7 @@ final class OAuthFlow extends Endpoints {
     Optional<ClientPolicy> rights = policy.current().client(policyClient);
     if (rights.isEmpty()) {
       return redirectError(
-          URI.create(p.redirectUri()),
-          OAuth2Error.ACCESS_DENIED,
-          "the person's policy client is not in the policy",
-          p.state());
+          p, OAuth2Error.ACCESS_DENIED, "the person's policy client is not in the policy");
     }
     List<Grant> offered = new ArrayList<>();
     if (p.asked().everything()) {
@@ -391,28 +387,19 @@ final class OAuthFlow extends Endpoints {
     }
     if (offered.isEmpty()) {
       return redirectError(
-          URI.create(p.redirectUri()),
+          p,
           OAuth2Error.INVALID_SCOPE,
-          "nothing to grant: name the grants in scope or authorization_details",
-          p.state());
+          "nothing to grant: name the grants in scope or authorization_details");
     }
     // The policy bounds what may be asked, exactly as for a mint: refuse before asking consent.
     PolicyDecision decision;
     try {
       decision = minting.judge(policyClient, body(p, offered, null, null));
     } catch (ApiException e) {
-      return redirectError(
-          URI.create(p.redirectUri()),
-          OAuth2Error.INVALID_SCOPE,
-          description(e.getMessage()),
-          p.state());
+      return redirectError(p, OAuth2Error.INVALID_SCOPE, description(e.getMessage()));
     }
     if (!decision.allowed()) {
-      return redirectError(
-          URI.create(p.redirectUri()),
-          OAuth2Error.INVALID_SCOPE,
-          description(decision.reason()),
-          p.state());
+      return redirectError(p, OAuth2Error.INVALID_SCOPE, description(decision.reason()));
     }
     p.progress().person = name;
     p.progress().policyClient = policyClient;
@@ -658,6 +645,11 @@ final class OAuthFlow extends Endpoints {
   private CompletionStage<Reply> page(int status, String message, String redirectUri) {
     return CompletableFuture.completedFuture(
         new Reply(status, ConsentPage.error(message), ConsentPage.headers(redirectUri)));
+  }
+
+  /** The error sent back to the client of an authorization in progress. */
+  private CompletionStage<Reply> redirectError(Pending p, ErrorObject error, String description) {
+    return redirectError(URI.create(p.redirectUri()), error, description, p.state());
   }
 
   private CompletionStage<Reply> redirectError(

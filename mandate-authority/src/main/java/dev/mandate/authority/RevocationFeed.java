@@ -28,7 +28,7 @@ final class RevocationFeed implements AutoCloseable {
   private final ScheduledFuture<?> poller;
   private volatile long latest;
   private volatile boolean closed;
-  private volatile boolean storeFailing;
+  private final StoreOutage outage = new StoreOutage(LOG, "the revocation feed", "the database");
 
   private record Waiter(long since, CompletableFuture<Void> done) {}
 
@@ -91,15 +91,9 @@ final class RevocationFeed implements AutoCloseable {
   private void poll() {
     try {
       advance(store.latestSequence());
-      if (storeFailing) {
-        LOG.info("the revocation feed can read the database again");
-        storeFailing = false;
-      }
+      outage.readOk();
     } catch (RuntimeException e) {
-      if (!storeFailing) {
-        LOG.warn("cannot read the revocation feed's latest sequence: {}", e.getMessage());
-        storeFailing = true;
-      }
+      outage.readFailed(e);
     }
   }
 
