@@ -10,14 +10,12 @@ import dev.mandate.authority.store.ApprovalRequestRecord.Status;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.policy.ClientPolicy;
 import dev.mandate.token.Request;
-import dev.mandate.wire.Problem;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -139,15 +137,8 @@ final class ApprovalRequestEndpoints extends Endpoints {
   // ---- the gateway's side ----
 
   private CompletionStage<Reply> create(Call call) {
-    String client = call.client().clientId();
     // Checked before the body is read: only a gateway saw the denied call.
-    if (!policy.current().client(client).map(ClientPolicy::ingestsAudit).orElse(false)) {
-      throw ApiException.forbidden(
-          "not_a_gateway",
-          "only a client with 'role: gateway' in the policy may record approval requests; '"
-              + client
-              + "' has no such role");
-    }
+    String client = requireGateway(call, "record approval requests");
     CreateBody body = call.body(CreateBody.class);
     String requestId = requestId(body.requestId());
     String tokenId = ApprovalEndpoints.tokenId(body.tokenId());
@@ -179,14 +170,12 @@ final class ApprovalRequestEndpoints extends Endpoints {
   }
 
   private static String requestId(String id) {
-    if (id == null) {
-      throw ApiException.badRequest("missing_field", "the field 'requestId' is required");
-    }
-    if (!REQUEST_ID.matcher(id).matches()) {
-      throw ApiException.badRequest(
-          "invalid_id", "requestId must be 16 to 64 of a-z 0-9 _ -, as the gateway made it");
-    }
-    return id;
+    return Ids.required(
+        "requestId",
+        id,
+        REQUEST_ID,
+        "invalid_id",
+        "requestId must be 16 to 64 of a-z 0-9 _ -, as the gateway made it");
   }
 
   private static List<String> groups(List<String> groups) {
@@ -214,14 +203,10 @@ final class ApprovalRequestEndpoints extends Endpoints {
     String capability = capability(call.header(HttpHeader.AUTHORIZATION));
     if (capability == null) {
       return CompletableFuture.completedFuture(
-          new Reply(
-              401,
-              Problem.of(
-                  401,
-                  "unauthenticated",
-                  "present the capability the approval request is for: Authorization: Bearer"
-                      + " <capability>"),
-              Map.of("WWW-Authenticate", "Bearer realm=\"mandate\"")));
+          Replies.unauthenticated(
+              "Bearer realm=\"mandate\"",
+              "present the capability the approval request is for: Authorization: Bearer"
+                  + " <capability>"));
     }
     if (!REQUEST_ID.matcher(id).matches()) {
       throw unknownTask();
