@@ -152,6 +152,14 @@ public final class Tracing implements AutoCloseable {
   }
 
   /**
+   * The task, to run on another thread in the current trace context (the request's span, if any),
+   * as if it ran on this one.
+   */
+  public static Runnable inCurrentContext(Runnable task) {
+    return Context.current().wrap(task);
+  }
+
+  /**
    * Wraps a handler so that each request runs in a server span that continues the caller's {@code
    * traceparent} and ends when the response completes; returns {@code next} itself when off.
    */
