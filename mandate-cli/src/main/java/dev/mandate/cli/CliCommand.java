@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -16,6 +17,18 @@ abstract class CliCommand implements Callable<Integer> {
 
   Terminal terminal() {
     return Mandate.terminalOf(spec);
+  }
+
+  /**
+   * Returns {@code value} if it matches {@code pattern}.
+   *
+   * @throws BadInputException that shows the value (escaped) and says it is not {@code what}
+   */
+  static String requireMatch(Pattern pattern, String value, String what) {
+    if (!pattern.matcher(value).matches()) {
+      throw new BadInputException("'" + Printable.escape(value) + "' is not " + what);
+    }
+    return value;
   }
 
   /** A command that only groups subcommands: run without one, it says which there are. */
