@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -289,37 +290,31 @@ public final class McpLoad {
     AtomicLong lastEnd = new AtomicLong();
     BlockingQueue<Integer> due = new LinkedBlockingQueue<>();
     long start = System.nanoTime() + 20_000_000L;
-    Histogram[] perSender = new Histogram[sessions.size()];
-    Thread[] senders = new Thread[sessions.size()];
-    for (int t = 0; t < senders.length; t++) {
-      McpCaller session = sessions.get(t);
-      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      perSender[t] = h;
-      senders[t] =
-          new Thread(
-              () -> {
-                while (true) {
-                  int i;
-                  try {
-                    i = due.take();
-                  } catch (InterruptedException e) {
-                    return;
+    Senders senders =
+        Senders.start(
+            sessions,
+            "loadgen-open-",
+            (session, h) ->
+                () -> {
+                  while (true) {
+                    int i;
+                    try {
+                      i = due.take();
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    if (i < 0) {
+                      return;
+                    }
+                    if (!session.call(i)) {
+                      errors.incrementAndGet();
+                    }
+                    long end = System.nanoTime();
+                    h.recordValue(
+                        Math.min(end - (start + i * interval), h.getHighestTrackableValue()));
+                    lastEnd.accumulateAndGet(end, Math::max);
                   }
-                  if (i < 0) {
-                    return;
-                  }
-                  if (!session.call(i)) {
-                    errors.incrementAndGet();
-                  }
-                  long end = System.nanoTime();
-                  h.recordValue(
-                      Math.min(end - (start + i * interval), h.getHighestTrackableValue()));
-                  lastEnd.accumulateAndGet(end, Math::max);
-                }
-              },
-              "loadgen-open-" + t);
-      senders[t].start();
-    }
+                });
     for (int i = 0; i < total; i++) {
       long at = start + i * interval;
       long wait;
@@ -330,18 +325,14 @@ public final class McpLoad {
       }
       due.add(i);
     }
-    for (int t = 0; t < senders.length; t++) {
+    for (int t = 0; t < sessions.size(); t++) {
       due.add(-1);
     }
-    for (Thread t : senders) {
+    for (Thread t : senders.threads()) {
       t.join(TimeUnit.SECONDS.toMillis(180));
       t.interrupt();
     }
-    if (latency != null) {
-      for (Histogram h : perSender) {
-        latency.add(h);
-      }
-    }
+    senders.addTo(latency);
     return new long[] {errors.get(), lastEnd.get() - start};
   }
 
@@ -365,37 +356,52 @@ public final class McpLoad {
     AtomicLong errors = new AtomicLong();
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-    Histogram[] perThread = new Histogram[sessions.size()];
-    Thread[] threads = new Thread[sessions.size()];
     AtomicInteger ids = new AtomicInteger();
-    for (int t = 0; t < threads.length; t++) {
-      McpCaller session = sessions.get(t);
-      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      perThread[t] = h;
-      threads[t] =
-          new Thread(
-              () -> {
-                long now;
-                while ((now = System.nanoTime()) < deadline) {
-                  if (!session.call(ids.incrementAndGet())) {
-                    errors.incrementAndGet();
+    Senders senders =
+        Senders.start(
+            sessions,
+            "loadgen-closed-",
+            (session, h) ->
+                () -> {
+                  long now;
+                  while ((now = System.nanoTime()) < deadline) {
+                    if (!session.call(ids.incrementAndGet())) {
+                      errors.incrementAndGet();
+                    }
+                    h.recordValue(
+                        Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
                   }
-                  h.recordValue(Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
-                }
-              },
-              "loadgen-closed-" + t);
-      threads[t].start();
-    }
-    for (Thread t : threads) {
+                });
+    for (Thread t : senders.threads()) {
       t.join();
     }
     long elapsed = System.nanoTime() - start;
-    if (latency != null) {
-      for (Histogram h : perThread) {
-        latency.add(h);
+    senders.addTo(latency);
+    return new long[] {errors.get(), elapsed};
+  }
+
+  /** One started thread per session, each recording its calls' latencies in its own histogram. */
+  private record Senders(Thread[] threads, Histogram[] latencies) {
+    static Senders start(
+        List<McpCaller> sessions, String name, BiFunction<McpCaller, Histogram, Runnable> loop) {
+      Thread[] threads = new Thread[sessions.size()];
+      Histogram[] latencies = new Histogram[sessions.size()];
+      for (int t = 0; t < threads.length; t++) {
+        latencies[t] = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+        threads[t] = new Thread(loop.apply(sessions.get(t), latencies[t]), name + t);
+        threads[t].start();
+      }
+      return new Senders(threads, latencies);
+    }
+
+    /** Adds what every thread recorded to {@code into}, unless it is null. */
+    void addTo(Histogram into) {
+      if (into != null) {
+        for (Histogram h : latencies) {
+          into.add(h);
+        }
       }
     }
-    return new long[] {errors.get(), elapsed};
   }
 
   private static void close(List<McpCaller> sessions) {
