@@ -368,8 +368,7 @@ public final class McpLoad {
                     if (!session.call(ids.incrementAndGet())) {
                       errors.incrementAndGet();
                     }
-                    h.recordValue(
-                        Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
+                    h.recordValue(Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
                   }
                 });
     for (Thread t : senders.threads()) {
