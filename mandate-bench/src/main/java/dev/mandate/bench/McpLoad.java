@@ -609,19 +609,14 @@ public final class McpLoad {
       URI url = target.uri();
       try {
         HttpResponse<String> init =
-            target
-                .client()
-                .send(
-                    base(null, "POST initialize", "", null)
-                        .POST(
-                            HttpRequest.BodyPublishers.ofString(
-                                "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\","
-                                    + "\"params\":{\"protocolVersion\":\""
-                                    + SESSIONS
-                                    + "\",\"capabilities\":{},\"clientInfo\":{\"name\":"
-                                    + "\"mandate-bench\",\"version\":\"1.0.0\"}}}"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            post(
+                null,
+                "POST initialize",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\","
+                    + "\"params\":{\"protocolVersion\":\""
+                    + SESSIONS
+                    + "\",\"capabilities\":{},\"clientInfo\":{\"name\":"
+                    + "\"mandate-bench\",\"version\":\"1.0.0\"}}}");
         if (init.statusCode() != 200 || !init.body().contains("\"result\"")) {
           throw new IllegalStateException(
               url + " refused initialize: HTTP " + init.statusCode() + " " + init.body());
@@ -631,15 +626,10 @@ public final class McpLoad {
                 .firstValue("Mcp-Session-Id")
                 .orElseThrow(() -> new IllegalStateException(url + " sent no Mcp-Session-Id"));
         HttpResponse<String> initialized =
-            target
-                .client()
-                .send(
-                    base(sessionId, "POST notifications/initialized", "", null)
-                        .POST(
-                            HttpRequest.BodyPublishers.ofString(
-                                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            post(
+                sessionId,
+                "POST notifications/initialized",
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         if (initialized.statusCode() / 100 != 2) {
           throw new IllegalStateException(
               url + " refused notifications/initialized: HTTP " + initialized.statusCode());
@@ -650,6 +640,18 @@ public final class McpLoad {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);
       }
+    }
+
+    /** POSTs a JSON-RPC message that is not a call, such as initialize. */
+    private HttpResponse<String> post(String session, String operation, String body)
+        throws IOException, InterruptedException {
+      return target
+          .client()
+          .send(
+              base(session, operation, "", null)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request's headers, in the session once there is one. */

@@ -160,24 +160,13 @@ final class ClientsCommand extends CliCommand.Group {
         "List every client, one line each: ID admin|client created=... [disabled=...].",
         "Secrets are never listed: the authority keeps only their hashes."
       })
-  static final class ListClients extends CliCommand {
-    @Mixin AuthorityOptions authority;
-
-    @Option(names = "--json", description = "Print one JSON array.")
-    boolean json;
-
+  static final class ListClients extends CliCommand.Listing {
     @Override
     public Integer call() {
-      JsonNode list = authority.authenticated(spec).get("/v1/clients", null);
-      Terminal t = terminal();
-      if (json) {
-        var out = JsonOut.object().arrayNode();
-        list.forEach(c -> out.add(view(c)));
-        t.out().println(JsonOut.line(out));
-      } else {
-        list.forEach(c -> t.out().println(line(c)));
-      }
-      return Mandate.OK;
+      return print(
+          authority.authenticated(spec).get("/v1/clients", null),
+          ClientsCommand::line,
+          ClientsCommand::view);
     }
   }
 

@@ -199,22 +199,11 @@ final class PeopleCommand extends CliCommand.Group {
         "List every person, one line each: NAME ROLE groups=... [client=...] [totp]",
         "[locked-until=...] [disabled=...]. Passwords are never listed: only their hashes are kept."
       })
-  static final class ListPeople extends CliCommand {
-    @Mixin AuthorityOptions authority;
-
-    @Option(names = "--json", description = "Print one JSON array.")
-    boolean json;
-
+  static final class ListPeople extends CliCommand.Listing {
     @Override
     public Integer call() {
-      JsonNode list = authority.authenticated(spec).get("/v1/people", null);
-      Terminal t = terminal();
-      if (json) {
-        t.out().println(JsonOut.line(list));
-      } else {
-        list.forEach(p -> t.out().println(line(p)));
-      }
-      return Mandate.OK;
+      return print(
+          authority.authenticated(spec).get("/v1/people", null), PeopleCommand::line, p -> p);
     }
   }
 
