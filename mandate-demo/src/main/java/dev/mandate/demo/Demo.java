@@ -94,6 +94,7 @@ public final class Demo {
           grants:
             - "fs:read_text_file:/invoices/{year}/**"
             - "fs:list_directory:/invoices/{year}"
+            - "fs:write_file:/invoices/{year}/summary.txt"
           parameters:
             year: "20[0-9]{2}"
           maxTtl: 15m
@@ -125,14 +126,25 @@ public final class Demo {
   /** A call the demo plans for an agent, with whether it serves the task or the injection. */
   private record Planned(String agent, String tool, String arguments, boolean injected) {}
 
+  /** How long {@code --console} waits for a person's answer by default. */
+  public static final Duration APPROVAL_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * Whether the run waits for a person's approval in the console, and how the approver's password
+   * is handed over.
+   */
+  private record ConsoleMode(boolean passwordOnScreen, Duration approvalWait) {}
+
   private final TraceView view;
+  private final ConsoleMode console;
   private final SecureRandom random = new SecureRandom();
   private final List<DemoCall> calls = new ArrayList<>();
   private final Map<String, Deque<Planned>> pending = new HashMap<>();
   private Workspace workspace;
 
-  private Demo(TraceView view) {
+  private Demo(TraceView view, ConsoleMode console) {
     this.view = view;
+    this.console = console;
   }
 
   /** Runs the demo on standard output, coloured if the terminal supports it; exits 0 or 1. */
@@ -163,6 +175,33 @@ public final class Demo {
    * @throws DemoException if a server cannot start or the npm MCP server is not installed
    */
   public static DemoReport run(PrintWriter out, boolean colour) {
+    return run(out, colour, null);
+  }
+
+  /**
+   * Runs the demo as {@link #run(PrintWriter, boolean)} does, and then the console's part: the
+   * assistant saves its summary, a call that needs a person's approval. The demo makes an approver
+   * account ({@value ConsoleApproval#APPROVER}, group {@value ConsoleApproval#GROUP}, a random
+   * password in the file {@value ConsoleApproval#PASSWORD_FILE} of the demo's temporary directory,
+   * mode 0600), prints the console's URL and how to sign in, and the assistant's runtime waits for
+   * the answer; once approved it retries the call, which goes through.
+   *
+   * @param passwordOnScreen whether to print the password too (only when {@code out} is a terminal
+   *     a person reads; it is never logged)
+   * @param wait how long the assistant waits for the answer
+   * @return as {@link #run(PrintWriter, boolean)}; the approved call is one of the task's calls
+   * @throws DemoException as {@link #run(PrintWriter, boolean)}, or if the approver account cannot
+   *     be made
+   */
+  public static DemoReport runWithConsole(
+      PrintWriter out, boolean colour, boolean passwordOnScreen, Duration wait) {
+    if (wait == null || wait.isNegative() || wait.isZero()) {
+      throw new IllegalArgumentException("the approval wait must be positive");
+    }
+    return run(out, colour, new ConsoleMode(passwordOnScreen, wait));
+  }
+
+  private static DemoReport run(PrintWriter out, boolean colour, ConsoleMode console) {
     Runnable restoreLogs = Housekeeping.quietLogs();
     Path dir;
     try {
@@ -171,7 +210,7 @@ public final class Demo {
       throw new DemoException("cannot create a temporary directory: " + e.getMessage(), e);
     }
     try {
-      return new Demo(new TraceView(out, colour)).run(dir);
+      return new Demo(new TraceView(out, colour), console).run(dir);
     } finally {
       Housekeeping.deleteTree(dir);
       restoreLogs.run();
@@ -266,6 +305,10 @@ public final class Demo {
       view.heading("The reader's answer");
       view.line("  " + answer);
 
+      if (console != null) {
+        approveInConsole(stack, dir, assistant, mcp, answer);
+      }
+
       DemoReport report = new DemoReport(calls, answer, leaked, redacted);
       long legitAllowed = report.legitimate().stream().filter(DemoCall::asExpected).count();
       long injectedDenied = report.injected().stream().filter(DemoCall::asExpected).count();
@@ -284,6 +327,60 @@ public final class Demo {
     } catch (IOException e) {
       throw new DemoException("cannot write the demo workspace: " + e.getMessage(), e);
     }
+  }
+
+  // ---- the console: a call that waits for a person's approval ---------------------------------
+
+  /**
+   * The assistant saves the reader's summary with a capability whose every call needs approval by
+   * {@value ConsoleApproval#GROUP}; a person approves it in the console, and the retry goes
+   * through.
+   */
+  private void approveInConsole(Stack stack, Path dir, Wallet assistant, URI mcp, String summary)
+      throws IOException {
+    view.heading("A call that waits for a person's approval, in the console");
+    AuthorityApi.Minted write =
+        mint(
+            stack,
+            List.of(ConsoleApproval.WRITE_SUMMARY),
+            TASK_TTL,
+            assistant.holderPublicKey(),
+            ConsoleApproval.GROUP);
+    CapabilityHandle handle = assistant.add("summary-2024", write.token(), SHAPE);
+    view.fact(
+        "minted",
+        ConsoleApproval.WRITE_SUMMARY
+            + " for the assistant; each call needs approval by "
+            + ConsoleApproval.GROUP);
+    Path passwordFile = ConsoleApproval.approver(stack, dir, random);
+    view.fact("console", view.bold(stack.url() + "/console/approvals"));
+    view.fact(
+        "sign in",
+        "as "
+            + ConsoleApproval.APPROVER
+            + " (approver for "
+            + ConsoleApproval.GROUP
+            + ") with the password "
+            + (console.passwordOnScreen()
+                ? view.bold(Files.readString(passwordFile).strip())
+                : "in " + passwordFile + " (mode 0600)"));
+    view.line("  The assistant saves the summary to " + ConsoleApproval.SUMMARY + " ...");
+
+    Map<String, Object> args =
+        Map.of("path", workspace.absolute(ConsoleApproval.SUMMARY), "content", summary + "\n");
+    ConsoleApproval.Outcome outcome =
+        ConsoleApproval.saveSummary(
+            assistant, handle, mcp, URI.create(stack.url()), args, console.approvalWait(), view);
+    boolean written =
+        outcome.allowed()
+            && Files.isRegularFile(workspace.root.resolve(ConsoleApproval.SUMMARY.substring(1)));
+    add(
+        ASSISTANT,
+        "write_file",
+        ConsoleApproval.SUMMARY,
+        false,
+        written ? DemoCall.Decision.ALLOW : DemoCall.Decision.DENY,
+        outcome.allowed() && !written ? "allowed, but the file is not there" : outcome.reason());
   }
 
   // ---- the agents' scripts -------------------------------------------------------------------
@@ -367,7 +464,11 @@ public final class Demo {
    * @throws DemoException if the authority refuses
    */
   private static AuthorityApi.Minted mint(
-      Stack stack, List<String> grants, Duration ttl, VerifyingKey holder) {
+      Stack stack, List<String> grants, Duration ttl, VerifyingKey holder, String... approvers) {
+    String more = "\"holderKey\":\"" + holder.toText() + "\"";
+    if (approvers.length > 0) {
+      more += ",\"requireApproval\":[\"" + String.join("\",\"", approvers) + "\"]";
+    }
     try {
       return stack
           .api()
@@ -375,7 +476,7 @@ public final class Demo {
               stack.auth(ASSISTANT),
               ttl.toSeconds() + "s",
               AUDIENCE,
-              "\"holderKey\":\"" + holder.toText() + "\"",
+              more,
               grants.toArray(String[]::new));
     } catch (RuntimeException e) {
       throw new DemoException("the authority refused the capability: " + e.getMessage(), e);
