@@ -126,8 +126,8 @@ final class ConsoleApproval {
           "  "
               + view.bold("Approve it in the console now")
               + "; the assistant's runtime waits "
-              + wait.toMinutes()
-              + " min for the answer, then retries once.");
+              + (wait.toMinutes() > 0 ? wait.toMinutes() + " min" : wait.toSeconds() + " s")
+              + " for the answer, then retries once.");
       ApprovalWait approvals = ApprovalWait.of(wallet, authority, HttpClient.newHttpClient(), wait);
       if (!approvals.await(handle, first.denial())) {
         return new Outcome(false, "not approved (refused, expired or no answer in time)");

@@ -62,6 +62,10 @@ import java.util.stream.Collectors;
  * into the invoice. It prints every call with the gateway's decision and reason, the delegation
  * tree and a verdict. Everything listens on loopback with ephemeral ports and is stopped and
  * deleted at the end.
+ *
+ * <p>With the console ({@link #runWithConsole}), the assistant then saves the summary, a call that
+ * needs a person's approval, and waits while a person approves it in the authority's console
+ * ({@link ConsoleApproval}).
  */
 public final class Demo {
   static final String TASK = "summarise my 2024 invoices";
