@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * Wakes whoever waits for approval requests to change (an agent's long-poll or event stream, an
  * approver's live inbox): at once for a change this replica made, and within {@link #CHECK} for one
  * another replica made (read from the store's change count, only while someone waits).
+ *
+ * <p>Every wait that outlives its request's first answer (an event stream, a long-poll) first takes
+ * one of {@link #DEFAULT_MAX_WATCHERS} slots ({@link #watch}): such requests skip the server's
+ * queue for threads (they wait without one), so this cap, not the queue, is what bounds them.
  */
 final class ApprovalChanges implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApprovalChanges.class);
@@ -22,7 +28,12 @@ final class ApprovalChanges implements AutoCloseable {
   /** How often the store is asked for changes other replicas made, while someone waits. */
   static final Duration CHECK = Duration.ofMillis(500);
 
+  /** How many streams and long-polls may wait for changes at once, by default. */
+  static final int DEFAULT_MAX_WATCHERS = 64;
+
   private final LongSupplier changeCount;
+  private final int maxWatchers;
+  private final AtomicInteger watchers = new AtomicInteger();
   private final ScheduledExecutorService scheduler;
   private final Set<CompletableFuture<Void>> waiters = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> checker;
@@ -30,7 +41,15 @@ final class ApprovalChanges implements AutoCloseable {
   private volatile boolean closed;
 
   ApprovalChanges(LongSupplier changeCount, ScheduledExecutorService scheduler) {
+    this(changeCount, scheduler, DEFAULT_MAX_WATCHERS);
+  }
+
+  ApprovalChanges(LongSupplier changeCount, ScheduledExecutorService scheduler, int maxWatchers) {
+    if (maxWatchers < 1) {
+      throw new IllegalArgumentException("maxWatchers must be at least 1");
+    }
     this.changeCount = changeCount;
+    this.maxWatchers = maxWatchers;
     this.scheduler = scheduler;
     long ms = CHECK.toMillis();
     this.checker = scheduler.scheduleWithFixedDelay(this::check, ms, ms, TimeUnit.MILLISECONDS);
@@ -58,6 +77,36 @@ final class ApprovalChanges implements AutoCloseable {
           timeout.cancel(false);
         });
     return wake;
+  }
+
+  /**
+   * Takes a watcher's slot for a stream or long-poll; run the returned action once it ends (running
+   * it again does nothing).
+   *
+   * @throws ApiException 503 {@code too_many_watchers} when all slots are taken
+   */
+  Runnable watch() {
+    if (watchers.incrementAndGet() > maxWatchers) {
+      watchers.decrementAndGet();
+      throw new ApiException(
+          503,
+          "too_many_watchers",
+          "at most "
+              + maxWatchers
+              + " approval streams and long-polls may wait at once; retry later or poll without"
+              + " waiting");
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        watchers.decrementAndGet();
+      }
+    };
+  }
+
+  /** How many slots are taken now. */
+  int watching() {
+    return watchers.get();
   }
 
   private void check() {

@@ -58,6 +58,7 @@ import org.eclipse.jetty.http.HttpHeader;
  * </ul>
  */
 final class ApprovalRequestEndpoints extends Endpoints {
+  static final String PATH = "/v1/approval-requests";
   static final String TASK_PATH = "/task";
   static final Duration STREAM_LIFE = Duration.ofMinutes(10);
   static final int MAX_DISPLAY_BYTES = 64 * 1024;
@@ -132,8 +133,7 @@ final class ApprovalRequestEndpoints extends Endpoints {
             "/v1/approval-requests/{id}/refuse",
             Route.Access.CLIENT,
             call -> answer(call, ApprovalAnswer.Answer.REFUSE)),
-        new Route(
-            "GET", "/v1/approval-requests/{id}" + TASK_PATH, Route.Access.PUBLIC, this::task));
+        new Route("GET", PATH + "/{id}" + TASK_PATH, Route.Access.PUBLIC, this::task));
   }
 
   // ---- the gateway's side ----
@@ -255,7 +255,15 @@ final class ApprovalRequestEndpoints extends Endpoints {
     if (waitMs == 0 || !status(first).equals("pending")) {
       return Reply.now(200, Json.tree(seen));
     }
-    return awaitChange(id, capability, seen, System.nanoTime() + waitMs * 1_000_000);
+    Runnable release = requests.changes().watch();
+    CompletionStage<Reply> answer;
+    try {
+      answer = awaitChange(id, capability, seen, System.nanoTime() + waitMs * 1_000_000);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
+    return answer.whenComplete((reply, failure) -> release.run());
   }
 
   /**

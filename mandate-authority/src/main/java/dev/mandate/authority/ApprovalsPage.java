@@ -31,6 +31,7 @@ import java.util.Set;
  */
 final class ApprovalsPage {
   static final String PATH = Console.ROOT + "/approvals";
+  static final String EVENTS = PATH + "/events";
 
   /** Longest argument value shown whole; the rest is cut, saying how much. */
   static final int MAX_VALUE_CHARS = 2000;
@@ -106,7 +107,7 @@ final class ApprovalsPage {
   List<ConsolePage> pages() {
     return List.of(
         ConsolePage.get(PATH, Role.APPROVER, this::inbox),
-        ConsolePage.get(PATH + "/events", Role.APPROVER, this::events),
+        ConsolePage.get(EVENTS, Role.APPROVER, this::events),
         ConsolePage.get(PATH + "/{id}", Role.APPROVER, this::detail),
         ConsolePage.post(PATH + "/{id}/approve", Role.APPROVER, c -> answer(c, true)),
         ConsolePage.post(PATH + "/{id}/refuse", Role.APPROVER, c -> answer(c, false)));

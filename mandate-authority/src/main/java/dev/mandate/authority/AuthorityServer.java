@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
@@ -136,7 +137,7 @@ public final class AuthorityServer implements AutoCloseable {
     List<Route> served = new ArrayList<>(routes);
     if (config.console().enabled()) {
       List<ConsolePage> pages = new ArrayList<>();
-      pages.addAll(new HomePage(store).pages());
+      pages.addAll(new HomePage(store, approvalRequests).pages());
       pages.addAll(new AuditPage(store).pages());
       pages.addAll(
           new ClientsPage(
@@ -243,17 +244,33 @@ public final class AuthorityServer implements AutoCloseable {
    * check. All three are cheap reads; the feed's long-polls wait without a thread. Also the
    * console's live decision stream: it waits without a thread too, but in the queue it would hold a
    * slot for as long as it is open, so a few watchers could starve the API; its own cap bounds it.
+   * The same holds for the approval requests' waits: an approver's live inbox and an agent's task
+   * stream or long-poll ({@code Accept: text/event-stream} or {@code wait}); {@link
+   * ApprovalChanges#watch} bounds them. An agent's plain task read stays in the queue.
    */
-  private static boolean isProtected(Request request) {
+  static boolean isProtected(Request request) {
     if (!HttpMethod.GET.is(request.getMethod())) {
       return false;
     }
     String path = Request.getPathInContext(request);
+    if (path.startsWith(ApprovalRequestEndpoints.PATH + "/")
+        && path.endsWith(ApprovalRequestEndpoints.TASK_PATH)) {
+      String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+      String query = request.getHttpURI().getQuery();
+      return (accept != null && accept.contains("text/event-stream"))
+          || (query != null && (query.startsWith("wait=") || query.contains("&wait=")));
+    }
     return path.equals("/v1/revocations")
         || path.equals(DecisionsPage.EVENTS)
+        || path.equals(ApprovalsPage.EVENTS)
         || path.equals("/v1/health")
         || path.equals("/v1/ready")
         || path.equals("/v1/keys");
+  }
+
+  /** What wakes approval streams and long-polls, and bounds them (for tests). */
+  ApprovalChanges approvalChanges() {
+    return approvalChanges;
   }
 
   /** The live decision stream (for the console). */

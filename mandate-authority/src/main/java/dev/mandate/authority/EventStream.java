@@ -15,7 +15,8 @@ import org.eclipse.jetty.util.Callback;
  * nothing changed since it last rendered), then the stream waits for the next change ({@link
  * ApprovalChanges}) or {@link #HEARTBEAT}, sending a comment line when nothing happened. It ends
  * when the source says so, after {@code maxLife} (the client reconnects), when the server shuts
- * down or when the client goes away.
+ * down or when the client goes away. It holds one of {@link ApprovalChanges#watch}'s slots from
+ * construction until it ends.
  */
 final class EventStream implements Reply.Stream {
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
@@ -33,6 +34,7 @@ final class EventStream implements Reply.Stream {
   private final Executor executor;
   private final Function<Boolean, Frame> source;
   private final long endsAtNanos;
+  private final Runnable release;
   private boolean started;
   private Response response;
   private Callback done;
@@ -41,6 +43,7 @@ final class EventStream implements Reply.Stream {
    * @param source renders the next frame; its argument says whether this is the first one (send the
    *     whole state) or a later one (send what changed, or nothing); may throw, which ends the
    *     stream
+   * @throws ApiException 503 when the watchers' slots are all taken
    */
   EventStream(
       ApprovalChanges changes,
@@ -51,6 +54,7 @@ final class EventStream implements Reply.Stream {
     this.executor = executor;
     this.source = source;
     this.endsAtNanos = System.nanoTime() + maxLife.toNanos();
+    this.release = changes.watch();
   }
 
   static Map<String, String> headers() {
@@ -69,7 +73,16 @@ final class EventStream implements Reply.Stream {
   @Override
   public void stream(Response response, Callback callback) {
     this.response = response;
-    this.done = callback;
+    this.done =
+        Callback.from(
+            () -> {
+              release.run();
+              callback.succeeded();
+            },
+            failure -> {
+              release.run();
+              callback.failed(failure);
+            });
     executor.execute(this::next);
   }
 

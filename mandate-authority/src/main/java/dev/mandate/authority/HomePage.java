@@ -1,6 +1,7 @@
 package dev.mandate.authority;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mandate.authority.store.ApprovalRequestRecord;
 import dev.mandate.authority.store.AuditQuery;
 import dev.mandate.authority.store.AuditRecord;
 import dev.mandate.authority.store.AuthorityStore;
@@ -20,6 +21,7 @@ final class HomePage {
   static final int SHOWN_DENIALS = 5;
 
   private final AuthorityStore store;
+  private final ApprovalRequests requests;
 
   /** A denied call, in words; every field came from a gateway's record. */
   record Denial(
@@ -34,7 +36,8 @@ final class HomePage {
   /**
    * What the overview shows.
    *
-   * @param pendingApprovals approval requests waiting for this person, or null when unknown
+   * @param pendingApprovals pending approval requests of this person's groups that they have not
+   *     answered yet
    * @param denials calls denied in the last day (operators only), or null
    * @param denialsCapped whether there are more than counted
    */
@@ -42,13 +45,14 @@ final class HomePage {
       String person,
       List<String> groups,
       boolean operator,
-      Integer pendingApprovals,
+      int pendingApprovals,
       Integer denials,
       boolean denialsCapped,
       List<Denial> recentDenials) {}
 
-  HomePage(AuthorityStore store) {
+  HomePage(AuthorityStore store, ApprovalRequests requests) {
     this.store = store;
+    this.requests = requests;
   }
 
   List<ConsolePage> pages() {
@@ -94,7 +98,23 @@ final class HomePage {
         "home.jte",
         "Overview",
         new Overview(
-            call.person().name(), call.person().groups(), operator, null, denials, capped, recent));
+            call.person().name(),
+            call.person().groups(),
+            operator,
+            waitingFor(ApprovalsPage.approver(call.person())),
+            denials,
+            capped,
+            recent));
+  }
+
+  private int waitingFor(Approver approver) {
+    int n = 0;
+    for (ApprovalRequestRecord r : requests.inbox(approver)) {
+      if (r.answers().stream().noneMatch(a -> a.approver().equals(approver.id()))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private static String text(JsonNode detail, String field) {

@@ -204,6 +204,35 @@ class ApprovalsPageTest {
   }
 
   @Test
+  void theOverview_countsTheRequestsWaitingForThisPerson() {
+    ConsoleBrowser alice = console.signedIn("alice");
+    ConsoleBrowser bob = console.signedIn("bob");
+    int aliceBefore = waitingOnOverview(alice);
+    int bobBefore = waitingOnOverview(bob);
+    String id = record(mint("finance"), payment(5), "finance");
+
+    assertThat(waitingOnOverview(alice)).isEqualTo(aliceBefore + 1);
+    assertThat(waitingOnOverview(bob)).isEqualTo(bobBefore + 1);
+
+    // Alice's approval is one of two: the request still waits, but no longer for her.
+    alice.post("/console/approvals/" + id + "/approve", Map.of());
+    assertThat(waitingOnOverview(alice)).isEqualTo(aliceBefore);
+    assertThat(waitingOnOverview(bob)).isEqualTo(bobBefore + 1);
+    assertThat(waitingOnOverview(console.signedIn("carol"))).isZero();
+  }
+
+  private static int waitingOnOverview(ConsoleBrowser person) {
+    String html = person.get("/console").body();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "<span class=\"number\">(\\d+)</span>\\s*"
+                    + "<span class=\"label\">approval requests waiting for you</span>")
+            .matcher(html);
+    assertThat(m.find()).as("the overview's count of waiting requests").isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Test
   void mOfN_isShownAsProgress_andEachPersonCountsOnce() {
     AuthorityApi.Minted m = mint("finance");
     String id = record(m, payment(900), "finance");
@@ -288,6 +317,12 @@ class ApprovalsPageTest {
 
   /** Records a call as the gateway does; returns the request's id. */
   String record(AuthorityApi.Minted m, Request call, String group) {
+    return record(api, gateway, m, call, group);
+  }
+
+  /** Records a call at {@code api}'s authority as gateway {@code gateway} does; returns its id. */
+  static String record(
+      AuthorityApi api, String gateway, AuthorityApi.Minted m, Request call, String group) {
     String id = ApprovalRequestsContract.newId();
     ObjectNode body = AuthorityTests.JSON.createObjectNode();
     body.put("requestId", id).put("tokenId", m.tokenId());

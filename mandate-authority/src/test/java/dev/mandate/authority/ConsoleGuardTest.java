@@ -189,6 +189,11 @@ class ConsoleGuardTest {
     assertThat(css.status()).isEqualTo(200);
     assertThat(css.headers().firstValue("Content-Type")).contains("text/css; charset=utf-8");
     assertThat(js.headers().firstValue("Content-Type")).contains("text/javascript; charset=utf-8");
+    Reply icon = b.get("/console/assets/favicon.svg");
+    assertThat(icon.status()).isEqualTo(200);
+    assertThat(icon.headers().firstValue("Content-Type")).contains("image/svg+xml");
+    assertThat(b.get("/console/sign-in").body())
+        .contains("<link rel=\"icon\" href=\"/console/assets/favicon.svg\"");
     assertThat(b.get("/console/assets/..%2Fconsole.css").status()).isIn(400, 404);
     assertThat(b.get("/console/assets/Console.class").status()).isEqualTo(404);
   }

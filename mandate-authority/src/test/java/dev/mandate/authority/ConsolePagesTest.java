@@ -177,11 +177,13 @@ class ConsolePagesTest {
 
     assertThat(broken.body())
         .contains("The chain is broken at record <strong>" + edited + "</strong>")
-        .contains("href=\"/console/audit?before=" + (edited + 1) + "\"")
+        .contains("href=\"/console/audit/verify?before=" + (edited + 1) + "\"")
         .contains("breaks the chain");
-    assertThat(olivia.get("/console/audit?before=" + (edited + 1)).body())
-        .contains("allow")
-        .doesNotContain("javascript:alert(3)");
+    // The link shows the broken record first, marked, however far back it is.
+    String shown = olivia.get("/console/audit/verify?before=" + (edited + 1)).body();
+    assertThat(shown).contains("allow").doesNotContain("javascript:alert(3)");
+    assertThat(shown.substring(shown.indexOf("<tbody>")))
+        .containsPattern("^<tbody>\\s*<tr class=\"broken\">\\s*<td>" + edited + " <span");
   }
 
   @Test

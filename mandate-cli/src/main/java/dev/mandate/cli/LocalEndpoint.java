@@ -2,6 +2,7 @@ package dev.mandate.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.mandate.gateway.mcp.RoutingHeaders;
 import dev.mandate.sdk.CapabilityUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,14 @@ import java.util.concurrent.Executors;
 final class LocalEndpoint implements AutoCloseable {
   static final String PATH = "/mcp";
   private static final List<String> PASSED =
-      List.of("Content-Type", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID");
+      List.of(
+          "Content-Type",
+          "Accept",
+          "Mcp-Session-Id",
+          "Last-Event-ID",
+          RoutingHeaders.VERSION,
+          RoutingHeaders.METHOD,
+          RoutingHeaders.NAME);
 
   private final McpRelay relay;
   private final HttpServer server;
@@ -95,6 +103,19 @@ final class LocalEndpoint implements AutoCloseable {
           headers.put(name, value);
         }
       }
+      x.getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                if (name.regionMatches(
+                        true,
+                        0,
+                        RoutingHeaders.PARAM_PREFIX,
+                        0,
+                        RoutingHeaders.PARAM_PREFIX.length())
+                    && !values.isEmpty()) {
+                  headers.put(name, values.get(0));
+                }
+              });
       HttpResponse<InputStream> answer;
       try {
         answer = relay.send(method, body, headers);
@@ -109,7 +130,8 @@ final class LocalEndpoint implements AutoCloseable {
         plain(x, 503, "interrupted");
         return;
       }
-      for (String name : List.of("Content-Type", "Mcp-Session-Id", "WWW-Authenticate")) {
+      for (String name :
+          List.of("Content-Type", "Mcp-Session-Id", "WWW-Authenticate", "Cache-Control")) {
         answer.headers().allValues(name).forEach(v -> x.getResponseHeaders().add(name, v));
       }
       int status = answer.statusCode();

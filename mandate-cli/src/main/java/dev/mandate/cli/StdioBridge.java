@@ -3,6 +3,7 @@ package dev.mandate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mandate.gateway.mcp.RoutingHeaders;
 import dev.mandate.sdk.CapabilityUnavailableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * every message the gateway answers with (a JSON body or the events of a stream), and those of the
  * session's GET stream, is written to stdout, one per line. The session id and protocol version the
  * gateway's {@code initialize} answer gives are sent with every later message; at the end of stdin
- * the session is ended ({@code DELETE}). Nothing but JSON-RPC is written to stdout.
+ * the session is ended ({@code DELETE}). A message of MCP 2026-07-28 (no session; its {@code
+ * params._meta} names the revision) is sent with the routing headers its body implies ({@link
+ * RoutingHeaders}). Nothing but JSON-RPC is written to stdout.
  */
 final class StdioBridge {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,7 +84,10 @@ final class StdioBridge {
     JsonNode id = message.get("id");
     boolean request = id != null && message.has("method");
     try {
-      HttpResponse<InputStream> answer = relay.send("POST", body, headers(true));
+      Map<String, String> headers = headers(true);
+      // A 2026-07-28 message has no session: its routing headers come from its own envelope.
+      headers.putAll(RoutingHeaders.of(message));
+      HttpResponse<InputStream> answer = relay.send("POST", body, headers);
       String session = answer.headers().firstValue("Mcp-Session-Id").orElse(null);
       if (session != null && sessionId == null) {
         sessionId = session;

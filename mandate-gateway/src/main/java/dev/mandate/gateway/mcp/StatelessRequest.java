@@ -3,16 +3,10 @@ package dev.mandate.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mandate.gateway.BodyRead;
 import dev.mandate.gateway.Denial;
 import dev.mandate.token.Decision;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -38,13 +32,6 @@ final class StatelessRequest {
   static final int INVALID_PARAMS = -32602;
   static final int HEADER_MISMATCH = -32020;
   static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
-  static final String METHOD_HEADER = "Mcp-Method";
-  static final String NAME_HEADER = "Mcp-Name";
-  static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
-
-  /** The methods whose name or URI the {@code Mcp-Name} header carries, and that parameter. */
-  static final Map<String, String> NAME_BEARING =
-      Map.of("tools/call", "name", "prompts/get", "name", "resources/read", "uri");
 
   /** The requests a 2026-07-28 client sends to a server that the gateway relays. */
   static final Set<String> REQUESTS =
@@ -58,9 +45,6 @@ final class StatelessRequest {
           "prompts/list",
           "prompts/get",
           "completion/complete");
-
-  private static final Pattern SENTINEL = Pattern.compile("=\\?base64\\?(.*)\\?=");
-  private static final Pattern HEADER_SAFE = Pattern.compile("[\\x20-\\x7E]*");
 
   /**
    * What the envelope says of the client.
@@ -88,7 +72,8 @@ final class StatelessRequest {
    * @throws Denial the revision's protocol error, before any decision
    */
   static Envelope check(HttpFields headers, JsonNode message, McpConfig.Upstream upstream) {
-    for (String name : List.of(McpEndpoint.VERSION_HEADER, METHOD_HEADER, NAME_HEADER)) {
+    for (String name :
+        List.of(RoutingHeaders.VERSION, RoutingHeaders.METHOD, RoutingHeaders.NAME)) {
       if (headers.getValuesList(name).size() > 1) {
         throw error(400, HEADER_MISMATCH, name + " header appears more than once");
       }
@@ -123,19 +108,20 @@ final class StatelessRequest {
           McpEndpoint.VERSION_HEADER + " header does not match the request's protocol version");
     }
     String method = JsonRpc.method(message);
-    if (!method.equals(headers.get(METHOD_HEADER))) {
-      throw error(400, HEADER_MISMATCH, METHOD_HEADER + " header does not match the method");
+    if (!method.equals(headers.get(RoutingHeaders.METHOD))) {
+      throw error(
+          400, HEADER_MISMATCH, RoutingHeaders.METHOD + " header does not match the method");
     }
-    String nameKey = NAME_BEARING.get(method);
+    String nameKey = RoutingHeaders.NAME_BEARING.get(method);
     if (nameKey != null) {
       JsonNode value = params.get(nameKey);
       if (value != null && !value.isNull()) {
-        String header = decode(headers.get(NAME_HEADER));
+        String header = RoutingHeaders.decode(headers.get(RoutingHeaders.NAME));
         if (header == null || !value.isTextual() || !header.equals(value.textValue())) {
           throw error(
               400,
               HEADER_MISMATCH,
-              NAME_HEADER + " header does not match the request's '" + nameKey + "'");
+              RoutingHeaders.NAME + " header does not match the request's '" + nameKey + "'");
         }
       }
     }
@@ -169,42 +155,6 @@ final class StatelessRequest {
             UNSUPPORTED_PROTOCOL_VERSION,
             "unsupported protocol version; this endpoint speaks " + String.join(", ", supported))
         .withRpcData(data);
-  }
-
-  /**
-   * A header value as the revision encodes it: plain printable ASCII without edge spaces, or the
-   * UTF-8 bytes in {@code =?base64?...?=}; null for a malformed sentinel (bad or non-canonical
-   * base64, bad UTF-8), which then matches nothing.
-   */
-  static String decode(String value) {
-    if (value == null) {
-      return null;
-    }
-    Matcher m = SENTINEL.matcher(value);
-    if (!m.matches()) {
-      return value;
-    }
-    try {
-      byte[] bytes = Base64.getDecoder().decode(m.group(1));
-      if (!Base64.getEncoder().encodeToString(bytes).equals(m.group(1))) {
-        return null;
-      }
-      return BodyRead.strictUtf8(bytes);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  /** A value for a header, encoded as the revision prescribes (the inverse of {@link #decode}). */
-  static String encode(String value) {
-    if (HEADER_SAFE.matcher(value).matches()
-        && value.equals(value.strip())
-        && !SENTINEL.matcher(value).matches()) {
-      return value;
-    }
-    return "=?base64?"
-        + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))
-        + "?=";
   }
 
   private static Denial error(int status, int rpcCode, String reason) {

@@ -78,20 +78,19 @@ final class StatelessUpstream {
                   }
                   h.put(HttpHeader.ACCEPT, "application/json, text/event-stream");
                   h.put(McpEndpoint.VERSION_HEADER, Revisions.STATELESS);
-                  h.put(StatelessRequest.METHOD_HEADER, method);
-                  String nameKey = StatelessRequest.NAME_BEARING.get(method);
-                  JsonNode name = nameKey == null ? null : message.path("params").get(nameKey);
-                  if (name != null && name.isTextual()) {
-                    h.put(StatelessRequest.NAME_HEADER, StatelessRequest.encode(name.textValue()));
+                  h.put(RoutingHeaders.METHOD, method);
+                  String name = RoutingHeaders.name(method, message);
+                  if (name != null) {
+                    h.put(RoutingHeaders.NAME, RoutingHeaders.encode(name));
                   }
                   for (HttpField f : agentHeaders) {
                     if (f.getName()
                         .regionMatches(
                             true,
                             0,
-                            StatelessRequest.PARAM_HEADER_PREFIX,
+                            RoutingHeaders.PARAM_PREFIX,
                             0,
-                            StatelessRequest.PARAM_HEADER_PREFIX.length())) {
+                            RoutingHeaders.PARAM_PREFIX.length())) {
                       h.add(f.getName(), f.getValue());
                     }
                   }

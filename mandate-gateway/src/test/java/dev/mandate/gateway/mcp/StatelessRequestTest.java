@@ -115,17 +115,43 @@ class StatelessRequestTest {
   }
 
   @Test
+  void routingHeadersDerivedFromTheBody_passTheCheck_andOnlyA2026MessageGetsThem()
+      throws Exception {
+    for (String name : List.of("transfer", "überweisung", " padded")) {
+      JsonNode message = call(name);
+      Map<String, String> derived = RoutingHeaders.of(message);
+      HttpFields.Mutable h = HttpFields.build();
+      derived.forEach(h::add);
+
+      assertThat(derived)
+          .containsEntry("MCP-Protocol-Version", "2026-07-28")
+          .containsEntry("Mcp-Method", "tools/call")
+          .containsKey("Mcp-Name");
+      StatelessRequest.check(h, message, BOTH); // throws if they disagree
+    }
+    assertThat(
+            RoutingHeaders.of(
+                JsonRpc.parse(
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                        + "\"params\":{\"name\":\"transfer\",\"arguments\":{}}}")))
+        .as("a 2025-11-25 message has no envelope")
+        .isEmpty();
+    assertThat(RoutingHeaders.of(JsonRpc.parse("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}")))
+        .isEmpty();
+  }
+
+  @Test
   void aNameOutsidePrintableAscii_travelsInTheBase64Sentinel_strictly() throws Exception {
     String name = "überweisung";
-    String encoded = StatelessRequest.encode(name);
+    String encoded = RoutingHeaders.encode(name);
     assertThat(encoded).startsWith("=?base64?").endsWith("?=");
-    assertThat(StatelessRequest.decode(encoded)).isEqualTo(name);
-    assertThat(StatelessRequest.encode("transfer")).isEqualTo("transfer");
-    assertThat(StatelessRequest.encode(" padded")).startsWith("=?base64?");
-    assertThat(StatelessRequest.decode("=?base64?not base64?=")).isNull();
-    assertThat(StatelessRequest.decode("=?base64?/w==?=")).as("not UTF-8").isNull();
-    assertThat(StatelessRequest.decode("=?base64?dHJhbnNmZXI=?=")).isEqualTo("transfer");
-    assertThat(StatelessRequest.decode("=?base64?dHJhbnNmZXJ=?=")).as("not canonical").isNull();
+    assertThat(RoutingHeaders.decode(encoded)).isEqualTo(name);
+    assertThat(RoutingHeaders.encode("transfer")).isEqualTo("transfer");
+    assertThat(RoutingHeaders.encode(" padded")).startsWith("=?base64?");
+    assertThat(RoutingHeaders.decode("=?base64?not base64?=")).isNull();
+    assertThat(RoutingHeaders.decode("=?base64?/w==?=")).as("not UTF-8").isNull();
+    assertThat(RoutingHeaders.decode("=?base64?dHJhbnNmZXI=?=")).isEqualTo("transfer");
+    assertThat(RoutingHeaders.decode("=?base64?dHJhbnNmZXJ=?=")).as("not canonical").isNull();
 
     StatelessRequest.check(
         headers(
