@@ -3,6 +3,9 @@ package dev.mandate.cli;
 import dev.mandate.demo.Demo;
 import dev.mandate.demo.DemoException;
 import dev.mandate.demo.DemoReport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +25,7 @@ import picocli.CommandLine.Option;
       "Prints every call with the gateway's decision and reason, the delegation tree and a"
           + " verdict. Needs node (the npm servers are installed by the Maven build).",
       "With --console the assistant then saves its summary, a call that needs a person's"
-          + " approval: the demo prints the console's URL and how to sign in as its approver,"
+          + " approval: the demo prints the console's URL and how to sign in,"
           + " waits while you approve the call in the browser, and shows the retry go through."
     },
     footer = {
@@ -49,8 +52,9 @@ final class DemoCommand extends CliCommand {
   @Option(
       names = "--console",
       description =
-          "Then wait for a person's approval in the console (an approver account is made; its"
-              + " password is shown only on a terminal, and is in a mode-0600 file either way).")
+          "Then wait for a person's approval in the console (an account is made; its password is"
+              + " shown only on a terminal, and is in a mode-0600 file either way). On a terminal"
+              + " the console stays up after the verdict until you press Enter.")
   boolean console;
 
   @Override
@@ -66,7 +70,13 @@ final class DemoCommand extends CliCommand {
       DemoReport report =
           console
               ? Demo.runWithConsole(
-                  terminal.out(), useColour, terminal.interactive(), Demo.APPROVAL_WAIT)
+                  terminal.out(),
+                  useColour,
+                  terminal.interactive()
+                      ? new BufferedReader(
+                          new InputStreamReader(terminal.stdin(), StandardCharsets.UTF_8))
+                      : null,
+                  Demo.APPROVAL_WAIT)
               : Demo.run(terminal.out(), useColour);
       return report.passed() ? Mandate.OK : Mandate.DENY;
     } catch (DemoException e) {

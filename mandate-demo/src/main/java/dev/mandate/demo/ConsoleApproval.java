@@ -35,13 +35,16 @@ import java.util.stream.Collectors;
  * ({@link ApprovalWait}, polling the request with its capability) and, once approved, retries the
  * call, which goes through once.
  *
- * <p>The approver's password is random; it is written to a file only its owner may read, in the
+ * <p>The account's password is random; it is written to a file only its owner may read, in the
  * demo's temporary directory, and shown on the screen only when the demo runs in a terminal. It is
  * never logged.
  */
 final class ConsoleApproval {
-  /** The demo approver's account name. */
-  static final String APPROVER = "approver";
+  /**
+   * The demo person's account: an operator (who also watches decisions and capabilities) who
+   * approves for {@value #GROUP}.
+   */
+  static final String ACCOUNT = "demo";
 
   /** The approver group whose approval the assistant's write needs. */
   static final String GROUP = "finance";
@@ -64,8 +67,8 @@ final class ConsoleApproval {
   private ConsoleApproval() {}
 
   /**
-   * Makes the approver account and writes its password to {@link #PASSWORD_FILE} in {@code dir};
-   * returns the file.
+   * Makes the demo person's account and writes its password to {@link #PASSWORD_FILE} in {@code
+   * dir}; returns the file.
    *
    * @throws DemoException if the account or the file cannot be made
    */
@@ -84,12 +87,13 @@ final class ConsoleApproval {
       }
       Files.writeString(file, password + "\n");
     } catch (IOException e) {
-      throw new DemoException("cannot write the approver's password file: " + e.getMessage(), e);
+      throw new DemoException(
+          "cannot write the demo account's password file: " + e.getMessage(), e);
     }
     try {
-      stack.api().createPerson(APPROVER, password, "approver", List.of(GROUP), null);
+      stack.api().createPerson(ACCOUNT, password, "operator", List.of(GROUP), null);
     } catch (RuntimeException e) {
-      throw new DemoException("the authority refused the approver account: " + e.getMessage(), e);
+      throw new DemoException("the authority refused the demo account: " + e.getMessage(), e);
     }
     return file;
   }

@@ -26,6 +26,7 @@ import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.Restrictions;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -134,10 +135,10 @@ public final class Demo {
   public static final Duration APPROVAL_WAIT = Duration.ofMinutes(10);
 
   /**
-   * Whether the run waits for a person's approval in the console, and how the approver's password
-   * is handed over.
+   * The console's part of a run: the person's terminal (null when the output is not one) and how
+   * long the assistant waits for the answer.
    */
-  private record ConsoleMode(boolean passwordOnScreen, Duration approvalWait) {}
+  private record ConsoleMode(BufferedReader terminal, Duration approvalWait) {}
 
   private final TraceView view;
   private final ConsoleMode console;
@@ -184,25 +185,27 @@ public final class Demo {
 
   /**
    * Runs the demo as {@link #run(PrintWriter, boolean)} does, and then the console's part: the
-   * assistant saves its summary, a call that needs a person's approval. The demo makes an approver
-   * account ({@value ConsoleApproval#APPROVER}, group {@value ConsoleApproval#GROUP}, a random
-   * password in the file {@value ConsoleApproval#PASSWORD_FILE} of the demo's temporary directory,
-   * mode 0600), prints the console's URL and how to sign in, and the assistant's runtime waits for
-   * the answer; once approved it retries the call, which goes through.
+   * assistant saves its summary, a call that needs a person's approval. The demo makes an account
+   * ({@value ConsoleApproval#ACCOUNT}: an operator who approves for {@value ConsoleApproval#GROUP},
+   * with a random password in the file {@value ConsoleApproval#PASSWORD_FILE} of the demo's
+   * temporary directory, mode 0600), prints the console's URL and how to sign in, and the
+   * assistant's runtime waits for the answer; once approved it retries the call, which goes
+   * through.
    *
-   * @param passwordOnScreen whether to print the password too (only when {@code out} is a terminal
-   *     a person reads; it is never logged)
+   * @param terminal the person's terminal, when {@code out} is one they read: the password is then
+   *     printed too, and after the verdict the servers stay up (to look around the console) until a
+   *     line is read from it; null otherwise (the password is only in the file; it is never logged)
    * @param wait how long the assistant waits for the answer
    * @return as {@link #run(PrintWriter, boolean)}; the approved call is one of the task's calls
-   * @throws DemoException as {@link #run(PrintWriter, boolean)}, or if the approver account cannot
-   *     be made
+   * @throws DemoException as {@link #run(PrintWriter, boolean)}, or if the account cannot be made
+   * @throws IllegalArgumentException if the wait is not positive
    */
   public static DemoReport runWithConsole(
-      PrintWriter out, boolean colour, boolean passwordOnScreen, Duration wait) {
+      PrintWriter out, boolean colour, BufferedReader terminal, Duration wait) {
     if (wait == null || wait.isNegative() || wait.isZero()) {
       throw new IllegalArgumentException("the approval wait must be positive");
     }
-    return run(out, colour, new ConsoleMode(passwordOnScreen, wait));
+    return run(out, colour, new ConsoleMode(terminal, wait));
   }
 
   private static DemoReport run(PrintWriter out, boolean colour, ConsoleMode console) {
@@ -327,6 +330,17 @@ public final class Demo {
               report.injected().size(),
               leaked ? "REACHED THE MODEL" : redacted ? "redacted" : "not seen",
               view.faint(String.format("(%.1f s)", seconds))));
+      if (console != null && console.terminal() != null) {
+        view.line(
+            "The console stays up to look around (Decisions, Capabilities, Audit) at "
+                + stack.url()
+                + "/console; press Enter to stop the demo.");
+        try {
+          console.terminal().readLine();
+        } catch (IOException e) {
+          // The terminal is gone: stop.
+        }
+      }
       return report;
     } catch (IOException e) {
       throw new DemoException("cannot write the demo workspace: " + e.getMessage(), e);
@@ -361,11 +375,11 @@ public final class Demo {
     view.fact(
         "sign in",
         "as "
-            + ConsoleApproval.APPROVER
-            + " (approver for "
+            + ConsoleApproval.ACCOUNT
+            + " (an operator who approves for "
             + ConsoleApproval.GROUP
             + ") with the password "
-            + (console.passwordOnScreen()
+            + (console.terminal() != null
                 ? view.bold(Files.readString(passwordFile).strip())
                 : "in " + passwordFile + " (mode 0600)"));
     view.line("  The assistant saves the summary to " + ConsoleApproval.SUMMARY + " ...");

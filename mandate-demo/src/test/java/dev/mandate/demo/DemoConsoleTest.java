@@ -19,7 +19,7 @@ class DemoConsoleTest {
     StringWriter text = new StringWriter();
 
     DemoReport report =
-        Demo.runWithConsole(new PrintWriter(text, true), false, false, Duration.ofSeconds(3));
+        Demo.runWithConsole(new PrintWriter(text, true), false, null, Duration.ofSeconds(3));
 
     String output = text.toString();
     assertThat(report.exitCode()).as(output).isEqualTo(DemoReport.FAILED);
@@ -33,7 +33,8 @@ class DemoConsoleTest {
             });
     assertThat(output)
         .containsPattern("console\\s+http://127\\.0\\.0\\.1:[0-9]+/console/approvals")
-        .containsPattern("as approver \\(approver for finance\\) with the password in \\S+")
+        .containsPattern(
+            "as demo \\(an operator who approves for finance\\) with the password in \\S+")
         .contains("(mode 0600)")
         .contains("recorded it at the authority as request ");
     assertThat(output).doesNotContain("mnd1_").doesNotContain("mnda1_");
@@ -43,7 +44,7 @@ class DemoConsoleTest {
   void aWaitThatIsNotPositive_isRefused() {
     PrintWriter out = new PrintWriter(new StringWriter(), true);
 
-    assertThatThrownBy(() -> Demo.runWithConsole(out, false, false, Duration.ZERO))
+    assertThatThrownBy(() -> Demo.runWithConsole(out, false, null, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("positive");
   }
