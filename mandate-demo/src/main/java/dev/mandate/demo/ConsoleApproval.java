@@ -61,8 +61,11 @@ final class ConsoleApproval {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PASSWORD_BYTES = 18;
 
-  /** How the approved call ended, and what the trace says about it. */
-  record Outcome(boolean allowed, String reason) {}
+  /**
+   * How the call ended: whether it went through, whether a person's approval came first (a call
+   * that goes through without one would be a hole), and what the trace says about it.
+   */
+  record Outcome(boolean allowed, boolean approved, String reason) {}
 
   private ConsoleApproval() {}
 
@@ -72,7 +75,7 @@ final class ConsoleApproval {
    *
    * @throws DemoException if the account or the file cannot be made
    */
-  static Path approver(Stack stack, Path dir, SecureRandom random) {
+  static Path account(Stack stack, Path dir, SecureRandom random) {
     byte[] raw = new byte[PASSWORD_BYTES];
     random.nextBytes(raw);
     String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -116,11 +119,11 @@ final class ConsoleApproval {
       Reply first = call(client, arguments);
       if (first.denial() == null) {
         return first.allowed()
-            ? new Outcome(true, "allowed without an approval?")
-            : new Outcome(false, first.text());
+            ? new Outcome(true, false, "allowed WITHOUT the approval its capability requires")
+            : new Outcome(false, false, first.text());
       }
       if (!"APPROVAL_REQUIRED".equals(first.denial().path("code").asText())) {
-        return new Outcome(false, first.text());
+        return new Outcome(false, false, first.text());
       }
       String id = first.denial().at("/approvalTask/id").asText("");
       view.line(
@@ -134,17 +137,17 @@ final class ConsoleApproval {
               + " for the answer, then retries once.");
       ApprovalWait approvals = ApprovalWait.of(wallet, authority, HttpClient.newHttpClient(), wait);
       if (!approvals.await(handle, first.denial())) {
-        return new Outcome(false, "not approved (refused, expired or no answer in time)");
+        return new Outcome(false, false, "not approved (refused, expired or no answer in time)");
       }
       Reply retried = call(client, arguments);
       return retried.allowed()
-          ? new Outcome(true, "approved by a person in the console; the retry went through")
-          : new Outcome(false, "approved, but the retry was refused: " + retried.text());
+          ? new Outcome(true, true, "approved by a person in the console; the retry went through")
+          : new Outcome(false, true, "approved, but the retry was refused: " + retried.text());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Outcome(false, "interrupted while waiting for the approval");
+      return new Outcome(false, false, "interrupted while waiting for the approval");
     } catch (RuntimeException e) {
-      return new Outcome(false, "the call failed: " + e.getMessage());
+      return new Outcome(false, false, "the call failed: " + e.getMessage());
     } finally {
       if (client != null) {
         client.closeGracefully();

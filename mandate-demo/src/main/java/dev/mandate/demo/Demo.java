@@ -370,7 +370,7 @@ public final class Demo {
         ConsoleApproval.WRITE_SUMMARY
             + " for the assistant; each call needs approval by "
             + ConsoleApproval.GROUP);
-    Path passwordFile = ConsoleApproval.approver(stack, dir, random);
+    Path passwordFile = ConsoleApproval.account(stack, dir, random);
     view.fact("console", view.bold(stack.url() + "/console/approvals"));
     view.fact(
         "sign in",
@@ -390,15 +390,19 @@ public final class Demo {
         ConsoleApproval.saveSummary(
             assistant, handle, mcp, URI.create(stack.url()), args, console.approvalWait(), view);
     boolean written =
-        outcome.allowed()
-            && Files.isRegularFile(workspace.root.resolve(ConsoleApproval.SUMMARY.substring(1)));
-    add(
-        ASSISTANT,
-        "write_file",
-        ConsoleApproval.SUMMARY,
-        false,
-        written ? DemoCall.Decision.ALLOW : DemoCall.Decision.DENY,
-        outcome.allowed() && !written ? "allowed, but the file is not there" : outcome.reason());
+        Files.isRegularFile(workspace.root.resolve(ConsoleApproval.SUMMARY.substring(1)));
+    DemoCall.Decision decision;
+    String reason = outcome.reason();
+    if (outcome.allowed() && outcome.approved() && written) {
+      decision = DemoCall.Decision.ALLOW;
+    } else if (outcome.allowed()) {
+      // Through without an approval, or without writing: either way not what was asked.
+      decision = DemoCall.Decision.ERROR;
+      reason = outcome.approved() ? "approved and allowed, but the file is not there" : reason;
+    } else {
+      decision = DemoCall.Decision.DENY;
+    }
+    add(ASSISTANT, "write_file", ConsoleApproval.SUMMARY, false, decision, reason);
   }
 
   // ---- the agents' scripts -------------------------------------------------------------------

@@ -140,7 +140,7 @@ final class Held {
   }
 
   /** The request digest, or null for arguments without a canonical form (no approval names it). */
-  private static String digest(Request request) {
+  static String digest(Request request) {
     try {
       return Approval.requestDigest(request);
     } catch (IllegalArgumentException e) {

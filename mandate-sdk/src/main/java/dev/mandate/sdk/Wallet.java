@@ -329,7 +329,7 @@ public final class Wallet {
         named != null
             && h.shape.audience().equals(named.audience())
             && h.shape.service().equals(named.service())
-            && claims.requestDigest().equals(digestOrNull(named));
+            && claims.requestDigest().equals(Held.digest(named));
     h.addApproval(approval, claims, fits ? named : null, clock.instant());
   }
 
@@ -348,14 +348,6 @@ public final class Wallet {
     Objects.requireNonNull(call, "call");
     Held h = held(handle);
     return present(h, h.shape.callFor(call), h.shape.approvalRequest(call), call);
-  }
-
-  private static String digestOrNull(Request request) {
-    try {
-      return Approval.requestDigest(request);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 
   /**
