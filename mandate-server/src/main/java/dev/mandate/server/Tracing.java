@@ -322,16 +322,7 @@ public final class Tracing implements AutoCloseable {
   }
 
   /** Ends a server span with the response's status, then completes the request's callback. */
-  private static final class SpanEnding implements Callback {
-    private final Callback callback;
-    private final Response response;
-    private final Span span;
-
-    SpanEnding(Callback callback, Response response, Span span) {
-      this.callback = callback;
-      this.response = response;
-      this.span = span;
-    }
+  private record SpanEnding(Callback callback, Response response, Span span) implements Callback {
 
     @Override
     public void succeeded() {
