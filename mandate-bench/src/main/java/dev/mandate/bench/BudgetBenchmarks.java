@@ -100,11 +100,7 @@ public class BudgetBenchmarks extends MicroBenchmark {
   }
 
   private Decision check(Verifier v, String token) {
-    Decision d = v.authorize(Presentation.of(token), request);
-    if (!d.allowed()) {
-      throw new IllegalStateException("the benchmark call was denied: " + d);
-    }
-    return d;
+    return Fixtures.requireAllowed(v.authorize(Presentation.of(token), request));
   }
 
   /** Warm call, no constraint, no budget: the baseline. */

@@ -164,34 +164,14 @@ public final class Fixtures {
               JsonNodeFactory.instance.objectNode().put("path", DENIED_RESOURCE),
               Map.of());
       TrustedKeys trusted = TrustedKeys.of(mandateRoot.verifyingKey());
-      mandateCold =
-          Verifier.builder()
-              .trustedKeys(trusted)
-              .clock(verifyClock)
-              .verificationCacheSize(0)
-              .build();
-      mandateWarm =
-          Verifier.builder()
-              .trustedKeys(trusted)
-              .clock(verifyClock)
-              .verificationCacheSize(10_000)
-              .build();
+      mandateCold = verifier(trusted, verifyClock, 0).build();
+      mandateWarm = verifier(trusted, verifyClock, 10_000).build();
       // The proof benchmarks cycle a pool of distinct, valid proofs; the replay guard is a no-op
       // so a proof can come round again (the guard is a deployment store: Caffeine or Redis).
       mandateColdNoReplay =
-          Verifier.builder()
-              .trustedKeys(trusted)
-              .clock(verifyClock)
-              .verificationCacheSize(0)
-              .replayGuard((id, expires) -> true)
-              .build();
+          verifier(trusted, verifyClock, 0).replayGuard((id, expires) -> true).build();
       mandateWarmNoReplay =
-          Verifier.builder()
-              .trustedKeys(trusted)
-              .clock(verifyClock)
-              .verificationCacheSize(10_000)
-              .replayGuard((id, expires) -> true)
-              .build();
+          verifier(trusted, verifyClock, 10_000).replayGuard((id, expires) -> true).build();
       proofs = new Proof[PROOF_POOL];
       for (int i = 0; i < PROOF_POOL; i++) {
         proofs[i] =
@@ -315,6 +295,11 @@ public final class Fixtures {
       facts.add(Parser.fact(f).get()._2);
     }
     return facts;
+  }
+
+  /** A verifier of the benchmark's root that remembers {@code cacheSize} verified chains. */
+  private static Verifier.Builder verifier(TrustedKeys trusted, Clock clock, long cacheSize) {
+    return Verifier.builder().trustedKeys(trusted).clock(clock).verificationCacheSize(cacheSize);
   }
 
   // ---- the checks (parse + verify + authorize), each throws unless allowed ----

@@ -89,11 +89,6 @@ public final class GatewayLoad {
   private static final byte[] UPSTREAM_BODY =
       "{\"id\":\"42\",\"name\":\"widget\",\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
-  private static final int RATE = Integer.getInteger("bench.rate", 1000);
-  private static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
-  private static final int SATURATION_SECONDS = Integer.getInteger("bench.saturationSeconds", 15);
-  private static final int CONNECTIONS = Integer.getInteger("bench.connections", 16);
-  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 5);
   private static final int OPEN_LOOP_CONNECTIONS = 64;
   private static final int SLICE_SECONDS = 5;
 
@@ -154,7 +149,7 @@ public final class GatewayLoad {
     try (LoadClient client = new LoadClient(rate ? OPEN_LOOP_CONNECTIONS : n)) {
       // This JVM's own hot paths compiled first; then a line tells the script that measuring
       // starts (it reads the target's CPU time), and a pause lets it read before the first call.
-      client.saturate(url, auth, rate ? 10 : n, WARMUP_SECONDS);
+      client.saturate(url, auth, rate ? 10 : n, Phase.WARMUP_SECONDS);
       if (credential.startsWith("holder:")) {
         int count = rate ? n * seconds + n : Integer.getInteger("bench.presign", 40_000);
         auth = Auth.presigned(credential.substring(7), BENCH_HOLDER, itemCall(), count);
@@ -214,8 +209,8 @@ public final class GatewayLoad {
         // Compile the hot paths of every process (generator, upstream, gateways) before the first
         // measured phase, so that no phase, "direct" first of all, is measured half interpreted.
         for (String url : targets.values()) {
-          try (LoadClient client = new LoadClient(CONNECTIONS)) {
-            client.saturate(url, auth, CONNECTIONS, WARMUP_SECONDS);
+          try (LoadClient client = new LoadClient(Phase.CONNECTIONS)) {
+            client.saturate(url, auth, Phase.CONNECTIONS, Phase.WARMUP_SECONDS);
           }
         }
         loadBefore = CpuUse.loadAverage();
@@ -223,32 +218,23 @@ public final class GatewayLoad {
             interleaved(
                 targets,
                 peers,
-                "fixed " + RATE + "/s",
+                "fixed " + Phase.RATE + "/s",
                 OPEN_LOOP_CONNECTIONS,
-                FIXED_SECONDS,
-                (client, url, seconds) -> client.fixedRate(url, auth, RATE, seconds)));
+                Phase.FIXED_SECONDS,
+                (client, url, seconds) -> client.fixedRate(url, auth, Phase.RATE, seconds)));
         phases.addAll(
             interleaved(
                 targets,
                 peers,
-                "saturation, " + CONNECTIONS + " conns",
-                CONNECTIONS,
-                SATURATION_SECONDS,
-                (client, url, seconds) -> client.saturate(url, auth, CONNECTIONS, seconds)));
+                "saturation, " + Phase.CONNECTIONS + " conns",
+                Phase.CONNECTIONS,
+                Phase.SATURATION_SECONDS,
+                (client, url, seconds) -> client.saturate(url, auth, Phase.CONNECTIONS, seconds)));
         loadAfter = CpuUse.loadAverage();
       }
     }
 
-    ObjectNode out =
-        Phase.settings(
-            RATE,
-            FIXED_SECONDS,
-            SATURATION_SECONDS,
-            CONNECTIONS,
-            Map.of(),
-            WARMUP_SECONDS,
-            loadBefore,
-            loadAfter);
+    ObjectNode out = Phase.settings(Map.of(), loadBefore, loadAfter);
     Phase.writeJson(Path.of(args[0]), out, phases);
     String section =
         markdown(out, phases, args.length == 4 ? args[2] : null, args.length == 4 ? args[3] : null);
@@ -300,7 +286,7 @@ public final class GatewayLoad {
         LoadClient client = new LoadClient(connections);
         clients.put(t.getKey(), client);
         tallies.put(t.getKey(), new Tally());
-        shape.run(client, t.getValue(), WARMUP_SECONDS);
+        shape.run(client, t.getValue(), Phase.WARMUP_SECONDS);
       }
       for (int done = 0; done < seconds; done += SLICE_SECONDS) {
         int slice = Math.min(SLICE_SECONDS, seconds - done);

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -81,12 +82,7 @@ public final class McpLoad {
   private static final String MESSAGE = "hello from the load generator";
   private static final String EXPECTED = "Echo: " + MESSAGE;
 
-  private static final int RATE = Integer.getInteger("bench.rate", 1000);
-  private static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
-  private static final int SATURATION_SECONDS = Integer.getInteger("bench.saturationSeconds", 15);
-  private static final int CONNECTIONS = Integer.getInteger("bench.connections", 16);
   private static final int OPEN_CONNECTIONS = Integer.getInteger("bench.openConnections", 64);
-  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 5);
   private static final String JFR = System.getProperty("bench.jfr");
   private static final List<String> TARGETS =
       List.of(System.getProperty("bench.targets", "direct,gateway").split(","));
@@ -156,23 +152,23 @@ public final class McpLoad {
           Peer.start(
               "gateway",
               log,
-              Map.of("GW_SECRET", authority.ready.get("gatewaySecret").asText()),
+              Map.of("GW_SECRET", authority.ready().get("gatewaySecret").asText()),
               gatewayJvm,
               "gateway",
               tmp.resolve("g").toString(),
-              authority.ready.get("url").asText(),
-              upstream.ready.get("url").asText(),
-              upstream.ready.get("statelessUrl").asText());
+              authority.ready().get("url").asText(),
+              upstream.ready().get("url").asText(),
+              upstream.ready().get("statelessUrl").asText());
       peers.put("gateway", gateway);
 
       HttpClient client = client();
       Clients clients =
           new Clients(
               client,
-              upstream.ready,
-              gateway.ready,
-              authority.ready.get("token").asText(),
-              authority.ready.get("boundToken").asText(),
+              upstream.ready(),
+              gateway.ready(),
+              authority.ready().get("token").asText(),
+              authority.ready().get("boundToken").asText(),
               holderKey);
       List<Variant> variants = VARIANTS.stream().filter(Variant::chosen).toList();
       // A sanity check per variant: a connection opens and a call is answered with the echo, so no
@@ -204,15 +200,7 @@ public final class McpLoad {
       String loadAfter = CpuUse.loadAverage();
 
       ObjectNode out =
-          Phase.settings(
-              RATE,
-              FIXED_SECONDS,
-              SATURATION_SECONDS,
-              CONNECTIONS,
-              Map.of("openConnections", OPEN_CONNECTIONS),
-              WARMUP_SECONDS,
-              loadBefore,
-              loadAfter);
+          Phase.settings(Map.of("openConnections", OPEN_CONNECTIONS), loadBefore, loadAfter);
       Phase.writeJson(Path.of(args[0]), out, phases);
       // A partial run (bench.targets, bench.revisions, bench.capabilities, bench.modes) is for
       // profiling: no report.
@@ -238,25 +226,53 @@ public final class McpLoad {
 
   // ---- load generation ----
 
-  /** Open loop at {@link #RATE}: a warm-up, then the measured schedule, on the same connections. */
+  /**
+   * Open loop at {@link Phase#RATE}: a warm-up, then the measured schedule, on the same
+   * connections.
+   */
   static Phase fixedRate(Variant v, Clients clients, Map<String, Peer> peers) throws Exception {
     List<McpCaller> sessions = clients.open(v, OPEN_CONNECTIONS);
+    return measure(
+        v,
+        "fixed " + Phase.RATE + "/s",
+        sessions,
+        peers,
+        // First a closed-loop burst, so the JIT has compiled the path before the measured phases;
+        // then the fixed-rate warm-up.
+        none -> {
+          closedLoop(
+              sessions.subList(0, Math.min(Phase.CONNECTIONS, sessions.size())),
+              Phase.WARMUP_SECONDS,
+              null);
+          return openLoop(sessions, Phase.RATE, Phase.WARMUP_SECONDS, null);
+        },
+        latency -> openLoop(sessions, Phase.RATE, Phase.FIXED_SECONDS, latency));
+  }
+
+  /** A load loop over open sessions: {errors, nanoseconds}; latencies into a histogram if given. */
+  interface Loop {
+    long[] run(Histogram latency) throws Exception;
+  }
+
+  /**
+   * One phase on {@code sessions}: the warm-up, then the measured loop with the peers' CPU time
+   * over it; the sessions are closed after.
+   */
+  private static Phase measure(
+      Variant v,
+      String mode,
+      List<McpCaller> sessions,
+      Map<String, Peer> peers,
+      Loop warmUp,
+      Loop measured)
+      throws Exception {
     try {
-      // First a closed-loop burst, so the JIT has compiled the path before the measured phases;
-      // then the fixed-rate warm-up.
-      closedLoop(sessions.subList(0, Math.min(CONNECTIONS, sessions.size())), WARMUP_SECONDS, null);
-      openLoop(sessions, RATE, WARMUP_SECONDS, null);
+      warmUp.run(null);
       Cpu before = Cpu.read(peers);
       Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      long[] result = openLoop(sessions, RATE, FIXED_SECONDS, latency);
+      long[] result = measured.run(latency);
       Cpu after = Cpu.read(peers);
-      return phase(
-          v.target(),
-          "fixed " + RATE + "/s",
-          latency,
-          result[0],
-          result[1] / 1e9,
-          after.minus(before));
+      return phase(v.target(), mode, latency, result[0], result[1] / 1e9, after.minus(before));
     } finally {
       close(sessions);
     }
@@ -274,37 +290,31 @@ public final class McpLoad {
     AtomicLong lastEnd = new AtomicLong();
     BlockingQueue<Integer> due = new LinkedBlockingQueue<>();
     long start = System.nanoTime() + 20_000_000L;
-    Histogram[] perSender = new Histogram[sessions.size()];
-    Thread[] senders = new Thread[sessions.size()];
-    for (int t = 0; t < senders.length; t++) {
-      McpCaller session = sessions.get(t);
-      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      perSender[t] = h;
-      senders[t] =
-          new Thread(
-              () -> {
-                while (true) {
-                  int i;
-                  try {
-                    i = due.take();
-                  } catch (InterruptedException e) {
-                    return;
+    Senders senders =
+        Senders.start(
+            sessions,
+            "loadgen-open-",
+            (session, h) ->
+                () -> {
+                  while (true) {
+                    int i;
+                    try {
+                      i = due.take();
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    if (i < 0) {
+                      return;
+                    }
+                    if (!session.call(i)) {
+                      errors.incrementAndGet();
+                    }
+                    long end = System.nanoTime();
+                    h.recordValue(
+                        Math.min(end - (start + i * interval), h.getHighestTrackableValue()));
+                    lastEnd.accumulateAndGet(end, Math::max);
                   }
-                  if (i < 0) {
-                    return;
-                  }
-                  if (!session.call(i)) {
-                    errors.incrementAndGet();
-                  }
-                  long end = System.nanoTime();
-                  h.recordValue(
-                      Math.min(end - (start + i * interval), h.getHighestTrackableValue()));
-                  lastEnd.accumulateAndGet(end, Math::max);
-                }
-              },
-              "loadgen-open-" + t);
-      senders[t].start();
-    }
+                });
     for (int i = 0; i < total; i++) {
       long at = start + i * interval;
       long wait;
@@ -315,42 +325,30 @@ public final class McpLoad {
       }
       due.add(i);
     }
-    for (int t = 0; t < senders.length; t++) {
+    for (int t = 0; t < sessions.size(); t++) {
       due.add(-1);
     }
-    for (Thread t : senders) {
+    for (Thread t : senders.threads()) {
       t.join(TimeUnit.SECONDS.toMillis(180));
       t.interrupt();
     }
-    if (latency != null) {
-      for (Histogram h : perSender) {
-        latency.add(h);
-      }
-    }
+    senders.addTo(latency);
     return new long[] {errors.get(), lastEnd.get() - start};
   }
 
   /**
-   * Closed loop: {@link #CONNECTIONS} sessions, each sending the next call when one is answered.
+   * Closed loop: {@link Phase#CONNECTIONS} sessions, each sending the next call when one is
+   * answered.
    */
   static Phase saturate(Variant v, Clients clients, Map<String, Peer> peers) throws Exception {
-    List<McpCaller> sessions = clients.open(v, CONNECTIONS);
-    try {
-      closedLoop(sessions, WARMUP_SECONDS, null);
-      Cpu before = Cpu.read(peers);
-      Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      long[] result = closedLoop(sessions, SATURATION_SECONDS, latency);
-      Cpu after = Cpu.read(peers);
-      return phase(
-          v.target(),
-          "saturation, " + CONNECTIONS + " conns",
-          latency,
-          result[0],
-          result[1] / 1e9,
-          after.minus(before));
-    } finally {
-      close(sessions);
-    }
+    List<McpCaller> sessions = clients.open(v, Phase.CONNECTIONS);
+    return measure(
+        v,
+        "saturation, " + Phase.CONNECTIONS + " conns",
+        sessions,
+        peers,
+        none -> closedLoop(sessions, Phase.WARMUP_SECONDS, null),
+        latency -> closedLoop(sessions, Phase.SATURATION_SECONDS, latency));
   }
 
   private static long[] closedLoop(List<McpCaller> sessions, int seconds, Histogram latency)
@@ -358,37 +356,51 @@ public final class McpLoad {
     AtomicLong errors = new AtomicLong();
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-    Histogram[] perThread = new Histogram[sessions.size()];
-    Thread[] threads = new Thread[sessions.size()];
     AtomicInteger ids = new AtomicInteger();
-    for (int t = 0; t < threads.length; t++) {
-      McpCaller session = sessions.get(t);
-      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-      perThread[t] = h;
-      threads[t] =
-          new Thread(
-              () -> {
-                long now;
-                while ((now = System.nanoTime()) < deadline) {
-                  if (!session.call(ids.incrementAndGet())) {
-                    errors.incrementAndGet();
+    Senders senders =
+        Senders.start(
+            sessions,
+            "loadgen-closed-",
+            (session, h) ->
+                () -> {
+                  long now;
+                  while ((now = System.nanoTime()) < deadline) {
+                    if (!session.call(ids.incrementAndGet())) {
+                      errors.incrementAndGet();
+                    }
+                    h.recordValue(Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
                   }
-                  h.recordValue(Math.min(System.nanoTime() - now, h.getHighestTrackableValue()));
-                }
-              },
-              "loadgen-closed-" + t);
-      threads[t].start();
-    }
-    for (Thread t : threads) {
+                });
+    for (Thread t : senders.threads()) {
       t.join();
     }
     long elapsed = System.nanoTime() - start;
-    if (latency != null) {
-      for (Histogram h : perThread) {
-        latency.add(h);
+    senders.addTo(latency);
+    return new long[] {errors.get(), elapsed};
+  }
+
+  /** One started thread per session, each recording its calls' latencies in its own histogram. */
+  private record Senders(Thread[] threads, Histogram[] latencies) {
+    static Senders start(
+        List<McpCaller> sessions, String name, BiFunction<McpCaller, Histogram, Runnable> loop) {
+      Thread[] threads = new Thread[sessions.size()];
+      Histogram[] latencies = new Histogram[sessions.size()];
+      for (int t = 0; t < threads.length; t++) {
+        latencies[t] = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
+        threads[t] = new Thread(loop.apply(sessions.get(t), latencies[t]), name + t);
+        threads[t].start();
+      }
+      return new Senders(threads, latencies);
+    }
+
+    /** Adds what every thread recorded to {@code into}, unless it is null. */
+    void addTo(Histogram into) {
+      if (into != null) {
+        for (Histogram h : latencies) {
+          into.add(h);
+        }
       }
     }
-    return new long[] {errors.get(), elapsed};
   }
 
   private static void close(List<McpCaller> sessions) {
@@ -451,28 +463,13 @@ public final class McpLoad {
    * Opens the connections of each {@link Variant}: the target's URL, the capability, and for a
    * holder-bound one a {@link Holder} that signs each request's proof.
    */
-  static final class Clients {
-    private final HttpClient client;
-    private final JsonNode upstream;
-    private final JsonNode gateway;
-    private final String bearer;
-    private final String bound;
-    private final SigningKey holderKey;
-
-    Clients(
-        HttpClient client,
-        JsonNode upstream,
-        JsonNode gateway,
-        String bearer,
-        String bound,
-        SigningKey holderKey) {
-      this.client = client;
-      this.upstream = upstream;
-      this.gateway = gateway;
-      this.bearer = bearer;
-      this.bound = bound;
-      this.holderKey = holderKey;
-    }
+  record Clients(
+      HttpClient client,
+      JsonNode upstream,
+      JsonNode gateway,
+      String bearer,
+      String bound,
+      SigningKey holderKey) {
 
     /** One connection of the variant, ready to call (a session is open). */
     McpCaller open(Variant v) {
@@ -482,12 +479,11 @@ public final class McpLoad {
       String token = v.holderBound() ? bound : bearer;
       Holder holder =
           v.holderBound()
-              ? new Holder(
+              ? Holder.of(
                   holderKey, token, stateless ? McpPeers.STATELESS_SERVICE : McpPeers.SERVICE)
               : null;
-      return stateless
-          ? new StatelessClient(client, url, "Bearer " + token, holder)
-          : new SessionClient(client, url, "Bearer " + token, holder);
+      Target target = new Target(client, URI.create(url), "Bearer " + token, holder);
+      return stateless ? new StatelessClient(target) : new SessionClient(target);
     }
 
     List<McpCaller> open(Variant v, int n) {
@@ -503,18 +499,11 @@ public final class McpLoad {
    * The holder of a holder-bound capability, as one connection's client holds it: signs a fresh
    * proof over each request as it is sent (spec §7), with a random source of its own.
    */
-  static final class Holder {
-    private final SigningKey key;
-    private final String token;
-    private final String service;
-    private final SecureRandom random;
+  record Holder(SigningKey key, String token, String service, SecureRandom random) {
 
-    Holder(SigningKey key, String token, String service) {
-      this.key = key;
-      this.token = token;
-      this.service = service;
+    static Holder of(SigningKey key, String token, String service) {
       try {
-        this.random = SecureRandom.getInstance("DRBG");
+        return new Holder(key, token, service, SecureRandom.getInstance("DRBG"));
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException("the JDK has no DRBG", e);
       }
@@ -558,36 +547,76 @@ public final class McpLoad {
   }
 
   /**
+   * Where one connection sends its requests: the URL, the {@code Authorization} value (the same
+   * bearer header goes to both targets; the upstream ignores it, so both see requests of the same
+   * size) and, for a holder-bound capability, the holder that signs each request's proof.
+   */
+  record Target(HttpClient client, URI uri, String auth, Holder holder) {
+
+    /** A request's headers; with a holder, its proof over the operation. */
+    HttpRequest.Builder request(String operation, String target, ObjectNode args) {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri)
+              .header("Authorization", auth)
+              .header("Content-Type", "application/json")
+              .header("Accept", "application/json, text/event-stream")
+              .timeout(Duration.ofSeconds(60));
+      if (holder != null) {
+        b.header(MandateHeaders.PROOF, holder.proof(operation, target, args));
+      }
+      return b;
+    }
+
+    /** Sends one {@code tools/call}; true if it was answered with the echo. */
+    boolean call(HttpRequest.Builder request, int id, String meta) {
+      String body =
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + id
+              + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
+              + McpPeers.TOOL
+              + "\",\"arguments\":{\"message\":\""
+              + MESSAGE
+              + "\"}"
+              + meta
+              + "}}";
+      try {
+        return echoed(
+            uri,
+            client.send(
+                request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString()));
+      } catch (IOException e) {
+        failure(uri + ": " + e);
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  /**
    * One MCP 2025-11-25 session over Streamable HTTP, as an agent's client holds it: initialised on
-   * creation, then {@code tools/call} after {@code tools/call}. The same bearer header goes to both
-   * targets (the upstream ignores it), so both see requests of the same size; with a holder, every
-   * session operation and call carries its proof.
+   * creation, then {@code tools/call} after {@code tools/call}; with a holder, every session
+   * operation and call carries its proof.
    */
   static final class SessionClient implements McpCaller {
-    private final HttpClient client;
-    private final URI uri;
-    private final String auth;
-    private final Holder holder;
+    private final Target target;
     private final String sessionId;
 
-    SessionClient(HttpClient client, String url, String auth, Holder holder) {
-      this.client = client;
-      this.uri = URI.create(url);
-      this.auth = auth;
-      this.holder = holder;
+    SessionClient(Target target) {
+      this.target = target;
+      URI url = target.uri();
       try {
         HttpResponse<String> init =
-            client.send(
-                base(null, "POST initialize", "", null)
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\","
-                                + "\"params\":{\"protocolVersion\":\""
-                                + SESSIONS
-                                + "\",\"capabilities\":{},\"clientInfo\":{\"name\":"
-                                + "\"mandate-bench\",\"version\":\"1.0.0\"}}}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+            post(
+                null,
+                "POST initialize",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\","
+                    + "\"params\":{\"protocolVersion\":\""
+                    + SESSIONS
+                    + "\",\"capabilities\":{},\"clientInfo\":{\"name\":"
+                    + "\"mandate-bench\",\"version\":\"1.0.0\"}}}");
         if (init.statusCode() != 200 || !init.body().contains("\"result\"")) {
           throw new IllegalStateException(
               url + " refused initialize: HTTP " + init.statusCode() + " " + init.body());
@@ -597,13 +626,10 @@ public final class McpLoad {
                 .firstValue("Mcp-Session-Id")
                 .orElseThrow(() -> new IllegalStateException(url + " sent no Mcp-Session-Id"));
         HttpResponse<String> initialized =
-            client.send(
-                base(sessionId, "POST notifications/initialized", "", null)
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+            post(
+                sessionId,
+                "POST notifications/initialized",
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         if (initialized.statusCode() / 100 != 2) {
           throw new IllegalStateException(
               url + " refused notifications/initialized: HTTP " + initialized.statusCode());
@@ -616,57 +642,41 @@ public final class McpLoad {
       }
     }
 
-    /** A request's headers; with a holder, its proof over the operation. */
+    /** POSTs a JSON-RPC message that is not a call, such as initialize. */
+    private HttpResponse<String> post(String session, String operation, String body)
+        throws IOException, InterruptedException {
+      return target
+          .client()
+          .send(
+              base(session, operation, "", null)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request's headers, in the session once there is one. */
     private HttpRequest.Builder base(
-        String session, String operation, String target, ObjectNode args) {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(uri)
-              .header("Authorization", auth)
-              .header("Content-Type", "application/json")
-              .header("Accept", "application/json, text/event-stream")
-              .timeout(Duration.ofSeconds(60));
+        String session, String operation, String resource, ObjectNode args) {
+      HttpRequest.Builder b = target.request(operation, resource, args);
       if (session != null) {
         b.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", SESSIONS);
-      }
-      if (holder != null) {
-        b.header(MandateHeaders.PROOF, holder.proof(operation, target, args));
       }
       return b;
     }
 
     @Override
     public boolean call(int id) {
-      String body =
-          "{\"jsonrpc\":\"2.0\",\"id\":"
-              + id
-              + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
-              + McpPeers.TOOL
-              + "\",\"arguments\":{\"message\":\""
-              + MESSAGE
-              + "\"}}}";
-      try {
-        return echoed(
-            uri,
-            client.send(
-                base(sessionId, "POST tools/call", McpPeers.TOOL, args())
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString()));
-      } catch (IOException e) {
-        failure(uri + ": " + e);
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+      return target.call(base(sessionId, "POST tools/call", McpPeers.TOOL, args()), id, "");
     }
 
     @Override
     public void close() {
       try {
-        client.send(
-            base(sessionId, "DELETE", "", null).DELETE().build(),
-            HttpResponse.BodyHandlers.discarding());
+        target
+            .client()
+            .send(
+                base(sessionId, "DELETE", "", null).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding());
       } catch (IOException e) {
         // The session ends with the peer anyway.
       } catch (InterruptedException e) {
@@ -681,56 +691,22 @@ public final class McpLoad {
    * repeat them ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name}); with a
    * holder, each request its proof.
    */
-  static final class StatelessClient implements McpCaller {
-    private final HttpClient client;
-    private final URI uri;
-    private final String auth;
-    private final Holder holder;
-
-    StatelessClient(HttpClient client, String url, String auth, Holder holder) {
-      this.client = client;
-      this.uri = URI.create(url);
-      this.auth = auth;
-      this.holder = holder;
-    }
+  record StatelessClient(Target target) implements McpCaller {
+    private static final String META =
+        ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\""
+            + STATELESS
+            + "\",\"io.modelcontextprotocol/clientCapabilities\":{}}";
 
     @Override
     public boolean call(int id) {
-      String body =
-          "{\"jsonrpc\":\"2.0\",\"id\":"
-              + id
-              + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
-              + McpPeers.TOOL
-              + "\",\"arguments\":{\"message\":\""
-              + MESSAGE
-              + "\"},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\""
-              + STATELESS
-              + "\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(uri)
-              .header("Authorization", auth)
-              .header("Content-Type", "application/json")
-              .header("Accept", "application/json, text/event-stream")
+      return target.call(
+          target
+              .request("POST tools/call", McpPeers.TOOL, args())
               .header("MCP-Protocol-Version", STATELESS)
               .header("Mcp-Method", "tools/call")
-              .header("Mcp-Name", McpPeers.TOOL)
-              .timeout(Duration.ofSeconds(60));
-      if (holder != null) {
-        b.header(MandateHeaders.PROOF, holder.proof("POST tools/call", McpPeers.TOOL, args()));
-      }
-      try {
-        return echoed(
-            uri,
-            client.send(
-                b.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString()));
-      } catch (IOException e) {
-        failure(uri + ": " + e);
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+              .header("Mcp-Name", McpPeers.TOOL),
+          id,
+          META);
     }
 
     @Override
@@ -742,20 +718,7 @@ public final class McpLoad {
   // ---- the peers and their CPU time ----
 
   /** A peer process ({@link McpPeers}), controlled over its standard input and output. */
-  static final class Peer {
-    final String name;
-    final Process process;
-    final JsonNode ready;
-    private final BufferedReader out;
-    private final PrintWriter in;
-
-    private Peer(String name, Process process, BufferedReader out, JsonNode ready) {
-      this.name = name;
-      this.process = process;
-      this.out = out;
-      this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-      this.ready = ready;
-    }
+  record Peer(String name, Process process, BufferedReader out, PrintWriter in, JsonNode ready) {
 
     static Peer start(
         String name, Path log, Map<String, String> env, List<String> jvmOptions, String... args)
@@ -777,7 +740,12 @@ public final class McpLoad {
           new BufferedReader(
               new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       String line = readLine(out, "READY ", name);
-      return new Peer(name, process, out, JSON.readTree(line));
+      return new Peer(
+          name,
+          process,
+          out,
+          new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8),
+          JSON.readTree(line));
     }
 
     /** Reads lines until one starts with {@code prefix}; returns the rest of it. */
@@ -820,12 +788,12 @@ public final class McpLoad {
       threads.put("load generator", CpuUse.byThreadRole());
       for (Peer p : peers.values()) {
         JsonNode cpu = p.cpu();
-        processes.put(p.name, cpu.get("process").asLong());
+        processes.put(p.name(), cpu.get("process").asLong());
         Map<String, Long> byRole = new TreeMap<>();
         cpu.get("threads")
             .fields()
             .forEachRemaining(e -> byRole.put(e.getKey(), e.getValue().asLong()));
-        threads.put(p.name, byRole);
+        threads.put(p.name(), byRole);
       }
       return new Cpu(processes, threads);
     }

@@ -61,28 +61,35 @@ record Phase(
         gatewayCpuMicrosPerCallByThread);
   }
 
+  /** Calls per second of the fixed-rate phases ({@code bench.rate}). */
+  static final int RATE = Integer.getInteger("bench.rate", 1000);
+
+  /** Length of a fixed-rate phase ({@code bench.fixedSeconds}). */
+  static final int FIXED_SECONDS = Integer.getInteger("bench.fixedSeconds", 20);
+
+  /** Length of a saturation phase ({@code bench.saturationSeconds}). */
+  static final int SATURATION_SECONDS = Integer.getInteger("bench.saturationSeconds", 15);
+
+  /** Closed-loop connections of a saturation phase ({@code bench.connections}). */
+  static final int CONNECTIONS = Integer.getInteger("bench.connections", 16);
+
+  /** Warm-up before each phase ({@code bench.warmupSeconds}). */
+  static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 5);
+
   /**
    * The settings and conditions of a load run, as its JSON report opens: when, the rate, the
    * phases' lengths, the connections ({@code extra}: more settings, after them), the warm-up and
    * the load average before and after.
    */
-  static ObjectNode settings(
-      int rate,
-      int fixedSeconds,
-      int saturationSeconds,
-      int connections,
-      Map<String, Integer> extra,
-      int warmupSeconds,
-      String loadBefore,
-      String loadAfter) {
+  static ObjectNode settings(Map<String, Integer> extra, String loadBefore, String loadAfter) {
     ObjectNode out = JSON.createObjectNode();
     out.put("generatedAt", java.time.Instant.now().toString());
-    out.put("rate", rate);
-    out.put("fixedSeconds", fixedSeconds);
-    out.put("saturationSeconds", saturationSeconds);
-    out.put("connections", connections);
+    out.put("rate", RATE);
+    out.put("fixedSeconds", FIXED_SECONDS);
+    out.put("saturationSeconds", SATURATION_SECONDS);
+    out.put("connections", CONNECTIONS);
     extra.forEach(out::put);
-    out.put("warmupSeconds", warmupSeconds);
+    out.put("warmupSeconds", WARMUP_SECONDS);
     out.put("loadAverageBefore", loadBefore);
     out.put("loadAverageAfter", loadAfter);
     return out;

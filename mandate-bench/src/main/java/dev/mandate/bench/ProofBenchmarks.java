@@ -11,17 +11,10 @@ import dev.mandate.token.Verifier;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.ZoneOffset;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -38,15 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * its cache warmed by one call) and uses proofs from a pool made in advance, each exactly once; a
  * replayed or otherwise refused proof throws, so a broken setup cannot produce fast numbers.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(
     value = 1,
     jvmArgsAppend = {"-Xms768m", "-Xmx768m"})
 @Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 5, time = 2)
-@State(Scope.Benchmark)
-public class ProofBenchmarks {
+public class ProofBenchmarks extends MicroBenchmark {
   /**
    * Proofs made in advance per kind, each used once per iteration: enough for a 2 s iteration at 15
    * µs per check, well under what one Ed25519 verification takes.

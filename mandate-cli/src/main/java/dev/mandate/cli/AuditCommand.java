@@ -59,6 +59,12 @@ final class AuditCommand extends CliCommand.Group {
     }
   }
 
+  /** A subcommand that reads the records matching the filters from the authority. */
+  abstract static class Reader extends CliCommand {
+    @Mixin AuthorityOptions authority;
+    @Mixin Filters filters;
+  }
+
   /**
    * Prints the records of one page and returns the last sequence printed ({@code after} if none).
    */
@@ -100,10 +106,7 @@ final class AuditCommand extends CliCommand.Group {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Print the audit records that match the filters, oldest first (admin only).")
-  static final class Query extends CliCommand {
-    @Mixin AuthorityOptions authority;
-    @Mixin Filters filters;
-
+  static final class Query extends Reader {
     @Option(
         names = "--from",
         paramLabel = "INSTANT",
@@ -156,10 +159,7 @@ final class AuditCommand extends CliCommand.Group {
         "Print recent audit records, then follow new ones as they are appended (admin only).",
         "Stop with Ctrl-C. Records whose own time is before --from are not shown."
       })
-  static final class Tail extends CliCommand {
-    @Mixin AuthorityOptions authority;
-    @Mixin Filters filters;
-
+  static final class Tail extends Reader {
     @Option(
         names = "--from",
         paramLabel = "INSTANT",

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,9 +46,7 @@ final class BlockOptions {
               + " 'fs:{read_text_file,list_directory}:/data/**'. Repeatable; a request must match"
               + " one grant of every block that lists grants.")
   void allow(List<Grant> given) {
-    if (!given.isEmpty()) {
-      grants.add(new GrantEntry(given.get(given.size() - 1)));
-    }
+    addGrant(given);
   }
 
   @Option(
@@ -60,9 +59,7 @@ final class BlockOptions {
               + " needs no escaping and can never become a wildcard. The resource is everything"
               + " after the second ':'. Repeatable.")
   void allowLiteral(List<Grant> given) {
-    if (!given.isEmpty()) {
-      grants.add(new GrantEntry(given.get(given.size() - 1)));
-    }
+    addGrant(given);
   }
 
   @Option(
@@ -74,10 +71,7 @@ final class BlockOptions {
               + " applies when that grant is the one that matches a call (--arg applies to every"
               + " call). Repeatable.")
   void grantArgument(List<Caveat.Argument> given) {
-    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-arg");
-    if (last != null) {
-      last.arguments.add(given.get(given.size() - 1));
-    }
+    addToLastGrant("--grant-arg", given, g -> g.arguments);
   }
 
   @Option(
@@ -87,10 +81,7 @@ final class BlockOptions {
           "A CEL condition of the --allow or --allow-literal just before it only (--where"
               + " applies to every call). Repeatable.")
   void grantCondition(List<String> given) {
-    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-where");
-    if (last != null) {
-      last.conditions.add(given.get(given.size() - 1));
-    }
+    addToLastGrant("--grant-where", given, g -> g.conditions);
   }
 
   @Option(
@@ -100,18 +91,26 @@ final class BlockOptions {
           "A budget or rate of the --allow or --allow-literal just before it only (as --budget):"
               + " the calls that grant covers spend from it. Repeatable.")
   void grantBudget(List<String> given) {
-    GrantEntry last = given.isEmpty() ? null : lastGrant("--grant-budget");
-    if (last != null) {
-      last.budgets.add(given.get(given.size() - 1));
+    addToLastGrant("--grant-budget", given, g -> g.budgets);
+  }
+
+  private void addGrant(List<Grant> given) {
+    if (!given.isEmpty()) {
+      grants.add(new GrantEntry(given.get(given.size() - 1)));
     }
   }
 
-  private GrantEntry lastGrant(String option) {
+  /** Adds the value just given to the grant before it; without one, notes the misplaced option. */
+  private <T> void addToLastGrant(
+      String option, List<T> given, Function<GrantEntry, List<T>> caveats) {
+    if (given.isEmpty()) {
+      return;
+    }
     if (grants.isEmpty()) {
       misplaced = misplaced != null ? misplaced : option;
-      return null;
+      return;
     }
-    return grants.get(grants.size() - 1);
+    caveats.apply(grants.get(grants.size() - 1)).add(given.get(given.size() - 1));
   }
 
   @Option(

@@ -41,14 +41,34 @@ final class ClientsCommand extends CliCommand.Group {
   private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@\\-]{0,127}");
 
   static String checkId(String clientId) {
-    if (!CLIENT_ID.matcher(clientId).matches()) {
+    return requireMatch(
+        CLIENT_ID,
+        clientId,
+        "a client id: 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit");
+  }
+
+  /** The new secret in the authority's answer. */
+  static String secretIn(JsonNode answer) {
+    String secret = answer.path("secret").asText("");
+    if (secret.isEmpty()) {
       throw new BadInputException(
-          "'"
-              + Printable.escape(clientId)
-              + "' is not a client id: 1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or"
-              + " digit");
+          "the authority's answer holds no secret; is it a Mandate authority?");
     }
-    return clientId;
+    return secret;
+  }
+
+  /** A subcommand about one existing client, named by its id. */
+  abstract static class OneClient extends CliCommand {
+    @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
+    String clientId;
+
+    @Mixin AuthorityOptions authority;
+
+    /** POSTs to {@code /v1/clients/ID/<action>} and returns the answer. */
+    JsonNode post(String action) {
+      String path = "/v1/clients/" + checkId(clientId) + action;
+      return authority.authenticated(spec).post(path, null);
+    }
   }
 
   /** {@code ID admin|client created=... [disabled=...]}. */
@@ -120,11 +140,7 @@ final class ClientsCommand extends CliCommand.Group {
       body.put("clientId", clientId);
       body.put("admin", admin ? Boolean.TRUE : null);
       JsonNode created = client.post("/v1/clients", body);
-      String secret = created.path("secret").asText("");
-      if (secret.isEmpty()) {
-        throw new BadInputException(
-            "the authority's answer holds no secret; is it a Mandate authority?");
-      }
+      String secret = secretIn(created);
       if (json) {
         OneTimeSecret.deliver(t, secretOut, "--secret-out", false, "the secret", secret);
         t.out().println(JsonOut.line(view(created)));
@@ -144,24 +160,13 @@ final class ClientsCommand extends CliCommand.Group {
         "List every client, one line each: ID admin|client created=... [disabled=...].",
         "Secrets are never listed: the authority keeps only their hashes."
       })
-  static final class ListClients extends CliCommand {
-    @Mixin AuthorityOptions authority;
-
-    @Option(names = "--json", description = "Print one JSON array.")
-    boolean json;
-
+  static final class ListClients extends CliCommand.Listing {
     @Override
     public Integer call() {
-      JsonNode list = authority.authenticated(spec).get("/v1/clients", null);
-      Terminal t = terminal();
-      if (json) {
-        var out = JsonOut.object().arrayNode();
-        list.forEach(c -> out.add(view(c)));
-        t.out().println(JsonOut.line(out));
-      } else {
-        list.forEach(c -> t.out().println(line(c)));
-      }
-      return Mandate.OK;
+      return print(
+          authority.authenticated(spec).get("/v1/clients", null),
+          ClientsCommand::line,
+          ClientsCommand::view);
     }
   }
 
@@ -172,10 +177,7 @@ final class ClientsCommand extends CliCommand.Group {
         "Give a client a new secret; the old one stops working at once. The new secret goes to",
         "--secret-out FILE (replaced atomically, mode 0600) or, without it, to the terminal."
       })
-  static final class Rotate extends CliCommand {
-
-    @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
-    String clientId;
+  static final class Rotate extends OneClient {
 
     @Option(
         names = "--secret-out",
@@ -183,20 +185,12 @@ final class ClientsCommand extends CliCommand.Group {
         description = "Write the new secret to FILE (mode 0600), replacing the file if it exists.")
     Path secretOut;
 
-    @Mixin AuthorityOptions authority;
-
     @Override
     public Integer call() {
       Terminal t = terminal();
       checkId(clientId);
       OneTimeSecret.checkDestination(spec, t, secretOut, "--secret-out", true);
-      JsonNode rotated =
-          authority.authenticated(spec).post("/v1/clients/" + clientId + "/secret", null);
-      String secret = rotated.path("secret").asText("");
-      if (secret.isEmpty()) {
-        throw new BadInputException(
-            "the authority's answer holds no secret; is it a Mandate authority?");
-      }
+      String secret = secretIn(post("/secret"));
       OneTimeSecret.deliver(
           t, secretOut, "--secret-out", true, "the new secret of '" + clientId + "'", secret);
       return Mandate.OK;
@@ -210,23 +204,15 @@ final class ClientsCommand extends CliCommand.Group {
         "Disable a client: it can no longer authenticate (mint, revoke, upload audit).",
         "Tokens it already holds stay valid until they expire; revoke them to stop them sooner."
       })
-  static final class Disable extends CliCommand {
-
-    @Parameters(index = "0", paramLabel = "ID", description = "The client id.")
-    String clientId;
+  static final class Disable extends OneClient {
 
     @Option(names = "--json", description = "Print the disabled client as one JSON object.")
     boolean json;
 
-    @Mixin AuthorityOptions authority;
-
     @Override
     public Integer call() {
-      checkId(clientId);
-      JsonNode disabled =
-          authority.authenticated(spec).post("/v1/clients/" + clientId + "/disable", null);
-      Terminal t = terminal();
-      t.out().println(json ? JsonOut.line(view(disabled)) : line(disabled));
+      JsonNode disabled = post("/disable");
+      terminal().out().println(json ? JsonOut.line(view(disabled)) : line(disabled));
       return Mandate.OK;
     }
   }

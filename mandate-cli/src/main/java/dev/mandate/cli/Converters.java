@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -22,11 +23,7 @@ final class Converters {
   static final class GrantConverter implements ITypeConverter<Grant> {
     @Override
     public Grant convert(String value) {
-      try {
-        return Grant.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(Printable.escape(e.getMessage()));
-      }
+      return parsed(Grant::parse, value);
     }
   }
 
@@ -46,14 +43,11 @@ final class Converters {
                 + Printable.escape(value)
                 + "'");
       }
-      try {
-        return Grant.literal(
-            value.substring(0, first),
-            value.substring(first + 1, second),
-            value.substring(second + 1));
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(Printable.escape(e.getMessage()));
-      }
+      return parsed(
+          v ->
+              Grant.literal(
+                  v.substring(0, first), v.substring(first + 1, second), v.substring(second + 1)),
+          value);
     }
   }
 
@@ -78,10 +72,15 @@ final class Converters {
   }
 
   private static Duration parse(String value, Duration min, Duration max) {
+    return parsed(v -> Durations.parse(v, min, max), value);
+  }
+
+  /** {@code parse(value)}, its {@link IllegalArgumentException} turned into bad usage. */
+  private static <T> T parsed(Function<String, T> parse, String value) {
     try {
-      return Durations.parse(value, min, max);
+      return parse.apply(value);
     } catch (IllegalArgumentException e) {
-      throw new TypeConversionException(e.getMessage());
+      throw new TypeConversionException(Printable.escape(e.getMessage()));
     }
   }
 
@@ -108,11 +107,7 @@ final class Converters {
   static final class ArgumentConverter implements ITypeConverter<Caveat.Argument> {
     @Override
     public Caveat.Argument convert(String value) {
-      try {
-        return Caveat.Argument.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(Printable.escape(e.getMessage()));
-      }
+      return parsed(Caveat.Argument::parse, value);
     }
   }
 }

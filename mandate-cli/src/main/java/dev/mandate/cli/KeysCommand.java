@@ -98,30 +98,16 @@ final class KeysCommand extends CliCommand.Group {
         "List the root keys gateways should trust: the ACTIVE signing key and the VERIFY_ONLY ones.",
         "One line each: KEYID STATE created=... FINGERPRINT PUBLICKEY. No credentials needed."
       })
-  static final class ListKeys extends CliCommand {
-    @Mixin AuthorityOptions authority;
-
+  static final class ListKeys extends CliCommand.Listing {
     @Option(names = "--all", description = "Also list RETIRED keys.")
     boolean all;
 
-    @Option(names = "--json", description = "Print one JSON array.")
-    boolean json;
-
     @Override
     public Integer call() {
-      JsonNode list =
-          authority.publicOrAuthenticated(spec).get("/v1/keys", all ? Map.of("all", "true") : null);
-      Terminal t = terminal();
-      if (json) {
-        ArrayNode out = JsonOut.object().arrayNode();
-        list.forEach(k -> out.add(view(k)));
-        t.out().println(JsonOut.line(out));
-      } else {
-        for (JsonNode k : list) {
-          t.out().println(line(k));
-        }
-      }
-      return Mandate.OK;
+      return print(
+          authority.publicOrAuthenticated(spec).get("/v1/keys", all ? Map.of("all", "true") : null),
+          KeysCommand::line,
+          KeysCommand::view);
     }
   }
 

@@ -46,14 +46,27 @@ final class PeopleCommand extends CliCommand.Group {
   private static final Pattern GROUP = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
   static String checkName(String name) {
-    if (!NAME.matcher(name).matches()) {
-      throw new BadInputException(
-          "'"
-              + Printable.escape(name)
-              + "' is not a person's name: 1 to 64 of a-z 0-9 . _ - @, starting with a letter or"
-              + " digit");
+    return requireMatch(
+        NAME, name, "a person's name: 1 to 64 of a-z 0-9 . _ - @, starting with a letter or digit");
+  }
+
+  /** A subcommand about one existing person, named by their sign-in name. */
+  abstract static class OnePerson extends CliCommand {
+    @Parameters(index = "0", paramLabel = "NAME", description = "The person.")
+    String name;
+
+    @Mixin AuthorityOptions authority;
+
+    /** The authority to ask, once the name is checked. */
+    AuthorityClient client() {
+      checkName(name);
+      return authority.authenticated(spec);
     }
-    return name;
+
+    /** {@code /v1/people/NAME<action>}. */
+    String path(String action) {
+      return "/v1/people/" + name + action;
+    }
   }
 
   /** {@code NAME role groups=a,b [client=C] [totp] [locked=...] [disabled=...]}. */
@@ -163,13 +176,8 @@ final class PeopleCommand extends CliCommand.Group {
             "--role must be approver, operator or admin; got '" + Printable.escape(role) + "'");
       }
       for (String g : groups) {
-        if (!GROUP.matcher(g).matches()) {
-          throw new BadInputException(
-              "'"
-                  + Printable.escape(g)
-                  + "' is not a group name: 1 to 64 of a-z 0-9 . _ -, starting with a letter or"
-                  + " digit");
-        }
+        requireMatch(
+            GROUP, g, "a group name: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit");
       }
       AuthorityClient client = authority.authenticated(spec);
       Map<String, Object> body = new LinkedHashMap<>();
@@ -191,22 +199,11 @@ final class PeopleCommand extends CliCommand.Group {
         "List every person, one line each: NAME ROLE groups=... [client=...] [totp]",
         "[locked-until=...] [disabled=...]. Passwords are never listed: only their hashes are kept."
       })
-  static final class ListPeople extends CliCommand {
-    @Mixin AuthorityOptions authority;
-
-    @Option(names = "--json", description = "Print one JSON array.")
-    boolean json;
-
+  static final class ListPeople extends CliCommand.Listing {
     @Override
     public Integer call() {
-      JsonNode list = authority.authenticated(spec).get("/v1/people", null);
-      Terminal t = terminal();
-      if (json) {
-        t.out().println(JsonOut.line(list));
-      } else {
-        list.forEach(p -> t.out().println(line(p)));
-      }
-      return Mandate.OK;
+      return print(
+          authority.authenticated(spec).get("/v1/people", null), PeopleCommand::line, p -> p);
     }
   }
 
@@ -217,24 +214,16 @@ final class PeopleCommand extends CliCommand.Group {
         "Set a person's password. Their console sessions end and a lock-out is lifted.",
         "The password is read from --password-file FILE, else asked for, else read from stdin."
       })
-  static final class Passwd extends CliCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The person.")
-    String name;
-
+  static final class Passwd extends OnePerson {
     @Option(names = "--password-file", paramLabel = "FILE", description = "Read it from FILE.")
     Path passwordFile;
-
-    @Mixin AuthorityOptions authority;
 
     @Override
     public Integer call() {
       Terminal t = terminal();
-      checkName(name);
-      AuthorityClient client = authority.authenticated(spec);
+      AuthorityClient client = client();
       JsonNode p =
-          client.post(
-              "/v1/people/" + name + "/password",
-              Map.of("password", readPassword(t, passwordFile)));
+          client.post(path("/password"), Map.of("password", readPassword(t, passwordFile)));
       t.out().println(line(p));
       return Mandate.OK;
     }
@@ -247,25 +236,19 @@ final class PeopleCommand extends CliCommand.Group {
         "Give a person a new second factor (RFC 6238 TOTP), replacing any: the otpauth:// URI",
         "to load into an authenticator app is shown once, on the terminal or in --uri-out FILE."
       })
-  static final class Totp extends CliCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The person.")
-    String name;
-
+  static final class Totp extends OnePerson {
     @Option(
         names = "--uri-out",
         paramLabel = "FILE",
         description = "Write the URI to FILE (created with mode 0600; must not exist).")
     Path uriOut;
 
-    @Mixin AuthorityOptions authority;
-
     @Override
     public Integer call() {
       Terminal t = terminal();
       checkName(name);
       OneTimeSecret.checkDestination(spec, t, uriOut, "--uri-out", false);
-      JsonNode r = authority.authenticated(spec).post("/v1/people/" + name + "/totp", null);
-      String uri = r.path("otpauthUri").asText("");
+      String uri = client().post(path("/totp"), null).path("otpauthUri").asText("");
       if (!uri.startsWith("otpauth://")) {
         throw new BadInputException("the authority's answer holds no otpauth URI");
       }
@@ -279,17 +262,10 @@ final class PeopleCommand extends CliCommand.Group {
       name = "unlock",
       mixinStandardHelpOptions = true,
       description = "Lift a lock-out after repeated failed sign-ins.")
-  static final class Unlock extends CliCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The person.")
-    String name;
-
-    @Mixin AuthorityOptions authority;
-
+  static final class Unlock extends OnePerson {
     @Override
     public Integer call() {
-      checkName(name);
-      JsonNode p = authority.authenticated(spec).post("/v1/people/" + name + "/unlock", null);
-      terminal().out().println(line(p));
+      terminal().out().println(line(client().post(path("/unlock"), null)));
       return Mandate.OK;
     }
   }
@@ -298,19 +274,13 @@ final class PeopleCommand extends CliCommand.Group {
       name = "disable",
       mixinStandardHelpOptions = true,
       description = "Disable a person for good: they can no longer sign in; their sessions end.")
-  static final class Disable extends CliCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The person.")
-    String name;
-
+  static final class Disable extends OnePerson {
     @Option(names = "--json", description = "Print the person as one JSON object.")
     boolean json;
 
-    @Mixin AuthorityOptions authority;
-
     @Override
     public Integer call() {
-      checkName(name);
-      JsonNode p = authority.authenticated(spec).post("/v1/people/" + name + "/disable", null);
+      JsonNode p = client().post(path("/disable"), null);
       terminal().out().println(json ? JsonOut.line(p) : line(p));
       return Mandate.OK;
     }

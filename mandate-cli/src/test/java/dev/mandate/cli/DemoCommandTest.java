@@ -16,6 +16,7 @@ class DemoCommandTest {
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("--color=WHEN").contains("auto, always, never");
     assertThat(help.out()).contains("0 every task call allowed and every injected call denied");
+    assertThat(help.out()).contains("--console").contains("approval in the console");
   }
 
   @Test

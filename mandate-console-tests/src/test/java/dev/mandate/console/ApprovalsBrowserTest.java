@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mandate.gateway.GatewayServer;
 import dev.mandate.sdk.ApprovalWait;
 import dev.mandate.testkit.Browser;
-import dev.mandate.token.Capability;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +25,9 @@ import org.openqa.selenium.WebElement;
 /**
  * The approvals inbox in a real browser, with a real agent waiting on a real gateway: its call,
  * denied for want of an approval, appears in the inbox with every argument shown as text; the
- * approver approves it and the agent's retry succeeds, once; when a second group must approve too,
- * that group's refusal is what the request shows and what the agent learns; and an approver cannot
- * answer for a group they are not in.
+ * approver approves it and the agent's retry succeeds, once; when either of two groups may approve,
+ * the second group's refusal is what the request shows and what the agent learns; and an approver
+ * cannot answer for a group they are not in.
  */
 class ApprovalsBrowserTest {
   static final String POLICY =
@@ -66,10 +64,6 @@ class ApprovalsBrowserTest {
   }
 
   @Test
-  @Disabled(
-      "fails: after the approval in the browser, ApprovalWait.await keeps it in the wallet, but the"
-          + " MCP retry through MandateMcpCustomizer is denied APPROVAL_REQUIRED again (the wallet"
-          + " does not present it for this echo call); to investigate with the approvals owner")
   void aDeniedCall_waitsInTheInbox_isApproved_andTheAgentsRetrySucceedsOnce() throws Exception {
     Agent agent = agentNeeding("finance");
     Map<String, Object> args = Map.of("message", "pay invoice 7 " + Attacks.BOTH);
@@ -105,13 +99,9 @@ class ApprovalsBrowserTest {
   }
 
   @Test
-  @Disabled(
-      "to rewrite: two blocks each requiring a group make two requests in turn (the gateway asks"
-          + " for block 0's group first), so legal's request exists only after finance's approval"
-          + " and the agent's retry; the test expects one request for both groups")
-  void whenTwoGroupsMustApprove_theSecondGroupsRefusalIsShown_andTheAgentIsRefused()
+  void whenEitherOfTwoGroupsMayApprove_legalsRefusalIsShown_andTheAgentIsRefused()
       throws Exception {
-    Agent agent = agentNeeding("finance", "legal");
+    Agent agent = agentNeeding("finance", "legal"); // one caveat: approval by finance or legal
     Map<String, Object> args = Map.of("message", "wire 9000 EUR");
     Agent.Outcome denied = agent.call("echo", args);
     assertThat(denied.code()).isEqualTo("APPROVAL_REQUIRED");
@@ -119,9 +109,9 @@ class ApprovalsBrowserTest {
     CompletableFuture<Agent.Outcome> retried = waitAndRetry(agent, denied, "echo", args);
 
     stack.signIn(browser, "alice");
-    awaitCard(id).findElement(By.cssSelector("form[action$='/approve'] button")).click();
-    browser.find(By.cssSelector("[role=status]"));
-    assertThat(browser.text()).contains("finance 1 of 1 approval").contains("legal 0 of 1");
+    assertThat(awaitCard(id).getText())
+        .contains("finance 0 of 1 approval")
+        .contains("legal 0 of 1 approval");
     stack.signOut(browser);
 
     stack.signIn(browser, "bob");
@@ -136,7 +126,16 @@ class ApprovalsBrowserTest {
     browser.screenshot("approval-refused");
 
     Agent.Outcome outcome = retried.get(60, TimeUnit.SECONDS);
-    assertThat(outcome.allowed()).isFalse();
+    assertThat(outcome).as("the runtime does not retry a refused call").isSameAs(denied);
+    stack.signOut(browser);
+    stack.signIn(browser, "alice");
+    assertThat(stack.open(browser, "/console/approvals")).isEqualTo("Approvals");
+    assertThat(
+            browser
+                .driver()
+                .findElements(By.cssSelector("article[aria-labelledby='req-" + id + "']")))
+        .as("a refused request leaves the inbox of the other group too")
+        .isEmpty();
   }
 
   @Test
@@ -177,7 +176,10 @@ class ApprovalsBrowserTest {
     assertThat(awaitCard(id).getText()).contains("finance 0 of 1 approval");
   }
 
-  /** An agent whose capability needs an approval by each of {@code groups}, one block each. */
+  /**
+   * An agent whose capability needs each call approved by one of {@code groups} (the policy's
+   * {@code requireApproval} of its mint request: one approval caveat).
+   */
   private static Agent agentNeeding(String... groups) {
     String token =
         stack
@@ -187,12 +189,9 @@ class ApprovalsBrowserTest {
                 stack.stack.auth("agent"),
                 "10m",
                 BrowserStack.AUDIENCE,
-                "\"requireApproval\":[\"" + groups[0] + "\"]",
+                "\"requireApproval\":[\"" + String.join("\",\"", groups) + "\"]",
                 "everything:echo:*")
             .token();
-    for (int i = 1; i < groups.length; i++) {
-      token = Capability.decode(token).attenuate().requireApproval(groups[i]).sign().toText();
-    }
     return stack.closing(
         new Agent(
             gateway.url(), BrowserStack.EVERYTHING, BrowserStack.AUDIENCE, "everything", token));

@@ -104,6 +104,41 @@ final class ChainCheck {
     return verified;
   }
 
+  /**
+   * Whether {@link #verified} of this token would be a cache hit whose root key is looked up
+   * without waiting ({@link TrustedKeys#findsWithoutWaiting}): no signature to check, no key to
+   * fetch. A hit by text is remembered by the token's identity, so the lookup that follows costs no
+   * second SHA-256. Never throws.
+   */
+  boolean cachedWithoutWaiting(String token) {
+    if (cache == null || token == null || token.isEmpty()) {
+      return false;
+    }
+    int slot = System.identityHashCode(token) & (RECENT_SLOTS - 1);
+    Recent r = recent.get(slot);
+    Verified v = r != null && r.token() == token ? r.verified() : null;
+    if (v == null) {
+      if (token.length() > Chain.TEXT_PREFIX.length() + (limits.maxTokenBytes() * 4L + 2) / 3
+          || !token.startsWith(Chain.TEXT_PREFIX)) {
+        return false;
+      }
+      for (int i = 0; i < token.length(); i++) {
+        char c = token.charAt(i);
+        if (c <= 0x20 || c >= 0x7f) {
+          return false;
+        }
+      }
+      v =
+          cache.getIfPresent(
+              ByteBuffer.wrap(Chain.sha256(token.getBytes(StandardCharsets.US_ASCII))));
+      if (v == null) {
+        return false;
+      }
+      recent.set(slot, new Recent(token, v));
+    }
+    return trustedKeys.findsWithoutWaiting(v.chain().rootKeyId);
+  }
+
   private Verified verify(Chain chain) {
     VerifyingKey root = trustedKeys.find(chain.rootKeyId);
     if (root == null) {

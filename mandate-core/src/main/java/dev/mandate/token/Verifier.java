@@ -153,6 +153,17 @@ public final class Verifier {
   }
 
   /**
+   * Whether this token's signature chain verified before and is remembered (the verification cache)
+   * under a root key its {@link TrustedKeys} return without waiting: deciding a call with it then
+   * checks no signature of the chain and fetches no key. The per-call checks (revocation, time,
+   * grants, proofs, uses) are not consulted. For a caller that must know a decision will not wait
+   * on the chain's keys. Never throws.
+   */
+  public boolean hasVerified(String token) {
+    return chainCheck.cachedWithoutWaiting(token);
+  }
+
+  /**
    * Returns what is left of every budget and rate of a capability (its blocks' and their grants',
    * in block order; empty if it has none), so that a holder or an operator can see it before
    * spending. The token's signature chain must verify under a trusted root key; whether it is

@@ -26,6 +26,7 @@ import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
 import dev.mandate.token.Grant;
 import dev.mandate.token.Restrictions;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -62,6 +63,10 @@ import java.util.stream.Collectors;
  * into the invoice. It prints every call with the gateway's decision and reason, the delegation
  * tree and a verdict. Everything listens on loopback with ephemeral ports and is stopped and
  * deleted at the end.
+ *
+ * <p>With the console ({@link #runWithConsole}), the assistant then saves the summary, a call that
+ * needs a person's approval, and waits while a person approves it in the authority's console
+ * ({@link ConsoleApproval}).
  */
 public final class Demo {
   static final String TASK = "summarise my 2024 invoices";
@@ -94,6 +99,7 @@ public final class Demo {
           grants:
             - "fs:read_text_file:/invoices/{year}/**"
             - "fs:list_directory:/invoices/{year}"
+            - "fs:write_file:/invoices/{year}/summary.txt"
           parameters:
             year: "20[0-9]{2}"
           maxTtl: 15m
@@ -125,14 +131,25 @@ public final class Demo {
   /** A call the demo plans for an agent, with whether it serves the task or the injection. */
   private record Planned(String agent, String tool, String arguments, boolean injected) {}
 
+  /** How long {@code --console} waits for a person's answer by default. */
+  public static final Duration APPROVAL_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * The console's part of a run: the person's terminal (null when the output is not one) and how
+   * long the assistant waits for the answer.
+   */
+  private record ConsoleMode(BufferedReader terminal, Duration approvalWait) {}
+
   private final TraceView view;
+  private final ConsoleMode console;
   private final SecureRandom random = new SecureRandom();
   private final List<DemoCall> calls = new ArrayList<>();
   private final Map<String, Deque<Planned>> pending = new HashMap<>();
   private Workspace workspace;
 
-  private Demo(TraceView view) {
+  private Demo(TraceView view, ConsoleMode console) {
     this.view = view;
+    this.console = console;
   }
 
   /** Runs the demo on standard output, coloured if the terminal supports it; exits 0 or 1. */
@@ -163,6 +180,35 @@ public final class Demo {
    * @throws DemoException if a server cannot start or the npm MCP server is not installed
    */
   public static DemoReport run(PrintWriter out, boolean colour) {
+    return run(out, colour, null);
+  }
+
+  /**
+   * Runs the demo as {@link #run(PrintWriter, boolean)} does, and then the console's part: the
+   * assistant saves its summary, a call that needs a person's approval. The demo makes an account
+   * ({@value ConsoleApproval#ACCOUNT}: an operator who approves for {@value ConsoleApproval#GROUP},
+   * with a random password in the file {@value ConsoleApproval#PASSWORD_FILE} of the demo's
+   * temporary directory, mode 0600), prints the console's URL and how to sign in, and the
+   * assistant's runtime waits for the answer; once approved it retries the call, which goes
+   * through.
+   *
+   * @param terminal the person's terminal, when {@code out} is one they read: the password is then
+   *     printed too, and after the verdict the servers stay up (to look around the console) until a
+   *     line is read from it; null otherwise (the password is only in the file; it is never logged)
+   * @param wait how long the assistant waits for the answer
+   * @return as {@link #run(PrintWriter, boolean)}; the approved call is one of the task's calls
+   * @throws DemoException as {@link #run(PrintWriter, boolean)}, or if the account cannot be made
+   * @throws IllegalArgumentException if the wait is not positive
+   */
+  public static DemoReport runWithConsole(
+      PrintWriter out, boolean colour, BufferedReader terminal, Duration wait) {
+    if (wait == null || wait.isNegative() || wait.isZero()) {
+      throw new IllegalArgumentException("the approval wait must be positive");
+    }
+    return run(out, colour, new ConsoleMode(terminal, wait));
+  }
+
+  private static DemoReport run(PrintWriter out, boolean colour, ConsoleMode console) {
     Runnable restoreLogs = Housekeeping.quietLogs();
     Path dir;
     try {
@@ -171,7 +217,7 @@ public final class Demo {
       throw new DemoException("cannot create a temporary directory: " + e.getMessage(), e);
     }
     try {
-      return new Demo(new TraceView(out, colour)).run(dir);
+      return new Demo(new TraceView(out, colour), console).run(dir);
     } finally {
       Housekeeping.deleteTree(dir);
       restoreLogs.run();
@@ -266,6 +312,10 @@ public final class Demo {
       view.heading("The reader's answer");
       view.line("  " + answer);
 
+      if (console != null) {
+        approveInConsole(stack, dir, assistant, mcp, answer);
+      }
+
       DemoReport report = new DemoReport(calls, answer, leaked, redacted);
       long legitAllowed = report.legitimate().stream().filter(DemoCall::asExpected).count();
       long injectedDenied = report.injected().stream().filter(DemoCall::asExpected).count();
@@ -280,10 +330,79 @@ public final class Demo {
               report.injected().size(),
               leaked ? "REACHED THE MODEL" : redacted ? "redacted" : "not seen",
               view.faint(String.format("(%.1f s)", seconds))));
+      if (console != null && console.terminal() != null) {
+        view.line(
+            "The console stays up to look around (Decisions, Capabilities, Audit) at "
+                + stack.url()
+                + "/console; press Enter to stop the demo.");
+        try {
+          console.terminal().readLine();
+        } catch (IOException e) {
+          // The terminal is gone: stop.
+        }
+      }
       return report;
     } catch (IOException e) {
       throw new DemoException("cannot write the demo workspace: " + e.getMessage(), e);
     }
+  }
+
+  // ---- the console: a call that waits for a person's approval ---------------------------------
+
+  /**
+   * The assistant saves the reader's summary with a capability whose every call needs approval by
+   * {@value ConsoleApproval#GROUP}; a person approves it in the console, and the retry goes
+   * through.
+   */
+  private void approveInConsole(Stack stack, Path dir, Wallet assistant, URI mcp, String summary)
+      throws IOException {
+    view.heading("A call that waits for a person's approval, in the console");
+    AuthorityApi.Minted write =
+        mint(
+            stack,
+            List.of(ConsoleApproval.WRITE_SUMMARY),
+            TASK_TTL,
+            assistant.holderPublicKey(),
+            ConsoleApproval.GROUP);
+    CapabilityHandle handle = assistant.add("summary-2024", write.token(), SHAPE);
+    view.fact(
+        "minted",
+        ConsoleApproval.WRITE_SUMMARY
+            + " for the assistant; each call needs approval by "
+            + ConsoleApproval.GROUP);
+    Path passwordFile = ConsoleApproval.account(stack, dir, random);
+    view.fact("console", view.bold(stack.url() + "/console/approvals"));
+    view.fact(
+        "sign in",
+        "as "
+            + ConsoleApproval.ACCOUNT
+            + " (an operator who approves for "
+            + ConsoleApproval.GROUP
+            + ") with the password "
+            + (console.terminal() != null
+                ? view.bold(Files.readString(passwordFile).strip())
+                : "in " + passwordFile + " (mode 0600)"));
+    view.line("  The assistant saves the summary to " + ConsoleApproval.SUMMARY + " ...");
+
+    Map<String, Object> args =
+        Map.of("path", workspace.absolute(ConsoleApproval.SUMMARY), "content", summary + "\n");
+    ConsoleApproval.Outcome outcome =
+        ConsoleApproval.saveSummary(
+            assistant, handle, mcp, URI.create(stack.url()), args, console.approvalWait(), view);
+    boolean written =
+        Files.isRegularFile(workspace.root.resolve(ConsoleApproval.SUMMARY.substring(1)));
+    DemoCall.Decision decision;
+    String reason = outcome.reason();
+    if (outcome.allowed() && outcome.approved() && written) {
+      decision = DemoCall.Decision.ALLOW;
+    } else if (outcome.allowed()) {
+      // Through without an approval, or without writing: either way not what was asked.
+      decision = DemoCall.Decision.ERROR;
+      reason = outcome.approved() ? "approved and allowed, but the file is not there" : reason;
+    } else {
+      decision = DemoCall.Decision.DENY;
+    }
+    add(ASSISTANT, "write_file", ConsoleApproval.SUMMARY, false, decision, reason);
   }
 
   // ---- the agents' scripts -------------------------------------------------------------------
@@ -367,7 +486,11 @@ public final class Demo {
    * @throws DemoException if the authority refuses
    */
   private static AuthorityApi.Minted mint(
-      Stack stack, List<String> grants, Duration ttl, VerifyingKey holder) {
+      Stack stack, List<String> grants, Duration ttl, VerifyingKey holder, String... approvers) {
+    String more = "\"holderKey\":\"" + holder.toText() + "\"";
+    if (approvers.length > 0) {
+      more += ",\"requireApproval\":[\"" + String.join("\",\"", approvers) + "\"]";
+    }
     try {
       return stack
           .api()
@@ -375,7 +498,7 @@ public final class Demo {
               stack.auth(ASSISTANT),
               ttl.toSeconds() + "s",
               AUDIENCE,
-              "\"holderKey\":\"" + holder.toText() + "\"",
+              more,
               grants.toArray(String[]::new));
     } catch (RuntimeException e) {
       throw new DemoException("the authority refused the capability: " + e.getMessage(), e);

@@ -11,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,12 +59,7 @@ final class AuditUploader implements AutoCloseable {
     this.spool = spool;
     this.http = http;
     this.endpoint = authority.url().resolve("/v1/audit/batches");
-    this.authorization =
-        "Basic "
-            + Base64.getEncoder()
-                .encodeToString(
-                    (authority.clientId() + ":" + authority.clientSecret().revealForUse())
-                        .getBytes(StandardCharsets.UTF_8));
+    this.authorization = authority.basicAuthorization();
     this.uploaded =
         Counter.builder("mandate.gateway.audit.uploaded")
             .description("Audit events the authority acknowledged")

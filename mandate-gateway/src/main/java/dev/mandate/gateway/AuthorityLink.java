@@ -228,6 +228,14 @@ public final class AuthorityLink implements TrustedKeys, AutoCloseable {
     return view.retiredKeys().contains(keyId) ? null : keys.get(keyId);
   }
 
+  /**
+   * Whether {@link #find} answers for this key id without fetching: the key is held, or retired.
+   */
+  @Override
+  public boolean findsWithoutWaiting(String keyId) {
+    return keyId != null && (keys.containsKey(keyId) || view.retiredKeys().contains(keyId));
+  }
+
   /** Whether the feed says the authority retired this root key. */
   public boolean isRetired(String keyId) {
     return keyId != null && view.retiredKeys().contains(keyId);

@@ -59,6 +59,17 @@ public interface CallGuard {
   GuardResult authenticate(String bearer, Request request);
 
   /**
+   * Whether this token's signature chain verified here before and is remembered under a root key
+   * held in memory, so that deciding a call with it checks no chain signature and fetches no key.
+   * Nothing else is checked (revocation, time, grants and proofs are the call's). For a front end
+   * deciding whether a call may be handled on a thread that must not wait. The default, false, is
+   * always safe. Never throws.
+   */
+  default boolean hasVerified(String bearer) {
+    return false;
+  }
+
+  /**
    * Records a denial in the audit trail and the metrics, as {@link #check} does its own.
    *
    * @param denial a denial, such as one of {@link #authenticate}

@@ -1,7 +1,6 @@
 package dev.mandate.gateway;
 
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -40,10 +39,6 @@ final class ForwardedHeaders {
           "front-end-https",
           "x-url-scheme");
 
-  private static final Pattern HOST =
-      Pattern.compile("(?:[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\])(?::[0-9]{1,5})?");
-  private static final Pattern ADDRESS = Pattern.compile("[0-9A-Fa-f:.\\[\\]]{1,47}");
-
   private ForwardedHeaders() {}
 
   /** Whether a client's header of this name is dropped rather than forwarded. */
@@ -62,9 +57,8 @@ final class ForwardedHeaders {
    *     host name or address with an optional port is left out
    */
   static void set(HttpFields.Mutable headers, String clientAddress, String scheme, String host) {
-    String address =
-        clientAddress != null && ADDRESS.matcher(clientAddress).matches() ? clientAddress : null;
-    String safeHost = host != null && HOST.matcher(host).matches() ? host : null;
+    String address = clientAddress != null && isAddress(clientAddress) ? clientAddress : null;
+    String safeHost = host != null && isHost(host) ? host : null;
     StringBuilder forwarded = new StringBuilder();
     if (address != null) {
       String bare = address.replace("[", "").replace("]", "");
@@ -79,5 +73,78 @@ final class ForwardedHeaders {
       headers.put("X-Forwarded-Host", safeHost);
     }
     headers.put("Forwarded", forwarded.toString());
+  }
+
+  /**
+   * An IP address as a connection shows it: 1 to 47 of hex digits, {@code :}, {@code .}, {@code [}
+   * and {@code ]}. (A loop, not a regular expression: it runs on every forwarded call.)
+   */
+  static boolean isAddress(String s) {
+    int n = s.length();
+    if (n < 1 || n > 47) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (!(hex(c) || c == ':' || c == '.' || c == '[' || c == ']')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A plain host: a name of 1 to 253 letters, digits, dots and hyphens, or a bracketed IPv6 address
+   * of 2 to 45 hex digits, colons and dots, then an optional port of 1 to 5 digits.
+   */
+  static boolean isHost(String s) {
+    int portFrom;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 3 || close > 46) {
+        return false;
+      }
+      for (int i = 1; i < close; i++) {
+        char c = s.charAt(i);
+        if (!(hex(c) || c == ':' || c == '.')) {
+          return false;
+        }
+      }
+      portFrom = close + 1;
+    } else {
+      int colon = s.indexOf(':');
+      portFrom = colon < 0 ? s.length() : colon;
+      if (portFrom < 1 || portFrom > 253) {
+        return false;
+      }
+      for (int i = 0; i < portFrom; i++) {
+        char c = s.charAt(i);
+        if (!((c >= 'A' && c <= 'Z')
+            || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9')
+            || c == '.'
+            || c == '-')) {
+          return false;
+        }
+      }
+    }
+    if (portFrom == s.length()) {
+      return true;
+    }
+    int digits = s.length() - portFrom - 1;
+    if (s.charAt(portFrom) != ':' || digits < 1 || digits > 5) {
+      return false;
+    }
+    for (int i = portFrom + 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 }

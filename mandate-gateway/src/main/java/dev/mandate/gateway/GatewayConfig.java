@@ -3,8 +3,10 @@ package dev.mandate.gateway;
 import dev.mandate.gateway.mcp.McpConfig;
 import dev.mandate.server.ServerLimits;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -179,6 +181,14 @@ public record GatewayConfig(
     /** Copies the set. */
     public Authority {
       trustedKeys = trustedKeys == null ? Set.of() : Set.copyOf(trustedKeys);
+    }
+
+    /** The {@code Authorization} value of the client's HTTP Basic credentials; never log it. */
+    String basicAuthorization() {
+      return "Basic "
+          + Base64.getEncoder()
+              .encodeToString(
+                  (clientId + ":" + clientSecret.revealForUse()).getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
@@ -41,6 +43,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -306,6 +309,14 @@ public final class GatewayServer implements AutoCloseable {
     return guard;
   }
 
+  /**
+   * Whether the server runs its handlers on the selector thread that read the request (every
+   * handler around the gateway's is non-blocking); else on a worker thread, as before.
+   */
+  boolean nonBlocking() {
+    return server.getInvocationType() == Invocable.InvocationType.NON_BLOCKING;
+  }
+
   /** The metrics registry (Prometheus). */
   public MeterRegistry metrics() {
     return metrics;
@@ -373,6 +384,10 @@ public final class GatewayServer implements AutoCloseable {
     client.getContentDecoderFactories().clear();
     client.setMaxResponseHeadersSize(config.limits().maxResponseHeaderBytes());
     client.setMaxConnectionsPerDestination(256);
+    // The answer is relayed by an UpstreamExchange, which never waits (it writes to the client
+    // asynchronously and hands its one blocking path to the executor): the client's selector runs
+    // it at once instead of handing every answer to a worker thread.
+    client.getHttpClientTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
     return client;
   }
 
@@ -430,6 +445,18 @@ public final class GatewayServer implements AutoCloseable {
       this.proxy = proxy;
     }
 
+    /**
+     * Non-blocking: the server then handles each request on the selector thread that read it (no
+     * hand-off to a worker thread and back), so everything here either cannot wait or is handed to
+     * the server's threads first. Health and the resource metadata are answered from memory; the
+     * proxy decides per call ({@link HttpProxy#decidesWithoutWaiting}); the metrics, budgets and
+     * every MCP endpoint (bodies, stores, upstream processes) run on the server's threads.
+     */
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       String path = request.getHttpURI().getPath();
@@ -444,6 +471,58 @@ public final class GatewayServer implements AutoCloseable {
         resourceMetadata(request, response, callback, path);
         return true;
       }
+      // Null when the server is blocking (a handler around this one is): already on a worker.
+      Executor offload =
+          server.getInvocationType() == InvocationType.NON_BLOCKING ? http.threads() : null;
+      boolean get = request.getMethod().equals("GET");
+      if (!(get && (path.equals("/budgets") || path.equals("/metrics")))
+          && frontEnd(path) == null) {
+        return proxy.handle(request, response, callback, offload);
+      }
+      if (offload == null) {
+        return handleBlocking(request, response, callback, path);
+      }
+      String p = path;
+      try {
+        offload.execute(
+            Tracing.inCurrentContext(
+                () -> {
+                  try {
+                    if (!handleBlocking(request, response, callback, p)) {
+                      Response.writeError(request, response, callback, 404);
+                    }
+                  } catch (Throwable t) {
+                    if (response.isCommitted()) {
+                      callback.failed(t);
+                    } else {
+                      Response.writeError(request, response, callback, t);
+                    }
+                  }
+                }));
+      } catch (RejectedExecutionException stopping) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        ProblemResponses.send(
+            response,
+            callback,
+            Problem.of(503, "unavailable", "the gateway is stopping; try again elsewhere"));
+      }
+      return true;
+    }
+
+    /** The front end whose path prefix covers this path, or null. */
+    private FrontEnd frontEnd(String path) {
+      for (FrontEnd fe : frontEnds) {
+        String prefix = fe.pathPrefix();
+        if (path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/")) {
+          return fe;
+        }
+      }
+      return null;
+    }
+
+    /** The budgets, the metrics and the MCP front ends, on a thread that may wait. */
+    private boolean handleBlocking(
+        Request request, Response response, Callback callback, String path) throws Exception {
       if (path.equals("/budgets") && request.getMethod().equals("GET")) {
         budgets(request, response, callback);
         return true;
@@ -470,11 +549,9 @@ public final class GatewayServer implements AutoCloseable {
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
       }
-      for (FrontEnd fe : frontEnds) {
-        String prefix = fe.pathPrefix();
-        if (path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/")) {
-          return fe.handler().handle(request, response, callback);
-        }
+      FrontEnd fe = frontEnd(path);
+      if (fe != null) {
+        return fe.handler().handle(request, response, callback);
       }
       return proxy.handle(request, response, callback);
     }

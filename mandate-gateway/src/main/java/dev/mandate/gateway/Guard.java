@@ -174,6 +174,11 @@ public final class Guard implements CallGuard {
     return result;
   }
 
+  @Override
+  public boolean hasVerified(String bearer) {
+    return bearer != null && verifier.hasVerified(bearer);
+  }
+
   /** The presentation as decided here: its call, if any, sent to this gateway's audience. */
   private Presentation atThisGateway(Presentation presented) {
     return presented.call().isEmpty()

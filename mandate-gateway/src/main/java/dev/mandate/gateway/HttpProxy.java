@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -104,6 +105,7 @@ final class HttpProxy extends Handler.Abstract {
   private final Duration upstreamTimeout;
   private final Tracing tracing;
   private final Pipeline<Admitted, Mapped> pipeline;
+  private final boolean storesNeverWait;
 
   /**
    * A request past the transport checks.
@@ -150,6 +152,9 @@ final class HttpProxy extends Handler.Abstract {
     this.upstreamTimeout = config.limits().upstreamTimeout();
     this.resource = ProtectedResource.of(config);
     this.pipeline = new Pipeline<>(new Stages(), guard, new ProblemDenials());
+    this.storesNeverWait =
+        config.redis() == null
+            && (config.spool() == null || config.spool().sync() != GatewayConfig.SyncMode.ALWAYS);
   }
 
   /** Whether some route of any method matches this path. */
@@ -165,25 +170,83 @@ final class HttpProxy extends Handler.Abstract {
   @Override
   public boolean handle(
       org.eclipse.jetty.server.Request request, Response response, Callback callback) {
+    return handle(request, response, callback, null);
+  }
+
+  /**
+   * Handles a request that arrived on a thread that must not wait (a selector thread of a
+   * non-blocking server) when {@code offload} is given: a call that cannot wait ({@link
+   * #decidesWithoutWaiting}) is handled right there, sparing two thread hand-offs; any other
+   * request is handed to {@code offload} first. Without {@code offload}, on the calling thread.
+   */
+  boolean handle(
+      org.eclipse.jetty.server.Request request,
+      Response response,
+      Callback callback,
+      Executor offload) {
+    Exchange x;
     try {
       String path = request.getHttpURI().getPath();
-      pipeline.handle(
-          new Exchange(request, response, callback, resource, path == null ? "" : path));
+      x = new Exchange(request, response, callback, resource, path == null ? "" : path);
     } catch (Throwable t) {
-      LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
-      if (!response.isCommitted()) {
-        ProblemResponses.send(
-            response,
-            callback,
-            Problem.of(
-                500,
-                "internal_error",
-                "the gateway failed to handle the request; the details are in its log"));
-      } else {
-        callback.failed(t);
-      }
+      failed(request, response, callback, t);
+      return true;
+    }
+    if (offload == null || decidesWithoutWaiting(x)) {
+      run(x);
+      return true;
+    }
+    try {
+      offload.execute(Tracing.inCurrentContext(() -> run(x)));
+    } catch (RejectedExecutionException stopping) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      ProblemResponses.send(
+          response,
+          callback,
+          Problem.of(503, "unavailable", "the gateway is stopping; try again elsewhere"));
     }
     return true;
+  }
+
+  /**
+   * Whether handling this request cannot wait on anything but the CPU: no body to read, no store
+   * that answers over the network (Redis) or waits for an fsync (the spool's {@code sync: always}),
+   * and a token whose chain verified before under a key held in memory ({@link
+   * CallGuard#hasVerified}): no signature check of the chain and no key fetch. The guard's other
+   * checks, the spool's write to the OS and the forward (asynchronous) remain. A request with an
+   * unknown, malformed or new token is handed off, so that no unauthenticated client can make a
+   * selector thread wait.
+   */
+  boolean decidesWithoutWaiting(Exchange x) {
+    return storesNeverWait
+        && !hasBody(x.request())
+        && x.bearer() != null
+        && guard.hasVerified(x.bearer());
+  }
+
+  private void run(Exchange x) {
+    org.eclipse.jetty.server.Request request = x.request();
+    try {
+      pipeline.handle(x);
+    } catch (Throwable t) {
+      failed(request, x.response(), x.callback(), t);
+    }
+  }
+
+  private static void failed(
+      org.eclipse.jetty.server.Request request, Response response, Callback callback, Throwable t) {
+    LOG.error("unexpected failure while proxying {}", request.getHttpURI().getPath(), t);
+    if (!response.isCommitted()) {
+      ProblemResponses.send(
+          response,
+          callback,
+          Problem.of(
+              500,
+              "internal_error",
+              "the gateway failed to handle the request; the details are in its log"));
+    } else {
+      callback.failed(t);
+    }
   }
 
   /** The HTTP front end's stages, in the order {@link Pipeline} calls them. */
@@ -206,7 +269,7 @@ final class HttpProxy extends Handler.Abstract {
         if (contentLength > maxBody) {
           throw BodyRead.tooLarge(maxBody);
         }
-        boolean hasBody = contentLength > 0 || (contentLength < 0 && hasBody(request));
+        boolean hasBody = contentLength > 0 || (contentLength < 0 && hasChunkedBody(request));
         BodyType.Check body =
             BodyType.of(request.getHeaders(), hasBody, match.route().contentTypes());
         if (body.problem() != null) {
@@ -454,8 +517,15 @@ final class HttpProxy extends Handler.Abstract {
     return false;
   }
 
-  private static boolean hasBody(org.eclipse.jetty.server.Request request) {
+  /** Whether a request of unknown length has a body: HTTP/1.1 frames one only with chunks. */
+  private static boolean hasChunkedBody(org.eclipse.jetty.server.Request request) {
     return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+  }
+
+  /** Whether the request has a body, of declared length or chunked. */
+  private static boolean hasBody(org.eclipse.jetty.server.Request request) {
+    long length = request.getLength();
+    return length > 0 || (length < 0 && hasChunkedBody(request));
   }
 
   /** Decodes %XX (and '+' in queries) as UTF-8; null when malformed. */

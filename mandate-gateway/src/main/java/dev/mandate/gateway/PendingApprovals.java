@@ -18,10 +18,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -93,12 +91,7 @@ final class PendingApprovals implements AutoCloseable {
       GatewayConfig.Authority authority, HttpClient http, Tracing tracing, MeterRegistry metrics) {
     this.base = authority.url();
     this.endpoint = authority.url().resolve("/v1/approval-requests");
-    this.authorization =
-        "Basic "
-            + Base64.getEncoder()
-                .encodeToString(
-                    (authority.clientId() + ":" + authority.clientSecret().revealForUse())
-                        .getBytes(StandardCharsets.UTF_8));
+    this.authorization = authority.basicAuthorization();
     this.http = http;
     this.tracing = tracing;
     this.recorded =

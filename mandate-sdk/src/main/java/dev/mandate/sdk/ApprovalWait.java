@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mandate.token.Approval;
 import dev.mandate.token.Presentation;
+import dev.mandate.token.Request;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -119,16 +120,40 @@ public final class ApprovalWait {
   /**
    * Waits for the answer to the approval request a denial names (a problem body, a JSON-RPC error's
    * {@code data}, or a denied tool result's {@code structuredContent}) and, if approved, keeps the
-   * approval in the wallet ({@link Wallet#addApproval}), so the next identical call of the
-   * capability presents it (an MCP tool call through {@link MandateMcpCustomizer}: retry it).
+   * approval in the wallet ({@link Wallet#addApproval}) with the request the denial names, so the
+   * next identical call of the capability presents it (an MCP tool call through {@link
+   * MandateMcpCustomizer}: retry it, with the same tool name and arguments). The request named
+   * gives the wallet the resource the gateway mapped the call to, so no resource rule ({@link
+   * RequestShape#withApprovalMatching}) is needed; it is used only if its digest is the approval's.
    *
    * @return whether an approval came (retry the call once now)
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean await(CapabilityHandle handle, JsonNode denial) throws InterruptedException {
     Optional<String> approval = poll(handle, denial);
-    approval.ifPresent(a -> wallet.addApproval(handle, a));
+    approval.ifPresent(a -> wallet.addApproval(handle, a, named(denial)));
     return approval.isPresent();
+  }
+
+  /** The request a denial names ({@code request}: audience, service, action, resource, args). */
+  private static Request named(JsonNode denial) {
+    JsonNode r = denial.path("request");
+    JsonNode args = r.path("args");
+    for (String field : new String[] {"audience", "service", "action", "resource"}) {
+      if (!r.path(field).isTextual()) {
+        return null;
+      }
+    }
+    if (!(args.isObject() || args.isMissingNode() || args.isNull())) {
+      return null;
+    }
+    return new Request(
+        r.get("audience").textValue(),
+        r.get("service").textValue(),
+        r.get("action").textValue(),
+        r.get("resource").textValue(),
+        args.isObject() ? (ObjectNode) args : null,
+        null);
   }
 
   /** The approval's text once approved; empty if refused, expired, unknown or not in time. */

@@ -136,20 +136,10 @@ public final class AuthorityCapabilitySource {
       asked.audience(shape.audience());
     }
     MintRequestBody body = MintRequestBody.of(asked.build(), false).withParameters(parameters);
-    HttpResponse<String> response = post(endpoint, body, "fetching a capability from");
-    if (response.statusCode() != 201) {
-      throw new CapabilityUnavailableException(
-          "the authority at "
-              + endpoint
-              + " refused to mint for client '"
-              + clientId
-              + "' (HTTP "
-              + response.statusCode()
-              + reason(response.body())
-              + ")");
-    }
+    String answer =
+        post(endpoint, body, "fetching a capability from", "to mint for client '" + clientId + "'");
     try {
-      JsonNode minted = JSON.readTree(response.body());
+      JsonNode minted = JSON.readTree(answer);
       JsonNode token = minted == null ? null : minted.get("token");
       if (token == null || !token.isTextual()) {
         throw new CapabilityUnavailableException(
@@ -193,26 +183,23 @@ public final class AuthorityCapabilitySource {
     body.put("proof", proof.text());
     body.put("reason", reason);
     URI revocations = endpoint.resolve("revocations"); // beside /v1/capabilities
-    HttpResponse<String> response = post(revocations, body, "revoking at");
-    if (response.statusCode() != 201) {
-      throw new CapabilityUnavailableException(
-          "the authority at "
-              + revocations
-              + " refused the revocation (HTTP "
-              + response.statusCode()
-              + reason(response.body())
-              + ")");
-    }
+    String answer = post(revocations, body, "revoking at", "the revocation");
     try {
-      return JSON.readTree(response.body()).path("revocationId").asText();
+      return JSON.readTree(answer).path("revocationId").asText();
     } catch (IOException e) {
       throw new CapabilityUnavailableException(
           "the authority at " + revocations + " answered with no JSON", e);
     }
   }
 
-  /** POSTs a JSON body with the client's credentials. */
-  private HttpResponse<String> post(URI uri, Object body, String doing) {
+  /**
+   * POSTs a JSON body with the client's credentials; returns the body of the authority's 201
+   * answer.
+   *
+   * @throws CapabilityUnavailableException if the authority cannot be reached, or answers with
+   *     another status: "the authority at URI refused {@code refused} (HTTP status, reason)"
+   */
+  private String post(URI uri, Object body, String doing, String refused) {
     HttpRequest request;
     try {
       request =
@@ -227,8 +214,9 @@ public final class AuthorityCapabilitySource {
       throw new CapabilityUnavailableException(
           "cannot read the client secret for '" + clientId + "': " + e.getMessage(), e);
     }
+    HttpResponse<String> response;
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new CapabilityUnavailableException(
           "cannot reach the authority at " + uri + ": " + e, e);
@@ -236,6 +224,18 @@ public final class AuthorityCapabilitySource {
       Thread.currentThread().interrupt();
       throw new CapabilityUnavailableException("interrupted while " + doing + " " + uri, e);
     }
+    if (response.statusCode() != 201) {
+      throw new CapabilityUnavailableException(
+          "the authority at "
+              + uri
+              + " refused "
+              + refused
+              + " (HTTP "
+              + response.statusCode()
+              + reason(response.body())
+              + ")");
+    }
+    return response.body();
   }
 
   /** The authority's problem code and detail, shortened and made printable; else nothing. */

@@ -26,8 +26,12 @@ final class Held {
   /** The most approvals one capability keeps waiting for their calls. */
   static final int MAX_PENDING_APPROVALS = 32;
 
-  /** An approval waiting for its call, and its decoded fields. */
-  private record Pending(Approval approval, Approval.Claims claims) {}
+  /**
+   * An approval waiting for its call, its decoded fields and the request the gateway named when it
+   * denied the call (null if unknown): its resource is the gateway's mapping of the call, which a
+   * shape without a resource rule cannot work out.
+   */
+  private record Pending(Approval approval, Approval.Claims claims, Request named) {}
 
   private Capability capability;
   private Instant noRetryBefore = Instant.MIN;
@@ -52,11 +56,14 @@ final class Held {
    * Keeps an approval for its call. Expired ones are dropped first; the same approval twice is kept
    * once.
    *
+   * @param named the request the gateway named in its denial, whose digest is the approval's, or
+   *     null
    * @throws IllegalArgumentException if it is for another token id than the current capability's,
    *     or has expired at {@code now}
    * @throws IllegalStateException if {@value #MAX_PENDING_APPROVALS} approvals are already waiting
    */
-  synchronized void addApproval(Approval presented, Approval.Claims approval, Instant now) {
+  synchronized void addApproval(
+      Approval presented, Approval.Claims approval, Request named, Instant now) {
     if (!approval.tokenId().equals(capability.tokenId())) {
       throw new IllegalArgumentException(
           "approval "
@@ -84,32 +91,61 @@ final class Held {
               + MAX_PENDING_APPROVALS
               + " approvals waiting for their calls; make those calls or let them expire first");
     }
-    approvals.add(new Pending(presented, approval));
+    approvals.add(new Pending(presented, approval, named));
   }
 
   /**
-   * Returns an unexpired approval of exactly {@code request} for {@code tokenId} and forgets it (an
-   * approval allows one call), or null if none is kept. Drops expired ones.
+   * Returns an unexpired approval for {@code tokenId} of exactly the request the gateway decides
+   * for this call, and forgets it (an approval allows one call), or null if none is kept. That
+   * request is {@code request} (from the shape's resource rule, or null), or for a tool call the
+   * one its denial named with this call's tool name and arguments: the digest is always computed
+   * over the call as sent, so an approval fits only the call it names. Drops expired ones.
    */
-  synchronized Approval takeApproval(String tokenId, Request request, Instant now) {
+  synchronized Approval takeApproval(String tokenId, Request request, ToolCall tool, Instant now) {
     if (approvals.isEmpty()) {
       return null;
     }
     approvals.removeIf(p -> now.isAfter(p.claims().notAfter()));
-    String digest;
-    try {
-      digest = Approval.requestDigest(request);
-    } catch (IllegalArgumentException e) {
-      return null; // arguments without a canonical form: no approval can name this call
-    }
+    String digest = request == null ? null : digest(request);
     for (Iterator<Pending> it = approvals.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (p.claims().tokenId().equals(tokenId) && p.claims().requestDigest().equals(digest)) {
+      if (!p.claims().tokenId().equals(tokenId)) {
+        continue;
+      }
+      String approved = p.claims().requestDigest();
+      if (approved.equals(digest) || approved.equals(asNamed(p.named(), tool))) {
         it.remove();
         return p.approval();
       }
     }
     return null;
+  }
+
+  /**
+   * The digest of {@code tool} as the gateway decides it when it maps the call as it mapped the
+   * named one (same audience, service and resource; this call's tool name and arguments), or null.
+   */
+  private static String asNamed(Request named, ToolCall tool) {
+    if (named == null || tool == null) {
+      return null;
+    }
+    return digest(
+        new Request(
+            named.audience(),
+            named.service(),
+            tool.name(),
+            named.resource(),
+            tool.arguments(),
+            null));
+  }
+
+  /** The request digest, or null for arguments without a canonical form (no approval names it). */
+  static String digest(Request request) {
+    try {
+      return Approval.requestDigest(request);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /**

@@ -101,6 +101,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
                   McpNames.operation(method, rpcMethod),
                   "",
                   null),
+              null,
               null);
     }
     MandateHttp.attach(builder, presentation);
@@ -149,9 +150,10 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
             McpNames.operation(httpMethod, rpcMethod),
             target,
             arguments);
+    ToolCall tool = McpNames.TOOLS_CALL.equals(rpcMethod) ? new ToolCall(target, arguments) : null;
     Request approvalRequest =
         switch (rpcMethod) {
-          case McpNames.TOOLS_CALL -> shape.approvalRequest(new ToolCall(target, arguments));
+          case McpNames.TOOLS_CALL -> shape.approvalRequest(tool);
           case McpNames.RESOURCES_READ ->
               new Request(
                   shape.audience(),
@@ -169,7 +171,7 @@ public final class MandateMcpCustomizer implements McpSyncHttpClientRequestCusto
                   arguments,
                   null);
         };
-    return wallet.authorize(handle, call, approvalRequest);
+    return wallet.authorize(handle, call, approvalRequest, tool);
   }
 
   /** The tool name, URI or prompt name a guarded method names, or null if it has none. */

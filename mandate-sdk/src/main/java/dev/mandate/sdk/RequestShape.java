@@ -16,8 +16,10 @@ import java.util.Objects;
  *
  * <p>Optionally, a {@link ResourceRule} that mirrors the gateway's tool-to-resource mapping: the
  * wallet uses it only to match a person's approvals it keeps ({@link Wallet#addApproval}) to their
- * MCP tool calls, since an approval names the request the gateway decides. Without one, present an
- * approval with the call yourself ({@link dev.mandate.token.Presentation#withApproval}). Immutable.
+ * MCP tool calls, since an approval names the request the gateway decides. Without one, an approval
+ * {@link ApprovalWait#await} keeps is matched through the request the gateway's denial named; else
+ * present an approval with the call yourself ({@link dev.mandate.token.Presentation#withApproval}).
+ * Immutable.
  */
 public final class RequestShape {
   /**

@@ -284,11 +284,12 @@ public final class Wallet {
    * whose request has the approval's request digest, for the approval's token id, presents it in
    * {@code Mandate-Approval} and the wallet forgets it, since an approval allows one call. A tool
    * call is matched only if the capability's {@link RequestShape} mirrors the gateway's mapping
-   * ({@link RequestShape#withApprovalMatching}); a resource read or prompt always is. If that call
-   * then fails to reach the gateway, ask for a new approval. An approval that expires unused is
-   * dropped; so are a capability's approvals when it is removed. An approval names the token id, so
-   * one for a capability that has since been refreshed (a new token id) does not fit any call. The
-   * text is a credential: the wallet never logs or prints it.
+   * ({@link RequestShape#withApprovalMatching}), or if the approval came with the request the
+   * gateway named in its denial ({@link ApprovalWait#await} keeps it so); a resource read or prompt
+   * always is. If that call then fails to reach the gateway, ask for a new approval. An approval
+   * that expires unused is dropped; so are a capability's approvals when it is removed. An approval
+   * names the token id, so one for a capability that has since been refreshed (a new token id) does
+   * not fit any call. The text is a credential: the wallet never logs or prints it.
    *
    * @param handle the capability the approval is for
    * @param approvalText the approval's text form
@@ -300,6 +301,17 @@ public final class Wallet {
    * @throws NullPointerException if the handle is null
    */
   public void addApproval(CapabilityHandle handle, String approvalText) {
+    addApproval(handle, approvalText, null);
+  }
+
+  /**
+   * As {@link #addApproval(CapabilityHandle, String)}, with the request the gateway named when it
+   * denied the call ({@code request} of its {@code APPROVAL_REQUIRED} denial, or null), so that the
+   * approval is matched to its MCP tool call even without a resource rule: the next tool call whose
+   * request, mapped to the named resource, has the approval's digest. The named request is kept
+   * only if it is at this capability's audience and service and its digest is the approval's.
+   */
+  void addApproval(CapabilityHandle handle, String approvalText, Request named) {
     Held h = held(handle);
     if (approvalText == null) {
       throw new IllegalArgumentException("no approval text was given");
@@ -313,7 +325,12 @@ public final class Wallet {
       throw new IllegalArgumentException(
           "not a well-formed approval for " + handle + ": " + e.getMessage());
     }
-    h.addApproval(approval, claims, clock.instant());
+    boolean fits =
+        named != null
+            && h.shape.audience().equals(named.audience())
+            && h.shape.service().equals(named.service())
+            && claims.requestDigest().equals(Held.digest(named));
+    h.addApproval(approval, claims, fits ? named : null, clock.instant());
   }
 
   /**
@@ -330,7 +347,7 @@ public final class Wallet {
   public Presentation authorize(CapabilityHandle handle, ToolCall call) {
     Objects.requireNonNull(call, "call");
     Held h = held(handle);
-    return present(h, h.shape.callFor(call), h.shape.approvalRequest(call));
+    return present(h, h.shape.callFor(call), h.shape.approvalRequest(call), call);
   }
 
   /**
@@ -357,15 +374,19 @@ public final class Wallet {
           "an HTTP call needs a method and a target starting with /, such as GET /invoices/42");
     }
     Held h = held(handle);
-    return present(h, Call.http(h.shape.audience(), h.shape.service(), method, target, body), null);
+    return present(
+        h, Call.http(h.shape.audience(), h.shape.service(), method, target, body), null, null);
   }
 
   /**
-   * As {@link #authorize} for a call built by the caller (MCP resources, prompts and session
-   * operations), with the request the gateway decides for it to match a kept approval (or null).
+   * As {@link #authorize} for a call built by the caller (MCP tool calls, resources, prompts and
+   * session operations), with the request the gateway decides for it to match a kept approval (or
+   * null) and, for a tool call, the tool call (to match an approval by the request its denial
+   * named; or null).
    */
-  Presentation authorize(CapabilityHandle handle, Call call, Request approvalRequest) {
-    return present(held(handle), call, approvalRequest);
+  Presentation authorize(
+      CapabilityHandle handle, Call call, Request approvalRequest, ToolCall tool) {
+    return present(held(handle), call, approvalRequest, tool);
   }
 
   /** The bearer token alone, for a guarded call no request fits (the gateway refuses it). */
@@ -379,7 +400,7 @@ public final class Wallet {
     return held(handle).shape;
   }
 
-  private Presentation present(Held h, Call call, Request approvalRequest) {
+  private Presentation present(Held h, Call call, Request approvalRequest, ToolCall tool) {
     Instant now = clock.instant();
     Capability capability = h.usable(now, this);
     String token = capability.toText();
@@ -390,9 +411,9 @@ public final class Wallet {
     return Presentation.of(token)
         .withProof(proof)
         .withApproval(
-            approvalRequest == null
+            approvalRequest == null && tool == null
                 ? null
-                : h.takeApproval(capability.tokenId(), approvalRequest, now));
+                : h.takeApproval(capability.tokenId(), approvalRequest, tool, now));
   }
 
   /**

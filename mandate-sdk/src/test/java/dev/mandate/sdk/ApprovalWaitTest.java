@@ -165,6 +165,29 @@ class ApprovalWaitTest {
     assertThat(wallet.authorize(handle, pay).approval()).as("presented once").isEmpty();
   }
 
+  @Test
+  void await_keepsTheApproval_withTheRequestTheDenialNames_soAShapeWithoutARuleMatchesIt()
+      throws Exception {
+    Wallet wallet = Wallet.create(new SecureRandom(), Clock.systemUTC());
+    CapabilityHandle handle = capability(wallet); // RequestShape.of: no resource rule
+    ToolCall pay = new ToolCall("pay", payment(56));
+    // The gateway maps the call to the resource of its own rule; only the denial says which.
+    Request call = new Request(AUDIENCE, "bank", "pay", "ACME", pay.arguments(), null);
+    JsonNode denial = recordAsGateway(wallet.bearer(handle).token(), call);
+    CompletableFuture<Void> person = answerWhenAsked(wallet, handle, true, null);
+
+    boolean approved = approvals(wallet, Duration.ofSeconds(30)).await(handle, denial);
+
+    person.get();
+    assertThat(approved).isTrue();
+    assertThat(wallet.authorize(handle, new ToolCall("pay", payment(57))).approval())
+        .as("another call")
+        .isEmpty();
+    Approval kept = wallet.authorize(handle, pay).approval().orElseThrow();
+    assertThat(kept.claims().requestDigest()).isEqualTo(Approval.requestDigest(call));
+    assertThat(wallet.authorize(handle, pay).approval()).as("presented once").isEmpty();
+  }
+
   // ---- the stand-in gateway, the person and helpers ----
 
   private ApprovalWait approvals(Wallet wallet, Duration timeout) {
@@ -224,6 +247,7 @@ class ApprovalWaitTest {
         stack.api().post("/v1/approval-requests", body.toString(), stack.auth("gateway")).status();
     assertThat(status).isIn(200, 201);
     ObjectNode denial = JSON.createObjectNode().put("code", "APPROVAL_REQUIRED");
+    denial.set("request", request.deepCopy());
     String base =
         pointElsewhere ? "http://127.0.0.1:" + elsewhere.getAddress().getPort() : stack.url();
     denial

@@ -144,6 +144,37 @@ class MandateMcpCustomizerTest {
   }
 
   @Test
+  void aToolCall_presentsAnApprovalKeptWithTheRequestItsDenialNamed_withoutAResourceRule()
+      throws Exception {
+    String body =
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
+            + "\"read_text_file\",\"arguments\":{\"path\":\"/srv/data/invoices/2024/jan.txt\"}}}";
+    ObjectNode args = JSON.createObjectNode().put("path", "/srv/data/invoices/2024/jan.txt");
+    // As the gateway maps it (root /srv) and names it in its APPROVAL_REQUIRED denial.
+    Request gatewayRequest =
+        new Request("gw-test", "fs", "read_text_file", "/data/invoices/2024/jan.txt", args, null);
+    String tokenId = Capability.decode(bearer(customize("GET", null))).tokenId();
+    String approval =
+        dev.mandate.token.Approval.issue(
+                root,
+                tokenId,
+                gatewayRequest,
+                "finance",
+                clock.instant().plus(Duration.ofMinutes(5)),
+                random)
+            .text();
+    wallet.addApproval(handle, approval, gatewayRequest);
+
+    HttpHeaders other = customize("POST", body.replace("jan.txt", "feb.txt"));
+    HttpHeaders first = customize("POST", body);
+    HttpHeaders second = customize("POST", body);
+
+    assertThat(other.firstValue("Mandate-Approval")).isEmpty();
+    assertThat(first.firstValue("Mandate-Approval")).hasValue(approval);
+    assertThat(second.firstValue("Mandate-Approval")).isEmpty();
+  }
+
+  @Test
   void otherMessages_getAProofOverTheSessionOperation_thatVerifiesForThatOperationOnly()
       throws Exception {
     String[][] cases = {

@@ -10,6 +10,7 @@ import dev.mandate.token.Capability;
 import dev.mandate.token.Decision;
 import dev.mandate.token.Presentation;
 import dev.mandate.token.Proof;
+import dev.mandate.token.Request;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -202,6 +203,55 @@ class WalletApprovalTest extends WalletTestBase {
     }
     assertThat(wallet.describe(h).restrictions()).contains("each call approved by finance");
     assertThat(wallet.describe(h).tokenId()).isEqualTo(capability.tokenId());
+  }
+
+  @Test
+  void withoutAResourceRule_aToolCallGetsAnApprovalOnlyByTheRequestItsDenialNamed() {
+    RequestShape plain = RequestShape.of("gw-test", "fs");
+    Capability capability = mint().sign();
+    CapabilityHandle h = wallet.add("invoices", capability.toText(), plain);
+    String unnamed = approve(capability, JAN, Duration.ofMinutes(5));
+    wallet.addApproval(h, unnamed);
+    assertThat(wallet.authorize(h, JAN).approval())
+        .as("without the gateway's resource the wallet cannot tell the call")
+        .isEmpty();
+
+    // What the gateway decided for JAN and named in its APPROVAL_REQUIRED denial.
+    Request named = FS.requestFor(JAN);
+    String approval = approve(capability, JAN, Duration.ofMinutes(5));
+    wallet.addApproval(h, approval, named);
+    Presentation other = wallet.authorize(h, FEB);
+    Presentation approved = wallet.authorize(h, JAN);
+    Presentation again = wallet.authorize(h, JAN);
+
+    assertThat(other.approval()).as("another call keeps no approval").isEmpty();
+    assertThat(approved.approval().map(Approval::text).orElse(null)).isEqualTo(approval);
+    assertThat(again.approval()).as("an approval allows one call").isEmpty();
+    Decision allowed = verify(approved, JAN);
+    assertThat(allowed.allowed()).as(allowed.toString()).isTrue();
+  }
+
+  @Test
+  void aNamedRequest_atAnotherAudienceOrNotTheApprovals_isNotUsedToMatch() {
+    RequestShape plain = RequestShape.of("gw-test", "fs");
+    Capability capability = mint().sign();
+    CapabilityHandle h = wallet.add("invoices", capability.toText(), plain);
+    Request elsewhere = FS.requestFor(JAN).withAudience("gw-other");
+    wallet.addApproval(
+        h,
+        Approval.issue(
+                root,
+                capability.tokenId(),
+                elsewhere,
+                "finance",
+                clock.instant().plus(Duration.ofMinutes(5)),
+                random)
+            .text(),
+        elsewhere);
+    wallet.addApproval(h, approve(capability, JAN, Duration.ofMinutes(5)), FS.requestFor(FEB));
+
+    assertThat(wallet.authorize(h, JAN).approval()).isEmpty();
+    assertThat(wallet.authorize(h, FEB).approval()).isEmpty();
   }
 
   private Decision verify(Presentation p, ToolCall call) {

@@ -152,6 +152,14 @@ public final class Tracing implements AutoCloseable {
   }
 
   /**
+   * The task, to run on another thread in the current trace context (the request's span, if any),
+   * as if it ran on this one.
+   */
+  public static Runnable inCurrentContext(Runnable task) {
+    return Context.current().wrap(task);
+  }
+
+  /**
    * Wraps a handler so that each request runs in a server span that continues the caller's {@code
    * traceparent} and ends when the response completes; returns {@code next} itself when off.
    */
@@ -314,16 +322,7 @@ public final class Tracing implements AutoCloseable {
   }
 
   /** Ends a server span with the response's status, then completes the request's callback. */
-  private static final class SpanEnding implements Callback {
-    private final Callback callback;
-    private final Response response;
-    private final Span span;
-
-    SpanEnding(Callback callback, Response response, Span span) {
-      this.callback = callback;
-      this.response = response;
-      this.span = span;
-    }
+  private record SpanEnding(Callback callback, Response response, Span span) implements Callback {
 
     @Override
     public void succeeded() {

@@ -104,16 +104,9 @@ public final class ConsoleBrowser {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream").GET();
     headers.forEach(b::header);
-    try {
-      HttpResponse<java.io.InputStream> r =
-          client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-      return new EventStream(r.statusCode(), r.headers(), r.body());
-    } catch (IOException e) {
-      throw new IllegalStateException("HTTP call failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during an HTTP call", e);
-    }
+    HttpResponse<java.io.InputStream> r =
+        Http.exchange(client, b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    return new EventStream(r.statusCode(), r.headers(), r.body());
   }
 
   /** An open server-sent event stream: its status, headers, and its events as they come. */
@@ -281,17 +274,7 @@ public final class ConsoleBrowser {
   }
 
   private Reply send(HttpRequest.Builder request) {
-    try {
-      HttpResponse<String> r =
-          client.send(
-              request.timeout(Http.CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (IOException e) {
-      throw new IllegalStateException("HTTP call failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during an HTTP call", e);
-    }
+    return Http.send(client, request);
   }
 
   /** A form body, {@code application/x-www-form-urlencoded}. */

@@ -59,10 +59,22 @@ public final class Http {
 
   /** Sends a request with the call timeout; its answer whatever the status. */
   public static Reply send(HttpRequest.Builder request) {
+    return send(CLIENT, request);
+  }
+
+  /** Sends a request on {@code client} with the call timeout; its answer whatever the status. */
+  static Reply send(HttpClient client, HttpRequest.Builder request) {
+    HttpResponse<String> r =
+        exchange(
+            client, request.timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.headers(), r.body());
+  }
+
+  /** Sends a request on {@code client}; a failure to send is an unchecked exception. */
+  static <T> HttpResponse<T> exchange(
+      HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> body) {
     try {
-      HttpResponse<String> r =
-          CLIENT.send(request.timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers(), r.body());
+      return client.send(request, body);
     } catch (IOException e) {
       throw new IllegalStateException("HTTP call failed: " + e, e);
     } catch (InterruptedException e) {

@@ -191,7 +191,12 @@ public final class ResourcePaths {
     return true;
   }
 
-  private static String characterProblem(String path) {
+  /**
+   * What is wrong with the characters of {@code path} (NUL, control characters, a backslash, an
+   * unpaired surrogate, invisible or bidirectional-control characters), or null; the answer starts
+   * with "path ". Also the gateway's check of a resource URI's characters.
+   */
+  public static String characterProblem(String path) {
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
       if (c == 0) {

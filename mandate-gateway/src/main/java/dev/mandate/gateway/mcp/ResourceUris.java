@@ -197,34 +197,13 @@ final class ResourceUris {
     return -1;
   }
 
-  /** What is wrong with the characters of a URI, or null (as ResourcePaths checks a path). */
+  /** What is wrong with the characters of a URI, or null: a space, or what a path may not hold. */
   private static String characterProblem(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c <= 0x20 || (c >= 0x7f && c <= 0x9f)) {
-        return "contains a space or control character";
-      }
-      if (c == '\\') {
-        return "contains a backslash";
-      }
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-        continue;
-      }
-      if (Character.isSurrogate(c)) {
-        return "contains an unpaired surrogate";
-      }
-      if ((c >= 0x200B && c <= 0x200F)
-          || (c >= 0x202A && c <= 0x202E)
-          || (c >= 0x2060 && c <= 0x2064)
-          || (c >= 0x2066 && c <= 0x2069)
-          || c == 0xFEFF) {
-        return "contains an invisible or bidirectional-control character";
-      }
+    if (s.indexOf(' ') >= 0) {
+      return "contains a space or control character";
     }
-    return null;
+    String problem = ResourcePaths.characterProblem(s);
+    return problem == null ? null : withoutPathWord(problem);
   }
 
   private static String withoutPathWord(String problem) {
