@@ -97,10 +97,12 @@ final class Chain {
 
   /**
    * Whether the current holder's Ed25519 key signed {@code message} (false for a bearer or
-   * DPoP-bound chain). The key is decoded and validated once per chain, so a chain the verification
-   * cache holds checks each per-call proof without decompressing the key's point again (about a
-   * tenth of a verification). A key that fails full validation (not in the prime-order subgroup) is
-   * verified by its bytes as before, so this accepts exactly the signatures {@link
+   * DPoP-bound chain). The first proof of a chain is verified by the key's bytes; from the second
+   * on, the key is decoded and validated once, so a chain the verification cache holds checks each
+   * further proof without decompressing the key's point again (about a tenth of a verification).
+   * Full validation costs about as much as a verification, which a chain checked once (a cold
+   * verifier) would pay for nothing. A key that fails full validation (not in the prime-order
+   * subgroup) is verified by its bytes as before, so this accepts exactly the signatures {@link
    * dev.mandate.internal.crypto.Ed25519#verify(byte[], byte[], int, int, byte[])} does.
    */
   boolean signedByHolder(byte[] message, byte[] signature) {
@@ -110,6 +112,9 @@ final class Chain {
     }
     Object decoded = holderPoint;
     if (decoded == null) {
+      holderPoint = USED_ONCE;
+      decoded = UNDECODED;
+    } else if (decoded == USED_ONCE) {
       var point = org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFullExport(key, 0);
       decoded = point != null ? point : UNDECODED;
       holderPoint = decoded;
@@ -119,8 +124,14 @@ final class Chain {
         : dev.mandate.internal.crypto.Ed25519.verify(key, message, 0, message.length, signature);
   }
 
-  /** The holder key's point, validated, or {@link #UNDECODED}; null until first needed. */
+  /**
+   * The holder key's point, validated, or {@link #UNDECODED}; null before the first proof, {@link
+   * #USED_ONCE} after it.
+   */
   private volatile Object holderPoint;
+
+  /** One proof was checked by the key's bytes; the next decodes the key. */
+  private static final Object USED_ONCE = new Object();
 
   /** A holder key that failed full validation: verified by its bytes. */
   private static final Object UNDECODED = new Object();

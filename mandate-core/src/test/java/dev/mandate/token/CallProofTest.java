@@ -152,12 +152,16 @@ class CallProofTest {
   }
 
   @Test
-  void theHolderKey_isDecodedOncePerChain_andStillTellsItsSignaturesFromOthers() {
+  void theHolderKey_isDecodedOncePerChain_fromItsSecondProof_andStillTellsSignaturesApart() {
     Chain chain = Capability.decode(bound.toText()).chain();
     byte[] message = "one proof's message".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] byHolder = agent.sign(message);
 
     assertThat(chain.holderKeyDecoded()).isFalse();
+    // The first proof is checked by the key's bytes (a cold verifier checks a chain once) ...
+    assertThat(chain.signedByHolder("another".getBytes(), byHolder)).isFalse();
+    assertThat(chain.holderKeyDecoded()).isFalse();
+    // ... the second decodes the key, once.
     assertThat(chain.signedByHolder(message, byHolder)).isTrue();
     assertThat(chain.holderKeyDecoded()).isTrue();
     // From the decoded key on: another message, another signer, a bent signature are refused.
