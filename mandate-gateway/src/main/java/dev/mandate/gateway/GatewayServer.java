@@ -435,6 +435,15 @@ public final class GatewayServer implements AutoCloseable {
     }
   }
 
+  /** Answers a request the stopping server's threads no longer take: 503, and close. */
+  static void refuseWhileStopping(Response response, Callback callback) {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    ProblemResponses.send(
+        response,
+        callback,
+        Problem.of(503, "unavailable", "the gateway is stopping; try again elsewhere"));
+  }
+
   /** Routes {@code /health}, {@code /metrics}, the front ends' prefixes, and else the proxy. */
   private final class Dispatch extends Handler.Abstract {
     private final HttpProxy proxy;
@@ -500,11 +509,7 @@ public final class GatewayServer implements AutoCloseable {
                   }
                 }));
       } catch (RejectedExecutionException stopping) {
-        response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        ProblemResponses.send(
-            response,
-            callback,
-            Problem.of(503, "unavailable", "the gateway is stopping; try again elsewhere"));
+        refuseWhileStopping(response, callback);
       }
       return true;
     }

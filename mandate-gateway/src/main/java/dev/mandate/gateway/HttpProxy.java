@@ -199,11 +199,7 @@ final class HttpProxy extends Handler.Abstract {
     try {
       offload.execute(Tracing.inCurrentContext(() -> run(x)));
     } catch (RejectedExecutionException stopping) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-      ProblemResponses.send(
-          response,
-          callback,
-          Problem.of(503, "unavailable", "the gateway is stopping; try again elsewhere"));
+      GatewayServer.refuseWhileStopping(response, callback);
     }
     return true;
   }
