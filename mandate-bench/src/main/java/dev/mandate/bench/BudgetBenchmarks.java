@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 
@@ -30,14 +31,20 @@ import org.openjdk.jmh.annotations.TearDown;
  * enough never to run out during a run.
  */
 public class BudgetBenchmarks extends MicroBenchmark {
-  private Verifier plainVerifier;
-  private Verifier memoryVerifier;
-  private Verifier redisVerifier;
+  private static final String BUDGET = "sum(/amount)<=9000000000";
+
+  /**
+   * The capability and ledger of the call: {@code warmPlain} no constraint and no budget (the
+   * baseline); {@code warmGrantConstraint} the grant carries its own range constraint on /amount;
+   * {@code warmBudgetInMemory} debited from a budget in memory (one gateway); {@code
+   * warmBudgetRedis} debited from a budget in Redis (a gateway cluster): one Lua script round trip.
+   */
+  @Param({"warmPlain", "warmGrantConstraint", "warmBudgetInMemory", "warmBudgetRedis"})
+  public String call;
+
+  private Verifier verifier;
   private BudgetLedger redis;
-  private String plain;
-  private String grantConstrained;
-  private String budgetedInMemory;
-  private String budgetedInRedis;
+  private String token;
   private Request request;
 
   @Setup(Level.Trial)
@@ -45,37 +52,35 @@ public class BudgetBenchmarks extends MicroBenchmark {
     SecureRandom rng = new SecureRandom();
     SigningKey root = SigningKey.generate(rng);
     Clock clock = Clock.systemUTC();
-    plain = bank(root, rng, null, null);
-    grantConstrained = bank(root, rng, "/amount", null);
-    budgetedInMemory = bank(root, rng, null, "sum(/amount)<=9000000000");
-    budgetedInRedis = bank(root, rng, null, "sum(/amount)<=9000000000");
-    TrustedKeys trusted = TrustedKeys.of(root.verifyingKey());
-    plainVerifier = Verifier.builder().trustedKeys(trusted).clock(clock).build();
-    memoryVerifier =
-        Verifier.builder()
-            .trustedKeys(trusted)
-            .clock(clock)
-            .budgetLedger(BudgetLedger.inMemory(clock))
-            .build();
-    String url = System.getenv().getOrDefault("MANDATE_BENCH_REDIS", "redis://127.0.0.1:6379");
-    redis = BenchLedgers.redis(url, clock);
-    redisVerifier =
-        Verifier.builder().trustedKeys(trusted).clock(clock).budgetLedger(redis).build();
+    Verifier.Builder v =
+        Verifier.builder().trustedKeys(TrustedKeys.of(root.verifyingKey())).clock(clock);
+    switch (call) {
+      case "warmPlain" -> token = bank(root, rng, null, null);
+      case "warmGrantConstraint" -> token = bank(root, rng, "/amount", null);
+      case "warmBudgetInMemory" -> {
+        token = bank(root, rng, null, BUDGET);
+        v.budgetLedger(BudgetLedger.inMemory(clock));
+      }
+      case "warmBudgetRedis" -> {
+        token = bank(root, rng, null, BUDGET);
+        String url = System.getenv().getOrDefault("MANDATE_BENCH_REDIS", "redis://127.0.0.1:6379");
+        redis = BenchLedgers.redis(url, clock);
+        v.budgetLedger(redis);
+      }
+      default -> throw new IllegalArgumentException("unknown call: " + call);
+    }
+    verifier = v.build();
     ObjectNode args =
         JsonNodeFactory.instance.objectNode().put("amount", 1).put("recipient", "acct-2");
     request = new Request(null, "bank", "send_money", "acct-1", args, Map.of());
-    for (String t : new String[] {plain, grantConstrained, budgetedInMemory, budgetedInRedis}) {
-      Verifier v =
-          t.equals(budgetedInMemory)
-              ? memoryVerifier
-              : t.equals(budgetedInRedis) ? redisVerifier : plainVerifier;
-      check(v, t);
-    }
+    warm();
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    BenchLedgers.close(redis);
+    if (redis != null) {
+      BenchLedgers.close(redis);
+    }
   }
 
   /** A bank capability: an authority block and one delegated block, as an agent would hold it. */
@@ -99,31 +104,9 @@ public class BudgetBenchmarks extends MicroBenchmark {
     return m.sign().attenuate().random(rng).allow("bank:send_money:acct-*").sign().toText();
   }
 
-  private Decision check(Verifier v, String token) {
-    return Fixtures.requireAllowed(v.authorize(Presentation.of(token), request));
-  }
-
-  /** Warm call, no constraint, no budget: the baseline. */
+  /** One warm call of the capability {@link #call} names. */
   @Benchmark
-  public Object warmPlain() {
-    return check(plainVerifier, plain);
-  }
-
-  /** Warm call whose grant carries its own range constraint on /amount. */
-  @Benchmark
-  public Object warmGrantConstraint() {
-    return check(plainVerifier, grantConstrained);
-  }
-
-  /** Warm call debited from a budget in memory (one gateway). */
-  @Benchmark
-  public Object warmBudgetInMemory() {
-    return check(memoryVerifier, budgetedInMemory);
-  }
-
-  /** Warm call debited from a budget in Redis (a gateway cluster): one Lua script round trip. */
-  @Benchmark
-  public Object warmBudgetRedis() {
-    return check(redisVerifier, budgetedInRedis);
+  public Decision warm() {
+    return Fixtures.requireAllowed(verifier.authorize(Presentation.of(token), request));
   }
 }

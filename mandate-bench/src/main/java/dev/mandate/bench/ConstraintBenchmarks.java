@@ -21,6 +21,7 @@ import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
@@ -45,13 +46,26 @@ public class ConstraintBenchmarks extends MicroBenchmark {
     "update_user_info"
   };
 
+  /**
+   * Where the limit sits: {@code noConstraint} two grants, no limit (the baseline); {@code
+   * blockWideConstraint} one grant and a block-wide {@code /amount} range (one token per tool);
+   * {@code grantConstraint} two grants, the matching one with its own {@code /amount} range; {@code
+   * grantConstraintEighthOfEight} eight grants, each with its own range, the call matching the
+   * last; {@code grantCondition} two grants, the matching one with its own CEL condition instead of
+   * a range.
+   */
+  @Param({
+    "noConstraint",
+    "blockWideConstraint",
+    "grantConstraint",
+    "grantConstraintEighthOfEight",
+    "grantCondition"
+  })
+  public String capability;
+
   private Verifier verifier;
   private Request request;
-  private String plain;
-  private String blockWide;
-  private String perGrant;
-  private String perGrantOfEight;
-  private String perGrantCondition;
+  private String token;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -73,20 +87,20 @@ public class ConstraintBenchmarks extends MicroBenchmark {
     request = new Request(null, "bank", "send_money", "DE89370400440532013000", args, Map.of());
     Constraint upTo100 = new Constraint.Range(BigDecimal.ZERO, MAX);
 
-    plain =
+    String plain =
         mint(root, clock, random)
             .allow("bank:send_money:*")
             .allow("bank:get_balance:*")
             .sign()
             .toText();
     // The workaround before grant constraints: a block-wide limit, so one token per tool.
-    blockWide =
+    String blockWide =
         mint(root, clock, random)
             .allow("bank:send_money:*")
             .constrain("/amount", upTo100)
             .sign()
             .toText();
-    perGrant =
+    String perGrant =
         mint(root, clock, random)
             .allow(Grant.parse("bank:send_money:*").constrain("/amount", upTo100))
             .allow("bank:get_balance:*")
@@ -96,17 +110,27 @@ public class ConstraintBenchmarks extends MicroBenchmark {
     for (String action : OTHER_ACTIONS) {
       eight.allow(Grant.parse("bank:" + action + ":*").constrain("/amount", upTo100));
     }
-    perGrantOfEight =
+    String perGrantOfEight =
         eight.allow(Grant.parse("bank:send_money:*").constrain("/amount", upTo100)).sign().toText();
-    perGrantCondition =
+    String perGrantCondition =
         mint(root, clock, random)
             .allow(Grant.parse("bank:send_money:*").where("args.amount <= 100.0"))
             .allow("bank:get_balance:*")
             .sign()
             .toText();
-    for (String token :
-        new String[] {plain, blockWide, perGrant, perGrantOfEight, perGrantCondition}) {
-      authorize(token);
+    Map<String, String> tokens =
+        Map.of(
+            "noConstraint", plain,
+            "blockWideConstraint", blockWide,
+            "grantConstraint", perGrant,
+            "grantConstraintEighthOfEight", perGrantOfEight,
+            "grantCondition", perGrantCondition);
+    for (String t : tokens.values()) {
+      authorize(t);
+    }
+    token = tokens.get(capability);
+    if (token == null) {
+      throw new IllegalArgumentException("unknown capability: " + capability);
     }
     ObjectNode tooMuch = args.deepCopy().put("amount", new BigDecimal("100.01"));
     Request denied =
@@ -126,33 +150,9 @@ public class ConstraintBenchmarks extends MicroBenchmark {
     return Fixtures.requireAllowed(verifier.authorize(Presentation.of(token), request));
   }
 
-  /** Two grants, no constraint: the baseline. */
+  /** One call on the capability {@link #capability} names. */
   @Benchmark
-  public Object noConstraint() {
-    return authorize(plain);
-  }
-
-  /** One grant and a block-wide {@code /amount} range (one token per tool). */
-  @Benchmark
-  public Object blockWideConstraint() {
-    return authorize(blockWide);
-  }
-
-  /** Two grants, the matching one with its own {@code /amount} range. */
-  @Benchmark
-  public Object grantConstraint() {
-    return authorize(perGrant);
-  }
-
-  /** Eight grants, each with its own range; the call matches the last. */
-  @Benchmark
-  public Object grantConstraintEighthOfEight() {
-    return authorize(perGrantOfEight);
-  }
-
-  /** Two grants, the matching one with its own CEL condition instead of a range. */
-  @Benchmark
-  public Object grantCondition() {
-    return authorize(perGrantCondition);
+  public Decision authorize() {
+    return authorize(token);
   }
 }

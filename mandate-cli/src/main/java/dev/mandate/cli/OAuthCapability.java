@@ -114,18 +114,22 @@ final class OAuthCapability implements McpRelay.Presenter {
   private Duration life;
   private RefreshToken refresh;
 
-  private OAuthCapability(
-      Options options,
-      PrintWriter err,
-      Clock clock,
-      AuthorizationServerMetadata server,
-      URI resource,
-      ECKey key) {
+  /**
+   * What the gateway's protected-resource metadata names.
+   *
+   * @param server the authorization server's metadata
+   * @param resource the resource to ask it for (the gateway's MCP endpoint)
+   * @param scopesSupported the scopes the gateway lists
+   */
+  private record Discovered(
+      AuthorizationServerMetadata server, URI resource, List<String> scopesSupported) {}
+
+  private OAuthCapability(Options options, PrintWriter err, Clock clock, Discovered at, ECKey key) {
     this.options = options;
     this.err = err;
     this.clock = clock;
-    this.server = server;
-    this.resource = resource;
+    this.server = at.server();
+    this.resource = at.resource();
     this.key = key;
     try {
       this.proofs = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
@@ -143,14 +147,56 @@ final class OAuthCapability implements McpRelay.Presenter {
    */
   static OAuthCapability obtain(
       Options options, PrintWriter err, Clock clock, SecureRandom random) {
-    JsonNode prm = protectedResourceMetadata(options.gateway());
-    URI resource = URI.create(prm.path("resource").asText(options.gateway().toString()));
-    if (!resource.equals(options.gateway())) {
+    Discovered at = discover(options.gateway());
+    List<String> scopes = options.scopes().isEmpty() ? at.scopesSupported() : options.scopes();
+    Options effective =
+        new Options(
+            options.gateway(),
+            List.copyOf(scopes),
+            options.store(),
+            options.openBrowser(),
+            options.consentTimeout(),
+            options.redirectPort());
+    Stored stored = effective.store() == null ? null : Stored.read(effective.store());
+    boolean sameAuthorization =
+        stored != null
+            && stored.issuer().equals(at.server().getIssuer().getValue())
+            && stored.resource().equals(at.resource().toString());
+    ECKey key = sameAuthorization ? stored.key() : newKey(random);
+    OAuthCapability capability = new OAuthCapability(effective, err, clock, at, key);
+    if (sameAuthorization && stored.refreshToken() != null) {
+      capability.client = new ClientID(stored.clientId());
+      capability.refresh = new RefreshToken(stored.refreshToken());
+      try {
+        capability.redeem(new RefreshTokenGrant(capability.refresh));
+        return capability;
+      } catch (BadInputException e) {
+        err.println(
+            "mandate proxy: the stored authorization no longer works ("
+                + e.getMessage()
+                + "); asking for consent again");
+        err.flush();
+      }
+    }
+    capability.consent();
+    return capability;
+  }
+
+  /**
+   * Reads the gateway's protected-resource metadata and the metadata of the authorization server it
+   * names, which must offer PKCE with S256.
+   *
+   * @throws BadInputException if either cannot be read or does not fit
+   */
+  private static Discovered discover(URI gateway) {
+    JsonNode prm = protectedResourceMetadata(gateway);
+    URI resource = URI.create(prm.path("resource").asText(gateway.toString()));
+    if (!resource.equals(gateway)) {
       throw new BadInputException(
           "the gateway describes its resource as "
               + Printable.escape(resource.toString())
               + ", not --gateway "
-              + options.gateway()
+              + gateway
               + "; give the URL the gateway names");
     }
     JsonNode servers = prm.path("authorization_servers");
@@ -170,41 +216,9 @@ final class OAuthCapability implements McpRelay.Presenter {
         || !server.getCodeChallengeMethods().contains(CodeChallengeMethod.S256)) {
       throw new BadInputException("the authorization server does not offer PKCE with S256");
     }
-    List<String> scopes = new ArrayList<>(options.scopes());
-    if (scopes.isEmpty()) {
-      prm.path("scopes_supported").forEach(s -> scopes.add(s.asText()));
-    }
-    Options effective =
-        new Options(
-            options.gateway(),
-            List.copyOf(scopes),
-            options.store(),
-            options.openBrowser(),
-            options.consentTimeout(),
-            options.redirectPort());
-    Stored stored = effective.store() == null ? null : Stored.read(effective.store());
-    boolean sameAuthorization =
-        stored != null
-            && stored.issuer().equals(server.getIssuer().getValue())
-            && stored.resource().equals(resource.toString());
-    ECKey key = sameAuthorization ? stored.key() : newKey(random);
-    OAuthCapability capability = new OAuthCapability(effective, err, clock, server, resource, key);
-    if (sameAuthorization && stored.refreshToken() != null) {
-      capability.client = new ClientID(stored.clientId());
-      capability.refresh = new RefreshToken(stored.refreshToken());
-      try {
-        capability.redeem(new RefreshTokenGrant(capability.refresh));
-        return capability;
-      } catch (BadInputException e) {
-        err.println(
-            "mandate proxy: the stored authorization no longer works ("
-                + e.getMessage()
-                + "); asking for consent again");
-        err.flush();
-      }
-    }
-    capability.consent();
-    return capability;
+    List<String> scopesSupported = new ArrayList<>();
+    prm.path("scopes_supported").forEach(s -> scopesSupported.add(s.asText()));
+    return new Discovered(server, resource, scopesSupported);
   }
 
   /** The DPoP key's thumbprint ({@code jkt}), which names the holder; not secret. */

@@ -1,23 +1,18 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
 import dev.mandate.gateway.UpstreamSpans;
-import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.server.Tracing;
 import dev.mandate.wire.JsonRpcErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -43,36 +38,21 @@ final class HttpUpstream implements UpstreamConnection {
   private static final String VERSION_HEADER = "MCP-Protocol-Version";
   private static final int MAX_GET_FAILURES = 5;
 
+  private final HttpTarget target;
   private final String service;
-  private final Http config;
-  private final HttpClient client;
   private final Tracing tracing;
   private final Listener listener;
-  private final long maxMessageBytes;
-  private final Duration timeout;
-  private final SecretRedaction credentials;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicReference<Request> getStream = new AtomicReference<>();
   private volatile String sessionId;
   private volatile String protocolVersion;
   private volatile String initializeIdKey;
 
-  HttpUpstream(
-      String service,
-      Http config,
-      HttpClient client,
-      Tracing tracing,
-      Listener listener,
-      long maxMessageBytes,
-      Duration timeout) {
-    this.service = service;
-    this.config = config;
-    this.client = client;
+  HttpUpstream(HttpTarget target, Tracing tracing, Listener listener) {
+    this.target = target;
+    this.service = target.service();
     this.tracing = tracing;
     this.listener = listener;
-    this.maxMessageBytes = maxMessageBytes;
-    this.timeout = timeout;
-    this.credentials = SecretRedaction.ofHeaderValues(config.headers().values());
   }
 
   @Override
@@ -93,7 +73,7 @@ final class HttpUpstream implements UpstreamConnection {
             .body(new BytesRequestContent("application/json", JsonRpc.writeBytes(message)))
             // Idle, not total: an SSE answer may stream progress for longer; the endpoint bounds
             // the whole call.
-            .idleTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            .idleTimeout(target.timeout().toMillis(), TimeUnit.MILLISECONDS);
     UpstreamSpans.trace(tracing, post);
     try {
       post.send(new Answer(request ? message.get("id") : null, initialized));
@@ -103,21 +83,19 @@ final class HttpUpstream implements UpstreamConnection {
   }
 
   private Request newRequest(HttpMethod method) {
-    Request r = client.newRequest(config.url()).method(method);
     String session = sessionId;
     String version = protocolVersion;
-    return r.headers(
-        h -> {
-          for (Map.Entry<String, Secret> e : config.headers().entrySet()) {
-            h.put(e.getKey(), e.getValue().revealForUse());
-          }
-          if (session != null) {
-            h.put(SESSION_HEADER, session);
-          }
-          if (version != null) {
-            h.put(VERSION_HEADER, version);
-          }
-        });
+    return target
+        .newRequest(method)
+        .headers(
+            h -> {
+              if (session != null) {
+                h.put(SESSION_HEADER, session);
+              }
+              if (version != null) {
+                h.put(VERSION_HEADER, version);
+              }
+            });
   }
 
   /** The answer to one POST: its status, then its messages as they arrive. */
@@ -172,7 +150,7 @@ final class HttpUpstream implements UpstreamConnection {
       expectMessages = true;
       String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
       if (type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-        events = new SseParser(maxMessageBytes, HttpUpstream.this::deliverEvent);
+        events = new SseParser(target.maxMessageBytes(), HttpUpstream.this::deliverEvent);
       } else {
         json = new ByteArrayOutputStream();
       }
@@ -186,7 +164,7 @@ final class HttpUpstream implements UpstreamConnection {
       try {
         if (events != null) {
           events.feed(content);
-        } else if (json.size() + content.remaining() > maxMessageBytes) {
+        } else if (json.size() + content.remaining() > target.maxMessageBytes()) {
           problem = "upstream " + service + " answered with too much data";
           response.abort(new IOException("answer too large"));
         } else {
@@ -262,10 +240,11 @@ final class HttpUpstream implements UpstreamConnection {
    * but the id, which must come back as it was sent.
    */
   private JsonNode withoutCredentials(JsonNode message) {
-    if (credentials.isEmpty()) {
+    if (target.credentials().isEmpty()) {
       return message;
     }
-    return JsonRpc.redactKeepingId(message, credentials::redact, credentials::redacting);
+    return JsonRpc.redactKeepingId(
+        message, target.credentials()::redact, target.credentials()::redacting);
   }
 
   /**
@@ -283,7 +262,7 @@ final class HttpUpstream implements UpstreamConnection {
             // The stream stays open while the server has nothing to say.
             .idleTimeout(0, TimeUnit.MILLISECONDS);
     getStream.set(get);
-    SseParser parser = new SseParser(maxMessageBytes, this::deliverEvent);
+    SseParser parser = new SseParser(target.maxMessageBytes(), this::deliverEvent);
     get.send(
         new Response.Listener() {
           private boolean offered;
@@ -313,7 +292,10 @@ final class HttpUpstream implements UpstreamConnection {
             }
             int next = result.isFailed() ? failures + 1 : 0;
             if (!closed.get()) {
-              client.getScheduler().schedule(() -> openGetStream(next), 1, TimeUnit.SECONDS);
+              target
+                  .client()
+                  .getScheduler()
+                  .schedule(() -> openGetStream(next), 1, TimeUnit.SECONDS);
             }
           }
         });

@@ -72,13 +72,29 @@ final class McpEndpoint {
   static final Set<String> PROTOCOL_VERSIONS = Revisions.SESSION_VERSIONS;
   private static final long KEEP_ALIVE_SECONDS = 15;
 
+  /**
+   * What the handler gives each of its endpoints.
+   *
+   * @param config the MCP section of the gateway's configuration
+   * @param guard decides calls and session operations
+   * @param httpClient reaches HTTP upstreams
+   * @param tracing traces upstream calls
+   * @param clock for capability expiry
+   * @param resource the gateway's protected-resource metadata, for 401 and 403 answers
+   */
+  record Common(
+      McpConfig config,
+      CallGuard guard,
+      HttpClient httpClient,
+      Tracing tracing,
+      Clock clock,
+      ProtectedResource resource) {}
+
   private final Upstream upstream;
+  private final Common common;
   private final HostPaths hostPaths;
   private final McpConfig config;
   private final CallGuard guard;
-  private final HttpClient httpClient;
-  private final Tracing tracing;
-  private final Clock clock;
   private final Map<String, McpSession> sessions = new ConcurrentHashMap<>();
   // Admission and the insertion of an admitted session are one step, so a flood of initialize
   // requests cannot overshoot the session limits.
@@ -86,28 +102,19 @@ final class McpEndpoint {
   private final SessionAdmission.Limits limits;
   private final MethodAllowlist methods;
   private final ClientFeatures clientFeatures;
+  private final McpSession.Shared sessionShared;
   private final Disclosure disclosure;
   private final SessionAccess sessionAccess;
   private final Pipeline<Admitted, Call> pipeline;
   // 2026-07-28 requests go to the upstream one POST each; null if it speaks only 2025-11-25.
   private final StatelessUpstream stateless;
 
-  McpEndpoint(
-      Upstream upstream,
-      McpConfig config,
-      CallGuard guard,
-      HttpClient httpClient,
-      Tracing tracing,
-      Clock clock,
-      ProtectedResource resource) {
-    this.tracing = tracing;
-    this.resource = resource;
+  McpEndpoint(Upstream upstream, Common common) {
     this.upstream = upstream;
+    this.common = common;
+    this.config = common.config();
+    this.guard = common.guard();
     this.hostPaths = HostPaths.of(upstream);
-    this.config = config;
-    this.guard = guard;
-    this.httpClient = httpClient;
-    this.clock = clock;
     this.limits =
         new SessionAdmission.Limits(
             upstream.maxSessions(),
@@ -115,22 +122,15 @@ final class McpEndpoint {
             upstream.maxSessionsPerClient());
     this.methods = MethodAllowlist.standardAnd(upstream.allowMethods());
     this.clientFeatures = new ClientFeatures(upstream.roots());
+    this.sessionShared =
+        new McpSession.Shared(
+            upstream.service(), clientFeatures, this::connect, config.startTimeout(), hostPaths);
     this.disclosure = new Disclosure(upstream);
     this.sessionAccess = new SessionAccess(guard, upstream.service());
     this.pipeline = new Pipeline<>(new Stages(), guard, new JsonRpcDenials());
     this.stateless =
-        upstream.speaksStateless()
-            ? new StatelessUpstream(
-                upstream.service(),
-                (Http) upstream.transport(),
-                httpClient,
-                config.maxUpstreamMessageBytes(),
-                config.callTimeout(),
-                hostPaths)
-            : null;
+        upstream.speaksStateless() ? new StatelessUpstream(httpTarget(), hostPaths) : null;
   }
-
-  private final ProtectedResource resource;
 
   String path() {
     return upstream.path();
@@ -162,7 +162,7 @@ final class McpEndpoint {
    * expired; the agent must open a new one with a valid capability.
    */
   void closeEndedSessions() {
-    Instant now = clock.instant();
+    Instant now = common.clock().instant();
     for (McpSession s : sessions.values()) {
       String why = s.capability().ended(now, guard::isRevoked);
       if (why != null) {
@@ -186,18 +186,20 @@ final class McpEndpoint {
       return StdioUpstream.start(
           upstream.service(), stdio, listener, config.maxUpstreamMessageBytes());
     }
-    return new HttpUpstream(
+    return new HttpUpstream(httpTarget(), common.tracing(), listener);
+  }
+
+  private HttpTarget httpTarget() {
+    return HttpTarget.of(
         upstream.service(),
         (Http) upstream.transport(),
-        httpClient,
-        tracing,
-        listener,
+        common.httpClient(),
         config.maxUpstreamMessageBytes(),
         config.callTimeout());
   }
 
   void handle(Request request, Response response, Callback callback) {
-    pipeline.handle(new Exchange(request, response, callback, resource, upstream.path()));
+    pipeline.handle(new Exchange(request, response, callback, common.resource(), upstream.path()));
   }
 
   /**
@@ -543,7 +545,7 @@ final class McpEndpoint {
             .answeredWith(
                 result.unauthenticated() || result.httpStatus() == 503
                     ? result.httpStatus()
-                    : resource.answers403(x, result.code()) ? 403 : 200);
+                    : common.resource().answers403(x, result.code()) ? 403 : 200);
       }
       return result;
     }
@@ -751,15 +753,7 @@ final class McpEndpoint {
       throw nothingHere();
     }
     McpSession.Owner owner = granted.owner();
-    McpSession session =
-        new McpSession(
-            service(),
-            owner,
-            client == null ? "" : client,
-            clientFeatures,
-            this::connect,
-            config.startTimeout(),
-            hostPaths);
+    McpSession session = new McpSession(sessionShared, owner, client == null ? "" : client);
     session.usedBy(granted.capability());
     SessionAdmission.Verdict<McpSession> verdict;
     synchronized (admission) {

@@ -65,9 +65,10 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the MCP upstream HTTP client", e);
     }
+    McpEndpoint.Common common =
+        new McpEndpoint.Common(config, guard, httpClient, tracing, clock, resource);
     for (Upstream u : config.upstreams()) {
-      endpoints.put(
-          u.path(), new McpEndpoint(u, config, guard, httpClient, tracing, clock, resource));
+      endpoints.put(u.path(), new McpEndpoint(u, common));
     }
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(

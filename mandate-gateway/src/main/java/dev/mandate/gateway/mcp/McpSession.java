@@ -147,13 +147,11 @@ final class McpSession implements SessionAdmission.Held {
   }
 
   private final String id = newId();
+  private final Shared shared;
   private final String service;
   private final Owner owner;
   private final String client;
-  private final ClientFeatures features;
   private final ServerRequests serverRequests = new ServerRequests();
-  private final Connector connector;
-  private final Duration startTimeout;
   private final Object lock = new Object();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final BlockingQueue<JsonNode> serverMessages = new LinkedBlockingQueue<>(MAX_BUFFERED);
@@ -168,34 +166,35 @@ final class McpSession implements SessionAdmission.Held {
 
   // Guarded by lock.
   private UpstreamConnection upstream;
-  private final HostPaths hostPaths;
   private ObjectNode initialize;
   private boolean clientInitialized;
 
   /**
+   * What every session with one upstream shares.
+   *
    * @param service the upstream's service, for messages
-   * @param owner who may use the session
-   * @param client the address the session was opened from
    * @param features the client-side features the gateway answers for the agent
    * @param connector opens the upstream session
    * @param startTimeout how long a replayed initialization may take
    * @param hostPaths the upstream's host roots, rewritten in the errors it answers
    */
-  McpSession(
+  record Shared(
       String service,
-      Owner owner,
-      String client,
       ClientFeatures features,
       Connector connector,
       Duration startTimeout,
-      HostPaths hostPaths) {
-    this.hostPaths = hostPaths;
-    this.service = service;
+      HostPaths hostPaths) {}
+
+  /**
+   * @param shared what every session with this upstream shares
+   * @param owner who may use the session
+   * @param client the address the session was opened from
+   */
+  McpSession(Shared shared, Owner owner, String client) {
+    this.shared = shared;
+    this.service = shared.service();
     this.owner = owner;
     this.client = client;
-    this.features = features;
-    this.connector = connector;
-    this.startTimeout = startTimeout;
   }
 
   String id() {
@@ -397,7 +396,7 @@ final class McpSession implements SessionAdmission.Held {
     // Requests sent on the previous connection will never be answered.
     failPending(gen, unavailableMessage());
     Link link = new Link(gen);
-    UpstreamConnection c = connector.connect(link);
+    UpstreamConnection c = shared.connector().connect(link);
     // Set before anything is sent on it, so before the upstream can say anything to answer.
     link.connection = c;
     if (restart) {
@@ -422,7 +421,7 @@ final class McpSession implements SessionAdmission.Held {
     replay = p;
     try {
       c.send(init);
-      JsonNode answer = p.inbox.poll(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      JsonNode answer = p.inbox.poll(shared.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
       if (answer == null || !answer.has("result")) {
         throw new UpstreamUnavailableException(
             "upstream " + service + " did not initialize after a restart");
@@ -544,7 +543,7 @@ final class McpSession implements SessionAdmission.Held {
       if (gen != generation || closed) {
         return;
       }
-      JsonNode own = features.answer(message);
+      JsonNode own = shared.features().answer(message);
       if (own != null) {
         answerUpstream(connection, own);
         return;
@@ -584,7 +583,7 @@ final class McpSession implements SessionAdmission.Held {
       }
       Pending p = pending.remove(key);
       if (p != null) {
-        p.deliver(hostPaths.inErrors(redactKeepingId(message)));
+        p.deliver(shared.hostPaths().inErrors(redactKeepingId(message)));
       } else {
         LOG.debug("upstream {} answered an unknown or abandoned request; dropped", service);
       }

@@ -1,21 +1,16 @@
 package dev.mandate.gateway.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mandate.gateway.Secret;
 import dev.mandate.gateway.SecretRedaction;
 import dev.mandate.gateway.TokenRedaction;
-import dev.mandate.gateway.mcp.McpConfig.Http;
 import dev.mandate.wire.JsonRpcErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
@@ -39,28 +34,18 @@ final class StatelessUpstream {
     void answered(int status, JsonNode response);
   }
 
+  private final HttpTarget target;
   private final String service;
-  private final Http config;
-  private final HttpClient client;
   private final int maxMessageBytes;
-  private final Duration timeout;
   private final SecretRedaction credentials;
   private final HostPaths hostPaths;
 
-  StatelessUpstream(
-      String service,
-      Http config,
-      HttpClient client,
-      long maxMessageBytes,
-      Duration timeout,
-      HostPaths hostPaths) {
-    this.service = service;
+  StatelessUpstream(HttpTarget target, HostPaths hostPaths) {
+    this.target = target;
+    this.service = target.service();
+    this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE - 8, target.maxMessageBytes());
+    this.credentials = target.credentials();
     this.hostPaths = hostPaths;
-    this.config = config;
-    this.client = client;
-    this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxMessageBytes);
-    this.timeout = timeout;
-    this.credentials = SecretRedaction.ofHeaderValues(config.headers().values());
   }
 
   /** Sends one request; {@code answer} is called exactly once, from the HTTP client's thread. */
@@ -68,14 +53,10 @@ final class StatelessUpstream {
     JsonNode id = message.get("id");
     String method = JsonRpc.method(message);
     Request post =
-        client
-            .newRequest(config.url())
-            .method(HttpMethod.POST)
+        target
+            .newRequest(HttpMethod.POST)
             .headers(
                 h -> {
-                  for (Map.Entry<String, Secret> e : config.headers().entrySet()) {
-                    h.put(e.getKey(), e.getValue().revealForUse());
-                  }
                   h.put(HttpHeader.ACCEPT, "application/json, text/event-stream");
                   h.put(McpEndpoint.VERSION_HEADER, Revisions.STATELESS);
                   h.put(RoutingHeaders.METHOD, method);
@@ -96,7 +77,7 @@ final class StatelessUpstream {
                   }
                 })
             .body(new BytesRequestContent("application/json", JsonRpc.writeBytes(message)))
-            .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            .timeout(target.timeout().toMillis(), TimeUnit.MILLISECONDS);
     try {
       post.send(
           new BufferingResponseListener(maxMessageBytes) {

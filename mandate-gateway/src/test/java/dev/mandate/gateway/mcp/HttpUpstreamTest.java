@@ -70,9 +70,13 @@ class HttpUpstreamTest {
     client.start();
     upstream =
         new HttpUpstream(
-            "up",
-            new Http(URI.create(server.url() + "/mcp"), Map.of("X-Upstream-Key", Secret.of(KEY))),
-            client,
+            HttpTarget.of(
+                "up",
+                new Http(
+                    URI.create(server.url() + "/mcp"), Map.of("X-Upstream-Key", Secret.of(KEY))),
+                client,
+                1024,
+                Duration.ofSeconds(5)),
             dev.mandate.server.Tracing.off(),
             new UpstreamConnection.Listener() {
               @Override
@@ -84,9 +88,7 @@ class HttpUpstreamTest {
               public void onClosed(String why) {
                 closed.add(why);
               }
-            },
-            1024,
-            Duration.ofSeconds(5));
+            });
   }
 
   @AfterEach
