@@ -4,7 +4,11 @@
 import { z } from "zod";
 import { fail, serve } from "./state.mjs";
 
-const noChannel = (channel) => fail(`no channel ${channel}`);
+/** What find(channel) returns for an existing channel, or a failure naming the missing one. */
+const inChannel = (s, channel, find) => {
+  const c = s.channels[channel];
+  return c ? find(c) : fail(`no channel ${channel}`);
+};
 
 await serve("scenario-chat", {
   list_channels: {
@@ -14,18 +18,17 @@ await serve("scenario-chat", {
   read_channel: {
     description: "Returns a channel's messages.",
     input: { channel: z.string() },
-    run: (s, { channel }) => s.channels[channel]?.messages ?? noChannel(channel),
+    run: (s, { channel }) => inChannel(s, channel, (c) => c.messages),
   },
   post_message: {
     description: "Posts a message to a channel.",
     input: { channel: z.string(), body: z.string() },
     changes: true,
-    run: (s, { channel, body }) => {
-      const c = s.channels[channel];
-      if (!c) return noChannel(channel);
-      c.messages.push({ from: s.owner, body });
-      return { posted: channel };
-    },
+    run: (s, { channel, body }) =>
+      inChannel(s, channel, (c) => {
+        c.messages.push({ from: s.owner, body });
+        return { posted: channel };
+      }),
   },
   read_inbox: {
     description: "Returns the owner's direct messages.",
@@ -44,12 +47,11 @@ await serve("scenario-chat", {
     description: "Adds a user to a channel.",
     input: { channel: z.string(), user: z.string() },
     changes: true,
-    run: (s, { channel, user }) => {
-      const c = s.channels[channel];
-      if (!c) return noChannel(channel);
-      c.members.push(user);
-      return { added: user, channel };
-    },
+    run: (s, { channel, user }) =>
+      inChannel(s, channel, (c) => {
+        c.members.push(user);
+        return { added: user, channel };
+      }),
   },
   remove_user: {
     description: "Removes a user from the workspace.",

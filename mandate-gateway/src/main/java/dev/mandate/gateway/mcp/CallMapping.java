@@ -174,11 +174,11 @@ final class CallMapping {
     if (!upstream.resources()) {
       return new Refused("resources/read is not enabled on " + upstream.service());
     }
-    JsonNode uri = params.get("uri");
-    if (uri == null || !uri.isTextual() || uri.textValue().isEmpty()) {
+    String uri = nonEmptyText(params, "uri");
+    if (uri == null) {
       return new Refused("resources/read needs a uri");
     }
-    Call call = sent(upstream, McpNames.RESOURCES_READ, uri.textValue(), null);
+    Call call = sent(upstream, McpNames.RESOURCES_READ, uri, null);
     ResourceUris.Normalised normalised = ResourceUris.normalise(call.target());
     if (!normalised.ok()) {
       return new Refused("resource uri " + normalised.problem());
@@ -194,19 +194,27 @@ final class CallMapping {
     if (!upstream.prompts()) {
       return new Refused("prompts/get is not enabled on " + upstream.service());
     }
-    JsonNode name = params.get("name");
-    if (name == null || !name.isTextual() || name.textValue().isEmpty()) {
+    String name = nonEmptyText(params, "name");
+    if (name == null) {
       return new Refused("prompts/get needs a prompt name");
     }
     JsonNode arguments = params.get("arguments");
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return new Refused("prompts/get arguments must be an object");
     }
-    Call call = sent(upstream, McpNames.PROMPTS_GET, name.textValue(), arguments);
+    Call call = sent(upstream, McpNames.PROMPTS_GET, name, arguments);
     return new Mapped(
         call,
         new Request(
             null, call.service(), McpNames.PROMPTS_GET_ACTION, call.target(), call.args(), null));
+  }
+
+  /** The text at {@code field} of {@code params}, or null if it is absent, not text or empty. */
+  private static String nonEmptyText(JsonNode params, String field) {
+    JsonNode value = params.get(field);
+    return value != null && value.isTextual() && !value.textValue().isEmpty()
+        ? value.textValue()
+        : null;
   }
 
   /**

@@ -157,31 +157,6 @@ public record McpConfig(
       }
     }
 
-    /** An upstream with the default session shares, no roots and the standard methods only. */
-    public Upstream(
-        String service,
-        String path,
-        Transport transport,
-        Map<String, ResourceRule> tools,
-        boolean resources,
-        boolean prompts,
-        int maxSessions) {
-      this(
-          service,
-          path,
-          transport,
-          tools,
-          resources,
-          prompts,
-          maxSessions,
-          defaultPerOwner(maxSessions),
-          defaultPerClient(maxSessions),
-          List.of(),
-          Set.of(),
-          Set.of(Revisions.SESSIONS),
-          ToolDenials.BY_REVISION);
-    }
-
     /** Whether agents may open 2025-11-25 sessions through this upstream. */
     public boolean speaksSessions() {
       return revisions.contains(Revisions.SESSIONS);

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -70,13 +71,7 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
     for (Upstream u : config.upstreams()) {
       endpoints.put(u.path(), new McpEndpoint(u, common));
     }
-    this.sweeper =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "mcp-session-sweeper");
-              t.setDaemon(true);
-              return t;
-            });
+    this.sweeper = daemon("mcp-session-sweeper");
     long period = Math.max(1, Math.min(30, config.sessionIdleTimeout().toSeconds() / 2));
     sweeper.scheduleWithFixedDelay(
         () -> endpoints.values().forEach(McpEndpoint::closeIdleSessions),
@@ -84,39 +79,39 @@ public final class McpHandler extends Handler.Abstract implements AutoCloseable 
         period,
         TimeUnit.SECONDS);
     // A revoked or expired capability's sessions (and child processes) end within a second or so.
-    sweeper.scheduleWithFixedDelay(
-        () -> {
-          try {
-            endpoints.values().forEach(McpEndpoint::closeEndedSessions);
-          } catch (RuntimeException e) {
-            LOG.warn("MCP session sweep: {}", e.toString());
-          }
-        },
-        ENDED_SWEEP_MILLIS,
-        ENDED_SWEEP_MILLIS,
-        TimeUnit.MILLISECONDS);
+    every(sweeper, ENDED_SWEEP_MILLIS, "MCP session sweep", McpEndpoint::closeEndedSessions);
     // Calls answered without a waiting thread get their keep-alive comments and timeouts from a
     // thread woken here (so no timer is set per call). Its own thread: closing idle stdio sessions
     // may take seconds.
-    this.callTimer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "mcp-call-timer");
-              t.setDaemon(true);
-              return t;
-            });
-    callTimer.scheduleWithFixedDelay(
+    this.callTimer = daemon("mcp-call-timer");
+    every(callTimer, WAKE_PERIOD_MILLIS, "MCP call timer", McpEndpoint::wakeOverdue);
+  }
+
+  private static ScheduledExecutorService daemon(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Runs {@code task} on every endpoint each {@code millis}. A failure is logged and the next round
+   * retries: a scheduled task that throws would never run again.
+   */
+  private void every(
+      ScheduledExecutorService on, long millis, String what, Consumer<McpEndpoint> task) {
+    on.scheduleWithFixedDelay(
         () -> {
           try {
-            endpoints.values().forEach(McpEndpoint::wakeOverdue);
+            endpoints.values().forEach(task);
           } catch (RuntimeException e) {
-            // A failure here must not stop the timer (a scheduled task that throws never runs
-            // again): the next round retries.
-            LOG.warn("MCP call timer: {}", e.toString());
+            LOG.warn("{}: {}", what, e.toString());
           }
         },
-        WAKE_PERIOD_MILLIS,
-        WAKE_PERIOD_MILLIS,
+        millis,
+        millis,
         TimeUnit.MILLISECONDS);
   }
 

@@ -80,32 +80,30 @@ final class SessionAdmission {
     Predicate<S> sameOwner = s -> s.owner().sameAs(owner);
     Predicate<S> sameClient = s -> s.client().equals(client);
     if (count(open, sameOwner, evict) >= limits.perOwner() && !evictOne(open, sameOwner, evict)) {
-      return new Refuse<>(
-          429,
-          "this capability already holds "
-              + limits.perOwner()
-              + " active session"
-              + (limits.perOwner() == 1 ? "" : "s")
-              + " on "
-              + service
-              + "; end one (DELETE) or let one go idle");
+      return tooMany("this capability", limits.perOwner(), service);
     }
     if (count(open, sameClient, evict) >= limits.perClient()
         && !evictOne(open, sameClient, evict)) {
-      return new Refuse<>(
-          429,
-          "this client address already holds "
-              + limits.perClient()
-              + " active session"
-              + (limits.perClient() == 1 ? "" : "s")
-              + " on "
-              + service
-              + "; end one (DELETE) or let one go idle");
+      return tooMany("this client address", limits.perClient(), service);
     }
     if (count(open, s -> true, evict) >= limits.total() && !evictOne(open, s -> true, evict)) {
       return new Refuse<>(503, "every session on " + service + " is in use; try again later");
     }
     return new Admit<>(List.copyOf(evict));
+  }
+
+  /** A 429 for {@code who}, which holds its share of {@code limit} sessions already. */
+  private static <S extends Held> Refuse<S> tooMany(String who, int limit, String service) {
+    return new Refuse<>(
+        429,
+        who
+            + " already holds "
+            + limit
+            + " active session"
+            + (limit == 1 ? "" : "s")
+            + " on "
+            + service
+            + "; end one (DELETE) or let one go idle");
   }
 
   /** Sessions {@code within} the bound that are not already chosen for eviction. */

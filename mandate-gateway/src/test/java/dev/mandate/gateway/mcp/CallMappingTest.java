@@ -9,7 +9,6 @@ import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
-import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Call;
 import dev.mandate.token.Request;
@@ -24,10 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class CallMappingTest {
   private static final Upstream FS =
-      new Upstream(
+      TestUpstreams.stdio(
           "fs",
           "/mcp/fs",
-          new Stdio("node", List.of(), Map.of(), null),
           Map.of(
               "read_text_file", new FromArguments(List.of("path"), false, "/srv"),
               "move_file", new FromArguments(List.of("source", "destination"), false, "/srv"),

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mandate.gateway.mcp.McpConfig.Fixed;
-import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.wire.McpNames;
 import java.util.List;
@@ -14,10 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class DisclosureTest {
   private static Upstream upstream(boolean resources, boolean prompts) {
-    return new Upstream(
+    return TestUpstreams.stdio(
         "everything",
         "/mcp/everything",
-        new Stdio("node", List.of(), Map.of(), null),
         Map.of("echo", new Fixed(""), "get-env", new Fixed("")),
         resources,
         prompts,

@@ -6,7 +6,6 @@ import dev.mandate.gateway.mcp.CallMapping.Mapped;
 import dev.mandate.gateway.mcp.CallMapping.Outcome;
 import dev.mandate.gateway.mcp.CallMapping.Refused;
 import dev.mandate.gateway.mcp.McpConfig.FromArguments;
-import dev.mandate.gateway.mcp.McpConfig.Stdio;
 import dev.mandate.gateway.mcp.McpConfig.Upstream;
 import dev.mandate.token.Call;
 import dev.mandate.token.Request;
@@ -35,10 +34,9 @@ class ResolvedPathsTest {
   }
 
   private Upstream fs(String rootText, String hostRoot) {
-    return new Upstream(
+    return TestUpstreams.stdio(
         "fs",
         "/mcp/fs",
-        new Stdio("node", List.of(), Map.of(), null),
         Map.of(
             "read_text_file",
             new FromArguments(List.of("path"), false, rootText, hostRoot),
