@@ -73,33 +73,19 @@ public final class AuthorityReport {
       }
       JsonNode m = run.path("mint");
       JsonNode t = m.path("authorityCpuByThreadMicrosPerMint");
-      s.append("| ")
-          .append(backend)
-          .append(" | ")
-          .append(fmt(m.path("mintsPerSecond").asDouble(), 0))
-          .append(" | ")
-          .append(ms(m, "latencyP50Ms"))
-          .append(" / ")
-          .append(ms(m, "latencyP99Ms"))
-          .append(" | ")
-          .append(micros(m, "authorityCpuMicrosPerMint"))
-          .append(" | ")
-          .append(micros(t, "http"))
-          .append(" / ")
-          .append(micros(t, "jit"))
-          .append(" / ")
-          .append(micros(t, "gc"))
-          .append(" / ")
-          .append(micros(t, "other"))
-          .append(" | ")
-          .append(micros(m, "loadGeneratorCpuMicrosPerMint"))
-          .append(" | ")
-          .append(m.path("warmupSecondsUsed").asText("?"))
-          .append(" | ")
-          .append(m.path("loadAverageBefore").asText("?"))
-          .append(" → ")
-          .append(m.path("loadAverageAfter").asText("?"))
-          .append(" |\n");
+      s.append(
+          BenchDoc.row(
+              backend,
+              fmt(m.path("mintsPerSecond").asDouble(), 0),
+              ms(m, "latencyP50Ms") + " / " + ms(m, "latencyP99Ms"),
+              micros(m, "authorityCpuMicrosPerMint"),
+              String.join(
+                  " / ", micros(t, "http"), micros(t, "jit"), micros(t, "gc"), micros(t, "other")),
+              micros(m, "loadGeneratorCpuMicrosPerMint"),
+              m.path("warmupSecondsUsed").asText("?"),
+              m.path("loadAverageBefore").asText("?")
+                  + " → "
+                  + m.path("loadAverageAfter").asText("?")));
     }
     s.append('\n');
     s.append(
@@ -111,21 +97,16 @@ public final class AuthorityReport {
         continue;
       }
       JsonNode f = run.path("feed");
-      s.append("| ")
-          .append(run.path("backend").asText())
-          .append(" | ")
-          .append(ms(f, "ackP50Ms"))
-          .append(" / ")
-          .append(ms(f, "ackP99Ms"))
-          .append(" | ")
-          .append(ms(f, "seenAfterAckP50Ms"))
-          .append(" / ")
-          .append(ms(f, "seenAfterAckP99Ms"))
-          .append(" / ")
-          .append(ms(f, "seenAfterAckMaxMs"))
-          .append(" | ")
-          .append(f.path("notSeenWithin30s").asInt())
-          .append(" |\n");
+      s.append(
+          BenchDoc.row(
+              run.path("backend").asText(),
+              ms(f, "ackP50Ms") + " / " + ms(f, "ackP99Ms"),
+              String.join(
+                  " / ",
+                  ms(f, "seenAfterAckP50Ms"),
+                  ms(f, "seenAfterAckP99Ms"),
+                  ms(f, "seenAfterAckMaxMs")),
+              f.path("notSeenWithin30s").asInt()));
     }
     s.append('\n');
     for (JsonNode run : r.path("runs")) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.StringJoiner;
 
 /**
  * The section of docs/benchmarks.md that one load benchmark regenerates: the lines from {@code <!--
@@ -53,6 +54,15 @@ final class BenchDoc {
         .append(loadNote)
         .append(").\n\n");
     return md;
+  }
+
+  /** One row of a Markdown table: the cells between pipes, then a line break. */
+  static String row(Object... cells) {
+    StringJoiner row = new StringJoiner(" | ", "| ", " |\n");
+    for (Object cell : cells) {
+      row.add(String.valueOf(cell));
+    }
+    return row.toString();
   }
 
   /** Ends the section begun with {@link #begin}: the end marker. */

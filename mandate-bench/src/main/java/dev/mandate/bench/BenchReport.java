@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -22,20 +23,21 @@ public final class BenchReport {
   static final String START = "<!-- bench:start -->";
   static final String END = "<!-- bench:end -->";
 
-  /** Benchmark method name to table label, in table order. */
-  static final Map<String, String> ROWS = new LinkedHashMap<>();
+  /** A row of the table: the benchmark method and its label. */
+  record Row(String method, String label) {}
 
-  static {
-    ROWS.put("mandateCold", "Mandate cold (verification cache off)");
-    ROWS.put("mandateColdWithProof", "Mandate cold + holder proof");
-    ROWS.put("mandateWarm", "Mandate warm (verification cache hit)");
-    ROWS.put("mandateWarmWithProof", "Mandate warm + holder proof");
-    ROWS.put("biscuit", "biscuit-java 4.0.1");
-    ROWS.put("macaroons", "jmacaroons 0.5.0 (3 caveats, HMAC)");
-    ROWS.put("jwtEdDsa", "nimbus-jose-jwt 10.10, EdDSA JWT (no attenuation)");
-    ROWS.put("floorEd25519x3", "Floor: 3 × BouncyCastle Ed25519.verify");
-    ROWS.put("floorEd25519x4", "Floor with proof: 4 × BouncyCastle Ed25519.verify");
-  }
+  /** The table's rows, in order. */
+  static final List<Row> ROWS =
+      List.of(
+          new Row("mandateCold", "Mandate cold (verification cache off)"),
+          new Row("mandateColdWithProof", "Mandate cold + holder proof"),
+          new Row("mandateWarm", "Mandate warm (verification cache hit)"),
+          new Row("mandateWarmWithProof", "Mandate warm + holder proof"),
+          new Row("biscuit", "biscuit-java 4.0.1"),
+          new Row("macaroons", "jmacaroons 0.5.0 (3 caveats, HMAC)"),
+          new Row("jwtEdDsa", "nimbus-jose-jwt 10.10, EdDSA JWT (no attenuation)"),
+          new Row("floorEd25519x3", "Floor: 3 × BouncyCastle Ed25519.verify"),
+          new Row("floorEd25519x4", "Floor with proof: 4 × BouncyCastle Ed25519.verify"));
 
   private BenchReport() {}
 
@@ -73,9 +75,9 @@ public final class BenchReport {
               cpu.isNumber() ? cpu.asDouble() : Double.NaN));
       jvm = run.path("vmName").asText() + " " + run.path("vmVersion").asText();
     }
-    for (String row : ROWS.keySet()) {
-      if (!scores.containsKey(row)) {
-        throw new IllegalStateException("the JMH result has no " + row + " benchmark");
+    for (Row row : ROWS) {
+      if (!scores.containsKey(row.method())) {
+        throw new IllegalStateException("the JMH result has no " + row.method() + " benchmark");
       }
     }
 
@@ -93,24 +95,18 @@ public final class BenchReport {
         "| Benchmark | µs/op | ± error (99.9 %) | ratio to Mandate cold"
             + " | CPU µs/op (worker thread) | CPU ratio to Mandate cold |\n");
     md.append("|---|---:|---:|---:|---:|---:|\n");
-    for (var e : ROWS.entrySet()) {
-      Score s = scores.get(e.getKey());
-      md.append("| ")
-          .append(e.getValue())
-          .append(" | ")
-          .append(num(s.score()))
-          .append(" | ")
-          .append(num(s.error()))
-          .append(" | ")
-          .append(String.format(Locale.ROOT, "%.2f×", s.score() / cold))
-          .append(" | ")
-          .append(num(s.cpu()))
-          .append(" | ")
-          .append(
+    for (Row row : ROWS) {
+      Score s = scores.get(row.method());
+      md.append(
+          BenchDoc.row(
+              row.label(),
+              num(s.score()),
+              num(s.error()),
+              String.format(Locale.ROOT, "%.2f×", s.score() / cold),
+              num(s.cpu()),
               Double.isNaN(s.cpu())
                   ? "n/a"
-                  : String.format(Locale.ROOT, "%.2f×", s.cpu() / coldCpu))
-          .append(" |\n");
+                  : String.format(Locale.ROOT, "%.2f×", s.cpu() / coldCpu)));
     }
 
     md.append("\nToken sizes (same content in every system):\n\n");
@@ -120,18 +116,13 @@ public final class BenchReport {
     int mandateBytes = sizes.get("mandate").get("binaryBytes").asInt();
     for (var it = sizes.fields(); it.hasNext(); ) {
       JsonNode t = it.next().getValue();
-      md.append("| ")
-          .append(t.get("label").asText())
-          .append(" | ")
-          .append(t.get("binaryBytes").asInt())
-          .append(" | ")
-          .append(t.get("textBytes").asInt())
-          .append(" | ")
-          .append(
-              String.format(Locale.ROOT, "%.2f×", t.get("binaryBytes").asDouble() / mandateBytes))
-          .append(" | ")
-          .append(t.get("how").asText())
-          .append(" |\n");
+      md.append(
+          BenchDoc.row(
+              t.get("label").asText(),
+              t.get("binaryBytes").asInt(),
+              t.get("textBytes").asInt(),
+              String.format(Locale.ROOT, "%.2f×", t.get("binaryBytes").asDouble() / mandateBytes),
+              t.get("how").asText()));
     }
 
     Score c = scores.get("mandateCold");

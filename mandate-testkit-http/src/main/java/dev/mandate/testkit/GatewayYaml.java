@@ -95,12 +95,18 @@ public final class GatewayYaml {
 
   /** The configuration as YAML text. */
   public String text() {
-    StringBuilder y = new StringBuilder();
-    y.append("listen: {host: 127.0.0.1, port: ").append(port).append("}\n");
-    y.append("audience: ").append(audience).append('\n');
-    y.append("authority:\n  url: ").append(authorityUrl).append('\n');
-    y.append("  clientId: gateway\n  clientSecretEnv: ").append(SECRET_ENV).append('\n');
-    y.append("  maxStaleness: ").append(maxStaleness).append('\n');
+    StringBuilder y =
+        new StringBuilder(
+            """
+            listen: {host: 127.0.0.1, port: %d}
+            audience: %s
+            authority:
+              url: %s
+              clientId: gateway
+              clientSecretEnv: %s
+              maxStaleness: %s
+            """
+                .formatted(port, audience, authorityUrl, SECRET_ENV, maxStaleness));
     if (pollWait != null) {
       y.append("  pollWait: ").append(pollWait).append('\n');
     }
