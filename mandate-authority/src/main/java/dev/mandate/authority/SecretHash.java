@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Locale;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
@@ -44,14 +45,13 @@ final class SecretHash {
     random.nextBytes(salt);
     byte[] hash = pbkdf2(secret, salt, ITERATIONS);
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    return "$"
-        + ALGORITHM
-        + "$i="
-        + ITERATIONS
-        + "$"
-        + b64.encodeToString(salt)
-        + "$"
-        + b64.encodeToString(hash);
+    return String.format(
+        Locale.ROOT,
+        "$%s$i=%d$%s$%s",
+        ALGORITHM,
+        ITERATIONS,
+        b64.encodeToString(salt),
+        b64.encodeToString(hash));
   }
 
   /** Hashes a person's password with Argon2id and a fresh salt. */
@@ -60,16 +60,14 @@ final class SecretHash {
     random.nextBytes(salt);
     byte[] hash = argon2(password, salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, HASH_BYTES);
     Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return "$"
-        + ARGON2
-        + "$v=19$m="
-        + ARGON2_MEMORY_KIB
-        + ",t="
-        + ARGON2_PASSES
-        + ",p=1$"
-        + b64.encodeToString(salt)
-        + "$"
-        + b64.encodeToString(hash);
+    return String.format(
+        Locale.ROOT,
+        "$%s$v=19$m=%d,t=%d,p=1$%s$%s",
+        ARGON2,
+        ARGON2_MEMORY_KIB,
+        ARGON2_PASSES,
+        b64.encodeToString(salt),
+        b64.encodeToString(hash));
   }
 
   /** Whether {@code stored} is a hash this class can verify. */

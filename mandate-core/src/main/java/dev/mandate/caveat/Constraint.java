@@ -7,6 +7,8 @@ import dev.mandate.internal.match.ResourcePaths;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A typed constraint on one argument value. Each kind reads the value the way the target system
@@ -93,10 +95,8 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return actual.textValue().startsWith(prefix) ? null : "must start with '" + prefix + "'";
+      return stringViolation(
+          actual, s -> s.startsWith(prefix), () -> "must start with '" + prefix + "'");
     }
   }
 
@@ -111,12 +111,8 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return CompiledPatterns.glob(pattern).matches(actual.textValue())
-          ? null
-          : "must match '" + pattern + "'";
+      return stringViolation(
+          actual, CompiledPatterns.glob(pattern)::matches, () -> "must match '" + pattern + "'");
     }
   }
 
@@ -131,12 +127,10 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return CompiledPatterns.regex(expression).matches(actual.textValue())
-          ? null
-          : "must match /" + expression + "/";
+      return stringViolation(
+          actual,
+          CompiledPatterns.regex(expression)::matches,
+          () -> "must match /" + expression + "/");
     }
   }
 
@@ -355,6 +349,15 @@ public sealed interface Constraint
     public int depth() {
       return 1 + inner.depth();
     }
+  }
+
+  /** Null when the value is a string {@code test} accepts; otherwise why not. */
+  private static String stringViolation(
+      JsonNode actual, Predicate<String> test, Supplier<String> mismatch) {
+    if (actual == null || !actual.isTextual()) {
+      return "must be a string";
+    }
+    return test.test(actual.textValue()) ? null : mismatch.get();
   }
 
   private static JsonNode canonicalScalar(JsonNode value) {
