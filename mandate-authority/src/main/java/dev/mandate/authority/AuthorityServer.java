@@ -146,14 +146,7 @@ public final class AuthorityServer implements AutoCloseable {
       pages.addAll(new DecisionsPage(decisions, store, threads, config.clock()).pages());
       pages.addAll(new CapabilitiesPage(trees, revocations, store).pages());
       pages.addAll(new ApprovalsPage(approvalRequests, threads).pages());
-      this.console =
-          new Console(
-              config.console(),
-              new ConsoleSessions(store, config.console(), config.clock(), config.random()),
-              signIn,
-              audit,
-              config.clock(),
-              pages);
+      this.console = new Console(parts, config.console(), signIn, pages);
       served.addAll(console.routes());
     } else {
       this.console = null;

@@ -73,18 +73,12 @@ final class Console {
           null, ContentType.Html, Console.class.getClassLoader(), "dev.mandate.authority");
   private final Map<String, Reply> assets = new ConcurrentHashMap<>();
 
-  Console(
-      ConsoleSettings settings,
-      ConsoleSessions sessions,
-      SignIn signIn,
-      AuditTrail audit,
-      Clock clock,
-      List<ConsolePage> pages) {
+  Console(Endpoints.Parts parts, ConsoleSettings settings, SignIn signIn, List<ConsolePage> pages) {
     this.settings = settings;
-    this.sessions = sessions;
+    this.sessions = new ConsoleSessions(parts.store(), settings, parts.clock(), parts.random());
     this.signIn = signIn;
-    this.audit = audit;
-    this.clock = clock;
+    this.audit = parts.audit();
+    this.clock = parts.clock();
     List<ConsolePage> all = new ArrayList<>(pages);
     // A navigation entry nobody has built yet shows a placeholder (to operators and up).
     for (ConsoleNav n : ConsoleNav.ALL) {

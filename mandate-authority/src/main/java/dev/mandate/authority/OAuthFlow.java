@@ -146,6 +146,13 @@ final class OAuthFlow extends Endpoints {
     this.clients = clients;
   }
 
+  /**
+   * The OAuth error a request that does not parse is answered with: its own, else invalid_request.
+   */
+  static ErrorObject errorOf(ParseException e) {
+    return e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
+  }
+
   @Override
   List<Route> routes() {
     return List.of(
@@ -188,9 +195,7 @@ final class OAuthFlow extends Endpoints {
     try {
       request = AuthorizationRequest.parse(params);
     } catch (ParseException e) {
-      ErrorObject error =
-          e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
-      return redirectError(redirect, error, description(e.getMessage()), stateOf(params));
+      return redirectError(redirect, errorOf(e), description(e.getMessage()), stateOf(params));
     }
     State state = request.getState();
     if (!ResponseType.CODE.equals(request.getResponseType())) {

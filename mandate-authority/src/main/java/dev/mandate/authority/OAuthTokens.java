@@ -167,9 +167,7 @@ final class OAuthTokens extends Endpoints {
       try {
         request = TokenRequest.parse(http);
       } catch (ParseException e) {
-        ErrorObject error =
-            e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
-        throw new OAuthException(error, e.getMessage());
+        throw new OAuthException(OAuthFlow.errorOf(e), e.getMessage());
       }
       if (request.getClientAuthentication() != null) {
         throw new OAuthException(

@@ -276,10 +276,7 @@ public sealed interface Constraint
      * @throws IllegalArgumentException if the list is empty
      */
     public AllOf {
-      all = List.copyOf(all);
-      if (all.isEmpty()) {
-        throw new IllegalArgumentException("all-of needs at least one constraint");
-      }
+      all = nonEmptyCopy(all, "all-of");
     }
 
     @Override
@@ -305,10 +302,7 @@ public sealed interface Constraint
      * @throws IllegalArgumentException if the list is empty
      */
     public AnyOf {
-      any = List.copyOf(any);
-      if (any.isEmpty()) {
-        throw new IllegalArgumentException("any-of needs at least one constraint");
-      }
+      any = nonEmptyCopy(any, "any-of");
     }
 
     @Override
@@ -349,6 +343,14 @@ public sealed interface Constraint
     public int depth() {
       return 1 + inner.depth();
     }
+  }
+
+  /** A copy of a combinator's constraints; throws if there are none. */
+  private static List<Constraint> nonEmptyCopy(List<Constraint> constraints, String combinator) {
+    if (constraints.isEmpty()) {
+      throw new IllegalArgumentException(combinator + " needs at least one constraint");
+    }
+    return List.copyOf(constraints);
   }
 
   /** Null when the value is a string {@code test} accepts; otherwise why not. */
