@@ -21,7 +21,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The authority's cost per gateway decision it records: one operation is one decision event, sent
@@ -67,6 +66,7 @@ public class AuditIngestBenchmarks extends MicroBenchmark {
             // The benchmark uploads far faster than one gateway is allowed to by default.
             .authority(b -> b.auditEventsPerSecond(1_000_000))
             .start();
+    stopAtExit();
     AuthorityApi api = authority.api();
     List<AuthorityApi.Minted> tokens = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -137,14 +137,25 @@ public class AuditIngestBenchmarks extends MicroBenchmark {
     }
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    authority.close();
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+  /**
+   * Stops the authority and deletes its files when the forked JVM exits: a trial tear-down would
+   * run inside the last measured iteration, whose authority CPU would then be lost with its
+   * threads.
+   */
+  private void stopAtExit() {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  authority.close();
+                  try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                      Files.deleteIfExists(p);
+                    }
+                  } catch (IOException e) {
+                    System.err.println("cannot delete " + dir + ": " + e);
+                  }
+                }));
   }
 
   /** One batch of {@value #EVENTS} decisions recorded; the time and CPU are per decision. */

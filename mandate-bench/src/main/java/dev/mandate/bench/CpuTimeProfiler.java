@@ -25,7 +25,7 @@ import org.openjdk.jmh.results.ScalarResult;
  *   <li>{@code cpu.process.norm}: CPU time of the whole benchmark JVM (includes GC and JIT);
  *   <li>{@code cpu.authority.norm}: CPU time of an in-process authority's threads (its HTTP
  *       threads, tasks and store: the "authority" column of {@code bin/bench-hop}), reported only
- *       when the benchmark runs one.
+ *       when the benchmark runs one, and not for an iteration in which it stopped.
  * </ul>
  *
  * Unlike wall time these hardly move when other processes compete for the cores, which makes them
@@ -73,6 +73,10 @@ public final class CpuTimeProfiler implements InternalProfiler {
     for (Map.Entry<Long, Long> e : authorityNow.entrySet()) {
       authority += e.getValue() - authorityStart.getOrDefault(e.getKey(), 0L);
     }
+    // The last iteration ends with the benchmark's trial tear-down, which stops the authority: the
+    // CPU of its threads is gone with them, so that iteration says nothing about the authority.
+    boolean authorityWhole =
+        !authorityStart.isEmpty() && authorityNow.keySet().containsAll(authorityStart.keySet());
     long ops = result.getMetadata().getAllOps();
     List<Result> out = new ArrayList<>();
     if (ops > 0) {
@@ -81,7 +85,7 @@ public final class CpuTimeProfiler implements InternalProfiler {
       out.add(
           new ScalarResult(
               "cpu.process.norm", process / 1e3 / ops, "us/op", AggregationPolicy.AVG));
-      if (!authorityNow.isEmpty()) {
+      if (authorityWhole) {
         out.add(
             new ScalarResult(
                 "cpu.authority.norm", authority / 1e3 / ops, "us/op", AggregationPolicy.AVG));
