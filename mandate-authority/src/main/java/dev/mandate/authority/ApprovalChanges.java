@@ -34,7 +34,6 @@ final class ApprovalChanges implements AutoCloseable {
   private final LongSupplier changeCount;
   private final int maxWatchers;
   private final AtomicInteger watchers = new AtomicInteger();
-  private final ScheduledExecutorService scheduler;
   private final Set<CompletableFuture<Void>> waiters = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> checker;
   private volatile long seen = -1;
@@ -50,7 +49,6 @@ final class ApprovalChanges implements AutoCloseable {
     }
     this.changeCount = changeCount;
     this.maxWatchers = maxWatchers;
-    this.scheduler = scheduler;
     long ms = CHECK.toMillis();
     this.checker = scheduler.scheduleWithFixedDelay(this::check, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -69,14 +67,9 @@ final class ApprovalChanges implements AutoCloseable {
   CompletableFuture<Void> next(Duration max) {
     CompletableFuture<Void> wake = new CompletableFuture<>();
     waiters.add(wake);
-    ScheduledFuture<?> timeout =
-        scheduler.schedule(() -> wake.complete(null), max.toMillis(), TimeUnit.MILLISECONDS);
-    wake.whenComplete(
-        (v, e) -> {
-          waiters.remove(wake);
-          timeout.cancel(false);
-        });
-    return wake;
+    wake.whenComplete((v, e) -> waiters.remove(wake));
+    // completeOnTimeout cancels its timer when the wake comes first.
+    return wake.completeOnTimeout(null, max.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -97,12 +97,11 @@ public final class AuthorityServer implements AutoCloseable {
 
     ClientAuthenticator authenticator =
         new ClientAuthenticator(store, config.random(), config.clock());
-    SignIn signIn =
-        new SignIn(store, authenticator, prepared.keys(), audit, config.console(), config.clock());
     List<Route> routes = new ArrayList<>();
     Endpoints.Parts parts =
         new Endpoints.Parts(
             store, prepared.keys(), policy, feed, audit, metrics, config.clock(), config.random());
+    SignIn signIn = new SignIn(parts, authenticator, config.console());
     routes.addAll(new HealthEndpoints(parts, config.metricsToken()).routes());
     routes.addAll(new KeyEndpoints(parts).routes());
     CapabilityEndpoints capabilities = new CapabilityEndpoints(parts);
@@ -112,11 +111,12 @@ public final class AuthorityServer implements AutoCloseable {
       this.oauth =
           new OAuthEndpoints(
               parts,
-              settings,
-              () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
-              authenticator,
-              signIn,
-              capabilities);
+              new OAuthEndpoints.OAuthParts(
+                  settings,
+                  () -> settings.issuer().orElseGet(() -> java.net.URI.create(url())),
+                  authenticator,
+                  signIn,
+                  capabilities));
       routes.addAll(oauth.routes());
     } else {
       this.oauth = null;
@@ -146,14 +146,7 @@ public final class AuthorityServer implements AutoCloseable {
       pages.addAll(new DecisionsPage(decisions, store, threads, config.clock()).pages());
       pages.addAll(new CapabilitiesPage(trees, revocations, store).pages());
       pages.addAll(new ApprovalsPage(approvalRequests, threads).pages());
-      this.console =
-          new Console(
-              config.console(),
-              new ConsoleSessions(store, config.console(), config.clock(), config.random()),
-              signIn,
-              audit,
-              config.clock(),
-              pages);
+      this.console = new Console(parts, config.console(), signIn, pages);
       served.addAll(console.routes());
     } else {
       this.console = null;
@@ -377,7 +370,8 @@ public final class AuthorityServer implements AutoCloseable {
     LOG.info("authority stopped");
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+  /** Daemon threads named {@code NAME-1}, {@code NAME-2}, ...: none keeps the JVM running. */
+  static java.util.concurrent.ThreadFactory daemonThreads(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());

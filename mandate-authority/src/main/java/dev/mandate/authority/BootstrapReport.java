@@ -59,38 +59,48 @@ public record BootstrapReport(
 
   /** Renders one screen: where everything is and what to do next. Includes the admin secret. */
   public String render() {
-    StringBuilder s = new StringBuilder();
-    s.append("Mandate authority initialised.\n\n");
+    StringBuilder s = new StringBuilder("Mandate authority initialised.\n\n");
     for (String item : created) {
       s.append("  created  ").append(item).append('\n');
     }
-    s.append('\n');
-    s.append("  data directory  ").append(dataDir).append('\n');
-    s.append("  master key      ").append(masterKeyLocation).append('\n');
-    s.append("  database        ").append(databaseUrl).append('\n');
-    s.append("  policy          ").append(policyFile).append('\n');
-    s.append("  root key        ").append(rootKeyId).append('\n');
-    s.append("  listening on    ").append(url).append('\n');
-    if (adminSecret != null) {
-      s.append("\n  admin client    ").append(adminClientId).append('\n');
-      s.append("  admin secret    ").append(adminSecret).append('\n');
-      s.append(
-          "\n  The admin secret is shown ONLY NOW and stored only as a hash. Save it in a secret\n"
-              + "  store (or a file only you can read) before you close this window.\n");
-    }
-    s.append("\nNext:\n");
     s.append(
-        "  1. Back up the master key: without it the root keys in the database are useless.\n");
-    s.append("  2. Edit the policy to say which client may mint what; it reloads on save:\n");
-    s.append("       ").append(policyFile).append('\n');
-    s.append("  3. Point gateways at the public keys and the revocation feed:\n");
-    s.append("       ").append(url).append("/v1/keys   ").append(url).append("/v1/revocations\n");
-    s.append("  4. Create a credential for each client the policy names (admin only):\n");
-    s.append("       mandate clients create example-agent --secret-out example-agent.secret\n");
-    s.append("  5. Mint a capability as that client:\n");
-    s.append("       mandate mint --authority ")
-        .append(url)
-        .append(" --client example-agent --secret-file FILE ...\n");
+        """
+
+          data directory  %s
+          master key      %s
+          database        %s
+          policy          %s
+          root key        %s
+          listening on    %s
+        """
+            .formatted(dataDir, masterKeyLocation, databaseUrl, policyFile, rootKeyId, url));
+    if (adminSecret != null) {
+      s.append(
+          """
+
+            admin client    %s
+            admin secret    %s
+
+            The admin secret is shown ONLY NOW and stored only as a hash. Save it in a secret
+            store (or a file only you can read) before you close this window.
+          """
+              .formatted(adminClientId, adminSecret));
+    }
+    s.append(
+        """
+
+        Next:
+          1. Back up the master key: without it the root keys in the database are useless.
+          2. Edit the policy to say which client may mint what; it reloads on save:
+               %s
+          3. Point gateways at the public keys and the revocation feed:
+               %s/v1/keys   %s/v1/revocations
+          4. Create a credential for each client the policy names (admin only):
+               mandate clients create example-agent --secret-out example-agent.secret
+          5. Mint a capability as that client:
+               mandate mint --authority %s --client example-agent --secret-file FILE ...
+        """
+            .formatted(policyFile, url, url, url));
     return s.toString();
   }
 

@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +42,6 @@ final class ConsentPage {
 
   /** The headers of every page: no script, no framing, no caching, no referrer. */
   static Map<String, String> headers(String redirectUri) {
-    Map<String, String> h = new LinkedHashMap<>();
     String formAction = "'self'";
     if (redirectUri != null) {
       URI u = URI.create(redirectUri);
@@ -53,17 +51,13 @@ final class ConsentPage {
                   ? u.getScheme() + ":"
                   : u.getScheme() + "://" + u.getRawAuthority());
     }
-    h.put(
-        "Content-Security-Policy",
+    String csp =
         "default-src 'none'; style-src '"
             + STYLE_HASH
             + "'; form-action "
             + formAction
-            + "; frame-ancestors 'none'; base-uri 'none'");
-    h.put("X-Frame-Options", "DENY");
-    h.put("X-Content-Type-Options", "nosniff");
-    h.put("Referrer-Policy", "no-referrer");
-    h.put("Cache-Control", "no-store");
+            + "; frame-ancestors 'none'; base-uri 'none'";
+    Map<String, String> h = Console.pageHeaders(csp, "no-referrer");
     h.put("Pragma", "no-cache");
     return h;
   }

@@ -73,18 +73,12 @@ final class Console {
           null, ContentType.Html, Console.class.getClassLoader(), "dev.mandate.authority");
   private final Map<String, Reply> assets = new ConcurrentHashMap<>();
 
-  Console(
-      ConsoleSettings settings,
-      ConsoleSessions sessions,
-      SignIn signIn,
-      AuditTrail audit,
-      Clock clock,
-      List<ConsolePage> pages) {
+  Console(Endpoints.Parts parts, ConsoleSettings settings, SignIn signIn, List<ConsolePage> pages) {
     this.settings = settings;
-    this.sessions = sessions;
+    this.sessions = new ConsoleSessions(parts.store(), settings, parts.clock(), parts.random());
     this.signIn = signIn;
-    this.audit = audit;
-    this.clock = clock;
+    this.audit = parts.audit();
+    this.clock = parts.clock();
     List<ConsolePage> all = new ArrayList<>(pages);
     // A navigation entry nobody has built yet shows a placeholder (to operators and up).
     for (ConsoleNav n : ConsoleNav.ALL) {
@@ -456,16 +450,25 @@ final class Console {
 
   /** The headers of every console answer. */
   static Map<String, String> securityHeaders() {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("Content-Security-Policy", CSP);
-    h.put("X-Frame-Options", "DENY");
-    h.put("X-Content-Type-Options", "nosniff");
     // Not no-referrer: under that policy Chromium sends "Origin: null" on every form post, even a
     // same-origin one, and the origin check refuses it. same-origin keeps the referrer on the site.
-    h.put("Referrer-Policy", "same-origin");
-    h.put("Cache-Control", "no-store");
+    Map<String, String> h = pageHeaders(CSP, "same-origin");
     h.put("Cross-Origin-Opener-Policy", "same-origin");
     h.put("Cross-Origin-Resource-Policy", "same-origin");
+    return h;
+  }
+
+  /**
+   * The headers of every page for people, the console's and the consent page's: this content policy
+   * and referrer policy, no framing, no sniffing, no caching. A new map, for more headers.
+   */
+  static Map<String, String> pageHeaders(String contentSecurityPolicy, String referrerPolicy) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Content-Security-Policy", contentSecurityPolicy);
+    h.put("X-Frame-Options", "DENY");
+    h.put("X-Content-Type-Options", "nosniff");
+    h.put("Referrer-Policy", referrerPolicy);
+    h.put("Cache-Control", "no-store");
     return h;
   }
 

@@ -144,24 +144,21 @@ public final class ConsoleSettings {
     }
 
     /**
-     * How long an unused session lasts, 1 minute to 24 hours.
+     * How long a session lasts: {@code idle} unused (1 minute to 24 hours), and {@code absolute}
+     * after sign-in however much it is used (5 minutes to 7 days, no shorter than {@code idle}).
      *
-     * @throws IllegalArgumentException if out of range
+     * @throws IllegalArgumentException if out of range, or {@code idle} is the longer
      */
-    public Builder idleTimeout(Duration d) {
-      this.idleTimeout =
-          Durations.requireWithin("idleTimeout", d, Duration.ofMinutes(1), Duration.ofHours(24));
-      return this;
-    }
-
-    /**
-     * How long a session lasts after sign-in, 5 minutes to 7 days.
-     *
-     * @throws IllegalArgumentException if out of range
-     */
-    public Builder absoluteTimeout(Duration d) {
-      this.absoluteTimeout =
-          Durations.requireWithin("absoluteTimeout", d, Duration.ofMinutes(5), Duration.ofDays(7));
+    public Builder sessions(Duration idle, Duration absolute) {
+      Durations.requireWithin("idleTimeout", idle, Duration.ofMinutes(1), Duration.ofHours(24));
+      Durations.requireWithin(
+          "absoluteTimeout", absolute, Duration.ofMinutes(5), Duration.ofDays(7));
+      if (idle.compareTo(absolute) > 0) {
+        throw new IllegalArgumentException(
+            "idleTimeout " + idle + " is longer than absoluteTimeout " + absolute);
+      }
+      this.idleTimeout = idle;
+      this.absoluteTimeout = absolute;
       return this;
     }
 
@@ -201,10 +198,6 @@ public final class ConsoleSettings {
 
     /** Returns the settings. */
     public ConsoleSettings build() {
-      if (idleTimeout.compareTo(absoluteTimeout) > 0) {
-        throw new IllegalArgumentException(
-            "idleTimeout " + idleTimeout + " is longer than absoluteTimeout " + absoluteTimeout);
-      }
       return new ConsoleSettings(this);
     }
   }

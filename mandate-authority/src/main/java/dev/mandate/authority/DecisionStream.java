@@ -76,11 +76,7 @@ final class DecisionStream implements AutoCloseable {
     this.queueCapacity = queueCapacity;
     this.tailer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "mandate-decision-stream");
-              t.setDaemon(true);
-              return t;
-            });
+            AuthorityServer.daemonThreads("mandate-decision-stream"));
     long ms = pollInterval.toMillis();
     tailer.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
   }

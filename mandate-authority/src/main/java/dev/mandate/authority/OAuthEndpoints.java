@@ -28,32 +28,34 @@ final class OAuthEndpoints extends Endpoints implements AutoCloseable {
   static final String METADATA = "/.well-known/oauth-authorization-server";
   static final String REGISTER = "/oauth/register";
 
-  private final OAuthSettings settings;
-  private final OAuthClients clients;
-  private final OAuthFlow flow;
-  private final OAuthTokens tokens;
-  private final Supplier<URI> issuer;
-
-  OAuthEndpoints(
-      Parts parts,
+  /**
+   * What the OAuth routes share besides the authority's parts.
+   *
+   * @param issuer the issuer identifier, the configured one or the authority's own URL
+   * @param authenticator checks passwords of the settings file's people under its bounds
+   * @param signIn checks the sign-in of people in the store
+   * @param minting judges and mints what a person consents to
+   */
+  record OAuthParts(
       OAuthSettings settings,
       Supplier<URI> issuer,
       ClientAuthenticator authenticator,
       SignIn signIn,
-      CapabilityEndpoints minting) {
+      CapabilityEndpoints minting) {}
+
+  private final OAuthSettings settings;
+  private final Supplier<URI> issuer;
+  private final OAuthClients clients;
+  private final OAuthFlow flow;
+  private final OAuthTokens tokens;
+
+  OAuthEndpoints(Parts parts, OAuthParts oauth) {
     super(parts);
-    this.settings = settings;
-    this.issuer = issuer;
+    this.settings = oauth.settings();
+    this.issuer = oauth.issuer();
     this.clients = new OAuthClients(settings, store, random);
-    this.flow = new OAuthFlow(parts, settings, issuer, clients, authenticator, signIn, minting);
-    this.tokens =
-        new OAuthTokens(
-            parts,
-            settings,
-            issuer,
-            flow,
-            minting,
-            new TokenExchange(keys, store, audit, clock, random));
+    this.flow = new OAuthFlow(parts, oauth, clients);
+    this.tokens = new OAuthTokens(parts, oauth, flow);
   }
 
   @Override

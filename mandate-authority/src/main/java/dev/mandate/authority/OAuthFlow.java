@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -132,32 +131,26 @@ final class OAuthFlow extends Endpoints {
       Duration lifetime,
       Instant expires) {}
 
+  private final OAuthEndpoints.OAuthParts oauth;
   private final OAuthSettings settings;
   private final OAuthClients clients;
-  private final ClientAuthenticator authenticator;
-  private final SignIn signIn;
-  private final CapabilityEndpoints minting;
-  private final Supplier<URI> issuer;
   private final Cache<String, Pending> pending =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(PENDING_LIFE).build();
   private final Cache<String, Code> codes =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CODE_LIFE).build();
 
-  OAuthFlow(
-      Parts parts,
-      OAuthSettings settings,
-      Supplier<URI> issuer,
-      OAuthClients clients,
-      ClientAuthenticator authenticator,
-      SignIn signIn,
-      CapabilityEndpoints minting) {
+  OAuthFlow(Parts parts, OAuthEndpoints.OAuthParts oauth, OAuthClients clients) {
     super(parts);
-    this.settings = settings;
-    this.issuer = issuer;
+    this.oauth = oauth;
+    this.settings = oauth.settings();
     this.clients = clients;
-    this.authenticator = authenticator;
-    this.signIn = signIn;
-    this.minting = minting;
+  }
+
+  /**
+   * The OAuth error a request that does not parse is answered with: its own, else invalid_request.
+   */
+  static ErrorObject errorOf(ParseException e) {
+    return e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
   }
 
   @Override
@@ -202,9 +195,7 @@ final class OAuthFlow extends Endpoints {
     try {
       request = AuthorizationRequest.parse(params);
     } catch (ParseException e) {
-      ErrorObject error =
-          e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
-      return redirectError(redirect, error, description(e.getMessage()), stateOf(params));
+      return redirectError(redirect, errorOf(e), description(e.getMessage()), stateOf(params));
     }
     State state = request.getState();
     if (!ResponseType.CODE.equals(request.getResponseType())) {
@@ -311,8 +302,10 @@ final class OAuthFlow extends Endpoints {
     if (person != null) {
       try {
         ok =
-            authenticator.checkPassword(
-                password, person.passwordHash(), Request.getRemoteAddr(call.request()));
+            oauth
+                .authenticator()
+                .checkPassword(
+                    password, person.passwordHash(), Request.getRemoteAddr(call.request()));
       } catch (ClientAuthenticator.Throttled e) {
         return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
       } catch (ClientAuthenticator.Busy e) {
@@ -321,12 +314,14 @@ final class OAuthFlow extends Endpoints {
       policyClient = person.clientId();
     } else {
       SignIn.Result r =
-          signIn.check(
-              name,
-              password,
-              first(form, "code"),
-              "consent",
-              Request.getRemoteAddr(call.request()));
+          oauth
+              .signIn()
+              .check(
+                  name,
+                  password,
+                  first(form, "code"),
+                  "consent",
+                  Request.getRemoteAddr(call.request()));
       switch (r.outcome()) {
         case THROTTLED:
           return page(429, "Too many failed sign-ins from this address; wait a minute.", null);
@@ -394,7 +389,7 @@ final class OAuthFlow extends Endpoints {
     // The policy bounds what may be asked, exactly as for a mint: refuse before asking consent.
     PolicyDecision decision;
     try {
-      decision = minting.judge(policyClient, body(p, offered, null, null));
+      decision = oauth.minting().judge(policyClient, body(p, offered, null, null));
     } catch (ApiException e) {
       return redirectError(p, OAuth2Error.INVALID_SCOPE, description(e.getMessage()));
     }
@@ -464,7 +459,7 @@ final class OAuthFlow extends Endpoints {
     MintRequestBody body = body(p, kept, maxUses, approval);
     PolicyDecision decision;
     try {
-      decision = minting.judge(p.progress().policyClient, body);
+      decision = oauth.minting().judge(p.progress().policyClient, body);
     } catch (ApiException e) {
       return redirectError(
           redirect, OAuth2Error.INVALID_SCOPE, description(e.getMessage()), p.state());
@@ -501,7 +496,7 @@ final class OAuthFlow extends Endpoints {
             new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
             null,
             p.state(),
-            new Issuer(issuer.get()),
+            new Issuer(oauth.issuer().get()),
             null);
     return redirect(ok.toURI());
   }
@@ -659,7 +654,7 @@ final class OAuthFlow extends Endpoints {
             redirect,
             error.setDescription(description(description)),
             state,
-            new Issuer(issuer.get()),
+            new Issuer(oauth.issuer().get()),
             null);
     return redirect(response.toURI());
   }
@@ -686,7 +681,7 @@ final class OAuthFlow extends Endpoints {
   }
 
   private boolean secureCookie() {
-    return "https".equals(issuer.get().getScheme());
+    return "https".equals(oauth.issuer().get().getScheme());
   }
 
   private static String cookie(String value, boolean secure) {

@@ -191,12 +191,10 @@ public final class OAuthSettings {
       }
     }
     if (f.accessTokenTtl() != null) {
-      b.accessTokenTtl(
-          Durations.parse(f.accessTokenTtl(), Duration.ofMinutes(1), Duration.ofDays(1)));
+      b.accessTokenTtl(Durations.parse(f.accessTokenTtl()));
     }
     if (f.authorizationTtl() != null) {
-      b.authorizationTtl(
-          Durations.parse(f.authorizationTtl(), Duration.ofHours(1), Duration.ofDays(366)));
+      b.authorizationTtl(Durations.parse(f.authorizationTtl()));
     }
     if (f.dynamicRegistration() != null) {
       b.dynamicRegistration(f.dynamicRegistration());
@@ -207,8 +205,7 @@ public final class OAuthSettings {
         b.clientMetadataMaxBytes(m.maxBytes());
       }
       if (m.timeout() != null) {
-        b.clientMetadataTimeout(
-            Durations.parse(m.timeout(), Duration.ofMillis(100), Duration.ofSeconds(30)));
+        b.clientMetadataTimeout(Durations.parse(m.timeout()));
       }
       if (m.allowHttpLoopback() != null) {
         b.allowHttpLoopbackClientMetadata(m.allowHttpLoopback());

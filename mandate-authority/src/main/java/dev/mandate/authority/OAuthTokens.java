@@ -48,7 +48,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
@@ -120,10 +119,8 @@ final class OAuthTokens extends Endpoints {
     }
   }
 
-  private final OAuthSettings settings;
+  private final OAuthEndpoints.OAuthParts oauth;
   private final OAuthFlow flow;
-  private final CapabilityEndpoints minting;
-  private final Supplier<URI> issuer;
   private final TokenExchange exchange;
   private final Cache<String, Authorization> authorizations =
       Caffeine.newBuilder().maximumSize(100_000).build();
@@ -141,19 +138,11 @@ final class OAuthTokens extends Endpoints {
 
   private final DefaultDPoPSingleUseChecker dpopReplay = new DefaultDPoPSingleUseChecker(60, 60);
 
-  OAuthTokens(
-      Parts parts,
-      OAuthSettings settings,
-      Supplier<URI> issuer,
-      OAuthFlow flow,
-      CapabilityEndpoints minting,
-      TokenExchange exchange) {
+  OAuthTokens(Parts parts, OAuthEndpoints.OAuthParts oauth, OAuthFlow flow) {
     super(parts);
-    this.settings = settings;
-    this.issuer = issuer;
+    this.oauth = oauth;
     this.flow = flow;
-    this.minting = minting;
-    this.exchange = exchange;
+    this.exchange = new TokenExchange(keys, store, audit, clock, random);
   }
 
   @Override
@@ -178,9 +167,7 @@ final class OAuthTokens extends Endpoints {
       try {
         request = TokenRequest.parse(http);
       } catch (ParseException e) {
-        ErrorObject error =
-            e.getErrorObject() != null ? e.getErrorObject() : OAuth2Error.INVALID_REQUEST;
-        throw new OAuthException(error, e.getMessage());
+        throw new OAuthException(OAuthFlow.errorOf(e), e.getMessage());
       }
       if (request.getClientAuthentication() != null) {
         throw new OAuthException(
@@ -320,7 +307,7 @@ final class OAuthTokens extends Endpoints {
   /** Mints the next capability of {@code a} and rotates its refresh token. */
   private Tokens issue(Authorization a, String holder, String grantType) {
     Instant now = clock.instant();
-    Duration ttl = settings.accessTokenTtl();
+    Duration ttl = oauth.settings().accessTokenTtl();
     Duration left = Duration.between(now, a.consent.expires());
     if (left.compareTo(ttl) < 0) {
       ttl = left;
@@ -358,7 +345,7 @@ final class OAuthTokens extends Endpoints {
     detail.put("grantType", grantType);
     CapabilityEndpoints.Minted minted;
     try {
-      minted = minting.issue(a.consent.policyClient(), body, null, detail);
+      minted = oauth.minting().issue(a.consent.policyClient(), body, null, detail);
     } catch (ApiException e) {
       throw new OAuthException(
           OAuth2Error.INVALID_GRANT,
@@ -489,7 +476,7 @@ final class OAuthTokens extends Endpoints {
   }
 
   private URI tokenUri() {
-    return URI.create(issuer.get() + TOKEN);
+    return URI.create(oauth.issuer().get() + TOKEN);
   }
 
   private static CompletionStage<Reply> answer(int status, String json) {

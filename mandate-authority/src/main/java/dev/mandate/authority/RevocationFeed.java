@@ -22,7 +22,6 @@ final class RevocationFeed implements AutoCloseable {
   static final int MAX_WAITERS = 10_000;
 
   private final AuthorityStore store;
-  private final ScheduledExecutorService scheduler;
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waiterCount = new AtomicInteger();
   private final ScheduledFuture<?> poller;
@@ -34,7 +33,6 @@ final class RevocationFeed implements AutoCloseable {
 
   RevocationFeed(AuthorityStore store, ScheduledExecutorService scheduler, Duration pollInterval) {
     this.store = store;
-    this.scheduler = scheduler;
     this.latest = store.latestSequence();
     long ms = pollInterval.toMillis();
     this.poller = scheduler.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
@@ -73,14 +71,13 @@ final class RevocationFeed implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Waiter waiter = new Waiter(since, done);
     waiters.add(waiter);
-    ScheduledFuture<?> timeout =
-        scheduler.schedule(() -> done.complete(null), wait.toMillis(), TimeUnit.MILLISECONDS);
     done.whenComplete(
         (v, e) -> {
-          timeout.cancel(false);
           waiters.remove(waiter);
           waiterCount.decrementAndGet();
         });
+    // completeOnTimeout cancels its timer when an entry comes first.
+    done.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS);
     // Re-check after registering, so an entry published in between is not missed.
     if (closed || latest > since) {
       done.complete(null);

@@ -40,36 +40,32 @@ final class SecretHash {
 
   /** Hashes {@code secret} with a fresh salt. */
   static String hash(String secret, SecureRandom random) {
-    byte[] salt = new byte[SALT_BYTES];
-    random.nextBytes(salt);
+    byte[] salt = salt(random);
     byte[] hash = pbkdf2(secret, salt, ITERATIONS);
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    return "$"
-        + ALGORITHM
-        + "$i="
-        + ITERATIONS
-        + "$"
-        + b64.encodeToString(salt)
-        + "$"
-        + b64.encodeToString(hash);
+    return stored(
+        ALGORITHM + "$i=" + ITERATIONS, Base64.getUrlEncoder().withoutPadding(), salt, hash);
   }
 
   /** Hashes a person's password with Argon2id and a fresh salt. */
   static String hashPassword(String password, SecureRandom random) {
+    byte[] salt = salt(random);
+    byte[] hash = argon2(password, salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, HASH_BYTES);
+    return stored(
+        ARGON2 + "$v=19$m=" + ARGON2_MEMORY_KIB + ",t=" + ARGON2_PASSES + ",p=1",
+        Base64.getEncoder().withoutPadding(),
+        salt,
+        hash);
+  }
+
+  private static byte[] salt(SecureRandom random) {
     byte[] salt = new byte[SALT_BYTES];
     random.nextBytes(salt);
-    byte[] hash = argon2(password, salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, HASH_BYTES);
-    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return "$"
-        + ARGON2
-        + "$v=19$m="
-        + ARGON2_MEMORY_KIB
-        + ",t="
-        + ARGON2_PASSES
-        + ",p=1$"
-        + b64.encodeToString(salt)
-        + "$"
-        + b64.encodeToString(hash);
+    return salt;
+  }
+
+  /** The stored form, {@code $PARAMETERS$SALT$HASH}, salt and hash in {@code b64}. */
+  private static String stored(String parameters, Base64.Encoder b64, byte[] salt, byte[] hash) {
+    return "$" + parameters + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
   }
 
   /** Whether {@code stored} is a hash this class can verify. */

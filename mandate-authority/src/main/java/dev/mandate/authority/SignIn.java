@@ -55,19 +55,13 @@ final class SignIn {
   private final Clock clock;
   private final Totp totp = new Totp();
 
-  SignIn(
-      AuthorityStore store,
-      ClientAuthenticator authenticator,
-      RootKeys keys,
-      AuditTrail audit,
-      ConsoleSettings settings,
-      Clock clock) {
-    this.store = store;
+  SignIn(Endpoints.Parts parts, ClientAuthenticator authenticator, ConsoleSettings settings) {
+    this.store = parts.store();
+    this.keys = parts.keys();
+    this.audit = parts.audit();
+    this.clock = parts.clock();
     this.authenticator = authenticator;
-    this.keys = keys;
-    this.audit = audit;
     this.settings = settings;
-    this.clock = clock;
   }
 
   /**

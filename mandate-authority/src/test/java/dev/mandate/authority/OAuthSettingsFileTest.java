@@ -89,7 +89,7 @@ class OAuthSettingsFileTest {
         "people:\n  - {name: Alice!, passwordHash: \"$pbkdf2-sha256$x\", client: c}\n", "name");
     assertRefused("people:\n  - {name: alice, passwordHash: plain, client: c}\n", "hash");
     assertRefused("issuer: https://a.example/?q=1\n", "issuer");
-    assertRefused("accessTokenTtl: 2d\n", "");
+    assertRefused("accessTokenTtl: 2d\n", "accessTokenTtl");
     assertRefused("resources:\n  - {url: ftp://x/, audience: a}\n", "resource");
     assertRefused("issuer: a\nissuer: b\n", "issuer");
   }

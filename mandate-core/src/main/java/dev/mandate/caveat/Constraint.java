@@ -7,6 +7,8 @@ import dev.mandate.internal.match.ResourcePaths;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A typed constraint on one argument value. Each kind reads the value the way the target system
@@ -93,10 +95,8 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return actual.textValue().startsWith(prefix) ? null : "must start with '" + prefix + "'";
+      return stringViolation(
+          actual, s -> s.startsWith(prefix), () -> "must start with '" + prefix + "'");
     }
   }
 
@@ -111,12 +111,8 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return CompiledPatterns.glob(pattern).matches(actual.textValue())
-          ? null
-          : "must match '" + pattern + "'";
+      return stringViolation(
+          actual, CompiledPatterns.glob(pattern)::matches, () -> "must match '" + pattern + "'");
     }
   }
 
@@ -131,12 +127,10 @@ public sealed interface Constraint
 
     @Override
     public String violation(JsonNode actual) {
-      if (actual == null || !actual.isTextual()) {
-        return "must be a string";
-      }
-      return CompiledPatterns.regex(expression).matches(actual.textValue())
-          ? null
-          : "must match /" + expression + "/";
+      return stringViolation(
+          actual,
+          CompiledPatterns.regex(expression)::matches,
+          () -> "must match /" + expression + "/");
     }
   }
 
@@ -282,10 +276,7 @@ public sealed interface Constraint
      * @throws IllegalArgumentException if the list is empty
      */
     public AllOf {
-      all = List.copyOf(all);
-      if (all.isEmpty()) {
-        throw new IllegalArgumentException("all-of needs at least one constraint");
-      }
+      all = nonEmptyCopy(all, "all-of");
     }
 
     @Override
@@ -311,10 +302,7 @@ public sealed interface Constraint
      * @throws IllegalArgumentException if the list is empty
      */
     public AnyOf {
-      any = List.copyOf(any);
-      if (any.isEmpty()) {
-        throw new IllegalArgumentException("any-of needs at least one constraint");
-      }
+      any = nonEmptyCopy(any, "any-of");
     }
 
     @Override
@@ -355,6 +343,23 @@ public sealed interface Constraint
     public int depth() {
       return 1 + inner.depth();
     }
+  }
+
+  /** A copy of a combinator's constraints; throws if there are none. */
+  private static List<Constraint> nonEmptyCopy(List<Constraint> constraints, String combinator) {
+    if (constraints.isEmpty()) {
+      throw new IllegalArgumentException(combinator + " needs at least one constraint");
+    }
+    return List.copyOf(constraints);
+  }
+
+  /** Null when the value is a string {@code test} accepts; otherwise why not. */
+  private static String stringViolation(
+      JsonNode actual, Predicate<String> test, Supplier<String> mismatch) {
+    if (actual == null || !actual.isTextual()) {
+      return "must be a string";
+    }
+    return test.test(actual.textValue()) ? null : mismatch.get();
   }
 
   private static JsonNode canonicalScalar(JsonNode value) {

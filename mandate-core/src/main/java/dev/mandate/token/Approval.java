@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -200,8 +199,7 @@ public final class Approval {
             .toByteArray();
     byte[] signature = rootKey.sign(new ByteWriter().raw(DOMAIN).raw(body).toByteArray());
     byte[] bytes = new ByteWriter().raw(body).raw(signature).toByteArray();
-    return new Approval(
-        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    return new Approval(TEXT_PREFIX + Base64Text.encode(bytes));
   }
 
   private static byte[] hex(String value, int bytes, String what) {
@@ -219,14 +217,11 @@ public final class Approval {
       throw invalid("the approval is longer than " + MAX_TEXT + " chars");
     }
     String body = text.substring(TEXT_PREFIX.length());
-    byte[] bytes;
-    try {
-      bytes = Base64.getUrlDecoder().decode(body);
-    } catch (IllegalArgumentException e) {
+    byte[] bytes = Base64Text.decodeOrNull(body);
+    if (bytes == null) {
       throw invalid("the approval is not valid base64");
     }
-    if (bytes.length < 64 + 1
-        || !Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(body)) {
+    if (bytes.length < 64 + 1 || !Base64Text.isCanonical(bytes, body)) {
       throw invalid("the approval is not in canonical form");
     }
     int signed = bytes.length - 64;

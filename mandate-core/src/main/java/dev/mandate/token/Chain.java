@@ -6,7 +6,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -158,7 +157,7 @@ final class Chain {
   }
 
   String toText() {
-    return TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(binary);
+    return TEXT_PREFIX + Base64Text.encode(binary);
   }
 
   // ---- decoding ----
@@ -178,13 +177,11 @@ final class Chain {
           "token exceeds the size limit of " + limits.maxTokenBytes() + " bytes");
     }
     String body = text.substring(TEXT_PREFIX.length());
-    byte[] binary;
-    try {
-      binary = Base64.getUrlDecoder().decode(body);
-    } catch (IllegalArgumentException e) {
+    byte[] binary = Base64Text.decodeOrNull(body);
+    if (binary == null) {
       throw new FormatException("token is not valid URL-safe base64 after the prefix");
     }
-    if (!Base64.getUrlEncoder().withoutPadding().encodeToString(binary).equals(body)) {
+    if (!Base64Text.isCanonical(binary, body)) {
       throw new FormatException(
           "token is not canonical URL-safe base64 (no padding, no stray bits)");
     }

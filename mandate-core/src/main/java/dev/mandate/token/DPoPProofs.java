@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.text.ParseException;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
@@ -118,10 +117,7 @@ final class DPoPProofs {
     String ath = stringClaim(claims, "ath");
     byte[] tokenHash = Chain.sha256(token.getBytes(StandardCharsets.US_ASCII));
     if (!MessageDigest.isEqual(
-        Base64.getUrlEncoder()
-            .withoutPadding()
-            .encodeToString(tokenHash)
-            .getBytes(StandardCharsets.US_ASCII),
+        Base64Text.encode(tokenHash).getBytes(StandardCharsets.US_ASCII),
         ath.getBytes(StandardCharsets.UTF_8))) {
       throw invalid("the DPoP proof's ath is not the hash of the capability presented with it");
     }

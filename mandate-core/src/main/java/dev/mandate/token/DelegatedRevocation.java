@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -61,7 +60,7 @@ public final class DelegatedRevocation {
     long time = now.toEpochMilli();
     byte[] signature = delegatorKey.sign(message(chain, block, time));
     ByteBuffer proof = ByteBuffer.allocate(PROOF_BYTES).put((byte) 1).putLong(time).put(signature);
-    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(proof.array());
+    return PREFIX + Base64Text.encode(proof.array());
   }
 
   /**
@@ -158,15 +157,11 @@ public final class DelegatedRevocation {
       throw refused("a revocation proof is " + PREFIX + " followed by base64url");
     }
     String body = proof.substring(PREFIX.length());
-    byte[] bytes;
-    try {
-      bytes = Base64.getUrlDecoder().decode(body);
-    } catch (IllegalArgumentException e) {
+    byte[] bytes = Base64Text.decodeOrNull(body);
+    if (bytes == null) {
       throw refused("the revocation proof is not base64url");
     }
-    if (bytes.length != PROOF_BYTES
-        || bytes[0] != 1
-        || !Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(body)) {
+    if (bytes.length != PROOF_BYTES || bytes[0] != 1 || !Base64Text.isCanonical(bytes, body)) {
       throw refused("the revocation proof is not a version 1 proof of " + PROOF_BYTES + " bytes");
     }
     return bytes;

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Objects;
 import org.erdtman.jcs.JsonCanonicalizer;
 
@@ -124,10 +123,7 @@ public final class Proof {
     }
     byte[] signature = holder.sign(message);
     ByteWriter out = new ByteWriter().u8(VERSION).i64(millis).raw(nonce).raw(signature);
-    return new Proof(
-        TEXT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()),
-        null,
-        null);
+    return new Proof(TEXT_PREFIX + Base64Text.encode(out.toByteArray()), null, null);
   }
 
   static Parsed parse(String text) {
@@ -145,14 +141,11 @@ public final class Proof {
       throw new FormatException(Decision.Code.PROOF_INVALID, "the proof is too long");
     }
     String body = text.substring(TEXT_PREFIX.length());
-    byte[] bytes;
-    try {
-      bytes = Base64.getUrlDecoder().decode(body);
-    } catch (IllegalArgumentException e) {
+    byte[] bytes = Base64Text.decodeOrNull(body);
+    if (bytes == null) {
       throw new FormatException(Decision.Code.PROOF_INVALID, "the proof is not valid base64");
     }
-    if (bytes.length != BINARY_BYTES
-        || !Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(body)) {
+    if (bytes.length != BINARY_BYTES || !Base64Text.isCanonical(bytes, body)) {
       throw new FormatException(
           Decision.Code.PROOF_INVALID, "the proof is not " + BINARY_BYTES + " canonical bytes");
     }

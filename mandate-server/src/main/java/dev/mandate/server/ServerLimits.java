@@ -2,12 +2,11 @@ package dev.mandate.server;
 
 import dev.mandate.config.Durations;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What one network peer, authenticated or not, can hold of a server: connections, time and threads.
  * Immutable; start from {@link #defaults()} or {@link #builder()}; every setter checks its range
- * and says which it is.
+ * and says which it is, and so does the constructor.
  *
  * <p>Defaults (each a builder method of the same name):
  *
@@ -32,27 +31,55 @@ import java.util.Objects;
  *       refused with 503.
  * </ul>
  */
-public final class ServerLimits {
-  private final int maxConnections;
-  private final int maxConnectionsPerAddress;
-  private final Duration headerTimeout;
-  private final Duration idleTimeout;
-  private final long minRequestBytesPerSecond;
-  private final int maxRequestHeaderBytes;
-  private final int maxThreads;
-  private final int protectedThreads;
-  private final Duration queueTimeout;
+public record ServerLimits(
+    int maxConnections,
+    int maxConnectionsPerAddress,
+    Duration headerTimeout,
+    Duration idleTimeout,
+    long minRequestBytesPerSecond,
+    int maxRequestHeaderBytes,
+    int maxThreads,
+    int protectedThreads,
+    Duration queueTimeout) {
 
-  private ServerLimits(Builder b) {
-    this.maxConnections = b.maxConnections;
-    this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-    this.headerTimeout = b.headerTimeout;
-    this.idleTimeout = b.idleTimeout;
-    this.minRequestBytesPerSecond = b.minRequestBytesPerSecond;
-    this.maxRequestHeaderBytes = b.maxRequestHeaderBytes;
-    this.maxThreads = b.maxThreads;
-    this.protectedThreads = b.protectedThreads;
-    this.queueTimeout = b.queueTimeout;
+  // Each limit's range, written once: the builder's setters and the constructor check against it.
+  private static final Range MAX_CONNECTIONS = new Range("maxConnections", 1, 1_000_000);
+  private static final Range PER_ADDRESS = new Range("maxConnectionsPerAddress", 1, 1_000_000);
+  private static final Range REQUEST_RATE = new Range("minRequestBytesPerSecond", 1, 1L << 30);
+  private static final Range HEADER_BYTES = new Range("maxRequestHeaderBytes", 1024, 1 << 20);
+  private static final Range MAX_THREADS = new Range("maxThreads", 16, 10_000);
+  private static final Range PROTECTED_THREADS = new Range("protectedThreads", 4, 1_000);
+  private static final TimeRange HEADER_TIMEOUT =
+      new TimeRange("headerTimeout", Duration.ofMillis(100), Duration.ofMinutes(10));
+  private static final TimeRange IDLE_TIMEOUT =
+      new TimeRange("idleTimeout", Duration.ofSeconds(1), Duration.ofHours(1));
+  private static final TimeRange QUEUE_TIMEOUT =
+      new TimeRange("queueTimeout", Duration.ofMillis(1), Duration.ofMinutes(10));
+
+  /**
+   * Limits as given, each checked against the range its builder method states.
+   *
+   * @throws IllegalArgumentException naming the first limit out of range, or if fewer than 8
+   *     threads would be left for the other requests
+   */
+  public ServerLimits {
+    MAX_CONNECTIONS.check(maxConnections);
+    PER_ADDRESS.check(maxConnectionsPerAddress);
+    HEADER_TIMEOUT.check(headerTimeout);
+    IDLE_TIMEOUT.check(idleTimeout);
+    REQUEST_RATE.check(minRequestBytesPerSecond);
+    HEADER_BYTES.check(maxRequestHeaderBytes);
+    MAX_THREADS.check(maxThreads);
+    PROTECTED_THREADS.check(protectedThreads);
+    QUEUE_TIMEOUT.check(queueTimeout);
+    if (maxThreads - protectedThreads < 8) {
+      throw new IllegalArgumentException(
+          "maxThreads ("
+              + maxThreads
+              + ") must be at least protectedThreads ("
+              + protectedThreads
+              + ") + 8");
+    }
   }
 
   /** The defaults listed in the class description. */
@@ -80,102 +107,6 @@ public final class ServerLimits {
     return b;
   }
 
-  /** Open connections in total. */
-  public int maxConnections() {
-    return maxConnections;
-  }
-
-  /** Open connections from one client IP address. */
-  public int maxConnectionsPerAddress() {
-    return maxConnectionsPerAddress;
-  }
-
-  /** The time allowed for a request's line and headers, and before its body must flow. */
-  public Duration headerTimeout() {
-    return headerTimeout;
-  }
-
-  /** The time a connection may be silent in both directions. */
-  public Duration idleTimeout() {
-    return idleTimeout;
-  }
-
-  /** The slowest average rate, in bytes per second, at which a request body may arrive. */
-  public long minRequestBytesPerSecond() {
-    return minRequestBytesPerSecond;
-  }
-
-  /** The largest request line plus headers, in bytes. */
-  public int maxRequestHeaderBytes() {
-    return maxRequestHeaderBytes;
-  }
-
-  /** The server's threads. */
-  public int maxThreads() {
-    return maxThreads;
-  }
-
-  /** The threads only protected requests (health, revocation feed) may use. */
-  public int protectedThreads() {
-    return protectedThreads;
-  }
-
-  /** How long a request waits for a thread before it is refused with 503. */
-  public Duration queueTimeout() {
-    return queueTimeout;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ServerLimits l
-        && maxConnections == l.maxConnections
-        && maxConnectionsPerAddress == l.maxConnectionsPerAddress
-        && headerTimeout.equals(l.headerTimeout)
-        && idleTimeout.equals(l.idleTimeout)
-        && minRequestBytesPerSecond == l.minRequestBytesPerSecond
-        && maxRequestHeaderBytes == l.maxRequestHeaderBytes
-        && maxThreads == l.maxThreads
-        && protectedThreads == l.protectedThreads
-        && queueTimeout.equals(l.queueTimeout);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        maxConnections,
-        maxConnectionsPerAddress,
-        headerTimeout,
-        idleTimeout,
-        minRequestBytesPerSecond,
-        maxRequestHeaderBytes,
-        maxThreads,
-        protectedThreads,
-        queueTimeout);
-  }
-
-  @Override
-  public String toString() {
-    return "ServerLimits[maxConnections="
-        + maxConnections
-        + ", maxConnectionsPerAddress="
-        + maxConnectionsPerAddress
-        + ", headerTimeout="
-        + headerTimeout
-        + ", idleTimeout="
-        + idleTimeout
-        + ", minRequestBytesPerSecond="
-        + minRequestBytesPerSecond
-        + ", maxRequestHeaderBytes="
-        + maxRequestHeaderBytes
-        + ", maxThreads="
-        + maxThreads
-        + ", protectedThreads="
-        + protectedThreads
-        + ", queueTimeout="
-        + queueTimeout
-        + "]";
-  }
-
   /**
    * Builds {@link ServerLimits}; each setter throws {@link IllegalArgumentException} if out of
    * range.
@@ -195,63 +126,55 @@ public final class ServerLimits {
 
     /** Open connections in total, 1..1,000,000. */
     public Builder maxConnections(int n) {
-      this.maxConnections = range("maxConnections", n, 1, 1_000_000);
+      this.maxConnections = MAX_CONNECTIONS.check(n);
       return this;
     }
 
     /** Open connections from one client IP address, 1..1,000,000. */
     public Builder maxConnectionsPerAddress(int n) {
-      this.maxConnectionsPerAddress = range("maxConnectionsPerAddress", n, 1, 1_000_000);
+      this.maxConnectionsPerAddress = PER_ADDRESS.check(n);
       return this;
     }
 
     /** The time allowed for a request's line and headers, 100 ms..10 min. */
     public Builder headerTimeout(Duration d) {
-      this.headerTimeout =
-          Durations.requireWithin(
-              "headerTimeout", d, Duration.ofMillis(100), Duration.ofMinutes(10));
+      this.headerTimeout = HEADER_TIMEOUT.check(d);
       return this;
     }
 
     /** The time a connection may be silent, 1 s..1 h. */
     public Builder idleTimeout(Duration d) {
-      this.idleTimeout =
-          Durations.requireWithin("idleTimeout", d, Duration.ofSeconds(1), Duration.ofHours(1));
+      this.idleTimeout = IDLE_TIMEOUT.check(d);
       return this;
     }
 
     /** The slowest average request body rate, 1..1 GiB bytes per second. */
     public Builder minRequestBytesPerSecond(long n) {
-      if (n < 1 || n > 1L << 30) {
-        throw new IllegalArgumentException(
-            "minRequestBytesPerSecond must be 1.." + (1L << 30) + ", got " + n);
-      }
-      this.minRequestBytesPerSecond = n;
+      this.minRequestBytesPerSecond = REQUEST_RATE.check(n);
       return this;
     }
 
     /** The largest request line plus headers, 1 KiB..1 MiB. */
     public Builder maxRequestHeaderBytes(int n) {
-      this.maxRequestHeaderBytes = range("maxRequestHeaderBytes", n, 1024, 1 << 20);
+      this.maxRequestHeaderBytes = HEADER_BYTES.check(n);
       return this;
     }
 
     /** The server's threads, 16..10,000; at least {@code protectedThreads} + 8 at build. */
     public Builder maxThreads(int n) {
-      this.maxThreads = range("maxThreads", n, 16, 10_000);
+      this.maxThreads = MAX_THREADS.check(n);
       return this;
     }
 
     /** The threads kept for protected requests, 4..1,000. */
     public Builder protectedThreads(int n) {
-      this.protectedThreads = range("protectedThreads", n, 4, 1_000);
+      this.protectedThreads = PROTECTED_THREADS.check(n);
       return this;
     }
 
     /** How long a request waits for a thread before a 503, 1 ms..10 min. */
     public Builder queueTimeout(Duration d) {
-      this.queueTimeout =
-          Durations.requireWithin("queueTimeout", d, Duration.ofMillis(1), Duration.ofMinutes(10));
+      this.queueTimeout = QUEUE_TIMEOUT.check(d);
       return this;
     }
 
@@ -261,22 +184,37 @@ public final class ServerLimits {
      * @throws IllegalArgumentException if fewer than 8 threads would be left for the other requests
      */
     public ServerLimits build() {
-      if (maxThreads - protectedThreads < 8) {
-        throw new IllegalArgumentException(
-            "maxThreads ("
-                + maxThreads
-                + ") must be at least protectedThreads ("
-                + protectedThreads
-                + ") + 8");
-      }
-      return new ServerLimits(this);
+      return new ServerLimits(
+          maxConnections,
+          maxConnectionsPerAddress,
+          headerTimeout,
+          idleTimeout,
+          minRequestBytesPerSecond,
+          maxRequestHeaderBytes,
+          maxThreads,
+          protectedThreads,
+          queueTimeout);
+    }
+  }
+
+  /** A count's range; the message names the limit, the range and the value. */
+  private record Range(String name, long min, long max) {
+    int check(int n) {
+      return (int) check((long) n);
     }
 
-    private static int range(String name, int n, int min, int max) {
+    long check(long n) {
       if (n < min || n > max) {
         throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", got " + n);
       }
       return n;
+    }
+  }
+
+  /** A duration's range, checked by {@link Durations#requireWithin}. */
+  private record TimeRange(String name, Duration min, Duration max) {
+    Duration check(Duration d) {
+      return Durations.requireWithin(name, d, min, max);
     }
   }
 }

@@ -279,6 +279,28 @@ class HardenedServerTest {
     assertThat(ServerLimits.defaults().toBuilder().build()).isEqualTo(ServerLimits.defaults());
   }
 
+  @Test
+  void limits_builtDirectly_areCheckedLikeTheBuilders() {
+    ServerLimits d = ServerLimits.defaults();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new ServerLimits(
+                    0,
+                    d.maxConnectionsPerAddress(),
+                    d.headerTimeout(),
+                    d.idleTimeout(),
+                    d.minRequestBytesPerSecond(),
+                    d.maxRequestHeaderBytes(),
+                    d.maxThreads(),
+                    d.protectedThreads(),
+                    d.queueTimeout()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConnections must be 1..1000000, got 0");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> d.toBuilder().minRequestBytesPerSecond((1L << 30) + 1))
+        .hasMessage("minRequestBytesPerSecond must be 1..1073741824, got 1073741825");
+  }
+
   private static boolean answers(String from, int port) throws IOException {
     try (RawPeer p = RawPeer.connect(from, port)) {
       return p.send(HEALTH) && p.response() == 200;
