@@ -212,13 +212,10 @@ final class ApprovalRequestEndpoints extends Endpoints {
       throw unknownTask();
     }
     ApprovalRequestRecord first = entitledRequest(id, capability);
-    String accept = call.header(HttpHeader.ACCEPT);
-    if (accept != null && accept.contains("text/event-stream")) {
+    if (ServerSentEvents.requested(call.request())) {
       String[] last = {null};
       return CompletableFuture.completedFuture(
-          new Reply(
-              200,
-              new EventStream(
+          new EventStream(
                   requests.changes(),
                   executor,
                   STREAM_LIFE,
@@ -231,8 +228,8 @@ final class ApprovalRequestEndpoints extends Endpoints {
                     }
                     last[0] = json;
                     return new EventStream.Frame(EventStream.event("task", json), ended);
-                  }),
-              EventStream.headers()));
+                  })
+              .reply());
     }
     long waitMs =
         RevocationEndpoints.longParam(call, "wait", 0, RevocationEndpoints.MAX_WAIT_MS, 0);

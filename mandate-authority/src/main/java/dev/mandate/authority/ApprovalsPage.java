@@ -168,7 +168,7 @@ final class ApprovalsPage {
     Approver approver = approver(call.person());
     String[] last = {null};
     Map<String, String> headers = new LinkedHashMap<>(Console.securityHeaders());
-    headers.putAll(EventStream.headers());
+    headers.putAll(ServerSentEvents.HEADERS);
     return new Reply(
         200,
         new EventStream(

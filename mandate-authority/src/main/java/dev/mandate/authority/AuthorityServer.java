@@ -16,7 +16,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
@@ -248,9 +247,8 @@ public final class AuthorityServer implements AutoCloseable {
     String path = Request.getPathInContext(request);
     if (path.startsWith(ApprovalRequestEndpoints.PATH + "/")
         && path.endsWith(ApprovalRequestEndpoints.TASK_PATH)) {
-      String accept = request.getHeaders().get(HttpHeader.ACCEPT);
       String query = request.getHttpURI().getQuery();
-      return (accept != null && accept.contains("text/event-stream"))
+      return ServerSentEvents.requested(request)
           || (query != null && (query.startsWith("wait=") || query.contains("&wait=")));
     }
     return path.equals("/v1/revocations")

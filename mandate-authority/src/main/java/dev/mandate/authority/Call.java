@@ -55,13 +55,24 @@ record Call(
    *     is not a valid {@code type}
    */
   <T> T body(Class<T> type) {
+    return body(bytes -> Json.read(bytes, type));
+  }
+
+  /**
+   * Reads the JSON body with {@code reader} (for bodies read without data binding), reading at most
+   * the configured limit plus one byte.
+   *
+   * @throws ApiException 413 if the body is larger than the limit, 415 if it is not JSON, or what
+   *     {@code reader} throws
+   */
+  <T> T body(java.util.function.Function<byte[], T> reader) {
     String contentType = header(HttpHeader.CONTENT_TYPE);
     if (contentType != null
         && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
       throw new ApiException(
           415, "unsupported_media_type", "send the request body as application/json");
     }
-    return Json.read(readBody(), type);
+    return reader.apply(readBody());
   }
 
   /** As {@link #body(Class)}, but an empty body gives null. */

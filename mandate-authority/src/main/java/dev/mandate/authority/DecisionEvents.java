@@ -3,9 +3,7 @@ package dev.mandate.authority;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -47,15 +45,6 @@ final class DecisionEvents extends ServerSentEvents {
     this.clock = clock;
     this.checked = clock.instant();
     this.end = checked.plus(maxLife);
-  }
-
-  /** The headers of the stream: event stream, never cached or buffered by a proxy. */
-  static Map<String, String> headers() {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("Content-Type", "text/event-stream; charset=utf-8");
-    h.put("Cache-Control", "no-store");
-    h.put("X-Accel-Buffering", "no");
-    return h;
   }
 
   /** The subscription ends on its own: it is closed, dropped, or its stream closed. */

@@ -89,10 +89,8 @@ final class DecisionsPage {
             ? sequence(resume, "Last-Event-ID")
             : call.query("after") == null ? -1 : sequence(call.query("after"), "after");
     DecisionStream.Subscription subscription = decisions.subscribe(filter, after);
-    return new Reply(
-        200,
-        new DecisionEvents(subscription, executor, call.sessionLive(), clock, STREAM_LIFE),
-        DecisionEvents.headers());
+    return new DecisionEvents(subscription, executor, call.sessionLive(), clock, STREAM_LIFE)
+        .reply();
   }
 
   private static DecisionFilter filter(ConsoleCall call) {

@@ -1,11 +1,9 @@
 package dev.mandate.authority;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Server-sent events that follow approval requests: the source renders what to send now (nothing if
@@ -37,14 +35,6 @@ final class EventStream extends ServerSentEvents {
     this.source = source;
     this.endsAtNanos = System.nanoTime() + maxLife.toNanos();
     this.release = changes.watch();
-  }
-
-  static Map<String, String> headers() {
-    return Map.of(
-        HttpHeader.CONTENT_TYPE.asString(),
-        "text/event-stream; charset=utf-8",
-        HttpHeader.CACHE_CONTROL.asString(),
-        "no-store");
   }
 
   @Override

@@ -1,9 +1,7 @@
 package dev.mandate.authority;
 
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * The revocation feed as server-sent events: an {@code event: snapshot} first when the follower
@@ -27,10 +25,6 @@ final class FeedStream extends ServerSentEvents {
   /** Reads the feed: see {@link RevocationEndpoints#page(long, boolean)}. */
   interface Pager {
     RevocationEndpoints.FeedView page(long since, boolean snapshotAtZero);
-  }
-
-  static Map<String, String> headers() {
-    return Map.of(HttpHeader.CONTENT_TYPE.asString(), "text/event-stream; charset=utf-8");
   }
 
   @Override

@@ -12,14 +12,20 @@ import org.slf4j.LoggerFactory;
  * Logs one line per request (method, path, status, duration, client id) and times it. Logs neither
  * the query string, headers nor bodies, so no credential or token reaches the log.
  *
- * <p>Routes that machines poll all day (every gateway's revocation long-poll, load balancers'
- * health checks, metrics scrapes) are logged at DEBUG when they succeed, so they do not bury the
- * requests people make; a refusal or failure on them is logged at INFO like any other.
+ * <p>Routes that machines call all day (every gateway's revocation long-poll and audit uploads,
+ * load balancers' health checks, metrics scrapes) are logged at DEBUG when they succeed, so they do
+ * not bury the requests people make (and a gateway's uploads, each already in the audit trail, cost
+ * no log line each); a refusal or failure on them is logged at INFO like any other.
  */
 final class RequestLog extends Handler.Wrapper {
   private static final Logger LOG = LoggerFactory.getLogger("dev.mandate.authority.access");
   private static final Set<String> POLLED =
-      Set.of("GET /v1/revocations", "GET /v1/health", "GET /v1/ready", "GET /metrics");
+      Set.of(
+          "GET /v1/revocations",
+          "GET /v1/health",
+          "GET /v1/ready",
+          "GET /metrics",
+          "POST /v1/audit/batches");
 
   private final Metrics metrics;
 

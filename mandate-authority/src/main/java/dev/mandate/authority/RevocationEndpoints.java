@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Revocation, indirect suspension and the revocation feed.
@@ -247,13 +246,12 @@ final class RevocationEndpoints extends Endpoints {
 
   private CompletionStage<Reply> follow(Call call) {
     long since = longParam(call, "since", 0, Long.MAX_VALUE, 0);
-    String accept = call.header(HttpHeader.ACCEPT);
-    if (accept != null && accept.contains("text/event-stream")) {
+    if (ServerSentEvents.requested(call.request())) {
       // A reconnecting EventSource resumes after the last id it saw.
       String lastEventId = call.header("Last-Event-ID");
       long from = lastEventId == null ? since : sequence(lastEventId);
       return CompletableFuture.completedFuture(
-          new Reply(200, new FeedStream(feed, this::page, executor, from), FeedStream.headers()));
+          new FeedStream(feed, this::page, executor, from).reply());
     }
     long waitMs = longParam(call, "wait", 0, MAX_WAIT_MS, 0);
     boolean ahead = since > feed.latest() && since > store.latestSequence();

@@ -3,8 +3,11 @@ package dev.mandate.authority;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
@@ -18,6 +21,19 @@ import org.eclipse.jetty.util.Callback;
 abstract class ServerSentEvents implements Reply.Stream {
   /** The longest silence before a comment line keeps the connection open. */
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
+
+  /**
+   * The headers of every stream: an event stream that is never stored by a cache and never buffered
+   * by a proxy (nginx holds a response back otherwise, and the events arrive late or not at all).
+   */
+  static final Map<String, String> HEADERS =
+      Map.of(
+          HttpHeader.CONTENT_TYPE.asString(),
+          "text/event-stream; charset=utf-8",
+          HttpHeader.CACHE_CONTROL.asString(),
+          "no-store",
+          "X-Accel-Buffering",
+          "no");
 
   private static final byte[] HEARTBEAT_LINE = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
 
@@ -41,6 +57,17 @@ abstract class ServerSentEvents implements Reply.Stream {
   /** One event, its data the given JSON (one line: JSON text has no raw line breaks). */
   static String event(String name, String json) {
     return "event: " + name + "\ndata: " + json + "\n\n";
+  }
+
+  /** Whether a request asks for a stream of events ({@code Accept: text/event-stream}). */
+  static boolean requested(Request request) {
+    String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+    return accept != null && accept.contains("text/event-stream");
+  }
+
+  /** This stream as an endpoint's answer: 200 with {@link #HEADERS}. */
+  final Reply reply() {
+    return new Reply(200, this, HEADERS);
   }
 
   /** Whether the server is shutting down. */

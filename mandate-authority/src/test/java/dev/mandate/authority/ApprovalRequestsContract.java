@@ -325,8 +325,7 @@ abstract class ApprovalRequestsContract {
             .sendAsync(request, HttpResponse.BodyHandlers.ofLines())
             .get(5, TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type").orElseThrow())
-        .startsWith("text/event-stream");
+    AuthorityTests.assertEventStreamHeaders(response.headers());
     CompletableFuture<Void> reader =
         CompletableFuture.runAsync(() -> response.body().forEach(lines::add));
 

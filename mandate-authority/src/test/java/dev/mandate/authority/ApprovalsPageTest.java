@@ -273,8 +273,7 @@ class ApprovalsPageTest {
             .sendAsync(request, HttpResponse.BodyHandlers.ofLines())
             .get(5, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type").orElseThrow())
-        .startsWith("text/event-stream");
+    AuthorityTests.assertEventStreamHeaders(r.headers());
     assertThat(r.headers().firstValue("Content-Security-Policy")).isPresent();
     CompletableFuture.runAsync(() -> r.body().forEach(lines::add));
     String first = nextData(lines);

@@ -100,6 +100,61 @@ class AuthorityIngestTest {
   }
 
   @Test
+  void aDecision_isRecordedWithItsDetailAsSent_andTheChainVerifies() throws Exception {
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
+    String gateway = authority.clientAuth("gateway-1");
+    String detail =
+        "{\"decision\":\"deny\",\"code\":\"GRANT_NOT_MATCHED\",\"revocationIds\":[\"r1\","
+            + "\"r2\"],\"reason\":\"no grant matches /etc/caf\u00e9\",\"service\":\"fs\","
+            + "\"status\":403}";
+    String batch =
+        "{\"batchId\":\"g-1\",\"events\":[{\"type\":\"decision\",\"actor\":\"gw-eu\","
+            + "\"tokenId\":\"t-9\",\"at\":\""
+            + AuthorityTests.NOW.plusNanos(123_456_789)
+            + "\",\"detail\":"
+            + detail
+            + "},{\"type\":\"gateway.start\",\"at\":\""
+            + AuthorityTests.NOW
+            + "\"}]}";
+
+    Reply ok = authority.post("/v1/audit/batches", batch, gateway);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(ok.json().get("recorded").asInt()).isEqualTo(2);
+
+    JsonNode record =
+        authority.get("/v1/audit?tokenId=t-9", authority.admin()).json().get("records").get(0);
+    assertThat(record.get("type").asText()).isEqualTo("decision");
+    assertThat(record.get("actor").asText()).isEqualTo("gateway-1/gw-eu");
+    // Stored to the millisecond, as before.
+    assertThat(Instant.parse(record.get("at").asText()))
+        .isEqualTo(AuthorityTests.NOW.plusMillis(123));
+    assertThat(record.get("detail")).isEqualTo(Json.MAPPER.readTree(detail));
+    assertThat(record.get("detail").get("reason").asText()).isEqualTo("no grant matches /etc/café");
+    JsonNode verify = authority.get("/v1/audit/verify", authority.admin()).json();
+    assertThat(verify.get("ok").asBoolean()).as(verify.toString()).isTrue();
+  }
+
+  @Test
+  void aDetailWithADuplicateKey_isRefused_andNothingIsRecorded() throws Exception {
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
+    String gateway = authority.clientAuth("gateway-1");
+    long before = AuthorityTests.count(tmp.resolve("data"), "audit_log");
+
+    Reply refused =
+        authority.post(
+            "/v1/audit/batches",
+            "{\"batchId\":\"d-1\",\"events\":[{\"type\":\"decision\",\"at\":\""
+                + AuthorityTests.NOW
+                + "\",\"detail\":{\"decision\":\"deny\",\"decision\":\"allow\"}}]}",
+            gateway);
+
+    assertThat(refused.problemCode(400)).isEqualTo("malformed_json");
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log")).isEqualTo(before);
+  }
+
+  @Test
   void aGatewayOverItsRate_isToldToRetry_andNothingIsRecorded() throws Exception {
     // One event a second: a burst of 1000 (one full batch), and the test clock never moves.
     server =

@@ -513,8 +513,7 @@ class AuthorityServerTest extends RunningAuthorityTest {
     java.net.http.HttpResponse<java.util.stream.Stream<String>> r =
         response.get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type").orElseThrow())
-        .startsWith("text/event-stream");
+    AuthorityTests.assertEventStreamHeaders(r.headers());
     Thread reader = new Thread(() -> r.body().forEach(lines::add));
     reader.setDaemon(true);
     reader.start();

@@ -1,8 +1,11 @@
 package dev.mandate.authority;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mandate.testkit.AuthorityApi;
 import java.io.IOException;
+import java.net.http.HttpHeaders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -85,6 +88,16 @@ final class AuthorityTests {
   }
 
   /** Counts the rows of a table in the SQLite database in {@code dataDir}, behind the server. */
+  /**
+   * Asserts what every server-sent event stream is sent with: its content type, never stored by a
+   * cache, never buffered by a proxy.
+   */
+  static void assertEventStreamHeaders(HttpHeaders headers) {
+    assertThat(headers.firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+    assertThat(headers.firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(headers.firstValue("X-Accel-Buffering")).hasValue("no");
+  }
+
   static long count(Path dataDir, String table) {
     try (Connection c =
             DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("mandate.db"));

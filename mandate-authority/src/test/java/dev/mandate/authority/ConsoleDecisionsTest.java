@@ -166,8 +166,7 @@ class ConsoleDecisionsTest {
     List<String> ids = new ArrayList<>();
     try (EventStream events = olivia.events(url, Map.of())) {
       assertThat(events.status()).isEqualTo(200);
-      assertThat(events.headers().firstValue("Content-Type").orElseThrow())
-          .startsWith("text/event-stream");
+      AuthorityTests.assertEventStreamHeaders(events.headers());
       report(
           DecisionReports.allowed(agentToken, "fs", "read_text_file", "/data/invoices/2025/a"),
           DecisionReports.denied(agentToken, "fs", EVIL_ACTION, EVIL_RESOURCE, EVIL_REASON));

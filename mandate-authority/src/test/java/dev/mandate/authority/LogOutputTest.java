@@ -81,6 +81,15 @@ class LogOutputTest {
       assertThat(authority.get("/v1/health").status()).isEqualTo(200);
       assertThat(authority.get("/v1/revocations?since=-1").status()).isEqualTo(400);
       assertThat(authority.get("/v1/clients", authority.admin()).status()).isEqualTo(200);
+      // A gateway's audit uploads come every 100 ms or so; each is in the audit trail already.
+      String gateway =
+          Http.basic("gateway-1", authority.createClient(authority.admin(), "gateway-1"));
+      String batch =
+          "{\"batchId\":\"b-1\",\"events\":[{\"type\":\"decision\",\"at\":\""
+              + AuthorityTests.NOW
+              + "\"}]}";
+      assertThat(authority.post("/v1/audit/batches", batch, gateway).status()).isEqualTo(201);
+      assertThat(authority.post("/v1/audit/batches", "{}", gateway).status()).isEqualTo(400);
     }
 
     assertThat(accessLines(events))
@@ -88,7 +97,10 @@ class LogOutputTest {
             "DEBUG GET /v1/revocations 200",
             "DEBUG GET /v1/health 200",
             "INFO GET /v1/revocations 400",
-            "INFO GET /v1/clients 200");
+            "INFO GET /v1/clients 200",
+            "INFO POST /v1/clients 201",
+            "DEBUG POST /v1/audit/batches 201",
+            "INFO POST /v1/audit/batches 400");
   }
 
   @Test

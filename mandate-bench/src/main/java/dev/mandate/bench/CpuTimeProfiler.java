@@ -22,7 +22,10 @@ import org.openjdk.jmh.results.ScalarResult;
  * <ul>
  *   <li>{@code cpu.thread.norm}: CPU time of the JMH worker thread(s), the work of the call itself
  *       (garbage collection by GC threads is not included);
- *   <li>{@code cpu.process.norm}: CPU time of the whole benchmark JVM (includes GC and JIT).
+ *   <li>{@code cpu.process.norm}: CPU time of the whole benchmark JVM (includes GC and JIT);
+ *   <li>{@code cpu.authority.norm}: CPU time of an in-process authority's threads (its HTTP
+ *       threads, tasks and store: the "authority" column of {@code bin/bench-hop}), reported only
+ *       when the benchmark runs one, and not for an iteration in which it stopped.
  * </ul>
  *
  * Unlike wall time these hardly move when other processes compete for the cores, which makes them
@@ -33,7 +36,13 @@ public final class CpuTimeProfiler implements InternalProfiler {
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final com.sun.management.OperatingSystemMXBean os =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+  /** Thread name prefixes of the authority, as {@code GatewayLoad} counts them. */
+  private static final List<String> AUTHORITY_THREADS =
+      List.of("mandate-http", "mandate-authority-tasks", "mandate-store");
+
   private final Map<Long, Long> workerStart = new HashMap<>();
+  private final Map<Long, Long> authorityStart = new HashMap<>();
   private long processStart;
 
   @Override
@@ -45,6 +54,8 @@ public final class CpuTimeProfiler implements InternalProfiler {
   public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
     workerStart.clear();
     workerStart.putAll(workerCpu());
+    authorityStart.clear();
+    authorityStart.putAll(authorityCpu());
     processStart = os.getProcessCpuTime();
   }
 
@@ -57,6 +68,15 @@ public final class CpuTimeProfiler implements InternalProfiler {
       // A worker first seen now started during this iteration: count from zero.
       worker += e.getValue() - workerStart.getOrDefault(e.getKey(), 0L);
     }
+    Map<Long, Long> authorityNow = authorityCpu();
+    long authority = 0;
+    for (Map.Entry<Long, Long> e : authorityNow.entrySet()) {
+      authority += e.getValue() - authorityStart.getOrDefault(e.getKey(), 0L);
+    }
+    // The last iteration ends with the benchmark's trial tear-down, which stops the authority: the
+    // CPU of its threads is gone with them, so that iteration says nothing about the authority.
+    boolean authorityWhole =
+        !authorityStart.isEmpty() && authorityNow.keySet().containsAll(authorityStart.keySet());
     long ops = result.getMetadata().getAllOps();
     List<Result> out = new ArrayList<>();
     if (ops > 0) {
@@ -65,14 +85,27 @@ public final class CpuTimeProfiler implements InternalProfiler {
       out.add(
           new ScalarResult(
               "cpu.process.norm", process / 1e3 / ops, "us/op", AggregationPolicy.AVG));
+      if (authorityWhole) {
+        out.add(
+            new ScalarResult(
+                "cpu.authority.norm", authority / 1e3 / ops, "us/op", AggregationPolicy.AVG));
+      }
     }
     return out;
   }
 
   private Map<Long, Long> workerCpu() {
+    return cpu(name -> name.contains("jmh-worker"));
+  }
+
+  private Map<Long, Long> authorityCpu() {
+    return cpu(name -> AUTHORITY_THREADS.stream().anyMatch(name::startsWith));
+  }
+
+  private Map<Long, Long> cpu(java.util.function.Predicate<String> threadName) {
     Map<Long, Long> cpu = new HashMap<>();
     for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info != null && info.getThreadName().contains("jmh-worker")) {
+      if (info != null && threadName.test(info.getThreadName())) {
         long t = threads.getThreadCpuTime(info.getThreadId());
         if (t >= 0) {
           cpu.put(info.getThreadId(), t);

@@ -9,13 +9,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -210,6 +214,58 @@ class HardenedServerTest {
                   }
                 }))
         .isTrue();
+  }
+
+  @Test
+  void aNonBlockingServer_resumesAConnectionOnTheThreadThatCompletedItsResponse() throws Exception {
+    List<String> handledOn = handleTwoPipelinedRequests(true);
+    // The first is handled on the selector; the second is read when the connection resumes after
+    // the first answer, which the completer wrote: no worker thread is woken for it.
+    assertThat(handledOn.get(0)).startsWith("test-http-");
+    assertThat(handledOn.get(1)).isEqualTo(COMPLETER);
+  }
+
+  @Test
+  void aBlockingServer_resumesAConnectionOnItsOwnThreads() throws Exception {
+    List<String> handledOn = handleTwoPipelinedRequests(false);
+    assertThat(handledOn.get(1)).startsWith("test-http-").isNotEqualTo(COMPLETER);
+  }
+
+  private static final String COMPLETER = "test-completer";
+
+  /**
+   * Sends two pipelined requests on one connection to a server whose handler answers each from
+   * another thread (as a proxy answers from its upstream client's); returns the names of the
+   * threads that handled them.
+   */
+  private List<String> handleTwoPipelinedRequests(boolean nonBlocking) throws Exception {
+    ExecutorService completer = Executors.newSingleThreadExecutor(r -> new Thread(r, COMPLETER));
+    List<String> handledOn = Collections.synchronizedList(new ArrayList<>());
+    try {
+      hardened = HardenedServer.builder("test-http").build();
+      Handler.Abstract answerLater =
+          new Handler.Abstract(
+              nonBlocking ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+              handledOn.add(Thread.currentThread().getName());
+              completer.execute(() -> App.reply(response, callback, 200, "ok"));
+              return true;
+            }
+          };
+      hardened.setHandler(answerLater);
+      hardened.server().start();
+      assertThat(hardened.server().getInvocationType())
+          .isEqualTo(nonBlocking ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING);
+      RawPeer peer = peer("127.0.0.2", hardened.port());
+      assertThat(peer.send(HEALTH + HEALTH)).isTrue();
+      assertThat(peer.response()).isEqualTo(200);
+      assertThat(peer.response()).isEqualTo(200);
+      assertThat(handledOn).hasSize(2);
+      return List.copyOf(handledOn);
+    } finally {
+      completer.shutdownNow();
+    }
   }
 
   @Test

@@ -114,14 +114,17 @@ record AuditTable(Database db) {
             previous,
             hash
           });
+      // What is stored: the time to the millisecond (gateways send milliseconds already).
       AuditEvent stored =
-          new AuditEvent(
-              e.type(),
-              e.actor(),
-              e.tokenId(),
-              e.clientId(),
-              Instant.ofEpochMilli(atMillis),
-              e.detailJson());
+          e.at().getNano() % 1_000_000 == 0
+              ? e
+              : new AuditEvent(
+                  e.type(),
+                  e.actor(),
+                  e.tokenId(),
+                  e.clientId(),
+                  Instant.ofEpochMilli(atMillis),
+                  e.detailJson());
       out.add(new AuditRecord(seq, stored, previous, hash));
       previous = hash;
     }
