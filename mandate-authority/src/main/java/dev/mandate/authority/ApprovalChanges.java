@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ final class ApprovalChanges implements AutoCloseable {
   private final LongSupplier changeCount;
   private final int maxWatchers;
   private final AtomicInteger watchers = new AtomicInteger();
+  private final AtomicLong version = new AtomicLong();
   private final Set<CompletableFuture<Void>> waiters = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> checker;
   private volatile long seen = -1;
@@ -55,9 +57,32 @@ final class ApprovalChanges implements AutoCloseable {
 
   /** Says that this replica changed a request: every waiter wakes. */
   void changed() {
+    version.incrementAndGet();
     for (CompletableFuture<Void> w : waiters) {
       w.complete(null);
     }
+  }
+
+  /**
+   * A number that moves at every change this replica sees (its own, and other replicas' while
+   * anyone watches). Read it before reading the state, and pass it to {@link #next(Duration,
+   * long)}, so that a change between the read and the wait is not missed.
+   */
+  long version() {
+    return version.get();
+  }
+
+  /**
+   * Completes at once if anything changed since {@code since} (a {@link #version()}), else as
+   * {@link #next(Duration)}.
+   */
+  CompletableFuture<Void> next(Duration max, long since) {
+    CompletableFuture<Void> wake = next(max);
+    // Registered first, then compared: a change after the registration completes the wake itself.
+    if (version.get() != since) {
+      wake.complete(null);
+    }
+    return wake;
   }
 
   /**
@@ -103,7 +128,9 @@ final class ApprovalChanges implements AutoCloseable {
   }
 
   private void check() {
-    if (waiters.isEmpty()) {
+    // Followed while anyone watches, not only while someone waits: a stream between two waits
+    // must still see another replica's change.
+    if (watchers.get() == 0) {
       seen = -1;
       return;
     }

@@ -18,6 +18,7 @@ final class EventStream extends ServerSentEvents {
   private final Function<Boolean, Frame> source;
   private final long endsAtNanos;
   private final Runnable release;
+  private volatile long since;
 
   /**
    * @param source renders the next frame; its argument says whether this is the first one (send the
@@ -44,6 +45,8 @@ final class EventStream extends ServerSentEvents {
 
   @Override
   Frame render(boolean first) {
+    // The version before the state is read: a change from here on wakes the next wait at once.
+    since = changes.version();
     Frame frame = source.apply(first);
     boolean expired = System.nanoTime() - endsAtNanos >= 0;
     return expired && !frame.last() ? new Frame(frame.events(), true) : frame;
@@ -51,7 +54,7 @@ final class EventStream extends ServerSentEvents {
 
   @Override
   CompletionStage<Void> change() {
-    return changes.next(HEARTBEAT);
+    return changes.next(HEARTBEAT, since);
   }
 
   @Override
