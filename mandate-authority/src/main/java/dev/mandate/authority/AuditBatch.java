@@ -1,7 +1,6 @@
 package dev.mandate.authority;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -73,12 +72,8 @@ record AuditBatch(String batchId, List<Event> events) {
             "the request body is not valid JSON: trailing content after the object");
       }
       return new AuditBatch(batchId, events);
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "malformed_json",
-          "the request body is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
     } catch (IOException e) {
-      throw ApiException.badRequest("malformed_json", "the request body could not be read");
+      throw Json.malformed(e);
     }
   }
 

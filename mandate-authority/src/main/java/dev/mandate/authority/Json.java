@@ -111,13 +111,19 @@ final class Json {
           p.isEmpty()
               ? "the request body must be a JSON object"
               : "field '" + p + "' has the wrong type; expected " + simpleType(e));
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "malformed_json",
-          "the request body is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
     } catch (IOException e) {
-      throw ApiException.badRequest("malformed_json", "the request body could not be read");
+      throw malformed(e);
     }
+  }
+
+  /** The 400 for a body that is not valid JSON, or could not be read. */
+  static ApiException malformed(IOException e) {
+    if (e instanceof JsonProcessingException j) {
+      return ApiException.badRequest(
+          "malformed_json",
+          "the request body is not valid JSON: " + j.getOriginalMessage().split("\n")[0]);
+    }
+    return ApiException.badRequest("malformed_json", "the request body could not be read");
   }
 
   /** Parses a JSON value held in the audit trail (stored by us, so well-formed). */
