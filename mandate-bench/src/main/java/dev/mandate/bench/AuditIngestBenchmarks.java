@@ -30,6 +30,12 @@ import org.openjdk.jmh.annotations.Setup;
  * gateway} (role gateway). Each invocation is a new batch id, so every event is decoded, checked,
  * hashed into the chain and inserted.
  *
+ * <p>Each batch's events carry the time it is sent, the last one now and the others {@value
+ * #EVENT_SPACING_MICROS} µs apart before it, as a busy gateway's decisions would: the trail's time
+ * index then grows at its end, as in production. (Sending the same times in every batch, as this
+ * benchmark once did, inserts each batch's entries at a hundred places across that index, a worst
+ * case no gateway produces, which inflated the figures.)
+ *
  * <p>Read {@code cpu.process.norm} ({@code -prof dev.mandate.bench.CpuTimeProfiler}): the CPU time
  * of the whole JVM per event, which is the authority's HTTP threads, the store and the client's
  * sending thread (the gateway uploader's part), plus GC and JIT. Wall time per event is mostly
@@ -38,12 +44,17 @@ import org.openjdk.jmh.annotations.Setup;
 public class AuditIngestBenchmarks extends MicroBenchmark {
   static final int EVENTS = 100;
 
+  /** The time between two decisions of a batch: about 10,000 decisions a second. */
+  static final int EVENT_SPACING_MICROS = 100;
+
   private Path dir;
   private Stack authority;
   private HttpClient http;
   private URI endpoint;
   private String gateway;
-  private byte[] events;
+  // Event i is eventHeads[i], its time, eventTails[i]: only the times change between batches.
+  private byte[][] eventHeads;
+  private byte[][] eventTails;
   private long batch;
 
   @Setup(Level.Trial)
@@ -75,7 +86,13 @@ public class AuditIngestBenchmarks extends MicroBenchmark {
     gateway = dev.mandate.testkit.Http.basic("gateway", authority.secret("gateway"));
     endpoint = URI.create(authority.url() + "/v1/audit/batches");
     http = HttpClient.newHttpClient();
-    events = events(tokens, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    eventHeads = new byte[EVENTS][];
+    eventTails = new byte[EVENTS][];
+    for (int i = 0; i < EVENTS; i++) {
+      AuthorityApi.Minted token = tokens.get(i % tokens.size());
+      eventHeads[i] = eventHead(token, i).getBytes(StandardCharsets.UTF_8);
+      eventTails[i] = eventTail(token, i).getBytes(StandardCharsets.UTF_8);
+    }
     // Refuse to measure a path that does not record anything.
     int status = send();
     if (status != 201) {
@@ -83,45 +100,49 @@ public class AuditIngestBenchmarks extends MicroBenchmark {
     }
   }
 
-  /** {@value #EVENTS} decisions as the gateway's Guard writes them, comma-separated. */
-  private static byte[] events(List<AuthorityApi.Minted> tokens, Instant at) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < EVENTS; i++) {
-      AuthorityApi.Minted t = tokens.get(i % tokens.size());
-      boolean allow = i % 10 != 9;
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append("{\"type\":\"decision\",\"actor\":\"gw-bench\",\"tokenId\":\"")
-          .append(t.tokenId())
-          .append("\",\"at\":\"")
-          .append(at.plusMillis(i))
-          .append("\",\"detail\":{\"decision\":\"")
-          .append(allow ? "allow" : "deny")
-          .append("\",\"code\":\"")
-          .append(allow ? "ALLOWED" : "GRANT_NOT_MATCHED")
-          .append("\",\"blocks\":[{\"revocationId\":\"")
-          .append(t.revocationIds().get(0))
-          .append("\"}],\"reason\":\"")
-          .append(allow ? "allowed by block 0" : "no grant of block 0 matches files:read:/etc")
-          .append("\",\"service\":\"files\",\"action\":\"read\",\"resource\":\"/data/reports/")
-          .append(i)
-          .append(".csv\",\"audience\":\"gw-bench\",\"sourceIp\":\"127.0.0.1\",")
-          .append("\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\",")
-          .append("\"status\":")
-          .append(allow ? 200 : 403)
-          .append("}}");
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  /** Event {@code i} up to its time, as the gateway's Guard writes it. */
+  private static String eventHead(AuthorityApi.Minted t, int i) {
+    return (i > 0 ? "," : "")
+        + "{\"type\":\"decision\",\"actor\":\"gw-bench\",\"tokenId\":\""
+        + t.tokenId()
+        + "\",\"at\":\"";
+  }
+
+  /** Event {@code i} after its time. */
+  private static String eventTail(AuthorityApi.Minted t, int i) {
+    boolean allow = i % 10 != 9;
+    return "\",\"detail\":{\"decision\":\""
+        + (allow ? "allow" : "deny")
+        + "\",\"code\":\""
+        + (allow ? "ALLOWED" : "GRANT_NOT_MATCHED")
+        + "\",\"blocks\":[{\"revocationId\":\""
+        + t.revocationIds().get(0)
+        + "\"}],\"reason\":\""
+        + (allow ? "allowed by block 0" : "no grant of block 0 matches files:read:/etc")
+        + "\",\"service\":\"files\",\"action\":\"read\",\"resource\":\"/data/reports/"
+        + i
+        + ".csv\",\"audience\":\"gw-bench\",\"sourceIp\":\"127.0.0.1\","
+        + "\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\","
+        + "\"status\":"
+        + (allow ? 200 : 403)
+        + "}}";
   }
 
   /** Sends the events as a new batch, built as the uploader builds it; returns the status. */
   private int send() throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream(events.length + 64);
+    ByteArrayOutputStream body = new ByteArrayOutputStream(EVENTS * 512);
     body.write(
         ("{\"batchId\":\"bench-" + batch++ + "\",\"events\":[")
             .getBytes(StandardCharsets.US_ASCII));
-    body.write(events);
+    Instant last = Instant.now();
+    for (int i = 0; i < EVENTS; i++) {
+      Instant at =
+          last.minus((EVENTS - 1 - i) * (long) EVENT_SPACING_MICROS, ChronoUnit.MICROS)
+              .truncatedTo(ChronoUnit.MILLIS);
+      body.write(eventHeads[i]);
+      body.write(at.toString().getBytes(StandardCharsets.US_ASCII));
+      body.write(eventTails[i]);
+    }
     body.write("]}".getBytes(StandardCharsets.US_ASCII));
     HttpRequest request =
         HttpRequest.newBuilder(endpoint)
