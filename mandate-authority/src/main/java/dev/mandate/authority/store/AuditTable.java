@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,10 @@ record AuditTable(Database db) {
   private static final String COLUMNS =
       "SELECT sequence, type, actor, token_id, client_id, occurred_at, detail, previous_hash, hash"
           + " FROM audit_log";
+
+  private static final String INSERT =
+      "INSERT INTO audit_log (sequence, type, actor, token_id, client_id, occurred_at, detail,"
+          + " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   AuditRecord append(AuditEvent event) {
     Limits.requireNonNull("event", event);
@@ -42,32 +47,43 @@ record AuditTable(Database db) {
         "ingest audit batch " + batchId,
         c -> {
           // Lock the chain head first so that two replicas ingesting the same batch id serialise
-          // here and the second one sees the first one's batch row.
-          lockHead(c);
-          if (Sql.exists(c, "SELECT 1 FROM audit_batches WHERE batch_id = ?", batchId)) {
+          // here and the second one finds the first one's batch row, and does nothing.
+          Head head = lockHead(c);
+          int added =
+              Sql.update(
+                  c,
+                  "INSERT INTO audit_batches (batch_id, first_seq, record_count) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (batch_id) DO NOTHING",
+                  batchId,
+                  head.sequence() + 1,
+                  copy.size());
+          if (added == 0) {
             c.rollback();
             return false;
           }
-          List<AuditRecord> written = append(c, copy);
-          Sql.update(
-              c,
-              "INSERT INTO audit_batches (batch_id, first_seq, record_count) VALUES (?, ?, ?)",
-              batchId,
-              written.get(0).sequence(),
-              written.size());
+          write(c, head, copy, null);
           return true;
         });
   }
 
-  /**
-   * Takes the chain head's write lock until commit. The sequence is set explicitly after the
-   * records are written; this update exists only to take the lock.
-   */
-  static void lockHead(Connection c) throws SQLException {
-    Sql.lockRow(c, "UPDATE audit_head SET seq = seq WHERE id = 1", "the audit_head row");
-  }
+  record Head(long sequence, String hash) {}
 
-  private record Head(long sequence, String hash) {}
+  /**
+   * Takes the chain head's write lock until commit and reads it, in one statement. The sequence is
+   * set after the records are written; this update exists to take the lock.
+   */
+  static Head lockHead(Connection c) throws SQLException {
+    Head head =
+        Sql.first(
+                c,
+                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash",
+                rs -> new Head(rs.getLong(1), rs.getString(2)))
+            .orElse(null);
+    if (head == null) {
+      throw new StoreException("the audit_head row is missing; the database was altered by hand");
+    }
+    return head;
+  }
 
   /** Reads the chain head, or {@code null} if its row is missing. */
   private static Head head(Connection c) throws SQLException {
@@ -80,61 +96,74 @@ record AuditTable(Database db) {
 
   /** Appends inside the caller's transaction; locks the chain head (again, harmlessly, if held). */
   static List<AuditRecord> append(Connection c, List<AuditEvent> events) throws SQLException {
-    lockHead(c);
-    Head head = head(c);
-    if (head == null) {
-      throw new StoreException("the audit_head row is missing; the database was altered by hand");
-    }
+    List<AuditRecord> out = new ArrayList<>(events.size());
+    write(c, lockHead(c), events, out);
+    return out;
+  }
+
+  /**
+   * Chains {@code events} after {@code head}, inserts them with one prepared statement as a JDBC
+   * batch and moves the head; adds the stored records to {@code out} unless it is null (a gateway's
+   * batch needs none, and builds none).
+   */
+  private static void write(Connection c, Head head, List<AuditEvent> events, List<AuditRecord> out)
+      throws SQLException {
     long seq = head.sequence();
     String previous = head.hash();
-    List<AuditRecord> out = new ArrayList<>(events.size());
-    List<Object[]> rows = new ArrayList<>(events.size());
-    for (AuditEvent e : events) {
-      seq++;
-      long atMillis = e.at().toEpochMilli();
-      String hash =
-          AuditChain.hash(
-              seq,
-              previous,
-              e.type(),
-              e.actor(),
-              e.tokenId(),
-              e.clientId(),
-              atMillis,
-              e.detailJson());
-      rows.add(
-          new Object[] {
-            seq,
+    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+      for (AuditEvent e : events) {
+        seq++;
+        long atMillis = e.at().toEpochMilli();
+        String hash =
+            AuditChain.hash(
+                seq,
+                previous,
+                e.type(),
+                e.actor(),
+                e.tokenId(),
+                e.clientId(),
+                atMillis,
+                e.detailJson());
+        ps.setLong(1, seq);
+        ps.setString(2, e.type());
+        ps.setString(3, e.actor());
+        setOptional(ps, 4, e.tokenId());
+        setOptional(ps, 5, e.clientId());
+        ps.setLong(6, atMillis);
+        setOptional(ps, 7, e.detailJson());
+        ps.setString(8, previous);
+        ps.setString(9, hash);
+        ps.addBatch();
+        if (out != null) {
+          out.add(new AuditRecord(seq, stored(e, atMillis), previous, hash));
+        }
+        previous = hash;
+      }
+      ps.executeBatch();
+    }
+    Sql.update(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, previous);
+  }
+
+  private static void setOptional(PreparedStatement ps, int index, String value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
+  }
+
+  /** What is stored: the time to the millisecond (gateways send milliseconds already). */
+  private static AuditEvent stored(AuditEvent e, long atMillis) {
+    return e.at().getNano() % 1_000_000 == 0
+        ? e
+        : new AuditEvent(
             e.type(),
             e.actor(),
             e.tokenId(),
             e.clientId(),
-            atMillis,
-            e.detailJson(),
-            previous,
-            hash
-          });
-      // What is stored: the time to the millisecond (gateways send milliseconds already).
-      AuditEvent stored =
-          e.at().getNano() % 1_000_000 == 0
-              ? e
-              : new AuditEvent(
-                  e.type(),
-                  e.actor(),
-                  e.tokenId(),
-                  e.clientId(),
-                  Instant.ofEpochMilli(atMillis),
-                  e.detailJson());
-      out.add(new AuditRecord(seq, stored, previous, hash));
-      previous = hash;
-    }
-    Sql.batch(
-        c,
-        "INSERT INTO audit_log (sequence, type, actor, token_id, client_id, occurred_at, detail,"
-            + " previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows);
-    Sql.update(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, previous);
-    return out;
+            Instant.ofEpochMilli(atMillis),
+            e.detailJson());
   }
 
   /** {@code s} for a LIKE pattern with {@code !} as the escape character. */
