@@ -211,6 +211,8 @@ final class ApprovalRequestEndpoints extends Endpoints {
     if (!REQUEST_ID.matcher(id).matches()) {
       throw unknownTask();
     }
+    // The version before the state is read: a change from here on wakes a long-poll's wait at once.
+    long since = requests.changes().version();
     ApprovalRequestRecord first = entitledRequest(id, capability);
     if (ServerSentEvents.requested(call.request())) {
       String[] last = {null};
@@ -240,36 +242,21 @@ final class ApprovalRequestEndpoints extends Endpoints {
     Runnable release = requests.changes().watch();
     CompletionStage<Reply> answer;
     try {
-      answer = awaitChange(id, capability, seen, System.nanoTime() + waitMs * 1_000_000);
+      answer =
+          requests
+              .changes()
+              .awaitChange(
+                  () -> Json.write(taskJson(id, entitledRequest(id, capability))),
+                  seen,
+                  since,
+                  Duration.ofMillis(waitMs),
+                  executor)
+              .thenApply(json -> Reply.of(200, Json.tree(json)));
     } catch (RuntimeException e) {
       release.run();
       throw e;
     }
     return answer.whenComplete((reply, failure) -> release.run());
-  }
-
-  /**
-   * Answers when the task differs from {@code seen}, or at {@code untilNanos} (on the monotonic
-   * clock: a wait is real time, whatever the authority's clock says) as it stands then.
-   */
-  private CompletionStage<Reply> awaitChange(
-      String id, String capability, String seen, long untilNanos) {
-    Duration left = Duration.ofNanos(untilNanos - System.nanoTime());
-    if (left.isNegative() || left.isZero()) {
-      return Reply.now(200, Json.tree(seen));
-    }
-    return requests
-        .changes()
-        .next(left)
-        .thenComposeAsync(
-            woke -> {
-              String now = Json.write(taskJson(id, entitledRequest(id, capability)));
-              if (!now.equals(seen) || requests.changes().closed()) {
-                return Reply.now(200, Json.tree(now));
-              }
-              return awaitChange(id, capability, seen, untilNanos);
-            },
-            executor);
   }
 
   /** The request, if the capability entitles its presenter to it; else 404, as for none. */
