@@ -222,7 +222,9 @@ final class ApprovalRequestEndpoints extends Endpoints {
                   executor,
                   STREAM_LIFE,
                   firstFrame -> {
-                    ApprovalRequestRecord r = firstFrame ? first : entitledRequest(id, capability);
+                    // Read again even for the first frame: the stream's wait starts from the
+                    // version read just before this, so a change since `first` was read is shown.
+                    ApprovalRequestRecord r = entitledRequest(id, capability);
                     String json = Json.write(taskJson(id, r));
                     boolean ended = !status(r).equals("pending");
                     if (json.equals(last[0])) {
