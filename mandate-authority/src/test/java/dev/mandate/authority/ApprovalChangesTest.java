@@ -17,6 +17,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Waits for approval changes: no wake-up is lost between reading the state and waiting (this
+ * replica's changes, and other replicas' followed while anyone watches), and watchers are capped.
+ * Continuations run on the completing thread and the periodic check is run by hand, so nothing
+ * waits on time.
+ */
 class ApprovalChangesTest {
   /** Longer than any test runs: a wait that completes did so because of a change. */
   private static final Duration LONG = Duration.ofHours(1);
