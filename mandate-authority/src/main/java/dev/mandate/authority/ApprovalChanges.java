@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +75,9 @@ final class ApprovalChanges implements AutoCloseable {
   }
 
   /**
-   * Completes at once if anything changed since {@code since} (a {@link #version()}), else as
-   * {@link #next(Duration)}.
+   * Completes at once if anything changed since {@code since} (a {@link #version()}), else at the
+   * next change or after {@code max}, whichever comes first; never fails. The caller reads what
+   * changed itself (a wake may also be another request's change).
    */
   CompletableFuture<Void> next(Duration max, long since) {
     CompletableFuture<Void> wake = next(max);
@@ -86,10 +89,43 @@ final class ApprovalChanges implements AutoCloseable {
   }
 
   /**
-   * Completes at the next change, or after {@code max}, whichever comes first; never fails. The
-   * caller reads what changed itself (a wake may also be another request's change).
+   * Completes with {@code read}'s value once it differs from {@code seen}, reading it again (on
+   * {@code executor}) after each change, or with the value as it stands once {@code max} has passed
+   * or the authority shuts down. {@code since} is the {@link #version()} read before {@code seen}
+   * was, so a change after that read wakes the first wait at once; each later read takes the
+   * version before it likewise. Completes exceptionally with what {@code read} throws.
    */
-  CompletableFuture<Void> next(Duration max) {
+  <T> CompletableFuture<T> awaitChange(
+      Supplier<T> read, T seen, long since, Duration max, Executor executor) {
+    return awaitChange(read, seen, since, System.nanoTime() + max.toNanos(), executor);
+  }
+
+  /** As above, until {@code untilNanos} on the monotonic clock (a wait is real time). */
+  private <T> CompletableFuture<T> awaitChange(
+      Supplier<T> read, T seen, long since, long untilNanos, Executor executor) {
+    long left = untilNanos - System.nanoTime();
+    if (left <= 0) {
+      return CompletableFuture.completedFuture(seen);
+    }
+    return next(Duration.ofNanos(left), since)
+        .thenComposeAsync(
+            woke -> {
+              long version = version();
+              T now = read.get();
+              if (!now.equals(seen) || closed) {
+                return CompletableFuture.completedFuture(now);
+              }
+              return awaitChange(read, seen, version, untilNanos, executor);
+            },
+            executor);
+  }
+
+  /**
+   * Completes at the next change, or after {@code max}, whichever comes first; never fails. The
+   * caller reads what changed itself (a wake may also be another request's change). Private: a
+   * caller waits with the version it read before the state ({@link #next(Duration, long)}).
+   */
+  private CompletableFuture<Void> next(Duration max) {
     CompletableFuture<Void> wake = new CompletableFuture<>();
     waiters.add(wake);
     wake.whenComplete((v, e) -> waiters.remove(wake));

@@ -211,6 +211,8 @@ final class ApprovalRequestEndpoints extends Endpoints {
     if (!REQUEST_ID.matcher(id).matches()) {
       throw unknownTask();
     }
+    // The version before the state is read: a change from here on wakes a long-poll's wait at once.
+    long since = requests.changes().version();
     ApprovalRequestRecord first = entitledRequest(id, capability);
     if (ServerSentEvents.requested(call.request())) {
       String[] last = {null};
@@ -220,7 +222,9 @@ final class ApprovalRequestEndpoints extends Endpoints {
                   executor,
                   STREAM_LIFE,
                   firstFrame -> {
-                    ApprovalRequestRecord r = firstFrame ? first : entitledRequest(id, capability);
+                    // Read again even for the first frame: the stream's wait starts from the
+                    // version read just before this, so a change since `first` was read is shown.
+                    ApprovalRequestRecord r = entitledRequest(id, capability);
                     String json = Json.write(taskJson(id, r));
                     boolean ended = !status(r).equals("pending");
                     if (json.equals(last[0])) {
@@ -240,36 +244,21 @@ final class ApprovalRequestEndpoints extends Endpoints {
     Runnable release = requests.changes().watch();
     CompletionStage<Reply> answer;
     try {
-      answer = awaitChange(id, capability, seen, System.nanoTime() + waitMs * 1_000_000);
+      answer =
+          requests
+              .changes()
+              .awaitChange(
+                  () -> Json.write(taskJson(id, entitledRequest(id, capability))),
+                  seen,
+                  since,
+                  Duration.ofMillis(waitMs),
+                  executor)
+              .thenApply(json -> Reply.of(200, Json.tree(json)));
     } catch (RuntimeException e) {
       release.run();
       throw e;
     }
     return answer.whenComplete((reply, failure) -> release.run());
-  }
-
-  /**
-   * Answers when the task differs from {@code seen}, or at {@code untilNanos} (on the monotonic
-   * clock: a wait is real time, whatever the authority's clock says) as it stands then.
-   */
-  private CompletionStage<Reply> awaitChange(
-      String id, String capability, String seen, long untilNanos) {
-    Duration left = Duration.ofNanos(untilNanos - System.nanoTime());
-    if (left.isNegative() || left.isZero()) {
-      return Reply.now(200, Json.tree(seen));
-    }
-    return requests
-        .changes()
-        .next(left)
-        .thenComposeAsync(
-            woke -> {
-              String now = Json.write(taskJson(id, entitledRequest(id, capability)));
-              if (!now.equals(seen) || requests.changes().closed()) {
-                return Reply.now(200, Json.tree(now));
-              }
-              return awaitChange(id, capability, seen, untilNanos);
-            },
-            executor);
   }
 
   /** The request, if the capability entitles its presenter to it; else 404, as for none. */

@@ -12,10 +12,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -167,11 +165,7 @@ final class ApprovalsPage {
   private Reply events(ConsoleCall call) {
     Approver approver = approver(call.person());
     String[] last = {null};
-    Map<String, String> headers = new LinkedHashMap<>(Console.securityHeaders());
-    headers.putAll(ServerSentEvents.HEADERS);
-    return new Reply(
-        200,
-        new EventStream(
+    return new EventStream(
             requests.changes(),
             executor,
             ApprovalRequestEndpoints.STREAM_LIFE,
@@ -188,8 +182,8 @@ final class ApprovalsPage {
               last[0] = now;
               return new EventStream.Frame(
                   EventStream.event("inbox", "{\"pending\":" + inbox.size() + "}"), false);
-            }),
-        headers);
+            })
+        .consoleReply();
   }
 
   private static String notice(String done) {

@@ -8,9 +8,9 @@ import dev.mandate.authority.store.TokenRecord;
 import dev.mandate.caveat.Caveat;
 import dev.mandate.token.Block;
 import dev.mandate.token.Capability;
-import dev.mandate.token.DelegatedRevocation;
 import dev.mandate.token.Grant;
 import dev.mandate.token.InvalidTokenException;
+import dev.mandate.token.Verifier;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ import java.util.Optional;
  * event (the minted block), token exchange events (delegations the authority made), the newest
  * gateway decisions on the capability (which name the verified chain of blocks each allowed call
  * came through, so delegations made offline appear once used), revocations, and, when a person
- * pastes a token, that token's blocks (after its signatures verify).
+ * pastes a token, that token's blocks (once its whole signature chain verifies).
  *
  * <p>Bounded: the newest {@value #EVENTS} lifecycle events and {@value #DECISIONS} decisions are
  * read, and a tree holds at most {@value #MAX_NODES} blocks.
@@ -51,8 +51,8 @@ final class CapabilityTrees {
   private static final List<String> MINTS = List.of("mint", "oauth.exchange");
 
   private final AuthorityStore store;
-  private final RootKeys keys;
   private final AuditTrail audit;
+  private final Verifier verifier;
   private final Clock clock;
 
   /**
@@ -73,9 +73,15 @@ final class CapabilityTrees {
 
   CapabilityTrees(AuthorityStore store, RootKeys keys, AuditTrail audit, Clock clock) {
     this.store = store;
-    this.keys = keys;
     this.audit = audit;
     this.clock = clock;
+    // Signatures only, and no cache: a pasted token's text is not kept in memory.
+    this.verifier =
+        Verifier.builder()
+            .trustedKeys(keys.trusted())
+            .clock(clock)
+            .verificationCacheSize(0)
+            .build();
   }
 
   /** The tree of the capability with this token id, if the authority knows of it. */
@@ -84,29 +90,37 @@ final class CapabilityTrees {
   }
 
   /**
-   * The tree of a token a person pasted, its own blocks included. The blocks (never the token) are
-   * recorded in the audit trail as {@value #INSPECT} by {@code actor}, so the authority knows them
-   * from then on: a block delegated offline and never used can be found, and revoked, later.
+   * The tree of a token a person pasted, its own blocks included. The token is untrusted input: it
+   * is shown only once its whole signature chain verifies, whatever its number of blocks, as a
+   * gateway verifies it first ({@link Verifier#verifySignatures}: block 0 signed by a root key of
+   * this authority's that is not retired, every further block by the key the block before names, a
+   * bearer token's final secret, max-depth caveats). Whether it is expired or revoked does not
+   * matter here: the tree shows that. The blocks (never the token, its signatures or its secret)
+   * are then recorded in the audit trail as {@value #INSPECT} by {@code actor}, so the authority
+   * knows them from then on: a block delegated offline and never used can be found, and revoked,
+   * later. Nothing is recorded for a token that is refused.
    *
-   * @throws ApiException 400 {@code invalid_token} if it is not a capability whose signatures
-   *     verify under this authority's keys, 404 if the authority has no record of its token id
+   * @throws ApiException 400 {@code invalid_token} if it is not a capability whose signature chain
+   *     verifies under this authority's keys, or its minted block is not the one the authority
+   *     recorded for its token id; 404 if the authority has no record of its token id
    */
   CapabilityTree presented(String text, String actor) {
     String token = text == null ? "" : text.strip();
-    if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+    if (token.isEmpty()) {
       throw ApiException.badRequest("invalid_token", "paste a capability (mnd1_...)");
+    }
+    if (token.length() > MAX_TOKEN_CHARS) {
+      throw ApiException.badRequest(
+          "invalid_token",
+          "this is longer than any capability (at most " + MAX_TOKEN_CHARS + " characters)");
     }
     Capability capability;
     try {
-      capability = Capability.decode(token);
-      int last = capability.blocks().size() - 1;
-      if (last > 0) {
-        // Verifies every signature of the chain under this authority's keys.
-        DelegatedRevocation.revocationId(token, last, keys.trusted());
-      }
+      capability = verifier.verifySignatures(token);
     } catch (InvalidTokenException e) {
       throw ApiException.badRequest(
-          "invalid_token", "this is not a capability of this authority: " + e.getMessage());
+          "invalid_token",
+          "this is not a capability of this authority: " + Router.printable(e.getMessage()));
     }
     String tokenId = capability.tokenId();
     TokenRecord record =
@@ -114,6 +128,7 @@ final class CapabilityTrees {
             .token(tokenId)
             .orElseThrow(() -> ApiException.notFound("the authority minted no token " + tokenId));
     if (!record.revocationIds().get(0).equals(capability.revocationIds().get(0))) {
+      // Signed by this authority yet not the block it recorded: never show it as that capability.
       throw ApiException.badRequest(
           "invalid_token", "this token's minted block is not the one this authority minted");
     }

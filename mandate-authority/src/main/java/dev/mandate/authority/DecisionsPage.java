@@ -90,7 +90,7 @@ final class DecisionsPage {
             : call.query("after") == null ? -1 : sequence(call.query("after"), "after");
     DecisionStream.Subscription subscription = decisions.subscribe(filter, after);
     return new DecisionEvents(subscription, executor, call.sessionLive(), clock, STREAM_LIFE)
-        .reply();
+        .consoleReply();
   }
 
   private static DecisionFilter filter(ConsoleCall call) {

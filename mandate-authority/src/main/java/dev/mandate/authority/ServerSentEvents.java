@@ -70,6 +70,16 @@ abstract class ServerSentEvents implements Reply.Stream {
     return new Reply(200, this, HEADERS);
   }
 
+  /**
+   * This stream as a console page's answer: 200 with the console's security headers ({@link
+   * Console#securityHeaders()}) and {@link #HEADERS}, like every other console answer.
+   */
+  final Reply consoleReply() {
+    Map<String, String> headers = Console.securityHeaders();
+    headers.putAll(HEADERS);
+    return new Reply(200, this, headers);
+  }
+
   /** Whether the server is shutting down. */
   abstract boolean closed();
 

@@ -9,6 +9,7 @@ import dev.mandate.testkit.AuthorityApi;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -180,6 +181,68 @@ class CapabilityTreesTest {
   }
 
   @Test
+  void aPastedOneBlockToken_isShown_andItsBlockRecorded() {
+    CapabilityTree pasted = server.trees().presented(minted.token(), "olivia");
+    assertThat(pasted.tokenId()).isEqualTo(minted.tokenId());
+    assertThat(pasted.root().revocationId()).isEqualTo(minted.revocationIds().get(0));
+    assertThat(pasted.root().holderKeyId()).isEqualTo(alice.verifyingKey().keyId());
+    assertThat(inspections(minted.tokenId())).isEqualTo(1);
+  }
+
+  @Test
+  void aPastedOneBlockToken_withAnEditedSignatureByte_isRefused_andNothingIsRecorded() {
+    byte[] binary = binary(minted.token());
+    int signature = 4 + payloadLength(binary);
+    for (int at : new int[] {signature, signature + 31, signature + 63}) {
+      String forged = text(flipped(binary, at));
+      // A revocation id covers the block's payload, not its signature: it still matches the record.
+      assertThat(Capability.decode(forged).revocationIds()).isEqualTo(minted.revocationIds());
+      assertRefused(forged, "signature does not verify");
+    }
+    // A genuine paste is read back, so the refused ones would have been seen had they been kept.
+    server.trees().presented(minted.token(), "olivia");
+    assertThat(inspections(minted.tokenId())).isEqualTo(1);
+  }
+
+  @Test
+  void aPastedBearerToken_withAnEditedFinalSecret_isRefused() {
+    AuthorityApi.Minted bearer =
+        api.mint(api.admin(), "1h", null, null, "fs:read_text_file:/data/b/**");
+    byte[] binary = binary(bearer.token());
+    String forged = text(flipped(binary, binary.length - 1));
+    assertThat(Capability.decode(forged).revocationIds()).isEqualTo(bearer.revocationIds());
+    assertRefused(forged, "final secret does not match");
+    assertThat(server.trees().presented(bearer.token(), "olivia").tokenId())
+        .isEqualTo(bearer.tokenId());
+  }
+
+  @Test
+  void aPastedOneBlockToken_editedToNameAnotherMintedToken_isRefusedForItsSignature() {
+    AuthorityApi.Minted other =
+        api.mint(api.admin(), "1h", null, null, "fs:read_text_file:/data/o/**");
+    byte[] binary = binary(minted.token());
+    // The token id follows the version, the block count, the payload length and the block kind.
+    System.arraycopy(java.util.HexFormat.of().parseHex(other.tokenId()), 0, binary, 5, 16);
+    String forged = text(binary);
+    assertThat(Capability.decode(forged).tokenId()).isEqualTo(other.tokenId());
+    assertRefused(forged, "signature does not verify");
+    assertThat(inspections(other.tokenId())).isZero();
+    assertThat(inspections(minted.tokenId())).isZero();
+  }
+
+  @Test
+  void aPastedDelegatedToken_withItsLastSignatureEdited_isRefused_whateverItsLength() {
+    for (Capability delegated : List.of(toBob, toCarol)) {
+      byte[] binary = binary(delegated.toText());
+      // A holder-bound token ends with its last block's signature, then an empty trailer (0).
+      String forged = text(flipped(binary, binary.length - 2));
+      assertRefused(forged, "signature does not verify");
+    }
+    assertThat(server.trees().presented(toCarol.toText(), "olivia").find(id(toCarol, 2)))
+        .isPresent();
+  }
+
+  @Test
   void cascade_isTheBlockAndEverythingDerivedFromIt_andRevokingItCutsExactlyThat() {
     report(allowed(toCarol, "/data/invoices/2025/a"), allowed(toDave, "/data/reports/b"));
     CapabilityTree before = server.trees().find(minted.tokenId()).orElseThrow();
@@ -221,6 +284,40 @@ class CapabilityTreesTest {
         .containsExactly("use read_text_file of fs on /data/x/**");
     assertThat(server.trees().ofClient("nobody", 10)).isEmpty();
     assertThat(server.trees().find("ab".repeat(16))).isEmpty();
+  }
+
+  private void assertRefused(String forged, String why) {
+    assertThatThrownBy(() -> server.trees().presented(forged, "mallory"))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining("not a capability of this authority")
+        .hasMessageContaining(why);
+  }
+
+  /** The inspections recorded of this token, as the audit API answers. */
+  private long inspections(String tokenId) {
+    var records = api.get("/v1/audit?tokenId=" + tokenId, api.admin()).expect(200);
+    return java.util.stream.StreamSupport.stream(records.get("records").spliterator(), false)
+        .filter(r -> r.get("type").asText().equals(CapabilityTrees.INSPECT))
+        .count();
+  }
+
+  private static byte[] binary(String token) {
+    return Base64.getUrlDecoder().decode(token.substring("mnd1_".length()));
+  }
+
+  private static String text(byte[] binary) {
+    return "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(binary);
+  }
+
+  /** Block 0's payload length: the u16 after the version and the block count. */
+  private static int payloadLength(byte[] binary) {
+    return ((binary[2] & 0xFF) << 8) | (binary[3] & 0xFF);
+  }
+
+  private static byte[] flipped(byte[] binary, int at) {
+    byte[] copy = binary.clone();
+    copy[at] ^= 0x01;
+    return copy;
   }
 
   private static String id(Capability c, int block) {

@@ -9,6 +9,7 @@ import dev.mandate.testkit.Reply;
 import dev.mandate.token.Capability;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,6 +160,32 @@ class ConsoleCapabilitiesTest {
             ConsoleBrowser.encode(Map.of("token", toCarol.toText())),
             Map.of());
     assertThat(noCsrf.status()).isEqualTo(403);
+  }
+
+  @Test
+  void pastingAOneBlockToken_showsIt_onlyWhenItsSignatureVerifies() {
+    olivia.get("/console/capabilities");
+    byte[] binary = Base64.getUrlDecoder().decode(minted.token().substring("mnd1_".length()));
+    // Block 0's signature follows its payload (a u16 length after the version and block count).
+    int signature = 4 + (((binary[2] & 0xFF) << 8) | (binary[3] & 0xFF));
+    binary[signature + 10] ^= 0x01;
+    String forged = "mnd1_" + Base64.getUrlEncoder().withoutPadding().encodeToString(binary);
+
+    Reply refused = olivia.post("/console/capabilities/inspect", Map.of("token", forged));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body())
+        .contains("not a capability of this authority")
+        .contains("signature does not verify")
+        .doesNotContain(forged)
+        .doesNotContain("Exception")
+        .doesNotContain("at dev.mandate");
+    assertThat(console.audited(CapabilityTrees.INSPECT, "olivia")).isZero();
+
+    Reply pasted = olivia.post("/console/capabilities/inspect", Map.of("token", minted.token()));
+    assertThat(pasted.status()).isEqualTo(303);
+    assertThat(pasted.headers().firstValue("Location").orElseThrow())
+        .isEqualTo(page() + "?pasted=1");
+    assertThat(console.audited(CapabilityTrees.INSPECT, "olivia")).isEqualTo(1);
   }
 
   @Test

@@ -59,6 +59,26 @@ class ConsoleGuardTest {
   }
 
   @Test
+  void theLiveStreams_carryTheSecurityHeaders_andTheStreamsOwn() {
+    ConsoleBrowser olivia = console.signedIn("olivia");
+    for (String path : List.of(DecisionsPage.EVENTS, ApprovalsPage.EVENTS)) {
+      try (ConsoleBrowser.EventStream s = olivia.events(path, Map.of())) {
+        assertThat(s.status()).as(path).isEqualTo(200);
+        Console.securityHeaders()
+            .forEach(
+                (name, value) ->
+                    assertThat(s.headers().allValues(name)).as(path + " " + name).contains(value));
+        assertThat(s.headers().firstValue("Content-Security-Policy").orElseThrow())
+            .contains("frame-ancestors 'none'");
+        assertThat(s.headers().allValues("Cache-Control")).as(path).containsExactly("no-store");
+        assertThat(s.headers().firstValue("Content-Type").orElseThrow())
+            .startsWith("text/event-stream");
+        assertThat(s.headers().firstValue("X-Accel-Buffering")).as(path).contains("no");
+      }
+    }
+  }
+
+  @Test
   void pages_haveNoInlineScriptOrStyle_andAreLabelled() {
     ConsoleBrowser olivia = console.signedIn("olivia");
     for (String path :

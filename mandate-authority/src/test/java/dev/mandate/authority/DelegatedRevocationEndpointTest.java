@@ -138,4 +138,48 @@ class DelegatedRevocationEndpointTest extends RunningAuthorityTest {
     assertThat(mixed.status()).isEqualTo(400);
     assertThat(revokedIds()).isEmpty();
   }
+
+  @Test
+  void anEditedTailOrAnotherSpellingOfTheToken_is400_withOrWithoutAProof() {
+    String agent = authority.clientAuth("agent");
+    Capability[] pc = parentAndChild(agent);
+    String proof = DelegatedRevocation.sign(pc[1], 1, agentKey, AuthorityTests.NOW);
+    String text = pc[1].toText();
+    String head = text.substring(0, text.length() - 4);
+    List<String> forged = new ArrayList<>();
+    // Each of the last four characters (the end of the last signature, and the trailer) changed.
+    for (int at = text.length() - 4; at < text.length(); at++) {
+      char c = text.charAt(at) == 'B' ? 'C' : 'B';
+      forged.add(text.substring(0, at) + c + text.substring(at + 1));
+    }
+    if (!(head + "AAAA").equals(text)) {
+      forged.add(head + "AAAA");
+    }
+    // The same bytes, spelled otherwise: padded, or with the last character's unused bits set.
+    forged.add(text + "==");
+    String encoded = text.substring("mnd1_".length());
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char last = text.charAt(text.length() - 1);
+    if (encoded.length() % 4 != 0) {
+      // 2 or 4 of the last character's 6 bits are unused; setting the lowest gives the same bytes.
+      forged.add(
+          text.substring(0, text.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | 1));
+    }
+
+    for (String token : forged) {
+      for (String withProof : new String[] {null, proof}) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("token", token).put("block", 1).put("reason", "x");
+        if (withProof != null) {
+          o.put("proof", withProof);
+        }
+        Reply r = authority.post("/v1/revocations", o.toString(), agent);
+        assertThat(r.status()).as(token + " " + r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("invalid_token");
+      }
+    }
+    assertThat(revokedIds()).isEmpty();
+    assertThat(authority.post("/v1/revocations", body(pc[1], 1, proof), agent).status())
+        .isEqualTo(201);
+  }
 }

@@ -1,9 +1,11 @@
 package dev.mandate.token;
 
 /**
- * Thrown by {@link Capability#decode(String)} for text that is not a well-formed Mandate token. The
- * message says what is wrong; it never contains secrets. (The verifier never throws this: it
- * returns a denying {@link Decision} instead.)
+ * Thrown by {@link Capability#decode(String)} for text that is not a well-formed Mandate token, and
+ * by the checks that verify a token outside a call ({@link Verifier#verifySignatures}, {@link
+ * Verifier#budgetsLeft}, {@link DelegatedRevocation}) for one that does not verify. The message
+ * says what is wrong; it never contains secrets. (Deciding a call never throws this: {@link
+ * Verifier#authorize} returns a denying {@link Decision} instead.)
  */
 public final class InvalidTokenException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -193,6 +193,27 @@ public final class Verifier {
   }
 
   /**
+   * Checks only a token's signature chain, exactly as {@link #authorize} checks it first: the text
+   * is well-formed within the limits, block 0 is signed by a trusted root key, every further block
+   * by the key the block before it names, a bearer token's final secret matches its last block, and
+   * no max-depth caveat is broken. Whether it is expired, revoked, meant for this audience or
+   * allows anything is not considered, and nothing is used up: this is for showing a presented
+   * token as what it is (an operator inspecting one), never for deciding a call.
+   *
+   * @return the token, decoded, once its chain verified
+   * @throws InvalidTokenException saying why not: its code, the block at fault and the reason
+   * @throws NullPointerException if token is null
+   */
+  public Capability verifySignatures(String token) {
+    Objects.requireNonNull(token, "token");
+    try {
+      return Capability.of(verifiedChain(Presentation.of(token)).chain());
+    } catch (Reasons.Denial d) {
+      throw new InvalidTokenException(d.decision.code(), d.decision.block(), d.decision.reason());
+    }
+  }
+
+  /**
    * Decides whether what was presented is a capability that is valid here and, if holder-bound,
    * presented by its holder: the signature chain, revocation, time and audience, and the holder
    * proof over the presented call (used up, as for a call). Grants, arguments, conditions,

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -81,6 +82,11 @@ final class AuditSpool implements AutoCloseable {
   private final TreeMap<Long, Long> segmentSizes = new TreeMap<>();
   private long totalBytes;
   private boolean closed;
+  // Segments rotated out but not yet fsynced, oldest first, and whether a new segment's directory
+  // entry still needs its fsync: the next group commit does both before the active segment, so an
+  // appender never waits for a disk.
+  private final List<FileChannel> retired = new ArrayList<>();
+  private boolean directoryPending;
 
   // Durability, guarded by 'sync'.
   private final Object sync = new Object();
@@ -262,7 +268,7 @@ final class AuditSpool implements AutoCloseable {
             StandardOpenOption.APPEND);
     activeSize = 0;
     segmentSizes.put(activeSegment, 0L);
-    fsyncDirectory();
+    directoryPending = true;
   }
 
   /** The id that makes this spool's batch ids unique. */
@@ -317,13 +323,16 @@ final class AuditSpool implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a new segment. The finished one is fsynced and closed by the next group commit, before
+   * that commit's position (which lies in the new segment) counts as durable; so are the new file's
+   * directory entry. Neither fsync runs here, on the appending (request) thread.
+   */
   private void rotate() throws IOException {
-    // Forced before closing, so every event of a finished segment is durable; waiters for it are
-    // released by the next group commit, whose position lies in the new segment.
-    active.force(false);
-    active.close();
+    FileChannel finished = active;
     activeSegment++;
     openActive();
+    retired.add(finished);
   }
 
   /**
@@ -367,26 +376,46 @@ final class AuditSpool implements AutoCloseable {
     }
   }
 
-  /** Fsyncs the active segment and returns the position that is now durable. */
+  /**
+   * Fsyncs what was written, in order: segments rotated out (each then closed), new segments'
+   * directory entries, the active segment. Returns the position that is now durable. One caller at
+   * a time (the group commit's).
+   */
   private long forceActive() throws SpoolException {
     FileChannel channel;
     long target;
-    long segment;
+    List<FileChannel> finished;
+    boolean directory;
     synchronized (this) {
+      if (closed) {
+        throw new SpoolException("the audit spool is closed");
+      }
       channel = active;
       target = position(activeSegment, activeSize);
-      segment = activeSegment;
+      finished = List.copyOf(retired);
+      directory = directoryPending;
+      directoryPending = false;
     }
     try {
+      for (FileChannel f : finished) {
+        f.force(false);
+        synchronized (this) {
+          retired.remove(f);
+        }
+        f.close();
+      }
+      if (directory) {
+        fsyncDirectory();
+      }
       channel.force(false);
     } catch (ClosedChannelException e) {
-      synchronized (this) {
-        if (closed || activeSegment == segment) {
-          throw new SpoolException("the audit spool is closed", e);
+      throw new SpoolException("the audit spool is closed", e);
+    } catch (IOException e) {
+      if (directory) {
+        synchronized (this) {
+          directoryPending = true;
         }
       }
-      // Rotated meanwhile: rotation forced the old segment before closing it.
-    } catch (IOException e) {
       throw new SpoolException("the audit spool cannot fsync " + dir + ": " + e, e);
     }
     return target;
@@ -672,16 +701,24 @@ final class AuditSpool implements AutoCloseable {
   @Override
   public void close() {
     FileChannel channel;
+    List<FileChannel> finished;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       channel = active;
+      finished = List.copyOf(retired);
+      retired.clear();
     }
     flusher.interrupt();
     synchronized (sync) {
       try {
+        for (FileChannel f : finished) {
+          f.force(false);
+          f.close();
+        }
+        fsyncDirectory();
         channel.force(false);
       } catch (IOException e) {
         LOG.error("audit spool: final fsync failed: {}", e.toString());

@@ -66,6 +66,48 @@ class AuditSpoolTest {
   }
 
   @Test
+  void batchedMode_segmentsRotatedOut_areReadBackAndClosedByTheGroupCommit() throws Exception {
+    GatewayConfig.Spool batched =
+        new GatewayConfig.Spool(dir, GatewayConfig.SyncMode.BATCHED, 1 << 20, 4096);
+    try (AuditSpool spool = AuditSpool.open(batched)) {
+      for (int i = 0; i < 3000; i++) {
+        spool.append(event(i));
+      }
+      // Only what a group commit made durable is read; the flusher commits every 50 ms.
+      List<String> seen = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (seen.size() < 3000 && System.nanoTime() < deadline) {
+        seen.addAll(drain(spool));
+        Thread.sleep(20);
+      }
+      assertThat(seen).hasSize(3000).doesNotHaveDuplicates();
+      assertThat(seen.get(0)).isEqualTo("{\"n\":0}");
+      assertThat(seen.get(2999)).isEqualTo("{\"n\":2999}");
+      // Every rotated-out segment was fsynced and closed: one segment file stays open.
+      assertThat(openSegmentFiles()).isEqualTo(1);
+    }
+    assertThat(openSegmentFiles()).isZero();
+  }
+
+  /** Segment files of this test's spool that this process holds open. */
+  private long openSegmentFiles() throws Exception {
+    long n = 0;
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          Path target = Files.readSymbolicLink(fd);
+          if (target.startsWith(dir) && target.getFileName().toString().startsWith("segment-")) {
+            n++;
+          }
+        } catch (java.io.IOException gone) {
+          // closed meanwhile
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
   void restart_resendsTheSamePendingBatch_andDropsAPartlyWrittenLastEvent() throws Exception {
     AuditSpool.Batch pending;
     try (AuditSpool spool = AuditSpool.open(config(1 << 20))) {
