@@ -34,7 +34,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -207,7 +206,7 @@ public final class GatewayServer implements AutoCloseable {
                   })
               .build();
       this.server = http.server();
-      this.upstreamClient = upstreamClient(config, http);
+      this.upstreamClient = upstreamClient(config, http.threads());
       // Started after and stopped before the server's connectors, on the server's thread pool.
       server.addBean(upstreamClient);
       ServerMeters.bindLimits(metrics, http, "mandate.gateway.server");
@@ -376,13 +375,9 @@ public final class GatewayServer implements AutoCloseable {
    * of its own (no User-Agent, no Accept-Encoding, so answers come uncompressed).
    */
   private static org.eclipse.jetty.client.HttpClient upstreamClient(
-      GatewayConfig config, HardenedServer http) {
-    // Its connections run on the server's selectors: a call's request and answer are relayed by
-    // one thread, with no hand-off between two event loops (SharedSelectors).
-    org.eclipse.jetty.client.HttpClient client =
-        new org.eclipse.jetty.client.HttpClient(
-            new HttpClientTransportOverHTTP(http.clientConnector()));
-    client.setExecutor(http.threads());
+      GatewayConfig config, java.util.concurrent.Executor threads) {
+    org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+    client.setExecutor(threads);
     client.setConnectTimeout(config.limits().upstreamConnectTimeout().toMillis());
     client.setFollowRedirects(false);
     client.setUserAgentField(null);

@@ -4,13 +4,13 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -37,7 +37,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class HardenedServer {
   private final Server server;
-  private final SharedSelectors.Connector connector;
+  private final ServerConnector connector;
   private final AddressConnectionLimit perAddress;
   private final HeaderTimeout headerTimeout;
   private final BodyDeadline bodyDeadline;
@@ -53,8 +53,7 @@ public final class HardenedServer {
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
     b.http.accept(http);
-    this.connector =
-        new SharedSelectors.Connector(server, b.selectors, new HttpConnectionFactory(http));
+    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(b.host);
     connector.setPort(b.port);
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
@@ -109,16 +108,6 @@ public final class HardenedServer {
   /** The Jetty server: start it, stop it, set its error handler and stop timeout. */
   public Server server() {
     return server;
-  }
-
-  /**
-   * A client connector whose connections this server's selectors serve, for an HTTP client that
-   * relays calls this server receives: each call's both sides then run on one event loop (see
-   * {@link SharedSelectors}). Only for a server whose handlers never block, since a client's answer
-   * is handled on the selector's thread. Start the client after this server, stop it before.
-   */
-  public ClientConnector clientConnector() {
-    return connector.client();
   }
 
   /** The port listened on: the chosen one when configured with 0, once started. */
@@ -186,7 +175,6 @@ public final class HardenedServer {
     private ServerLimits limits = ServerLimits.defaults();
     private Predicate<Request> protectedRequests = r -> false;
     private Consumer<HttpConfiguration> http = h -> {};
-    private int selectors = -1;
 
     private Builder(String name) {
       if (name == null || name.isBlank()) {
@@ -231,12 +219,6 @@ public final class HardenedServer {
     /** Further HTTP settings (header cache, response header size) applied after the defaults. */
     public Builder http(Consumer<HttpConfiguration> http) {
       this.http = Objects.requireNonNull(http, "http");
-      return this;
-    }
-
-    /** For tests: the number of selectors (default: Jetty's choice, from the processors). */
-    Builder selectors(int selectors) {
-      this.selectors = selectors;
       return this;
     }
 
