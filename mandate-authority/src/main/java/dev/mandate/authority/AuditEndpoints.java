@@ -41,6 +41,15 @@ import java.util.regex.Pattern;
  */
 final class AuditEndpoints extends Endpoints {
   static final int MAX_EVENTS_PER_BATCH = 1000;
+
+  /**
+   * The body limit of a batch, above the authority's general one: a gateway sends up to {@value
+   * #MAX_EVENTS_PER_BATCH} events of a few hundred bytes each in one batch, since a batch's fixed
+   * costs (the request, the chain head, the commit) are then shared by more events. Only read once
+   * the caller is known to be a gateway.
+   */
+  static final int MAX_BATCH_BYTES = 1024 * 1024;
+
   static final int MAX_PAGE = 1000;
   private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
   private static final Pattern EVENT_TYPE =
@@ -111,7 +120,8 @@ final class AuditEndpoints extends Endpoints {
     // Only a gateway's decisions belong in the trail: any other client could record an "allow"
     // that never happened. Checked before the body is read.
     String client = requireGateway(call, "add audit records");
-    AuditBatch body = call.body(AuditBatch::read);
+    AuditBatch body =
+        call.withBodyLimit(Math.max(call.maxBodyBytes(), MAX_BATCH_BYTES)).body(AuditBatch::read);
     if (body.batchId() == null || !BATCH_ID.matcher(body.batchId()).matches()) {
       throw ApiException.badRequest(
           "invalid_field", "batchId must be 1 to 128 characters of A-Z a-z 0-9 . _ : -");

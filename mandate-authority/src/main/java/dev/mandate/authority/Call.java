@@ -27,6 +27,11 @@ record Call(
     return pathParams.get(name);
   }
 
+  /** This call with another body limit, for a route whose bodies are larger by design. */
+  Call withBodyLimit(int bytes) {
+    return new Call(request, pathParams, client, admin, bytes);
+  }
+
   String header(HttpHeader header) {
     return request.getHeaders().get(header);
   }

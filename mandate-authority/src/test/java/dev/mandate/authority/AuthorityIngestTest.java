@@ -73,6 +73,37 @@ class AuthorityIngestTest {
   }
 
   @Test
+  void aGatewaysFullBatch_isTakenAboveTheGeneralBodyLimit_upToTheBatchLimit() throws Exception {
+    server = AuthorityTests.start(tmp);
+    authority = AuthorityTests.api(server);
+    String gateway = authority.clientAuth("gateway-1");
+    long before = AuthorityTests.count(tmp.resolve("data"), "audit_log");
+
+    Instant[] times = new Instant[AuditEndpoints.MAX_EVENTS_PER_BATCH];
+    java.util.Arrays.fill(times, AuthorityTests.NOW);
+    String full = batch("full-1", times);
+    assertThat(full.length()).isGreaterThan(AuthorityConfig.DEFAULT_MAX_BODY_BYTES);
+    Reply ok = authority.post("/v1/audit/batches", full, gateway);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log"))
+        .isEqualTo(before + AuditEndpoints.MAX_EVENTS_PER_BATCH);
+
+    // Past the batch limit the body is refused unread, and nothing is recorded.
+    String padded =
+        full.replace("\"allowed\":true", "\"allowed\":true,\"pad\":\"" + "x".repeat(1100) + "\"")
+            .replace("full-1", "full-2");
+    assertThat(padded.length()).isGreaterThan(AuditEndpoints.MAX_BATCH_BYTES);
+    Reply tooBig = authority.post("/v1/audit/batches", padded, gateway);
+    assertThat(tooBig.problemCode(413)).isEqualTo("body_too_large");
+    assertThat(AuthorityTests.count(tmp.resolve("data"), "audit_log"))
+        .isEqualTo(before + AuditEndpoints.MAX_EVENTS_PER_BATCH);
+
+    // Any other client keeps the general limit: refused as no gateway before its body is read.
+    Reply agent = authority.post("/v1/audit/batches", full, authority.clientAuth("agent"));
+    assertThat(agent.status()).isEqualTo(403);
+  }
+
+  @Test
   void eventsDatedFarFromTheAuthoritysClock_areRefused() throws Exception {
     server = AuthorityTests.start(tmp);
     authority = AuthorityTests.api(server);

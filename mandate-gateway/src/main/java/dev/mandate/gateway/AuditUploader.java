@@ -22,10 +22,14 @@ import org.slf4j.LoggerFactory;
 final class AuditUploader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditUploader.class);
 
-  /** The authority accepts at most 1000 events and 64 KiB by default per batch. */
-  static final int MAX_EVENTS = 500;
+  /**
+   * The authority accepts at most 1000 events and 1 MiB per batch. An older authority takes 64 KiB
+   * bodies: its 413 halves the byte budget, which then stays lowered (see {@link #maxBytes}).
+   */
+  static final int MAX_EVENTS = 1000;
 
-  static final int MAX_BYTES = 56 * 1024;
+  static final int MAX_BYTES = 960 * 1024;
+  private static final int MIN_BYTES = 16 * 1024;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final long IDLE_WAIT_MS = 100;
 
@@ -34,7 +38,7 @@ final class AuditUploader implements AutoCloseable {
    * request, two cursor fsyncs here and a transaction at the authority, which a steady trickle of
    * events would otherwise pay once per event or two.
    */
-  private static final long LINGER_MS = 100;
+  private static final long LINGER_MS = 500;
 
   private final AuditSpool spool;
   private final HttpClient http;
@@ -47,6 +51,8 @@ final class AuditUploader implements AutoCloseable {
   private final Object wake = new Object();
   private volatile boolean running = true;
   private int maxEvents = MAX_EVENTS;
+  // Lowered for good by an authority that refuses a batch as too large (413).
+  private int maxBytes = MAX_BYTES;
   private boolean lastBatchFull;
 
   AuditUploader(
@@ -164,14 +170,16 @@ final class AuditUploader implements AutoCloseable {
 
   /** Sends one batch; returns false when there was nothing to send. */
   private boolean uploadOne() throws IOException, InterruptedException {
-    AuditSpool.Batch batch = spool.nextBatch(maxEvents, MAX_BYTES);
+    AuditSpool.Batch batch = spool.nextBatch(maxEvents, maxBytes);
     if (batch == null) {
       return false;
     }
     spool.markPending(batch);
     lastBatchFull =
-        batch.events().size() >= maxEvents || batch.end() - batch.offset() >= MAX_BYTES / 2;
-    ByteArrayOutputStream body = new ByteArrayOutputStream(MAX_BYTES + 256);
+        batch.events().size() >= maxEvents || batch.end() - batch.offset() >= maxBytes / 2;
+    ByteArrayOutputStream body =
+        new ByteArrayOutputStream(
+            (int) (batch.end() - batch.offset()) + batch.events().size() + 256);
     body.write(
         ("{\"batchId\":\"" + batch.batchId() + "\",\"events\":[")
             .getBytes(StandardCharsets.US_ASCII));
@@ -200,6 +208,9 @@ final class AuditUploader implements AutoCloseable {
     if (status == 400 || status == 413 || status == 422) {
       // Refused as a whole and nothing recorded: find the offending event by halving the batch.
       spool.clearPending();
+      if (status == 413) {
+        maxBytes = Math.max(MIN_BYTES, (int) Math.min(maxBytes, batch.end() - batch.offset()) / 2);
+      }
       if (batch.events().size() > 1) {
         maxEvents = Math.max(1, batch.events().size() / 2);
         LOG.warn("the authority refused an audit batch (HTTP {}); retrying smaller", status);
