@@ -208,7 +208,9 @@ final class AuditUploader implements AutoCloseable {
     if (status == 400 || status == 413 || status == 422) {
       // Refused as a whole and nothing recorded: find the offending event by halving the batch.
       spool.clearPending();
-      if (status == 413) {
+      if (status == 413 && batch.events().size() > 1) {
+        // The authority's limit is below this budget (a single event too large is rejected below
+        // and says nothing about the limit).
         maxBytes = Math.max(MIN_BYTES, (int) Math.min(maxBytes, batch.end() - batch.offset()) / 2);
       }
       if (batch.events().size() > 1) {
