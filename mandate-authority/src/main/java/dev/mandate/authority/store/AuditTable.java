@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,55 +101,47 @@ record AuditTable(Database db) {
   }
 
   /**
-   * Chains {@code events} after {@code head}, inserts them with one prepared statement as a JDBC
-   * batch and moves the head; adds the stored records to {@code out} unless it is null (a gateway's
-   * batch needs none, and builds none).
+   * Chains {@code events} after {@code head}, inserts them as one JDBC batch and moves the head;
+   * adds the stored records to {@code out} unless it is null (a gateway's batch needs none, and
+   * builds none).
    */
   private static void write(Connection c, Head head, List<AuditEvent> events, List<AuditRecord> out)
       throws SQLException {
     long seq = head.sequence();
     String previous = head.hash();
-    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-      for (AuditEvent e : events) {
-        seq++;
-        long atMillis = e.at().toEpochMilli();
-        String hash =
-            AuditChain.hash(
-                seq,
-                previous,
-                e.type(),
-                e.actor(),
-                e.tokenId(),
-                e.clientId(),
-                atMillis,
-                e.detailJson());
-        ps.setLong(1, seq);
-        ps.setString(2, e.type());
-        ps.setString(3, e.actor());
-        setOptional(ps, 4, e.tokenId());
-        setOptional(ps, 5, e.clientId());
-        ps.setLong(6, atMillis);
-        setOptional(ps, 7, e.detailJson());
-        ps.setString(8, previous);
-        ps.setString(9, hash);
-        ps.addBatch();
-        if (out != null) {
-          out.add(new AuditRecord(seq, stored(e, atMillis), previous, hash));
-        }
-        previous = hash;
+    List<Object[]> rows = new ArrayList<>(events.size());
+    for (AuditEvent e : events) {
+      seq++;
+      long atMillis = e.at().toEpochMilli();
+      String hash =
+          AuditChain.hash(
+              seq,
+              previous,
+              e.type(),
+              e.actor(),
+              e.tokenId(),
+              e.clientId(),
+              atMillis,
+              e.detailJson());
+      rows.add(
+          new Object[] {
+            seq,
+            e.type(),
+            e.actor(),
+            e.tokenId(),
+            e.clientId(),
+            atMillis,
+            e.detailJson(),
+            previous,
+            hash
+          });
+      if (out != null) {
+        out.add(new AuditRecord(seq, stored(e, atMillis), previous, hash));
       }
-      ps.executeBatch();
+      previous = hash;
     }
+    Sql.batch(c, INSERT, rows);
     Sql.update(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, previous);
-  }
-
-  private static void setOptional(PreparedStatement ps, int index, String value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, value);
-    }
   }
 
   /** What is stored: the time to the millisecond (gateways send milliseconds already). */
